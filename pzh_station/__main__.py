@@ -1,0 +1,3 @@
+from pzh_station.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,83 @@
+"""``pzh-station``: with no command it opens the desktop app; with one it runs headless.
+
+Each area module (``core``, ``activities``, ``training``, ``volunteers``, ``sync``, ``reports``)
+has ``register(cli: Cli)`` and adds its commands there; handlers take the parsed args and
+return an exit code. Errors a user can act on (StoreError, TableError, ValidationError) are
+printed in Chinese with exit code 2; nothing else is shown as a traceback to a station worker.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from importlib import import_module
+
+from pzh_station import __version__
+
+AREAS = ("core", "activities", "training", "volunteers", "sync", "reports")
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class Cli:
+    """The parser being built; areas add commands with :meth:`command`."""
+
+    def __init__(self) -> None:
+        self.parser = argparse.ArgumentParser(
+            prog="pzh-station",
+            description="文化站工作台。不带子命令时打开桌面程序。",
+        )
+        self.parser.add_argument("--version", action="version", version=f"pzh-station {__version__}")
+        self.parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据目录，或环境变量 PZH_STATION_DATA_DIR）")
+        self.parser.add_argument("--self-test", action="store_true", help="自检：在临时文件夹中打开数据库、写入并读回、离屏构建主窗口")
+        self._sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self._groups: dict[str, argparse._SubParsersAction] = {}
+
+    def command(self, name: str, help: str, handler: Handler, *, group: str | None = None) -> argparse.ArgumentParser:
+        """Add ``name`` (or ``group name``, e.g. ``import activities``) and return its parser."""
+        parent = self._sub if group is None else self._group(group)
+        p = parent.add_parser(name, help=help, description=help)
+        p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据文件夹（同全局 --data-dir）")
+        p.set_defaults(handler=handler)
+        return p
+
+    def _group(self, group: str) -> argparse._SubParsersAction:
+        if group not in self._groups:
+            helps = {"import": "从 .xlsx/.csv 导入", "export": "导出为 .xlsx/.csv", "report": "生成报表", "admin": "管理"}
+            gp = self._sub.add_parser(group, help=helps.get(group, group), description=helps.get(group, group))
+            self._groups[group] = gp.add_subparsers(dest=f"{group}_what", metavar="WHAT", required=True)
+        return self._groups[group]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    cli = Cli()
+    for area in AREAS:
+        import_module(f"pzh_station.cli.{area}").register(cli)
+    return cli.parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="replace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.self_test:
+        from pzh_station.selftest import run as self_test
+
+        return self_test()
+    handler = getattr(args, "handler", None)
+    if handler is None:
+        from pzh_station.ui.app import run as run_app
+
+        return run_app(data_dir=args.data_dir)
+    from pzh_station.cli.common import run_handler
+
+    return run_handler(handler, args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

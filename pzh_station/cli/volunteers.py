@@ -1,0 +1,7 @@
+"""CLI commands of the volunteers area (registered by its own work)."""
+
+from __future__ import annotations
+
+
+def register(cli) -> None:  # noqa: ANN001
+    pass

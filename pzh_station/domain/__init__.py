@@ -1,0 +1,1 @@
+"""Records and their validation. No Qt, no SQL."""

@@ -1,0 +1,1 @@
+"""Files in and out: spreadsheets (xlsx/csv) and printable PDFs. No Qt."""

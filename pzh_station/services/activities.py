@@ -1,0 +1,203 @@
+"""Activity log use-cases: add, edit, duplicate, trash and restore, list, import, export."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from pzh_station.domain import refdata
+from pzh_station.domain.activity import Activity, validate
+from pzh_station.domain.errors import ValidationError
+from pzh_station.i18n import tr
+from pzh_station.io import tabular
+from pzh_station.services.context import Services
+from pzh_station.store import activities as q
+from pzh_station.store.activities import ActivityFilter
+
+# Import/export columns: field -> header names (first is the Chinese header we write).
+COLUMNS: dict[str, list[str]] = {
+    "title": ["活动名称", "标题", "活动主题", "名称", "title"],
+    "date": ["日期", "活动日期", "举办日期", "时间", "date"],
+    "start_time": ["开始时间", "start_time", "start"],
+    "end_time": ["结束时间", "end_time", "end"],
+    "place": ["地点", "活动地点", "举办地点", "place"],
+    "kind": ["活动类型", "类型", "类别", "kind"],
+    "delivery": ["服务方式", "方式", "delivery"],
+    "organiser": ["主办单位", "组织者", "主办", "organiser", "organizer"],
+    "partners": ["合作单位", "合作方", "社会力量", "partners"],
+    "attendance": ["参与人次", "参加人次", "人次", "人数", "attendance"],
+    "target_groups": ["服务对象", "对象", "target_groups"],
+    "brand": ["活动品牌", "品牌", "brand"],
+    "notes": ["备注", "说明", "notes"],
+}
+
+
+@dataclass
+class RowProblem:
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return tr("Import", "第{}行 {}：{}").format(self.line, self.field, self.message)
+
+
+@dataclass
+class ImportResult:
+    """What an import found and did. ``written`` is 0 when nothing was written."""
+
+    total: int
+    good: list[Activity] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)
+    written: int = 0
+
+    @property
+    def bad_lines(self) -> set[int]:
+        return {p.line for p in self.problems}
+
+
+class ActivityService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = services.store
+
+    # -- single records ------------------------------------------------------------------
+    def get(self, activity_id: str) -> Activity | None:
+        row = self.store.get("activities", activity_id)
+        return Activity.from_row(row) if row else None
+
+    def save(self, activity: Activity, *, today: dt.date | None = None) -> str:
+        """Add (``activity.id`` is None) or update an activity.
+
+        :raises ValidationError: with ``{field: Chinese message}``; nothing is written.
+        :returns: the activity id.
+        """
+        errors = validate(activity, today=today)
+        if errors:
+            raise ValidationError(errors)
+        fields = activity.fields()
+        if activity.id is None:
+            fields["created_by"] = activity.created_by or self.services.operator
+            return self.store.write("activities", None, fields)
+        old = self.store.get("activities", activity.id)
+        if old is None:
+            raise ValidationError({"title": tr("Activity", "这条活动已不存在")})
+        fields.pop("created_by", None)  # who entered it stays as it was
+        changed = {k: v for k, v in fields.items() if old.get(k) != v}
+        if changed:
+            self.store.write("activities", activity.id, changed)
+        return activity.id
+
+    def duplicate(self, activity_id: str) -> Activity:
+        """A copy to edit and save as a new record (not saved yet), dated today."""
+        original = self.get(activity_id)
+        if original is None:
+            raise KeyError(activity_id)
+        return replace(original, id=None, date=dt.date.today().isoformat(), attendance=0, created_by="")
+
+    def delete(self, activity_id: str) -> None:
+        """Move to the trash (a tombstone; sync carries it)."""
+        self.store.delete("activities", activity_id)
+
+    def restore(self, activity_id: str) -> None:
+        self.store.restore("activities", activity_id)
+
+    # -- lists ---------------------------------------------------------------------------
+    def ids(self, f: ActivityFilter) -> list[str]:
+        return q.ids(self.store, f)
+
+    def rows(self, row_ids: list[str]) -> dict[str, dict[str, Any]]:
+        return q.rows_by_id(self.store, row_ids)
+
+    def count(self, *, trash: bool = False) -> int:
+        return q.count(self.store, trash=trash)
+
+    # -- import / export -----------------------------------------------------------------
+    def read_import(self, path: str | Path, *, today: dt.date | None = None) -> ImportResult:
+        """Read and check a file; writes nothing. :raises tabular.TableError:"""
+        table = tabular.read_table(path, COLUMNS, required=("title", "date"))
+        result = ImportResult(total=len(table.rows))
+        header = {f: table.mapped.get(f, COLUMNS[f][0]) for f in COLUMNS}
+        for line, raw in table.rows:
+            problems: list[RowProblem] = []
+            act = Activity(created_by=self.services.operator)
+            act.title = raw.get("title", "")
+            date = tabular.parse_date(raw.get("date", ""))
+            if date is None:
+                problems.append(RowProblem(line, header["date"], tr("Import", "无法识别的日期“{}”").format(raw.get("date", ""))))
+            act.date = date or ""
+            for name in ("start_time", "end_time"):
+                t = tabular.parse_time(raw.get(name, ""))
+                if t is None:
+                    problems.append(RowProblem(line, header[name], tr("Import", "无法识别的时间“{}”").format(raw[name])))
+                act.__setattr__(name, t or "")
+            for name in ("place", "organiser", "partners", "notes"):
+                setattr(act, name, raw.get(name, ""))
+            kind = raw.get("kind", "")
+            act.kind = refdata.code_for("activity_kinds", kind) or ("other" if not kind else "")
+            if kind and not act.kind:
+                problems.append(RowProblem(line, header["kind"], tr("Import", "未知的活动类型“{}”").format(kind)))
+            delivery = raw.get("delivery", "")
+            act.delivery = refdata.code_for("delivery_modes", delivery) or ("station" if not delivery else "")
+            if delivery and not act.delivery:
+                problems.append(RowProblem(line, header["delivery"], tr("Import", "未知的服务方式“{}”").format(delivery)))
+            att = raw.get("attendance", "") or "0"
+            try:
+                act.attendance = int(float(att))
+            except ValueError:
+                problems.append(RowProblem(line, header["attendance"], tr("Import", "参与人次不是数字“{}”").format(att)))
+            groups = []
+            for g in tabular.split_list(raw.get("target_groups", "")):
+                code = refdata.code_for("target_groups", g)
+                if code is None:
+                    problems.append(RowProblem(line, header["target_groups"], tr("Import", "未知的服务对象“{}”").format(g)))
+                else:
+                    groups.append(code)
+            act.target_groups = groups
+            brand = raw.get("brand", "")
+            act.brand = refdata.code_for("brands", brand) or ""
+            if brand and not act.brand:
+                problems.append(RowProblem(line, header["brand"], tr("Import", "未知的活动品牌“{}”").format(brand)))
+            if not problems:
+                for fname, msg in validate(act, today=today).items():
+                    problems.append(RowProblem(line, header.get(fname, fname), msg))
+            if problems:
+                result.problems += problems
+            else:
+                result.good.append(act)
+        return result
+
+    def write_import(self, result: ImportResult, *, skip_bad: bool = False) -> ImportResult:
+        """Write the good rows of a checked import in one transaction.
+
+        Without ``skip_bad``, any problem means nothing is written (all or nothing).
+        """
+        if result.problems and not skip_bad:
+            return result
+        with self.store.transaction():
+            for act in result.good:
+                self.store.write("activities", None, act.fields())
+        result.written = len(result.good)
+        return result
+
+    def export(self, path: str | Path, *, fmt: str | None = None, f: ActivityFilter | None = None) -> int:
+        """Write activities to .xlsx or .csv with Chinese headers and labels. :returns: rows written."""
+        rows = q.all_rows(self.store, f or ActivityFilter(descending=False))
+        kinds = refdata.labels("activity_kinds")
+        modes = refdata.labels("delivery_modes")
+        groups = refdata.labels("target_groups")
+        brands = refdata.labels("brands")
+        out = []
+        for r in rows:
+            out.append([
+                r["title"], r["date"], r["start_time"], r["end_time"], r["place"],
+                kinds.get(r["kind"], r["kind"]), modes.get(r["delivery"], r["delivery"]),
+                r["organiser"], r["partners"], r["attendance"],
+                "、".join(groups.get(g, g) for g in r["target_groups"]),
+                brands.get(r["brand"], r["brand"]), r["notes"],
+            ])
+        headers = [COLUMNS[f][0] for f in COLUMNS]
+        tabular.write_table(path, headers, out, fmt=fmt, sheet=tr("Export", "活动台账"))
+        return len(out)

@@ -1,0 +1,33 @@
+"""The services of one data dir, opened together (on the thread that uses them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pzh_station import paths
+from pzh_station.store import Store
+
+
+@dataclass
+class Services:
+    """Open with :func:`open_services`; close with :meth:`close`.
+
+    Area services (activities, training, volunteers, reports, sync) are small classes that take
+    this object; create them where needed (``ActivityService(services)``): they hold no state
+    beyond the store.
+    """
+
+    data_dir: Path
+    store: Store
+    operator: str = ""  # the staff member at the keyboard; records remember who entered them
+
+    def close(self) -> None:
+        self.store.close()
+
+
+def open_services(data_dir: str | Path | None = None, *, operator: str = "") -> Services:
+    directory = paths.data_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    store = Store(paths.db_path(directory))
+    return Services(data_dir=directory, store=store, operator=operator)

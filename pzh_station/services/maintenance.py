@@ -1,0 +1,69 @@
+"""Integrity check, backup and restore of a data dir (shared by CLI and the settings page)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+from pzh_station import paths
+from pzh_station.i18n import tr
+from pzh_station.store import Store, StoreError, backup
+from pzh_station.store.lock import InstanceLock
+from sync import schema
+
+
+def check(directory: Path) -> list[str]:
+    """Problems found in the data dir's database, in Chinese; empty when all is well."""
+    db = paths.db_path(directory)
+    if not db.exists():
+        return [tr("Check", "数据文件不存在：{}").format(db)]
+    try:
+        store = Store(db, readonly=True)
+    except StoreError as exc:
+        return [exc.message]
+    problems: list[str] = []
+    try:
+        result = [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
+        if result != ["ok"]:
+            problems.append(tr("Check", "数据库结构损坏：") + "；".join(result[:5]))
+        from pzh_station.store import migrations
+
+        if store.schema_version < migrations.LATEST:
+            problems.append(tr("Check", "数据版本较旧（{}），下次打开程序时会自动升级。").format(store.schema_version))
+        if not store.station_id:
+            problems.append(tr("Check", "尚未设置文化站信息。"))
+        tables = {r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")}
+        for table in schema.TABLES:
+            if table not in tables:
+                continue
+            bad = store.conn.execute(
+                f"SELECT count(*) FROM {table} WHERE clocks = '{{}}' OR updated_at = ''"
+            ).fetchone()[0]
+            if bad:
+                problems.append(tr("Check", "表 {} 有 {} 行缺少同步时间戳。").format(table, bad))
+    except sqlite3.DatabaseError as exc:
+        problems.append(tr("Check", "数据库无法读取：{}").format(exc))
+    finally:
+        store.close()
+    return problems
+
+
+def backup_now(directory: Path, dest: Path | None = None) -> Path:
+    db = paths.db_path(directory)
+    if not db.exists():
+        raise StoreError("io", tr("Backup", "数据文件不存在：{}").format(db))
+    if dest is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        dest = paths.backups_dir(directory) / f"{backup.PREFIX}{stamp}{backup.SUFFIX}"
+    return backup.backup(db, dest)
+
+
+def auto_backup(directory: Path, *, keep: int = backup.KEEP) -> Path | None:
+    return backup.auto_backup(paths.db_path(directory), paths.backups_dir(directory), keep=keep)
+
+
+def restore(directory: Path, file: Path) -> Path | None:
+    if InstanceLock(directory).is_held_elsewhere():
+        raise StoreError("in_use", tr("Backup", "文化站工作台正在使用这个数据文件夹，请先关闭程序再恢复。"))
+    return backup.restore(file, paths.db_path(directory), paths.backups_dir(directory))

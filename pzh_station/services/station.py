@@ -1,0 +1,104 @@
+"""Station profile (name, county, population, staff) and first run."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from pzh_station.domain import refdata
+from pzh_station.domain.errors import ValidationError
+from pzh_station.i18n import tr
+from pzh_station.services.context import Services
+
+MAX_POPULATION = 5_000_000
+
+
+@dataclass
+class StationProfile:
+    name: str = ""
+    county: str = ""
+    population: int = 0
+    amateur_teams: int = 0
+    full_time_staff: int = 0
+    staff: list[str] = field(default_factory=list)
+    id: str | None = None
+
+
+def validate_profile(p: StationProfile) -> dict[str, str]:
+    c = "Station"
+    errors: dict[str, str] = {}
+    if not p.name.strip():
+        errors["name"] = tr(c, "请填写文化站名称")
+    elif len(p.name) > 100:
+        errors["name"] = tr(c, "名称过长")
+    if p.county not in refdata.counties():
+        errors["county"] = tr(c, "请选择所属县（区）")
+    for key, limit in (("population", MAX_POPULATION), ("amateur_teams", 10_000), ("full_time_staff", 1_000)):
+        value = getattr(p, key)
+        if not isinstance(value, int) or value < 0:
+            errors[key] = tr(c, "请输入不小于0的整数")
+        elif value > limit:
+            errors[key] = tr(c, "数值过大，请检查")
+    return errors
+
+
+class StationService:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = services.store
+
+    def is_set_up(self) -> bool:
+        return bool(self.store.station_id)
+
+    def profile(self) -> StationProfile | None:
+        sid = self.store.station_id
+        if not sid:
+            return None
+        row = self.store.get("stations", sid) or {}
+        staff = [r["name"] for r in self.store.query(
+            "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name")]
+        return StationProfile(
+            id=sid,
+            name=row.get("name", ""),
+            county=row.get("county", ""),
+            population=row.get("population", 0),
+            amateur_teams=row.get("amateur_teams", 0),
+            full_time_staff=row.get("full_time_staff", 0),
+            staff=staff,
+        )
+
+    def save_profile(self, p: StationProfile) -> StationProfile:
+        """Create the station on first run, or update its profile. Staff names are kept in sync
+        with ``p.staff`` (missing ones are set inactive, never deleted: records name them)."""
+        errors = validate_profile(p)
+        staff = [s.strip() for s in p.staff if s.strip()]
+        if len(set(staff)) != len(staff):
+            errors["staff"] = tr("Station", "工作人员姓名重复")
+        if errors:
+            raise ValidationError(errors)
+        store = self.store
+        with store.transaction():
+            sid = store.station_id
+            if not sid:
+                sid = str(uuid.uuid4())
+                store.set_meta("station_id", sid)
+            fields: dict[str, Any] = {
+                "name": p.name.strip(),
+                "county": p.county,
+                "population": p.population,
+                "amateur_teams": p.amateur_teams,
+                "full_time_staff": p.full_time_staff,
+            }
+            store.write("stations", sid, fields)
+            existing = {r["name"]: r for r in store.query("SELECT id, name, active, deleted FROM staff")}
+            for name in staff:
+                row = existing.get(name)
+                if row is None:
+                    store.write("staff", None, {"name": name, "role": "", "active": True})
+                elif not row["active"] or row["deleted"]:
+                    store.write("staff", row["id"], {"active": True, "deleted": False})
+            for name, row in existing.items():
+                if name not in staff and row["active"]:
+                    store.write("staff", row["id"], {"active": False})
+        return self.profile()  # type: ignore[return-value]

@@ -1,0 +1,309 @@
+"""The station database: opening, migrating, and writing synced rows with their change log.
+
+Every write goes through :meth:`Store.write`, which in one ``BEGIN IMMEDIATE`` transaction
+updates the row, its per-field HLC stamps and appends a change-log entry — so a crash or power
+cut leaves either the whole change or none of it, and never a change sync does not know about.
+
+A ``Store`` (like the sqlite3 connection inside it) belongs to the thread that opened it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from pzh_station.i18n import tr
+from pzh_station.store import migrations
+from pzh_station.store.errors import StoreError, from_sqlite
+from sync import merge, schema
+from sync.hlc import HybridClock
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a file that is not SQLite before SQLite (or a migration) can touch it."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as fh:
+        head = fh.read(16)
+    if head != SQLITE_MAGIC:
+        raise StoreError(
+            "not_sqlite",
+            tr("Store", "“{}” 不是本软件的数据文件（不是SQLite数据库）。文件未被改动，可以从备份恢复。").format(path),
+        )
+
+
+def encode_value(kind: str, value: Any) -> Any:
+    """Python value → column value."""
+    if kind in ("list", "json"):
+        return json.dumps(value if value is not None else ([] if kind == "list" else {}), ensure_ascii=False)
+    if kind == "bool":
+        return 1 if value else 0
+    return value
+
+
+def decode_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """Column values → Python values (lists and objects parsed, bools as bool)."""
+    types = schema.TABLES.get(table, {})
+    out = dict(row)
+    for name, kind in types.items():
+        if name not in out:
+            continue
+        if kind in ("list", "json"):
+            out[name] = json.loads(out[name]) if out[name] else ([] if kind == "list" else {})
+        elif kind == "bool":
+            out[name] = bool(out[name])
+    return out
+
+
+class Store:
+    """One open station database.
+
+    :param path: the SQLite file (created if missing).
+    :param readonly: open without migrating or writing (for a second, read-only connection).
+    """
+
+    def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
+        self.path = Path(path)
+        _check_file(self.path)
+        try:
+            if readonly:
+                conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(str(self.path), isolation_level=None)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 5000")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(
+                "corrupt",
+                tr("Store", "数据文件无法打开（可能已损坏）：{}。文件未被改动，可以从备份恢复。").format(exc),
+            ) from exc
+        if version > migrations.LATEST:
+            conn.close()
+            raise StoreError(
+                "newer",
+                tr("Store", "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。请升级软件；文件未被改动。").format(
+                    version, migrations.LATEST
+                ),
+            )
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self.readonly = readonly
+        self._depth = 0
+        if not readonly:
+            try:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+                self._migrate(version)
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise from_sqlite(exc) from exc
+        self.clock = HybridClock(self.device_id or "-", last=self.meta("hlc_last") or None)
+        offset = self.meta("clock_offset_ms")
+        if offset:
+            self.clock.offset_ms = int(offset)
+
+    # -- schema -------------------------------------------------------------------------
+    @property
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def _migrate(self, version: int) -> None:
+        for number, module in enumerate(migrations.MIGRATIONS, start=1):
+            if number <= version:
+                continue
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                if number == 1:
+                    self.conn.execute(
+                        "CREATE TABLE migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                        " applied_at TEXT NOT NULL DEFAULT (datetime('now')))"
+                    )
+                module.up(self.conn)
+                self.conn.execute(
+                    "INSERT INTO migrations (number, name) VALUES (?, ?)", (number, module.NAME)
+                )
+                self.conn.execute(f"PRAGMA user_version = {number}")
+                if number == 1:
+                    self.conn.execute(
+                        "INSERT INTO meta (key, value) VALUES ('device_id', ?)", (uuid.uuid4().hex,)
+                    )
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- meta ---------------------------------------------------------------------------
+    def meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    @property
+    def device_id(self) -> str | None:
+        return self.meta("device_id")
+
+    @property
+    def station_id(self) -> str | None:
+        return self.meta("station_id")
+
+    # -- transactions -------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; nested calls join the outer transaction.
+
+        sqlite3 errors raised inside come out as :class:`StoreError` with a Chinese message.
+        """
+        if self.readonly:
+            raise StoreError("readonly", tr("Store", "只读打开的数据文件不能写入。"))
+        outer = self._depth == 0
+        try:
+            if outer:
+                self.conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            if outer:
+                self.conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            if outer and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise from_sqlite(exc) from exc
+        except BaseException:
+            if outer and self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    # -- reading ------------------------------------------------------------------------
+    def query(self, sql: str, params: Any = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.conn.execute(sql, params)]
+
+    def get(self, table: str, row_id: str) -> dict[str, Any] | None:
+        """One row of a synced table (tombstoned rows included), values decoded."""
+        schema.fields_of(table)
+        row = self.conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        return decode_row(table, row) if row else None
+
+    # -- writing ------------------------------------------------------------------------
+    def write(self, table: str, row_id: str | None, fields: Mapping[str, Any]) -> str:
+        """Create or change a synced row and log the change, in one transaction.
+
+        :param table: a table of ``sync.schema.TABLES``.
+        :param row_id: the row's id; ``None`` makes a new UUID. A deterministic id (uuid5) that
+            does not exist yet creates the row, so two devices converge on one row.
+        :param fields: the synced fields to set (others keep their value or default).
+        :returns: the row id.
+        """
+        types = schema.fields_of(table)
+        unknown = set(fields) - set(types)
+        if unknown:
+            raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
+        station = self.station_id
+        if not station:
+            raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))
+        row_id = row_id or str(uuid.uuid4())
+        with self.transaction() as conn:
+            stamp = self.clock.now()
+            existing = conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+            clocks = json.loads(existing[0]) if existing else {}
+            won, new_clocks = merge.merge(clocks, fields, stamp)
+            self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)
+            conn.execute(
+                "INSERT INTO changes (tbl, row_id, stamp, fields) VALUES (?, ?, ?, ?)",
+                (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False)),
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (self.clock.last,),
+            )
+        return row_id
+
+    def _put_row(
+        self,
+        table: str,
+        row_id: str,
+        station: str,
+        values: Mapping[str, Any],
+        clocks: Mapping[str, str],
+        *,
+        exists: bool,
+    ) -> None:
+        types = schema.fields_of(table)
+        stamp = merge.row_stamp(clocks)
+        device = stamp.split(".", 2)[2] if stamp else ""
+        cols = {name: encode_value(types[name], v) for name, v in values.items()}
+        cols.update(updated_at=stamp, device_id=device, clocks=json.dumps(clocks, sort_keys=True))
+        if exists:
+            sets = ", ".join(f"{c} = ?" for c in cols)
+            self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*cols.values(), row_id))
+        else:
+            cols = {"id": row_id, "station_id": station, **cols}
+            marks = ", ".join("?" for _ in cols)
+            self.conn.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
+            )
+
+    def delete(self, table: str, row_id: str) -> None:
+        """Tombstone a row (it goes to the trash; :meth:`restore` brings it back)."""
+        self.write(table, row_id, {"deleted": True})
+
+    def restore(self, table: str, row_id: str) -> None:
+        self.write(table, row_id, {"deleted": False})
+
+    def apply_remote(
+        self,
+        table: str,
+        row_id: str,
+        station_id: str,
+        fields: Mapping[str, Any],
+        stamp: str,
+    ) -> dict[str, Any]:
+        """Merge a change received from the server (no change-log entry: it is not ours).
+
+        Call inside :meth:`transaction` together with storing the pull cursor.
+        :returns: the fields that won.
+        """
+        types = schema.fields_of(table)
+        fields = {k: v for k, v in fields.items() if k in types}
+        existing = self.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        clocks = json.loads(existing[0]) if existing else {}
+        won, new_clocks = merge.merge(clocks, fields, stamp)
+        if won:
+            self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)
+        self.clock.observe(stamp)
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (self.clock.last,),
+        )
+        return won
+
+    def pending_changes(self, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
+        """Change-log entries after ``after_seq``, oldest first, with fields decoded."""
+        rows = self.query(
+            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            (after_seq, limit),
+        )
+        for r in rows:
+            r["fields"] = json.loads(r["fields"])
+        return rows

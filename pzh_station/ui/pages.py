@@ -1,0 +1,26 @@
+"""The main window's navigation: one entry per area, built lazily on first show.
+
+Each area adds its page class here (``"module:Class"``); the class takes ``(ctx, parent)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    key: str
+    title: str  # Chinese; translated through QCoreApplication.translate("Pages", title)
+    factory: str  # "pzh_station.ui.<module>:<Class>"
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("overview", "概览", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("activities", "活动台账", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("training", "培训班", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("volunteers", "文化志愿者", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("reports", "报表", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("sync", "同步", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("settings", "设置", "pzh_station.ui.placeholder:PlaceholderPage"),
+]

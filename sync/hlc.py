@@ -1,0 +1,108 @@
+"""Hybrid logical clock (HLC), shared by client and server.
+
+A stamp is a string ``"<wall ms, 13 digits>.<counter, 4 digits>.<device id>"``. Plain string
+comparison orders stamps by (physical time, counter, device id), so "last writer wins, ties
+broken by device id" is just ``max()``.
+
+The physical part is the local wall clock corrected by ``offset_ms`` (learned from the city
+server's time, which travels in every sync response), so a PC that believes it is 2009 or
+2035 still stamps near the true time once it has talked to the server once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+COUNTER_MAX = 9999
+ZERO = "0000000000000.0000."
+
+
+def wall_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def encode(ms: int, counter: int, device: str) -> str:
+    return f"{ms:013d}.{counter:04d}.{device}"
+
+
+@dataclass(frozen=True)
+class Stamp:
+    ms: int
+    counter: int
+    device: str
+
+    def __str__(self) -> str:
+        return encode(self.ms, self.counter, self.device)
+
+
+def parse(stamp: str) -> Stamp:
+    """Split a stamp; raises ValueError on anything that is not one."""
+    parts = stamp.split(".", 2)
+    if len(parts) != 3 or len(parts[0]) != 13 or len(parts[1]) != 4:
+        raise ValueError(f"not an HLC stamp: {stamp!r}")
+    if not (parts[0].isdigit() and parts[1].isdigit()):
+        raise ValueError(f"not an HLC stamp: {stamp!r}")
+    return Stamp(int(parts[0]), int(parts[1]), parts[2])
+
+
+def is_stamp(value: object) -> bool:
+    if not isinstance(value, str) or len(value) > 100:
+        return False
+    try:
+        parse(value)
+    except ValueError:
+        return False
+    return True
+
+
+class HybridClock:
+    """A monotonic HLC for one device.
+
+    :param device: this device's id (the tie-breaker).
+    :param last: the highest stamp this device has issued or seen (restored from the store).
+    :param offset_ms: correction added to the local wall clock (server time − local time).
+    :param wall: source of local wall time in ms (tests replace it to play a wrong PC clock).
+    """
+
+    def __init__(
+        self,
+        device: str,
+        *,
+        last: str | None = None,
+        offset_ms: int = 0,
+        wall: Callable[[], int] = wall_ms,
+    ) -> None:
+        self.device = device
+        self.offset_ms = offset_ms
+        self._wall = wall
+        self._ms = 0
+        self._counter = 0
+        if last:
+            s = parse(last)
+            self._ms, self._counter = s.ms, s.counter
+
+    def physical(self) -> int:
+        return self._wall() + self.offset_ms
+
+    def now(self) -> str:
+        """A new stamp for a local event, greater than every stamp issued or seen before."""
+        pt = self.physical()
+        if pt > self._ms:
+            self._ms, self._counter = pt, 0
+        else:
+            self._counter += 1
+            if self._counter > COUNTER_MAX:
+                self._ms, self._counter = self._ms + 1, 0
+        return encode(self._ms, self._counter, self.device)
+
+    def observe(self, stamp: str) -> None:
+        """Move past a stamp received from elsewhere, so later local stamps sort after it."""
+        s = parse(stamp)
+        if (s.ms, s.counter) > (self._ms, self._counter):
+            self._ms, self._counter = s.ms, s.counter
+
+    @property
+    def last(self) -> str:
+        return encode(self._ms, self._counter, self.device)
