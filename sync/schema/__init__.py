@@ -19,7 +19,19 @@ Types: ``text``, ``int``, ``real``, ``bool``, ``date`` (YYYY-MM-DD), ``time`` (H
 
 from __future__ import annotations
 
+import uuid
+
 from sync.schema import activities, core, training, volunteers
+
+# Namespace of deterministic ids (never change it: ids made on every PC depend on it).
+ID_NAMESPACE = uuid.UUID("6f1d1c6e-3b7a-5c2e-9a41-70a2f3c5d8e1")
+
+
+def det_id(kind: str, *parts: str) -> str:
+    """A deterministic row id, e.g. ``det_id("attendance", session_id, person_id)``: two devices
+    recording the same real thing make the same id, so their rows converge instead of duplicating."""
+    return str(uuid.uuid5(ID_NAMESPACE, ":".join((kind, *parts))))
+
 
 META_COLUMNS = ("id", "station_id", "updated_at", "device_id", "clocks")
 FIELD_TYPES = ("text", "int", "real", "bool", "date", "time", "list", "json")

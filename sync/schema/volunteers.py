@@ -1,6 +1,45 @@
-"""Cultural volunteers and their service records — owned by the volunteers work (issue 4).
+"""Cultural volunteers and their service records (issue 4).
 
-Fill in TABLES here; the client's migration m0003_volunteers creates the same tables.
+The client's migration m0003_volunteers creates the same tables. A volunteer is a person of the
+people registry: ``id = det_id("volunteer", person_id)``.
 """
 
-TABLES: dict[str, dict[str, str]] = {}
+TABLES = {
+    "volunteers": {
+        "person_id": "text",
+        "number": "text",  # volunteer number
+        "join_date": "date",
+        "skills": "list",  # codes from volunteer_skills.json
+        "team": "text",
+        "status": "text",  # active | paused | left
+        "training": "text",  # training received
+        "awards": "text",
+        "notes": "text",
+        "created_by": "text",
+    },
+    "service_records": {
+        "volunteer_id": "text",
+        "person_id": "text",
+        "date": "date",
+        "hours": "real",  # steps of 0.5
+        "description": "text",
+        "activity_id": "text",  # linked activity, or ""
+        "class_id": "text",  # linked training class, or ""
+        "recorded_by": "text",
+        "status": "text",  # recorded | verified | rejected
+        "verified_by": "text",
+        "verified_on": "date",
+        "reject_reason": "text",
+    },
+    # A verified record changes only through a correction, which keeps what it said before.
+    "service_corrections": {
+        "record_id": "text",
+        "requested_by": "text",
+        "reason": "text",
+        "before": "json",  # the record's fields before
+        "proposed": "json",  # the fields to change
+        "status": "text",  # requested | approved | rejected
+        "decided_by": "text",
+        "decided_on": "date",
+    },
+}
