@@ -127,3 +127,18 @@ def test_read_only_file_gives_message_and_keeps_data(services, tmp_path):
     assert err.value.kind == "readonly"
     assert ro.get("activities", rid)["title"] == "已保存"
     ro.close()
+
+
+def test_people_registry_minimal_core(services):
+    from pzh_station.domain.errors import ValidationError
+    from pzh_station.domain.person import Person
+    from pzh_station.services.people import PeopleService
+
+    people = PeopleService(services)
+    pid = people.save(Person(name=" 张三 ", phone="１３８ 0000-1111", village="大田村"))
+    assert people.get(pid).phone == "13800001111" and people.get(pid).created_by == "李明"
+    assert [p["id"] for p in people.search("张")] == [pid]
+    assert [p["id"] for p in people.search("0000")] == [pid]
+    with pytest.raises(ValidationError) as err:
+        people.save(Person(name="", phone="12"))
+    assert set(err.value.errors) == {"name", "phone"}
