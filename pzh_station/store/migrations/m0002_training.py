@@ -35,3 +35,11 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX enrollments_class ON enrollments(class_id)")
     conn.execute("CREATE INDEX attendance_session ON attendance(session_id)")
     conn.execute("CREATE INDEX attendance_class ON attendance(class_id, person_id)")
+    # Local only (not synced): pinyin keys of each person's name, refreshed lazily by
+    # store.people.refresh_search_index whenever a name differs from the one indexed — so rows
+    # that arrive by sync are found too without the sync agent knowing about this table.
+    conn.execute(
+        "CREATE TABLE people_search (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
+        " initials TEXT NOT NULL, full TEXT NOT NULL)"
+    )
+    conn.execute("CREATE INDEX people_phone ON people(phone)")
