@@ -17,7 +17,7 @@ class PageSpec:
 
 PAGES: list[PageSpec] = [
     PageSpec("overview", "概览", "pzh_station.ui.placeholder:PlaceholderPage"),
-    PageSpec("activities", "活动台账", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("activities", "活动台账", "pzh_station.ui.activities:ActivitiesPage"),
     PageSpec("training", "培训班", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("volunteers", "文化志愿者", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("reports", "报表", "pzh_station.ui.placeholder:PlaceholderPage"),

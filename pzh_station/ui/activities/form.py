@@ -1,0 +1,195 @@
+"""The activity form (活动登记): every field of an Activity, messages at the field.
+
+Saving runs ``ActivityService.save`` on the database thread. A ``ValidationError`` puts each
+message under its field; a ``StoreError`` (read-only file, full disk …) is shown in the form's
+message line. In both cases the dialog stays open with what the user typed, and nothing is saved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLineEdit,
+    QPlainTextEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pzh_station.domain.activity import Activity
+from pzh_station.domain.errors import ValidationError
+from pzh_station.services.activities import ActivityService
+from pzh_station.store import StoreError
+from pzh_station.ui.context import UiContext
+from pzh_station.ui.widgets import (
+    CheckList,
+    DateEdit,
+    FieldErrorLabel,
+    FieldErrors,
+    RefCombo,
+    TimeEdit,
+)
+
+
+def _field(widget: QWidget, error: FieldErrorLabel) -> QWidget:
+    """An input with its error message right under it."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    layout.addWidget(error)
+    return box
+
+
+class ActivityDialog(QDialog):
+    """Add, edit or duplicate an activity.
+
+    :param activity: the record to edit; ``id is None`` means it is saved as a new one.
+    """
+
+    saved = Signal(str)  # the id of the saved activity
+
+    def __init__(self, ctx: UiContext, activity: Activity | None = None, parent: QWidget | None = None, *,
+                 title: str = "") -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.activity = activity or Activity()
+        self.saving = False
+        self.setWindowTitle(title or (self.tr("编辑活动") if self.activity.id else self.tr("新增活动")))
+        self.setMinimumWidth(560)
+
+        self.title_edit = QLineEdit()
+        self.title_edit.setPlaceholderText(self.tr("如：重阳节文艺汇演"))
+        self.date_edit = DateEdit()
+        self.start_edit = TimeEdit()
+        self.end_edit = TimeEdit()
+        self.place_edit = QLineEdit()
+        self.kind_combo = RefCombo("activity_kinds", empty=self.tr("（请选择）"))
+        self.delivery_combo = RefCombo("delivery_modes")
+        self.organiser_edit = QLineEdit()
+        self.partners_edit = QLineEdit()
+        self.partners_edit.setPlaceholderText(self.tr("社会力量、协办单位，可不填"))
+        self.attendance_edit = QLineEdit()
+        self.attendance_edit.setPlaceholderText(self.tr("参与人次，整数"))
+        self.groups = CheckList("target_groups", columns=3)
+        self.brand_combo = RefCombo("brands", empty=self.tr("（无）"))
+        self.notes_edit = QPlainTextEdit()
+        self.notes_edit.setFixedHeight(70)
+
+        self.message = FieldErrorLabel()
+        self.message.setObjectName("form_message")
+        self.errors = FieldErrors(general=self.message)
+        form = QFormLayout()
+        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
+        rows = [
+            ("title", self.tr("活动名称*"), self.title_edit),
+            ("date", self.tr("日期*"), self.date_edit),
+            ("start_time", self.tr("开始时间"), self.start_edit),
+            ("end_time", self.tr("结束时间"), self.end_edit),
+            ("place", self.tr("地点"), self.place_edit),
+            ("kind", self.tr("活动类型*"), self.kind_combo),
+            ("delivery", self.tr("服务方式*"), self.delivery_combo),
+            ("organiser", self.tr("主办单位"), self.organiser_edit),
+            ("partners", self.tr("合作单位"), self.partners_edit),
+            ("attendance", self.tr("参与人次"), self.attendance_edit),
+            ("target_groups", self.tr("服务对象"), self.groups),
+            ("brand", self.tr("活动品牌"), self.brand_combo),
+            ("notes", self.tr("备注"), self.notes_edit),
+        ]
+        for name, label, widget in rows:
+            form.addRow(label, _field(widget, self.errors.add(name, widget)))
+
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addLayout(form)
+        column.addStretch(1)  # extra height goes below the form, not into the notes row
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.buttons = QDialogButtonBox()
+        self.save_button = self.buttons.addButton(self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = self.buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button.clicked.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(600, 680)  # fits 1366×768 with the taskbar; scrolls when smaller
+        self.set_activity(self.activity)
+
+    # -- form ⇄ record -------------------------------------------------------------------
+    def set_activity(self, a: Activity) -> None:
+        self.title_edit.setText(a.title)
+        self.date_edit.set_iso(a.date)
+        self.start_edit.set_value(a.start_time)
+        self.end_edit.set_value(a.end_time)
+        self.place_edit.setText(a.place)
+        self.kind_combo.set_code(a.kind)
+        self.delivery_combo.set_code(a.delivery)
+        self.organiser_edit.setText(a.organiser)
+        self.partners_edit.setText(a.partners)
+        self.attendance_edit.setText(str(a.attendance) if a.attendance else "")
+        self.groups.set_codes(a.target_groups)
+        self.brand_combo.set_code(a.brand)
+        self.notes_edit.setPlainText(a.notes)
+
+    def form_activity(self) -> Activity:
+        """The record as the form now says. An attendance that is not a whole number is passed
+        on as typed, so the domain rule (not the widget) words the message."""
+        text = self.attendance_edit.text().strip().replace(",", "").replace("，", "")
+        attendance: int | str
+        try:
+            attendance = int(text) if text else 0
+        except ValueError:
+            attendance = text
+        return replace(
+            self.activity,
+            title=self.title_edit.text().strip(),
+            date=self.date_edit.iso(),
+            start_time=self.start_edit.value(),
+            end_time=self.end_edit.value(),
+            place=self.place_edit.text().strip(),
+            kind=self.kind_combo.code(),
+            delivery=self.delivery_combo.code(),
+            organiser=self.organiser_edit.text().strip(),
+            partners=self.partners_edit.text().strip(),
+            attendance=attendance,  # type: ignore[arg-type]
+            target_groups=self.groups.codes(),
+            brand=self.brand_combo.code(),
+            notes=self.notes_edit.toPlainText().strip(),
+        )
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self) -> None:
+        if self.saving:
+            return
+        self.errors.clear()
+        activity = self.form_activity()
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.ctx.tasks.run(lambda s: ActivityService(s).save(activity),
+                           success=self._saved, failure=self._failed, changes={"activities"})
+
+    def _saved(self, activity_id: str) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.saved.emit(activity_id)
+        self.accept()
+
+    def _failed(self, error: Exception) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.errors.show(error.errors)
+        elif isinstance(error, StoreError):
+            self.message.set_message(error.message)
+        else:
+            self.message.set_message(self.tr("保存失败：") + str(error))

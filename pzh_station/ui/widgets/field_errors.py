@@ -1,0 +1,80 @@
+"""Validation messages shown at the field they belong to.
+
+Services raise ``ValidationError`` with ``{field: Chinese message}``; a form registers one
+:class:`FieldErrorLabel` per field in a :class:`FieldErrors` and calls ``show(errors)``. Fields
+the form does not know still get shown (in the ``general`` label), so no message is lost.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+ERROR_STYLE = "color: #c62828;"
+ERROR_FIELD_STYLE = "border: 1px solid #c62828;"
+
+
+class FieldErrorLabel(QLabel):
+    """A red message under a field; hidden while there is nothing to say."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(ERROR_STYLE)
+        self.setWordWrap(True)
+        self.hide()
+
+    def set_message(self, text: str) -> None:
+        self.setText(text)
+        self.setVisible(bool(text))
+
+
+class FieldErrors:
+    """The error labels of one form, by field name.
+
+    :param general: a label for messages of fields the form has no label for.
+    """
+
+    def __init__(self, general: FieldErrorLabel | None = None) -> None:
+        self.labels: dict[str, FieldErrorLabel] = {}
+        self.inputs: dict[str, QWidget] = {}
+        self.general = general
+
+    def add(self, name: str, field: QWidget | None = None, *, parent: QWidget | None = None) -> FieldErrorLabel:
+        label = FieldErrorLabel(parent)
+        label.setObjectName(f"error_{name}")
+        self.labels[name] = label
+        if field is not None:
+            self.inputs[name] = field
+        return label
+
+    def clear(self) -> None:
+        for label in self.labels.values():
+            label.set_message("")
+        for widget in self.inputs.values():
+            widget.setStyleSheet("")
+        if self.general is not None:
+            self.general.set_message("")
+
+    def show(self, errors: dict[str, str]) -> None:
+        """Show each message at its field and focus the first field in error."""
+        self.clear()
+        rest = []
+        first: QWidget | None = None
+        for name, message in errors.items():
+            label = self.labels.get(name)
+            if label is None:
+                rest.append(message)
+                continue
+            label.set_message(message)
+            widget = self.inputs.get(name)
+            if widget is not None:
+                widget.setStyleSheet(ERROR_FIELD_STYLE)
+                first = first or widget
+        if rest and self.general is not None:
+            self.general.set_message("；".join(rest))
+        if first is not None:
+            first.setFocus()
+
+    def message(self, name: str) -> str:
+        """The message shown at a field ("" when none)."""
+        label = self.labels.get(name)
+        return label.text() if label is not None and not label.isHidden() else ""

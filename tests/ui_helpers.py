@@ -1,0 +1,52 @@
+"""Helpers shared by the UI tests: a live UI context on a real data dir, waiting for the DB thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pzh_station.ui.context import UiContext
+from pzh_station.ui.tasks import Tasks
+
+
+def make_ctx(data_dir: Path, *, operator: str = "李明") -> UiContext:
+    return UiContext(data_dir=data_dir, tasks=Tasks(data_dir, operator=operator), operator=operator)
+
+
+def settle(qtbot, ctx: UiContext, page=None) -> None:
+    """Wait until the debounce timer (if any) fired and the database thread is idle."""
+    def done() -> bool:
+        timer_idle = page is None or not page.search_timer.isActive()
+        return timer_idle and ctx.tasks.idle
+    qtbot.waitUntil(done, timeout=10_000)
+    # A finished job may have queued a follow-up (a page of rows); wait for that too.
+    qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=10_000)
+
+
+def type_text(qtbot, widget, text: str) -> None:
+    """Type into a widget as a user would: ASCII as key presses, Chinese as an input-method commit
+    (what a Chinese IME such as 搜狗拼音 sends). QTest.keyClicks cannot send non-Latin-1 keys."""
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtWidgets import QApplication
+
+    widget.setFocus()
+    chunk = ""
+    for ch in text + "\0":
+        if ch != "\0" and ch.isascii():
+            if chunk and not chunk.isascii():
+                _commit(widget, chunk, QApplication, QInputMethodEvent)
+                chunk = ""
+            chunk += ch
+            continue
+        if chunk and chunk.isascii():
+            qtbot.keyClicks(widget, chunk)
+            chunk = ""
+        if ch != "\0":
+            chunk += ch
+    if chunk:
+        _commit(widget, chunk, QApplication, QInputMethodEvent)
+
+
+def _commit(widget, text, app, event_cls) -> None:
+    event = event_cls()
+    event.setCommitString(text)
+    app.sendEvent(widget, event)
