@@ -41,5 +41,6 @@ TABLES = {
         "status": "text",  # requested | approved | rejected
         "decided_by": "text",
         "decided_on": "date",
+        "decision_note": "text",  # why a correction was not approved
     },
 }

@@ -19,8 +19,13 @@ def up(conn: sqlite3.Connection) -> None:
     }))
     conn.execute(synced_table_sql("service_corrections", {
         "record_id": "text", "requested_by": "text", "reason": "text", "before": "json",
-        "proposed": "json", "status": "text", "decided_by": "text", "decided_on": "date",
+        "proposed": "json", "status": "text", "decided_by": "text", "decided_on": "date", "decision_note": "text",
     }))
     conn.execute("CREATE INDEX service_records_volunteer ON service_records(volunteer_id, date)")
     conn.execute("CREATE INDEX service_records_date ON service_records(station_id, deleted, date)")
+    # Covering index for the totals (verified hours per volunteer): no table lookups.
+    conn.execute(
+        "CREATE INDEX service_records_verified ON service_records(status, deleted, volunteer_id, date, hours)"
+    )
+    conn.execute("CREATE INDEX volunteers_person ON volunteers(person_id)")
     conn.execute("CREATE INDEX service_corrections_record ON service_corrections(record_id)")
