@@ -1,0 +1,253 @@
+"""Reports use-cases: the overview's figures, the summary for scripts, the service-standard
+checklist, the annual statistics report (文化站年报) and the monthly report.
+
+Every figure comes from :mod:`pzh_station.reports.indicators`; this module only chooses which
+figures a report shows and lays them out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from pzh_station.domain import refdata
+from pzh_station.domain.errors import ValidationError
+from pzh_station.i18n import tr
+from pzh_station.io import pdf, tabular
+from pzh_station.reports import indicators as ind
+from pzh_station.reports.period import Period
+from pzh_station.services.context import Services
+from pzh_station.store import StoreError
+
+# The figures the overview page shows, in order (key, group).
+OVERVIEW_KEYS = [
+    "activities", "person_visits", "visits_per_resident", "special_group_activities",
+    "mobile_activities", "online_activities",
+    "training_classes", "training_sessions", "trainee_visits", "attendance_rate", "completers",
+    "volunteers_active", "volunteer_hours_verified", "new_star_levels",
+]
+CHART_KEYS = ("activities", "person_visits")
+
+# The annual statistics report (文化站年报): (indicator key, row label, note for the reviewer).
+ANNUAL_ROWS: list[tuple[str, str, str]] = [
+    ("art_activities", "组织文艺活动次数", "除训练班、展览、讲座以外的各类活动"),
+    ("art_activity_visits", "组织文艺活动参加人次", "上述活动的参与人次之和"),
+    ("training_classes", "举办训练班班次", "本年至少开课一次的培训班"),
+    ("trainee_visits", "培训人次", "本年已开课次的出勤、迟到签到数"),
+    ("completers", "训练班结业人次", "出勤达到结业要求（默认80%）的学员，计入培训班最后一次课所在年度"),
+    ("exhibitions", "举办展览个数", "活动类型为“展览”的活动"),
+    ("exhibition_visits", "展览参观人次", "展览的参与人次之和"),
+    ("lectures", "组织公益性讲座次数", "活动类型为“讲座”的活动"),
+    ("lecture_visits", "公益性讲座参加人次", "讲座的参与人次之和"),
+    ("amateur_teams", "群众业余文艺团队", "文化站信息中填写"),
+    ("volunteers_active", "文化志愿者人数", "状态为“在岗”、年底前加入的志愿者"),
+    ("volunteer_hours_verified", "文化志愿者服务时长", "本年已审核的服务记录时长之和（小时）"),
+    ("full_time_staff", "从业人员", "文化站信息中填写的专职人员"),
+]
+# Further figures of the same report (the plan's indicators).
+ANNUAL_EXTRA: list[tuple[str, str, str]] = [
+    ("activities", "活动总场次", "全部活动（未删除）"),
+    ("person_visits", "活动总参与人次", "全部活动的参与人次之和"),
+    ("visits_per_resident", "人均参与次数", "参与人次 ÷ 服务人口"),
+    ("special_group_activities", "面向特殊群体的活动场次", "服务对象含老年人、未成年人、残疾人、农民工、留守妇女儿童或困难群众"),
+    ("mobile_activities", "流动服务场次", "服务方式为“流动”"),
+    ("online_activities", "线上活动场次", "服务方式为“线上”"),
+    ("training_sessions", "培训课次", "未取消、已到日期的课次"),
+    ("attendance_rate", "培训出勤率", "出勤与迟到 ÷ 已签到记录（含请假、缺勤）"),
+    ("new_star_levels", "新晋星级志愿者", "本年累计时长升入更高星级的志愿者"),
+]
+
+MONTHLY_KEYS = [
+    "activities", "person_visits", "special_group_activities", "mobile_activities", "online_activities",
+    "training_classes", "training_sessions", "trainee_visits", "attendance_rate", "completers",
+    "volunteers_serving", "volunteer_hours_verified", "new_star_levels",
+]
+
+
+def format_value(key: str, value: Any) -> str:
+    """A figure as shown to people (rates in %, ratios with two decimals, hours with one)."""
+    if value is None:
+        return "—"
+    if key == "attendance_rate":
+        return f"{value * 100:.1f}%"
+    kind = ind.INDICATORS[key].kind if key in ind.INDICATORS else "count"
+    if kind in ("ratio", "target") or isinstance(value, float):
+        if key == "volunteer_hours_verified":
+            return f"{value:g}"
+        return f"{value:.2f}" if kind == "ratio" else f"{value:.1f}"
+    return str(value)
+
+
+class ReportService:
+    """Figures and report files of this station."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.store = services.store
+
+    @property
+    def conn(self):  # noqa: ANN201
+        return self.store.conn
+
+    def stations(self) -> list[str]:
+        sid = self.store.station_id
+        if not sid:
+            raise StoreError("no_station", tr("Reports", "尚未设置文化站信息，请先完成首次设置。"))
+        return [sid]
+
+    def station_name(self) -> str:
+        row = self.store.get("stations", self.stations()[0]) or {}
+        return row.get("name", "")
+
+    # -- figures -------------------------------------------------------------------------
+    def summary(self, year: int, *, month: int | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
+        """Every indicator for the year (or one month) as one JSON-ready dict.
+
+        :param year: calendar year.
+        :param month: 1–12 for one month.
+        :param as_of: the day the figures are looked at (default today); sessions after it are
+            not held yet and the plan's targets are pro-rated to it.
+        """
+        period = Period(year, month, as_of or dt.date.today())
+        out: dict[str, Any] = {"year": year, "month": month, "as_of": period.as_of.isoformat(),
+                               "station": self.station_name()}
+        out.update(ind.compute(self.conn, self.stations(), period))
+        out["checklist"] = ind.checklist(self.conn, self.stations(), period)
+        return out
+
+    def overview(self, year: int, *, month: int | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
+        """What the overview page shows: this period and the same period a year earlier, the
+        months of the year for the chart, the plan's targets and the checklist.
+
+        :param year: calendar year.
+        :param month: 1–12 for one month, None for the year.
+        :param as_of: default today.
+        """
+        period = Period(year, month, as_of or dt.date.today())
+        stations = self.stations()
+        keys = [*OVERVIEW_KEYS, "activities_target", "visits_target", "population"]
+        return {
+            "period": period,
+            "current": ind.compute(self.conn, stations, period, keys),
+            "previous": ind.compute(self.conn, stations, period.previous_year(), keys),
+            "monthly": ind.monthly(self.conn, stations, year, CHART_KEYS, as_of=period.as_of),
+            "monthly_previous": ind.monthly(self.conn, stations, year - 1, CHART_KEYS, as_of=period.as_of),
+            "checklist": ind.checklist(self.conn, stations, Period(year, None, period.as_of)),
+        }
+
+    def records(self, key: str, year: int, *, month: int | None = None, as_of: dt.date | None = None) -> list[ind.Record]:
+        """The records behind one figure (``key`` of INDICATORS, or ``checklist:<code>``).
+
+        :param key: the indicator.
+        :param year: calendar year.
+        :param month: 1–12 or None.
+        :param as_of: default today.
+        """
+        period = Period(year, month, as_of or dt.date.today())
+        if key.startswith("checklist:"):
+            return ind.checklist_records(self.conn, self.stations(), Period(year, None, period.as_of), key.split(":", 1)[1])
+        return ind.records(self.conn, key, self.stations(), period)
+
+    # -- annual report ---------------------------------------------------------------------
+    def annual_figures(self, year: int, *, as_of: dt.date | None = None) -> list[tuple[str, str, str, Any, str]]:
+        """Rows of the annual report: (key, label, unit, value, note)."""
+        period = Period(year, None, as_of or dt.date.today())
+        rows = []
+        for key, label, note in [*ANNUAL_ROWS, *ANNUAL_EXTRA]:
+            value = ind.INDICATORS[key].value(self.conn, self.stations(), period)
+            rows.append((key, label, ind.INDICATORS[key].unit, value, note))
+        return rows
+
+    def write_annual(self, path: str | Path, year: int, *, as_of: dt.date | None = None) -> Path:
+        """Write the annual statistics report (.xlsx): sheet 1 the figures in the layout of the
+        township station's statistics table, sheet 2 every record behind every figure.
+
+        :param path: the .xlsx to write (replaced atomically).
+        :param year: the year reported.
+        :param as_of: default today.
+        """
+        period = Period(year, None, as_of or dt.date.today())
+        figures = self.annual_figures(year, as_of=period.as_of)
+        main = []
+        for n, (key, label, unit, value, note) in enumerate(figures, start=1):
+            if key == "attendance_rate" and value is not None:
+                value = round(value * 100, 1)
+            elif isinstance(value, float):
+                value = round(value, 4)
+            main.append([n, label, unit, value if value is not None else "", note])
+        main += [[], ["", "填报单位", "", self.station_name(), ""],
+                 ["", "统计年度", "", f"{year}年", ""],
+                 ["", "数据截至", "", period.cutoff, "按截至日期统计；已删除的记录不计入"]]
+        detail = []
+        for key, label, _unit, _value, _note in figures:
+            for r in ind.records(self.conn, key, self.stations(), period):
+                detail.append([label, ind.TABLE_LABELS.get(r.table, r.table), r.date, r.title, r.amount, r.detail, r.id])
+        tabular.write_sheets(path, [
+            (tr("Reports", "{}年文化站年报").format(year), ["序号", "指标名称", "计量单位", "数值", "统计口径"], main),
+            (tr("Reports", "明细"), ["指标名称", "记录类型", "日期", "名称", "计入数值", "说明", "记录编号"], detail),
+        ])
+        return Path(path)
+
+    # -- monthly report --------------------------------------------------------------------
+    def monthly_data(self, year: int, month: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
+        period = Period(year, month, as_of or dt.date.today())
+        stations = self.stations()
+        return {
+            "period": period,
+            "figures": ind.compute(self.conn, stations, period, MONTHLY_KEYS),
+            "activities": ind.activity_rows(self.conn, stations, period),
+            "classes": ind.class_breakdown(self.conn, stations, period),
+            "volunteers": ind.volunteer_breakdown(self.conn, stations, period),
+        }
+
+    def write_monthly(self, path: str | Path, year: int, month: int, *, as_of: dt.date | None = None) -> Path:
+        """Write the monthly report as .xlsx or A4 .pdf (by the file's suffix).
+
+        :param path: ``*.xlsx`` or ``*.pdf``.
+        :param year: the year.
+        :param month: 1–12.
+        :param as_of: default today.
+        """
+        path = Path(path)
+        if path.suffix.lower() not in (".xlsx", ".pdf"):
+            raise ValidationError({"path": tr("Reports", "月报只能保存为 .xlsx 或 .pdf 文件。")})
+        data = self.monthly_data(year, month, as_of=as_of)
+        kinds, modes, groups = refdata.labels("activity_kinds"), refdata.labels("delivery_modes"), refdata.labels("target_groups")
+        figures = [[ind.INDICATORS[k].label, format_value(k, v), ind.INDICATORS[k].unit] for k, v in data["figures"].items()]
+        acts = [[a["date"], f"{a['start_time']}-{a['end_time']}".strip("-"), a["title"], kinds.get(a["kind"], a["kind"]),
+                 modes.get(a["delivery"], a["delivery"]), a["place"], a["attendance"],
+                 "、".join(groups.get(g, g) for g in a["target_groups"])] for a in data["activities"]]
+        classes = [[c["name"], c["teacher"], c["sessions"], c["trainee_visits"], format_value("attendance_rate", c["attendance_rate"])]
+                   for c in data["classes"]]
+        vols = [[v["name"] or "", v["services"], v["hours"]] for v in data["volunteers"]]
+        heads = {
+            "figures": ["指标", "数值", "单位"],
+            "activities": ["日期", "时间", "活动名称", "类型", "方式", "地点", "参与人次", "服务对象"],
+            "classes": ["培训班", "教师", "开课次数", "培训人次", "出勤率"],
+            "volunteers": ["志愿者", "服务次数", "已审核时长（小时）"],
+        }
+        title = tr("Reports", "{}{}月工作月报").format(self.station_name(), f"{year}年{month}")
+        suffix = path.suffix.lower()
+        if suffix == ".pdf":
+            story = [pdf.title(title), pdf.Spacer(1, 4 * pdf.mm),
+                     pdf.para(tr("Reports", "一、主要指标")), pdf.table(heads["figures"], figures, widths=[80 * pdf.mm, 40 * pdf.mm, 30 * pdf.mm]),
+                     pdf.Spacer(1, 4 * pdf.mm), pdf.para(tr("Reports", "二、活动（{}场）").format(len(acts))),
+                     pdf.table(heads["activities"], acts, size=8,
+                               widths=[20 * pdf.mm, 20 * pdf.mm, 40 * pdf.mm, 18 * pdf.mm, 12 * pdf.mm, 24 * pdf.mm, 16 * pdf.mm, 30 * pdf.mm]),
+                     pdf.Spacer(1, 4 * pdf.mm), pdf.para(tr("Reports", "三、培训")),
+                     pdf.table(heads["classes"], classes, size=9) if classes else pdf.para(tr("Reports", "本月无培训课次。")),
+                     pdf.Spacer(1, 4 * pdf.mm), pdf.para(tr("Reports", "四、志愿服务")),
+                     pdf.table(heads["volunteers"], vols, size=9) if vols else pdf.para(tr("Reports", "本月无已审核的志愿服务。"))]
+            return pdf.build(path, story, doc_title=title, footer=title)
+        return tabular.write_sheets(path, [
+            (tr("Reports", "月报"), heads["figures"], figures),
+            (tr("Reports", "活动"), heads["activities"], acts),
+            (tr("Reports", "培训"), heads["classes"], classes),
+            (tr("Reports", "志愿服务"), heads["volunteers"], vols),
+        ])
+
+
+def record_dict(r: ind.Record) -> dict[str, Any]:
+    return asdict(r)

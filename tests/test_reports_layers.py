@@ -1,0 +1,15 @@
+"""The reports core (indicators, report service, CLI) imports no Qt: the city server runs it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_reports_core_imports_no_qt():
+    code = (
+        "import sys\nimport pzh_station.reports.indicators, pzh_station.services.reports, pzh_station.cli.reports\n"
+        "bad = [m for m in sys.modules if m.startswith('PySide6')]\nassert not bad, bad\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
