@@ -1,7 +1,84 @@
-"""CLI commands of the sync area (registered by its own work)."""
+"""``pzh-station enroll`` and ``pzh-station sync``: the sync agent, headless.
+
+Exit codes: 0 done; 2 bad input or a local problem; 3 the sync failed (the reason, in Chinese,
+on stderr, with what to do).
+"""
 
 from __future__ import annotations
 
+import argparse
+
+from pzh_station.cli.common import fail, services_for
+from pzh_station.syncer import SyncClient, SyncError, SyncState
+from pzh_station.syncer.config import SyncSettings, remember_server
+
+SYNC_FAILED = 3
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        conf = SyncSettings.load(services.data_dir)
+        server = args.server or conf.server_url
+        code = args.code or conf.enrollment_code
+        if not server:
+            return fail("错误：请用 --server 指定同步服务器地址。")
+        if not code:
+            return fail("错误：请用 --code 指定注册码（向管理员索取）。")
+        client = SyncClient(services.store, ca_bundle=conf.ca_bundle)
+        try:
+            result = client.enroll(server, code)
+        except SyncError as exc:
+            return fail(f"注册失败：{exc.message}", SYNC_FAILED)
+        remember_server(services.data_dir, SyncState.load(services.store).server_url)
+        print(f"注册成功：本机已加入 {result.station_name or result.station_id}。")
+        if result.kept_changes:
+            print(f"本机之前记录的 {result.kept_changes} 条修改将在下次同步时上传。")
+        print(result.device_id)
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        conf = SyncSettings.load(services.data_dir)
+        client = SyncClient(services.store, ca_bundle=conf.ca_bundle)
+        try:
+            result = client.sync()
+        except SyncError as exc:
+            pending = SyncState.load(services.store).pending
+            return fail(f"同步失败：{exc.message}\n待上传的修改：{pending} 条（已安全保存在本机）。", SYNC_FAILED)
+        print(
+            f"同步完成：上传 {result.pushed} 条，下载 {result.pulled} 条，"
+            f"请求 {result.requests} 次，待上传 {result.pending} 条。"
+        )
+    finally:
+        services.close()
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        st = SyncState.load(services.store)
+    finally:
+        services.close()
+    if not st.enrolled:
+        print("本机尚未注册到同步服务器。")
+    else:
+        print(f"服务器：{st.server_url}")
+        print(f"上次成功同步：{st.last_success or '从未'}")
+    print(f"待上传的修改：{st.pending} 条")
+    if st.last_error:
+        print(f"上次错误：{st.last_error}")
+    return 0
+
 
 def register(cli) -> None:  # noqa: ANN001
-    pass
+    p = cli.command("enroll", "用注册码把本机注册到市同步服务器", cmd_enroll)
+    p.add_argument("--server", help="同步服务器地址，如 https://sync.example.cn（默认：安装时预设的地址）")
+    p.add_argument("--code", help="管理员发放的一次性注册码（默认：安装时预设的注册码）")
+    cli.command("sync", "立即与市同步服务器完整同步一次（失败时返回 3 并说明原因）", cmd_sync)
+    cli.command("sync-status", "显示同步状态：服务器、上次成功同步、待上传的修改、上次错误", cmd_status)
