@@ -23,30 +23,22 @@ def settle(qtbot, ctx: UiContext, page=None) -> None:
 
 
 def type_text(qtbot, widget, text: str) -> None:
-    """Type into a widget as a user would: ASCII as key presses, Chinese as an input-method commit
-    (what a Chinese IME such as 搜狗拼音 sends). QTest.keyClicks cannot send non-Latin-1 keys."""
+    """Type into a widget as a user would: ASCII as key presses, Enter for a newline, Chinese as
+    an input-method commit (what a Chinese IME such as 搜狗拼音 sends). QTest.keyClicks cannot
+    send non-Latin-1 keys."""
+    import re
+
+    from PySide6.QtCore import Qt
     from PySide6.QtGui import QInputMethodEvent
     from PySide6.QtWidgets import QApplication
 
     widget.setFocus()
-    chunk = ""
-    for ch in text + "\0":
-        if ch != "\0" and ch.isascii():
-            if chunk and not chunk.isascii():
-                _commit(widget, chunk, QApplication, QInputMethodEvent)
-                chunk = ""
-            chunk += ch
-            continue
-        if chunk and chunk.isascii():
-            qtbot.keyClicks(widget, chunk)
-            chunk = ""
-        if ch != "\0":
-            chunk += ch
-    if chunk:
-        _commit(widget, chunk, QApplication, QInputMethodEvent)
-
-
-def _commit(widget, text, app, event_cls) -> None:
-    event = event_cls()
-    event.setCommitString(text)
-    app.sendEvent(widget, event)
+    for part in re.findall(r"\n|[\x20-\x7e]+|[^\x20-\x7e\n]+", text):
+        if part == "\n":
+            qtbot.keyClick(widget, Qt.Key.Key_Return)
+        elif part.isascii():
+            qtbot.keyClicks(widget, part)
+        else:
+            event = QInputMethodEvent()
+            event.setCommitString(part)
+            QApplication.sendEvent(widget, event)

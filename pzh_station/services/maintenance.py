@@ -59,6 +59,11 @@ def backup_now(directory: Path, dest: Path | None = None) -> Path:
     return backup.backup(db, dest)
 
 
+def list_backups(directory: Path) -> list[Path]:
+    """The data dir's backups, newest first (for the settings page and the restore dialog)."""
+    return backup.list_backups(paths.backups_dir(directory))
+
+
 def auto_backup(directory: Path, *, keep: int = backup.KEEP) -> Path | None:
     return backup.auto_backup(paths.db_path(directory), paths.backups_dir(directory), keep=keep)
 

@@ -39,6 +39,9 @@ def backup(db_file: Path, dest: Path) -> Path:
             src.backup(out)
         finally:
             out.close()
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # no half-written .part left behind
+        raise
     finally:
         src.close()
     tmp.replace(dest)

@@ -1,30 +1,56 @@
-"""The main window: navigation on the left, the current area's page on the right."""
+"""The main window: navigation on the left, the current area's page on the right, the operator
+(当前录入人) in the tool bar, and the status bar at the bottom.
+
+Status bar: other areas add their permanent widgets (sync state …) with
+``window.statusBar().addPermanentWidget(widget)``; ``showMessage`` is used for short notices.
+"""
 
 from __future__ import annotations
 
 from importlib import import_module
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
+    QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
+    QToolBar,
     QWidget,
 )
 
+from pzh_station.services.station import StationProfile, StationService
+from pzh_station.settings import Settings
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.pages import PAGES, PageSpec
 
 
 class MainWindow(QMainWindow):
+    closed = Signal()
+    profile_loaded = Signal(object)  # StationProfile | None
+
     def __init__(self, ctx: UiContext, *, station_name: str = "") -> None:
         super().__init__()
         self.ctx = ctx
-        self.setWindowTitle(self.tr("文化站工作台") + (f" — {station_name}" if station_name else ""))
+        self.profile: StationProfile | None = None
+        self._set_title(station_name)
         self.resize(1280, 720)  # fits 1366×768 with the taskbar
         self.setMinimumSize(960, 600)
+
+        # who is entering records (each record remembers it)
+        self.operator_combo = QComboBox()
+        self.operator_combo.setMinimumContentsLength(6)
+        self.operator_combo.setToolTip(self.tr("新登记的记录会记下录入人。人员名单在“设置”中修改。"))
+        toolbar = QToolBar(self.tr("录入人"))
+        toolbar.setObjectName("operator_toolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(self.tr("当前录入人：")))
+        toolbar.addWidget(self.operator_combo)
+        self.addToolBar(toolbar)
+
         self.nav = QListWidget()
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget()
@@ -37,10 +63,59 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.nav.currentRowChanged.connect(self._show_row)
-        ctx.tasks.failed.connect(self._show_error)
-        self.nav.setCurrentRow(0)
+        self.statusBar()  # created up front: other areas add permanent widgets to it
 
+        self.nav.currentRowChanged.connect(self._show_row)
+        self.operator_combo.activated.connect(self._operator_chosen)
+        ctx.tasks.failed.connect(self._show_error)
+        ctx.tasks.changed.connect(self._changed)
+        self.load_profile()
+        start = next((i for i, s in enumerate(PAGES) if s.key == "activities"), 0)
+        self.nav.setCurrentRow(start)  # the activity log is what a station opens the app for
+
+    # -- station profile and operator ----------------------------------------------------
+    def load_profile(self) -> None:
+        self.ctx.tasks.run(lambda s: StationService(s).profile(), success=self._profile_loaded)
+
+    def _profile_loaded(self, profile: StationProfile | None) -> None:
+        self.profile = profile
+        self._set_title(profile.name if profile else "")
+        staff = profile.staff if profile else []
+        self.operator_combo.clear()
+        self.operator_combo.addItems(staff)
+        self.operator_combo.setEnabled(bool(staff))
+        if not staff:
+            self.operator_combo.addItem(self.tr("（请在“设置”中添加录入人员）"))
+            self.profile_loaded.emit(profile)
+            return
+        wanted = self.ctx.operator if self.ctx.operator in staff else staff[0]
+        self.operator_combo.setCurrentIndex(staff.index(wanted))
+        self.set_operator(wanted)
+        self.profile_loaded.emit(profile)
+
+    def _operator_chosen(self, index: int) -> None:
+        if self.profile and 0 <= index < len(self.profile.staff):
+            self.set_operator(self.profile.staff[index])
+
+    def set_operator(self, name: str) -> None:
+        """Records saved from now on remember ``name``; kept for the next start."""
+        changed = name != self.ctx.operator
+        self.ctx.operator = name
+        self.ctx.tasks.set_operator(name)
+        if changed or Settings(self.ctx.data_dir).get("operator") != name:
+            try:
+                Settings(self.ctx.data_dir).set("operator", name)
+            except OSError as exc:  # a read-only data dir must not stop the work
+                self.statusBar().showMessage(self.tr("无法保存设置：") + str(exc), 10_000)
+
+    def _set_title(self, station_name: str) -> None:
+        self.setWindowTitle(self.tr("文化站工作台") + (f" — {station_name}" if station_name else ""))
+
+    def _changed(self, areas: set[str]) -> None:
+        if "station" in areas:
+            self.load_profile()
+
+    # -- pages ---------------------------------------------------------------------------
     def page(self, key: str) -> QWidget:
         """The page of an area, built on first use."""
         if key not in self._pages:
@@ -66,8 +141,11 @@ class MainWindow(QMainWindow):
     def _show_error(self, error: Exception) -> None:
         message = getattr(error, "message", None) or str(error)
         self.statusBar().showMessage(message, 15_000)
-        QMessageBox.warning(self, self.tr("出错了"), message)
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("出错了"), message, parent=self)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()  # not exec(): never a nested event loop in the middle of other work
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
         self.ctx.tasks.shutdown()
         super().closeEvent(event)
+        self.closed.emit()

@@ -22,5 +22,5 @@ PAGES: list[PageSpec] = [
     PageSpec("volunteers", "文化志愿者", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("reports", "报表", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("sync", "同步", "pzh_station.ui.placeholder:PlaceholderPage"),
-    PageSpec("settings", "设置", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("settings", "设置", "pzh_station.ui.settings_page:SettingsPage"),
 ]
