@@ -33,14 +33,14 @@ from functools import cache
 from typing import Any
 
 from pzh_station.domain import refdata
+from pzh_station.domain import training as training_rules
+from pzh_station.domain.volunteer import new_level_reached, star_level
 from pzh_station.reports.period import Period
 
 Stations = Collection[str]
 Number = int | float | None
 
-DEFAULT_COMPLETION_SHARE = 0.8
-ATTENDED_MARKS = ("present", "late")  # a trainee-visit
-COUNTED_MARKS = ("present", "late", "excused", "absent")  # the attendance rate's denominator
+ATTENDED_MARKS = tuple(sorted(training_rules.ATTENDED))  # present, late: a trainee-visit
 
 # The annual report's 文艺活动 are all activities except those it counts on their own rows
 # (训练班, 展览, 讲座): performances, mass sports, reading, heritage, mobile and digital services, other.
@@ -89,29 +89,10 @@ def plan_targets() -> dict[str, float]:
     return dict(refdata.load("plan_targets"))
 
 
-@cache
-def _star_thresholds() -> tuple[tuple[int, float], ...]:
-    return tuple(sorted((int(i["stars"]), float(i["hours"])) for i in refdata.load("star_levels")))
-
-
-def star_level(hours: float) -> int:
-    """Star level (0–5) reached with ``hours`` cumulative verified service hours
-    (thresholds in resources/refdata/star_levels.json)."""
-    level = 0
-    for stars, threshold in _star_thresholds():
-        if hours + 1e-9 >= threshold:
-            level = stars
-    return level
-
-
 def is_completer(attended: int, held: int, share: float | None) -> bool:
-    """Has a participant completed a class (结业)? At least ``share`` (0 or missing → 0.8) of
-    the class's held sessions attended (present or late)."""
-    if held <= 0:
-        return False
-    if not share or share <= 0:
-        share = DEFAULT_COMPLETION_SHARE
-    return attended + 1e-9 >= share * held
+    """The training area's completion rule (:func:`pzh_station.domain.training.completed`), with a
+    stored share of 0 (never set) read as the default 0.8."""
+    return training_rules.completed(attended, held, share or training_rules.DEFAULT_COMPLETION_SHARE)
 
 
 # -- records behind a figure ------------------------------------------------------------------
@@ -362,12 +343,38 @@ def trainee_visits_records(conn: sqlite3.Connection, stations: Stations, period:
     ]
 
 
+def _roster_cells_sql(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+    """One row per (held session in the period, roster participant of its class), with the mark
+    if any (``t.mark``). The roster is the training area's: enrolments not deleted that are active,
+    or dropped but with marks in the class (their past attendance still counts); people not deleted."""
+    where, params = held_sessions_where(stations, period)
+    sql = f"""
+    WITH held AS (
+        SELECT s.id, s.class_id, s.station_id, s.date, c.name AS cname {_HELD} WHERE {where}
+    ), roster AS (
+        SELECT e.class_id, e.person_id, p.name AS pname FROM enrollments e JOIN people p ON p.id = e.person_id
+        WHERE e.deleted = 0 AND p.deleted = 0 AND e.class_id IN (SELECT class_id FROM held)
+          AND (e.active = 1 OR EXISTS (
+              SELECT 1 FROM attendance a JOIN sessions s2 ON s2.id = a.session_id AND s2.deleted = 0
+              WHERE a.class_id = e.class_id AND a.person_id = e.person_id AND a.deleted = 0 AND a.mark != ''))
+    )
+    FROM held h JOIN roster r ON r.class_id = h.class_id
+    LEFT JOIN attendance t ON t.session_id = h.id AND t.person_id = r.person_id AND t.deleted = 0
+    """
+    return sql, params
+
+
+_ATTENDED_SQL = f"COALESCE(t.mark, '') IN ({','.join(repr(m) for m in ATTENDED_MARKS)})"
+
+
 def attendance_rate(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-    """Share of the marks (present, late, excused, absent) at held sessions that are present or
-    late; unmarked rows do not count. None when there are no marks."""
-    body, params = _marks_sql(stations, period, COUNTED_MARKS)
-    found = {sid: (att, n) for sid, att, n in conn.cursor().execute(
-        f"SELECT s.station_id, SUM(t.mark IN ('present','late')), COUNT(*) {body} GROUP BY s.station_id", params)}
+    """Attendance rate (出勤率), as the training area's attendance grid computes it: present or
+    late marks of roster participants at the sessions held in the period, over held sessions ×
+    roster participants (an unmarked, excused or absent cell counts as not attended). None when
+    there is nothing to divide by."""
+    body, params = _roster_cells_sql(stations, period)
+    with_ = body.replace("FROM held h", f"SELECT h.station_id, SUM({_ATTENDED_SQL}), COUNT(*) FROM held h", 1)
+    found = {sid: (att, n) for sid, att, n in conn.cursor().execute(with_ + " GROUP BY h.station_id", params)}
     if by_station:
         return {sid: (found[sid][0] / found[sid][1] if sid in found and found[sid][1] else None) for sid in _ids(stations)}
     att = sum(a for a, _ in found.values())
@@ -376,19 +383,23 @@ def attendance_rate(conn: sqlite3.Connection, stations: Stations, period: Period
 
 
 def attendance_rate_records(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[Record]:
-    body, params = _marks_sql(stations, period, COUNTED_MARKS)
+    """Every (held session, participant) cell; ``amount`` 1 when attended."""
+    body, params = _roster_cells_sql(stations, period)
     marks = {"present": "出勤", "late": "迟到", "excused": "请假", "absent": "缺勤"}
+    sql = body.replace("FROM held h", f"SELECT h.id, r.person_id, h.station_id, h.date, h.cname, r.pname, t.mark,"
+                       f" {_ATTENDED_SQL} AS att FROM held h", 1) + " ORDER BY h.date, h.cname, r.pname"
     return [
-        Record("attendance", r["id"], r["station_id"], r["date"], f"{r['cname']}：{r['pname'] or '（未知学员）'}",
-               1 if r["mark"] in ATTENDED_MARKS else 0, marks.get(r["mark"], r["mark"]))
-        for r in _rows(conn, f"SELECT t.id, s.station_id, s.date, c.name AS cname, p.name AS pname, t.mark {body}"
-                       " ORDER BY s.date, c.name, p.name", params)
+        Record("attendance", f"{r['id']}:{r['person_id']}", r["station_id"], r["date"], f"{r['cname']}：{r['pname']}",
+               1 if r["att"] else 0, marks.get(r["mark"] or "", "未签到"))
+        for r in _rows(conn, sql, params)
     ]
 
 
 def _completer_rows(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[dict[str, Any]]:
-    """Per (class, person): attended and held sessions, for the classes whose last session held
-    by ``as_of`` falls in the period (so each class's completers count once, in one period)."""
+    """Per (class, roster participant with attended sessions): attended and held sessions, for
+    the classes whose last session held by ``as_of`` falls in the period (so each class's
+    completers count once, in one period). Roster as in :func:`_roster_cells_sql` (a participant
+    who attended has marks, so dropped ones who attended are on it)."""
     ids = _ids(stations)
     as_of = period.as_of.isoformat()
     sql = f"""
@@ -404,9 +415,8 @@ def _completer_rows(conn: sqlite3.Connection, stations: Stations, period: Period
     FROM cls JOIN classes c ON c.id = cls.class_id
     JOIN held h ON h.class_id = cls.class_id
     JOIN attendance t ON t.session_id = h.id AND t.deleted = 0 AND t.mark IN ('present', 'late')
-    LEFT JOIN people p ON p.id = t.person_id
-    LEFT JOIN enrollments e ON e.class_id = c.id AND e.person_id = t.person_id
-    WHERE (p.id IS NULL OR p.deleted = 0) AND (e.id IS NULL OR (e.deleted = 0 AND e.active = 1))
+    JOIN people p ON p.id = t.person_id AND p.deleted = 0
+    JOIN enrollments e ON e.class_id = c.id AND e.person_id = t.person_id AND e.deleted = 0
     GROUP BY c.id, t.person_id
     ORDER BY cls.last, c.name, p.name
     """
@@ -427,7 +437,7 @@ def completers_records(conn: sqlite3.Connection, stations: Stations, period: Per
     out = []
     for r in _completer_rows(conn, stations, period):
         if is_completer(r["attended"], r["held"], r["share"]):
-            share = r["share"] if r["share"] and r["share"] > 0 else DEFAULT_COMPLETION_SHARE
+            share = r["share"] or training_rules.DEFAULT_COMPLETION_SHARE
             out.append(Record("completers", f"{r['class_id']}:{r['person_id']}", r["station_id"], r["last"],
                               f"{r['cname']}：{r['pname'] or '（未知学员）'}", 1,
                               f"出勤{r['attended']}/{r['held']}次（结业要求{share:.0%}）"))
@@ -524,7 +534,7 @@ def new_star_levels(conn: sqlite3.Connection, stations: Stations, period: Period
     verified hours up to the cutoff is above the level from those before the period."""
     found: dict[str, int] = {}
     for r in _star_rows(conn, stations, period):
-        if star_level(r["after"]) > star_level(r["before"]):
+        if new_level_reached(r["before"], r["after"]):
             found[r["station_id"]] = found.get(r["station_id"], 0) + 1
     return _total(_fill(_ids(stations), found), by_station)
 
@@ -649,15 +659,17 @@ def activity_rows(conn: sqlite3.Connection, stations: Stations, period: Period, 
 
 def class_breakdown(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[dict[str, Any]]:
     """Per class with sessions held in the period: ``{id, name, teacher, sessions, trainee_visits,
-    marks, attendance_rate}`` (the sums over classes equal the period's figures)."""
+    attendance_rate}`` (sessions and trainee-visits add up to the period's figures)."""
     where, params = held_sessions_where(stations, period)
     sessions = _rows(conn, f"SELECT c.id, c.name, c.teacher, COUNT(*) AS sessions {_HELD} WHERE {where} GROUP BY c.id ORDER BY c.name", params)
-    body, mparams = _marks_sql(stations, period, COUNTED_MARKS)
-    marks = {r["id"]: r for r in _rows(conn, f"SELECT c.id, SUM(t.mark IN ('present','late')) AS att, COUNT(*) AS n {body} GROUP BY c.id", mparams)}
+    body, vparams = _marks_sql(stations, period, ATTENDED_MARKS)
+    visits = dict(conn.cursor().execute(f"SELECT c.id, COUNT(*) {body} GROUP BY c.id", vparams).fetchall())
+    cells, cparams = _roster_cells_sql(stations, period)
+    rates = {cid: (att / n if n else None) for cid, att, n in conn.cursor().execute(
+        cells.replace("FROM held h", f"SELECT h.class_id, SUM({_ATTENDED_SQL}), COUNT(*) FROM held h", 1) + " GROUP BY h.class_id", cparams)}
     for r in sessions:
-        m = marks.get(r["id"], {"att": 0, "n": 0})
-        r["trainee_visits"], r["marks"] = m["att"] or 0, m["n"]
-        r["attendance_rate"] = (m["att"] / m["n"]) if m["n"] else None
+        r["trainee_visits"] = visits.get(r["id"], 0)
+        r["attendance_rate"] = rates.get(r["id"])
     return sessions
 
 
