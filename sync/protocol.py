@@ -6,9 +6,11 @@ cannot serve that version answers 426 with ``{"error": "upgrade_required", "mess
 
 Endpoints (all under ``/v1``):
 
-``POST /v1/enroll``  ``{"protocol", "code", "device_name", "app_version"}``
+``POST /v1/enroll``  ``{"protocol", "code", "device_name", "app_version"[, "device_id"]}``
   → ``{"device_id", "token", "station": {"id", "name", "county"}, "server_time_ms"}``.
   The code is spent. The token is shown once and stored only hashed on the server.
+  ``device_id`` (optional) is the PC's local id, already inside the stamps it made offline; the
+  server keeps it when it is free (8-64 of ``[A-Za-z0-9_-]``), else it answers a new one.
 
 ``POST /v1/sync`` (``Authorization: Bearer <token>``) — one exchange: push, then pull::
 
@@ -21,8 +23,12 @@ Endpoints (all under ``/v1``):
     {"protocol": 1, "server_time_ms": ..., "acked_seq": <highest device seq the server holds>,
      "changes": [FEED, ...], "cursor": <int>, "more": <bool>}
 
-  FEED = ``{"c": <server seq>, "t", "id", "s", "f"}``: changes of the device's station after
-  ``cursor``, in server order, at most ``limit``.
+  FEED = ``{"c": <server seq>, "t", "id", "s", "f"[, "r"]}``: changes of the device's station
+  after ``cursor``, in server order, at most ``limit``; ``f`` holds only the fields that won on
+  the server. The device's own changes are not sent back, except one whose stamp the server
+  rewrote because it was more than ``CLAMP_MS`` ahead of server time: that entry carries
+  ``"r": <the stamp the device sent>``, and the device must replace ``r`` by ``s`` in the
+  field stamps that still hold ``r`` (docs/sync-protocol.md, "Clocks").
 
 ``GET /v1/health`` → ``{"status": "ok"}``; ``GET /v1/time`` → ``{"server_time_ms": ...}``.
 
@@ -45,6 +51,7 @@ MAX_PUSH = 500  # changes per request
 MAX_PULL = 500
 MAX_TEXT = 10_000  # characters in one text field
 MAX_LIST = 50  # items in a list field
+CLAMP_MS = 5 * 60 * 1000  # stamps further ahead of server time are rewritten by the server
 
 
 class ProtocolError(ValueError):

@@ -1,0 +1,1 @@
+"""The city sync server (FastAPI + SQLite). Never imported by the desktop client."""

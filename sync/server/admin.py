@@ -1,0 +1,101 @@
+"""Administration use-cases, shared by the command line (``pzh-sync-server admin``) and the web
+pages: stations, enrollment codes, devices and their sync health.
+
+Each function takes a :class:`~sync.server.storage.Storage`; errors a person can fix are raised
+as :class:`AdminError` with a Chinese message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from sync.server import auth
+from sync.server.storage import Code, Device, Station, Storage, china_day
+
+DAY_MS = 24 * 3600 * 1000
+MAX_EXPIRES_DAYS = 365
+
+
+class AdminError(ValueError):
+    """Something an administrator asked for that cannot be done; the message is Chinese."""
+
+
+def _county_label(county: str) -> str:
+    """The county's label (what stations store), from its label or code."""
+    try:
+        from pzh_station.domain import refdata
+    except ImportError:  # a server installed without the desktop package: accept as typed
+        return county.strip()
+    code = refdata.code_for("counties", county)
+    if code is None:
+        raise AdminError(f"未知的县（区）：“{county}”。可选：{'、'.join(refdata.counties())}")
+    return refdata.label("counties", code)
+
+
+def create_station(storage: Storage, name: str, county: str) -> Station:
+    """Register a station.
+
+    :param name: the station's name, e.g. 大河中路街道综合文化站.
+    :param county: county label (仁和区) or code (renhe).
+    """
+    name = (name or "").strip()
+    if not name:
+        raise AdminError("请填写文化站名称。")
+    if len(name) > 100:
+        raise AdminError("文化站名称过长（最多100字）。")
+    return storage.create_station(name, _county_label(county or ""))
+
+
+def issue_code(storage: Storage, station_id: str, *, expires_days: int = 7) -> Code:
+    """Make a one-time enrollment code for a station.
+
+    :param station_id: the station the enrolling device will belong to.
+    :param expires_days: days the code stays valid (1 to 365).
+    """
+    if storage.get_station(station_id) is None:
+        raise AdminError(f"没有这个文化站：{station_id}")
+    if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
+        raise AdminError(f"有效天数须在1到{MAX_EXPIRES_DAYS}之间。")
+    expires = storage.now() + expires_days * DAY_MS
+    for _ in range(5):  # a collision is astronomically rare; retry rather than fail
+        try:
+            return storage.add_code(auth.new_code(), station_id, expires)
+        except Exception as exc:  # noqa: BLE001 - unique constraint on the code
+            last = exc
+    raise AdminError(f"无法生成邀请码：{last}")
+
+
+def list_codes(storage: Storage, *, station_id: str | None = None) -> list[Code]:
+    return storage.list_codes(station_id=station_id)
+
+
+def list_stations(storage: Storage) -> list[Station]:
+    return storage.list_stations()
+
+
+def list_devices(storage: Storage, *, station_id: str | None = None) -> list[Device]:
+    return storage.list_devices(station_id=station_id)
+
+
+def revoke_device(storage: Storage, device_id: str) -> Device:
+    """Revoke a device: its token is refused from now on (it must enroll again with a new code)."""
+    dev = storage.revoke_device(device_id)
+    if dev is None:
+        raise AdminError(f"没有这个设备：{device_id}")
+    return dev
+
+
+def sync_health(storage: Storage) -> list[dict[str, Any]]:
+    """One row per device with its station: last successful sync, changes received today, clock
+    skew, last error (what the web "sync health" page shows)."""
+    stations = {s.id: s for s in storage.list_stations()}
+    today = china_day(storage.now())
+    out = []
+    for dev in storage.list_devices():
+        st = stations.get(dev.station_id)
+        row = asdict(dev)
+        row["changes_today"] = dev.changes_today if dev.changes_day == today else 0
+        row.update(revoked=dev.revoked, station_name=st.name if st else "", county=st.county if st else "")
+        out.append(row)
+    return out

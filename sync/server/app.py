@@ -1,0 +1,324 @@
+"""The city sync server: a FastAPI app (``create_app``) serving the protocol of ``sync.protocol``.
+
+Endpoints under ``/v1``: ``enroll``, ``sync`` (push and pull in one request), ``health``,
+``time``; the OpenAPI document at ``/openapi.json`` (and ``/docs``). Bad input always gets a 4xx
+``{"error", "message"}`` with a Chinese message and changes nothing; see docs/sync-protocol.md.
+
+The web pages (issue 8) add their routers to the app this returns and reach the storage
+through ``app.state.storage``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
+
+from sync import hlc, protocol
+from sync.server import auth, models
+from sync.server.limits import BodyError, RateLimiter, decode_body
+from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
+from sync.server.storage import BatchRejected, Device, EnrollError, Storage
+
+log = logging.getLogger("pzh.sync.server")
+DB_NAME = "server.sqlite3"
+
+MESSAGES = {
+    "upgrade_required": "本机的文化站工作台版本过旧，无法与城市服务器同步。请升级到最新版本后再同步；已录入的数据都保留在本机，不会丢失。",
+    "server_too_old": "城市服务器的版本比本机软件旧，暂时无法同步。请联系市文化馆升级服务器；已录入的数据都保留在本机。",
+    "unauthorized": "本机尚未登记，或登记凭证无效。请向市文化馆索取邀请码，重新登记本机。",
+    "device_revoked": "本机已被管理员停用，无法同步。如需继续使用，请向市文化馆索取新的邀请码重新登记。",
+    "too_large": "一次发送的数据过大，服务器拒收。请升级软件；如仍出现，请联系市文化馆。",
+    "bad_request": "请求格式不正确，服务器未做任何改动。请升级软件；如仍出现，请联系市文化馆。",
+    "bad_change": "有一条更改不符合数据格式，本批次未保存。请升级软件；如仍出现，请联系市文化馆。",
+    "foreign_row": "本批次中有记录属于其他文化站，本机不能修改，本批次未保存。请联系市文化馆。",
+    "throttled": "同步请求过于频繁，请稍后再试。",
+    "enroll_throttled": "邀请码尝试次数过多，请稍后再试。",
+    "code_unknown": "邀请码不正确，请核对后重新输入。",
+    "code_spent": "该邀请码已经用过。请向市文化馆索取新的邀请码。",
+    "code_expired": "该邀请码已过期。请向市文化馆索取新的邀请码。",
+    "not_found": "没有这个地址。请检查服务器地址是否正确。",
+    "method_not_allowed": "不支持此请求方式。",
+    "server_error": "城市服务器内部出错，请稍后再试；如持续出现，请联系市文化馆。",
+}
+
+
+@dataclass
+class ServerSettings:
+    """Limits of one server (defaults are the production values).
+
+    :param clamp_ms: stamps further than this ahead of server time are rewritten.
+    :param sync_rate: sync requests per second a device may keep up (token refill rate).
+    :param sync_burst: sync requests a device may make at once.
+    :param enroll_rate: enrollment attempts per second from one client address.
+    :param enroll_burst: enrollment attempts at once from one address.
+    """
+
+    clamp_ms: int = DEFAULT_CLAMP_MS
+    sync_rate: float = 2.0
+    sync_burst: int = 60
+    enroll_rate: float = 0.1
+    enroll_burst: int = 10
+    max_body: int = protocol.MAX_BODY_BYTES
+    max_compressed: int = protocol.MAX_COMPRESSED_BYTES
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, detail: str = "", *, message: str | None = None,
+                 headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(detail or code)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.message = message or MESSAGES.get(code, MESSAGES["bad_request"])
+        self.headers = headers
+        self.extra = extra or {}
+
+
+def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _error_body(err: ApiError) -> dict[str, Any]:
+    out: dict[str, Any] = {"error": err.code, "message": err.message}
+    if err.detail:
+        out["detail"] = err.detail
+    out.update(err.extra)
+    return out
+
+
+def _int(body: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
+    value = body.get(key, default)
+    if value is None and default is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+        raise ApiError(400, "bad_request", f"{key} must be an integer in [{lo}, {hi}]")
+    return value
+
+
+def create_app(
+    data_dir: str | Path,
+    *,
+    settings: ServerSettings | None = None,
+    storage: Storage | None = None,
+    now: Callable[[], int] = hlc.wall_ms,
+) -> FastAPI:
+    """The server app over ``data_dir`` (its SQLite file is ``server.sqlite3`` there).
+
+    :param settings: limits; production defaults when None.
+    :param storage: a storage to use instead of the SQLite file (it is then not closed here).
+    :param now: the server's wall clock in ms (tests replace it).
+    """
+    settings = settings or ServerSettings()
+    own_storage = storage is None
+    if storage is None:
+        storage = SQLiteStorage(Path(data_dir) / DB_NAME, now=now, clamp_ms=settings.clamp_ms)
+    store: Storage = storage
+    sync_limiter = RateLimiter(settings.sync_rate, settings.sync_burst)
+    enroll_limiter = RateLimiter(settings.enroll_rate, settings.enroll_burst)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        if own_storage:
+            store.close()
+
+    app = FastAPI(
+        title="pzh-station city sync server",
+        version=str(protocol.PROTOCOL_VERSION),
+        description="Sync protocol of 文化站工作台 (see docs/sync-protocol.md).",
+        lifespan=lifespan,
+    )
+    app.state.storage = store
+    app.state.settings = settings
+    app.state.data_dir = Path(data_dir)
+    app.add_middleware(GZipMiddleware, minimum_size=400)
+
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, err: ApiError) -> Response:
+        return _json(_error_body(err), err.status, err.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "bad_request")
+        return _json({"error": code, "message": MESSAGES[code]}, exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        return _json({"error": "bad_request", "message": MESSAGES["bad_request"]}, 400)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return _json({"error": "server_error", "message": MESSAGES["server_error"]}, 500)
+
+    async def read_body(request: Request) -> dict[str, Any]:
+        """The JSON object of a request, within the size limits, with the protocol checked."""
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > settings.max_compressed:
+            raise ApiError(413, "too_large", "request body too large")
+        raw = bytearray()
+        async for chunk in request.stream():
+            raw += chunk
+            if len(raw) > settings.max_compressed:
+                raise ApiError(413, "too_large", "request body too large")
+        try:
+            data = decode_body(
+                bytes(raw), request.headers.get("content-encoding", ""), max_body=settings.max_body
+            )
+        except BodyError as exc:
+            raise ApiError(exc.status, "too_large" if exc.status == 413 else "bad_request", exc.detail) from exc
+        try:
+            body = json.loads(data)
+        except (ValueError, RecursionError) as exc:
+            raise ApiError(400, "bad_request", "body is not JSON") from exc
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_request", "body must be a JSON object")
+        version = body.get("protocol")
+        if version != protocol.PROTOCOL_VERSION:
+            if isinstance(version, int) and not isinstance(version, bool):
+                code = "upgrade_required" if version < protocol.PROTOCOL_VERSION else "server_too_old"
+                raise ApiError(
+                    426, code, f"protocol {version} not served; this server speaks {protocol.PROTOCOL_VERSION}",
+                    extra={"protocol": protocol.PROTOCOL_VERSION},
+                )
+            raise ApiError(400, "bad_request", "protocol missing")
+        return body
+
+    def authenticate(request: Request) -> Device:
+        header = request.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token or len(token) > 200:
+            raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        device = store.device_by_token(auth.hash_token(token))
+        if device is None:
+            raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
+        if device.revoked:
+            raise ApiError(403, "device_revoked")
+        return device
+
+    def throttle(limiter: RateLimiter, key: str, code: str) -> None:
+        wait = limiter.retry_after(key)
+        if wait > 0:
+            raise ApiError(429, code, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+    # -- endpoints -----------------------------------------------------------------------
+    @app.get("/v1/health", response_model=models.Health, tags=["sync"])
+    def health() -> Response:
+        return _json({"status": "ok", "protocol": protocol.PROTOCOL_VERSION})
+
+    @app.get("/v1/time", response_model=models.Time, tags=["sync"])
+    def server_time() -> Response:
+        return _json({"server_time_ms": store.now()})
+
+    @app.post(
+        "/v1/enroll",
+        tags=["sync"],
+        response_model=models.EnrollResponse,
+        responses=models.ERROR_RESPONSES,
+        openapi_extra=models.request_body(models.EnrollRequest),
+    )
+    async def enroll(request: Request) -> Response:
+        throttle(enroll_limiter, request.client.host if request.client else "-", "enroll_throttled")
+        body = await read_body(request)
+        code = auth.normalize_code(body.get("code", ""))
+        if code is None:
+            raise ApiError(400, "code_unknown", "malformed code")
+        name, version = body.get("device_name", ""), body.get("app_version", "")
+        if not isinstance(name, str) or len(name) > 100 or not isinstance(version, str) or len(version) > 40:
+            raise ApiError(400, "bad_request", "device_name or app_version invalid")
+        wanted = body.get("device_id")
+        if wanted is not None and not auth.valid_device_id(wanted):
+            raise ApiError(400, "bad_request", "device_id invalid")
+        token = auth.new_token()
+        try:
+            device, station = await run_in_threadpool(
+                store.enroll, code, token_hash=auth.hash_token(token), device_name=name,
+                app_version=version, device_id=wanted,
+            )
+        except EnrollError as exc:
+            status = 404 if exc.reason in ("unknown", "station") else 410
+            key = {"spent": "code_spent", "expired": "code_expired"}.get(exc.reason, "code_unknown")
+            raise ApiError(status, key, exc.reason) from exc
+        log.info("device %s enrolled into station %s", device.id, station.id)
+        return _json({
+            "protocol": protocol.PROTOCOL_VERSION,
+            "device_id": device.id,
+            "token": token,
+            "station": {"id": station.id, "name": station.name, "county": station.county},
+            "server_time_ms": store.now(),
+        })
+
+    def exchange(device: Device, push: list[dict[str, Any]], client_time: int | None,
+                 cursor: int, limit: int) -> dict[str, Any]:
+        try:
+            pushed = store.push(device, push, client_time_ms=client_time)
+        except BatchRejected as exc:
+            store.record_error(device.id, f"{exc.code}: {exc.detail}")
+            extra = {"index": exc.index} if exc.index is not None else {}
+            raise ApiError(exc.status, exc.code, exc.detail, extra=extra) from exc
+        pulled = store.pull(device, cursor, limit)
+        changes = []
+        for e in pulled.changes:
+            item: dict[str, Any] = {"c": e.seq, "t": e.table, "id": e.row_id, "s": e.stamp, "f": e.fields}
+            if e.replaced:
+                item["r"] = e.replaced
+            changes.append(item)
+        return {
+            "protocol": protocol.PROTOCOL_VERSION,
+            "server_time_ms": store.now(),
+            "acked_seq": pushed.acked_seq,
+            "changes": changes,
+            "cursor": pulled.cursor,
+            "more": pulled.more,
+        }
+
+    @app.post(
+        "/v1/sync",
+        tags=["sync"],
+        response_model=models.SyncResponse,
+        responses=models.ERROR_RESPONSES,
+        openapi_extra=models.request_body(models.SyncRequest),
+    )
+    async def sync(request: Request) -> Response:
+        device = authenticate(request)
+        throttle(sync_limiter, device.id, "throttled")
+        try:
+            body = await read_body(request)
+            client_time = _int(body, "client_time_ms", None, 0, 2**53)
+            cursor = _int(body, "cursor", 0, 0, 2**62)
+            limit = _int(body, "limit", protocol.MAX_PULL, 1, protocol.MAX_PULL)
+            push = body.get("push", [])
+            if not isinstance(push, list):
+                raise ApiError(400, "bad_request", "push must be a list")
+            if len(push) > protocol.MAX_PUSH:
+                raise ApiError(413, "too_large", f"at most {protocol.MAX_PUSH} changes per request")
+            last = 0
+            for index, change in enumerate(push):
+                try:
+                    protocol.validate_change(change)
+                except protocol.ProtocolError as exc:
+                    raise ApiError(400, "bad_change", str(exc), extra={"index": index}) from exc
+                if change["seq"] <= last:
+                    raise ApiError(400, "bad_change", "seq must increase within a batch", extra={"index": index})
+                last = change["seq"]
+        except ApiError as err:
+            await run_in_threadpool(store.record_error, device.id, f"{err.code}: {err.detail}")
+            raise
+        result = await run_in_threadpool(exchange, device, push, client_time, cursor, limit)  # type: ignore[arg-type]
+        return _json(result)
+
+    return app

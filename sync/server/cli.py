@@ -1,0 +1,144 @@
+"""``pzh-sync-server``: run the city server and administer it from the command line.
+
+    pzh-sync-server serve [--host H] [--port P] [--data-dir DIR]
+    pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
+    pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
+    pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
+    pzh-sync-server admin revoke-device ID [--data-dir DIR]
+
+Every admin command prints the id or code it made last, on the last line of its output, so a
+script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from sync.server import admin
+from sync.server.storage import CHINA
+
+DEFAULT_PORT = 8470
+
+
+def _data_dir(value: str | None) -> Path:
+    return Path(value or os.environ.get("PZH_SYNC_DATA_DIR") or "sync-data").resolve()
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "-"
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _add_data_dir(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data-dir", help="server data directory (default $PZH_SYNC_DATA_DIR or ./sync-data)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pzh-sync-server", description="文化站工作台 城市同步服务器")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the server (uvicorn)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    serve.add_argument("--log-level", default="info")
+    _add_data_dir(serve)
+
+    adm = sub.add_parser("admin", help="administration")
+    asub = adm.add_subparsers(dest="admin_command", required=True)
+    p = asub.add_parser("create-station", help="register a station; prints its id")
+    p.add_argument("--name", required=True)
+    p.add_argument("--county", required=True, help="county label (仁和区) or code (renhe)")
+    _add_data_dir(p)
+    p = asub.add_parser("issue-code", help="issue a one-time enrollment code; prints the code")
+    p.add_argument("--station", required=True, help="station id")
+    p.add_argument("--expires-days", type=int, default=7)
+    _add_data_dir(p)
+    for name, text in (("list-stations", "list stations"), ("list-codes", "list enrollment codes"),
+                       ("list-devices", "list devices and their sync health")):
+        p = asub.add_parser(name, help=text)
+        _add_data_dir(p)
+    p = asub.add_parser("revoke-device", help="revoke a device's token; prints its id")
+    p.add_argument("device_id")
+    _add_data_dir(p)
+    return parser
+
+
+def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
+    import uvicorn
+
+    from sync.server.app import create_app
+
+    # Bind first, so ``--port 0`` works and the printed address is the real one.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    real_port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
+    print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {data_dir})", flush=True)
+    app = create_app(data_dir)
+    config = uvicorn.Config(app, log_level=log_level, timeout_keep_alive=30, backlog=2048)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+def run_admin(args: argparse.Namespace) -> int:
+    from sync.server.app import DB_NAME
+    from sync.server.sqlite_storage import SQLiteStorage
+
+    data_dir = _data_dir(args.data_dir)
+    storage = SQLiteStorage(data_dir / DB_NAME)
+    try:
+        cmd = args.admin_command
+        if cmd == "create-station":
+            st = admin.create_station(storage, args.name, args.county)
+            print(f"已创建文化站：{st.name}（{st.county}）")
+            print(st.id)
+        elif cmd == "issue-code":
+            code = admin.issue_code(storage, args.station, expires_days=args.expires_days)
+            print(f"邀请码（一次有效，{_when(code.expires_ms)} 前使用）：")
+            print(code.code)
+        elif cmd == "list-stations":
+            for st in admin.list_stations(storage):
+                print(f"{st.id}\t{st.county}\t{st.name}")
+        elif cmd == "list-codes":
+            for c in admin.list_codes(storage):
+                state = f"已用 {c.device_id}" if c.spent_ms else ("已过期" if c.expires_ms <= storage.now() else "未用")
+                print(f"{c.code}\t{c.station_id}\t有效至 {_when(c.expires_ms)}\t{state}")
+        elif cmd == "list-devices":
+            print("设备ID\t文化站\t名称\t状态\t最近同步\t今日收到\t时钟偏差(秒)\t最近错误")
+            for d in admin.sync_health(storage):
+                skew = "-" if d["skew_ms"] is None else f"{d['skew_ms'] / 1000:+.0f}"
+                state = "已停用" if d["revoked"] else "正常"
+                print(f"{d['id']}\t{d['station_name']}\t{d['name']}\t{state}\t{_when(d['last_sync_ms'])}"
+                      f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}")
+        elif cmd == "revoke-device":
+            dev = admin.revoke_device(storage, args.device_id)
+            print(f"已停用设备：{dev.name or dev.id}")
+            print(dev.id)
+    except admin.AdminError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        storage.close()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[union-attr]
+        except (AttributeError, ValueError):
+            pass
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args.host, args.port, _data_dir(args.data_dir), args.log_level)
+    return run_admin(args)

@@ -1,0 +1,531 @@
+"""The embedded storage: one SQLite file in WAL mode, written by ONE writer thread.
+
+As Datasette does, every write runs on a single dedicated thread and connection, each in its own
+``BEGIN IMMEDIATE`` transaction, so writers never fight over the lock and a failed write rolls
+back whole. Reads use separate per-thread connections (``PRAGMA query_only``) and see the last
+committed state, never a half-applied batch.
+
+Server tables are prefixed ``srv_``. The replica tables have the names and columns of the
+client's synced tables (``sync.schema``: id, station_id, updated_at, device_id, clocks, the
+fields and ``deleted``), so indicator SQL written once runs on both. Table and column names in
+SQL come only from ``sync.schema``; every value travels as a parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import sqlite3
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sync import hlc, merge, protocol, schema
+from sync.server.storage import (
+    BatchRejected,
+    Code,
+    Device,
+    EnrollError,
+    FeedEntry,
+    PullResult,
+    PushResult,
+    Station,
+    Storage,
+    china_day,
+)
+
+T = TypeVar("T")
+SERVER_DEVICE = "server"  # device part of stamps made by the server itself
+DEFAULT_CLAMP_MS = protocol.CLAMP_MS
+
+TYPE_SQL = {
+    "text": "TEXT NOT NULL DEFAULT ''",
+    "int": "INTEGER NOT NULL DEFAULT 0",
+    "real": "REAL NOT NULL DEFAULT 0",
+    "bool": "INTEGER NOT NULL DEFAULT 0",
+    "date": "TEXT NOT NULL DEFAULT ''",
+    "time": "TEXT NOT NULL DEFAULT ''",
+    "list": "TEXT NOT NULL DEFAULT '[]'",
+    "json": "TEXT NOT NULL DEFAULT '{}'",
+}
+
+SERVER_DDL = [
+    "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS srv_stations (
+        id TEXT PRIMARY KEY, name TEXT NOT NULL, county TEXT NOT NULL, created_ms INTEGER NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS srv_codes (
+        code TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES srv_stations(id),
+        created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+        spent_ms INTEGER, device_id TEXT)""",
+    """CREATE TABLE IF NOT EXISTS srv_devices (
+        id TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES srv_stations(id),
+        token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',
+        app_version TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, revoked_ms INTEGER,
+        applied_seq INTEGER NOT NULL DEFAULT 0, last_sync_ms INTEGER, last_seen_ms INTEGER,
+        changes_day TEXT NOT NULL DEFAULT '', changes_today INTEGER NOT NULL DEFAULT 0,
+        skew_ms INTEGER, clamped_total INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '', last_error_ms INTEGER)""",
+    "CREATE INDEX IF NOT EXISTS srv_devices_station ON srv_devices(station_id)",
+    # The change feed: one ordered sequence for the whole deployment.
+    """CREATE TABLE IF NOT EXISTS srv_feed (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, tbl TEXT NOT NULL,
+        row_id TEXT NOT NULL, stamp TEXT NOT NULL, fields TEXT NOT NULL,
+        origin TEXT NOT NULL, replaced TEXT)""",
+    "CREATE INDEX IF NOT EXISTS srv_feed_station ON srv_feed(station_id, seq)",
+]
+
+
+def replica_table_sql(table: str) -> str:
+    cols = [
+        "id TEXT PRIMARY KEY",
+        "station_id TEXT NOT NULL",
+        "updated_at TEXT NOT NULL DEFAULT ''",
+        "device_id TEXT NOT NULL DEFAULT ''",
+        "clocks TEXT NOT NULL DEFAULT '{}'",
+    ]
+    cols += [f"{name} {TYPE_SQL[kind]}" for name, kind in schema.TABLES[table].items()]
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
+
+
+def encode_value(kind: str, value: Any) -> Any:
+    """A change's field value → column value (as the client's store encodes it)."""
+    if kind in ("list", "json"):
+        return json.dumps(value, ensure_ascii=False)
+    if kind == "bool":
+        return 1 if value else 0
+    return value
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA busy_timeout = 10000")
+    return conn
+
+
+class _Writer:
+    """One thread, one connection: runs each submitted function in ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+        self._queue: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], Future] | None] = (
+            queue.SimpleQueue()
+        )
+        self._ready = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="pzh-sync-writer", daemon=True)
+        self._thread.start()
+        self._ready.wait()
+
+    def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        fut: Future = Future()
+        self._queue.put((fn, fut))
+        return fut.result()
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        conn = _connect(self._path)
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        self._ready.set()
+        while True:
+            item = self._queue.get()
+            if item is None:
+                break
+            fn, fut = item
+            if not fut.set_running_or_notify_cancel():
+                continue
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                result = fn(conn)
+                conn.execute("COMMIT")
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                fut.set_exception(exc)
+            else:
+                fut.set_result(result)
+        conn.close()
+
+
+def _station(row: sqlite3.Row) -> Station:
+    return Station(id=row["id"], name=row["name"], county=row["county"], created_ms=row["created_ms"])
+
+
+def _code(row: sqlite3.Row) -> Code:
+    return Code(**{k: row[k] for k in row.keys()})
+
+
+def _device(row: sqlite3.Row) -> Device:
+    return Device(**{k: row[k] for k in row.keys() if k != "token_hash"})
+
+
+class SQLiteStorage(Storage):
+    """The embedded storage in ``path``.
+
+    :param path: the SQLite file (created with its tables if missing).
+    :param now: the server's wall clock in ms (tests replace it).
+    :param clamp_ms: how far ahead of server time a pushed stamp may be before it is rewritten.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        now: Callable[[], int] = hlc.wall_ms,
+        clamp_ms: int = DEFAULT_CLAMP_MS,
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.now = now
+        self.clamp_ms = clamp_ms
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._writer = _Writer(self.path)
+        self._writer.call(self._create_schema)
+        last = self._writer.call(
+            lambda c: (c.execute("SELECT value FROM srv_meta WHERE key = 'hlc_last'").fetchone() or [None])[0]
+        )
+        # Only the writer thread touches the server clock.
+        self._clock = hlc.HybridClock(SERVER_DEVICE, last=last, wall=now)
+
+    # -- schema -------------------------------------------------------------------------
+    @staticmethod
+    def _create_schema(conn: sqlite3.Connection) -> None:
+        for ddl in SERVER_DDL:
+            conn.execute(ddl)
+        for table, fields in schema.TABLES.items():
+            conn.execute(replica_table_sql(table))
+            have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            # A newer sync.schema added fields: add their columns (never drop or retype).
+            for name, kind in fields.items():
+                if name not in have:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {TYPE_SQL[kind]}")
+            conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
+
+    # -- reading ------------------------------------------------------------------------
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only = 1")
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._reader().execute(sql, params)]
+
+    def _one(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
+        return self._reader().execute(sql, params).fetchone()
+
+    # -- stations and codes ---------------------------------------------------------------
+    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
+        sid = station_id or str(uuid.uuid4())
+
+        def tx(conn: sqlite3.Connection) -> Station:
+            now = self.now()
+            conn.execute(
+                "INSERT INTO srv_stations (id, name, county, created_ms) VALUES (?, ?, ?, ?)",
+                (sid, name, county, now),
+            )
+            self._server_write(conn, sid, "stations", sid, {"name": name, "county": county})
+            return Station(id=sid, name=name, county=county, created_ms=now)
+
+        return self._writer.call(tx)
+
+    def get_station(self, station_id: str) -> Station | None:
+        row = self._one("SELECT * FROM srv_stations WHERE id = ?", (station_id,))
+        return _station(row) if row else None
+
+    def list_stations(self) -> list[Station]:
+        rows = self._reader().execute("SELECT * FROM srv_stations ORDER BY county, name")
+        return [_station(r) for r in rows]
+
+    def add_code(self, code: str, station_id: str, expires_ms: int) -> Code:
+        def tx(conn: sqlite3.Connection) -> Code:
+            now = self.now()
+            conn.execute(
+                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)",
+                (code, station_id, now, expires_ms),
+            )
+            return Code(code=code, station_id=station_id, created_ms=now, expires_ms=expires_ms)
+
+        return self._writer.call(tx)
+
+    def list_codes(self, *, station_id: str | None = None) -> list[Code]:
+        if station_id:
+            rows = self._reader().execute(
+                "SELECT * FROM srv_codes WHERE station_id = ? ORDER BY created_ms DESC", (station_id,)
+            )
+        else:
+            rows = self._reader().execute("SELECT * FROM srv_codes ORDER BY created_ms DESC")
+        return [_code(r) for r in rows]
+
+    # -- devices ---------------------------------------------------------------------------
+    def enroll(
+        self, code: str, *, token_hash: str, device_name: str, app_version: str, device_id: str | None
+    ) -> tuple[Device, Station]:
+        def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
+            now = self.now()
+            row = conn.execute("SELECT * FROM srv_codes WHERE code = ?", (code,)).fetchone()
+            if row is None:
+                raise EnrollError("unknown")
+            if row["spent_ms"] is not None:
+                raise EnrollError("spent")
+            if row["expires_ms"] <= now:
+                raise EnrollError("expired")
+            st = conn.execute("SELECT * FROM srv_stations WHERE id = ?", (row["station_id"],)).fetchone()
+            if st is None:
+                raise EnrollError("station")
+            did = device_id
+            if not did or conn.execute("SELECT 1 FROM srv_devices WHERE id = ?", (did,)).fetchone():
+                did = uuid.uuid4().hex
+            conn.execute(
+                "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (did, st["id"], token_hash, device_name, app_version, now),
+            )
+            conn.execute(
+                "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
+            )
+            dev = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
+            return _device(dev), _station(st)
+
+        return self._writer.call(tx)
+
+    def device_by_token(self, token_hash: str) -> Device | None:
+        row = self._one("SELECT * FROM srv_devices WHERE token_hash = ?", (token_hash,))
+        return _device(row) if row else None
+
+    def get_device(self, device_id: str) -> Device | None:
+        row = self._one("SELECT * FROM srv_devices WHERE id = ?", (device_id,))
+        return _device(row) if row else None
+
+    def list_devices(self, *, station_id: str | None = None) -> list[Device]:
+        if station_id:
+            rows = self._reader().execute(
+                "SELECT * FROM srv_devices WHERE station_id = ? ORDER BY created_ms", (station_id,)
+            )
+        else:
+            rows = self._reader().execute("SELECT * FROM srv_devices ORDER BY station_id, created_ms")
+        return [_device(r) for r in rows]
+
+    def revoke_device(self, device_id: str) -> Device | None:
+        def tx(conn: sqlite3.Connection) -> Device | None:
+            conn.execute(
+                "UPDATE srv_devices SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+                (self.now(), device_id),
+            )
+            row = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (device_id,)).fetchone()
+            return _device(row) if row else None
+
+        return self._writer.call(tx)
+
+    def record_error(self, device_id: str, message: str) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            now = self.now()
+            conn.execute(
+                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ? WHERE id = ?",
+                (message[:500], now, now, device_id),
+            )
+
+        self._writer.call(tx)
+
+    # -- sync ------------------------------------------------------------------------------
+    def push(
+        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+    ) -> PushResult:
+        return self._writer.call(lambda conn: self._push_tx(conn, device, changes, client_time_ms))
+
+    def _push_tx(
+        self,
+        conn: sqlite3.Connection,
+        device: Device,
+        changes: Sequence[dict[str, Any]],
+        client_time_ms: int | None,
+    ) -> PushResult:
+        now = self.now()
+        dev = conn.execute(
+            "SELECT station_id, revoked_ms, applied_seq, changes_day, changes_today FROM srv_devices WHERE id = ?",
+            (device.id,),
+        ).fetchone()
+        if dev is None or dev["revoked_ms"] is not None:
+            raise BatchRejected(403, "device_revoked", "device revoked")
+        station = dev["station_id"]
+        applied = dev["applied_seq"]
+        result = PushResult(acked_seq=applied)
+        limit_ms = now + self.clamp_ms
+        clock = self._clock
+        clock_before = clock.last
+        try:
+            for index, change in enumerate(changes):
+                seq = change["seq"]
+                if seq <= applied:
+                    result.skipped += 1
+                    continue
+                table, row_id, stamp, fields = change["t"], change["id"], change["s"], change["f"]
+                if table == "stations" and row_id != station:
+                    raise BatchRejected(
+                        403, "foreign_row", f"stations row {row_id} is not this device's station", index=index
+                    )
+                row = conn.execute(
+                    f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)
+                ).fetchone()
+                if row is not None and row["station_id"] != station:
+                    raise BatchRejected(
+                        403, "foreign_row", f"{table} row {row_id} belongs to another station", index=index
+                    )
+                replaced = None
+                parsed = hlc.parse(stamp)
+                if parsed.ms > limit_ms:
+                    # Too far in the future: a fresh server stamp, keeping the writer's device
+                    # part; the device learns it from its own change echoed in the feed.
+                    fresh = hlc.parse(clock.now())
+                    replaced, stamp = stamp, hlc.encode(fresh.ms, fresh.counter, parsed.device)
+                    result.clamped += 1
+                else:
+                    clock.observe(stamp)
+                if self._apply(conn, station, table, row_id, fields, stamp, row, device.id, replaced):
+                    result.feed_added += 1
+                applied = seq
+                result.applied += 1
+        except BaseException:
+            # The transaction rolls back; so must the clock's view of it.
+            self._clock = hlc.HybridClock(SERVER_DEVICE, last=clock_before, wall=self.now)
+            raise
+        result.acked_seq = applied
+        day = china_day(now)
+        today = (dev["changes_today"] if dev["changes_day"] == day else 0) + result.applied
+        skew = client_time_ms - now if client_time_ms is not None else None
+        conn.execute(
+            "UPDATE srv_devices SET applied_seq = ?, last_sync_ms = ?, last_seen_ms = ?, changes_day = ?,"
+            " changes_today = ?, skew_ms = COALESCE(?, skew_ms), clamped_total = clamped_total + ?,"
+            " last_error = '', last_error_ms = NULL WHERE id = ?",
+            (applied, now, now, day, today, skew, result.clamped, device.id),
+        )
+        if clock.last != clock_before:
+            conn.execute(
+                "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (clock.last,),
+            )
+        return result
+
+    def _apply(
+        self,
+        conn: sqlite3.Connection,
+        station: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        stamp: str,
+        row: sqlite3.Row | None,
+        origin: str,
+        replaced: str | None,
+    ) -> bool:
+        """Merge one change into its replica row and append what won to the feed."""
+        types = schema.TABLES[table]
+        clocks = json.loads(row["clocks"]) if row is not None else {}
+        won, new_clocks = merge.merge(clocks, fields, stamp)
+        if not won:
+            return False
+        top = merge.row_stamp(new_clocks)
+        cols = {name: encode_value(types[name], v) for name, v in won.items()}
+        cols.update(
+            updated_at=top,
+            device_id=top.split(".", 2)[2],
+            clocks=json.dumps(new_clocks, sort_keys=True, separators=(",", ":")),
+        )
+        if row is not None:
+            sets = ", ".join(f"{c} = ?" for c in cols)
+            conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*cols.values(), row_id))
+        else:
+            cols = {"id": row_id, "station_id": station, **cols}
+            marks = ", ".join("?" for _ in cols)
+            conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", tuple(cols.values()))
+        conn.execute(
+            "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                station,
+                table,
+                row_id,
+                stamp,
+                json.dumps(won, ensure_ascii=False, separators=(",", ":")),
+                origin,
+                replaced,
+            ),
+        )
+        return True
+
+    def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
+        conn = self._reader()
+        conn.execute("BEGIN")  # one snapshot: the entries and the feed's end agree
+        try:
+            rows = conn.execute(
+                # ``replaced`` only matters to the device whose stamp was rewritten.
+                "SELECT seq, tbl, row_id, stamp, fields,"
+                " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
+                " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
+                " ORDER BY seq LIMIT ?",
+                (device.id, device.station_id, cursor, device.id, limit + 1),
+            ).fetchall()
+            end = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM srv_feed").fetchone()[0]
+        finally:
+            conn.execute("COMMIT")
+        more = len(rows) > limit
+        rows = rows[:limit]
+        entries = [
+            FeedEntry(
+                seq=r["seq"],
+                table=r["tbl"],
+                row_id=r["row_id"],
+                stamp=r["stamp"],
+                fields=json.loads(r["fields"]),
+                replaced=r["replaced"],
+            )
+            for r in rows
+        ]
+        # With nothing more to send, jump to the feed's end: the entries skipped on the way
+        # (other stations', the device's own) need not be scanned again next time.
+        new_cursor = entries[-1].seq if more else max(cursor, end)
+        return PullResult(changes=entries, cursor=new_cursor, more=more)
+
+    def server_write(self, station_id: str, table: str, row_id: str, fields: dict[str, Any]) -> None:
+        self._writer.call(lambda conn: self._server_write(conn, station_id, table, row_id, fields))
+
+    def _server_write(
+        self, conn: sqlite3.Connection, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+    ) -> None:
+        types = schema.fields_of(table)
+        unknown = set(fields) - set(types)
+        if unknown:
+            raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
+        row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        if row is not None and row["station_id"] != station_id:
+            raise ValueError(f"{table} row {row_id} belongs to another station")
+        stamp = self._clock.now()
+        self._apply(conn, station_id, table, row_id, dict(fields), stamp, row, SERVER_DEVICE, None)
+        conn.execute(
+            "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (self._clock.last,),
+        )
+
+    def close(self) -> None:
+        self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                try:
+                    conn.close()
+                except sqlite3.Error:
+                    pass
+            self._readers.clear()

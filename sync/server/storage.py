@@ -1,0 +1,193 @@
+"""The city server's storage interface: what the API and the admin use-cases need, nothing more.
+
+:class:`Storage` is small on purpose, so a PostgreSQL backend can follow the embedded SQLite one
+(:mod:`sync.server.sqlite_storage`). Every write method is one transaction: it happens whole or
+not at all. Times are milliseconds since the epoch (UTC) unless a name says otherwise.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+CHINA = timezone(timedelta(hours=8))
+
+
+def china_day(ms: int) -> str:
+    """The calendar day in Panzhihua (UTC+8) of a time in ms, ``YYYY-MM-DD``."""
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d")
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    name: str
+    county: str
+    created_ms: int
+
+
+@dataclass(frozen=True)
+class Code:
+    """A one-time enrollment code (stored as typed by a person, e.g. ``K7MP-X3QD``)."""
+
+    code: str
+    station_id: str
+    created_ms: int
+    expires_ms: int
+    spent_ms: int | None = None
+    device_id: str | None = None  # the device that spent it
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    station_id: str
+    name: str
+    app_version: str
+    created_ms: int
+    revoked_ms: int | None = None
+    applied_seq: int = 0  # highest device seq the server holds
+    last_sync_ms: int | None = None  # last successful sync exchange
+    last_seen_ms: int | None = None  # last request, successful or not
+    changes_day: str = ""  # the day (China time, YYYY-MM-DD) that changes_today counts
+    changes_today: int = 0
+    skew_ms: int | None = None  # client clock − server clock at the last sync
+    clamped_total: int = 0  # stamps rewritten because they were too far in the future
+    last_error: str = ""
+    last_error_ms: int | None = None
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_ms is not None
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry of the change feed, as the pull sends it."""
+
+    seq: int
+    table: str
+    row_id: str
+    stamp: str
+    fields: dict[str, Any]
+    replaced: str | None = None  # the pushed stamp this entry's stamp replaced (clamping)
+
+
+@dataclass
+class PushResult:
+    acked_seq: int
+    applied: int = 0  # changes applied now (not seen before)
+    skipped: int = 0  # changes already held (a resent batch)
+    clamped: int = 0
+    feed_added: int = 0
+
+
+@dataclass
+class PullResult:
+    changes: list[FeedEntry] = field(default_factory=list)
+    cursor: int = 0
+    more: bool = False
+
+
+class EnrollError(Exception):
+    """An enrollment code that cannot be used; ``reason`` is unknown | spent | expired | station."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class BatchRejected(Exception):
+    """A pushed batch that was not applied at all; ``status``/``code`` become the HTTP answer."""
+
+    def __init__(self, status: int, code: str, detail: str, *, index: int | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.code = code
+        self.detail = detail
+        self.index = index
+
+
+class Storage(abc.ABC):
+    """Stations, devices, enrollment codes, the change feed and the replica tables."""
+
+    now: Callable[[], int]  # the server's wall clock in ms
+
+    # -- stations and codes ---------------------------------------------------------------
+    @abc.abstractmethod
+    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
+        """Register a station (and write its replica ``stations`` row with a server stamp)."""
+
+    @abc.abstractmethod
+    def get_station(self, station_id: str) -> Station | None: ...
+
+    @abc.abstractmethod
+    def list_stations(self) -> list[Station]: ...
+
+    @abc.abstractmethod
+    def add_code(self, code: str, station_id: str, expires_ms: int) -> Code: ...
+
+    @abc.abstractmethod
+    def list_codes(self, *, station_id: str | None = None) -> list[Code]: ...
+
+    # -- devices ---------------------------------------------------------------------------
+    @abc.abstractmethod
+    def enroll(
+        self, code: str, *, token_hash: str, device_name: str, app_version: str, device_id: str | None
+    ) -> tuple[Device, Station]:
+        """Spend ``code`` and register a device holding the token with ``token_hash``.
+
+        :param device_id: the id the device asks for (its local id, already in its stamps);
+            a fresh one is made when missing or already taken.
+        :raises EnrollError: unknown, spent or expired code.
+        """
+
+    @abc.abstractmethod
+    def device_by_token(self, token_hash: str) -> Device | None: ...
+
+    @abc.abstractmethod
+    def get_device(self, device_id: str) -> Device | None: ...
+
+    @abc.abstractmethod
+    def list_devices(self, *, station_id: str | None = None) -> list[Device]: ...
+
+    @abc.abstractmethod
+    def revoke_device(self, device_id: str) -> Device | None:
+        """Revoke a device's token (kept revoked; returns None for an unknown id)."""
+
+    # -- sync ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def push(
+        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+    ) -> PushResult:
+        """Apply validated changes of ``device`` in one transaction (all or none).
+
+        Changes with ``seq`` at or below the device's applied mark are skipped. Stamps too far
+        ahead of server time are rewritten to a server stamp. Records the device's sync health.
+        :raises BatchRejected: e.g. a row that belongs to another station; nothing is applied.
+        """
+
+    @abc.abstractmethod
+    def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
+        """Feed entries of the device's station after ``cursor`` (its own ones only when their
+        stamp was rewritten), at most ``limit``, and the cursor to ask from next."""
+
+    @abc.abstractmethod
+    def record_error(self, device_id: str, message: str) -> None:
+        """Remember the last error a device's request met (for the sync health page)."""
+
+    @abc.abstractmethod
+    def server_write(self, station_id: str, table: str, row_id: str, fields: dict[str, Any]) -> None:
+        """A change made on the server (e.g. an administrator renames a station), merged and
+        fed to the station's devices like any other change."""
+
+    # -- reading replica tables (reports, web pages) -------------------------------------------
+    @abc.abstractmethod
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
+        """Run a read-only SELECT over the replica tables (trusted SQL only: never user text)."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
