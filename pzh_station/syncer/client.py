@@ -15,7 +15,7 @@ import json
 import logging
 import socket
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_station import __version__
@@ -49,6 +49,7 @@ class SyncResult:
     body_bytes_down: int = 0
     pending: int = 0
     rewound_rows: int = 0
+    tables: set[str] = field(default_factory=set)  # tables that received rows from the server
 
 
 @dataclass
@@ -244,7 +245,8 @@ class SyncClient:
                 clock.learn_offset(store, server_time, sent, received)
                 station = store.station_id or ""
                 for change in feed:
-                    store.apply_remote(change["t"], change["id"], station, change["f"], change["s"])
+                    if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"]):
+                        result.tables.add(change["t"])
                 new_acked = self._settle_acked(acked, server_acked)
                 state.put(store, sync_cursor=max(new_cursor, cursor), sync_acked_seq=new_acked)
                 result.rewound_rows += clock.rewind_if_ahead(store, clock.future_limit(server_time))

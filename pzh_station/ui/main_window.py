@@ -64,6 +64,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.statusBar()  # created up front: other areas add permanent widgets to it
+        from pzh_station.ui.sync.status import SyncStatusWidget
+
+        self.sync_status = SyncStatusWidget(ctx, self)  # stops the sync agent on `closed`
+        self.statusBar().addPermanentWidget(self.sync_status)
 
         self.nav.currentRowChanged.connect(self._show_row)
         self.operator_combo.activated.connect(self._operator_chosen)

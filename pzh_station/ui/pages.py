@@ -21,6 +21,6 @@ PAGES: list[PageSpec] = [
     PageSpec("training", "培训班", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("volunteers", "文化志愿者", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("reports", "报表", "pzh_station.ui.placeholder:PlaceholderPage"),
-    PageSpec("sync", "同步", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("sync", "同步", "pzh_station.ui.sync.page:SyncPage"),
     PageSpec("settings", "设置", "pzh_station.ui.settings_page:SettingsPage"),
 ]

@@ -1,0 +1,93 @@
+"""The sync status in the status bar, the sync page and the enrollment dialog, driven offscreen
+like a station worker would. (With the real server: test_sync_e2e.py.)"""
+
+from __future__ import annotations
+
+import pytest
+from ui_helpers import make_ctx, type_text
+
+from pzh_station.store import Store
+from pzh_station.syncer import RetryPolicy
+from pzh_station.syncer.state import put
+from pzh_station.ui.main_window import MainWindow
+from pzh_station.ui.sync.agent import agent_for
+from pzh_station.ui.sync.enroll_dialog import EnrollDialog
+from pzh_station.ui.sync.page import SyncPage
+
+DEAD = "http://127.0.0.1:9"  # nothing listens there: "connection refused" at once
+
+
+@pytest.fixture
+def ctx(services):
+    c = make_ctx(services.data_dir)
+    agent = agent_for(c, retry=RetryPolicy(attempts=1, sleep=lambda s: None))
+    yield c
+    agent.shutdown()
+    c.tasks.shutdown()
+
+
+def wait_phase(qtbot, agent, *phases):
+    qtbot.waitUntil(lambda: agent.status.phase in phases and not agent.busy, timeout=15_000)
+
+
+def test_unenrolled_pc_says_so_and_enrollment_errors_show_at_the_field(qtbot, ctx):
+    window = MainWindow(ctx)
+    qtbot.addWidget(window)
+    window.show()
+    agent = agent_for(ctx)
+    wait_phase(qtbot, agent, "unenrolled")
+    assert "未注册" in window.sync_status.label.text()
+    page = window.show_page("sync")
+    assert isinstance(page, SyncPage)
+    assert "未注册" in page.phase_label.text() and not page.sync_button.isEnabled()
+    dialog = page.open_enroll()
+    dialog.server_edit.clear()
+    dialog.code_edit.clear()
+    dialog.ok_button.click()
+    assert dialog.server_error.text() == "请填写服务器地址" and dialog.code_error.text() == "请填写注册码"
+    type_text(qtbot, dialog.server_edit, DEAD)
+    type_text(qtbot, dialog.code_edit, "ABCD-2345")
+    dialog.ok_button.click()
+    qtbot.waitUntil(lambda: dialog.server_error.isVisible(), timeout=15_000)
+    assert "无法连接同步服务器" in dialog.server_error.text() and "检查网络" in dialog.server_error.text()
+    assert dialog.isVisible()  # nothing happened; the worker can correct the address
+    assert ctx.tasks.idle
+
+
+def test_dialog_is_preset_from_the_installer_settings(qtbot, ctx):
+    from pzh_station.settings import Settings
+
+    Settings(ctx.data_dir).set("server_url", "https://sync.pzh.example.cn")
+    Settings(ctx.data_dir).set("enrollment_code", "7KQ4M2XP")
+    dialog = EnrollDialog(ctx)
+    qtbot.addWidget(dialog)
+    assert dialog.server_edit.text() == "https://sync.pzh.example.cn"
+    assert dialog.code_edit.text() == "7KQ4M2XP"
+
+
+def test_offline_pc_shows_offline_pending_changes_and_what_to_do(qtbot, services):
+    store: Store = services.store
+    put(store, sync_server_url=DEAD, sync_token="t", sync_device_id="dev-1", sync_station_id=store.station_id)
+    pending = store.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+    ctx = make_ctx(services.data_dir)
+    agent = agent_for(ctx, retry=RetryPolicy(attempts=1, sleep=lambda s: None))
+    try:
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.show()
+        page = window.show_page("sync")
+        page.sync_button.setEnabled(True)
+        qtbot.waitUntil(lambda: page.sync_button.isEnabled(), timeout=5_000)
+        agent.sync_now()
+        wait_phase(qtbot, agent, "offline")
+        text = window.sync_status.label.text()
+        assert "离线" in text and f"待上传 {pending} 条" in text and "上次成功：从未" in text
+        assert "检查网络" in window.sync_status.error_label.toolTip()
+        assert "离线" in page.phase_label.text() and "检查网络" in page.error_label.text()
+        assert page.pending_label.text() == f"{pending} 条"
+        # Backoff: another attempt is planned although nothing changed locally.
+        assert agent._timer.isActive() and 15 <= agent.status.next_attempt_s <= 30
+        assert "秒后" in page.next_label.text()
+    finally:
+        agent.shutdown()
+        ctx.tasks.shutdown()
