@@ -40,6 +40,7 @@ valid change is. The details of the exchange are documented in ``docs/sync-proto
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sync import hlc, schema
@@ -58,10 +59,27 @@ class ProtocolError(ValueError):
     """A change or message that is not valid; ``message`` says why (English, for logs)."""
 
 
+def utf8_ok(text: str) -> bool:
+    """False for a string SQLite and JSON cannot store (a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_ok(value: Any) -> bool:
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return len(text) <= MAX_TEXT and utf8_ok(text)
+
+
 def _check_value(table: str, name: str, kind: str, value: Any) -> None:
     ok: bool
     if kind in ("text", "date", "time"):
-        ok = isinstance(value, str) and len(value) <= MAX_TEXT
+        ok = isinstance(value, str) and len(value) <= MAX_TEXT and utf8_ok(value)
     elif kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
     elif kind == "real":
@@ -72,10 +90,10 @@ def _check_value(table: str, name: str, kind: str, value: Any) -> None:
         ok = (
             isinstance(value, list)
             and len(value) <= MAX_LIST
-            and all(isinstance(v, str) and len(v) <= 200 for v in value)
+            and all(isinstance(v, str) and len(v) <= 200 and utf8_ok(v) for v in value)
         )
     elif kind == "json":
-        ok = isinstance(value, dict) and len(repr(value)) <= MAX_TEXT
+        ok = isinstance(value, dict) and _json_ok(value)
     else:
         ok = False
     if not ok:
@@ -91,9 +109,9 @@ def validate_change(change: Any) -> dict[str, Any]:
         raise ProtocolError("seq must be a positive integer")
     if table not in schema.TABLES:
         raise ProtocolError(f"unknown table {table!r}")
-    if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64):
+    if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):
         raise ProtocolError("bad row id")
-    if not hlc.is_stamp(stamp):
+    if not hlc.is_stamp(stamp) or not utf8_ok(stamp):
         raise ProtocolError("bad stamp")
     if not isinstance(fields, dict) or not fields:
         raise ProtocolError("fields must be a non-empty object")

@@ -53,7 +53,9 @@ def enroll(server, station_id: str, **extra) -> dict:
 
 def sync(server, dev: dict, push=(), cursor: int = 0, **extra):
     body = {"protocol": 1, "client_time_ms": T0, "push": list(push), "cursor": cursor, **extra}
-    return server.post("/v1/sync", json=body, headers={"Authorization": f"Bearer {dev['token']}"})
+    # json.dumps escapes lone surrogates and writes NaN, as a hostile client may.
+    return server.post("/v1/sync", content=json.dumps(body),
+                       headers={"Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json"})
 
 
 def stamp(ms: int, dev: dict, counter: int = 0) -> str:
@@ -108,6 +110,8 @@ def test_enroll_refuses_expired_unknown_and_malformed_codes(server, clock):
     assert r.status_code == 410 and r.json()["error"] == "code_expired"
     r = server.post("/v1/enroll", json={"protocol": 1, "code": "ABCD-EFGH"})
     assert r.status_code == 404 and r.json()["error"] == "code_unknown"
+    r = server.post("/v1/enroll", content=json.dumps({"protocol": 1, "code": code, "device_name": "\ud800"}))
+    assert r.status_code == 400
     for bad in ("0000-1111", "", "x" * 500, 12345, None):
         r = server.post("/v1/enroll", json={"protocol": 1, "code": bad})
         assert r.status_code == 400, (bad, r.text)
@@ -233,6 +237,11 @@ HOSTILE_CHANGES = [
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"target_groups": ["a"] * 51}},
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"target_groups": [1]}},
     {"seq": 1, "t": "activities", "id": ["x"], "s": "1790000000000.0000.d", "f": {"title": "x"}},
+    {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "\ud800"}},
+    {"seq": 1, "t": "activities", "id": "\udfff", "s": "1790000000000.0000.d", "f": {"title": "x"}},
+    {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.\ud800", "f": {"title": "x"}},
+    {"seq": 1, "t": "service_corrections", "id": "x", "s": "1790000000000.0000.d", "f": {"before": {"a": "\ud800"}}},
+    {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"attendance": float("nan")}},
     "not an object",
 ]
 

@@ -238,7 +238,8 @@ def create_app(
         if code is None:
             raise ApiError(400, "code_unknown", "malformed code")
         name, version = body.get("device_name", ""), body.get("app_version", "")
-        if not isinstance(name, str) or len(name) > 100 or not isinstance(version, str) or len(version) > 40:
+        if not (isinstance(name, str) and len(name) <= 100 and protocol.utf8_ok(name)
+                and isinstance(version, str) and len(version) <= 40 and protocol.utf8_ok(version)):
             raise ApiError(400, "bad_request", "device_name or app_version invalid")
         wanted = body.get("device_id")
         if wanted is not None and not auth.valid_device_id(wanted):
