@@ -149,12 +149,15 @@ class VolunteerService:
             return None
         return v, self.people.get(v.person_id) or Person()
 
-    def save(self, volunteer: Volunteer, person: Person | None = None, *, today: dt.date | None = None) -> str:
+    def save(self, volunteer: Volunteer, person: Person | None = None, *, today: dt.date | None = None,
+             check_duplicates: bool = False) -> str:
         """Add or update a volunteer, and the person's registry entry when ``person`` is given.
 
         :param volunteer: the volunteer details; ``id`` None to add. ``person_id`` names an
             existing person, or is filled from ``person`` once that is saved.
         :param person: registry fields to save with it (new person when its ``id`` is None).
+        :param check_duplicates: refuse a new person who looks like one already in the registry
+            (``DuplicatePersonError`` lists them, so the form can offer to use that person).
         :raises ValidationError: ``{field: Chinese message}``; nothing is written.
         :returns: the volunteer id (``det_id("volunteer", person_id)``).
         """
@@ -175,7 +178,7 @@ class VolunteerService:
             raise ValidationError(errors)
         with self.store.transaction():
             if person is not None:
-                volunteer.person_id = self.people.save(person)
+                volunteer.person_id = self.people.save(person, check_duplicates=check_duplicates and person.id is None)
             vid = det_id("volunteer", volunteer.person_id)
             if volunteer.id is not None and volunteer.id != vid:
                 raise ValidationError({"person_id": tr(C, "志愿者不能改成另一个人，请新增志愿者")})

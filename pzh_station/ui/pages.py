@@ -19,7 +19,7 @@ PAGES: list[PageSpec] = [
     PageSpec("overview", "概览", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("activities", "活动台账", "pzh_station.ui.activities:ActivitiesPage"),
     PageSpec("training", "培训班", "pzh_station.ui.placeholder:PlaceholderPage"),
-    PageSpec("volunteers", "文化志愿者", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("volunteers", "文化志愿者", "pzh_station.ui.volunteers:VolunteersPage"),
     PageSpec("reports", "报表", "pzh_station.ui.placeholder:PlaceholderPage"),
     PageSpec("sync", "同步", "pzh_station.ui.sync.page:SyncPage"),
     PageSpec("settings", "设置", "pzh_station.ui.settings_page:SettingsPage"),

@@ -1,0 +1,97 @@
+"""A table model over rows loaded in one background job (lists of a few thousand rows).
+
+The archive (≤ a few thousand volunteers) and a filtered records list (capped at
+``services.volunteers.MAX_LIST``) are small enough to load whole in one query on the database
+thread; the model only formats them. Each reload bumps a generation so results of an older
+request (overtaken by a newer filter) are dropped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+
+from pzh_station.ui.tasks import Tasks
+
+Formatter = Callable[[dict[str, Any]], Any]
+
+
+class RowsModel(QAbstractTableModel):
+    """:param columns: ``[(header, formatter)]``; a formatter turns a row into the cell text.
+    :param align_right: column indexes shown right-aligned (numbers)."""
+
+    loaded = Signal()
+
+    def __init__(self, tasks: Tasks, columns: list[tuple[str, Formatter]], parent: QObject | None = None, *,
+                 align_right: tuple[int, ...] = ()) -> None:
+        super().__init__(parent)
+        self.tasks = tasks
+        self.columns = columns
+        self.align_right = set(align_right)
+        self.rows: list[dict[str, Any]] = []
+        self.extra: Any = None
+        self._generation = 0
+        self.loading = False
+
+    def reload(self, fn: Callable[[Any], Any]) -> None:
+        """Load rows with ``fn(services)`` on the database thread. ``fn`` returns the rows, or
+        ``(rows, extra)`` where ``extra`` (counts for a status line …) is kept in ``self.extra``."""
+        self._generation += 1
+        generation = self._generation
+        self.loading = True
+        self.tasks.run(fn, success=lambda rows: self._apply(generation, rows))
+
+    def _apply(self, generation: int, result: Any) -> None:
+        if generation != self._generation:
+            return
+        rows, self.extra = result if isinstance(result, tuple) else (result, None)
+        self.beginResetModel()
+        self.rows = rows
+        self.endResetModel()
+        self.loading = False
+        self.loaded.emit()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.rows)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.columns)
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        if role == Qt.ItemDataRole.DisplayRole:
+            value = self.columns[index.column()][1](self.rows[index.row()])
+            return "" if value is None else str(value)
+        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.align_right:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+            return QCoreApplication.translate("Volunteers", self.columns[section][0])
+        return None
+
+    def row(self, index: int) -> dict[str, Any] | None:
+        return self.rows[index] if 0 <= index < len(self.rows) else None
+
+    def row_of(self, row_id: str) -> int:
+        return next((i for i, r in enumerate(self.rows) if r.get("id") == row_id), -1)
+
+    def column_texts(self, column: int) -> list[str]:
+        """What one column shows, top to bottom (for tests and exports of the view)."""
+        return [str(self.columns[column][1](r) or "") for r in self.rows]
+
+
+def hours_text(value: float) -> str:
+    return f"{float(value):g}"
