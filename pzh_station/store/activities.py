@@ -67,7 +67,10 @@ def _order(f: ActivityFilter) -> str:
 def ids(store: Store, f: ActivityFilter) -> list[str]:
     """Ids of the matching activities in display order (cheap even for 50,000 rows)."""
     where, params = _where(f)
-    return [r[0] for r in store.conn.execute(f"SELECT id FROM activities WHERE {where} ORDER BY {_order(f)}", params)]
+    cursor = store.conn.cursor()
+    cursor.row_factory = None  # plain tuples: building 50,000 sqlite3.Row objects costs more than the query
+    cursor.execute(f"SELECT id FROM activities WHERE {where} ORDER BY {_order(f)}", params)
+    return [r[0] for r in cursor]
 
 
 def rows_by_id(store: Store, row_ids: list[str]) -> dict[str, dict[str, Any]]:

@@ -14,9 +14,10 @@ from pzh_station.store.migrations import (
     m0002_training,
     m0003_volunteers,
     m0004_sync,
+    m0005_activity_list,
 )
 
-MIGRATIONS: list[ModuleType] = [m0001_initial, m0002_training, m0003_volunteers, m0004_sync]
+MIGRATIONS: list[ModuleType] = [m0001_initial, m0002_training, m0003_volunteers, m0004_sync, m0005_activity_list]
 LATEST = len(MIGRATIONS)
 
 TYPE_SQL = {
