@@ -1,0 +1,299 @@
+"""The training page (培训班): classes on the left; for the chosen class, tabs for its sessions,
+roster, attendance grid and completers.
+
+Every slot queues work on ``ctx.tasks``; the page reloads what it shows when ``tasks.changed``
+announces ``training``, ``people`` or ``attendance``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pzh_station.domain import refdata
+from pzh_station.domain import training as d
+from pzh_station.domain.training import TrainingClass
+from pzh_station.services.training import TrainingService
+from pzh_station.ui.context import UiContext
+from pzh_station.ui.training.attendance import AttendanceTab
+from pzh_station.ui.training.class_form import ClassDialog
+from pzh_station.ui.training.roster import RosterTab
+from pzh_station.ui.training.sessions import SessionsTab, _error_text
+
+SEARCH_DELAY_MS = 250
+
+
+class CompletionTab(QWidget):
+    """Who completes the class (for certificates) and the rule applied."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.class_id: str | None = None
+        self.rule_label = QLabel()
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels([self.tr("姓名"), self.tr("电话"), self.tr("村(社区)"),
+                                              self.tr("出勤次数"), self.tr("出勤率")])
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.rule_label)
+        layout.addWidget(self.table, 1)
+
+    def set_class(self, class_id: str | None) -> None:
+        self.class_id = class_id
+        self.reload()
+
+    def reload(self) -> None:
+        cid = self.class_id
+        if cid is None:
+            self.table.setRowCount(0)
+            self.rule_label.clear()
+            return
+
+        def job(s) -> tuple[Any, list[dict[str, Any]]]:  # noqa: ANN001
+            t = TrainingService(s)
+            g = t.grid(cid)
+            return g, t.completers(cid)
+
+        self.ctx.tasks.run(job, success=self._show)
+
+    def _show(self, result: tuple[Any, list[dict[str, Any]]]) -> None:
+        g, rows = result
+        held = len(g.held_sessions())
+        self.rule_label.setText(self.tr("结业标准：出勤（含迟到）达到已上 {} 次课的 {:.0f}%，即至少 {} 次。共 {} 人结业。").format(
+            held, g.share * 100, d.needed(held, g.share), len(rows)))
+        self.table.setRowCount(len(rows))
+        for i, p in enumerate(rows):
+            for j, text in enumerate([p["name"], p["phone"], p["village"], f"{p['attended']}/{p['held']}",
+                                      d.format_rate(d.rate(p["attended"], p["held"]))]):
+                self.table.setItem(i, j, QTableWidgetItem(text))
+
+
+class TrainingPage(QWidget):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.classes: list[dict[str, Any]] = []
+        self.class_id: str | None = None
+        self.dialog: QWidget | None = None
+        self._select_after_load: str | None = None
+
+        # left: the classes
+        self.search_edit = QLineEdit()
+        self.search_edit.setPlaceholderText(self.tr("搜索班名、老师、地点"))
+        self.search_edit.setClearButtonEnabled(True)
+        self.status_combo = QComboBox()
+        self.status_combo.addItem(self.tr("全部状态"), "")
+        for code in d.STATUSES:
+            self.status_combo.addItem(self.tr(d.STATUS_LABELS[code]), code)
+        self.add_button = QPushButton(self.tr("新建培训班"))
+        self.edit_button = QPushButton(self.tr("编辑"))
+        self.delete_button = QPushButton(self.tr("删除"))
+        self.class_table = QTableWidget(0, 4)
+        self.class_table.setHorizontalHeaderLabels([self.tr("培训班"), self.tr("门类"), self.tr("开始"), self.tr("人数")])
+        self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.class_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.class_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.class_table.verticalHeader().hide()
+        header = self.class_table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in (1, 2, 3):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        top = QHBoxLayout()
+        top.addWidget(self.search_edit, 1)
+        top.addWidget(self.status_combo)
+        lv.addLayout(top)
+        lv.addWidget(self.class_table, 1)
+        buttons = QHBoxLayout()
+        for b in (self.add_button, self.edit_button, self.delete_button):
+            buttons.addWidget(b)
+        lv.addLayout(buttons)
+
+        # right: the chosen class
+        self.title_label = QLabel(self.tr("请在左侧选择或新建一个培训班"))
+        self.title_label.setStyleSheet("font-size: 15px; font-weight: bold;")
+        self.info_label = QLabel()
+        self.info_label.setWordWrap(True)
+        self.sessions_tab = SessionsTab(ctx)
+        self.roster_tab = RosterTab(ctx)
+        self.attendance_tab = AttendanceTab(ctx)
+        self.completion_tab = CompletionTab(ctx)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.attendance_tab, self.tr("签到"))
+        self.tabs.addTab(self.roster_tab, self.tr("花名册"))
+        self.tabs.addTab(self.sessions_tab, self.tr("课次"))
+        self.tabs.addTab(self.completion_tab, self.tr("结业"))
+        self.status_label = QLabel()
+        self.status_label.setStyleSheet("color: #555;")
+        right = QWidget()
+        rv = QVBoxLayout(right)
+        rv.setContentsMargins(0, 0, 0, 0)
+        rv.addWidget(self.title_label)
+        rv.addWidget(self.info_label)
+        rv.addWidget(self.tabs, 1)
+        rv.addWidget(self.status_label)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([330, 850])
+        QVBoxLayout(self).addWidget(splitter)
+
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.reload_classes)
+        self.search_edit.textChanged.connect(lambda _t: self.search_timer.start())
+        self.status_combo.currentIndexChanged.connect(lambda _i: self.reload_classes())
+        self.class_table.itemSelectionChanged.connect(self._selection_changed)
+        self.add_button.clicked.connect(self.add_class)
+        self.edit_button.clicked.connect(self.edit_class)
+        self.delete_button.clicked.connect(self.delete_class)
+        for tab in (self.sessions_tab, self.roster_tab, self.attendance_tab):
+            tab.status.connect(self.show_status)
+        ctx.tasks.changed.connect(self._changed)
+        self._update_buttons()
+        self.reload_classes()
+
+    # -- classes ---------------------------------------------------------------------------
+    def reload_classes(self) -> None:
+        text, status = self.search_edit.text(), self.status_combo.currentData() or ""
+        self.ctx.tasks.run(lambda s: TrainingService(s).list_classes(text=text, status=status),
+                           success=self._show_classes)
+
+    def _show_classes(self, rows: list[dict[str, Any]]) -> None:
+        self.classes = rows
+        wanted, self._select_after_load = self._select_after_load, None
+        if wanted and any(c["id"] == wanted for c in rows):
+            self.class_id = None
+            self._fill_class_table(rows, wanted)
+            self.select_class(wanted)
+            return
+        self._fill_class_table(rows, self.class_id)
+        keep = self.class_id
+        row = next((i for i, c in enumerate(rows) if c["id"] == keep), -1)
+        if row < 0 and keep is not None:
+            self.select_class(None)
+        elif row >= 0:
+            self._show_info(rows[row])
+
+    def _fill_class_table(self, rows: list[dict[str, Any]], keep: str | None) -> None:
+        self.class_table.blockSignals(True)
+        self.class_table.setRowCount(len(rows))
+        arts = refdata.labels("art_forms")
+        for i, c in enumerate(rows):
+            cap = f"{c['enrolled']}/{c['capacity']}" if c["capacity"] else str(c["enrolled"])
+            for j, text in enumerate([c["name"], arts.get(c["art_form"], c["art_form"]), c["start_date"], cap]):
+                item = QTableWidgetItem(text)
+                if j == 0:
+                    item.setToolTip(self.tr(d.STATUS_LABELS.get(c["status"], c["status"])))
+                self.class_table.setItem(i, j, item)
+        row = next((i for i, c in enumerate(rows) if c["id"] == keep), -1)
+        if row >= 0:
+            self.class_table.selectRow(row)
+        else:
+            self.class_table.clearSelection()
+        self.class_table.blockSignals(False)
+
+    def _selection_changed(self) -> None:
+        row = self.class_table.currentRow()
+        self.select_class(self.classes[row]["id"] if 0 <= row < len(self.classes) else None)
+
+    def select_class(self, class_id: str | None) -> None:
+        """Show a class in the tabs (``None``: nothing chosen)."""
+        self.class_id = class_id
+        info = next((c for c in self.classes if c["id"] == class_id), None)
+        if info is None:
+            self.title_label.setText(self.tr("请在左侧选择或新建一个培训班"))
+            self.info_label.clear()
+        else:
+            self._show_info(info)
+        row = next((i for i, c in enumerate(self.classes) if c["id"] == class_id), -1)
+        if class_id is not None and self.class_table.currentRow() != row:
+            if row >= 0:
+                self.class_table.blockSignals(True)
+                self.class_table.selectRow(row)
+                self.class_table.blockSignals(False)
+        self.sessions_tab.set_class(class_id, start=info["start_date"] if info else "")
+        self.roster_tab.set_class(class_id)
+        self.attendance_tab.set_class(class_id)
+        self.completion_tab.set_class(class_id)
+        self._update_buttons()
+
+    def _show_info(self, c: dict[str, Any]) -> None:
+        self.title_label.setText(c["name"])
+        bits = [
+            refdata.label("art_forms", c["art_form"]),
+            self.tr("老师：{}").format(c["teacher"]) if c["teacher"] else "",
+            self.tr("地点：{}").format(c["venue"]) if c["venue"] else "",
+            " — ".join(x for x in (c["start_date"], c["end_date"]) if x),
+            self.tr("在册 {} 人").format(c["enrolled"]) + (self.tr("（上限 {}）").format(c["capacity"]) if c["capacity"] else ""),
+            self.tr("{} 次课").format(c["sessions"]),
+            self.tr(d.STATUS_LABELS.get(c["status"], c["status"])),
+        ]
+        self.info_label.setText("　".join(b for b in bits if b))
+
+    def _update_buttons(self) -> None:
+        self.edit_button.setEnabled(self.class_id is not None)
+        self.delete_button.setEnabled(self.class_id is not None)
+
+    def add_class(self) -> None:
+        self._open_class_dialog(TrainingClass())
+
+    def edit_class(self) -> None:
+        cid = self.class_id
+        if cid:
+            self.ctx.tasks.run(lambda s: TrainingService(s).get_class(cid),
+                               success=lambda c: c and self._open_class_dialog(c))
+
+    def _open_class_dialog(self, cls: TrainingClass) -> None:
+        dlg = ClassDialog(self.ctx, cls, self)
+        dlg.saved.connect(self._class_saved)
+        self.dialog = dlg
+        dlg.show()
+
+    def _class_saved(self, class_id: str) -> None:
+        self._select_after_load = class_id  # the list reloads (tasks.changed), then shows it
+
+    def delete_class(self) -> None:
+        cid = self.class_id
+        if cid:
+            self.ctx.tasks.run(lambda s: TrainingService(s).delete_class(cid), changes={"training"},
+                               failure=lambda e: self.show_status(_error_text(e)))
+
+    # -- refresh ---------------------------------------------------------------------------
+    def _changed(self, areas: set[str]) -> None:
+        if areas & {"training", "people", "sync"}:
+            self.reload_classes()
+            if self.class_id is not None:
+                self.sessions_tab.reload()
+                self.roster_tab.reload()
+                self.completion_tab.reload()
+        if self.class_id is not None:
+            self.attendance_tab.changed(areas)
+            if areas == {"attendance"} and self.tabs.currentWidget() is self.completion_tab:
+                self.completion_tab.reload()
+
+    def show_status(self, text: str) -> None:
+        self.status_label.setText(text)
