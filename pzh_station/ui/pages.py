@@ -16,11 +16,11 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
-    PageSpec("overview", "概览", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("overview", "概览", "pzh_station.ui.overview:OverviewPage"),
     PageSpec("activities", "活动台账", "pzh_station.ui.activities:ActivitiesPage"),
     PageSpec("training", "培训班", "pzh_station.ui.training:TrainingPage"),
     PageSpec("volunteers", "文化志愿者", "pzh_station.ui.volunteers:VolunteersPage"),
-    PageSpec("reports", "报表", "pzh_station.ui.placeholder:PlaceholderPage"),
+    PageSpec("reports", "报表", "pzh_station.ui.reports_page:ReportsPage"),
     PageSpec("sync", "同步", "pzh_station.ui.sync.page:SyncPage"),
     PageSpec("settings", "设置", "pzh_station.ui.settings_page:SettingsPage"),
 ]
