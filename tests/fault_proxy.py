@@ -269,6 +269,10 @@ class FaultProxy:
     def close(self) -> None:
         self._closed = True
         try:
+            self._sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept() on Linux
+        except OSError:
+            pass
+        try:
             self._sock.close()
         except OSError:
             pass

@@ -24,7 +24,7 @@ from pzh_station.syncer import clock, state
 from pzh_station.syncer.errors import SyncError
 from pzh_station.syncer.state import SyncState
 from pzh_station.syncer.transport import RetryPolicy, Transport, normalise_url
-from sync import hlc, protocol, schema
+from sync import hlc, merge, protocol, schema
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,8 @@ class SyncClient:
                     "code": code,
                     "device_name": device_name or _device_name(),
                     "app_version": __version__,
+                    # The id already inside this PC's stamps; the server keeps it when free.
+                    "device_id": store.device_id,
                 },
                 auth=False,
             )
@@ -245,6 +247,8 @@ class SyncClient:
                 clock.learn_offset(store, server_time, sent, received)
                 station = store.station_id or ""
                 for change in feed:
+                    if change.get("r"):
+                        _replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
                     if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"]):
                         result.tables.add(change["t"])
                 new_acked = self._settle_acked(acked, server_acked)
@@ -314,6 +318,23 @@ def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, 
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
     return feed, cursor, more, acked, server_time
+
+
+def _replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> None:
+    """The server rewrote a stamp of ours that was too far in the future (clamping): put its
+    stamp where ours still stands, so this row agrees with the server's (caller's transaction)."""
+    row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    if row is None:
+        return
+    clocks = json.loads(row[0])
+    if old not in clocks.values():
+        return
+    clocks = {f: (new if s == old else s) for f, s in clocks.items()}
+    top = merge.row_stamp(clocks)
+    store.conn.execute(
+        f"UPDATE {table} SET clocks = ?, updated_at = ?, device_id = ? WHERE id = ?",
+        (json.dumps(clocks, sort_keys=True), top, top.split(".", 2)[2], row_id),
+    )
 
 
 def _move_station(store: Store, old: str, new: str) -> None:

@@ -24,11 +24,11 @@ import logging
 import weakref
 
 from pzh_station.store import Store
-from sync import hlc, schema
+from sync import hlc, protocol, schema
 
 log = logging.getLogger(__name__)
 
-FUTURE_TOLERANCE_MS = 5 * 60 * 1000
+FUTURE_TOLERANCE_MS = protocol.CLAMP_MS  # the server rewrites stamps further ahead
 REWIND_KEY = "clock_rewind"  # the stamp the clock was set back to, last time it was
 
 _seen_rewind: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
