@@ -33,7 +33,9 @@ APT_QT = [
     "fonts-noto-cjk",
 ]
 APT_TEST = ["chromium", "xvfb"]
-APT_FULL: list[str] = []  # slow suites add theirs here (installer: nsis, wine …)
+# Slow suites: makensis builds the installer around the Linux bundle; 64-bit wine runs its silent
+# install/upgrade/uninstall (about 1 GB installed, a minute to fetch; the tests take ~15 s in wine).
+APT_FULL: list[str] = ["nsis", "wine", "wine64"]
 
 
 def say(msg: str) -> None:
