@@ -18,6 +18,7 @@ ROOT = HERE.parent
 
 MODULES = [
     "bench_activities",
+    "bench_training",
 ]
 
 

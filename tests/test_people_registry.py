@@ -118,3 +118,18 @@ def test_merge_keeps_enrollments_attendance_and_volunteer_records(services):
     assert (rec_row["person_id"], rec_row["volunteer_id"]) == (keep, det_id("volunteer", keep))
     with pytest.raises(ValidationError):
         people.merge(keep, drop)  # already merged
+
+
+def test_person_arriving_by_sync_is_found_by_pinyin(services):
+    people = PeopleService(services)
+    people.save(Person(name="张三"))
+    assert names(people.search("zs")) == ["张三"]
+    store = services.store
+    stamp = "9999999999999.0000.otherdevice"
+    with store.transaction():
+        store.apply_remote("people", "remote-1", store.station_id, {"name": "周杉", "merged_into": ""}, stamp)
+    assert set(names(people.search("zs"))) == {"张三", "周杉"}
+    with store.transaction():  # renamed on the other PC
+        store.apply_remote("people", "remote-1", store.station_id, {"name": "吴六"}, "9999999999999.0001.otherdevice")
+    assert names(people.search("zs")) == ["张三"]
+    assert names(people.search("wl")) == ["吴六"]

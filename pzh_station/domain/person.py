@@ -72,7 +72,7 @@ def pinyin_keys(name: str) -> tuple[str, str]:
 
     name = "".join(name.split()).lower()
     if not name:
-        return "", ""
+        return "|", "|"  # never empty: an empty key means "not indexed yet" to the store
     rest = lazy_pinyin(name[1:], errors=lambda s: list(s)) if len(name) > 1 else []
     first_readings = pinyin(name[0], style=Style.NORMAL, heteronym=True, errors=lambda s: [s])[0]
     initials, full = [], []

@@ -75,12 +75,18 @@ class PeopleService:
                 if existing:
                     raise DuplicatePersonError(existing)
             fields["created_by"] = person.created_by or self.services.operator
-            return self.store.write("people", None, fields)
+            with self.store.transaction():
+                new_id = self.store.write("people", None, fields)
+                q.index_person(self.store, new_id, person.name)
+            return new_id
         fields.pop("created_by", None)
         old = self.store.get("people", person.id) or {}
         changed = {k: v for k, v in fields.items() if old.get(k) != v}
         if changed:
-            self.store.write("people", person.id, changed)
+            with self.store.transaction():
+                self.store.write("people", person.id, changed)
+                if "name" in changed:
+                    q.index_person(self.store, person.id, person.name)
         return person.id
 
     def duplicates_of(self, person: Person) -> list[dict[str, Any]]:

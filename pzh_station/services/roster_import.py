@@ -189,7 +189,6 @@ class RosterImporter:
                 class_id = found.id if found else self.training.save_class(
                     TrainingClass(name=class_name, start_date=today.isoformat()))
             enrolled = created = 0
-            last_warning = ""
             for row in result.rows:
                 if row.problems or row.action == "repeat":
                     continue
@@ -197,13 +196,13 @@ class RosterImporter:
                 if pid is None:
                     pid = self.people.save(row.person)
                     created += 1
-                res = self.training.enroll(class_id, pid, today=today)
+                res = self.training.enroll(class_id, pid, today=today, check_capacity=False)
                 enrolled += 0 if res.already else 1
-                last_warning = res.warning or last_warning
+            _, warning = self.training.capacity_warning(class_id)
         result.class_id = class_id
         result.written, result.created_people = enrolled, created
-        if last_warning:
-            result.warnings.append(last_warning)
+        if warning:
+            result.warnings.append(warning)
         return result
 
 

@@ -167,10 +167,13 @@ class TrainingService:
         """People on the roster with ``active``, ``walk_in`` and ``enrolled_on``."""
         return q.roster(self.store, class_id, include_dropped=include_dropped)
 
-    def enroll(self, class_id: str, person_id: str, *, walk_in: bool = False, today: dt.date | None = None) -> EnrollResult:
+    def enroll(self, class_id: str, person_id: str, *, walk_in: bool = False, today: dt.date | None = None,
+               check_capacity: bool = True) -> EnrollResult:
         """Put a person on the roster (or back on it after a drop).
 
         :param walk_in: came to a session without enrolling (added from the attendance screen).
+        :param check_capacity: count the roster for the warning (a bulk import counts once at
+            the end instead, with :meth:`capacity_warning`).
         :returns: counts and a capacity warning; a full class is warned about, not refused.
         """
         cls = self.store.get("classes", class_id)
@@ -190,14 +193,23 @@ class TrainingService:
             if existing is None or existing["deleted"]:
                 fields.update(class_id=class_id, person_id=person_id, enrolled_on=today.isoformat(), walk_in=walk_in)
             self.store.write("enrollments", eid, fields)
+        if not check_capacity:
+            return EnrollResult(eid, -1, cls["capacity"], "", already)
+        enrolled, warning = self.capacity_warning(class_id, capacity=cls["capacity"])
+        return EnrollResult(eid, enrolled, cls["capacity"], warning, already)
+
+    def capacity_warning(self, class_id: str, *, capacity: int | None = None) -> tuple[int, str]:
+        """``(active participants, Chinese warning or "")`` for a class at or over its capacity."""
+        if capacity is None:
+            row = self.store.get("classes", class_id)
+            capacity = row["capacity"] if row else 0
         enrolled = q.active_count(self.store, class_id)
-        cap = cls["capacity"]
         warning = ""
-        if cap and enrolled > cap:
-            warning = tr("Training", "已超出人数上限：{} 人 / 上限 {} 人").format(enrolled, cap)
-        elif cap and enrolled == cap:
-            warning = tr("Training", "已达到人数上限（{} 人）").format(cap)
-        return EnrollResult(eid, enrolled, cap, warning, already)
+        if capacity and enrolled > capacity:
+            warning = tr("Training", "已超出人数上限：{} 人 / 上限 {} 人").format(enrolled, capacity)
+        elif capacity and enrolled == capacity:
+            warning = tr("Training", "已达到人数上限（{} 人）").format(capacity)
+        return enrolled, warning
 
     def drop(self, class_id: str, person_id: str) -> None:
         """Take a person off the roster (退班). The enrollment and past marks stay."""

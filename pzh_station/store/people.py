@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from pzh_station.domain.person import pinyin_keys
@@ -10,34 +9,31 @@ from pzh_station.store.db import Store
 
 LIST_COLUMNS = "p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes"
 
-# Per open store: the (data_version, total_changes) seen by the last index refresh, so a
-# keystroke after no change skips even the cheap "which names changed" query.
-_fresh: weakref.WeakKeyDictionary[Store, tuple[int, int]] = weakref.WeakKeyDictionary()
-
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def refresh_search_index(store: Store) -> int:
-    """Bring the local pinyin index up to date with the people table. :returns: rows re-indexed."""
-    mark = (store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes)
-    if _fresh.get(store) == mark:
-        return 0
-    stale = store.conn.execute(
-        "SELECT p.id, p.name FROM people p LEFT JOIN people_search s ON s.id = p.id"
-        " WHERE s.name IS NOT p.name"
-    ).fetchall()
+    """Fill the pinyin keys of people whose row the triggers marked stale (new or renamed,
+    here or by sync). :returns: rows indexed."""
+    stale = store.conn.execute("SELECT id, name FROM people_search WHERE initials = ''").fetchall()
     if stale and not store.readonly:
         with store.transaction() as conn:
             conn.executemany(
-                "INSERT INTO people_search (id, name, initials, full) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT(id) DO UPDATE SET name = excluded.name, initials = excluded.initials,"
-                " full = excluded.full",
-                [(r["id"], r["name"], *pinyin_keys(r["name"])) for r in stale],
+                "UPDATE people_search SET initials = ?, full = ? WHERE id = ? AND name = ?",
+                [(*pinyin_keys(r["name"]), r["id"], r["name"]) for r in stale],
             )
-    _fresh[store] = (store.conn.execute("PRAGMA data_version").fetchone()[0], store.conn.total_changes)
     return len(stale)
+
+
+def index_person(store: Store, person_id: str, name: str) -> None:
+    """Keep one person's pinyin keys current (called with the write that set the name)."""
+    store.conn.execute(
+        "INSERT INTO people_search (id, name, initials, full) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, initials = excluded.initials, full = excluded.full",
+        (person_id, name, *pinyin_keys(name)),
+    )
 
 
 def search(store: Store, text: str, *, digits: str = "", pinyin: bool = False, limit: int = 50,

@@ -35,11 +35,22 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX enrollments_class ON enrollments(class_id)")
     conn.execute("CREATE INDEX attendance_session ON attendance(session_id)")
     conn.execute("CREATE INDEX attendance_class ON attendance(class_id, person_id)")
-    # Local only (not synced): pinyin keys of each person's name, refreshed lazily by
-    # store.people.refresh_search_index whenever a name differs from the one indexed — so rows
-    # that arrive by sync are found too without the sync agent knowing about this table.
+    # Local only (not synced): pinyin keys of each person's name. Triggers mark a row stale
+    # (empty keys) on every insert or rename — including rows that arrive by sync — and
+    # store.people.refresh_search_index fills the keys in Python (pypinyin) before a search.
     conn.execute(
         "CREATE TABLE people_search (id TEXT PRIMARY KEY, name TEXT NOT NULL,"
-        " initials TEXT NOT NULL, full TEXT NOT NULL)"
+        " initials TEXT NOT NULL DEFAULT '', full TEXT NOT NULL DEFAULT '')"
+    )
+    conn.execute("CREATE INDEX people_search_stale ON people_search(initials) WHERE initials = ''")
+    conn.execute(
+        "CREATE TRIGGER people_search_insert AFTER INSERT ON people BEGIN"
+        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id, new.name, '', '');"
+        " END"
+    )
+    conn.execute(
+        "CREATE TRIGGER people_search_rename AFTER UPDATE OF name ON people WHEN new.name IS NOT old.name BEGIN"
+        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id, new.name, '', '');"
+        " END"
     )
     conn.execute("CREATE INDEX people_phone ON people(phone)")

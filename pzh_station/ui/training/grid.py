@@ -12,6 +12,7 @@ sessions scroll sideways.
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -31,6 +32,13 @@ TOTAL_ROWS = ("出勤人数", "出勤率")
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
+_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
+                    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole})
+
+
+@cache
+def _brush(color: str) -> QBrush:
+    return QBrush(QColor(color))
 
 
 class AttendanceModel(QAbstractTableModel):
@@ -52,7 +60,32 @@ class AttendanceModel(QAbstractTableModel):
     def set_grid(self, grid: AttendanceGrid | None) -> None:
         self.beginResetModel()
         self.grid = grid
+        self._count()
         self.endResetModel()
+
+    def _count(self) -> None:
+        """Row and column totals, kept up to date mark by mark (painting asks for them often)."""
+        g = self.grid
+        self._held = {s["id"] for s in g.held_sessions()} if g else set()
+        self._row_att: dict[str, int] = {}
+        self._col_att: dict[str, int] = {}
+        if g is None:
+            return
+        for p in g.people:
+            self._row_att[p["id"]] = 0
+        for s in g.sessions:
+            self._col_att[s["id"]] = 0
+        for (pid, sid), mark in g.marks.items():
+            if mark in d.ATTENDED and pid in self._row_att and sid in self._col_att:
+                self._col_att[sid] += 1
+                if sid in self._held:
+                    self._row_att[pid] += 1
+
+    def attended(self, person_id: str) -> int:
+        return self._row_att.get(person_id, 0)
+
+    def column_attended(self, session_id: str) -> int:
+        return self._col_att.get(session_id, 0)
 
     @property
     def people(self) -> list[dict[str, Any]]:
@@ -102,7 +135,7 @@ class AttendanceModel(QAbstractTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         g = self.grid
-        if g is None or not index.isValid():
+        if g is None or role not in _ROLES or not index.isValid():
             return None
         row, col = index.row(), index.column()
         n_people, n_sessions = len(self.people), len(self.sessions)
@@ -119,33 +152,36 @@ class AttendanceModel(QAbstractTableModel):
                     return self.tr(d.MARK_LABELS[mark]) if mark else self.tr("未签到")
                 if role == Qt.ItemDataRole.BackgroundRole:
                     if s["cancelled"]:
-                        return QBrush(QColor(CANCELLED_COLOR))
-                    return QBrush(QColor(MARK_COLORS[mark])) if mark else None
+                        return _brush(CANCELLED_COLOR)
+                    return _brush(MARK_COLORS[mark]) if mark else None
                 if role == Qt.ItemDataRole.UserRole:
                     return mark
                 return None
             extra = col - n_sessions
             if role == Qt.ItemDataRole.DisplayRole:
+                got, held = self.attended(pid), len(self._held)
                 if extra == 0:
-                    return f"{g.attended(pid)}/{len(g.held_sessions())}"
+                    return f"{got}/{held}"
                 if extra == 1:
-                    return d.format_rate(g.row_rate(pid))
-                return self.tr("是") if g.completed(pid) else ""
+                    return d.format_rate(d.rate(got, held))
+                return self.tr("是") if d.completed(got, held, g.share) else ""
             if role == Qt.ItemDataRole.BackgroundRole:
-                return QBrush(QColor(TOTAL_COLOR))
+                return _brush(TOTAL_COLOR)
             return None
         total_row = row - n_people
         if role == Qt.ItemDataRole.BackgroundRole:
-            return QBrush(QColor(TOTAL_COLOR))
+            return _brush(TOTAL_COLOR)
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if col < n_sessions:
             s = self.sessions[col]
             if s["cancelled"]:
                 return "—"
-            return str(g.column_attended(s["id"])) if total_row == 0 else d.format_rate(g.column_rate(s["id"]))
+            got = self.column_attended(s["id"])
+            return str(got) if total_row == 0 else d.format_rate(d.rate(got, n_people))
         if col - n_sessions == 1 and total_row == 1:
-            return d.format_rate(g.overall_rate())
+            held_got = sum(self._row_att.values())
+            return d.format_rate(d.rate(held_got, len(self._held) * n_people))
         return ""
 
     def flags(self, index: Index) -> Qt.ItemFlag:
@@ -190,6 +226,12 @@ class AttendanceModel(QAbstractTableModel):
 
     def _put(self, key: tuple[str, str], mark: str, row: int, col: int) -> None:
         assert self.grid is not None
+        pid, sid = key
+        delta = (mark in d.ATTENDED) - (self.grid.marks.get(key, "") in d.ATTENDED)
+        if delta and pid in self._row_att and sid in self._col_att:
+            self._col_att[sid] += delta
+            if sid in self._held:
+                self._row_att[pid] += delta
         if mark:
             self.grid.marks[key] = mark
         else:
