@@ -322,4 +322,7 @@ def create_app(
         result = await run_in_threadpool(exchange, device, push, client_time, cursor, limit)  # type: ignore[arg-type]
         return _json(result)
 
+    from sync.server import web  # the city web pages (issue 8): sync/server/web/
+
+    web.install(app)
     return app

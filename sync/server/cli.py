@@ -5,6 +5,7 @@
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
+    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
 script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``.
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = asub.add_parser("revoke-device", help="revoke a device's token; prints its id")
     p.add_argument("device_id")
     _add_data_dir(p)
+    from sync.server.web import cli as web_cli  # web accounts (issue 8)
+
+    web_cli.add_parser(asub, _add_data_dir)
     return parser
 
 
@@ -95,6 +99,10 @@ def run_admin(args: argparse.Namespace) -> int:
     from sync.server.sqlite_storage import SQLiteStorage
 
     data_dir = _data_dir(args.data_dir)
+    if args.admin_command == "create-user":  # web accounts live in their own file (issue 8)
+        from sync.server.web import cli as web_cli
+
+        return web_cli.create_user(args, data_dir)
     storage = SQLiteStorage(data_dir / DB_NAME)
     try:
         cmd = args.admin_command

@@ -1,0 +1,268 @@
+"""Web accounts of city and county staff: users, sessions and sign-in throttling.
+
+Kept in their own SQLite file (``web.sqlite3`` in the server's data dir), apart from the sync
+storage: the sync tables never hold passwords, and a PostgreSQL sync backend leaves this as is.
+
+- Passwords are hashed with Argon2id (argon2-cffi defaults); the hash is re-computed when the
+  library's parameters grow (``check_needs_rehash``).
+- A session is a random token held in an HttpOnly cookie; the file keeps only its SHA-256. It
+  expires after :data:`IDLE_MS` without use and :data:`MAX_AGE_MS` after sign-in, whichever
+  comes first. Each session has its own CSRF token, checked on every form.
+- Sign-in throttling: :data:`MAX_FAILURES` failed attempts on one account name (or
+  :data:`MAX_FAILURES_PER_ADDRESS` from one address) within :data:`THROTTLE_WINDOW_MS` block
+  further attempts until the window has passed (counted in memory: one server process).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+DB_NAME = "web.sqlite3"
+ROLES = ("city", "county")
+ROLE_LABELS = {"city": "市文化馆", "county": "县（区）文化馆"}
+MIN_PASSWORD = 8
+IDLE_MS = 2 * 3600 * 1000
+MAX_AGE_MS = 12 * 3600 * 1000
+TOUCH_EVERY_MS = 60 * 1000  # refresh a session's last use at most once a minute
+THROTTLE_WINDOW_MS = 15 * 60 * 1000
+MAX_FAILURES = 5
+MAX_FAILURES_PER_ADDRESS = 30
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS web_users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        role TEXT NOT NULL, county TEXT NOT NULL DEFAULT '', password_hash TEXT NOT NULL,
+        created_ms INTEGER NOT NULL, disabled INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        token_hash TEXT PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES web_users(id),
+        csrf TEXT NOT NULL, created_ms INTEGER NOT NULL, last_ms INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions(user_id)",
+]
+
+
+class AccountError(ValueError):
+    """An account that cannot be created as asked; the message is Chinese."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    name: str
+    role: str  # city | county
+    county: str  # the county label for a county user, "" for the city
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+    def sees_county(self, county: str) -> bool:
+        """Whether this user may see and manage the stations of ``county``."""
+        return self.role == "city" or (self.role == "county" and county == self.county)
+
+
+@dataclass(frozen=True)
+class Session:
+    user: User
+    csrf: str
+    token_hash: str
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def county_label(county: str) -> str | None:
+    """The county's label from its label or code (the stations store the label); None if unknown."""
+    from pzh_station.domain import refdata
+
+    code = refdata.code_for("counties", county or "")
+    return refdata.label("counties", code) if code else None
+
+
+class AccountStore:
+    """Users and sessions in ``path``.
+
+    :param path: the SQLite file (created with its tables when missing).
+    :param now: wall clock in ms (the server's, so tests can move it).
+    """
+
+    def __init__(self, path: str | Path, *, now: Callable[[], int] | None = None) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.now = now or (lambda: int(time.time() * 1000))
+        self._hasher = PasswordHasher()
+        # A hash to verify against when the name is unknown, so both cases take as long.
+        self._dummy = self._hasher.hash(secrets.token_hex(16))
+        self._lock = threading.Lock()
+        self._failures: dict[str, list[int]] = {}
+        with closing(self._connect()) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+            for ddl in DDL:
+                conn.execute(ddl)
+
+    def _connect(self) -> sqlite3.Connection:
+        # One short connection per operation: cheap for SQLite, and safe from any thread.
+        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=10)
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    # -- users -----------------------------------------------------------------------------
+    def create_user(self, name: str, role: str, password: str, *, county: str = "", replace: bool = False) -> User:
+        """Create an account (or, with ``replace``, set a new password, role and county for an
+        existing one and end its sessions).
+
+        :param name: the sign-in name (case-insensitive, unique).
+        :param role: ``city`` (every station) or ``county`` (the stations of ``county``).
+        :param county: county label or code; required for a county user.
+        :raises AccountError: bad name, role, county or password (Chinese message).
+        """
+        name = (name or "").strip()
+        if not name or len(name) > 50 or any(c.isspace() for c in name):
+            raise AccountError("用户名不能为空、不能含空格，最多50个字符。")
+        if role not in ROLES:
+            raise AccountError("角色只能是 city（市文化馆）或 county（县区文化馆）。")
+        label = ""
+        if role == "county":
+            label = county_label(county) or ""
+            if not label:
+                from pzh_station.domain import refdata
+
+                raise AccountError(f"县区用户须指定县（区），可选：{'、'.join(refdata.counties())}")
+        elif county:
+            raise AccountError("市文化馆用户不属于某个县（区），请去掉 --county。")
+        if len(password or "") < MIN_PASSWORD:
+            raise AccountError(f"密码至少{MIN_PASSWORD}个字符。")
+        pw_hash = self._hasher.hash(password)
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT id FROM web_users WHERE name = ?", (name,)).fetchone()
+                if row is not None and not replace:
+                    raise AccountError(f"用户“{name}”已存在。要重设密码，请加 --replace。")
+                if row is not None:
+                    conn.execute(
+                        "UPDATE web_users SET role = ?, county = ?, password_hash = ?, disabled = 0 WHERE id = ?",
+                        (role, label, pw_hash, row["id"]),
+                    )
+                    conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (row["id"],))
+                    uid = row["id"]
+                else:
+                    uid = conn.execute(
+                        "INSERT INTO web_users (name, role, county, password_hash, created_ms) VALUES (?, ?, ?, ?, ?)",
+                        (name, role, label, pw_hash, self.now()),
+                    ).lastrowid
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return User(id=int(uid), name=name, role=role, county=label)
+
+    def list_users(self) -> list[User]:
+        with closing(self._connect()) as conn:
+            rows = conn.execute("SELECT id, name, role, county FROM web_users WHERE disabled = 0 ORDER BY name").fetchall()
+        return [User(id=r["id"], name=r["name"], role=r["role"], county=r["county"]) for r in rows]
+
+    # -- throttling ------------------------------------------------------------------------
+    def _recent(self, key: str, now: int) -> list[int]:
+        times = [t for t in self._failures.get(key, []) if now - t < THROTTLE_WINDOW_MS]
+        if times:
+            self._failures[key] = times
+        else:
+            self._failures.pop(key, None)
+        return times
+
+    def throttled(self, name: str, address: str) -> int:
+        """Seconds until ``name`` may try again from ``address`` (0: may try now)."""
+        now = self.now()
+        with self._lock:
+            waits = []
+            for key, limit in ((f"n:{name.strip().lower()}", MAX_FAILURES), (f"a:{address}", MAX_FAILURES_PER_ADDRESS)):
+                times = self._recent(key, now)
+                if len(times) >= limit:
+                    waits.append(times[-limit] + THROTTLE_WINDOW_MS - now)
+        return max(1, max(waits) // 1000 + 1) if waits else 0
+
+    def _fail(self, name: str, address: str) -> None:
+        now = self.now()
+        with self._lock:
+            for key in (f"n:{name.strip().lower()}", f"a:{address}"):
+                self._recent(key, now)
+                self._failures.setdefault(key, []).append(now)
+
+    # -- sign-in and sessions ----------------------------------------------------------------
+    def authenticate(self, name: str, password: str, address: str) -> User | None:
+        """The user when name and password match (and the attempt is not throttled; check
+        :meth:`throttled` first), else None and the failure is counted."""
+        name = (name or "").strip()[:100]
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT id, name, role, county, password_hash FROM web_users WHERE name = ? AND disabled = 0",
+                (name,),
+            ).fetchone()
+        try:
+            self._hasher.verify(row["password_hash"] if row else self._dummy, password or "")
+            ok = row is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if not ok:
+            self._fail(name, address)
+            return None
+        with self._lock:
+            self._failures.pop(f"n:{name.lower()}", None)
+        if self._hasher.check_needs_rehash(row["password_hash"]):
+            with closing(self._connect()) as conn:
+                conn.execute("UPDATE web_users SET password_hash = ? WHERE id = ?",
+                             (self._hasher.hash(password), row["id"]))
+        return User(id=row["id"], name=row["name"], role=row["role"], county=row["county"])
+
+    def start_session(self, user: User) -> str:
+        """A new session for ``user``; returns the token to put in the cookie."""
+        token = secrets.token_urlsafe(32)
+        now = self.now()
+        with closing(self._connect()) as conn:
+            # Expired sessions are swept here, so the table never grows without bound.
+            conn.execute("DELETE FROM web_sessions WHERE last_ms < ? OR created_ms < ?",
+                         (now - IDLE_MS, now - MAX_AGE_MS))
+            conn.execute(
+                "INSERT INTO web_sessions (token_hash, user_id, csrf, created_ms, last_ms) VALUES (?, ?, ?, ?, ?)",
+                (_hash(token), user.id, secrets.token_urlsafe(32), now, now),
+            )
+        return token
+
+    def session(self, token: str | None) -> Session | None:
+        """The live session of a cookie token (None when unknown, expired or its user disabled)."""
+        if not token or len(token) > 200:
+            return None
+        now = self.now()
+        th = _hash(token)
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT s.csrf, s.created_ms, s.last_ms, u.id, u.name, u.role, u.county FROM web_sessions s"
+                " JOIN web_users u ON u.id = s.user_id WHERE s.token_hash = ? AND u.disabled = 0",
+                (th,),
+            ).fetchone()
+            if row is None:
+                return None
+            if now - row["last_ms"] > IDLE_MS or now - row["created_ms"] > MAX_AGE_MS:
+                conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (th,))
+                return None
+            if now - row["last_ms"] > TOUCH_EVERY_MS:
+                conn.execute("UPDATE web_sessions SET last_ms = ? WHERE token_hash = ?", (now, th))
+        user = User(id=row["id"], name=row["name"], role=row["role"], county=row["county"])
+        return Session(user=user, csrf=row["csrf"], token_hash=th)
+
+    def end_session(self, token: str | None) -> None:
+        if token:
+            with closing(self._connect()) as conn:
+                conn.execute("DELETE FROM web_sessions WHERE token_hash = ?", (_hash(token),))

@@ -1,0 +1,197 @@
+"""The figures of the web pages, computed by the desktop reports' own indicator functions
+(:mod:`pzh_station.reports.indicators`) over the server's replica tables — one definition per
+indicator; nothing here writes indicator SQL.
+
+The replica tables have the client's names and columns, so the functions run unchanged on a
+read-only connection to the server's SQLite file (:class:`ReplicaReader`). Counties and the city
+add their stations up; ratios are recomputed from their summed parts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pzh_station.reports import indicators
+from pzh_station.reports.period import Period
+from sync.server.storage import CHINA, Device, Station
+
+DAY_MS = 24 * 3600 * 1000
+SILENT_DAYS = 7
+
+# The indicators the overview shows, in order (labels come from indicators.INDICATORS).
+OVERVIEW_KEYS = (
+    "activities", "activities_target", "person_visits", "population", "visits_per_resident",
+    "visits_target", "special_group_activities", "special_group_visits", "training_classes",
+    "training_sessions", "trainee_visits", "completers", "volunteers_active",
+    "volunteers_serving", "volunteer_hours_verified", "new_star_levels",
+)
+# The month-by-month table of a station page.
+MONTHLY_KEYS = (
+    "activities", "person_visits", "special_group_activities", "training_sessions",
+    "trainee_visits", "volunteer_hours_verified",
+)
+
+
+class ReplicaReader:
+    """Read-only per-thread connections to the server's SQLite file (the replica tables).
+
+    :param path: the file of :class:`~sync.server.sqlite_storage.SQLiteStorage` (``.path``).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute("PRAGMA query_only = 1")
+            self._local.conn = conn
+        return conn
+
+
+def china_today(now_ms: int) -> dt.date:
+    return dt.datetime.fromtimestamp(now_ms / 1000, CHINA).date()
+
+
+def label(key: str) -> str:
+    return indicators.INDICATORS[key].label
+
+
+@dataclass
+class Row:
+    """One line of the overview: a station, a county or the city."""
+
+    kind: str  # station | county | city
+    name: str
+    county: str
+    station_id: str = ""
+    stations: int = 1
+    values: dict[str, Any] = field(default_factory=dict)
+    last_sync_ms: int | None = None
+
+    @property
+    def activities_share(self) -> float | None:
+        """Activities held over the pro-rated target (1.0 = on target)."""
+        target = self.values.get("activities_target") or 0
+        return self.values["activities"] / target if target else None
+
+    @property
+    def per_resident_target(self) -> float | None:
+        """Visits per resident due by now: 1.25 × the share of the period gone."""
+        pop = self.values.get("population") or 0
+        return self.values["visits_target"] / pop if pop else None
+
+
+@dataclass
+class Overview:
+    year: int
+    period: Period
+    stations: list[Row]
+    counties: list[Row]
+    total: Row
+    special_target: float  # the city-wide yearly special-group target (≥ 100)
+    citywide: bool  # the viewer sees every station (so the total is the city's)
+
+
+def _sum_rows(kind: str, name: str, county: str, rows: list[Row]) -> Row:
+    values: dict[str, Any] = {}
+    for key in OVERVIEW_KEYS:
+        if indicators.INDICATORS[key].kind == "ratio":
+            continue
+        values[key] = sum(r.values.get(key) or 0 for r in rows)
+    pop = values.get("population") or 0
+    values["visits_per_resident"] = values["person_visits"] / pop if pop else None
+    syncs = [r.last_sync_ms for r in rows if r.last_sync_ms is not None]
+    return Row(kind, name, county, stations=len(rows), values=values, last_sync_ms=max(syncs) if syncs else None)
+
+
+def last_sync_by_station(devices: list[Device]) -> dict[str, int]:
+    """The latest successful sync of each station over its devices that are not revoked."""
+    out: dict[str, int] = {}
+    for d in devices:
+        if d.revoked or d.last_sync_ms is None:
+            continue
+        out[d.station_id] = max(out.get(d.station_id, 0), d.last_sync_ms)
+    return out
+
+
+def overview(conn: sqlite3.Connection, stations: list[Station], year: int, *, today: dt.date,
+             devices: list[Device] = (), citywide: bool = True) -> Overview:
+    """Every figure of the overview for ``stations`` in ``year`` as seen on ``today``.
+
+    :param stations: the stations the viewer may see.
+    :param devices: their devices (for the last sync of each station).
+    :param citywide: whether ``stations`` are all the city's (the total is then the city's).
+    """
+    period = Period(year, None, today)
+    ids = [s.id for s in stations]
+    per = indicators.compute(conn, ids, period, OVERVIEW_KEYS, by_station=True) if ids else {k: {} for k in OVERVIEW_KEYS}
+    synced = last_sync_by_station(list(devices))
+    rows = [
+        Row("station", s.name, s.county, station_id=s.id,
+            values={k: per[k].get(s.id) for k in OVERVIEW_KEYS}, last_sync_ms=synced.get(s.id))
+        for s in stations
+    ]
+    rows.sort(key=lambda r: (r.county, r.name))
+    by_county: dict[str, list[Row]] = {}
+    for r in rows:
+        by_county.setdefault(r.county, []).append(r)
+    counties = [_sum_rows("county", c, c, rs) for c, rs in sorted(by_county.items())]
+    total = _sum_rows("city", "全市合计" if citywide else "合计", "", rows)
+    special = float(indicators.plan_targets().get("special_group_activities_citywide_per_year", 100))
+    return Overview(year, period, rows, counties, total, special, citywide)
+
+
+def station_year(conn: sqlite3.Connection, station: Station, year: int, *, today: dt.date) -> dict[str, Any]:
+    """A station page's figures: the year's values, the twelve months and the latest activities."""
+    period = Period(year, None, today)
+    values = indicators.compute(conn, [station.id], period, OVERVIEW_KEYS)
+    months = indicators.monthly(conn, [station.id], year, MONTHLY_KEYS, as_of=today)
+    latest = indicators.activity_rows(conn, [station.id], period)[-20:][::-1]
+    return {"period": period, "values": values, "months": months, "latest": latest}
+
+
+def silent(last_sync_ms: int | None, now_ms: int) -> bool:
+    """A station (or device) that has not synced for more than seven days (or never)."""
+    return last_sync_ms is None or now_ms - last_sync_ms > SILENT_DAYS * DAY_MS
+
+
+# -- the overview as a table (page, .xlsx and .csv share it) ------------------------------------
+def table_headers() -> list[str]:
+    return [
+        "县（区）", "文化站", label("activities"), label("activities_target"), "活动完成率",
+        label("person_visits"), label("population"), label("visits_per_resident"), "人均参与次数目标（折算）",
+        label("special_group_activities"), label("special_group_visits"), label("training_classes"),
+        label("training_sessions"), label("trainee_visits"), label("completers"),
+        label("volunteers_active"), label("volunteers_serving"), label("volunteer_hours_verified"),
+        label("new_star_levels"),
+    ]
+
+
+def _r(value: Any, digits: int) -> Any:
+    return None if value is None else round(value, digits)
+
+
+def table_row(row: Row) -> list[Any]:
+    v = row.values
+    return [
+        row.county, row.name if row.kind == "station" else f"{row.name}（{row.stations}个站）",
+        v["activities"], _r(v["activities_target"], 1), _r(row.activities_share, 3),
+        v["person_visits"], v["population"], _r(v["visits_per_resident"], 3), _r(row.per_resident_target, 3),
+        v["special_group_activities"], v["special_group_visits"], v["training_classes"],
+        v["training_sessions"], v["trainee_visits"], v["completers"], v["volunteers_active"],
+        v["volunteers_serving"], _r(v["volunteer_hours_verified"], 1), v["new_star_levels"],
+    ]
+
+
+def table_rows(ov: Overview) -> list[list[Any]]:
+    """Stations, then county totals, then the total: what the exports hold."""
+    return [table_row(r) for r in (*ov.stations, *ov.counties, ov.total)]
