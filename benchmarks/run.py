@@ -19,6 +19,7 @@ ROOT = HERE.parent
 MODULES = [
     "bench_activities",
     "bench_training",
+    "bench_volunteers",
 ]
 
 

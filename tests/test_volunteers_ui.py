@@ -126,7 +126,11 @@ def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     wait(qtbot, page)
     assert column(page.record_model, "状态") == ["已审核"]
     assert column(page.record_model, "审核人") == ["王芳"]
+    page.tabs.setCurrentIndex(0)  # the archive reloads when shown
+    wait(qtbot, page)
     assert column(page.volunteer_model, "累计时长") == ["3"]
+    page.tabs.setCurrentIndex(1)
+    wait(qtbot, page)
 
     # Correct it: 王芳 asks (the volunteer said 4.5 h), 李明 approves; the history is kept.
     page.record_table.selectRow(0)
@@ -277,6 +281,7 @@ def test_certificate_and_stars_from_the_page(qtbot, page, services, tmp_path):
     wait(qtbot, page)
     assert column(page.volunteer_model, "星级") == ["★"]
     page.tabs.setCurrentIndex(2)
+    wait(qtbot, page)
     assert column(page.stars_model, "姓名") == ["周九"]
     assert column(page.stars_model, "年初累计时长") == ["96"]
     page.tabs.setCurrentIndex(0)

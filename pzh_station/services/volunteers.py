@@ -58,7 +58,7 @@ COLUMNS: dict[str, list[str]] = {
     "awards": ["获奖情况", "表彰", "awards"],
     "notes": ["备注", "notes"],
 }
-MAX_LIST = 5000  # the records list shows at most this many rows; narrow the filter for more
+MAX_LIST = 2000  # the records list shows at most this many rows (newest); narrow the filter for more
 
 
 @dataclass
@@ -507,7 +507,7 @@ class VolunteerService:
         year = year or dt.date.today().year
         before = q.verified_totals(self.store, before=f"{year:04d}-01-01")
         after = q.verified_totals(self.store, until=f"{year:04d}-12-31")
-        names = {r["id"]: r for r in q.volunteer_rows(self.store, VolunteerFilter(), year=year)}
+        names = q.volunteer_names(self.store)
         out = []
         for vid, hours in after.items():
             stars = new_level_reached(before.get(vid, 0.0), hours)

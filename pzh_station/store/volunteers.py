@@ -102,6 +102,13 @@ def all_volunteers(store: Store) -> list[dict[str, Any]]:
     return [decode_row("volunteers", r) for r in rows]
 
 
+def volunteer_names(store: Store) -> dict[str, dict[str, Any]]:
+    """``{volunteer_id: {"name", "number"}}`` of the volunteers not deleted."""
+    return {r["id"]: r for r in store.query(
+        "SELECT v.id, v.number, p.name AS name FROM volunteers v LEFT JOIN people p ON p.id = v.person_id"
+        " WHERE v.deleted = 0")}
+
+
 def active_volunteers(store: Store) -> list[dict[str, Any]]:
     """Active volunteers (id, name, number, join_date, team) for pickers and bulk entry."""
     return store.query(
@@ -168,11 +175,25 @@ RECORD_SELECT = """
 """
 
 
+def _record_index(f: RecordFilter) -> str:
+    """The index that serves this filter in date order. Named explicitly: station files have no
+    ANALYZE statistics, and without them SQLite sometimes walks the wrong index (seen: 400 ms
+    instead of 1 ms for one volunteer's records among 100,000)."""
+    if f.volunteer_id:
+        return "service_records_volunteer"
+    if f.activity_id:
+        return "service_records_activity"
+    if f.status:
+        return "service_records_state"
+    return "service_records_day"
+
+
 def record_rows(store: Store, f: RecordFilter, *, limit: int | None = None, ascending: bool = False) -> list[dict[str, Any]]:
     """Records with the volunteer's name and the linked activity/class title, newest first."""
     where, params = _record_where(f)
     order = "ASC" if ascending else "DESC"
-    sql = f"{RECORD_SELECT} WHERE {where} ORDER BY r.date {order}, p.name, r.id"
+    select = RECORD_SELECT.replace("FROM service_records r", f"FROM service_records r INDEXED BY {_record_index(f)}")
+    sql = f"{select} WHERE {where} ORDER BY r.date {order}, r.id {order}"
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)

@@ -27,5 +27,9 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute(
         "CREATE INDEX service_records_verified ON service_records(status, deleted, volunteer_id, date, hours)"
     )
+    # Records lists, newest first: all of them, or by state (waiting for verification …).
+    conn.execute("CREATE INDEX service_records_activity ON service_records(activity_id, date)")
+    conn.execute("CREATE INDEX service_records_day ON service_records(deleted, date, id)")
+    conn.execute("CREATE INDEX service_records_state ON service_records(deleted, status, date, id)")
     conn.execute("CREATE INDEX volunteers_person ON volunteers(person_id)")
     conn.execute("CREATE INDEX service_corrections_record ON service_corrections(record_id)")

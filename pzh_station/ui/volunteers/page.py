@@ -102,9 +102,12 @@ class VolunteersPage(QWidget):
         layout.addWidget(self.message)
         layout.addWidget(self.tabs, 1)
 
+        # Only the tab on show is loaded; the others when first shown after a change.
+        self._stale: set[int] = {0, 1, 2}
+        self.tabs.currentChanged.connect(self._tab_shown)
         ctx.tasks.changed.connect(self._changed)
         ctx.tasks.run(lambda s: VolunteerService(s).staff(), success=self._staff)
-        self.reload_all()
+        self._tab_shown(self.tabs.currentIndex())
 
     # == archive =============================================================================
     def _build_archive(self) -> QWidget:
@@ -528,9 +531,14 @@ class VolunteersPage(QWidget):
         self.operator_combo.setCurrentIndex(index)
 
     def reload_all(self) -> None:
-        self.reload_volunteers()
-        self.reload_records()
-        self.reload_stars()
+        """Mark every tab stale and reload the one on show."""
+        self._stale = {0, 1, 2}
+        self._tab_shown(self.tabs.currentIndex())
+
+    def _tab_shown(self, index: int) -> None:
+        if index in self._stale:
+            self._stale.discard(index)
+            (self.reload_volunteers, self.reload_records, self.reload_stars)[index]()
 
     def _changed(self, areas: set[str]) -> None:
         if areas & {"volunteers", "people", "activities"}:
