@@ -149,3 +149,23 @@ def test_spent_and_unknown_codes_are_explained(tmp_path, sync_server: LiveServer
             pc.enroll(sync_server.url, typed)
         assert err.value.kind == "bad_code" and "新的注册码" in err.value.message
         assert not SyncState.load(pc.store).enrolled and pc.store.station_id is None
+
+
+def test_cli_enroll_and_sync_and_a_failure_in_chinese(cli, sync_server: LiveServer):
+    station = sync_server.create_station("大田镇综合文化站", "仁和区")
+    code = sync_server.issue_code(station)
+    done = cli("enroll", "--server", sync_server.url, "--code", code.lower())
+    assert done.returncode == 0, done.stderr
+    assert "注册成功" in done.stdout and "大田镇综合文化站" in done.stdout
+    cli("init", "--station", "大田镇综合文化站", "--county", "仁和区", "--staff", "李明", check=True)
+    synced = cli("sync")
+    assert synced.returncode == 0, synced.stderr
+    assert "同步完成" in synced.stdout and "待上传 0 条" in synced.stdout
+    status = cli("sync-status", check=True).stdout
+    assert sync_server.url in status and "待上传的修改：0 条" in status
+    sync_server.stop()
+    failed = cli("sync")
+    assert failed.returncode == 3
+    assert "同步失败" in failed.stderr and "无法连接同步服务器" in failed.stderr and "Traceback" not in failed.stderr
+    again = cli("enroll", "--server", "ftp://x", "--code", "ABCD-EFGH")
+    assert again.returncode == 3 and "服务器地址无效" in again.stderr

@@ -27,7 +27,10 @@ def ctx(services):
 
 
 def wait_phase(qtbot, agent, *phases):
-    qtbot.waitUntil(lambda: agent.status.phase in phases and not agent.busy, timeout=15_000)
+    try:
+        qtbot.waitUntil(lambda: agent.status.phase in phases and not agent.busy, timeout=15_000)
+    except Exception:
+        raise AssertionError(f"agent stuck: {agent.status} busy={agent.busy}") from None
 
 
 def test_unenrolled_pc_says_so_and_enrollment_errors_show_at_the_field(qtbot, ctx):
@@ -91,3 +94,48 @@ def test_offline_pc_shows_offline_pending_changes_and_what_to_do(qtbot, services
     finally:
         agent.shutdown()
         ctx.tasks.shutdown()
+
+
+def test_enroll_in_the_dialog_then_sync_in_the_background(qtbot, ctx, tmp_path, monkeypatch):
+    from sync_helpers import PC
+
+    from pzh_station.domain.activity import Activity
+    from pzh_station.services.activities import ActivityService
+    from pzh_station.ui.sync import agent as agent_mod
+    from tests.server_fixtures import start_server
+
+    monkeypatch.setattr(agent_mod, "CHANGE_DELAY_MS", 50)
+    with start_server(tmp_path / "server") as server:
+        station = server.create_station("大田镇综合文化站", "仁和区")
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.show()
+        agent = agent_for(ctx)
+        page = window.show_page("sync")
+        dialog = page.open_enroll()
+        dialog.server_edit.clear()
+        type_text(qtbot, dialog.server_edit, server.url)
+        type_text(qtbot, dialog.code_edit, server.issue_code(station))
+        dialog.ok_button.click()
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=15_000)
+        wait_phase(qtbot, agent, "online")
+        assert agent.status.pending == 0 and "已联网" in window.sync_status.label.text()
+        assert "待上传 0 条" in window.sync_status.label.text() and "今天" in page.last_label.text()
+        # A local change leaves the PC soon, by itself.
+        ctx.tasks.run(lambda s: ActivityService(s).save(Activity(title="秧歌比赛", date="2026-11-01")),
+                      changes={"activities"})
+        qtbot.waitUntil(lambda: agent.status.last_result is not None and agent.status.last_result.pushed >= 1
+                        and agent.status.phase == "online" and not agent.busy, timeout=15_000)
+        # Another PC's row arrives and the views hear of it.
+        other = PC(tmp_path, "laptop")
+        other.enroll(server.url, server.issue_code(station))
+        rid = other.store.write("people", None, {"name": "别的电脑登记"})
+        other.sync()
+        with qtbot.waitSignal(ctx.tasks.changed, timeout=15_000,
+                              check_params_cb=lambda areas: "people" in areas):
+            page.sync_button.click()
+        found = []
+        ctx.tasks.run(lambda s: s.store.get("people", rid), success=found.append)
+        qtbot.waitUntil(lambda: bool(found), timeout=5_000)
+        assert found[0]["name"] == "别的电脑登记"
+        agent.shutdown()

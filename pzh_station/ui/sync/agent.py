@@ -42,6 +42,8 @@ CHANGE_DELAY_MS = 5_000  # gather a burst of edits into one sync
 BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 30 * 60
 SYNC_AREA = "sync"
+# Failures no retry can mend: a person must re-enroll or upgrade ("立即同步" still tries).
+STOPPING = frozenset({"unauthorized", "not_enrolled", "upgrade", "other_station", "no_station"})
 
 # Which UI areas the rows of each synced table belong to (for ``tasks.changed``).
 TABLE_AREAS: dict[str, set[str]] = {
@@ -142,10 +144,12 @@ class SyncAgent(QObject):
     def __init__(self, ctx: UiContext, *, retry: RetryPolicy | None = None, autostart: bool = True) -> None:
         super().__init__(ctx.tasks)
         self.ctx = ctx
-        self.status = SyncStatus()
+        self.status = SyncStatus(phase="starting")
         self._failures = 0
         self._busy = False
-        self._again = False  # a change arrived during a sync: run once more after it
+        self._again = False  # a local change arrived during a sync: another one soon after
+        self._want_sync = False  # a sync was asked for while another job ran
+        self._phase_before = "unenrolled"
         self._stopped = False
         self._emitting: set[str] | None = None
         stop = threading.Event()
@@ -172,8 +176,8 @@ class SyncAgent(QObject):
     def enroll(self, server_url: str, code: str) -> None:
         """Enroll on the sync thread; ``enrolled`` or ``enroll_failed`` follows."""
         self._timer.stop()
-        self._busy = True
-        self._worker.jobs.put(("enroll", (server_url, code)))
+        self._phase_before = self.status.phase
+        self._submit("enroll", (server_url, code))
         self._set_phase("syncing")
 
     def shutdown(self) -> None:
@@ -183,16 +187,17 @@ class SyncAgent(QObject):
         self._worker.jobs.put(None)
 
     # -- scheduling ---------------------------------------------------------------------
-    def _submit(self, kind: str) -> None:
+    def _submit(self, kind: str, args: tuple = ()) -> None:
         self._busy = True
-        self._worker.jobs.put((kind, ()))
+        self._worker.jobs.put((kind, args))
 
     def _start_sync(self) -> None:
+        """Start a sync now, or right after the job that is running."""
         if self._stopped:
             return
         self._timer.stop()
         if self._busy:
-            self._again = True
+            self._want_sync = True
             return
         self._submit("sync")
         self._set_phase("syncing")
@@ -215,22 +220,18 @@ class SyncAgent(QObject):
     @Slot(object)
     def _local_change(self, areas: set[str]) -> None:
         if self._emitting is not None and areas == self._emitting:
-            return  # our own announcement of pulled rows
+            return  # our own announcement
         if areas <= {"backups", SYNC_AREA}:
             return
-        if not self.status.state.enrolled or self.status.phase == "stopped":
-            self._refresh_pending()
-            return
         if self._busy:
-            self._again = True
-        elif self._failures == 0:
-            # Healthy: soon. In backoff: the backoff timer decides (no hammering a dead link).
+            if self.status.phase == "syncing":
+                self._again = True  # the running sync may have missed it
+            return
+        if self.status.state.enrolled and self.status.phase == "online" and self._failures == 0:
+            # Healthy: soon. In backoff the backoff timer decides (no hammering a dead link);
+            # stopped or not enrolled: a person must act first.
             self._schedule(CHANGE_DELAY_MS / 1000)
-        self._refresh_pending()
-
-    def _refresh_pending(self) -> None:
-        if not self._busy:
-            self._submit("status")
+        self._submit("status")  # the count of changes waiting
 
     @Slot(str, object, object, object)
     def _on_finished(self, kind: str, result: Any, error: Exception | None, state: SyncState) -> None:
@@ -238,51 +239,59 @@ class SyncAgent(QObject):
         self.status.state = state
         if kind == "enroll":
             if error is None:
-                self.enrolled.emit(result)
-                self.ctx.tasks.changed.emit({"station", SYNC_AREA})
                 self._failures = 0
-                self._again = False
-                self._start_sync()  # push what was recorded before, pull the station's data
-                return
-            self.enroll_failed.emit(error)
+                self.status.error = self.status.error_kind = ""
+                self.status.phase = "online"
+                self.enrolled.emit(result)
+                self._announce({"station", SYNC_AREA})
+                self._want_sync = True  # push what was recorded before, pull the station's data
+            else:
+                self.status.phase = self._phase_before
+                self.enroll_failed.emit(error)
         elif kind == "sync":
             if error is None:
                 self._failures = 0
                 self.status.error = self.status.error_kind = ""
                 self.status.last_result = result
+                self.status.phase = "online"
                 self._after_pull(result)
-                self._set_phase("online", emit=False)
             else:
                 self._failures += 1
                 kind_ = getattr(error, "kind", "internal")
                 self.status.error = getattr(error, "message", "") or str(error)
                 self.status.error_kind = kind_
-                if kind_ in ("unauthorized", "not_enrolled", "upgrade", "other_station"):
-                    self._set_phase("stopped", emit=False)
+                if kind_ in STOPPING:
+                    self.status.phase = "stopped"
                 else:
-                    self._set_phase("offline" if kind_ in ("offline", "timeout") else "error", emit=False)
-        elif kind == "status" and self.status.phase not in ("syncing",):
+                    self.status.phase = "offline" if kind_ in ("offline", "timeout") else "error"
+        elif kind == "status":
             if not state.enrolled:
                 self.status.phase = "unenrolled"
-            elif self.status.phase == "unenrolled":
-                self.status.phase = "online" if state.last_success and not state.last_error else (
-                    "error" if state.last_error else "online")
+            elif self.status.phase in ("unenrolled", "starting"):
+                # At start (or enrolled from the CLI meanwhile): carry on where the last run was.
                 self.status.error = state.last_error
                 self.status.error_kind = state.last_error_kind
-                if self._failures == 0 and not self._timer.isActive():
-                    self._schedule(CHANGE_DELAY_MS / 1000)  # first sync soon after start
-                    return
+                self.status.phase = (
+                    "stopped" if state.last_error_kind in STOPPING
+                    else "error" if state.last_error else "online"
+                )
+                if self.status.phase != "stopped":
+                    self._want_sync = True  # a first sync soon after the app starts
+        if self._want_sync and not self._stopped and self.status.phase != "unenrolled":
+            self._want_sync = False
+            self._start_sync()
+            return
         self._plan_next()
 
     def _plan_next(self) -> None:
         if self._stopped:
             return
-        if self._again and self.status.phase == "online":  # in backoff the timer decides
+        phase = self.status.phase
+        if self._again and phase == "online":
             self._again = False
-            self._start_sync()
+            self._schedule(CHANGE_DELAY_MS / 1000)
             return
         self._again = False
-        phase = self.status.phase
         if phase in ("stopped", "unenrolled"):
             self._timer.stop()
             self.status.next_attempt_s = None
@@ -293,16 +302,26 @@ class SyncAgent(QObject):
             else:
                 self.status_changed.emit(self.status)
         elif phase in ("offline", "error"):
-            self._schedule(self.backoff_s(self._failures))
+            if not self._timer.isActive():
+                self._schedule(self.backoff_s(self._failures))
+            else:
+                self.status_changed.emit(self.status)
         else:
             self.status_changed.emit(self.status)
 
-    def _set_phase(self, phase: str, *, emit: bool = True) -> None:
+    def _set_phase(self, phase: str) -> None:
         self.status.phase = phase
         if phase == "syncing":
             self.status.next_attempt_s = None
-        if emit:
-            self.status_changed.emit(self.status)
+        self.status_changed.emit(self.status)
+
+    def _announce(self, areas: set[str]) -> None:
+        """``tasks.changed`` for rows that came from the server (not a local change)."""
+        self._emitting = areas
+        try:
+            self.ctx.tasks.changed.emit(areas)
+        finally:
+            self._emitting = None
 
     def _after_pull(self, result: SyncResult | None) -> None:
         if not result or not result.tables:
@@ -312,11 +331,7 @@ class SyncAgent(QObject):
             areas |= TABLE_AREAS.get(table, set())
         # The DB thread's clock must move past what was pulled before the next local edit.
         self.ctx.tasks.run(lambda s: refresh_clock(s.store))
-        self._emitting = areas
-        try:
-            self.ctx.tasks.changed.emit(areas)
-        finally:
-            self._emitting = None
+        self._announce(areas)
 
 
 _agents: weakref.WeakKeyDictionary[object, SyncAgent] = weakref.WeakKeyDictionary()

@@ -18,6 +18,7 @@ from pzh_station.ui.sync.enroll_dialog import EnrollDialog
 from pzh_station.ui.sync.status import describe, local_time
 
 PHASES = {
+    "starting": "正在读取同步状态",
     "unenrolled": "未注册：数据只保存在本机",
     "syncing": "正在同步",
     "online": "已联网：上次同步成功",
@@ -86,7 +87,7 @@ class SyncPage(QWidget):
             self.next_label.setText("-")
         error = status.error if status.phase in ("offline", "error", "stopped") else ""
         self.error_label.setText(error or self.tr("无"))
-        self.sync_button.setEnabled(status.phase not in ("syncing", "unenrolled"))
+        self.sync_button.setEnabled(status.phase not in ("syncing", "unenrolled", "starting"))
         self.enroll_button.setText(self.tr("重新注册本机…") if st.enrolled else self.tr("注册本机…"))
         self.setToolTip(describe(self, status)[1])
 

@@ -12,7 +12,7 @@ from pzh_station.ui.context import UiContext
 from pzh_station.ui.sync.agent import SyncStatus, agent_for
 
 COLOURS = {"online": "#2e7d32", "syncing": "#1565c0", "offline": "#9e9e9e", "error": "#c62828",
-           "stopped": "#c62828", "unenrolled": "#9e9e9e"}
+           "stopped": "#c62828", "unenrolled": "#9e9e9e", "starting": "#9e9e9e"}
 
 
 def local_time(iso: str) -> str:
@@ -38,6 +38,8 @@ def describe(widget: QWidget, status: SyncStatus) -> tuple[str, str]:
     phase = status.phase
     last = local_time(st.last_success)
     waiting = tr("待上传 {} 条").format(st.pending)
+    if phase == "starting":
+        return tr("同步：正在读取状态…"), ""
     if phase == "unenrolled":
         return tr("未注册同步"), tr("本机尚未注册到市同步服务器，数据只保存在本机。请在“同步”页用注册码注册。")
     if phase == "syncing":
@@ -93,4 +95,4 @@ class SyncStatusWidget(QWidget):
         metrics = self.error_label.fontMetrics()
         self.error_label.setText(metrics.elidedText(error, Qt.TextElideMode.ElideRight, 400))
         self.error_label.setToolTip(error)
-        self.now_button.setEnabled(status.phase not in ("syncing", "unenrolled"))
+        self.now_button.setEnabled(status.phase not in ("syncing", "unenrolled", "starting"))
