@@ -173,8 +173,12 @@ def bench_search(data_dir: Path, people: int, repeat: int) -> list[tuple[str, st
                 for _ in range(people - have):
                     svc.save(_person(rng, "李明"))
         svc.save(Person(name="张三", phone="13800001111"))
+        # As if every person had just arrived by sync (the triggers mark them not indexed): the
+        # first search computes the pinyin of all of them.
+        with s.store.transaction() as conn:
+            conn.execute("UPDATE people_search SET initials = '', full = ''")
         t0 = time.perf_counter()
-        svc.search("zs")  # builds the local pinyin index for every name not indexed yet
+        svc.search("zs")
         index_t = time.perf_counter() - t0
         total = svc.count()
     finally:
@@ -195,7 +199,7 @@ def bench_search(data_dir: Path, people: int, repeat: int) -> list[tuple[str, st
 
     tasks.run(lambda sv: PeopleService(sv).search("a"))
     wait()
-    out: list[tuple[str, str]] = [(f"pinyin index built for {total:,} people (first search after they arrive)",
+    out: list[tuple[str, str]] = [(f"first search after {total:,} people arrived by sync (pinyin of all of them computed)",
                                    f"{index_t * 1000:.0f} ms")]
     for typed in ("z", "zs", "zhang", "张", "1380"):
         times = []

@@ -245,3 +245,29 @@ def test_page_is_the_training_entry_of_the_main_window(qtbot, ctx):
     settle(qtbot, ctx)
 
 
+
+
+def test_merge_two_entries_of_one_person_from_the_registry(qtbot, page, services, setup):
+    cid, (zhang, *_), (s1, *_rest) = setup
+    twin = PeopleService(services).save(Person(name="张三", birth_year=1960, village="大田村"))
+    t = TrainingService(services)
+    other = t.save_class(TrainingClass(name="书法班", art_form="calligraphy"))
+    t.enroll(other, twin)
+    t.mark(s1, twin, "present")  # marked as a walk-in under the second entry
+    qtbot.mouseClick(page.people_button, Qt.MouseButton.LeftButton)
+    reg = page.dialog
+    type_text(qtbot, reg.search.edit, "张三")
+    qtbot.waitUntil(lambda: len(reg.search.rows) == 2, timeout=5000)
+    reg.search.results.setCurrentRow(next(i for i, r in enumerate(reg.search.rows) if r["id"] == twin))
+    qtbot.mouseClick(reg.merge_button, Qt.MouseButton.LeftButton)
+    pick = reg.dialog
+    qtbot.waitUntil(lambda: [r["id"] for r in pick.search.rows] == [zhang], timeout=5000)
+    qtbot.keyClick(pick.search.edit, Qt.Key.Key_Return)
+    settle(qtbot, page.ctx)
+    assert reg.confirm_box.isVisible() and "并入" in reg.confirm_label.text()
+    qtbot.mouseClick(reg.confirm_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page.ctx)
+    assert services.store.get("people", twin)["merged_into"] == zhang
+    assert [r["id"] for r in t.roster(other)] == [zhang]
+    assert stored_mark(services, s1, zhang) == "present"
+    assert PeopleService(services).get(zhang).birth_year == 1960

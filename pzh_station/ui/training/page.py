@@ -33,6 +33,7 @@ from pzh_station.services.training import TrainingService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.attendance import AttendanceTab
 from pzh_station.ui.training.class_form import ClassDialog
+from pzh_station.ui.training.registry import PeopleRegistryDialog
 from pzh_station.ui.training.roster import RosterTab
 from pzh_station.ui.training.sessions import SessionsTab, _error_text
 
@@ -106,6 +107,8 @@ class TrainingPage(QWidget):
         self.add_button = QPushButton(self.tr("新建培训班"))
         self.edit_button = QPushButton(self.tr("编辑"))
         self.delete_button = QPushButton(self.tr("删除"))
+        self.people_button = QPushButton(self.tr("人员登记册…"))
+        self.people_button.setToolTip(self.tr("查找、登记、编辑人员，合并重复登记"))
         self.class_table = QTableWidget(0, 4)
         self.class_table.setHorizontalHeaderLabels([self.tr("培训班"), self.tr("门类"), self.tr("开始"), self.tr("人数")])
         self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -128,6 +131,7 @@ class TrainingPage(QWidget):
         for b in (self.add_button, self.edit_button, self.delete_button):
             buttons.addWidget(b)
         lv.addLayout(buttons)
+        lv.addWidget(self.people_button)
 
         # right: the chosen class
         self.title_label = QLabel(self.tr("请在左侧选择或新建一个培训班"))
@@ -170,6 +174,7 @@ class TrainingPage(QWidget):
         self.add_button.clicked.connect(self.add_class)
         self.edit_button.clicked.connect(self.edit_class)
         self.delete_button.clicked.connect(self.delete_class)
+        self.people_button.clicked.connect(self.open_registry)
         for tab in (self.sessions_tab, self.roster_tab, self.attendance_tab):
             tab.status.connect(self.show_status)
         ctx.tasks.changed.connect(self._changed)
@@ -281,6 +286,11 @@ class TrainingPage(QWidget):
         if cid:
             self.ctx.tasks.run(lambda s: TrainingService(s).delete_class(cid), changes={"training"},
                                failure=lambda e: self.show_status(_error_text(e)))
+
+    def open_registry(self) -> None:
+        dlg = PeopleRegistryDialog(self.ctx, self)
+        self.dialog = dlg
+        dlg.show()
 
     # -- refresh ---------------------------------------------------------------------------
     def _changed(self, areas: set[str]) -> None:
