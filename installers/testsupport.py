@@ -15,9 +15,17 @@ ROOT = HERE.parent
 OUT = HERE / "out" / "test"
 
 
+REUSE = os.environ.get("PZH_REUSE_BUILD") == "1"  # developers: keep the last build between runs
+
+
 @functools.lru_cache(maxsize=1)
 def bundle() -> Path:
     """Build the one-folder bundle with ``installers/build.py`` (as a user would) and return it."""
+    sys.path.insert(0, str(HERE))
+    import product
+
+    if REUSE and (OUT / "dist" / product.APP_ID).is_dir():
+        return OUT / "dist" / product.APP_ID
     if OUT.exists():
         shutil.rmtree(OUT)
     proc = subprocess.run(
@@ -27,9 +35,6 @@ def bundle() -> Path:
     )
     if proc.returncode != 0:
         raise AssertionError(f"build.py failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
-    sys.path.insert(0, str(HERE))
-    import product
-
     return OUT / "dist" / product.APP_ID
 
 
@@ -37,6 +42,8 @@ def bundle() -> Path:
 def installer() -> Path:
     """Compile the NSIS installer around :func:`bundle` and return it."""
     bundle()
+    if REUSE and sorted(OUT.glob("*-setup.exe")):
+        return sorted(OUT.glob("*-setup.exe"))[-1]
     proc = subprocess.run(
         [sys.executable, str(HERE / "build.py"), "--out", str(OUT), "--installer-only"],
         cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=1200,
