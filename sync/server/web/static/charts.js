@@ -16,7 +16,7 @@
   if (data.counties) {
     make("chart-counties", {
       title: { text: "各县（区）活动场次与目标（折算）", textStyle: { fontSize: 14 } },
-      tooltip: { trigger: "axis" }, legend: { top: 20, right: 0 }, grid: grid,
+      tooltip: { trigger: "axis" }, legend: { top: 32, left: "center" }, grid: { left: 50, right: 16, top: 70, bottom: 40 },
       xAxis: { type: "category", data: data.counties, axisLabel: { interval: 0, rotate: data.counties.length > 4 ? 30 : 0 } },
       yAxis: { type: "value" },
       series: [
@@ -30,7 +30,9 @@
       dataZoom: data.stations.length > 20 ? [{ type: "inside" }, { type: "slider", height: 14, bottom: 4 }] : [],
       xAxis: { type: "category", data: data.stations, axisLabel: { rotate: 45, fontSize: 10,
         formatter: function (v) { return v.length > 6 ? v.slice(0, 6) + "…" : v; } } },
-      yAxis: { type: "value" },
+      // Keep the target line in view even when every station is far below it.
+      yAxis: { type: "value", max: function (v) { return Math.ceil(Math.max(v.max, data.per_resident_target) * 11) / 10; },
+        axisLabel: { formatter: function (v) { return Math.round(v * 100) / 100; } } },
       series: [{
         name: "人均参与次数", type: "bar", data: data.per_resident, itemStyle: { color: "#2f855a" },
         markLine: { symbol: "none", lineStyle: { type: "dashed", color: "#a61b1b" }, label: { formatter: "目标 {c}" },
@@ -41,7 +43,7 @@
   if (data.months) {
     make("chart-months", {
       title: { text: "逐月活动场次与参与人次", textStyle: { fontSize: 14 } },
-      tooltip: { trigger: "axis" }, legend: { top: 20, right: 0 }, grid: { left: 50, right: 60, top: 50, bottom: 30 },
+      tooltip: { trigger: "axis" }, legend: { top: 32, left: "center" }, grid: { left: 50, right: 60, top: 80, bottom: 30 },
       xAxis: { type: "category", data: data.months },
       yAxis: [{ type: "value", name: "场次" }, { type: "value", name: "人次" }],
       series: [
