@@ -299,3 +299,35 @@ def test_demo_data_fills_a_year_of_volunteers(services):
     # Every verified record was verified by someone other than its recorder (two staff).
     assert not services.store.query(
         "SELECT 1 FROM service_records WHERE status = 'verified' AND verified_by = recorded_by")
+
+
+def test_cli_demo_data_and_certificate(cli, tmp_path):
+    cli("init", "--station", "测试站", "--county", "仁和区", "--staff", "李明,王芳", check=True)
+    proc = cli("demo-data", check=True)
+    assert "volunteers 40" in proc.stdout
+    out = tmp_path / "v.xlsx"
+    cli("export", "volunteers", "-o", str(out), check=True)
+    number = openpyxl.load_workbook(out).active["A2"].value
+    pdf = tmp_path / "证明.pdf"
+    proc = cli("export", "volunteer-certificate", number, "-o", str(pdf), check=True)
+    text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages).replace(" ", "")
+    assert number in text and "测试站" in text
+    assert cli("export", "volunteer-certificate", "没有这个人").returncode == 2
+
+
+def test_volunteer_commands_have_help_and_are_documented():
+    from pathlib import Path
+
+    from pzh_station.cli.main import build_parser
+
+    parser = build_parser()
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "volunteers.md").read_text(encoding="utf-8")
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for group, name in (("import", "volunteers"), ("export", "volunteers"), ("export", "volunteer-hours"),
+                        ("export", "volunteer-certificate")):
+        gp = sub.choices[group]
+        cmd = next(a for a in gp._actions if a.dest == f"{group}_what").choices[name]
+        assert f"pzh-station {group} {name}" in docs
+        for action in cmd._actions:
+            if action.dest not in ("help",):
+                assert action.help, (group, name, action.dest)

@@ -49,6 +49,12 @@ def add_volunteer(services, name, *, join="2020-01-01"):
     return VolunteerService(services).save(Volunteer(join_date=join), Person(name=name))
 
 
+def switch(page, name):
+    """What the main window's 当前录入人 chooser does (MainWindow.set_operator)."""
+    page.ctx.operator = name
+    page.ctx.tasks.set_operator(name)
+
+
 def column(model, header):
     index = [h for h, _ in model.columns].index(header)
     return model.column_texts(index)
@@ -98,7 +104,7 @@ def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     vid = add_volunteer(services, "王小红")
     page.reload_all()
     wait(qtbot, page)
-    page.set_operator("李明")
+    switch(page, "李明")
     page.tabs.setCurrentIndex(1)
     qtbot.mouseClick(page.record_button, LEFT)
     wait(qtbot, page)
@@ -120,12 +126,13 @@ def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     wait(qtbot, page)
     assert "不能审核自己" in page.message.text()
     assert column(page.record_model, "状态") == ["待审核"]
-    page.set_operator("王芳")
+    switch(page, "王芳")
     page.record_table.selectRow(0)
     qtbot.mouseClick(page.verify_button, LEFT)
     wait(qtbot, page)
     assert column(page.record_model, "状态") == ["已审核"]
     assert column(page.record_model, "审核人") == ["王芳"]
+    assert "“王芳”的名义" in page.operator_label.text()
     page.tabs.setCurrentIndex(0)  # the archive reloads when shown
     wait(qtbot, page)
     assert column(page.volunteer_model, "累计时长") == ["3"]
@@ -147,7 +154,7 @@ def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     assert not corr.isVisible()
     assert column(page.record_model, "时长") == ["3"]  # unchanged until approved
     assert page.pending_button.text() == "待审批更正 (1)"
-    page.set_operator("李明")
+    switch(page, "李明")
     qtbot.mouseClick(page.pending_button, LEFT)
     wait(qtbot, page)
     pending = page.dialog
@@ -174,7 +181,7 @@ def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     wait(qtbot, page)
     row = column(page.record_model, "服务内容").index("引导")
     page.record_table.selectRow(row)
-    page.set_operator("王芳")
+    switch(page, "王芳")
     qtbot.mouseClick(page.reject_button, LEFT)
     reason = page.dialog
     type_text(qtbot, reason.reason_edit, "当天没有此项服务")
@@ -295,3 +302,22 @@ def test_certificate_and_stars_from_the_page(qtbot, page, services, tmp_path):
     assert "已生成证明" in page.info.text()
     text = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace(" ", "")
     assert "周九" in text and "100小时" in text and "测试镇综合文化站" in text
+
+
+def test_page_is_the_volunteers_entry_and_follows_the_window_operator(qtbot, ctx):
+    from pzh_station.ui.main_window import MainWindow
+
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.show()
+    settle(qtbot, ctx)
+    page = w.show_page("volunteers")
+    settle(qtbot, ctx)
+    assert isinstance(page, VolunteersPage)
+    assert "“李明”的名义" in page.operator_label.text()
+    index = w.operator_combo.findText("王芳")
+    w.operator_combo.setCurrentIndex(index)
+    w.operator_combo.activated.emit(index)
+    qtbot.waitUntil(lambda: "“王芳”的名义" in page.operator_label.text(), timeout=5000)
+    assert page.operator() == "王芳"
+    settle(qtbot, ctx)

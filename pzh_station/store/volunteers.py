@@ -188,11 +188,19 @@ def _record_index(f: RecordFilter) -> str:
     return "service_records_day"
 
 
+def _has_index(store: Store, name: str) -> bool:
+    return store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone() is not None
+
+
 def record_rows(store: Store, f: RecordFilter, *, limit: int | None = None, ascending: bool = False) -> list[dict[str, Any]]:
     """Records with the volunteer's name and the linked activity/class title, newest first."""
     where, params = _record_where(f)
     order = "ASC" if ascending else "DESC"
-    select = RECORD_SELECT.replace("FROM service_records r", f"FROM service_records r INDEXED BY {_record_index(f)}")
+    index = _record_index(f)
+    # A database made by a development build before the index existed keeps working (unhinted).
+    hint = f" INDEXED BY {index}" if _has_index(store, index) else ""
+    select = RECORD_SELECT.replace("FROM service_records r", f"FROM service_records r{hint}")
     sql = f"{select} WHERE {where} ORDER BY r.date {order}, r.id {order}"
     if limit is not None:
         sql += " LIMIT ?"

@@ -1,8 +1,9 @@
 """The volunteers page (文化志愿者): archive, service records, star levels.
 
-The "当前工作人员" chooser at the top says who is at the keyboard: new records are recorded by
-them, and verifications, rejections, correction requests and approvals are made in their name
-(the service refuses a verifier who recorded the record, where the station has several staff).
+The main window's operator (当前录入人, ``ctx.operator``) says who is at the keyboard: new records
+are recorded by them, and verifications, rejections, correction requests and approvals are made
+in their name (the service refuses a verifier who recorded the record, where the station has
+several staff). The page shows that name so nobody verifies by accident in someone else's.
 Every slot queues work on ``ctx.tasks``; lists reload when ``tasks.changed`` names "volunteers".
 """
 
@@ -79,9 +80,8 @@ class VolunteersPage(QWidget):
         self.dialog: Any = None
         self.year = dt.date.today().year
 
-        self.operator_combo = QComboBox()
-        self.operator_combo.setMinimumWidth(120)
-        self.operator_combo.setToolTip(self.tr("登记、审核、更正都以此工作人员的名义进行"))
+        self.operator_label = QLabel()
+        self.operator_label.setObjectName("operator_label")
         self.message = FieldErrorLabel()
         self.message.setObjectName("page_message")
         self.info = QLabel()
@@ -89,8 +89,7 @@ class VolunteersPage(QWidget):
         self.info.setStyleSheet("color: #2e7d32;")
         self.info.setWordWrap(True)
         top = QHBoxLayout()
-        top.addWidget(QLabel(self.tr("当前工作人员")))
-        top.addWidget(self.operator_combo)
+        top.addWidget(self.operator_label)
         top.addWidget(self.info, 1)
 
         self.tabs = QTabWidget()
@@ -106,7 +105,7 @@ class VolunteersPage(QWidget):
         self._stale: set[int] = {0, 1, 2}
         self.tabs.currentChanged.connect(self._tab_shown)
         ctx.tasks.changed.connect(self._changed)
-        ctx.tasks.run(lambda s: VolunteerService(s).staff(), success=self._staff)
+        self._show_operator()
         self._tab_shown(self.tabs.currentIndex())
 
     # == archive =============================================================================
@@ -511,24 +510,25 @@ class VolunteersPage(QWidget):
         self.stars_model.reload(lambda s: VolunteerService(s).new_levels(year))
 
     # == shared ==============================================================================
-    def _staff(self, staff: list[str]) -> None:
-        self.operator_combo.clear()
-        for name in staff:
-            self.operator_combo.addItem(name)
-        if self.ctx.operator and self.ctx.operator not in staff:
-            self.operator_combo.addItem(self.ctx.operator)
-        index = self.operator_combo.findText(self.ctx.operator)
-        self.operator_combo.setCurrentIndex(max(0, index))
-
     def operator(self) -> str:
-        return self.operator_combo.currentText().strip()
+        """The staff member at the keyboard (the main window's 当前录入人)."""
+        self._show_operator()
+        return (self.ctx.operator or "").strip()
 
-    def set_operator(self, name: str) -> None:
-        index = self.operator_combo.findText(name)
-        if index < 0:
-            self.operator_combo.addItem(name)
-            index = self.operator_combo.findText(name)
-        self.operator_combo.setCurrentIndex(index)
+    def _show_operator(self) -> None:
+        name = (self.ctx.operator or "").strip()
+        self.operator_label.setText(
+            self.tr("登记、审核、更正以“{}”的名义进行（在窗口顶部“当前录入人”处切换）").format(name) if name
+            else self.tr("未选择录入人：请先在窗口顶部选择“当前录入人”"))
+
+    def showEvent(self, event) -> None:  # noqa: ANN001, N802
+        self._show_operator()
+        # Follow the window's chooser while shown (it sets ctx.operator; there is no app signal).
+        combo = getattr(self.window(), "operator_combo", None)
+        if combo is not None and not getattr(self, "_follows_operator", False):
+            self._follows_operator = True
+            combo.currentIndexChanged.connect(lambda _i: QTimer.singleShot(0, self._show_operator))
+        super().showEvent(event)
 
     def reload_all(self) -> None:
         """Mark every tab stale and reload the one on show."""
@@ -543,8 +543,7 @@ class VolunteersPage(QWidget):
     def _changed(self, areas: set[str]) -> None:
         if areas & {"volunteers", "people", "activities"}:
             self.reload_all()
-        if "station" in areas:
-            self.ctx.tasks.run(lambda s: VolunteerService(s).staff(), success=self._staff)
+        self._show_operator()
 
     def _update_buttons(self) -> None:
         has_vol = self.selected_volunteer() is not None
