@@ -133,3 +133,25 @@ def test_person_arriving_by_sync_is_found_by_pinyin(services):
         store.apply_remote("people", "remote-1", store.station_id, {"name": "吴六"}, "9999999999999.0001.otherdevice")
     assert names(people.search("zs")) == ["张三"]
     assert names(people.search("wl")) == ["吴六"]
+
+
+def test_marks_for_a_merged_person_arriving_later_move_to_the_kept_one(services):
+    people = PeopleService(services)
+    keep = people.save(Person(name="张三", phone="13800001111"))
+    drop = people.save(Person(name="张三"))
+    t, cid = _class(services)
+    s1 = t.add_session(cid, "2026-03-03")
+    t.enroll(cid, keep)
+    people.merge(keep, drop)
+    assert people.settle_merged() == 0
+    # Another laptop, not yet aware of the merge, marked the old entry; the row arrives by sync.
+    store = services.store
+    late_id = det_id("attendance", s1, drop)
+    with store.transaction():
+        store.apply_remote("attendance", late_id, store.station_id,
+                           {"session_id": s1, "class_id": cid, "person_id": drop, "mark": "late"},
+                           "9999999999999.0000.otherdevice")
+    assert people.settle_merged() == 1
+    assert store.get("attendance", late_id)["deleted"] is True
+    assert t.grid(cid, today=dt.date(2026, 6, 1)).mark(keep, s1) == "late"
+    assert people.settle_merged() == 0  # idempotent

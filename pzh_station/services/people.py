@@ -136,10 +136,35 @@ class PeopleService:
             fill = merged_fields(Person.from_row(keep), Person.from_row(drop))
             if fill:
                 self.store.write("people", keep_id, fill)
-            self._move_enrollments(keep_id, drop_id)
-            self._move_attendance(keep_id, drop_id)
-            self._move_volunteer(keep_id, drop_id)
+            self._move_all(keep_id, drop_id)
             self.store.write("people", drop_id, {"merged_into": keep_id})
+
+    def settle_merged(self) -> int:
+        """Move rows that still point at a merged person to the person kept — marks or
+        enrollments made on another laptop for the old entry before it had synced the merge.
+        Idempotent, and two PCs doing it converge (the moved rows have deterministic ids).
+
+        :returns: how many merged people had rows moved.
+        """
+        moved = 0
+        with self.store.transaction():
+            for drop_id, keep_id in q.merged_with_leftovers(self.store):
+                final, seen = keep_id, {drop_id}
+                while final and final not in seen:  # A→B and later B→C: A's rows go to C
+                    seen.add(final)
+                    nxt = (self.store.get("people", final) or {}).get("merged_into") or ""
+                    if not nxt:
+                        break
+                    final = nxt
+                if final and final != drop_id:
+                    self._move_all(final, drop_id)
+                    moved += 1
+        return moved
+
+    def _move_all(self, keep_id: str, drop_id: str) -> None:
+        self._move_enrollments(keep_id, drop_id)
+        self._move_attendance(keep_id, drop_id)
+        self._move_volunteer(keep_id, drop_id)
 
     # -- merge steps ---------------------------------------------------------------------
     def _move_enrollments(self, keep_id: str, drop_id: str) -> None:

@@ -115,3 +115,11 @@ def service_records_of_volunteer(store: Store, volunteer_id: str) -> list[dict[s
     return store.query(
         "SELECT id, person_id FROM service_records WHERE volunteer_id = ? AND deleted = 0", (volunteer_id,)
     )
+
+
+def merged_with_leftovers(store: Store) -> list[tuple[str, str]]:
+    """``(merged person, merged_into)`` for merged people that live rows still point at."""
+    tables = ("enrollments", "attendance", "volunteers", "service_records")
+    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {t} x WHERE x.person_id = p.id AND x.deleted = 0)" for t in tables)
+    return [(r[0], r[1]) for r in store.conn.execute(
+        f"SELECT p.id, p.merged_into FROM people p WHERE p.merged_into != '' AND ({exists}) ORDER BY p.id")]

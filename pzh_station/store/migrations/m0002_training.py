@@ -35,6 +35,8 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX enrollments_class ON enrollments(class_id)")
     conn.execute("CREATE INDEX attendance_session ON attendance(session_id)")
     conn.execute("CREATE INDEX attendance_class ON attendance(class_id, person_id)")
+    conn.execute("CREATE INDEX attendance_person ON attendance(person_id)")  # merging people
+    conn.execute("CREATE INDEX enrollments_person ON enrollments(person_id)")
     # Local only (not synced): pinyin keys of each person's name. Triggers mark a row stale
     # (empty keys) on every insert or rename — including rows that arrive by sync — and
     # store.people.refresh_search_index fills the keys in Python (pypinyin) before a search.

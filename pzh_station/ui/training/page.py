@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from pzh_station.domain import refdata
 from pzh_station.domain import training as d
 from pzh_station.domain.training import TrainingClass
+from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.attendance import AttendanceTab
@@ -294,6 +295,10 @@ class TrainingPage(QWidget):
 
     # -- refresh ---------------------------------------------------------------------------
     def _changed(self, areas: set[str]) -> None:
+        if "sync" in areas:
+            # Marks or enrollments made elsewhere for a person merged here move to the one kept.
+            self.ctx.tasks.run(lambda s: PeopleService(s).settle_merged(),
+                               success=lambda n: n and self.ctx.tasks.changed.emit({"training", "people", "volunteers"}))
         if areas & {"training", "people", "sync"}:
             self.reload_classes()
             if self.class_id is not None:
