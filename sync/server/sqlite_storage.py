@@ -131,7 +131,9 @@ class _Writer:
     def _run(self) -> None:
         conn = _connect(self._path)
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: a commit is on disk before the device is told it is held (acked_seq); with
+        # NORMAL a power cut could lose acknowledged changes, which the device never resends.
+        conn.execute("PRAGMA synchronous = FULL")
         self._ready.set()
         while True:
             item = self._queue.get()
@@ -151,6 +153,18 @@ class _Writer:
             else:
                 fut.set_result(result)
         conn.close()
+
+
+class _RowState:
+    """A row while a batch is merged into it: its field stamps, the values that won, and
+    whether it exists in the table already."""
+
+    __slots__ = ("clocks", "values", "exists")
+
+    def __init__(self, clocks: dict[str, str], exists: bool) -> None:
+        self.clocks = clocks
+        self.values: dict[str, Any] = {}
+        self.exists = exists
 
 
 def _station(row: sqlite3.Row) -> Station:
@@ -362,27 +376,32 @@ class SQLiteStorage(Storage):
         station = dev["station_id"]
         applied = dev["applied_seq"]
         result = PushResult(acked_seq=applied)
+        todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
+        result.skipped = len(changes) - len(todo)
+        # Few statements per batch, not per row: the writer thread shares the GIL with every
+        # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
+        existing = self._fetch_rows(conn, todo)
+        rows: dict[tuple[str, str], _RowState] = {}
+        feed: list[tuple[Any, ...]] = []
         limit_ms = now + self.clamp_ms
         clock = self._clock
         clock_before = clock.last
         try:
-            for index, change in enumerate(changes):
-                seq = change["seq"]
-                if seq <= applied:
-                    result.skipped += 1
-                    continue
+            for index, change in todo:
                 table, row_id, stamp, fields = change["t"], change["id"], change["s"], change["f"]
-                if table == "stations" and row_id != station:
-                    raise BatchRejected(
-                        403, "foreign_row", f"stations row {row_id} is not this device's station", index=index
-                    )
-                row = conn.execute(
-                    f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)
-                ).fetchone()
-                if row is not None and row["station_id"] != station:
-                    raise BatchRejected(
-                        403, "foreign_row", f"{table} row {row_id} belongs to another station", index=index
-                    )
+                key = (table, row_id)
+                state = rows.get(key)
+                if state is None:
+                    if table == "stations" and row_id != station:
+                        raise BatchRejected(
+                            403, "foreign_row", f"stations row {row_id} is not this device's station", index=index
+                        )
+                    found = existing.get(key)
+                    if found is not None and found[0] != station:
+                        raise BatchRejected(
+                            403, "foreign_row", f"{table} row {row_id} belongs to another station", index=index
+                        )
+                    state = rows[key] = _RowState(json.loads(found[1]) if found else {}, found is not None)
                 replaced = None
                 parsed = hlc.parse(stamp)
                 if parsed.ms > limit_ms:
@@ -393,14 +412,24 @@ class SQLiteStorage(Storage):
                     result.clamped += 1
                 else:
                     clock.observe(stamp)
-                if self._apply(conn, station, table, row_id, fields, stamp, row, device.id, replaced):
-                    result.feed_added += 1
-                applied = seq
+                won, state.clocks = merge.merge(state.clocks, fields, stamp)
+                if won:
+                    state.values.update(won)
+                    feed.append((station, table, row_id, stamp,
+                                 json.dumps(won, ensure_ascii=False, separators=(",", ":")), device.id, replaced))
+                applied = change["seq"]
                 result.applied += 1
         except BaseException:
             # The transaction rolls back; so must the clock's view of it.
             self._clock = hlc.HybridClock(SERVER_DEVICE, last=clock_before, wall=self.now)
             raise
+        self._write_rows(conn, station, rows)
+        conn.executemany(
+            "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            feed,
+        )
+        result.feed_added = len(feed)
         result.acked_seq = applied
         day = china_day(now)
         today = (dev["changes_today"] if dev["changes_day"] == day else 0) + result.applied
@@ -418,6 +447,52 @@ class SQLiteStorage(Storage):
                 (clock.last,),
             )
         return result
+
+    @staticmethod
+    def _fetch_rows(
+        conn: sqlite3.Connection, todo: Sequence[tuple[int, dict[str, Any]]]
+    ) -> dict[tuple[str, str], tuple[str, str]]:
+        """``(table, id) -> (station_id, clocks)`` of the rows a batch touches that exist."""
+        ids: dict[str, set[str]] = {}
+        for _, change in todo:
+            ids.setdefault(change["t"], set()).add(change["id"])
+        found: dict[tuple[str, str], tuple[str, str]] = {}
+        for table, wanted in ids.items():
+            listed = sorted(wanted)
+            for i in range(0, len(listed), 500):
+                chunk = listed[i : i + 500]
+                marks = ",".join("?" * len(chunk))
+                for r in conn.execute(
+                    f"SELECT id, station_id, clocks FROM {table} WHERE id IN ({marks})", chunk
+                ):
+                    found[(table, r[0])] = (r[1], r[2])
+        return found
+
+    @staticmethod
+    def _write_rows(conn: sqlite3.Connection, station: str, rows: dict[tuple[str, str], _RowState]) -> None:
+        """Write the merged rows of a batch, grouped so that each shape is one executemany."""
+        groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+        for (table, row_id), state in rows.items():
+            if not state.values:
+                continue
+            types = schema.TABLES[table]
+            names = tuple(sorted(state.values))
+            top = merge.row_stamp(state.clocks)
+            values = [encode_value(types[n], state.values[n]) for n in names]
+            meta = [top, top.split(".", 2)[2], json.dumps(state.clocks, sort_keys=True, separators=(",", ":"))]
+            if state.exists:
+                groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
+            else:
+                groups.setdefault((table, False, names), []).append((row_id, station, *values, *meta))
+        for (table, exists, names), params in groups.items():
+            cols = (*names, "updated_at", "device_id", "clocks")
+            if exists:
+                sets = ", ".join(f"{c} = ?" for c in cols)
+                conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", params)
+            else:
+                all_cols = ("id", "station_id", *cols)
+                marks = ", ".join("?" for _ in all_cols)
+                conn.executemany(f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params)
 
     def _apply(
         self,
@@ -489,7 +564,7 @@ class SQLiteStorage(Storage):
                 table=r["tbl"],
                 row_id=r["row_id"],
                 stamp=r["stamp"],
-                fields=json.loads(r["fields"]),
+                fields_json=r["fields"],
                 replaced=r["replaced"],
             )
             for r in rows

@@ -8,6 +8,7 @@ not at all. Times are milliseconds since the epoch (UTC) unless a name says othe
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -72,8 +73,12 @@ class FeedEntry:
     table: str
     row_id: str
     stamp: str
-    fields: dict[str, Any]
+    fields_json: str  # the fields as stored: a JSON object (sent as it is, never re-encoded)
     replaced: str | None = None  # the pushed stamp this entry's stamp replaced (clamping)
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return json.loads(self.fields_json)
 
 
 @dataclass

@@ -1,0 +1,236 @@
+"""City server under load: ingest rate and latency with 200 devices syncing at once on loopback.
+
+Starts a real server (``python -m sync.server serve --port 0``) in a subprocess, registers
+stations and devices in its data dir, then lets every device push ``ROUNDS`` gzipped batches of
+``BATCH`` new rows at the same time (each request also pulls its station's new changes, as a real
+sync does). Prints rows/s, requests/s, p50/p95/max latency, and the bytes of an idle sync.
+
+    python benchmarks/bench_server.py [--devices 200] [--rounds 5] [--batch 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gzip
+import json
+import multiprocessing
+import os
+import platform
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+
+from sync import hlc  # noqa: E402
+from sync.server import admin, auth  # noqa: E402
+from sync.server.app import DB_NAME  # noqa: E402
+from sync.server.sqlite_storage import SQLiteStorage  # noqa: E402
+
+COUNTIES = ["东区", "西区", "仁和区", "米易县", "盐边县"]
+
+
+def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUTF8": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync.server", "serve", "--port", "0", "--data-dir", str(data_dir),
+         "--log-level", "warning"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline()
+    m = re.search(r"listening on (http://\S+)", line)
+    if not m:
+        proc.kill()
+        raise SystemExit(f"server did not start: {line}")
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()  # type: ignore[union-attr]
+    url = m.group(1)
+    for _ in range(200):
+        try:
+            if httpx.get(f"{url}/v1/health").status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    return proc, url
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+def register(data_dir: Path, devices: int, per_station: int) -> list[dict]:
+    storage = SQLiteStorage(data_dir / DB_NAME)
+    out = []
+    try:
+        station = None
+        for i in range(devices):
+            if i % per_station == 0:
+                station = admin.create_station(storage, f"测试{i // per_station}号文化站", COUNTIES[i % 5])
+            code = admin.issue_code(storage, station.id).code
+            token = auth.new_token()
+            dev, _ = storage.enroll(code, token_hash=auth.hash_token(token), device_name=f"pc{i}",
+                                    app_version="bench", device_id=None)
+            out.append({"id": dev.id, "token": token, "station": station.id})
+    finally:
+        storage.close()
+    return out
+
+
+def batches(dev: dict, rounds: int, size: int) -> list[bytes]:
+    """Pre-built gzipped request bodies (so the load generator spends little CPU while timed)."""
+    now = hlc.wall_ms()
+    bodies, seq = [], 0
+    for _ in range(rounds):
+        push = []
+        for _ in range(size):
+            seq += 1
+            push.append({
+                "seq": seq, "t": "activities", "id": str(uuid.uuid4()),
+                "s": hlc.encode(now, seq % 10_000, dev["id"]),
+                "f": {"title": "广场舞展演", "date": "2026-11-28", "start_time": "19:30", "place": "文化广场",
+                      "kind": "performance", "delivery": "station", "attendance": 80 + seq % 50,
+                      "target_groups": ["elderly"], "organiser": "文化站", "created_by": "李明"},
+            })
+        bodies.append(json.dumps({"protocol": 1, "client_time_ms": now, "push": push},
+                                 ensure_ascii=False, separators=(",", ":")).encode())
+    return bodies
+
+
+async def device_run(client: httpx.AsyncClient, url: str, dev: dict, bodies: list[bytes],
+                     latencies: list[float]) -> int:
+    headers = {"Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json",
+               "Content-Encoding": "gzip", "Accept-Encoding": "gzip"}
+    cursor, rows = 0, 0
+    for raw in bodies:
+        body = json.loads(raw)
+        body["cursor"] = cursor
+        data = gzip.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), 5)
+        t = time.perf_counter()
+        r = await client.post(f"{url}/v1/sync", content=data, headers=headers)
+        latencies.append(time.perf_counter() - t)
+        if r.status_code != 200:
+            raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
+        cursor = r.json()["cursor"]
+        rows += len(body["push"])
+    return rows
+
+
+async def _worker_async(url: str, devs: list[dict], rounds: int, size: int, start_at: float) -> tuple:
+    all_bodies = [batches(d, rounds, size) for d in devs]
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=len(devs) + 10, max_keepalive_connections=len(devs) + 10)
+    async with httpx.AsyncClient(limits=limits, timeout=300) as client:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
+        rows = sum(await asyncio.gather(*(device_run(client, url, d, b, latencies)
+                                          for d, b in zip(devs, all_bodies, strict=True))))
+    return rows, latencies, time.time()
+
+
+def _worker(args: tuple) -> tuple:
+    rows, latencies, end = asyncio.run(_worker_async(*args))
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return rows, latencies, end, usage.ru_utime + usage.ru_stime
+
+
+def load(url: str, devs: list[dict], rounds: int, size: int, *, procs: int = 2) -> dict:
+    """All devices start at the same moment; the load comes from ``procs`` client processes
+    (one asyncio loop each), so the client side is not the bottleneck it would be in one process."""
+    start_at = time.time() + 3.0
+    chunks = [devs[i::procs] for i in range(procs)]
+    with multiprocessing.get_context("spawn").Pool(procs) as pool:
+        results = pool.map(_worker, [(url, c, rounds, size, start_at) for c in chunks])
+    rows = sum(r[0] for r in results)
+    latencies = sorted(x for r in results for x in r[1])
+    wall = max(r[2] for r in results) - start_at
+    client_cpu = sum(r[3] for r in results)
+    return {
+        "rows": rows,
+        "requests": len(latencies),
+        "seconds": round(wall, 2),
+        "rows_per_s": round(rows / wall),
+        "requests_per_s": round(len(latencies) / wall, 1),
+        "p50_ms": round(statistics.median(latencies) * 1000),
+        "p95_ms": round(latencies[int(0.95 * (len(latencies) - 1))] * 1000),
+        "max_ms": round(latencies[-1] * 1000),
+        "client_cpu_s": round(client_cpu, 1),
+    }
+
+
+def idle_bytes(url: str, dev: dict) -> dict:
+    """Bytes of one idle sync, body and headers, as a client with keep-alive sends it."""
+    with httpx.Client() as client:
+        first = client.post(f"{url}/v1/sync", json={"protocol": 1, "cursor": 0, "limit": 500},
+                            headers={"Authorization": f"Bearer {dev['token']}"})
+        cursor = first.json()["cursor"]
+        while first.json()["more"]:
+            first = client.post(f"{url}/v1/sync", json={"protocol": 1, "cursor": cursor},
+                                headers={"Authorization": f"Bearer {dev['token']}"})
+            cursor = first.json()["cursor"]
+        body = json.dumps({"protocol": 1, "client_time_ms": hlc.wall_ms(), "push": [], "cursor": cursor,
+                           "limit": 500}, separators=(",", ":")).encode()
+        req = client.build_request("POST", f"{url}/v1/sync", content=body, headers={
+            "Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json",
+            "Accept-Encoding": "gzip"})
+        r = client.send(req)
+        assert r.status_code == 200 and r.json()["changes"] == [], r.text
+        req_bytes = len(body) + sum(len(k) + len(v) + 4 for k, v in req.headers.raw) + len(b"POST /v1/sync HTTP/1.1\r\n\r\n")
+        resp_bytes = len(r.content) + sum(len(k) + len(v) + 4 for k, v in r.headers.raw) + len(b"HTTP/1.1 200 OK\r\n\r\n")
+    return {"requests": 1, "request_bytes": req_bytes, "response_bytes": resp_bytes,
+            "total_bytes": req_bytes + resp_bytes}
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--devices", type=int, default=200)
+    ap.add_argument("--per-station", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--batch", type=int, default=100)
+    ap.add_argument("--quick", action="store_true", help="50 devices x 2 syncs (a smoke run)")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.devices, args.rounds = 50, 2
+    with tempfile.TemporaryDirectory() as tmp:
+        data_dir = Path(tmp)
+        proc, url = start_server(data_dir)
+        try:
+            devs = register(data_dir, args.devices, args.per_station)
+            cpu0 = cpu_seconds(proc.pid)
+            result = load(url, devs, args.rounds, args.batch)
+            result["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu0, 1)
+            result["idle_sync"] = idle_bytes(url, devs[0])
+        finally:
+            proc.terminate()
+            proc.wait(timeout=20)
+    result.update(devices=args.devices, batch=args.batch, rounds=args.rounds,
+                  cpus=os.cpu_count(), python=platform.python_version())
+    print(f"bench_server: {args.devices} devices x {args.rounds} syncs x {args.batch} rows "
+          f"(gzip, push+pull per request) on loopback, {os.cpu_count()} CPUs\n")
+    print(f"- ingest {result['rows_per_s']} rows/s ({result['rows']} rows in {result['seconds']} s), "
+          f"{result['requests_per_s']} requests/s; server process used {result['server_cpu_s']} CPU-s, "
+          f"load generator {result['client_cpu_s']} CPU-s")
+    print(f"- latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms")
+    idle = result["idle_sync"]
+    print(f"- idle sync: {idle['requests']} request, {idle['request_bytes']} B up + "
+          f"{idle['response_bytes']} B down = {idle['total_bytes']} B (HTTP headers included)")
+    print(f"\n```\n{json.dumps(result, ensure_ascii=False)}\n```")
+    return result
+
+
+if __name__ == "__main__":
+    main()
