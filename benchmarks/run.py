@@ -20,6 +20,7 @@ MODULES = [
     "bench_activities",
     "bench_training",
     "bench_volunteers",
+    "bench_server",
 ]
 
 
