@@ -321,3 +321,53 @@ def test_page_is_the_volunteers_entry_and_follows_the_window_operator(qtbot, ctx
     qtbot.waitUntil(lambda: "“王芳”的名义" in page.operator_label.text(), timeout=5000)
     assert page.operator() == "王芳"
     settle(qtbot, ctx)
+
+
+def test_record_linked_to_a_training_class(qtbot, page, services):
+    from pzh_station.domain.training import TrainingClass
+    from pzh_station.services.training import TrainingService
+
+    cid = TrainingService(services).save_class(TrainingClass(
+        name="葫芦丝公益培训班", art_form="other", teacher="王老师", start_date="2026-01-05", end_date="2026-03-30"))
+    vid = add_volunteer(services, "助教小李")
+    page.reload_all()
+    wait(qtbot, page)
+    page.volunteer_table.selectRow(0)  # the volunteer chosen in the archive is preselected
+    page.tabs.setCurrentIndex(1)
+    wait(qtbot, page)
+    qtbot.mouseClick(page.record_button, LEFT)
+    wait(qtbot, page)
+    dlg = page.dialog
+    assert dlg.volunteer_combo.currentData() == vid
+    dlg.class_combo.setCurrentIndex(dlg.class_combo.findData(cid))
+    assert dlg.description_edit.text() == "培训班服务：葫芦丝公益培训班"
+    dlg.date_edit.set_iso(D)
+    qtbot.mouseClick(dlg.save_button, LEFT)
+    wait(qtbot, page)
+    assert not dlg.isVisible()
+    assert column(page.record_model, "关联活动/培训班") == ["葫芦丝公益培训班"]
+    assert VolunteerService(services).records()[0]["class_id"] == cid
+
+
+def test_import_archive_from_the_page(qtbot, page, services, tmp_path):
+    src = tmp_path / "花名册.csv"
+    src.write_text("姓名,电话,加入日期,技能\n甲一,13700000001,2024-01-01,讲解\n,13700000002,2024-01-01,讲解\n"
+                   "乙二,13700000003,2024/3/1,文艺表演\n", encoding="utf-8")
+    page.ask_open_path = lambda *_a: str(src)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait(qtbot, page)
+    dlg = page.dialog
+    assert "共 3 行，2 行无误" in dlg.summary.text()
+    assert "第3行" in dlg.problems.toPlainText()
+    assert not dlg.save_button.isEnabled()  # all or nothing until the user chooses
+    dlg.skip_bad.setChecked(True)
+    qtbot.mouseClick(dlg.save_button, LEFT)
+    wait(qtbot, page)
+    assert not dlg.isVisible() and "已导入 2 位" in page.info.text()
+    assert sorted(column(page.volunteer_model, "姓名")) == ["乙二", "甲一"]
+    fake = tmp_path / "旧.xlsx"
+    fake.write_bytes(b"\xd0\xcf\x11\xe0" + b"\0" * 100)
+    page.ask_open_path = lambda *_a: str(fake)
+    qtbot.mouseClick(page.import_button, LEFT)
+    wait(qtbot, page)
+    assert ".xls" in page.message.text()

@@ -294,7 +294,9 @@ class VolunteerService:
             staff member from the recorder where the station has more than one active.
         :raises ValidationError: when the record is not waiting or the verifier may not decide.
         """
-        self._decide(record_id, verifier, today, {"status": "verified"})
+        # reject_reason is cleared in the same write: with the per-field merge, a rejection made on
+        # another PC that loses to this verification must not leave its reason behind.
+        self._decide(record_id, verifier, today, {"status": "verified", "reject_reason": ""})
 
     def reject(self, record_id: str, reason: str, *, verifier: str | None = None, today: dt.date | None = None) -> None:
         """Reject a recorded service with a reason (驳回); the recorder may fix and resubmit it.
@@ -435,6 +437,13 @@ class VolunteerService:
         ids = svc.ids(ActivityFilter(date_from=since))[:500]
         rows = svc.rows(ids)
         return [rows[i] for i in ids if i in rows]
+
+    def class_choices(self) -> list[dict[str, Any]]:
+        """Training classes a service may be linked to (volunteer teachers, helpers), newest first."""
+        from pzh_station.services.training import TrainingService
+
+        return [{"id": c["id"], "name": c["name"], "start_date": c["start_date"]}
+                for c in TrainingService(self.services).list_classes()[:300]]
 
     def already_recorded(self, activity_id: str) -> dict[str, str]:
         """``{volunteer_id: record_id}`` already linked to an activity."""

@@ -50,6 +50,7 @@ from pzh_station.ui.volunteers.forms import (
     RecordDialog,
     VolunteerDialog,
 )
+from pzh_station.ui.volunteers.importing import ImportDialog
 from pzh_station.ui.volunteers.model import RowsModel, hours_text
 from pzh_station.ui.widgets import FieldErrorLabel, RefCombo
 
@@ -115,6 +116,7 @@ class VolunteersPage(QWidget):
         self.delete_button = QPushButton(self.tr("移出档案"))
         self.certificate_button = QPushButton(self.tr("时长证明(PDF)…"))
         self.export_button = QPushButton(self.tr("导出档案…"))
+        self.import_button = QPushButton(self.tr("导入档案…"))
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(self.tr("搜索姓名、电话、编号、团队"))
         self.search_edit.setClearButtonEnabled(True)
@@ -147,7 +149,8 @@ class VolunteersPage(QWidget):
         self.detail_label.setWordWrap(True)
 
         actions = QHBoxLayout()
-        for b in (self.add_button, self.edit_button, self.delete_button, self.certificate_button, self.export_button):
+        for b in (self.add_button, self.edit_button, self.delete_button, self.certificate_button,
+                  self.import_button, self.export_button):
             actions.addWidget(b)
         actions.addStretch(1)
         filters = QHBoxLayout()
@@ -174,6 +177,7 @@ class VolunteersPage(QWidget):
         self.delete_button.clicked.connect(self.delete_volunteer)
         self.certificate_button.clicked.connect(self.certificate)
         self.export_button.clicked.connect(self.export_archive)
+        self.import_button.clicked.connect(self.import_archive)
         self.volunteer_table.doubleClicked.connect(lambda _i: self.edit_volunteer())
         self.volunteer_table.selectionModel().selectionChanged.connect(self._volunteer_selected)
         self.volunteer_model.loaded.connect(self._volunteers_loaded)
@@ -253,6 +257,22 @@ class VolunteersPage(QWidget):
         if path:
             self._run(lambda s: VolunteerService(s).export(path), self.tr("已导出到：{}").format(path), changes=())
 
+    def import_archive(self) -> None:
+        path = self.ask_open_path(self.tr("导入志愿者档案"), "Excel/CSV (*.xlsx *.csv)")
+        if path:
+            self.message.set_message("")
+            self.ctx.tasks.run(lambda s: VolunteerService(s).read_import(path), failure=self._failed,
+                               success=lambda result: self._open(
+                                   ImportDialog(self.ctx, result, self, file_name=Path(path).name), self._imported, ""))
+
+    def _imported(self, result: Any) -> None:
+        self._info(self.tr("已导入 {} 位志愿者（其中更新已有档案 {} 位）").format(result.written, result.updated))
+
+    def ask_open_path(self, title: str, filters: str) -> str:
+        """The file to read (a dialog; tests replace this method)."""
+        path, _ = QFileDialog.getOpenFileName(self, title, str(Path.home()), filters)
+        return path
+
     def ask_save_path(self, title: str, name: str, filters: str) -> str:
         """The file to write (a dialog; tests replace this method)."""
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), filters)
@@ -288,7 +308,7 @@ class VolunteersPage(QWidget):
             ("编号", lambda r: r["number"]),
             ("时长", lambda r: hours_text(r["hours"])),
             ("服务内容", lambda r: r["description"]),
-            ("关联活动", lambda r: r["activity_title"] or r["class_name"]),
+            ("关联活动/培训班", lambda r: r["activity_title"] or r["class_name"]),
             ("记录人", lambda r: r["recorded_by"]),
             ("状态", lambda r: RECORD_STATES.get(r["status"], r["status"])),
             ("审核人", lambda r: r["verified_by"]),
