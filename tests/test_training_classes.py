@@ -153,3 +153,41 @@ def test_two_laptops_marking_the_same_person_make_one_row(services):
     t.mark(sid, a, "late")
     n = services.store.query("SELECT count(*) AS n FROM attendance")[0]["n"]
     assert n == 1
+
+
+def test_two_offline_laptops_converge_on_one_enrollment_and_one_mark(tmp_path, services):
+    """Laptop B starts as a copy of A (same people, class and session), both go offline, both
+    enrol and mark the same person; after exchanging change logs both hold the same single rows."""
+    import shutil
+    import time
+
+    from pzh_station.services.context import open_services
+
+    t, cid, (a, *_ ) = _setup(services)
+    sid = t.add_session(cid, "2026-03-03", "19:30")
+    services.store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    copy = tmp_path / "laptop-b"
+    shutil.copytree(services.data_dir, copy)
+    b = open_services(copy, operator="王芳")
+    try:
+        with b.store.transaction():  # a second device: own id and clock
+            b.store.conn.execute("UPDATE meta SET value = 'device-b' WHERE key = 'device_id'")
+        b.store.clock.device = "device-b"
+        seq_a = services.store.query("SELECT max(seq) AS m FROM changes")[0]["m"]
+        seq_b = b.store.query("SELECT max(seq) AS m FROM changes")[0]["m"]
+        t.enroll(cid, a)
+        t.mark(sid, a, "late")
+        tb = TrainingService(b)
+        tb.enroll(cid, a)
+        time.sleep(0.01)  # a later wall-clock millisecond, so B's mark is the last writer
+        tb.mark(sid, a, "present")
+        for src, dst, after in ((services.store, b.store, seq_a), (b.store, services.store, seq_b)):
+            with dst.transaction():
+                for ch in src.pending_changes(after):
+                    dst.apply_remote(ch["tbl"], ch["row_id"], src.station_id, ch["fields"], ch["stamp"])
+        for store in (services.store, b.store):
+            rows = store.query("SELECT id, mark FROM attendance WHERE deleted = 0")
+            assert rows == [{"id": det_id("attendance", sid, a), "mark": "present"}]
+            assert store.query("SELECT count(*) AS n FROM enrollments WHERE person_id = ?", (a,))[0]["n"] == 1
+    finally:
+        b.close()

@@ -271,3 +271,28 @@ def test_merge_two_entries_of_one_person_from_the_registry(qtbot, page, services
     assert [r["id"] for r in t.roster(other)] == [zhang]
     assert stored_mark(services, s1, zhang) == "present"
     assert PeopleService(services).get(zhang).birth_year == 1960
+
+
+def test_delete_class_asks_first(qtbot, page, services, setup, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    cid = setup[0]
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.No)
+    page.delete_class()
+    settle(qtbot, page.ctx)
+    assert TrainingService(services).get_class(cid) is not None
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    page.delete_class()
+    settle(qtbot, page.ctx)
+    assert TrainingService(services).get_class(cid) is None
+    qtbot.waitUntil(lambda: page.class_table.rowCount() == 0, timeout=5000)
+    assert page.class_id is None
+
+
+def test_pdfs_saved_from_the_tabs(qtbot, page, services, setup, tmp_path):
+    page.roster_tab.save_pdf(str(tmp_path / "花名册.pdf"))
+    page.sessions_tab.save_sign_in(str(tmp_path / "签到表.pdf"), setup[2][0])
+    settle(qtbot, page.ctx)
+    assert (tmp_path / "花名册.pdf").read_bytes().startswith(b"%PDF")
+    assert (tmp_path / "签到表.pdf").read_bytes().startswith(b"%PDF")
+    assert "已保存签到表" in page.status_label.text()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPushButton,
     QSplitter,
     QTableWidget,
@@ -284,7 +285,11 @@ class TrainingPage(QWidget):
 
     def delete_class(self) -> None:
         cid = self.class_id
-        if cid:
+        name = self.title_label.text()
+        if cid and QMessageBox.question(
+            self, self.tr("删除培训班"),
+            self.tr("确定删除“{}”？课次、花名册和签到记录不会再显示。").format(name),
+        ) == QMessageBox.StandardButton.Yes:
             self.ctx.tasks.run(lambda s: TrainingService(s).delete_class(cid), changes={"training"},
                                failure=lambda e: self.show_status(_error_text(e)))
 

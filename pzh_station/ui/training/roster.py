@@ -28,7 +28,7 @@ from pzh_station.services.training import EnrollResult, TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.people import PickPersonDialog
-from pzh_station.ui.training.sessions import _error_text
+from pzh_station.ui.training.sessions import _error_text, open_file
 
 ACTION_LABELS = {"new": "新登记", "existing": "已在登记册", "repeat": "重复，跳过", "bad": "有问题"}
 ACTION_COLORS = {"bad": "#ffcdd2", "repeat": "#eeeeee", "existing": "#e3f2fd"}
@@ -277,14 +277,20 @@ class RosterTab(QWidget):
     def choose_print(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("保存花名册"), "花名册.pdf", "PDF (*.pdf)")
         if path:
-            self.save_pdf(path)
+            self.save_pdf(path, open_after=True)
 
-    def save_pdf(self, path: str) -> None:
+    def save_pdf(self, path: str, *, open_after: bool = False) -> None:
+        """Write the roster sheet; ``open_after`` opens it in the PDF reader, to print."""
         cid = self.class_id
         if cid is None:
             return
-        self.ctx.tasks.run(lambda s: TrainingExport(s).roster_pdf(path, cid),
-                           success=lambda p: self.status.emit(self.tr("已保存花名册：{}").format(p)),
+
+        def saved(p: object) -> None:
+            self.status.emit(self.tr("已保存花名册：{}").format(p))
+            if open_after:
+                open_file(str(p))
+
+        self.ctx.tasks.run(lambda s: TrainingExport(s).roster_pdf(path, cid), success=saved,
                            failure=lambda e: self.status.emit(_error_text(e)))
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -33,6 +35,11 @@ from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import DateEdit, FieldErrorLabel, FieldErrors, TimeEdit
+
+
+def open_file(path: str) -> None:
+    """Open a saved PDF in the system's reader (where the station prints it)."""
+    QDesktopServices.openUrl(QUrl.fromLocalFile(path))
 
 
 def _error_text(exc: Exception) -> str:
@@ -278,7 +285,10 @@ class SessionsTab(QWidget):
 
     def delete(self) -> None:
         s = self.selected()
-        if s:
+        if s and QMessageBox.question(
+            self, self.tr("删除课次"),
+            self.tr("确定删除 {} 的课次？这次课的签到记录不再计入。只是不上课请用“取消”。").format(s["date"]),
+        ) == QMessageBox.StandardButton.Yes:
             sid = s["id"]
             self.ctx.tasks.run(lambda sv: TrainingService(sv).delete_session(sid), changes={"training"},
                                failure=lambda e: self.status.emit(_error_text(e)))
@@ -290,11 +300,16 @@ class SessionsTab(QWidget):
             return
         path, _ = QFileDialog.getSaveFileName(self, self.tr("保存签到表"), f"签到表-{s['date']}.pdf", "PDF (*.pdf)")
         if path:
-            self.save_sign_in(path, s["id"])
+            self.save_sign_in(path, s["id"], open_after=True)
 
-    def save_sign_in(self, path: str, session_id: str) -> None:
-        self.ctx.tasks.run(lambda sv: TrainingExport(sv).sign_in_pdf(path, session_id),
-                           success=lambda p: self.status.emit(self.tr("已保存签到表：{}").format(p)),
+    def save_sign_in(self, path: str, session_id: str, *, open_after: bool = False) -> None:
+        """Write the sign-in sheet; ``open_after`` opens it in the PDF reader, to print."""
+        def saved(p: object) -> None:
+            self.status.emit(self.tr("已保存签到表：{}").format(p))
+            if open_after:
+                open_file(str(p))
+
+        self.ctx.tasks.run(lambda sv: TrainingExport(sv).sign_in_pdf(path, session_id), success=saved,
                            failure=lambda e: self.status.emit(_error_text(e)))
 
 
