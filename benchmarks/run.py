@@ -21,6 +21,7 @@ MODULES = [
     "bench_training",
     "bench_volunteers",
     "bench_server",
+    "bench_sync",
 ]
 
 

@@ -303,6 +303,8 @@ def test_not_enrolled_is_recorded_in_chinese(tmp_path, server):
     ("status", "body", "kind", "words"),
     [
         (426, {"error": "upgrade_required", "message": "请升级"}, "upgrade", "新版本"),
+        (426, {"error": "server_too_old"}, "server_too_old", "升级服务器"),
+        (410, {"error": "code_spent", "message": "注册码已使用"}, "refused", "注册码已使用"),
         (401, {"error": "unauthorized"}, "unauthorized", "重新注册"),
         (403, {"error": "revoked"}, "unauthorized", "重新注册"),
         (422, {"error": "invalid", "message": "字段错误"}, "refused", "字段错误"),

@@ -197,6 +197,8 @@ def _http_error(status: int, data: Any, retry_after: str | None) -> SyncError:
     code = data.get("error", "") if isinstance(data, dict) else ""
     message = data.get("message", "") if isinstance(data, dict) else ""
     detail = message or code or f"HTTP {status}"
+    if code == "server_too_old":
+        return SyncError("server_too_old", detail)
     if status == 426 or code in ("upgrade_required", "protocol"):
         return SyncError("upgrade", detail)
     if status == 401:

@@ -43,7 +43,7 @@ BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 30 * 60
 SYNC_AREA = "sync"
 # Failures no retry can mend: a person must re-enroll or upgrade ("立即同步" still tries).
-STOPPING = frozenset({"unauthorized", "not_enrolled", "upgrade", "other_station", "no_station"})
+STOPPING = frozenset({"unauthorized", "not_enrolled", "upgrade", "server_too_old", "other_station", "no_station"})
 
 # Which UI areas the rows of each synced table belong to (for ``tasks.changed``).
 TABLE_AREAS: dict[str, set[str]] = {
