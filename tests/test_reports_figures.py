@@ -277,12 +277,28 @@ def test_annual_report_cells_match(dataset, cli, tmp_path):
     assert values["人均参与次数"] == pytest.approx(EXPECTED_2025["visits_per_resident"])
     assert values["培训出勤率"] == pytest.approx(round(9 / 14 * 100, 1))
     assert values["填报单位"] == "测试镇综合文化站"
-    # The second sheet lists the records behind each figure.
-    behind = [r for r in detail if r[0] == "活动总场次"]
-    assert len(behind) == 5 and {r[3] for r in behind} >= {"重阳文艺演出", "留守儿童读书会"}
-    hours = [r for r in detail if r[0] == "文化志愿者服务时长"]
-    assert sum(r[4] for r in hours) == pytest.approx(13.5)
-    assert len([r for r in detail if r[0] == "训练班结业人次"]) == 3
+    # The second sheet lists each record behind the figures once, with what it adds to each.
+    def counted(label):  # {(title, record id): amount}
+        out = {}
+        for row in detail:
+            for part in (row[4] or "").split("；"):
+                name, _, amount = part.rpartition(" ")
+                if name == label:
+                    out[(row[2], row[5])] = float(amount)
+        return out
+
+    def titles(label):
+        return {title: amount for (title, _), amount in counted(label).items()}
+
+    assert len(detail) == len({(r[0], r[5]) for r in detail})  # no record twice
+    assert set(titles("活动总场次")) == {"重阳文艺演出", "彝族文化讲座", "少儿书画展", "广场舞培训", "留守儿童读书会"}
+    assert sum(counted("活动总参与人次").values()) == 210
+    assert titles("组织文艺活动参加人次") == {"重阳文艺演出": 100, "留守儿童读书会": 10}
+    for label, key in ANNUAL_LABELS.items():
+        if key not in ("amateur_teams", "full_time_staff"):
+            assert sum(counted(label).values()) == pytest.approx(EXPECTED_2025[key]), label
+    assert set(titles("训练班结业人次")) == {"声乐班：张一", "声乐班：李二", "声乐班：赵四"}
+    assert titles("文化志愿者服务时长") == {"张一": 10, "李二": 1.5, "王三": 2}
 
 
 def test_monthly_report_xlsx_and_pdf(dataset, cli, tmp_path):

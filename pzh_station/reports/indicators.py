@@ -114,7 +114,7 @@ TABLE_LABELS = {
     "sessions": "培训课次",
     "attendance": "签到",
     "classes": "培训班",
-    "completers": "结业学员",
+    "participants": "培训学员",
     "volunteers": "志愿者",
     "service_records": "服务记录",
     "stations": "文化站",
@@ -187,6 +187,14 @@ def activity_records(conn: sqlite3.Connection, stations: Stations, period: Perio
     return out
 
 
+def activity_amounts(conn: sqlite3.Connection, stations: Stations, period: Period, scope: ActivityScope, measure: str) -> list[tuple[str, int]]:
+    """``(activity id, what it adds)`` for the activities a scope counts: the records of an
+    activity figure as bare ids (read from the report index; see :func:`activity_records`)."""
+    where, params = activity_where(scope, stations, period)
+    value = "1" if measure == "count" else "a.attendance"
+    return conn.cursor().execute(f"SELECT a.id, {value} FROM activities a WHERE {where} ORDER BY a.date, a.id", params).fetchall()
+
+
 def _activity_pair(scope: ActivityScope, doc_count: str, doc_visits: str) -> tuple[Callable, Callable, Callable, Callable]:
     def count(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
         return count_activities(conn, stations, period, scope, by_station=by_station)
@@ -201,6 +209,8 @@ def _activity_pair(scope: ActivityScope, doc_count: str, doc_visits: str) -> tup
         return activity_records(conn, stations, period, scope, amount="attendance")
 
     count.__doc__, visits.__doc__ = doc_count, doc_visits
+    for fn, measure in ((count, "count"), (visits, "attendance")):
+        fn.scope, fn.measure = scope, measure  # type: ignore[attr-defined]
     return count, visits, count_records, visit_records
 
 
@@ -334,47 +344,53 @@ def trainee_visits(conn: sqlite3.Connection, stations: Stations, period: Period,
 
 
 def trainee_visits_records(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[Record]:
+    """One record per (class, participant): ``amount`` = their trainee-visits in the period."""
     body, params = _marks_sql(stations, period, ATTENDED_MARKS)
-    marks = {"present": "出勤", "late": "迟到"}
     return [
-        Record("attendance", r["id"], r["station_id"], r["date"], f"{r['cname']}：{r['pname'] or '（未知学员）'}", 1, marks.get(r["mark"], r["mark"]))
-        for r in _rows(conn, f"SELECT t.id, s.station_id, s.date, c.name AS cname, p.name AS pname, t.mark {body}"
-                       " ORDER BY s.date, c.name, p.name", params)
+        Record("participants", f"{r['cid']}:{r['person_id']}", r["station_id"], r["first"], f"{r['cname']}：{r['pname'] or '（未知学员）'}",
+               r["n"], f"本期出勤{r['n']}次（{r['first']}至{r['last']}）")
+        for r in _rows(conn, f"SELECT c.id AS cid, t.person_id, s.station_id, MIN(s.date) AS first, MAX(s.date) AS last,"
+                       f" c.name AS cname, p.name AS pname, COUNT(*) AS n {body} GROUP BY c.id, t.person_id ORDER BY c.name, p.name", params)
     ]
 
 
-def _roster_cells_sql(stations: Stations, period: Period) -> tuple[str, list[Any]]:
-    """One row per (held session in the period, roster participant of its class), with the mark
-    if any (``t.mark``). The roster is the training area's: enrolments not deleted that are active,
-    or dropped but with marks in the class (their past attendance still counts); people not deleted."""
+def _grid_ctes(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+    """``WITH held, roster``: the sessions held in the period and the rosters of their classes,
+    as the training area's attendance grid sees them (roster: enrolments not deleted that are
+    active, or dropped but with marks in the class; people not deleted)."""
     where, params = held_sessions_where(stations, period)
-    sql = f"""
-    WITH held AS (
+    return f"""
+    WITH held AS MATERIALIZED (
         SELECT s.id, s.class_id, s.station_id, s.date, c.name AS cname {_HELD} WHERE {where}
-    ), roster AS (
+    ), roster AS MATERIALIZED (
         SELECT e.class_id, e.person_id, p.name AS pname FROM enrollments e JOIN people p ON p.id = e.person_id
         WHERE e.deleted = 0 AND p.deleted = 0 AND e.class_id IN (SELECT class_id FROM held)
           AND (e.active = 1 OR EXISTS (
               SELECT 1 FROM attendance a JOIN sessions s2 ON s2.id = a.session_id AND s2.deleted = 0
               WHERE a.class_id = e.class_id AND a.person_id = e.person_id AND a.deleted = 0 AND a.mark != ''))
-    )
-    FROM held h JOIN roster r ON r.class_id = h.class_id
-    LEFT JOIN attendance t ON t.session_id = h.id AND t.person_id = r.person_id AND t.deleted = 0
-    """
-    return sql, params
+    )""", params
 
 
-_ATTENDED_SQL = f"COALESCE(t.mark, '') IN ({','.join(repr(m) for m in ATTENDED_MARKS)})"
+def _grid_totals(conn: sqlite3.Connection, stations: Stations, period: Period, group: str) -> dict[str, tuple[int, int]]:
+    """``{group value: (attended cells, cells)}`` of the grid (held sessions × roster), grouped by
+    ``h.station_id`` or ``h.class_id``."""
+    ctes, params = _grid_ctes(stations, period)
+    sql = f"""{ctes}
+    SELECT g, SUM(att), SUM(n) FROM (
+        SELECT {group} AS g, 0 AS att, COUNT(*) AS n FROM held h JOIN roster r ON r.class_id = h.class_id GROUP BY g
+        UNION ALL
+        SELECT {group} AS g, COUNT(*) AS att, 0 AS n FROM held h
+        JOIN attendance t ON t.session_id = h.id AND t.deleted = 0 AND {_in('t.mark', ATTENDED_MARKS)}
+        JOIN roster r ON r.class_id = h.class_id AND r.person_id = t.person_id GROUP BY g
+    ) GROUP BY g"""
+    return {g: (att, n) for g, att, n in conn.cursor().execute(sql, [*params, *ATTENDED_MARKS])}
 
 
 def attendance_rate(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-    """Attendance rate (出勤率), as the training area's attendance grid computes it: present or
-    late marks of roster participants at the sessions held in the period, over held sessions ×
-    roster participants (an unmarked, excused or absent cell counts as not attended). None when
-    there is nothing to divide by."""
-    body, params = _roster_cells_sql(stations, period)
-    with_ = body.replace("FROM held h", f"SELECT h.station_id, SUM({_ATTENDED_SQL}), COUNT(*) FROM held h", 1)
-    found = {sid: (att, n) for sid, att, n in conn.cursor().execute(with_ + " GROUP BY h.station_id", params)}
+    """Attendance rate (出勤率), as the training area's attendance grid computes it: over the
+    grid of held sessions × roster participants, the cells attended (present or late) over all
+    cells (an unmarked, excused or absent cell counts as not attended). None when the grid is empty."""
+    found = _grid_totals(conn, stations, period, "h.station_id")
     if by_station:
         return {sid: (found[sid][0] / found[sid][1] if sid in found and found[sid][1] else None) for sid in _ids(stations)}
     att = sum(a for a, _ in found.values())
@@ -383,44 +399,47 @@ def attendance_rate(conn: sqlite3.Connection, stations: Stations, period: Period
 
 
 def attendance_rate_records(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[Record]:
-    """Every (held session, participant) cell; ``amount`` 1 when attended."""
-    body, params = _roster_cells_sql(stations, period)
+    """Every cell of the grid; ``amount`` 1 when attended."""
+    ctes, params = _grid_ctes(stations, period)
     marks = {"present": "出勤", "late": "迟到", "excused": "请假", "absent": "缺勤"}
-    sql = body.replace("FROM held h", f"SELECT h.id, r.person_id, h.station_id, h.date, h.cname, r.pname, t.mark,"
-                       f" {_ATTENDED_SQL} AS att FROM held h", 1) + " ORDER BY h.date, h.cname, r.pname"
-    return [
-        Record("attendance", f"{r['id']}:{r['person_id']}", r["station_id"], r["date"], f"{r['cname']}：{r['pname']}",
-               1 if r["att"] else 0, marks.get(r["mark"] or "", "未签到"))
-        for r in _rows(conn, sql, params)
-    ]
+    sql = f"""{ctes}
+    SELECT h.id, h.station_id, h.date, h.cname, r.person_id, r.pname, t.mark FROM held h JOIN roster r ON r.class_id = h.class_id
+    LEFT JOIN attendance t ON t.session_id = h.id AND t.person_id = r.person_id AND t.deleted = 0
+    ORDER BY h.date, h.cname, r.pname"""
+    return [Record("attendance", f"{r['id']}:{r['person_id']}", r["station_id"], r["date"], f"{r['cname']}：{r['pname']}",
+                   1 if r["mark"] in ATTENDED_MARKS else 0, marks.get(r["mark"] or "", "未签到"))
+            for r in _rows(conn, sql, params)]
 
 
 def _completer_rows(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[dict[str, Any]]:
-    """Per (class, roster participant with attended sessions): attended and held sessions, for
-    the classes whose last session held by ``as_of`` falls in the period (so each class's
-    completers count once, in one period). Roster as in :func:`_roster_cells_sql` (a participant
-    who attended has marks, so dropped ones who attended are on it)."""
-    ids = _ids(stations)
-    as_of = period.as_of.isoformat()
+    """Per (class, roster participant who attended): attended and held sessions, for the classes
+    whose last session held by ``as_of`` falls in the period (so each class's completers count
+    once, in one period). Roster as in :func:`_grid_ctes` (a participant who attended has
+    marks, so a dropped one who attended is on it)."""
+    where, params = held_sessions_where(stations, period)
     sql = f"""
-    WITH held AS (
-        SELECT s.id, s.class_id, s.date FROM sessions s JOIN classes c ON c.id = s.class_id
-        WHERE s.deleted = 0 AND s.cancelled = 0 AND c.deleted = 0 AND {_in('s.station_id', ids)} AND s.date <= ?
-    ), cls AS (
+    WITH cand AS MATERIALIZED (
+        SELECT DISTINCT s.class_id {_HELD} WHERE {where}
+    ), held AS MATERIALIZED (
+        SELECT s.id, s.class_id, s.date FROM cand JOIN sessions s ON s.class_id = cand.class_id
+        WHERE s.deleted = 0 AND s.cancelled = 0 AND s.date <= ?
+    ), cls AS MATERIALIZED (
         SELECT class_id, COUNT(*) AS held, MAX(date) AS last FROM held GROUP BY class_id
         HAVING MAX(date) >= ? AND MAX(date) <= ?
+    ), got AS (
+        SELECT h.class_id, t.person_id, COUNT(*) AS attended
+        FROM cls JOIN held h ON h.class_id = cls.class_id
+        JOIN attendance t ON t.session_id = h.id AND t.deleted = 0 AND t.mark IN ('present', 'late')
+        GROUP BY h.class_id, t.person_id
     )
     SELECT c.id AS class_id, c.station_id, c.name AS cname, c.completion_share AS share, cls.held, cls.last,
-           t.person_id, p.name AS pname, COUNT(*) AS attended
-    FROM cls JOIN classes c ON c.id = cls.class_id
-    JOIN held h ON h.class_id = cls.class_id
-    JOIN attendance t ON t.session_id = h.id AND t.deleted = 0 AND t.mark IN ('present', 'late')
-    JOIN people p ON p.id = t.person_id AND p.deleted = 0
-    JOIN enrollments e ON e.class_id = c.id AND e.person_id = t.person_id AND e.deleted = 0
-    GROUP BY c.id, t.person_id
+           got.person_id, p.name AS pname, got.attended
+    FROM got JOIN cls ON cls.class_id = got.class_id JOIN classes c ON c.id = got.class_id
+    JOIN people p ON p.id = got.person_id AND p.deleted = 0
+    WHERE EXISTS (SELECT 1 FROM enrollments e WHERE e.class_id = got.class_id AND e.person_id = got.person_id AND e.deleted = 0)
     ORDER BY cls.last, c.name, p.name
     """
-    return _rows(conn, sql, [*ids, as_of, period.start, period.cutoff])
+    return _rows(conn, sql, [*params, period.as_of.isoformat(), period.start, period.cutoff])
 
 
 def completers(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
@@ -438,8 +457,8 @@ def completers_records(conn: sqlite3.Connection, stations: Stations, period: Per
     for r in _completer_rows(conn, stations, period):
         if is_completer(r["attended"], r["held"], r["share"]):
             share = r["share"] or training_rules.DEFAULT_COMPLETION_SHARE
-            out.append(Record("completers", f"{r['class_id']}:{r['person_id']}", r["station_id"], r["last"],
-                              f"{r['cname']}：{r['pname'] or '（未知学员）'}", 1,
+            out.append(Record("participants", f"{r['class_id']}:{r['person_id']}", r["station_id"], r["last"],
+                              f"{r['cname']}：{r['pname']}", 1,
                               f"出勤{r['attended']}/{r['held']}次（结业要求{share:.0%}）"))
     return out
 
@@ -471,62 +490,79 @@ def volunteers_active_records(conn: sqlite3.Connection, stations: Stations, peri
     ]
 
 
-def _verified_sql(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+_LIVE_VOLUNTEER = (
+    "JOIN volunteers v ON v.id = g.volunteer_id AND v.deleted = 0 LEFT JOIN people p ON p.id = v.person_id"
+    " WHERE (p.id IS NULL OR p.deleted = 0)"
+)
+
+
+def _verified_where(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+    """WHERE (over ``service_records r``) of the verified services dated in the period."""
     ids = _ids(stations)
+    return (f"r.deleted = 0 AND r.status = 'verified' AND {_in('r.station_id', ids)} AND r.date >= ? AND r.date <= ?",
+            [*ids, period.start, period.cutoff])
+
+
+def _verified_by_volunteer(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+    """Verified services of the period summed per volunteer (read from the report index alone),
+    kept for volunteers that are not deleted (nor their person): ``g.station_id, g.volunteer_id,
+    g.hours, g.n, g.first`` over ``g``, ``v`` and ``p``."""
+    where, params = _verified_where(stations, period)
     return (
-        "FROM service_records r JOIN volunteers v ON v.id = r.volunteer_id LEFT JOIN people p ON p.id = v.person_id"
-        f" WHERE r.deleted = 0 AND r.status = 'verified' AND v.deleted = 0 AND (p.id IS NULL OR p.deleted = 0)"
-        f" AND {_in('r.station_id', ids)} AND r.date >= ? AND r.date <= ?",
-        [*ids, period.start, period.cutoff],
+        "FROM (SELECT r.station_id, r.volunteer_id, SUM(r.hours) AS hours, COUNT(*) AS n, MIN(r.date) AS first"
+        f" FROM service_records r WHERE {where} GROUP BY r.station_id, r.volunteer_id) g {_LIVE_VOLUNTEER}",
+        params,
     )
 
 
 def volunteer_hours_verified(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-    """Verified service hours (服务时长) of services dated in the period."""
-    body, params = _verified_sql(stations, period)
-    found = _grouped(conn, f"SELECT r.station_id, SUM(r.hours) {body} GROUP BY r.station_id", params)
+    """Verified service hours (服务时长) of services dated in the period (of volunteers not deleted)."""
+    body, params = _verified_by_volunteer(stations, period)
+    found = _grouped(conn, f"SELECT g.station_id, SUM(g.hours) {body} GROUP BY g.station_id", params)
     return _total(_fill(_ids(stations), found, 0.0), by_station)
 
 
 def volunteer_hours_verified_records(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[Record]:
-    body, params = _verified_sql(stations, period)
+    """One record per volunteer: ``amount`` = their verified hours in the period."""
+    body, params = _verified_by_volunteer(stations, period)
     return [
-        Record("service_records", r["id"], r["station_id"], r["date"], f"{r['name'] or '（未知）'}：{r['description']}", r["hours"], f"审核人：{r['verified_by']}")
-        for r in _rows(conn, f"SELECT r.id, r.station_id, r.date, r.hours, r.description, r.verified_by, p.name {body} ORDER BY r.date, p.name", params)
+        Record("volunteers", r["id"], r["station_id"], r["first"], r["name"] or "（未知）", r["hours"], f"本期已审核服务{r['n']}次，{r['hours']:g}小时")
+        for r in _rows(conn, f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name", params)
     ]
 
 
 def volunteers_serving(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-    """Volunteers with at least one verified service in the period."""
-    body, params = _verified_sql(stations, period)
-    found = _grouped(conn, f"SELECT r.station_id, COUNT(DISTINCT r.volunteer_id) {body} GROUP BY r.station_id", params)
+    """Volunteers (not deleted) with at least one verified service in the period."""
+    body, params = _verified_by_volunteer(stations, period)
+    found = _grouped(conn, f"SELECT g.station_id, COUNT(*) {body} GROUP BY g.station_id", params)
     return _total(_fill(_ids(stations), found), by_station)
 
 
 def volunteers_serving_records(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[Record]:
-    body, params = _verified_sql(stations, period)
+    body, params = _verified_by_volunteer(stations, period)
     return [
         Record("volunteers", r["id"], r["station_id"], r["first"], r["name"] or "（未知）", 1, f"本期服务{r['n']}次，{r['hours']:g}小时")
-        for r in _rows(conn, f"SELECT v.id, r.station_id, MIN(r.date) AS first, COUNT(*) AS n, SUM(r.hours) AS hours, p.name {body}"
-                       " GROUP BY v.id ORDER BY p.name", params)
+        for r in _rows(conn, f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name", params)
     ]
 
 
 def _star_rows(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[dict[str, Any]]:
-    ids = _ids(stations)
+    """Per volunteer (not deleted) with verified hours in the period: verified hours before the
+    period and up to its cutoff. (The volunteers are picked from the period's records; their
+    history is then summed in volunteer order from the index ``service_records_verified``.)"""
+    where, params = _verified_where(stations, period)
     sql = f"""
-    SELECT v.id, v.station_id, p.name,
-           SUM(CASE WHEN r.date < ? THEN r.hours ELSE 0 END) AS before,
-           SUM(r.hours) AS after, MAX(r.date) AS last
-    FROM volunteers v JOIN service_records r ON r.volunteer_id = v.id
-    LEFT JOIN people p ON p.id = v.person_id
-    WHERE v.deleted = 0 AND (p.id IS NULL OR p.deleted = 0) AND {_in('v.station_id', ids)}
-      AND r.deleted = 0 AND r.status = 'verified' AND r.date <= ?
-    GROUP BY v.id
-    HAVING SUM(CASE WHEN r.date >= ? THEN r.hours ELSE 0 END) > 0
+    SELECT v.id, v.station_id, p.name, g.before, g.after, g.last FROM (
+        SELECT r.volunteer_id, SUM(CASE WHEN r.date < ? THEN r.hours ELSE 0 END) AS before,
+               SUM(r.hours) AS after, MAX(r.date) AS last
+        FROM service_records r
+        WHERE r.status = 'verified' AND r.deleted = 0 AND r.date <= ?
+          AND r.volunteer_id IN (SELECT DISTINCT r.volunteer_id FROM service_records r WHERE {where})
+        GROUP BY r.volunteer_id
+    ) g {_LIVE_VOLUNTEER}
     ORDER BY p.name
     """
-    return _rows(conn, sql, [period.start, *ids, period.cutoff, period.start])
+    return _rows(conn, sql, [period.start, period.cutoff, *params])
 
 
 def new_star_levels(conn: sqlite3.Connection, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
@@ -558,12 +594,15 @@ class Indicator:
     value: Callable[..., Any]  # (conn, stations, period, *, by_station=False)
     records: Callable[[sqlite3.Connection, Stations, Period], list[Record]]
     kind: str = "count"  # count | sum | ratio | target (how it is shown and whether it adds up)
+    scope: ActivityScope | None = None  # for activity figures: which activities they count
+    measure: str = ""  # for activity figures: "count" (1 each) or "attendance"
 
 
 def _ind(key: str, label: str, unit: str, kind: str = "count") -> Indicator:
     g = globals()
     records = g.get(f"{key}_records") or (lambda conn, stations, period: [])
-    return Indicator(key, label, unit, g[key], records, kind)
+    value = g[key]
+    return Indicator(key, label, unit, value, records, kind, getattr(value, "scope", None), getattr(value, "measure", ""))
 
 
 INDICATORS: dict[str, Indicator] = {i.key: i for i in (
@@ -664,16 +703,15 @@ def class_breakdown(conn: sqlite3.Connection, stations: Stations, period: Period
     sessions = _rows(conn, f"SELECT c.id, c.name, c.teacher, COUNT(*) AS sessions {_HELD} WHERE {where} GROUP BY c.id ORDER BY c.name", params)
     body, vparams = _marks_sql(stations, period, ATTENDED_MARKS)
     visits = dict(conn.cursor().execute(f"SELECT c.id, COUNT(*) {body} GROUP BY c.id", vparams).fetchall())
-    cells, cparams = _roster_cells_sql(stations, period)
-    rates = {cid: (att / n if n else None) for cid, att, n in conn.cursor().execute(
-        cells.replace("FROM held h", f"SELECT h.class_id, SUM({_ATTENDED_SQL}), COUNT(*) FROM held h", 1) + " GROUP BY h.class_id", cparams)}
+    cells = _grid_totals(conn, stations, period, "h.class_id")
     for r in sessions:
         r["trainee_visits"] = visits.get(r["id"], 0)
-        r["attendance_rate"] = rates.get(r["id"])
+        att, n = cells.get(r["id"], (0, 0))
+        r["attendance_rate"] = att / n if n else None
     return sessions
 
 
 def volunteer_breakdown(conn: sqlite3.Connection, stations: Stations, period: Period) -> list[dict[str, Any]]:
     """Per volunteer with verified service in the period: ``{id, name, services, hours}``."""
-    body, params = _verified_sql(stations, period)
-    return _rows(conn, f"SELECT v.id, p.name, COUNT(*) AS services, SUM(r.hours) AS hours {body} GROUP BY v.id ORDER BY p.name", params)
+    body, params = _verified_by_volunteer(stations, period)
+    return _rows(conn, f"SELECT v.id, p.name, g.n AS services, g.hours {body} ORDER BY p.name", params)

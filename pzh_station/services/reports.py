@@ -180,15 +180,43 @@ class ReportService:
         main += [[], ["", "填报单位", "", self.station_name(), ""],
                  ["", "统计年度", "", f"{year}年", ""],
                  ["", "数据截至", "", period.cutoff, "按截至日期统计；已删除的记录不计入"]]
-        detail = []
-        for key, label, _unit, _value, _note in figures:
-            for r in ind.records(self.conn, key, self.stations(), period):
-                detail.append([label, ind.TABLE_LABELS.get(r.table, r.table), r.date, r.title, r.amount, r.detail, r.id])
+        detail = self._annual_detail(period, figures)
         tabular.write_sheets(path, [
             (tr("Reports", "{}年文化站年报").format(year), ["序号", "指标名称", "计量单位", "数值", "统计口径"], main),
-            (tr("Reports", "明细"), ["指标名称", "记录类型", "日期", "名称", "计入数值", "说明", "记录编号"], detail),
+            (tr("Reports", "明细"), ["记录类型", "日期", "名称", "说明", "计入的指标及数值", "记录编号"], detail),
         ])
         return Path(path)
+
+    def _annual_detail(self, period: Period, figures: list[tuple[str, str, str, Any, str]]) -> list[list[Any]]:
+        """The second sheet: every record behind the figures, once, with each figure it counts
+        toward and what it adds there (``组织文艺活动次数 1；组织文艺活动参加人次 120``). Ratios
+        and targets have no records of their own (they are computed from the figures listed)."""
+        conn, stations = self.conn, self.stations()
+        entries: dict[tuple[str, str], list[Any]] = {}
+        activities: dict[str, ind.Record] | None = None
+
+        def add(r: ind.Record, label: str, amount: float) -> None:
+            entry = entries.get((r.table, r.id))
+            if entry is None:
+                entry = entries[(r.table, r.id)] = [r, []]
+            entry[1].append(f"{label} {amount:g}")
+
+        for key, label, _unit, _value, _note in figures:
+            indicator = ind.INDICATORS[key]
+            if indicator.kind in ("ratio", "target"):
+                continue
+            if indicator.scope is not None:
+                # Activity figures: ids from the index; each activity's details read once.
+                if activities is None:
+                    activities = {r.id: r for r in ind.activity_records(conn, stations, period)}
+                for aid, amount in ind.activity_amounts(conn, stations, period, indicator.scope, indicator.measure):
+                    add(activities[aid], label, amount)
+            else:
+                for r in indicator.records(conn, stations, period):
+                    add(r, label, r.amount)
+        order = {t: i for i, t in enumerate(ind.TABLE_LABELS)}
+        rows = sorted(entries.values(), key=lambda e: (order.get(e[0].table, 99), e[0].date, e[0].title))
+        return [[ind.TABLE_LABELS.get(r.table, r.table), r.date, r.title, r.detail, "；".join(parts), r.id] for r, parts in rows]
 
     # -- monthly report --------------------------------------------------------------------
     def monthly_data(self, year: int, month: int, *, as_of: dt.date | None = None) -> dict[str, Any]:

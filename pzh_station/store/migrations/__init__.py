@@ -15,9 +15,10 @@ from pzh_station.store.migrations import (
     m0003_volunteers,
     m0004_sync,
     m0005_activity_list,
+    m0006_reports,
 )
 
-MIGRATIONS: list[ModuleType] = [m0001_initial, m0002_training, m0003_volunteers, m0004_sync, m0005_activity_list]
+MIGRATIONS: list[ModuleType] = [m0001_initial, m0002_training, m0003_volunteers, m0004_sync, m0005_activity_list, m0006_reports]
 LATEST = len(MIGRATIONS)
 
 TYPE_SQL = {
