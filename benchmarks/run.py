@@ -22,6 +22,7 @@ MODULES = [
     "bench_volunteers",
     "bench_server",
     "bench_sync",
+    "bench_reports",
 ]
 
 
