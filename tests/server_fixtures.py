@@ -116,14 +116,17 @@ class LiveServer:
 
 
 @contextmanager
-def start_server(data_dir: Path, *, timeout: float = 30) -> Iterator[LiveServer]:
-    """Run a real server on 127.0.0.1 on a free port over ``data_dir`` until the block ends."""
+def start_server(data_dir: Path, *, timeout: float = 30, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+    """Run a real server on 127.0.0.1 on a free port over ``data_dir`` until the block ends.
+
+    :param env: extra environment, e.g. ``{"PZH_SYNC_ENROLL_BURST": "100"}`` (``ServerSettings``).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
         [sys.executable, "-m", "sync.server", "serve", "--host", "127.0.0.1", "--port", "0",
          "--data-dir", str(data_dir), "--log-level", "warning"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-        env=_env(), cwd=ROOT,
+        env={**_env(), **(env or {})}, cwd=ROOT,
     )
     log: list[str] = []
     found: list[str] = []
@@ -169,3 +172,31 @@ def sync_server(tmp_path: Path) -> Iterator[LiveServer]:
     """A real city server on loopback with its own empty data dir."""
     with start_server(tmp_path / "城市 服务器") as server:
         yield server
+
+
+@contextmanager
+def serve_app(app, *, timeout: float = 30) -> Iterator[str]:
+    """Serve an app made in the test (e.g. ``create_app(dir, settings=ServerSettings(...))``)
+    with a real uvicorn on 127.0.0.1 in a thread; yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("app server did not start")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout)
+        sock.close()

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ MESSAGES = {
     "bad_change": "有一条更改不符合数据格式，本批次未保存。请升级软件；如仍出现，请联系市文化馆。",
     "foreign_row": "本批次中有记录属于其他文化站，本机不能修改，本批次未保存。请联系市文化馆。",
     "throttled": "同步请求过于频繁，请稍后再试。",
+    "timeout": "网络太慢，数据未能及时送达服务器，本次未做任何改动。请稍后重试。",
     "enroll_throttled": "邀请码尝试次数过多，请稍后再试。",
     "code_unknown": "邀请码不正确，请核对后重新输入。",
     "code_spent": "该邀请码已经用过。请向市文化馆索取新的邀请码。",
@@ -73,8 +75,28 @@ class ServerSettings:
     enroll_rate: float = 0.1
     enroll_burst: int = 10
     exchange_threads: int = 6
+    body_timeout_s: float = 180.0
     max_body: int = protocol.MAX_BODY_BYTES
     max_compressed: int = protocol.MAX_COMPRESSED_BYTES
+
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
+        """Defaults, overridden by ``PZH_SYNC_<FIELD>`` variables (e.g. ``PZH_SYNC_SYNC_BURST=120``).
+
+        :raises ValueError: a variable that is not a number.
+        """
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = environ.get(f"PZH_SYNC_{f.name.upper()}")
+            if raw is not None:
+                kind = type(getattr(cls(), f.name))
+                try:
+                    values[f.name] = kind(raw)
+                except ValueError as exc:
+                    raise ValueError(f"PZH_SYNC_{f.name.upper()}: not a number: {raw!r}") from exc
+        return cls(**values)
 
 
 class ApiError(Exception):
@@ -175,10 +197,16 @@ def create_app(
         if length.isdigit() and int(length) > settings.max_compressed:
             raise ApiError(413, "too_large", "request body too large")
         raw = bytearray()
-        async for chunk in request.stream():
-            raw += chunk
-            if len(raw) > settings.max_compressed:
-                raise ApiError(413, "too_large", "request body too large")
+        try:
+            # A body dribbled in slower than any real 2G link would send it holds a connection
+            # for nothing: 512 KiB at 64 kbit/s takes about 65 s.
+            with anyio.fail_after(settings.body_timeout_s):
+                async for chunk in request.stream():
+                    raw += chunk
+                    if len(raw) > settings.max_compressed:
+                        raise ApiError(413, "too_large", "request body too large")
+        except TimeoutError as exc:
+            raise ApiError(408, "timeout", "request body not received in time") from exc
         try:
             data = decode_body(
                 bytes(raw), request.headers.get("content-encoding", ""), max_body=settings.max_body

@@ -76,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
     import uvicorn
 
-    from sync.server.app import create_app
+    from sync.server.app import ServerSettings, create_app
 
     # Bind first, so ``--port 0`` works and the printed address is the real one.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -88,8 +88,10 @@ def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {data_dir})", flush=True)
-    app = create_app(data_dir)
-    config = uvicorn.Config(app, log_level=log_level, timeout_keep_alive=30, backlog=2048)
+    app = create_app(data_dir, settings=ServerSettings.from_env())
+    # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
+    config = uvicorn.Config(app, log_level=log_level, timeout_keep_alive=30, backlog=2048,
+                            limit_concurrency=1000)
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
