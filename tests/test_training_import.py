@@ -169,6 +169,9 @@ def test_cli_import_export_roundtrip(cli, tmp_path):
     out = tmp_path / "att.xlsx"
     proc = cli("export", "attendance", "--class", "广场舞提高班", "-o", str(out), check=True)
     assert openpyxl.load_workbook(out).sheetnames == ["广场舞提高班"]
+    proc = cli("export", "completers", "--class", "广场舞提高班", "-o", str(tmp_path / "c.csv"), "--format", "csv",
+               check=True)
+    assert "已导出 0 名结业学员" in proc.stdout  # no session held yet
     proc = cli("export", "attendance", "--class", "没有这个班", "-o", str(out))
     assert proc.returncode == 2 and "没有名为" in proc.stderr
     proc = cli("import", "roster", "--class", "x", str(DATA / "roster_old_excel.xlsx"))

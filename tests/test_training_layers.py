@@ -8,6 +8,8 @@ import sys
 CORE = [
     "pzh_station.domain.person", "pzh_station.domain.training", "pzh_station.store.people",
     "pzh_station.store.training", "pzh_station.services.people", "pzh_station.services.training",
+    "pzh_station.services.roster_import", "pzh_station.services.training_export",
+    "pzh_station.services.demo_training", "pzh_station.io.roster_pdf", "pzh_station.cli.training",
 ]
 
 

@@ -296,3 +296,24 @@ def test_pdfs_saved_from_the_tabs(qtbot, page, services, setup, tmp_path):
     assert (tmp_path / "花名册.pdf").read_bytes().startswith(b"%PDF")
     assert (tmp_path / "签到表.pdf").read_bytes().startswith(b"%PDF")
     assert "已保存签到表" in page.status_label.text()
+
+
+def test_completers_listed_and_exported_for_certificates(qtbot, page, services, setup, tmp_path):
+    import openpyxl
+
+    cid, (zhang, li, _), sessions = setup
+    t = TrainingService(services)
+    for sid in sessions:
+        t.mark(sid, zhang, "present")
+    t.mark(sessions[0], li, "present")
+    page.completion_tab.reload()
+    settle(qtbot, page.ctx)
+    tab = page.completion_tab
+    assert tab.table.rowCount() == 1 and tab.table.item(0, 0).text() == "张三"
+    assert "至少 3 次" in tab.rule_label.text()
+    out = tmp_path / "结业.xlsx"
+    tab.export(str(out))
+    settle(qtbot, page.ctx)
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    assert rows[1][:2] == (1, "张三") and rows[1][-1] == "100%"
+    assert "已导出 1 人" in tab.message.text()

@@ -76,6 +76,20 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_completers(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        ids = _class_ids(services, args)
+        if not ids:
+            return fail(f"错误：没有名为“{args.class_name}”的培训班。")
+        out = Path(args.output or f"{args.class_name}-结业名单.{args.format}")
+        n = TrainingExport(services).export_completers(out, ids[0], fmt=args.format)
+    finally:
+        services.close()
+    print(f"已导出 {n} 名结业学员到 {out}")
+    return 0
+
+
 def cmd_print(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
@@ -115,6 +129,10 @@ def register(cli) -> None:  # noqa: ANN001
     p.add_argument("--class", dest="class_name", help="培训班名称")
     p.add_argument("--all", action="store_true", help="导出全部培训班（仅 xlsx）")
     p.add_argument("--year", help="与 --all 一起用：只导出该年的培训班，如 2026")
+    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）")
+    p.add_argument("-o", "--output", help="输出文件")
+    p = cli.command("completers", "导出培训班结业名单（出勤达到结业比例的学员，用于结业证书）", cmd_export_completers, group="export")
+    p.add_argument("--class", dest="class_name", required=True, help="培训班名称")
     p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）")
     p.add_argument("-o", "--output", help="输出文件")
     p = cli.command("training-pdf", "生成培训班纸质表格（A4 PDF）：签到表或花名册", cmd_print)

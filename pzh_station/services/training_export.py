@@ -108,6 +108,19 @@ class TrainingExport:
             tabular.write_sheets(path, sheets)
         return n
 
+    def export_completers(self, path: str | Path, class_id: str, *, fmt: str | None = None,
+                          today: dt.date | None = None) -> int:
+        """Write the completers of a class (for certificates): 序号, 姓名, 性别, 联系电话, 村(社区),
+        出勤次数, 应出勤次数, 出勤率. :returns: rows written."""
+        cls = self._class(class_id)
+        rows = []
+        for i, p in enumerate(self.training.completers(class_id, today=today), start=1):
+            rows.append([i, p["name"], p["gender"], p["phone"], p["village"], p["attended"], p["held"],
+                         d.format_rate(d.rate(p["attended"], p["held"]))])
+        headers = ["序号", "姓名", "性别", "联系电话", "村(社区)", "出勤次数", "应出勤次数", "出勤率"]
+        tabular.write_table(path, headers, rows, fmt=fmt, sheet=tr("Export", "{}结业名单").format(cls.name)[:31])
+        return len(rows)
+
     # -- paper ---------------------------------------------------------------------------
     def _station_name(self) -> str:
         sid = self.services.store.station_id

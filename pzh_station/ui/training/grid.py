@@ -167,6 +167,9 @@ class AttendanceModel(QAbstractTableModel):
                 return self.tr("是") if d.completed(got, held, g.share) else ""
             if role == Qt.ItemDataRole.BackgroundRole:
                 return _brush(TOTAL_COLOR)
+            if role == Qt.ItemDataRole.ToolTipRole and extra == 0:
+                counts = g.row_counts(pid)
+                return "　".join(f"{self.tr(d.MARK_LABELS[m])} {counts[m]}" for m in d.MARKS)
             return None
         total_row = row - n_people
         if role == Qt.ItemDataRole.BackgroundRole:

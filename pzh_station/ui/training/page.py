@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -32,6 +33,7 @@ from pzh_station.domain import training as d
 from pzh_station.domain.training import TrainingClass
 from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
+from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.attendance import AttendanceTab
 from pzh_station.ui.training.class_form import ClassDialog
@@ -50,14 +52,38 @@ class CompletionTab(QWidget):
         self.ctx = ctx
         self.class_id: str | None = None
         self.rule_label = QLabel()
+        self.rule_label.setWordWrap(True)
+        self.export_button = QPushButton(self.tr("导出结业名单…"))
+        self.export_button.setToolTip(self.tr("用于制作结业证书"))
+        self.message = QLabel()
         self.table = QTableWidget(0, 5)
         self.table.setHorizontalHeaderLabels([self.tr("姓名"), self.tr("电话"), self.tr("村(社区)"),
                                               self.tr("出勤次数"), self.tr("出勤率")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        top = QHBoxLayout()
+        top.addWidget(self.rule_label, 1)
+        top.addWidget(self.export_button)
         layout = QVBoxLayout(self)
-        layout.addWidget(self.rule_label)
+        layout.addLayout(top)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
+        self.export_button.clicked.connect(self.choose_export)
+
+    def choose_export(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出结业名单"), "结业名单.xlsx",
+                                              self.tr("Excel (*.xlsx);;CSV (*.csv)"))
+        if path:
+            self.export(path)
+
+    def export(self, path: str) -> None:
+        cid = self.class_id
+        if cid is None:
+            return
+        fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
+        self.ctx.tasks.run(lambda s: TrainingExport(s).export_completers(path, cid, fmt=fmt),
+                           success=lambda n: self.message.setText(self.tr("已导出 {} 人到 {}").format(n, path)),
+                           failure=lambda e: self.message.setText(_error_text(e)))
 
     def set_class(self, class_id: str | None) -> None:
         self.class_id = class_id
