@@ -90,6 +90,7 @@ Var AllUsers        ; 1 per-machine, 0 per-user
 Var IsAdmin
 Var Upgrade         ; 1 when an installed copy was found
 Var ModeForced      ; 1 when /ALLUSERS or /CURRENTUSER was given, or an installed copy decides
+Var DirGiven        ; 1 when /D= named the folder
 Var PresetServer
 Var PresetEnroll
 Var PresetCA
@@ -157,6 +158,9 @@ FunctionEnd
 
 ; The default folder of the current mode (an installed copy's folder wins; /D= wins over both).
 Function DefaultInstDir
+  ${If} $DirGiven == 1
+    Return
+  ${EndIf}
   ${If} $AllUsers == 1
     StrCpy $INSTDIR "$PROGRAMFILES64\${APP_ID}"
   ${Else}
@@ -329,7 +333,9 @@ Function .onInit
   ${EndIf}
   Call SetContext
 
+  StrCpy $DirGiven 1
   ${If} $INSTDIR == ""
+    StrCpy $DirGiven 0
     ${If} $Upgrade == 1
     ${AndIf} $AllUsers == 1
       StrCpy $INSTDIR $2

@@ -3,6 +3,7 @@
 
     python installers/sign.py FILE
 
+osslsigncode runs on Linux and Windows; on Windows without it, the SDK's ``signtool`` is used.
 Configuration, all from the environment (so no secret lands in the repository or a command line):
 
 - ``PZH_SIGN_PFX``: the code-signing certificate with its key (.pfx / .p12)
@@ -37,18 +38,20 @@ def main(argv: list[str]) -> int:
     if not pfx:
         print(f"[sign] skipped {target.name}: no certificate configured (set PZH_SIGN_PFX)", flush=True)
         return 0
-    tool = shutil.which("osslsigncode")
-    if not tool:
-        print("[sign] PZH_SIGN_PFX is set but osslsigncode is not installed", file=sys.stderr)
-        return 1
     password = os.environ.get("PZH_SIGN_PASSWORD")
     if password is None and os.environ.get("PZH_SIGN_PASSWORD_FILE"):
         password = Path(os.environ["PZH_SIGN_PASSWORD_FILE"]).read_text(encoding="utf-8").strip()
+    stamp = os.environ.get("PZH_SIGN_TIMESTAMP", DEFAULT_TIMESTAMP)
+    tool = shutil.which("osslsigncode")
+    if not tool and os.name == "nt" and shutil.which("signtool"):
+        return _signtool(target, pfx, password, stamp)
+    if not tool:
+        print("[sign] PZH_SIGN_PFX is set but osslsigncode is not installed", file=sys.stderr)
+        return 1
     signed = target.with_name(target.name + ".signed")
     cmd = [tool, "sign", "-pkcs12", pfx, "-h", "sha256", "-n", "文化站工作台", "-in", str(target), "-out", str(signed)]
     if password:
         cmd[4:4] = ["-readpass", "/dev/stdin"] if os.name != "nt" else ["-pass", password]
-    stamp = os.environ.get("PZH_SIGN_TIMESTAMP", DEFAULT_TIMESTAMP)
     if stamp.lower() != "none":
         cmd[-4:-4] = ["-ts", stamp]
     proc = subprocess.run(cmd, input=password if password and os.name != "nt" else None, text=True,
@@ -59,6 +62,21 @@ def main(argv: list[str]) -> int:
         return 1
     signed.replace(target)
     print(f"[sign] signed {target.name}", flush=True)
+    return 0
+
+
+def _signtool(target: Path, pfx: str, password: str | None, stamp: str) -> int:
+    """Windows without osslsigncode: the SDK's signtool does the same."""
+    cmd = ["signtool", "sign", "/f", pfx, "/fd", "sha256", "/d", "文化站工作台"]
+    if password:
+        cmd += ["/p", password]
+    if stamp.lower() != "none":
+        cmd += ["/tr", stamp, "/td", "sha256"]
+    proc = subprocess.run([*cmd, str(target)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        print(f"[sign] signtool failed for {target}:\n{proc.stdout}{proc.stderr}", file=sys.stderr)
+        return 1
+    print(f"[sign] signed {target.name} (signtool)", flush=True)
     return 0
 
 

@@ -6,7 +6,10 @@ PCs whose user names are Chinese), so path handling is checked too. Steps, in or
 1. the bundled reference data is found and read;
 2. a store is opened, a record written and read back, settings written and read back;
 3. a backup is made and checked (backups live in the same non-ASCII dir);
-4. Qt starts (offscreen unless ``QT_QPA_PLATFORM`` says otherwise), the bundled icon loads (which
+4. an .xlsx is written and read back, and a Chinese PDF is written (openpyxl, reportlab and the
+   PDF font are in the bundle);
+5. the TLS stack the sync uses loads its CA certificates (requests + certifi's bundle);
+6. Qt starts (offscreen unless ``QT_QPA_PLATFORM`` says otherwise), the bundled icon loads (which
    needs the ``ico`` image plugin), the main window is built and every page is opened, background
    tasks are awaited, and no exception escaped into Qt's event loop.
 
@@ -73,6 +76,24 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
     _check(made.is_file() and made.parent == paths.backups_dir(tmp), f"backup not where expected: {made}")
     _check(not maintenance.check(tmp), "integrity check reported problems")
     steps.append("backup")
+
+    from pzh_station.io import pdf, tabular
+
+    sheet = tabular.write_table(tmp / "自检 导出.xlsx", ["名称", "人数"], [["自检活动", 12]])
+    table = tabular.read_table(sheet, {"title": ["名称"], "count": ["人数"]}, required=["title"])
+    _check(len(table.rows) == 1, "xlsx read back differs")
+    made = pdf.build(tmp / "自检 报表.pdf", [pdf.title("自检报表"), pdf.table(["名称", "人数"], [["自检活动", 12]])])
+    _check(made.read_bytes()[:5] == b"%PDF-", "PDF not written")
+    steps.append("xlsx+pdf")
+
+    import ssl
+
+    import certifi
+    import requests  # noqa: F401 - the sync transport; importing it proves it is bundled
+
+    context = ssl.create_default_context(cafile=certifi.where())
+    _check(context.cert_store_stats()["x509_ca"] > 50, f"CA bundle {certifi.where()} has too few certificates")
+    steps.append("tls")
 
 
 def _ui_steps(tmp: Path, steps: list[str]) -> None:

@@ -44,6 +44,7 @@ def test_bundle_layout(bundle):
     internal = bundle / "_internal"
     assert (internal / "resources" / "refdata" / "counties.json").is_file()
     assert (internal / "resources" / "icons" / "pzh-station.ico").is_file()
+    assert (internal / "certifi" / "cacert.pem").is_file()
     names = {p.name for p in internal.rglob("*")}
     assert not {n for n in names if "Qt6Quick" in n or "Qt6Qml" in n or "Qt6Pdf" in n or "WebEngine" in n}
     translations = {p.name for p in internal.rglob("*.qm")}
@@ -56,6 +57,8 @@ def test_frozen_self_test_and_cli(bundle, tmp_path):
     res = frozen(bundle, "--self-test")
     assert res.returncode == 0, res.stdout + res.stderr
     assert "frozen" in res.stdout and "自检通过" in res.stdout
+    for step in ("xlsx+pdf", "tls", "icon", "main window"):
+        assert step in res.stdout
     res = frozen(bundle, "--self-test", cli=False)  # the windowed program too
     assert res.returncode == 0, res.stdout + res.stderr
     res = frozen(bundle, "--version")

@@ -213,3 +213,29 @@ def test_nsis_script_compiles_around_a_stand_in_bundle(tmp_path):
     pe = struct.unpack("<I", data[0x3C:0x40])[0]
     assert data[pe:pe + 4] == b"PE\0\0"
     assert struct.unpack("<H", data[pe + 24:pe + 26])[0] == 0x20B
+
+
+@pytest.mark.skipif(not (shutil.which("makensis") and shutil.which("osslsigncode") and shutil.which("openssl")),
+                    reason="needs makensis, osslsigncode and openssl")
+def test_signing_hooks_sign_uninstaller_and_installer(tmp_path, monkeypatch):
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(keys / "k.pem"),
+                    "-out", str(keys / "c.pem"), "-days", "2", "-subj", "/CN=pzh-station test signer"],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "pkcs12", "-export", "-out", str(keys / "t.pfx"), "-inkey", str(keys / "k.pem"),
+                    "-in", str(keys / "c.pem"), "-passout", "pass:s3cret"], check=True, capture_output=True)
+    monkeypatch.setenv("PZH_SIGN_PFX", str(keys / "t.pfx"))
+    monkeypatch.setenv("PZH_SIGN_PASSWORD", "s3cret")
+    monkeypatch.setenv("PZH_SIGN_TIMESTAMP", "none")  # no network in tests
+    fake = tmp_path / "bundle"
+    (fake / "_internal").mkdir(parents=True)
+    for name in (product.APP_EXE, product.CLI_EXE):
+        (fake / f"{name}.exe").write_bytes(b"MZ stand-in")
+    setup = build.build_installer(fake, tmp_path / "out", exe_suffix=".exe")
+    proc = subprocess.run(["osslsigncode", "verify", "-in", str(setup)], capture_output=True, text=True)
+    # Self-signed, so the chain is untrusted; but the signature is there and matches the file.
+    out = proc.stdout + proc.stderr
+    assert "Signature Index: 0" in out and "pzh-station test signer" in out
+    current = re.search(r"Current message digest\s*:\s*(\w+)", out).group(1)
+    assert current == re.search(r"Calculated message digest\s*:\s*(\w+)", out).group(1)

@@ -227,10 +227,21 @@ def test_per_user_install_and_uninstall_that_deletes_data(setup_exe, tmp_path):
 
 
 @needs_wine
-def test_refuses_windows_older_than_10_1809(setup_exe, tmp_path):
+def test_refuses_old_windows_and_honours_d_and_upgrades_in_that_folder(setup_exe, tmp_path):
     wine = Wine(tmp_path / "wineprefix")
     wine.set_version("win7")
     folder = tmp_path / "deploy"
     folder.mkdir()
     assert wine.batch(folder, f'"{wine.win(setup_exe)}" /S') == 4
+    assert not (wine.c / "Program Files" / product.APP_ID).exists()
+    wine.set_version("win10")
+    assert wine.batch(folder, f'"{wine.win(setup_exe)}" /S /NODESKTOP /D=C:\\Station Apps\\Pzh') == 0
+    inst = wine.c / "Station Apps" / "Pzh"
+    assert (inst / product.APP_EXE).is_file()
+    key = _reg_key(wine.registry("system.reg"), r"Software\Microsoft\Windows\CurrentVersion\Uninstall\PzhStation")
+    assert key["InstallLocation"] == "C:\\Station Apps\\Pzh"
+    # Without /D the next run finds that copy and upgrades it there.
+    (inst / "_internal" / "stale.txt").write_text("old")
+    assert wine.batch(folder, f'"{wine.win(setup_exe)}" /S /NODESKTOP') == 0
+    assert (inst / product.APP_EXE).is_file() and not (inst / "_internal" / "stale.txt").exists()
     assert not (wine.c / "Program Files" / product.APP_ID).exists()

@@ -101,7 +101,7 @@ def test_self_test_from_source_with_chinese_temp_dir(tmp_path):
     res = _run(["--self-test"], env)
     assert res.returncode == 0, res.stdout + res.stderr
     assert "自检通过" in res.stdout
-    for step in ("resources", "write+read", "settings", "backup", "icon", "main window"):
+    for step in ("resources", "write+read", "settings", "backup", "xlsx+pdf", "tls", "icon", "main window"):
         assert step in res.stdout
     assert not list(temp.iterdir()), "the self-test leaves nothing behind in the temp dir"
 
