@@ -384,3 +384,63 @@ def test_transport_verifies_tls_and_checks_the_ca_bundle_setting(tmp_path):
     with pytest.raises(SyncError) as err:
         Transport("ftp://x")
     assert err.value.kind == "bad_url"
+
+
+def _make_certs(d: Path) -> tuple[Path, Path, Path]:
+    """A city CA and a server certificate for 127.0.0.1 signed by it (openssl CLI)."""
+    import subprocess
+
+    def run(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem",
+        "-days", "2", "-subj", "/CN=Panzhihua Test City CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+    run("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=127.0.0.1")
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n"
+                               "keyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n")
+    run("x509", "-req", "-in", "srv.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "srv.pem", "-days", "2", "-extfile", "ext.cnf")
+    return d / "ca.pem", d / "srv.pem", d / "srv.key"
+
+
+@pytest.mark.skipif(__import__("shutil").which("openssl") is None, reason="needs the openssl command")
+def test_tls_is_verified_and_a_city_ca_bundle_is_trusted(tmp_path):
+    import ssl
+
+    ca, cert, key = _make_certs(tmp_path)
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    srv.socket = context.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"https://127.0.0.1:{srv.server_address[1]}"
+    _Handler.script, _Handler.seen = [(200, b'{"ok": 1}')], []
+    try:
+        with pytest.raises(SyncError) as err:
+            Transport(url, retry=RetryPolicy(attempts=1)).post("/v1/sync", {})
+        assert err.value.kind == "tls" and "证书" in err.value.message and "ca_bundle" in err.value.message
+        assert _Handler.seen == []  # nothing was sent to a server we could not verify
+        assert Transport(url, ca_bundle=str(ca)).post("/v1/sync", {}) == {"ok": 1}
+    finally:
+        srv.shutdown()
+
+
+def test_the_system_proxy_is_used(canned_http, monkeypatch):
+    url, handler = canned_http
+    handler.script = [(200, b'{"ok": 1}')]
+    paths: list[str] = []
+    original = handler.do_POST
+
+    def spy(self):
+        paths.append(self.path)
+        original(self)
+
+    monkeypatch.setattr(handler, "do_POST", spy)
+    monkeypatch.setenv("HTTP_PROXY", url)
+    monkeypatch.setenv("http_proxy", url)
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    t = Transport("http://sync.pzh.example.cn", retry=RetryPolicy(attempts=1))
+    assert t.post("/v1/sync", {}) == {"ok": 1}
+    assert paths == ["http://sync.pzh.example.cn/v1/sync"]  # the request went through the proxy

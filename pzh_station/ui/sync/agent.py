@@ -224,8 +224,7 @@ class SyncAgent(QObject):
         if areas <= {"backups", SYNC_AREA}:
             return
         if self._busy:
-            if self.status.phase == "syncing":
-                self._again = True  # the running sync may have missed it
+            self._again = True  # the running job may have missed it: see _plan_next
             return
         if self.status.state.enrolled and self.status.phase == "online" and self._failures == 0:
             # Healthy: soon. In backoff the backoff timer decides (no hammering a dead link);
@@ -237,6 +236,10 @@ class SyncAgent(QObject):
     def _on_finished(self, kind: str, result: Any, error: Exception | None, state: SyncState) -> None:
         self._busy = False
         self.status.state = state
+        if kind in ("enroll", "sync") and error is None:
+            # The DB thread's store has its own clock: give it the learned offset, a rewind, and
+            # the stamps just pulled, before the next local edit is stamped.
+            self.ctx.tasks.run(lambda s: refresh_clock(s.store))
         if kind == "enroll":
             if error is None:
                 self._failures = 0
@@ -329,8 +332,6 @@ class SyncAgent(QObject):
         areas = {SYNC_AREA}
         for table in result.tables:
             areas |= TABLE_AREAS.get(table, set())
-        # The DB thread's clock must move past what was pulled before the next local edit.
-        self.ctx.tasks.run(lambda s: refresh_clock(s.store))
         self._announce(areas)
 
 
