@@ -13,3 +13,15 @@ def test_reports_core_imports_no_qt():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_every_report_option_has_help_text():
+    from pzh_station.cli.main import build_parser
+
+    parser = build_parser()
+    report = next(a for a in parser._subparsers._group_actions[0].choices.items() if a[0] == "report")[1]
+    commands = report._subparsers._group_actions[0].choices
+    assert set(commands) == {"annual", "monthly", "summary"}
+    for name, sub in commands.items():
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
