@@ -443,3 +443,22 @@ def test_idle_sync_is_one_small_request(server):
     request_bytes = len(body) + len(a["token"]) + 200  # body, token, a few plain headers
     response_bytes = len(r.content) + sum(len(k) + len(v) + 4 for k, v in r.headers.items())
     assert request_bytes + response_bytes < 1024, (request_bytes, response_bytes)
+
+
+def test_a_pc_restored_from_a_backup_is_told_instead_of_losing_changes(server):
+    """After a restore the PC numbers new changes with seqs the server holds: the server must not
+    skip them as resent; it refuses with 409 and applies nothing."""
+    a = enroll(server, station(server))
+    assert sync(server, a, [change(1, a, "r1", {"title": "一"}), change(2, a, "r2", {"title": "二"})]).status_code == 200
+    # Resending the same changes is fine (and changes nothing).
+    assert sync(server, a, [change(2, a, "r2", {"title": "二"})]).json()["acked_seq"] == 2
+    before = dump(server.db)
+    # The restored PC's seq 2 is another change, with another stamp.
+    reused = change(2, a, "r3", {"title": "恢复后新录入"}, ms=T0 + 60_000)
+    r = sync(server, a, [reused, change(3, a, "r4", {"title": "再一条"}, ms=T0 + 60_000)])
+    assert r.status_code == 409 and r.json()["error"] == "seq_reused" and "备份" in r.json()["message"]
+    assert r.json()["index"] == 0
+    # Also when every seq of the batch is one the server holds (an older backup, resent from 0).
+    r = sync(server, a, [change(1, a, "r1", {"title": "一"}), reused])
+    assert r.status_code == 409 and r.json()["index"] == 1
+    assert dump(server.db) == before

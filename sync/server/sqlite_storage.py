@@ -75,6 +75,11 @@ SERVER_DDL = [
         row_id TEXT NOT NULL, stamp TEXT NOT NULL, fields TEXT NOT NULL,
         origin TEXT NOT NULL, replaced TEXT)""",
     "CREATE INDEX IF NOT EXISTS srv_feed_station ON srv_feed(station_id, seq)",
+    # The stamp of every device seq applied: a resent seq must come with the same stamp, else the
+    # PC's log went back in time (restored backup) and skipping it would lose a change.
+    """CREATE TABLE IF NOT EXISTS srv_seen (
+        device_id TEXT NOT NULL, seq INTEGER NOT NULL, stamp TEXT NOT NULL,
+        PRIMARY KEY (device_id, seq)) WITHOUT ROWID""",
 ]
 
 
@@ -378,6 +383,8 @@ class SQLiteStorage(Storage):
         result = PushResult(acked_seq=applied)
         todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
         result.skipped = len(changes) - len(todo)
+        if result.skipped:
+            self._check_resent(conn, device.id, [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied])
         # Few statements per batch, not per row: the writer thread shares the GIL with every
         # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
         existing = self._fetch_rows(conn, todo)
@@ -429,6 +436,10 @@ class SQLiteStorage(Storage):
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             feed,
         )
+        conn.executemany(
+            "INSERT OR REPLACE INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)",
+            [(device.id, c["seq"], c["s"]) for _, c in todo],
+        )
         result.feed_added = len(feed)
         result.acked_seq = applied
         day = china_day(now)
@@ -447,6 +458,25 @@ class SQLiteStorage(Storage):
                 (clock.last,),
             )
         return result
+
+    @staticmethod
+    def _check_resent(conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Refuse (409) a resent seq whose stamp differs from the one applied under that seq."""
+        seen: dict[int, str] = {}
+        seqs = [c["seq"] for _, c in resent]
+        for i in range(0, len(seqs), 500):
+            chunk = seqs[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for seq, stamp in conn.execute(
+                f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})", (device_id, *chunk)
+            ):
+                seen[seq] = stamp
+        for index, change in resent:
+            held = seen.get(change["seq"])
+            if held is not None and held != change["s"]:
+                raise BatchRejected(
+                    409, "seq_reused", f"seq {change['seq']} was applied with another stamp", index=index
+                )
 
     @staticmethod
     def _fetch_rows(
