@@ -317,3 +317,16 @@ def test_completers_listed_and_exported_for_certificates(qtbot, page, services, 
     rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
     assert rows[1][:2] == (1, "张三") and rows[1][-1] == "100%"
     assert "已导出 1 人" in tab.message.text()
+
+
+def test_a_reload_read_before_a_mark_was_stored_does_not_hide_it(qtbot, page, services, setup):
+    cid, (zhang, *_), (s1, *_rest) = setup
+    stale = TrainingService(services).grid(cid)  # read before the key press below
+    tab = page.attendance_tab
+    tab.view.setCurrentIndex(tab.model.index(0, 0))
+    qtbot.keyClick(tab.view, Qt.Key.Key_2)
+    tab._show(stale)  # the older reload answers while the mark is still being written
+    assert cell(page, 0, 0) == "迟" and cell(page, 3, 0) == "1"
+    settle(qtbot, page.ctx)
+    assert stored_mark(services, s1, zhang) == "late"
+    assert tab.model._inflight == {}

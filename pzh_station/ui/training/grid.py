@@ -52,6 +52,7 @@ class AttendanceModel(QAbstractTableModel):
         self.tasks = tasks
         self.grid: AttendanceGrid | None = None
         self.pending = 0  # marks shown but not yet written
+        self._inflight: dict[tuple[str, str], str] = {}  # those marks, latest per cell
         # Set when one of this model's writes succeeded; ``Tasks.changed`` follows at once, and the
         # tab then knows the change is its own.
         self.own_change = False
@@ -60,6 +61,13 @@ class AttendanceModel(QAbstractTableModel):
     def set_grid(self, grid: AttendanceGrid | None) -> None:
         self.beginResetModel()
         self.grid = grid
+        if grid is not None:
+            # A reload read before the latest keystrokes were stored must not hide them.
+            for key, mark in self._inflight.items():
+                if mark:
+                    grid.marks[key] = mark
+                else:
+                    grid.marks.pop(key, None)
         self._count()
         self.endResetModel()
 
@@ -206,15 +214,21 @@ class AttendanceModel(QAbstractTableModel):
             return True
         self._put(key, mark, index.row(), index.column())
         self.pending += 1
+        self._inflight[key] = mark
+
+        def settled() -> None:
+            self.pending -= 1
+            if self._inflight.get(key) == mark:
+                del self._inflight[key]
 
         def failed(exc: Exception) -> None:
-            self.pending -= 1
+            settled()
             if self.grid is not None and self.grid.marks.get(key, "") == mark:
                 self._put(key, before, *self._cell_of(pid, sid))
             self.mark_failed.emit(exc)
 
         def written(_: object) -> None:
-            self.pending -= 1
+            settled()
             self.own_change = True
             self.mark_written.emit(pid, sid, mark)
 
