@@ -271,3 +271,18 @@ def test_large_list_fetches_rows_page_by_page(qtbot, ctx, services):
     settle(qtbot, ctx)
     assert model.data(model.index(last, col("title"))).startswith("活动")
     assert len(model._pages) <= m.MAX_PAGES
+
+
+def test_keyboard_delete_on_the_list_but_not_in_the_search_box(qtbot, page, services):
+    (aid,) = add_some(services, [dict(title="键盘删除", date="2025-05-04", kind="lecture")])
+    page.model.reload()
+    settle(qtbot, page.ctx, page)
+    page.table.selectRow(0)
+    page.search_edit.setFocus()
+    qtbot.keyClick(page.search_edit, Qt.Key.Key_Delete)
+    settle(qtbot, page.ctx, page)
+    assert ActivityService(services).count() == 1  # Delete edits the search text, nothing else
+    page.table.setFocus()
+    qtbot.keyClick(page.table, Qt.Key.Key_Delete)
+    settle(qtbot, page.ctx, page)
+    assert ActivityService(services).count() == 0 and ActivityService(services).count(trash=True) == 1

@@ -23,7 +23,9 @@ from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
+    QCoreApplication,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -40,17 +42,19 @@ PAGE = 200
 MAX_PAGES = 30
 LOADING = "…"
 
-# (key, header); key is also the sort key where the store can sort by it.
+# (key, header); key is also the sort key where the store can sort by it. Headers are marked for
+# lupdate here and translated in headerData.
+_C = "ActivityTableModel"
 COLUMNS: list[tuple[str, str]] = [
-    ("date", "日期"),
-    ("time", "时间"),
-    ("title", "活动名称"),
-    ("place", "地点"),
-    ("kind", "活动类型"),
-    ("delivery", "服务方式"),
-    ("attendance", "参与人次"),
-    ("target_groups", "服务对象"),
-    ("brand", "活动品牌"),
+    ("date", QT_TRANSLATE_NOOP(_C, "日期")),
+    ("time", QT_TRANSLATE_NOOP(_C, "时间")),
+    ("title", QT_TRANSLATE_NOOP(_C, "活动名称")),
+    ("place", QT_TRANSLATE_NOOP(_C, "地点")),
+    ("kind", QT_TRANSLATE_NOOP(_C, "活动类型")),
+    ("delivery", QT_TRANSLATE_NOOP(_C, "服务方式")),
+    ("attendance", QT_TRANSLATE_NOOP(_C, "参与人次")),
+    ("target_groups", QT_TRANSLATE_NOOP(_C, "服务对象")),
+    ("brand", QT_TRANSLATE_NOOP(_C, "活动品牌")),
 ]
 
 
@@ -179,7 +183,7 @@ class ActivityTableModel(QAbstractTableModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return self.tr(COLUMNS[section][1])
+            return QCoreApplication.translate(_C, COLUMNS[section][1])
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Vertical:
             return section + 1
         return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -44,7 +45,7 @@ class ActivitiesPage(QWidget):
         self.edit_button = QPushButton(self.tr("编辑"))
         self.duplicate_button = QPushButton(self.tr("复制为新活动"))
         self.delete_button = QPushButton(self.tr("删除"))
-        self.delete_button.setToolTip(self.tr("移到回收站，可以恢复"))
+        self.delete_button.setToolTip(self.tr("移到回收站，可以恢复（Delete 键）"))
         self.restore_button = QPushButton(self.tr("恢复"))
         self.trash_check = QCheckBox(self.tr("回收站"))
         actions = QHBoxLayout()
@@ -120,6 +121,14 @@ class ActivitiesPage(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.loaded.connect(self._loaded)
+        for key, slot in ((QKeySequence.StandardKey.New, self.add), (QKeySequence.StandardKey.Find, self.search_edit.setFocus)):
+            QShortcut(key, self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Delete and F2 only on the list, so they keep their meaning while typing in the search box.
+        for key, slot in ((Qt.Key.Key_Delete, self.delete), (Qt.Key.Key_F2, self.edit)):
+            QShortcut(QKeySequence(key), self.table, slot, context=Qt.ShortcutContext.WidgetShortcut)
+        self.add_button.setToolTip(self.tr("新增活动（Ctrl+N）"))
+        self.edit_button.setToolTip(self.tr("编辑所选活动（F2 或双击）"))
+        self.search_edit.setToolTip(self.tr("Ctrl+F"))
         ctx.tasks.changed.connect(self._changed)
         self._update_buttons()
         self.model.reload()
@@ -217,14 +226,14 @@ class ActivitiesPage(QWidget):
 
     def duplicate(self) -> None:
         activity_id = self.selected_id()
-        if activity_id:
+        if activity_id and not self.trash_check.isChecked():
             self.ctx.tasks.run(lambda s: ActivityService(s).duplicate(activity_id),
                                success=lambda a: self._open_dialog(a, self.tr("复制为新活动")))
 
     def delete(self) -> None:
         # No "are you sure?": the trash is the undo, one click away.
         activity_id = self.selected_id()
-        if activity_id:
+        if activity_id and not self.trash_check.isChecked():
             self.ctx.tasks.run(lambda s: ActivityService(s).delete(activity_id), changes={"activities"},
                                success=lambda _r: self._status(self.tr("已移到回收站，可在“回收站”中恢复")))
 
