@@ -70,6 +70,23 @@ class SyncMachine(RuleBasedStateMachine):
         finally:
             self.proxy.cut_probability = 0.0
             self.proxy._drops = 0
+        self._acknowledged_are_on_the_server(self.pcs[pc])
+
+    def _acknowledged_are_on_the_server(self, pc: PC) -> None:
+        """Every change the server acknowledged to this PC is held by the server right now:
+        each of its fields has that value or a later stamp."""
+        acked = int(pc.store.meta("sync_acked_seq") or 0)
+        srv = server_rows(self.server, "activities", self.station)
+        for change in pc.store.pending_changes(0, limit=100_000):
+            if change["seq"] > acked:
+                break
+            row = srv.get(change["row_id"])
+            assert row is not None, ("acknowledged row missing on the server", change)
+            clocks = json.loads(row["clocks"])
+            for name, value in change["fields"].items():
+                assert clocks.get(name, "") >= change["stamp"], ("acknowledged write lost", name, change)
+                if clocks[name] == change["stamp"]:
+                    assert row[name] == (int(value) if isinstance(value, bool) else value)
 
     def teardown(self) -> None:
         try:
