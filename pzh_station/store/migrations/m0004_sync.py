@@ -1,4 +1,9 @@
-"""v4: client-side sync state (issue 5)."""
+"""v4: client-side sync state (issue 5).
+
+No schema change: the sync state lives in ``meta`` (keys ``sync_*``, ``clock_offset_ms``,
+``clock_rewind``; see ``pzh_station/syncer/state.py``), written in the same transactions as the
+rows it describes. The migration stays so that version 4 means "knows sync".
+"""
 
 import sqlite3
 
@@ -6,5 +11,4 @@ NAME = "sync"
 
 
 def up(conn: sqlite3.Connection) -> None:
-    # Sync state tables (if any beyond ``meta`` keys) are added here by the sync work.
     pass
