@@ -333,3 +333,48 @@ def test_report_service_overview_has_last_year_and_months(dataset):
     assert data["current"]["activities"] == 5 and data["previous"]["activities"] == 1
     assert [m["activities"] for m in data["monthly"]][:3] == [2, 1, 1]
     assert data["monthly_previous"][11]["person_visits"] == 999
+
+
+def test_many_stations_as_on_the_city_server(dataset):
+    """The server runs the same functions over replicas holding many stations' rows."""
+    services, _ = dataset
+    store = services.store
+    a, b = store.station_id, "station-b"
+    with store.transaction():
+        store.apply_remote("stations", b, b, {"name": "乙站", "county": "东区", "population": 1_000}, store.clock.now())
+        for i, (date, kind, delivery, att, groups) in enumerate((
+            ("2025-02-03", "lecture", "station", 30, ["elderly"]),
+            ("2025-05-06", "performance", "mobile", 70, []),
+            ("2025-05-07", "performance", "station", 5, []),
+        )):
+            store.apply_remote("activities", f"b-act-{i}", b, {"title": f"乙站活动{i}", "date": date, "kind": kind, "delivery": delivery,
+                                                               "attendance": att, "target_groups": groups}, store.clock.now())
+        store.apply_remote("activities", "b-act-2", b, {"deleted": True}, store.clock.now())
+        store.apply_remote("classes", "b-class", b, {"name": "乙站书法班"}, store.clock.now())
+        store.apply_remote("people", "b-p", b, {"name": "乙站学员"}, store.clock.now())
+        store.apply_remote("enrollments", "b-e", b, {"class_id": "b-class", "person_id": "b-p", "active": True}, store.clock.now())
+        for j, day in enumerate(("2025-04-01", "2025-04-08")):
+            store.apply_remote("sessions", f"b-s{j}", b, {"class_id": "b-class", "date": day}, store.clock.now())
+            store.apply_remote("attendance", f"b-t{j}", b, {"session_id": f"b-s{j}", "class_id": "b-class", "person_id": "b-p",
+                                                            "mark": "present" if j == 0 else "absent"}, store.clock.now())
+        store.apply_remote("volunteers", "b-v", b, {"person_id": "b-p", "status": "active", "join_date": "2024-01-01"}, store.clock.now())
+        store.apply_remote("service_records", "b-r", b, {"volunteer_id": "b-v", "person_id": "b-p", "date": "2025-06-01", "hours": 4,
+                                                         "status": "verified"}, store.clock.now())
+    period = Period(YEAR, None, AS_OF)
+    keys = ["activities", "person_visits", "visits_per_resident", "special_group_activities", "mobile_activities",
+            "training_classes", "training_sessions", "trainee_visits", "attendance_rate", "completers",
+            "volunteers_active", "volunteer_hours_verified", "population", "activities_target"]
+    per = ind.compute(store.conn, [a, b], period, keys, by_station=True)
+    assert {k: per[k][b] for k in keys} == {
+        "activities": 2, "person_visits": 100, "visits_per_resident": 0.1, "special_group_activities": 1,
+        "mobile_activities": 1, "training_classes": 1, "training_sessions": 2, "trainee_visits": 1,
+        "attendance_rate": 0.5, "completers": 0, "volunteers_active": 1, "volunteer_hours_verified": 4,
+        "population": 1_000, "activities_target": pytest.approx(14.6)}
+    assert {k: per[k][a] for k in keys} == pytest.approx({k: EXPECTED_2025.get(k, 14.6) for k in keys})
+    both = ind.compute(store.conn, [a, b], period, keys)
+    assert both["activities"] == 7 and both["person_visits"] == 310
+    assert both["visits_per_resident"] == pytest.approx(310 / 21_000)
+    assert both["attendance_rate"] == pytest.approx((9 + 1) / (14 + 2))
+    assert both["activities_target"] == pytest.approx(2 * 14.6)
+    # one station alone is never mixed with the other
+    assert ind.compute(store.conn, [b], period, ["activities"]) == {"activities": 2}

@@ -42,7 +42,7 @@ ANNUAL_ROWS: list[tuple[str, str, str]] = [
     ("lectures", "组织公益性讲座次数", "活动类型为“讲座”的活动"),
     ("lecture_visits", "公益性讲座参加人次", "讲座的参与人次之和"),
     ("amateur_teams", "群众业余文艺团队", "文化站信息中填写"),
-    ("volunteers_active", "文化志愿者人数", "状态为“在岗”、年底前加入的志愿者"),
+    ("volunteers_active", "文化志愿者人数", "状态为“在册”、年底前加入的志愿者"),
     ("volunteer_hours_verified", "文化志愿者服务时长", "本年已审核的服务记录时长之和（小时）"),
     ("full_time_staff", "从业人员", "文化站信息中填写的专职人员"),
 ]
@@ -55,7 +55,7 @@ ANNUAL_EXTRA: list[tuple[str, str, str]] = [
     ("mobile_activities", "流动服务场次", "服务方式为“流动”"),
     ("online_activities", "线上活动场次", "服务方式为“线上”"),
     ("training_sessions", "培训课次", "未取消、已到日期的课次"),
-    ("attendance_rate", "培训出勤率", "出勤与迟到 ÷ 已签到记录（含请假、缺勤）"),
+    ("attendance_rate", "培训出勤率", "出勤与迟到人次 ÷（已开课次 × 花名册人数），未签到、请假、缺勤均按未出勤"),
     ("new_star_levels", "新晋星级志愿者", "本年累计时长升入更高星级的志愿者"),
 ]
 
