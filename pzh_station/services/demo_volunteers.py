@@ -107,8 +107,10 @@ def fill(services: Services, rng: random.Random, *, count: int = 40, days: int =
                 if day >= join:
                     add(vid, pid, day.isoformat(), rng.choice([1.0, 1.5, 2.0, 3.0, 4.0]), rng.choice(DUTIES))
         # One verified record corrected on the volunteer's request (history kept).
+        # Recorded by the requester, so the approver (who becomes the verifier) is someone else.
         verified = store.query("SELECT id, hours FROM service_records WHERE status = 'verified' AND deleted = 0"
-                               " AND date >= ? ORDER BY date LIMIT 1", (start.isoformat(),))
+                               " AND date >= ? AND recorded_by = ? ORDER BY date, id LIMIT 1",
+                               (start.isoformat(), staff[0]))
         if verified and len(staff) > 1:
             row = verified[0]
             cid = svc.request_correction(row["id"], {"hours": row["hours"] + 0.5}, "志愿者本人申请：漏记活动后的整理时间",
