@@ -330,3 +330,14 @@ def test_a_reload_read_before_a_mark_was_stored_does_not_hide_it(qtbot, page, se
     settle(qtbot, page.ctx)
     assert stored_mark(services, s1, zhang) == "late"
     assert tab.model._inflight == {}
+
+
+def test_marks_typed_through_a_chinese_input_method(qtbot, page, services, setup):
+    """With 搜狗拼音 switched on, digits arrive as full-width commit strings (１, ４)."""
+    _, (zhang, li, _), (s1, *_rest) = setup
+    tab = page.attendance_tab
+    tab.view.setCurrentIndex(tab.model.index(0, 0))
+    type_text(qtbot, tab.view, "１")
+    type_text(qtbot, tab.view, "４")
+    settle(qtbot, page.ctx)
+    assert (stored_mark(services, s1, zhang), stored_mark(services, s1, li)) == ("present", "absent")

@@ -12,11 +12,12 @@ sessions scroll sideways.
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from functools import cache
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeyEvent
+from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
 from pzh_station.domain import training as d
@@ -277,21 +278,45 @@ class AttendanceView(QTableView):
         self.setToolTip(self.tr("1/P 出席　2/L 迟到　3/E 请假　4/A 缺席　空格 出席　0/Delete 清除"))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        model = self.model()
-        index = self.currentIndex()
-        key = event.key()
-        if isinstance(model, AttendanceModel) and index.isValid() and not event.modifiers() & (
-            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
-        ):
-            mark: str | None = None
-            if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
-                mark = ""
+        if not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+            if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+                mark: str | None = ""
             else:
-                mark = d.MARK_KEYS.get(event.text().lower()) if event.text() else None
-            if mark is not None and model.is_mark_cell(index):
-                model.set_mark(index, mark)
-                below = model.index(min(index.row() + 1, max(len(model.people) - 1, 0)), index.column())
-                self.setCurrentIndex(below)
+                mark = mark_for(event.text())
+            if mark is not None and self.mark_current(mark):
                 event.accept()
                 return
         super().keyPressEvent(event)
+
+    def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802
+        """A Chinese input method that is switched on sends what was typed as a commit string
+        (often full-width: ``１``); each character still marks one cell."""
+        text = event.commitString()
+        handled = False
+        for ch in text:
+            mark = mark_for(ch)
+            if mark is not None:
+                handled = self.mark_current(mark) or handled
+        if handled:
+            event.accept()
+            return
+        super().inputMethodEvent(event)
+
+    def mark_current(self, mark: str) -> bool:
+        """Mark the current cell and move down to the next participant. :returns: False when
+        the current cell takes no mark."""
+        model = self.model()
+        index = self.currentIndex()
+        if not isinstance(model, AttendanceModel) or not model.is_mark_cell(index):
+            return False
+        model.set_mark(index, mark)
+        below = model.index(min(index.row() + 1, max(len(model.people) - 1, 0)), index.column())
+        self.setCurrentIndex(below)
+        return True
+
+
+def mark_for(text: str) -> str | None:
+    """The mark a typed character stands for (full-width ``１`` and ``Ｐ`` included), or None."""
+    if not text or len(text) != 1:
+        return None
+    return d.MARK_KEYS.get(unicodedata.normalize("NFKC", text).lower())
