@@ -11,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from sync import hlc, protocol
-from sync.server import admin
+from sync.server import admin, auth
 from sync.server.app import DB_NAME, ServerSettings, create_app
+from sync.server.storage import BatchRejected
 
 T0 = 1_790_000_000_000  # 2026-09-21, the server's clock in these tests
 
@@ -462,3 +463,15 @@ def test_a_pc_restored_from_a_backup_is_told_instead_of_losing_changes(server):
     r = sync(server, a, [change(1, a, "r1", {"title": "一"}), reused])
     assert r.status_code == 409 and r.json()["index"] == 1
     assert dump(server.db) == before
+
+
+def test_a_device_revoked_while_its_request_waits_applies_nothing(server):
+    """The token was checked before the revocation; the write itself checks again."""
+    a = enroll(server, station(server))
+    device = server.storage.device_by_token(auth.hash_token(a["token"]))
+    admin.revoke_device(server.storage, a["device_id"])
+
+    with pytest.raises(BatchRejected) as err:
+        server.storage.push(device, [change(1, a, "r1", {"title": "迟到的"})], client_time_ms=T0)
+    assert err.value.status == 403
+    assert server.storage.query("SELECT count(*) AS n FROM activities")[0]["n"] == 0

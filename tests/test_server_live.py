@@ -56,6 +56,8 @@ def test_admin_cli_and_a_device_syncing_through_a_real_server(sync_server: LiveS
     assert sorted(c["id"] for c in got if c["t"] == "activities") == sorted(f"act-{i}" for i in range(1, 41))
     assert next(c for c in got if c["id"] == "act-7")["f"]["target_groups"] == ["elderly"]
 
+    codes = sync_server.admin("list-codes").stdout
+    assert code in codes and "已用" in codes and dev["device_id"] in codes
     devices = sync_server.admin("list-devices").stdout
     assert dev["device_id"] in devices and "文化站前台" in devices and "正常" in devices
     revoked = sync_server.admin("revoke-device", dev["device_id"]).stdout.strip().splitlines()[-1]
