@@ -23,6 +23,7 @@ MODULES = [
     "bench_server",
     "bench_sync",
     "bench_reports",
+    "bench_web",
 ]
 
 

@@ -83,6 +83,18 @@ SERVER_DDL = [
 ]
 
 
+# Web pages (issue 8): see _create_schema.
+REPLICA_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS activities_station_date ON activities(station_id, date)",
+    "CREATE INDEX IF NOT EXISTS sessions_station_date ON sessions(station_id, date)",
+    "CREATE INDEX IF NOT EXISTS sessions_class ON sessions(class_id)",
+    "CREATE INDEX IF NOT EXISTS attendance_session ON attendance(session_id, person_id)",
+    "CREATE INDEX IF NOT EXISTS enrollments_class ON enrollments(class_id, person_id)",
+    "CREATE INDEX IF NOT EXISTS service_records_station_date ON service_records(station_id, date)",
+    "CREATE INDEX IF NOT EXISTS service_records_volunteer ON service_records(volunteer_id)",
+]
+
+
 def replica_table_sql(table: str) -> str:
     cols = [
         "id TEXT PRIMARY KEY",
@@ -227,6 +239,11 @@ class SQLiteStorage(Storage):
                 if name not in have:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {TYPE_SQL[kind]}")
             conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
+        # Indexes for the figures of the web pages (issue 8, sync/server/web): the shared
+        # indicator functions filter by station and date and join marks to sessions, rosters to
+        # classes and hours to volunteers; without these a city-wide overview scans whole tables.
+        for ddl in REPLICA_INDEXES:
+            conn.execute(ddl)
 
     # -- reading ------------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:

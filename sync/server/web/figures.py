@@ -24,12 +24,15 @@ DAY_MS = 24 * 3600 * 1000
 SILENT_DAYS = 7
 
 # The indicators the overview shows, in order (labels come from indicators.INDICATORS).
+# Completers and new star levels follow each class's and volunteer's whole history, which costs
+# too much for every station at once; the station page shows them (STATION_KEYS).
 OVERVIEW_KEYS = (
     "activities", "activities_target", "person_visits", "population", "visits_per_resident",
     "visits_target", "special_group_activities", "special_group_visits", "training_classes",
-    "training_sessions", "trainee_visits", "completers", "volunteers_active",
-    "volunteers_serving", "volunteer_hours_verified", "new_star_levels",
+    "training_sessions", "trainee_visits", "volunteers_active", "volunteers_serving",
+    "volunteer_hours_verified",
 )
+STATION_KEYS = (*OVERVIEW_KEYS, "completers", "attendance_rate", "new_star_levels")
 # The month-by-month table of a station page.
 MONTHLY_KEYS = (
     "activities", "person_visits", "special_group_activities", "training_sessions",
@@ -153,7 +156,7 @@ def overview(conn: sqlite3.Connection, stations: list[Station], year: int, *, to
 def station_year(conn: sqlite3.Connection, station: Station, year: int, *, today: dt.date) -> dict[str, Any]:
     """A station page's figures: the year's values, the twelve months and the latest activities."""
     period = Period(year, None, today)
-    values = indicators.compute(conn, [station.id], period, OVERVIEW_KEYS)
+    values = indicators.compute(conn, [station.id], period, STATION_KEYS)
     months = indicators.monthly(conn, [station.id], year, MONTHLY_KEYS, as_of=today)
     latest = indicators.activity_rows(conn, [station.id], period)[-20:][::-1]
     return {"period": period, "values": values, "months": months, "latest": latest}
@@ -170,9 +173,8 @@ def table_headers() -> list[str]:
         "县（区）", "文化站", label("activities"), label("activities_target"), "活动完成率",
         label("person_visits"), label("population"), label("visits_per_resident"), "人均参与次数目标（折算）",
         label("special_group_activities"), label("special_group_visits"), label("training_classes"),
-        label("training_sessions"), label("trainee_visits"), label("completers"),
+        label("training_sessions"), label("trainee_visits"),
         label("volunteers_active"), label("volunteers_serving"), label("volunteer_hours_verified"),
-        label("new_star_levels"),
     ]
 
 
@@ -187,8 +189,8 @@ def table_row(row: Row) -> list[Any]:
         v["activities"], _r(v["activities_target"], 1), _r(row.activities_share, 3),
         v["person_visits"], v["population"], _r(v["visits_per_resident"], 3), _r(row.per_resident_target, 3),
         v["special_group_activities"], v["special_group_visits"], v["training_classes"],
-        v["training_sessions"], v["trainee_visits"], v["completers"], v["volunteers_active"],
-        v["volunteers_serving"], _r(v["volunteer_hours_verified"], 1), v["new_star_levels"],
+        v["training_sessions"], v["trainee_visits"], v["volunteers_active"],
+        v["volunteers_serving"], _r(v["volunteer_hours_verified"], 1),
     ]
 
 

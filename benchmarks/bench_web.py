@@ -1,0 +1,215 @@
+"""City web pages: the overview for 60 stations with ten years of synced records, rendered
+server-side (target < 500 ms), and the other pages over the same data.
+
+``python benchmarks/bench_web.py [--quick] [--data-dir DIR]``
+
+The data is written straight into the server's replica tables (the same rows a sync would leave
+there; the sync path's own speed is measured by the sync benchmarks), with 60 stations in the six
+counties, each with ten years of activities, training classes with sessions, rosters and marks,
+and volunteers with service records. Then the pages are requested through the real app
+(``create_app``, in-process HTTP client, signed in as a city and as a county user): the time is
+from the request to the whole HTML page, i.e. every figure computed by the shared indicator
+functions and the page rendered. Charts are drawn by the browser and are not included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import random
+import re
+import sqlite3
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pzh_station.domain import refdata  # noqa: E402
+
+STATIONS = 60
+ACTIVITIES_PER_YEAR = 180
+CLASSES_PER_YEAR = 6
+SESSIONS_PER_CLASS = 24
+ROSTER = 15
+PEOPLE = 300
+VOLUNTEERS = 40
+SERVICES_PER_YEAR = 200
+
+
+def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
+    from sync.server.app import DB_NAME
+    from sync.server.sqlite_storage import SQLiteStorage
+
+    storage = SQLiteStorage(data_dir / DB_NAME)
+    counties = refdata.counties()
+    ids = [storage.create_station(f"基准{i:02d}镇综合文化站", counties[i % len(counties)]).id for i in range(STATIONS)]
+    storage.close()
+    rng = random.Random(8)
+    kinds = list(refdata.labels("activity_kinds"))
+    groups = list(refdata.labels("target_groups"))
+    counts = dict.fromkeys(("activities", "sessions", "attendance", "enrollments", "service_records", "people"), 0)
+    conn = sqlite3.connect(data_dir / DB_NAME)
+    conn.execute("PRAGMA journal_mode = WAL")
+    first_year = today.year - years + 1
+
+    def day(year: int) -> str:
+        d = dt.date(year, 1, 1) + dt.timedelta(days=rng.randrange(365))
+        return min(d, today).isoformat()
+
+    with conn:
+        for sid in ids:
+            conn.execute("UPDATE stations SET population = ? WHERE id = ?", (rng.randrange(8_000, 40_000), sid))
+            people = [str(uuid.uuid4()) for _ in range(PEOPLE)]
+            conn.executemany("INSERT INTO people (id, station_id, name, gender) VALUES (?, ?, ?, ?)",
+                             [(p, sid, f"学员{n}", rng.choice("男女")) for n, p in enumerate(people)])
+            vols = [str(uuid.uuid4()) for _ in range(VOLUNTEERS)]
+            conn.executemany(
+                "INSERT INTO volunteers (id, station_id, person_id, number, join_date, status) VALUES (?, ?, ?, ?, ?, ?)",
+                [(v, sid, people[n], f"V{n:03d}", f"{first_year}-03-01", "active") for n, v in enumerate(vols)])
+            counts["people"] += PEOPLE
+            for year in range(first_year, today.year + 1):
+                acts = []
+                for _ in range(ACTIVITIES_PER_YEAR):
+                    tg = rng.sample(groups, rng.randrange(0, 3))
+                    acts.append((str(uuid.uuid4()), sid, "活动", day(year), "19:00", rng.choice(kinds),
+                                 rng.choice(["station", "mobile", "online"]), rng.randrange(10, 400),
+                                 json.dumps(tg), 1 if rng.random() < 0.02 else 0))
+                conn.executemany(
+                    "INSERT INTO activities (id, station_id, title, date, start_time, kind, delivery, attendance,"
+                    " target_groups, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", acts)
+                counts["activities"] += len(acts)
+                for _ in range(CLASSES_PER_YEAR):
+                    cid = str(uuid.uuid4())
+                    start = dt.date(year, rng.randrange(1, 7), 1)
+                    conn.execute("INSERT INTO classes (id, station_id, name, start_date, status, completion_share)"
+                                 " VALUES (?, ?, ?, ?, 'running', 0.8)", (cid, sid, "舞蹈班", start.isoformat()))
+                    roster = rng.sample(people, ROSTER)
+                    conn.executemany(
+                        "INSERT INTO enrollments (id, station_id, class_id, person_id, active) VALUES (?, ?, ?, ?, 1)",
+                        [(str(uuid.uuid4()), sid, cid, p) for p in roster])
+                    counts["enrollments"] += ROSTER
+                    marks = []
+                    for k in range(SESSIONS_PER_CLASS):
+                        sdate = start + dt.timedelta(days=7 * k)
+                        if sdate > today:
+                            break
+                        sess = str(uuid.uuid4())
+                        conn.execute("INSERT INTO sessions (id, station_id, class_id, date, start_time) VALUES (?, ?, ?, ?, '19:30')",
+                                     (sess, sid, cid, sdate.isoformat()))
+                        counts["sessions"] += 1
+                        marks += [(str(uuid.uuid4()), sid, sess, cid, p,
+                                   rng.choice(["present"] * 7 + ["late", "absent", "excused"])) for p in roster]
+                    conn.executemany("INSERT INTO attendance (id, station_id, session_id, class_id, person_id, mark)"
+                                     " VALUES (?, ?, ?, ?, ?, ?)", marks)
+                    counts["attendance"] += len(marks)
+                recs = [(str(uuid.uuid4()), sid, v, day(year), rng.choice([1.0, 2.0, 3.5, 4.0]),
+                         rng.choice(["verified"] * 4 + ["recorded"]))
+                        for v in (rng.choice(vols) for _ in range(SERVICES_PER_YEAR))]
+                conn.executemany("INSERT INTO service_records (id, station_id, volunteer_id, date, hours, status)"
+                                 " VALUES (?, ?, ?, ?, ?, ?)", recs)
+                counts["service_records"] += len(recs)
+    conn.close()  # no ANALYZE: a real server's file has none either
+    return counts
+
+
+def timed(fn, repeat: int) -> list[float]:  # noqa: ANN001
+    out = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def fmt(values: list[float]) -> str:
+    return f"{statistics.median(values) * 1000:.0f} ms (max {max(values) * 1000:.0f})"
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="three years instead of ten, fewer repeats")
+    ap.add_argument("--data-dir", help="keep the data here (built once, reused)")
+    args = ap.parse_args(argv)
+    years = 3 if args.quick else 10
+    repeat = 3 if args.quick else 9
+    today = dt.date.today()
+    tmp = None
+    if args.data_dir:
+        data_dir = Path(args.data_dir)
+    else:
+        tmp = tempfile.TemporaryDirectory()
+        data_dir = Path(tmp.name)
+    try:
+        t0 = time.perf_counter()
+        if not (data_dir / "server.sqlite3").exists():
+            counts = build(data_dir, years, today)
+        else:
+            counts = {}
+        built = time.perf_counter() - t0
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            from fastapi.testclient import TestClient
+
+        from sync.server.app import create_app
+        from sync.server.web.accounts import DB_NAME, AccountStore
+
+        accounts = AccountStore(data_dir / DB_NAME)
+        for name, role, county in (("bench-city", "city", ""), ("bench-county", "county", "仁和区")):
+            accounts.create_user(name, role, "bench-password", county=county, replace=True)
+        rows: list[tuple[str, str]] = []
+        with TestClient(create_app(data_dir), follow_redirects=False) as city, \
+                TestClient(create_app(data_dir), follow_redirects=False) as county:
+            for client, name in ((city, "bench-city"), (county, "bench-county")):
+                page = client.get("/web/login").text
+                token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+                r = client.post("/web/login", data={"csrf": token, "name": name, "password": "bench-password"})
+                assert r.status_code == 303, r.text
+            station = re.search(r"/web/station/([0-9a-f-]+)", city.get("/web/").text).group(1)
+
+            def get(client, path: str):  # noqa: ANN001, ANN202
+                def run() -> None:
+                    r = client.get(path)
+                    assert r.status_code == 200, (path, r.status_code)
+                return run
+
+            y = today.year
+            for label, client, path in (
+                (f"overview, whole city (60 stations), {y} (year to date)", city, f"/web/?year={y}"),
+                (f"overview, whole city, {y - 1} (a whole past year)", city, f"/web/?year={y - 1}"),
+                (f"overview, one county (10 stations), {y}", county, f"/web/?year={y}"),
+                (f"station page (year figures, 12 months, latest activities), {y}", city, f"/web/station/{station}?year={y}"),
+                ("sync health page", city, "/web/health"),
+                ("administration page", city, "/web/admin"),
+                (f"export overview .xlsx, {y}", city, f"/web/export/overview.xlsx?year={y}"),
+                (f"export overview .csv, {y}", city, f"/web/export/overview.csv?year={y}"),
+            ):
+                get(client, path)()  # warm: connections, templates
+                rows.append((label, fmt(timed(get(client, path), repeat))))
+        size = os.path.getsize(data_dir / "server.sqlite3")
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+    print(f"Data: {STATIONS} stations × {years} years"
+          + (f": {counts['activities']:,} activities, {counts['sessions']:,} sessions, "
+             f"{counts['attendance']:,} attendance marks, {counts['enrollments']:,} enrolments, "
+             f"{counts['service_records']:,} service records, {counts['people']:,} people" if counts else "")
+          + f"; server file {size / 1e6:.0f} MB; built in {built:.0f} s.\n")
+    print(f"| page (server-side: request → whole HTML) | median (max) of {repeat} |")
+    print("|---|---|")
+    for label, value in rows:
+        print(f"| {label} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
