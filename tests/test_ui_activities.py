@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QLabel
 from ui_helpers import make_ctx, settle, type_text
 
 from pzh_station.domain.activity import Activity
@@ -148,6 +149,7 @@ def test_edit_duplicate_delete_and_restore(qtbot, page, services):
     settle(qtbot, page.ctx)
     dlg = page.dialog
     assert dlg.title_edit.text() == "书法讲座" and dlg.attendance_edit.text() == "40"
+    assert "李明" in [lbl.text() for lbl in dlg.findChildren(QLabel)]  # who entered it
     dlg.attendance_edit.clear()
     qtbot.keyClicks(dlg.attendance_edit, "55")
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
@@ -238,18 +240,24 @@ def test_filters_search_and_sort(qtbot, page, services):
 
     # sort by clicking headers: attendance (largest first), then again (smallest first)
     header = page.table.horizontalHeader()
-    header.sectionClicked.emit(col("attendance"))
+
+    def click_header(name):
+        x = header.sectionViewportPosition(col(name)) + header.sectionSize(col(name)) // 2
+        qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, header.height() // 2))
+
+    click_header("attendance")
     settle(qtbot, page.ctx, page)
     assert shown(qtbot, page, "attendance") == ["80", "50", "20", "15"]
-    header.sectionClicked.emit(col("attendance"))
+    assert header.sortIndicatorSection() == col("attendance")
+    click_header("attendance")
     settle(qtbot, page.ctx, page)
     assert shown(qtbot, page, "attendance") == ["15", "20", "50", "80"]
-    header.sectionClicked.emit(col("title"))
+    click_header("title")
     settle(qtbot, page.ctx, page)
     assert shown(qtbot, page)[0] == sorted(shown(qtbot, page))[0]
-    header.sectionClicked.emit(col("target_groups"))  # not sortable: nothing changes
+    click_header("target_groups")  # not sortable: nothing changes
     settle(qtbot, page.ctx, page)
-    assert page.model.filter.order_by == "title"
+    assert page.model.filter.order_by == "title" and header.sortIndicatorSection() == col("title")
 
 
 def test_large_list_fetches_rows_page_by_page(qtbot, ctx, services):

@@ -3,7 +3,11 @@ data files that cannot be used (restore a backup or quit; the file is never over
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
@@ -143,6 +147,40 @@ def test_second_instance_is_refused_with_a_message(qtbot, launch, data_dir):
         assert sig.args == [3]
     finally:
         first.release()
+
+
+HOLDER = r"""
+import os, sys
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from pzh_station.ui.app import Launcher
+app = QApplication([])
+launcher = Launcher(Path(sys.argv[1]))
+launcher.main_window_shown.connect(lambda w: print("shown", flush=True))
+launcher.start()
+app.exec()
+"""
+
+
+def test_second_app_process_is_refused(qtbot, launch, data_dir):
+    set_up_station(data_dir).close()
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    first = subprocess.Popen([sys.executable, "-c", HOLDER, str(data_dir)], stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert first.stdout is not None and first.stdout.readline().strip() == "shown"
+        launcher = launch(data_dir)
+        assert isinstance(launcher.dialog, QMessageBox) and "已经在运行" in launcher.dialog.text()
+        assert launcher.window is None
+    finally:
+        first.kill()
+        first.wait(timeout=30)
+        if first.stdout:
+            first.stdout.close()
+    # once the first app is gone (killed, even), the OS has released its lock
+    again = launch(data_dir)
+    qtbot.waitUntil(lambda: again.window is not None)
+    settle(qtbot, again.ctx)
 
 
 def test_corrupt_file_offers_restore_and_restores_a_backup(qtbot, launch, data_dir):

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QScrollArea,
@@ -104,6 +105,9 @@ class ActivityDialog(QDialog):
         ]
         for name, label, widget in rows:
             form.addRow(label, _field(widget, self.errors.add(name, widget)))
+        if self.activity.id and self.activity.created_by:
+            # who entered it stays as it was (the service keeps created_by on edits)
+            form.addRow(self.tr("录入人"), QLabel(self.activity.created_by))
 
         inner = QWidget()
         column = QVBoxLayout(inner)
