@@ -7,7 +7,7 @@ import pytest
 from ui_helpers import make_ctx, type_text
 
 from pzh_station.store import Store
-from pzh_station.syncer import RetryPolicy
+from pzh_station.syncer import RetryPolicy, SyncState
 from pzh_station.syncer.state import put
 from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.sync.agent import agent_for
@@ -139,3 +139,43 @@ def test_enroll_in_the_dialog_then_sync_in_the_background(qtbot, ctx, tmp_path, 
         qtbot.waitUntil(lambda: bool(found), timeout=5_000)
         assert found[0]["name"] == "别的电脑登记"
         agent.shutdown()
+
+
+def test_background_agent_syncs_at_start_and_retries_by_itself_after_failures(qtbot, services, tmp_path,
+                                                                             monkeypatch):
+    """An enrolled PC with changes waiting: the app syncs soon after start; when the link fails,
+    it tries again after a backoff without anyone doing anything, and gets through."""
+    from fault_proxy import FaultProxy
+
+    from pzh_station.syncer import SyncClient
+    from pzh_station.ui.sync import agent as agent_mod
+    from tests.server_fixtures import start_server
+
+    monkeypatch.setattr(agent_mod, "BACKOFF_BASE_S", 0.05)
+    with start_server(tmp_path / "server") as server:
+        station = server.create_station("大田镇综合文化站", "仁和区")
+        host, port = server.url.removeprefix("http://").split(":")
+        with FaultProxy((host, int(port))) as proxy:
+            SyncClient(services.store).enroll(proxy.url, server.issue_code(station))
+            services.store.write("people", None, {"name": "启动前登记"})
+            waiting = SyncState.load(services.store).pending
+            assert waiting > 1
+            for _ in range(2):
+                proxy.cut_next("up", 0)  # the first two attempts find no link
+            ctx = make_ctx(services.data_dir)
+            agent = agent_for(ctx, retry=RetryPolicy(attempts=1, sleep=lambda s: None))
+            phases: list[str] = []
+            agent.status_changed.connect(lambda st: phases.append(st.phase))
+            try:
+                window = MainWindow(ctx)
+                qtbot.addWidget(window)
+                window.show()
+                qtbot.waitUntil(lambda: agent.status.phase == "online" and agent.status.state.last_success
+                                and not agent.busy, timeout=20_000)
+                assert "offline" in phases  # it failed first…
+                assert agent.status.pending == 0  # …and got everything through by itself
+                assert "已联网" in window.sync_status.label.text() and "待上传 0 条" in window.sync_status.label.text()
+                assert proxy.stats.connections >= 3
+            finally:
+                agent.shutdown()
+                ctx.tasks.shutdown()
