@@ -243,6 +243,14 @@ def test_import_and_export_archive_and_hours(services, tmp_path):
     again = svc.read_import(src)
     svc.write_import(again, skip_bad=True)
     assert svc.count() == 2
+    # A later file with fewer columns does not wipe what the archive knows.
+    slim = tmp_path / "补充.csv"
+    slim.write_text("编号,姓名,获奖情况\nV001,刘一,2025年优秀志愿者\n", encoding="utf-8")
+    svc.write_import(svc.read_import(slim))
+    v001 = svc.get(rows["V001"]["id"])
+    assert (v001.join_date, v001.skills, v001.team, v001.awards) == (
+        "2023-05-04", ["performing", "guiding"], "文艺队", "2025年优秀志愿者")
+    assert svc.people.get(v001.person_id).phone == "13900000001"
 
     vid = rows["V001"]["id"]
     rid = svc.save_record(ServiceRecord(volunteer_id=vid, date=D, hours=2, description="演出")).id

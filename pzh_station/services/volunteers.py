@@ -633,6 +633,18 @@ class VolunteerService:
                     old_row = self.store.get("volunteers", vid)
                     if old_row and not old_row["deleted"]:
                         vol.id = vid
+            if vol.id:
+                # Updating an existing volunteer: cells the file leaves empty keep what the archive says.
+                old_vol = self.get(vol.id)
+                if old_vol is not None:
+                    for name in ("number", "team", "training", "awards", "notes", "skills"):
+                        if not getattr(vol, name):
+                            setattr(vol, name, getattr(old_vol, name))
+                    if not join:
+                        vol.join_date = old_vol.join_date
+                    if not status:
+                        vol.status = old_vol.status
+                    vol.created_by = old_vol.created_by
             if not problems:
                 vol_check = Volunteer(**{**vol.__dict__, "person_id": vol.person_id or "pending"})
                 for fname, msg in {**validate_person(person, today=today), **validate_volunteer(vol_check, today=today)}.items():
