@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.services.roster_import import RosterImport, RosterImporter
+from pzh_station.services.roster_import import COLUMNS, RosterImport, RosterImporter
 from pzh_station.services.training import EnrollResult, TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
@@ -46,7 +46,7 @@ class ImportPreviewDialog(QDialog):
         self.result = result
         self.setWindowTitle(self.tr("导入花名册 — 预览"))
         self.resize(760, 520)
-        mapped = "，".join(f"{v}→{k}" for k, v in result.mapped.items())
+        mapped = "，".join(f"{v}→{self.tr(COLUMNS[k][0])}" for k, v in result.mapped.items())
         self.summary_label = QLabel(result.summary())
         self.summary_label.setWordWrap(True)
         columns = QLabel(self.tr("识别的列：") + mapped + (
@@ -57,13 +57,18 @@ class ImportPreviewDialog(QDialog):
                                               self.tr("电话"), self.tr("村(社区)"), self.tr("处理")])
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
+        header = self.table.horizontalHeader()
+        for col in range(6):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         for i, r in enumerate(result.rows):
             p = r.person
             note = "；".join(r.problems) if r.problems else self.tr(ACTION_LABELS[r.action]) + (
                 self.tr("（同第{}行）").format(r.repeat_of) if r.repeat_of else "")
             for j, text in enumerate([str(r.line), p.name, p.gender, str(p.birth_year or ""), p.phone, p.village, note]):
                 item = QTableWidgetItem(text)
+                if j == 6:
+                    item.setToolTip(r.describe())
                 color = ACTION_COLORS.get("bad" if r.problems else r.action)
                 if color:
                     item.setBackground(QBrush(QColor(color)))
