@@ -105,8 +105,8 @@ def validate_change(change: Any) -> dict[str, Any]:
     if not isinstance(change, dict):
         raise ProtocolError("change is not an object")
     seq, table, row_id, stamp, fields = (change.get(k) for k in ("seq", "t", "id", "s", "f"))
-    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 1:
-        raise ProtocolError("seq must be a positive integer")
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**53:
+        raise ProtocolError("seq must be a positive integer below 2**53")
     if table not in schema.TABLES:
         raise ProtocolError(f"unknown table {table!r}")
     if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):

@@ -228,6 +228,8 @@ HOSTILE_CHANGES = [
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"clocks": "{}"}},
     {"seq": 1, "t": "activities", "id": "x", "s": "not a stamp", "f": {"title": "x"}},
     {"seq": 0, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "x"}},
+    {"seq": 2**64, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "x"}},
+    {"seq": 2**53, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     {"seq": True, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     {"seq": 1, "t": "activities", "id": "", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     {"seq": 1, "t": "activities", "id": "x" * 65, "s": "1790000000000.0000.d", "f": {"title": "x"}},
