@@ -12,10 +12,12 @@ import pytest
 
 from pzh_station.reports import indicators
 from pzh_station.reports.period import Period
+from tests import server_fixtures
 from tests.server_fixtures import start_server
 from tests.web_support import make_world, web_client
 
 YEAR = dt.date.today().year - 1
+sync_server = server_fixtures.sync_server
 
 
 @pytest.fixture(scope="module")
@@ -107,3 +109,42 @@ def test_sync_health_shows_devices_skew_and_silent_stations(world) -> None:
         assert 'class="silent"' in tongde and "从未同步" in tongde
         datian = [r for r in stations.split("<tr") if "大田镇综合文化站" in r][0]
         assert "silent" not in datian
+
+
+COMPARED = ("activities", "activities_target", "person_visits", "population", "visits_per_resident",
+            "special_group_activities", "special_group_visits", "training_classes", "training_sessions",
+            "trainee_visits", "volunteers_active", "volunteers_serving", "volunteer_hours_verified")
+
+
+def test_web_figures_equal_the_desktop_reports_after_a_real_sync(sync_server, cli) -> None:
+    """A station PC with a year of demo records syncs with ``pzh-station sync``; the web overview
+    shows for that station exactly what ``pzh-station report summary`` computes on the PC."""
+    import json
+
+    from sync.server.web.figures import china_today
+
+    sid = sync_server.create_station("测试镇综合文化站", "仁和区")
+    cli("init", "--station", "测试镇综合文化站", "--county", "仁和区", "--population", "20000", check=True)
+    cli("demo-data", check=True)
+    cli("enroll", "--server", sync_server.url, "--code", sync_server.issue_code(sid), check=True)
+    cli("sync", check=True)
+    sync_server.admin("create-user", "--name", "city", "--role", "city", "--password", "correct-horse-9")
+    today = china_today(int(dt.datetime.now().timestamp() * 1000))  # the server's "today" (China)
+    with web_client(sync_server.url, "city") as c:
+        for year in (today.year, today.year - 1):
+            desk = json.loads(cli("report", "summary", "--year", str(year), "--as-of", today.isoformat(), "--json",
+                                  check=True).stdout)
+            table = _csv(c, year)
+            row = dict(zip(table["__header__"], table["测试镇综合文化站"], strict=True))
+            assert int(row["活动场次"]) > 0 or year < today.year
+            for key in COMPARED:
+                label = indicators.INDICATORS[key].label
+                want = desk[key]
+                got = row[label]
+                if want is None:
+                    assert got == "", (year, key)
+                else:
+                    assert float(got) == pytest.approx(want, abs=0.051), (year, key, got, want)
+            # The station page shows the figures left out of the overview, by the same rules.
+            html = c.get(f"/web/station/{sid}?year={year}").text
+            assert f"结业 {desk['completers']:,}）" in html, (year, desk["completers"])
