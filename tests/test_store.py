@@ -142,3 +142,18 @@ def test_people_registry_minimal_core(services):
     with pytest.raises(ValidationError) as err:
         people.save(Person(name="", phone="12"))
     assert set(err.value.errors) == {"name", "phone"}
+
+
+def test_local_edit_wins_over_a_newer_stamp_merged_by_another_connection(services):
+    """The sync thread has its own Store (and clock); a row it merged with a stamp ahead of this
+    connection's clock must still be overwritten by the next local edit."""
+    store = services.store
+    rid = store.write("activities", None, {"title": "原名"})
+    other = Store(store.path)
+    future = f"{int(store.clock.last.split('.')[0]) + 60_000:013d}.0000.other-device"
+    with other.transaction():
+        other.apply_remote("activities", rid, store.station_id, {"title": "别的电脑改的"}, future)
+    other.close()
+    store.write("activities", rid, {"title": "本机刚改的"})
+    row = store.get("activities", rid)
+    assert row["title"] == "本机刚改的" and row["updated_at"] > future

@@ -224,9 +224,16 @@ class Store:
             raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))
         row_id = row_id or str(uuid.uuid4())
         with self.transaction() as conn:
-            stamp = self.clock.now()
             existing = conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
             clocks = json.loads(existing[0]) if existing else {}
+            # Another connection (the sync thread) may have merged newer stamps since this
+            # clock last looked: move past them, so a local edit always wins over what it saw.
+            seen = self.meta("hlc_last")
+            if seen:
+                self.clock.observe(seen)
+            if clocks:
+                self.clock.observe(merge.row_stamp(clocks))
+            stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)
             self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)
             conn.execute(
