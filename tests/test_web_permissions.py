@@ -191,6 +191,8 @@ def test_bad_input_gets_4xx_never_500(world) -> None:
         r = c.post("/web/admin/codes", content=b"csrf=" + b"A" * 100_000,
                    headers={"content-type": "application/x-www-form-urlencoded"})
         assert r.status_code == 413
+        r = c.get("/web/no-such-page")
+        assert r.status_code == 404 and "没有这个页面" in r.text and r.headers["content-type"].startswith("text/html")
         r = c.post("/web/admin/codes", json={"csrf": token})
         assert r.status_code == 415
         r = c.post("/web/admin/codes", content=b"\xff\xfe=\xff", headers={"content-type": "application/x-www-form-urlencoded"})

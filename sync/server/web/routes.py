@@ -493,4 +493,9 @@ def _router(web: Web) -> APIRouter:
         return _download(data, name, media)
 
     router.add_api_route("/web/export/overview.{fmt}", page(export), methods=["GET"])
+
+    @router.get("/web/{rest:path}")
+    async def not_found(request: Request) -> Response:
+        raise WebError(404, "没有这个页面。请从上方的菜单进入。")  # a Chinese page, not the API's JSON
+
     return router
