@@ -33,9 +33,10 @@ APT_QT = [
     "fonts-noto-cjk",
 ]
 APT_TEST = ["chromium", "xvfb"]
-# Slow suites: makensis builds the installer around the Linux bundle; 64-bit wine runs its silent
-# install/upgrade/uninstall (about 1 GB installed, a minute to fetch; the tests take ~15 s in wine).
-APT_FULL: list[str] = ["nsis", "wine", "wine64"]
+# Slow suites: makensis builds the installer around the Linux bundle (osslsigncode tests its signing
+# hooks); 64-bit wine runs its silent install/upgrade/uninstall (wine is about 650 MB installed, a
+# minute or two to fetch; the wine tests take about 2 minutes).
+APT_FULL: list[str] = ["nsis", "osslsigncode", "wine", "wine64"]
 
 
 def say(msg: str) -> None:
