@@ -80,6 +80,12 @@ def rewind_if_ahead(store: Store, limit_ms: int) -> int:
     )
     rows = 0
     with store.transaction() as conn:
+        # Store.write moves past the stored hlc_last: set it back first, or the re-stamping
+        # below would jump the clock forward again.
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (rewound,),
+        )
         for table in schema.TABLES:
             found = conn.execute(
                 f"SELECT * FROM {table} WHERE updated_at > ?", (limit_stamp,)
