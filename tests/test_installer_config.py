@@ -4,6 +4,7 @@ signing is skipped with a message when no certificate is configured."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -20,9 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTALLERS = ROOT / "installers"
 sys.path.insert(0, str(INSTALLERS))
 
-import build  # noqa: E402
 import product  # noqa: E402
 import qtfilter  # noqa: E402
+
+# installers/build.py under its own name: "build" is also the name of a PyPI package.
+_spec = importlib.util.spec_from_file_location("pzh_installers_build", INSTALLERS / "build.py")
+build = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(build)
 
 NSI = (INSTALLERS / "pzh-station.nsi").read_text(encoding="utf-8")
 SPEC = (INSTALLERS / "pzh-station.spec").read_text(encoding="utf-8")
