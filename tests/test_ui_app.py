@@ -83,7 +83,7 @@ def test_first_run_then_main_window(qtbot, launch, data_dir):
     assert [window.operator_combo.itemText(i) for i in range(window.operator_combo.count())] == ["李明", "王芳"]
     assert window.operator_combo.currentText() == "李明"
     assert Settings(data_dir).get("operator") == "李明"
-    assert window.stack.currentWidget() is window.page("activities")
+    assert window.stack.currentWidget() is window.page("overview")
     s = open_services(data_dir)
     profile = StationService(s).profile()
     s.close()

@@ -123,6 +123,10 @@ class Store:
             if number <= version:
                 continue
             self.conn.execute("BEGIN IMMEDIATE")
+            # Another connection may have migrated while we waited for the write lock.
+            if self.schema_version >= number:
+                self.conn.execute("ROLLBACK")
+                continue
             try:
                 if number == 1:
                     self.conn.execute(

@@ -74,8 +74,8 @@ class MainWindow(QMainWindow):
         ctx.tasks.failed.connect(self._show_error)
         ctx.tasks.changed.connect(self._changed)
         self.load_profile()
-        start = next((i for i, s in enumerate(PAGES) if s.key == "activities"), 0)
-        self.nav.setCurrentRow(start)  # the activity log is what a station opens the app for
+        start = next((i for i, s in enumerate(PAGES) if s.key == "overview"), 0)
+        self.nav.setCurrentRow(start)  # the overview is the app's home (issue 6)
 
     # -- station profile and operator ----------------------------------------------------
     def load_profile(self) -> None:
