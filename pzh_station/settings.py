@@ -37,14 +37,23 @@ def preset_files() -> list[Path]:
     return files
 
 
+def _decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) as written by an editor, else the Chinese Windows code page
+    (GBK/GB18030) as written by the NSIS installer's WriteINIStr."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace")
+
+
 def read_preset() -> dict[str, str]:
     """Values of the first preset file found (empty when none)."""
     for path in preset_files():
         if path.is_file():
             parser = configparser.ConfigParser(interpolation=None)
             try:
-                parser.read(path, encoding="utf-8-sig")
-            except (configparser.Error, UnicodeDecodeError):
+                parser.read_string(_decode(path.read_bytes()))
+            except (configparser.Error, OSError):
                 continue
             if parser.has_section(SECTION):
                 return {k: v.strip() for k, v in parser.items(SECTION) if v.strip()}

@@ -26,3 +26,10 @@ def test_pdf_with_chinese_table(tmp_path):
     )
     data = out.read_bytes()
     assert data.startswith(b"%PDF") and len(data) > 500
+
+
+def test_preset_written_in_the_chinese_windows_code_page_is_read(tmp_path, monkeypatch):
+    preset = tmp_path / "preset.ini"
+    preset.write_bytes("[pzh-station]\nserver_url = https://市服务器.example/\n".encode("gbk"))
+    monkeypatch.setenv("PZH_STATION_PRESET", str(preset))
+    assert Settings(tmp_path / "数据").get("server_url") == "https://市服务器.example/"

@@ -235,3 +235,22 @@ def test_unusable_file_and_quit_leaves_it_untouched(qtbot, launch, data_dir, dam
         qtbot.mouseClick(dialog.quit_button, Qt.MouseButton.LeftButton)
     assert sig.args == [2] and launcher.window is None
     assert db.read_bytes() == before
+
+
+def test_a_result_arriving_after_its_page_was_deleted_is_dropped(qtbot, tmp_path):
+    """Closing a window while its page's job runs must not call into deleted widgets."""
+    import threading
+
+    from PySide6.QtWidgets import QLabel
+
+    from pzh_station.ui.tasks import Tasks
+
+    tasks = Tasks(tmp_path)
+    gate = threading.Event()
+    label = QLabel()
+    tasks.run(lambda s: gate.wait(5) and "结果", success=label.setText)
+    label.deleteLater()
+    qtbot.waitUntil(lambda: not __import__("shiboken6").isValid(label))
+    gate.set()
+    qtbot.waitUntil(lambda: tasks.idle)
+    tasks.shutdown()

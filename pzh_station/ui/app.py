@@ -17,9 +17,11 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from pzh_station import paths
+from pzh_station.resources import resources_dir
 from pzh_station.services import maintenance
 from pzh_station.services.context import open_services
 from pzh_station.services.station import StationService
@@ -130,6 +132,7 @@ def run(data_dir: str | Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("pzh-station")
     app.setApplicationDisplayName(APP_TITLE)
+    app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "pzh-station.png")))
     app.setQuitOnLastWindowClosed(False)  # start-up dialogs come and go; we decide when to quit
     launcher = Launcher(paths.data_dir(data_dir))
     launcher.finished.connect(app.exit)

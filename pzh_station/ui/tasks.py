@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from pzh_station.services.context import Services, open_services
@@ -52,6 +53,14 @@ class _Worker(QObject):
         if self.services is not None:
             self.services.close()
             self.services = None
+
+
+def _alive(callback: Callable | None) -> Callable | None:
+    """The callback, or None when it is a method of a Qt object that has been deleted."""
+    owner = getattr(callback, "__self__", None)
+    if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+        return None
+    return callback
 
 
 class Tasks(QObject):
@@ -104,6 +113,8 @@ class Tasks(QObject):
     @Slot(int, object, object)
     def _on_done(self, job_id: int, result: Any, error: Exception | None) -> None:
         success, failure, changes = self._callbacks.pop(job_id, (None, None, frozenset()))
+        # A page closed while its job ran: its callbacks must not touch deleted widgets.
+        success, failure = _alive(success), _alive(failure)
         if error is not None:
             if failure is not None:
                 failure(error)

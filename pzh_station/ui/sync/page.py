@@ -42,7 +42,6 @@ class SyncPage(QWidget):
         self.next_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
-        self.error_label.setStyleSheet("color: #c62828")
         for label in (self.server_label, self.station_label):
             label.setWordWrap(True)
         box = QGroupBox(self.tr("同步状态"))
@@ -87,6 +86,7 @@ class SyncPage(QWidget):
             self.next_label.setText("-")
         error = status.error if status.phase in ("offline", "error", "stopped") else ""
         self.error_label.setText(error or self.tr("无"))
+        self.error_label.setStyleSheet("color: #c62828" if error else "")  # red only for a problem
         self.sync_button.setEnabled(status.phase not in ("syncing", "unenrolled", "starting"))
         self.enroll_button.setText(self.tr("重新注册本机…") if st.enrolled else self.tr("注册本机…"))
         self.setToolTip(describe(self, status)[1])
