@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
 
 from pzh_station.domain import refdata
+from pzh_station.domain.record import Record
 from pzh_station.i18n import tr
 
 MAX_ATTENDANCE = 100_000  # more person-visits than this for one activity is a typing slip
@@ -14,7 +14,7 @@ MAX_TEXT = 500
 
 
 @dataclass
-class Activity:
+class Activity(Record):
     title: str = ""
     date: str = ""  # YYYY-MM-DD
     start_time: str = ""  # HH:MM or ""
@@ -30,17 +30,6 @@ class Activity:
     notes: str = ""
     created_by: str = ""
     id: str | None = None  # None until saved
-
-    def fields(self) -> dict[str, Any]:
-        """The synced fields, without the id."""
-        data = asdict(self)
-        data.pop("id")
-        return data
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Activity:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in row.items() if k in names})
 
 
 def _parse_date(value: str) -> dt.date | None:

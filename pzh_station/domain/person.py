@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
+from pzh_station.domain.record import Record
 from pzh_station.i18n import tr
 
 GENDERS = ("男", "女", "")
 
 
 @dataclass
-class Person:
+class Person(Record):
     name: str = ""
     gender: str = ""
     birth_year: int = 0  # 0 = unknown
@@ -23,16 +24,6 @@ class Person:
     notes: str = ""
     created_by: str = ""
     id: str | None = None
-
-    def fields(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("id")
-        return data
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Person:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in row.items() if k in names})
 
 
 def normalise_phone(text: str) -> str:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from pzh_station.domain import refdata
+from pzh_station.domain.record import Record
 from pzh_station.i18n import tr
 
 STATUSES = ("planned", "running", "finished", "cancelled")
@@ -28,7 +29,7 @@ ATTENDED = frozenset({"present", "late"})  # a late arrival attended the session
 
 
 @dataclass
-class TrainingClass:
+class TrainingClass(Record):
     name: str = ""
     art_form: str = "other"
     teacher: str = ""
@@ -41,16 +42,6 @@ class TrainingClass:
     notes: str = ""
     created_by: str = ""
     id: str | None = None
-
-    def fields(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("id")
-        return data
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> TrainingClass:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in row.items() if k in names})
 
 
 @dataclass

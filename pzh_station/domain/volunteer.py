@@ -7,10 +7,11 @@ Pure functions and dataclasses: no SQL, no Qt. The reports work reuses :func:`st
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_station.domain import refdata
+from pzh_station.domain.record import Record
 from pzh_station.i18n import tr
 
 MAX_DAY_HOURS = 24.0  # one person cannot serve more than a day in a day
@@ -29,7 +30,7 @@ CORRECTABLE = ("date", "hours", "description", "activity_id", "class_id")
 
 
 @dataclass
-class Volunteer:
+class Volunteer(Record):
     """The volunteer details of a person of the people registry."""
 
     person_id: str = ""
@@ -44,19 +45,9 @@ class Volunteer:
     created_by: str = ""
     id: str | None = None  # det_id("volunteer", person_id) once saved
 
-    def fields(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("id")
-        return data
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Volunteer:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in row.items() if k in names})
-
 
 @dataclass
-class ServiceRecord:
+class ServiceRecord(Record):
     """One service of one volunteer on one day."""
 
     volunteer_id: str = ""
@@ -72,16 +63,6 @@ class ServiceRecord:
     verified_on: str = ""
     reject_reason: str = ""
     id: str | None = None
-
-    def fields(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("id")
-        return data
-
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ServiceRecord:
-        names = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in row.items() if k in names})
 
 
 def parse_date(value: str) -> dt.date | None:

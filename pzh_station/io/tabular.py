@@ -36,6 +36,18 @@ class TableError(Exception):
 
 
 @dataclass
+class RowProblem:
+    """One problem of one row of an imported file, as the per-row report shows it."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return tr("Import", "第{}行 {}：{}").format(self.line, self.field, self.message)
+
+
+@dataclass
 class Table:
     """Rows keyed by field name; ``line`` is the row number a user sees in Excel (1-based)."""
 

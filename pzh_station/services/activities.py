@@ -12,6 +12,7 @@ from pzh_station.domain.activity import Activity, validate
 from pzh_station.domain.errors import ValidationError
 from pzh_station.i18n import tr
 from pzh_station.io import tabular
+from pzh_station.io.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.store import activities as q
 from pzh_station.store.activities import ActivityFilter
@@ -32,16 +33,6 @@ COLUMNS: dict[str, list[str]] = {
     "brand": ["活动品牌", "品牌", "brand"],
     "notes": ["备注", "说明", "notes"],
 }
-
-
-@dataclass
-class RowProblem:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return tr("Import", "第{}行 {}：{}").format(self.line, self.field, self.message)
 
 
 @dataclass

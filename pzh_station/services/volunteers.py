@@ -32,6 +32,7 @@ from pzh_station.domain.volunteer import (
 )
 from pzh_station.i18n import tr
 from pzh_station.io import tabular
+from pzh_station.io.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.services.people import PeopleService
 from pzh_station.services.station import StationService
@@ -98,16 +99,6 @@ class Totals:
     @property
     def next_threshold(self) -> float | None:
         return next_threshold(self.all_time)
-
-
-@dataclass
-class RowProblem:
-    line: int
-    field: str
-    message: str
-
-    def __str__(self) -> str:
-        return tr("Import", "第{}行 {}：{}").format(self.line, self.field, self.message)
 
 
 @dataclass

@@ -34,18 +34,8 @@ from pzh_station.ui.widgets import (
     FieldErrors,
     RefCombo,
     TimeEdit,
+    field_box,
 )
-
-
-def _field(widget: QWidget, error: FieldErrorLabel) -> QWidget:
-    """An input with its error message right under it."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(error)
-    return box
 
 
 class ActivityDialog(QDialog):
@@ -104,7 +94,7 @@ class ActivityDialog(QDialog):
             ("notes", self.tr("备注"), self.notes_edit),
         ]
         for name, label, widget in rows:
-            form.addRow(label, _field(widget, self.errors.add(name, widget)))
+            form.addRow(label, field_box(widget, self.errors.add(name, widget)))
         if self.activity.id and self.activity.created_by:
             # who entered it stays as it was (the service keeps created_by on edits)
             form.addRow(self.tr("录入人"), QLabel(self.activity.created_by))

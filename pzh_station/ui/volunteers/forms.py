@@ -37,18 +37,7 @@ from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import CheckList, DateEdit, FieldErrorLabel, FieldErrors
-
-
-def field_box(widget: QWidget, error: FieldErrorLabel) -> QWidget:
-    """An input with its error message right under it."""
-    box = QWidget()
-    layout = QVBoxLayout(box)
-    layout.setContentsMargins(0, 0, 0, 0)
-    layout.setSpacing(2)
-    layout.addWidget(widget)
-    layout.addWidget(error)
-    return box
+from pzh_station.ui.widgets import CheckList, DateEdit, FieldErrorLabel, FieldErrors, field_box
 
 
 def hours_spin() -> QDoubleSpinBox:

@@ -1,9 +1,9 @@
 """Small widgets shared by every page: dates, times, field errors, reference-data choosers."""
 
 from pzh_station.ui.widgets.dates import DateEdit, OptionalDateEdit, TimeEdit
-from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors
+from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors, field_box
 from pzh_station.ui.widgets.refdata import CheckList, RefCombo
 
 __all__ = [
-    "CheckList", "DateEdit", "FieldErrorLabel", "FieldErrors", "OptionalDateEdit", "RefCombo", "TimeEdit",
+    "CheckList", "DateEdit", "FieldErrorLabel", "FieldErrors", "OptionalDateEdit", "RefCombo", "TimeEdit", "field_box",
 ]

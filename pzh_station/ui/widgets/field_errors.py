@@ -7,7 +7,7 @@ the form does not know still get shown (in the ``general`` label), so no message
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 ERROR_STYLE = "color: #c62828;"
 ERROR_FIELD_STYLE = "border: 1px solid #c62828;"
@@ -78,3 +78,14 @@ class FieldErrors:
         """The message shown at a field ("" when none)."""
         label = self.labels.get(name)
         return label.text() if label is not None and not label.isHidden() else ""
+
+
+def field_box(widget: QWidget, error: FieldErrorLabel) -> QWidget:
+    """An input with its error message right under it."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(2)
+    layout.addWidget(widget)
+    layout.addWidget(error)
+    return box
