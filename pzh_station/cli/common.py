@@ -20,6 +20,20 @@ def fail(message: str, code: int = 2) -> int:
     return code
 
 
+def refuse_partial_import(result, *, skip_bad: bool) -> int | None:  # noqa: ANN001
+    """Print an import's per-row report; without ``--skip-bad`` any problem means nothing is
+    written (all or nothing): returns the exit code to stop with, else None."""
+    for problem in result.problems:
+        print(str(problem))
+    if result.problems and not skip_bad:
+        return fail(
+            f"共 {result.total} 行，{len(result.bad_lines)} 行有问题，未导入任何记录。"
+            "修正后重试，或加 --skip-bad 只导入无误的行。",
+            1,
+        )
+    return None
+
+
 def run_handler(handler, args: argparse.Namespace) -> int:  # noqa: ANN001
     try:
         return int(handler(args) or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pzh_station.cli.common import fail, services_for
+from pzh_station.cli.common import fail, refuse_partial_import, services_for
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
 
@@ -15,10 +15,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         svc = VolunteerService(services)
         result = svc.read_import(Path(args.file))
-        for p in result.problems:
-            print(str(p))
-        if result.problems and not args.skip_bad:
-            return fail(f"共 {result.total} 行，{len(result.bad_lines)} 行有问题，未导入任何记录。修正后重试，或加 --skip-bad 只导入无误的行。", 1)
+        refused = refuse_partial_import(result, skip_bad=args.skip_bad)
+        if refused is not None:
+            return refused
         svc.write_import(result, skip_bad=args.skip_bad)
         print(f"已导入 {result.written} 位志愿者（其中更新已有档案 {result.updated} 位；共 {result.total} 行，跳过 {len(result.bad_lines)} 行）。")
     finally:
