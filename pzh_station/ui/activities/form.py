@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -23,28 +22,25 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_station.domain.activity import Activity
-from pzh_station.domain.errors import ValidationError
 from pzh_station.services.activities import ActivityService
-from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import (
     CheckList,
     DateEdit,
-    FieldErrorLabel,
-    FieldErrors,
     RefCombo,
+    SavingDialog,
     TimeEdit,
     field_box,
 )
 
 
-class ActivityDialog(QDialog):
+class ActivityDialog(SavingDialog):
     """Add, edit or duplicate an activity.
 
     :param activity: the record to edit; ``id is None`` means it is saved as a new one.
     """
 
-    saved = Signal(str)  # the id of the saved activity
+    # saved(str): the id of the saved activity (SavingDialog.saved)
 
     def __init__(self, ctx: UiContext, activity: Activity | None = None, parent: QWidget | None = None, *,
                  title: str = "") -> None:
@@ -73,9 +69,7 @@ class ActivityDialog(QDialog):
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(70)
 
-        self.message = FieldErrorLabel()
-        self.message.setObjectName("form_message")
-        self.errors = FieldErrors(general=self.message)
+        self._setup_errors()
         form = QFormLayout()
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
         rows = [
@@ -165,25 +159,5 @@ class ActivityDialog(QDialog):
     def save(self) -> None:
         if self.saving:
             return
-        self.errors.clear()
         activity = self.form_activity()
-        self.saving = True
-        self.save_button.setEnabled(False)
-        self.ctx.tasks.run(lambda s: ActivityService(s).save(activity),
-                           success=self._saved, failure=self._failed, changes={"activities"})
-
-    def _saved(self, activity_id: str) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
-        self.saved.emit(activity_id)
-        self.accept()
-
-    def _failed(self, error: Exception) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self.errors.show(error.errors)
-        elif isinstance(error, StoreError):
-            self.message.set_message(error.message)
-        else:
-            self.message.set_message(self.tr("保存失败：") + str(error))
+        self._run_save(lambda s: ActivityService(s).save(activity), {"activities"})

@@ -28,8 +28,9 @@ from PySide6.QtWidgets import (
 from pzh_station.domain.volunteer import hours_error, parse_hours
 from pzh_station.services.volunteers import BulkResult, VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.volunteers.forms import _SavingDialog, hours_spin
+from pzh_station.ui.volunteers.forms import hours_spin
 from pzh_station.ui.volunteers.model import hours_text
+from pzh_station.ui.widgets import SavingDialog
 
 NAME, NUMBER, TEAM, HOURS, PROBLEM = range(5)
 
@@ -45,7 +46,7 @@ def _duration(act: dict[str, Any]) -> float:
     return max(0.5, round(minutes / 30) / 2) if minutes > 0 else 2.0
 
 
-class BulkEntryDialog(_SavingDialog):
+class BulkEntryDialog(SavingDialog):
     """:param recorder: the staff member recording the hours."""
 
     def __init__(self, ctx: UiContext, parent: QWidget | None = None, *, recorder: str = "") -> None:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
     QCompleter,
     QDialog,
-    QDialogButtonBox,
     QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
@@ -34,10 +33,15 @@ from pzh_station.domain.errors import ValidationError
 from pzh_station.domain.person import Person
 from pzh_station.domain.volunteer import CORRECTION_STATES, STATUSES, ServiceRecord, Volunteer
 from pzh_station.services.volunteers import VolunteerService
-from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import CheckList, DateEdit, FieldErrorLabel, FieldErrors, field_box
+from pzh_station.ui.widgets import (
+    CheckList,
+    DateEdit,
+    FieldErrorLabel,
+    SavingDialog,
+    field_box,
+)
 
 
 def hours_spin() -> QDoubleSpinBox:
@@ -51,55 +55,8 @@ def hours_spin() -> QDoubleSpinBox:
     return spin
 
 
-class _SavingDialog(QDialog):
-    """Shared save flow: run a job, close on success, show messages at fields on failure."""
-
-    saved = Signal(object)
-
-    def _setup_errors(self) -> None:
-        self.message = FieldErrorLabel()
-        self.message.setObjectName("form_message")
-        self.errors = FieldErrors(general=self.message)
-        self.saving = False
-
-    def _run_save(self, fn: Any, changes: set[str]) -> None:
-        if self.saving:
-            return
-        self.errors.clear()
-        self.saving = True
-        self.save_button.setEnabled(False)
-        self.ctx.tasks.run(fn, success=self._saved, failure=self._failed, changes=changes)
-
-    def _saved(self, result: Any) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
-        self.saved.emit(result)
-        self.accept()
-
-    def _failed(self, error: Exception) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
-        if isinstance(error, ValidationError):
-            self.errors.show(error.errors)
-        elif isinstance(error, StoreError):
-            self.message.set_message(error.message)
-        else:
-            self.message.set_message(self.tr("保存失败：") + str(error))
-
-    def _buttons(self, save_text: str) -> QDialogButtonBox:
-        buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button.clicked.connect(self.reject)
-        return buttons
-
-    def save(self) -> None:  # pragma: no cover - every dialog defines it
-        raise NotImplementedError
-
-
 # -- the volunteer form ----------------------------------------------------------------------
-class VolunteerDialog(_SavingDialog):
+class VolunteerDialog(SavingDialog):
     """Add or edit a volunteer: the person's registry entry and the volunteer details.
 
     A new person who looks like someone already in the registry (a trainee, say) is not added
@@ -258,7 +215,7 @@ class VolunteerDialog(_SavingDialog):
 
 
 # -- a service record ------------------------------------------------------------------------
-class RecordDialog(_SavingDialog):
+class RecordDialog(SavingDialog):
     """Record a service (or fix one not yet verified).
 
     :param recorder: the staff member recording it.
@@ -365,7 +322,7 @@ class RecordDialog(_SavingDialog):
 
 
 # -- a reason (reject, refuse a correction) --------------------------------------------------
-class ReasonDialog(_SavingDialog):
+class ReasonDialog(SavingDialog):
     """Asks for a reason and runs ``action(services, reason)``."""
 
     def __init__(self, ctx: UiContext, title: str, prompt: str, action: Any, parent: QWidget | None = None) -> None:
@@ -393,7 +350,7 @@ class ReasonDialog(_SavingDialog):
 
 
 # -- a correction request --------------------------------------------------------------------
-class CorrectionDialog(_SavingDialog):
+class CorrectionDialog(SavingDialog):
     """Ask to correct a verified record: the new values and why. The record keeps its values
     until another staff member approves."""
 

@@ -7,10 +7,10 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QVBoxLayout, QW
 
 from pzh_station.services.volunteers import ImportResult, VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.volunteers.forms import _SavingDialog
+from pzh_station.ui.widgets import SavingDialog
 
 
-class ImportDialog(_SavingDialog):
+class ImportDialog(SavingDialog):
     """:param result: what ``VolunteerService.read_import`` found (nothing written yet)."""
 
     def __init__(self, ctx: UiContext, result: ImportResult, parent: QWidget | None = None, *, file_name: str = "") -> None:

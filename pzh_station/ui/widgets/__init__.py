@@ -3,7 +3,8 @@
 from pzh_station.ui.widgets.dates import DateEdit, OptionalDateEdit, TimeEdit
 from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors, field_box
 from pzh_station.ui.widgets.refdata import CheckList, RefCombo
+from pzh_station.ui.widgets.saving_dialog import SavingDialog
 
 __all__ = [
-    "CheckList", "DateEdit", "FieldErrorLabel", "FieldErrors", "OptionalDateEdit", "RefCombo", "TimeEdit", "field_box",
+    "CheckList", "DateEdit", "FieldErrorLabel", "FieldErrors", "OptionalDateEdit", "RefCombo", "SavingDialog", "TimeEdit", "field_box",
 ]

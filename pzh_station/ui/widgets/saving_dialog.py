@@ -1,0 +1,61 @@
+"""The save flow every record form shares: run the save on the database thread, close on
+success, show the messages at the fields (or a store error below the form) on failure, and
+keep the user's input whatever happened."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QDialog, QDialogButtonBox
+
+from pzh_station.domain.errors import ValidationError
+from pzh_station.store import StoreError
+from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors
+
+
+class SavingDialog(QDialog):
+    """Shared save flow: run a job, close on success, show messages at fields on failure."""
+
+    saved = Signal(object)
+
+    def _setup_errors(self) -> None:
+        self.message = FieldErrorLabel()
+        self.message.setObjectName("form_message")
+        self.errors = FieldErrors(general=self.message)
+        self.saving = False
+
+    def _run_save(self, fn: Any, changes: set[str]) -> None:
+        if self.saving:
+            return
+        self.errors.clear()
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.ctx.tasks.run(fn, success=self._saved, failure=self._failed, changes=changes)
+
+    def _saved(self, result: Any) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        self.saved.emit(result)
+        self.accept()
+
+    def _failed(self, error: Exception) -> None:
+        self.saving = False
+        self.save_button.setEnabled(True)
+        if isinstance(error, ValidationError):
+            self.errors.show(error.errors)
+        elif isinstance(error, StoreError):
+            self.message.set_message(error.message)
+        else:
+            self.message.set_message(self.tr("保存失败：") + str(error))
+
+    def _buttons(self, save_text: str) -> QDialogButtonBox:
+        buttons = QDialogButtonBox()
+        self.save_button = buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.cancel_button = buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button.clicked.connect(self.save)
+        self.cancel_button.clicked.connect(self.reject)
+        return buttons
+
+    def save(self) -> None:  # pragma: no cover - every dialog defines it
+        raise NotImplementedError
