@@ -40,8 +40,11 @@ def build(data_dir: Path, rows: int) -> float:
         if have >= rows:
             return 0.0
         if not StationService(s).is_set_up():
-            StationService(s).save_profile(StationProfile(name="基准测试站", county="仁和区", population=23_000,
-                                                          staff=["李明", "王芳"]))
+            StationService(s).save_profile(
+                StationProfile(
+                    name="基准测试站", county="仁和区", population=23_000, staff=["李明", "王芳"]
+                )
+            )
         rng = random.Random(50_000)
         import datetime as dt
 
@@ -129,6 +132,7 @@ def bench_list(data_dir: Path, repeat: int) -> list[tuple[str, str]]:
     results.append(("scroll to the last row", ms(scrolled)))
 
     from pzh_station.services.activities import ActivityFilter, ActivityService
+
     ids_t = []
     for _ in range(repeat):
         t0 = time.perf_counter()
@@ -172,8 +176,13 @@ def bench_start(data_dir: Path, repeat: int) -> list[tuple[str, str]]:
     times, rss = [], []
     for _ in range(repeat):
         t0 = time.time()
-        out = subprocess.run([sys.executable, "-c", STARTER, str(data_dir)], capture_output=True, text=True,
-                             env=env, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-c", STARTER, str(data_dir)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
         values = dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
         if "shown" not in values:
             raise RuntimeError(out.stderr)
@@ -197,10 +206,20 @@ def main() -> int:
     built = build(data_dir, args.rows)
     rows = [("data dir", str(data_dir))]
     if built:
-        rows.append((f"writing {args.rows:,} activities (one transaction, with change log)", f"{built:.1f} s"))
+        rows.append(
+            (
+                f"writing {args.rows:,} activities (one transaction, with change log)",
+                f"{built:.1f} s",
+            )
+        )
     rows += bench_list(data_dir, repeat)
     rows += bench_start(data_dir, max(3, repeat // 2))
-    rows.append(("peak memory of this benchmark process", f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"))
+    rows.append(
+        (
+            "peak memory of this benchmark process",
+            f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB",
+        )
+    )
     print("| measurement | median (max) |\n|---|---|")
     for name, value in rows:
         print(f"| {name} | {value} |")

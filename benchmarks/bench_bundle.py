@@ -28,7 +28,9 @@ EXE = ".exe" if sys.platform == "win32" else ""
 
 
 def size_mb(path: Path) -> float:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
+    return (
+        sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink()) / 1e6
+    )
 
 
 def timed(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]:
@@ -47,19 +49,40 @@ def main(argv: list[str]) -> int:
     rows: list[tuple[str, str]] = []
     if not (reuse and bundle.is_dir()):
         start = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "installers" / "build.py"), "--out", str(OUT)], check=True,
-                       capture_output=True, cwd=ROOT)
-        rows.append(("PyInstaller build (one folder, two programs)", f"{time.perf_counter() - start:.0f} s"))
+        subprocess.run(
+            [sys.executable, str(ROOT / "installers" / "build.py"), "--out", str(OUT)],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        rows.append(
+            ("PyInstaller build (one folder, two programs)", f"{time.perf_counter() - start:.0f} s")
+        )
     rows.append((f"bundle unpacked ({sys.platform})", f"{size_mb(bundle):.1f} MB"))
     internal = bundle / "_internal"
-    parts = sorted(((size_mb(p) if p.is_dir() else p.stat().st_size / 1e6), p.name)
-                   for p in internal.iterdir() if not p.is_symlink())
-    rows.append(("largest parts", ", ".join(f"{name} {mb:.1f} MB" for mb, name in reversed(parts[-5:]))))
+    parts = sorted(
+        ((size_mb(p) if p.is_dir() else p.stat().st_size / 1e6), p.name)
+        for p in internal.iterdir()
+        if not p.is_symlink()
+    )
+    rows.append(
+        ("largest parts", ", ".join(f"{name} {mb:.1f} MB" for mb, name in reversed(parts[-5:])))
+    )
     setups = sorted(OUT.glob("*-setup.exe"))
     if shutil.which("makensis") and not (reuse and setups):
         start = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "installers" / "build.py"), "--out", str(OUT), "--installer-only"],
-                       check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "installers" / "build.py"),
+                "--out",
+                str(OUT),
+                "--installer-only",
+            ],
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
         rows.append(("makensis (solid LZMA)", f"{time.perf_counter() - start:.0f} s"))
         setups = sorted(OUT.glob("*-setup.exe"))
     if setups:

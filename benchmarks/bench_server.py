@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from sync import hlc  # noqa: E402
+from pzh_core import hlc  # noqa: E402
 from sync.server import admin, auth  # noqa: E402
 from sync.server.app import DB_NAME  # noqa: E402
 from sync.server.sqlite_storage import SQLiteStorage  # noqa: E402
@@ -44,9 +44,23 @@ COUNTIES = ["东区", "西区", "仁和区", "米易县", "盐边县"]
 def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUTF8": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sync.server", "serve", "--port", "0", "--data-dir", str(data_dir),
-         "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "sync.server",
+            "serve",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        cwd=ROOT,
     )
     assert proc.stdout is not None
     line = proc.stdout.readline()
@@ -81,11 +95,18 @@ def register(data_dir: Path, devices: int, per_station: int) -> list[dict]:
         station = None
         for i in range(devices):
             if i % per_station == 0:
-                station = admin.create_station(storage, f"测试{i // per_station}号文化站", COUNTIES[i % 5])
+                station = admin.create_station(
+                    storage, f"测试{i // per_station}号文化站", COUNTIES[i % 5]
+                )
             code = admin.issue_code(storage, station.id).code
             token = auth.new_token()
-            dev, _ = storage.enroll(code, token_hash=auth.hash_token(token), device_name=f"pc{i}",
-                                    app_version="bench", device_id=None)
+            dev, _ = storage.enroll(
+                code,
+                token_hash=auth.hash_token(token),
+                device_name=f"pc{i}",
+                app_version="bench",
+                device_id=None,
+            )
             out.append({"id": dev.id, "token": token, "station": station.id})
     finally:
         storage.close()
@@ -100,27 +121,52 @@ def batches(dev: dict, rounds: int, size: int) -> list[bytes]:
         push = []
         for _ in range(size):
             seq += 1
-            push.append({
-                "seq": seq, "t": "activities", "id": str(uuid.uuid4()),
-                "s": hlc.encode(now, seq % 10_000, dev["id"]),
-                "f": {"title": "广场舞展演", "date": "2026-11-28", "start_time": "19:30", "place": "文化广场",
-                      "kind": "performance", "delivery": "station", "attendance": 80 + seq % 50,
-                      "target_groups": ["elderly"], "organiser": "文化站", "created_by": "李明"},
-            })
-        bodies.append(json.dumps({"protocol": 1, "client_time_ms": now, "push": push},
-                                 ensure_ascii=False, separators=(",", ":")).encode())
+            push.append(
+                {
+                    "seq": seq,
+                    "t": "activities",
+                    "id": str(uuid.uuid4()),
+                    "s": hlc.encode(now, seq % 10_000, dev["id"]),
+                    "f": {
+                        "title": "广场舞展演",
+                        "date": "2026-11-28",
+                        "start_time": "19:30",
+                        "place": "文化广场",
+                        "kind": "performance",
+                        "delivery": "station",
+                        "attendance": 80 + seq % 50,
+                        "target_groups": ["elderly"],
+                        "organiser": "文化站",
+                        "created_by": "李明",
+                    },
+                }
+            )
+        bodies.append(
+            json.dumps(
+                {"protocol": 1, "client_time_ms": now, "push": push},
+                ensure_ascii=False,
+                separators=(",", ":"),
+            ).encode()
+        )
     return bodies
 
 
-async def device_run(client: httpx.AsyncClient, url: str, dev: dict, bodies: list[bytes],
-                     latencies: list[float]) -> int:
-    headers = {"Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json",
-               "Content-Encoding": "gzip", "Accept-Encoding": "gzip"}
+async def device_run(
+    client: httpx.AsyncClient, url: str, dev: dict, bodies: list[bytes], latencies: list[float]
+) -> int:
+    headers = {
+        "Authorization": f"Bearer {dev['token']}",
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+        "Accept-Encoding": "gzip",
+    }
     cursor, rows = 0, 0
     for raw in bodies:
         body = json.loads(raw)
         body["cursor"] = cursor
-        data = gzip.compress(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), 5)
+        data = gzip.compress(
+            json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), 5
+        )
         t = time.perf_counter()
         r = await client.post(f"{url}/v1/sync", content=data, headers=headers)
         latencies.append(time.perf_counter() - t)
@@ -131,14 +177,22 @@ async def device_run(client: httpx.AsyncClient, url: str, dev: dict, bodies: lis
     return rows
 
 
-async def _worker_async(url: str, devs: list[dict], rounds: int, size: int, start_at: float) -> tuple:
+async def _worker_async(
+    url: str, devs: list[dict], rounds: int, size: int, start_at: float
+) -> tuple:
     all_bodies = [batches(d, rounds, size) for d in devs]
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=len(devs) + 10, max_keepalive_connections=len(devs) + 10)
     async with httpx.AsyncClient(limits=limits, timeout=300) as client:
         await asyncio.sleep(max(0.0, start_at - time.time()))
-        rows = sum(await asyncio.gather(*(device_run(client, url, d, b, latencies)
-                                          for d, b in zip(devs, all_bodies, strict=True))))
+        rows = sum(
+            await asyncio.gather(
+                *(
+                    device_run(client, url, d, b, latencies)
+                    for d, b in zip(devs, all_bodies, strict=True)
+                )
+            )
+        )
     return rows, latencies, time.time()
 
 
@@ -175,24 +229,57 @@ def load(url: str, devs: list[dict], rounds: int, size: int, *, procs: int = 2) 
 def idle_bytes(url: str, dev: dict) -> dict:
     """Bytes of one idle sync, body and headers, as a client with keep-alive sends it."""
     with httpx.Client() as client:
-        first = client.post(f"{url}/v1/sync", json={"protocol": 1, "cursor": 0, "limit": 500},
-                            headers={"Authorization": f"Bearer {dev['token']}"})
+        first = client.post(
+            f"{url}/v1/sync",
+            json={"protocol": 1, "cursor": 0, "limit": 500},
+            headers={"Authorization": f"Bearer {dev['token']}"},
+        )
         cursor = first.json()["cursor"]
         while first.json()["more"]:
-            first = client.post(f"{url}/v1/sync", json={"protocol": 1, "cursor": cursor},
-                                headers={"Authorization": f"Bearer {dev['token']}"})
+            first = client.post(
+                f"{url}/v1/sync",
+                json={"protocol": 1, "cursor": cursor},
+                headers={"Authorization": f"Bearer {dev['token']}"},
+            )
             cursor = first.json()["cursor"]
-        body = json.dumps({"protocol": 1, "client_time_ms": hlc.wall_ms(), "push": [], "cursor": cursor,
-                           "limit": 500}, separators=(",", ":")).encode()
-        req = client.build_request("POST", f"{url}/v1/sync", content=body, headers={
-            "Authorization": f"Bearer {dev['token']}", "Content-Type": "application/json",
-            "Accept-Encoding": "gzip"})
+        body = json.dumps(
+            {
+                "protocol": 1,
+                "client_time_ms": hlc.wall_ms(),
+                "push": [],
+                "cursor": cursor,
+                "limit": 500,
+            },
+            separators=(",", ":"),
+        ).encode()
+        req = client.build_request(
+            "POST",
+            f"{url}/v1/sync",
+            content=body,
+            headers={
+                "Authorization": f"Bearer {dev['token']}",
+                "Content-Type": "application/json",
+                "Accept-Encoding": "gzip",
+            },
+        )
         r = client.send(req)
         assert r.status_code == 200 and r.json()["changes"] == [], r.text
-        req_bytes = len(body) + sum(len(k) + len(v) + 4 for k, v in req.headers.raw) + len(b"POST /v1/sync HTTP/1.1\r\n\r\n")
-        resp_bytes = len(r.content) + sum(len(k) + len(v) + 4 for k, v in r.headers.raw) + len(b"HTTP/1.1 200 OK\r\n\r\n")
-    return {"requests": 1, "request_bytes": req_bytes, "response_bytes": resp_bytes,
-            "total_bytes": req_bytes + resp_bytes}
+        req_bytes = (
+            len(body)
+            + sum(len(k) + len(v) + 4 for k, v in req.headers.raw)
+            + len(b"POST /v1/sync HTTP/1.1\r\n\r\n")
+        )
+        resp_bytes = (
+            len(r.content)
+            + sum(len(k) + len(v) + 4 for k, v in r.headers.raw)
+            + len(b"HTTP/1.1 200 OK\r\n\r\n")
+        )
+    return {
+        "requests": 1,
+        "request_bytes": req_bytes,
+        "response_bytes": resp_bytes,
+        "total_bytes": req_bytes + resp_bytes,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -217,17 +304,30 @@ def main(argv: list[str] | None = None) -> dict:
         finally:
             proc.terminate()
             proc.wait(timeout=20)
-    result.update(devices=args.devices, batch=args.batch, rounds=args.rounds,
-                  cpus=os.cpu_count(), python=platform.python_version())
-    print(f"bench_server: {args.devices} devices x {args.rounds} syncs x {args.batch} rows "
-          f"(gzip, push+pull per request) on loopback, {os.cpu_count()} CPUs\n")
-    print(f"- ingest {result['rows_per_s']} rows/s ({result['rows']} rows in {result['seconds']} s), "
-          f"{result['requests_per_s']} requests/s; server process used {result['server_cpu_s']} CPU-s, "
-          f"load generator {result['client_cpu_s']} CPU-s")
-    print(f"- latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms")
+    result.update(
+        devices=args.devices,
+        batch=args.batch,
+        rounds=args.rounds,
+        cpus=os.cpu_count(),
+        python=platform.python_version(),
+    )
+    print(
+        f"bench_server: {args.devices} devices x {args.rounds} syncs x {args.batch} rows "
+        f"(gzip, push+pull per request) on loopback, {os.cpu_count()} CPUs\n"
+    )
+    print(
+        f"- ingest {result['rows_per_s']} rows/s ({result['rows']} rows in {result['seconds']} s), "
+        f"{result['requests_per_s']} requests/s; server process used {result['server_cpu_s']} CPU-s, "
+        f"load generator {result['client_cpu_s']} CPU-s"
+    )
+    print(
+        f"- latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms"
+    )
     idle = result["idle_sync"]
-    print(f"- idle sync: {idle['requests']} request, {idle['request_bytes']} B up + "
-          f"{idle['response_bytes']} B down = {idle['total_bytes']} B (HTTP headers included)")
+    print(
+        f"- idle sync: {idle['requests']} request, {idle['request_bytes']} B up + "
+        f"{idle['response_bytes']} B down = {idle['total_bytes']} B (HTTP headers included)"
+    )
     print(f"\n```\n{json.dumps(result, ensure_ascii=False)}\n```")
     return result
 

@@ -30,10 +30,10 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from fault_proxy import FaultProxy  # noqa: E402
 
+from pzh_core import schema  # noqa: E402
 from pzh_station.services import demo_activities  # noqa: E402
 from pzh_station.store import Store  # noqa: E402
-from pzh_station.syncer import SyncClient, SyncResult  # noqa: E402
-from sync import schema  # noqa: E402
+from pzh_station.sync_client import SyncClient, SyncResult  # noqa: E402
 from tests.server_fixtures import start_server  # noqa: E402
 
 BANDWIDTH_BPS = 64_000
@@ -54,18 +54,37 @@ def record_day(store: Store, rng: random.Random, operator: str, existing: list[s
         made.append(store.write("activities", None, act.fields()))
     people = []
     for i in range(30):
-        people.append(store.write("people", None, {
-            "name": rng.choice("张王李赵刘陈杨黄") + rng.choice(["秀英", "建国", "志强", "丽华", "小红"]),
-            "gender": rng.choice(["男", "女"]), "birth_year": rng.randint(1940, 2015),
-            "phone": f"13{rng.randint(100000000, 999999999)}", "village": rng.choice(["大田村", "小田村", "新华村"]),
-            "ethnicity": rng.choice(["汉族", "彝族", "傈僳族"]), "created_by": operator, "notes": "",
-        }))
+        people.append(
+            store.write(
+                "people",
+                None,
+                {
+                    "name": rng.choice("张王李赵刘陈杨黄")
+                    + rng.choice(["秀英", "建国", "志强", "丽华", "小红"]),
+                    "gender": rng.choice(["男", "女"]),
+                    "birth_year": rng.randint(1940, 2015),
+                    "phone": f"13{rng.randint(100000000, 999999999)}",
+                    "village": rng.choice(["大田村", "小田村", "新华村"]),
+                    "ethnicity": rng.choice(["汉族", "彝族", "傈僳族"]),
+                    "created_by": operator,
+                    "notes": "",
+                },
+            )
+        )
         _ = i
     session = str(rng.getrandbits(64))
     for person in people[:25]:
-        store.write("attendance", schema.det_id("attendance", session, person), {
-            "session_id": session, "class_id": "class-1", "person_id": person,
-            "mark": rng.choice(["present", "present", "late"]), "marked_by": operator})
+        store.write(
+            "attendance",
+            schema.det_id("attendance", session, person),
+            {
+                "session_id": session,
+                "class_id": "class-1",
+                "person_id": person,
+                "mark": rng.choice(["present", "present", "late"]),
+                "marked_by": operator,
+            },
+        )
     for rid in rng.sample(existing, 10) if len(existing) >= 10 else []:
         store.write("activities", rid, {"attendance": rng.randint(20, 400), "notes": "已核对"})
     return made
@@ -90,7 +109,9 @@ def main() -> int:
         station = server.create_station("基准测试站", "仁和区")
         fast = FaultProxy(host_port(server.url))
         slow = FaultProxy(host_port(server.url), bandwidth_bps=BANDWIDTH_BPS, rtt_ms=RTT_MS)
-        stores = [Store(Path(tmp) / name / "station.sqlite3") for name in ("desk", "laptop", "village")]
+        stores = [
+            Store(Path(tmp) / name / "station.sqlite3") for name in ("desk", "laptop", "village")
+        ]
         clients = [SyncClient(s) for s in stores]
         for c in clients:
             c.enroll(fast.url, server.issue_code(station))
@@ -127,15 +148,23 @@ def main() -> int:
     print("| figure | value | target |")
     print("|---|---|---|")
     print(f"| idle sync: requests | {idle.requests} | 1 |")
-    print(f"| idle sync: bytes on the wire (up + down) | {idle_bytes} ({idle_up} + {idle_down}) | ≤ 1,536 |")
+    print(
+        f"| idle sync: bytes on the wire (up + down) | {idle_bytes} ({idle_up} + {idle_down}) | ≤ 1,536 |"
+    )
     print(f"| day (300 rows, 3 PCs, syncs A B C A B): requests | {day_requests} | |")
     print(f"| day: bytes on the wire, all PCs, both ways | {day_bytes:,} | |")
-    print(f"| day: bytes per changed row, upload (each row pushed once) | {up / rows:.0f} | ≤ 150 |")
-    print(f"| day: bytes per row delivered (push + pull to the 2 other PCs = 900 row transfers) | {day_bytes / (3 * rows):.0f} | ≤ 150 |")
+    print(
+        f"| day: bytes per changed row, upload (each row pushed once) | {up / rows:.0f} | ≤ 150 |"
+    )
+    print(
+        f"| day: bytes per row delivered (push + pull to the 2 other PCs = 900 row transfers) | {day_bytes / (3 * rows):.0f} | ≤ 150 |"
+    )
     print(f"| day: bytes per changed row, all traffic ÷ 300 | {day_bytes / rows:.0f} | |")
     print(f"| day on loopback: seconds | {fast_s:.2f} | |")
     print(f"| day over 64 kbit/s, 500 ms RTT: seconds | {slow_s:.1f} | ≤ 2 × floor |")
-    print(f"| floor: {slow_bytes:,} B ÷ 64 kbit/s + {slow_requests} round trips × 0.5 s | {floor:.1f} | |")
+    print(
+        f"| floor: {slow_bytes:,} B ÷ 64 kbit/s + {slow_requests} round trips × 0.5 s | {floor:.1f} | |"
+    )
     print(f"| ratio to floor | {slow_s / floor:.2f} | ≤ 2.0 |")
     print(f"| all PCs converged | {converged} | True |")
     return 0

@@ -26,8 +26,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pzh_station.domain.person import Person  # noqa: E402
-from pzh_station.domain.training import TrainingClass  # noqa: E402
+from pzh_core.domain.person import Person  # noqa: E402
+from pzh_core.domain.training import TrainingClass  # noqa: E402
 from pzh_station.services.context import open_services  # noqa: E402
 from pzh_station.services.demo_training import _person  # noqa: E402
 from pzh_station.services.people import PeopleService  # noqa: E402
@@ -42,8 +42,9 @@ def ms(values: list[float]) -> str:
 def fresh(data_dir: Path):  # noqa: ANN201
     s = open_services(data_dir, operator="李明")
     if not StationService(s).is_set_up():
-        StationService(s).save_profile(StationProfile(name="基准测试站", county="仁和区", population=23_000,
-                                                      staff=["李明"]))
+        StationService(s).save_profile(
+            StationProfile(name="基准测试站", county="仁和区", population=23_000, staff=["李明"])
+        )
     return s
 
 
@@ -56,12 +57,16 @@ def build_grid(data_dir: Path, people: int, sessions: int) -> str:
             return found.id  # type: ignore[return-value]
         rng = random.Random(60)
         with s.store.transaction():
-            cid = t.save_class(TrainingClass(name="基准班", art_form="dance", start_date="2026-01-05"))
+            cid = t.save_class(
+                TrainingClass(name="基准班", art_form="dance", start_date="2026-01-05")
+            )
             pids = [PeopleService(s).save(_person(rng, "李明")) for _ in range(people)]
             for pid in pids:
                 t.enroll(cid, pid)
             start = dt.date(2026, 1, 5)
-            sids = t.add_sessions(cid, [start + dt.timedelta(days=3 * i) for i in range(sessions)], "19:30")
+            sids = t.add_sessions(
+                cid, [start + dt.timedelta(days=3 * i) for i in range(sessions)], "19:30"
+            )
             for sid in sids[: sessions - 5]:
                 for pid in pids:
                     t.mark(sid, pid, rng.choice(["present"] * 8 + ["late", "absent", "excused"]))
@@ -121,7 +126,10 @@ def bench_grid(data_dir: Path, class_id: str, repeat: int) -> list[tuple[str, st
         stored.append(time.perf_counter() - t0)
     ctx.tasks.shutdown()
     return [
-        (f"open the attendance grid ({size[0]} people × {size[1]} sessions), choose → on screen", ms(opened)),
+        (
+            f"open the attendance grid ({size[0]} people × {size[1]} sessions), choose → on screen",
+            ms(opened),
+        ),
         ("TrainingService.grid alone (via the DB thread)", ms(service)),
         ("one mark: key press → shown and painted (with totals)", ms(shown)),
         ("one mark: key press → stored (row + change log)", ms(stored)),
@@ -141,7 +149,18 @@ def bench_import(data_dir: Path, rows: int) -> list[tuple[str, str]]:
     ws.append(["序号", "姓名", "性别", "出生年月", "联系电话", "村（社区）", "民族", "备注"])
     for i in range(rows):
         p = _person(rng, "")
-        ws.append([i + 1, p.name, p.gender, p.birth_year, int(p.phone) if p.phone else None, p.village, p.ethnicity, ""])
+        ws.append(
+            [
+                i + 1,
+                p.name,
+                p.gender,
+                p.birth_year,
+                int(p.phone) if p.phone else None,
+                p.village,
+                p.ethnicity,
+                "",
+            ]
+        )
     wb.save(path)
     s = fresh(data_dir)
     try:
@@ -155,10 +174,14 @@ def bench_import(data_dir: Path, rows: int) -> list[tuple[str, str]]:
     finally:
         s.close()
     return [
-        (f"import roster: read and check {rows:,} rows (.xlsx, {path.stat().st_size // 1024} KB), preview ready",
-         f"{read_t:.2f} s"),
-        (f"import roster: write after confirm ({result.created_people:,} new people, {result.written:,} enrolled)",
-         f"{write_t:.2f} s"),
+        (
+            f"import roster: read and check {rows:,} rows (.xlsx, {path.stat().st_size // 1024} KB), preview ready",
+            f"{read_t:.2f} s",
+        ),
+        (
+            f"import roster: write after confirm ({result.created_people:,} new people, {result.written:,} enrolled)",
+            f"{write_t:.2f} s",
+        ),
     ]
 
 
@@ -199,8 +222,12 @@ def bench_search(data_dir: Path, people: int, repeat: int) -> list[tuple[str, st
 
     tasks.run(lambda sv: PeopleService(sv).search("a"))
     wait()
-    out: list[tuple[str, str]] = [(f"first search after {total:,} people arrived by sync (pinyin of all of them computed)",
-                                   f"{index_t * 1000:.0f} ms")]
+    out: list[tuple[str, str]] = [
+        (
+            f"first search after {total:,} people arrived by sync (pinyin of all of them computed)",
+            f"{index_t * 1000:.0f} ms",
+        )
+    ]
     for typed in ("z", "zs", "zhang", "张", "1380"):
         times = []
         for _ in range(repeat):

@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pzh_station.domain.person import Person  # noqa: E402
-from pzh_station.domain.volunteer import ServiceRecord, Volunteer  # noqa: E402
+from pzh_core.domain.person import Person  # noqa: E402
+from pzh_core.domain.volunteer import ServiceRecord, Volunteer  # noqa: E402
+from pzh_core.schema import det_id  # noqa: E402
 from pzh_station.services.context import open_services  # noqa: E402
 from pzh_station.services.station import StationProfile, StationService  # noqa: E402
 from pzh_station.services.volunteers import VolunteerService  # noqa: E402
 from pzh_station.store.volunteers import RecordFilter, VolunteerFilter  # noqa: E402
-from sync.schema import det_id  # noqa: E402
 
 VOLUNTEERS = 2_000
 RECORDS = 100_000
@@ -38,26 +38,50 @@ def build(data_dir: Path) -> float:
     """Fill a data dir through Store.write (the app's own write path). :returns: seconds taken."""
     rng = random.Random(4)
     services = open_services(data_dir, operator="李明")
-    StationService(services).save_profile(StationProfile(name="基准测试站", county="仁和区", staff=["李明", "王芳"]))
+    StationService(services).save_profile(
+        StationProfile(name="基准测试站", county="仁和区", staff=["李明", "王芳"])
+    )
     store = services.store
     start = time.perf_counter()
     today = dt.date.today()
     vols = []
     with store.transaction():
         for i in range(VOLUNTEERS):
-            pid = store.write("people", None, Person(name=f"志愿者{i:04d}", phone=f"139{i:08d}").fields())
+            pid = store.write(
+                "people", None, Person(name=f"志愿者{i:04d}", phone=f"139{i:08d}").fields()
+            )
             vid = det_id("volunteer", pid)
-            store.write("volunteers", vid, Volunteer(person_id=pid, number=f"ZY-{i:05d}", join_date="2018-01-01",
-                                                     skills=["guiding"], team="讲解队").fields())
+            store.write(
+                "volunteers",
+                vid,
+                Volunteer(
+                    person_id=pid,
+                    number=f"ZY-{i:05d}",
+                    join_date="2018-01-01",
+                    skills=["guiding"],
+                    team="讲解队",
+                ).fields(),
+            )
             vols.append((vid, pid))
         for _ in range(RECORDS):
             vid, pid = rng.choice(vols)
             day = (today - dt.timedelta(days=rng.randrange(6 * 365))).isoformat()
             status = rng.choices(["verified", "recorded", "rejected"], weights=[90, 7, 3])[0]
-            store.write("service_records", None, ServiceRecord(
-                volunteer_id=vid, person_id=pid, date=day, hours=rng.choice([1.0, 2.0, 2.5, 3.0, 4.0]),
-                description="服务", recorded_by="李明", status=status,
-                verified_by="王芳" if status != "recorded" else "", verified_on=day).fields())
+            store.write(
+                "service_records",
+                None,
+                ServiceRecord(
+                    volunteer_id=vid,
+                    person_id=pid,
+                    date=day,
+                    hours=rng.choice([1.0, 2.0, 2.5, 3.0, 4.0]),
+                    description="服务",
+                    recorded_by="李明",
+                    status=status,
+                    verified_by="王芳" if status != "recorded" else "",
+                    verified_on=day,
+                ).fields(),
+            )
     seconds = time.perf_counter() - start
     services.close()
     return seconds
@@ -88,7 +112,9 @@ def open_page(data_dir: Path) -> tuple[float, float]:
     app = QApplication.instance() or QApplication([])
     ctx = UiContext(data_dir=data_dir, tasks=Tasks(data_dir, operator="李明"), operator="李明")
     loop = QEventLoop()
-    ctx.tasks.run(lambda s: None, success=lambda _r: loop.quit())  # open the worker's connection first
+    ctx.tasks.run(
+        lambda s: None, success=lambda _r: loop.quit()
+    )  # open the worker's connection first
     loop.exec()
 
     def shown(model) -> float:  # noqa: ANN001
@@ -113,7 +139,9 @@ def open_page(data_dir: Path) -> tuple[float, float]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats")
-    parser.add_argument("--data-dir", help="keep the built data here (reused when it is already filled)")
+    parser.add_argument(
+        "--data-dir", help="keep the built data here (reused when it is already filled)"
+    )
     args = parser.parse_args(argv)
     runs = 3 if args.quick else 7
     with tempfile.TemporaryDirectory() as tmp:
@@ -122,27 +150,38 @@ def main(argv: list[str] | None = None) -> int:
             print(f"reusing {data_dir}\n")
         else:
             seconds = build(data_dir)
-            print(f"Built {VOLUNTEERS:,} volunteers and {RECORDS:,} service records through `Store.write` "
-                  f"in {seconds:.1f} s.\n")
+            print(
+                f"Built {VOLUNTEERS:,} volunteers and {RECORDS:,} service records through `Store.write` "
+                f"in {seconds:.1f} s.\n"
+            )
         services = open_services(data_dir, operator="李明")
         svc = VolunteerService(services)
         year = dt.date.today().year
         some = svc.list()[VOLUNTEERS // 2]["id"]
-        rec = ServiceRecord(volunteer_id=some, date=dt.date.today().isoformat(), hours=2, description="x")
+        rec = ServiceRecord(
+            volunteer_id=some, date=dt.date.today().isoformat(), hours=2, description="x"
+        )
         cases = {
             "archive list with totals and stars (2,000 rows)": lambda: svc.list(year=year),
-            "archive list, search '志愿者12'": lambda: svc.list(VolunteerFilter(text="志愿者12"), year=year),
+            "archive list, search '志愿者12'": lambda: svc.list(
+                VolunteerFilter(text="志愿者12"), year=year
+            ),
             "one volunteer's totals by month/year/all time": lambda: svc.totals(some),
             "records list of this year (≤ 2,000 rows)": lambda: svc.records(
-                RecordFilter(date_from=f"{year}-01-01", date_to=f"{year}-12-31")),
+                RecordFilter(date_from=f"{year}-01-01", date_to=f"{year}-12-31")
+            ),
             "records of one volunteer": lambda: svc.records(RecordFilter(volunteer_id=some)),
-            "records waiting for verification": lambda: svc.records(RecordFilter(status="recorded")),
+            "records waiting for verification": lambda: svc.records(
+                RecordFilter(status="recorded")
+            ),
             "monthly summary of this year (export sheet)": lambda: svc.hours_summary(year),
             "new star levels this year": lambda: svc.new_levels(year),
             "checks before saving a record": lambda: svc._check(rec, today=None),
         }
         worst = 0.0
-        print("| measurement (service call on the database thread) | first ms | median ms |\n|---|---|---|")
+        print(
+            "| measurement (service call on the database thread) | first ms | median ms |\n|---|---|---|"
+        )
         for name, fn in cases.items():
             first, median = timed(fn, runs)
             print(f"| {name} | {first:.1f} | {median:.1f} |")
@@ -150,11 +189,15 @@ def main(argv: list[str] | None = None) -> int:
                 worst = max(worst, median)
         services.close()
         opened, records = open_page(data_dir)
-        print(f"| page opened: archive list on screen (Qt offscreen, real Tasks thread) | {opened:.1f} | |")
+        print(
+            f"| page opened: archive list on screen (Qt offscreen, real Tasks thread) | {opened:.1f} | |"
+        )
         print(f"| records tab clicked: this year's records on screen | {records:.1f} | |")
     ok = worst < TARGET_MS
-    print(f"\nList and totals: worst median {worst:.1f} ms (target < {TARGET_MS} ms): {'OK' if ok else 'TOO SLOW'}; "
-          f"load average while measuring: {os.getloadavg()[0]:.1f}")
+    print(
+        f"\nList and totals: worst median {worst:.1f} ms (target < {TARGET_MS} ms): {'OK' if ok else 'TOO SLOW'}; "
+        f"load average while measuring: {os.getloadavg()[0]:.1f}"
+    )
     return 0 if ok else 1
 
 

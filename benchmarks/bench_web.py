@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pzh_station.domain import refdata  # noqa: E402
+from pzh_core.domain import refdata  # noqa: E402
 
 STATIONS = 60
 ACTIVITIES_PER_YEAR = 180
@@ -50,12 +50,17 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
 
     storage = SQLiteStorage(data_dir / DB_NAME)
     counties = refdata.counties()
-    ids = [storage.create_station(f"基准{i:02d}镇综合文化站", counties[i % len(counties)]).id for i in range(STATIONS)]
+    ids = [
+        storage.create_station(f"基准{i:02d}镇综合文化站", counties[i % len(counties)]).id
+        for i in range(STATIONS)
+    ]
     storage.close()
     rng = random.Random(8)
     kinds = list(refdata.labels("activity_kinds"))
     groups = list(refdata.labels("target_groups"))
-    counts = dict.fromkeys(("activities", "sessions", "attendance", "enrollments", "service_records", "people"), 0)
+    counts = dict.fromkeys(
+        ("activities", "sessions", "attendance", "enrollments", "service_records", "people"), 0
+    )
     conn = sqlite3.connect(data_dir / DB_NAME)
     conn.execute("PRAGMA journal_mode = WAL")
     first_year = today.year - years + 1
@@ -66,35 +71,61 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
 
     with conn:
         for sid in ids:
-            conn.execute("UPDATE stations SET population = ? WHERE id = ?", (rng.randrange(8_000, 40_000), sid))
+            conn.execute(
+                "UPDATE stations SET population = ? WHERE id = ?",
+                (rng.randrange(8_000, 40_000), sid),
+            )
             people = [str(uuid.uuid4()) for _ in range(PEOPLE)]
-            conn.executemany("INSERT INTO people (id, station_id, name, gender) VALUES (?, ?, ?, ?)",
-                             [(p, sid, f"学员{n}", rng.choice("男女")) for n, p in enumerate(people)])
+            conn.executemany(
+                "INSERT INTO people (id, station_id, name, gender) VALUES (?, ?, ?, ?)",
+                [(p, sid, f"学员{n}", rng.choice("男女")) for n, p in enumerate(people)],
+            )
             vols = [str(uuid.uuid4()) for _ in range(VOLUNTEERS)]
             conn.executemany(
                 "INSERT INTO volunteers (id, station_id, person_id, number, join_date, status) VALUES (?, ?, ?, ?, ?, ?)",
-                [(v, sid, people[n], f"V{n:03d}", f"{first_year}-03-01", "active") for n, v in enumerate(vols)])
+                [
+                    (v, sid, people[n], f"V{n:03d}", f"{first_year}-03-01", "active")
+                    for n, v in enumerate(vols)
+                ],
+            )
             counts["people"] += PEOPLE
             for year in range(first_year, today.year + 1):
                 acts = []
                 for _ in range(ACTIVITIES_PER_YEAR):
                     tg = rng.sample(groups, rng.randrange(0, 3))
-                    acts.append((str(uuid.uuid4()), sid, "活动", day(year), "19:00", rng.choice(kinds),
-                                 rng.choice(["station", "mobile", "online"]), rng.randrange(10, 400),
-                                 json.dumps(tg), 1 if rng.random() < 0.02 else 0))
+                    acts.append(
+                        (
+                            str(uuid.uuid4()),
+                            sid,
+                            "活动",
+                            day(year),
+                            "19:00",
+                            rng.choice(kinds),
+                            rng.choice(["station", "mobile", "online"]),
+                            rng.randrange(10, 400),
+                            json.dumps(tg),
+                            1 if rng.random() < 0.02 else 0,
+                        )
+                    )
                 conn.executemany(
                     "INSERT INTO activities (id, station_id, title, date, start_time, kind, delivery, attendance,"
-                    " target_groups, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", acts)
+                    " target_groups, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    acts,
+                )
                 counts["activities"] += len(acts)
                 for _ in range(CLASSES_PER_YEAR):
                     cid = str(uuid.uuid4())
                     start = dt.date(year, rng.randrange(1, 7), 1)
-                    conn.execute("INSERT INTO classes (id, station_id, name, start_date, status, completion_share)"
-                                 " VALUES (?, ?, ?, ?, 'running', 0.8)", (cid, sid, "舞蹈班", start.isoformat()))
+                    conn.execute(
+                        "INSERT INTO classes (id, station_id, name, start_date, status, completion_share)"
+                        " VALUES (?, ?, ?, ?, 'running', 0.8)",
+                        (cid, sid, "舞蹈班", start.isoformat()),
+                    )
                     roster = rng.sample(people, ROSTER)
                     conn.executemany(
                         "INSERT INTO enrollments (id, station_id, class_id, person_id, active) VALUES (?, ?, ?, ?, 1)",
-                        [(str(uuid.uuid4()), sid, cid, p) for p in roster])
+                        [(str(uuid.uuid4()), sid, cid, p) for p in roster],
+                    )
                     counts["enrollments"] += ROSTER
                     marks = []
                     for k in range(SESSIONS_PER_CLASS):
@@ -102,19 +133,44 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                         if sdate > today:
                             break
                         sess = str(uuid.uuid4())
-                        conn.execute("INSERT INTO sessions (id, station_id, class_id, date, start_time) VALUES (?, ?, ?, ?, '19:30')",
-                                     (sess, sid, cid, sdate.isoformat()))
+                        conn.execute(
+                            "INSERT INTO sessions (id, station_id, class_id, date, start_time) VALUES (?, ?, ?, ?, '19:30')",
+                            (sess, sid, cid, sdate.isoformat()),
+                        )
                         counts["sessions"] += 1
-                        marks += [(str(uuid.uuid4()), sid, sess, cid, p,
-                                   rng.choice(["present"] * 7 + ["late", "absent", "excused"])) for p in roster]
-                    conn.executemany("INSERT INTO attendance (id, station_id, session_id, class_id, person_id, mark)"
-                                     " VALUES (?, ?, ?, ?, ?, ?)", marks)
+                        marks += [
+                            (
+                                str(uuid.uuid4()),
+                                sid,
+                                sess,
+                                cid,
+                                p,
+                                rng.choice(["present"] * 7 + ["late", "absent", "excused"]),
+                            )
+                            for p in roster
+                        ]
+                    conn.executemany(
+                        "INSERT INTO attendance (id, station_id, session_id, class_id, person_id, mark)"
+                        " VALUES (?, ?, ?, ?, ?, ?)",
+                        marks,
+                    )
                     counts["attendance"] += len(marks)
-                recs = [(str(uuid.uuid4()), sid, v, day(year), rng.choice([1.0, 2.0, 3.5, 4.0]),
-                         rng.choice(["verified"] * 4 + ["recorded"]))
-                        for v in (rng.choice(vols) for _ in range(SERVICES_PER_YEAR))]
-                conn.executemany("INSERT INTO service_records (id, station_id, volunteer_id, date, hours, status)"
-                                 " VALUES (?, ?, ?, ?, ?, ?)", recs)
+                recs = [
+                    (
+                        str(uuid.uuid4()),
+                        sid,
+                        v,
+                        day(year),
+                        rng.choice([1.0, 2.0, 3.5, 4.0]),
+                        rng.choice(["verified"] * 4 + ["recorded"]),
+                    )
+                    for v in (rng.choice(vols) for _ in range(SERVICES_PER_YEAR))
+                ]
+                conn.executemany(
+                    "INSERT INTO service_records (id, station_id, volunteer_id, date, hours, status)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    recs,
+                )
                 counts["service_records"] += len(recs)
     conn.close()  # no ANALYZE: a real server's file has none either
     return counts
@@ -135,7 +191,9 @@ def fmt(values: list[float]) -> str:
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--quick", action="store_true", help="three years instead of ten, fewer repeats")
+    ap.add_argument(
+        "--quick", action="store_true", help="three years instead of ten, fewer repeats"
+    )
     ap.add_argument("--data-dir", help="keep the data here (built once, reused)")
     args = ap.parse_args(argv)
     years = 3 if args.quick else 10
@@ -163,15 +221,22 @@ def main(argv: list[str]) -> int:
         from sync.server.web.accounts import DB_NAME, AccountStore
 
         accounts = AccountStore(data_dir / DB_NAME)
-        for name, role, county in (("bench-city", "city", ""), ("bench-county", "county", "仁和区")):
+        for name, role, county in (
+            ("bench-city", "city", ""),
+            ("bench-county", "county", "仁和区"),
+        ):
             accounts.create_user(name, role, "bench-password", county=county, replace=True)
         rows: list[tuple[str, str]] = []
-        with TestClient(create_app(data_dir), follow_redirects=False) as city, \
-                TestClient(create_app(data_dir), follow_redirects=False) as county:
+        with (
+            TestClient(create_app(data_dir), follow_redirects=False) as city,
+            TestClient(create_app(data_dir), follow_redirects=False) as county,
+        ):
             for client, name in ((city, "bench-city"), (county, "bench-county")):
                 page = client.get("/web/login").text
                 token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-                r = client.post("/web/login", data={"csrf": token, "name": name, "password": "bench-password"})
+                r = client.post(
+                    "/web/login", data={"csrf": token, "name": name, "password": "bench-password"}
+                )
                 assert r.status_code == 303, r.text
             station = re.search(r"/web/station/([0-9a-f-]+)", city.get("/web/").text).group(1)
 
@@ -179,14 +244,23 @@ def main(argv: list[str]) -> int:
                 def run() -> None:
                     r = client.get(path)
                     assert r.status_code == 200, (path, r.status_code)
+
                 return run
 
             y = today.year
             for label, client, path in (
-                (f"overview, whole city (60 stations), {y} (year to date)", city, f"/web/?year={y}"),
+                (
+                    f"overview, whole city (60 stations), {y} (year to date)",
+                    city,
+                    f"/web/?year={y}",
+                ),
                 (f"overview, whole city, {y - 1} (a whole past year)", city, f"/web/?year={y - 1}"),
                 (f"overview, one county (10 stations), {y}", county, f"/web/?year={y}"),
-                (f"station page (year figures, 12 months, latest activities), {y}", city, f"/web/station/{station}?year={y}"),
+                (
+                    f"station page (year figures, 12 months, latest activities), {y}",
+                    city,
+                    f"/web/station/{station}?year={y}",
+                ),
                 ("sync health page", city, "/web/health"),
                 ("administration page", city, "/web/admin"),
                 (f"export overview .xlsx, {y}", city, f"/web/export/overview.xlsx?year={y}"),
@@ -199,11 +273,17 @@ def main(argv: list[str]) -> int:
         if tmp is not None:
             tmp.cleanup()
 
-    print(f"Data: {STATIONS} stations × {years} years"
-          + (f": {counts['activities']:,} activities, {counts['sessions']:,} sessions, "
-             f"{counts['attendance']:,} attendance marks, {counts['enrollments']:,} enrolments, "
-             f"{counts['service_records']:,} service records, {counts['people']:,} people" if counts else "")
-          + f"; server file {size / 1e6:.0f} MB; built in {built:.0f} s.\n")
+    print(
+        f"Data: {STATIONS} stations × {years} years"
+        + (
+            f": {counts['activities']:,} activities, {counts['sessions']:,} sessions, "
+            f"{counts['attendance']:,} attendance marks, {counts['enrollments']:,} enrolments, "
+            f"{counts['service_records']:,} service records, {counts['people']:,} people"
+            if counts
+            else ""
+        )
+        + f"; server file {size / 1e6:.0f} MB; built in {built:.0f} s.\n"
+    )
     print(f"| page (server-side: request → whole HTML) | median (max) of {repeat} |")
     print("|---|---|")
     for label, value in rows:

@@ -29,21 +29,39 @@ MODULES = [
 
 
 def machine() -> str:
-    lines = [f"python {platform.python_version()} on {platform.platform()}", f"cpus: {os.cpu_count()}"]
+    lines = [
+        f"python {platform.python_version()} on {platform.platform()}",
+        f"cpus: {os.cpu_count()}",
+    ]
     for cmd in (["lscpu"], ["free", "-m"]):
         try:
             out = subprocess.run(cmd, capture_output=True, text=True, timeout=10).stdout
         except (OSError, subprocess.SubprocessError):
             continue
-        keep = [ln for ln in out.splitlines() if cmd[0] != "lscpu" or ln.split(":")[0] in
-                ("Architecture", "CPU(s)", "Model name", "Thread(s) per core", "CPU max MHz", "L3 cache")]
+        keep = [
+            ln
+            for ln in out.splitlines()
+            if cmd[0] != "lscpu"
+            or ln.split(":")[0]
+            in (
+                "Architecture",
+                "CPU(s)",
+                "Model name",
+                "Thread(s) per core",
+                "CPU max MHz",
+                "L3 cache",
+            )
+        ]
         lines += keep
     return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+    }
     print("## Machine\n```\n" + machine() + "\n```\n")
     only = [a for a in argv if not a.startswith("-")]
     flags = [a for a in argv if a.startswith("-")]

@@ -47,8 +47,17 @@ def build_bundle(out: Path, *, clean: bool) -> Path:
     """Run PyInstaller on the spec; return the bundle folder."""
     dist, work = out / "dist", out / "build"
     cmd = [
-        sys.executable, "-m", "PyInstaller", str(HERE / "pzh-station.spec"),
-        "--noconfirm", "--log-level", "WARN", "--distpath", str(dist), "--workpath", str(work),
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        str(HERE / "pzh-station.spec"),
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--distpath",
+        str(dist),
+        "--workpath",
+        str(work),
     ]
     if clean:
         cmd.append("--clean")
@@ -56,7 +65,9 @@ def build_bundle(out: Path, *, clean: bool) -> Path:
     started = time.monotonic()
     subprocess.run(cmd, check=True, cwd=ROOT)
     bundle = dist / product.APP_ID
-    say(f"bundle {bundle} ({folder_size(bundle) / 1e6:.1f} MB) in {time.monotonic() - started:.0f} s")
+    say(
+        f"bundle {bundle} ({folder_size(bundle) / 1e6:.1f} MB) in {time.monotonic() - started:.0f} s"
+    )
     return bundle
 
 
@@ -74,23 +85,37 @@ def find_makensis() -> str | None:
     return None
 
 
-def build_installer(bundle: Path, out: Path, *, exe_suffix: str = EXE_SUFFIX, makensis: str | None = None) -> Path:
+def build_installer(
+    bundle: Path, out: Path, *, exe_suffix: str = EXE_SUFFIX, makensis: str | None = None
+) -> Path:
     """Compile ``installers/pzh-station.nsi`` around ``bundle``; return the installer path."""
     makensis = makensis or find_makensis()
     if not makensis:
-        raise SystemExit("makensis not found: install NSIS (Debian: apt install nsis; Windows: choco install nsis)")
+        raise SystemExit(
+            "makensis not found: install NSIS (Debian: apt install nsis; Windows: choco install nsis)"
+        )
     out.mkdir(parents=True, exist_ok=True)
     setup = out / f"{product.APP_ID}-{product.version()}-setup.exe"
     sign_cmd = f'"{sys.executable}" "{HERE / "sign.py"}"'
-    header = product.nsis_header(exe_suffix=exe_suffix, extra={
-        "BUNDLE_DIR": str(bundle),
-        "OUT_FILE": str(setup),
-        "ICON_FILE": str(product.ICON),
-    })
+    header = product.nsis_header(
+        exe_suffix=exe_suffix,
+        extra={
+            "BUNDLE_DIR": str(bundle),
+            "OUT_FILE": str(setup),
+            "ICON_FILE": str(product.ICON),
+        },
+    )
     # !finalize/!uninstfinalize need the command with its quotes, so it goes in as a raw line.
     header += f"!define SIGN_CMD `{sign_cmd}`\n"
     (out / "product.nsh").write_text(header, encoding="utf-8")
-    cmd = [makensis, "-V2", "-INPUTCHARSET", "UTF8", f"-DPRODUCT_NSH={out / 'product.nsh'}", str(HERE / "pzh-station.nsi")]
+    cmd = [
+        makensis,
+        "-V2",
+        "-INPUTCHARSET",
+        "UTF8",
+        f"-DPRODUCT_NSH={out / 'product.nsh'}",
+        str(HERE / "pzh-station.nsi"),
+    ]
     say(" ".join(cmd))
     subprocess.run(cmd, check=True, cwd=HERE)
     say(f"installer {setup} ({setup.stat().st_size / 1e6:.1f} MB)")
@@ -98,10 +123,18 @@ def build_installer(bundle: Path, out: Path, *, exe_suffix: str = EXE_SUFFIX, ma
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Build the pzh-station bundle (and installer) for this OS.")
+    parser = argparse.ArgumentParser(
+        description="Build the pzh-station bundle (and installer) for this OS."
+    )
     parser.add_argument("--installer", action="store_true", help="also build the NSIS installer")
-    parser.add_argument("--installer-only", action="store_true", help="only the installer, around an existing bundle")
-    parser.add_argument("--out", type=Path, default=OUT, help="output folder (default installers/out)")
+    parser.add_argument(
+        "--installer-only",
+        action="store_true",
+        help="only the installer, around an existing bundle",
+    )
+    parser.add_argument(
+        "--out", type=Path, default=OUT, help="output folder (default installers/out)"
+    )
     parser.add_argument("--clean", action="store_true", help="clear PyInstaller's cache first")
     args = parser.parse_args(argv)
     out = args.out.resolve()

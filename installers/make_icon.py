@@ -45,10 +45,18 @@ def render(size: int) -> bytes:
         tip = QPointF(c.x() + math.cos(angle) * s * 0.40, c.y() + math.sin(angle) * s * 0.40)
         side = math.radians(90)
         w = s * 0.17
-        left = QPointF(c.x() + math.cos(angle - side) * w * 0.35, c.y() + math.sin(angle - side) * w * 0.35)
-        right = QPointF(c.x() + math.cos(angle + side) * w * 0.35, c.y() + math.sin(angle + side) * w * 0.35)
-        ctrl_l = QPointF(c.x() + math.cos(angle - 0.55) * s * 0.36, c.y() + math.sin(angle - 0.55) * s * 0.36)
-        ctrl_r = QPointF(c.x() + math.cos(angle + 0.55) * s * 0.36, c.y() + math.sin(angle + 0.55) * s * 0.36)
+        left = QPointF(
+            c.x() + math.cos(angle - side) * w * 0.35, c.y() + math.sin(angle - side) * w * 0.35
+        )
+        right = QPointF(
+            c.x() + math.cos(angle + side) * w * 0.35, c.y() + math.sin(angle + side) * w * 0.35
+        )
+        ctrl_l = QPointF(
+            c.x() + math.cos(angle - 0.55) * s * 0.36, c.y() + math.sin(angle - 0.55) * s * 0.36
+        )
+        ctrl_r = QPointF(
+            c.x() + math.cos(angle + 0.55) * s * 0.36, c.y() + math.sin(angle + 0.55) * s * 0.36
+        )
         petal.moveTo(left)
         petal.quadTo(ctrl_l, tip)
         petal.quadTo(ctrl_r, right)

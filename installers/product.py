@@ -11,12 +11,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
-APP_ID = "PzhStation"                # registry key, ASCII install folder (C:\Program Files\PzhStation)
-DISPLAY_NAME = "文化站工作台"         # shortcuts, Add/Remove Programs, installer title
+APP_ID = "PzhStation"  # registry key, ASCII install folder (C:\Program Files\PzhStation)
+DISPLAY_NAME = "文化站工作台"  # shortcuts, Add/Remove Programs, installer title
 PUBLISHER = "攀枝花市乡镇综合文化站"
-APP_EXE = "pzh-station"              # the windowed program (".exe" added on Windows)
-CLI_EXE = "pzh-station-cli"          # the console program for the command line, same folder
-DATA_DIR_NAME = "pzh-station"        # %LOCALAPPDATA%\pzh-station, %PROGRAMDATA%\pzh-station
+APP_EXE = "pzh-station"  # the windowed program (".exe" added on Windows)
+CLI_EXE = "pzh-station-cli"  # the console program for the command line, same folder
+DATA_DIR_NAME = "pzh-station"  # %LOCALAPPDATA%\pzh-station, %PROGRAMDATA%\pzh-station
 ICON = ROOT / "resources" / "icons" / "pzh-station.ico"
 URL = "https://github.com/pzh-station/pzh-station"
 

@@ -21,8 +21,19 @@ from collections.abc import Iterable
 # Qt libraries kept (by module name). Charts/OpenGL/PrintSupport/Svg are kept for the report and
 # chart pages; DBus and XcbQpa only exist on Linux (the xcb platform plugin needs them).
 QT_LIBS = {
-    "Core", "Gui", "Widgets", "Charts", "OpenGL", "OpenGLWidgets", "PrintSupport", "Svg",
-    "SvgWidgets", "Network", "DBus", "XcbQpa", "Concurrent",
+    "Core",
+    "Gui",
+    "Widgets",
+    "Charts",
+    "OpenGL",
+    "OpenGLWidgets",
+    "PrintSupport",
+    "Svg",
+    "SvgWidgets",
+    "Network",
+    "DBus",
+    "XcbQpa",
+    "Concurrent",
 }
 
 # Plugins kept, by folder; a folder not listed here is dropped entirely. ``None`` keeps all files.
@@ -34,8 +45,10 @@ PLUGINS: dict[str, set[str] | None] = {
     "styles": {"qmodernwindowsstyle", "qwindowsvistastyle"},
     # Chinese input methods on Linux (ibus, fcitx); not the virtual keyboard (it needs Qt Quick)
     "platforminputcontexts": {
-        "composeplatforminputcontextplugin", "ibusplatforminputcontextplugin",
-        "fcitxplatforminputcontextplugin", "fcitx5platforminputcontextplugin",
+        "composeplatforminputcontextplugin",
+        "ibusplatforminputcontextplugin",
+        "fcitxplatforminputcontextplugin",
+        "fcitx5platforminputcontextplugin",
     },
     "xcbglintegrations": None,
     "printsupport": None,

@@ -36,7 +36,10 @@ def main(argv: list[str]) -> int:
     target = Path(argv[0])
     pfx = os.environ.get("PZH_SIGN_PFX")
     if not pfx:
-        print(f"[sign] skipped {target.name}: no certificate configured (set PZH_SIGN_PFX)", flush=True)
+        print(
+            f"[sign] skipped {target.name}: no certificate configured (set PZH_SIGN_PFX)",
+            flush=True,
+        )
         return 0
     password = os.environ.get("PZH_SIGN_PASSWORD")
     if password is None and os.environ.get("PZH_SIGN_PASSWORD_FILE"):
@@ -49,13 +52,30 @@ def main(argv: list[str]) -> int:
         print("[sign] PZH_SIGN_PFX is set but osslsigncode is not installed", file=sys.stderr)
         return 1
     signed = target.with_name(target.name + ".signed")
-    cmd = [tool, "sign", "-pkcs12", pfx, "-h", "sha256", "-n", "文化站工作台", "-in", str(target), "-out", str(signed)]
+    cmd = [
+        tool,
+        "sign",
+        "-pkcs12",
+        pfx,
+        "-h",
+        "sha256",
+        "-n",
+        "文化站工作台",
+        "-in",
+        str(target),
+        "-out",
+        str(signed),
+    ]
     if password:
         cmd[4:4] = ["-readpass", "/dev/stdin"] if os.name != "nt" else ["-pass", password]
     if stamp.lower() != "none":
         cmd[-4:-4] = ["-ts", stamp]
-    proc = subprocess.run(cmd, input=password if password and os.name != "nt" else None, text=True,
-                          capture_output=True)
+    proc = subprocess.run(
+        cmd,
+        input=password if password and os.name != "nt" else None,
+        text=True,
+        capture_output=True,
+    )
     if proc.returncode != 0:
         print(f"[sign] failed to sign {target}:\n{proc.stdout}{proc.stderr}", file=sys.stderr)
         signed.unlink(missing_ok=True)

@@ -30,11 +30,18 @@ def bundle() -> Path:
         shutil.rmtree(OUT)
     proc = subprocess.run(
         [sys.executable, str(HERE / "build.py"), "--out", str(OUT)],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace",
-        env={**os.environ, "PYTHONUTF8": "1"}, timeout=1200,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env={**os.environ, "PYTHONUTF8": "1"},
+        timeout=1200,
     )
     if proc.returncode != 0:
-        raise AssertionError(f"build.py failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"build.py failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     return OUT / "dist" / product.APP_ID
 
 
@@ -46,10 +53,17 @@ def installer() -> Path:
         return sorted(OUT.glob("*-setup.exe"))[-1]
     proc = subprocess.run(
         [sys.executable, str(HERE / "build.py"), "--out", str(OUT), "--installer-only"],
-        cwd=ROOT, capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=1200,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        timeout=1200,
     )
     if proc.returncode != 0:
-        raise AssertionError(f"makensis failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        raise AssertionError(
+            f"makensis failed ({proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
+        )
     found = sorted(OUT.glob("*-setup.exe"))
     assert found, f"no installer in {OUT}:\n{proc.stdout}"
     return found[-1]

@@ -42,10 +42,10 @@ def _check(condition: bool, what: str) -> None:
 
 
 def _core_steps(tmp: Path, steps: list[str]) -> None:
+    from pzh_core.domain import refdata
+    from pzh_core.domain.activity import Activity
+    from pzh_core.resources import resources_dir
     from pzh_station import paths
-    from pzh_station.domain import refdata
-    from pzh_station.domain.activity import Activity
-    from pzh_station.resources import resources_dir
     from pzh_station.services import maintenance
     from pzh_station.services.activities import ActivityService
     from pzh_station.services.context import open_services
@@ -58,7 +58,9 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
 
     services = open_services(tmp, operator="自检")
     try:
-        StationService(services).save_profile(StationProfile(name="自检站", county="东区", population=1))
+        StationService(services).save_profile(
+            StationProfile(name="自检站", county="东区", population=1)
+        )
         steps.append("store")
         svc = ActivityService(services)
         aid = svc.save(Activity(title="自检活动", date="2024-01-01", kind="lecture"))
@@ -73,16 +75,23 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
     steps.append("settings")
 
     made = maintenance.backup_now(tmp)
-    _check(made.is_file() and made.parent == paths.backups_dir(tmp), f"backup not where expected: {made}")
+    _check(
+        made.is_file() and made.parent == paths.backups_dir(tmp),
+        f"backup not where expected: {made}",
+    )
     _check(not maintenance.check(tmp), "integrity check reported problems")
     steps.append("backup")
 
-    from pzh_station.io import pdf, tabular
+    from pzh_core import tabular
+    from pzh_station.io import pdf
 
     sheet = tabular.write_table(tmp / "自检 导出.xlsx", ["名称", "人数"], [["自检活动", 12]])
     table = tabular.read_table(sheet, {"title": ["名称"], "count": ["人数"]}, required=["title"])
     _check(len(table.rows) == 1, "xlsx read back differs")
-    made = pdf.build(tmp / "自检 报表.pdf", [pdf.title("自检报表"), pdf.table(["名称", "人数"], [["自检活动", 12]])])
+    made = pdf.build(
+        tmp / "自检 报表.pdf",
+        [pdf.title("自检报表"), pdf.table(["名称", "人数"], [["自检活动", 12]])],
+    )
     _check(made.read_bytes()[:5] == b"%PDF-", "PDF not written")
     steps.append("xlsx+pdf")
 
@@ -92,7 +101,10 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
     import requests  # noqa: F401 - the sync transport; importing it proves it is bundled
 
     context = ssl.create_default_context(cafile=certifi.where())
-    _check(context.cert_store_stats()["x509_ca"] > 50, f"CA bundle {certifi.where()} has too few certificates")
+    _check(
+        context.cert_store_stats()["x509_ca"] > 50,
+        f"CA bundle {certifi.where()} has too few certificates",
+    )
     steps.append("tls")
 
 
@@ -102,7 +114,7 @@ def _ui_steps(tmp: Path, steps: list[str]) -> None:
     from PySide6.QtGui import QImage
     from PySide6.QtWidgets import QApplication
 
-    from pzh_station.resources import resources_dir
+    from pzh_core.resources import resources_dir
     from pzh_station.ui.context import UiContext
     from pzh_station.ui.main_window import MainWindow
     from pzh_station.ui.pages import PAGES
@@ -120,7 +132,10 @@ def _ui_steps(tmp: Path, steps: list[str]) -> None:
         steps.append(f"qt ({app.platformName()})")
         icon = resources_dir() / "icons" / "pzh-station.ico"
         if icon.exists():
-            _check(not QImage(str(icon)).isNull(), "the .ico icon does not load (imageformats/qico plugin missing?)")
+            _check(
+                not QImage(str(icon)).isNull(),
+                "the .ico icon does not load (imageformats/qico plugin missing?)",
+            )
             steps.append("icon")
         ctx = UiContext(data_dir=tmp, tasks=Tasks(tmp))
         window = MainWindow(ctx)
@@ -163,8 +178,11 @@ def run() -> int:
             _core_steps(tmp, steps)
             _ui_steps(tmp, steps)
     except Exception:  # noqa: BLE001 - the self-test reports every failure
-        _report(f"{header}\n自检失败 (self-test FAILED) after: {', '.join(steps) or 'nothing'}\n"
-                + traceback.format_exc(), error=True)
+        _report(
+            f"{header}\n自检失败 (self-test FAILED) after: {', '.join(steps) or 'nothing'}\n"
+            + traceback.format_exc(),
+            error=True,
+        )
         return 1
     _report(f"{header}\n自检通过 (self-test OK): {', '.join(steps)}", error=False)
     return 0

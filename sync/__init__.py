@@ -1,4 +1,1 @@
-"""What the client and the city server share: wire protocol, merge rule, hybrid clock, schema.
-
-The city server lives in ``sync.server`` and is never imported by the client.
-"""
+"""The city server (``sync.server``). It imports the shared core (``pzh_core``), never the desk."""

@@ -15,7 +15,9 @@ DATA = Path(__file__).resolve().parent / "data"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--full", action="store_true", help="also run the slow suites (bundle, installer)")
+    parser.addoption(
+        "--full", action="store_true", help="also run the slow suites (bundle, installer)"
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -42,7 +44,9 @@ def services(data_dir: Path):
 
     s = open_services(data_dir, operator="李明")
     StationService(s).save_profile(
-        StationProfile(name="测试镇综合文化站", county="仁和区", population=20_000, staff=["李明", "王芳"])
+        StationProfile(
+            name="测试镇综合文化站", county="仁和区", population=20_000, staff=["李明", "王芳"]
+        )
     )
     yield s
     s.close()
@@ -52,14 +56,23 @@ class CliRunner:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
 
-    def __call__(self, *args: str, check: bool = False, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *args: str, check: bool = False, timeout: float = 120
+    ) -> subprocess.CompletedProcess[str]:
         env = {**os.environ, "PYTHONUTF8": "1", "PYTHONPATH": str(ROOT)}
         proc = subprocess.run(
             [sys.executable, "-m", "pzh_station", "--data-dir", str(self.data_dir), *args],
-            capture_output=True, text=True, encoding="utf-8", env=env, cwd=ROOT, timeout=timeout,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=env,
+            cwd=ROOT,
+            timeout=timeout,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"pzh-station {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"pzh-station {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
 

@@ -43,7 +43,9 @@ _ABORT = object()
 class _Pipe:
     """One direction of one connection: read, maybe cut, delay, pace, write."""
 
-    def __init__(self, proxy: FaultProxy, conn: _Conn, src: socket.socket, dst: socket.socket, up: bool) -> None:
+    def __init__(
+        self, proxy: FaultProxy, conn: _Conn, src: socket.socket, dst: socket.socket, up: bool
+    ) -> None:
         self.proxy, self.conn, self.src, self.dst, self.up = proxy, conn, src, dst, up
         self.queue: collections.deque = collections.deque()
         self.ready = threading.Condition()
@@ -132,14 +134,23 @@ class _Pipe:
 
 
 class _Conn:
-    def __init__(self, proxy: FaultProxy, client: socket.socket, upstream: socket.socket,
-                 cut_up: int | None, cut_down: int | None) -> None:
+    def __init__(
+        self,
+        proxy: FaultProxy,
+        client: socket.socket,
+        upstream: socket.socket,
+        cut_up: int | None,
+        cut_down: int | None,
+    ) -> None:
         self.client, self.upstream = client, upstream
         self.cut_up, self.cut_down = cut_up, cut_down
         self.down_mark = -1
         self._halves = 0
         self._lock = threading.Lock()
-        self.pipes = (_Pipe(proxy, self, client, upstream, True), _Pipe(proxy, self, upstream, client, False))
+        self.pipes = (
+            _Pipe(proxy, self, client, upstream, True),
+            _Pipe(proxy, self, upstream, client, False),
+        )
 
     def start(self) -> None:
         for p in self.pipes:
@@ -155,7 +166,9 @@ class _Conn:
     def abort(self) -> None:
         for s in (self.client, self.upstream):
             try:
-                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                s.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+                )
             except OSError:
                 pass
             try:

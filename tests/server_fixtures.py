@@ -53,10 +53,17 @@ class LiveServer:
         """Run ``pzh-sync-server admin <args> --data-dir <data_dir>`` as a subprocess."""
         proc = subprocess.run(
             [sys.executable, "-m", "sync.server", "admin", *args, "--data-dir", str(self.data_dir)],
-            capture_output=True, text=True, encoding="utf-8", env=_env(), cwd=ROOT, timeout=60,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            env=_env(),
+            cwd=ROOT,
+            timeout=60,
         )
         if check and proc.returncode != 0:
-            raise AssertionError(f"admin {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+            raise AssertionError(
+                f"admin {args} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+            )
         return proc
 
     def _storage(self):
@@ -93,12 +100,18 @@ class LiveServer:
         finally:
             s.close()
 
-    def enroll(self, station_id: str, *, device_name: str = "测试电脑", device_id: str | None = None) -> dict:
+    def enroll(
+        self, station_id: str, *, device_name: str = "测试电脑", device_id: str | None = None
+    ) -> dict:
         """Enroll a device over HTTP with a fresh code; returns the enroll response."""
         import httpx
 
-        body = {"protocol": 1, "code": self.issue_code(station_id), "device_name": device_name,
-                "app_version": "test"}
+        body = {
+            "protocol": 1,
+            "code": self.issue_code(station_id),
+            "device_name": device_name,
+            "app_version": "test",
+        }
         if device_id:
             body["device_id"] = device_id
         r = httpx.post(f"{self.url}/v1/enroll", json=body, timeout=10)
@@ -116,17 +129,35 @@ class LiveServer:
 
 
 @contextmanager
-def start_server(data_dir: Path, *, timeout: float = 30, env: dict[str, str] | None = None) -> Iterator[LiveServer]:
+def start_server(
+    data_dir: Path, *, timeout: float = 30, env: dict[str, str] | None = None
+) -> Iterator[LiveServer]:
     """Run a real server on 127.0.0.1 on a free port over ``data_dir`` until the block ends.
 
     :param env: extra environment, e.g. ``{"PZH_SYNC_ENROLL_BURST": "100"}`` (``ServerSettings``).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "sync.server", "serve", "--host", "127.0.0.1", "--port", "0",
-         "--data-dir", str(data_dir), "--log-level", "warning"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, encoding="utf-8",
-        env={**_env(), **(env or {})}, cwd=ROOT,
+        [
+            sys.executable,
+            "-m",
+            "sync.server",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        encoding="utf-8",
+        env={**_env(), **(env or {})},
+        cwd=ROOT,
     )
     log: list[str] = []
     found: list[str] = []

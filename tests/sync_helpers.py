@@ -6,10 +6,10 @@ import json
 import sqlite3
 from pathlib import Path
 
+from pzh_core import hlc, schema
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import Store
-from pzh_station.syncer import RetryPolicy, SyncClient, SyncResult
-from sync import hlc, schema
+from pzh_station.sync_client import RetryPolicy, SyncClient, SyncResult
 
 FAST_RETRY = RetryPolicy(attempts=4, base_s=0.01, max_s=0.05)
 YEAR_MS = 365 * 24 * 3600 * 1000
@@ -32,7 +32,8 @@ class PC:
         from pzh_station.services.context import Services
 
         StationService(Services(self.data_dir, self.store, "李明")).save_profile(
-            StationProfile(name=name, county="仁和区", population=20_000, staff=["李明", "王芳"]))
+            StationProfile(name=name, county="仁和区", population=20_000, staff=["李明", "王芳"])
+        )
 
     def enroll(self, url: str, code: str):
         return self.client().enroll(url, code)
@@ -43,8 +44,9 @@ class PC:
     def skew(self, ms: int) -> None:
         """This PC's clock is wrong by ``ms`` (a PC that says 2009 or 2035)."""
         c = self.store.clock
-        self.store.clock = hlc.HybridClock(c.device, last=c.last, offset_ms=c.offset_ms,
-                                           wall=lambda: hlc.wall_ms() + ms)
+        self.store.clock = hlc.HybridClock(
+            c.device, last=c.last, offset_ms=c.offset_ms, wall=lambda: hlc.wall_ms() + ms
+        )
 
     def snapshot(self) -> dict[str, dict[str, dict]]:
         """Every synced row (its fields and station), table by table: what must converge."""
@@ -56,7 +58,9 @@ class PC:
 
     def pending(self) -> int:
         acked = int(self.store.meta("sync_acked_seq") or 0)
-        return self.store.conn.execute("SELECT count(*) FROM changes WHERE seq > ?", (acked,)).fetchone()[0]
+        return self.store.conn.execute(
+            "SELECT count(*) FROM changes WHERE seq > ?", (acked,)
+        ).fetchone()[0]
 
 
 def server_rows(server, table: str, station_id: str) -> dict[str, dict]:
@@ -78,7 +82,9 @@ def server_feed_count(server, origin: str | None = None) -> int:
     conn = sqlite3.connect(server.data_dir / DB_NAME)
     try:
         if origin:
-            return conn.execute("SELECT count(*) FROM srv_feed WHERE origin = ?", (origin,)).fetchone()[0]
+            return conn.execute(
+                "SELECT count(*) FROM srv_feed WHERE origin = ?", (origin,)
+            ).fetchone()[0]
         return conn.execute("SELECT count(*) FROM srv_feed").fetchone()[0]
     finally:
         conn.close()

@@ -14,9 +14,11 @@ def make_ctx(data_dir: Path, *, operator: str = "李明") -> UiContext:
 
 def settle(qtbot, ctx: UiContext, page=None) -> None:
     """Wait until the debounce timer (if any) fired and the database thread is idle."""
+
     def done() -> bool:
         timer_idle = page is None or not page.search_timer.isActive()
         return timer_idle and ctx.tasks.idle
+
     qtbot.waitUntil(done, timeout=10_000)
     # A finished job may have queued a follow-up (a page of rows); wait for that too.
     qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=10_000)

@@ -26,10 +26,27 @@ PY = VENV / ("Scripts/python.exe" if WINDOWS else "bin/python")
 
 # Debian/Ubuntu packages, by purpose. Installed only where missing (dpkg -s), only on Linux.
 APT_QT = [
-    "libegl1", "libgl1", "libxkbcommon0", "libxkbcommon-x11-0", "libfontconfig1", "libfreetype6",
-    "libdbus-1-3", "libglib2.0-0", "libx11-xcb1", "libxcb-cursor0", "libxcb-icccm4",
-    "libxcb-keysyms1", "libxcb-shape0", "libxcb-xinerama0", "libxcb-randr0",
-    "libxcb-render-util0", "libxcb-image0", "libxrender1", "libxi6", "libnss3", "libasound2",
+    "libegl1",
+    "libgl1",
+    "libxkbcommon0",
+    "libxkbcommon-x11-0",
+    "libfontconfig1",
+    "libfreetype6",
+    "libdbus-1-3",
+    "libglib2.0-0",
+    "libx11-xcb1",
+    "libxcb-cursor0",
+    "libxcb-icccm4",
+    "libxcb-keysyms1",
+    "libxcb-shape0",
+    "libxcb-xinerama0",
+    "libxcb-randr0",
+    "libxcb-render-util0",
+    "libxcb-image0",
+    "libxrender1",
+    "libxi6",
+    "libnss3",
+    "libasound2",
     "fonts-noto-cjk",
 ]
 APT_TEST = ["chromium", "xvfb"]
@@ -37,6 +54,13 @@ APT_TEST = ["chromium", "xvfb"]
 # hooks); 64-bit wine runs its silent install/upgrade/uninstall (wine is about 650 MB installed, a
 # minute or two to fetch; the wine tests take about 2 minutes).
 APT_FULL: list[str] = ["nsis", "osslsigncode", "wine", "wine64"]
+
+
+# Lint, format check and type check, run by `test` before pytest (configured in pyproject.toml).
+STATIC_CHECKS: list[list[str]] = [
+    ["ruff", "check", "."],
+    ["ruff", "format", "--check", "."],
+]
 
 
 def say(msg: str) -> None:
@@ -52,23 +76,35 @@ def apt_install(packages: list[str]) -> None:
     if WINDOWS or sys.platform == "darwin" or not shutil.which("apt-get"):
         return
     missing = [
-        p for p in packages
-        if subprocess.run(["dpkg", "-s", p], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode != 0
+        p
+        for p in packages
+        if subprocess.run(
+            ["dpkg", "-s", p], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        ).returncode
+        != 0
     ]
     if not missing:
         return
     prefix = [] if os.geteuid() == 0 else (["sudo"] if shutil.which("sudo") else None)
     if prefix is None:
-        say("need these system packages but cannot install them (not root, no sudo): " + " ".join(missing))
+        say(
+            "need these system packages but cannot install them (not root, no sudo): "
+            + " ".join(missing)
+        )
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run([*prefix, "apt-get", "update", "-qq"], env=env)
     # Some names differ between releases (libasound2 vs libasound2t64): install one by one on failure.
     try:
-        run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], env=env)
+        run(
+            [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+            env=env,
+        )
     except subprocess.CalledProcessError:
         for p in missing:
-            subprocess.run([*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", p], env=env)
+            subprocess.run(
+                [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", p], env=env
+            )
 
 
 def ensure_venv(extras: str) -> None:
@@ -95,12 +131,18 @@ def main(argv: list[str]) -> int:
         rest = rest[: rest.index("--")]
     apt_install(APT_QT)
     if what == "app":
-        ensure_venv("server")
+        ensure_venv("desk")
         return subprocess.call([str(PY), "-m", "pzh_station", *rest])
     full = "--full" in rest or os.environ.get("CI", "").lower() == "true"
     apt_install(APT_TEST + (APT_FULL if full else []))
     ensure_venv("test")
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUTF8": "1"}
+    # Static checks first: they take seconds and fail the run like a failing test does.
+    for check in STATIC_CHECKS:
+        say(" ".join(check))
+        if subprocess.call([str(PY), "-m", *check], cwd=ROOT, env=env) != 0:
+            say(f"failed: {' '.join(check)}")
+            return 1
     cmd = [str(PY), "-m", "pytest", "-p", "no:cacheprovider"]
     if full:
         cmd.append("--full")

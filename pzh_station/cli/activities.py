@@ -18,7 +18,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         if refused is not None:
             return refused
         svc.write_import(result, skip_bad=args.skip_bad)
-        print(f"已导入 {result.written} 条活动（共 {result.total} 行，跳过 {len(result.bad_lines)} 行）。")
+        print(
+            f"已导入 {result.written} 条活动（共 {result.total} 行，跳过 {len(result.bad_lines)} 行）。"
+        )
     finally:
         services.close()
     return 0
@@ -36,9 +38,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def register(cli) -> None:  # noqa: ANN001
-    p = cli.command("activities", "导入活动台账（.xlsx/.csv，按中文或英文列名对应）", cmd_import, group="import")
+    p = cli.command(
+        "activities", "导入活动台账（.xlsx/.csv，按中文或英文列名对应）", cmd_import, group="import"
+    )
     p.add_argument("file", help="要导入的文件")
-    p.add_argument("--skip-bad", action="store_true", help="只导入无误的行（默认：有任何问题则全部不导入）")
+    p.add_argument(
+        "--skip-bad", action="store_true", help="只导入无误的行（默认：有任何问题则全部不导入）"
+    )
     p.add_argument("--operator", default="", help="录入人")
     p = cli.command("activities", "导出活动台账", cmd_export, group="export")
     p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx")

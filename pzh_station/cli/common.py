@@ -5,14 +5,16 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pzh_station.domain.errors import ValidationError
-from pzh_station.io.tabular import TableError
+from pzh_core.domain.errors import ValidationError
+from pzh_core.tabular import TableError
 from pzh_station.services.context import Services, open_services
 from pzh_station.store import StoreError
 
 
 def services_for(args: argparse.Namespace) -> Services:
-    return open_services(getattr(args, "data_dir", None), operator=getattr(args, "operator", "") or "")
+    return open_services(
+        getattr(args, "data_dir", None), operator=getattr(args, "operator", "") or ""
+    )
 
 
 def fail(message: str, code: int = 2) -> int:

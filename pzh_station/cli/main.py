@@ -28,25 +28,46 @@ class Cli:
             prog="pzh-station",
             description="文化站工作台。不带子命令时打开桌面程序。",
         )
-        self.parser.add_argument("--version", action="version", version=f"pzh-station {__version__}")
-        self.parser.add_argument("--data-dir", help="数据文件夹（默认：用户数据目录，或环境变量 PZH_STATION_DATA_DIR）")
-        self.parser.add_argument("--self-test", action="store_true", help="自检：在临时文件夹中打开数据库、写入并读回、离屏构建主窗口")
+        self.parser.add_argument(
+            "--version", action="version", version=f"pzh-station {__version__}"
+        )
+        self.parser.add_argument(
+            "--data-dir", help="数据文件夹（默认：用户数据目录，或环境变量 PZH_STATION_DATA_DIR）"
+        )
+        self.parser.add_argument(
+            "--self-test",
+            action="store_true",
+            help="自检：在临时文件夹中打开数据库、写入并读回、离屏构建主窗口",
+        )
         self._sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
         self._groups: dict[str, argparse._SubParsersAction] = {}
 
-    def command(self, name: str, help: str, handler: Handler, *, group: str | None = None) -> argparse.ArgumentParser:
+    def command(
+        self, name: str, help: str, handler: Handler, *, group: str | None = None
+    ) -> argparse.ArgumentParser:
         """Add ``name`` (or ``group name``, e.g. ``import activities``) and return its parser."""
         parent = self._sub if group is None else self._group(group)
         p = parent.add_parser(name, help=help, description=help)
-        p.add_argument("--data-dir", default=argparse.SUPPRESS, help="数据文件夹（同全局 --data-dir）")
+        p.add_argument(
+            "--data-dir", default=argparse.SUPPRESS, help="数据文件夹（同全局 --data-dir）"
+        )
         p.set_defaults(handler=handler)
         return p
 
     def _group(self, group: str) -> argparse._SubParsersAction:
         if group not in self._groups:
-            helps = {"import": "从 .xlsx/.csv 导入", "export": "导出为 .xlsx/.csv", "report": "生成报表", "admin": "管理"}
-            gp = self._sub.add_parser(group, help=helps.get(group, group), description=helps.get(group, group))
-            self._groups[group] = gp.add_subparsers(dest=f"{group}_what", metavar="WHAT", required=True)
+            helps = {
+                "import": "从 .xlsx/.csv 导入",
+                "export": "导出为 .xlsx/.csv",
+                "report": "生成报表",
+                "admin": "管理",
+            }
+            gp = self._sub.add_parser(
+                group, help=helps.get(group, group), description=helps.get(group, group)
+            )
+            self._groups[group] = gp.add_subparsers(
+                dest=f"{group}_what", metavar="WHAT", required=True
+            )
         return self._groups[group]
 
 

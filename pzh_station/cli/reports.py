@@ -7,8 +7,8 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from pzh_core.period import Period
 from pzh_station.cli.common import fail, services_for
-from pzh_station.reports.period import Period
 from pzh_station.services.reports import ReportService
 
 
@@ -39,7 +39,9 @@ def cmd_monthly(args: argparse.Namespace) -> int:
     out = Path(args.output or f"{period.year}年{period.month}月工作月报.xlsx")
     services = services_for(args)
     try:
-        ReportService(services).write_monthly(out, period.year, period.month or 1, as_of=_as_of(args))
+        ReportService(services).write_monthly(
+            out, period.year, period.month or 1, as_of=_as_of(args)
+        )
     finally:
         services.close()
     print(f"已生成 {period.label} 月报：{out}")
@@ -61,10 +63,14 @@ def cmd_summary(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
     else:
-        from pzh_station.reports.indicators import INDICATORS
+        from pzh_core.indicators import INDICATORS
         from pzh_station.services.reports import format_value
 
-        print(f"{data['station']} {args.year}年" + (f"{month}月" if month else "") + f"（截至 {data['as_of']}）")
+        print(
+            f"{data['station']} {args.year}年"
+            + (f"{month}月" if month else "")
+            + f"（截至 {data['as_of']}）"
+        )
         for key, indicator in INDICATORS.items():
             print(f"  {indicator.label}：{format_value(key, data[key])} {indicator.unit}")
     return 0
@@ -90,11 +96,18 @@ def _date(text: str) -> str:
 
 def register(cli) -> None:  # noqa: ANN001
     as_of_help = "统计截至日期 YYYY-MM-DD（默认今天；之后的课次不计，目标按此折算）"
-    p = cli.command("annual", "生成文化站年报（.xlsx，第二张表列出每个数字背后的记录）", cmd_annual, group="report")
+    p = cli.command(
+        "annual",
+        "生成文化站年报（.xlsx，第二张表列出每个数字背后的记录）",
+        cmd_annual,
+        group="report",
+    )
     p.add_argument("--year", type=_year, required=True, help="统计年度，例如 2025")
     p.add_argument("-o", "--output", help="输出的 .xlsx 文件")
     p.add_argument("--as-of", type=_date, help=as_of_help)
-    p = cli.command("monthly", "生成工作月报（.xlsx 或 A4 .pdf，按文件扩展名）", cmd_monthly, group="report")
+    p = cli.command(
+        "monthly", "生成工作月报（.xlsx 或 A4 .pdf，按文件扩展名）", cmd_monthly, group="report"
+    )
     p.add_argument("--month", required=True, help="月份 YYYY-MM，例如 2025-03")
     p.add_argument("-o", "--output", help="输出文件（.xlsx 或 .pdf）")
     p.add_argument("--as-of", type=_date, help=as_of_help)

@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 
 from pzh_station.cli.common import fail, services_for
-from pzh_station.syncer import SyncClient, SyncError, SyncState
-from pzh_station.syncer.config import SyncSettings, remember_server
+from pzh_station.sync_client import SyncClient, SyncError, SyncState
+from pzh_station.sync_client.config import SyncSettings, remember_server
 
 SYNC_FAILED = 3
 
@@ -49,7 +49,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
             result = client.sync()
         except SyncError as exc:
             pending = SyncState.load(services.store).pending
-            return fail(f"同步失败：{exc.message}\n待上传的修改：{pending} 条（已安全保存在本机）。", SYNC_FAILED)
+            return fail(
+                f"同步失败：{exc.message}\n待上传的修改：{pending} 条（已安全保存在本机）。",
+                SYNC_FAILED,
+            )
         print(
             f"同步完成：上传 {result.pushed} 条，下载 {result.pulled} 条，"
             f"请求 {result.requests} 次，待上传 {result.pending} 条。"
@@ -78,7 +81,11 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def register(cli) -> None:  # noqa: ANN001
     p = cli.command("enroll", "用注册码把本机注册到市同步服务器", cmd_enroll)
-    p.add_argument("--server", help="同步服务器地址，如 https://sync.example.cn（默认：安装时预设的地址）")
+    p.add_argument(
+        "--server", help="同步服务器地址，如 https://sync.example.cn（默认：安装时预设的地址）"
+    )
     p.add_argument("--code", help="管理员发放的一次性注册码（默认：安装时预设的注册码）")
     cli.command("sync", "立即与市同步服务器完整同步一次（失败时返回 3 并说明原因）", cmd_sync)
-    cli.command("sync-status", "显示同步状态：服务器、上次成功同步、待上传的修改、上次错误", cmd_status)
+    cli.command(
+        "sync-status", "显示同步状态：服务器、上次成功同步、待上传的修改、上次错误", cmd_status
+    )

@@ -21,14 +21,18 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
                 print(row.describe())
         print(result.summary())
         if result.bad and not args.skip_bad:
-            return fail("有问题的行未修正，未导入任何记录。修正后重试，或加 --skip-bad 只导入无误的行。", 1)
+            return fail(
+                "有问题的行未修正，未导入任何记录。修正后重试，或加 --skip-bad 只导入无误的行。", 1
+            )
         exists = TrainingService(services).find_class(args.class_name) is not None
         importer.write(result, class_name=args.class_name, skip_bad=args.skip_bad)
         if not exists:
             print(f"已新建培训班“{args.class_name}”。")
         for w in result.warnings:
             print(f"提醒：{w}")
-        print(f"已报名 {result.written} 人（其中新登记 {result.created_people} 人）到“{args.class_name}”。")
+        print(
+            f"已报名 {result.written} 人（其中新登记 {result.created_people} 人）到“{args.class_name}”。"
+        )
     finally:
         services.close()
     return 0
@@ -37,7 +41,13 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
 def _class_ids(services, args: argparse.Namespace) -> list[str] | None:  # noqa: ANN001
     training = TrainingService(services)
     if getattr(args, "all", False):
-        return [c["id"] for c in sorted(training.list_classes(year=args.year or ""), key=lambda c: (c["start_date"], c["name"]))]
+        return [
+            c["id"]
+            for c in sorted(
+                training.list_classes(year=args.year or ""),
+                key=lambda c: (c["start_date"], c["name"]),
+            )
+        ]
     if not args.class_name:
         return None
     found = training.find_class(args.class_name)
@@ -65,7 +75,11 @@ def cmd_export_attendance(args: argparse.Namespace) -> int:
         if not ids:
             if args.all:
                 return fail("错误：没有培训班可导出。")
-            return fail(f"错误：没有名为“{args.class_name}”的培训班。" if args.class_name else "错误：请用 --class 指定培训班，或用 --all。")
+            return fail(
+                f"错误：没有名为“{args.class_name}”的培训班。"
+                if args.class_name
+                else "错误：请用 --class 指定培训班，或用 --all。"
+            )
         if args.format == "csv" and len(ids) > 1:
             return fail("错误：CSV 只能导出一个培训班，多个班请用 --format xlsx。")
         out = Path(args.output or f"{args.class_name or '培训班'}-签到统计.{args.format}")
@@ -115,25 +129,48 @@ def cmd_print(args: argparse.Namespace) -> int:
 
 
 def register(cli) -> None:  # noqa: ANN001
-    p = cli.command("roster", "导入培训班花名册（.xlsx/.csv，按列名对应；班不存在时新建）", cmd_import_roster, group="import")
+    p = cli.command(
+        "roster",
+        "导入培训班花名册（.xlsx/.csv，按列名对应；班不存在时新建）",
+        cmd_import_roster,
+        group="import",
+    )
     p.add_argument("--class", dest="class_name", required=True, help="培训班名称")
     p.add_argument("file", help="花名册文件")
-    p.add_argument("--skip-bad", action="store_true", help="只导入无误的行（默认：有任何问题则全部不导入）")
+    p.add_argument(
+        "--skip-bad", action="store_true", help="只导入无误的行（默认：有任何问题则全部不导入）"
+    )
     p.add_argument("--verbose", action="store_true", help="逐行列出处理结果")
     p.add_argument("--operator", default="", help="录入人")
     p = cli.command("roster", "导出培训班花名册", cmd_export_roster, group="export")
     p.add_argument("--class", dest="class_name", required=True, help="培训班名称")
-    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）")
+    p.add_argument(
+        "--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）"
+    )
     p.add_argument("-o", "--output", help="输出文件")
-    p = cli.command("attendance", "导出签到统计（每班一张工作表，课次为列）", cmd_export_attendance, group="export")
+    p = cli.command(
+        "attendance",
+        "导出签到统计（每班一张工作表，课次为列）",
+        cmd_export_attendance,
+        group="export",
+    )
     p.add_argument("--class", dest="class_name", help="培训班名称")
     p.add_argument("--all", action="store_true", help="导出全部培训班（仅 xlsx）")
     p.add_argument("--year", help="与 --all 一起用：只导出该年的培训班，如 2026")
-    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）")
+    p.add_argument(
+        "--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）"
+    )
     p.add_argument("-o", "--output", help="输出文件")
-    p = cli.command("completers", "导出培训班结业名单（出勤达到结业比例的学员，用于结业证书）", cmd_export_completers, group="export")
+    p = cli.command(
+        "completers",
+        "导出培训班结业名单（出勤达到结业比例的学员，用于结业证书）",
+        cmd_export_completers,
+        group="export",
+    )
     p.add_argument("--class", dest="class_name", required=True, help="培训班名称")
-    p.add_argument("--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）")
+    p.add_argument(
+        "--format", choices=["csv", "xlsx"], default="xlsx", help="文件格式（默认 xlsx）"
+    )
     p.add_argument("-o", "--output", help="输出文件")
     p = cli.command("training-pdf", "生成培训班纸质表格（A4 PDF）：签到表或花名册", cmd_print)
     p.add_argument("what", choices=["sign-in", "roster"], help="sign-in 签到表，roster 花名册")

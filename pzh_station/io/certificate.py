@@ -23,7 +23,9 @@ class CertificateData:
     number: str
     join_date: str
     year: int | None  # the year covered, or None for all time
-    records: list[tuple[str, str, float, str]] = field(default_factory=list)  # date, what, hours, verified by
+    records: list[tuple[str, str, float, str]] = field(
+        default_factory=list
+    )  # date, what, hours, verified by
     total: float = 0.0  # verified hours of the records listed
     total_all_time: float = 0.0
     star_label: str = ""
@@ -57,8 +59,26 @@ def _seal_place(station: str) -> Drawing:
     """A dashed ring where the station's seal goes, with the station name and date beside it."""
     size = 42 * pdf.mm
     d = Drawing(size, size)
-    d.add(Circle(size / 2, size / 2, size / 2 - 2, strokeDashArray=[3, 3], fillColor=None, strokeWidth=0.6))
-    d.add(String(size / 2, size / 2 - 4, "（盖章处）", fontName=pdf.font_name(), fontSize=10, textAnchor="middle"))
+    d.add(
+        Circle(
+            size / 2,
+            size / 2,
+            size / 2 - 2,
+            strokeDashArray=[3, 3],
+            fillColor=None,
+            strokeWidth=0.6,
+        )
+    )
+    d.add(
+        String(
+            size / 2,
+            size / 2 - 4,
+            "（盖章处）",
+            fontName=pdf.font_name(),
+            fontSize=10,
+            textAnchor="middle",
+        )
+    )
     return d
 
 
@@ -74,8 +94,12 @@ def write_certificate(path: str | Path, d: CertificateData) -> Path:
         pdf.Spacer(1, 8 * pdf.mm),
         pdf.para(body_text(d), 12),
         pdf.Spacer(1, 4 * pdf.mm),
-        pdf.table(["序号", "服务日期", "服务内容", "时长(小时)", "审核人"], rows,
-                  widths=[14 * pdf.mm, 28 * pdf.mm, 88 * pdf.mm, 24 * pdf.mm, 26 * pdf.mm], size=9.5),
+        pdf.table(
+            ["序号", "服务日期", "服务内容", "时长(小时)", "审核人"],
+            rows,
+            widths=[14 * pdf.mm, 28 * pdf.mm, 88 * pdf.mm, 24 * pdf.mm, 26 * pdf.mm],
+            size=9.5,
+        ),
         pdf.Spacer(1, 3 * pdf.mm),
         pdf.para(f"合计：{_hours(d.total)} 小时（共 {len(d.records)} 条已审核记录）", 11),
         pdf.Spacer(1, 4 * pdf.mm),
@@ -83,12 +107,21 @@ def write_certificate(path: str | Path, d: CertificateData) -> Path:
         pdf.Spacer(1, 6 * pdf.mm),
     ]
     sign = Table(
-        [[_seal_place(d.station), pdf.para(f"{d.station}\n（盖章）\n{_cn_date(d.issued_on)}", 12, align=1)]],
+        [
+            [
+                _seal_place(d.station),
+                pdf.para(f"{d.station}\n（盖章）\n{_cn_date(d.issued_on)}", 12, align=1),
+            ]
+        ],
         colWidths=[50 * pdf.mm, 70 * pdf.mm],
         hAlign="RIGHT",
     )
     sign.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
     story.append(sign)
     story.append(pdf.Spacer(1, 6 * pdf.mm))
-    story.append(pdf.para("说明：本证明依据《志愿服务记录与证明出具办法》出具，时长仅计已审核的服务记录。", 9))
+    story.append(
+        pdf.para(
+            "说明：本证明依据《志愿服务记录与证明出具办法》出具，时长仅计已审核的服务记录。", 9
+        )
+    )
     return pdf.build(path, story, doc_title=f"志愿服务时长证明 {d.name}", footer=d.station)

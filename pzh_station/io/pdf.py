@@ -51,9 +51,15 @@ def font_name() -> str:
     return "STSong-Light"
 
 
-def style(size: float = 10.5, *, bold: bool = False, align: int = 0, leading: float | None = None) -> ParagraphStyle:
+def style(
+    size: float = 10.5, *, bold: bool = False, align: int = 0, leading: float | None = None
+) -> ParagraphStyle:
     return ParagraphStyle(
-        "pzh", fontName=font_name(), fontSize=size, leading=leading or size * 1.45, alignment=align,
+        "pzh",
+        fontName=font_name(),
+        fontSize=size,
+        leading=leading or size * 1.45,
+        alignment=align,
         wordWrap="CJK",
     )
 
@@ -78,16 +84,27 @@ def table(
     cell = style(size)
     data = [[Paragraph(str(h), cell) for h in headers]]
     data += [[Paragraph("" if v is None else str(v), cell) for v in r] for r in rows]
-    t = Table(data, colWidths=widths, repeatRows=1, rowHeights=None if row_height is None else [None] + [row_height] * len(rows))
-    t.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-    ]))
+    t = Table(
+        data,
+        colWidths=widths,
+        repeatRows=1,
+        rowHeights=None if row_height is None else [None] + [row_height] * len(rows),
+    )
+    t.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
     return t
 
 
-def build(path: str | Path, story: Sequence[Flowable], *, doc_title: str = "", footer: str = "") -> Path:
+def build(
+    path: str | Path, story: Sequence[Flowable], *, doc_title: str = "", footer: str = ""
+) -> Path:
     """Write an A4 PDF (15 mm margins, page numbers) atomically."""
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
@@ -100,8 +117,14 @@ def build(path: str | Path, story: Sequence[Flowable], *, doc_title: str = "", f
         canvas.restoreState()
 
     doc = SimpleDocTemplate(
-        str(tmp), pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-        bottomMargin=15 * mm, title=doc_title, author="文化站工作台",
+        str(tmp),
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=15 * mm,
+        bottomMargin=15 * mm,
+        title=doc_title,
+        author="文化站工作台",
     )
     doc.build(list(story), onFirstPage=on_page, onLaterPages=on_page)
     tmp.replace(path)

@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from pzh_station.i18n import tr
+from pzh_core.i18n import tr
 from pzh_station.io import pdf
 
 C = "RosterPdf"
 
 
 def _heading(station: str, class_name: str, what: str) -> list:
-    return [pdf.title(escape(f"{station} {class_name} {what}".strip()), 16), pdf.Spacer(1, 4 * pdf.mm)]
+    return [
+        pdf.title(escape(f"{station} {class_name} {what}".strip()), 16),
+        pdf.Spacer(1, 4 * pdf.mm),
+    ]
 
 
 def _info(parts: Sequence[tuple[str, str]]) -> Any:
@@ -24,42 +27,121 @@ def _info(parts: Sequence[tuple[str, str]]) -> Any:
 
 
 def sign_in_sheet(
-    path: str | Path, *, station: str, class_name: str, art_form: str, teacher: str, venue: str,
-    when: str, people: Sequence[dict[str, Any]], blank_rows: int = 8,
+    path: str | Path,
+    *,
+    station: str,
+    class_name: str,
+    art_form: str,
+    teacher: str,
+    venue: str,
+    when: str,
+    people: Sequence[dict[str, Any]],
+    blank_rows: int = 8,
 ) -> Path:
     """Write a sign-in sheet: 序号, 姓名, 联系电话, 村(社区), 签到（签名）, 备注 — one row per
     participant, then ``blank_rows`` empty rows for walk-ins. Rows are tall enough to sign in."""
-    rows = [[i, escape(p["name"]), escape(p.get("phone") or ""), escape(p.get("village") or ""), "", ""]
-            for i, p in enumerate(people, start=1)]
+    rows = [
+        [i, escape(p["name"]), escape(p.get("phone") or ""), escape(p.get("village") or ""), "", ""]
+        for i, p in enumerate(people, start=1)
+    ]
     rows += [[len(people) + i, "", "", "", "", ""] for i in range(1, blank_rows + 1)]
     mm = pdf.mm
     story = _heading(station, class_name, tr(C, "签到表")) + [
-        _info([(tr(C, "门类"), art_form), (tr(C, "授课老师"), teacher), (tr(C, "地点"), venue), (tr(C, "时间"), when)]),
+        _info(
+            [
+                (tr(C, "门类"), art_form),
+                (tr(C, "授课老师"), teacher),
+                (tr(C, "地点"), venue),
+                (tr(C, "时间"), when),
+            ]
+        ),
         pdf.Spacer(1, 3 * mm),
-        pdf.table([tr(C, h) for h in ("序号", "姓名", "联系电话", "村(社区)", "签到（签名）", "备注")], rows,
-                  widths=[12 * mm, 28 * mm, 32 * mm, 36 * mm, 46 * mm, 26 * mm], row_height=9 * mm),
+        pdf.table(
+            [tr(C, h) for h in ("序号", "姓名", "联系电话", "村(社区)", "签到（签名）", "备注")],
+            rows,
+            widths=[12 * mm, 28 * mm, 32 * mm, 36 * mm, 46 * mm, 26 * mm],
+            row_height=9 * mm,
+        ),
         pdf.Spacer(1, 4 * mm),
-        pdf.para(tr(C, "应到 {} 人　　实到 ____ 人　　插班 ____ 人　　记录人：________").format(len(people)), 10.5),
+        pdf.para(
+            tr(C, "应到 {} 人　　实到 ____ 人　　插班 ____ 人　　记录人：________").format(
+                len(people)
+            ),
+            10.5,
+        ),
     ]
-    return pdf.build(path, story, doc_title=f"{class_name} " + tr(C, "签到表"), footer=f"{class_name} {when}")
+    return pdf.build(
+        path, story, doc_title=f"{class_name} " + tr(C, "签到表"), footer=f"{class_name} {when}"
+    )
 
 
 def roster_sheet(
-    path: str | Path, *, station: str, class_name: str, art_form: str, teacher: str, venue: str,
-    period: str, people: Sequence[dict[str, Any]],
+    path: str | Path,
+    *,
+    station: str,
+    class_name: str,
+    art_form: str,
+    teacher: str,
+    venue: str,
+    period: str,
+    people: Sequence[dict[str, Any]],
 ) -> Path:
     """Write a roster sheet: 序号, 姓名, 性别, 出生年份, 联系电话, 村(社区), 民族, 报名日期, 备注."""
-    rows = [[i, escape(p["name"]), p.get("gender") or "", p.get("birth_year") or "", escape(p.get("phone") or ""),
-             escape(p.get("village") or ""), escape(p.get("ethnicity") or ""), p.get("enrolled_on") or "",
-             tr(C, "插班") if p.get("walk_in") else ""]
-            for i, p in enumerate(people, start=1)]
+    rows = [
+        [
+            i,
+            escape(p["name"]),
+            p.get("gender") or "",
+            p.get("birth_year") or "",
+            escape(p.get("phone") or ""),
+            escape(p.get("village") or ""),
+            escape(p.get("ethnicity") or ""),
+            p.get("enrolled_on") or "",
+            tr(C, "插班") if p.get("walk_in") else "",
+        ]
+        for i, p in enumerate(people, start=1)
+    ]
     mm = pdf.mm
     story = _heading(station, class_name, tr(C, "学员花名册")) + [
-        _info([(tr(C, "门类"), art_form), (tr(C, "授课老师"), teacher), (tr(C, "地点"), venue), (tr(C, "时间"), period)]),
+        _info(
+            [
+                (tr(C, "门类"), art_form),
+                (tr(C, "授课老师"), teacher),
+                (tr(C, "地点"), venue),
+                (tr(C, "时间"), period),
+            ]
+        ),
         pdf.Spacer(1, 3 * mm),
-        pdf.table([tr(C, h) for h in ("序号", "姓名", "性别", "出生年份", "联系电话", "村(社区)", "民族", "报名日期", "备注")], rows,
-                  widths=[11 * mm, 22 * mm, 11 * mm, 17 * mm, 27 * mm, 30 * mm, 15 * mm, 22 * mm, 25 * mm],
-                  row_height=7 * mm, size=9.5),
+        pdf.table(
+            [
+                tr(C, h)
+                for h in (
+                    "序号",
+                    "姓名",
+                    "性别",
+                    "出生年份",
+                    "联系电话",
+                    "村(社区)",
+                    "民族",
+                    "报名日期",
+                    "备注",
+                )
+            ],
+            rows,
+            widths=[
+                11 * mm,
+                22 * mm,
+                11 * mm,
+                17 * mm,
+                27 * mm,
+                30 * mm,
+                15 * mm,
+                22 * mm,
+                25 * mm,
+            ],
+            row_height=7 * mm,
+            size=9.5,
+        ),
         pdf.Spacer(1, 4 * mm),
         pdf.para(tr(C, "共 {} 人").format(len(people)), 10.5),
     ]

@@ -7,12 +7,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pzh_station.domain import refdata
-from pzh_station.domain.activity import Activity, validate
-from pzh_station.domain.errors import ValidationError
-from pzh_station.i18n import tr
-from pzh_station.io import tabular
-from pzh_station.io.tabular import RowProblem
+from pzh_core import tabular
+from pzh_core.domain import refdata
+from pzh_core.domain.activity import Activity, validate
+from pzh_core.domain.errors import ValidationError
+from pzh_core.i18n import tr
+from pzh_core.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.store import activities as q
 from pzh_station.store.activities import ActivityFilter
@@ -86,7 +86,9 @@ class ActivityService:
         original = self.get(activity_id)
         if original is None:
             raise KeyError(activity_id)
-        return replace(original, id=None, date=dt.date.today().isoformat(), attendance=0, created_by="")
+        return replace(
+            original, id=None, date=dt.date.today().isoformat(), attendance=0, created_by=""
+        )
 
     def delete(self, activity_id: str) -> None:
         """Move to the trash (a tombstone; sync carries it)."""
@@ -117,40 +119,76 @@ class ActivityService:
             act.title = raw.get("title", "")
             date = tabular.parse_date(raw.get("date", ""))
             if date is None:
-                problems.append(RowProblem(line, header["date"], tr("Import", "无法识别的日期“{}”").format(raw.get("date", ""))))
+                problems.append(
+                    RowProblem(
+                        line,
+                        header["date"],
+                        tr("Import", "无法识别的日期“{}”").format(raw.get("date", "")),
+                    )
+                )
             act.date = date or ""
             for name in ("start_time", "end_time"):
                 t = tabular.parse_time(raw.get(name, ""))
                 if t is None:
-                    problems.append(RowProblem(line, header[name], tr("Import", "无法识别的时间“{}”").format(raw[name])))
+                    problems.append(
+                        RowProblem(
+                            line, header[name], tr("Import", "无法识别的时间“{}”").format(raw[name])
+                        )
+                    )
                 act.__setattr__(name, t or "")
             for name in ("place", "organiser", "partners", "notes"):
                 setattr(act, name, raw.get(name, ""))
             kind = raw.get("kind", "")
             act.kind = refdata.code_for("activity_kinds", kind) or ("other" if not kind else "")
             if kind and not act.kind:
-                problems.append(RowProblem(line, header["kind"], tr("Import", "未知的活动类型“{}”").format(kind)))
+                problems.append(
+                    RowProblem(
+                        line, header["kind"], tr("Import", "未知的活动类型“{}”").format(kind)
+                    )
+                )
             delivery = raw.get("delivery", "")
-            act.delivery = refdata.code_for("delivery_modes", delivery) or ("station" if not delivery else "")
+            act.delivery = refdata.code_for("delivery_modes", delivery) or (
+                "station" if not delivery else ""
+            )
             if delivery and not act.delivery:
-                problems.append(RowProblem(line, header["delivery"], tr("Import", "未知的服务方式“{}”").format(delivery)))
+                problems.append(
+                    RowProblem(
+                        line,
+                        header["delivery"],
+                        tr("Import", "未知的服务方式“{}”").format(delivery),
+                    )
+                )
             att = raw.get("attendance", "") or "0"
             try:
                 act.attendance = int(float(att))
             except ValueError:
-                problems.append(RowProblem(line, header["attendance"], tr("Import", "参与人次不是数字“{}”").format(att)))
+                problems.append(
+                    RowProblem(
+                        line, header["attendance"], tr("Import", "参与人次不是数字“{}”").format(att)
+                    )
+                )
             groups = []
             for g in tabular.split_list(raw.get("target_groups", "")):
                 code = refdata.code_for("target_groups", g)
                 if code is None:
-                    problems.append(RowProblem(line, header["target_groups"], tr("Import", "未知的服务对象“{}”").format(g)))
+                    problems.append(
+                        RowProblem(
+                            line,
+                            header["target_groups"],
+                            tr("Import", "未知的服务对象“{}”").format(g),
+                        )
+                    )
                 else:
                     groups.append(code)
             act.target_groups = groups
             brand = raw.get("brand", "")
             act.brand = refdata.code_for("brands", brand) or ""
             if brand and not act.brand:
-                problems.append(RowProblem(line, header["brand"], tr("Import", "未知的活动品牌“{}”").format(brand)))
+                problems.append(
+                    RowProblem(
+                        line, header["brand"], tr("Import", "未知的活动品牌“{}”").format(brand)
+                    )
+                )
             if not problems:
                 for fname, msg in validate(act, today=today).items():
                     problems.append(RowProblem(line, header.get(fname, fname), msg))
@@ -173,7 +211,9 @@ class ActivityService:
         result.written = len(result.good)
         return result
 
-    def export(self, path: str | Path, *, fmt: str | None = None, f: ActivityFilter | None = None) -> int:
+    def export(
+        self, path: str | Path, *, fmt: str | None = None, f: ActivityFilter | None = None
+    ) -> int:
         """Write activities to .xlsx or .csv with Chinese headers and labels. :returns: rows written."""
         rows = q.all_rows(self.store, f or ActivityFilter(descending=False))
         kinds = refdata.labels("activity_kinds")
@@ -182,13 +222,23 @@ class ActivityService:
         brands = refdata.labels("brands")
         out = []
         for r in rows:
-            out.append([
-                r["title"], r["date"], r["start_time"], r["end_time"], r["place"],
-                kinds.get(r["kind"], r["kind"]), modes.get(r["delivery"], r["delivery"]),
-                r["organiser"], r["partners"], r["attendance"],
-                "、".join(groups.get(g, g) for g in r["target_groups"]),
-                brands.get(r["brand"], r["brand"]), r["notes"],
-            ])
+            out.append(
+                [
+                    r["title"],
+                    r["date"],
+                    r["start_time"],
+                    r["end_time"],
+                    r["place"],
+                    kinds.get(r["kind"], r["kind"]),
+                    modes.get(r["delivery"], r["delivery"]),
+                    r["organiser"],
+                    r["partners"],
+                    r["attendance"],
+                    "、".join(groups.get(g, g) for g in r["target_groups"]),
+                    brands.get(r["brand"], r["brand"]),
+                    r["notes"],
+                ]
+            )
         headers = [COLUMNS[f][0] for f in COLUMNS]
         tabular.write_table(path, headers, out, fmt=fmt, sheet=tr("Export", "活动台账"))
         return len(out)

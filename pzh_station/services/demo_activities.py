@@ -5,12 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pzh_station.domain import refdata
-from pzh_station.domain.activity import Activity
+from pzh_core.domain import refdata
+from pzh_core.domain.activity import Activity
 from pzh_station.services.context import Services
 
 TITLES = {
-    "performance": ["百姓大舞台文艺汇演", "金沙放歌群众歌咏比赛", "新春文艺演出", "彝族火把节歌舞展演"],
+    "performance": [
+        "百姓大舞台文艺汇演",
+        "金沙放歌群众歌咏比赛",
+        "新春文艺演出",
+        "彝族火把节歌舞展演",
+    ],
     "lecture": ["健康养生知识讲座", "防范电信诈骗讲座", "家风家训讲座", "非遗保护知识讲座"],
     "exhibition": ["农民画作品展", "书法摄影作品展", "乡村振兴成果图片展"],
     "training": ["广场舞骨干培训", "葫芦丝公益培训", "剪纸技艺培训"],
@@ -25,8 +30,14 @@ PLACES = ["文化站多功能厅", "镇文化广场", "大田村文化室", "团
 
 def make(rng: random.Random, day: dt.date, operator: str) -> Activity:
     kind = rng.choice(list(TITLES))
-    delivery = "mobile" if kind == "mobile_service" else ("online" if kind == "digital" else rng.choice(["station"] * 4 + ["mobile"]))
-    groups = rng.sample([g["code"] for g in refdata.items("target_groups")], k=rng.choice([0, 1, 1, 2]))
+    delivery = (
+        "mobile"
+        if kind == "mobile_service"
+        else ("online" if kind == "digital" else rng.choice(["station"] * 4 + ["mobile"]))
+    )
+    groups = rng.sample(
+        [g["code"] for g in refdata.items("target_groups")], k=rng.choice([0, 1, 1, 2])
+    )
     brand = rng.choice(["", "", "", "baixing_stage", "jinsha_song", "opera_village"])
     start_h = rng.choice([9, 10, 14, 15, 19])
     return Activity(

@@ -6,16 +6,22 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pzh_station.domain import training as d
-from pzh_station.domain.person import Person
-from pzh_station.domain.training import TrainingClass
+from pzh_core.domain import training as d
+from pzh_core.domain.person import Person
+from pzh_core.domain.training import TrainingClass
 from pzh_station.services.context import Services
 from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈"
 GIVEN = "秀英桂兰玉梅兰芳建国志强明华丽娟红霞海燕文军永福德胜春花金凤小平光荣家乐子涵雨欣思琪浩然俊杰晓东"
-ETHNIC_NAMES = [("阿依", "彝族"), ("吉克", "彝族"), ("沙马", "彝族"), ("余", "傈僳族"), ("杨", "傈僳族")]
+ETHNIC_NAMES = [
+    ("阿依", "彝族"),
+    ("吉克", "彝族"),
+    ("沙马", "彝族"),
+    ("余", "傈僳族"),
+    ("杨", "傈僳族"),
+]
 VILLAGES = ["大田村", "团山村", "大田社区", "鱼塘村", "啊喇村", "莲花村"]
 CLASSES = [
     ("声乐", "vocal", "合唱基础班", "王老师"),
@@ -35,15 +41,29 @@ def _person(rng: random.Random, operator: str) -> Person:
         prefix, ethnicity = rng.choice(ETHNIC_NAMES)
         name = prefix + rng.choice(GIVEN) + (rng.choice(GIVEN) if len(prefix) == 1 else "")
     else:
-        name, ethnicity = rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice([1, 2, 2]))), ""
-    phone = "1" + rng.choice("3589") + "".join(rng.choices("0123456789", k=9)) if rng.random() < 0.85 else ""
+        name, ethnicity = (
+            rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice([1, 2, 2]))),
+            "",
+        )
+    phone = (
+        "1" + rng.choice("3589") + "".join(rng.choices("0123456789", k=9))
+        if rng.random() < 0.85
+        else ""
+    )
     return Person(
-        name=name, gender=rng.choice("男女女"), birth_year=rng.randint(1945, 2016), phone=phone,
-        village=rng.choice(VILLAGES), ethnicity=ethnicity, created_by=operator,
+        name=name,
+        gender=rng.choice("男女女"),
+        birth_year=rng.randint(1945, 2016),
+        phone=phone,
+        village=rng.choice(VILLAGES),
+        ethnicity=ethnicity,
+        created_by=operator,
     )
 
 
-def fill(services: Services, rng: random.Random, *, people: int = 240, today: dt.date | None = None) -> dict[str, int]:
+def fill(
+    services: Services, rng: random.Random, *, people: int = 240, today: dt.date | None = None
+) -> dict[str, int]:
     """Write ``people`` people and eight classes spread over the last year (the most recent one
     still running), in one transaction. :returns: counts per kind of record."""
     today = today or dt.date.today()
@@ -58,11 +78,19 @@ def fill(services: Services, rng: random.Random, *, people: int = 240, today: dt
             weeks = rng.choice([6, 8, 8, 10])
             end = start + dt.timedelta(days=7 * weeks - 1)
             status = "finished" if end < today else "running"
-            cid = training.save_class(TrainingClass(
-                name=f"{start.year}年{title}", art_form=art, teacher=teacher, venue=rng.choice(VENUES),
-                start_date=start.isoformat(), end_date=end.isoformat(), capacity=rng.choice([0, 30, 40]),
-                status=status, created_by=services.operator,
-            ))
+            cid = training.save_class(
+                TrainingClass(
+                    name=f"{start.year}年{title}",
+                    art_form=art,
+                    teacher=teacher,
+                    venue=rng.choice(VENUES),
+                    start_date=start.isoformat(),
+                    end_date=end.isoformat(),
+                    capacity=rng.choice([0, 30, 40]),
+                    status=status,
+                    created_by=services.operator,
+                )
+            )
             made["classes"] += 1
             weekdays = rng.sample(range(6), k=2)
             dates = d.weekly_dates(start, weekdays, weeks=weeks)

@@ -12,35 +12,83 @@ from __future__ import annotations
 import datetime as dt
 import random
 
-from pzh_station.domain import refdata
-from pzh_station.domain.person import Person
-from pzh_station.domain.volunteer import ServiceRecord, Volunteer
+from pzh_core.domain import refdata
+from pzh_core.domain.person import Person
+from pzh_core.domain.volunteer import ServiceRecord, Volunteer
 from pzh_station.services.context import Services
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林"
-GIVEN = ["秀英", "桂兰", "建华", "志强", "丽", "芳", "军", "伟", "敏", "静", "国平", "海燕", "玉梅", "春花",
-         "德明", "晓东", "红梅", "文", "小龙", "子涵"]
+GIVEN = [
+    "秀英",
+    "桂兰",
+    "建华",
+    "志强",
+    "丽",
+    "芳",
+    "军",
+    "伟",
+    "敏",
+    "静",
+    "国平",
+    "海燕",
+    "玉梅",
+    "春花",
+    "德明",
+    "晓东",
+    "红梅",
+    "文",
+    "小龙",
+    "子涵",
+]
 TEAMS = ["文艺志愿服务队", "讲解志愿服务队", "阅读推广志愿队", "非遗传承志愿队", ""]
 VILLAGES = ["大田村", "团山村", "老村子村", "大田社区", "鱼塘村"]
-DUTIES = ["文化站值班服务", "农家书屋图书整理", "文化广场秩序维护", "留守儿童课后陪伴", "老年人智能手机教学"]
+DUTIES = [
+    "文化站值班服务",
+    "农家书屋图书整理",
+    "文化广场秩序维护",
+    "留守儿童课后陪伴",
+    "老年人智能手机教学",
+]
 
 
-def _fill_history(store, rng: random.Random, vid: str, pid: str, join: dt.date, hours: float,  # noqa: ANN001
-                  before: dt.date, staff: list[str]) -> int:
+def _fill_history(
+    store,
+    rng: random.Random,
+    vid: str,
+    pid: str,
+    join: dt.date,
+    hours: float,  # noqa: ANN001
+    before: dt.date,
+    staff: list[str],
+) -> int:
     """Earlier verified service (before the demo year), in 4-hour days between join and ``before``."""
     span = max(1, (before - join).days - 1)
     made = 0
     days = sorted({join + dt.timedelta(days=rng.randrange(span)) for _ in range(int(hours // 4))})
     for day in days:
         rec, ver = rng.sample(staff, 2) if len(staff) > 1 else (staff[0], staff[0])
-        store.write("service_records", None, ServiceRecord(
-            volunteer_id=vid, person_id=pid, date=day.isoformat(), hours=4.0, description=rng.choice(DUTIES),
-            recorded_by=rec, status="verified", verified_by=ver, verified_on=day.isoformat()).fields())
+        store.write(
+            "service_records",
+            None,
+            ServiceRecord(
+                volunteer_id=vid,
+                person_id=pid,
+                date=day.isoformat(),
+                hours=4.0,
+                description=rng.choice(DUTIES),
+                recorded_by=rec,
+                status="verified",
+                verified_by=ver,
+                verified_on=day.isoformat(),
+            ).fields(),
+        )
         made += 1
     return made
 
 
-def fill(services: Services, rng: random.Random, *, count: int = 40, days: int = 365) -> dict[str, int]:
+def fill(
+    services: Services, rng: random.Random, *, count: int = 40, days: int = 365
+) -> dict[str, int]:
     """Write volunteers and their records, in one transaction. :returns: counts made."""
     from pzh_station.services.activities import ActivityService
     from pzh_station.services.people import PeopleService
@@ -51,7 +99,7 @@ def fill(services: Services, rng: random.Random, *, count: int = 40, days: int =
     store = services.store
     today = dt.date.today()
     start = today - dt.timedelta(days=days)
-    staff = (StationService(services).profile().staff or [services.operator or "李明"])  # type: ignore[union-attr]
+    staff = StationService(services).profile().staff or [services.operator or "李明"]  # type: ignore[union-attr]
     svc = VolunteerService(services)
     people = PeopleService(services)
     skills = [s["code"] for s in refdata.items("volunteer_skills")]
@@ -62,25 +110,48 @@ def fill(services: Services, rng: random.Random, *, count: int = 40, days: int =
         vols: list[tuple[str, str, dt.date]] = []
         for i in range(count):
             veteran = i < 6
-            join = today - dt.timedelta(days=rng.randrange(4 * 365, 8 * 365) if veteran else rng.randrange(30, 3 * 365))
-            person = Person(name=rng.choice(SURNAMES) + rng.choice(GIVEN), gender=rng.choice("男女"),
-                            birth_year=rng.randint(1950, 2004), phone=f"139{rng.randrange(10**8):08d}",
-                            village=rng.choice(VILLAGES), created_by=services.operator)
+            join = today - dt.timedelta(
+                days=rng.randrange(4 * 365, 8 * 365) if veteran else rng.randrange(30, 3 * 365)
+            )
+            person = Person(
+                name=rng.choice(SURNAMES) + rng.choice(GIVEN),
+                gender=rng.choice("男女"),
+                birth_year=rng.randint(1950, 2004),
+                phone=f"139{rng.randrange(10**8):08d}",
+                village=rng.choice(VILLAGES),
+                created_by=services.operator,
+            )
             pid = people.save(person)
-            vol = Volunteer(person_id=pid, join_date=join.isoformat(), skills=rng.sample(skills, k=rng.choice([1, 1, 2])),
-                            team=rng.choice(TEAMS), status="active" if i < count - 3 else rng.choice(["paused", "left"]),
-                            training=rng.choice(["", "文化志愿者岗前培训", "讲解员培训"]),
-                            awards=rng.choice(["", "", "优秀文化志愿者（县级）"]), created_by=services.operator)
+            vol = Volunteer(
+                person_id=pid,
+                join_date=join.isoformat(),
+                skills=rng.sample(skills, k=rng.choice([1, 1, 2])),
+                team=rng.choice(TEAMS),
+                status="active" if i < count - 3 else rng.choice(["paused", "left"]),
+                training=rng.choice(["", "文化志愿者岗前培训", "讲解员培训"]),
+                awards=rng.choice(["", "", "优秀文化志愿者（县级）"]),
+                created_by=services.operator,
+            )
             vid = svc.save(vol)
             vols.append((vid, pid, join))
             if veteran:
                 # 95 … 1500 h earlier, so some cross a star level during the demo year.
-                records += _fill_history(store, rng, vid, pid, join, rng.choice([96, 280, 296, 590, 980, 1480]),
-                                         max(join + dt.timedelta(days=2), start), staff)
+                records += _fill_history(
+                    store,
+                    rng,
+                    vid,
+                    pid,
+                    join,
+                    rng.choice([96, 280, 296, 590, 980, 1480]),
+                    max(join + dt.timedelta(days=2), start),
+                    staff,
+                )
         active = [v for v in vols[: count - 3]]
         busy: dict[tuple[str, str], float] = {}
 
-        def add(vid: str, pid: str, day: str, hours: float, what: str, activity_id: str = "") -> None:
+        def add(
+            vid: str, pid: str, day: str, hours: float, what: str, activity_id: str = ""
+        ) -> None:
             nonlocal records
             if busy.get((vid, day), 0) + hours > 12:
                 return
@@ -88,33 +159,66 @@ def fill(services: Services, rng: random.Random, *, count: int = 40, days: int =
             rec, ver = rng.sample(staff, 2) if len(staff) > 1 else (staff[0], staff[0])
             age = (today - dt.date.fromisoformat(day)).days
             status = "recorded" if age < 21 else ("rejected" if rng.random() < 0.03 else "verified")
-            store.write("service_records", None, ServiceRecord(
-                volunteer_id=vid, person_id=pid, date=day, hours=hours, description=what, activity_id=activity_id,
-                recorded_by=rec, status=status, verified_by=ver if status != "recorded" else "",
-                verified_on=min(today, dt.date.fromisoformat(day) + dt.timedelta(days=rng.randint(1, 14))).isoformat()
-                if status != "recorded" else "",
-                reject_reason="与活动签到记录不符" if status == "rejected" else "").fields())
+            store.write(
+                "service_records",
+                None,
+                ServiceRecord(
+                    volunteer_id=vid,
+                    person_id=pid,
+                    date=day,
+                    hours=hours,
+                    description=what,
+                    activity_id=activity_id,
+                    recorded_by=rec,
+                    status=status,
+                    verified_by=ver if status != "recorded" else "",
+                    verified_on=min(
+                        today, dt.date.fromisoformat(day) + dt.timedelta(days=rng.randint(1, 14))
+                    ).isoformat()
+                    if status != "recorded"
+                    else "",
+                    reject_reason="与活动签到记录不符" if status == "rejected" else "",
+                ).fields(),
+            )
             records += 1
 
         for act in activities.values():
-            helpers = [v for v in rng.sample(active, k=min(len(active), rng.choice([0, 2, 3, 4, 6])))
-                       if v[2].isoformat() <= act["date"]]
+            helpers = [
+                v
+                for v in rng.sample(active, k=min(len(active), rng.choice([0, 2, 3, 4, 6])))
+                if v[2].isoformat() <= act["date"]
+            ]
             for vid, pid, _join in helpers:
-                add(vid, pid, act["date"], rng.choice([2.0, 2.5, 3.0, 4.0]), act["title"], act["id"])
+                add(
+                    vid, pid, act["date"], rng.choice([2.0, 2.5, 3.0, 4.0]), act["title"], act["id"]
+                )
         for vid, pid, join in active:
             for _ in range(rng.randint(3, 20)):
                 day = start + dt.timedelta(days=rng.randrange(days))
                 if day >= join:
-                    add(vid, pid, day.isoformat(), rng.choice([1.0, 1.5, 2.0, 3.0, 4.0]), rng.choice(DUTIES))
+                    add(
+                        vid,
+                        pid,
+                        day.isoformat(),
+                        rng.choice([1.0, 1.5, 2.0, 3.0, 4.0]),
+                        rng.choice(DUTIES),
+                    )
         # One verified record corrected on the volunteer's request (history kept).
         # Recorded by the requester, so the approver (who becomes the verifier) is someone else.
-        verified = store.query("SELECT id, hours FROM service_records WHERE status = 'verified' AND deleted = 0"
-                               " AND date >= ? AND recorded_by = ? ORDER BY date, id LIMIT 1",
-                               (start.isoformat(), staff[0]))
+        verified = store.query(
+            "SELECT id, hours FROM service_records WHERE status = 'verified' AND deleted = 0"
+            " AND date >= ? AND recorded_by = ? ORDER BY date, id LIMIT 1",
+            (start.isoformat(), staff[0]),
+        )
         if verified and len(staff) > 1:
             row = verified[0]
-            cid = svc.request_correction(row["id"], {"hours": row["hours"] + 0.5}, "志愿者本人申请：漏记活动后的整理时间",
-                                         requested_by=staff[0], today=today)
+            cid = svc.request_correction(
+                row["id"],
+                {"hours": row["hours"] + 0.5},
+                "志愿者本人申请：漏记活动后的整理时间",
+                requested_by=staff[0],
+                today=today,
+            )
             svc.decide_correction(cid, approve=True, decided_by=staff[1], today=today)
             corrections = 1
     return {"volunteers": len(vols), "service_records": records, "service_corrections": corrections}

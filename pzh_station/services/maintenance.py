@@ -6,11 +6,11 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
+from pzh_core import schema
+from pzh_core.i18n import tr
 from pzh_station import paths
-from pzh_station.i18n import tr
 from pzh_station.store import Store, StoreError, backup
 from pzh_station.store.lock import InstanceLock
-from sync import schema
 
 
 def check(directory: Path) -> list[str]:
@@ -30,10 +30,16 @@ def check(directory: Path) -> list[str]:
         from pzh_station.store import migrations
 
         if store.schema_version < migrations.LATEST:
-            problems.append(tr("Check", "数据版本较旧（{}），下次打开程序时会自动升级。").format(store.schema_version))
+            problems.append(
+                tr("Check", "数据版本较旧（{}），下次打开程序时会自动升级。").format(
+                    store.schema_version
+                )
+            )
         if not store.station_id:
             problems.append(tr("Check", "尚未设置文化站信息。"))
-        tables = {r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")
+        }
         for table in schema.TABLES:
             if table not in tables:
                 continue
@@ -70,5 +76,7 @@ def auto_backup(directory: Path, *, keep: int = backup.KEEP) -> Path | None:
 
 def restore(directory: Path, file: Path) -> Path | None:
     if InstanceLock(directory).is_held_elsewhere():
-        raise StoreError("in_use", tr("Backup", "文化站工作台正在使用这个数据文件夹，请先关闭程序再恢复。"))
+        raise StoreError(
+            "in_use", tr("Backup", "文化站工作台正在使用这个数据文件夹，请先关闭程序再恢复。")
+        )
     return backup.restore(file, paths.db_path(directory), paths.backups_dir(directory))

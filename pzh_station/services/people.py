@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.person import (
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.person import (
     Person,
     is_pinyin_query,
     merged_fields,
@@ -19,10 +19,10 @@ from pzh_station.domain.person import (
     same_person,
     validate_person,
 )
-from pzh_station.i18n import tr
+from pzh_core.i18n import tr
+from pzh_core.schema import det_id
 from pzh_station.services.context import Services
 from pzh_station.store import people as q
-from sync.schema import det_id
 
 # When the same person has two marks for one session after a merge, the one that says more
 # about being there wins.
@@ -39,9 +39,23 @@ class DuplicatePersonError(ValidationError):
     def __init__(self, existing: list[dict[str, Any]]) -> None:
         self.existing = existing
         p = existing[0]
-        super().__init__({"name": tr("Person", "登记册中已有此人：{}（{}）").format(
-            p["name"], " ".join(str(x) for x in (p.get("phone") or "", p.get("village") or "",
-                                                  p.get("birth_year") or "") if x) or tr("Person", "无其他信息"))})
+        super().__init__(
+            {
+                "name": tr("Person", "登记册中已有此人：{}（{}）").format(
+                    p["name"],
+                    " ".join(
+                        str(x)
+                        for x in (
+                            p.get("phone") or "",
+                            p.get("village") or "",
+                            p.get("birth_year") or "",
+                        )
+                        if x
+                    )
+                    or tr("Person", "无其他信息"),
+                )
+            }
+        )
 
 
 class PeopleService:
@@ -62,7 +76,9 @@ class PeopleService:
             finds someone; nothing written.
         :returns: the person id.
         """
-        person.name = "".join(person.name.split()) if _is_cjk(person.name) else " ".join(person.name.split())
+        person.name = (
+            "".join(person.name.split()) if _is_cjk(person.name) else " ".join(person.name.split())
+        )
         person.phone = normalise_phone(person.phone)
         person.village = person.village.strip()
         errors = validate_person(person)
@@ -92,11 +108,19 @@ class PeopleService:
     def duplicates_of(self, person: Person) -> list[dict[str, Any]]:
         """Live people that look like ``person`` (same name and phone, or same name and birth
         year in the same village), never ``person`` itself."""
-        name = "".join(person.name.split()) if _is_cjk(person.name) else " ".join(person.name.split())
+        name = (
+            "".join(person.name.split()) if _is_cjk(person.name) else " ".join(person.name.split())
+        )
         probe = {**person.fields(), "name": name, "phone": normalise_phone(person.phone)}
-        return [r for r in q.same_name(self.store, name) if r["id"] != person.id and same_person(probe, r)]
+        return [
+            r
+            for r in q.same_name(self.store, name)
+            if r["id"] != person.id and same_person(probe, r)
+        ]
 
-    def search(self, text: str, *, limit: int = 50, exclude_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    def search(
+        self, text: str, *, limit: int = 50, exclude_ids: tuple[str, ...] = ()
+    ) -> list[dict[str, Any]]:
         """People matching what was typed, best matches first.
 
         :param text: Chinese characters (a name substring), Latin letters (pinyin initials
@@ -106,8 +130,14 @@ class PeopleService:
         """
         text = text.strip()
         digits = normalise_phone(text) if any(ch.isdigit() for ch in text) else ""
-        return q.search(self.store, text, digits=digits, pinyin=is_pinyin_query(text), limit=limit,
-                        exclude_ids=exclude_ids)
+        return q.search(
+            self.store,
+            text,
+            digits=digits,
+            pinyin=is_pinyin_query(text),
+            limit=limit,
+            exclude_ids=exclude_ids,
+        )
 
     def count(self) -> int:
         return q.count(self.store)
@@ -172,15 +202,25 @@ class PeopleService:
             new_id = det_id("enrollment", row["class_id"], keep_id)
             mine = self.store.get("enrollments", new_id)
             if mine is None or mine["deleted"]:
-                self.store.write("enrollments", new_id, {
-                    "class_id": row["class_id"], "person_id": keep_id, "active": row["active"],
-                    "enrolled_on": row["enrolled_on"], "walk_in": row["walk_in"], "deleted": False,
-                })
+                self.store.write(
+                    "enrollments",
+                    new_id,
+                    {
+                        "class_id": row["class_id"],
+                        "person_id": keep_id,
+                        "active": row["active"],
+                        "enrolled_on": row["enrolled_on"],
+                        "walk_in": row["walk_in"],
+                        "deleted": False,
+                    },
+                )
             else:
                 change: dict[str, Any] = {}
                 if row["active"] and not mine["active"]:
                     change["active"] = True
-                if row["enrolled_on"] and (not mine["enrolled_on"] or row["enrolled_on"] < mine["enrolled_on"]):
+                if row["enrolled_on"] and (
+                    not mine["enrolled_on"] or row["enrolled_on"] < mine["enrolled_on"]
+                ):
                     change["enrolled_on"] = row["enrolled_on"]
                 if mine["walk_in"] and not row["walk_in"]:
                     change["walk_in"] = False
@@ -193,12 +233,22 @@ class PeopleService:
             new_id = det_id("attendance", row["session_id"], keep_id)
             mine = self.store.get("attendance", new_id)
             if mine is None or mine["deleted"]:
-                self.store.write("attendance", new_id, {
-                    "session_id": row["session_id"], "class_id": row["class_id"], "person_id": keep_id,
-                    "mark": row["mark"], "marked_by": row["marked_by"], "deleted": False,
-                })
+                self.store.write(
+                    "attendance",
+                    new_id,
+                    {
+                        "session_id": row["session_id"],
+                        "class_id": row["class_id"],
+                        "person_id": keep_id,
+                        "mark": row["mark"],
+                        "marked_by": row["marked_by"],
+                        "deleted": False,
+                    },
+                )
             elif MARK_STRENGTH.get(row["mark"], 0) > MARK_STRENGTH.get(mine["mark"], 0):
-                self.store.write("attendance", new_id, {"mark": row["mark"], "marked_by": row["marked_by"]})
+                self.store.write(
+                    "attendance", new_id, {"mark": row["mark"], "marked_by": row["marked_by"]}
+                )
             self.store.delete("attendance", row["id"])
 
     def _move_volunteer(self, keep_id: str, drop_id: str) -> None:
@@ -207,9 +257,15 @@ class PeopleService:
             mine = self.store.get("volunteers", keep_vol_id)
             if mine is None or mine["deleted"]:
                 fields = {k: v for k, v in vol.items() if k in _VOLUNTEER_FIELDS}
-                self.store.write("volunteers", keep_vol_id, {**fields, "person_id": keep_id, "deleted": False})
+                self.store.write(
+                    "volunteers", keep_vol_id, {**fields, "person_id": keep_id, "deleted": False}
+                )
             else:
-                fill = {k: vol[k] for k in _VOLUNTEER_FIELDS if k != "person_id" and not mine[k] and vol[k]}
+                fill = {
+                    k: vol[k]
+                    for k in _VOLUNTEER_FIELDS
+                    if k != "person_id" and not mine[k] and vol[k]
+                }
                 if vol["skills"]:
                     skills = list(dict.fromkeys([*mine["skills"], *vol["skills"]]))
                     if skills != mine["skills"]:
@@ -217,7 +273,11 @@ class PeopleService:
                 if fill:
                     self.store.write("volunteers", keep_vol_id, fill)
             for rec in q.service_records_of_volunteer(self.store, vol["id"]):
-                self.store.write("service_records", rec["id"], {"volunteer_id": keep_vol_id, "person_id": keep_id})
+                self.store.write(
+                    "service_records",
+                    rec["id"],
+                    {"volunteer_id": keep_vol_id, "person_id": keep_id},
+                )
             if vol["id"] != keep_vol_id:
                 self.store.delete("volunteers", vol["id"])
         # Service records that name the person without going through a volunteer row.
@@ -225,8 +285,18 @@ class PeopleService:
             self.store.write("service_records", rec["id"], {"person_id": keep_id})
 
 
-_VOLUNTEER_FIELDS = ("person_id", "number", "join_date", "skills", "team", "status", "training", "awards", "notes",
-                     "created_by")
+_VOLUNTEER_FIELDS = (
+    "person_id",
+    "number",
+    "join_date",
+    "skills",
+    "team",
+    "status",
+    "training",
+    "awards",
+    "notes",
+    "created_by",
+)
 
 
 def _is_cjk(text: str) -> bool:

@@ -1,7 +1,7 @@
 """Reports use-cases: the overview's figures, the summary for scripts, the service-standard
 checklist, the annual statistics report (文化站年报) and the monthly report.
 
-Every figure comes from :mod:`pzh_station.reports.indicators`; this module only chooses which
+Every figure comes from :mod:`pzh_core.indicators`; this module only chooses which
 figures a report shows and lays them out.
 """
 
@@ -12,21 +12,32 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from pzh_station.domain import refdata
-from pzh_station.domain.errors import ValidationError
-from pzh_station.i18n import tr
-from pzh_station.io import pdf, tabular
-from pzh_station.reports import indicators as ind
-from pzh_station.reports.period import Period
+from pzh_core import indicators as ind
+from pzh_core import tabular
+from pzh_core.domain import refdata
+from pzh_core.domain.errors import ValidationError
+from pzh_core.i18n import tr
+from pzh_core.period import Period
+from pzh_station.io import pdf
 from pzh_station.services.context import Services
 from pzh_station.store import StoreError
 
 # The figures the overview page shows, in order (key, group).
 OVERVIEW_KEYS = [
-    "activities", "person_visits", "visits_per_resident", "special_group_activities",
-    "mobile_activities", "online_activities",
-    "training_classes", "training_sessions", "trainee_visits", "attendance_rate", "completers",
-    "volunteers_active", "volunteer_hours_verified", "new_star_levels",
+    "activities",
+    "person_visits",
+    "visits_per_resident",
+    "special_group_activities",
+    "mobile_activities",
+    "online_activities",
+    "training_classes",
+    "training_sessions",
+    "trainee_visits",
+    "attendance_rate",
+    "completers",
+    "volunteers_active",
+    "volunteer_hours_verified",
+    "new_star_levels",
 ]
 CHART_KEYS = ("activities", "person_visits")
 
@@ -36,7 +47,11 @@ ANNUAL_ROWS: list[tuple[str, str, str]] = [
     ("art_activity_visits", "组织文艺活动参加人次", "上述活动的参与人次之和"),
     ("training_classes", "举办训练班班次", "本年至少开课一次的培训班"),
     ("trainee_visits", "培训人次", "本年已开课次的出勤、迟到签到数"),
-    ("completers", "训练班结业人次", "出勤达到结业要求（默认80%）的学员，计入培训班最后一次课所在年度"),
+    (
+        "completers",
+        "训练班结业人次",
+        "出勤达到结业要求（默认80%）的学员，计入培训班最后一次课所在年度",
+    ),
     ("exhibitions", "举办展览个数", "活动类型为“展览”的活动"),
     ("exhibition_visits", "展览参观人次", "展览的参与人次之和"),
     ("lectures", "组织公益性讲座次数", "活动类型为“讲座”的活动"),
@@ -51,18 +66,36 @@ ANNUAL_EXTRA: list[tuple[str, str, str]] = [
     ("activities", "活动总场次", "全部活动（未删除）"),
     ("person_visits", "活动总参与人次", "全部活动的参与人次之和"),
     ("visits_per_resident", "人均参与次数", "参与人次 ÷ 服务人口"),
-    ("special_group_activities", "面向特殊群体的活动场次", "服务对象含老年人、未成年人、残疾人、农民工、留守妇女儿童或困难群众"),
+    (
+        "special_group_activities",
+        "面向特殊群体的活动场次",
+        "服务对象含老年人、未成年人、残疾人、农民工、留守妇女儿童或困难群众",
+    ),
     ("mobile_activities", "流动服务场次", "服务方式为“流动”"),
     ("online_activities", "线上活动场次", "服务方式为“线上”"),
     ("training_sessions", "培训课次", "未取消、已到日期的课次"),
-    ("attendance_rate", "培训出勤率", "出勤与迟到人次 ÷（已开课次 × 花名册人数），未签到、请假、缺勤均按未出勤"),
+    (
+        "attendance_rate",
+        "培训出勤率",
+        "出勤与迟到人次 ÷（已开课次 × 花名册人数），未签到、请假、缺勤均按未出勤",
+    ),
     ("new_star_levels", "新晋星级志愿者", "本年累计时长升入更高星级的志愿者"),
 ]
 
 MONTHLY_KEYS = [
-    "activities", "person_visits", "special_group_activities", "mobile_activities", "online_activities",
-    "training_classes", "training_sessions", "trainee_visits", "attendance_rate", "completers",
-    "volunteers_serving", "volunteer_hours_verified", "new_star_levels",
+    "activities",
+    "person_visits",
+    "special_group_activities",
+    "mobile_activities",
+    "online_activities",
+    "training_classes",
+    "training_sessions",
+    "trainee_visits",
+    "attendance_rate",
+    "completers",
+    "volunteers_serving",
+    "volunteer_hours_verified",
+    "new_star_levels",
 ]
 
 
@@ -102,7 +135,9 @@ class ReportService:
         return row.get("name", "")
 
     # -- figures -------------------------------------------------------------------------
-    def summary(self, year: int, *, month: int | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
+    def summary(
+        self, year: int, *, month: int | None = None, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
         """Every indicator for the year (or one month) as one JSON-ready dict.
 
         :param year: calendar year.
@@ -111,13 +146,19 @@ class ReportService:
             not held yet and the plan's targets are pro-rated to it.
         """
         period = Period(year, month, as_of or dt.date.today())
-        out: dict[str, Any] = {"year": year, "month": month, "as_of": period.as_of.isoformat(),
-                               "station": self.station_name()}
+        out: dict[str, Any] = {
+            "year": year,
+            "month": month,
+            "as_of": period.as_of.isoformat(),
+            "station": self.station_name(),
+        }
         out.update(ind.compute(self.conn, self.stations(), period))
         out["checklist"] = ind.checklist(self.conn, self.stations(), period)
         return out
 
-    def overview(self, year: int, *, month: int | None = None, as_of: dt.date | None = None) -> dict[str, Any]:
+    def overview(
+        self, year: int, *, month: int | None = None, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
         """What the overview page shows: this period and the same period a year earlier, the
         months of the year for the chart, the plan's targets and the checklist.
 
@@ -133,11 +174,15 @@ class ReportService:
             "current": ind.compute(self.conn, stations, period, keys),
             "previous": ind.compute(self.conn, stations, period.previous_year(), keys),
             "monthly": ind.monthly(self.conn, stations, year, CHART_KEYS, as_of=period.as_of),
-            "monthly_previous": ind.monthly(self.conn, stations, year - 1, CHART_KEYS, as_of=period.as_of),
+            "monthly_previous": ind.monthly(
+                self.conn, stations, year - 1, CHART_KEYS, as_of=period.as_of
+            ),
             "checklist": ind.checklist(self.conn, stations, Period(year, None, period.as_of)),
         }
 
-    def records(self, key: str, year: int, *, month: int | None = None, as_of: dt.date | None = None) -> list[ind.Record]:
+    def records(
+        self, key: str, year: int, *, month: int | None = None, as_of: dt.date | None = None
+    ) -> list[ind.Record]:
         """The records behind one figure (``key`` of INDICATORS, or ``checklist:<code>``).
 
         :param key: the indicator.
@@ -147,11 +192,15 @@ class ReportService:
         """
         period = Period(year, month, as_of or dt.date.today())
         if key.startswith("checklist:"):
-            return ind.checklist_records(self.conn, self.stations(), Period(year, None, period.as_of), key.split(":", 1)[1])
+            return ind.checklist_records(
+                self.conn, self.stations(), Period(year, None, period.as_of), key.split(":", 1)[1]
+            )
         return ind.records(self.conn, key, self.stations(), period)
 
     # -- annual report ---------------------------------------------------------------------
-    def annual_figures(self, year: int, *, as_of: dt.date | None = None) -> list[tuple[str, str, str, Any, str]]:
+    def annual_figures(
+        self, year: int, *, as_of: dt.date | None = None
+    ) -> list[tuple[str, str, str, Any, str]]:
         """Rows of the annual report: (key, label, unit, value, note)."""
         period = Period(year, None, as_of or dt.date.today())
         rows = []
@@ -177,17 +226,33 @@ class ReportService:
             elif isinstance(value, float):
                 value = round(value, 4)
             main.append([n, label, unit, value if value is not None else "", note])
-        main += [[], ["", "填报单位", "", self.station_name(), ""],
-                 ["", "统计年度", "", f"{year}年", ""],
-                 ["", "数据截至", "", period.cutoff, "按截至日期统计；已删除的记录不计入"]]
+        main += [
+            [],
+            ["", "填报单位", "", self.station_name(), ""],
+            ["", "统计年度", "", f"{year}年", ""],
+            ["", "数据截至", "", period.cutoff, "按截至日期统计；已删除的记录不计入"],
+        ]
         detail = self._annual_detail(period, figures)
-        tabular.write_sheets(path, [
-            (tr("Reports", "{}年文化站年报").format(year), ["序号", "指标名称", "计量单位", "数值", "统计口径"], main),
-            (tr("Reports", "明细"), ["记录类型", "日期", "名称", "说明", "计入的指标及数值", "记录编号"], detail),
-        ])
+        tabular.write_sheets(
+            path,
+            [
+                (
+                    tr("Reports", "{}年文化站年报").format(year),
+                    ["序号", "指标名称", "计量单位", "数值", "统计口径"],
+                    main,
+                ),
+                (
+                    tr("Reports", "明细"),
+                    ["记录类型", "日期", "名称", "说明", "计入的指标及数值", "记录编号"],
+                    detail,
+                ),
+            ],
+        )
         return Path(path)
 
-    def _annual_detail(self, period: Period, figures: list[tuple[str, str, str, Any, str]]) -> list[list[Any]]:
+    def _annual_detail(
+        self, period: Period, figures: list[tuple[str, str, str, Any, str]]
+    ) -> list[list[Any]]:
         """The second sheet: every record behind the figures, once, with each figure it counts
         toward and what it adds there (``组织文艺活动次数 1；组织文艺活动参加人次 120``). Ratios
         and targets have no records of their own (they are computed from the figures listed)."""
@@ -209,17 +274,33 @@ class ReportService:
                 # Activity figures: ids from the index; each activity's details read once.
                 if activities is None:
                     activities = {r.id: r for r in ind.activity_records(conn, stations, period)}
-                for aid, amount in ind.activity_amounts(conn, stations, period, indicator.scope, indicator.measure):
+                for aid, amount in ind.activity_amounts(
+                    conn, stations, period, indicator.scope, indicator.measure
+                ):
                     add(activities[aid], label, amount)
             else:
                 for r in indicator.records(conn, stations, period):
                     add(r, label, r.amount)
         order = {t: i for i, t in enumerate(ind.TABLE_LABELS)}
-        rows = sorted(entries.values(), key=lambda e: (order.get(e[0].table, 99), e[0].date, e[0].title))
-        return [[ind.TABLE_LABELS.get(r.table, r.table), r.date, r.title, r.detail, "；".join(parts), r.id] for r, parts in rows]
+        rows = sorted(
+            entries.values(), key=lambda e: (order.get(e[0].table, 99), e[0].date, e[0].title)
+        )
+        return [
+            [
+                ind.TABLE_LABELS.get(r.table, r.table),
+                r.date,
+                r.title,
+                r.detail,
+                "；".join(parts),
+                r.id,
+            ]
+            for r, parts in rows
+        ]
 
     # -- monthly report --------------------------------------------------------------------
-    def monthly_data(self, year: int, month: int, *, as_of: dt.date | None = None) -> dict[str, Any]:
+    def monthly_data(
+        self, year: int, month: int, *, as_of: dt.date | None = None
+    ) -> dict[str, Any]:
         period = Period(year, month, as_of or dt.date.today())
         stations = self.stations()
         return {
@@ -230,7 +311,9 @@ class ReportService:
             "volunteers": ind.volunteer_breakdown(self.conn, stations, period),
         }
 
-    def write_monthly(self, path: str | Path, year: int, month: int, *, as_of: dt.date | None = None) -> Path:
+    def write_monthly(
+        self, path: str | Path, year: int, month: int, *, as_of: dt.date | None = None
+    ) -> Path:
         """Write the monthly report as .xlsx or A4 .pdf (by the file's suffix).
 
         :param path: ``*.xlsx`` or ``*.pdf``.
@@ -242,39 +325,102 @@ class ReportService:
         if path.suffix.lower() not in (".xlsx", ".pdf"):
             raise ValidationError({"path": tr("Reports", "月报只能保存为 .xlsx 或 .pdf 文件。")})
         data = self.monthly_data(year, month, as_of=as_of)
-        kinds, modes, groups = refdata.labels("activity_kinds"), refdata.labels("delivery_modes"), refdata.labels("target_groups")
-        figures = [[ind.INDICATORS[k].label, format_value(k, v), ind.INDICATORS[k].unit] for k, v in data["figures"].items()]
-        acts = [[a["date"], f"{a['start_time']}-{a['end_time']}".strip("-"), a["title"], kinds.get(a["kind"], a["kind"]),
-                 modes.get(a["delivery"], a["delivery"]), a["place"], a["attendance"],
-                 "、".join(groups.get(g, g) for g in a["target_groups"])] for a in data["activities"]]
-        classes = [[c["name"], c["teacher"], c["sessions"], c["trainee_visits"], format_value("attendance_rate", c["attendance_rate"])]
-                   for c in data["classes"]]
+        kinds, modes, groups = (
+            refdata.labels("activity_kinds"),
+            refdata.labels("delivery_modes"),
+            refdata.labels("target_groups"),
+        )
+        figures = [
+            [ind.INDICATORS[k].label, format_value(k, v), ind.INDICATORS[k].unit]
+            for k, v in data["figures"].items()
+        ]
+        acts = [
+            [
+                a["date"],
+                f"{a['start_time']}-{a['end_time']}".strip("-"),
+                a["title"],
+                kinds.get(a["kind"], a["kind"]),
+                modes.get(a["delivery"], a["delivery"]),
+                a["place"],
+                a["attendance"],
+                "、".join(groups.get(g, g) for g in a["target_groups"]),
+            ]
+            for a in data["activities"]
+        ]
+        classes = [
+            [
+                c["name"],
+                c["teacher"],
+                c["sessions"],
+                c["trainee_visits"],
+                format_value("attendance_rate", c["attendance_rate"]),
+            ]
+            for c in data["classes"]
+        ]
         vols = [[v["name"] or "", v["services"], v["hours"]] for v in data["volunteers"]]
         heads = {
             "figures": ["指标", "数值", "单位"],
-            "activities": ["日期", "时间", "活动名称", "类型", "方式", "地点", "参与人次", "服务对象"],
+            "activities": [
+                "日期",
+                "时间",
+                "活动名称",
+                "类型",
+                "方式",
+                "地点",
+                "参与人次",
+                "服务对象",
+            ],
             "classes": ["培训班", "教师", "开课次数", "培训人次", "出勤率"],
             "volunteers": ["志愿者", "服务次数", "已审核时长（小时）"],
         }
         title = tr("Reports", "{}{}月工作月报").format(self.station_name(), f"{year}年{month}")
         suffix = path.suffix.lower()
         if suffix == ".pdf":
-            story = [pdf.title(title), pdf.Spacer(1, 4 * pdf.mm),
-                     pdf.para(tr("Reports", "一、主要指标")), pdf.table(heads["figures"], figures, widths=[80 * pdf.mm, 40 * pdf.mm, 30 * pdf.mm]),
-                     pdf.Spacer(1, 4 * pdf.mm), pdf.para(tr("Reports", "二、活动（{}场）").format(len(acts))),
-                     pdf.table(heads["activities"], acts, size=8,
-                               widths=[20 * pdf.mm, 20 * pdf.mm, 40 * pdf.mm, 18 * pdf.mm, 12 * pdf.mm, 24 * pdf.mm, 16 * pdf.mm, 30 * pdf.mm]),
-                     pdf.Spacer(1, 4 * pdf.mm), pdf.para(tr("Reports", "三、培训")),
-                     pdf.table(heads["classes"], classes, size=9) if classes else pdf.para(tr("Reports", "本月无培训课次。")),
-                     pdf.Spacer(1, 4 * pdf.mm), pdf.para(tr("Reports", "四、志愿服务")),
-                     pdf.table(heads["volunteers"], vols, size=9) if vols else pdf.para(tr("Reports", "本月无已审核的志愿服务。"))]
+            story = [
+                pdf.title(title),
+                pdf.Spacer(1, 4 * pdf.mm),
+                pdf.para(tr("Reports", "一、主要指标")),
+                pdf.table(
+                    heads["figures"], figures, widths=[80 * pdf.mm, 40 * pdf.mm, 30 * pdf.mm]
+                ),
+                pdf.Spacer(1, 4 * pdf.mm),
+                pdf.para(tr("Reports", "二、活动（{}场）").format(len(acts))),
+                pdf.table(
+                    heads["activities"],
+                    acts,
+                    size=8,
+                    widths=[
+                        20 * pdf.mm,
+                        20 * pdf.mm,
+                        40 * pdf.mm,
+                        18 * pdf.mm,
+                        12 * pdf.mm,
+                        24 * pdf.mm,
+                        16 * pdf.mm,
+                        30 * pdf.mm,
+                    ],
+                ),
+                pdf.Spacer(1, 4 * pdf.mm),
+                pdf.para(tr("Reports", "三、培训")),
+                pdf.table(heads["classes"], classes, size=9)
+                if classes
+                else pdf.para(tr("Reports", "本月无培训课次。")),
+                pdf.Spacer(1, 4 * pdf.mm),
+                pdf.para(tr("Reports", "四、志愿服务")),
+                pdf.table(heads["volunteers"], vols, size=9)
+                if vols
+                else pdf.para(tr("Reports", "本月无已审核的志愿服务。")),
+            ]
             return pdf.build(path, story, doc_title=title, footer=title)
-        return tabular.write_sheets(path, [
-            (tr("Reports", "月报"), heads["figures"], figures),
-            (tr("Reports", "活动"), heads["activities"], acts),
-            (tr("Reports", "培训"), heads["classes"], classes),
-            (tr("Reports", "志愿服务"), heads["volunteers"], vols),
-        ])
+        return tabular.write_sheets(
+            path,
+            [
+                (tr("Reports", "月报"), heads["figures"], figures),
+                (tr("Reports", "活动"), heads["activities"], acts),
+                (tr("Reports", "培训"), heads["classes"], classes),
+                (tr("Reports", "志愿服务"), heads["volunteers"], vols),
+            ],
+        )
 
 
 def record_dict(r: ind.Record) -> dict[str, Any]:

@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pzh_station.domain.person import Person, normalise_phone, same_person, validate_person
-from pzh_station.domain.training import TrainingClass
-from pzh_station.i18n import tr
-from pzh_station.io import tabular
+from pzh_core import tabular
+from pzh_core.domain.person import Person, normalise_phone, same_person, validate_person
+from pzh_core.domain.training import TrainingClass
+from pzh_core.i18n import tr
 from pzh_station.services.context import Services
 from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
@@ -29,13 +29,44 @@ COLUMNS: dict[str, list[str]] = {
     "gender": ["性别", "gender", "sex"],
     "birth_year": ["出生年份", "出生年月", "出生日期", "出生年", "生日", "birth_year", "birth"],
     "age": ["年龄", "age"],
-    "phone": ["联系电话", "电话", "手机", "手机号", "手机号码", "电话号码", "联系方式", "phone", "mobile"],
-    "village": ["村(社区)", "村（社区）", "村/社区", "所在村", "村组", "社区", "村", "住址", "家庭住址", "地址", "village"],
+    "phone": [
+        "联系电话",
+        "电话",
+        "手机",
+        "手机号",
+        "手机号码",
+        "电话号码",
+        "联系方式",
+        "phone",
+        "mobile",
+    ],
+    "village": [
+        "村(社区)",
+        "村（社区）",
+        "村/社区",
+        "所在村",
+        "村组",
+        "社区",
+        "村",
+        "住址",
+        "家庭住址",
+        "地址",
+        "village",
+    ],
     "ethnicity": ["民族", "ethnicity"],
     "notes": ["备注", "说明", "notes"],
 }
 
-GENDER_WORDS = {"男": "男", "女": "女", "m": "男", "f": "女", "male": "男", "female": "女", "男性": "男", "女性": "女"}
+GENDER_WORDS = {
+    "男": "男",
+    "女": "女",
+    "m": "男",
+    "f": "女",
+    "male": "男",
+    "female": "女",
+    "男性": "男",
+    "女性": "女",
+}
 
 
 @dataclass
@@ -60,9 +91,13 @@ class RosterRow:
         if self.problems:
             return tr(c, "第{}行：{}").format(self.line, "；".join(self.problems))
         if self.action == "existing":
-            return tr(c, "第{}行：{} 已在人员登记册中，将直接报名").format(self.line, self.person.name)
+            return tr(c, "第{}行：{} 已在人员登记册中，将直接报名").format(
+                self.line, self.person.name
+            )
         if self.action == "repeat":
-            return tr(c, "第{}行：{} 与第{}行重复，跳过").format(self.line, self.person.name, self.repeat_of)
+            return tr(c, "第{}行：{} 与第{}行重复，跳过").format(
+                self.line, self.person.name, self.repeat_of
+            )
         return tr(c, "第{}行：{} 新登记并报名").format(self.line, self.person.name)
 
 
@@ -89,7 +124,12 @@ class RosterImport:
     def summary(self) -> str:
         c = "Import"
         return tr(c, "共 {} 行：新登记 {} 人，已在登记册 {} 人，重复 {} 行，有问题 {} 行").format(
-            len(self.rows), self.count("new"), self.count("existing"), self.count("repeat"), len(self.bad))
+            len(self.rows),
+            self.count("new"),
+            self.count("existing"),
+            self.count("repeat"),
+            len(self.bad),
+        )
 
 
 def parse_birth_year(birth: str, age: str, *, today: dt.date) -> tuple[int, str]:
@@ -133,19 +173,36 @@ class RosterImporter:
             name = "".join(name.split()) if re.search(r"[\u4e00-\u9fff]", name) else name
             if not name:
                 # A row with other cells but no name (a total line, a note) is reported, not guessed.
-                rows.append(RosterRow(line, Person(), action="bad",
-                                      problems=[tr("Import", "{}为空").format(header["name"])]))
+                rows.append(
+                    RosterRow(
+                        line,
+                        Person(),
+                        action="bad",
+                        problems=[tr("Import", "{}为空").format(header["name"])],
+                    )
+                )
                 continue
             gender_text = raw.get("gender", "").lower()
             gender = GENDER_WORDS.get(gender_text, "")
             if gender_text and not gender:
-                problems.append(tr("Import", "{}应为 男 或 女（“{}”）").format(header["gender"], raw.get("gender")))
-            year, problem = parse_birth_year(raw.get("birth_year", ""), raw.get("age", ""), today=today)
+                problems.append(
+                    tr("Import", "{}应为 男 或 女（“{}”）").format(
+                        header["gender"], raw.get("gender")
+                    )
+                )
+            year, problem = parse_birth_year(
+                raw.get("birth_year", ""), raw.get("age", ""), today=today
+            )
             if problem:
                 problems.append(problem)
             person = Person(
-                name=name, gender=gender, birth_year=year, phone=normalise_phone(raw.get("phone", "")),
-                village=raw.get("village", ""), ethnicity=raw.get("ethnicity", ""), notes=raw.get("notes", ""),
+                name=name,
+                gender=gender,
+                birth_year=year,
+                phone=normalise_phone(raw.get("phone", "")),
+                village=raw.get("village", ""),
+                ethnicity=raw.get("ethnicity", ""),
+                notes=raw.get("notes", ""),
                 created_by=self.services.operator,
             )
             if not problems:
@@ -156,8 +213,16 @@ class RosterImporter:
                 row.action = "bad"
                 rows.append(row)
                 continue
-            earlier = next((r for r in seen.get(name, []) if same_person(r.person, person)
-                            or (r.person.fields() | {"created_by": ""}) == (person.fields() | {"created_by": ""})), None)
+            earlier = next(
+                (
+                    r
+                    for r in seen.get(name, [])
+                    if same_person(r.person, person)
+                    or (r.person.fields() | {"created_by": ""})
+                    == (person.fields() | {"created_by": ""})
+                ),
+                None,
+            )
             if earlier is not None:
                 row.action, row.repeat_of = "repeat", earlier.line
             else:
@@ -170,8 +235,15 @@ class RosterImporter:
             rows.append(row)
         return RosterImport(Path(path), rows, table.mapped, table.unmapped)
 
-    def write(self, result: RosterImport, *, class_id: str | None = None, class_name: str = "",
-              skip_bad: bool = False, today: dt.date | None = None) -> RosterImport:
+    def write(
+        self,
+        result: RosterImport,
+        *,
+        class_id: str | None = None,
+        class_name: str = "",
+        skip_bad: bool = False,
+        today: dt.date | None = None,
+    ) -> RosterImport:
         """Add the new people and enrol everyone, in one transaction.
 
         :param class_id: the class to enrol into; or ``class_name`` to find it by name and create
@@ -186,8 +258,13 @@ class RosterImporter:
         with self.services.store.transaction():
             if class_id is None:
                 found = self.training.find_class(class_name)
-                class_id = found.id if found else self.training.save_class(
-                    TrainingClass(name=class_name, start_date=today.isoformat()))
+                class_id = (
+                    found.id
+                    if found
+                    else self.training.save_class(
+                        TrainingClass(name=class_name, start_date=today.isoformat())
+                    )
+                )
             enrolled = created = 0
             for row in result.rows:
                 if row.problems or row.action == "repeat":
@@ -214,4 +291,9 @@ def _check_excel_name(path: Path) -> None:
     with path.open("rb") as fh:
         head = fh.read(8)
     if not head.startswith(b"PK\x03\x04") and not head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise tabular.TableError(tr("Import", "文件扩展名是 {}，但内容不是有效的Excel表格（可能只是改了扩展名）。请用 Excel 或 WPS 打开确认后另存为 .xlsx。").format(path.suffix))
+        raise tabular.TableError(
+            tr(
+                "Import",
+                "文件扩展名是 {}，但内容不是有效的Excel表格（可能只是改了扩展名）。请用 Excel 或 WPS 打开确认后另存为 .xlsx。",
+            ).format(path.suffix)
+        )

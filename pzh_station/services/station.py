@@ -6,9 +6,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pzh_station.domain import refdata
-from pzh_station.domain.errors import ValidationError
-from pzh_station.i18n import tr
+from pzh_core.domain import refdata
+from pzh_core.domain.errors import ValidationError
+from pzh_core.i18n import tr
 from pzh_station.services.context import Services
 
 MAX_POPULATION = 5_000_000
@@ -34,7 +34,11 @@ def validate_profile(p: StationProfile) -> dict[str, str]:
         errors["name"] = tr(c, "名称过长")
     if p.county not in refdata.counties():
         errors["county"] = tr(c, "请选择所属县（区）")
-    for key, limit in (("population", MAX_POPULATION), ("amateur_teams", 10_000), ("full_time_staff", 1_000)):
+    for key, limit in (
+        ("population", MAX_POPULATION),
+        ("amateur_teams", 10_000),
+        ("full_time_staff", 1_000),
+    ):
         value = getattr(p, key)
         if not isinstance(value, int) or value < 0:
             errors[key] = tr(c, "请输入不小于0的整数")
@@ -56,8 +60,12 @@ class StationService:
         if not sid:
             return None
         row = self.store.get("stations", sid) or {}
-        staff = [r["name"] for r in self.store.query(
-            "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name")]
+        staff = [
+            r["name"]
+            for r in self.store.query(
+                "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name"
+            )
+        ]
         return StationProfile(
             id=sid,
             name=row.get("name", ""),
@@ -91,7 +99,9 @@ class StationService:
                 "full_time_staff": p.full_time_staff,
             }
             store.write("stations", sid, fields)
-            existing = {r["name"]: r for r in store.query("SELECT id, name, active, deleted FROM staff")}
+            existing = {
+                r["name"]: r for r in store.query("SELECT id, name, active, deleted FROM staff")
+            }
             for name in staff:
                 row = existing.get(name)
                 if row is None:

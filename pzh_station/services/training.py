@@ -13,13 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from pzh_station.domain import training as d
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.training import AttendanceGrid, TrainingClass
-from pzh_station.i18n import tr
+from pzh_core.domain import training as d
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.training import AttendanceGrid, TrainingClass
+from pzh_core.i18n import tr
+from pzh_core.schema import det_id
 from pzh_station.services.context import Services
 from pzh_station.store import training as q
-from sync.schema import det_id
 
 
 @dataclass
@@ -72,7 +72,9 @@ class TrainingService:
         """Tombstone a class (its sessions and marks stay, reachable if it is restored)."""
         self.store.delete("classes", class_id)
 
-    def list_classes(self, *, text: str = "", status: str = "", year: str = "") -> list[dict[str, Any]]:
+    def list_classes(
+        self, *, text: str = "", status: str = "", year: str = ""
+    ) -> list[dict[str, Any]]:
         """Classes with ``enrolled`` and ``sessions`` counts, newest first.
 
         :param text: substring of name, teacher or venue.
@@ -90,19 +92,35 @@ class TrainingService:
     def sessions(self, class_id: str) -> list[dict[str, Any]]:
         return q.sessions(self.store, class_id)
 
-    def add_session(self, class_id: str, date: str, start_time: str = "", end_time: str = "", *, notes: str = "") -> str:
+    def add_session(
+        self, class_id: str, date: str, start_time: str = "", end_time: str = "", *, notes: str = ""
+    ) -> str:
         """Add one session. :raises ValidationError: bad date/time or one already at that time."""
         errors = d.validate_session(date, start_time, end_time)
         if not errors and q.session_at(self.store, class_id, date, start_time):
             errors["date"] = tr("Training", "这一天这个时间已有课次")
         if errors:
             raise ValidationError(errors)
-        return self.store.write("sessions", None, {
-            "class_id": class_id, "date": date, "start_time": start_time, "end_time": end_time,
-            "cancelled": False, "notes": notes,
-        })
+        return self.store.write(
+            "sessions",
+            None,
+            {
+                "class_id": class_id,
+                "date": date,
+                "start_time": start_time,
+                "end_time": end_time,
+                "cancelled": False,
+                "notes": notes,
+            },
+        )
 
-    def add_sessions(self, class_id: str, dates: Iterable[dt.date | str], start_time: str = "", end_time: str = "") -> list[str]:
+    def add_sessions(
+        self,
+        class_id: str,
+        dates: Iterable[dt.date | str],
+        start_time: str = "",
+        end_time: str = "",
+    ) -> list[str]:
         """Add the sessions of a schedule in one transaction (dates that already have a session at
         that start time are left alone, so generating twice does not double them).
 
@@ -114,7 +132,9 @@ class TrainingService:
         if errors:
             raise ValidationError(errors)
         if len(dates) > d.MAX_SESSIONS:
-            raise ValidationError({"date": tr("Training", "课次过多（一次最多{}次）").format(d.MAX_SESSIONS)})
+            raise ValidationError(
+                {"date": tr("Training", "课次过多（一次最多{}次）").format(d.MAX_SESSIONS)}
+            )
         made = []
         with self.store.transaction():
             for day in dict.fromkeys(dates):
@@ -122,13 +142,24 @@ class TrainingService:
                     raise ValidationError({"date": tr("Training", "日期不正确：{}").format(day)})
                 if q.session_at(self.store, class_id, day, start_time):
                     continue
-                made.append(self.store.write("sessions", None, {
-                    "class_id": class_id, "date": day, "start_time": start_time, "end_time": end_time,
-                    "cancelled": False,
-                }))
+                made.append(
+                    self.store.write(
+                        "sessions",
+                        None,
+                        {
+                            "class_id": class_id,
+                            "date": day,
+                            "start_time": start_time,
+                            "end_time": end_time,
+                            "cancelled": False,
+                        },
+                    )
+                )
         return made
 
-    def move_session(self, session_id: str, date: str, start_time: str | None = None, end_time: str | None = None) -> None:
+    def move_session(
+        self, session_id: str, date: str, start_time: str | None = None, end_time: str | None = None
+    ) -> None:
         """Move a session to another day and/or time (its marks stay with it)."""
         row = self._session(session_id)
         start = row["start_time"] if start_time is None else start_time
@@ -139,7 +170,11 @@ class TrainingService:
             errors["date"] = tr("Training", "这一天这个时间已有课次")
         if errors:
             raise ValidationError(errors)
-        change = {k: v for k, v in (("date", date), ("start_time", start), ("end_time", end)) if row[k] != v}
+        change = {
+            k: v
+            for k, v in (("date", date), ("start_time", start), ("end_time", end))
+            if row[k] != v
+        }
         if change:
             self.store.write("sessions", session_id, change)
 
@@ -167,8 +202,15 @@ class TrainingService:
         """People on the roster with ``active``, ``walk_in`` and ``enrolled_on``."""
         return q.roster(self.store, class_id, include_dropped=include_dropped)
 
-    def enroll(self, class_id: str, person_id: str, *, walk_in: bool = False, today: dt.date | None = None,
-               check_capacity: bool = True) -> EnrollResult:
+    def enroll(
+        self,
+        class_id: str,
+        person_id: str,
+        *,
+        walk_in: bool = False,
+        today: dt.date | None = None,
+        check_capacity: bool = True,
+    ) -> EnrollResult:
         """Put a person on the roster (or back on it after a drop).
 
         :param walk_in: came to a session without enrolling (added from the attendance screen).
@@ -191,7 +233,12 @@ class TrainingService:
             today = today or dt.date.today()
             fields: dict[str, Any] = {"active": True, "deleted": False}
             if existing is None or existing["deleted"]:
-                fields.update(class_id=class_id, person_id=person_id, enrolled_on=today.isoformat(), walk_in=walk_in)
+                fields.update(
+                    class_id=class_id,
+                    person_id=person_id,
+                    enrolled_on=today.isoformat(),
+                    walk_in=walk_in,
+                )
             self.store.write("enrollments", eid, fields)
         if not check_capacity:
             return EnrollResult(eid, -1, cls["capacity"], "", already)
@@ -206,7 +253,9 @@ class TrainingService:
         enrolled = q.active_count(self.store, class_id)
         warning = ""
         if capacity and enrolled > capacity:
-            warning = tr("Training", "已超出人数上限：{} 人 / 上限 {} 人").format(enrolled, capacity)
+            warning = tr("Training", "已超出人数上限：{} 人 / 上限 {} 人").format(
+                enrolled, capacity
+            )
         elif capacity and enrolled == capacity:
             warning = tr("Training", "已达到人数上限（{} 人）").format(capacity)
         return enrolled, warning
@@ -235,7 +284,12 @@ class TrainingService:
             return aid
         fields: dict[str, Any] = {"mark": mark, "marked_by": self.services.operator}
         if old is None or old["deleted"]:
-            fields.update(session_id=session_id, class_id=session["class_id"], person_id=person_id, deleted=False)
+            fields.update(
+                session_id=session_id,
+                class_id=session["class_id"],
+                person_id=person_id,
+                deleted=False,
+            )
         self.store.write("attendance", aid, fields)
         return aid
 
@@ -244,13 +298,19 @@ class TrainingService:
         already set — late, excused … — are kept). :returns: how many marks were set."""
         session = self._session(session_id)
         have = {p for p, m in q.session_marks(self.store, session_id).items() if m}
-        todo = [r["id"] for r in q.roster(self.store, session["class_id"], include_dropped=False) if r["id"] not in have]
+        todo = [
+            r["id"]
+            for r in q.roster(self.store, session["class_id"], include_dropped=False)
+            if r["id"] not in have
+        ]
         with self.store.transaction():
             for pid in todo:
                 self.mark(session_id, pid, "present")
         return len(todo)
 
-    def add_walk_in(self, session_id: str, person_id: str, *, mark: str = "present") -> EnrollResult:
+    def add_walk_in(
+        self, session_id: str, person_id: str, *, mark: str = "present"
+    ) -> EnrollResult:
         """A person who came without enrolling: onto the roster as a walk-in, marked for the
         session, in one transaction."""
         session = self._session(session_id)
@@ -267,7 +327,9 @@ class TrainingService:
             raise ValidationError({"class": tr("Training", "这个培训班已不存在")})
         marks = q.marks(self.store, class_id)
         marked_people = {p for p, _ in marks}
-        people = [r for r in q.roster(self.store, class_id) if r["active"] or r["id"] in marked_people]
+        people = [
+            r for r in q.roster(self.store, class_id) if r["active"] or r["id"] in marked_people
+        ]
         return AttendanceGrid(
             class_id=class_id,
             people=people,

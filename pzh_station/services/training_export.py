@@ -11,14 +11,26 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from pzh_station.domain import refdata
-from pzh_station.domain import training as d
-from pzh_station.i18n import tr
-from pzh_station.io import roster_pdf, tabular
+from pzh_core import tabular
+from pzh_core.domain import refdata
+from pzh_core.domain import training as d
+from pzh_core.i18n import tr
+from pzh_station.io import roster_pdf
 from pzh_station.services.context import Services
 from pzh_station.services.training import TrainingService
 
-ROSTER_HEADERS = ["序号", "姓名", "性别", "出生年份", "联系电话", "村(社区)", "民族", "报名日期", "状态", "备注"]
+ROSTER_HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "出生年份",
+    "联系电话",
+    "村(社区)",
+    "民族",
+    "报名日期",
+    "状态",
+    "备注",
+]
 
 
 def _status(p: dict[str, Any]) -> str:
@@ -48,8 +60,20 @@ class TrainingExport:
     def roster_rows(self, class_id: str) -> list[list[Any]]:
         rows = []
         for i, p in enumerate(self.training.roster(class_id), start=1):
-            rows.append([i, p["name"], p["gender"], p["birth_year"] or "", p["phone"], p["village"],
-                         p["ethnicity"], p["enrolled_on"], _status(p), p["notes"]])
+            rows.append(
+                [
+                    i,
+                    p["name"],
+                    p["gender"],
+                    p["birth_year"] or "",
+                    p["phone"],
+                    p["village"],
+                    p["ethnicity"],
+                    p["enrolled_on"],
+                    _status(p),
+                    p["notes"],
+                ]
+            )
         return rows
 
     def export_roster(self, path: str | Path, class_id: str, *, fmt: str | None = None) -> int:
@@ -63,26 +87,59 @@ class TrainingExport:
         tabular.write_table(path, ROSTER_HEADERS, rows, fmt=fmt, sheet=cls.name)
         return len(rows)
 
-    def attendance_table(self, class_id: str, *, today: dt.date | None = None) -> tuple[list[str], list[list[Any]]]:
+    def attendance_table(
+        self, class_id: str, *, today: dt.date | None = None
+    ) -> tuple[list[str], list[list[Any]]]:
         """Headers and rows of one class's attendance sheet."""
         g = self.training.grid(class_id, today=today)
         held_n = len(g.held_sessions())
-        headers = ["序号", "姓名", "联系电话", *[session_header(s) for s in g.sessions],
-                   "出勤次数", "应出勤次数", "出勤率", "是否结业"]
+        headers = [
+            "序号",
+            "姓名",
+            "联系电话",
+            *[session_header(s) for s in g.sessions],
+            "出勤次数",
+            "应出勤次数",
+            "出勤率",
+            "是否结业",
+        ]
         rows: list[list[Any]] = []
         for i, p in enumerate(g.people, start=1):
             marks = [d.MARK_LABELS[g.mark(p["id"], s["id"])] for s in g.sessions]
             name = p["name"] + ("" if p["active"] else tr("Export", "（已退班）"))
-            rows.append([i, name, p["phone"], *marks, g.attended(p["id"]), held_n,
-                         d.format_rate(g.row_rate(p["id"])), "是" if g.completed(p["id"]) else "否"])
-        totals = ["", tr("Export", "出勤人数"), "",
-                  *[("" if s["cancelled"] else g.column_attended(s["id"])) for s in g.sessions], "", "",
-                  d.format_rate(g.overall_rate()), ""]
+            rows.append(
+                [
+                    i,
+                    name,
+                    p["phone"],
+                    *marks,
+                    g.attended(p["id"]),
+                    held_n,
+                    d.format_rate(g.row_rate(p["id"])),
+                    "是" if g.completed(p["id"]) else "否",
+                ]
+            )
+        totals = [
+            "",
+            tr("Export", "出勤人数"),
+            "",
+            *[("" if s["cancelled"] else g.column_attended(s["id"])) for s in g.sessions],
+            "",
+            "",
+            d.format_rate(g.overall_rate()),
+            "",
+        ]
         rows.append(totals)
         return headers, rows
 
-    def export_attendance(self, path: str | Path, class_ids: list[str], *, fmt: str | None = None,
-                          today: dt.date | None = None) -> int:
+    def export_attendance(
+        self,
+        path: str | Path,
+        class_ids: list[str],
+        *,
+        fmt: str | None = None,
+        today: dt.date | None = None,
+    ) -> int:
         """Write attendance of one or more classes; .xlsx gets one sheet per class (a .csv holds
         one class only). :returns: participant rows written."""
         fmt = fmt or Path(path).suffix.lstrip(".").lower()
@@ -108,17 +165,44 @@ class TrainingExport:
             tabular.write_sheets(path, sheets)
         return n
 
-    def export_completers(self, path: str | Path, class_id: str, *, fmt: str | None = None,
-                          today: dt.date | None = None) -> int:
+    def export_completers(
+        self,
+        path: str | Path,
+        class_id: str,
+        *,
+        fmt: str | None = None,
+        today: dt.date | None = None,
+    ) -> int:
         """Write the completers of a class (for certificates): 序号, 姓名, 性别, 联系电话, 村(社区),
         出勤次数, 应出勤次数, 出勤率. :returns: rows written."""
         cls = self._class(class_id)
         rows = []
         for i, p in enumerate(self.training.completers(class_id, today=today), start=1):
-            rows.append([i, p["name"], p["gender"], p["phone"], p["village"], p["attended"], p["held"],
-                         d.format_rate(d.rate(p["attended"], p["held"]))])
-        headers = ["序号", "姓名", "性别", "联系电话", "村(社区)", "出勤次数", "应出勤次数", "出勤率"]
-        tabular.write_table(path, headers, rows, fmt=fmt, sheet=tr("Export", "{}结业名单").format(cls.name)[:31])
+            rows.append(
+                [
+                    i,
+                    p["name"],
+                    p["gender"],
+                    p["phone"],
+                    p["village"],
+                    p["attended"],
+                    p["held"],
+                    d.format_rate(d.rate(p["attended"], p["held"])),
+                ]
+            )
+        headers = [
+            "序号",
+            "姓名",
+            "性别",
+            "联系电话",
+            "村(社区)",
+            "出勤次数",
+            "应出勤次数",
+            "出勤率",
+        ]
+        tabular.write_table(
+            path, headers, rows, fmt=fmt, sheet=tr("Export", "{}结业名单").format(cls.name)[:31]
+        )
         return len(rows)
 
     # -- paper ---------------------------------------------------------------------------
@@ -135,12 +219,21 @@ class TrainingExport:
             raise KeyError(session_id)
         cls = self._class(session["class_id"])
         people = self.training.roster(cls.id, include_dropped=False)
-        when = session["date"] + (f" {session['start_time']}" if session["start_time"] else "") + (
-            f"–{session['end_time']}" if session["end_time"] else "")
+        when = (
+            session["date"]
+            + (f" {session['start_time']}" if session["start_time"] else "")
+            + (f"–{session['end_time']}" if session["end_time"] else "")
+        )
         return roster_pdf.sign_in_sheet(
-            path, station=self._station_name(), class_name=cls.name,
-            art_form=refdata.label("art_forms", cls.art_form), teacher=cls.teacher, venue=cls.venue,
-            when=when, people=people, blank_rows=blank_rows,
+            path,
+            station=self._station_name(),
+            class_name=cls.name,
+            art_form=refdata.label("art_forms", cls.art_form),
+            teacher=cls.teacher,
+            venue=cls.venue,
+            when=when,
+            people=people,
+            blank_rows=blank_rows,
         )
 
     def roster_pdf(self, path: str | Path, class_id: str) -> Path:
@@ -149,7 +242,12 @@ class TrainingExport:
         people = self.training.roster(class_id, include_dropped=False)
         period = " — ".join(x for x in (cls.start_date, cls.end_date) if x)
         return roster_pdf.roster_sheet(
-            path, station=self._station_name(), class_name=cls.name,
-            art_form=refdata.label("art_forms", cls.art_form), teacher=cls.teacher, venue=cls.venue,
-            period=period, people=people,
+            path,
+            station=self._station_name(),
+            class_name=cls.name,
+            art_form=refdata.label("art_forms", cls.art_form),
+            teacher=cls.teacher,
+            venue=cls.venue,
+            period=period,
+            people=people,
         )

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pzh_station.domain import refdata
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.person import Person
-from pzh_station.domain.volunteer import (
+from pzh_core import tabular
+from pzh_core.domain import refdata
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.person import Person
+from pzh_core.domain.volunteer import (
     CORRECTABLE,
     STATUSES,
     ServiceRecord,
@@ -30,15 +31,14 @@ from pzh_station.domain.volunteer import (
     star_level,
     validate_volunteer,
 )
-from pzh_station.i18n import tr
-from pzh_station.io import tabular
-from pzh_station.io.tabular import RowProblem
+from pzh_core.i18n import tr
+from pzh_core.schema import det_id
+from pzh_core.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.services.people import PeopleService
 from pzh_station.services.station import StationService
 from pzh_station.store import volunteers as q
 from pzh_station.store.volunteers import RecordFilter, VolunteerFilter
-from sync.schema import det_id
 
 C = "Volunteer"
 
@@ -59,7 +59,9 @@ COLUMNS: dict[str, list[str]] = {
     "awards": ["获奖情况", "表彰", "awards"],
     "notes": ["备注", "notes"],
 }
-MAX_LIST = 2000  # the records list shows at most this many rows (newest); narrow the filter for more
+MAX_LIST = (
+    2000  # the records list shows at most this many rows (newest); narrow the filter for more
+)
 
 
 @dataclass
@@ -140,8 +142,14 @@ class VolunteerService:
             return None
         return v, self.people.get(v.person_id) or Person()
 
-    def save(self, volunteer: Volunteer, person: Person | None = None, *, today: dt.date | None = None,
-             check_duplicates: bool = False) -> str:
+    def save(
+        self,
+        volunteer: Volunteer,
+        person: Person | None = None,
+        *,
+        today: dt.date | None = None,
+        check_duplicates: bool = False,
+    ) -> str:
         """Add or update a volunteer, and the person's registry entry when ``person`` is given.
 
         :param volunteer: the volunteer details; ``id`` None to add. ``person_id`` names an
@@ -156,20 +164,26 @@ class VolunteerService:
             volunteer.person_id = person.id or volunteer.person_id or "pending"
         errors = validate_volunteer(volunteer, today=today)
         if person is not None:
-            from pzh_station.domain.person import validate_person
+            from pzh_core.domain.person import validate_person
 
             person.name = person.name.strip()
             errors.update(validate_person(person, today=today))
         number = volunteer.number.strip()
         if number:
             other = q.find_by_number(self.store, number)
-            if other and other != volunteer.id and not (person and person.id and other == det_id("volunteer", person.id)):
+            if (
+                other
+                and other != volunteer.id
+                and not (person and person.id and other == det_id("volunteer", person.id))
+            ):
                 errors["number"] = tr(C, "志愿者编号“{}”已被其他志愿者使用").format(number)
         if errors:
             raise ValidationError(errors)
         with self.store.transaction():
             if person is not None:
-                volunteer.person_id = self.people.save(person, check_duplicates=check_duplicates and person.id is None)
+                volunteer.person_id = self.people.save(
+                    person, check_duplicates=check_duplicates and person.id is None
+                )
             vid = det_id("volunteer", volunteer.person_id)
             if volunteer.id is not None and volunteer.id != vid:
                 raise ValidationError({"person_id": tr(C, "志愿者不能改成另一个人，请新增志愿者")})
@@ -177,7 +191,9 @@ class VolunteerService:
             fields = volunteer.fields()
             fields["number"] = number or self._next_number(volunteer.join_date)
             if volunteer.id is None and old is not None and not old["deleted"]:
-                raise ValidationError({"name": tr(C, "此人已在志愿者档案中（编号 {}）").format(old["number"])})
+                raise ValidationError(
+                    {"name": tr(C, "此人已在志愿者档案中（编号 {}）").format(old["number"])}
+                )
             if old is None or old["deleted"]:
                 fields["created_by"] = volunteer.created_by or self.services.operator
                 fields["deleted"] = False
@@ -194,7 +210,7 @@ class VolunteerService:
     def _next_number(self, join_date: str) -> str:
         """A volunteer number like ``ZY2026-0007`` (year of joining, then a running number)."""
         prefix = f"ZY{(join_date or dt.date.today().isoformat())[:4]}-"
-        used = [n[len(prefix):] for n in q.numbers_like(self.store, prefix)]
+        used = [n[len(prefix) :] for n in q.numbers_like(self.store, prefix)]
         top = max((int(n) for n in used if n.isdigit()), default=0)
         return f"{prefix}{top + 1:04d}"
 
@@ -202,7 +218,9 @@ class VolunteerService:
         """Move a volunteer to the trash; the records stay (they are the station's history)."""
         self.store.delete("volunteers", volunteer_id)
 
-    def list(self, f: VolunteerFilter | None = None, *, year: int | None = None) -> list[dict[str, Any]]:
+    def list(
+        self, f: VolunteerFilter | None = None, *, year: int | None = None
+    ) -> list[dict[str, Any]]:
         """The archive list with verified hours (all time, ``year``) and star level of each."""
         year = year or dt.date.today().year
         rows = q.volunteer_rows(self.store, f or VolunteerFilter(), year=year)
@@ -227,8 +245,14 @@ class VolunteerService:
         vol = self.get(record.volunteer_id) if record.volunteer_id else None
         if record.volunteer_id and (vol is None or vol.id is None):
             raise ValidationError({"volunteer_id": tr(C, "找不到这位志愿者")})
-        other = q.day_hours(self.store, record.volunteer_id, record.date, exclude=record.id) if vol else 0.0
-        result = check_record(record, join_date=vol.join_date if vol else "", other_hours_that_day=other, today=today)
+        other = (
+            q.day_hours(self.store, record.volunteer_id, record.date, exclude=record.id)
+            if vol
+            else 0.0
+        )
+        result = check_record(
+            record, join_date=vol.join_date if vol else "", other_hours_that_day=other, today=today
+        )
         if not result.ok:
             raise ValidationError(result.errors)
         if vol is not None:
@@ -242,21 +266,42 @@ class VolunteerService:
         :raises ValidationError: on a failed check, or when the record is already verified
             (a verified record changes only through :meth:`request_correction`).
         """
-        record.hours = float(record.hours) if isinstance(record.hours, (int, float)) and not isinstance(record.hours, bool) else record.hours
+        record.hours = (
+            float(record.hours)
+            if isinstance(record.hours, (int, float)) and not isinstance(record.hours, bool)
+            else record.hours
+        )
         with self.store.transaction():
             warnings = self._check(record, today=today)
-            fields = {k: record.fields()[k] for k in (
-                "volunteer_id", "person_id", "date", "hours", "description", "activity_id", "class_id")}
+            fields = {
+                k: record.fields()[k]
+                for k in (
+                    "volunteer_id",
+                    "person_id",
+                    "date",
+                    "hours",
+                    "description",
+                    "activity_id",
+                    "class_id",
+                )
+            }
             if record.id is None:
-                fields.update(status="recorded", recorded_by=record.recorded_by or self.services.operator,
-                              verified_by="", verified_on="", reject_reason="")
+                fields.update(
+                    status="recorded",
+                    recorded_by=record.recorded_by or self.services.operator,
+                    verified_by="",
+                    verified_on="",
+                    reject_reason="",
+                )
                 rid = self.store.write("service_records", None, fields)
             else:
                 old = self.get_record(record.id)
                 if old is None:
                     raise ValidationError({"date": tr(C, "这条服务记录已不存在")})
                 if old.status == "verified":
-                    raise ValidationError({"status": tr(C, "已审核的记录不能直接修改，请提出更正申请")})
+                    raise ValidationError(
+                        {"status": tr(C, "已审核的记录不能直接修改，请提出更正申请")}
+                    )
                 if old.status == "rejected":
                     fields.update(status="recorded", reject_reason="")
                 changed = {k: v for k, v in fields.items() if getattr(old, k) != v}
@@ -278,7 +323,9 @@ class VolunteerService:
     def _decider(self, decider: str | None) -> str:
         return (decider if decider is not None else self.services.operator).strip()
 
-    def verify(self, record_id: str, *, verifier: str | None = None, today: dt.date | None = None) -> None:
+    def verify(
+        self, record_id: str, *, verifier: str | None = None, today: dt.date | None = None
+    ) -> None:
         """Verify a recorded service (审核通过).
 
         :param verifier: the staff member verifying; default the operator. Must be a different
@@ -289,38 +336,66 @@ class VolunteerService:
         # another PC that loses to this verification must not leave its reason behind.
         self._decide(record_id, verifier, today, {"status": "verified", "reject_reason": ""})
 
-    def reject(self, record_id: str, reason: str, *, verifier: str | None = None, today: dt.date | None = None) -> None:
+    def reject(
+        self,
+        record_id: str,
+        reason: str,
+        *,
+        verifier: str | None = None,
+        today: dt.date | None = None,
+    ) -> None:
         """Reject a recorded service with a reason (驳回); the recorder may fix and resubmit it.
 
         :raises ValidationError: without a reason, or as :meth:`verify`.
         """
         if not reason.strip():
             raise ValidationError({"reject_reason": tr(C, "请填写驳回原因")})
-        self._decide(record_id, verifier, today, {"status": "rejected", "reject_reason": reason.strip()})
+        self._decide(
+            record_id, verifier, today, {"status": "rejected", "reject_reason": reason.strip()}
+        )
 
-    def _decide(self, record_id: str, decider: str | None, today: dt.date | None, fields: dict[str, Any]) -> None:
+    def _decide(
+        self, record_id: str, decider: str | None, today: dt.date | None, fields: dict[str, Any]
+    ) -> None:
         who = self._decider(decider)
         with self.store.transaction():
             old = self.get_record(record_id)
             if old is None:
                 raise ValidationError({"status": tr(C, "这条服务记录已不存在")})
             if old.status != "recorded":
-                raise ValidationError({"status": tr(C, "只有待审核的记录可以审核（此记录：{}）").format(
-                    tr(C, {"verified": "已审核", "rejected": "已驳回"}.get(old.status, old.status)))})
+                raise ValidationError(
+                    {
+                        "status": tr(C, "只有待审核的记录可以审核（此记录：{}）").format(
+                            tr(
+                                C,
+                                {"verified": "已审核", "rejected": "已驳回"}.get(
+                                    old.status, old.status
+                                ),
+                            )
+                        )
+                    }
+                )
             problem = may_decide(recorder=old.recorded_by, decider=who, staff=self.staff())
             if problem:
                 raise ValidationError({"verified_by": problem})
-            self.store.write("service_records", record_id, {
-                **fields, "verified_by": who, "verified_on": _today(today).isoformat()})
+            self.store.write(
+                "service_records",
+                record_id,
+                {**fields, "verified_by": who, "verified_on": _today(today).isoformat()},
+            )
 
-    def verify_many(self, record_ids: list[str], *, verifier: str | None = None, today: dt.date | None = None) -> dict[str, str]:
+    def verify_many(
+        self, record_ids: list[str], *, verifier: str | None = None, today: dt.date | None = None
+    ) -> dict[str, str]:
         """Verify several records at once; all or nothing. :returns: {} (raises on a problem)."""
         with self.store.transaction():
             for rid in record_ids:
                 self.verify(rid, verifier=verifier, today=today)
         return {}
 
-    def records(self, f: RecordFilter | None = None, *, limit: int | None = MAX_LIST) -> list[dict[str, Any]]:
+    def records(
+        self, f: RecordFilter | None = None, *, limit: int | None = MAX_LIST
+    ) -> list[dict[str, Any]]:
         """Records with volunteer name and linked activity/class, newest first."""
         return q.record_rows(self.store, f or RecordFilter(), limit=limit)
 
@@ -350,26 +425,45 @@ class VolunteerService:
             raise ValidationError({"reason": tr(C, "请填写更正原因")})
         unknown = set(proposed) - set(CORRECTABLE)
         if unknown:
-            raise ValidationError({"proposed": tr(C, "这些内容不能更正：") + "、".join(sorted(unknown))})
+            raise ValidationError(
+                {"proposed": tr(C, "这些内容不能更正：") + "、".join(sorted(unknown))}
+            )
         with self.store.transaction():
             old = self.get_record(record_id)
             if old is None or old.status != "verified":
-                raise ValidationError({"status": tr(C, "只有已审核的记录需要更正申请；未审核的记录可直接修改")})
+                raise ValidationError(
+                    {"status": tr(C, "只有已审核的记录需要更正申请；未审核的记录可直接修改")}
+                )
             if q.has_open_correction(self.store, record_id):
                 raise ValidationError({"status": tr(C, "这条记录已有待审批的更正申请")})
             if "hours" in proposed:
-                parsed = parse_hours(str(proposed["hours"])) if isinstance(proposed["hours"], str) else proposed["hours"]
-                proposed = {**proposed, "hours": float(parsed) if isinstance(parsed, (int, float)) else parsed}
+                parsed = (
+                    parse_hours(str(proposed["hours"]))
+                    if isinstance(proposed["hours"], str)
+                    else proposed["hours"]
+                )
+                proposed = {
+                    **proposed,
+                    "hours": float(parsed) if isinstance(parsed, (int, float)) else parsed,
+                }
             changed = {k: v for k, v in proposed.items() if getattr(old, k) != v}
             if not changed:
                 raise ValidationError({"proposed": tr(C, "更正内容与原记录相同")})
             candidate = ServiceRecord(**{**old.__dict__, **changed})
             self._check(candidate, today=today)
             before = {k: getattr(old, k) for k in (*CORRECTABLE, "verified_by", "verified_on")}
-            return self.store.write("service_corrections", None, {
-                "record_id": record_id, "requested_by": self._decider(requested_by), "reason": reason.strip(),
-                "before": before, "proposed": changed, "status": "requested",
-            })
+            return self.store.write(
+                "service_corrections",
+                None,
+                {
+                    "record_id": record_id,
+                    "requested_by": self._decider(requested_by),
+                    "reason": reason.strip(),
+                    "before": before,
+                    "proposed": changed,
+                    "status": "requested",
+                },
+            )
 
     def decide_correction(
         self,
@@ -404,11 +498,21 @@ class VolunteerService:
                     raise ValidationError({"status": tr(C, "这条服务记录已不存在")})
                 candidate = ServiceRecord(**{**old.__dict__, **corr["proposed"]})
                 self._check(candidate, today=today)
-                self.store.write("service_records", corr["record_id"], {
-                    **corr["proposed"], "verified_by": who, "verified_on": day})
-            self.store.write("service_corrections", correction_id, {
-                "status": "approved" if approve else "rejected", "decided_by": who, "decided_on": day,
-                "decision_note": note.strip()})
+                self.store.write(
+                    "service_records",
+                    corr["record_id"],
+                    {**corr["proposed"], "verified_by": who, "verified_on": day},
+                )
+            self.store.write(
+                "service_corrections",
+                correction_id,
+                {
+                    "status": "approved" if approve else "rejected",
+                    "decided_by": who,
+                    "decided_on": day,
+                    "decision_note": note.strip(),
+                },
+            )
 
     def corrections(self, record_id: str) -> list[dict[str, Any]]:
         """The correction history of a record, oldest first."""
@@ -418,7 +522,9 @@ class VolunteerService:
         return q.pending_corrections(self.store)
 
     # -- bulk entry --------------------------------------------------------------------
-    def activity_choices(self, *, days: int = 365, today: dt.date | None = None) -> list[dict[str, Any]]:
+    def activity_choices(
+        self, *, days: int = 365, today: dt.date | None = None
+    ) -> list[dict[str, Any]]:
         """Recent activities for bulk entry (id, title, date, start/end time), newest first."""
         from pzh_station.services.activities import ActivityService
         from pzh_station.store.activities import ActivityFilter
@@ -433,8 +539,10 @@ class VolunteerService:
         """Training classes a service may be linked to (volunteer teachers, helpers), newest first."""
         from pzh_station.services.training import TrainingService
 
-        return [{"id": c["id"], "name": c["name"], "start_date": c["start_date"]}
-                for c in TrainingService(self.services).list_classes()[:300]]
+        return [
+            {"id": c["id"], "name": c["name"], "start_date": c["start_date"]}
+            for c in TrainingService(self.services).list_classes()[:300]
+        ]
 
     def already_recorded(self, activity_id: str) -> dict[str, str]:
         """``{volunteer_id: record_id}`` already linked to an activity."""
@@ -474,9 +582,13 @@ class VolunteerService:
                 if vid in existing:
                     result.problems[vid] = tr(C, "已登记过本活动的服务时长")
                     continue
-                rec = ServiceRecord(volunteer_id=vid, date=date or act.date, hours=hours,
-                                    description=description if description is not None else act.title,
-                                    activity_id=activity_id)
+                rec = ServiceRecord(
+                    volunteer_id=vid,
+                    date=date or act.date,
+                    hours=hours,
+                    description=description if description is not None else act.title,
+                    activity_id=activity_id,
+                )
                 try:
                     warnings = self._check(rec, today=today)
                 except ValidationError as exc:
@@ -512,10 +624,17 @@ class VolunteerService:
         for vid, hours in after.items():
             stars = new_level_reached(before.get(vid, 0.0), hours)
             if stars and vid in names:
-                out.append({
-                    "id": vid, "name": names[vid]["name"], "number": names[vid]["number"],
-                    "hours_before": before.get(vid, 0.0), "hours": hours, "stars": stars, "label": star_label(stars),
-                })
+                out.append(
+                    {
+                        "id": vid,
+                        "name": names[vid]["name"],
+                        "number": names[vid]["number"],
+                        "hours_before": before.get(vid, 0.0),
+                        "hours": hours,
+                        "stars": stars,
+                        "label": star_label(stars),
+                    }
+                )
         out.sort(key=lambda r: (-r["stars"], r["name"] or ""))
         return out
 
@@ -529,7 +648,9 @@ class VolunteerService:
         return out
 
     # -- certificate -------------------------------------------------------------------
-    def certificate_data(self, volunteer_id: str, *, year: int | None = None, today: dt.date | None = None):  # noqa: ANN201
+    def certificate_data(
+        self, volunteer_id: str, *, year: int | None = None, today: dt.date | None = None
+    ):  # noqa: ANN201
         """What a service-hours certificate says: the verified records (of ``year`` or all)."""
         from pzh_station.io.certificate import CertificateData
 
@@ -550,16 +671,29 @@ class VolunteerService:
             number=vol.number,
             join_date=vol.join_date,
             year=year,
-            records=[(r["date"], r["description"] or r["activity_title"], float(r["hours"]), r["verified_by"])
-                     for r in rows],
+            records=[
+                (
+                    r["date"],
+                    r["description"] or r["activity_title"],
+                    float(r["hours"]),
+                    r["verified_by"],
+                )
+                for r in rows
+            ],
             total=sum(float(r["hours"]) for r in rows),
             total_all_time=total_all,
             star_label=star_label(star_level(total_all)),
             issued_on=_today(today).isoformat(),
         )
 
-    def write_certificate(self, volunteer_id: str, path: str | Path, *, year: int | None = None,
-                          today: dt.date | None = None) -> Path:
+    def write_certificate(
+        self,
+        volunteer_id: str,
+        path: str | Path,
+        *,
+        year: int | None = None,
+        today: dt.date | None = None,
+    ) -> Path:
         """Write the certificate PDF (A4). :returns: the path written."""
         from pzh_station.io.certificate import write_certificate
 
@@ -572,7 +706,7 @@ class VolunteerService:
         A row is matched to a volunteer by its number, else to a person of the registry by
         name and phone; otherwise a new person is added.
         """
-        from pzh_station.domain.person import normalise_phone, validate_person
+        from pzh_core.domain.person import normalise_phone, validate_person
 
         table = tabular.read_table(path, COLUMNS, required=("name",))
         result = ImportResult(total=len(table.rows))
@@ -580,35 +714,72 @@ class VolunteerService:
         numbers: dict[str, int] = {}
         for line, raw in table.rows:
             problems: list[RowProblem] = []
-            person = Person(name=raw.get("name", "").strip(), gender=raw.get("gender", ""),
-                            phone=normalise_phone(raw.get("phone", "")), village=raw.get("village", ""),
-                            ethnicity=raw.get("ethnicity", ""), created_by=self.services.operator)
+            person = Person(
+                name=raw.get("name", "").strip(),
+                gender=raw.get("gender", ""),
+                phone=normalise_phone(raw.get("phone", "")),
+                village=raw.get("village", ""),
+                ethnicity=raw.get("ethnicity", ""),
+                created_by=self.services.operator,
+            )
             by = raw.get("birth_year", "")
             if by:
                 try:
                     person.birth_year = int(float(by))
                 except ValueError:
-                    problems.append(RowProblem(line, header["birth_year"], tr("Import", "出生年份不是数字“{}”").format(by)))
-            vol = Volunteer(number=raw.get("number", ""), team=raw.get("team", ""), training=raw.get("training", ""),
-                            awards=raw.get("awards", ""), notes=raw.get("notes", ""), created_by=self.services.operator)
+                    problems.append(
+                        RowProblem(
+                            line,
+                            header["birth_year"],
+                            tr("Import", "出生年份不是数字“{}”").format(by),
+                        )
+                    )
+            vol = Volunteer(
+                number=raw.get("number", ""),
+                team=raw.get("team", ""),
+                training=raw.get("training", ""),
+                awards=raw.get("awards", ""),
+                notes=raw.get("notes", ""),
+                created_by=self.services.operator,
+            )
             join = raw.get("join_date", "")
             parsed = tabular.parse_date(join) if join else _today(today).isoformat()
             if parsed is None:
-                problems.append(RowProblem(line, header["join_date"], tr("Import", "无法识别的日期“{}”").format(join)))
+                problems.append(
+                    RowProblem(
+                        line, header["join_date"], tr("Import", "无法识别的日期“{}”").format(join)
+                    )
+                )
             vol.join_date = parsed or ""
             for s in tabular.split_list(raw.get("skills", "")):
                 code = refdata.code_for("volunteer_skills", s)
                 if code is None:
-                    problems.append(RowProblem(line, header["skills"], tr("Import", "未知的服务技能“{}”").format(s)))
+                    problems.append(
+                        RowProblem(
+                            line, header["skills"], tr("Import", "未知的服务技能“{}”").format(s)
+                        )
+                    )
                 else:
                     vol.skills.append(code)
             status = raw.get("status", "")
-            vol.status = next((k for k, v in STATUSES.items() if status in (k, v)), "") if status else "active"
+            vol.status = (
+                next((k for k, v in STATUSES.items() if status in (k, v)), "")
+                if status
+                else "active"
+            )
             if not vol.status:
-                problems.append(RowProblem(line, header["status"], tr("Import", "状态应为 在册、暂停 或 退出")))
+                problems.append(
+                    RowProblem(line, header["status"], tr("Import", "状态应为 在册、暂停 或 退出"))
+                )
             if vol.number:
                 if vol.number in numbers:
-                    problems.append(RowProblem(line, header["number"], tr("Import", "编号与第{}行重复").format(numbers[vol.number])))
+                    problems.append(
+                        RowProblem(
+                            line,
+                            header["number"],
+                            tr("Import", "编号与第{}行重复").format(numbers[vol.number]),
+                        )
+                    )
                 numbers[vol.number] = line
             # Who is it? An existing volunteer by number, else a person by name + phone.
             existing = q.find_by_number(self.store, vol.number) if vol.number else None
@@ -617,7 +788,11 @@ class VolunteerService:
                 vol.id, vol.person_id = existing, old.person_id if old else ""
                 person.id = vol.person_id
             elif person.name and person.phone:
-                match = [p for p in self.people.search(person.phone) if p["name"] == person.name and p["phone"] == person.phone]
+                match = [
+                    p
+                    for p in self.people.search(person.phone)
+                    if p["name"] == person.name and p["phone"] == person.phone
+                ]
                 if match:
                     person.id = match[0]["id"]
                     vid = det_id("volunteer", person.id)
@@ -638,7 +813,10 @@ class VolunteerService:
                     vol.created_by = old_vol.created_by
             if not problems:
                 vol_check = Volunteer(**{**vol.__dict__, "person_id": vol.person_id or "pending"})
-                for fname, msg in {**validate_person(person, today=today), **validate_volunteer(vol_check, today=today)}.items():
+                for fname, msg in {
+                    **validate_person(person, today=today),
+                    **validate_volunteer(vol_check, today=today),
+                }.items():
                     problems.append(RowProblem(line, header.get(fname, fname), msg))
             if problems:
                 result.problems += problems
@@ -646,7 +824,9 @@ class VolunteerService:
                 result.good.append((person, vol))
         return result
 
-    def write_import(self, result: ImportResult, *, skip_bad: bool = False, today: dt.date | None = None) -> ImportResult:
+    def write_import(
+        self, result: ImportResult, *, skip_bad: bool = False, today: dt.date | None = None
+    ) -> ImportResult:
         """Write the good rows in one transaction; without ``skip_bad`` any problem writes nothing."""
         if result.problems and not skip_bad:
             return result
@@ -673,45 +853,111 @@ class VolunteerService:
         out = []
         for r in q.all_volunteers(self.store):
             total = totals.get(r["id"], 0.0)
-            out.append([
-                r["number"], r["name"], r["gender"], r["birth_year"] or "", r["phone"], r["village"], r["ethnicity"],
-                r["join_date"], "、".join(skills.get(s, s) for s in r["skills"]), r["team"],
-                STATUSES.get(r["status"], r["status"]), r["training"], r["awards"], r["notes"],
-                total, star_label(star_level(total)),
-            ])
-        headers = [COLUMNS[f][0] for f in COLUMNS] + [tr("Export", "累计服务时长(已审核)"), tr("Export", "星级")]
+            out.append(
+                [
+                    r["number"],
+                    r["name"],
+                    r["gender"],
+                    r["birth_year"] or "",
+                    r["phone"],
+                    r["village"],
+                    r["ethnicity"],
+                    r["join_date"],
+                    "、".join(skills.get(s, s) for s in r["skills"]),
+                    r["team"],
+                    STATUSES.get(r["status"], r["status"]),
+                    r["training"],
+                    r["awards"],
+                    r["notes"],
+                    total,
+                    star_label(star_level(total)),
+                ]
+            )
+        headers = [COLUMNS[f][0] for f in COLUMNS] + [
+            tr("Export", "累计服务时长(已审核)"),
+            tr("Export", "星级"),
+        ]
         tabular.write_table(path, headers, out, fmt=fmt, sheet=tr("Export", "志愿者档案"))
         return len(out)
 
-    def export_hours(self, path: str | Path, *, fmt: str | None = None, year: int | None = None) -> int:
+    def export_hours(
+        self, path: str | Path, *, fmt: str | None = None, year: int | None = None
+    ) -> int:
         """Write service records (of ``year`` or all) — and in .xlsx a sheet of verified totals
         per volunteer — to .xlsx or .csv. :returns: records written."""
         f = RecordFilter()
         if year:
             f.date_from, f.date_to = f"{year:04d}-01-01", f"{year:04d}-12-31"
-        from pzh_station.domain.volunteer import RECORD_STATES
+        from pzh_core.domain.volunteer import RECORD_STATES
 
         rows = q.record_rows(self.store, f, ascending=True)
-        headers = [tr("Export", h) for h in (
-            "日期", "志愿者编号", "姓名", "服务时长(小时)", "服务内容", "关联活动", "关联培训班", "记录人",
-            "状态", "审核人", "审核日期", "驳回原因")]
-        records = [[
-            r["date"], r["number"], r["name"], r["hours"], r["description"], r["activity_title"], r["class_name"],
-            r["recorded_by"], RECORD_STATES.get(r["status"], r["status"]), r["verified_by"], r["verified_on"],
-            r["reject_reason"]] for r in rows]
+        headers = [
+            tr("Export", h)
+            for h in (
+                "日期",
+                "志愿者编号",
+                "姓名",
+                "服务时长(小时)",
+                "服务内容",
+                "关联活动",
+                "关联培训班",
+                "记录人",
+                "状态",
+                "审核人",
+                "审核日期",
+                "驳回原因",
+            )
+        ]
+        records = [
+            [
+                r["date"],
+                r["number"],
+                r["name"],
+                r["hours"],
+                r["description"],
+                r["activity_title"],
+                r["class_name"],
+                r["recorded_by"],
+                RECORD_STATES.get(r["status"], r["status"]),
+                r["verified_by"],
+                r["verified_on"],
+                r["reject_reason"],
+            ]
+            for r in rows
+        ]
         fmt = fmt or Path(path).suffix.lstrip(".").lower()
         if fmt == "csv":
             tabular.write_table(path, headers, records, fmt="csv")
             return len(records)
         summary_year = year or dt.date.today().year
         month_heads = [f"{m}月" for m in range(1, 13)]
-        summary = [[
-            r["number"], r["name"], *r["months"], r["year_total"], r["total"], star_label(r["stars"])]
-            for r in self.hours_summary(summary_year)]
-        tabular.write_sheets(path, [
-            (tr("Export", "服务记录"), headers, records),
-            (tr("Export", "{}年时长汇总").format(summary_year),
-             [tr("Export", "志愿者编号"), tr("Export", "姓名"), *month_heads, tr("Export", "全年(已审核)"),
-              tr("Export", "累计(已审核)"), tr("Export", "星级")], summary),
-        ])
+        summary = [
+            [
+                r["number"],
+                r["name"],
+                *r["months"],
+                r["year_total"],
+                r["total"],
+                star_label(r["stars"]),
+            ]
+            for r in self.hours_summary(summary_year)
+        ]
+        tabular.write_sheets(
+            path,
+            [
+                (tr("Export", "服务记录"), headers, records),
+                (
+                    tr("Export", "{}年时长汇总").format(summary_year),
+                    [
+                        tr("Export", "志愿者编号"),
+                        tr("Export", "姓名"),
+                        *month_heads,
+                        tr("Export", "全年(已审核)"),
+                        tr("Export", "累计(已审核)"),
+                        tr("Export", "星级"),
+                    ],
+                    summary,
+                ),
+            ],
+        )
         return len(records)

@@ -16,7 +16,9 @@ SORTABLE = {
     "place": "place",
 }
 
-LIST_COLUMNS = "id, title, date, start_time, end_time, place, kind, delivery, attendance, target_groups, brand"
+LIST_COLUMNS = (
+    "id, title, date, start_time, end_time, place, kind, delivery, attendance, target_groups, brand"
+)
 
 
 @dataclass
@@ -68,7 +70,9 @@ def ids(store: Store, f: ActivityFilter) -> list[str]:
     """Ids of the matching activities in display order (cheap even for 50,000 rows)."""
     where, params = _where(f)
     cursor = store.conn.cursor()
-    cursor.row_factory = None  # plain tuples: building 50,000 sqlite3.Row objects costs more than the query
+    cursor.row_factory = (
+        None  # plain tuples: building 50,000 sqlite3.Row objects costs more than the query
+    )
     cursor.execute(f"SELECT id FROM activities WHERE {where} ORDER BY {_order(f)}", params)
     return [r[0] for r in cursor]
 
@@ -79,7 +83,9 @@ def rows_by_id(store: Store, row_ids: list[str]) -> dict[str, dict[str, Any]]:
     for start in range(0, len(row_ids), 500):
         chunk = row_ids[start : start + 500]
         marks = ",".join("?" * len(chunk))
-        for r in store.conn.execute(f"SELECT {LIST_COLUMNS} FROM activities WHERE id IN ({marks})", chunk):
+        for r in store.conn.execute(
+            f"SELECT {LIST_COLUMNS} FROM activities WHERE id IN ({marks})", chunk
+        ):
             out[r["id"]] = decode_row("activities", r)
     return out
 
@@ -89,9 +95,13 @@ def all_rows(store: Store, f: ActivityFilter) -> list[dict[str, Any]]:
     where, params = _where(f)
     return [
         decode_row("activities", r)
-        for r in store.conn.execute(f"SELECT * FROM activities WHERE {where} ORDER BY {_order(f)}", params)
+        for r in store.conn.execute(
+            f"SELECT * FROM activities WHERE {where} ORDER BY {_order(f)}", params
+        )
     ]
 
 
 def count(store: Store, *, trash: bool = False) -> int:
-    return store.conn.execute("SELECT count(*) FROM activities WHERE deleted = ?", (1 if trash else 0,)).fetchone()[0]
+    return store.conn.execute(
+        "SELECT count(*) FROM activities WHERE deleted = ?", (1 if trash else 0,)
+    ).fetchone()[0]

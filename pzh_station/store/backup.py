@@ -7,7 +7,7 @@ import datetime as dt
 import sqlite3
 from pathlib import Path
 
-from pzh_station.i18n import tr
+from pzh_core.i18n import tr
 from pzh_station.store import migrations
 from pzh_station.store.db import _check_file
 from pzh_station.store.errors import StoreError
@@ -48,7 +48,9 @@ def backup(db_file: Path, dest: Path) -> Path:
     return dest
 
 
-def auto_backup(db_file: Path, directory: Path, *, keep: int = KEEP, now: dt.datetime | None = None) -> Path | None:
+def auto_backup(
+    db_file: Path, directory: Path, *, keep: int = KEEP, now: dt.datetime | None = None
+) -> Path | None:
     """Make a backup if the newest is older than a day; prune to ``keep``. Returns the new file."""
     now = now or dt.datetime.now()
     if not db_file.exists():

@@ -19,11 +19,11 @@ from typing import Any
 
 import sqlite_utils
 
-from pzh_station.i18n import tr
+from pzh_core import merge, schema
+from pzh_core.hlc import HybridClock
+from pzh_core.i18n import tr
 from pzh_station.store import migrations
 from pzh_station.store.errors import StoreError, from_sqlite
-from sync import merge, schema
-from sync.hlc import HybridClock
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -37,14 +37,19 @@ def _check_file(path: Path) -> None:
     if head != SQLITE_MAGIC:
         raise StoreError(
             "not_sqlite",
-            tr("Store", "“{}” 不是本软件的数据文件（不是SQLite数据库）。文件未被改动，可以从备份恢复。").format(path),
+            tr(
+                "Store",
+                "“{}” 不是本软件的数据文件（不是SQLite数据库）。文件未被改动，可以从备份恢复。",
+            ).format(path),
         )
 
 
 def encode_value(kind: str, value: Any) -> Any:
     """Python value → column value."""
     if kind in ("list", "json"):
-        return json.dumps(value if value is not None else ([] if kind == "list" else {}), ensure_ascii=False)
+        return json.dumps(
+            value if value is not None else ([] if kind == "list" else {}), ensure_ascii=False
+        )
     if kind == "bool":
         return 1 if value else 0
     return value
@@ -76,7 +81,9 @@ class Store:
         _check_file(self.path)
         try:
             if readonly:
-                conn = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+                conn = sqlite3.connect(
+                    f"{self.path.as_uri()}?mode=ro", uri=True, isolation_level=None
+                )
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(str(self.path), isolation_level=None)
@@ -86,15 +93,18 @@ class Store:
         except sqlite3.DatabaseError as exc:
             raise StoreError(
                 "corrupt",
-                tr("Store", "数据文件无法打开（可能已损坏）：{}。文件未被改动，可以从备份恢复。").format(exc),
+                tr(
+                    "Store", "数据文件无法打开（可能已损坏）：{}。文件未被改动，可以从备份恢复。"
+                ).format(exc),
             ) from exc
         if version > migrations.LATEST:
             conn.close()
             raise StoreError(
                 "newer",
-                tr("Store", "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。请升级软件；文件未被改动。").format(
-                    version, migrations.LATEST
-                ),
+                tr(
+                    "Store",
+                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。请升级软件；文件未被改动。",
+                ).format(version, migrations.LATEST),
             )
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
@@ -213,7 +223,7 @@ class Store:
     def write(self, table: str, row_id: str | None, fields: Mapping[str, Any]) -> str:
         """Create or change a synced row and log the change, in one transaction.
 
-        :param table: a table of ``sync.schema.TABLES``.
+        :param table: a table of ``pzh_core.schema.TABLES``.
         :param row_id: the row's id; ``None`` makes a new UUID. A deterministic id (uuid5) that
             does not exist yet creates the row, so two devices converge on one row.
         :param fields: the synced fields to set (others keep their value or default).
@@ -228,7 +238,9 @@ class Store:
             raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))
         row_id = row_id or str(uuid.uuid4())
         with self.transaction() as conn:
-            existing = conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+            existing = conn.execute(
+                f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)
+            ).fetchone()
             clocks = json.loads(existing[0]) if existing else {}
             # Another connection (the sync thread) may have merged newer stamps since this
             # clock last looked: move past them, so a local edit always wins over what it saw.
@@ -297,7 +309,9 @@ class Store:
         """
         types = schema.fields_of(table)
         fields = {k: v for k, v in fields.items() if k in types}
-        existing = self.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        existing = self.conn.execute(
+            f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)
+        ).fetchone()
         clocks = json.loads(existing[0]) if existing else {}
         won, new_clocks = merge.merge(clocks, fields, stamp)
         if won:

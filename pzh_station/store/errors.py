@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from pzh_station.i18n import tr
+from pzh_core.i18n import tr
 
 
 class StoreError(Exception):
@@ -27,9 +27,18 @@ def from_sqlite(exc: sqlite3.Error) -> StoreError:
     text = str(exc).lower()
     c = "Store"
     if "readonly" in text or "read-only" in text:
-        return StoreError("readonly", tr(c, "数据文件是只读的，无法保存。请检查数据文件夹的权限，已保存的记录不受影响。"))
+        return StoreError(
+            "readonly",
+            tr(c, "数据文件是只读的，无法保存。请检查数据文件夹的权限，已保存的记录不受影响。"),
+        )
     if "disk is full" in text or "disk i/o" in text:
-        return StoreError("disk_full", tr(c, "磁盘已满或无法写入，本次修改没有保存。请清理磁盘空间后重试，已保存的记录不受影响。"))
+        return StoreError(
+            "disk_full",
+            tr(
+                c,
+                "磁盘已满或无法写入，本次修改没有保存。请清理磁盘空间后重试，已保存的记录不受影响。",
+            ),
+        )
     if "locked" in text or "busy" in text:
         return StoreError("locked", tr(c, "数据文件正被其他程序占用，请稍后重试。"))
     if "malformed" in text or "not a database" in text:

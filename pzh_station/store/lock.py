@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from pzh_station.i18n import tr
+from pzh_core.i18n import tr
 from pzh_station.store.errors import StoreError
 
 LOCK_NAME = "pzh-station.lock"
@@ -36,9 +36,10 @@ class InstanceLock:
             fh.close()
             raise StoreError(
                 "in_use",
-                tr("Store", "文化站工作台已经在运行（同一个数据文件夹：{}）。请切换到已打开的窗口。").format(
-                    self.path.parent
-                ),
+                tr(
+                    "Store",
+                    "文化站工作台已经在运行（同一个数据文件夹：{}）。请切换到已打开的窗口。",
+                ).format(self.path.parent),
             ) from exc
         fh.seek(0)
         fh.truncate()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pzh_station.domain.person import pinyin_keys
+from pzh_core.domain.person import pinyin_keys
 from pzh_station.store.db import Store
 
 LIST_COLUMNS = "p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes"
@@ -36,8 +36,15 @@ def index_person(store: Store, person_id: str, name: str) -> None:
     )
 
 
-def search(store: Store, text: str, *, digits: str = "", pinyin: bool = False, limit: int = 50,
-           exclude_ids: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def search(
+    store: Store,
+    text: str,
+    *,
+    digits: str = "",
+    pinyin: bool = False,
+    limit: int = 50,
+    exclude_ids: tuple[str, ...] = (),
+) -> list[dict[str, Any]]:
     """Live people (not deleted, not merged) matching ``text``.
 
     Pinyin queries match the start of the initials (``zs``) or of the full pinyin (``zhangs``),
@@ -57,7 +64,11 @@ def search(store: Store, text: str, *, digits: str = "", pinyin: bool = False, l
         if pinyin:
             refresh_search_index(store)
             q = _like(text.lower())
-            ors += ["s.initials LIKE ? ESCAPE '\\'", "s.full LIKE ? ESCAPE '\\'", "s.initials LIKE ? ESCAPE '\\'"]
+            ors += [
+                "s.initials LIKE ? ESCAPE '\\'",
+                "s.full LIKE ? ESCAPE '\\'",
+                "s.initials LIKE ? ESCAPE '\\'",
+            ]
             params += [f"%|{q}%", f"%|{q}%", f"%{q}%"]
             rank += " WHEN s.initials LIKE ? ESCAPE '\\' THEN 1 WHEN s.initials LIKE ? ESCAPE '\\' THEN 2"
             rank_params += [f"%|{q}", f"%|{q}%"]
@@ -97,7 +108,9 @@ def all_live(store: Store) -> list[dict[str, Any]]:
 
 
 def count(store: Store) -> int:
-    return store.conn.execute("SELECT count(*) FROM people WHERE deleted = 0 AND merged_into = ''").fetchone()[0]
+    return store.conn.execute(
+        "SELECT count(*) FROM people WHERE deleted = 0 AND merged_into = ''"
+    ).fetchone()[0]
 
 
 def rows_where_person(store: Store, table: str, person_id: str) -> list[dict[str, Any]]:
@@ -107,19 +120,30 @@ def rows_where_person(store: Store, table: str, person_id: str) -> list[dict[str
         raise KeyError(table)
     from pzh_station.store.db import decode_row
 
-    return [decode_row(table, r) for r in store.conn.execute(
-        f"SELECT * FROM {table} WHERE person_id = ? AND deleted = 0", (person_id,))]
+    return [
+        decode_row(table, r)
+        for r in store.conn.execute(
+            f"SELECT * FROM {table} WHERE person_id = ? AND deleted = 0", (person_id,)
+        )
+    ]
 
 
 def service_records_of_volunteer(store: Store, volunteer_id: str) -> list[dict[str, Any]]:
     return store.query(
-        "SELECT id, person_id FROM service_records WHERE volunteer_id = ? AND deleted = 0", (volunteer_id,)
+        "SELECT id, person_id FROM service_records WHERE volunteer_id = ? AND deleted = 0",
+        (volunteer_id,),
     )
 
 
 def merged_with_leftovers(store: Store) -> list[tuple[str, str]]:
     """``(merged person, merged_into)`` for merged people that live rows still point at."""
     tables = ("enrollments", "attendance", "volunteers", "service_records")
-    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {t} x WHERE x.person_id = p.id AND x.deleted = 0)" for t in tables)
-    return [(r[0], r[1]) for r in store.conn.execute(
-        f"SELECT p.id, p.merged_into FROM people p WHERE p.merged_into != '' AND ({exists}) ORDER BY p.id")]
+    exists = " OR ".join(
+        f"EXISTS (SELECT 1 FROM {t} x WHERE x.person_id = p.id AND x.deleted = 0)" for t in tables
+    )
+    return [
+        (r[0], r[1])
+        for r in store.conn.execute(
+            f"SELECT p.id, p.merged_into FROM people p WHERE p.merged_into != '' AND ({exists}) ORDER BY p.id"
+        )
+    ]

@@ -12,12 +12,16 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_classes(store: Store, *, text: str = "", status: str = "", year: str = "") -> list[dict[str, Any]]:
+def list_classes(
+    store: Store, *, text: str = "", status: str = "", year: str = ""
+) -> list[dict[str, Any]]:
     """Live classes, newest start first, with ``enrolled`` (active) and ``sessions`` counts."""
     where = ["c.deleted = 0"]
     params: list[Any] = []
     if text.strip():
-        where.append("(c.name LIKE ? ESCAPE '\\' OR c.teacher LIKE ? ESCAPE '\\' OR c.venue LIKE ? ESCAPE '\\')")
+        where.append(
+            "(c.name LIKE ? ESCAPE '\\' OR c.teacher LIKE ? ESCAPE '\\' OR c.venue LIKE ? ESCAPE '\\')"
+        )
         params += [_like(text.strip())] * 3
     if status:
         where.append("c.status = ?")
@@ -35,15 +39,25 @@ def list_classes(store: Store, *, text: str = "", status: str = "", year: str = 
 
 
 def classes_named(store: Store, name: str) -> list[dict[str, Any]]:
-    return [decode_row("classes", r) for r in store.conn.execute(
-        "SELECT * FROM classes WHERE name = ? AND deleted = 0 ORDER BY start_date DESC, id", (name,))]
+    return [
+        decode_row("classes", r)
+        for r in store.conn.execute(
+            "SELECT * FROM classes WHERE name = ? AND deleted = 0 ORDER BY start_date DESC, id",
+            (name,),
+        )
+    ]
 
 
 def sessions(store: Store, class_id: str) -> list[dict[str, Any]]:
     """Live sessions of a class (cancelled included) by date and time."""
-    return [decode_row("sessions", r) for r in store.conn.execute(
-        "SELECT id, class_id, date, start_time, end_time, cancelled, notes FROM sessions"
-        " WHERE class_id = ? AND deleted = 0 ORDER BY date, start_time, id", (class_id,))]
+    return [
+        decode_row("sessions", r)
+        for r in store.conn.execute(
+            "SELECT id, class_id, date, start_time, end_time, cancelled, notes FROM sessions"
+            " WHERE class_id = ? AND deleted = 0 ORDER BY date, start_time, id",
+            (class_id,),
+        )
+    ]
 
 
 def roster(store: Store, class_id: str, *, include_dropped: bool = True) -> list[dict[str, Any]]:
@@ -56,8 +70,9 @@ def roster(store: Store, class_id: str, *, include_dropped: bool = True) -> list
         "SELECT p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes,"
         " e.id AS enrollment_id, e.active, e.walk_in, e.enrolled_on"
         " FROM enrollments e JOIN people p ON p.id = e.person_id"
-        " WHERE e.class_id = ? AND e.deleted = 0" + ("" if include_dropped else " AND e.active = 1") +
-        " ORDER BY e.active DESC, e.enrolled_on, p.name, p.id"
+        " WHERE e.class_id = ? AND e.deleted = 0"
+        + ("" if include_dropped else " AND e.active = 1")
+        + " ORDER BY e.active DESC, e.enrolled_on, p.name, p.id"
     )
     rows = store.query(sql, (class_id,))
     for r in rows:
@@ -67,7 +82,8 @@ def roster(store: Store, class_id: str, *, include_dropped: bool = True) -> list
 
 def active_count(store: Store, class_id: str) -> int:
     return store.conn.execute(
-        "SELECT count(*) FROM enrollments WHERE class_id = ? AND deleted = 0 AND active = 1", (class_id,)
+        "SELECT count(*) FROM enrollments WHERE class_id = ? AND deleted = 0 AND active = 1",
+        (class_id,),
     ).fetchone()[0]
 
 
@@ -84,8 +100,13 @@ def marks(store: Store, class_id: str) -> dict[tuple[str, str], str]:
 
 
 def session_marks(store: Store, session_id: str) -> dict[str, str]:
-    return {r[0]: r[1] for r in store.conn.execute(
-        "SELECT person_id, mark FROM attendance WHERE session_id = ? AND deleted = 0", (session_id,))}
+    return {
+        r[0]: r[1]
+        for r in store.conn.execute(
+            "SELECT person_id, mark FROM attendance WHERE session_id = ? AND deleted = 0",
+            (session_id,),
+        )
+    }
 
 
 def session_at(store: Store, class_id: str, date: str, start_time: str) -> str | None:

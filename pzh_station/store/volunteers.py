@@ -81,14 +81,20 @@ def volunteer_count(store: Store) -> int:
 
 def find_by_number(store: Store, number: str) -> str | None:
     row = store.conn.execute(
-        "SELECT id FROM volunteers WHERE number = ? AND number != '' AND deleted = 0 LIMIT 1", (number,)
+        "SELECT id FROM volunteers WHERE number = ? AND number != '' AND deleted = 0 LIMIT 1",
+        (number,),
     ).fetchone()
     return row[0] if row else None
 
 
 def numbers_like(store: Store, prefix: str) -> list[str]:
-    return [r[0] for r in store.conn.execute(
-        "SELECT number FROM volunteers WHERE number LIKE ? ESCAPE '\\'", (prefix.replace("%", "\\%") + "%",))]
+    return [
+        r[0]
+        for r in store.conn.execute(
+            "SELECT number FROM volunteers WHERE number LIKE ? ESCAPE '\\'",
+            (prefix.replace("%", "\\%") + "%",),
+        )
+    ]
 
 
 def all_volunteers(store: Store) -> list[dict[str, Any]]:
@@ -104,9 +110,13 @@ def all_volunteers(store: Store) -> list[dict[str, Any]]:
 
 def volunteer_names(store: Store) -> dict[str, dict[str, Any]]:
     """``{volunteer_id: {"name", "number"}}`` of the volunteers not deleted."""
-    return {r["id"]: r for r in store.query(
-        "SELECT v.id, v.number, p.name AS name FROM volunteers v LEFT JOIN people p ON p.id = v.person_id"
-        " WHERE v.deleted = 0")}
+    return {
+        r["id"]: r
+        for r in store.query(
+            "SELECT v.id, v.number, p.name AS name FROM volunteers v LEFT JOIN people p ON p.id = v.person_id"
+            " WHERE v.deleted = 0"
+        )
+    }
 
 
 def active_volunteers(store: Store) -> list[dict[str, Any]]:
@@ -144,7 +154,11 @@ class RecordFilter:
 def _record_where(f: RecordFilter) -> tuple[str, list[Any]]:
     clauses = ["r.deleted = 0"]
     params: list[Any] = []
-    for col, value in (("r.volunteer_id", f.volunteer_id), ("r.status", f.status), ("r.activity_id", f.activity_id)):
+    for col, value in (
+        ("r.volunteer_id", f.volunteer_id),
+        ("r.status", f.status),
+        ("r.activity_id", f.activity_id),
+    ):
         if value:
             clauses.append(f"{col} = ?")
             params.append(value)
@@ -189,11 +203,17 @@ def _record_index(f: RecordFilter) -> str:
 
 
 def _has_index(store: Store, name: str) -> bool:
-    return store.conn.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)).fetchone() is not None
+    return (
+        store.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )
 
 
-def record_rows(store: Store, f: RecordFilter, *, limit: int | None = None, ascending: bool = False) -> list[dict[str, Any]]:
+def record_rows(
+    store: Store, f: RecordFilter, *, limit: int | None = None, ascending: bool = False
+) -> list[dict[str, Any]]:
     """Records with the volunteer's name and the linked activity/class title, newest first."""
     where, params = _record_where(f)
     order = "ASC" if ascending else "DESC"
@@ -211,26 +231,38 @@ def record_rows(store: Store, f: RecordFilter, *, limit: int | None = None, asce
 def record_count(store: Store, f: RecordFilter) -> int:
     where, params = _record_where(f)
     join = "LEFT JOIN people p ON p.id = r.person_id" if f.text.strip() else ""
-    return store.conn.execute(f"SELECT count(*) FROM service_records r {join} WHERE {where}", params).fetchone()[0]
+    return store.conn.execute(
+        f"SELECT count(*) FROM service_records r {join} WHERE {where}", params
+    ).fetchone()[0]
 
 
 def record_ids_of_activity(store: Store, activity_id: str) -> dict[str, str]:
     """``{volunteer_id: record_id}`` of the records already linked to an activity (bulk entry)."""
-    return {r[0]: r[1] for r in store.conn.execute(
-        "SELECT volunteer_id, id FROM service_records WHERE activity_id = ? AND deleted = 0", (activity_id,))}
+    return {
+        r[0]: r[1]
+        for r in store.conn.execute(
+            "SELECT volunteer_id, id FROM service_records WHERE activity_id = ? AND deleted = 0",
+            (activity_id,),
+        )
+    }
 
 
 # -- totals --------------------------------------------------------------------------------
 def verified_by_month(store: Store, volunteer_id: str) -> dict[str, float]:
     """``{"YYYY-MM": verified hours}`` of one volunteer."""
-    return {r[0]: float(r[1]) for r in store.conn.execute(
-        "SELECT substr(date, 1, 7) AS m, SUM(hours) FROM service_records"
-        " WHERE volunteer_id = ? AND status = 'verified' AND deleted = 0 GROUP BY m ORDER BY m",
-        (volunteer_id,),
-    )}
+    return {
+        r[0]: float(r[1])
+        for r in store.conn.execute(
+            "SELECT substr(date, 1, 7) AS m, SUM(hours) FROM service_records"
+            " WHERE volunteer_id = ? AND status = 'verified' AND deleted = 0 GROUP BY m ORDER BY m",
+            (volunteer_id,),
+        )
+    }
 
 
-def verified_totals(store: Store, *, before: str | None = None, until: str | None = None) -> dict[str, float]:
+def verified_totals(
+    store: Store, *, before: str | None = None, until: str | None = None
+) -> dict[str, float]:
     """``{volunteer_id: verified hours}`` with service date < ``before`` / ≤ ``until`` when given."""
     clauses = ["status = 'verified'", "deleted = 0"]
     params: list[Any] = []
@@ -260,7 +292,8 @@ def verified_by_volunteer_month(store: Store, year: int) -> dict[str, dict[int, 
 def corrections_of(store: Store, record_id: str) -> list[dict[str, Any]]:
     """The correction requests of one record, oldest first (its history)."""
     rows = store.conn.execute(
-        "SELECT * FROM service_corrections WHERE record_id = ? AND deleted = 0 ORDER BY updated_at", (record_id,)
+        "SELECT * FROM service_corrections WHERE record_id = ? AND deleted = 0 ORDER BY updated_at",
+        (record_id,),
     )
     return [decode_row("service_corrections", r) for r in rows]
 
@@ -278,7 +311,10 @@ def pending_corrections(store: Store) -> list[dict[str, Any]]:
 
 
 def has_open_correction(store: Store, record_id: str) -> bool:
-    return store.conn.execute(
-        "SELECT 1 FROM service_corrections WHERE record_id = ? AND status = 'requested' AND deleted = 0 LIMIT 1",
-        (record_id,),
-    ).fetchone() is not None
+    return (
+        store.conn.execute(
+            "SELECT 1 FROM service_corrections WHERE record_id = ? AND status = 'requested' AND deleted = 0 LIMIT 1",
+            (record_id,),
+        ).fetchone()
+        is not None
+    )

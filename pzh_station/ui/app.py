@@ -20,8 +20,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
+from pzh_core.resources import resources_dir
 from pzh_station import paths
-from pzh_station.resources import resources_dir
 from pzh_station.services import maintenance
 from pzh_station.services.context import open_services
 from pzh_station.services.station import StationService
@@ -74,8 +74,11 @@ class Launcher(QObject):
                 self._fatal(exc.message, code=2)
             return
         operator = Settings(self.directory).get("operator", "") or ""
-        self.ctx = UiContext(data_dir=self.directory, tasks=Tasks(self.directory, operator=operator),
-                             operator=operator)
+        self.ctx = UiContext(
+            data_dir=self.directory,
+            tasks=Tasks(self.directory, operator=operator),
+            operator=operator,
+        )
         if set_up:
             self._show_main()
             return
@@ -90,9 +93,15 @@ class Launcher(QObject):
         self.dialog = None
         self.window = MainWindow(self.ctx)
         self.window.show()
-        self.ctx.tasks.run(lambda s: maintenance.auto_backup(s.data_dir),
-                           failure=lambda exc: self.window and self.window.statusBar().showMessage(
-                               self.tr("自动备份失败：") + str(exc), 15_000))
+        self.ctx.tasks.run(
+            lambda s: maintenance.auto_backup(s.data_dir),
+            failure=lambda exc: (
+                self.window
+                and self.window.statusBar().showMessage(
+                    self.tr("自动备份失败：") + str(exc), 15_000
+                )
+            ),
+        )
         self.main_window_shown.emit(self.window)
 
     def _offer_restore(self, error: StoreError) -> None:

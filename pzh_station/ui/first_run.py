@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
-from pzh_station.domain.errors import ValidationError
+from pzh_core.domain.errors import ValidationError
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
@@ -19,13 +19,21 @@ class FirstRunDialog(QDialog):
         self.ctx = ctx
         self.saved_profile: StationProfile | None = None
         self.setWindowTitle(self.tr("首次设置 — 文化站工作台"))
-        intro = QLabel(self.tr("欢迎使用文化站工作台。请填写本站的基本信息，之后即可离线开始登记活动。"
-                               "这些信息以后可以在“设置”中修改。"))
+        intro = QLabel(
+            self.tr(
+                "欢迎使用文化站工作台。请填写本站的基本信息，之后即可离线开始登记活动。"
+                "这些信息以后可以在“设置”中修改。"
+            )
+        )
         intro.setWordWrap(True)
         self.form = StationForm(full=False)
         buttons = QDialogButtonBox()
-        self.save_button = buttons.addButton(self.tr("开始使用"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.quit_button = buttons.addButton(self.tr("退出"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button = buttons.addButton(
+            self.tr("开始使用"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.quit_button = buttons.addButton(
+            self.tr("退出"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.save_button.clicked.connect(self.save)
         self.quit_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -38,8 +46,12 @@ class FirstRunDialog(QDialog):
         self.form.errors.clear()
         profile = self.form.profile()
         self.save_button.setEnabled(False)
-        self.ctx.tasks.run(lambda s: StationService(s).save_profile(profile),
-                           success=self._saved, failure=self._failed, changes={"station"})
+        self.ctx.tasks.run(
+            lambda s: StationService(s).save_profile(profile),
+            success=self._saved,
+            failure=self._failed,
+            changes={"station"},
+        )
 
     def _saved(self, profile: StationProfile) -> None:
         self.saved_profile = profile

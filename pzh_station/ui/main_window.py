@@ -43,7 +43,9 @@ class MainWindow(QMainWindow):
         # who is entering records (each record remembers it)
         self.operator_combo = QComboBox()
         self.operator_combo.setMinimumContentsLength(6)
-        self.operator_combo.setToolTip(self.tr("新登记的记录会记下录入人。人员名单在“设置”中修改。"))
+        self.operator_combo.setToolTip(
+            self.tr("新登记的记录会记下录入人。人员名单在“设置”中修改。")
+        )
         toolbar = QToolBar(self.tr("录入人"))
         toolbar.setObjectName("operator_toolbar")
         toolbar.setMovable(False)
@@ -64,7 +66,7 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.statusBar()  # created up front: other areas add permanent widgets to it
-        from pzh_station.ui.sync.status import SyncStatusWidget
+        from pzh_station.ui.sync_page.status import SyncStatusWidget
 
         self.sync_status = SyncStatusWidget(ctx, self)  # stops the sync agent on `closed`
         self.statusBar().addPermanentWidget(self.sync_status)
@@ -113,7 +115,9 @@ class MainWindow(QMainWindow):
                 self.statusBar().showMessage(self.tr("无法保存设置：") + str(exc), 10_000)
 
     def _set_title(self, station_name: str) -> None:
-        self.setWindowTitle(self.tr("文化站工作台") + (f" — {station_name}" if station_name else ""))
+        self.setWindowTitle(
+            self.tr("文化站工作台") + (f" — {station_name}" if station_name else "")
+        )
 
     def _changed(self, areas: set[str]) -> None:
         if "station" in areas:

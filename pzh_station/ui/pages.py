@@ -21,6 +21,6 @@ PAGES: list[PageSpec] = [
     PageSpec("training", "培训班", "pzh_station.ui.training:TrainingPage"),
     PageSpec("volunteers", "文化志愿者", "pzh_station.ui.volunteers:VolunteersPage"),
     PageSpec("reports", "报表", "pzh_station.ui.reports_page:ReportsPage"),
-    PageSpec("sync", "同步", "pzh_station.ui.sync.page:SyncPage"),
+    PageSpec("sync", "同步", "pzh_station.ui.sync_page.page:SyncPage"),
     PageSpec("settings", "设置", "pzh_station.ui.settings_page:SettingsPage"),
 ]

@@ -43,7 +43,11 @@ class ReportsPage(QWidget):
         year_row.addWidget(self.annual_year)
         year_row.addStretch(1)
         form.addRow(self.tr("统计年度"), year_row)
-        form.addRow(QLabel(self.tr("第一张表为年报各项指标，第二张表列出每个数字背后的记录，供县文化馆核对。")))
+        form.addRow(
+            QLabel(
+                self.tr("第一张表为年报各项指标，第二张表列出每个数字背后的记录，供县文化馆核对。")
+            )
+        )
         annual_buttons = QHBoxLayout()
         annual_buttons.addWidget(self.annual_button)
         annual_buttons.addStretch(1)
@@ -86,29 +90,43 @@ class ReportsPage(QWidget):
 
     def ask_path(self, suggested: str, file_filter: str) -> str:
         """The save dialog (tests replace this method)."""
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存报表"), str(Path.home() / suggested), file_filter)
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("保存报表"), str(Path.home() / suggested), file_filter
+        )
         return path
 
     def make_annual(self) -> None:
         year = self.annual_year.value()
-        path = self.ask_path(self.tr("{}年文化站年报.xlsx").format(year), self.tr("Excel 文件 (*.xlsx)"))
+        path = self.ask_path(
+            self.tr("{}年文化站年报.xlsx").format(year), self.tr("Excel 文件 (*.xlsx)")
+        )
         if not path:
             return
         if not path.lower().endswith(".xlsx"):
             path += ".xlsx"
         self._busy(True)
-        self.ctx.tasks.run(lambda s: ReportService(s).write_annual(path, year), success=self._written, failure=self._failed)
+        self.ctx.tasks.run(
+            lambda s: ReportService(s).write_annual(path, year),
+            success=self._written,
+            failure=self._failed,
+        )
 
     def make_monthly(self, suffix: str) -> None:
         year, month = self.month_year.value(), self.month_combo.currentData()
-        file_filter = self.tr("Excel 文件 (*.xlsx)") if suffix == ".xlsx" else self.tr("PDF 文件 (*.pdf)")
+        file_filter = (
+            self.tr("Excel 文件 (*.xlsx)") if suffix == ".xlsx" else self.tr("PDF 文件 (*.pdf)")
+        )
         path = self.ask_path(self.tr("{}年{}月工作月报{}").format(year, month, suffix), file_filter)
         if not path:
             return
         if not path.lower().endswith(suffix):
             path += suffix
         self._busy(True)
-        self.ctx.tasks.run(lambda s: ReportService(s).write_monthly(path, year, month), success=self._written, failure=self._failed)
+        self.ctx.tasks.run(
+            lambda s: ReportService(s).write_monthly(path, year, month),
+            success=self._written,
+            failure=self._failed,
+        )
 
     def _busy(self, busy: bool) -> None:
         for b in (self.annual_button, self.monthly_xlsx_button, self.monthly_pdf_button):
@@ -123,7 +141,13 @@ class ReportsPage(QWidget):
     def _failed(self, error: Exception) -> None:
         self._busy(False)
         if isinstance(error, OSError):
-            message = self.tr("无法写入文件（是否正在 Excel 或 WPS 中打开？请关闭后重试）：{}").format(error.filename or "")
+            message = self.tr(
+                "无法写入文件（是否正在 Excel 或 WPS 中打开？请关闭后重试）：{}"
+            ).format(error.filename or "")
         else:
-            message = getattr(error, "message", None) or "；".join(getattr(error, "errors", {}).values()) or str(error)
+            message = (
+                getattr(error, "message", None)
+                or "；".join(getattr(error, "errors", {}).values())
+                or str(error)
+            )
         self.status_label.setText(self.tr("生成失败：{}").format(message))

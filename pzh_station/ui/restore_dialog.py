@@ -40,8 +40,13 @@ def describe_backup(path: Path) -> str:
 class RestoreDialog(QDialog):
     """:param restore: called with the chosen backup; raises StoreError when it cannot restore."""
 
-    def __init__(self, error: StoreError, backups: list[Path], restore: Callable[[Path], None],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        error: StoreError,
+        backups: list[Path],
+        restore: Callable[[Path], None],
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self._restore = restore
         self.setWindowTitle(self.tr("数据文件无法打开 — 文化站工作台"))
@@ -54,16 +59,26 @@ class RestoreDialog(QDialog):
             item.setData(Qt.ItemDataRole.UserRole, str(path))
             self.list.addItem(item)
         if backups:
-            hint = QLabel(self.tr("可以从下面的备份恢复（最新的在最上面）。恢复前会把现在的数据文件另存一份，不会丢失。"))
+            hint = QLabel(
+                self.tr(
+                    "可以从下面的备份恢复（最新的在最上面）。恢复前会把现在的数据文件另存一份，不会丢失。"
+                )
+            )
             self.list.setCurrentRow(0)
         else:
-            hint = QLabel(self.tr("没有找到备份。请退出程序，联系县（区）信息中心处理；数据文件未被改动。"))
+            hint = QLabel(
+                self.tr("没有找到备份。请退出程序，联系县（区）信息中心处理；数据文件未被改动。")
+            )
             self.list.hide()
         hint.setWordWrap(True)
         self.message = FieldErrorLabel()
         buttons = QDialogButtonBox()
-        self.restore_button = buttons.addButton(self.tr("从所选备份恢复"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.quit_button = buttons.addButton(self.tr("退出"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.restore_button = buttons.addButton(
+            self.tr("从所选备份恢复"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.quit_button = buttons.addButton(
+            self.tr("退出"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.restore_button.setEnabled(bool(backups))
         self.restore_button.clicked.connect(self.restore_selected)
         self.quit_button.clicked.connect(self.reject)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain.errors import ValidationError
+from pzh_core.domain.errors import ValidationError
 from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
@@ -47,9 +47,12 @@ class SettingsPage(QWidget):
         self.backup_label.setWordWrap(True)
         self.backup_list = QListWidget()
         self.backup_list.setMaximumHeight(160)
-        where = QLabel(self.tr("数据文件夹：{}\n备份会自动进行（每天一次，保留最近14份）。从备份恢复：关闭程序后运行"
-                               "“pzh-station restore 备份文件”，或在数据文件损坏时按启动时的提示操作。")
-                       .format(ctx.data_dir))
+        where = QLabel(
+            self.tr(
+                "数据文件夹：{}\n备份会自动进行（每天一次，保留最近14份）。从备份恢复：关闭程序后运行"
+                "“pzh-station restore 备份文件”，或在数据文件损坏时按启动时的提示操作。"
+            ).format(ctx.data_dir)
+        )
         where.setWordWrap(True)
         backup_box = QGroupBox(self.tr("数据备份"))
         backup_layout = QVBoxLayout(backup_box)
@@ -83,7 +86,9 @@ class SettingsPage(QWidget):
         self.load_backups()
 
     def load_backups(self) -> None:
-        self.ctx.tasks.run(lambda s: maintenance.list_backups(s.data_dir), success=self._backups_loaded)
+        self.ctx.tasks.run(
+            lambda s: maintenance.list_backups(s.data_dir), success=self._backups_loaded
+        )
 
     def _profile_loaded(self, profile: StationProfile | None) -> None:
         self.profile = profile
@@ -102,8 +107,12 @@ class SettingsPage(QWidget):
         self.form.errors.clear()
         self.saved_label.clear()
         profile = self.form.profile(self.profile)
-        self.ctx.tasks.run(lambda s: StationService(s).save_profile(profile), success=self._saved,
-                           failure=self._save_failed, changes={"station"})
+        self.ctx.tasks.run(
+            lambda s: StationService(s).save_profile(profile),
+            success=self._saved,
+            failure=self._save_failed,
+            changes={"station"},
+        )
 
     def _saved(self, profile: StationProfile) -> None:
         self._profile_loaded(profile)
@@ -118,8 +127,12 @@ class SettingsPage(QWidget):
     def backup_now(self) -> None:
         self.backup_label.setText(self.tr("正在备份……"))
         self.backup_button.setEnabled(False)
-        self.ctx.tasks.run(lambda s: maintenance.backup_now(s.data_dir), success=self._backed_up,
-                           failure=self._backup_failed, changes={"backups"})
+        self.ctx.tasks.run(
+            lambda s: maintenance.backup_now(s.data_dir),
+            success=self._backed_up,
+            failure=self._backup_failed,
+            changes={"backups"},
+        )
 
     def _backed_up(self, path: Path) -> None:
         self.backup_button.setEnabled(True)
@@ -129,4 +142,3 @@ class SettingsPage(QWidget):
         self.backup_button.setEnabled(True)
         text = error.message if isinstance(error, StoreError) else str(error)
         self.backup_label.setText(self.tr("备份失败：") + text)
-

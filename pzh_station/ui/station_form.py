@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain import refdata
+from pzh_core.domain import refdata
 from pzh_station.services.station import MAX_POPULATION, StationProfile
 from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors
 

@@ -71,7 +71,9 @@ class Tasks(QObject):
     _submit = Signal(int, object)
     _close = Signal()
 
-    def __init__(self, data_dir: Path, *, operator: str = "", parent: QObject | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, operator: str = "", parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._callbacks: dict[int, tuple[Callable | None, Callable | None, frozenset[str]]] = {}

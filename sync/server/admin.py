@@ -24,7 +24,7 @@ class AdminError(ValueError):
 def _county_label(county: str) -> str:
     """The county's label (what stations store), from its label or code."""
     try:
-        from pzh_station.domain import refdata
+        from pzh_core.domain import refdata
     except ImportError:  # a server installed without the desktop package: accept as typed
         return county.strip()
     code = refdata.code_for("counties", county)
@@ -96,6 +96,8 @@ def sync_health(storage: Storage) -> list[dict[str, Any]]:
         st = stations.get(dev.station_id)
         row = asdict(dev)
         row["changes_today"] = dev.changes_today if dev.changes_day == today else 0
-        row.update(revoked=dev.revoked, station_name=st.name if st else "", county=st.county if st else "")
+        row.update(
+            revoked=dev.revoked, station_name=st.name if st else "", county=st.county if st else ""
+        )
         out.append(row)
     return out

@@ -1,4 +1,4 @@
-"""The city sync server: a FastAPI app (``create_app``) serving the protocol of ``sync.protocol``.
+"""The city sync server: a FastAPI app (``create_app``) serving the protocol of ``pzh_core.protocol``.
 
 Endpoints under ``/v1``: ``enroll``, ``sync`` (push and pull in one request), ``health``,
 ``time``; the OpenAPI document at ``/openapi.json`` (and ``/docs``). Bad input always gets a 4xx
@@ -28,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from sync import hlc, protocol
+from pzh_core import hlc, protocol
 from sync.server import auth, models
 from sync.server.limits import BodyError, RateLimiter, decode_body
 from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
@@ -80,7 +80,6 @@ class ServerSettings:
     max_body: int = protocol.MAX_BODY_BYTES
     max_compressed: int = protocol.MAX_COMPRESSED_BYTES
 
-
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
         """Defaults, overridden by ``PZH_SYNC_<FIELD>`` variables (e.g. ``PZH_SYNC_SYNC_BURST=120``).
@@ -101,8 +100,16 @@ class ServerSettings:
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: str = "", *, message: str | None = None,
-                 headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str = "",
+        *,
+        message: str | None = None,
+        headers: dict[str, str] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail or code)
         self.status = status
         self.code = code
@@ -213,7 +220,9 @@ def create_app(
                 bytes(raw), request.headers.get("content-encoding", ""), max_body=settings.max_body
             )
         except BodyError as exc:
-            raise ApiError(exc.status, "too_large" if exc.status == 413 else "bad_request", exc.detail) from exc
+            raise ApiError(
+                exc.status, "too_large" if exc.status == 413 else "bad_request", exc.detail
+            ) from exc
         try:
             body = json.loads(data)
         except (ValueError, RecursionError) as exc:
@@ -223,9 +232,13 @@ def create_app(
         version = body.get("protocol")
         if version != protocol.PROTOCOL_VERSION:
             if isinstance(version, int) and not isinstance(version, bool):
-                code = "upgrade_required" if version < protocol.PROTOCOL_VERSION else "server_too_old"
+                code = (
+                    "upgrade_required" if version < protocol.PROTOCOL_VERSION else "server_too_old"
+                )
                 raise ApiError(
-                    426, code, f"protocol {version} not served; this server speaks {protocol.PROTOCOL_VERSION}",
+                    426,
+                    code,
+                    f"protocol {version} not served; this server speaks {protocol.PROTOCOL_VERSION}",
                     extra={"protocol": protocol.PROTOCOL_VERSION},
                 )
             raise ApiError(400, "bad_request", "protocol missing")
@@ -272,8 +285,14 @@ def create_app(
         if code is None:
             raise ApiError(400, "code_unknown", "malformed code")
         name, version = body.get("device_name", ""), body.get("app_version", "")
-        if not (isinstance(name, str) and len(name) <= 100 and protocol.utf8_ok(name)
-                and isinstance(version, str) and len(version) <= 40 and protocol.utf8_ok(version)):
+        if not (
+            isinstance(name, str)
+            and len(name) <= 100
+            and protocol.utf8_ok(name)
+            and isinstance(version, str)
+            and len(version) <= 40
+            and protocol.utf8_ok(version)
+        ):
             raise ApiError(400, "bad_request", "device_name or app_version invalid")
         wanted = body.get("device_id")
         if wanted is not None and not auth.valid_device_id(wanted):
@@ -281,24 +300,31 @@ def create_app(
         token = auth.new_token()
         try:
             device, station = await run_in_threadpool(
-                store.enroll, code, token_hash=auth.hash_token(token), device_name=name,
-                app_version=version, device_id=wanted,
+                store.enroll,
+                code,
+                token_hash=auth.hash_token(token),
+                device_name=name,
+                app_version=version,
+                device_id=wanted,
             )
         except EnrollError as exc:
             status = 404 if exc.reason in ("unknown", "station") else 410
             key = {"spent": "code_spent", "expired": "code_expired"}.get(exc.reason, "code_unknown")
             raise ApiError(status, key, exc.reason) from exc
         log.info("device %s enrolled into station %s", device.id, station.id)
-        return _json({
-            "protocol": protocol.PROTOCOL_VERSION,
-            "device_id": device.id,
-            "token": token,
-            "station": {"id": station.id, "name": station.name, "county": station.county},
-            "server_time_ms": store.now(),
-        })
+        return _json(
+            {
+                "protocol": protocol.PROTOCOL_VERSION,
+                "device_id": device.id,
+                "token": token,
+                "station": {"id": station.id, "name": station.name, "county": station.county},
+                "server_time_ms": store.now(),
+            }
+        )
 
-    def exchange(device: Device, push: list[dict[str, Any]], client_time: int | None,
-                 cursor: int, limit: int) -> bytes:
+    def exchange(
+        device: Device, push: list[dict[str, Any]], client_time: int | None, cursor: int, limit: int
+    ) -> bytes:
         try:
             pushed = store.push(device, push, client_time_ms=client_time)
         except BatchRejected as exc:
@@ -316,8 +342,14 @@ def create_app(
                 f'{{"c":{e.seq},"t":{dumps(e.table)},"id":{dumps(e.row_id, ensure_ascii=False)},'
                 f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{extra}}}'
             )
-        head = dumps({"protocol": protocol.PROTOCOL_VERSION, "server_time_ms": store.now(),
-                      "acked_seq": pushed.acked_seq}, separators=(",", ":"))
+        head = dumps(
+            {
+                "protocol": protocol.PROTOCOL_VERSION,
+                "server_time_ms": store.now(),
+                "acked_seq": pushed.acked_seq,
+            },
+            separators=(",", ":"),
+        )
         tail = dumps({"cursor": pulled.cursor, "more": pulled.more}, separators=(",", ":"))
         return (head[:-1] + ',"changes":[' + ",".join(parts) + "]," + tail[1:]).encode("utf-8")
 
@@ -348,13 +380,24 @@ def create_app(
                 except protocol.ProtocolError as exc:
                     raise ApiError(400, "bad_change", str(exc), extra={"index": index}) from exc
                 if change["seq"] <= last:
-                    raise ApiError(400, "bad_change", "seq must increase within a batch", extra={"index": index})
+                    raise ApiError(
+                        400,
+                        "bad_change",
+                        "seq must increase within a batch",
+                        extra={"index": index},
+                    )
                 last = change["seq"]
         except ApiError as err:
             await run_in_threadpool(store.record_error, device.id, f"{err.code}: {err.detail}")
             raise
         result = await anyio.to_thread.run_sync(
-            exchange, device, push, client_time, cursor, limit, limiter=exchange_slots  # type: ignore[arg-type]
+            exchange,
+            device,
+            push,
+            client_time,
+            cursor,
+            limit,
+            limiter=exchange_slots,  # type: ignore[arg-type]
         )
         return Response(result, media_type="application/json")
 

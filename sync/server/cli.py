@@ -37,16 +37,27 @@ def _when(ms: int | None) -> str:
 
 
 def _add_data_dir(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data-dir", help="server data directory (default $PZH_SYNC_DATA_DIR or ./sync-data)")
+    p.add_argument(
+        "--data-dir", help="server data directory (default $PZH_SYNC_DATA_DIR or ./sync-data)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pzh-sync-server", description="文化站工作台 城市同步服务器")
+    parser = argparse.ArgumentParser(
+        prog="pzh-sync-server", description="文化站工作台 城市同步服务器"
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the server (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free port)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 = any free port)",
+    )
     serve.add_argument("--log-level", default="info")
     _add_data_dir(serve)
 
@@ -60,8 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--station", required=True, help="station id")
     p.add_argument("--expires-days", type=int, default=7)
     _add_data_dir(p)
-    for name, text in (("list-stations", "list stations"), ("list-codes", "list enrollment codes"),
-                       ("list-devices", "list devices and their sync health")):
+    for name, text in (
+        ("list-stations", "list stations"),
+        ("list-codes", "list enrollment codes"),
+        ("list-devices", "list devices and their sync health"),
+    ):
         p = asub.add_parser(name, help=text)
         _add_data_dir(p)
     p = asub.add_parser("revoke-device", help="revoke a device's token; prints its id")
@@ -90,8 +104,9 @@ def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {data_dir})", flush=True)
     app = create_app(data_dir, settings=ServerSettings.from_env())
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
-    config = uvicorn.Config(app, log_level=log_level, timeout_keep_alive=30, backlog=2048,
-                            limit_concurrency=1000)
+    config = uvicorn.Config(
+        app, log_level=log_level, timeout_keep_alive=30, backlog=2048, limit_concurrency=1000
+    )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
 
@@ -121,15 +136,21 @@ def run_admin(args: argparse.Namespace) -> int:
                 print(f"{st.id}\t{st.county}\t{st.name}")
         elif cmd == "list-codes":
             for c in admin.list_codes(storage):
-                state = f"已用 {c.device_id}" if c.spent_ms else ("已过期" if c.expires_ms <= storage.now() else "未用")
+                state = (
+                    f"已用 {c.device_id}"
+                    if c.spent_ms
+                    else ("已过期" if c.expires_ms <= storage.now() else "未用")
+                )
                 print(f"{c.code}\t{c.station_id}\t有效至 {_when(c.expires_ms)}\t{state}")
         elif cmd == "list-devices":
             print("设备ID\t文化站\t名称\t状态\t最近同步\t今日收到\t时钟偏差(秒)\t最近错误")
             for d in admin.sync_health(storage):
                 skew = "-" if d["skew_ms"] is None else f"{d['skew_ms'] / 1000:+.0f}"
                 state = "已停用" if d["revoked"] else "正常"
-                print(f"{d['id']}\t{d['station_name']}\t{d['name']}\t{state}\t{_when(d['last_sync_ms'])}"
-                      f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}")
+                print(
+                    f"{d['id']}\t{d['station_name']}\t{d['name']}\t{state}\t{_when(d['last_sync_ms'])}"
+                    f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}"
+                )
         elif cmd == "revoke-device":
             dev = admin.revoke_device(storage, args.device_id)
             print(f"已停用设备：{dev.name or dev.id}")

@@ -53,7 +53,9 @@ class RateLimiter:
 
     MAX_KEYS = 20_000
 
-    def __init__(self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, rate: float, burst: int, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.rate = rate
         self.burst = burst
         self._clock = clock
@@ -76,6 +78,10 @@ class RateLimiter:
 
     def _prune(self, now: float) -> None:
         # Buckets that have refilled completely hold no information.
-        full = [k for k, (t, last) in self._buckets.items() if t + (now - last) * self.rate >= self.burst]
+        full = [
+            k
+            for k, (t, last) in self._buckets.items()
+            if t + (now - last) * self.rate >= self.burst
+        ]
         for k in full:
             del self._buckets[k]

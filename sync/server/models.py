@@ -1,5 +1,5 @@
 """Message shapes for the OpenAPI document (the server parses bodies itself, within limits,
-and validates changes with ``sync.protocol.validate_change``)."""
+and validates changes with ``pzh_core.protocol.validate_change``)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ class Time(BaseModel):
 
 class EnrollRequest(BaseModel):
     protocol: int = Field(description="protocol version (1)")
-    code: str = Field(description="one-time enrollment code, e.g. K7MP-X3QD (case, spaces and dash ignored)")
+    code: str = Field(
+        description="one-time enrollment code, e.g. K7MP-X3QD (case, spaces and dash ignored)"
+    )
     device_name: str = Field("", max_length=100)
     app_version: str = Field("", max_length=40)
     device_id: str | None = Field(
@@ -43,7 +45,7 @@ class EnrollResponse(BaseModel):
 
 class Change(BaseModel):
     seq: int = Field(description="device sequence, strictly increasing within a batch")
-    t: str = Field(description="table, one of sync.schema.TABLES")
+    t: str = Field(description="table, one of pzh_core.schema.TABLES")
     id: str = Field(description="row id (1-64 characters)")
     s: str = Field(description="HLC stamp <ms 13>.<counter 4>.<device>")
     f: dict[str, Any] = Field(description="field values (synced fields of the table)")
@@ -64,7 +66,8 @@ class FeedChange(BaseModel):
     s: str
     f: dict[str, Any]
     r: str | None = Field(
-        None, description="present when the server rewrote this device's too-far-future stamp r to s"
+        None,
+        description="present when the server rewrote this device's too-far-future stamp r to s",
     )
 
 

@@ -6,9 +6,9 @@ back whole. Reads use separate per-thread connections (``PRAGMA query_only``) an
 committed state, never a half-applied batch.
 
 Server tables are prefixed ``srv_``. The replica tables have the names and columns of the
-client's synced tables (``sync.schema``: id, station_id, updated_at, device_id, clocks, the
+client's synced tables (``pzh_core.schema``: id, station_id, updated_at, device_id, clocks, the
 fields and ``deleted``), so indicator SQL written once runs on both. Table and column names in
-SQL come only from ``sync.schema``; every value travels as a parameter.
+SQL come only from ``pzh_core.schema``; every value travels as a parameter.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sync import hlc, merge, protocol, schema
+from pzh_core import hlc, merge, protocol, schema
 from sync.server.storage import (
     BatchRejected,
     Code,
@@ -128,9 +128,9 @@ class _Writer:
 
     def __init__(self, path: Path) -> None:
         self._path = path
-        self._queue: queue.SimpleQueue[tuple[Callable[[sqlite3.Connection], Any], Future] | None] = (
-            queue.SimpleQueue()
-        )
+        self._queue: queue.SimpleQueue[
+            tuple[Callable[[sqlite3.Connection], Any], Future] | None
+        ] = queue.SimpleQueue()
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._run, name="pzh-sync-writer", daemon=True)
         self._thread.start()
@@ -185,7 +185,9 @@ class _RowState:
 
 
 def _station(row: sqlite3.Row) -> Station:
-    return Station(id=row["id"], name=row["name"], county=row["county"], created_ms=row["created_ms"])
+    return Station(
+        id=row["id"], name=row["name"], county=row["county"], created_ms=row["created_ms"]
+    )
 
 
 def _code(row: sqlite3.Row) -> Code:
@@ -221,7 +223,9 @@ class SQLiteStorage(Storage):
         self._writer = _Writer(self.path)
         self._writer.call(self._create_schema)
         last = self._writer.call(
-            lambda c: (c.execute("SELECT value FROM srv_meta WHERE key = 'hlc_last'").fetchone() or [None])[0]
+            lambda c: (
+                c.execute("SELECT value FROM srv_meta WHERE key = 'hlc_last'").fetchone() or [None]
+            )[0]
         )
         # Only the writer thread touches the server clock.
         self._clock = hlc.HybridClock(SERVER_DEVICE, last=last, wall=now)
@@ -234,7 +238,7 @@ class SQLiteStorage(Storage):
         for table, fields in schema.TABLES.items():
             conn.execute(replica_table_sql(table))
             have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            # A newer sync.schema added fields: add their columns (never drop or retype).
+            # A newer pzh_core.schema added fields: add their columns (never drop or retype).
             for name, kind in fields.items():
                 if name not in have:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {TYPE_SQL[kind]}")
@@ -299,7 +303,8 @@ class SQLiteStorage(Storage):
     def list_codes(self, *, station_id: str | None = None) -> list[Code]:
         if station_id:
             rows = self._reader().execute(
-                "SELECT * FROM srv_codes WHERE station_id = ? ORDER BY created_ms DESC", (station_id,)
+                "SELECT * FROM srv_codes WHERE station_id = ? ORDER BY created_ms DESC",
+                (station_id,),
             )
         else:
             rows = self._reader().execute("SELECT * FROM srv_codes ORDER BY created_ms DESC")
@@ -307,7 +312,13 @@ class SQLiteStorage(Storage):
 
     # -- devices ---------------------------------------------------------------------------
     def enroll(
-        self, code: str, *, token_hash: str, device_name: str, app_version: str, device_id: str | None
+        self,
+        code: str,
+        *,
+        token_hash: str,
+        device_name: str,
+        app_version: str,
+        device_id: str | None,
     ) -> tuple[Device, Station]:
         def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
             now = self.now()
@@ -318,7 +329,9 @@ class SQLiteStorage(Storage):
                 raise EnrollError("spent")
             if row["expires_ms"] <= now:
                 raise EnrollError("expired")
-            st = conn.execute("SELECT * FROM srv_stations WHERE id = ?", (row["station_id"],)).fetchone()
+            st = conn.execute(
+                "SELECT * FROM srv_stations WHERE id = ?", (row["station_id"],)
+            ).fetchone()
             if st is None:
                 raise EnrollError("station")
             did = device_id
@@ -351,7 +364,9 @@ class SQLiteStorage(Storage):
                 "SELECT * FROM srv_devices WHERE station_id = ? ORDER BY created_ms", (station_id,)
             )
         else:
-            rows = self._reader().execute("SELECT * FROM srv_devices ORDER BY station_id, created_ms")
+            rows = self._reader().execute(
+                "SELECT * FROM srv_devices ORDER BY station_id, created_ms"
+            )
         return [_device(r) for r in rows]
 
     def revoke_device(self, device_id: str) -> Device | None:
@@ -401,7 +416,9 @@ class SQLiteStorage(Storage):
         todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
         result.skipped = len(changes) - len(todo)
         if result.skipped:
-            self._check_resent(conn, device.id, [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied])
+            self._check_resent(
+                conn, device.id, [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied]
+            )
         # Few statements per batch, not per row: the writer thread shares the GIL with every
         # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
         existing = self._fetch_rows(conn, todo)
@@ -418,14 +435,22 @@ class SQLiteStorage(Storage):
                 if state is None:
                     if table == "stations" and row_id != station:
                         raise BatchRejected(
-                            403, "foreign_row", f"stations row {row_id} is not this device's station", index=index
+                            403,
+                            "foreign_row",
+                            f"stations row {row_id} is not this device's station",
+                            index=index,
                         )
                     found = existing.get(key)
                     if found is not None and found[0] != station:
                         raise BatchRejected(
-                            403, "foreign_row", f"{table} row {row_id} belongs to another station", index=index
+                            403,
+                            "foreign_row",
+                            f"{table} row {row_id} belongs to another station",
+                            index=index,
                         )
-                    state = rows[key] = _RowState(json.loads(found[1]) if found else {}, found is not None)
+                    state = rows[key] = _RowState(
+                        json.loads(found[1]) if found else {}, found is not None
+                    )
                 replaced = None
                 parsed = hlc.parse(stamp)
                 if parsed.ms > limit_ms:
@@ -439,8 +464,17 @@ class SQLiteStorage(Storage):
                 won, state.clocks = merge.merge(state.clocks, fields, stamp)
                 if won:
                     state.values.update(won)
-                    feed.append((station, table, row_id, stamp,
-                                 json.dumps(won, ensure_ascii=False, separators=(",", ":")), device.id, replaced))
+                    feed.append(
+                        (
+                            station,
+                            table,
+                            row_id,
+                            stamp,
+                            json.dumps(won, ensure_ascii=False, separators=(",", ":")),
+                            device.id,
+                            replaced,
+                        )
+                    )
                 applied = change["seq"]
                 result.applied += 1
         except BaseException:
@@ -477,7 +511,9 @@ class SQLiteStorage(Storage):
         return result
 
     @staticmethod
-    def _check_resent(conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    def _check_resent(
+        conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]
+    ) -> None:
         """Refuse (409) a resent seq whose stamp differs from the one applied under that seq."""
         seen: dict[int, str] = {}
         seqs = [c["seq"] for _, c in resent]
@@ -485,14 +521,18 @@ class SQLiteStorage(Storage):
             chunk = seqs[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for seq, stamp in conn.execute(
-                f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})", (device_id, *chunk)
+                f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})",
+                (device_id, *chunk),
             ):
                 seen[seq] = stamp
         for index, change in resent:
             held = seen.get(change["seq"])
             if held is not None and held != change["s"]:
                 raise BatchRejected(
-                    409, "seq_reused", f"seq {change['seq']} was applied with another stamp", index=index
+                    409,
+                    "seq_reused",
+                    f"seq {change['seq']} was applied with another stamp",
+                    index=index,
                 )
 
     @staticmethod
@@ -516,7 +556,9 @@ class SQLiteStorage(Storage):
         return found
 
     @staticmethod
-    def _write_rows(conn: sqlite3.Connection, station: str, rows: dict[tuple[str, str], _RowState]) -> None:
+    def _write_rows(
+        conn: sqlite3.Connection, station: str, rows: dict[tuple[str, str], _RowState]
+    ) -> None:
         """Write the merged rows of a batch, grouped so that each shape is one executemany."""
         groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
         for (table, row_id), state in rows.items():
@@ -526,11 +568,17 @@ class SQLiteStorage(Storage):
             names = tuple(sorted(state.values))
             top = merge.row_stamp(state.clocks)
             values = [encode_value(types[n], state.values[n]) for n in names]
-            meta = [top, top.split(".", 2)[2], json.dumps(state.clocks, sort_keys=True, separators=(",", ":"))]
+            meta = [
+                top,
+                top.split(".", 2)[2],
+                json.dumps(state.clocks, sort_keys=True, separators=(",", ":")),
+            ]
             if state.exists:
                 groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
             else:
-                groups.setdefault((table, False, names), []).append((row_id, station, *values, *meta))
+                groups.setdefault((table, False, names), []).append(
+                    (row_id, station, *values, *meta)
+                )
         for (table, exists, names), params in groups.items():
             cols = (*names, "updated_at", "device_id", "clocks")
             if exists:
@@ -539,7 +587,9 @@ class SQLiteStorage(Storage):
             else:
                 all_cols = ("id", "station_id", *cols)
                 marks = ", ".join("?" for _ in all_cols)
-                conn.executemany(f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params)
+                conn.executemany(
+                    f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
+                )
 
     def _apply(
         self,
@@ -572,7 +622,9 @@ class SQLiteStorage(Storage):
         else:
             cols = {"id": row_id, "station_id": station, **cols}
             marks = ", ".join("?" for _ in cols)
-            conn.execute(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", tuple(cols.values()))
+            conn.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
+            )
         conn.execute(
             "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -621,17 +673,26 @@ class SQLiteStorage(Storage):
         new_cursor = entries[-1].seq if more else max(cursor, end)
         return PullResult(changes=entries, cursor=new_cursor, more=more)
 
-    def server_write(self, station_id: str, table: str, row_id: str, fields: dict[str, Any]) -> None:
+    def server_write(
+        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+    ) -> None:
         self._writer.call(lambda conn: self._server_write(conn, station_id, table, row_id, fields))
 
     def _server_write(
-        self, conn: sqlite3.Connection, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        conn: sqlite3.Connection,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
     ) -> None:
         types = schema.fields_of(table)
         unknown = set(fields) - set(types)
         if unknown:
             raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
-        row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+        row = conn.execute(
+            f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)
+        ).fetchone()
         if row is not None and row["station_id"] != station_id:
             raise ValueError(f"{table} row {row_id} belongs to another station")
         stamp = self._clock.now()

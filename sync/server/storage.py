@@ -141,7 +141,13 @@ class Storage(abc.ABC):
     # -- devices ---------------------------------------------------------------------------
     @abc.abstractmethod
     def enroll(
-        self, code: str, *, token_hash: str, device_name: str, app_version: str, device_id: str | None
+        self,
+        code: str,
+        *,
+        token_hash: str,
+        device_name: str,
+        app_version: str,
+        device_id: str | None,
     ) -> tuple[Device, Station]:
         """Spend ``code`` and register a device holding the token with ``token_hash``.
 
@@ -185,7 +191,9 @@ class Storage(abc.ABC):
         """Remember the last error a device's request met (for the sync health page)."""
 
     @abc.abstractmethod
-    def server_write(self, station_id: str, table: str, row_id: str, fields: dict[str, Any]) -> None:
+    def server_write(
+        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+    ) -> None:
         """A change made on the server (e.g. an administrator renames a station), merged and
         fed to the station's devices like any other change."""
 

@@ -18,7 +18,14 @@ from pzh_station.store.migrations import (
     m0006_reports,
 )
 
-MIGRATIONS: list[ModuleType] = [m0001_initial, m0002_training, m0003_volunteers, m0004_sync, m0005_activity_list, m0006_reports]
+MIGRATIONS: list[ModuleType] = [
+    m0001_initial,
+    m0002_training,
+    m0003_volunteers,
+    m0004_sync,
+    m0005_activity_list,
+    m0006_reports,
+]
 LATEST = len(MIGRATIONS)
 
 TYPE_SQL = {
@@ -37,7 +44,7 @@ def synced_table_sql(name: str, fields: dict[str, str]) -> str:
     """CREATE TABLE for a synced table: meta columns, the given fields and ``deleted``.
 
     Migrations pass their fields as a literal dict so that a migration never changes after it
-    has shipped, whatever later happens to ``sync.schema``.
+    has shipped, whatever later happens to ``pzh_core.schema``.
     """
     cols = [
         "id TEXT PRIMARY KEY",

@@ -11,25 +11,77 @@ def up(conn: sqlite3.Connection) -> None:
     # The annual report needs two figures the station enters in its profile.
     conn.execute("ALTER TABLE stations ADD COLUMN amateur_teams INTEGER NOT NULL DEFAULT 0")
     conn.execute("ALTER TABLE stations ADD COLUMN full_time_staff INTEGER NOT NULL DEFAULT 0")
-    conn.execute(synced_table_sql("people", {
-        "name": "text", "gender": "text", "birth_year": "int", "phone": "text", "village": "text",
-        "ethnicity": "text", "notes": "text", "merged_into": "text", "created_by": "text",
-    }))
-    conn.execute(synced_table_sql("classes", {
-        "name": "text", "art_form": "text", "teacher": "text", "venue": "text", "start_date": "date",
-        "end_date": "date", "capacity": "int", "status": "text", "completion_share": "real",
-        "notes": "text", "created_by": "text",
-    }))
-    conn.execute(synced_table_sql("sessions", {
-        "class_id": "text", "date": "date", "start_time": "time", "end_time": "time",
-        "cancelled": "bool", "notes": "text",
-    }))
-    conn.execute(synced_table_sql("enrollments", {
-        "class_id": "text", "person_id": "text", "active": "bool", "enrolled_on": "date", "walk_in": "bool",
-    }))
-    conn.execute(synced_table_sql("attendance", {
-        "session_id": "text", "class_id": "text", "person_id": "text", "mark": "text", "marked_by": "text",
-    }))
+    conn.execute(
+        synced_table_sql(
+            "people",
+            {
+                "name": "text",
+                "gender": "text",
+                "birth_year": "int",
+                "phone": "text",
+                "village": "text",
+                "ethnicity": "text",
+                "notes": "text",
+                "merged_into": "text",
+                "created_by": "text",
+            },
+        )
+    )
+    conn.execute(
+        synced_table_sql(
+            "classes",
+            {
+                "name": "text",
+                "art_form": "text",
+                "teacher": "text",
+                "venue": "text",
+                "start_date": "date",
+                "end_date": "date",
+                "capacity": "int",
+                "status": "text",
+                "completion_share": "real",
+                "notes": "text",
+                "created_by": "text",
+            },
+        )
+    )
+    conn.execute(
+        synced_table_sql(
+            "sessions",
+            {
+                "class_id": "text",
+                "date": "date",
+                "start_time": "time",
+                "end_time": "time",
+                "cancelled": "bool",
+                "notes": "text",
+            },
+        )
+    )
+    conn.execute(
+        synced_table_sql(
+            "enrollments",
+            {
+                "class_id": "text",
+                "person_id": "text",
+                "active": "bool",
+                "enrolled_on": "date",
+                "walk_in": "bool",
+            },
+        )
+    )
+    conn.execute(
+        synced_table_sql(
+            "attendance",
+            {
+                "session_id": "text",
+                "class_id": "text",
+                "person_id": "text",
+                "mark": "text",
+                "marked_by": "text",
+            },
+        )
+    )
     conn.execute("CREATE INDEX people_name ON people(name)")
     conn.execute("CREATE INDEX sessions_class ON sessions(class_id, date)")
     conn.execute("CREATE INDEX enrollments_class ON enrollments(class_id)")

@@ -17,8 +17,12 @@ def up(conn: sqlite3.Connection) -> None:
         "CREATE INDEX activities_report ON activities"
         "(station_id, deleted, date, kind, delivery, attendance, target_groups, id)"
     )
-    conn.execute("CREATE INDEX sessions_report ON sessions(station_id, deleted, date, cancelled, class_id, id)")
-    conn.execute("CREATE INDEX attendance_report ON attendance(session_id, deleted, mark, person_id)")
+    conn.execute(
+        "CREATE INDEX sessions_report ON sessions(station_id, deleted, date, cancelled, class_id, id)"
+    )
+    conn.execute(
+        "CREATE INDEX attendance_report ON attendance(session_id, deleted, mark, person_id)"
+    )
     conn.execute(
         "CREATE INDEX service_records_report ON service_records"
         "(station_id, status, deleted, date, volunteer_id, hours)"

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain.activity import Activity
+from pzh_core.domain.activity import Activity
 from pzh_station.services.activities import ActivityService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import (
@@ -42,13 +42,21 @@ class ActivityDialog(SavingDialog):
 
     # saved(str): the id of the saved activity (SavingDialog.saved)
 
-    def __init__(self, ctx: UiContext, activity: Activity | None = None, parent: QWidget | None = None, *,
-                 title: str = "") -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        activity: Activity | None = None,
+        parent: QWidget | None = None,
+        *,
+        title: str = "",
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.activity = activity or Activity()
         self.saving = False
-        self.setWindowTitle(title or (self.tr("编辑活动") if self.activity.id else self.tr("新增活动")))
+        self.setWindowTitle(
+            title or (self.tr("编辑活动") if self.activity.id else self.tr("新增活动"))
+        )
         self.setMinimumWidth(560)
 
         self.title_edit = QLineEdit()
@@ -102,8 +110,12 @@ class ActivityDialog(SavingDialog):
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton(self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = self.buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_button = self.buttons.addButton(
+            self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.cancel_button = self.buttons.addButton(
+            self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         layout = QVBoxLayout(self)

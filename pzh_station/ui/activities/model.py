@@ -33,7 +33,7 @@ from PySide6.QtCore import (
     Signal,
 )
 
-from pzh_station.domain import refdata
+from pzh_core.domain import refdata
 from pzh_station.services.activities import ActivityFilter, ActivityService
 from pzh_station.store.activities import SORTABLE
 from pzh_station.ui.tasks import Tasks
@@ -99,7 +99,9 @@ class ActivityTableModel(QAbstractTableModel):
         self._generation += 1
         generation, f = self._generation, replace(self.filter)
         self.loading = True
-        self.tasks.run(lambda s: _load(s, f), success=lambda result: self._loaded(generation, result))
+        self.tasks.run(
+            lambda s: _load(s, f), success=lambda result: self._loaded(generation, result)
+        )
 
     def _loaded(self, generation: int, result: tuple[list[str], dict[str, dict[str, Any]]]) -> None:
         if generation != self._generation:
@@ -171,7 +173,9 @@ class ActivityTableModel(QAbstractTableModel):
         key = self.sort_key(column)
         if key is None:
             return
-        self.filter = replace(self.filter, order_by=key, descending=order == Qt.SortOrder.DescendingOrder)
+        self.filter = replace(
+            self.filter, order_by=key, descending=order == Qt.SortOrder.DescendingOrder
+        )
         self.reload()
 
     # -- QAbstractTableModel -------------------------------------------------------------
@@ -181,14 +185,18 @@ class ActivityTableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008, N802
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return QCoreApplication.translate(_C, COLUMNS[section][1])
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Vertical:
             return section + 1
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         row, key = index.row(), COLUMNS[index.column()][0]

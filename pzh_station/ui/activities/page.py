@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain.activity import Activity
+from pzh_core.domain.activity import Activity
 from pzh_station.services.activities import ActivityService
 from pzh_station.ui.activities.form import ActivityDialog
 from pzh_station.ui.activities.model import COLUMNS, ActivityTableModel
@@ -49,8 +49,13 @@ class ActivitiesPage(QWidget):
         self.restore_button = QPushButton(self.tr("恢复"))
         self.trash_check = QCheckBox(self.tr("回收站"))
         actions = QHBoxLayout()
-        for button in (self.add_button, self.edit_button, self.duplicate_button, self.delete_button,
-                       self.restore_button):
+        for button in (
+            self.add_button,
+            self.edit_button,
+            self.duplicate_button,
+            self.delete_button,
+            self.restore_button,
+        ):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self.trash_check)
@@ -91,7 +96,9 @@ class ActivitiesPage(QWidget):
         # Fixed widths, never ResizeToContents: that would read every row of 50,000.
         for col, width in enumerate((96, 96, 260, 140, 110, 70, 70, 160, 110)):
             self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(COLUMNS.index(("title", "活动名称")), QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(
+            COLUMNS.index(("title", "活动名称")), QHeaderView.ResizeMode.Stretch
+        )
         self.count_label = QLabel()
 
         layout = QVBoxLayout(self)
@@ -121,11 +128,16 @@ class ActivitiesPage(QWidget):
         self.table.doubleClicked.connect(lambda _index: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.loaded.connect(self._loaded)
-        for key, slot in ((QKeySequence.StandardKey.New, self.add), (QKeySequence.StandardKey.Find, self.search_edit.setFocus)):
+        for key, slot in (
+            (QKeySequence.StandardKey.New, self.add),
+            (QKeySequence.StandardKey.Find, self.search_edit.setFocus),
+        ):
             QShortcut(key, self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         # Delete and F2 only on the list, so they keep their meaning while typing in the search box.
         for key, slot in ((Qt.Key.Key_Delete, self.delete), (Qt.Key.Key_F2, self.edit)):
-            QShortcut(QKeySequence(key), self.table, slot, context=Qt.ShortcutContext.WidgetShortcut)
+            QShortcut(
+                QKeySequence(key), self.table, slot, context=Qt.ShortcutContext.WidgetShortcut
+            )
         self.add_button.setToolTip(self.tr("新增活动（Ctrl+N）"))
         self.edit_button.setToolTip(self.tr("编辑所选活动（F2 或双击）"))
         self.search_edit.setToolTip(self.tr("Ctrl+F"))
@@ -136,18 +148,26 @@ class ActivitiesPage(QWidget):
     # -- filters -------------------------------------------------------------------------
     def apply_filters(self) -> None:
         self.search_timer.stop()
-        self.model.set_filter(replace(
-            self.model.filter,
-            date_from=self.date_from.iso(),
-            date_to=self.date_to.iso(),
-            kind=self.kind_combo.code(),
-            target_group=self.group_combo.code(),
-            text=self.search_edit.text().strip(),
-            trash=self.trash_check.isChecked(),
-        ))
+        self.model.set_filter(
+            replace(
+                self.model.filter,
+                date_from=self.date_from.iso(),
+                date_to=self.date_to.iso(),
+                kind=self.kind_combo.code(),
+                target_group=self.group_combo.code(),
+                text=self.search_edit.text().strip(),
+                trash=self.trash_check.isChecked(),
+            )
+        )
 
     def clear_filters(self) -> None:
-        widgets = (self.date_from, self.date_to, self.kind_combo, self.group_combo, self.search_edit)
+        widgets = (
+            self.date_from,
+            self.date_to,
+            self.kind_combo,
+            self.group_combo,
+            self.search_edit,
+        )
         for w in widgets:
             w.blockSignals(True)
         self.date_from.clear_date()
@@ -169,7 +189,10 @@ class ActivitiesPage(QWidget):
         header = self.table.horizontalHeader()
         if key is None:  # not sortable: keep showing the current sort
             current = next(i for i in range(len(COLUMNS)) if self.model.sort_key(i) == f.order_by)
-            header.setSortIndicator(current, Qt.SortOrder.DescendingOrder if f.descending else Qt.SortOrder.AscendingOrder)
+            header.setSortIndicator(
+                current,
+                Qt.SortOrder.DescendingOrder if f.descending else Qt.SortOrder.AscendingOrder,
+            )
             return
         descending = not f.descending if key == f.order_by else key in ("date", "attendance")
         order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
@@ -184,7 +207,9 @@ class ActivitiesPage(QWidget):
     def _loaded(self) -> None:
         trash = self.model.filter.trash
         n = self.model.rowCount()
-        self.count_label.setText(self.tr("回收站中共 {} 条").format(n) if trash else self.tr("共 {} 条活动").format(n))
+        self.count_label.setText(
+            self.tr("回收站中共 {} 条").format(n) if trash else self.tr("共 {} 条活动").format(n)
+        )
         if self._select_after_load:
             row = self.model.row_of(self._select_after_load)
             self._select_after_load = None
@@ -221,27 +246,37 @@ class ActivitiesPage(QWidget):
     def edit(self) -> None:
         activity_id = self.selected_id()
         if activity_id and not self.trash_check.isChecked():
-            self.ctx.tasks.run(lambda s: ActivityService(s).get(activity_id),
-                               success=lambda a: a and self._open_dialog(a, self.tr("编辑活动")))
+            self.ctx.tasks.run(
+                lambda s: ActivityService(s).get(activity_id),
+                success=lambda a: a and self._open_dialog(a, self.tr("编辑活动")),
+            )
 
     def duplicate(self) -> None:
         activity_id = self.selected_id()
         if activity_id and not self.trash_check.isChecked():
-            self.ctx.tasks.run(lambda s: ActivityService(s).duplicate(activity_id),
-                               success=lambda a: self._open_dialog(a, self.tr("复制为新活动")))
+            self.ctx.tasks.run(
+                lambda s: ActivityService(s).duplicate(activity_id),
+                success=lambda a: self._open_dialog(a, self.tr("复制为新活动")),
+            )
 
     def delete(self) -> None:
         # No "are you sure?": the trash is the undo, one click away.
         activity_id = self.selected_id()
         if activity_id and not self.trash_check.isChecked():
-            self.ctx.tasks.run(lambda s: ActivityService(s).delete(activity_id), changes={"activities"},
-                               success=lambda _r: self._status(self.tr("已移到回收站，可在“回收站”中恢复")))
+            self.ctx.tasks.run(
+                lambda s: ActivityService(s).delete(activity_id),
+                changes={"activities"},
+                success=lambda _r: self._status(self.tr("已移到回收站，可在“回收站”中恢复")),
+            )
 
     def restore(self) -> None:
         activity_id = self.selected_id()
         if activity_id and self.trash_check.isChecked():
-            self.ctx.tasks.run(lambda s: ActivityService(s).restore(activity_id), changes={"activities"},
-                               success=lambda _r: self._status(self.tr("已恢复")))
+            self.ctx.tasks.run(
+                lambda s: ActivityService(s).restore(activity_id),
+                changes={"activities"},
+                success=lambda _r: self._status(self.tr("已恢复")),
+            )
 
     def _open_dialog(self, activity: Activity, title: str) -> None:
         self.dialog = ActivityDialog(self.ctx, activity, self, title=title)

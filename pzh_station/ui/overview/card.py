@@ -35,7 +35,9 @@ class FigureCard(QFrame):
         for w in (self.title_label, self.value_label, self.previous_label, self.target_label):
             layout.addWidget(w)
 
-    def set_values(self, value: str, previous: str, target: str = "", *, behind: bool = False) -> None:
+    def set_values(
+        self, value: str, previous: str, target: str = "", *, behind: bool = False
+    ) -> None:
         self.value_label.setText(value)
         self.previous_label.setText(self.tr("去年同期：{}").format(previous))
         self.target_label.setText(target)
@@ -47,6 +49,8 @@ class FigureCard(QFrame):
         return self.value_label.text()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
+            event.position().toPoint()
+        ):
             self.clicked.emit(self.key)
         super().mouseReleaseEvent(event)

@@ -66,7 +66,9 @@ class MonthChart(QChartView):
         self.visits.attachAxis(self.x_axis)
         self.visits.attachAxis(self.visit_axis)
 
-    def set_months(self, year: int, months: Sequence[dict[str, Any]], previous: Sequence[dict[str, Any]]) -> None:
+    def set_months(
+        self, year: int, months: Sequence[dict[str, Any]], previous: Sequence[dict[str, Any]]
+    ) -> None:
         """Show twelve months of ``{"activities", "person_visits"}`` (and last year's activities)."""
         self.chart().setTitle(self.tr("{}年逐月活动场次与参与人次").format(year))
         self.this_year.remove(0, self.this_year.count())

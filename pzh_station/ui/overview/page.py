@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.reports.indicators import INDICATORS
+from pzh_core.indicators import INDICATORS
 from pzh_station.services.reports import ReportService, format_value
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.overview.card import FigureCard
@@ -34,8 +34,27 @@ from pzh_station.ui.overview.chart import MonthChart
 from pzh_station.ui.overview.records_dialog import RecordsDialog
 
 GROUPS: list[tuple[str, list[str]]] = [
-    ("活动", ["activities", "person_visits", "visits_per_resident", "special_group_activities", "mobile_activities", "online_activities"]),
-    ("培训", ["training_classes", "training_sessions", "trainee_visits", "attendance_rate", "completers"]),
+    (
+        "活动",
+        [
+            "activities",
+            "person_visits",
+            "visits_per_resident",
+            "special_group_activities",
+            "mobile_activities",
+            "online_activities",
+        ],
+    ),
+    (
+        "培训",
+        [
+            "training_classes",
+            "training_sessions",
+            "trainee_visits",
+            "attendance_rate",
+            "completers",
+        ],
+    ),
     ("文化志愿者", ["volunteers_active", "volunteer_hours_verified", "new_star_levels"]),
 ]
 CARDS_PER_ROW = 6
@@ -88,7 +107,9 @@ class OverviewPage(QWidget):
 
         self.chart = MonthChart()
         self.checklist = QTableWidget(0, 4)
-        self.checklist.setHorizontalHeaderLabels([self.tr("服务标准"), self.tr("全年最低"), self.tr("已开展"), self.tr("状态")])
+        self.checklist.setHorizontalHeaderLabels(
+            [self.tr("服务标准"), self.tr("全年最低"), self.tr("已开展"), self.tr("状态")]
+        )
         self.checklist.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.checklist.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.checklist.verticalHeader().hide()
@@ -131,7 +152,11 @@ class OverviewPage(QWidget):
         self._stale = False
         self._loading = True
         self.status_label.setText(self.tr("正在统计…"))
-        self.ctx.tasks.run(lambda s: ReportService(s).overview(year, month=month), success=self._show, failure=self._failed)
+        self.ctx.tasks.run(
+            lambda s: ReportService(s).overview(year, month=month),
+            success=self._show,
+            failure=self._failed,
+        )
 
     def _data_changed(self, areas: set[str]) -> None:
         if self.isVisible():
@@ -167,14 +192,22 @@ class OverviewPage(QWidget):
                 behind = cur[key] < goal
             elif key == "visits_per_resident":
                 goal = cur["visits_target"] / cur["population"] if cur["population"] else None
-                target = self.tr("目标 {}（全年1.25）").format(f"{goal:.2f}") if goal is not None else self.tr("请在设置中填写服务人口")
+                target = (
+                    self.tr("目标 {}（全年1.25）").format(f"{goal:.2f}")
+                    if goal is not None
+                    else self.tr("请在设置中填写服务人口")
+                )
                 behind = goal is not None and (cur[key] or 0) < goal
-            card.set_values(self._text(key, cur[key]), self._text(key, prev[key]), target, behind=behind)
+            card.set_values(
+                self._text(key, cur[key]), self._text(key, prev[key]), target, behind=behind
+            )
         self.chart.set_months(period.year, data["monthly"], data["monthly_previous"])
         self.checklist.setRowCount(len(data["checklist"]))
         for row, item in enumerate(data["checklist"]):
             state = self.tr("已完成") if item["done"] else self.tr("还差 {} 场").format(item["due"])
-            for col, text in enumerate((item["label"], str(item["min"]), str(item["count"]), state)):
+            for col, text in enumerate(
+                (item["label"], str(item["min"]), str(item["count"]), state)
+            ):
                 cell = QTableWidgetItem(text)
                 cell.setData(Qt.ItemDataRole.UserRole, item["code"])
                 self.checklist.setItem(row, col, cell)
@@ -194,8 +227,11 @@ class OverviewPage(QWidget):
         year, month = self.year, self.month
         title = self.tr("{} — {}").format(self.tr(INDICATORS[key].label), self._period_label())
         total = self.cards[key].value_text if key in self.cards else ""
-        self.ctx.tasks.run(lambda s: ReportService(s).records(key, year, month=month),
-                           success=lambda recs: self._show_records(title, recs, total), failure=self._failed)
+        self.ctx.tasks.run(
+            lambda s: ReportService(s).records(key, year, month=month),
+            success=lambda recs: self._show_records(title, recs, total),
+            failure=self._failed,
+        )
 
     def _checklist_clicked(self, row: int, _col: int) -> None:
         item = self.checklist.item(row, 0)
@@ -203,8 +239,11 @@ class OverviewPage(QWidget):
             return
         code, label, year = item.data(Qt.ItemDataRole.UserRole), item.text(), self.year
         count = self.checklist.item(row, 2).text()
-        self.ctx.tasks.run(lambda s: ReportService(s).records(f"checklist:{code}", year),
-                           success=lambda recs: self._show_records(f"{label} — {year}年", recs, count), failure=self._failed)
+        self.ctx.tasks.run(
+            lambda s: ReportService(s).records(f"checklist:{code}", year),
+            success=lambda recs: self._show_records(f"{label} — {year}年", recs, count),
+            failure=self._failed,
+        )
 
     def _show_records(self, title: str, records: list, total: str) -> None:
         if self.dialog is not None:

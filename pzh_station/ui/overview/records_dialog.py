@@ -16,24 +16,30 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.reports.indicators import TABLE_LABELS, Record
+from pzh_core.indicators import TABLE_LABELS, Record
 
 
 class RecordsDialog(QDialog):
-    def __init__(self, title: str, records: Sequence[Record], total: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, title: str, records: Sequence[Record], total: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(900, 560)
         self.summary = QLabel(self.tr("共 {} 条记录，合计：{}").format(len(records), total))
         self.table = QTableWidget(len(records), 5)
-        self.table.setHorizontalHeaderLabels([self.tr("日期"), self.tr("类型"), self.tr("名称"), self.tr("计入"), self.tr("说明")])
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("日期"), self.tr("类型"), self.tr("名称"), self.tr("计入"), self.tr("说明")]
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         for row, r in enumerate(records):
             amount = f"{r.amount:g}" if isinstance(r.amount, float) else str(r.amount)
-            for col, text in enumerate((r.date, TABLE_LABELS.get(r.table, r.table), r.title, amount, r.detail)):
+            for col, text in enumerate(
+                (r.date, TABLE_LABELS.get(r.table, r.table), r.title, amount, r.detail)
+            ):
                 item = QTableWidgetItem(text)
                 if col >= 2:
                     item.setToolTip(text)  # long titles and details are cut in the column

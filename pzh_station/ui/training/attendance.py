@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from pzh_station.domain.training import AttendanceGrid
+from pzh_core.domain.training import AttendanceGrid
 from pzh_station.services.training import TrainingService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.grid import AttendanceModel, AttendanceView
@@ -23,9 +23,15 @@ class AttendanceTab(QWidget):
         self.class_id: str | None = None
         self.dialog: QDialog | None = None
         self.all_present_button = QPushButton(self.tr("本次全部出席"))
-        self.all_present_button.setToolTip(self.tr("把所选课次中尚未签到的在册学员标为出席（已有的标记不变）"))
+        self.all_present_button.setToolTip(
+            self.tr("把所选课次中尚未签到的在册学员标为出席（已有的标记不变）")
+        )
         self.walk_in_button = QPushButton(self.tr("添加插班学员…"))
-        legend = QLabel(self.tr("按键：1/P 出席　2/L 迟到　3/E 请假　4/A 缺席　空格 出席　0/Delete 清除　方向键移动"))
+        legend = QLabel(
+            self.tr(
+                "按键：1/P 出席　2/L 迟到　3/E 请假　4/A 缺席　空格 出席　0/Delete 清除　方向键移动"
+            )
+        )
         legend.setStyleSheet("color: #555;")
         bar = QHBoxLayout()
         bar.addWidget(self.all_present_button)
@@ -72,7 +78,11 @@ class AttendanceTab(QWidget):
         col = next((i for i, s in enumerate(grid.sessions) if s["id"] == sid), None)
         if col is None:
             # Start on the latest session already held: that is the one being marked today.
-            held = [i for i, s in enumerate(grid.sessions) if s["date"] <= grid.today.isoformat() and not s["cancelled"]]
+            held = [
+                i
+                for i, s in enumerate(grid.sessions)
+                if s["date"] <= grid.today.isoformat() and not s["cancelled"]
+            ]
             col = held[-1] if held else 0
         if grid.people and grid.sessions:
             self.view.setCurrentIndex(self.model.index(row, col))
@@ -99,9 +109,12 @@ class AttendanceTab(QWidget):
         if sid is None:
             self.status.emit(self.tr("请先在表格中选中一次课"))
             return
-        self.ctx.tasks.run(lambda s: TrainingService(s).mark_all_present(sid), changes={"training"},
-                           success=lambda n: self.status.emit(self.tr("已标记 {} 人出席").format(n)),
-                           failure=lambda e: self.status.emit(_error_text(e)))
+        self.ctx.tasks.run(
+            lambda s: TrainingService(s).mark_all_present(sid),
+            changes={"training"},
+            success=lambda n: self.status.emit(self.tr("已标记 {} 人出席").format(n)),
+            failure=lambda e: self.status.emit(_error_text(e)),
+        )
 
     def open_walk_in(self) -> None:
         sid = self.current_session_id()
@@ -115,6 +128,9 @@ class AttendanceTab(QWidget):
         dlg.show()
 
     def add_walk_in(self, session_id: str, person_id: str) -> None:
-        self.ctx.tasks.run(lambda s: TrainingService(s).add_walk_in(session_id, person_id), changes={"training"},
-                           success=lambda r: self.status.emit(r.warning or self.tr("已添加插班学员并签到")),
-                           failure=lambda e: self.status.emit(_error_text(e)))
+        self.ctx.tasks.run(
+            lambda s: TrainingService(s).add_walk_in(session_id, person_id),
+            changes={"training"},
+            success=lambda r: self.status.emit(r.warning or self.tr("已添加插班学员并签到")),
+            failure=lambda e: self.status.emit(_error_text(e)),
+        )

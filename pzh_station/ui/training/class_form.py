@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain import training as d
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.training import TrainingClass
+from pzh_core.domain import training as d
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.training import TrainingClass
 from pzh_station.services.training import TrainingService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors, OptionalDateEdit, RefCombo
@@ -26,7 +26,9 @@ from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors, OptionalDateEdi
 class ClassDialog(QDialog):
     saved = Signal(str)
 
-    def __init__(self, ctx: UiContext, cls: TrainingClass | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, cls: TrainingClass | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.cls = cls or TrainingClass()
@@ -60,18 +62,25 @@ class ClassDialog(QDialog):
         self.errors = FieldErrors(FieldErrorLabel(self))
         form = QFormLayout()
         for label, widget, name in (
-            (self.tr("名称"), self.name_edit, "name"), (self.tr("艺术门类"), self.art_combo, "art_form"),
-            (self.tr("授课老师"), self.teacher_edit, "teacher"), (self.tr("地点"), self.venue_edit, "venue"),
-            (self.tr("开始日期"), self.start_edit, "start_date"), (self.tr("结束日期"), self.end_edit, "end_date"),
-            (self.tr("人数上限"), self.capacity_spin, "capacity"), (self.tr("状态"), self.status_combo, "status"),
-            (self.tr("结业出勤比例"), self.share_spin, "completion_share"), (self.tr("备注"), self.notes_edit, "notes"),
+            (self.tr("名称"), self.name_edit, "name"),
+            (self.tr("艺术门类"), self.art_combo, "art_form"),
+            (self.tr("授课老师"), self.teacher_edit, "teacher"),
+            (self.tr("地点"), self.venue_edit, "venue"),
+            (self.tr("开始日期"), self.start_edit, "start_date"),
+            (self.tr("结束日期"), self.end_edit, "end_date"),
+            (self.tr("人数上限"), self.capacity_spin, "capacity"),
+            (self.tr("状态"), self.status_combo, "status"),
+            (self.tr("结业出勤比例"), self.share_spin, "completion_share"),
+            (self.tr("备注"), self.notes_edit, "notes"),
         ):
             box = QVBoxLayout()
             box.setSpacing(2)
             box.addWidget(widget)
             box.addWidget(self.errors.add(name, widget, parent=self))
             form.addRow(label, box)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
@@ -83,17 +92,28 @@ class ClassDialog(QDialog):
 
     def collect(self) -> TrainingClass:
         return TrainingClass(
-            id=self.cls.id, name=self.name_edit.text(), art_form=self.art_combo.code(),
-            teacher=self.teacher_edit.text().strip(), venue=self.venue_edit.text().strip(),
-            start_date=self.start_edit.iso(), end_date=self.end_edit.iso(), capacity=self.capacity_spin.value(),
-            status=self.status_combo.currentData(), completion_share=self.share_spin.value() / 100,
-            notes=self.notes_edit.text().strip(), created_by=self.cls.created_by,
+            id=self.cls.id,
+            name=self.name_edit.text(),
+            art_form=self.art_combo.code(),
+            teacher=self.teacher_edit.text().strip(),
+            venue=self.venue_edit.text().strip(),
+            start_date=self.start_edit.iso(),
+            end_date=self.end_edit.iso(),
+            capacity=self.capacity_spin.value(),
+            status=self.status_combo.currentData(),
+            completion_share=self.share_spin.value() / 100,
+            notes=self.notes_edit.text().strip(),
+            created_by=self.cls.created_by,
         )
 
     def save(self) -> None:
         cls = self.collect()
-        self.ctx.tasks.run(lambda s: TrainingService(s).save_class(cls), success=self._done,
-                           failure=self._failed, changes={"training"})
+        self.ctx.tasks.run(
+            lambda s: TrainingService(s).save_class(cls),
+            success=self._done,
+            failure=self._failed,
+            changes={"training"},
+        )
 
     def _done(self, class_id: str) -> None:
         self.saved.emit(class_id)

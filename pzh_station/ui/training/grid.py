@@ -20,8 +20,8 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
-from pzh_station.domain import training as d
-from pzh_station.domain.training import AttendanceGrid
+from pzh_core.domain import training as d
+from pzh_core.domain.training import AttendanceGrid
 from pzh_station.services.training import TrainingService
 from pzh_station.ui.tasks import Tasks
 
@@ -33,8 +33,15 @@ TOTAL_ROWS = ("出勤人数", "出勤率")
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
-_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole,
-                    Qt.ItemDataRole.TextAlignmentRole, Qt.ItemDataRole.UserRole})
+_ROLES = frozenset(
+    {
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.BackgroundRole,
+        Qt.ItemDataRole.TextAlignmentRole,
+        Qt.ItemDataRole.UserRole,
+    }
+)
 
 
 @cache
@@ -115,10 +122,16 @@ class AttendanceModel(QAbstractTableModel):
         return len(self.sessions) + len(EXTRA_COLUMNS)
 
     def is_mark_cell(self, index: Index) -> bool:
-        return (index.isValid() and index.row() < len(self.people) and index.column() < len(self.sessions)
-                and not self.sessions[index.column()]["cancelled"])
+        return (
+            index.isValid()
+            and index.row() < len(self.people)
+            and index.column() < len(self.sessions)
+            and not self.sessions[index.column()]["cancelled"]
+        )
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if self.grid is None:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -138,7 +151,11 @@ class AttendanceModel(QAbstractTableModel):
             if section < len(self.people):
                 p = self.people[section]
                 suffix = "" if p["active"] else self.tr("（已退班）")
-                return p["name"] + (self.tr("（插班）") if p["walk_in"] and p["active"] else "") + suffix
+                return (
+                    p["name"]
+                    + (self.tr("（插班）") if p["walk_in"] and p["active"] else "")
+                    + suffix
+                )
             return self.tr(TOTAL_ROWS[section - len(self.people)])
         return None
 
@@ -233,8 +250,12 @@ class AttendanceModel(QAbstractTableModel):
             self.own_change = True
             self.mark_written.emit(pid, sid, mark)
 
-        self.tasks.run(lambda s: TrainingService(s).mark(sid, pid, mark), success=written, failure=failed,
-                       changes={"attendance"})
+        self.tasks.run(
+            lambda s: TrainingService(s).mark(sid, pid, mark),
+            success=written,
+            failure=failed,
+            changes={"attendance"},
+        )
         return True
 
     def _cell_of(self, pid: str, sid: str) -> tuple[int, int]:
@@ -278,7 +299,9 @@ class AttendanceView(QTableView):
         self.setToolTip(self.tr("1/P 出席　2/L 迟到　3/E 请假　4/A 缺席　空格 出席　0/Delete 清除"))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
-        if not event.modifiers() & (Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+        if not event.modifiers() & (
+            Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier
+        ):
             if event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
                 mark: str | None = ""
             else:

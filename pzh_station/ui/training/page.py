@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain import refdata
-from pzh_station.domain import training as d
-from pzh_station.domain.training import TrainingClass
+from pzh_core.domain import refdata
+from pzh_core.domain import training as d
+from pzh_core.domain.training import TrainingClass
 from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
@@ -57,8 +57,15 @@ class CompletionTab(QWidget):
         self.export_button.setToolTip(self.tr("用于制作结业证书"))
         self.message = QLabel()
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([self.tr("姓名"), self.tr("电话"), self.tr("村(社区)"),
-                                              self.tr("出勤次数"), self.tr("出勤率")])
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("姓名"),
+                self.tr("电话"),
+                self.tr("村(社区)"),
+                self.tr("出勤次数"),
+                self.tr("出勤率"),
+            ]
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         top = QHBoxLayout()
@@ -71,8 +78,9 @@ class CompletionTab(QWidget):
         self.export_button.clicked.connect(self.choose_export)
 
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出结业名单"), "结业名单.xlsx",
-                                              self.tr("Excel (*.xlsx);;CSV (*.csv)"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出结业名单"), "结业名单.xlsx", self.tr("Excel (*.xlsx);;CSV (*.csv)")
+        )
         if path:
             self.export(path)
 
@@ -81,9 +89,11 @@ class CompletionTab(QWidget):
         if cid is None:
             return
         fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
-        self.ctx.tasks.run(lambda s: TrainingExport(s).export_completers(path, cid, fmt=fmt),
-                           success=lambda n: self.message.setText(self.tr("已导出 {} 人到 {}").format(n, path)),
-                           failure=lambda e: self.message.setText(_error_text(e)))
+        self.ctx.tasks.run(
+            lambda s: TrainingExport(s).export_completers(path, cid, fmt=fmt),
+            success=lambda n: self.message.setText(self.tr("已导出 {} 人到 {}").format(n, path)),
+            failure=lambda e: self.message.setText(_error_text(e)),
+        )
 
     def set_class(self, class_id: str | None) -> None:
         self.class_id = class_id
@@ -106,12 +116,22 @@ class CompletionTab(QWidget):
     def _show(self, result: tuple[Any, list[dict[str, Any]]]) -> None:
         g, rows = result
         held = len(g.held_sessions())
-        self.rule_label.setText(self.tr("结业标准：出勤（含迟到）达到已上 {} 次课的 {:.0f}%，即至少 {} 次。共 {} 人结业。").format(
-            held, g.share * 100, d.needed(held, g.share), len(rows)))
+        self.rule_label.setText(
+            self.tr(
+                "结业标准：出勤（含迟到）达到已上 {} 次课的 {:.0f}%，即至少 {} 次。共 {} 人结业。"
+            ).format(held, g.share * 100, d.needed(held, g.share), len(rows))
+        )
         self.table.setRowCount(len(rows))
         for i, p in enumerate(rows):
-            for j, text in enumerate([p["name"], p["phone"], p["village"], f"{p['attended']}/{p['held']}",
-                                      d.format_rate(d.rate(p["attended"], p["held"]))]):
+            for j, text in enumerate(
+                [
+                    p["name"],
+                    p["phone"],
+                    p["village"],
+                    f"{p['attended']}/{p['held']}",
+                    d.format_rate(d.rate(p["attended"], p["held"])),
+                ]
+            ):
                 self.table.setItem(i, j, QTableWidgetItem(text))
 
 
@@ -138,7 +158,9 @@ class TrainingPage(QWidget):
         self.people_button = QPushButton(self.tr("人员登记册…"))
         self.people_button.setToolTip(self.tr("查找、登记、编辑人员，合并重复登记"))
         self.class_table = QTableWidget(0, 4)
-        self.class_table.setHorizontalHeaderLabels([self.tr("培训班"), self.tr("门类"), self.tr("开始"), self.tr("人数")])
+        self.class_table.setHorizontalHeaderLabels(
+            [self.tr("培训班"), self.tr("门类"), self.tr("开始"), self.tr("人数")]
+        )
         self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.class_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.class_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -212,8 +234,10 @@ class TrainingPage(QWidget):
     # -- classes ---------------------------------------------------------------------------
     def reload_classes(self) -> None:
         text, status = self.search_edit.text(), self.status_combo.currentData() or ""
-        self.ctx.tasks.run(lambda s: TrainingService(s).list_classes(text=text, status=status),
-                           success=self._show_classes)
+        self.ctx.tasks.run(
+            lambda s: TrainingService(s).list_classes(text=text, status=status),
+            success=self._show_classes,
+        )
 
     def _show_classes(self, rows: list[dict[str, Any]]) -> None:
         self.classes = rows
@@ -237,7 +261,9 @@ class TrainingPage(QWidget):
         arts = refdata.labels("art_forms")
         for i, c in enumerate(rows):
             cap = f"{c['enrolled']}/{c['capacity']}" if c["capacity"] else str(c["enrolled"])
-            for j, text in enumerate([c["name"], arts.get(c["art_form"], c["art_form"]), c["start_date"], cap]):
+            for j, text in enumerate(
+                [c["name"], arts.get(c["art_form"], c["art_form"]), c["start_date"], cap]
+            ):
                 item = QTableWidgetItem(text)
                 if j == 0:
                     item.setToolTip(self.tr(d.STATUS_LABELS.get(c["status"], c["status"])))
@@ -281,7 +307,8 @@ class TrainingPage(QWidget):
             self.tr("老师：{}").format(c["teacher"]) if c["teacher"] else "",
             self.tr("地点：{}").format(c["venue"]) if c["venue"] else "",
             " — ".join(x for x in (c["start_date"], c["end_date"]) if x),
-            self.tr("在册 {} 人").format(c["enrolled"]) + (self.tr("（上限 {}）").format(c["capacity"]) if c["capacity"] else ""),
+            self.tr("在册 {} 人").format(c["enrolled"])
+            + (self.tr("（上限 {}）").format(c["capacity"]) if c["capacity"] else ""),
             self.tr("{} 次课").format(c["sessions"]),
             self.tr(d.STATUS_LABELS.get(c["status"], c["status"])),
         ]
@@ -297,8 +324,10 @@ class TrainingPage(QWidget):
     def edit_class(self) -> None:
         cid = self.class_id
         if cid:
-            self.ctx.tasks.run(lambda s: TrainingService(s).get_class(cid),
-                               success=lambda c: c and self._open_class_dialog(c))
+            self.ctx.tasks.run(
+                lambda s: TrainingService(s).get_class(cid),
+                success=lambda c: c and self._open_class_dialog(c),
+            )
 
     def _open_class_dialog(self, cls: TrainingClass) -> None:
         dlg = ClassDialog(self.ctx, cls, self)
@@ -312,12 +341,20 @@ class TrainingPage(QWidget):
     def delete_class(self) -> None:
         cid = self.class_id
         name = self.title_label.text()
-        if cid and QMessageBox.question(
-            self, self.tr("删除培训班"),
-            self.tr("确定删除“{}”？课次、花名册和签到记录不会再显示。").format(name),
-        ) == QMessageBox.StandardButton.Yes:
-            self.ctx.tasks.run(lambda s: TrainingService(s).delete_class(cid), changes={"training"},
-                               failure=lambda e: self.show_status(_error_text(e)))
+        if (
+            cid
+            and QMessageBox.question(
+                self,
+                self.tr("删除培训班"),
+                self.tr("确定删除“{}”？课次、花名册和签到记录不会再显示。").format(name),
+            )
+            == QMessageBox.StandardButton.Yes
+        ):
+            self.ctx.tasks.run(
+                lambda s: TrainingService(s).delete_class(cid),
+                changes={"training"},
+                failure=lambda e: self.show_status(_error_text(e)),
+            )
 
     def open_registry(self) -> None:
         dlg = PeopleRegistryDialog(self.ctx, self)
@@ -328,8 +365,12 @@ class TrainingPage(QWidget):
     def _changed(self, areas: set[str]) -> None:
         if "sync" in areas:
             # Marks or enrollments made elsewhere for a person merged here move to the one kept.
-            self.ctx.tasks.run(lambda s: PeopleService(s).settle_merged(),
-                               success=lambda n: n and self.ctx.tasks.changed.emit({"training", "people", "volunteers"}))
+            self.ctx.tasks.run(
+                lambda s: PeopleService(s).settle_merged(),
+                success=lambda n: (
+                    n and self.ctx.tasks.changed.emit({"training", "people", "volunteers"})
+                ),
+            )
         if areas & {"training", "people", "sync"}:
             self.reload_classes()
             if self.class_id is not None:

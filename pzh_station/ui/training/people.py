@@ -23,8 +23,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.person import Person
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.person import Person
 from pzh_station.services.people import DuplicatePersonError, PeopleService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors
@@ -34,7 +34,12 @@ SEARCH_DELAY_MS = 120  # one query per pause in typing, not per key of a fast ty
 
 def describe(p: dict[str, Any]) -> str:
     """``张三  男 1962  138…  大田村`` for lists."""
-    bits = [p.get("gender") or "", str(p.get("birth_year") or ""), p.get("phone") or "", p.get("village") or ""]
+    bits = [
+        p.get("gender") or "",
+        str(p.get("birth_year") or ""),
+        p.get("phone") or "",
+        p.get("village") or "",
+    ]
     return p["name"] + "　" + "　".join(b for b in bits if b)
 
 
@@ -64,13 +69,17 @@ class PersonSearch(QWidget):
         self.search_timer.timeout.connect(self.search)
         self.edit.textChanged.connect(lambda _t: self.search_timer.start())
         self.edit.returnPressed.connect(self._pick_first)
-        self.results.itemActivated.connect(lambda item: self.chosen.emit(item.data(Qt.ItemDataRole.UserRole)))
+        self.results.itemActivated.connect(
+            lambda item: self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))
+        )
 
     def search(self) -> None:
         self._seq += 1
         seq, text, limit, exclude = self._seq, self.edit.text(), self.limit, self.exclude
-        self.ctx.tasks.run(lambda s: PeopleService(s).search(text, limit=limit, exclude_ids=exclude),
-                           success=lambda rows: self._show(seq, rows))
+        self.ctx.tasks.run(
+            lambda s: PeopleService(s).search(text, limit=limit, exclude_ids=exclude),
+            success=lambda rows: self._show(seq, rows),
+        )
 
     def _show(self, seq: int, rows: list[dict[str, Any]]) -> None:
         if seq != self._seq:
@@ -103,7 +112,9 @@ class PersonDialog(QDialog):
 
     saved = Signal(str)
 
-    def __init__(self, ctx: UiContext, person: Person | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, person: Person | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.person = person or Person()
@@ -128,9 +139,12 @@ class PersonDialog(QDialog):
         self.errors = FieldErrors(FieldErrorLabel(self))
         form = QFormLayout()
         for label, widget, name in (
-            (self.tr("姓名"), self.name_edit, "name"), (self.tr("性别"), self.gender_combo, "gender"),
-            (self.tr("出生年份"), self.year_spin, "birth_year"), (self.tr("电话"), self.phone_edit, "phone"),
-            (self.tr("村(社区)"), self.village_edit, "village"), (self.tr("民族"), self.ethnicity_edit, "ethnicity"),
+            (self.tr("姓名"), self.name_edit, "name"),
+            (self.tr("性别"), self.gender_combo, "gender"),
+            (self.tr("出生年份"), self.year_spin, "birth_year"),
+            (self.tr("电话"), self.phone_edit, "phone"),
+            (self.tr("村(社区)"), self.village_edit, "village"),
+            (self.tr("民族"), self.ethnicity_edit, "ethnicity"),
             (self.tr("备注"), self.notes_edit, "notes"),
         ):
             box = QVBoxLayout()
@@ -153,7 +167,9 @@ class PersonDialog(QDialog):
         dup.addWidget(self.duplicate_list)
         dup.addLayout(row)
         self.duplicate_box.hide()
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
@@ -179,8 +195,12 @@ class PersonDialog(QDialog):
 
     def save(self, *, check_duplicates: bool) -> None:
         person = self.collect()
-        self.ctx.tasks.run(lambda s: PeopleService(s).save(person, check_duplicates=check_duplicates),
-                           success=self._done, failure=self._failed, changes={"people"})
+        self.ctx.tasks.run(
+            lambda s: PeopleService(s).save(person, check_duplicates=check_duplicates),
+            success=self._done,
+            failure=self._failed,
+            changes={"people"},
+        )
 
     def _done(self, person_id: str) -> None:
         self.saved.emit(person_id)
@@ -213,8 +233,14 @@ class PickPersonDialog(QDialog):
 
     picked = Signal(str)
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None, *, title: str = "",
-                 exclude: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        parent: QWidget | None = None,
+        *,
+        title: str = "",
+        exclude: tuple[str, ...] = (),
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.setWindowTitle(title or self.tr("选择人员"))

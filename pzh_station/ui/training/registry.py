@@ -32,7 +32,9 @@ class PeopleRegistryDialog(QDialog):
         self.new_button = QPushButton(self.tr("新登记…"))
         self.edit_button = QPushButton(self.tr("编辑…"))
         self.merge_button = QPushButton(self.tr("合并重复…"))
-        self.merge_button.setToolTip(self.tr("把所选人员并入另一条登记（同一个人登记了两次时使用）"))
+        self.merge_button.setToolTip(
+            self.tr("把所选人员并入另一条登记（同一个人登记了两次时使用）")
+        )
         self.close_button = QPushButton(self.tr("关闭"))
         bar = QHBoxLayout()
         for b in (self.new_button, self.edit_button, self.merge_button):
@@ -75,8 +77,10 @@ class PeopleRegistryDialog(QDialog):
         row = self.search.current()
         if row:
             pid = row["id"]
-            self.ctx.tasks.run(lambda s: PeopleService(s).get(pid),
-                               success=lambda p: p and self._open(PersonDialog(self.ctx, p, self)))
+            self.ctx.tasks.run(
+                lambda s: PeopleService(s).get(pid),
+                success=lambda p: p and self._open(PersonDialog(self.ctx, p, self)),
+            )
 
     def _open(self, dlg: QDialog) -> None:
         if isinstance(dlg, PersonDialog):
@@ -91,8 +95,12 @@ class PeopleRegistryDialog(QDialog):
             self.message.setText(self.tr("请先在列表中选中要并掉的那条登记"))
             return
         self.drop_row = row
-        dlg = PickPersonDialog(self.ctx, self, title=self.tr("把“{}”并入：选择保留的人员").format(row["name"]),
-                               exclude=(row["id"],))
+        dlg = PickPersonDialog(
+            self.ctx,
+            self,
+            title=self.tr("把“{}”并入：选择保留的人员").format(row["name"]),
+            exclude=(row["id"],),
+        )
         dlg.search.edit.setText(row["name"])
         dlg.picked.connect(self.ask_merge)
         self.dialog = dlg
@@ -105,20 +113,32 @@ class PeopleRegistryDialog(QDialog):
     def _ask(self, keep: Any) -> None:
         if keep is None or self.drop_row is None:
             return
-        self.keep_row = {"id": keep.id, "name": keep.name, "gender": keep.gender, "birth_year": keep.birth_year,
-                         "phone": keep.phone, "village": keep.village}
-        self.confirm_label.setText(self.tr(
-            "将“{}”并入“{}”：前者的报名、签到、志愿者档案和服务记录全部转到后者，后者缺少的信息从前者补上。"
-            "合并后前者不再出现在搜索中。").format(describe(self.drop_row), describe(self.keep_row)))
+        self.keep_row = {
+            "id": keep.id,
+            "name": keep.name,
+            "gender": keep.gender,
+            "birth_year": keep.birth_year,
+            "phone": keep.phone,
+            "village": keep.village,
+        }
+        self.confirm_label.setText(
+            self.tr(
+                "将“{}”并入“{}”：前者的报名、签到、志愿者档案和服务记录全部转到后者，后者缺少的信息从前者补上。"
+                "合并后前者不再出现在搜索中。"
+            ).format(describe(self.drop_row), describe(self.keep_row))
+        )
         self.confirm_box.show()
 
     def confirm_merge(self) -> None:
         if not (self.drop_row and self.keep_row):
             return
         keep, drop = self.keep_row["id"], self.drop_row["id"]
-        self.ctx.tasks.run(lambda s: PeopleService(s).merge(keep, drop), success=lambda _r: self._merged(keep),
-                           failure=lambda e: self.message.setText(_error_text(e)),
-                           changes={"people", "training", "volunteers"})
+        self.ctx.tasks.run(
+            lambda s: PeopleService(s).merge(keep, drop),
+            success=lambda _r: self._merged(keep),
+            failure=lambda e: self.message.setText(_error_text(e)),
+            changes={"people", "training", "volunteers"},
+        )
 
     def _merged(self, keep_id: str) -> None:
         self.confirm_box.hide()

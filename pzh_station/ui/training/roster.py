@@ -39,7 +39,9 @@ class ImportPreviewDialog(QDialog):
 
     imported = Signal(object)  # the RosterImport after writing
 
-    def __init__(self, ctx: UiContext, class_id: str, result: RosterImport, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, class_id: str, result: RosterImport, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.class_id = class_id
@@ -49,12 +51,24 @@ class ImportPreviewDialog(QDialog):
         mapped = "，".join(f"{v}→{self.tr(COLUMNS[k][0])}" for k, v in result.mapped.items())
         self.summary_label = QLabel(result.summary())
         self.summary_label.setWordWrap(True)
-        columns = QLabel(self.tr("识别的列：") + mapped + (
-            self.tr("；未使用的列：") + "、".join(result.unmapped) if result.unmapped else ""))
+        columns = QLabel(
+            self.tr("识别的列：")
+            + mapped
+            + (self.tr("；未使用的列：") + "、".join(result.unmapped) if result.unmapped else "")
+        )
         columns.setWordWrap(True)
         self.table = QTableWidget(len(result.rows), 7)
-        self.table.setHorizontalHeaderLabels([self.tr("行"), self.tr("姓名"), self.tr("性别"), self.tr("出生年份"),
-                                              self.tr("电话"), self.tr("村(社区)"), self.tr("处理")])
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("行"),
+                self.tr("姓名"),
+                self.tr("性别"),
+                self.tr("出生年份"),
+                self.tr("电话"),
+                self.tr("村(社区)"),
+                self.tr("处理"),
+            ]
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
@@ -63,9 +77,15 @@ class ImportPreviewDialog(QDialog):
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
         for i, r in enumerate(result.rows):
             p = r.person
-            note = "；".join(r.problems) if r.problems else self.tr(ACTION_LABELS[r.action]) + (
-                self.tr("（同第{}行）").format(r.repeat_of) if r.repeat_of else "")
-            for j, text in enumerate([str(r.line), p.name, p.gender, str(p.birth_year or ""), p.phone, p.village, note]):
+            note = (
+                "；".join(r.problems)
+                if r.problems
+                else self.tr(ACTION_LABELS[r.action])
+                + (self.tr("（同第{}行）").format(r.repeat_of) if r.repeat_of else "")
+            )
+            for j, text in enumerate(
+                [str(r.line), p.name, p.gender, str(p.birth_year or ""), p.phone, p.village, note]
+            ):
                 item = QTableWidgetItem(text)
                 if j == 6:
                     item.setToolTip(r.describe())
@@ -99,14 +119,23 @@ class ImportPreviewDialog(QDialog):
     def _update(self) -> None:
         blocked = bool(self.result.bad) and not self.skip_bad.isChecked()
         self.confirm_button.setEnabled(not blocked)
-        self.message.setText(self.tr("有 {} 行有问题。请修正文件后重新导入，或勾选“跳过有问题的行”。").format(
-            len(self.result.bad)) if blocked else "")
+        self.message.setText(
+            self.tr("有 {} 行有问题。请修正文件后重新导入，或勾选“跳过有问题的行”。").format(
+                len(self.result.bad)
+            )
+            if blocked
+            else ""
+        )
 
     def confirm(self) -> None:
         result, cid, skip = self.result, self.class_id, self.skip_bad.isChecked()
         self.confirm_button.setEnabled(False)
-        self.ctx.tasks.run(lambda s: RosterImporter(s).write(result, class_id=cid, skip_bad=skip),
-                           success=self._done, failure=self._failed, changes={"training", "people"})
+        self.ctx.tasks.run(
+            lambda s: RosterImporter(s).write(result, class_id=cid, skip_bad=skip),
+            success=self._done,
+            failure=self._failed,
+            changes={"training", "people"},
+        )
 
     def _done(self, result: RosterImport) -> None:
         self.imported.emit(result)
@@ -141,8 +170,18 @@ class RosterTab(QWidget):
         for b in (self.import_button, self.export_button, self.print_button):
             bar.addWidget(b)
         self.table = QTableWidget(0, 8)
-        self.table.setHorizontalHeaderLabels([self.tr("姓名"), self.tr("性别"), self.tr("出生年份"), self.tr("电话"),
-                                              self.tr("村(社区)"), self.tr("民族"), self.tr("报名日期"), self.tr("状态")])
+        self.table.setHorizontalHeaderLabels(
+            [
+                self.tr("姓名"),
+                self.tr("性别"),
+                self.tr("出生年份"),
+                self.tr("电话"),
+                self.tr("村(社区)"),
+                self.tr("民族"),
+                self.tr("报名日期"),
+                self.tr("状态"),
+            ]
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -164,8 +203,14 @@ class RosterTab(QWidget):
     def set_class(self, class_id: str | None) -> None:
         self.class_id = class_id
         self.warning_label.clear()
-        for b in (self.enroll_button, self.drop_button, self.reenroll_button, self.import_button,
-                  self.export_button, self.print_button):
+        for b in (
+            self.enroll_button,
+            self.drop_button,
+            self.reenroll_button,
+            self.import_button,
+            self.export_button,
+            self.print_button,
+        ):
             b.setEnabled(class_id is not None)
         self.reload()
 
@@ -180,16 +225,30 @@ class RosterTab(QWidget):
         self.rows = rows
         self.table.setRowCount(len(rows))
         for i, p in enumerate(rows):
-            state = self.tr("已退班") if not p["active"] else (self.tr("插班") if p["walk_in"] else self.tr("在册"))
-            cells = [p["name"], p["gender"], str(p["birth_year"] or ""), p["phone"], p["village"], p["ethnicity"],
-                     p["enrolled_on"], state]
+            state = (
+                self.tr("已退班")
+                if not p["active"]
+                else (self.tr("插班") if p["walk_in"] else self.tr("在册"))
+            )
+            cells = [
+                p["name"],
+                p["gender"],
+                str(p["birth_year"] or ""),
+                p["phone"],
+                p["village"],
+                p["ethnicity"],
+                p["enrolled_on"],
+                state,
+            ]
             for j, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if not p["active"]:
                     item.setForeground(QBrush(QColor("#888888")))
                 self.table.setItem(i, j, item)
         active = sum(1 for p in rows if p["active"])
-        self.count_label.setText(self.tr("在册 {} 人，已退班 {} 人").format(active, len(rows) - active))
+        self.count_label.setText(
+            self.tr("在册 {} 人，已退班 {} 人").format(active, len(rows) - active)
+        )
 
     def selected(self) -> dict[str, Any] | None:
         row = self.table.currentRow()
@@ -209,8 +268,12 @@ class RosterTab(QWidget):
         cid = self.class_id
         if cid is None:
             return
-        self.ctx.tasks.run(lambda s: TrainingService(s).enroll(cid, person_id), success=self._enrolled,
-                           failure=lambda e: self.status.emit(_error_text(e)), changes={"training"})
+        self.ctx.tasks.run(
+            lambda s: TrainingService(s).enroll(cid, person_id),
+            success=self._enrolled,
+            failure=lambda e: self.status.emit(_error_text(e)),
+            changes={"training"},
+        )
 
     def _enrolled(self, result: EnrollResult) -> None:
         self.warning_label.setText(result.warning)
@@ -221,8 +284,11 @@ class RosterTab(QWidget):
         p, cid = self.selected(), self.class_id
         if p and cid and p["active"]:
             pid = p["id"]
-            self.ctx.tasks.run(lambda s: TrainingService(s).drop(cid, pid), changes={"training"},
-                               failure=lambda e: self.status.emit(_error_text(e)))
+            self.ctx.tasks.run(
+                lambda s: TrainingService(s).drop(cid, pid),
+                changes={"training"},
+                failure=lambda e: self.status.emit(_error_text(e)),
+            )
 
     def reenroll(self) -> None:
         p = self.selected()
@@ -231,7 +297,9 @@ class RosterTab(QWidget):
 
     # -- files -----------------------------------------------------------------------------
     def choose_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("选择花名册文件"), "", self.tr("表格 (*.xlsx *.csv)"))
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择花名册文件"), "", self.tr("表格 (*.xlsx *.csv)")
+        )
         if path:
             self.preview_import(path)
 
@@ -240,8 +308,11 @@ class RosterTab(QWidget):
         cid = self.class_id
         if cid is None:
             return
-        self.ctx.tasks.run(lambda s: RosterImporter(s).read(Path(path)), success=lambda r: self._preview(cid, r),
-                           failure=lambda e: self._import_failed(e))
+        self.ctx.tasks.run(
+            lambda s: RosterImporter(s).read(Path(path)),
+            success=lambda r: self._preview(cid, r),
+            failure=lambda e: self._import_failed(e),
+        )
 
     def _preview(self, class_id: str, result: RosterImport) -> None:
         dlg = ImportPreviewDialog(self.ctx, class_id, result, self)
@@ -254,13 +325,16 @@ class RosterTab(QWidget):
         self.status.emit(_error_text(exc))
 
     def _imported(self, result: RosterImport) -> None:
-        text = self.tr("已报名 {} 人（其中新登记 {} 人）").format(result.written, result.created_people)
+        text = self.tr("已报名 {} 人（其中新登记 {} 人）").format(
+            result.written, result.created_people
+        )
         self.warning_label.setText("；".join([text, *result.warnings]))
         self.status.emit(text)
 
     def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("导出花名册和签到"), "花名册.xlsx",
-                                              self.tr("Excel (*.xlsx);;CSV (*.csv)"))
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("导出花名册和签到"), "花名册.xlsx", self.tr("Excel (*.xlsx);;CSV (*.csv)")
+        )
         if path:
             self.export(path)
 
@@ -276,11 +350,16 @@ class RosterTab(QWidget):
                 return ex.export_roster(path, cid, fmt="csv")
             return ex.export_attendance(path, [cid], fmt="xlsx")
 
-        self.ctx.tasks.run(job, success=lambda n: self.status.emit(self.tr("已导出到 {}").format(path)),
-                           failure=lambda e: self.status.emit(_error_text(e)))
+        self.ctx.tasks.run(
+            job,
+            success=lambda n: self.status.emit(self.tr("已导出到 {}").format(path)),
+            failure=lambda e: self.status.emit(_error_text(e)),
+        )
 
     def choose_print(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存花名册"), "花名册.pdf", "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("保存花名册"), "花名册.pdf", "PDF (*.pdf)"
+        )
         if path:
             self.save_pdf(path, open_after=True)
 
@@ -295,7 +374,8 @@ class RosterTab(QWidget):
             if open_after:
                 open_file(str(p))
 
-        self.ctx.tasks.run(lambda s: TrainingExport(s).roster_pdf(path, cid), success=saved,
-                           failure=lambda e: self.status.emit(_error_text(e)))
-
-
+        self.ctx.tasks.run(
+            lambda s: TrainingExport(s).roster_pdf(path, cid),
+            success=saved,
+            failure=lambda e: self.status.emit(_error_text(e)),
+        )

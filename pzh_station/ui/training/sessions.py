@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain import training as d
-from pzh_station.domain.errors import ValidationError
+from pzh_core.domain import training as d
+from pzh_core.domain.errors import ValidationError
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
@@ -54,7 +54,9 @@ class ScheduleDialog(QDialog):
 
     generated = Signal(int)  # sessions made
 
-    def __init__(self, ctx: UiContext, class_id: str, parent: QWidget | None = None, *, start: str = "") -> None:
+    def __init__(
+        self, ctx: UiContext, class_id: str, parent: QWidget | None = None, *, start: str = ""
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.class_id = class_id
@@ -85,7 +87,9 @@ class ScheduleDialog(QDialog):
         times.addWidget(QLabel("—"))
         times.addWidget(self.end_time)
         form.addRow(self.tr("时间"), times)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("生成"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
@@ -121,8 +125,11 @@ class ScheduleDialog(QDialog):
         self._count()
 
     def chosen_dates(self) -> list[str]:
-        return [self.preview.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.preview.count())
-                if self.preview.item(i).checkState() == Qt.CheckState.Checked]
+        return [
+            self.preview.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.preview.count())
+            if self.preview.item(i).checkState() == Qt.CheckState.Checked
+        ]
 
     def _count(self) -> None:
         self.count_label.setText(self.tr("共 {} 次课").format(len(self.chosen_dates())))
@@ -133,9 +140,12 @@ class ScheduleDialog(QDialog):
             self.errors.show({"_": self.tr("请选择每周上课的日子")})
             return
         cid, start, end = self.class_id, self.start_time.value(), self.end_time.value()
-        self.ctx.tasks.run(lambda s: TrainingService(s).add_sessions(cid, dates, start, end),
-                           success=self._done, failure=lambda e: self.errors.show({"_": _error_text(e)}),
-                           changes={"training"})
+        self.ctx.tasks.run(
+            lambda s: TrainingService(s).add_sessions(cid, dates, start, end),
+            success=self._done,
+            failure=lambda e: self.errors.show({"_": _error_text(e)}),
+            changes={"training"},
+        )
 
     def _done(self, made: list[str]) -> None:
         self.generated.emit(len(made))
@@ -145,8 +155,13 @@ class ScheduleDialog(QDialog):
 class SessionDialog(QDialog):
     """One session: add (``session`` None) or move (改期) an existing one."""
 
-    def __init__(self, ctx: UiContext, class_id: str, session: dict[str, Any] | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        class_id: str,
+        session: dict[str, Any] | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.class_id = class_id
@@ -161,14 +176,18 @@ class SessionDialog(QDialog):
             self.end_time.set_value(session["end_time"])
         self.errors = FieldErrors(FieldErrorLabel(self))
         form = QFormLayout()
-        for label, widget, name in ((self.tr("日期"), self.date_edit, "date"),
-                                    (self.tr("开始时间"), self.start_time, "start_time"),
-                                    (self.tr("结束时间"), self.end_time, "end_time")):
+        for label, widget, name in (
+            (self.tr("日期"), self.date_edit, "date"),
+            (self.tr("开始时间"), self.start_time, "start_time"),
+            (self.tr("结束时间"), self.end_time, "end_time"),
+        ):
             box = QVBoxLayout()
             box.addWidget(widget)
             box.addWidget(self.errors.add(name, widget, parent=self))
             form.addRow(label, box)
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
@@ -186,9 +205,16 @@ class SessionDialog(QDialog):
             job = lambda s: TrainingService(s).move_session(sid, date, start, end)  # noqa: E731
         else:
             job = lambda s: TrainingService(s).add_session(cid, date, start, end)  # noqa: E731
-        self.ctx.tasks.run(job, success=lambda _r: self.accept(), changes={"training"},
-                           failure=lambda e: self.errors.show(e.errors) if isinstance(e, ValidationError)
-                           else self.errors.show({"_": _error_text(e)}))
+        self.ctx.tasks.run(
+            job,
+            success=lambda _r: self.accept(),
+            changes={"training"},
+            failure=lambda e: (
+                self.errors.show(e.errors)
+                if isinstance(e, ValidationError)
+                else self.errors.show({"_": _error_text(e)})
+            ),
+        )
 
 
 class SessionsTab(QWidget):
@@ -210,12 +236,20 @@ class SessionsTab(QWidget):
         self.delete_button = QPushButton(self.tr("删除"))
         self.print_button = QPushButton(self.tr("打印签到表…"))
         bar = QHBoxLayout()
-        for b in (self.generate_button, self.add_button, self.move_button, self.cancel_button, self.delete_button):
+        for b in (
+            self.generate_button,
+            self.add_button,
+            self.move_button,
+            self.cancel_button,
+            self.delete_button,
+        ):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.print_button)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels([self.tr("日期"), self.tr("星期"), self.tr("时间"), self.tr("状态"), self.tr("备注")])
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("日期"), self.tr("星期"), self.tr("时间"), self.tr("状态"), self.tr("备注")]
+        )
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -225,7 +259,9 @@ class SessionsTab(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
         self.generate_button.clicked.connect(self.open_schedule)
-        self.add_button.clicked.connect(lambda: self._open(SessionDialog(self.ctx, self.class_id or "", None, self)))
+        self.add_button.clicked.connect(
+            lambda: self._open(SessionDialog(self.ctx, self.class_id or "", None, self))
+        )
         self.move_button.clicked.connect(self.move)
         self.cancel_button.clicked.connect(self.toggle_cancel)
         self.delete_button.clicked.connect(self.delete)
@@ -235,8 +271,14 @@ class SessionsTab(QWidget):
     def set_class(self, class_id: str | None, *, start: str = "") -> None:
         self.class_id = class_id
         self.class_start = start
-        for b in (self.generate_button, self.add_button, self.move_button, self.cancel_button,
-                  self.delete_button, self.print_button):
+        for b in (
+            self.generate_button,
+            self.add_button,
+            self.move_button,
+            self.cancel_button,
+            self.delete_button,
+            self.print_button,
+        ):
             b.setEnabled(class_id is not None)
         self.reload()
 
@@ -252,8 +294,13 @@ class SessionsTab(QWidget):
         self.table.setRowCount(len(rows))
         for i, s in enumerate(rows):
             day = dt.date.fromisoformat(s["date"])
-            cells = [s["date"], d.WEEKDAY_LABELS[day.weekday()], f"{s['start_time']}–{s['end_time']}".strip("–"),
-                     self.tr("已取消") if s["cancelled"] else "", s["notes"]]
+            cells = [
+                s["date"],
+                d.WEEKDAY_LABELS[day.weekday()],
+                f"{s['start_time']}–{s['end_time']}".strip("–"),
+                self.tr("已取消") if s["cancelled"] else "",
+                s["notes"],
+            ]
             for j, text in enumerate(cells):
                 self.table.setItem(i, j, QTableWidgetItem(self.tr(text) if j == 1 else text))
 
@@ -280,36 +327,53 @@ class SessionsTab(QWidget):
         s = self.selected()
         if s:
             sid, cancel = s["id"], not s["cancelled"]
-            self.ctx.tasks.run(lambda sv: TrainingService(sv).cancel_session(sid, cancelled=cancel),
-                               changes={"training"}, failure=lambda e: self.status.emit(_error_text(e)))
+            self.ctx.tasks.run(
+                lambda sv: TrainingService(sv).cancel_session(sid, cancelled=cancel),
+                changes={"training"},
+                failure=lambda e: self.status.emit(_error_text(e)),
+            )
 
     def delete(self) -> None:
         s = self.selected()
-        if s and QMessageBox.question(
-            self, self.tr("删除课次"),
-            self.tr("确定删除 {} 的课次？这次课的签到记录不再计入。只是不上课请用“取消”。").format(s["date"]),
-        ) == QMessageBox.StandardButton.Yes:
+        if (
+            s
+            and QMessageBox.question(
+                self,
+                self.tr("删除课次"),
+                self.tr(
+                    "确定删除 {} 的课次？这次课的签到记录不再计入。只是不上课请用“取消”。"
+                ).format(s["date"]),
+            )
+            == QMessageBox.StandardButton.Yes
+        ):
             sid = s["id"]
-            self.ctx.tasks.run(lambda sv: TrainingService(sv).delete_session(sid), changes={"training"},
-                               failure=lambda e: self.status.emit(_error_text(e)))
+            self.ctx.tasks.run(
+                lambda sv: TrainingService(sv).delete_session(sid),
+                changes={"training"},
+                failure=lambda e: self.status.emit(_error_text(e)),
+            )
 
     def print_sheet(self) -> None:
         s = self.selected() or next((r for r in reversed(self.rows) if not r["cancelled"]), None)
         if not s:
             self.status.emit(self.tr("请先添加课次"))
             return
-        path, _ = QFileDialog.getSaveFileName(self, self.tr("保存签到表"), f"签到表-{s['date']}.pdf", "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            self, self.tr("保存签到表"), f"签到表-{s['date']}.pdf", "PDF (*.pdf)"
+        )
         if path:
             self.save_sign_in(path, s["id"], open_after=True)
 
     def save_sign_in(self, path: str, session_id: str, *, open_after: bool = False) -> None:
         """Write the sign-in sheet; ``open_after`` opens it in the PDF reader, to print."""
+
         def saved(p: object) -> None:
             self.status.emit(self.tr("已保存签到表：{}").format(p))
             if open_after:
                 open_file(str(p))
 
-        self.ctx.tasks.run(lambda sv: TrainingExport(sv).sign_in_pdf(path, session_id), success=saved,
-                           failure=lambda e: self.status.emit(_error_text(e)))
-
-
+        self.ctx.tasks.run(
+            lambda sv: TrainingExport(sv).sign_in_pdf(path, session_id),
+            success=saved,
+            failure=lambda e: self.status.emit(_error_text(e)),
+        )

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain.volunteer import hours_error, parse_hours
+from pzh_core.domain.volunteer import hours_error, parse_hours
 from pzh_station.services.volunteers import BulkResult, VolunteerService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.volunteers.forms import hours_spin
@@ -49,7 +49,9 @@ def _duration(act: dict[str, Any]) -> float:
 class BulkEntryDialog(SavingDialog):
     """:param recorder: the staff member recording the hours."""
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None, *, recorder: str = "") -> None:
+    def __init__(
+        self, ctx: UiContext, parent: QWidget | None = None, *, recorder: str = ""
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.recorder = recorder
@@ -71,7 +73,9 @@ class BulkEntryDialog(SavingDialog):
         self.check_all_button = QPushButton(self.tr("全选（显示的）"))
         self.check_none_button = QPushButton(self.tr("全不选"))
         self.model = QStandardItemModel(0, 5, self)
-        self.model.setHorizontalHeaderLabels([self.tr(h) for h in ("姓名", "编号", "团队", "时长(小时)", "问题")])
+        self.model.setHorizontalHeaderLabels(
+            [self.tr(h) for h in ("姓名", "编号", "团队", "时长(小时)", "问题")]
+        )
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -113,8 +117,10 @@ class BulkEntryDialog(SavingDialog):
         self.check_none_button.clicked.connect(lambda: self._check_shown(False))
         self.model.itemChanged.connect(lambda _item: self._count())
         self.save_button.setEnabled(False)
-        ctx.tasks.run(lambda s: (VolunteerService(s).activity_choices(), VolunteerService(s).active()),
-                      success=self._choices)
+        ctx.tasks.run(
+            lambda s: (VolunteerService(s).activity_choices(), VolunteerService(s).active()),
+            success=self._choices,
+        )
 
     # -- filling -------------------------------------------------------------------------
     def _choices(self, result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:
@@ -130,8 +136,13 @@ class BulkEntryDialog(SavingDialog):
             name.setCheckable(True)
             name.setEditable(False)
             name.setData(v["id"], Qt.ItemDataRole.UserRole)
-            row = [name, QStandardItem(v["number"]), QStandardItem(v["team"]), QStandardItem(hours_text(self.hours_spin.value())),
-                   QStandardItem("")]
+            row = [
+                name,
+                QStandardItem(v["number"]),
+                QStandardItem(v["team"]),
+                QStandardItem(hours_text(self.hours_spin.value())),
+                QStandardItem(""),
+            ]
             for item in (row[NUMBER], row[TEAM], row[PROBLEM]):
                 item.setEditable(False)
             self.model.appendRow(row)
@@ -146,13 +157,18 @@ class BulkEntryDialog(SavingDialog):
         if act is None:
             self.activity_info.setText("")
             return
-        self.activity_info.setText(self.tr("日期 {}　时间 {}–{}　地点 {}").format(
-            act["date"], act["start_time"] or "?", act["end_time"] or "?", act.get("place", "")))
+        self.activity_info.setText(
+            self.tr("日期 {}　时间 {}–{}　地点 {}").format(
+                act["date"], act["start_time"] or "?", act["end_time"] or "?", act.get("place", "")
+            )
+        )
         self.description_edit.setText(act["title"])
         self.hours_spin.setValue(_duration(act))
         self.apply_hours(all_rows=True)
         aid = act["id"]
-        self.ctx.tasks.run(lambda s: VolunteerService(s).already_recorded(aid), success=self._mark_done)
+        self.ctx.tasks.run(
+            lambda s: VolunteerService(s).already_recorded(aid), success=self._mark_done
+        )
 
     def _mark_done(self, already: dict[str, str]) -> None:
         self.already = already
@@ -176,10 +192,14 @@ class BulkEntryDialog(SavingDialog):
                 return r
         return -1
 
-    def set_checked(self, volunteer_id: str, checked: bool = True, *, hours: float | None = None) -> None:
+    def set_checked(
+        self, volunteer_id: str, checked: bool = True, *, hours: float | None = None
+    ) -> None:
         r = self.row_of(volunteer_id)
         if r >= 0:
-            self.model.item(r, NAME).setCheckState(Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked)
+            self.model.item(r, NAME).setCheckState(
+                Qt.CheckState.Checked if checked else Qt.CheckState.Unchecked
+            )
             if hours is not None:
                 self.model.item(r, HOURS).setText(hours_text(hours))
 
@@ -208,11 +228,17 @@ class BulkEntryDialog(SavingDialog):
             if item.checkState() == Qt.CheckState.Checked:
                 text = self.model.item(r, HOURS).text()
                 hours = parse_hours(text)
-                out.append((item.data(Qt.ItemDataRole.UserRole), hours if hours is not None else text))
+                out.append(
+                    (item.data(Qt.ItemDataRole.UserRole), hours if hours is not None else text)
+                )
         return out
 
     def _count(self) -> None:
-        self.count_label.setText(self.tr("已勾选 {} 人（共 {} 位在册志愿者）").format(len(self.checked()), self.model.rowCount()))
+        self.count_label.setText(
+            self.tr("已勾选 {} 人（共 {} 位在册志愿者）").format(
+                len(self.checked()), self.model.rowCount()
+            )
+        )
 
     # -- saving --------------------------------------------------------------------------
     def save(self) -> None:
@@ -228,8 +254,10 @@ class BulkEntryDialog(SavingDialog):
         act = self.current_activity()
         aid = act["id"] if act else ""
         description = self.description_edit.text().strip() or None
-        self._run_save(lambda s: VolunteerService(s).bulk_record(aid, entries, description=description),
-                       {"volunteers"})
+        self._run_save(
+            lambda s: VolunteerService(s).bulk_record(aid, entries, description=description),
+            {"volunteers"},
+        )
 
     def _saved(self, result: BulkResult) -> None:
         self.result = result
@@ -245,4 +273,6 @@ class BulkEntryDialog(SavingDialog):
             r = self.row_of(vid)
             if r >= 0:
                 self.model.item(r, PROBLEM).setText(text)
-        self.message.set_message(self.tr("{} 位志愿者不能登记（见“问题”列），未保存任何记录。").format(len(problems)))
+        self.message.set_message(
+            self.tr("{} 位志愿者不能登记（见“问题”列），未保存任何记录。").format(len(problems))
+        )

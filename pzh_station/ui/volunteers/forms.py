@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.person import Person
-from pzh_station.domain.volunteer import CORRECTION_STATES, STATUSES, ServiceRecord, Volunteer
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.person import Person
+from pzh_core.domain.volunteer import CORRECTION_STATES, STATUSES, ServiceRecord, Volunteer
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.volunteers.model import RowsModel, hours_text
@@ -63,7 +63,9 @@ class VolunteerDialog(SavingDialog):
     twice: the form offers to use that person instead.
     """
 
-    def __init__(self, ctx: UiContext, volunteer_id: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, volunteer_id: str | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.volunteer = Volunteer(join_date=dt.date.today().isoformat())
@@ -139,7 +141,9 @@ class VolunteerDialog(SavingDialog):
         self.resize(560, 680)  # fits 1366×768; scrolls when smaller
         if volunteer_id:
             self.save_button.setEnabled(False)
-            ctx.tasks.run(lambda s: VolunteerService(s).get_with_person(volunteer_id), success=self._loaded)
+            ctx.tasks.run(
+                lambda s: VolunteerService(s).get_with_person(volunteer_id), success=self._loaded
+            )
 
     def _loaded(self, found: tuple[Volunteer, Person] | None) -> None:
         if found:
@@ -166,16 +170,27 @@ class VolunteerDialog(SavingDialog):
     def form_values(self) -> tuple[Volunteer, Person]:
         birth = self.birth_edit.text().strip()
         person = Person(
-            id=self.person.id, name=self.name_edit.text().strip(), gender=self.gender_combo.currentData() or "",
+            id=self.person.id,
+            name=self.name_edit.text().strip(),
+            gender=self.gender_combo.currentData() or "",
             birth_year=int(birth) if birth.isdigit() else (0 if not birth else -1),
-            phone=self.phone_edit.text().strip(), village=self.village_edit.text().strip(),
-            ethnicity=self.ethnicity_edit.text().strip(), notes=self.person.notes, created_by=self.person.created_by,
+            phone=self.phone_edit.text().strip(),
+            village=self.village_edit.text().strip(),
+            ethnicity=self.ethnicity_edit.text().strip(),
+            notes=self.person.notes,
+            created_by=self.person.created_by,
         )
         vol = Volunteer(
-            id=self.volunteer.id, person_id=self.volunteer.person_id, number=self.number_edit.text().strip(),
-            join_date=self.join_edit.iso(), skills=self.skills.codes(), team=self.team_edit.text().strip(),
-            status=self.status_combo.currentData(), training=self.training_edit.text().strip(),
-            awards=self.awards_edit.text().strip(), notes=self.notes_edit.toPlainText().strip(),
+            id=self.volunteer.id,
+            person_id=self.volunteer.person_id,
+            number=self.number_edit.text().strip(),
+            join_date=self.join_edit.iso(),
+            skills=self.skills.codes(),
+            team=self.team_edit.text().strip(),
+            status=self.status_combo.currentData(),
+            training=self.training_edit.text().strip(),
+            awards=self.awards_edit.text().strip(),
+            notes=self.notes_edit.toPlainText().strip(),
             created_by=self.volunteer.created_by,
         )
         return vol, person
@@ -183,15 +198,19 @@ class VolunteerDialog(SavingDialog):
     def save(self) -> None:
         vol, person = self.form_values()
         self.use_existing_button.hide()
-        self._run_save(lambda s: VolunteerService(s).save(vol, person, check_duplicates=True),
-                       {"volunteers", "people"})
+        self._run_save(
+            lambda s: VolunteerService(s).save(vol, person, check_duplicates=True),
+            {"volunteers", "people"},
+        )
 
     def _failed(self, error: Exception) -> None:
         super()._failed(error)
         existing = getattr(error, "existing", None)
         if existing:
             self.existing = existing
-            self.use_existing_button.setText(self.tr("使用登记册中的“{}”").format(existing[0]["name"]))
+            self.use_existing_button.setText(
+                self.tr("使用登记册中的“{}”").format(existing[0]["name"])
+            )
             self.use_existing_button.show()
 
     def use_existing(self) -> None:
@@ -221,8 +240,14 @@ class RecordDialog(SavingDialog):
     :param recorder: the staff member recording it.
     """
 
-    def __init__(self, ctx: UiContext, record: ServiceRecord | None = None, parent: QWidget | None = None, *,
-                 recorder: str = "") -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        record: ServiceRecord | None = None,
+        parent: QWidget | None = None,
+        *,
+        recorder: str = "",
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.record = record or ServiceRecord(date=dt.date.today().isoformat(), hours=2.0)
@@ -264,10 +289,18 @@ class RecordDialog(SavingDialog):
         self.save_button.setEnabled(False)
         self.activities: list[dict[str, Any]] = []
         self.classes: list[dict[str, Any]] = []
-        ctx.tasks.run(lambda s: (VolunteerService(s).active(), VolunteerService(s).activity_choices(),
-                                 VolunteerService(s).class_choices()), success=self._choices)
+        ctx.tasks.run(
+            lambda s: (
+                VolunteerService(s).active(),
+                VolunteerService(s).activity_choices(),
+                VolunteerService(s).class_choices(),
+            ),
+            success=self._choices,
+        )
 
-    def _choices(self, result: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]) -> None:
+    def _choices(
+        self, result: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+    ) -> None:
         volunteers, self.activities, self.classes = result
         self.volunteer_combo.addItem("", "")
         for v in volunteers:
@@ -276,17 +309,23 @@ class RecordDialog(SavingDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.volunteer_combo.setCompleter(completer)
-        self.volunteer_combo.setCurrentIndex(max(0, self.volunteer_combo.findData(self.record.volunteer_id)))
+        self.volunteer_combo.setCurrentIndex(
+            max(0, self.volunteer_combo.findData(self.record.volunteer_id))
+        )
         self.activity_combo.blockSignals(True)
         self.activity_combo.addItem(self.tr("（无）"), "")
         for a in self.activities:
             self.activity_combo.addItem(f"{a['date']} {a['title']}", a["id"])
-        self.activity_combo.setCurrentIndex(max(0, self.activity_combo.findData(self.record.activity_id)))
+        self.activity_combo.setCurrentIndex(
+            max(0, self.activity_combo.findData(self.record.activity_id))
+        )
         self.activity_combo.blockSignals(False)
         self.class_combo.blockSignals(True)
         self.class_combo.addItem(self.tr("（无）"), "")
         for c in self.classes:
-            self.class_combo.addItem(f"{c['name']}（{c['start_date']}起）" if c["start_date"] else c["name"], c["id"])
+            self.class_combo.addItem(
+                f"{c['name']}（{c['start_date']}起）" if c["start_date"] else c["name"], c["id"]
+            )
         self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(self.record.class_id)))
         self.class_combo.blockSignals(False)
         self.save_button.setEnabled(True)
@@ -295,7 +334,9 @@ class RecordDialog(SavingDialog):
         self.volunteer_combo.setCurrentIndex(max(0, self.volunteer_combo.findData(volunteer_id)))
 
     def _activity_chosen(self, _index: int) -> None:
-        act = next((a for a in self.activities if a["id"] == self.activity_combo.currentData()), None)
+        act = next(
+            (a for a in self.activities if a["id"] == self.activity_combo.currentData()), None
+        )
         if act is not None:
             self.date_edit.set_iso(act["date"])
             if not self.description_edit.text().strip():
@@ -310,11 +351,17 @@ class RecordDialog(SavingDialog):
         index = self.volunteer_combo.findText(self.volunteer_combo.currentText())
         vid = self.volunteer_combo.itemData(index) if index >= 0 else ""
         return ServiceRecord(
-            **{**self.record.__dict__,
-               "volunteer_id": vid or "", "date": self.date_edit.iso(), "hours": round(self.hours_spin.value(), 1),
-               "description": self.description_edit.text().strip(), "activity_id": self.activity_combo.currentData() or "",
-               "class_id": self.class_combo.currentData() or "",
-               "recorded_by": self.record.recorded_by or self.recorder})
+            **{
+                **self.record.__dict__,
+                "volunteer_id": vid or "",
+                "date": self.date_edit.iso(),
+                "hours": round(self.hours_spin.value(), 1),
+                "description": self.description_edit.text().strip(),
+                "activity_id": self.activity_combo.currentData() or "",
+                "class_id": self.class_combo.currentData() or "",
+                "recorded_by": self.record.recorded_by or self.recorder,
+            }
+        )
 
     def save(self) -> None:
         rec = self.form_record()
@@ -325,7 +372,9 @@ class RecordDialog(SavingDialog):
 class ReasonDialog(SavingDialog):
     """Asks for a reason and runs ``action(services, reason)``."""
 
-    def __init__(self, ctx: UiContext, title: str, prompt: str, action: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, ctx: UiContext, title: str, prompt: str, action: Any, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.action = action
@@ -354,15 +403,25 @@ class CorrectionDialog(SavingDialog):
     """Ask to correct a verified record: the new values and why. The record keeps its values
     until another staff member approves."""
 
-    def __init__(self, ctx: UiContext, row: dict[str, Any], parent: QWidget | None = None, *, requester: str = "") -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        row: dict[str, Any],
+        parent: QWidget | None = None,
+        *,
+        requester: str = "",
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.row = row
         self.requester = requester
         self._setup_errors()
         self.setWindowTitle(self.tr("申请更正服务记录"))
-        current = QLabel(self.tr("原记录：{} {}，{} 小时，{}").format(
-            row["date"], row.get("name") or "", hours_text(row["hours"]), row["description"]))
+        current = QLabel(
+            self.tr("原记录：{} {}，{} 小时，{}").format(
+                row["date"], row.get("name") or "", hours_text(row["hours"]), row["description"]
+            )
+        )
         current.setWordWrap(True)
         self.date_edit = DateEdit()
         self.date_edit.set_iso(row["date"])
@@ -388,46 +447,77 @@ class CorrectionDialog(SavingDialog):
         self.resize(520, 320)
 
     def proposed(self) -> dict[str, Any]:
-        values = {"date": self.date_edit.iso(), "hours": round(self.hours_spin.value(), 1),
-                  "description": self.description_edit.text().strip()}
+        values = {
+            "date": self.date_edit.iso(),
+            "hours": round(self.hours_spin.value(), 1),
+            "description": self.description_edit.text().strip(),
+        }
         return {k: v for k, v in values.items() if v != self.row[k]}
 
     def save(self) -> None:
-        proposed, reason, rid, who = self.proposed(), self.reason_edit.text(), self.row["id"], self.requester
-        self._run_save(lambda s: VolunteerService(s).request_correction(rid, proposed, reason, requested_by=who),
-                       {"volunteers"})
+        proposed, reason, rid, who = (
+            self.proposed(),
+            self.reason_edit.text(),
+            self.row["id"],
+            self.requester,
+        )
+        self._run_save(
+            lambda s: VolunteerService(s).request_correction(
+                rid, proposed, reason, requested_by=who
+            ),
+            {"volunteers"},
+        )
 
 
 # -- corrections: pending ones, or one record's history --------------------------------------
 def _summary(values: dict[str, Any]) -> str:
-    names = {"date": "日期", "hours": "时长", "description": "内容", "activity_id": "关联活动", "class_id": "关联培训班"}
-    return "；".join(f"{names.get(k, k)}：{hours_text(v) if k == 'hours' else v}" for k, v in values.items()
-                    if k in names)
+    names = {
+        "date": "日期",
+        "hours": "时长",
+        "description": "内容",
+        "activity_id": "关联活动",
+        "class_id": "关联培训班",
+    }
+    return "；".join(
+        f"{names.get(k, k)}：{hours_text(v) if k == 'hours' else v}"
+        for k, v in values.items()
+        if k in names
+    )
 
 
 class CorrectionsDialog(QDialog):
     """Correction requests waiting for a decision (``record_id`` None) or the full history of one
     record. Approve / refuse act as ``decider``."""
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None, *, decider: str = "",
-                 record_id: str | None = None) -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        parent: QWidget | None = None,
+        *,
+        decider: str = "",
+        record_id: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.decider = decider
         self.record_id = record_id
         self.reason_dialog: ReasonDialog | None = None
         self.setWindowTitle(self.tr("更正历史") if record_id else self.tr("待审批的更正申请"))
-        self.model = RowsModel(ctx.tasks, [
-            ("志愿者", lambda r: r.get("name", "")),
-            ("原记录", lambda r: _summary({k: r["before"].get(k) for k in r["proposed"]})),
-            ("更正为", lambda r: _summary(r["proposed"])),
-            ("原因", lambda r: r["reason"]),
-            ("申请人", lambda r: r["requested_by"]),
-            ("状态", lambda r: CORRECTION_STATES.get(r["status"], r["status"])),
-            ("审批人", lambda r: r["decided_by"]),
-            ("审批日期", lambda r: r["decided_on"]),
-            ("说明", lambda r: r["decision_note"]),
-        ], self)
+        self.model = RowsModel(
+            ctx.tasks,
+            [
+                ("志愿者", lambda r: r.get("name", "")),
+                ("原记录", lambda r: _summary({k: r["before"].get(k) for k in r["proposed"]})),
+                ("更正为", lambda r: _summary(r["proposed"])),
+                ("原因", lambda r: r["reason"]),
+                ("申请人", lambda r: r["requested_by"]),
+                ("状态", lambda r: CORRECTION_STATES.get(r["status"], r["status"])),
+                ("审批人", lambda r: r["decided_by"]),
+                ("审批日期", lambda r: r["decided_on"]),
+                ("说明", lambda r: r["decision_note"]),
+            ],
+            self,
+        )
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -457,7 +547,13 @@ class CorrectionsDialog(QDialog):
 
     def reload(self) -> None:
         rid = self.record_id
-        self.model.reload(lambda s: VolunteerService(s).corrections(rid) if rid else VolunteerService(s).pending_corrections())
+        self.model.reload(
+            lambda s: (
+                VolunteerService(s).corrections(rid)
+                if rid
+                else VolunteerService(s).pending_corrections()
+            )
+        )
 
     def _changed(self, areas: set[str]) -> None:
         if "volunteers" in areas and self.isVisible():
@@ -475,9 +571,12 @@ class CorrectionsDialog(QDialog):
             return
         cid, who = row["id"], self.decider
         self.message.set_message("")
-        self.ctx.tasks.run(lambda s: VolunteerService(s).decide_correction(cid, approve=True, decided_by=who),
-                           success=lambda _r: self.message.set_message(self.tr("已批准，服务记录已更正")),
-                           failure=self._failed, changes={"volunteers"})
+        self.ctx.tasks.run(
+            lambda s: VolunteerService(s).decide_correction(cid, approve=True, decided_by=who),
+            success=lambda _r: self.message.set_message(self.tr("已批准，服务记录已更正")),
+            failure=self._failed,
+            changes={"volunteers"},
+        )
 
     def refuse(self) -> None:
         row = self.selected()
@@ -486,10 +585,19 @@ class CorrectionsDialog(QDialog):
             return
         cid, who = row["id"], self.decider
         self.reason_dialog = ReasonDialog(
-            self.ctx, self.tr("不批准更正"), self.tr("请填写不批准的理由："),
-            lambda s, note: VolunteerService(s).decide_correction(cid, approve=False, decided_by=who, note=note), self)
+            self.ctx,
+            self.tr("不批准更正"),
+            self.tr("请填写不批准的理由："),
+            lambda s, note: VolunteerService(s).decide_correction(
+                cid, approve=False, decided_by=who, note=note
+            ),
+            self,
+        )
         self.reason_dialog.open()
 
     def _failed(self, error: Exception) -> None:
-        self.message.set_message("；".join(error.errors.values()) if isinstance(error, ValidationError)
-                                 else getattr(error, "message", str(error)))
+        self.message.set_message(
+            "；".join(error.errors.values())
+            if isinstance(error, ValidationError)
+            else getattr(error, "message", str(error))
+        )

@@ -13,15 +13,25 @@ from pzh_station.ui.widgets import SavingDialog
 class ImportDialog(SavingDialog):
     """:param result: what ``VolunteerService.read_import`` found (nothing written yet)."""
 
-    def __init__(self, ctx: UiContext, result: ImportResult, parent: QWidget | None = None, *, file_name: str = "") -> None:
+    def __init__(
+        self,
+        ctx: UiContext,
+        result: ImportResult,
+        parent: QWidget | None = None,
+        *,
+        file_name: str = "",
+    ) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.result = result
         self._setup_errors()
         self.setWindowTitle(self.tr("导入志愿者档案"))
         updates = sum(1 for _p, v in result.good if v.id)
-        self.summary = QLabel(self.tr("{}：共 {} 行，{} 行无误（其中 {} 行更新已有档案），{} 行有问题。").format(
-            file_name, result.total, len(result.good), updates, len(result.bad_lines)))
+        self.summary = QLabel(
+            self.tr("{}：共 {} 行，{} 行无误（其中 {} 行更新已有档案），{} 行有问题。").format(
+                file_name, result.total, len(result.good), updates, len(result.bad_lines)
+            )
+        )
         self.summary.setWordWrap(True)
         self.problems = QPlainTextEdit("\n".join(str(p) for p in result.problems))
         self.problems.setReadOnly(True)
@@ -42,10 +52,15 @@ class ImportDialog(SavingDialog):
         ok = bool(self.result.good) and (not self.result.problems or self.skip_bad.isChecked())
         self.save_button.setEnabled(ok)
         if self.result.problems and not self.skip_bad.isChecked():
-            self.message.set_message(self.tr("有问题的行请在文件中修正后重新导入，或勾选“只导入无误的行”。"))
+            self.message.set_message(
+                self.tr("有问题的行请在文件中修正后重新导入，或勾选“只导入无误的行”。")
+            )
         else:
             self.message.set_message("")
 
     def save(self) -> None:
         result, skip = self.result, self.skip_bad.isChecked()
-        self._run_save(lambda s: VolunteerService(s).write_import(result, skip_bad=skip), {"volunteers", "people"})
+        self._run_save(
+            lambda s: VolunteerService(s).write_import(result, skip_bad=skip),
+            {"volunteers", "people"},
+        )

@@ -32,8 +32,14 @@ class RowsModel(QAbstractTableModel):
 
     loaded = Signal()
 
-    def __init__(self, tasks: Tasks, columns: list[tuple[str, Formatter]], parent: QObject | None = None, *,
-                 align_right: tuple[int, ...] = ()) -> None:
+    def __init__(
+        self,
+        tasks: Tasks,
+        columns: list[tuple[str, Formatter]],
+        parent: QObject | None = None,
+        *,
+        align_right: tuple[int, ...] = (),
+    ) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self.columns = columns
@@ -67,7 +73,9 @@ class RowsModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
         return 0 if parent.isValid() else len(self.columns)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         if role == Qt.ItemDataRole.DisplayRole:
@@ -77,7 +85,9 @@ class RowsModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return QCoreApplication.translate("Volunteers", self.columns[section][0])
         return None

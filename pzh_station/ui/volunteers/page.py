@@ -30,9 +30,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_station.domain import refdata
-from pzh_station.domain.errors import ValidationError
-from pzh_station.domain.volunteer import (
+from pzh_core.domain import refdata
+from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.volunteer import (
     RECORD_STATES,
     STATUSES,
     ServiceRecord,
@@ -61,8 +61,11 @@ def _table(model: RowsModel, *, multi: bool = False) -> QTableView:
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection if multi
-                           else QAbstractItemView.SelectionMode.SingleSelection)
+    table.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multi
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     table.setAlternatingRowColors(True)
     table.verticalHeader().hide()
@@ -126,31 +129,44 @@ class VolunteersPage(QWidget):
             self.status_combo.addItem(self.tr(label), code)
         self.skill_combo = RefCombo("volunteer_skills", empty=self.tr("全部技能"))
         skills = refdata.labels("volunteer_skills")
-        self.volunteer_model = RowsModel(self.ctx.tasks, [
-            ("编号", lambda r: r["number"]),
-            ("姓名", lambda r: r["name"]),
-            ("性别", lambda r: r["gender"]),
-            ("电话", lambda r: r["phone"]),
-            ("所属团队", lambda r: r["team"]),
-            ("服务技能", lambda r: "、".join(skills.get(s, s) for s in r["skills"])),
-            ("状态", lambda r: STATUSES.get(r["status"], r["status"])),
-            ("加入日期", lambda r: r["join_date"]),
-            ("本年时长", lambda r: hours_text(r["year_total"])),
-            ("累计时长", lambda r: hours_text(r["total"])),
-            ("星级", lambda r: _stars(r["stars"])),
-        ], self, align_right=(8, 9))
+        self.volunteer_model = RowsModel(
+            self.ctx.tasks,
+            [
+                ("编号", lambda r: r["number"]),
+                ("姓名", lambda r: r["name"]),
+                ("性别", lambda r: r["gender"]),
+                ("电话", lambda r: r["phone"]),
+                ("所属团队", lambda r: r["team"]),
+                ("服务技能", lambda r: "、".join(skills.get(s, s) for s in r["skills"])),
+                ("状态", lambda r: STATUSES.get(r["status"], r["status"])),
+                ("加入日期", lambda r: r["join_date"]),
+                ("本年时长", lambda r: hours_text(r["year_total"])),
+                ("累计时长", lambda r: hours_text(r["total"])),
+                ("星级", lambda r: _stars(r["stars"])),
+            ],
+            self,
+            align_right=(8, 9),
+        )
         self.volunteer_table = _table(self.volunteer_model)
         for col, width in enumerate((110, 80, 44, 110, 130, 150, 54, 92, 72, 72, 80)):
             self.volunteer_table.setColumnWidth(col, width)
-        self.volunteer_table.horizontalHeader().setSectionResizeMode(5, QHeaderView.ResizeMode.Stretch)
+        self.volunteer_table.horizontalHeader().setSectionResizeMode(
+            5, QHeaderView.ResizeMode.Stretch
+        )
         self.volunteer_count = QLabel()
         self.detail_label = QLabel()
         self.detail_label.setObjectName("volunteer_detail")
         self.detail_label.setWordWrap(True)
 
         actions = QHBoxLayout()
-        for b in (self.add_button, self.edit_button, self.delete_button, self.certificate_button,
-                  self.import_button, self.export_button):
+        for b in (
+            self.add_button,
+            self.edit_button,
+            self.delete_button,
+            self.certificate_button,
+            self.import_button,
+            self.export_button,
+        ):
             actions.addWidget(b)
         actions.addStretch(1)
         filters = QHBoxLayout()
@@ -185,15 +201,21 @@ class VolunteersPage(QWidget):
 
     def reload_volunteers(self) -> None:
         self.search_timer.stop()
-        f = VolunteerFilter(text=self.search_edit.text().strip(), status=self.status_combo.currentData() or "",
-                            skill=self.skill_combo.code())
+        f = VolunteerFilter(
+            text=self.search_edit.text().strip(),
+            status=self.status_combo.currentData() or "",
+            skill=self.skill_combo.code(),
+        )
         year = self.year
         self.volunteer_model.reload(lambda s: VolunteerService(s).list(f, year=year))
 
     def _volunteers_loaded(self) -> None:
         rows = self.volunteer_model.rows
-        self.volunteer_count.setText(self.tr("共 {} 位志愿者，本年已审核 {} 小时").format(
-            len(rows), hours_text(sum(r["year_total"] for r in rows))))
+        self.volunteer_count.setText(
+            self.tr("共 {} 位志愿者，本年已审核 {} 小时").format(
+                len(rows), hours_text(sum(r["year_total"] for r in rows))
+            )
+        )
         self._update_buttons()
 
     def selected_volunteer(self) -> dict[str, Any] | None:
@@ -212,15 +234,25 @@ class VolunteersPage(QWidget):
             self.detail_label.setText("")
             return
         vid = row["id"]
-        self.ctx.tasks.run(lambda s: VolunteerService(s).totals(vid), success=lambda t: self._show_totals(row, t))
+        self.ctx.tasks.run(
+            lambda s: VolunteerService(s).totals(vid), success=lambda t: self._show_totals(row, t)
+        )
 
     def _show_totals(self, row: dict[str, Any], totals: Any) -> None:
-        years = "，".join(f"{y}年 {hours_text(h)}" for y, h in sorted(totals.by_year.items())) or self.tr("无")
+        years = "，".join(
+            f"{y}年 {hours_text(h)}" for y, h in sorted(totals.by_year.items())
+        ) or self.tr("无")
         this_year = f"{self.year}-"
-        months = "，".join(f"{int(m[5:])}月 {hours_text(h)}" for m, h in totals.by_month.items() if m.startswith(this_year))
+        months = "，".join(
+            f"{int(m[5:])}月 {hours_text(h)}"
+            for m, h in totals.by_month.items()
+            if m.startswith(this_year)
+        )
         nxt = next_threshold(totals.all_time)
         star = star_label(totals.stars) or self.tr("未达星级")
-        text = self.tr("{}：累计已审核 {} 小时（{}）").format(row["name"], hours_text(totals.all_time), star)
+        text = self.tr("{}：累计已审核 {} 小时（{}）").format(
+            row["name"], hours_text(totals.all_time), star
+        )
         if nxt is not None:
             text += self.tr("，距下一星级还差 {} 小时").format(hours_text(nxt - totals.all_time))
         text += self.tr("。按年：{}。").format(years)
@@ -229,44 +261,73 @@ class VolunteersPage(QWidget):
         self.detail_label.setText(text)
 
     def add_volunteer(self) -> None:
-        self._open(VolunteerDialog(self.ctx, None, self), self.select_volunteer, self.tr("志愿者已保存"))
+        self._open(
+            VolunteerDialog(self.ctx, None, self), self.select_volunteer, self.tr("志愿者已保存")
+        )
 
     def edit_volunteer(self) -> None:
         row = self.selected_volunteer()
         if row:
-            self._open(VolunteerDialog(self.ctx, row["id"], self), self.select_volunteer, self.tr("志愿者已保存"))
+            self._open(
+                VolunteerDialog(self.ctx, row["id"], self),
+                self.select_volunteer,
+                self.tr("志愿者已保存"),
+            )
 
     def delete_volunteer(self) -> None:
         row = self.selected_volunteer()
         if row:
             vid = row["id"]
-            self._run(lambda s: VolunteerService(s).delete(vid), self.tr("已移出档案（服务记录保留）"))
+            self._run(
+                lambda s: VolunteerService(s).delete(vid), self.tr("已移出档案（服务记录保留）")
+            )
 
     def certificate(self) -> None:
         row = self.selected_volunteer()
         if not row:
             return
-        path = self.ask_save_path(self.tr("保存志愿服务时长证明"), f"志愿服务时长证明-{row['name']}.pdf", "PDF (*.pdf)")
+        path = self.ask_save_path(
+            self.tr("保存志愿服务时长证明"), f"志愿服务时长证明-{row['name']}.pdf", "PDF (*.pdf)"
+        )
         if path:
             vid = row["id"]
-            self._run(lambda s: VolunteerService(s).write_certificate(vid, path),
-                      self.tr("已生成证明：{}").format(path), changes=())
+            self._run(
+                lambda s: VolunteerService(s).write_certificate(vid, path),
+                self.tr("已生成证明：{}").format(path),
+                changes=(),
+            )
 
     def export_archive(self) -> None:
-        path = self.ask_save_path(self.tr("导出志愿者档案"), "志愿者档案.xlsx", "Excel (*.xlsx);;CSV (*.csv)")
+        path = self.ask_save_path(
+            self.tr("导出志愿者档案"), "志愿者档案.xlsx", "Excel (*.xlsx);;CSV (*.csv)"
+        )
         if path:
-            self._run(lambda s: VolunteerService(s).export(path), self.tr("已导出到：{}").format(path), changes=())
+            self._run(
+                lambda s: VolunteerService(s).export(path),
+                self.tr("已导出到：{}").format(path),
+                changes=(),
+            )
 
     def import_archive(self) -> None:
         path = self.ask_open_path(self.tr("导入志愿者档案"), "Excel/CSV (*.xlsx *.csv)")
         if path:
             self.message.set_message("")
-            self.ctx.tasks.run(lambda s: VolunteerService(s).read_import(path), failure=self._failed,
-                               success=lambda result: self._open(
-                                   ImportDialog(self.ctx, result, self, file_name=Path(path).name), self._imported, ""))
+            self.ctx.tasks.run(
+                lambda s: VolunteerService(s).read_import(path),
+                failure=self._failed,
+                success=lambda result: self._open(
+                    ImportDialog(self.ctx, result, self, file_name=Path(path).name),
+                    self._imported,
+                    "",
+                ),
+            )
 
     def _imported(self, result: Any) -> None:
-        self._info(self.tr("已导入 {} 位志愿者（其中更新已有档案 {} 位）").format(result.written, result.updated))
+        self._info(
+            self.tr("已导入 {} 位志愿者（其中更新已有档案 {} 位）").format(
+                result.written, result.updated
+            )
+        )
 
     def ask_open_path(self, title: str, filters: str) -> str:
         """The file to read (a dialog; tests replace this method)."""
@@ -302,28 +363,42 @@ class VolunteersPage(QWidget):
         self.record_search = QLineEdit()
         self.record_search.setPlaceholderText(self.tr("搜索志愿者姓名或服务内容"))
         self.record_search.setClearButtonEnabled(True)
-        self.record_model = RowsModel(self.ctx.tasks, [
-            ("服务日期", lambda r: r["date"]),
-            ("志愿者", lambda r: r["name"]),
-            ("编号", lambda r: r["number"]),
-            ("时长", lambda r: hours_text(r["hours"])),
-            ("服务内容", lambda r: r["description"]),
-            ("关联活动/培训班", lambda r: r["activity_title"] or r["class_name"]),
-            ("记录人", lambda r: r["recorded_by"]),
-            ("状态", lambda r: RECORD_STATES.get(r["status"], r["status"])),
-            ("审核人", lambda r: r["verified_by"]),
-            ("审核日期", lambda r: r["verified_on"]),
-            ("驳回原因", lambda r: r["reject_reason"]),
-        ], self, align_right=(3,))
+        self.record_model = RowsModel(
+            self.ctx.tasks,
+            [
+                ("服务日期", lambda r: r["date"]),
+                ("志愿者", lambda r: r["name"]),
+                ("编号", lambda r: r["number"]),
+                ("时长", lambda r: hours_text(r["hours"])),
+                ("服务内容", lambda r: r["description"]),
+                ("关联活动/培训班", lambda r: r["activity_title"] or r["class_name"]),
+                ("记录人", lambda r: r["recorded_by"]),
+                ("状态", lambda r: RECORD_STATES.get(r["status"], r["status"])),
+                ("审核人", lambda r: r["verified_by"]),
+                ("审核日期", lambda r: r["verified_on"]),
+                ("驳回原因", lambda r: r["reject_reason"]),
+            ],
+            self,
+            align_right=(3,),
+        )
         self.record_table = _table(self.record_model, multi=True)
         for col, width in enumerate((92, 80, 100, 50, 200, 160, 64, 64, 64, 92, 120)):
             self.record_table.setColumnWidth(col, width)
         self.record_count = QLabel()
 
         actions = QHBoxLayout()
-        for b in (self.record_button, self.bulk_button, self.edit_record_button, self.delete_record_button,
-                  self.verify_button, self.reject_button, self.correct_button, self.history_button,
-                  self.pending_button, self.export_hours_button):
+        for b in (
+            self.record_button,
+            self.bulk_button,
+            self.edit_record_button,
+            self.delete_record_button,
+            self.verify_button,
+            self.reject_button,
+            self.correct_button,
+            self.history_button,
+            self.pending_button,
+            self.export_hours_button,
+        ):
             actions.addWidget(b)
         actions.addStretch(1)
         filters = QHBoxLayout()
@@ -360,7 +435,10 @@ class VolunteersPage(QWidget):
         return tab
 
     def record_filter(self) -> RecordFilter:
-        f = RecordFilter(status=self.record_status_combo.currentData() or "", text=self.record_search.text().strip())
+        f = RecordFilter(
+            status=self.record_status_combo.currentData() or "",
+            text=self.record_search.text().strip(),
+        )
         year = self.record_year_spin.value()
         if year >= 2000:
             f.date_from, f.date_to = f"{year:04d}-01-01", f"{year:04d}-12-31"
@@ -383,11 +461,14 @@ class VolunteersPage(QWidget):
         total, pending = self.record_model.extra or (len(rows), 0)
         waiting = sum(1 for r in rows if r["status"] == "recorded")
         text = self.tr("共 {} 条记录，其中待审核 {} 条，已审核 {} 小时").format(
-            total, waiting, hours_text(sum(r["hours"] for r in rows if r["status"] == "verified")))
+            total, waiting, hours_text(sum(r["hours"] for r in rows if r["status"] == "verified"))
+        )
         if total > len(rows):
             text += self.tr("（只显示最近 {} 条，请缩小筛选范围）").format(len(rows))
         self.record_count.setText(text)
-        self.pending_button.setText(self.tr("待审批更正 ({})").format(pending) if pending else self.tr("待审批更正"))
+        self.pending_button.setText(
+            self.tr("待审批更正 ({})").format(pending) if pending else self.tr("待审批更正")
+        )
         self._update_buttons()
 
     def selected_records(self) -> list[dict[str, Any]]:
@@ -406,8 +487,12 @@ class VolunteersPage(QWidget):
 
     def add_record(self) -> None:
         vol = self.selected_volunteer()  # a volunteer chosen in the archive is preselected
-        record = ServiceRecord(date=dt.date.today().isoformat(), hours=2.0, volunteer_id=vol["id"] if vol else "")
-        self._open(RecordDialog(self.ctx, record, self, recorder=self.operator()), self._record_saved, "")
+        record = ServiceRecord(
+            date=dt.date.today().isoformat(), hours=2.0, volunteer_id=vol["id"] if vol else ""
+        )
+        self._open(
+            RecordDialog(self.ctx, record, self, recorder=self.operator()), self._record_saved, ""
+        )
 
     def _record_saved(self, saved: Any) -> None:
         text = self.tr("服务记录已保存，等待其他工作人员审核")
@@ -423,20 +508,28 @@ class VolunteersPage(QWidget):
         if rows[0]["status"] == "verified":
             self._error(self.tr("已审核的记录不能直接修改，请用“申请更正”"))
             return
-        self.ctx.tasks.run(lambda s: VolunteerService(s).get_record(rid), success=self._edit_record_loaded)
+        self.ctx.tasks.run(
+            lambda s: VolunteerService(s).get_record(rid), success=self._edit_record_loaded
+        )
 
     def _edit_record_loaded(self, record: Any) -> None:
         if record is not None:
-            self._open(RecordDialog(self.ctx, record, self, recorder=self.operator()), self._record_saved, "")
+            self._open(
+                RecordDialog(self.ctx, record, self, recorder=self.operator()),
+                self._record_saved,
+                "",
+            )
 
     def delete_record(self) -> None:
         ids = [r["id"] for r in self.selected_records()]
         if ids:
+
             def work(s: Any) -> None:
                 svc = VolunteerService(s)
                 with s.store.transaction():
                     for rid in ids:
                         svc.delete_record(rid)
+
             self._run(work, self.tr("已删除 {} 条记录").format(len(ids)))
 
     def verify(self) -> None:
@@ -445,8 +538,10 @@ class VolunteersPage(QWidget):
             self._error(self.tr("请选择待审核的记录"))
             return
         who = self.operator()
-        self._run(lambda s: VolunteerService(s).verify_many(ids, verifier=who),
-                  self.tr("已审核通过 {} 条记录").format(len(ids)))
+        self._run(
+            lambda s: VolunteerService(s).verify_many(ids, verifier=who),
+            self.tr("已审核通过 {} 条记录").format(len(ids)),
+        )
 
     def reject(self) -> None:
         rows = [r for r in self.selected_records() if r["status"] == "recorded"]
@@ -454,8 +549,13 @@ class VolunteersPage(QWidget):
             self._error(self.tr("请选择一条待审核的记录"))
             return
         rid, who = rows[0]["id"], self.operator()
-        dialog = ReasonDialog(self.ctx, self.tr("驳回服务记录"), self.tr("请填写驳回原因（记录人会看到）："),
-                              lambda s, reason: VolunteerService(s).reject(rid, reason, verifier=who), self)
+        dialog = ReasonDialog(
+            self.ctx,
+            self.tr("驳回服务记录"),
+            self.tr("请填写驳回原因（记录人会看到）："),
+            lambda s, reason: VolunteerService(s).reject(rid, reason, verifier=who),
+            self,
+        )
         self._open(dialog, None, self.tr("已驳回"))
 
     def request_correction(self) -> None:
@@ -463,13 +563,20 @@ class VolunteersPage(QWidget):
         if len(rows) != 1 or rows[0]["status"] != "verified":
             self._error(self.tr("请选择一条已审核的记录（未审核的记录可直接修改）"))
             return
-        self._open(CorrectionDialog(self.ctx, rows[0], self, requester=self.operator()), None,
-                   self.tr("更正申请已提交，待其他工作人员审批"))
+        self._open(
+            CorrectionDialog(self.ctx, rows[0], self, requester=self.operator()),
+            None,
+            self.tr("更正申请已提交，待其他工作人员审批"),
+        )
 
     def correction_history(self) -> None:
         rows = self.selected_records()
         if len(rows) == 1:
-            self._open(CorrectionsDialog(self.ctx, self, decider=self.operator(), record_id=rows[0]["id"]), None, "")
+            self._open(
+                CorrectionsDialog(self.ctx, self, decider=self.operator(), record_id=rows[0]["id"]),
+                None,
+                "",
+            )
 
     def pending_corrections(self) -> None:
         self._open(CorrectionsDialog(self.ctx, self, decider=self.operator()), None, "")
@@ -489,27 +596,37 @@ class VolunteersPage(QWidget):
         name = f"志愿服务时长{'-' + str(year_arg) if year_arg else ''}.xlsx"
         path = self.ask_save_path(self.tr("导出服务记录"), name, "Excel (*.xlsx);;CSV (*.csv)")
         if path:
-            self._run(lambda s: VolunteerService(s).export_hours(path, year=year_arg),
-                      self.tr("已导出到：{}").format(path), changes=())
+            self._run(
+                lambda s: VolunteerService(s).export_hours(path, year=year_arg),
+                self.tr("已导出到：{}").format(path),
+                changes=(),
+            )
 
     # == stars ===============================================================================
     def _build_stars(self) -> QWidget:
         self.stars_year_spin = QSpinBox()
         self.stars_year_spin.setRange(2000, 2100)
         self.stars_year_spin.setValue(self.year)
-        self.stars_model = RowsModel(self.ctx.tasks, [
-            ("姓名", lambda r: r["name"]),
-            ("编号", lambda r: r["number"]),
-            ("达到星级", lambda r: f"{_stars(r['stars'])} {r['label']}"),
-            ("年初累计时长", lambda r: hours_text(r["hours_before"])),
-            ("年末累计时长", lambda r: hours_text(r["hours"])),
-        ], self, align_right=(3, 4))
+        self.stars_model = RowsModel(
+            self.ctx.tasks,
+            [
+                ("姓名", lambda r: r["name"]),
+                ("编号", lambda r: r["number"]),
+                ("达到星级", lambda r: f"{_stars(r['stars'])} {r['label']}"),
+                ("年初累计时长", lambda r: hours_text(r["hours_before"])),
+                ("年末累计时长", lambda r: hours_text(r["hours"])),
+            ],
+            self,
+            align_right=(3, 4),
+        )
         self.stars_table = _table(self.stars_model)
         for col, width in enumerate((100, 120, 200, 110, 110)):
             self.stars_table.setColumnWidth(col, width)
         self.stars_count = QLabel()
-        levels = "　".join(f"{star_label(i)} {t} 小时" for i, t in
-                          ((lvl["stars"], lvl["hours"]) for lvl in refdata.load("star_levels")))
+        levels = "　".join(
+            f"{star_label(i)} {t} 小时"
+            for i, t in ((lvl["stars"], lvl["hours"]) for lvl in refdata.load("star_levels"))
+        )
         row = QHBoxLayout()
         row.addWidget(QLabel(self.tr("年份")))
         row.addWidget(self.stars_year_spin)
@@ -517,12 +634,17 @@ class VolunteersPage(QWidget):
         tab = QWidget()
         layout = QVBoxLayout(tab)
         layout.addLayout(row)
-        layout.addWidget(QLabel(self.tr("本年新达到星级的志愿者（按已审核的累计服务时长）。星级标准：") + levels))
+        layout.addWidget(
+            QLabel(self.tr("本年新达到星级的志愿者（按已审核的累计服务时长）。星级标准：") + levels)
+        )
         layout.addWidget(self.stars_table, 1)
         layout.addWidget(self.stars_count)
         self.stars_year_spin.valueChanged.connect(self.reload_stars)
-        self.stars_model.loaded.connect(lambda: self.stars_count.setText(
-            self.tr("共 {} 位志愿者新达到星级").format(self.stars_model.rowCount())))
+        self.stars_model.loaded.connect(
+            lambda: self.stars_count.setText(
+                self.tr("共 {} 位志愿者新达到星级").format(self.stars_model.rowCount())
+            )
+        )
         return tab
 
     def reload_stars(self) -> None:
@@ -538,8 +660,10 @@ class VolunteersPage(QWidget):
     def _show_operator(self) -> None:
         name = (self.ctx.operator or "").strip()
         self.operator_label.setText(
-            self.tr("登记、审核、更正以“{}”的名义进行（在窗口顶部“当前录入人”处切换）").format(name) if name
-            else self.tr("未选择录入人：请先在窗口顶部选择“当前录入人”"))
+            self.tr("登记、审核、更正以“{}”的名义进行（在窗口顶部“当前录入人”处切换）").format(name)
+            if name
+            else self.tr("未选择录入人：请先在窗口顶部选择“当前录入人”")
+        )
 
     def showEvent(self, event) -> None:  # noqa: ANN001, N802
         self._show_operator()
@@ -573,7 +697,9 @@ class VolunteersPage(QWidget):
         one = len(records) == 1
         status = records[0]["status"] if one else ""
         self.edit_record_button.setEnabled(one and status != "verified")
-        self.delete_record_button.setEnabled(bool(records) and all(r["status"] != "verified" for r in records))
+        self.delete_record_button.setEnabled(
+            bool(records) and all(r["status"] != "verified" for r in records)
+        )
         self.verify_button.setEnabled(any(r["status"] == "recorded" for r in records))
         self.reject_button.setEnabled(one and status == "recorded")
         self.correct_button.setEnabled(one and status == "verified")
@@ -590,7 +716,9 @@ class VolunteersPage(QWidget):
 
     def _run(self, fn: Any, done_text: str, *, changes: Any = ("volunteers",)) -> None:
         self.message.set_message("")
-        self.ctx.tasks.run(fn, success=lambda _r: self._info(done_text), failure=self._failed, changes=set(changes))
+        self.ctx.tasks.run(
+            fn, success=lambda _r: self._info(done_text), failure=self._failed, changes=set(changes)
+        )
 
     def _failed(self, error: Exception) -> None:
         if isinstance(error, ValidationError):

@@ -6,5 +6,13 @@ from pzh_station.ui.widgets.refdata import CheckList, RefCombo
 from pzh_station.ui.widgets.saving_dialog import SavingDialog
 
 __all__ = [
-    "CheckList", "DateEdit", "FieldErrorLabel", "FieldErrors", "OptionalDateEdit", "RefCombo", "SavingDialog", "TimeEdit", "field_box",
+    "CheckList",
+    "DateEdit",
+    "FieldErrorLabel",
+    "FieldErrors",
+    "OptionalDateEdit",
+    "RefCombo",
+    "SavingDialog",
+    "TimeEdit",
+    "field_box",
 ]

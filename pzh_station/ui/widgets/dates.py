@@ -60,7 +60,9 @@ class TimeEdit(QLineEdit):
         self.setPlaceholderText(self.tr("时:分，如 14:30"))
         self.setMaxLength(5)
         # Accept partial input while typing; the domain rule reports a malformed time.
-        self.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,2}(:[0-9]{0,2})?"), self))
+        self.setValidator(
+            QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,2}(:[0-9]{0,2})?"), self)
+        )
 
     def value(self) -> str:
         text = self.text().strip()

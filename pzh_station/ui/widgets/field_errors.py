@@ -38,7 +38,9 @@ class FieldErrors:
         self.inputs: dict[str, QWidget] = {}
         self.general = general
 
-    def add(self, name: str, field: QWidget | None = None, *, parent: QWidget | None = None) -> FieldErrorLabel:
+    def add(
+        self, name: str, field: QWidget | None = None, *, parent: QWidget | None = None
+    ) -> FieldErrorLabel:
         label = FieldErrorLabel(parent)
         label.setObjectName(f"error_{name}")
         self.labels[name] = label

@@ -1,10 +1,10 @@
-"""Choosers filled from reference data (``pzh_station.domain.refdata``), never from literals."""
+"""Choosers filled from reference data (``pzh_core.domain.refdata``), never from literals."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QGridLayout, QWidget
 
-from pzh_station.domain import refdata
+from pzh_core.domain import refdata
 
 
 class RefCombo(QComboBox):
@@ -13,7 +13,9 @@ class RefCombo(QComboBox):
     :param empty: text of a first "no value" entry (code ``""``); omitted when ``None``.
     """
 
-    def __init__(self, list_name: str, parent: QWidget | None = None, *, empty: str | None = None) -> None:
+    def __init__(
+        self, list_name: str, parent: QWidget | None = None, *, empty: str | None = None
+    ) -> None:
         super().__init__(parent)
         if empty is not None:
             self.addItem(empty, "")

@@ -9,7 +9,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
 
-from pzh_station.domain.errors import ValidationError
+from pzh_core.domain.errors import ValidationError
 from pzh_station.store import StoreError
 from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors
 
@@ -52,7 +52,9 @@ class SavingDialog(QDialog):
     def _buttons(self, save_text: str) -> QDialogButtonBox:
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
-        self.cancel_button = buttons.addButton(self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.cancel_button = buttons.addButton(
+            self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
         return buttons

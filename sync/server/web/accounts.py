@@ -84,7 +84,7 @@ def _hash(token: str) -> str:
 
 def county_label(county: str) -> str | None:
     """The county's label from its label or code (the stations store the label); None if unknown."""
-    from pzh_station.domain import refdata
+    from pzh_core.domain import refdata
 
     code = refdata.code_for("counties", county or "")
     return refdata.label("counties", code) if code else None
@@ -118,7 +118,9 @@ class AccountStore:
         return conn
 
     # -- users -----------------------------------------------------------------------------
-    def create_user(self, name: str, role: str, password: str, *, county: str = "", replace: bool = False) -> User:
+    def create_user(
+        self, name: str, role: str, password: str, *, county: str = "", replace: bool = False
+    ) -> User:
         """Create an account (or, with ``replace``, set a new password, role and county for an
         existing one and end its sessions).
 
@@ -136,7 +138,7 @@ class AccountStore:
         if role == "county":
             label = county_label(county) or ""
             if not label:
-                from pzh_station.domain import refdata
+                from pzh_core.domain import refdata
 
                 raise AccountError(f"县区用户须指定县（区），可选：{'、'.join(refdata.counties())}")
         elif county:
@@ -170,7 +172,9 @@ class AccountStore:
 
     def list_users(self) -> list[User]:
         with closing(self._connect()) as conn:
-            rows = conn.execute("SELECT id, name, role, county FROM web_users WHERE disabled = 0 ORDER BY name").fetchall()
+            rows = conn.execute(
+                "SELECT id, name, role, county FROM web_users WHERE disabled = 0 ORDER BY name"
+            ).fetchall()
         return [User(id=r["id"], name=r["name"], role=r["role"], county=r["county"]) for r in rows]
 
     # -- throttling ------------------------------------------------------------------------
@@ -187,7 +191,10 @@ class AccountStore:
         now = self.now()
         with self._lock:
             waits = []
-            for key, limit in ((f"n:{name.strip().lower()}", MAX_FAILURES), (f"a:{address}", MAX_FAILURES_PER_ADDRESS)):
+            for key, limit in (
+                (f"n:{name.strip().lower()}", MAX_FAILURES),
+                (f"a:{address}", MAX_FAILURES_PER_ADDRESS),
+            ):
                 times = self._recent(key, now)
                 if len(times) >= limit:
                     waits.append(times[-limit] + THROTTLE_WINDOW_MS - now)
@@ -222,8 +229,10 @@ class AccountStore:
             self._failures.pop(f"n:{name.lower()}", None)
         if self._hasher.check_needs_rehash(row["password_hash"]):
             with closing(self._connect()) as conn:
-                conn.execute("UPDATE web_users SET password_hash = ? WHERE id = ?",
-                             (self._hasher.hash(password), row["id"]))
+                conn.execute(
+                    "UPDATE web_users SET password_hash = ? WHERE id = ?",
+                    (self._hasher.hash(password), row["id"]),
+                )
         return User(id=row["id"], name=row["name"], role=row["role"], county=row["county"])
 
     def start_session(self, user: User) -> str:
@@ -232,8 +241,10 @@ class AccountStore:
         now = self.now()
         with closing(self._connect()) as conn:
             # Expired sessions are swept here, so the table never grows without bound.
-            conn.execute("DELETE FROM web_sessions WHERE last_ms < ? OR created_ms < ?",
-                         (now - IDLE_MS, now - MAX_AGE_MS))
+            conn.execute(
+                "DELETE FROM web_sessions WHERE last_ms < ? OR created_ms < ?",
+                (now - IDLE_MS, now - MAX_AGE_MS),
+            )
             conn.execute(
                 "INSERT INTO web_sessions (token_hash, user_id, csrf, created_ms, last_ms) VALUES (?, ?, ?, ?, ?)",
                 (_hash(token), user.id, secrets.token_urlsafe(32), now, now),

@@ -1,5 +1,5 @@
 """The figures of the web pages, computed by the desktop reports' own indicator functions
-(:mod:`pzh_station.reports.indicators`) over the server's replica tables — one definition per
+(:mod:`pzh_core.indicators`) over the server's replica tables — one definition per
 indicator; nothing here writes indicator SQL.
 
 The replica tables have the client's names and columns, so the functions run unchanged on a
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pzh_station.reports import indicators
-from pzh_station.reports.period import Period
+from pzh_core import indicators
+from pzh_core.period import Period
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
@@ -27,16 +27,30 @@ SILENT_DAYS = 7
 # Completers and new star levels follow each class's and volunteer's whole history, which costs
 # too much for every station at once; the station page shows them (STATION_KEYS).
 OVERVIEW_KEYS = (
-    "activities", "activities_target", "person_visits", "population", "visits_per_resident",
-    "visits_target", "special_group_activities", "special_group_visits", "training_classes",
-    "training_sessions", "trainee_visits", "volunteers_active", "volunteers_serving",
+    "activities",
+    "activities_target",
+    "person_visits",
+    "population",
+    "visits_per_resident",
+    "visits_target",
+    "special_group_activities",
+    "special_group_visits",
+    "training_classes",
+    "training_sessions",
+    "trainee_visits",
+    "volunteers_active",
+    "volunteers_serving",
     "volunteer_hours_verified",
 )
 STATION_KEYS = (*OVERVIEW_KEYS, "completers", "attendance_rate", "new_star_levels")
 # The month-by-month table of a station page.
 MONTHLY_KEYS = (
-    "activities", "person_visits", "special_group_activities", "training_sessions",
-    "trainee_visits", "volunteer_hours_verified",
+    "activities",
+    "person_visits",
+    "special_group_activities",
+    "training_sessions",
+    "trainee_visits",
+    "volunteer_hours_verified",
 )
 
 
@@ -113,7 +127,14 @@ def _sum_rows(kind: str, name: str, county: str, rows: list[Row]) -> Row:
     pop = values.get("population") or 0
     values["visits_per_resident"] = values["person_visits"] / pop if pop else None
     syncs = [r.last_sync_ms for r in rows if r.last_sync_ms is not None]
-    return Row(kind, name, county, stations=len(rows), values=values, last_sync_ms=max(syncs) if syncs else None)
+    return Row(
+        kind,
+        name,
+        county,
+        stations=len(rows),
+        values=values,
+        last_sync_ms=max(syncs) if syncs else None,
+    )
 
 
 def last_sync_by_station(devices: list[Device]) -> dict[str, int]:
@@ -126,8 +147,15 @@ def last_sync_by_station(devices: list[Device]) -> dict[str, int]:
     return out
 
 
-def overview(conn: sqlite3.Connection, stations: list[Station], year: int, *, today: dt.date,
-             devices: list[Device] = (), citywide: bool = True) -> Overview:
+def overview(
+    conn: sqlite3.Connection,
+    stations: list[Station],
+    year: int,
+    *,
+    today: dt.date,
+    devices: list[Device] = (),
+    citywide: bool = True,
+) -> Overview:
     """Every figure of the overview for ``stations`` in ``year`` as seen on ``today``.
 
     :param stations: the stations the viewer may see.
@@ -136,11 +164,21 @@ def overview(conn: sqlite3.Connection, stations: list[Station], year: int, *, to
     """
     period = Period(year, None, today)
     ids = [s.id for s in stations]
-    per = indicators.compute(conn, ids, period, OVERVIEW_KEYS, by_station=True) if ids else {k: {} for k in OVERVIEW_KEYS}
+    per = (
+        indicators.compute(conn, ids, period, OVERVIEW_KEYS, by_station=True)
+        if ids
+        else {k: {} for k in OVERVIEW_KEYS}
+    )
     synced = last_sync_by_station(list(devices))
     rows = [
-        Row("station", s.name, s.county, station_id=s.id,
-            values={k: per[k].get(s.id) for k in OVERVIEW_KEYS}, last_sync_ms=synced.get(s.id))
+        Row(
+            "station",
+            s.name,
+            s.county,
+            station_id=s.id,
+            values={k: per[k].get(s.id) for k in OVERVIEW_KEYS},
+            last_sync_ms=synced.get(s.id),
+        )
         for s in stations
     ]
     rows.sort(key=lambda r: (r.county, r.name))
@@ -149,11 +187,15 @@ def overview(conn: sqlite3.Connection, stations: list[Station], year: int, *, to
         by_county.setdefault(r.county, []).append(r)
     counties = [_sum_rows("county", c, c, rs) for c, rs in sorted(by_county.items())]
     total = _sum_rows("city", "全市合计" if citywide else "合计", "", rows)
-    special = float(indicators.plan_targets().get("special_group_activities_citywide_per_year", 100))
+    special = float(
+        indicators.plan_targets().get("special_group_activities_citywide_per_year", 100)
+    )
     return Overview(year, period, rows, counties, total, special, citywide)
 
 
-def station_year(conn: sqlite3.Connection, station: Station, year: int, *, today: dt.date) -> dict[str, Any]:
+def station_year(
+    conn: sqlite3.Connection, station: Station, year: int, *, today: dt.date
+) -> dict[str, Any]:
     """A station page's figures: the year's values, the twelve months and the latest activities."""
     period = Period(year, None, today)
     values = indicators.compute(conn, [station.id], period, STATION_KEYS)
@@ -170,11 +212,23 @@ def silent(last_sync_ms: int | None, now_ms: int) -> bool:
 # -- the overview as a table (page, .xlsx and .csv share it) ------------------------------------
 def table_headers() -> list[str]:
     return [
-        "县（区）", "文化站", label("activities"), label("activities_target"), "活动完成率",
-        label("person_visits"), label("population"), label("visits_per_resident"), "人均参与次数目标（折算）",
-        label("special_group_activities"), label("special_group_visits"), label("training_classes"),
-        label("training_sessions"), label("trainee_visits"),
-        label("volunteers_active"), label("volunteers_serving"), label("volunteer_hours_verified"),
+        "县（区）",
+        "文化站",
+        label("activities"),
+        label("activities_target"),
+        "活动完成率",
+        label("person_visits"),
+        label("population"),
+        label("visits_per_resident"),
+        "人均参与次数目标（折算）",
+        label("special_group_activities"),
+        label("special_group_visits"),
+        label("training_classes"),
+        label("training_sessions"),
+        label("trainee_visits"),
+        label("volunteers_active"),
+        label("volunteers_serving"),
+        label("volunteer_hours_verified"),
     ]
 
 
@@ -185,12 +239,23 @@ def _r(value: Any, digits: int) -> Any:
 def table_row(row: Row) -> list[Any]:
     v = row.values
     return [
-        row.county, row.name if row.kind == "station" else f"{row.name}（{row.stations}个站）",
-        v["activities"], _r(v["activities_target"], 1), _r(row.activities_share, 3),
-        v["person_visits"], v["population"], _r(v["visits_per_resident"], 3), _r(row.per_resident_target, 3),
-        v["special_group_activities"], v["special_group_visits"], v["training_classes"],
-        v["training_sessions"], v["trainee_visits"], v["volunteers_active"],
-        v["volunteers_serving"], _r(v["volunteer_hours_verified"], 1),
+        row.county,
+        row.name if row.kind == "station" else f"{row.name}（{row.stations}个站）",
+        v["activities"],
+        _r(v["activities_target"], 1),
+        _r(row.activities_share, 3),
+        v["person_visits"],
+        v["population"],
+        _r(v["visits_per_resident"], 3),
+        _r(row.per_resident_target, 3),
+        v["special_group_activities"],
+        v["special_group_visits"],
+        v["training_classes"],
+        v["training_sessions"],
+        v["trainee_visits"],
+        v["volunteers_active"],
+        v["volunteers_serving"],
+        _r(v["volunteer_hours_verified"], 1),
     ]
 
 

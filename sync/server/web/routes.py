@@ -163,8 +163,12 @@ def install(app: FastAPI) -> None:
     data_dir = Path(app.state.data_dir)
     accounts = AccountStore(data_dir / DB_NAME, now=storage.now)
     path = getattr(storage, "path", None)
-    env = Environment(loader=FileSystemLoader(str(HERE / "templates")),
-                      autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.filters.update(when=_when, num=_num, pct=_pct, skew=_skew)
     web = Web(storage, accounts, figures.ReplicaReader(path) if path else None, env)
     app.state.web = web
@@ -174,8 +178,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WebError)
     async def _web_error(request: Request, exc: WebError) -> Response:
         session = await run_in_threadpool(_session_of, web, request)
-        return _render(web, request, "error.html", session, status=exc.status, message=exc.message,
-                       title="出错了")
+        return _render(
+            web,
+            request,
+            "error.html",
+            session,
+            status=exc.status,
+            message=exc.message,
+            title="出错了",
+        )
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
@@ -195,11 +206,22 @@ def _require(web: Web, request: Request) -> Session:
     return session
 
 
-def _render(web: Web, request: Request, template: str, session: Session | None, *, status: int = 200,
-            headers: dict[str, str] | None = None, **context: Any) -> HTMLResponse:
+def _render(
+    web: Web,
+    request: Request,
+    template: str,
+    session: Session | None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
     html = web.env.get_template(template).render(
-        user=session.user if session else None, csrf=session.csrf if session else "",
-        path=request.url.path, **context)
+        user=session.user if session else None,
+        csrf=session.csrf if session else "",
+        path=request.url.path,
+        **context,
+    )
     return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
 
 
@@ -251,10 +273,14 @@ def _server_address(request: Request) -> str:
 
 def _download(data: bytes, filename: str, media_type: str) -> Response:
     ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
-    return Response(data, media_type=media_type, headers={
-        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
-        "Cache-Control": "no-store",
-    })
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 # -- the routes -----------------------------------------------------------------------------------
@@ -264,20 +290,27 @@ def _router(web: Web) -> APIRouter:
 
     def page(fn: Callable[[Request, Session], Response]) -> Callable[[Request], Any]:
         """A GET page: signed-in session, work in a worker thread (SQLite blocks)."""
+
         async def handler(request: Request) -> Response:
             def run() -> Response:
                 return fn(request, _require(web, request))
+
             return await run_in_threadpool(run)
+
         handler.__name__ = fn.__name__
         return handler
 
-    def action(fn: Callable[[Request, Session, dict[str, str]], Response]) -> Callable[[Request], Any]:
+    def action(
+        fn: Callable[[Request, Session, dict[str, str]], Response],
+    ) -> Callable[[Request], Any]:
         """A POST form: signed-in session, CSRF token checked before anything is done."""
+
         async def handler(request: Request) -> Response:
             session = await run_in_threadpool(_require, web, request)
             form = await _form(request)
             _check_csrf(form, session.csrf)
             return await run_in_threadpool(fn, request, session, form)
+
         handler.__name__ = fn.__name__
         return handler
 
@@ -297,12 +330,31 @@ def _router(web: Web) -> APIRouter:
             return RedirectResponse(nxt, status_code=303)
         return _login_form(request, nxt)
 
-    def _login_form(request: Request, nxt: str, *, error: str = "", status: int = 200, name: str = "") -> Response:
+    def _login_form(
+        request: Request, nxt: str, *, error: str = "", status: int = 200, name: str = ""
+    ) -> Response:
         token = secrets.token_urlsafe(24)
-        resp = _render(web, request, "login.html", None, status=status, login_csrf=token, next=nxt,
-                       error=error, name=name, title="登录")
-        resp.set_cookie(LOGIN_COOKIE, token, max_age=3600, httponly=True, samesite="strict",
-                        secure=_secure(request), path="/web/")
+        resp = _render(
+            web,
+            request,
+            "login.html",
+            None,
+            status=status,
+            login_csrf=token,
+            next=nxt,
+            error=error,
+            name=name,
+            title="登录",
+        )
+        resp.set_cookie(
+            LOGIN_COOKIE,
+            token,
+            max_age=3600,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(request),
+            path="/web/",
+        )
         return resp
 
     @router.post("/web/login")
@@ -315,15 +367,24 @@ def _router(web: Web) -> APIRouter:
         wait = web.accounts.throttled(name, address)
         if wait:
             minutes = max(1, (wait + 59) // 60)
-            return _login_form(request, nxt, status=429, name=name,
-                               error=f"登录失败次数过多，请{minutes}分钟后再试。")
-        user = await run_in_threadpool(web.accounts.authenticate, name, form.get("password", ""), address)
+            return _login_form(
+                request,
+                nxt,
+                status=429,
+                name=name,
+                error=f"登录失败次数过多，请{minutes}分钟后再试。",
+            )
+        user = await run_in_threadpool(
+            web.accounts.authenticate, name, form.get("password", ""), address
+        )
         if user is None:
             return _login_form(request, nxt, status=401, name=name, error="用户名或密码不正确。")
         token = await run_in_threadpool(web.accounts.start_session, user)
         log.info("web sign-in: %s (%s %s)", user.name, user.role, user.county)
         resp = RedirectResponse(nxt, status_code=303)
-        resp.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/")
+        resp.set_cookie(
+            COOKIE, token, httponly=True, samesite="lax", secure=_secure(request), path="/"
+        )
         resp.delete_cookie(LOGIN_COOKIE, path="/web/")
         return resp
 
@@ -341,8 +402,14 @@ def _router(web: Web) -> APIRouter:
     # -- overview and station pages ----------------------------------------------------------------
     def _overview(session: Session, year: int) -> figures.Overview:
         stations = web.stations_for(session.user)
-        return figures.overview(web.conn(), stations, year, today=web.today(),
-                                devices=web.devices_for(stations), citywide=session.user.role == "city")
+        return figures.overview(
+            web.conn(),
+            stations,
+            year,
+            today=web.today(),
+            devices=web.devices_for(stations),
+            citywide=session.user.role == "city",
+        )
 
     def overview_page(request: Request, session: Session) -> Response:
         year = _year(web, request)
@@ -353,14 +420,31 @@ def _router(web: Web) -> APIRouter:
             "activities": [c.values["activities"] for c in ov.counties],
             "activities_target": [round(c.values["activities_target"], 1) for c in ov.counties],
             "stations": [s.name for s in ov.stations],
-            "per_resident": [None if s.values["visits_per_resident"] is None else round(s.values["visits_per_resident"], 3)
-                             for s in ov.stations],
-            "per_resident_target": round(figures.indicators.plan_targets()["visits_per_resident_per_year"]
-                                         * ov.period.share_of_year_gone, 3),
+            "per_resident": [
+                None
+                if s.values["visits_per_resident"] is None
+                else round(s.values["visits_per_resident"], 3)
+                for s in ov.stations
+            ],
+            "per_resident_target": round(
+                figures.indicators.plan_targets()["visits_per_resident_per_year"]
+                * ov.period.share_of_year_gone,
+                3,
+            ),
         }
-        return _render(web, request, "overview.html", session, title=f"{year}年 概览", ov=ov, year=year,
-                       years=_years(web), chart=chart, headers_row=figures.table_headers(),
-                       silent={s.station_id for s in ov.stations if figures.silent(s.last_sync_ms, now)})
+        return _render(
+            web,
+            request,
+            "overview.html",
+            session,
+            title=f"{year}年 概览",
+            ov=ov,
+            year=year,
+            years=_years(web),
+            chart=chart,
+            headers_row=figures.table_headers(),
+            silent={s.station_id for s in ov.stations if figures.silent(s.last_sync_ms, now)},
+        )
 
     router.add_api_route("/web/", page(overview_page), methods=["GET"])
 
@@ -368,7 +452,7 @@ def _router(web: Web) -> APIRouter:
         station = web.station_for(session.user, request.path_params["station_id"])
         year = _year(web, request)
         data = figures.station_year(web.conn(), station, year, today=web.today())
-        from pzh_station.domain import refdata
+        from pzh_core.domain import refdata
 
         chart = {
             "months": [f"{m['month']}月" for m in data["months"]],
@@ -378,10 +462,24 @@ def _router(web: Web) -> APIRouter:
         devices = storage.list_devices(station_id=station.id)
         codes = storage.list_codes(station_id=station.id)[:20]
         return _render(
-            web, request, "station.html", session, title=station.name, station=station, year=year,
-            years=_years(web), data=data, chart=chart, keys=figures.OVERVIEW_KEYS, monthly_keys=figures.MONTHLY_KEYS,
-            label=figures.label, devices=devices, codes=codes, now=storage.now(),
-            kinds=refdata.labels("activity_kinds"), modes=refdata.labels("delivery_modes"),
+            web,
+            request,
+            "station.html",
+            session,
+            title=station.name,
+            station=station,
+            year=year,
+            years=_years(web),
+            data=data,
+            chart=chart,
+            keys=figures.OVERVIEW_KEYS,
+            monthly_keys=figures.MONTHLY_KEYS,
+            label=figures.label,
+            devices=devices,
+            codes=codes,
+            now=storage.now(),
+            kinds=refdata.labels("activity_kinds"),
+            modes=refdata.labels("delivery_modes"),
             notice=NOTICES.get(request.query_params.get("ok", "")),
         )
 
@@ -397,33 +495,66 @@ def _router(web: Web) -> APIRouter:
         summary = []
         for s in stations:
             devs = [r for r in rows if r["station_id"] == s.id]
-            summary.append({
-                "station": s, "devices": sum(1 for r in devs if not r["revoked"]), "last_sync_ms": last.get(s.id),
-                "silent": figures.silent(last.get(s.id), now),
-                "changes_today": sum(r["changes_today"] for r in devs),
-                "errors": sum(1 for r in devs if r["last_error"] and not r["revoked"]),
-            })
+            summary.append(
+                {
+                    "station": s,
+                    "devices": sum(1 for r in devs if not r["revoked"]),
+                    "last_sync_ms": last.get(s.id),
+                    "silent": figures.silent(last.get(s.id), now),
+                    "changes_today": sum(r["changes_today"] for r in devs),
+                    "errors": sum(1 for r in devs if r["last_error"] and not r["revoked"]),
+                }
+            )
         summary.sort(key=lambda x: (not x["silent"], x["station"].county, x["station"].name))
         for r in rows:
             r["silent"] = not r["revoked"] and figures.silent(r["last_sync_ms"], now)
-        rows.sort(key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"]))
-        return _render(web, request, "health.html", session, title="同步状态", summary=summary, rows=rows,
-                       silent_days=figures.SILENT_DAYS, notice=NOTICES.get(request.query_params.get("ok", "")))
+        rows.sort(
+            key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
+        )
+        return _render(
+            web,
+            request,
+            "health.html",
+            session,
+            title="同步状态",
+            summary=summary,
+            rows=rows,
+            silent_days=figures.SILENT_DAYS,
+            notice=NOTICES.get(request.query_params.get("ok", "")),
+        )
 
     router.add_api_route("/web/health", page(health_page), methods=["GET"])
 
     # -- administration -----------------------------------------------------------------------------
-    def admin_page(request: Request, session: Session, *, error: str = "", status: int = 200,
-                   form: dict[str, str] | None = None) -> Response:
-        from pzh_station.domain import refdata
+    def admin_page(
+        request: Request,
+        session: Session,
+        *,
+        error: str = "",
+        status: int = 200,
+        form: dict[str, str] | None = None,
+    ) -> Response:
+        from pzh_core.domain import refdata
 
         stations = web.stations_for(session.user)
         ids = {s.id: s for s in stations}
         codes = [c for c in storage.list_codes() if c.station_id in ids][:200]
         counties = refdata.counties() if session.user.role == "city" else [session.user.county]
-        return _render(web, request, "admin.html", session, status=status, title="管理", stations=stations,
-                       station_names={s.id: s.name for s in stations}, codes=codes, counties=counties,
-                       now=storage.now(), error=error, form=form or {})
+        return _render(
+            web,
+            request,
+            "admin.html",
+            session,
+            status=status,
+            title="管理",
+            stations=stations,
+            station_names={s.id: s.name for s in stations},
+            codes=codes,
+            counties=counties,
+            now=storage.now(),
+            error=error,
+            form=form or {},
+        )
 
     router.add_api_route("/web/admin", page(admin_page), methods=["GET"])
 
@@ -458,8 +589,17 @@ def _router(web: Web) -> APIRouter:
 
     def code_card(request: Request, session: Session) -> Response:
         code, station = web.code_for(session.user, request.path_params["code"])
-        return _render(web, request, "card.html", session, title="邀请码", code=code, station=station,
-                       server=_server_address(request), now=storage.now())
+        return _render(
+            web,
+            request,
+            "card.html",
+            session,
+            title="邀请码",
+            code=code,
+            station=station,
+            server=_server_address(request),
+            now=storage.now(),
+        )
 
     router.add_api_route("/web/admin/codes/{code}", page(code_card), methods=["GET"])
 
@@ -475,7 +615,7 @@ def _router(web: Web) -> APIRouter:
 
     # -- exports ---------------------------------------------------------------------------------------
     def export(request: Request, session: Session) -> Response:
-        from pzh_station.io.tabular import write_table
+        from pzh_core.tabular import write_table
 
         fmt = request.path_params["fmt"]
         if fmt not in ("xlsx", "csv"):
@@ -485,17 +625,26 @@ def _router(web: Web) -> APIRouter:
         scope = "全市" if session.user.role == "city" else session.user.county
         name = f"文化站概览-{scope}-{year}年.{fmt}"
         with tempfile.TemporaryDirectory() as tmp:
-            out = write_table(Path(tmp) / f"overview.{fmt}", figures.table_headers(), figures.table_rows(ov),
-                              sheet=f"{year}年概览")
+            out = write_table(
+                Path(tmp) / f"overview.{fmt}",
+                figures.table_headers(),
+                figures.table_rows(ov),
+                sheet=f"{year}年概览",
+            )
             data = out.read_bytes()
-        media = ("text/csv; charset=utf-8" if fmt == "csv"
-                 else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        media = (
+            "text/csv; charset=utf-8"
+            if fmt == "csv"
+            else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
         return _download(data, name, media)
 
     router.add_api_route("/web/export/overview.{fmt}", page(export), methods=["GET"])
 
     @router.get("/web/{rest:path}")
     async def not_found(request: Request) -> Response:
-        raise WebError(404, "没有这个页面。请从上方的菜单进入。")  # a Chinese page, not the API's JSON
+        raise WebError(
+            404, "没有这个页面。请从上方的菜单进入。"
+        )  # a Chinese page, not the API's JSON
 
     return router

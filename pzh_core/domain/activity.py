@@ -1,0 +1,98 @@
+"""An activity of the activity log (活动台账) and its validation rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from pzh_core.domain import refdata
+from pzh_core.domain.record import Record
+from pzh_core.i18n import tr
+
+MAX_ATTENDANCE = 100_000  # more person-visits than this for one activity is a typing slip
+MAX_TEXT = 500
+
+
+@dataclass
+class Activity(Record):
+    title: str = ""
+    date: str = ""  # YYYY-MM-DD
+    start_time: str = ""  # HH:MM or ""
+    end_time: str = ""
+    place: str = ""
+    kind: str = ""
+    delivery: str = "station"
+    organiser: str = ""
+    partners: str = ""
+    attendance: int = 0
+    target_groups: list[str] = field(default_factory=list)
+    brand: str = ""
+    notes: str = ""
+    created_by: str = ""
+    id: str | None = None  # None until saved
+
+
+def _parse_date(value: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_time(value: str) -> dt.time | None:
+    try:
+        return dt.datetime.strptime(value, "%H:%M").time()
+    except (TypeError, ValueError):
+        return None
+
+
+def validate(activity: Activity, *, today: dt.date | None = None) -> dict[str, str]:
+    """Check an activity. :returns: ``{field: Chinese message}``, empty when it is valid."""
+    today = today or dt.date.today()
+    errors: dict[str, str] = {}
+    c = "Activity"
+    if not activity.title.strip():
+        errors["title"] = tr(c, "请填写活动名称")
+    elif len(activity.title) > 200:
+        errors["title"] = tr(c, "活动名称不能超过200字")
+
+    day = _parse_date(activity.date)
+    if day is None:
+        errors["date"] = tr(c, "请填写正确的日期（年-月-日）")
+    elif day > today:
+        errors["date"] = tr(c, "活动日期不能晚于今天")
+    elif day.year < 2000:
+        errors["date"] = tr(c, "活动日期早于2000年，请检查")
+
+    start = _parse_time(activity.start_time) if activity.start_time else None
+    end = _parse_time(activity.end_time) if activity.end_time else None
+    if activity.start_time and start is None:
+        errors["start_time"] = tr(c, "开始时间格式应为 时:分")
+    if activity.end_time and end is None:
+        errors["end_time"] = tr(c, "结束时间格式应为 时:分")
+    if start and end and end < start:
+        errors["end_time"] = tr(c, "结束时间早于开始时间")
+
+    if activity.kind not in refdata.labels("activity_kinds"):
+        errors["kind"] = tr(c, "请选择活动类型")
+    if activity.delivery not in refdata.labels("delivery_modes"):
+        errors["delivery"] = tr(c, "请选择服务方式（阵地/流动/线上）")
+
+    if not isinstance(activity.attendance, int) or isinstance(activity.attendance, bool):
+        errors["attendance"] = tr(c, "参与人次应为整数")
+    elif activity.attendance < 0:
+        errors["attendance"] = tr(c, "参与人次不能为负数")
+    elif activity.attendance > MAX_ATTENDANCE:
+        errors["attendance"] = tr(c, "参与人次超过10万，请检查是否多输了位数")
+
+    groups = refdata.labels("target_groups")
+    unknown = [g for g in activity.target_groups if g not in groups]
+    if unknown:
+        errors["target_groups"] = tr(c, "未知的服务对象：") + "、".join(unknown)
+    if activity.brand and activity.brand not in refdata.labels("brands"):
+        errors["brand"] = tr(c, "未知的活动品牌")
+
+    for name in ("place", "organiser", "partners", "notes"):
+        if len(getattr(activity, name) or "") > MAX_TEXT * (4 if name == "notes" else 1):
+            errors[name] = tr(c, "内容过长")
+    return errors

@@ -1,0 +1,123 @@
+"""The wire protocol between a station PC and the city server (version 1).
+
+JSON over HTTPS, gzip both ways (``Content-Encoding: gzip`` on requests, ``Accept-Encoding``
+honoured on responses). Every request carries ``"protocol": PROTOCOL_VERSION``; a server that
+cannot serve that version answers 426 with ``{"error": "upgrade_required", "message": "<Chinese>"}``.
+
+Endpoints (all under ``/v1``):
+
+``POST /v1/enroll``  ``{"protocol", "code", "device_name", "app_version"[, "device_id"]}``
+  → ``{"device_id", "token", "station": {"id", "name", "county"}, "server_time_ms"}``.
+  The code is spent. The token is shown once and stored only hashed on the server.
+  ``device_id`` (optional) is the PC's local id, already inside the stamps it made offline; the
+  server keeps it when it is free (8-64 of ``[A-Za-z0-9_-]``), else it answers a new one.
+
+``POST /v1/sync`` (``Authorization: Bearer <token>``) — one exchange: push, then pull::
+
+    {"protocol": 1, "client_time_ms": ..., "push": [CHANGE, ...], "cursor": <int>, "limit": <int>}
+
+  CHANGE = ``{"seq": <device seq>, "t": <table>, "id": <row id>, "s": <HLC stamp>, "f": {field: value}}``
+  (short keys: every byte counts on a 2G link). The device id and station come from the token,
+  never from the body. Response::
+
+    {"protocol": 1, "server_time_ms": ..., "acked_seq": <highest device seq the server holds>,
+     "changes": [FEED, ...], "cursor": <int>, "more": <bool>}
+
+  FEED = ``{"c": <server seq>, "t", "id", "s", "f"[, "r"]}``: changes of the device's station
+  after ``cursor``, in server order, at most ``limit``; ``f`` holds only the fields that won on
+  the server. The device's own changes are not sent back, except one whose stamp the server
+  rewrote because it was more than ``CLAMP_MS`` ahead of server time: that entry carries
+  ``"r": <the stamp the device sent>``, and the device must replace ``r`` by ``s`` in the
+  field stamps that still hold ``r`` (docs/sync-protocol.md, "Clocks").
+
+``GET /v1/health`` → ``{"status": "ok"}``; ``GET /v1/time`` → ``{"server_time_ms": ...}``.
+
+Errors are 4xx ``{"error": <code>, "message": <Chinese, what to do>}``; never 500 for bad input.
+
+This module holds the constants and the validation of a change, so both sides agree on what a
+valid change is. The details of the exchange are documented in ``docs/sync-protocol.md``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pzh_core import hlc, schema
+
+PROTOCOL_VERSION = 1
+MAX_BODY_BYTES = 2 * 1024 * 1024  # decompressed request body
+MAX_COMPRESSED_BYTES = 512 * 1024
+MAX_PUSH = 500  # changes per request
+MAX_PULL = 500
+MAX_TEXT = 10_000  # characters in one text field
+MAX_LIST = 50  # items in a list field
+CLAMP_MS = 5 * 60 * 1000  # stamps further ahead of server time are rewritten by the server
+
+
+class ProtocolError(ValueError):
+    """A change or message that is not valid; ``message`` says why (English, for logs)."""
+
+
+def utf8_ok(text: str) -> bool:
+    """False for a string SQLite and JSON cannot store (a lone surrogate such as ``"\\ud800"``)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _json_ok(value: Any) -> bool:
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return False
+    return len(text) <= MAX_TEXT and utf8_ok(text)
+
+
+def _check_value(table: str, name: str, kind: str, value: Any) -> None:
+    ok: bool
+    if kind in ("text", "date", "time"):
+        ok = isinstance(value, str) and len(value) <= MAX_TEXT and utf8_ok(value)
+    elif kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
+    elif kind == "real":
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e12
+    elif kind == "bool":
+        ok = isinstance(value, bool) or value in (0, 1)
+    elif kind == "list":
+        ok = (
+            isinstance(value, list)
+            and len(value) <= MAX_LIST
+            and all(isinstance(v, str) and len(v) <= 200 and utf8_ok(v) for v in value)
+        )
+    elif kind == "json":
+        ok = isinstance(value, dict) and _json_ok(value)
+    else:
+        ok = False
+    if not ok:
+        raise ProtocolError(f"{table}.{name}: bad value for type {kind}")
+
+
+def validate_change(change: Any) -> dict[str, Any]:
+    """Check one pushed CHANGE against ``pzh_core.schema``; returns it, or raises ProtocolError."""
+    if not isinstance(change, dict):
+        raise ProtocolError("change is not an object")
+    seq, table, row_id, stamp, fields = (change.get(k) for k in ("seq", "t", "id", "s", "f"))
+    if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**53:
+        raise ProtocolError("seq must be a positive integer below 2**53")
+    if table not in schema.TABLES:
+        raise ProtocolError(f"unknown table {table!r}")
+    if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):
+        raise ProtocolError("bad row id")
+    if not hlc.is_stamp(stamp) or not utf8_ok(stamp):
+        raise ProtocolError("bad stamp")
+    if not isinstance(fields, dict) or not fields:
+        raise ProtocolError("fields must be a non-empty object")
+    types = schema.TABLES[table]
+    for name, value in fields.items():
+        if name not in types:
+            raise ProtocolError(f"{table} has no field {name!r}")
+        _check_value(table, name, types[name], value)
+    return change

@@ -1,0 +1,288 @@
+"""Reading and writing tables (.xlsx/.csv) for every import and export.
+
+Imports from the field are messy; this module absorbs the mess once for all of them:
+the header row is found wherever it is (by matching known Chinese or English column names),
+merged cells are filled, full-width digits and spaces are normalised, numbers stored as numbers
+(phone 13800000000.0) become text, and files that are not what their name says get a clear
+Chinese message instead of a crash.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pzh_core.i18n import tr
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_ROWS = 100_000
+HEADER_SCAN_ROWS = 30
+
+
+class TableError(Exception):
+    """The file as a whole cannot be read; ``message`` is in Chinese."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        super().__init__(message)
+
+
+@dataclass
+class RowProblem:
+    """One problem of one row of an imported file, as the per-row report shows it."""
+
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return tr("Import", "第{}行 {}：{}").format(self.line, self.field, self.message)
+
+
+@dataclass
+class Table:
+    """Rows keyed by field name; ``line`` is the row number a user sees in Excel (1-based)."""
+
+    rows: list[tuple[int, dict[str, str]]]
+    header_line: int
+    mapped: dict[str, str]  # field -> header text found in the file
+    unmapped: list[str] = field(default_factory=list)  # headers in the file we did not use
+
+
+def normalise_text(value: Any) -> str:
+    """Cell value → clean text: full-width to half-width (NFKC), trimmed, 13800000000.0 → 13800000000."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0, 0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ", timespec="minutes")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()[:10] if isinstance(value, dt.date) else value.strftime("%H:%M")
+    text = unicodedata.normalize("NFKC", str(value))
+    text = text.replace("\u3000", " ").replace("\xa0", " ")
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _header_key(text: str) -> str:
+    return re.sub(r"[\s_（）()*:：]", "", normalise_text(text)).lower()
+
+
+def _sniff(path: Path) -> str:
+    """'xlsx', 'xls' or 'csv' by content, not by name."""
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "csv"
+
+
+def _xlsx_rows(path: Path) -> list[list[Any]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise TableError(
+            tr("Import", "文件不是有效的Excel(.xlsx)文件，可能已损坏或只是改了扩展名。")
+        ) from exc
+    ws = wb.worksheets[0]
+    merged = [(r.min_row, r.min_col, r.max_row, r.max_col) for r in ws.merged_cells.ranges]
+    grid = [list(row) for row in ws.iter_rows(values_only=True)]
+    for r1, c1, r2, c2 in merged:
+        value = grid[r1 - 1][c1 - 1] if r1 - 1 < len(grid) and c1 - 1 < len(grid[r1 - 1]) else None
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                if r - 1 < len(grid) and c - 1 < len(grid[r - 1]):
+                    grid[r - 1][c - 1] = value
+    return grid
+
+
+def _csv_rows(path: Path) -> list[list[Any]]:
+    data = path.read_bytes()
+    if b"\x00" in data[:4096]:
+        raise TableError(tr("Import", "文件不是表格文件（.xlsx 或 .csv），无法读取。"))
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise TableError(tr("Import", "无法识别文件的文字编码，请另存为 UTF-8 的 CSV 或 .xlsx。"))
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+
+
+def read_table(
+    path: str | Path, columns: dict[str, Sequence[str]], *, required: Iterable[str] = ()
+) -> Table:
+    """Read the first sheet of an .xlsx or a .csv into rows keyed by field.
+
+    :param columns: ``{field: [header names it may have, Chinese or English]}``.
+    :param required: fields whose column must be present.
+    :raises TableError: when the file cannot be used at all (with a Chinese message).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise TableError(tr("Import", "找不到文件：{}").format(path))
+    size = path.stat().st_size
+    if size > MAX_BYTES:
+        raise TableError(
+            tr(
+                "Import",
+                "文件太大（{:.0f} MB），超过 {} MB 的上限。请删去无关的工作表或拆分后再导入。",
+            ).format(size / 1024 / 1024, MAX_BYTES // 1024 // 1024)
+        )
+    kind = _sniff(path)
+    if kind == "xls":
+        raise TableError(
+            tr(
+                "Import",
+                "这是旧版 Excel（.xls）文件，请在 Excel 或 WPS 中“另存为” .xlsx 后再导入。",
+            )
+        )
+    grid = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
+    if len(grid) > MAX_ROWS:
+        raise TableError(tr("Import", "行数超过 {} 行，请拆分后导入。").format(MAX_ROWS))
+
+    aliases = {f: {_header_key(a) for a in [f, *names]} for f, names in columns.items()}
+    best_line, best_map = -1, {}
+    for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
+        found: dict[str, int] = {}
+        for col, cell in enumerate(row):
+            key = _header_key(cell) if cell is not None else ""
+            if not key:
+                continue
+            for f, names in aliases.items():
+                if key in names and f not in found:
+                    found[f] = col
+        if len(found) > len(best_map):
+            best_line, best_map = i, found
+    missing = [f for f in required if f not in best_map]
+    if best_line < 0 or missing:
+        names = "、".join(columns[f][0] if columns[f] else f for f in (missing or list(required)))
+        raise TableError(
+            tr("Import", "没有找到表头（必需的列：{}）。请确认第一张工作表有列名行。").format(names)
+        )
+    header = grid[best_line]
+    used = set(best_map.values())
+    rows: list[tuple[int, dict[str, str]]] = []
+    for i in range(best_line + 1, len(grid)):
+        row = grid[i]
+        values = {f: normalise_text(row[c]) if c < len(row) else "" for f, c in best_map.items()}
+        if any(values.values()):
+            rows.append((i + 1, values))
+    return Table(
+        rows=rows,
+        header_line=best_line + 1,
+        mapped={f: normalise_text(header[c]) for f, c in best_map.items()},
+        unmapped=[
+            normalise_text(h) for c, h in enumerate(header) if c not in used and normalise_text(h)
+        ],
+    )
+
+
+def parse_date(text: str) -> str | None:
+    """Many ways people write a date → 'YYYY-MM-DD', or None."""
+    text = normalise_text(text)
+    if not text:
+        return None
+    text = text.split(" ")[0]
+    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
+        r"(\d{4})(\d{2})(\d{2})", text
+    )
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_time(text: str) -> str | None:
+    text = normalise_text(text)
+    if not text:
+        return ""
+    m = re.fullmatch(r"(\d{1,2})[:：点](\d{2})?(?::\d{2})?分?", text)
+    if not m:
+        return None
+    h, mnt = int(m[1]), int(m[2] or 0)
+    if h > 23 or mnt > 59:
+        return None
+    return f"{h:02d}:{mnt:02d}"
+
+
+def split_list(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[、,，;；/|]", normalise_text(text)) if p.strip()]
+
+
+def write_table(
+    path: str | Path,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    fmt: str | None = None,
+    sheet: str = "Sheet1",
+) -> Path:
+    """Write one table as .xlsx (bold header, frozen first row, widths) or .csv (UTF-8 with BOM,
+    so Excel on Chinese Windows opens it correctly)."""
+    path = Path(path)
+    fmt = fmt or path.suffix.lstrip(".").lower()
+    if fmt == "csv":
+        with path.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(headers)
+            w.writerows(rows)
+        return path
+    write_sheets(path, [(sheet, headers, rows)])
+    return path
+
+
+def write_sheets(
+    path: str | Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+) -> Path:
+    """Write several tables into one .xlsx, one sheet each."""
+    import openpyxl
+    from openpyxl.styles import Font
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, headers, rows in sheets:
+        ws = wb.create_sheet(title=re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet")
+        ws.append(list(headers))
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        widths = [max(6, len(str(h)) * 2 + 2) for h in headers]
+        for row in rows:
+            row = list(row)
+            ws.append(row)
+            for i, v in enumerate(row[: len(widths)]):
+                widths[i] = min(60, max(widths[i], len(str(v)) + 2 if v is not None else 0))
+        ws.freeze_panes = "A2"
+        for i, wdt in enumerate(widths, start=1):
+            ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = wdt
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path

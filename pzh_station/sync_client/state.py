@@ -1,0 +1,106 @@
+"""The sync state of one station database, kept in its ``meta`` table.
+
+Keys (all strings): ``sync_server_url``, ``sync_device_id`` (the id the server gave this PC),
+``sync_token``, ``sync_station_id`` (set once the station came from the server),
+``sync_acked_seq`` (highest change-log seq the server holds), ``sync_cursor`` (last server
+feed seq applied here), ``sync_last_success`` / ``sync_last_attempt`` (UTC ISO time),
+``sync_last_error`` / ``sync_last_error_kind``, and ``clock_offset_ms`` (server − local clock,
+read by :class:`pzh_station.store.Store` when it opens).
+
+The acked seq and the cursor are written in the same transaction as the pulled rows they
+describe, so an interruption at any point leaves them consistent with the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from pzh_station.store import Store
+
+KEYS = (
+    "sync_server_url",
+    "sync_device_id",
+    "sync_token",
+    "sync_station_id",
+    "sync_acked_seq",
+    "sync_cursor",
+    "sync_last_success",
+    "sync_last_attempt",
+    "sync_last_error",
+    "sync_last_error_kind",
+)
+
+
+def put(store: Store, **values: object) -> None:
+    """Set meta keys (joins the caller's transaction if there is one)."""
+    with store.transaction() as conn:
+        for key, value in values.items():
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, "" if value is None else str(value)),
+            )
+
+
+def utc_now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class SyncState:
+    """A snapshot of the sync state, for the agent, the status bar and the CLI."""
+
+    server_url: str = ""
+    device_id: str = ""
+    token: str = ""
+    station_id: str = ""
+    acked_seq: int = 0
+    cursor: int = 0
+    last_success: str = ""
+    last_attempt: str = ""
+    last_error: str = ""
+    last_error_kind: str = ""
+    pending: int = 0
+    clock_offset_ms: int = 0
+
+    @property
+    def enrolled(self) -> bool:
+        return bool(self.token and self.server_url)
+
+    @classmethod
+    def load(cls, store: Store) -> SyncState:
+        rows = dict(
+            store.conn.execute(
+                f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(KEYS))}, 'clock_offset_ms')",
+                KEYS,
+            ).fetchall()
+        )
+        acked = int(rows.get("sync_acked_seq") or 0)
+        return cls(
+            server_url=rows.get("sync_server_url", ""),
+            device_id=rows.get("sync_device_id", ""),
+            token=rows.get("sync_token", ""),
+            station_id=rows.get("sync_station_id", ""),
+            acked_seq=acked,
+            cursor=int(rows.get("sync_cursor") or 0),
+            last_success=rows.get("sync_last_success", ""),
+            last_attempt=rows.get("sync_last_attempt", ""),
+            last_error=rows.get("sync_last_error", ""),
+            last_error_kind=rows.get("sync_last_error_kind", ""),
+            pending=pending_count(store, acked),
+            clock_offset_ms=int(rows.get("clock_offset_ms") or 0),
+        )
+
+
+def pending_count(store: Store, acked_seq: int | None = None) -> int:
+    """Changes recorded here that the server does not hold yet."""
+    if acked_seq is None:
+        acked_seq = int(store.meta("sync_acked_seq") or 0)
+    return store.conn.execute(
+        "SELECT count(*) FROM changes WHERE seq > ?", (acked_seq,)
+    ).fetchone()[0]
+
+
+def max_seq(store: Store) -> int:
+    return store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]

@@ -1,0 +1,102 @@
+"""The sync page (同步): where this PC stands with the city server, "立即同步", and enrollment."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pzh_station.ui.context import UiContext
+from pzh_station.ui.sync_page.agent import SyncStatus, agent_for
+from pzh_station.ui.sync_page.enroll_dialog import EnrollDialog
+from pzh_station.ui.sync_page.status import describe, local_time
+
+PHASES = {
+    "starting": "正在读取同步状态",
+    "unenrolled": "未注册：数据只保存在本机",
+    "syncing": "正在同步",
+    "online": "已联网：上次同步成功",
+    "offline": "离线：连不上服务器，修改保存在本机，联网后自动上传",
+    "error": "出错：服务器没有接受这次同步，会自动重试",
+    "stopped": "已停止：需要处理下面的问题后才能继续同步",
+}
+
+
+class SyncPage(QWidget):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.agent = agent_for(ctx)
+        self.dialog: EnrollDialog | None = None
+        self.phase_label = QLabel()
+        self.server_label = QLabel()
+        self.station_label = QLabel()
+        self.last_label = QLabel()
+        self.pending_label = QLabel()
+        self.next_label = QLabel()
+        self.error_label = QLabel()
+        self.error_label.setWordWrap(True)
+        for label in (self.server_label, self.station_label):
+            label.setWordWrap(True)
+        box = QGroupBox(self.tr("同步状态"))
+        form = QFormLayout(box)
+        form.addRow(self.tr("状态"), self.phase_label)
+        form.addRow(self.tr("服务器"), self.server_label)
+        form.addRow(self.tr("本机编号"), self.station_label)
+        form.addRow(self.tr("上次成功同步"), self.last_label)
+        form.addRow(self.tr("待上传的修改"), self.pending_label)
+        form.addRow(self.tr("下次自动同步"), self.next_label)
+        form.addRow(self.tr("问题"), self.error_label)
+        self.sync_button = QPushButton(self.tr("立即同步"))
+        self.enroll_button = QPushButton(self.tr("注册本机…"))
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.sync_button)
+        buttons.addWidget(self.enroll_button)
+        buttons.addStretch(1)
+        help_text = QLabel(
+            self.tr(
+                "本机的每一次修改都先保存在本机，联网时自动上传到市同步服务器，并取回本站其他电脑的修改。"
+                "网络断开不会丢失任何数据。待上传的修改为 0 表示本机的记录都已到达服务器。"
+            )
+        )
+        help_text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(box)
+        layout.addLayout(buttons)
+        layout.addWidget(help_text)
+        layout.addStretch(1)
+        self.sync_button.clicked.connect(self.agent.sync_now)
+        self.enroll_button.clicked.connect(self.open_enroll)
+        self.agent.status_changed.connect(self.show_status)
+        self.show_status(self.agent.status)
+
+    def show_status(self, status: SyncStatus) -> None:
+        st = status.state
+        self.phase_label.setText(self.tr(PHASES.get(status.phase, status.phase)))
+        self.server_label.setText(st.server_url or self.tr("（未注册）"))
+        self.station_label.setText(st.device_id or "-")
+        self.last_label.setText(local_time(st.last_success) or self.tr("从未"))
+        self.pending_label.setText(self.tr("{} 条").format(st.pending))
+        if status.next_attempt_s and status.phase not in ("syncing", "stopped", "unenrolled"):
+            self.next_label.setText(self.tr("约 {} 秒后").format(int(status.next_attempt_s)))
+        else:
+            self.next_label.setText("-")
+        error = status.error if status.phase in ("offline", "error", "stopped") else ""
+        self.error_label.setText(error or self.tr("无"))
+        self.error_label.setStyleSheet("color: #c62828" if error else "")  # red only for a problem
+        self.sync_button.setEnabled(status.phase not in ("syncing", "unenrolled", "starting"))
+        self.enroll_button.setText(
+            self.tr("重新注册本机…") if st.enrolled else self.tr("注册本机…")
+        )
+        self.setToolTip(describe(self, status)[1])
+
+    def open_enroll(self) -> EnrollDialog:
+        self.dialog = EnrollDialog(self.ctx, self, agent=self.agent)
+        self.dialog.open()
+        return self.dialog
