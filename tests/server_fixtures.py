@@ -130,11 +130,16 @@ class LiveServer:
 
 @contextmanager
 def start_server(
-    data_dir: Path, *, timeout: float = 30, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> Iterator[LiveServer]:
     """Run a real server on 127.0.0.1 on a free port over ``data_dir`` until the block ends.
 
     :param env: extra environment, e.g. ``{"PZH_SYNC_ENROLL_BURST": "100"}`` (``ServerSettings``).
+    :param args: extra ``serve`` options, e.g. ``("--trusted-proxy", "127.0.0.1")``.
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     proc = subprocess.Popen(
@@ -151,6 +156,7 @@ def start_server(
             str(data_dir),
             "--log-level",
             "warning",
+            *args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

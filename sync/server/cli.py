@@ -1,6 +1,6 @@
 """``pzh-sync-server``: run the city server and administer it from the command line.
 
-    pzh-sync-server serve [--host H] [--port P] [--data-dir DIR]
+    pzh-sync-server serve [--host H] [--port P] [--data-dir DIR] [--trusted-proxy ADDR…]
     pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
@@ -59,6 +59,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"port (default {DEFAULT_PORT}; 0 = any free port)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--trusted-proxy",
+        nargs="+",
+        default=[],
+        metavar="ADDR",
+        help="addresses of reverse proxies whose X-Forwarded-For/-Proto are believed"
+        " (default: none; the connecting address is the client's)",
+    )
     _add_data_dir(serve)
 
     adm = sub.add_parser("admin", help="administration")
@@ -87,7 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
+def serve(
+    host: str, port: int, data_dir: Path, log_level: str, trusted_proxies: list[str] = ()
+) -> int:
     import uvicorn
 
     from sync.server.app import ServerSettings, create_app
@@ -104,8 +114,16 @@ def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {data_dir})", flush=True)
     app = create_app(data_dir, settings=ServerSettings.from_env())
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
+    # Forwarded headers only from the proxies named (uvicorn's default believes 127.0.0.1, so
+    # anything on the server itself could pick a new address per request and escape throttling).
     config = uvicorn.Config(
-        app, log_level=log_level, timeout_keep_alive=30, backlog=2048, limit_concurrency=1000
+        app,
+        log_level=log_level,
+        timeout_keep_alive=30,
+        backlog=2048,
+        limit_concurrency=1000,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies) or None,
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
@@ -171,5 +189,7 @@ def main(argv: list[str] | None = None) -> int:
             pass
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args.host, args.port, _data_dir(args.data_dir), args.log_level)
+        return serve(
+            args.host, args.port, _data_dir(args.data_dir), args.log_level, args.trusted_proxy
+        )
     return run_admin(args)
