@@ -127,9 +127,13 @@ def _csv_rows(path: Path) -> list[list[Any]]:
     else:
         raise TableError(tr("Import", "无法识别文件的文字编码，请另存为 UTF-8 的 CSV 或 .xlsx。"))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
+        sniffed = csv.excel
+
+    class dialect(csv.excel):  # only the delimiter is guessed: spreadsheets quote with "
+        delimiter = sniffed.delimiter
+
     return [[_unquote(c) for c in r] for r in csv.reader(io.StringIO(text), dialect)]
 
 

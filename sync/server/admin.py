@@ -57,7 +57,9 @@ def _check_unique(storage: Storage, name: str, county: str, *, except_id: str = 
     """Names are unique within a county: two rows nobody can tell apart help no one."""
     for st in storage.list_stations():
         if st.county == county and st.id != except_id and _name_key(st.name) == _name_key(name):
-            raise AdminError(f"{county}已有名为“{st.name}”的文化站，请换一个名称（可加上所在村、社区）。")
+            raise AdminError(
+                f"{county}已有名为“{st.name}”的文化站，请换一个名称（可加上所在村、社区）。"
+            )
 
 
 def create_station(storage: Storage, name: str, county: str, *, actor: str = "") -> Station:
@@ -96,22 +98,31 @@ def rename_station(
     return storage.rename_station(station_id, name, actor=actor, reason=reason)
 
 
-def issue_code(storage: Storage, station_id: str, *, expires_days: int = 7) -> Code:
+def issue_code(
+    storage: Storage, station_id: str, *, expires_days: int = 7, actor: str = ""
+) -> Code:
     """Make a one-time enrollment code for a station.
 
     :param station_id: the station the enrolling device will belong to.
     :param expires_days: days the code stays valid (1 to 365).
+    :param actor: who asked (an audit entry is recorded when given).
     """
-    if storage.get_station(station_id) is None:
+    st = storage.get_station(station_id)
+    if st is None:
         raise AdminError(f"没有这个文化站：{station_id}")
     if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
         raise AdminError(f"有效天数须在1到{MAX_EXPIRES_DAYS}之间。")
     expires = storage.now() + expires_days * DAY_MS
     for _ in range(5):  # a collision is astronomically rare; retry rather than fail
         try:
-            return storage.add_code(auth.new_code(), station_id, expires)
+            code = storage.add_code(auth.new_code(), station_id, expires)
         except Exception as exc:  # noqa: BLE001 - unique constraint on the code
             last = exc
+            continue
+        if actor:
+            detail = f"{st.county} · {st.name}：{code.code}，{expires_days}天有效"
+            storage.audit(actor, "code.issue", detail, station_id=station_id)
+        return code
     raise AdminError(f"无法生成邀请码：{last}")
 
 
@@ -127,11 +138,16 @@ def list_devices(storage: Storage, *, station_id: str | None = None) -> list[Dev
     return storage.list_devices(station_id=station_id)
 
 
-def revoke_device(storage: Storage, device_id: str) -> Device:
+def revoke_device(storage: Storage, device_id: str, *, actor: str = "") -> Device:
     """Revoke a device: its token is refused from now on (it must enroll again with a new code)."""
     dev = storage.revoke_device(device_id)
     if dev is None:
         raise AdminError(f"没有这个设备：{device_id}")
+    if actor:
+        st = storage.get_station(dev.station_id)
+        where = f"{st.county} · {st.name}" if st else dev.station_id
+        detail = f"{where}：{dev.name or '未命名设备'}（{dev.id}）"
+        storage.audit(actor, "device.revoke", detail, station_id=dev.station_id)
     return dev
 
 

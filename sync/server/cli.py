@@ -146,7 +146,9 @@ def run_admin(args: argparse.Namespace) -> int:
             print(f"已创建文化站：{st.name}（{st.county}）")
             print(st.id)
         elif cmd == "issue-code":
-            code = admin.issue_code(storage, args.station, expires_days=args.expires_days)
+            code = admin.issue_code(
+                storage, args.station, expires_days=args.expires_days, actor="admin"
+            )
             print(f"邀请码（一次有效，{_when(code.expires_ms)} 前使用）：")
             print(code.code)
         elif cmd == "list-stations":
@@ -170,7 +172,7 @@ def run_admin(args: argparse.Namespace) -> int:
                     f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}"
                 )
         elif cmd == "revoke-device":
-            dev = admin.revoke_device(storage, args.device_id)
+            dev = admin.revoke_device(storage, args.device_id, actor="admin")
             print(f"已停用设备：{dev.name or dev.id}")
             print(dev.id)
     except admin.AdminError as exc:

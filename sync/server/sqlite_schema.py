@@ -42,6 +42,11 @@ SERVER_DDL = [
     """CREATE TABLE IF NOT EXISTS srv_seen (
         device_id TEXT NOT NULL, seq INTEGER NOT NULL, stamp TEXT NOT NULL,
         PRIMARY KEY (device_id, seq)) WITHOUT ROWID""",
+    # The audit log: administrative acts (web pages and command line), never changed.
+    """CREATE TABLE IF NOT EXISTS srv_audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, ms INTEGER NOT NULL, actor TEXT NOT NULL,
+        action TEXT NOT NULL, station_id TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS srv_audit_station ON srv_audit(station_id, id)",
 ]
 
 # Indexes for the figures of the web pages (issue 8, sync/server/web): the shared indicator

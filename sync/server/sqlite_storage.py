@@ -21,6 +21,7 @@ from sync.server import sqlite_push
 from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
 from sync.server.sqlite_writer import Writer
 from sync.server.storage import (
+    AuditEntry,
     Code,
     Device,
     EnrollError,
@@ -95,7 +96,9 @@ class SQLiteStorage(Storage):
         return self._reader().execute(sql, params).fetchone()
 
     # -- stations and codes ---------------------------------------------------------------
-    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
+    def create_station(
+        self, name: str, county: str, *, station_id: str | None = None, actor: str = ""
+    ) -> Station:
         sid = station_id or str(uuid.uuid4())
 
         def tx(conn: sqlite3.Connection) -> Station:
@@ -105,9 +108,59 @@ class SQLiteStorage(Storage):
                 (sid, name, county, now),
             )
             self._server_write(conn, sid, "stations", sid, {"name": name, "county": county})
+            if actor:
+                self._audit(conn, actor, "station.create", f"{county} · {name}", sid)
             return Station(id=sid, name=name, county=county, created_ms=now)
 
         return self._writer.call(tx)
+
+    def rename_station(self, station_id: str, name: str, *, actor: str, reason: str) -> Station:
+        def tx(conn: sqlite3.Connection) -> Station:
+            row = conn.execute("SELECT * FROM srv_stations WHERE id = ?", (station_id,)).fetchone()
+            if row is None:
+                raise KeyError(station_id)
+            conn.execute("UPDATE srv_stations SET name = ? WHERE id = ?", (name, station_id))
+            self._server_write(conn, station_id, "stations", station_id, {"name": name})
+            detail = f"{row['county']} · “{row['name']}”改为“{name}”"
+            self._audit(
+                conn,
+                actor,
+                "station.rename",
+                detail + (f"（{reason}）" if reason else ""),
+                station_id,
+            )
+            return Station(
+                id=station_id, name=name, county=row["county"], created_ms=row["created_ms"]
+            )
+
+        return self._writer.call(tx)
+
+    def _audit(
+        self, conn: sqlite3.Connection, actor: str, action: str, detail: str, station_id: str
+    ) -> None:
+        conn.execute(
+            "INSERT INTO srv_audit (ms, actor, action, station_id, detail) VALUES (?, ?, ?, ?, ?)",
+            (self.now(), actor, action, station_id, detail),
+        )
+
+    def audit(self, actor: str, action: str, detail: str, *, station_id: str = "") -> None:
+        self._writer.call(lambda conn: self._audit(conn, actor, action, detail, station_id))
+
+    def list_audit(
+        self, *, station_ids: Sequence[str] | None = None, limit: int = 50
+    ) -> list[AuditEntry]:
+        if station_ids is None:
+            rows = self._reader().execute(
+                "SELECT * FROM srv_audit ORDER BY id DESC LIMIT ?", (limit,)
+            )
+        else:
+            ids = list(station_ids)
+            marks = ",".join("?" * len(ids)) or "NULL"
+            rows = self._reader().execute(
+                f"SELECT * FROM srv_audit WHERE station_id IN ({marks}) ORDER BY id DESC LIMIT ?",
+                (*ids, limit),
+            )
+        return [AuditEntry(**dict(r)) for r in rows]
 
     def get_station(self, station_id: str) -> Station | None:
         row = self._one("SELECT * FROM srv_stations WHERE id = ?", (station_id,))

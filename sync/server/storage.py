@@ -66,6 +66,31 @@ class Device:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One administrative act: who did what, when (the audit log of the web pages and CLI)."""
+
+    id: int
+    ms: int
+    actor: str  # "web:<account>" or "admin" (the command line)
+    action: str  # one of AUDIT_ACTIONS
+    station_id: str  # the station concerned ("" for web accounts)
+    detail: str  # what changed, in Chinese, for people
+
+
+AUDIT_ACTIONS = {
+    "station.create": "创建文化站",
+    "station.rename": "文化站改名",
+    "code.issue": "发放邀请码",
+    "device.revoke": "停用设备",
+    "user.create": "新建账号",
+    "user.password": "重设密码",
+    "user.scope": "修改账号范围",
+    "user.disable": "停用账号",
+    "user.enable": "启用账号",
+}
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     """One entry of the change feed, as the pull sends it."""
 
@@ -123,8 +148,26 @@ class Storage(abc.ABC):
 
     # -- stations and codes ---------------------------------------------------------------
     @abc.abstractmethod
-    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
-        """Register a station (and write its replica ``stations`` row with a server stamp)."""
+    def create_station(
+        self, name: str, county: str, *, station_id: str | None = None, actor: str = ""
+    ) -> Station:
+        """Register a station (and write its replica ``stations`` row with a server stamp);
+        with ``actor``, its audit entry in the same transaction."""
+
+    @abc.abstractmethod
+    def rename_station(self, station_id: str, name: str, *, actor: str, reason: str) -> Station:
+        """Rename a station: its ``srv_stations`` name, a server write of its replica
+        ``stations`` row (fed to its devices) and the audit entry, in one transaction."""
+
+    @abc.abstractmethod
+    def audit(self, actor: str, action: str, detail: str, *, station_id: str = "") -> None:
+        """Record an administrative act in the audit log."""
+
+    @abc.abstractmethod
+    def list_audit(
+        self, *, station_ids: Sequence[str] | None = None, limit: int = 50
+    ) -> list[AuditEntry]:
+        """The latest entries, newest first; with ``station_ids``, only those about them."""
 
     @abc.abstractmethod
     def get_station(self, station_id: str) -> Station | None: ...

@@ -236,3 +236,38 @@ def test_password_is_never_echoed(world) -> None:
             password=PASSWORD + "-secret",
         )
         assert r.status_code == 400 and PASSWORD + "-secret" not in r.text
+
+
+def test_exports_neutralise_formulas_in_hostile_names(world) -> None:
+    import csv
+    import io
+    import zipfile
+
+    import openpyxl
+
+    server, _ = world
+    hostile = ['=HYPERLINK("http://evil.example","点我")', "+1+2综合文化站", "@SUM(A1)站", "-3站"]
+    with web_client(server.url, "city") as c:
+        for name in hostile:
+            r = _post(c, "/web/admin/stations", "/web/admin", name=name, county="盐边县")
+            assert r.status_code == 303, r.text
+        r = c.get(f"/web/export/overview.csv?year={YEAR}")
+        assert r.status_code == 200
+        cells = [x for row in csv.reader(io.StringIO(r.content.decode("utf-8-sig"))) for x in row]
+        for name in hostile:
+            assert "'" + name in cells and name not in cells
+        # The plain filename is readable ASCII; the UTF-8 one is the Chinese name.
+        disp = r.headers["content-disposition"]
+        assert f'filename="pzh-overview-city-{YEAR}.csv"' in disp
+        assert "filename*=UTF-8''" in disp
+        x = c.get(f"/web/export/overview.xlsx?year={YEAR}")
+        assert x.status_code == 200
+        sheet = zipfile.ZipFile(io.BytesIO(x.content)).read("xl/worksheets/sheet1.xml").decode()
+        assert "<f>" not in sheet  # no formula anywhere
+        ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
+        names = {row[1].value: row[1] for row in ws.iter_rows(min_row=3)}
+        for name in hostile:
+            assert names[name].data_type == "s" and names[name].quotePrefix
+    with web_client(server.url, "renhe") as c:
+        r = c.get(f"/web/export/overview.xlsx?year={YEAR}")
+        assert f'filename="pzh-overview-renhe-{YEAR}.xlsx"' in r.headers["content-disposition"]

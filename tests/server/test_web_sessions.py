@@ -127,7 +127,7 @@ def test_a_sign_in_page_left_open_works_on_the_first_try(tmp_path: Path) -> None
         c.cookies.clear()
         r = c.post("/web/login", data=form, headers={"Origin": "http://evil.example"})
         assert r.status_code == 403 and 'action="/web/login"' in r.text
-        assert "请再点一次" in r.text and 'value="chen"' in r.text
+        assert "登录页已过期" in r.text and 'value="chen"' in r.text
         assert c.get("/web/").status_code == 303  # not signed in
         r = c.post("/web/login", data=form)
         assert r.status_code == 403 and 'action="/web/login"' in r.text

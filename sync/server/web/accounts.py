@@ -177,11 +177,7 @@ class AccountStore:
         :raises AccountError: bad name, role, county or password (Chinese message).
         """
         name = (name or "").strip()
-        if (
-            not name
-            or len(name) > 50
-            or any(c.isspace() or not c.isprintable() for c in name)
-        ):
+        if not name or len(name) > 50 or any(c.isspace() or not c.isprintable() for c in name):
             raise AccountError("用户名不能为空、不能含空格或控制字符，最多50个字符。")
         label = self._scope(role, county)
         self._check_password(password)
@@ -191,7 +187,7 @@ class AccountStore:
             try:
                 row = conn.execute("SELECT id FROM web_users WHERE name = ?", (name,)).fetchone()
                 if row is not None and not replace:
-                    raise AccountError(f"用户“{name}”已存在。要重设密码，请加 --replace。")
+                    raise AccountError(f"用户“{name}”已存在。")
                 if row is not None:
                     conn.execute(
                         "UPDATE web_users SET role = ?, county = ?, password_hash = ?, disabled = 0 WHERE id = ?",

@@ -342,3 +342,14 @@ def per_resident_chart(ov: Overview) -> dict[str, Any]:
         "per_resident": [round(r.values["visits_per_resident"], 3) for r in rows],
         "no_population": len(ov.stations) - len(rows),
     }
+
+
+def export_note(ov: Overview, scope: str, now_ms: int) -> str:
+    """The line above an export's table: what it covers and as of when, so a sheet handed on
+    says what it is."""
+    made = dt.datetime.fromtimestamp(now_ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    share = f"{ov.period.share_of_year_gone * 100:.0f}%"
+    return (
+        f"{scope}文化站概览 {ov.year}年：统计截至 {ov.period.cutoff}（目标按已过天数折算 {share}）；"
+        f"只含各站已同步到市服务器的记录，“最近同步”为各站最后一次同步的时间；导出于 {made}。"
+    )

@@ -27,6 +27,7 @@
     if (!hasData(values)) { empty(box, title, note); return; }
     if (!window.echarts) return;
     option.title = { text: title, textStyle: { fontSize: 14 } };
+    option.animation = false;  // drawn at once: no half-grown bars on slow office PCs or in prints
     var chart = window.echarts.init(box);
     chart.setOption(option);
     charts.push(chart);
@@ -59,7 +60,7 @@
       series: [{
         name: "人均参与次数", type: "bar", data: data.per_resident, barMaxWidth: 16, itemStyle: { color: "#2f855a" },
         markLine: { symbol: "none", lineStyle: { type: "dashed", color: "#a61b1b" },
-          label: { formatter: "目标 {c}", position: "insideEndTop", color: "#a61b1b" },
+          label: { formatter: "目标 {c}", position: "insideStartTop", color: "#a61b1b" },
           data: [{ xAxis: target }] }
       }]
     }, data.no_population ? data.no_population + "个站未填服务人口" : "");
