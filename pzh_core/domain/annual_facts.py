@@ -73,11 +73,27 @@ NUMBER_FIELDS = tuple(s.name for s in SPECS if s.kind != "text")
 PARTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("staff_total", ("staff_full_time",), "专职人员不能多于年末从业人员"),
     ("staff_total", ("staff_full_time", "staff_part_time"), "专职与兼职人员之和不能多于从业人员"),
-    ("staff_total", ("staff_senior", "staff_intermediate"), "高级与中级职称人数之和不能多于从业人员"),
-    ("floor_area", ("floor_area_activity", "floor_area_office"), "各项用房面积之和不能大于实际使用面积"),
+    (
+        "staff_total",
+        ("staff_senior", "staff_intermediate"),
+        "高级与中级职称人数之和不能多于从业人员",
+    ),
+    (
+        "floor_area",
+        ("floor_area_activity", "floor_area_office"),
+        "各项用房面积之和不能大于实际使用面积",
+    ),
     ("computers", ("computers_public",), "供公众使用的计算机不能多于计算机总数"),
-    ("income_total", ("income_fiscal", "income_other"), "财政拨款与其他收入之和不能大于本年收入合计"),
-    ("expense_total", ("expense_basic", "expense_project"), "基本支出与项目支出之和不能大于本年支出合计"),
+    (
+        "income_total",
+        ("income_fiscal", "income_other"),
+        "财政拨款与其他收入之和不能大于本年收入合计",
+    ),
+    (
+        "expense_total",
+        ("expense_basic", "expense_project"),
+        "基本支出与项目支出之和不能大于本年支出合计",
+    ),
 )
 
 

@@ -38,7 +38,9 @@ class AnnualFactsService:
     def _station(self) -> str:
         sid = self.store.station_id
         if not sid:
-            raise StoreError("no_station", tr("AnnualFacts", "尚未设置文化站信息，请先完成首次设置。"))
+            raise StoreError(
+                "no_station", tr("AnnualFacts", "尚未设置文化站信息，请先完成首次设置。")
+            )
         return sid
 
     def view(self, year: int) -> FactsView:

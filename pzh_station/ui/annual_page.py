@@ -181,6 +181,8 @@ class AnnualFactsPage(QWidget):
         self._busy(False)
         if isinstance(error, ValidationError):
             self.errors.show(error.errors)
-            self.message.set_message(self.tr("有 {} 处需要修改，未保存。").format(len(error.errors)))
+            self.message.set_message(
+                self.tr("有 {} 处需要修改，未保存。").format(len(error.errors))
+            )
         else:
             self.message.set_message(getattr(error, "message", None) or str(error))

@@ -12,7 +12,9 @@ TODAY = dt.date(2026, 3, 1)
 
 def uscc(body: str) -> str:
     """A valid 统一社会信用代码 for a 17-character body (the check character computed)."""
-    total = sum(rules._USCC_CHARS.index(c) * w for c, w in zip(body, rules._USCC_WEIGHTS))
+    total = sum(
+        rules._USCC_CHARS.index(c) * w for c, w in zip(body, rules._USCC_WEIGHTS, strict=True)
+    )
     return body + rules._USCC_CHARS[(31 - total % 31) % 31]
 
 
@@ -21,7 +23,10 @@ def test_text_in_number_fields_and_negative_money_are_named_at_the_field():
         {"staff_total": "四", "income_total": "12万", "books": "1,200", "floor_area": "８５０.５"},
         AnnualFacts(year=2025),
     )
-    assert errors == {"staff_total": "请输入数字（不带单位）", "income_total": "请输入数字（不带单位）"}
+    assert errors == {
+        "staff_total": "请输入数字（不带单位）",
+        "income_total": "请输入数字（不带单位）",
+    }
     assert (facts.books, facts.floor_area) == (1200, 850.5)  # separators and full-width digits
     facts, errors = rules.parse_input({"computers": "2.5"}, AnnualFacts(year=2025))
     assert errors == {"computers": "请输入整数"}
@@ -55,7 +60,9 @@ def test_parts_never_exceed_their_whole():
 
 def test_population_needs_its_source_and_unit_code_its_check_character():
     code = uscc("12510411MB1C0000A")  # any 17 characters of the code's alphabet
-    ok = AnnualFacts(year=2025, population=23_000, population_source="2024年统计公报", unit_code=code)
+    ok = AnnualFacts(
+        year=2025, population=23_000, population_source="2024年统计公报", unit_code=code
+    )
     assert rules.validate(ok, today=TODAY) == {}
     wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
     bad = AnnualFacts(year=2025, population=23_000, unit_code=wrong)
@@ -63,7 +70,9 @@ def test_population_needs_its_source_and_unit_code_its_check_character():
     assert set(errors) == {"population_source", "unit_code"}
     assert "校验位" in errors["unit_code"]
     assert rules.validate(AnnualFacts(year=2025, unit_code="MA6CXX12-3"), today=TODAY) == {}
-    assert rules.validate(AnnualFacts(year=2031), today=TODAY) == {"year": "年度应在2000至2027年之间"}
+    assert rules.validate(AnnualFacts(year=2031), today=TODAY) == {
+        "year": "年度应在2000至2027年之间"
+    }
 
 
 def test_carry_over_keeps_stock_figures_and_leaves_money_empty():

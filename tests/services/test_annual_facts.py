@@ -26,8 +26,14 @@ def test_first_year_is_a_guess_from_the_profile_then_carried_over(services):
 
     saved = svc.save(
         2025,
-        {"staff_total": "4", "staff_full_time": "3", "books": "6200", "income_total": "300",
-         "population": "23100", "population_source": "2024年统计公报"},
+        {
+            "staff_total": "4",
+            "staff_full_time": "3",
+            "books": "6200",
+            "income_total": "300",
+            "population": "23100",
+            "population_source": "2024年统计公报",
+        },
         confirm=True,
         today=TODAY,
     )
@@ -35,8 +41,16 @@ def test_first_year_is_a_guess_from_the_profile_then_carried_over(services):
     assert saved.facts.confirmed_on == "2026-03-01"
 
     carried = svc.view(2026)
-    assert (carried.stored, carried.facts.carried_from, carried.facts.confirmed) == (False, 2025, False)
-    assert (carried.facts.staff_total, carried.facts.books, carried.facts.income_total) == (4, 6200, 0)
+    assert (carried.stored, carried.facts.carried_from, carried.facts.confirmed) == (
+        False,
+        2025,
+        False,
+    )
+    assert (carried.facts.staff_total, carried.facts.books, carried.facts.income_total) == (
+        4,
+        6200,
+        0,
+    )
     assert "由2025年带入" in carried.origin
     # Saving without confirming keeps it unconfirmed (the return cannot be filed with it).
     kept = svc.save(2026, {"books": "6300"}, today=TODAY)
@@ -49,7 +63,12 @@ def test_bad_input_writes_nothing(services):
     with pytest.raises(ValidationError) as err:
         svc.save(
             2025,
-            {"staff_total": "2", "staff_full_time": "3", "income_total": "一百", "expense_basic": "-1"},
+            {
+                "staff_total": "2",
+                "staff_full_time": "3",
+                "income_total": "一百",
+                "expense_basic": "-1",
+            },
             today=TODAY,
         )
     assert err.value.errors == {
