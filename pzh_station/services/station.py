@@ -64,7 +64,7 @@ class StationService:
         staff = [
             r["name"]
             for r in self.store.query(
-                "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name"
+                "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name COLLATE pinyin"
             )
         ]
         return StationProfile(

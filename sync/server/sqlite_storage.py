@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pzh_core import hlc, merge, protocol, schema
+from pzh_core.text import register_collation
 from sync.server.storage import (
     BatchRejected,
     Code,
@@ -119,6 +120,7 @@ def encode_value(kind: str, value: Any) -> Any:
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    register_collation(conn)  # names ORDER BY ... COLLATE pinyin (pzh_core.indicators)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 

@@ -318,7 +318,8 @@ def test_import_and_export_archive_and_hours(services, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:2] == ["志愿者编号", "姓名"]
-    assert ["V001", "刘一"] == values[1][:2] and values[1][-2] == 2
+    assert ["V002", "陈二"] == values[1][:2]  # 陈 chen before 刘 liu: pinyin order
+    assert ["V001", "刘一"] == values[2][:2] and values[2][-2] == 2
     hours = tmp_path / "时长.xlsx"
     assert svc.export_hours(hours, year=int(D[:4])) == 1
     wb = openpyxl.load_workbook(hours)
