@@ -372,7 +372,7 @@ def test_demo_data_fills_a_year_of_volunteers(services):
 def test_cli_demo_data_and_certificate(cli, tmp_path):
     cli("init", "--station", "测试站", "--county", "仁和区", "--staff", "李明,王芳", check=True)
     proc = cli("demo-data", check=True)
-    assert "volunteers 40" in proc.stdout
+    assert "志愿者 40 条" in proc.stdout
     out = tmp_path / "v.xlsx"
     cli("export", "volunteers", "-o", str(out), check=True)
     number = openpyxl.load_workbook(out).active["A2"].value
