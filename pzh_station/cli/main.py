@@ -16,7 +16,7 @@ from importlib import import_module
 from pzh_core import argparse_zh
 from pzh_station import __version__
 
-AREAS = ("core", "activities", "training", "volunteers", "sync", "reports")
+AREAS = ("core", "activities", "training", "volunteers", "sync", "reports", "annual")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -66,6 +66,7 @@ class Cli:
                 "export": "导出为 .xlsx/.csv",
                 "report": "生成报表",
                 "admin": "管理",
+                "facts": "年度基本情况（年报的人员、设施、经费等）",
             }
             gp = self._sub.add_parser(
                 group, help=helps.get(group, group), description=helps.get(group, group)
