@@ -5,8 +5,10 @@ queries run on the desk's SQLite file, the city server's SQLite replica and (the
 PostgreSQL. The SQL is standard where it can be (explicit ``GROUP BY`` columns, aliased
 subqueries, no bare ``0`` as a condition); what differs between engines goes through
 :class:`Dialect`: the parameter marker (written ``?`` here) and the test "a JSON list column has
-one of these values". Rows come back as dicts through the DB-API cursor, whatever the
-connection's row factory.
+one of these values". Names sort ``COLLATE pinyin``: every SQLite connection registers that
+collation (``pzh_core.text``); a PostgreSQL database defines one of that name with ICU
+(``CREATE COLLATION pinyin (provider = icu, locale = 'zh-u-co-pinyin')``). Rows come back as
+dicts through the DB-API cursor, whatever the connection's row factory.
 """
 
 from __future__ import annotations

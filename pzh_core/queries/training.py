@@ -96,7 +96,7 @@ def visit_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, Any
         "SELECT c.id AS cid, t.person_id, MIN(s.station_id) AS station_id,"
         " MIN(s.date) AS first, MAX(s.date) AS last, c.name AS cname, p.name AS pname,"
         f" COUNT(*) AS n {body} GROUP BY c.id, c.name, t.person_id, p.name"
-        " ORDER BY c.name, p.name",
+        " ORDER BY c.name, p.name COLLATE pinyin",
         params,
     )
 
@@ -152,7 +152,7 @@ def grid_cells(db: Db, stations: Stations, period: Period) -> list[dict[str, Any
     SELECT h.id, h.station_id, h.date, h.cname, r.person_id, r.pname, t.mark
     FROM held h JOIN roster r ON r.class_id = h.class_id
     LEFT JOIN attendance t ON t.session_id = h.id AND t.person_id = r.person_id AND t.deleted = 0
-    ORDER BY h.date, h.cname, r.pname"""
+    ORDER BY h.date, h.cname, r.pname COLLATE pinyin"""
     return db.rows(sql, params)
 
 
@@ -185,6 +185,6 @@ def completer_rows(db: Db, stations: Stations, period: Period) -> list[dict[str,
     WHERE EXISTS (
         SELECT 1 FROM enrollments e
         WHERE e.class_id = got.class_id AND e.person_id = got.person_id AND e.deleted = 0)
-    ORDER BY cls.last, c.name, p.name
+    ORDER BY cls.last, c.name, p.name COLLATE pinyin
     """
     return db.rows(sql, [*params, period.as_of.isoformat(), period.start, period.cutoff])

@@ -32,7 +32,7 @@ def active_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, An
     body, params = _active_sql(stations, period)
     return db.rows(
         "SELECT v.id, v.station_id, v.join_date, v.number, v.team, p.name"
-        f" {body} ORDER BY v.join_date, p.name",
+        f" {body} ORDER BY v.join_date, p.name COLLATE pinyin",
         params,
     )
 
@@ -75,7 +75,7 @@ def service_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, A
     name``, by name."""
     body, params = _verified_by_volunteer(stations, period)
     return db.rows(
-        f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name",
+        f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name COLLATE pinyin",
         params,
     )
 
@@ -95,6 +95,6 @@ def star_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, Any]
               SELECT DISTINCT r.volunteer_id FROM service_records r WHERE {where})
         GROUP BY r.volunteer_id
     ) g {_LIVE_VOLUNTEER}
-    ORDER BY p.name
+    ORDER BY p.name COLLATE pinyin
     """
     return db.rows(sql, [period.start, period.cutoff, *params])
