@@ -320,10 +320,22 @@ def write_sheets(
     return path
 
 
+def _xlsx_value(value: Any) -> Any:
+    """What an .xlsx cell can hold: control characters (which XML cannot carry, and which once
+    made an export fail every time) are shown as U+FFFD; the value itself is not changed."""
+    if isinstance(value, Percent):
+        return float(value)
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
 def _append(ws: Any, values: list[Any]) -> None:
     """Append a row: formula-like text stays text (never a formula), percentages get their
     number format."""
-    ws.append([float(v) if isinstance(v, Percent) else v for v in values])
+    ws.append([_xlsx_value(v) for v in values])
     for cell, v in zip(ws[ws.max_row], values, strict=False):
         if isinstance(v, Percent):
             cell.number_format = "0%" if not v.digits else "0." + "0" * v.digits + "%"

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -111,8 +112,8 @@ def serve(
     sock.set_inheritable(True)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
+    app = create_app(data_dir, settings=ServerSettings.from_env())  # opens the data file
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {data_dir})", flush=True)
-    app = create_app(data_dir, settings=ServerSettings.from_env())
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
     # Forwarded headers only from the proxies named (uvicorn's default believes 127.0.0.1, so
     # anything on the server itself could pick a new address per request and escape throttling).
@@ -190,8 +191,19 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(
-            args.host, args.port, _data_dir(args.data_dir), args.log_level, args.trusted_proxy
+    try:
+        if args.command == "serve":
+            return serve(
+                args.host, args.port, _data_dir(args.data_dir), args.log_level, args.trusted_proxy
+            )
+        return run_admin(args)
+    except sqlite3.DatabaseError as exc:  # the data file is not (or no longer) a database
+        from sync.server.app import DB_NAME
+
+        path = _data_dir(args.data_dir) / DB_NAME
+        print(
+            f"错误：{path} 不是本服务器的数据文件（不是 SQLite 数据库，或已损坏：{exc}）。"
+            "请检查 --data-dir，或从备份恢复该文件。",
+            file=sys.stderr,
         )
-    return run_admin(args)
+        return 2

@@ -27,9 +27,13 @@ class Writer:
         self._path = path
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._ready = threading.Event()
+        self._failed: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="pzh-sync-writer", daemon=True)
         self._thread.start()
         self._ready.wait()
+        if self._failed is not None:  # the file could not be opened: say so, never wait
+            self._thread.join(timeout=10)
+            raise self._failed
 
     def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         fut: Future[T] = Future()
@@ -41,11 +45,16 @@ class Writer:
         self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        conn = connect(self._path)
-        conn.execute("PRAGMA journal_mode = WAL")
-        # FULL: a commit is on disk before the device is told it is held (acked_seq); with
-        # NORMAL a power cut could lose acknowledged changes, which the device never resends.
-        conn.execute("PRAGMA synchronous = FULL")
+        try:
+            conn = connect(self._path)
+            conn.execute("PRAGMA journal_mode = WAL")
+            # FULL: a commit is on disk before the device is told it is held (acked_seq); with
+            # NORMAL a power cut could lose acknowledged changes, which the device never resends.
+            conn.execute("PRAGMA synchronous = FULL")
+        except BaseException as exc:  # noqa: BLE001 - raised in the opening thread
+            self._failed = exc
+            self._ready.set()
+            return
         self._ready.set()
         while True:
             item = self._queue.get()

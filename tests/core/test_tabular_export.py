@@ -41,3 +41,10 @@ def test_our_csv_reads_back_as_written(tmp_path: Path) -> None:
     table = read_table(path, {"a": ["甲"], "b": ["乙"]})
     assert [(r["a"], r["b"]) for _, r in table.rows] == [("=1+1", "普通"), ("-5", "@a")]
     assert "'=1+1" in open(path, encoding="utf-8-sig").read()
+
+
+def test_control_characters_never_break_an_xlsx_export(tmp_path: Path) -> None:
+    rows = [["坏\x01名字", "正常\t文字"]]
+    xlsx = write_table(tmp_path / "t.xlsx", ["名称", "备注"], rows)
+    ws = openpyxl.load_workbook(xlsx).active
+    assert [c.value for c in ws[2]] == ["坏\ufffd名字", "正常\t文字"]
