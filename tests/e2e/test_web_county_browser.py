@@ -221,6 +221,9 @@ def test_silent_stations_and_far_off_clocks_are_said_in_words(world, browser) ->
         silent = page.locator("#attention-silent").inner_text()
         assert "大田镇综合文化站" in silent and "同德镇综合文化站" in silent
         assert "平地镇" not in silent
+        # A tile behind its target says so, not only by its yellow edge.
+        assert all("低于目标" in t for t in page.locator(".tile.warn").all_inner_texts())
+        assert page.locator(".tile.warn").count() >= 1
         assert page.evaluate(CONTRAST_JS) == []
         _shot(page, "overview-county-1366")
 
@@ -247,8 +250,10 @@ def test_silent_stations_and_far_off_clocks_are_said_in_words(world, browser) ->
         for b in page.locator("#health-devices button.danger").all():
             assert b.get_attribute("aria-label").startswith("停用设备 ")
         assert page.evaluate(CONTRAST_JS) == []
+        _shot(page, "health-county-1366")
         page.goto(f"{world.url}/web/admin")
         assert page.evaluate(CONTRAST_JS) == []
+        _shot(page, "admin-county-1366")
         assert errors == []
     finally:
         ctx.close()
@@ -267,6 +272,14 @@ def test_phone_first_screen_answers_who_is_behind_and_who_is_silent(world, brows
         behind = page.locator("#attention-behind").inner_text()
         assert "完成" in behind and "%" in behind
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        page.goto(f"{world.url}/web/station/{world.stations['大田镇综合文化站']}")
+        assert page.locator("#sync-flag").bounding_box()["y"] < 844
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        _shot(page, "station-silent-390")
+        page.goto(f"{world.url}/web/admin/users")
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert page.evaluate(CONTRAST_JS) == []
+        _shot(page, "users-390")
         assert errors == []
     finally:
         ctx.close()
