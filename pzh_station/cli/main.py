@@ -11,11 +11,8 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from importlib import import_module
 
 from pzh_station import __version__
-
-AREAS = ("core", "activities", "training", "volunteers", "sync", "reports")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -72,9 +69,11 @@ class Cli:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pzh_station.cli import activities, core, reports, sync, training, volunteers
+
     cli = Cli()
-    for area in AREAS:
-        import_module(f"pzh_station.cli.{area}").register(cli)
+    for area in (core, activities, training, volunteers, sync, reports):
+        area.register(cli)
     return cli.parser
 
 
