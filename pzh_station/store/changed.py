@@ -28,6 +28,7 @@ TABLE_AREAS: dict[str, frozenset[str]] = {
     "volunteers": frozenset({"volunteers"}),
     "service_records": frozenset({"volunteers"}),
     "service_corrections": frozenset({"volunteers"}),
+    "annual_facts": frozenset({"annual_facts"}),
     "set_aside": frozenset({"sync"}),
 }
 PULLED_AREA = "sync"  # rows merged from the server (a sync), whatever their tables

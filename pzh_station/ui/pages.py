@@ -47,6 +47,12 @@ def _volunteers(ctx: UiContext, parent: QWidget) -> QWidget:
     return VolunteersPage(ctx, parent)
 
 
+def _annual(ctx: UiContext, parent: QWidget) -> QWidget:
+    from pzh_station.ui.annual_page import AnnualFactsPage
+
+    return AnnualFactsPage(ctx, parent)
+
+
 def _reports(ctx: UiContext, parent: QWidget) -> QWidget:
     from pzh_station.ui.reports_page import ReportsPage
 
@@ -70,6 +76,7 @@ PAGES: list[PageSpec] = [
     PageSpec("activities", "活动台账", _activities),
     PageSpec("training", "培训班", _training),
     PageSpec("volunteers", "文化志愿者", _volunteers),
+    PageSpec("annual", "年度基本情况", _annual),
     PageSpec("reports", "报表", _reports),
     PageSpec("sync", "同步", _sync),
     PageSpec("settings", "设置", _settings),
