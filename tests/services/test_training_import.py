@@ -81,7 +81,9 @@ def test_import_reuses_people_already_in_the_registry(services):
     assert cls is not None and cls.art_form == "other"  # made on the fly
     assert {p["id"] for p in t.roster(cls.id)} >= {zhang, wang}
     # Importing the same file again enrols nobody twice.
-    again = imp.write_import(imp.read_import(DATA / "roster_clean.xlsx", today=TODAY), class_id=cls.id)
+    again = imp.write_import(
+        imp.read_import(DATA / "roster_clean.xlsx", today=TODAY), class_id=cls.id
+    )
     assert again.written == 0 and len(t.roster(cls.id)) == 3
 
 

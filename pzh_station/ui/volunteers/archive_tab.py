@@ -224,7 +224,6 @@ class ArchiveTab:
             self._run(
                 lambda s: VolunteerService(s).write_certificate(vid, path),
                 self.tr("已生成证明：{}").format(path),
-                changes=(),
             )
 
     def export_archive(self) -> None:
@@ -235,7 +234,6 @@ class ArchiveTab:
             self._run(
                 lambda s: VolunteerService(s).export(path),
                 self.tr("已导出到：{}").format(path),
-                changes=(),
             )
 
     def import_archive(self) -> None:

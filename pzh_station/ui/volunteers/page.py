@@ -183,11 +183,9 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
                 dialog.saved.connect(lambda _r: self._info(text))
         dialog.open()
 
-    def _run(self, fn: Any, done_text: str, *, changes: Any = ("volunteers",)) -> None:
+    def _run(self, fn: Any, done_text: str) -> None:
         self.message.set_message("")
-        self.ctx.tasks.run(
-            fn, success=lambda _r: self._info(done_text), failure=self._failed, changes=set(changes)
-        )
+        self.ctx.tasks.run(fn, success=lambda _r: self._info(done_text), failure=self._failed)
 
     def _failed(self, error: Exception) -> None:
         if isinstance(error, ValidationError):

@@ -298,5 +298,4 @@ class RecordsTab:
             self._run(
                 lambda s: VolunteerService(s).export_hours(path, year=year_arg),
                 self.tr("已导出到：{}").format(path),
-                changes=(),
             )
