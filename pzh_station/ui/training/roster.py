@@ -131,10 +131,9 @@ class ImportPreviewDialog(QDialog):
         result, cid, skip = self.result, self.class_id, self.skip_bad.isChecked()
         self.confirm_button.setEnabled(False)
         self.ctx.tasks.run(
-            lambda s: RosterImporter(s).write(result, class_id=cid, skip_bad=skip),
+            lambda s: RosterImporter(s).write_import(result, class_id=cid, skip_bad=skip),
             success=self._done,
             failure=self._failed,
-            changes={"training", "people"},
         )
 
     def _done(self, result: RosterImport) -> None:
@@ -272,7 +271,6 @@ class RosterTab(QWidget):
             lambda s: TrainingService(s).enroll(cid, person_id),
             success=self._enrolled,
             failure=lambda e: self.status.emit(_error_text(e)),
-            changes={"training"},
         )
 
     def _enrolled(self, result: EnrollResult) -> None:
@@ -286,7 +284,6 @@ class RosterTab(QWidget):
             pid = p["id"]
             self.ctx.tasks.run(
                 lambda s: TrainingService(s).drop(cid, pid),
-                changes={"training"},
                 failure=lambda e: self.status.emit(_error_text(e)),
             )
 
@@ -309,7 +306,7 @@ class RosterTab(QWidget):
         if cid is None:
             return
         self.ctx.tasks.run(
-            lambda s: RosterImporter(s).read(Path(path)),
+            lambda s: RosterImporter(s).read_import(Path(path)),
             success=lambda r: self._preview(cid, r),
             failure=lambda e: self._import_failed(e),
         )
