@@ -16,13 +16,12 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import sqlite3
 import sys
 from datetime import datetime
 from pathlib import Path
 
 from sync.server import admin
-from sync.server.storage import CHINA
+from sync.server.storage import CHINA, StorageOpenError
 
 DEFAULT_PORT = 8470
 
@@ -197,12 +196,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.host, args.port, _data_dir(args.data_dir), args.log_level, args.trusted_proxy
             )
         return run_admin(args)
-    except sqlite3.DatabaseError as exc:  # the data file is not (or no longer) a database
-        from sync.server.app import DB_NAME
-
-        path = _data_dir(args.data_dir) / DB_NAME
+    except StorageOpenError as exc:  # the data file is not (or no longer) a database
         print(
-            f"错误：{path} 不是本服务器的数据文件（不是 SQLite 数据库，或已损坏：{exc}）。"
+            f"错误：{exc.path} 不是本服务器的数据文件（不是 SQLite 数据库，或已损坏：{exc.detail}）。"
             "请检查 --data-dir，或从备份恢复该文件。",
             file=sys.stderr,
         )

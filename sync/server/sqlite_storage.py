@@ -31,6 +31,7 @@ from sync.server.storage import (
     PushResult,
     Station,
     Storage,
+    StorageOpenError,
 )
 
 SERVER_DEVICE = "server"  # device part of stamps made by the server itself
@@ -73,9 +74,16 @@ class SQLiteStorage(Storage):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        self._writer = Writer(self.path)
-        self._writer.call(create_schema)
-        last = self._writer.call(load_clock)
+        try:
+            self._writer = Writer(self.path)
+        except sqlite3.DatabaseError as exc:  # not a database: say so, never wait
+            raise StorageOpenError(self.path, str(exc)) from exc
+        try:
+            self._writer.call(create_schema)
+            last = self._writer.call(load_clock)
+        except sqlite3.DatabaseError as exc:  # a damaged file
+            self._writer.close()
+            raise StorageOpenError(self.path, str(exc)) from exc
         # Only the writer thread touches the server clock.
         self._clock = hlc.HybridClock(SERVER_DEVICE, last=last, wall=now)
 

@@ -124,6 +124,15 @@ class PullResult:
     more: bool = False
 
 
+class StorageOpenError(Exception):
+    """The data file cannot be opened as the server's storage (not a database, damaged)."""
+
+    def __init__(self, path: object, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path = path
+        self.detail = detail
+
+
 class EnrollError(Exception):
     """An enrollment code that cannot be used; ``reason`` is unknown | spent | expired | station."""
 
