@@ -341,6 +341,8 @@ HOSTILE_CHANGES = [
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "\ud800"}},
     {"seq": 1, "t": "activities", "id": "\udfff", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.\ud800", "f": {"title": "x"}},
+    # Full-width digits (issue 12, situation 6): "now" in them sorts above every ASCII stamp.
+    {"seq": 1, "t": "activities", "id": "x", "s": "１７９００００００００００.0000.d", "f": {"title": "x"}},
     {
         "seq": 1,
         "t": "service_corrections",
