@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -113,6 +114,7 @@ class SyncClient:
             raise SyncError("bad_code", "未填写注册码")
         store = self.store
         enrolled_station = store.meta("sync_station_id")
+        request_id = _enroll_request_id(store, code)
         transport = self._transport(url)
         try:
             sent = clock.local_wall(store)
@@ -124,6 +126,8 @@ class SyncClient:
                     "app_version": __version__,
                     # The id already inside this PC's stamps; the server keeps it when free.
                     "device_id": store.device_id,
+                    # Kept until it succeeds: a retry after a lost answer gets the same device.
+                    "request_id": request_id,
                 },
                 auth=False,
             )
@@ -175,6 +179,7 @@ class SyncClient:
                 sync_cursor=0,
                 sync_last_error="",
                 sync_last_error_kind="",
+                enroll_request="",
             )
             clock.rewind_if_ahead(store, clock.future_limit(server_time))
         kept = state.pending_count(store, 0)
@@ -237,7 +242,13 @@ class SyncClient:
             sent = clock.local_wall(store)
             resp = transport.post(
                 "/v1/sync",
-                {"client_time_ms": sent, "push": batch, "cursor": cursor, "limit": PULL_LIMIT},
+                {
+                    "client_time_ms": sent,
+                    "acked_seq": acked,  # the server checks this file's history (device epoch)
+                    "push": batch,
+                    "cursor": cursor,
+                    "limit": PULL_LIMIT,
+                },
             )
             received = clock.local_wall(store)
             feed, new_cursor, more, server_acked, server_time = _parse_sync(resp)
@@ -366,6 +377,20 @@ def _move_station(store: Store, old: str, new: str) -> None:
     conn.execute("UPDATE stations SET id = ? WHERE id = ?", (new, old))
     conn.execute("UPDATE changes SET row_id = ? WHERE tbl = 'stations' AND row_id = ?", (new, old))
     conn.execute("UPDATE meta SET value = ? WHERE key = 'station_id'", (new,))
+
+
+def _enroll_request_id(store: Store, code: str) -> str:
+    """The id of this enrollment attempt: the same while the same code is retried (the server
+    then answers the same device if an earlier answer was lost), a new one for another code."""
+    try:
+        kept = json.loads(store.meta("enroll_request") or "{}")
+    except ValueError:
+        kept = {}
+    if isinstance(kept, dict) and kept.get("code") == code and isinstance(kept.get("id"), str):
+        return kept["id"]
+    request_id = str(uuid.uuid4())
+    state.put(store, enroll_request=json.dumps({"code": code, "id": request_id}))
+    return request_id
 
 
 def _device_name() -> str:

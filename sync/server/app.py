@@ -29,10 +29,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from pzh_core import hlc, protocol
-from sync.server import auth, models
+from sync.server import auth, identity, models
 from sync.server.limits import BodyError, RateLimiter, decode_body
 from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
-from sync.server.storage import BatchRejected, Device, EnrollError, Storage
+from sync.server.storage import BatchRejected, Device, EnrollError, Station, Storage
 
 log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
@@ -46,7 +46,7 @@ MESSAGES = {
     "bad_request": "请求格式不正确，服务器未做任何改动。请升级软件；如仍出现，请联系市文化馆。",
     "bad_change": "有一条更改不符合数据格式，本批次未保存。请升级软件；如仍出现，请联系市文化馆。",
     "foreign_row": "本批次中有记录属于其他文化站，本机不能修改，本批次未保存。请联系市文化馆。",
-    "seq_reused": "本机数据库似乎从备份恢复过，与服务器记录的同步进度不一致。为避免丢失数据，本批次未保存。请联系市文化馆，用新的邀请码重新登记本机后再同步。",
+    "rekey_required": "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件夹），本批次未保存。本机将以新的设备身份重新同步，取回服务器上的全部数据，不会丢失已录入的内容。",
     "throttled": "同步请求过于频繁，请稍后再试。",
     "timeout": "网络太慢，数据未能及时送达服务器，本次未做任何改动。请稍后重试。",
     "enroll_throttled": "邀请码尝试次数过多，请稍后再试。",
@@ -244,7 +244,7 @@ def create_app(
             raise ApiError(400, "bad_request", "protocol missing")
         return body
 
-    def authenticate(request: Request) -> Device:
+    def authenticate(request: Request, *, rekeyed_ok: bool = False) -> Device:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -253,7 +253,9 @@ def create_app(
         device = store.device_by_token(auth.hash_token(token))
         if device is None:
             raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
-        if device.revoked:
+        if device.revoked and not (rekeyed_ok and device.revoke_reason == identity.REKEYED):
+            if device.revoke_reason == identity.REKEYED:  # another copy of its file re-keyed it
+                raise ApiError(409, "rekey_required", extra={"applied_seq": device.applied_seq})
             raise ApiError(403, "device_revoked")
         return device
 
@@ -297,6 +299,9 @@ def create_app(
         wanted = body.get("device_id")
         if wanted is not None and not auth.valid_device_id(wanted):
             raise ApiError(400, "bad_request", "device_id invalid")
+        request_id = body.get("request_id")
+        if request_id is not None and not auth.valid_request_id(request_id):
+            raise ApiError(400, "bad_request", "request_id invalid")
         token = auth.new_token()
         try:
             device, station = await run_in_threadpool(
@@ -306,31 +311,73 @@ def create_app(
                 device_name=name,
                 app_version=version,
                 device_id=wanted,
+                request_id=request_id,
             )
         except EnrollError as exc:
             status = 404 if exc.reason in ("unknown", "station") else 410
             key = {"spent": "code_spent", "expired": "code_expired"}.get(exc.reason, "code_unknown")
             raise ApiError(status, key, exc.reason) from exc
         log.info("device %s enrolled into station %s", device.id, station.id)
-        return _json(
-            {
-                "protocol": protocol.PROTOCOL_VERSION,
-                "device_id": device.id,
-                "token": token,
-                "station": {"id": station.id, "name": station.name, "county": station.county},
-                "server_time_ms": store.now(),
-            }
-        )
+        return _json(_identity(device, station, token))
+
+    def _identity(device: Device, station: Station, token: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "protocol": protocol.PROTOCOL_VERSION,
+            "device_id": device.id,
+            "token": token,
+            "station": {"id": station.id, "name": station.name, "county": station.county},
+            "server_time_ms": store.now(),
+            **extra,
+        }
+
+    @app.post(
+        "/v1/rekey",
+        tags=["sync"],
+        response_model=models.RekeyResponse,
+        responses=models.ERROR_RESPONSES,
+        openapi_extra=models.request_body(models.RekeyRequest),
+    )
+    async def rekey(request: Request) -> Response:
+        """A new device id for a file whose history forked (docs/sync-protocol.md)."""
+        old = authenticate(request, rekeyed_ok=True)
+        throttle(sync_limiter, old.id, "throttled")
+        body = await read_body(request)
+        request_id = body.get("request_id")
+        name, version = body.get("device_name"), body.get("app_version")
+        if not auth.valid_request_id(request_id) or not all(
+            v is None or (isinstance(v, str) and len(v) <= 100 and protocol.utf8_ok(v))
+            for v in (name, version)
+        ):
+            raise ApiError(400, "bad_request", "request_id, device_name or app_version invalid")
+        token = auth.new_token()
+        try:
+            device, station = await run_in_threadpool(
+                store.rekey,
+                old,
+                token_hash=auth.hash_token(token),
+                request_id=request_id,
+                device_name=name,
+                app_version=version,
+            )
+        except identity.RekeyRefused as exc:
+            raise ApiError(403, "device_revoked", exc.reason) from exc
+        log.warning("device %s re-keyed as %s (its history forked)", old.id, device.id)
+        return _json(_identity(device, station, token, replaces=old.id))
 
     def exchange(
-        device: Device, push: list[dict[str, Any]], client_time: int | None, cursor: int, limit: int
+        device: Device,
+        push: list[dict[str, Any]],
+        client_time: int | None,
+        acked: int | None,
+        cursor: int,
+        limit: int,
     ) -> bytes:
         try:
-            pushed = store.push(device, push, client_time_ms=client_time)
+            pushed = store.push(device, push, client_time_ms=client_time, acked_seq=acked)
         except BatchRejected as exc:
             store.record_error(device.id, f"{exc.code}: {exc.detail}")
             extra = {"index": exc.index} if exc.index is not None else {}
-            raise ApiError(exc.status, exc.code, exc.detail, extra=extra) from exc
+            raise ApiError(exc.status, exc.code, exc.detail, extra={**extra, **exc.extra}) from exc
         pulled = store.pull(device, cursor, limit)
         # The feed's fields are stored as JSON already: splice them in rather than parse and
         # re-encode them (the pull is most of the server's work under load).
@@ -366,6 +413,7 @@ def create_app(
         try:
             body = await read_body(request)
             client_time = _int(body, "client_time_ms", None, 0, 2**53)
+            acked = _int(body, "acked_seq", None, 0, 2**53)
             cursor = _int(body, "cursor", 0, 0, 2**62)
             limit = _int(body, "limit", protocol.MAX_PULL, 1, protocol.MAX_PULL)
             push = body.get("push", [])
@@ -395,6 +443,7 @@ def create_app(
             device,
             push,
             client_time,
+            acked,
             cursor,
             limit,
             limiter=exchange_slots,  # type: ignore[arg-type]

@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pzh_core import hlc, merge, protocol, schema
+from sync.server import identity
 from sync.server.storage import (
     BatchRejected,
     Code,
     Device,
-    EnrollError,
     FeedEntry,
     PullResult,
     PushResult,
@@ -235,6 +235,7 @@ class SQLiteStorage(Storage):
     def _create_schema(conn: sqlite3.Connection) -> None:
         for ddl in SERVER_DDL:
             conn.execute(ddl)
+        identity.add_columns(conn)
         for table, fields in schema.TABLES.items():
             conn.execute(replica_table_sql(table))
             have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
@@ -319,34 +320,49 @@ class SQLiteStorage(Storage):
         device_name: str,
         app_version: str,
         device_id: str | None,
+        request_id: str | None = None,
     ) -> tuple[Device, Station]:
         def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
-            now = self.now()
-            row = conn.execute("SELECT * FROM srv_codes WHERE code = ?", (code,)).fetchone()
-            if row is None:
-                raise EnrollError("unknown")
-            if row["spent_ms"] is not None:
-                raise EnrollError("spent")
-            if row["expires_ms"] <= now:
-                raise EnrollError("expired")
-            st = conn.execute(
-                "SELECT * FROM srv_stations WHERE id = ?", (row["station_id"],)
-            ).fetchone()
-            if st is None:
-                raise EnrollError("station")
-            did = device_id
-            if not did or conn.execute("SELECT 1 FROM srv_devices WHERE id = ?", (did,)).fetchone():
-                did = uuid.uuid4().hex
-            conn.execute(
-                "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (did, st["id"], token_hash, device_name, app_version, now),
+            did, sid = identity.enroll(
+                conn,
+                self.now(),
+                code,
+                token_hash=token_hash,
+                device_name=device_name,
+                app_version=app_version,
+                device_id=device_id,
+                request_id=request_id,
             )
-            conn.execute(
-                "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
+            return self._device_and_station(conn, did, sid)
+
+        return self._writer.call(tx)
+
+    @staticmethod
+    def _device_and_station(conn: sqlite3.Connection, did: str, sid: str) -> tuple[Device, Station]:
+        dev = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
+        st = conn.execute("SELECT * FROM srv_stations WHERE id = ?", (sid,)).fetchone()
+        return _device(dev), _station(st)
+
+    def rekey(
+        self,
+        device: Device,
+        *,
+        token_hash: str,
+        request_id: str,
+        device_name: str | None = None,
+        app_version: str | None = None,
+    ) -> tuple[Device, Station]:
+        def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
+            did, sid = identity.rekey(
+                conn,
+                self.now(),
+                device.id,
+                token_hash=token_hash,
+                request_id=request_id,
+                device_name=device_name,
+                app_version=app_version,
             )
-            dev = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
-            return _device(dev), _station(st)
+            return self._device_and_station(conn, did, sid)
 
         return self._writer.call(tx)
 
@@ -372,7 +388,8 @@ class SQLiteStorage(Storage):
     def revoke_device(self, device_id: str) -> Device | None:
         def tx(conn: sqlite3.Connection) -> Device | None:
             conn.execute(
-                "UPDATE srv_devices SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+                "UPDATE srv_devices SET revoked_ms = ?, revoke_reason = 'admin'"
+                " WHERE id = ? AND revoked_ms IS NULL",
                 (self.now(), device_id),
             )
             row = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (device_id,)).fetchone()
@@ -392,9 +409,16 @@ class SQLiteStorage(Storage):
 
     # -- sync ------------------------------------------------------------------------------
     def push(
-        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+        self,
+        device: Device,
+        changes: Sequence[dict[str, Any]],
+        *,
+        client_time_ms: int | None,
+        acked_seq: int | None = None,
     ) -> PushResult:
-        return self._writer.call(lambda conn: self._push_tx(conn, device, changes, client_time_ms))
+        return self._writer.call(
+            lambda conn: self._push_tx(conn, device, changes, client_time_ms, acked_seq)
+        )
 
     def _push_tx(
         self,
@@ -402,23 +426,24 @@ class SQLiteStorage(Storage):
         device: Device,
         changes: Sequence[dict[str, Any]],
         client_time_ms: int | None,
+        acked_seq: int | None = None,
     ) -> PushResult:
         now = self.now()
         dev = conn.execute(
-            "SELECT station_id, revoked_ms, applied_seq, changes_day, changes_today FROM srv_devices WHERE id = ?",
+            "SELECT station_id, revoked_ms, revoke_reason, applied_seq, changes_day, changes_today"
+            " FROM srv_devices WHERE id = ?",
             (device.id,),
         ).fetchone()
         if dev is None or dev["revoked_ms"] is not None:
+            if dev is not None and dev["revoke_reason"] == identity.REKEYED:
+                identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
             raise BatchRejected(403, "device_revoked", "device revoked")
         station = dev["station_id"]
         applied = dev["applied_seq"]
+        identity.check_epoch(conn, device.id, applied, acked_seq, changes)
         result = PushResult(acked_seq=applied)
         todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
         result.skipped = len(changes) - len(todo)
-        if result.skipped:
-            self._check_resent(
-                conn, device.id, [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied]
-            )
         # Few statements per batch, not per row: the writer thread shares the GIL with every
         # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
         existing = self._fetch_rows(conn, todo)
@@ -509,31 +534,6 @@ class SQLiteStorage(Storage):
                 (clock.last,),
             )
         return result
-
-    @staticmethod
-    def _check_resent(
-        conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]
-    ) -> None:
-        """Refuse (409) a resent seq whose stamp differs from the one applied under that seq."""
-        seen: dict[int, str] = {}
-        seqs = [c["seq"] for _, c in resent]
-        for i in range(0, len(seqs), 500):
-            chunk = seqs[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for seq, stamp in conn.execute(
-                f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})",
-                (device_id, *chunk),
-            ):
-                seen[seq] = stamp
-        for index, change in resent:
-            held = seen.get(change["seq"])
-            if held is not None and held != change["s"]:
-                raise BatchRejected(
-                    409,
-                    "seq_reused",
-                    f"seq {change['seq']} was applied with another stamp",
-                    index=index,
-                )
 
     @staticmethod
     def _fetch_rows(

@@ -59,6 +59,10 @@ class Device:
     clamped_total: int = 0  # stamps rewritten because they were too far in the future
     last_error: str = ""
     last_error_ms: int | None = None
+    request_id: str | None = None  # the enrollment or re-key request that made it
+    parent_id: str | None = None  # the device it re-keyed
+    replaced_by: str | None = None  # the device that re-keyed it
+    revoke_reason: str | None = None  # 'admin' | 'rekeyed'
 
     @property
     def revoked(self) -> bool:
@@ -108,12 +112,21 @@ class EnrollError(Exception):
 class BatchRejected(Exception):
     """A pushed batch that was not applied at all; ``status``/``code`` become the HTTP answer."""
 
-    def __init__(self, status: int, code: str, detail: str, *, index: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        index: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
         self.index = index
+        self.extra = extra or {}  # more keys of the error answer (e.g. applied_seq)
 
 
 class Storage(abc.ABC):
@@ -148,12 +161,31 @@ class Storage(abc.ABC):
         device_name: str,
         app_version: str,
         device_id: str | None,
+        request_id: str | None = None,
     ) -> tuple[Device, Station]:
         """Spend ``code`` and register a device holding the token with ``token_hash``.
 
         :param device_id: the id the device asks for (its local id, already in its stamps);
             a fresh one is made when missing or already taken.
+        :param request_id: the desk's id of this enrollment attempt: a retry with the same code
+            and request id answers the same device (its token replaced) while it is unused.
         :raises EnrollError: unknown, spent or expired code.
+        """
+
+    @abc.abstractmethod
+    def rekey(
+        self,
+        device: Device,
+        *,
+        token_hash: str,
+        request_id: str,
+        device_name: str | None = None,
+        app_version: str | None = None,
+    ) -> tuple[Device, Station]:
+        """A new device of ``device``'s station holding ``token_hash``; ``device`` is retired
+        (reason ``rekeyed``). Idempotent on ``request_id``.
+
+        :raises sync.server.identity.RekeyRefused: unknown or administrator-revoked device.
         """
 
     @abc.abstractmethod
@@ -172,10 +204,17 @@ class Storage(abc.ABC):
     # -- sync ------------------------------------------------------------------------------
     @abc.abstractmethod
     def push(
-        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+        self,
+        device: Device,
+        changes: Sequence[dict[str, Any]],
+        *,
+        client_time_ms: int | None,
+        acked_seq: int | None = None,
     ) -> PushResult:
         """Apply validated changes of ``device`` in one transaction (all or none).
 
+        ``acked_seq`` is the mark the device's file holds; a history that is not the server's
+        for the device is refused (409 ``rekey_required``, docs/sync-protocol.md "Device epoch").
         Changes with ``seq`` at or below the device's applied mark are skipped. Stamps too far
         ahead of server time are rewritten to a server stamp. Records the device's sync health.
         :raises BatchRejected: e.g. a row that belongs to another station; nothing is applied.

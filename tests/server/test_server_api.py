@@ -342,7 +342,13 @@ HOSTILE_CHANGES = [
     {"seq": 1, "t": "activities", "id": "\udfff", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.\ud800", "f": {"title": "x"}},
     # Full-width digits (issue 12, situation 6): "now" in them sorts above every ASCII stamp.
-    {"seq": 1, "t": "activities", "id": "x", "s": "１７９００００００００００.0000.d", "f": {"title": "x"}},
+    {
+        "seq": 1,
+        "t": "activities",
+        "id": "x",
+        "s": "１７９００００００００００.0000.d",
+        "f": {"title": "x"},
+    },
     {
         "seq": 1,
         "t": "service_corrections",
@@ -611,7 +617,9 @@ def test_a_pc_restored_from_a_backup_is_told_instead_of_losing_changes(server):
     reused = change(2, a, "r3", {"title": "恢复后新录入"}, ms=T0 + 60_000)
     r = sync(server, a, [reused, change(3, a, "r4", {"title": "再一条"}, ms=T0 + 60_000)])
     assert (
-        r.status_code == 409 and r.json()["error"] == "seq_reused" and "备份" in r.json()["message"]
+        r.status_code == 409
+        and r.json()["error"] == "rekey_required"
+        and "备份" in r.json()["message"]
     )
     assert r.json()["index"] == 0
     # Also when every seq of the batch is one the server holds (an older backup, resent from 0).
