@@ -79,6 +79,9 @@ class ServerSettings:
     body_timeout_s: float = 180.0
     max_body: int = protocol.MAX_BODY_BYTES
     max_compressed: int = protocol.MAX_COMPRESSED_BYTES
+    # The oldest desk version whose changes are accepted ("" = any); older desks' changes are
+    # set aside with code desk_too_old (PZH_SYNC_MIN_DESK_VERSION=1.4).
+    min_desk_version: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -157,7 +160,12 @@ def create_app(
     settings = settings or ServerSettings()
     own_storage = storage is None
     if storage is None:
-        storage = SQLiteStorage(Path(data_dir) / DB_NAME, now=now, clamp_ms=settings.clamp_ms)
+        storage = SQLiteStorage(
+            Path(data_dir) / DB_NAME,
+            now=now,
+            clamp_ms=settings.clamp_ms,
+            min_desk_version=settings.min_desk_version,
+        )
     store: Storage = storage
     sync_limiter = RateLimiter(settings.sync_rate, settings.sync_burst)
     # Few exchanges at once: they share one writer and the GIL; more threads only add switching.
@@ -267,7 +275,13 @@ def create_app(
     # -- endpoints -----------------------------------------------------------------------
     @app.get("/v1/health", response_model=models.Health, tags=["sync"])
     def health() -> Response:
-        return _json({"status": "ok", "protocol": protocol.PROTOCOL_VERSION})
+        return _json(
+            {
+                "status": "ok",
+                "protocol": protocol.PROTOCOL_VERSION,
+                "min_desk_version": settings.min_desk_version,
+            }
+        )
 
     @app.get("/v1/time", response_model=models.Time, tags=["sync"])
     def server_time() -> Response:
@@ -369,11 +383,14 @@ def create_app(
         push: list[dict[str, Any]],
         client_time: int | None,
         acked: int | None,
+        app_version: str | None,
         cursor: int,
         limit: int,
     ) -> bytes:
         try:
-            pushed = store.push(device, push, client_time_ms=client_time, acked_seq=acked)
+            pushed = store.push(
+                device, push, client_time_ms=client_time, acked_seq=acked, app_version=app_version
+            )
         except BatchRejected as exc:
             store.record_error(device.id, f"{exc.code}: {exc.detail}")
             extra = {"index": exc.index} if exc.index is not None else {}
@@ -397,7 +414,17 @@ def create_app(
             },
             separators=(",", ":"),
         )
-        tail = dumps({"cursor": pulled.cursor, "more": pulled.more}, separators=(",", ":"))
+        end: dict[str, Any] = {"cursor": pulled.cursor, "more": pulled.more}
+        if pushed.set_aside:
+            # The desk holds the change under its seq: the field names are enough here.
+            end["set_aside"] = [
+                {
+                    **{k: v for k, v in item.items() if k != "stamp"},
+                    "fields": sorted(item["fields"]),
+                }
+                for item in pushed.set_aside
+            ]
+        tail = dumps(end, ensure_ascii=False, separators=(",", ":"))
         return (head[:-1] + ',"changes":[' + ",".join(parts) + "]," + tail[1:]).encode("utf-8")
 
     @app.post(
@@ -414,6 +441,11 @@ def create_app(
             body = await read_body(request)
             client_time = _int(body, "client_time_ms", None, 0, 2**53)
             acked = _int(body, "acked_seq", None, 0, 2**53)
+            app_version = body.get("app_version")
+            if app_version is not None and not (
+                isinstance(app_version, str) and len(app_version) <= 40
+            ):
+                raise ApiError(400, "bad_request", "app_version must be a short string")
             cursor = _int(body, "cursor", 0, 0, 2**62)
             limit = _int(body, "limit", protocol.MAX_PULL, 1, protocol.MAX_PULL)
             push = body.get("push", [])
@@ -444,6 +476,7 @@ def create_app(
             push,
             client_time,
             acked,
+            app_version,
             cursor,
             limit,
             limiter=exchange_slots,  # type: ignore[arg-type]

@@ -7,13 +7,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pzh_core import hlc, merge, schema
-from sync.server import identity
+from pzh_core.domain import rules
+from sync.server import identity, set_aside
 from sync.server.storage import BatchRejected, Device, PushResult, china_day
 
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
@@ -25,15 +27,61 @@ _FEED_INSERT = (
 
 
 class RowState:
-    """A row while a batch is merged into it: its field stamps, the values that won, and
-    whether it exists in the table already."""
+    """A row while a batch is merged into it: its field stamps, the values that won, whether it
+    exists in the table already, and its values before the batch (for the rules' checks)."""
 
-    __slots__ = ("clocks", "values", "exists")
+    __slots__ = ("clocks", "values", "exists", "base")
 
-    def __init__(self, clocks: dict[str, str], exists: bool) -> None:
+    def __init__(
+        self, clocks: dict[str, str], exists: bool, base: dict[str, Any] | None = None
+    ) -> None:
         self.clocks = clocks
         self.values: dict[str, Any] = {}
         self.exists = exists
+        self.base = base or {}
+
+    def current(self) -> dict[str, Any]:
+        return {**self.base, **self.values}
+
+
+class Rules:
+    """What a pushed change is checked against before it is merged (decision 1): the core's
+    rules with the server's ``today``, or every change set aside for a desk too old."""
+
+    def __init__(self, today: dt.date, too_old: tuple[str, str] | None = None) -> None:
+        self.today = today
+        self.too_old = too_old  # (the desk's version, the oldest accepted)
+
+    def problem(
+        self, table: str, state: RowState, fields: dict[str, Any]
+    ) -> tuple[str, dict[str, str]] | None:
+        if self.too_old:
+            return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
+        return rules.check_change(
+            table, state.current() if state.exists or state.values else None, fields,
+            today=self.today,
+        )  # fmt: skip
+
+
+def _set_aside_item(
+    change: dict[str, Any], state: RowState, code: str, errors: dict[str, str]
+) -> dict[str, Any]:
+    """The answer's entry for a change set aside, with the server's current value and stamp of
+    each field it wrote (``current``; a field absent there is one the server does not hold)."""
+    table = change["t"]
+    now = state.current()
+    held = [n for n in change["f"] if n in state.clocks]
+    return {
+        "seq": change["seq"],
+        "table": table,
+        "id": change["id"],
+        "stamp": change["s"],
+        "fields": change["f"],
+        "code": code,
+        "message": rules.set_aside_message(table, code, errors),
+        "errors": errors,
+        "current": {"f": {n: now.get(n) for n in held}, "c": {n: state.clocks[n] for n in held}},
+    }
 
 
 def _compact(value: Any) -> str:
@@ -56,6 +104,7 @@ def apply_push(
     acked_seq: int | None = None,
     now: int,
     clamp_ms: int,
+    checks: Rules | None = None,
 ) -> PushResult:
     """Merge a pushed batch: skip seqs already held, merge the rest, record the device's state.
 
@@ -77,9 +126,14 @@ def apply_push(
     result.skipped = len(changes) - len(todo)
     # Few statements per batch, not per row: the writer thread shares the GIL with every
     # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
+    checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     rows, feed = _merge_batch(
-        todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result
+        todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result, checks
     )
+    set_aside.record(conn, station, device.id, result.set_aside, now)
+    # A resent batch whose answer was lost: list again what was set aside from it.
+    resent = [c["seq"] for c in changes if c["seq"] <= applied]
+    result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
     conn.executemany(_FEED_INSERT, feed)
     conn.executemany(
@@ -94,14 +148,16 @@ def apply_push(
 
 def _merge_batch(
     todo: Sequence[tuple[int, dict[str, Any]]],
-    existing: dict[tuple[str, str], tuple[str, str]],
+    existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
     station: str,
     origin: str,
     clock: hlc.HybridClock,
     limit_ms: int,
     result: PushResult,
+    checks: Rules,
 ) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]]]:
-    """Merge each change into its row's state (in memory); the feed entries of what won."""
+    """Merge each change into its row's state (in memory); the feed entries of what won.
+    A change the rules refuse is set aside (``result.set_aside``) and merges nothing."""
     rows: dict[tuple[str, str], RowState] = {}
     feed: list[tuple[Any, ...]] = []
     for index, change in todo:
@@ -109,6 +165,10 @@ def _merge_batch(
         state = rows.get((table, row_id))
         if state is None:
             state = rows[(table, row_id)] = _row_state(index, table, row_id, station, existing)
+        problem = checks.problem(table, state, fields)
+        if problem is not None:
+            result.set_aside.append(_set_aside_item(change, state, *problem))
+            continue
         replaced = None
         parsed = hlc.parse(stamp)
         if parsed.ms > limit_ms:
@@ -132,7 +192,7 @@ def _row_state(
     table: str,
     row_id: str,
     station: str,
-    existing: dict[tuple[str, str], tuple[str, str]],
+    existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
 ) -> RowState:
     """The state of a row a batch touches first; refuses rows of another station."""
     if table == "stations" and row_id != station:
@@ -144,7 +204,9 @@ def _row_state(
         raise BatchRejected(
             403, "foreign_row", f"{table} row {row_id} belongs to another station", index=index
         )
-    return RowState(json.loads(found[1]) if found else {}, found is not None)
+    if found is None:
+        return RowState({}, False)
+    return RowState(json.loads(found[1]), True, found[2])
 
 
 def _record_sync(
@@ -168,23 +230,35 @@ def _record_sync(
     )
 
 
+def _decode(table: str, row: sqlite3.Row) -> dict[str, Any]:
+    """A replica row's field values as a change carries them (lists and objects parsed)."""
+    out: dict[str, Any] = {}
+    for name, kind in schema.TABLES[table].items():
+        value = row[name]
+        if kind in ("list", "json"):
+            value = json.loads(value) if value else ([] if kind == "list" else {})
+        elif kind == "bool":
+            value = bool(value)
+        out[name] = value
+    return out
+
+
 def fetch_rows(
     conn: sqlite3.Connection, todo: Sequence[tuple[int, dict[str, Any]]]
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """``(table, id) -> (station_id, clocks)`` of the rows a batch touches that exist."""
+) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
+    """``(table, id) -> (station_id, clocks, field values)`` of the rows a batch touches that
+    exist."""
     ids: dict[str, set[str]] = {}
     for _, change in todo:
         ids.setdefault(change["t"], set()).add(change["id"])
-    found: dict[tuple[str, str], tuple[str, str]] = {}
+    found: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
     for table, wanted in ids.items():
         listed = sorted(wanted)
         for i in range(0, len(listed), CHUNK):
             chunk = listed[i : i + CHUNK]
             marks = ",".join("?" * len(chunk))
-            for r in conn.execute(
-                f"SELECT id, station_id, clocks FROM {table} WHERE id IN ({marks})", chunk
-            ):
-                found[(table, r[0])] = (r[1], r[2])
+            for r in conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk):
+                found[(table, r["id"])] = (r["station_id"], r["clocks"], _decode(table, r))
     return found
 
 

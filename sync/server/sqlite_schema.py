@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from pzh_core import schema
-from sync.server import identity
+from sync.server import identity, set_aside
 
 SERVER_DDL = [
     "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -73,7 +73,7 @@ def replica_table_sql(table: str) -> str:
 
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create what is missing: server tables, replica tables and their columns, indexes."""
-    for ddl in SERVER_DDL:
+    for ddl in SERVER_DDL + set_aside.DDL:
         conn.execute(ddl)
     identity.add_columns(conn)
     for table, fields in schema.TABLES.items():

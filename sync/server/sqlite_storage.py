@@ -9,6 +9,7 @@ server-made changes into them is :mod:`sync.server.sqlite_push`.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 import uuid
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pzh_core import hlc, protocol
-from sync.server import identity, sqlite_push
+from sync.server import identity, set_aside, sqlite_push
 from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
 from sync.server.sqlite_writer import Writer
 from sync.server.storage import (
@@ -28,6 +29,7 @@ from sync.server.storage import (
     PushResult,
     Station,
     Storage,
+    china_day,
 )
 
 SERVER_DEVICE = "server"  # device part of stamps made by the server itself
@@ -62,11 +64,13 @@ class SQLiteStorage(Storage):
         *,
         now: Callable[[], int] = hlc.wall_ms,
         clamp_ms: int = DEFAULT_CLAMP_MS,
+        min_desk_version: str = "",
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.now = now
         self.clamp_ms = clamp_ms
+        self.min_desk_version = min_desk_version
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -223,6 +227,9 @@ class SQLiteStorage(Storage):
 
         return self._writer.call(tx)
 
+    def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
+        return set_aside.listing(self._reader(), limit)
+
     def record_error(self, device_id: str, message: str) -> None:
         def tx(conn: sqlite3.Connection) -> None:
             now = self.now()
@@ -241,9 +248,12 @@ class SQLiteStorage(Storage):
         *,
         client_time_ms: int | None,
         acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
         return self._writer.call(
-            lambda conn: self._push_tx(conn, device, changes, client_time_ms, acked_seq)
+            lambda conn: self._push_tx(
+                conn, device, changes, client_time_ms, acked_seq, app_version
+            )
         )
 
     def _push_tx(
@@ -253,7 +263,17 @@ class SQLiteStorage(Storage):
         changes: Sequence[dict[str, Any]],
         client_time_ms: int | None,
         acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
+        now = self.now()
+        too_old = None
+        if app_version is not None and protocol.version_key(app_version) < protocol.version_key(
+            self.min_desk_version
+        ):
+            too_old = (app_version, self.min_desk_version)
+        checks = sqlite_push.Rules(
+            dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1), too_old
+        )
         clock_before = self._clock.last
         try:
             result = sqlite_push.apply_push(
@@ -263,8 +283,9 @@ class SQLiteStorage(Storage):
                 changes,
                 client_time_ms=client_time_ms,
                 acked_seq=acked_seq,
-                now=self.now(),
+                now=now,
                 clamp_ms=self.clamp_ms,
+                checks=checks,
             )
         except BaseException:
             # The transaction rolls back; so must the clock's view of it.

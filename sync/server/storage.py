@@ -92,6 +92,7 @@ class PushResult:
     skipped: int = 0  # changes already held (a resent batch)
     clamped: int = 0
     feed_added: int = 0
+    set_aside: list[dict[str, Any]] = field(default_factory=list)  # changes a rule refused
 
 
 @dataclass
@@ -210,8 +211,13 @@ class Storage(abc.ABC):
         *,
         client_time_ms: int | None,
         acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
         """Apply validated changes of ``device`` in one transaction (all or none).
+
+        A well-formed change a rule refuses (``pzh_core.domain.rules``; every change of a desk
+        older than the oldest accepted ``app_version``) is set aside: listed in
+        ``PushResult.set_aside`` and kept for the sync-health page; its seq counts as received.
 
         ``acked_seq`` is the mark the device's file holds; a history that is not the server's
         for the device is refused (409 ``rekey_required``, docs/sync-protocol.md "Device epoch").
@@ -224,6 +230,10 @@ class Storage(abc.ABC):
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
         """Feed entries of the device's station after ``cursor`` (its own ones only when their
         stamp was rewritten), at most ``limit``, and the cursor to ask from next."""
+
+    @abc.abstractmethod
+    def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
+        """The newest set-aside changes (station, device, seq, change, code, message, time)."""
 
     @abc.abstractmethod
     def record_error(self, device_id: str, message: str) -> None:
