@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from pzh_core import schema
+from pzh_core.text import register_collation
 from sync.server import identity, set_aside
 
 SERVER_DDL = [
@@ -105,5 +106,6 @@ def save_clock(conn: sqlite3.Connection, last: str) -> None:
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    register_collation(conn)  # names ORDER BY ... COLLATE pinyin (pzh_core.indicators)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
