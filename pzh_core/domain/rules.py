@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pzh_core import protocol
-from pzh_core.domain import activity, person, station, training, volunteer
+from pzh_core.domain import activity, annual_facts, person, station, training, volunteer
 
 Validator = Callable[[dict[str, Any], dt.date], dict[str, str]]
 
@@ -28,6 +28,9 @@ VALIDATORS: dict[str, Validator] = {
     ),
     "volunteers": lambda r, today: volunteer.validate_volunteer(
         volunteer.Volunteer.from_row(r), today=today
+    ),
+    "annual_facts": lambda r, today: annual_facts.validate(
+        annual_facts.AnnualFacts.from_row(r), today=today
     ),
     "stations": lambda r, today: station.validate_station_row(r),
     "staff": lambda r, today: station.validate_staff_row(r),
