@@ -22,7 +22,7 @@ from typing import Any
 from pzh_core import hlc, merge, protocol, schema
 from pzh_station import __version__
 from pzh_station.store import Store
-from pzh_station.sync_client import clock, state
+from pzh_station.sync_client import clock, state, verify
 from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.state import SyncState
 from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
@@ -35,6 +35,7 @@ PUSH_MAX_CHANGES = protocol.MAX_PUSH
 PUSH_MAX_BYTES = 96 * 1024
 PULL_LIMIT = protocol.MAX_PULL
 MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
+MAX_REPAIRS = 3  # digest repairs per sync (each may log fields again and push them)
 
 TransportFactory = Callable[..., Transport]
 
@@ -51,6 +52,8 @@ class SyncResult:
     pending: int = 0
     rewound_rows: int = 0
     tables: set[str] = field(default_factory=set)  # tables that received rows from the server
+    verified: bool = False  # the replica's digest equals the server's (同步完成 only then)
+    checks: list[verify.Check] = field(default_factory=list)  # digest repairs this sync made
 
 
 @dataclass
@@ -252,6 +255,7 @@ class SyncClient:
             )
             received = clock.local_wall(store)
             feed, new_cursor, more, server_acked, server_time = _parse_sync(resp)
+            server_root = resp.get("digest")
             if batch and server_acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
                 raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
@@ -274,8 +278,32 @@ class SyncClient:
             result.pushed += len(batch)
             result.pulled += len(feed)
             if not more and state.pending_count(store, new_acked) == 0:
-                return
+                if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
+                    return  # an older server without a digest, or repairs that did not hold
+                done = self._verify(transport, server_root, new_acked, max(new_cursor, cursor))
+                result.checks.append(done)
+                result.verified = done.verified
+                if done.verified or not done.logged:
+                    return
+                # Fields the server lacked were logged again: push them, then verify again.
         raise SyncError("bad_response", "同步轮次过多")
+
+    def _verify(
+        self, transport: Transport, server_root: str, acked: int, cursor: int
+    ) -> verify.Check:
+        base = {"push": [], "acked_seq": acked, "cursor": cursor, "limit": 1}
+        done = verify.check(
+            lambda step: step(self.store),
+            lambda body: transport.post("/v1/sync", body),
+            server_root,
+            base,
+        )
+        state.put(
+            self.store,
+            sync_verified=state.utc_now_iso() if done.verified else "",
+            sync_digest_differs=",".join(done.tables),
+        )
+        return done
 
     def _settle_acked(self, acked: int, server_acked: int) -> int:
         """The acked seq to store, given what the server says it holds (caller's transaction).

@@ -29,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from pzh_core import hlc, protocol
-from sync.server import auth, identity, models
+from sync.server import auth, exchange, identity, models
 from sync.server.limits import BodyError, RateLimiter, decode_body
 from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
 from sync.server.storage import BatchRejected, Device, EnrollError, Station, Storage
@@ -133,15 +133,6 @@ def _error_body(err: ApiError) -> dict[str, Any]:
         out["detail"] = err.detail
     out.update(err.extra)
     return out
-
-
-def _int(body: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
-    value = body.get(key, default)
-    if value is None and default is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ApiError(400, "bad_request", f"{key} must be an integer in [{lo}, {hi}]")
-    return value
 
 
 def create_app(
@@ -378,54 +369,13 @@ def create_app(
         log.warning("device %s re-keyed as %s (its history forked)", old.id, device.id)
         return _json(_identity(device, station, token, replaces=old.id))
 
-    def exchange(
-        device: Device,
-        push: list[dict[str, Any]],
-        client_time: int | None,
-        acked: int | None,
-        app_version: str | None,
-        cursor: int,
-        limit: int,
-    ) -> bytes:
+    def run_exchange(device: Device, req: exchange.SyncRequest) -> bytes:
         try:
-            pushed = store.push(
-                device, push, client_time_ms=client_time, acked_seq=acked, app_version=app_version
-            )
+            return exchange.run(store, device, req)
         except BatchRejected as exc:
             store.record_error(device.id, f"{exc.code}: {exc.detail}")
             extra = {"index": exc.index} if exc.index is not None else {}
             raise ApiError(exc.status, exc.code, exc.detail, extra={**extra, **exc.extra}) from exc
-        pulled = store.pull(device, cursor, limit)
-        # The feed's fields are stored as JSON already: splice them in rather than parse and
-        # re-encode them (the pull is most of the server's work under load).
-        dumps = json.dumps
-        parts = []
-        for e in pulled.changes:
-            extra = f',"r":{dumps(e.replaced, ensure_ascii=False)}' if e.replaced else ""
-            parts.append(
-                f'{{"c":{e.seq},"t":{dumps(e.table)},"id":{dumps(e.row_id, ensure_ascii=False)},'
-                f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{extra}}}'
-            )
-        head = dumps(
-            {
-                "protocol": protocol.PROTOCOL_VERSION,
-                "server_time_ms": store.now(),
-                "acked_seq": pushed.acked_seq,
-            },
-            separators=(",", ":"),
-        )
-        end: dict[str, Any] = {"cursor": pulled.cursor, "more": pulled.more}
-        if pushed.set_aside:
-            # The desk holds the change under its seq: the field names are enough here.
-            end["set_aside"] = [
-                {
-                    **{k: v for k, v in item.items() if k != "stamp"},
-                    "fields": sorted(item["fields"]),
-                }
-                for item in pushed.set_aside
-            ]
-        tail = dumps(end, ensure_ascii=False, separators=(",", ":"))
-        return (head[:-1] + ',"changes":[' + ",".join(parts) + "]," + tail[1:]).encode("utf-8")
 
     @app.post(
         "/v1/sync",
@@ -439,46 +389,18 @@ def create_app(
         throttle(sync_limiter, device.id, "throttled")
         try:
             body = await read_body(request)
-            client_time = _int(body, "client_time_ms", None, 0, 2**53)
-            acked = _int(body, "acked_seq", None, 0, 2**53)
-            app_version = body.get("app_version")
-            if app_version is not None and not (
-                isinstance(app_version, str) and len(app_version) <= 40
-            ):
-                raise ApiError(400, "bad_request", "app_version must be a short string")
-            cursor = _int(body, "cursor", 0, 0, 2**62)
-            limit = _int(body, "limit", protocol.MAX_PULL, 1, protocol.MAX_PULL)
-            push = body.get("push", [])
-            if not isinstance(push, list):
-                raise ApiError(400, "bad_request", "push must be a list")
-            if len(push) > protocol.MAX_PUSH:
-                raise ApiError(413, "too_large", f"at most {protocol.MAX_PUSH} changes per request")
-            last = 0
-            for index, change in enumerate(push):
-                try:
-                    protocol.validate_change(change)
-                except protocol.ProtocolError as exc:
-                    raise ApiError(400, "bad_change", str(exc), extra={"index": index}) from exc
-                if change["seq"] <= last:
-                    raise ApiError(
-                        400,
-                        "bad_change",
-                        "seq must increase within a batch",
-                        extra={"index": index},
-                    )
-                last = change["seq"]
+            try:
+                req = exchange.parse(body)
+            except exchange.BadRequest as exc:
+                extra = {"index": exc.index} if exc.index is not None else {}
+                raise ApiError(exc.status, exc.code, exc.detail, extra=extra) from exc
         except ApiError as err:
             await run_in_threadpool(store.record_error, device.id, f"{err.code}: {err.detail}")
             raise
         result = await anyio.to_thread.run_sync(
-            exchange,
+            run_exchange,
             device,
-            push,
-            client_time,
-            acked,
-            app_version,
-            cursor,
-            limit,
+            req,
             limiter=exchange_slots,  # type: ignore[arg-type]
         )
         return Response(result, media_type="application/json")

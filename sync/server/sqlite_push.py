@@ -15,7 +15,7 @@ from typing import Any
 
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import rules
-from sync.server import identity, set_aside
+from sync.server import digest_store, identity, set_aside
 from sync.server.storage import BatchRejected, Device, PushResult, china_day
 
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
@@ -30,12 +30,13 @@ class RowState:
     """A row while a batch is merged into it: its field stamps, the values that won, whether it
     exists in the table already, and its values before the batch (for the rules' checks)."""
 
-    __slots__ = ("clocks", "values", "exists", "base")
+    __slots__ = ("clocks", "before", "values", "exists", "base")
 
     def __init__(
         self, clocks: dict[str, str], exists: bool, base: dict[str, Any] | None = None
     ) -> None:
         self.clocks = clocks
+        self.before = dict(clocks)  # the field stamps before the batch (for the digest)
         self.values: dict[str, Any] = {}
         self.exists = exists
         self.base = base or {}
@@ -232,15 +233,9 @@ def _record_sync(
 
 def _decode(table: str, row: sqlite3.Row) -> dict[str, Any]:
     """A replica row's field values as a change carries them (lists and objects parsed)."""
-    out: dict[str, Any] = {}
-    for name, kind in schema.TABLES[table].items():
-        value = row[name]
-        if kind in ("list", "json"):
-            value = json.loads(value) if value else ([] if kind == "list" else {})
-        elif kind == "bool":
-            value = bool(value)
-        out[name] = value
-    return out
+    return {
+        name: schema.decode_value(kind, row[name]) for name, kind in schema.TABLES[table].items()
+    }
 
 
 def fetch_rows(
@@ -267,9 +262,11 @@ def write_rows(
 ) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+    deltas: dict[tuple[str, str, int], int] = {}
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
+        digest_store.row_delta(deltas, station, table, row_id, state.before, state.clocks)
         types = schema.TABLES[table]
         names = tuple(sorted(state.values))
         values = [schema.encode_value(types[n], state.values[n]) for n in names]
@@ -289,6 +286,7 @@ def write_rows(
             conn.executemany(
                 f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
             )
+    digest_store.apply(conn, deltas)  # the station's digest moves with its rows
 
 
 def apply_change(

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pzh_core import schema
 from pzh_core.text import register_collation
-from sync.server import identity, set_aside
+from sync.server import digest_store, identity, set_aside
 
 SERVER_DDL = [
     "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -87,6 +87,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
     for ddl in REPLICA_INDEXES:
         conn.execute(ddl)
+    digest_store.create(conn)
 
 
 def load_clock(conn: sqlite3.Connection) -> str | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pzh_core import hlc, protocol
-from sync.server import identity, set_aside, sqlite_push
+from sync.server import digest_store, identity, set_aside, sqlite_push
 from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
 from sync.server.sqlite_writer import Writer
 from sync.server.storage import (
@@ -308,9 +308,11 @@ class SQLiteStorage(Storage):
                 (device.id, device.station_id, cursor, device.id, limit + 1),
             ).fetchall()
             end = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM srv_feed").fetchone()[0]
+            more = len(rows) > limit
+            # The root of the same snapshot: after this page the device holds what it describes.
+            root = None if more else digest_store.root(conn, device.station_id)
         finally:
             conn.execute("COMMIT")
-        more = len(rows) > limit
         rows = rows[:limit]
         entries = [
             FeedEntry(
@@ -326,7 +328,26 @@ class SQLiteStorage(Storage):
         # With nothing more to send, jump to the feed's end: the entries skipped on the way
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)
-        return PullResult(changes=entries, cursor=new_cursor, more=more)
+        return PullResult(changes=entries, cursor=new_cursor, more=more, digest=root)
+
+    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return digest_store.differing_tables(conn, device.station_id, tables)
+        finally:
+            conn.execute("COMMIT")
+
+    def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            out: list[list[Any]] = []
+            for table, buckets in wanted.items():
+                out += digest_store.rows_in_buckets(conn, device.station_id, table, buckets)
+            return out
+        finally:
+            conn.execute("COMMIT")
 
     def server_write(
         self, station_id: str, table: str, row_id: str, fields: dict[str, Any]

@@ -100,6 +100,7 @@ class PullResult:
     changes: list[FeedEntry] = field(default_factory=list)
     cursor: int = 0
     more: bool = False
+    digest: str | None = None  # the station's root digest, when ``more`` is false
 
 
 class EnrollError(Exception):
@@ -234,6 +235,15 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         """The newest set-aside changes (station, device, seq, change, code, message, time)."""
+
+    @abc.abstractmethod
+    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+        """``{table: bucket string}`` of each table of the device's station whose digest value
+        differs from the client's ``{table: value}`` (``pzh_core.digest``)."""
+
+    @abc.abstractmethod
+    def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
+        """The station's rows in the wanted buckets, ``[table, id, fields, field stamps]``."""
 
     @abc.abstractmethod
     def record_error(self, device_id: str, message: str) -> None:
