@@ -1,0 +1,86 @@
+"""The desk's side of verified convergence: its replica's digest (``pzh_core.digest``, the same
+computation as the server's) and the repair of differing buckets. Every function runs on the
+store's own thread, inside the caller's transaction where it writes (docs/sync-protocol.md,
+"Digest")."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from pzh_core import digest, schema
+from pzh_station.store.db import Store
+
+
+def tables() -> list[str]:
+    """The tables a station's digest covers (as the server's ``digest_store.tables``)."""
+    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
+
+
+def table_digests(store: Store) -> dict[str, digest.TableDigest]:
+    """Every covered table's digest over this station's rows."""
+    station = store.station_id or ""
+    out = {}
+    for table in tables():
+        rows = store.conn.execute(
+            f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,)
+        )
+        out[table] = digest.table_digest(table, rows)
+    return out
+
+
+def root(digests: dict[str, digest.TableDigest]) -> str:
+    return digest.root({t: d.value for t, d in digests.items()})
+
+
+def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[str, Any]]:
+    """``{id: decoded row}`` of this station's rows of ``table`` in ``buckets``."""
+    from pzh_station.store.db import decode_row
+
+    out = {}
+    cur = store.conn.execute(f"SELECT * FROM {table} WHERE station_id = ?", (store.station_id,))
+    names = [c[0] for c in cur.description]
+    for values in cur:
+        row = dict(zip(names, values, strict=True))
+        if digest.bucket_of(row["id"]) in buckets:
+            out[row["id"]] = decode_row(table, row)
+    return out
+
+
+def repair(
+    store: Store, wanted: dict[str, list[int]], server_rows: Iterable[list[Any]]
+) -> tuple[int, int]:
+    """Merge the server's rows of the wanted buckets, field by field with their own stamps, and
+    log again every local field the server lacks or holds at an older stamp (so the next push
+    takes it up). Returns ``(fields taken, fields logged again)``; caller's transaction."""
+    station = store.station_id or ""
+    theirs: dict[tuple[str, str], tuple[dict[str, Any], dict[str, str]]] = {
+        (t, i): (f, c) for t, i, f, c in server_rows
+    }
+    taken = logged = 0
+    for table, buckets in wanted.items():
+        mine = _local_rows(store, table, set(buckets))
+        for (t, row_id), (values, stamps) in theirs.items():
+            if t != table:
+                continue
+            by_stamp: dict[str, dict[str, Any]] = {}
+            for name, stamp in stamps.items():
+                by_stamp.setdefault(stamp, {})[name] = values[name]
+            for stamp, fields in sorted(by_stamp.items()):
+                if store.apply_remote(table, row_id, station, fields, stamp):
+                    taken += len(fields)
+        for row_id, row in mine.items():
+            _, server_stamps = theirs.get((table, row_id), ({}, {}))
+            clocks = json.loads(row.get("clocks") or "{}")
+            newer: dict[str, dict[str, Any]] = {}
+            for name, stamp in clocks.items():
+                if name in schema.TABLES[table] and stamp > server_stamps.get(name, ""):
+                    newer.setdefault(stamp, {})[name] = row[name]
+            for stamp, fields in sorted(newer.items()):
+                store.conn.execute(
+                    "INSERT INTO changes (tbl, row_id, stamp, fields) VALUES (?, ?, ?, ?)",
+                    (table, row_id, stamp, json.dumps(fields, ensure_ascii=False)),
+                )
+                logged += len(fields)
+    return taken, logged
