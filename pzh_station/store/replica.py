@@ -77,41 +77,30 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> None:
 
 
 def rewind_if_ahead(store: Store, limit_ms: int) -> int:
-    """Re-stamp fields stamped after ``limit_ms`` and set the clock back.
+    """Set a clock that ran ahead of the server back — never below a stamp the file holds, and
+    never rewriting one: history stays as it was written (issue 12, situation 3). Stamps pushed
+    from the future are rewritten by the server and come back with ``"r"``
+    (:func:`replace_stamp`); once they have, the clock follows them back.
 
-    :returns: how many rows were re-stamped (0 when the clock was not ahead).
+    :returns: 0 (no row is re-stamped; kept for the callers' counts).
     """
-    if hlc.parse(store.clock.last).ms <= limit_ms:
+    last = hlc.parse(store.clock.last)
+    if last.ms <= limit_ms:
         return 0
-    limit_stamp = hlc.encode(limit_ms, hlc.COUNTER_MAX, "\uffff")  # above every stamp at limit_ms
-    device = store.clock.device
-    # The clock restarts at the limit: new stamps sort after every stamp that stays.
-    rewound = hlc.encode(limit_ms, 0, device)
+    floor = hlc.encode(limit_ms, 0, store.clock.device)
+    for table in schema.TABLES:
+        top = store.conn.execute(f"SELECT max(updated_at) FROM {table}").fetchone()[0]
+        if top and hlc.is_stamp(top) and top > floor:
+            floor = top
+    back = hlc.parse(floor)
+    if (back.ms, back.counter) >= (last.ms, last.counter):
+        return 0
     store.clock = hlc.HybridClock(
-        device,
-        last=rewound,
+        store.clock.device,
+        last=hlc.encode(back.ms, back.counter, store.clock.device),
         offset_ms=store.clock.offset_ms,
         wall=store.clock._wall,  # noqa: SLF001 - keep the same time source (tests skew it)
     )
-    rows = 0
-    with store.transaction() as conn:
-        for table in schema.TABLES:
-            found = conn.execute(
-                f"SELECT * FROM {table} WHERE updated_at > ?", (limit_stamp,)
-            ).fetchall()
-            for row in found:
-                clocks = json.loads(row["clocks"])
-                ahead = [f for f, s in clocks.items() if s > limit_stamp]
-                # Lower the future stamps first, so the fresh write below wins over them.
-                for f in ahead:
-                    clocks[f] = hlc.ZERO
-                conn.execute(
-                    f"UPDATE {table} SET clocks = ? WHERE id = ?",
-                    (json.dumps(clocks, sort_keys=True), row["id"]),
-                )
-                current = store.get(table, row["id"]) or {}
-                store.write(table, row["id"], {f: current[f] for f in ahead})
-                rows += 1
-        put(store, **{REWIND_KEY: rewound, "hlc_last": store.clock.last})
-    log.warning("clock was ahead of the server: re-stamped %d rows, clock set back", rows)
-    return rows
+    put(store, **{REWIND_KEY: store.clock.last, "hlc_last": store.clock.last})
+    log.warning("clock was ahead of the server: set back to %s", store.clock.last)
+    return 0

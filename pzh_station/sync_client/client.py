@@ -263,12 +263,8 @@ class SyncClient:
             log.exception("could not record the sync error")
 
     def _loop(self, transport: Transport, result: SyncResult) -> None:
-        first = True
         for _ in range(MAX_ROUNDS):
-            acked, cursor, batch, wall, rewound = self.db(
-                lambda s, first=first: self._prepare(s, first)
-            )
-            first = False
+            acked, cursor, batch, wall, rewound = self.db(self._prepare)
             result.rewound_rows += rewound
             sent = wall()
             resp = transport.post(
@@ -334,13 +330,12 @@ class SyncClient:
         return done
 
     def _prepare(
-        self, store: Store, first: bool
+        self, store: Store
     ) -> tuple[int, int, list[dict[str, Any]], Callable[[], int], int]:
         """What the next exchange sends: acked seq, cursor, the batch (and the time source)."""
+        # No rewind here: the offset may be stale (the PC's clock was corrected since); only a
+        # server answer tells the time (rewind in _apply_answer, which never re-stamps rows).
         rewound = 0
-        if first:
-            # A clock known to be ahead (offset learned earlier) is set back before pushing.
-            rewound = replica.rewind_if_ahead(store, clock.future_limit(store.clock.physical()))
         acked = int(store.meta("sync_acked_seq") or 0)
         cursor = int(store.meta("sync_cursor") or 0)
         return acked, cursor, self._batch(store, acked), wall_source(store), rewound
