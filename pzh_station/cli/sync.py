@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 
 from pzh_station.cli.common import fail, services_for
-from pzh_station.store import set_aside
+from pzh_station.services.sync_status import SyncStatusService
 from pzh_station.sync_client import SyncClient, SyncError, SyncResult, SyncState
 from pzh_station.sync_client.config import SyncSettings, remember_server
 
@@ -33,6 +33,12 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             return fail(f"注册失败：{exc.message}", SYNC_FAILED)
         remember_server(services.data_dir, SyncState.load(services.store).server_url)
         print(f"注册成功：本机已加入 {result.station_name or result.station_id}。")
+        labels = {"name": "文化站名称", "county": "所属县（区）"}
+        for key, (mine, theirs) in result.adopted.items():
+            print(
+                f"本机填写的{labels.get(key, key)}“{mine}”与服务器上的不同，已采用服务器上的“{theirs}”"
+                "（如需更改，请在“设置”中修改）。"
+            )
         if result.kept_changes:
             print(f"本机之前记录的 {result.kept_changes} 条修改将在下次同步时上传。")
         print(result.device_id)
@@ -95,7 +101,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         st = SyncState.load(services.store)
-        refused = set_aside.open_items(services.store)
+        refused = SyncStatusService(services).set_aside()
     finally:
         services.close()
     if not st.enrolled:
@@ -114,20 +120,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     if refused:
         print(f"有 {len(refused)} 条修改未被市服务器接受：")
         for item in refused:
-            print("  - " + describe_set_aside(item))
+            print("  - " + item.text)
     if st.last_error:
         print(f"上次错误：{st.last_error}")
     return 0
-
-
-def describe_set_aside(item: dict) -> str:
-    """One set-aside change: what, why, what to do."""
-    what = "、".join(f"{k}={str(v)[:20]}" for k, v in item["fields"].items())
-    why = item["message"] or "；".join(item["errors"].values())
-    return (
-        f"[{item['tbl']}] {what}：{why} 本机已恢复为服务器上的内容；"
-        "请改正后重新填写，或在“同步”页忽略这一条。"
-    )
 
 
 def register(cli) -> None:  # noqa: ANN001

@@ -48,11 +48,11 @@ def replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> 
     store.note_changed(table, pulled=True)
 
 
-def set_station(store: Store, station_id: str, seed: dict[str, str]) -> None:
-    """Take the server's station: move every local row from a station id made on this PC to it
-    (re-keying the profile row and its change-log entries, so the push describes the server's
-    station), and seed the profile with the server's values at the lowest stamp — any real
-    write wins over them, and they are not pushed back."""
+def set_station(store: Store, station_id: str, seed: dict[str, str]) -> dict[str, tuple]:
+    """Take the server's station: move every local row from a station id made on this PC to it,
+    hold back the profile typed here (:func:`hold_profile`), and seed the profile with the
+    server's values at the lowest stamp (they are not pushed back). Returns the fields whose
+    value typed here gave way to the server's: ``{field: (typed here, server's)}``."""
     old = store.station_id
     conn = store.conn
     if old and old != station_id:
@@ -71,9 +71,50 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> None:
             store.note_changed(table, pulled=True)
     if old != station_id:
         put(store, station_id=station_id)
+    adopted = hold_profile(store, station_id, seed)
     if seed:
         store.apply_remote("stations", station_id, station_id, seed, hlc.ZERO)
     store.note_changed("stations", pulled=True)
+    return adopted
+
+
+HELD_KEY = "held_profile"
+
+
+def hold_profile(store: Store, station_id: str, seed: dict[str, str]) -> dict[str, tuple]:
+    """A PC joining a station adopts the server's profile for the fields the server has; what
+    it typed offline is kept only for the fields the server lacks (issue 12, situation 8). The
+    profile typed here leaves the row and the outbox and waits in meta ``held_profile`` until
+    the first complete pull (:func:`settle_profile`) shows which fields the server has; the
+    fields the enrollment answer already names (name, county) are the server's at once."""
+    row = store.get("stations", station_id)
+    if row is None:
+        return {}
+    types = schema.fields_of("stations")
+    clocks = json.loads(row["clocks"] or "{}")
+    typed = {f: row[f] for f, st in clocks.items() if f in types and st != hlc.ZERO}
+    adopted = {f: (typed[f], seed[f]) for f in seed if f in typed and typed[f] != seed[f]}
+    held = {f: v for f, v in typed.items() if f not in seed}
+    store.conn.execute("DELETE FROM stations WHERE id = ?", (station_id,))
+    store.conn.execute("DELETE FROM changes WHERE tbl = 'stations' AND row_id = ?", (station_id,))
+    put(store, **{HELD_KEY: json.dumps(held, ensure_ascii=False) if held else ""})
+    return adopted
+
+
+def settle_profile(store: Store) -> dict[str, Any]:
+    """After the first complete pull since enrolling: the held profile fields the server has no
+    value for are written (and pushed); the others give way. Returns what was kept."""
+    held = json.loads(store.meta(HELD_KEY) or "{}")
+    if not held:
+        return {}
+    station = store.station_id or ""
+    row = store.get("stations", station) or {}
+    clocks = json.loads(row.get("clocks") or "{}")
+    keep = {f: v for f, v in held.items() if clocks.get(f, hlc.ZERO) == hlc.ZERO}
+    put(store, **{HELD_KEY: ""})
+    if keep:
+        store.write("stations", station, keep)
+    return keep
 
 
 def rewind_if_ahead(store: Store, limit_ms: int) -> int:

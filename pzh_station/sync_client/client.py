@@ -65,6 +65,7 @@ class EnrollResult:
     station_id: str
     station_name: str
     kept_changes: int  # local changes kept for the first push (a PC that worked offline)
+    adopted: dict[str, tuple] = field(default_factory=dict)  # {field: (typed here, server's)}
 
 
 class SyncClient:
@@ -175,10 +176,10 @@ class SyncClient:
             if isinstance(v, str) and v
         }
 
-        def take(store: Store) -> int:
+        def take(store: Store) -> tuple[int, dict[str, tuple]]:
             with store.transaction():
                 sync_state.learn_offset(store, server_time, sent, received)
-                replica.set_station(store, new_station, seed)
+                adopted = replica.set_station(store, new_station, seed)
                 sync_state.put(
                     store,
                     sync_server_url=url,
@@ -193,10 +194,11 @@ class SyncClient:
                     enroll_request="",
                 )
                 replica.rewind_if_ahead(store, clock.future_limit(server_time))
-            return sync_state.pending_count(store, 0)
+            return sync_state.pending_count(store, 0), adopted
 
-        kept = self.db(take)
-        return EnrollResult(device_id, new_station, str(station.get("name") or ""), kept)
+        kept, adopted = self.db(take)
+        name = str(station.get("name") or "")
+        return EnrollResult(device_id, new_station, name, kept, adopted)
 
     # -- sync ---------------------------------------------------------------------------
     def sync(self) -> SyncResult:
@@ -295,6 +297,7 @@ class SyncClient:
                     server_acked=server_acked,
                     timing=(server_time, sent, received),
                     refused=refused if isinstance(refused, list) else [],
+                    complete=not more,
                 )
             )
             result.tables |= tables
@@ -369,6 +372,7 @@ def _apply_answer(
     server_acked: int,
     timing: tuple[int, int, int],
     refused: list[dict[str, Any]],
+    complete: bool,
 ) -> tuple[set[str], int, int]:
     """Apply one answer in one transaction: the offset, the changes the server set aside, the
     pulled page, the new cursor and acked seq, and a rewind if the clock ran ahead. Returns
@@ -378,6 +382,8 @@ def _apply_answer(
         sync_state.learn_offset(store, server_time, sent, received)
         set_aside.take(store, refused)
         tables = replica.apply_feed(store, feed)
+        if complete:
+            replica.settle_profile(store)  # a PC that just joined: the server's profile first
         new_acked = server_acked
         sync_state.put(store, sync_cursor=cursor, sync_acked_seq=new_acked)
         rewound = replica.rewind_if_ahead(store, clock.future_limit(server_time))

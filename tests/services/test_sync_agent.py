@@ -154,18 +154,21 @@ def test_enroll_after_offline_work_moves_every_row_and_pushes_it_all(services, s
     act = store.write("activities", None, {"title": "春节联欢", "date": "2026-01-20"})
     person = store.write("people", None, {"name": "张三"})
     store.delete("activities", act)
-    n_changes = store.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
+    # Every change but the profile's: that waits for the server's (issue 12, situation 8).
+    n_changes = store.conn.execute(
+        "SELECT count(*) FROM changes WHERE tbl != 'stations'"
+    ).fetchone()[0]
     client = client_for(store, server)
     result = client.enroll("http://127.0.0.1:1", "ABCD2345")
     assert result.kept_changes == n_changes
+    assert result.adopted == {"name": ("测试镇综合文化站", "大田镇文化站")}
     assert store.station_id == "st-1"
     for table in ("stations", "staff", "activities", "people"):
         stations = {r["station_id"] for r in store.query(f"SELECT station_id FROM {table}")}
         assert stations == {"st-1"}, table
     assert store.get("stations", local_station) is None
-    assert (
-        store.get("stations", "st-1")["name"] == "测试镇综合文化站"
-    )  # the local profile wins the seed
+    # The station's name is the server's; what was typed here gives way.
+    assert store.get("stations", "st-1")["name"] == "大田镇文化站"
     assert not store.query(
         "SELECT 1 FROM changes WHERE tbl='stations' AND row_id=?", (local_station,)
     )

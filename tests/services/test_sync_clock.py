@@ -142,13 +142,26 @@ def test_clock_corrected_after_enrolling_rewrites_no_history_and_the_later_edit_
     assert pc.snapshot() == a.snapshot()
 
 
-def test_today_for_validation_is_the_corrected_day(tmp_path, sync_server: LiveServer):
+def test_today_for_validation_is_the_corrected_day(tmp_path, sync_server: LiveServer, monkeypatch):
     """A PC that says 2009 after learning the server's time still records this year's
     activities (an activity may not be dated after "today")."""
+    import types
+
+    from pzh_core.domain import activity as activity_rules
     from pzh_core.domain.activity import Activity
     from pzh_station.services.activities import ActivityService
     from pzh_station.services.context import CHINA, Services
 
+    class Date2009(dt.date):  # what the PC's own calendar says
+        @classmethod
+        def today(cls) -> dt.date:
+            return dt.date(2009, 6, 1)
+
+    monkeypatch.setattr(
+        activity_rules,
+        "dt",
+        types.SimpleNamespace(date=Date2009, datetime=dt.datetime, timedelta=dt.timedelta),
+    )
     station = sync_server.create_station()
     old = PC(tmp_path, "old")
     old.skew(-17 * YEAR_MS)
