@@ -24,10 +24,16 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
-from pzh_core import hlc
+from pzh_core import hlc, schema
 
 BUCKETS = 256
 MASK = (1 << 64) - 1
+
+
+def tables() -> list[str]:
+    """The tables a station's digest covers: every synced table but those the server scopes
+    otherwise (``schema.SERVER_ONLY``, e.g. ``city_settings``)."""
+    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
 
 
 def canonical_stamp(stamp: str) -> str:

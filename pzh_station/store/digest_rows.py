@@ -13,16 +13,11 @@ from pzh_core import digest, schema
 from pzh_station.store.db import Store
 
 
-def tables() -> list[str]:
-    """The tables a station's digest covers (as the server's ``digest_store.tables``)."""
-    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
-
-
 def table_digests(store: Store) -> dict[str, digest.TableDigest]:
     """Every covered table's digest over this station's rows."""
     station = store.station_id or ""
     out = {}
-    for table in tables():
+    for table in digest.tables():
         rows = store.conn.execute(
             f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,)
         )

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import digest, protocol
-from sync.server import digest_store
 from sync.server.storage import BatchRejected, Device, Storage
 
 MAX_FETCH_BUCKETS = 16  # buckets of rows per request (a 20,000-row table: ~80 rows each)
@@ -83,7 +82,7 @@ def _push(push: Any) -> list[dict[str, Any]]:
 def _verify(value: Any) -> dict[str, str] | None:
     if value is None:
         return None
-    names = digest_store.tables()
+    names = digest.tables()
     if not (
         isinstance(value, dict)
         and all(t in names and isinstance(v, str) and _HEX16.fullmatch(v) for t, v in value.items())
@@ -95,7 +94,7 @@ def _verify(value: Any) -> dict[str, str] | None:
 def _fetch(value: Any) -> dict[str, list[int]] | None:
     if value is None:
         return None
-    names = digest_store.tables()
+    names = digest.tables()
     ok = isinstance(value, dict) and all(
         t in names
         and isinstance(b, list)

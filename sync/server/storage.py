@@ -113,6 +113,17 @@ class EnrollError(Exception):
         self.reason = reason
 
 
+REKEYED = "rekeyed"  # revoke reason of a device whose file re-keyed (a new id replaced it)
+
+
+class RekeyRefused(Exception):
+    """The old device cannot be re-keyed: ``reason`` is ``unknown`` or ``revoked``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class BatchRejected(Exception):
     """A pushed batch that was not applied at all; ``status``/``code`` become the HTTP answer."""
 
@@ -189,7 +200,7 @@ class Storage(abc.ABC):
         """A new device of ``device``'s station holding ``token_hash``; ``device`` is retired
         (reason ``rekeyed``). Idempotent on ``request_id``.
 
-        :raises sync.server.identity.RekeyRefused: unknown or administrator-revoked device.
+        :raises RekeyRefused: unknown or administrator-revoked device.
         """
 
     @abc.abstractmethod

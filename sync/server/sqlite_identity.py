@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sync.server.storage import BatchRejected, EnrollError
+from sync.server.storage import REKEYED, BatchRejected, EnrollError, RekeyRefused
 
 # Columns added to srv_devices after version 1 (ALTER TABLE on an older file).
 DEVICE_COLUMNS = {
@@ -21,7 +21,6 @@ DEVICE_COLUMNS = {
     "replaced_by": "TEXT",  # the device that re-keyed this one
     "revoke_reason": "TEXT",  # 'admin' | 'rekeyed' (None while active)
 }
-REKEYED = "rekeyed"
 
 
 def add_columns(conn: sqlite3.Connection) -> None:
@@ -81,14 +80,6 @@ def enroll(
         "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
     )
     return did, station
-
-
-class RekeyRefused(Exception):
-    """The old device cannot be re-keyed: ``reason`` is ``unknown`` or ``revoked``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def rekey(
