@@ -20,6 +20,7 @@ device can write its station's rows anyway.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
@@ -36,6 +37,7 @@ def tables() -> list[str]:
     return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
 
 
+@functools.lru_cache(maxsize=65_536)  # the fields of a row written at once share a stamp
 def canonical_stamp(stamp: str) -> str:
     """A stamp's canonical value: its numbers without padding, then its device."""
     s = hlc.parse(stamp)
