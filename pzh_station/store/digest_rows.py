@@ -46,9 +46,7 @@ def current(store: Store) -> tuple[str, dict[str, digest.TableDigest] | None]:
     """This replica's root — and its table digests when they had to be computed. They are
     computed over every row only when the marker moved (or once a day): a 20,000-row table
     costs most of a second to hash, an idle sync should not pay it."""
-    import datetime as dt
-
-    marker, today = _marker(store), dt.date.today().isoformat()
+    marker, today = _marker(store), _today()
     try:
         cache = json.loads(store.meta(CACHE_KEY) or "{}")
     except ValueError:
@@ -59,10 +57,6 @@ def current(store: Store) -> tuple[str, dict[str, digest.TableDigest] | None]:
     value = root(digests)
     store.set_meta(CACHE_KEY, json.dumps({"marker": marker, "day": today, "root": value}))
     return value, digests
-
-
-def cached_root(store: Store) -> str:
-    return current(store)[0]
 
 
 def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[str, Any]]:
@@ -77,6 +71,37 @@ def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[s
         if digest.bucket_of(row["id"]) in buckets:
             out[row["id"]] = decode_row(table, row)
     return out
+
+
+def refresh_buckets(
+    store: Store, digests: dict[str, digest.TableDigest], wanted: dict[str, list[int]]
+) -> str:
+    """Recompute only the wanted buckets of ``digests`` (after a repair), store the new root as
+    the cache (so no full pass follows) and return it."""
+    station = store.station_id or ""
+    for table, buckets in wanted.items():
+        d = digests.setdefault(table, digest.TableDigest())
+        fresh = {b: 0 for b in buckets}
+        for row_id, clocks in store.conn.execute(
+            f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,)
+        ):
+            b = digest.bucket_of(row_id)
+            if b in fresh:
+                fresh[b] ^= digest.row_hash(table, row_id, clocks)
+        for b, v in fresh.items():
+            d.buckets[b] = v
+    value = root(digests)
+    store.set_meta(
+        CACHE_KEY,
+        json.dumps({"marker": _marker(store), "day": _today(), "root": value}),
+    )
+    return value
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
 
 
 def repair(

@@ -249,7 +249,7 @@ class SyncClient:
             log.exception("could not record the sync error")
 
     def _loop(self, transport: Transport, result: SyncResult) -> None:
-        first = True
+        first = first_request = True
         for _ in range(MAX_ROUNDS):
             acked, cursor, batch, wall, rewound = self.db(
                 lambda s, first=first: self._prepare(s, first)
@@ -257,9 +257,12 @@ class SyncClient:
             first = False
             result.rewound_rows += rewound
             sent = wall()
+            report = self.db(_unreported_check) if first_request else None
+            first_request = False
             resp = transport.post(
                 "/v1/sync",
                 {
+                    **({"verified": report} if report is not None else {}),
                     "client_time_ms": sent,
                     "acked_seq": acked,  # the server checks this file's history (device epoch)
                     "app_version": __version__,
@@ -313,6 +316,8 @@ class SyncClient:
                 s,
                 sync_verified=sync_state.utc_now_iso() if done.verified else "",
                 sync_digest_differs=",".join(done.tables),
+                # A verify request told the server of the mismatch: tell it the outcome next.
+                **({"sync_verified_reported": "False"} if done.requests else {}),
             )
         )
         return done
@@ -421,6 +426,18 @@ def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, 
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
     return feed, cursor, more, acked, server_time
+
+
+def _unreported_check(store: Store) -> bool | None:
+    """The last digest check's result when the server has not been told it yet (one write on
+    the server when it changes, not one per sync)."""
+    if store.meta("sync_verified") is None:
+        return None
+    ok = bool(store.meta("sync_verified"))
+    if store.meta("sync_verified_reported") == str(ok):
+        return None
+    sync_state.put(store, sync_verified_reported=str(ok))
+    return ok
 
 
 def _enroll_request_id(store: Store, code: str) -> str:
