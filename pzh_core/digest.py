@@ -20,16 +20,24 @@ device can write its station's rows anyway.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
 
-from pzh_core import hlc
+from pzh_core import hlc, schema
 
 BUCKETS = 256
 MASK = (1 << 64) - 1
 
 
+def tables() -> list[str]:
+    """The tables a station's digest covers: every synced table but those the server scopes
+    otherwise (``schema.SERVER_ONLY``, e.g. ``city_settings``)."""
+    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
+
+
+@functools.lru_cache(maxsize=65_536)  # the fields of a row written at once share a stamp
 def canonical_stamp(stamp: str) -> str:
     """A stamp's canonical value: its numbers without padding, then its device."""
     s = hlc.parse(stamp)

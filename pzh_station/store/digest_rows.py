@@ -12,17 +12,14 @@ from typing import Any
 from pzh_core import digest, schema
 from pzh_station.store.db import Store
 
-
-def tables() -> list[str]:
-    """The tables a station's digest covers (as the server's ``digest_store.tables``)."""
-    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
+CACHE_KEY = "digest_cache"  # meta: the last root computed, and the marker it was computed at
 
 
 def table_digests(store: Store) -> dict[str, digest.TableDigest]:
     """Every covered table's digest over this station's rows."""
     station = store.station_id or ""
     out = {}
-    for table in tables():
+    for table in digest.tables():
         rows = store.conn.execute(
             f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,)
         )
@@ -32,6 +29,34 @@ def table_digests(store: Store) -> dict[str, digest.TableDigest]:
 
 def root(digests: dict[str, digest.TableDigest]) -> str:
     return digest.root({t: d.value for t, d in digests.items()})
+
+
+def _marker(store: Store) -> list[Any]:
+    """What moves whenever the replica's rows or stamps move through the app: the change log's
+    last seq (every local write), the sync cursor (every pulled page), the device id, and each
+    table's row count (a row lost outside the app)."""
+    counts = [
+        store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in digest.tables()
+    ]
+    last = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+    return [last, store.meta("sync_cursor"), store.meta("sync_device_id"), counts]
+
+
+def current(store: Store) -> tuple[str, dict[str, digest.TableDigest] | None]:
+    """This replica's root — and its table digests when they had to be computed. They are
+    computed over every row only when the marker moved (or once a day): a 20,000-row table
+    costs most of a second to hash, an idle sync should not pay it."""
+    marker, today = _marker(store), _today()
+    try:
+        cache = json.loads(store.meta(CACHE_KEY) or "{}")
+    except ValueError:
+        cache = {}
+    if cache.get("marker") == marker and cache.get("day") == today and cache.get("root"):
+        return str(cache["root"]), None
+    digests = table_digests(store)
+    value = root(digests)
+    store.set_meta(CACHE_KEY, json.dumps({"marker": marker, "day": today, "root": value}))
+    return value, digests
 
 
 def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[str, Any]]:
@@ -48,6 +73,37 @@ def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[s
     return out
 
 
+def refresh_buckets(
+    store: Store, digests: dict[str, digest.TableDigest], wanted: dict[str, list[int]]
+) -> str:
+    """Recompute only the wanted buckets of ``digests`` (after a repair), store the new root as
+    the cache (so no full pass follows) and return it."""
+    station = store.station_id or ""
+    for table, buckets in wanted.items():
+        d = digests.setdefault(table, digest.TableDigest())
+        fresh = {b: 0 for b in buckets}
+        for row_id, clocks in store.conn.execute(
+            f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,)
+        ):
+            b = digest.bucket_of(row_id)
+            if b in fresh:
+                fresh[b] ^= digest.row_hash(table, row_id, clocks)
+        for b, v in fresh.items():
+            d.buckets[b] = v
+    value = root(digests)
+    store.set_meta(
+        CACHE_KEY,
+        json.dumps({"marker": _marker(store), "day": _today(), "root": value}),
+    )
+    return value
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
+
+
 def repair(
     store: Store, wanted: dict[str, list[int]], server_rows: Iterable[list[Any]]
 ) -> tuple[int, int]:
@@ -59,6 +115,7 @@ def repair(
         (t, i): (f, c) for t, i, f, c in server_rows
     }
     taken = logged = 0
+    store.conn.execute("DELETE FROM meta WHERE key = ?", (CACHE_KEY,))  # rows move: recompute
     for table, buckets in wanted.items():
         mine = _local_rows(store, table, set(buckets))
         for (t, row_id), (values, stamps) in theirs.items():

@@ -34,8 +34,8 @@ PUSH_MAX_CHANGES = protocol.MAX_PUSH
 # costs little, while a typical day still goes in one or two requests.
 PUSH_MAX_BYTES = 96 * 1024
 PULL_LIMIT = protocol.MAX_PULL
-MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
 MAX_REPAIRS = 3  # digest repairs per sync (each may log fields again and push them)
+MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
 
 TransportFactory = Callable[..., Transport]
 RunDb = Callable[[Callable[[Store], Any]], Any]
@@ -52,11 +52,11 @@ class SyncResult:
     body_bytes_down: int = 0
     pending: int = 0
     rewound_rows: int = 0
-    tables: set[str] = field(default_factory=set)  # tables that received rows from the server
     verified: bool = False  # the replica's digest equals the server's (同步完成 only then)
     checks: list[verify.Check] = field(default_factory=list)  # digest repairs this sync made
     rekeyed_from: str = ""  # this file's history had forked: the old device id it left
     set_aside: int = 0  # changes the server refused in this sync (kept in the set-aside list)
+    tables: set[str] = field(default_factory=set)  # tables that received rows from the server
 
 
 @dataclass
@@ -265,13 +265,17 @@ class SyncClient:
             log.exception("could not record the sync error")
 
     def _loop(self, transport: Transport, result: SyncResult) -> None:
+        first_request = True
         for _ in range(MAX_ROUNDS):
             acked, cursor, batch, wall, rewound = self.db(self._prepare)
             result.rewound_rows += rewound
             sent = wall()
+            report = self.db(_unreported_check) if first_request else None
+            first_request = False
             resp = transport.post(
                 "/v1/sync",
                 {
+                    **({"verified": report} if report is not None else {}),
                     "client_time_ms": sent,
                     "acked_seq": acked,  # the server checks this file's history (device epoch)
                     "app_version": __version__,
@@ -319,6 +323,7 @@ class SyncClient:
     def _verify(
         self, transport: Transport, server_root: str, acked: int, cursor: int
     ) -> verify.Check:
+        """Compare the digests; repair differing buckets (docs/sync-protocol.md, "Digest")."""
         base = {"push": [], "acked_seq": acked, "cursor": cursor, "limit": 1}
         done = verify.check(
             self.db, lambda body: transport.post("/v1/sync", body), server_root, base
@@ -328,6 +333,8 @@ class SyncClient:
                 s,
                 sync_verified=sync_state.utc_now_iso() if done.verified else "",
                 sync_digest_differs=",".join(done.tables),
+                # A verify request told the server of the mismatch: tell it the outcome next.
+                **({"sync_verified_reported": "False"} if done.requests else {}),
             )
         )
         return done
@@ -428,6 +435,18 @@ def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, 
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
     return feed, cursor, more, acked, server_time
+
+
+def _unreported_check(store: Store) -> bool | None:
+    """The last digest check's result when the server has not been told it yet (one write on
+    the server when it changes, not one per sync)."""
+    if store.meta("sync_verified") is None:
+        return None
+    ok = bool(store.meta("sync_verified"))
+    if store.meta("sync_verified_reported") == str(ok):
+        return None
+    sync_state.put(store, sync_verified_reported=str(ok))
+    return ok
 
 
 def _device_name() -> str:

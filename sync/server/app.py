@@ -29,10 +29,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from pzh_core import hlc, protocol
-from sync.server import auth, exchange, identity, models
+from sync.server import auth, exchange, models
 from sync.server.limits import BodyError, RateLimiter, decode_body
 from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
-from sync.server.storage import BatchRejected, Device, EnrollError, Station, Storage
+from sync.server.storage import (
+    REKEYED,
+    BatchRejected,
+    Device,
+    EnrollError,
+    RekeyRefused,
+    Station,
+    Storage,
+)
 
 log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
@@ -252,8 +260,8 @@ def create_app(
         device = store.device_by_token(auth.hash_token(token))
         if device is None:
             raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
-        if device.revoked and not (rekeyed_ok and device.revoke_reason == identity.REKEYED):
-            if device.revoke_reason == identity.REKEYED:  # another copy of its file re-keyed it
+        if device.revoked and not (rekeyed_ok and device.revoke_reason == REKEYED):
+            if device.revoke_reason == REKEYED:  # another copy of its file re-keyed it
                 raise ApiError(409, "rekey_required", extra={"applied_seq": device.applied_seq})
             raise ApiError(403, "device_revoked")
         return device
@@ -364,7 +372,7 @@ def create_app(
                 device_name=name,
                 app_version=version,
             )
-        except identity.RekeyRefused as exc:
+        except RekeyRefused as exc:
             raise ApiError(403, "device_revoked", exc.reason) from exc
         log.warning("device %s re-keyed as %s (its history forked)", old.id, device.id)
         return _json(_identity(device, station, token, replaces=old.id))

@@ -15,8 +15,8 @@ from typing import Any
 
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import rules
-from sync.server import digest_store, identity, set_aside
-from sync.server.storage import BatchRejected, Device, PushResult, china_day
+from sync.server import sqlite_digest, sqlite_identity, sqlite_set_aside
+from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
 
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 
@@ -116,12 +116,14 @@ def apply_push(
         (device.id,),
     ).fetchone()
     if dev is None or dev["revoked_ms"] is not None:
-        if dev is not None and dev["revoke_reason"] == identity.REKEYED:
-            identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
+        if dev is not None and dev["revoke_reason"] == REKEYED:
+            sqlite_identity.forked(
+                dev["applied_seq"], "device re-keyed by another copy of its file"
+            )
         raise BatchRejected(403, "device_revoked", "device revoked")
     station, applied = dev["station_id"], dev["applied_seq"]
     # A history that is not the server's for this device (restore, copy, unseen seq): 409.
-    identity.check_epoch(conn, device.id, applied, acked_seq, changes)
+    sqlite_identity.check_epoch(conn, device.id, applied, acked_seq, changes)
     result = PushResult(acked_seq=applied)
     todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
     result.skipped = len(changes) - len(todo)
@@ -131,10 +133,10 @@ def apply_push(
     rows, feed = _merge_batch(
         todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result, checks
     )
-    set_aside.record(conn, station, device.id, result.set_aside, now)
+    sqlite_set_aside.record(conn, station, device.id, result.set_aside, now)
     # A resent batch whose answer was lost: list again what was set aside from it.
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
-    result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
+    result.set_aside = sqlite_set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
     conn.executemany(_FEED_INSERT, feed)
     conn.executemany(
@@ -266,7 +268,7 @@ def write_rows(
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
-        digest_store.row_delta(deltas, station, table, row_id, state.before, state.clocks)
+        sqlite_digest.row_delta(deltas, station, table, row_id, state.before, state.clocks)
         types = schema.TABLES[table]
         names = tuple(sorted(state.values))
         values = [schema.encode_value(types[n], state.values[n]) for n in names]
@@ -286,7 +288,7 @@ def write_rows(
             conn.executemany(
                 f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
             )
-    digest_store.apply(conn, deltas)  # the station's digest moves with its rows
+    sqlite_digest.apply(conn, deltas)  # the station's digest moves with its rows
 
 
 def apply_change(

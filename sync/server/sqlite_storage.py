@@ -19,7 +19,7 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import digest_store, identity, set_aside, sqlite_push
+from sync.server import sqlite_digest, sqlite_identity, sqlite_push, sqlite_set_aside
 from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
 from sync.server.sqlite_writer import Writer
 from sync.server.storage import (
@@ -157,7 +157,7 @@ class SQLiteStorage(Storage):
         request_id: str | None = None,
     ) -> tuple[Device, Station]:
         def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
-            did, sid = identity.enroll(
+            did, sid = sqlite_identity.enroll(
                 conn,
                 self.now(),
                 code,
@@ -187,7 +187,7 @@ class SQLiteStorage(Storage):
         app_version: str | None = None,
     ) -> tuple[Device, Station]:
         def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
-            did, sid = identity.rekey(
+            did, sid = sqlite_identity.rekey(
                 conn,
                 self.now(),
                 device.id,
@@ -232,7 +232,17 @@ class SQLiteStorage(Storage):
         return self._writer.call(tx)
 
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
-        return set_aside.listing(self._reader(), limit)
+        return sqlite_set_aside.listing(self._reader(), limit)
+
+    def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE srv_devices SET digest_ok = ?, digest_ms = ?,"
+                " digest_differs = COALESCE(?, digest_differs) WHERE id = ?",
+                (1 if ok else 0, self.now(), differs, device_id),
+            )
+
+        self._writer.call(tx)
 
     def record_error(self, device_id: str, message: str) -> None:
         def tx(conn: sqlite3.Connection) -> None:
@@ -314,7 +324,7 @@ class SQLiteStorage(Storage):
             end = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM srv_feed").fetchone()[0]
             more = len(rows) > limit
             # The root of the same snapshot: after this page the device holds what it describes.
-            root = None if more else digest_store.root(conn, device.station_id)
+            root = None if more else sqlite_digest.root(conn, device.station_id)
         finally:
             conn.execute("COMMIT")
         rows = rows[:limit]
@@ -338,7 +348,7 @@ class SQLiteStorage(Storage):
         conn = self._reader()
         conn.execute("BEGIN")
         try:
-            return digest_store.differing_tables(conn, device.station_id, tables)
+            return sqlite_digest.differing_tables(conn, device.station_id, tables)
         finally:
             conn.execute("COMMIT")
 
@@ -348,7 +358,7 @@ class SQLiteStorage(Storage):
         try:
             out: list[list[Any]] = []
             for table, buckets in wanted.items():
-                out += digest_store.rows_in_buckets(conn, device.station_id, table, buckets)
+                out += sqlite_digest.rows_in_buckets(conn, device.station_id, table, buckets)
             return out
         finally:
             conn.execute("COMMIT")

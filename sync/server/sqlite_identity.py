@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sync.server.storage import BatchRejected, EnrollError
+from sync.server.storage import REKEYED, BatchRejected, EnrollError, RekeyRefused
 
 # Columns added to srv_devices after version 1 (ALTER TABLE on an older file).
 DEVICE_COLUMNS = {
@@ -20,8 +20,11 @@ DEVICE_COLUMNS = {
     "parent_id": "TEXT",  # the device this one re-keyed (None for an enrolled device)
     "replaced_by": "TEXT",  # the device that re-keyed this one
     "revoke_reason": "TEXT",  # 'admin' | 'rekeyed' (None while active)
+    # Verified convergence as the device last reported it (docs/sync-protocol.md, "Digest").
+    "digest_ok": "INTEGER",  # 1 equal, 0 differed, None never reported
+    "digest_differs": "TEXT",  # the tables that differed at the last mismatch
+    "digest_ms": "INTEGER",  # when
 }
-REKEYED = "rekeyed"
 
 
 def add_columns(conn: sqlite3.Connection) -> None:
@@ -81,14 +84,6 @@ def enroll(
         "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
     )
     return did, station
-
-
-class RekeyRefused(Exception):
-    """The old device cannot be re-keyed: ``reason`` is ``unknown`` or ``revoked``."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def rekey(

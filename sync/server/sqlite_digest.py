@@ -25,11 +25,6 @@ DDL = [
 BUILT_KEY = "digest_built"
 
 
-def tables() -> list[str]:
-    """The tables a station's digest covers (rows the server scopes otherwise do not count)."""
-    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
-
-
 def _signed(v: int) -> int:
     v &= digest.MASK
     return v - (1 << 64) if v >= 1 << 63 else v
@@ -43,7 +38,7 @@ def create(conn: sqlite3.Connection) -> None:
         return
     conn.execute("DELETE FROM srv_digest")
     conn.execute("DELETE FROM srv_digest_table")
-    for table in tables():
+    for table in digest.tables():
         deltas: dict[tuple[str, str, int], int] = {}
         for station, row_id, clocks in conn.execute(f"SELECT station_id, id, clocks FROM {table}"):
             key = (station, table, digest.bucket_of(row_id))
@@ -131,7 +126,7 @@ def differing_tables(
     """``{table: bucket string}`` of each table whose value differs from the client's."""
     mine = table_values(conn, station)
     out = {}
-    for table in tables():
+    for table in digest.tables():
         if digest.hex64(mine.get(table, 0)) != theirs.get(table, digest.hex64(0)):
             out[table] = bucket_string(conn, station, table)
     return out
