@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from pzh_core.domain import rules
 from sync.server import admin
 from sync.server.web import figures
 from sync.server.web.accounts import Session
@@ -138,14 +139,26 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
                 "silent": figures.silent(last.get(s.id), now),
                 "flag": figures.sync_flag(last.get(s.id), now),
                 "changes_today": sum(r["changes_today"] for r in devs),
-                # Devices with problems: an error at their last request, or a clock far off.
-                "problems": sum(1 for r in devs if r["last_error"] or r["clock_off"]),
+                # Devices with problems: an error at their last request, a clock far off, or
+                # data that differed from the server's at the last check.
+                "problems": sum(
+                    1
+                    for r in devs
+                    if r["last_error"] or r["clock_off"] or r.get("digest_ok") is False
+                ),
             }
         )
     summary.sort(key=lambda x: (not x["silent"], x["station"].county, x["station"].name))
     rows.sort(
         key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
     )
+    devices = {r["id"]: r for r in rows}
+    aside = [
+        {**a, "station_name": names[a["station_id"]].name,
+         "device_name": (devices.get(a["device_id"]) or {}).get("label") or a["device_id"]}
+        for a in web.storage.list_set_aside()
+        if a["station_id"] in names
+    ]  # fmt: skip
     return render(
         web,
         request,
@@ -154,6 +167,8 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
         title="同步状态",
         summary=summary,
         rows=rows,
+        set_aside=aside,
+        table_labels=rules.TABLE_LABELS,
         silent_days=figures.SILENT_DAYS,
         notice=NOTICES.get(request.query_params.get("ok", "")),
     )
