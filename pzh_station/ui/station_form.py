@@ -49,7 +49,7 @@ class StationForm(QWidget):
         self.staff_edit = QPlainTextEdit()
         self.staff_edit.setPlaceholderText(self.tr("每行一个姓名，如：\n李明\n王芳"))
         self.staff_edit.setFixedHeight(90)
-        self.message = FieldErrorLabel()
+        self.message = FieldErrorLabel(reserve=False)
         self.message.setObjectName("form_message")
         self.errors = FieldErrors(general=self.message)
 
