@@ -33,6 +33,15 @@ def normalise_phone(text: str) -> str:
     return clean(text or "", "digits")
 
 
+def masked_phone(phone: str) -> str:
+    """A phone number as printed on a sheet others see: ``138****5678`` (the middle hidden)."""
+    digits = normalise_phone(phone)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    keep = 3 if len(digits) >= 11 else 2
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
 def validate_person(p: Person, *, today: dt.date | None = None) -> dict[str, str]:
     today = today or dt.date.today()
     c = "Person"

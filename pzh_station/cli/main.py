@@ -84,6 +84,24 @@ def build_parser() -> argparse.ArgumentParser:
     return cli.parser
 
 
+#: the Qt-free layers the main window needs at once
+PRELOAD = (
+    "pzh_core.indicators",
+    "pzh_station.logs",
+    "pzh_station.services.maintenance",
+    "pzh_station.services.reports",
+    "pzh_station.services.station",
+    "pzh_station.sync_client",
+)
+
+
+def preload_desk() -> None:
+    """Import the Qt-free layers before PySide6: PySide6 inspects the source of every module
+    imported after it (its ``__feature__`` import hook), about 0.1 s of the start."""
+    for name in PRELOAD:
+        import_module(name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -98,6 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test()
     handler = getattr(args, "handler", None)
     if handler is None:
+        preload_desk()
         from pzh_station.ui.app import run as run_app
 
         return run_app(data_dir=args.data_dir)

@@ -18,7 +18,6 @@ from pzh_core.domain import refdata
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
 from pzh_core.period import Period
-from pzh_station.io import pdf
 from pzh_station.services.context import Services
 from pzh_station.store import StoreError
 
@@ -376,6 +375,8 @@ class ReportService:
         title = tr("Reports", "{}{}月工作月报").format(self.station_name(), f"{year}年{month}")
         suffix = path.suffix.lower()
         if suffix == ".pdf":
+            from pzh_station.io import pdf  # reportlab: loaded when a PDF is made, not at start
+
             story = [
                 pdf.title(title),
                 pdf.Spacer(1, 4 * pdf.mm),

@@ -211,7 +211,9 @@ class TrainingExport:
         row = self.services.store.get("stations", sid) if sid else None
         return row["name"] if row else ""
 
-    def sign_in_pdf(self, path: str | Path, session_id: str, *, blank_rows: int = 8) -> Path:
+    def sign_in_pdf(
+        self, path: str | Path, session_id: str, *, blank_rows: int = 8, show_phones: bool = False
+    ) -> Path:
         """A4 sign-in sheet (签到表) of a session: the roster with a signature column, then
         blank rows for walk-ins."""
         session = self.services.store.get("sessions", session_id)
@@ -234,6 +236,7 @@ class TrainingExport:
             when=when,
             people=people,
             blank_rows=blank_rows,
+            show_phones=show_phones,
         )
 
     def roster_pdf(self, path: str | Path, class_id: str) -> Path:

@@ -97,6 +97,9 @@ class MainWindow(QMainWindow):
         self.sync_status = SyncStatusWidget(ctx, self)  # stops the sync agent on `closed`
         self.statusBar().addPermanentWidget(self.sync_status)
 
+        from pzh_station.ui import menus
+
+        self.actions_by_key = menus.install(self)
         self.nav.currentRowChanged.connect(self._show_row)
         self.operator_combo.activated.connect(self._operator_chosen)
         ctx.tasks.failed.connect(self._show_error)

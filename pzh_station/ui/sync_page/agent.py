@@ -109,6 +109,7 @@ class _Worker:
             kind, args = job
             result: Any = None
             error: Exception | None = None
+            log.info("sync %s: attempt", kind)  # the log file (pzh_station.logs), no personal data
             try:
                 if store is None:
                     store = Store(paths.db_path(self.data_dir))
@@ -121,9 +122,14 @@ class _Worker:
                     result = client.enroll(*args)
                     remember_server(self.data_dir, SyncState.load(store).server_url)
                 state = SyncState.load(store)
+                log.info("sync %s: ok, %d changes waiting to be sent", kind, state.pending)
             except Exception as exc:  # noqa: BLE001 - reported to the UI, never lost
                 if not isinstance(exc, SyncError):
                     log.exception("sync job failed")
+                else:
+                    log.warning(
+                        "sync %s: failed (%s)", kind, getattr(exc, "kind", type(exc).__name__)
+                    )
                 error = exc
                 try:
                     state = SyncState.load(store) if store is not None else SyncState()

@@ -279,6 +279,14 @@ class TrainingPage(QWidget):
         row = self.class_table.currentRow()
         self.select_class(self.classes[row]["id"] if 0 <= row < len(self.classes) else None)
 
+    def import_roster(self) -> None:
+        """文件 → 导入 → 培训班花名册: the roster tab's import, for the class chosen on the left."""
+        self.tabs.setCurrentWidget(self.roster_tab)
+        if self.roster_tab.import_button.isEnabled():
+            self.roster_tab.choose_import()
+        else:
+            self.status_label.setText(self.tr("请先在左侧选择一个培训班，再导入它的花名册。"))
+
     def select_class(self, class_id: str | None) -> None:
         """Show a class in the tabs (``None``: nothing chosen)."""
         self.class_id = class_id
