@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import platform
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import qVersion
@@ -60,6 +60,18 @@ def about_text(window: MainWindow, state: dict) -> str:
     return "\n".join(lines)
 
 
+def sync_state(services) -> dict[str, Any]:  # noqa: ANN001
+    """The sync state for 关于 and the diagnostics; never the device token."""
+    from dataclasses import asdict
+
+    from pzh_station.sync_client.state import SyncState
+
+    state = asdict(SyncState.load(services.store))
+    state.pop("token", None)
+    state["enrolled"] = bool(state.get("server_url"))
+    return state
+
+
 def show_about(window: MainWindow) -> None:
     def shown(state: dict) -> None:
         box = QMessageBox(
@@ -72,7 +84,7 @@ def show_about(window: MainWindow) -> None:
         box.open()
         window.about_box = box
 
-    window.ctx.tasks.run(diagnostics.sync_state, success=shown)
+    window.ctx.tasks.run(sync_state, success=shown)
 
 
 def export_diagnostics(window: MainWindow, path: str | None = None) -> None:
@@ -89,4 +101,7 @@ def export_diagnostics(window: MainWindow, path: str | None = None) -> None:
         text = window.tr("诊断信息已保存到：\n{}\n请把这个文件发给县信息中心。").format(made)
         window.diagnostics_box = saved_box(window, made, text, open_file=False)
 
-    window.ctx.tasks.run(lambda s: diagnostics.write_zip(s, Path(path), extra=extra), success=done)
+    window.ctx.tasks.run(
+        lambda s: diagnostics.write_zip(s, Path(path), sync_state=sync_state(s), extra=extra),
+        success=done,
+    )
