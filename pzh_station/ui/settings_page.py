@@ -86,7 +86,6 @@ class SettingsPage(QWidget):
         self.backup_button.clicked.connect(self.backup_now)
         self.restore_button.clicked.connect(self.confirm_restore)
         self.backup_list.currentRowChanged.connect(self._backup_chosen)
-        ctx.tasks.changed.connect(self._changed)
         self.load()
 
     def load(self) -> None:
@@ -158,10 +157,6 @@ class SettingsPage(QWidget):
             return
         self.ctx.restore(path)
 
-    def _changed(self, areas: set[str]) -> None:
-        if "backups" in areas:
-            self.load_backups()
-
     def save_profile(self) -> None:
         self.form.errors.clear()
         self.saved_label.clear()
@@ -170,7 +165,6 @@ class SettingsPage(QWidget):
             lambda s: StationService(s).save_profile(profile),
             success=self._saved,
             failure=self._save_failed,
-            changes={"station"},
         )
 
     def _saved(self, profile: StationProfile) -> None:
@@ -190,12 +184,12 @@ class SettingsPage(QWidget):
             lambda s: maintenance.backup_now(s.data_dir),
             success=self._backed_up,
             failure=self._backup_failed,
-            changes={"backups"},
         )
 
     def _backed_up(self, path: Path) -> None:
         self.backup_button.setEnabled(True)
         self.backup_label.setText(self.tr("已备份到 {}").format(path))
+        self.load_backups()
 
     def _backup_failed(self, error: Exception) -> None:
         self.backup_button.setEnabled(True)
