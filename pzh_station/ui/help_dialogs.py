@@ -64,7 +64,7 @@ def sync_state(services) -> dict[str, Any]:  # noqa: ANN001
     """The sync state for 关于 and the diagnostics; never the device token."""
     from dataclasses import asdict
 
-    from pzh_station.sync_client.state import SyncState
+    from pzh_station.store.sync_state import SyncState
 
     state = asdict(SyncState.load(services.store))
     state.pop("token", None)

@@ -85,7 +85,7 @@ def import_activities(window: MainWindow, path: str | None = None) -> Progress |
         )
         _box(window, QMessageBox.Icon.Warning, window.tr("导入失败：") + message)
 
-    window.ctx.tasks.run(job, success=done, failure=failed, changes={"activities"})
+    window.ctx.tasks.run(job, success=done, failure=failed)
     return progress
 
 
