@@ -151,7 +151,8 @@ class MainWindow(QMainWindow):
             self.load_profile()
 
     def fit_to_screen(self, screen: QScreen | None = None) -> None:
-        """Size and place the window inside the screen's available area (see :func:`fitted_geometry`)."""
+        """Size and place the window inside the screen's available area
+        (see :func:`fitted_geometry`)."""
         screen = screen or self.screen() or QGuiApplication.primaryScreen()
         if screen is not None:
             self.setGeometry(fitted_geometry(screen.availableGeometry()))

@@ -35,6 +35,7 @@ from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.enabling import enable
 from pzh_station.ui.training.attendance import AttendanceTab
 from pzh_station.ui.training.class_form import ClassDialog
 from pzh_station.ui.training.registry import PeopleRegistryDialog
@@ -323,8 +324,9 @@ class TrainingPage(QWidget):
         self.info_label.setText("　".join(b for b in bits if b))
 
     def _update_buttons(self) -> None:
-        self.edit_button.setEnabled(self.class_id is not None)
-        self.delete_button.setEnabled(self.class_id is not None)
+        reason = "" if self.class_id is not None else self.tr("请先在列表中选择一个培训班")
+        enable(self.edit_button, reason)
+        enable(self.delete_button, reason)
 
     def add_class(self) -> None:
         self._open_class_dialog(TrainingClass())
