@@ -36,7 +36,7 @@ import httpx  # noqa: E402
 from pzh_core import hlc  # noqa: E402
 from sync.server import admin, auth  # noqa: E402
 from sync.server.app import DB_NAME  # noqa: E402
-from sync.server.sqlite_storage import SQLiteStorage  # noqa: E402
+from sync.server.sql_storage import SQLiteStorage  # noqa: E402
 
 COUNTIES = ["东区", "西区", "仁和区", "米易县", "盐边县"]
 

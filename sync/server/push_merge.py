@@ -1,19 +1,28 @@
-"""Merging changes into the embedded storage's replica tables and its feed.
+"""Merging changes into the replica tables and the feed, on either engine.
 
-:func:`apply_push` merges one pushed batch (on the writer thread, inside its transaction);
-:func:`apply_change` merges one change the server writes itself. Both go through
-``pzh_core.merge`` and append what won to ``srv_feed``.
+:func:`apply_push` merges one pushed batch inside its transaction; :func:`apply_change` merges
+one change the server writes itself. Both go through ``pzh_core.merge`` and append what won to
+``srv_feed`` through :func:`append_feed`, the one place that writes the feed.
+
+Concurrency (several server processes on PostgreSQL): a transaction that writes a station's
+replica rows first locks that station's ``srv_stations`` row (:func:`lock_station`), so two
+devices of one station, or a device and the server, merge one after the other and never lose a
+field; the feed is appended last, under the feed lock held until commit, so seqs become visible
+in order. The server's clock is the ``hlc_last`` row of ``srv_meta`` (:class:`ServerClock`),
+locked only by the transactions that stamp something, so two processes never issue one stamp.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pzh_core import hlc, merge, schema
+from sync.server.db.conn import Conn
 from sync.server.storage import BatchRejected, Device, PushResult, china_day
+
+SERVER_DEVICE = "server"  # device part of stamps made by the server itself
 
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 
@@ -45,20 +54,75 @@ def _row_meta(clocks: dict[str, str]) -> list[str]:
     return [top, top.split(".", 2)[2], json.dumps(clocks, sort_keys=True, separators=(",", ":"))]
 
 
+def lock_station(c: Conn, station_id: str) -> bool:
+    """Lock a station's row until the transaction ends (PostgreSQL): every transaction that
+    writes the station's replica rows takes it first. False when there is no such station."""
+    return (
+        c.one("SELECT id FROM srv_stations WHERE id = ?" + c.dialect.for_update, (station_id,))
+        is not None
+    )
+
+
+class ServerClock:
+    """The server's hybrid clock within one transaction: read (and locked) from ``srv_meta`` at
+    the first stamp, written back after each, so every process continues the one sequence."""
+
+    def __init__(self, c: Conn, wall: Callable[[], int]) -> None:
+        self._c = c
+        self._wall = wall
+        self._clock: hlc.HybridClock | None = None
+        self._seen = hlc.ZERO
+
+    def observe(self, stamp: str) -> None:
+        """Remember a stamp of this transaction; the next server stamp comes after it."""
+        self._seen = max(self._seen, stamp)
+
+    def now(self, observed: Iterable[str] = ()) -> str:
+        """A new server stamp, after every stamp issued before, every one observed in this
+        transaction and every one in ``observed`` (the stamps of the row it will be merged into,
+        so it wins there)."""
+        if self._clock is None:
+            row = self._c.one(
+                "SELECT value FROM srv_meta WHERE key = 'hlc_last'" + self._c.dialect.for_update
+            )
+            self._clock = hlc.HybridClock(
+                SERVER_DEVICE, last=row[0] if row else None, wall=self._wall
+            )
+        for stamp in (self._seen, *observed):
+            if stamp != hlc.ZERO:
+                self._clock.observe(stamp)
+        made = self._clock.now()
+        self._c.execute(
+            "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (made,),
+        )
+        return made
+
+
+def append_feed(c: Conn, entries: Sequence[tuple[Any, ...]]) -> None:
+    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced)`` entries to the feed:
+    the last writes of a transaction, under the feed lock (see the module's notes)."""
+    if entries:
+        c.lock_feed()
+        c.executemany(_FEED_INSERT, entries)
+
+
 def apply_push(
-    conn: sqlite3.Connection,
-    clock: hlc.HybridClock,
+    c: Conn,
     device: Device,
     changes: Sequence[dict[str, Any]],
     *,
     client_time_ms: int | None,
     now: int,
     clamp_ms: int,
+    wall: Callable[[], int],
 ) -> PushResult:
     """Merge a pushed batch: skip seqs already held, merge the rest, record the device's state.
 
     Raises :class:`BatchRejected` (the transaction then rolls back whole)."""
-    dev = conn.execute(
+    lock_station(c, device.station_id)
+    dev = c.execute(
         "SELECT station_id, revoked_ms, applied_seq, changes_day, changes_today"
         " FROM srv_devices WHERE id = ?",
         (device.id,),
@@ -67,25 +131,26 @@ def apply_push(
         raise BatchRejected(403, "device_revoked", "device revoked")
     station, applied = dev["station_id"], dev["applied_seq"]
     result = PushResult(acked_seq=applied)
-    todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
+    todo = [(i, ch) for i, ch in enumerate(changes) if ch["seq"] > applied]
     result.skipped = len(changes) - len(todo)
     if result.skipped:
-        resent = [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied]
-        check_resent(conn, device.id, resent)
-    # Few statements per batch, not per row: the writer thread shares the GIL with every
-    # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
+        resent = [(i, ch) for i, ch in enumerate(changes) if ch["seq"] <= applied]
+        check_resent(c, device.id, resent)
+    # Few statements per batch, not per row: each database call gives the GIL away and, on
+    # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     rows, feed = _merge_batch(
-        todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result
+        todo, fetch_rows(c, todo), station, device.id, ServerClock(c, wall), now + clamp_ms, result
     )
-    write_rows(conn, station, rows)
-    conn.executemany(_FEED_INSERT, feed)
-    conn.executemany(
-        "INSERT OR REPLACE INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)",
-        [(device.id, c["seq"], c["s"]) for _, c in todo],
+    write_rows(c, station, rows)
+    c.executemany(
+        "INSERT INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)"
+        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp",
+        [(device.id, ch["seq"], ch["s"]) for _, ch in todo],
     )
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
-    _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
+    _record_sync(c, dev, device.id, result, now=now, client_time_ms=client_time_ms)
+    append_feed(c, feed)
     return result
 
 
@@ -94,7 +159,7 @@ def _merge_batch(
     existing: dict[tuple[str, str], tuple[str, str]],
     station: str,
     origin: str,
-    clock: hlc.HybridClock,
+    clock: ServerClock,
     limit_ms: int,
     result: PushResult,
 ) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]]]:
@@ -111,7 +176,7 @@ def _merge_batch(
         if parsed.ms > limit_ms:
             # Too far in the future: a fresh server stamp, keeping the writer's device
             # part; the device learns it from its own change echoed in the feed.
-            fresh = hlc.parse(clock.now())
+            fresh = hlc.parse(clock.now(state.clocks.values()))
             replaced, stamp = stamp, hlc.encode(fresh.ms, fresh.counter, parsed.device)
             result.clamped += 1
         else:
@@ -145,8 +210,8 @@ def _row_state(
 
 
 def _record_sync(
-    conn: sqlite3.Connection,
-    dev: sqlite3.Row,
+    c: Conn,
+    dev: Any,
     device_id: str,
     result: PushResult,
     *,
@@ -157,7 +222,7 @@ def _record_sync(
     day = china_day(now)
     today = (dev["changes_today"] if dev["changes_day"] == day else 0) + result.applied
     skew = client_time_ms - now if client_time_ms is not None else None
-    conn.execute(
+    c.execute(
         "UPDATE srv_devices SET applied_seq = ?, last_sync_ms = ?, last_seen_ms = ?,"
         " changes_day = ?, changes_today = ?, skew_ms = COALESCE(?, skew_ms),"
         " clamped_total = clamped_total + ?, last_error = '', last_error_ms = NULL WHERE id = ?",
@@ -165,16 +230,14 @@ def _record_sync(
     )
 
 
-def check_resent(
-    conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]
-) -> None:
+def check_resent(c: Conn, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]) -> None:
     """Refuse (409) a resent seq whose stamp differs from the one applied under that seq."""
     seen: dict[int, str] = {}
     seqs = [c["seq"] for _, c in resent]
     for i in range(0, len(seqs), CHUNK):
         chunk = seqs[i : i + CHUNK]
         marks = ",".join("?" * len(chunk))
-        for seq, stamp in conn.execute(
+        for seq, stamp in c.execute(
             f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})",
             (device_id, *chunk),
         ):
@@ -191,7 +254,7 @@ def check_resent(
 
 
 def fetch_rows(
-    conn: sqlite3.Connection, todo: Sequence[tuple[int, dict[str, Any]]]
+    c: Conn, todo: Sequence[tuple[int, dict[str, Any]]]
 ) -> dict[tuple[str, str], tuple[str, str]]:
     """``(table, id) -> (station_id, clocks)`` of the rows a batch touches that exist."""
     ids: dict[str, set[str]] = {}
@@ -203,16 +266,14 @@ def fetch_rows(
         for i in range(0, len(listed), CHUNK):
             chunk = listed[i : i + CHUNK]
             marks = ",".join("?" * len(chunk))
-            for r in conn.execute(
+            for r in c.execute(
                 f"SELECT id, station_id, clocks FROM {table} WHERE id IN ({marks})", chunk
             ):
                 found[(table, r[0])] = (r[1], r[2])
     return found
 
 
-def write_rows(
-    conn: sqlite3.Connection, station: str, rows: dict[tuple[str, str], RowState]
-) -> None:
+def write_rows(c: Conn, station: str, rows: dict[tuple[str, str], RowState]) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
     for (table, row_id), state in rows.items():
@@ -230,26 +291,24 @@ def write_rows(
         cols = (*names, "updated_at", "device_id", "clocks")
         if exists:
             sets = ", ".join(f"{c} = ?" for c in cols)
-            conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", params)
+            c.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", params)
         else:
             all_cols = ("id", "station_id", *cols)
             marks = ", ".join("?" for _ in all_cols)
-            conn.executemany(
-                f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
-            )
+            c.executemany(f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params)
 
 
 def apply_change(
-    conn: sqlite3.Connection,
+    c: Conn,
     station: str,
     table: str,
     row_id: str,
     fields: dict[str, Any],
-    stamp: Callable[[], str],
-    origin: str,
+    clock: ServerClock,
+    origin: str = SERVER_DEVICE,
 ) -> bool:
-    """Merge one change, stamped by ``stamp()`` once it is known to be valid, into its replica
-    row and append what won to the feed.
+    """Merge one change the server makes, stamped by ``clock`` once it is known to be valid and
+    after the row's own stamps (so it wins), into its replica row; append what won to the feed.
 
     Raises ``KeyError`` for fields the table does not sync and ``ValueError`` for a row of
     another station."""
@@ -257,15 +316,16 @@ def apply_change(
     unknown = set(fields) - set(types)
     if unknown:
         raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
-    row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    lock_station(c, station)
+    row = c.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if row is not None and row["station_id"] != station:
         raise ValueError(f"{table} row {row_id} belongs to another station")
     state = RowState(json.loads(row["clocks"]) if row is not None else {}, row is not None)
-    made = stamp()
+    made = clock.now(state.clocks.values())
     won, state.clocks = merge.merge(state.clocks, dict(fields), made)
     if not won:
         return False
     state.values.update(won)
-    write_rows(conn, station, {(table, row_id): state})
-    conn.execute(_FEED_INSERT, (station, table, row_id, made, _compact(won), origin, None))
+    write_rows(c, station, {(table, row_id): state})
+    append_feed(c, [(station, table, row_id, made, _compact(won), origin, None)])
     return True
