@@ -36,6 +36,11 @@ class Engine(abc.ABC):
         queries of :mod:`pzh_core` take one)."""
 
     @abc.abstractmethod
+    def thread_reader(self) -> Any:
+        """This thread's own plain DB-API connection for reading, kept open for the thread's
+        next requests (the web pages' figures, which run on worker threads)."""
+
+    @abc.abstractmethod
     def close(self) -> None: ...
 
     # -- conveniences over read() ----------------------------------------------------------

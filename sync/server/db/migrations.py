@@ -77,9 +77,19 @@ def m0002_shared_state(c: Conn) -> None:
     c.execute(CLOCK_SEED)
 
 
+def m0003_pinyin(c: Conn) -> None:
+    """Names sort ``COLLATE pinyin`` (pzh_core.queries): SQLite connections register it in
+    Python; PostgreSQL has it from ICU."""
+    if c.dialect.postgres:
+        c.execute(
+            "CREATE COLLATION IF NOT EXISTS pinyin (provider = icu, locale = 'zh-u-co-pinyin')"
+        )
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
+    (3, m0003_pinyin),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,6 +36,18 @@ def _without_password(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def _number_loader(psycopg: Any) -> type:
+    """``numeric`` results (PostgreSQL's SUM of BIGINT, AVG) as SQLite gives them: an int when
+    whole, else a float — never a Decimal, which JSON and the templates do not take."""
+
+    class NumberLoader(psycopg.adapt.Loader):
+        def load(self, data: Any) -> int | float:
+            d = Decimal(bytes(data).decode())
+            return int(d) if d == d.to_integral_value() else float(d)
+
+    return NumberLoader
+
+
 class PostgresEngine(Engine):
     """:param url: ``postgresql://user[:password]@host[:port]/dbname[?…]`` (libpq's form).
     :param max_size: connections this process may hold (``PZH_SYNC_DB_POOL``, default 10)."""
@@ -47,11 +61,18 @@ class PostgresEngine(Engine):
         from psycopg_pool import ConnectionPool
 
         self._psycopg = psycopg
+        self._dsn = url
         self.url = _without_password(url)
+        self._local = threading.local()
+        self._threads: list[Any] = []
+        self._threads_lock = threading.Lock()
         size = max_size or int(os.environ.get("PZH_SYNC_DB_POOL", "10"))
+
+        self._numbers = _number_loader(psycopg)
 
         def configure(conn: Any) -> None:
             conn.row_factory = row_factory
+            conn.adapters.register_loader("numeric", self._numbers)
 
         self.pool = ConnectionPool(
             url,
@@ -97,5 +118,19 @@ class PostgresEngine(Engine):
             finally:
                 raw.row_factory = row_factory
 
+    def thread_reader(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            conn = self._psycopg.connect(self._dsn, autocommit=True)
+            conn.adapters.register_loader("numeric", self._numbers)
+            self._local.conn = conn
+            with self._threads_lock:
+                self._threads.append(conn)
+        return conn
+
     def close(self) -> None:
+        with self._threads_lock:
+            for conn in self._threads:
+                conn.close()
+            self._threads.clear()
         self.pool.close()

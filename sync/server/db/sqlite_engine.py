@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from pzh_core.text import register_collation
 from sync.server.db.conn import Conn
 from sync.server.db.dialect import SQLITE
 from sync.server.db.engine import Engine
@@ -25,6 +26,7 @@ T = TypeVar("T")
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    register_collation(conn)  # names ORDER BY ... COLLATE pinyin (pzh_core.queries)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn
 
@@ -69,6 +71,9 @@ class SQLiteEngine(Engine):
     @contextmanager
     def raw_reader(self) -> Iterator[sqlite3.Connection]:
         yield self._reader()
+
+    def thread_reader(self) -> sqlite3.Connection:
+        return self._reader()
 
     def close(self) -> None:
         self._writer.close()

@@ -3,7 +3,7 @@
 indicator; nothing here writes indicator SQL.
 
 The replica tables have the client's names and columns, so the functions run unchanged on a
-read-only connection to the server's SQLite file (:class:`ReplicaReader`). Counties and the city
+read-only connection to the server's database (:class:`ReplicaReader`). Counties and the city
 add their stations up; ratios are recomputed from their summed parts.
 """
 
@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pzh_core import indicators
@@ -55,23 +53,17 @@ MONTHLY_KEYS = (
 
 
 class ReplicaReader:
-    """Read-only per-thread connections to the server's SQLite file (the replica tables).
+    """Per-thread read connections to the server's database (the replica tables), SQLite or
+    PostgreSQL: the indicator queries take either (``pzh_core.queries.Db``).
 
-    :param path: the file of :class:`~sync.server.sqlite_storage.SQLiteStorage` (``.path``).
+    :param engine: the storage's engine (:class:`~sync.server.db.engine.Engine`).
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
+    def __init__(self, engine: Any) -> None:
+        self.engine = engine
 
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA query_only = 1")
-            self._local.conn = conn
-        return conn
+    def conn(self) -> Any:
+        return self.engine.thread_reader()
 
 
 def china_today(now_ms: int) -> dt.date:

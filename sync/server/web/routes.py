@@ -32,8 +32,8 @@ from sync.server.web.base import (
 def install(app: FastAPI) -> None:
     storage: Storage = app.state.storage
     accounts = AccountStore(Path(app.state.data_dir) / DB_NAME, now=storage.now)
-    path = getattr(storage, "path", None)
-    web = Web(storage, accounts, figures.ReplicaReader(path) if path else None, environment())
+    engine = getattr(storage, "engine", None)
+    web = Web(storage, accounts, figures.ReplicaReader(engine) if engine else None, environment())
     app.state.web = web
     app.mount("/web/static", StaticFiles(directory=str(HERE / "static")), name="web_static")
     app.include_router(_router(web))
