@@ -98,12 +98,13 @@ class Cluster:
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
             conn.execute(sql)
 
-    def new_database(self) -> str:
-        """A fresh database with the server's tables; returns its URL."""
+    def new_database(self, *, empty: bool = False) -> str:
+        """A fresh database with the server's tables (``empty``: without them); its URL."""
         name = f"t{os.getpid()}_{next(_counter)}"
+        template = "template0" if empty else TEMPLATE
         for attempt in range(20):  # the template must have no other session for a moment
             try:
-                self._admin_sql(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+                self._admin_sql(f"CREATE DATABASE {name} TEMPLATE {template}")
                 break
             except Exception:
                 if attempt == 19:

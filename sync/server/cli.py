@@ -6,6 +6,7 @@
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
     pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
+    pzh-sync-server admin copy-database --to postgresql://… [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
 script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``;
@@ -87,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = asub.add_parser("revoke-device", help="revoke a device's token; prints its id")
     p.add_argument("device_id")
     _add_data_dir(p)
+    p = asub.add_parser(
+        "copy-database",
+        help="copy everything into a new, empty database (e.g. SQLite to PostgreSQL) and verify"
+        " the row counts; the server must be stopped",
+    )
+    p.add_argument("--to", required=True, help="the target: postgresql://user@host/db")
+    _add_data_dir(p)
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
@@ -127,6 +135,8 @@ def run_admin(args: argparse.Namespace) -> int:
         from sync.server.web import cli as web_cli
 
         return web_cli.create_user(args, data_dir)
+    if args.admin_command == "copy-database":
+        return copy_database(database_of(data_dir, args.database), args.to)
     storage = open_storage(database_of(data_dir, args.database))
     try:
         cmd = args.admin_command
@@ -167,6 +177,30 @@ def run_admin(args: argparse.Namespace) -> int:
         return 2
     finally:
         storage.close()
+    return 0
+
+
+def copy_database(source: str | Path, target: str) -> int:
+    from sync.server.db import open_engine
+    from sync.server.db.copy import CopyError
+    from sync.server.db.copy import copy_database as copy
+
+    src = open_engine(source)
+    try:
+        dst = open_engine(target)
+        try:
+            counts = copy(src, dst)
+        finally:
+            dst.close()
+    except CopyError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        src.close()
+    for table, n in counts.items():
+        print(f"{table}\t{n}")
+    print(f"已复制 {sum(counts.values())} 行，逐表核对行数一致。")
+    print(dst.url)
     return 0
 
 

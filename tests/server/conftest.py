@@ -24,7 +24,7 @@ import pytest
 
 from tests import pg_cluster
 
-QUICK = {"test_server_api.py", "test_server_merge.py", "test_postgres.py"}
+QUICK = {"test_server_api.py", "test_server_merge.py", "test_multiprocess.py", "test_migrations.py"}
 _cluster: list[pg_cluster.Cluster] = []
 
 
@@ -87,6 +87,17 @@ def database(engine: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str | Non
     url = _reset_database("test")
     monkeypatch.setenv("PZH_SYNC_DATABASE", url)
     yield url
+
+
+@pytest.fixture
+def empty_database(engine: str, tmp_path: Path) -> Iterator[str | Path]:
+    """A database without any table yet: a new SQLite path, or a new PostgreSQL database."""
+    if engine == "sqlite":
+        yield tmp_path / "empty" / "server.sqlite3"
+        return
+    url = _get_cluster().new_database(empty=True)
+    yield url
+    _get_cluster().drop_database(url)
 
 
 @pytest.fixture
