@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pzh_core import hlc, protocol
+from pzh_core.queries import Db
 from sync.server import push_merge
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
@@ -78,6 +79,10 @@ class SqlStorage(Storage):
     # -- reading ------------------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in self.engine.all(sql, params)]
+
+    def indicator_db(self) -> Db:
+        """This thread's read connection, for the core's indicator queries (either engine)."""
+        return Db.of(self.engine.thread_reader())
 
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.engine.one(sql, params)

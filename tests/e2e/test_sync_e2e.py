@@ -21,9 +21,8 @@ sync_server = server_fixtures.sync_server
 
 
 def later() -> None:
-    # The next write is later in true time by more than two PCs' clocks can disagree: each PC
-    # learns its offset from the server's time in a sync answer, within a few ms of request
-    # latency on a busy machine (equal ms would go by device id).
+    # The next write is later in true time, by more than the error of the offsets the PCs learned
+    # (half a loopback round trip on a busy machine; equal ms would go by device id).
     time.sleep(0.05)
 
 

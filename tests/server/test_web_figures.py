@@ -65,13 +65,12 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         # The same numbers as the indicator functions give on the server's replica tables.
         storage = server._storage()
         try:
-            with storage.engine.raw_reader() as conn:
-                want = indicators.compute(
-                    conn,
-                    list(w.stations.values()),
-                    Period(YEAR, None, dt.date.today()),
-                    ["activities", "person_visits", "special_group_activities", "trainee_visits"],
-                )
+            want = indicators.compute(
+                storage.indicator_db(),
+                list(w.stations.values()),
+                Period(YEAR, None, dt.date.today()),
+                ["activities", "person_visits", "special_group_activities", "trainee_visits"],
+            )
         finally:
             storage.close()
         assert [

@@ -31,11 +31,6 @@ class Engine(abc.ABC):
         sees the same committed state."""
 
     @abc.abstractmethod
-    def raw_reader(self) -> Any:
-        """A context manager giving a plain DB-API connection for reading (the indicator
-        queries of :mod:`pzh_core` take one)."""
-
-    @abc.abstractmethod
     def thread_reader(self) -> Any:
         """This thread's own plain DB-API connection for reading, kept open for the thread's
         next requests (the web pages' figures, which run on worker threads)."""

@@ -13,8 +13,7 @@ import logging
 import random
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
@@ -108,15 +107,6 @@ class PostgresEngine(Engine):
             with raw.transaction():
                 raw.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
                 return fn(Conn(raw, POSTGRES))
-
-    @contextmanager
-    def raw_reader(self) -> Iterator[Any]:
-        with self.pool.connection() as raw:
-            raw.row_factory = self._psycopg.rows.tuple_row
-            try:
-                yield raw
-            finally:
-                raw.row_factory = row_factory
 
     def thread_reader(self) -> Any:
         conn = getattr(self._local, "conn", None)

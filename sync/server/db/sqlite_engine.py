@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -67,10 +66,6 @@ class SQLiteEngine(Engine):
             return fn(Conn(raw, SQLITE))
         finally:
             raw.execute("COMMIT")
-
-    @contextmanager
-    def raw_reader(self) -> Iterator[sqlite3.Connection]:
-        yield self._reader()
 
     def thread_reader(self) -> sqlite3.Connection:
         return self._reader()

@@ -2,20 +2,20 @@
 (:mod:`pzh_core.indicators`) over the server's replica tables — one definition per
 indicator; nothing here writes indicator SQL.
 
-The replica tables have the client's names and columns, so the functions run unchanged on a
-read-only connection to the server's database (:class:`ReplicaReader`). Counties and the city
+The replica tables have the client's names and columns, so the functions run unchanged on the
+storage's read-only view of them (``Storage.indicator_db``). Counties and the city
 add their stations up; ratios are recomputed from their summed parts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import indicators
 from pzh_core.period import Period
+from pzh_core.queries import Db
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
@@ -50,20 +50,6 @@ MONTHLY_KEYS = (
     "trainee_visits",
     "volunteer_hours_verified",
 )
-
-
-class ReplicaReader:
-    """Per-thread read connections to the server's database (the replica tables), SQLite or
-    PostgreSQL: the indicator queries take either (``pzh_core.queries.Db``).
-
-    :param engine: the storage's engine (:class:`~sync.server.db.engine.Engine`).
-    """
-
-    def __init__(self, engine: Any) -> None:
-        self.engine = engine
-
-    def conn(self) -> Any:
-        return self.engine.thread_reader()
 
 
 def china_today(now_ms: int) -> dt.date:
@@ -140,7 +126,7 @@ def last_sync_by_station(devices: list[Device]) -> dict[str, int]:
 
 
 def overview(
-    conn: sqlite3.Connection,
+    conn: Db,
     stations: list[Station],
     year: int,
     *,
@@ -185,9 +171,7 @@ def overview(
     return Overview(year, period, rows, counties, total, special, citywide)
 
 
-def station_year(
-    conn: sqlite3.Connection, station: Station, year: int, *, today: dt.date
-) -> dict[str, Any]:
+def station_year(conn: Db, station: Station, year: int, *, today: dt.date) -> dict[str, Any]:
     """A station page's figures: the year's values, the twelve months and the latest activities."""
     period = Period(year, None, today)
     values = indicators.compute(conn, [station.id], period, STATION_KEYS)
