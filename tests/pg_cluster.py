@@ -52,7 +52,9 @@ def unavailable() -> str | None:
 class Cluster:
     """A running throwaway cluster; :meth:`new_database` makes an empty migrated database."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, durable: bool = False) -> None:
+        """:param durable: fsync and synchronous commits on, as in production (benchmarks);
+        off by default (tests)."""
         self.root = Path(tempfile.mkdtemp(prefix="pzh-pg-"))
         self.data = self.root / "data"
         self._as_user: list[str] = []
@@ -66,10 +68,9 @@ class Cluster:
             "-D", str(self.data), "-U", "postgres", "-A", "trust",
             "-E", "UTF8", "--locale=C", "--no-sync",
         )  # fmt: skip
-        options = (
-            f"-k {self.root} -p {self.port} -c listen_addresses='' -c fsync=off"
-            " -c synchronous_commit=off -c full_page_writes=off -c max_connections=300"
-        )
+        options = f"-k {self.root} -p {self.port} -c listen_addresses='' -c max_connections=300"
+        if not durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(
             find_bin("pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-l",
             str(self.root / "log"), "start",
@@ -134,6 +135,20 @@ class Cluster:
     def drop_database(self, url: str) -> None:
         name = url.split("/")[3].split("?")[0]
         self._admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+    def cpu_seconds(self) -> float:
+        """User + system CPU seconds used so far by the cluster's processes (Linux)."""
+        total = 0.0
+        pid = int((self.data / "postmaster.pid").read_text().split()[0])
+        for proc in Path("/proc").iterdir():
+            try:
+                stat = (proc / "stat").read_text()
+                fields = stat.rsplit(")", 1)[1].split()
+                if int(proc.name) == pid or int(fields[1]) == pid:
+                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, ValueError, IndexError):
+                continue
+        return total
 
     def stop(self) -> None:
         try:

@@ -161,3 +161,45 @@ def test_enrollment_attempts_are_counted_across_processes(tmp_path: Path) -> Non
     with ctx_a as a, ctx_b as b:
         answers = [_enroll(srv.url, "ABCD-EFGH").status_code for srv in (a, b, a, b, a, b)]
         assert answers == [404, 404, 404, 404, 429, 429]
+
+
+def test_feed_appends_take_turns_until_commit(make_storage) -> None:
+    """The mechanism behind the feed's order: while one transaction holds appended feed rows
+    uncommitted, another append waits, so a seq never becomes visible before a lower one."""
+    from sync.server import push_merge
+
+    storage = make_storage()
+    station = storage.create_station("本站", "东区")
+    dev = storage.enroll(
+        storage.add_code("ABCD-EFGH", station.id, 2**50).code,
+        token_hash="h", device_name="", app_version="", device_id=None,
+    )[0]  # fmt: skip
+    entry = (station.id, "activities", "x", "1790000000000.0000.d", "{}", "d", None)
+    holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
+
+    def first(c) -> None:
+        push_merge.append_feed(c, [entry])
+        holding.set()
+        assert release.wait(30)
+
+    def second() -> None:
+        storage.engine.write(lambda c: push_merge.append_feed(c, [entry]))
+        second_done.set()
+
+    one = threading.Thread(target=storage.engine.write, args=(first,))
+    one.start()
+    assert holding.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    try:
+        assert not second_done.wait(1.0), "an append went ahead of an uncommitted one"
+        seen = storage.pull(dev, 0, 100)
+        # Only what is committed: the station's name row, not the held append.
+        assert [e.table for e in seen.changes] == ["stations"] and seen.cursor == 1
+    finally:
+        release.set()
+        one.join(30)
+        two.join(30)
+    assert second_done.is_set()
+    seqs = [e.seq for e in storage.pull(dev, 1, 100).changes]
+    assert len(seqs) == 2 and seqs == sorted(seqs)

@@ -2,7 +2,7 @@
 
 Connections are in autocommit mode; a write is one explicit transaction (READ COMMITTED, rows
 locked with ``FOR UPDATE`` where two writers could meet) and is run again whole when PostgreSQL
-reports a serialization failure or a deadlock. A snapshot read is one ``REPEATABLE READ, READ
+reports a serialization failure, a deadlock or a unique violation. A snapshot read is one ``REPEATABLE READ, READ
 ONLY`` transaction. Several server processes may share the database: everything they must agree
 on lives in it (see docs/deployment.md).
 """
@@ -87,7 +87,9 @@ class PostgresEngine(Engine):
 
     def write(self, fn: Callable[[Conn], T]) -> T:
         errors = self._psycopg.errors
-        transient = (errors.SerializationFailure, errors.DeadlockDetected)
+        # A unique violation is a race lost to a concurrent insert (two enrollments asking for
+        # one device id, a new throttle key): the retry sees the winner's row and decides again.
+        transient = (errors.SerializationFailure, errors.DeadlockDetected, errors.UniqueViolation)
         for attempt in range(RETRIES):
             with self.pool.connection() as raw:
                 try:
