@@ -74,6 +74,14 @@ class LiveServer:
 
         return open_storage(database_of(self.data_dir, self.database))
 
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        """Rows of a SELECT on the server's database (either engine), as dicts."""
+        s = self._storage()
+        try:
+            return s.query(sql, params)
+        finally:
+            s.close()
+
     def create_station(self, name: str = "测试镇综合文化站", county: str = "仁和区") -> str:
         """Register a station (in-process, same file); returns its id."""
         from sync.server import admin

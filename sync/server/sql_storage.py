@@ -9,6 +9,7 @@ migrations of :mod:`sync.server.db.migrations`.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import uuid
 from collections.abc import Callable, Sequence
@@ -17,7 +18,7 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import push_merge
+from sync.server import identity, push_merge, replica_digest, set_aside
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
@@ -25,12 +26,12 @@ from sync.server.push_merge import SERVER_DEVICE, ServerClock
 from sync.server.storage import (
     Code,
     Device,
-    EnrollError,
     FeedEntry,
     PullResult,
     PushResult,
     Station,
     Storage,
+    china_day,
 )
 
 __all__ = ["SERVER_DEVICE", "SqlStorage", "open_storage", "SQLiteStorage"]
@@ -64,10 +65,12 @@ class SqlStorage(Storage):
         *,
         now: Callable[[], int] = hlc.wall_ms,
         clamp_ms: int = DEFAULT_CLAMP_MS,
+        min_desk_version: str = "",
     ) -> None:
         self.engine = engine
         self.now = now
         self.clamp_ms = clamp_ms
+        self.min_desk_version = min_desk_version
         self.path: Path | None = getattr(engine, "path", None)  # the SQLite file, if any
 
     def _write(self, fn: Callable[[Conn], Any]) -> Any:
@@ -143,36 +146,49 @@ class SqlStorage(Storage):
         device_name: str,
         app_version: str,
         device_id: str | None,
+        request_id: str | None = None,
     ) -> tuple[Device, Station]:
         def tx(c: Conn) -> tuple[Device, Station]:
-            now = self.now()
-            # Locked: two requests spending one code at once (two server processes) take turns,
-            # and the second finds it spent.
-            row = c.one("SELECT * FROM srv_codes WHERE code = ?" + c.dialect.for_update, (code,))
-            if row is None:
-                raise EnrollError("unknown")
-            if row["spent_ms"] is not None:
-                raise EnrollError("spent")
-            if row["expires_ms"] <= now:
-                raise EnrollError("expired")
-            st = c.execute(
-                "SELECT * FROM srv_stations WHERE id = ?", (row["station_id"],)
-            ).fetchone()
-            if st is None:
-                raise EnrollError("station")
-            did = device_id
-            if not did or c.execute("SELECT 1 FROM srv_devices WHERE id = ?", (did,)).fetchone():
-                did = uuid.uuid4().hex
-            c.execute(
-                "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (did, st["id"], token_hash, device_name, app_version, now),
+            did, sid = identity.enroll(
+                c,
+                self.now(),
+                code,
+                token_hash=token_hash,
+                device_name=device_name,
+                app_version=app_version,
+                device_id=device_id,
+                request_id=request_id,
             )
-            c.execute(
-                "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
+            return self._device_and_station(c, did, sid)
+
+        return self._write(tx)
+
+    @staticmethod
+    def _device_and_station(c: Conn, did: str, sid: str) -> tuple[Device, Station]:
+        dev = c.one("SELECT * FROM srv_devices WHERE id = ?", (did,))
+        st = c.one("SELECT * FROM srv_stations WHERE id = ?", (sid,))
+        return _device(dev), _station(st)
+
+    def rekey(
+        self,
+        device: Device,
+        *,
+        token_hash: str,
+        request_id: str,
+        device_name: str | None = None,
+        app_version: str | None = None,
+    ) -> tuple[Device, Station]:
+        def tx(c: Conn) -> tuple[Device, Station]:
+            did, sid = identity.rekey(
+                c,
+                self.now(),
+                device.id,
+                token_hash=token_hash,
+                request_id=request_id,
+                device_name=device_name,
+                app_version=app_version,
             )
-            dev = c.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
-            return _device(dev), _station(st)
+            return self._device_and_station(c, did, sid)
 
         return self._write(tx)
 
@@ -196,13 +212,27 @@ class SqlStorage(Storage):
     def revoke_device(self, device_id: str) -> Device | None:
         def tx(c: Conn) -> Device | None:
             c.execute(
-                "UPDATE srv_devices SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+                "UPDATE srv_devices SET revoked_ms = ?, revoke_reason = 'admin'"
+                " WHERE id = ? AND revoked_ms IS NULL",
                 (self.now(), device_id),
             )
             row = c.execute("SELECT * FROM srv_devices WHERE id = ?", (device_id,)).fetchone()
             return _device(row) if row else None
 
         return self._write(tx)
+
+    def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: set_aside.listing(c, limit))
+
+    def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
+        def tx(c: Conn) -> None:
+            c.execute(
+                "UPDATE srv_devices SET digest_ok = ?, digest_ms = ?,"
+                " digest_differs = COALESCE(?, digest_differs) WHERE id = ?",
+                (1 if ok else 0, self.now(), differs, device_id),
+            )
+
+        self._write(tx)
 
     def record_error(self, device_id: str, message: str) -> None:
         def tx(c: Conn) -> None:
@@ -216,22 +246,40 @@ class SqlStorage(Storage):
 
     # -- sync ------------------------------------------------------------------------------
     def push(
-        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+        self,
+        device: Device,
+        changes: Sequence[dict[str, Any]],
+        *,
+        client_time_ms: int | None,
+        acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
-        return self._write(
-            lambda c: push_merge.apply_push(
+        def tx(c: Conn) -> PushResult:
+            now = self.now()
+            too_old = None
+            if app_version is not None and protocol.version_key(app_version) < protocol.version_key(
+                self.min_desk_version
+            ):
+                too_old = (app_version, self.min_desk_version)
+            checks = push_merge.Rules(
+                dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1), too_old
+            )
+            return push_merge.apply_push(
                 c,
                 device,
                 changes,
                 client_time_ms=client_time_ms,
-                now=self.now(),
+                acked_seq=acked_seq,
+                now=now,
                 clamp_ms=self.clamp_ms,
                 wall=self.now,
+                checks=checks,
             )
-        )
+
+        return self._write(tx)
 
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
-        def read(c: Conn) -> tuple[list[Any], int]:
+        def read(c: Conn) -> tuple[list[Any], int, str | None]:
             rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
                 "SELECT seq, tbl, row_id, stamp, fields,"
@@ -240,11 +288,14 @@ class SqlStorage(Storage):
                 " ORDER BY seq LIMIT ?",
                 (device.id, device.station_id, cursor, device.id, limit + 1),
             )
-            return rows, c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
+            end = c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
+            # The root of the same snapshot: after this page the device holds what it describes.
+            root = None if len(rows) > limit else replica_digest.root(c, device.station_id)
+            return rows, end, root
 
-        # One snapshot: the entries and the feed's end agree. Feed appends take turns until
-        # commit (push_merge.append_feed), so a snapshot holds every seq up to its end.
-        rows, end = self.engine.read(read, snapshot=True)
+        # One snapshot: the entries, the feed's end and the digest agree. Feed appends take
+        # turns until commit (push_merge.append_feed), so a snapshot holds every seq up to its end.
+        rows, end, root = self.engine.read(read, snapshot=True)
         more = len(rows) > limit
         rows = rows[:limit]
         entries = [
@@ -261,7 +312,21 @@ class SqlStorage(Storage):
         # With nothing more to send, jump to the feed's end: the entries skipped on the way
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)
-        return PullResult(changes=entries, cursor=new_cursor, more=more)
+        return PullResult(changes=entries, cursor=new_cursor, more=more, digest=root)
+
+    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+        return self.engine.read(
+            lambda c: replica_digest.differing_tables(c, device.station_id, tables), snapshot=True
+        )
+
+    def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
+        def read(c: Conn) -> list[list[Any]]:
+            out: list[list[Any]] = []
+            for table, buckets in wanted.items():
+                out += replica_digest.rows_in_buckets(c, device.station_id, table, buckets)
+            return out
+
+        return self.engine.read(read, snapshot=True)
 
     def server_write(
         self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
@@ -310,14 +375,21 @@ def open_storage(
     *,
     now: Callable[[], int] = hlc.wall_ms,
     clamp_ms: int = DEFAULT_CLAMP_MS,
+    min_desk_version: str = "",
 ) -> SqlStorage:
     """The storage in ``database``: a ``postgresql://`` URL or a SQLite file (created and
     migrated as needed)."""
-    return SqlStorage(open_engine(database), now=now, clamp_ms=clamp_ms)
+    return SqlStorage(
+        open_engine(database), now=now, clamp_ms=clamp_ms, min_desk_version=min_desk_version
+    )
 
 
 def SQLiteStorage(  # noqa: N802 - the embedded storage's name since the first server
-    path: str | Path, *, now: Callable[[], int] = hlc.wall_ms, clamp_ms: int = DEFAULT_CLAMP_MS
+    path: str | Path,
+    *,
+    now: Callable[[], int] = hlc.wall_ms,
+    clamp_ms: int = DEFAULT_CLAMP_MS,
+    min_desk_version: str = "",
 ) -> SqlStorage:
     """The storage in the SQLite file ``path``."""
-    return open_storage(Path(path), now=now, clamp_ms=clamp_ms)
+    return open_storage(Path(path), now=now, clamp_ms=clamp_ms, min_desk_version=min_desk_version)

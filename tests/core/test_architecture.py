@@ -199,6 +199,9 @@ SQL_HOMES = (
     "sync/server/db/",  # the server's engines, dialect, migrations, copy between engines
     "sync/server/sql_storage.py",  # the server's storage (SQLite and PostgreSQL)
     "sync/server/push_merge.py",  # merging pushed and server-made changes
+    "sync/server/identity.py",  # enrollment, device epoch, re-keying
+    "sync/server/set_aside.py",  # the changes the server set aside
+    "sync/server/replica_digest.py",  # each station's replica digest
     "sync/server/web/accounts.py",  # the web accounts' own file
 )
 # The sync client is a use-case layer like the services: one sync step is one transaction.

@@ -9,9 +9,10 @@ it; module-scoped fixtures take ``module_database``. ``make_storage`` makes more
 with the reason.
 
 Time budget: in the default run the PostgreSQL half runs for the modules in ``QUICK`` — the
-protocol, merge, concurrency and migration tests: about 60-90 s of wall time on the 2-core
-machine (cluster start ~3 s; each test's database is emptied with TRUNCATE, ~0.05 s). The other modules (web pages,
-fuzzing: about 3 more minutes) run on PostgreSQL with ``--full`` and in CI.
+protocol, merge, identity, set-aside, concurrency and migration tests — and adds about 1.5 CPU
+minutes (2-4 minutes of wall time on the shared 2-core machine; cluster start ~3 s, each test's
+database emptied with TRUNCATE in ~0.05 s). The other modules (web pages, fuzzing: about 3 more
+minutes) run on PostgreSQL with ``--full`` and in CI.
 """
 
 from __future__ import annotations
@@ -24,7 +25,14 @@ import pytest
 
 from tests import pg_cluster
 
-QUICK = {"test_server_api.py", "test_server_merge.py", "test_multiprocess.py", "test_migrations.py"}
+QUICK = {
+    "test_server_api.py",
+    "test_server_merge.py",
+    "test_multiprocess.py",
+    "test_migrations.py",
+    "test_device_identity.py",
+    "test_set_aside.py",
+}
 _cluster: list[pg_cluster.Cluster] = []
 
 

@@ -86,10 +86,48 @@ def m0003_pinyin(c: Conn) -> None:
         )
 
 
+def m0004_identity_set_aside_digest(c: Conn) -> None:
+    """Device identity (idempotent enrollment, epoch, re-key) and digest reports on
+    ``srv_devices``; the set-aside changes; each station's replica digest, built once for the
+    rows already held (issue 12)."""
+    have = c.columns("srv_devices")
+    for name, kind in (
+        ("request_id", "TEXT"),  # the enrollment or re-key request that made this device
+        ("parent_id", "TEXT"),  # the device this one re-keyed (None for an enrolled device)
+        ("replaced_by", "TEXT"),  # the device that re-keyed this one
+        ("revoke_reason", "TEXT"),  # 'admin' | 'rekeyed' (None while active)
+        ("digest_ok", "INTEGER"),  # 1 equal, 0 differed, None never reported
+        ("digest_differs", "TEXT"),  # the tables that differed at the last mismatch
+        ("digest_ms", "INTEGER"),  # when
+    ):
+        if name not in have:
+            c.ddl(f"ALTER TABLE srv_devices ADD COLUMN {name} {kind}")
+    for ddl in (
+        """CREATE TABLE IF NOT EXISTS srv_set_aside (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL,
+            device_id TEXT NOT NULL, seq INTEGER NOT NULL, tbl TEXT NOT NULL,
+            row_id TEXT NOT NULL, stamp TEXT NOT NULL, fields TEXT NOT NULL, code TEXT NOT NULL,
+            message TEXT NOT NULL, errors TEXT NOT NULL, created_ms INTEGER NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS srv_set_aside_device ON srv_set_aside(device_id, seq)",
+        "CREATE INDEX IF NOT EXISTS srv_set_aside_station ON srv_set_aside(station_id, id)",
+        """CREATE TABLE IF NOT EXISTS srv_digest (
+            station_id TEXT NOT NULL, tbl TEXT NOT NULL, bucket INTEGER NOT NULL,
+            value INTEGER NOT NULL, PRIMARY KEY (station_id, tbl, bucket)) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS srv_digest_table (
+            station_id TEXT NOT NULL, tbl TEXT NOT NULL, value INTEGER NOT NULL,
+            PRIMARY KEY (station_id, tbl)) WITHOUT ROWID""",
+    ):
+        c.ddl(ddl)
+    from sync.server import replica_digest
+
+    replica_digest.build(c)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
     (3, m0003_pinyin),
+    (4, m0004_identity_set_aside_digest),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
@@ -149,6 +187,8 @@ def _migrate(c: Conn) -> list[int]:
             f"数据库由更新版本的服务器建立（迁移 {max(done)}），本服务器只认识到 {max(known)}。"
             "请升级服务器软件。"
         )
+    # The replica tables first: they follow pzh_core.schema, and a migration may read them.
+    sync_replica_tables(c)
     ran = []
     for number, fn in MIGRATIONS:
         if number not in done:
@@ -157,7 +197,6 @@ def _migrate(c: Conn) -> list[int]:
                 "INSERT INTO srv_migrations (number, name) VALUES (?, ?)", (number, fn.__name__)
             )
             ran.append(number)
-    sync_replica_tables(c)
     return ran
 
 
