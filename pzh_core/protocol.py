@@ -109,6 +109,8 @@ def validate_change(change: Any) -> dict[str, Any]:
         raise ProtocolError("seq must be a positive integer below 2**53")
     if table not in schema.TABLES:
         raise ProtocolError(f"unknown table {table!r}")
+    if table in schema.SERVER_ONLY:
+        raise ProtocolError(f"table {table!r} is written by the city server only")
     if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):
         raise ProtocolError("bad row id")
     if not hlc.is_stamp(stamp) or not utf8_ok(stamp):

@@ -154,6 +154,12 @@ class ReportService:
         }
         out.update(ind.compute(self.conn, self.stations(), period))
         out["checklist"] = ind.checklist(self.conn, self.stations(), period)
+        from pzh_station.services.annual_return import ReturnService
+
+        # The annual return's figures under the city's definition file (issue 13).
+        out["annual_return"] = ReturnService(self.services).summary(
+            year, month=month, as_of=period.as_of
+        )
         return out
 
     def overview(

@@ -5,6 +5,7 @@
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
+    pzh-sync-server admin show-definitions | set-definitions FILE [--data-dir DIR]
     pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
@@ -84,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
+    from sync.server import definitions  # the city's definition file (issue 13)
+
+    definitions.add_parser(asub, _add_data_dir)
     return parser
 
 
@@ -123,6 +127,10 @@ def run_admin(args: argparse.Namespace) -> int:
     storage = SQLiteStorage(data_dir / DB_NAME)
     try:
         cmd = args.admin_command
+        if cmd in ("show-definitions", "set-definitions"):
+            from sync.server import definitions
+
+            return definitions.run(args, storage, data_dir)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")

@@ -126,6 +126,7 @@ class Web:
     accounts: AccountStore
     replica: figures.ReplicaReader | None
     env: Environment
+    data_dir: Path = Path(".")  # the server's data dir (the city's definition file)
 
     # -- who may see what --------------------------------------------------------------------
     def stations_for(self, user: User) -> list[Station]:

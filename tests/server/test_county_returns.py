@@ -1,0 +1,111 @@
+"""The county's summary of its stations' returns on the city web pages, after a real sync: the
+hand-computed year of station 甲 (tests/annual_year.py) figure by figure, a station without
+population adding nothing to the county's per-resident figure, each station's return status,
+and the city's column per county."""
+
+from __future__ import annotations
+
+import io
+
+import openpyxl
+import pytest
+
+from pzh_core.annual_return import ITEM
+from pzh_station.services.annual_facts import AnnualFactsService
+from pzh_station.services.context import Services
+from tests import annual_year as ay
+from tests import server_fixtures
+from tests.sync_helpers import PC
+from tests.web_support import PASSWORD, web_client
+
+sync_server = server_fixtures.sync_server
+
+
+def _station_pc(tmp_path, server, name, county):
+    from pzh_station.services.station import StationProfile, StationService
+
+    sid = server.create_station(name, county)
+    pc = PC(tmp_path, name)
+    services = Services(pc.data_dir, pc.store, "李明")
+    StationService(services).save_profile(StationProfile(name=name, county=county, staff=["李明"]))
+    pc.enroll(server.url, server.issue_code(sid))
+    return pc, services, sid
+
+
+@pytest.fixture
+def county(sync_server, tmp_path):
+    a, a_services, _ = _station_pc(tmp_path, sync_server, "甲镇综合文化站", "东区")
+    ay.build(a.store)
+    AnnualFactsService(a_services).save(ay.YEAR, ay.FACTS, confirm=True, today=ay.AS_OF)
+    b, b_services, _ = _station_pc(tmp_path, sync_server, "乙镇综合文化站", "东区")
+    b.store.write(
+        "activities",
+        None,
+        {"title": "乙站演出", "date": "2025-05-01", "kind": "performance", "attendance": 200},
+    )
+    # 乙 files its facts without a population: its 200 visits must not enter the county's
+    # per-resident figure (330 / 1000, not 530 / 1000)
+    facts = {**ay.FACTS, "population": "", "population_source": ""}
+    AnnualFactsService(b_services).save(ay.YEAR, facts, today=ay.AS_OF)  # not confirmed
+    c, _c_services, _ = _station_pc(tmp_path, sync_server, "丙镇综合文化站", "东区")  # never synced
+    m, _m_services, _ = _station_pc(tmp_path, sync_server, "米易某站", "米易县")
+    for pc in (a, b, m):
+        pc.sync()
+    for user, role, cty in (("dongqu", "county", "东区"), ("city", "city", "")):
+        args = ["create-user", "--name", user, "--role", role, "--password", PASSWORD]
+        sync_server.admin(*args, *(["--county", cty] if cty else []))
+    yield sync_server
+    for pc in (a, b, c, m):
+        pc.store.close()
+
+
+def _sheet(client, query):
+    r = client.get(f"/web/export/returns.xlsx?{query}")
+    assert r.status_code == 200, r.text
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    rows = list(ws.iter_rows(values_only=True))
+    head = next(i for i, row in enumerate(rows) if row[0] == "序号")
+    columns = list(rows[head][3:])
+    table = {"报送状态": dict(zip(columns, rows[head + 1][3:], strict=True))}
+    for row in rows[head + 2 :]:
+        if isinstance(row[0], int):
+            table[row[1]] = dict(zip(columns, row[3:], strict=True))
+    return table
+
+
+def test_county_summary_figure_by_figure(county):
+    with web_client(county.url, "dongqu") as c:
+        html = c.get(f"/web/returns?year={ay.YEAR}")
+        assert html.status_code == 200 and "米易某站" not in html.text
+        table = _sheet(c, f"year={ay.YEAR}")
+    a = {key: table[ITEM[key].label]["甲镇综合文化站"] for key in ay.EXPECTED}
+    assert a == pytest.approx(ay.EXPECTED)
+    assert set(table["报送状态"]) == {
+        "甲镇综合文化站",
+        "乙镇综合文化站",
+        "丙镇综合文化站",
+        "东区合计",
+    }
+    assert table["报送状态"]["甲镇综合文化站"] == "完整"
+    assert table["报送状态"]["乙镇综合文化站"] == "年度基本情况未确认"
+    assert table["报送状态"]["丙镇综合文化站"] == "从未同步"
+    per = table["人均公共文化服务次数"]
+    assert per["乙镇综合文化站"] == "—"
+    assert per["东区合计"] == pytest.approx(0.33)  # 乙's 200 visits add nothing
+    assert table["服务总人次"]["东区合计"] == 330 + 200
+    assert table["乡镇（街道）常住人口"]["东区合计"] == 1_000
+    assert table["年末从业人员"]["东区合计"] == 8  # 甲 4 + 乙 4; 丙 has no facts ("—")
+    assert table["年末从业人员"]["丙镇综合文化站"] == "—"
+
+
+def test_city_sees_a_column_per_county(county):
+    with web_client(county.url, "city") as c:
+        table = _sheet(c, f"year={ay.YEAR}")
+        assert list(table["报送状态"]) == ["东区", "米易县", "全市合计"]
+        assert table["报送状态"]["东区"] == "完整 1/3 站"
+        assert table["人均公共文化服务次数"]["全市合计"] == pytest.approx(0.33)
+        assert table["活动总场次"]["东区"] == ay.EXPECTED["total_activities"] + 1
+        page = c.get(f"/web/returns?year={ay.YEAR}&county=东区").text
+        assert "乙镇综合文化站" in page
+    with web_client(county.url, "dongqu") as c:
+        assert c.get(f"/web/returns?year={ay.YEAR}&county=米易县").status_code == 404
