@@ -8,10 +8,12 @@ which rows make it. The return's default definition file counts 培训人次 by 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from pzh_core import hlc
 from pzh_core.schema import det_id
 
+ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2025
 AS_OF = dt.date(2026, 3, 15)
 

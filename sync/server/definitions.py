@@ -56,11 +56,14 @@ def row_id(station_id: str) -> str:
 
 
 def publish(storage: Storage, data_dir: str | Path, *, station_ids: list[str] | None = None) -> int:
-    """Write the city's definition into the stations' replicas where their copy differs.
+    """Write the city's definition into the stations' replicas where their copy differs. While
+    the city uses the shipped default and a station has no copy, nothing is written: its desks
+    ship the same default (a city that wants to pin its definition sets a file).
 
     :returns: how many stations got a new copy.
     """
     value: dict[str, Any] = current(data_dir).to_json()
+    is_default = value == defs.default().to_json()
     ids = station_ids if station_ids is not None else [s.id for s in storage.list_stations()]
     written = 0
     for sid in ids:
@@ -69,6 +72,8 @@ def publish(storage: Storage, data_dir: str | Path, *, station_ids: list[str] | 
             "SELECT value, deleted FROM city_settings WHERE id = ? AND device_id = 'server'", (rid,)
         )
         if have and not have[0]["deleted"] and json.loads(have[0]["value"] or "{}") == value:
+            continue
+        if not have and is_default:
             continue
         storage.server_write(
             sid,

@@ -109,3 +109,49 @@ def test_city_sees_a_column_per_county(county):
         assert "乙镇综合文化站" in page
     with web_client(county.url, "dongqu") as c:
         assert c.get(f"/web/returns?year={ay.YEAR}&county=米易县").status_code == 404
+
+
+def test_the_city_definition_file_reaches_the_desk_and_the_web(sync_server, tmp_path):
+    """``admin set-definitions`` switches 培训人次 to sign-ins: the web's figures at once, and
+    the desk's after its next sync (the setting arrives as a server-written row)."""
+    import json
+
+    from pzh_station.services.annual_return import ReturnService
+
+    a, services, _ = _station_pc(tmp_path, sync_server, "甲镇综合文化站", "东区")
+    ay.build(a.store)
+    AnnualFactsService(services).save(ay.YEAR, ay.FACTS, confirm=True, today=ay.AS_OF)
+    a.sync()
+    assert ReturnService(services).figures(ay.YEAR).definitions.trainee_visits == "participants"
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        '{"name": "x", "version": "1", "trainee_visits": "每次", "art_activity_kinds": ["performance"]}',
+        encoding="utf-8",
+    )
+    refused = sync_server.admin("set-definitions", str(bad), check=False)
+    assert refused.returncode == 2 and "trainee_visits" in refused.stderr
+    data = json.loads((ay.ROOT / "resources/refdata/indicator_definitions.json").read_text("utf-8"))
+    data.update(trainee_visits="sign_ins", version="2027-1")
+    good = tmp_path / "口径.json"
+    good.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    out = sync_server.admin("set-definitions", str(good))
+    assert "已写入 1 个文化站" in out.stdout
+    sync_server.admin(
+        "create-user",
+        "--name",
+        "dongqu",
+        "--role",
+        "county",
+        "--county",
+        "东区",
+        "--password",
+        PASSWORD,
+    )
+    with web_client(sync_server.url, "dongqu") as c:
+        table = _sheet(c, f"year={ay.YEAR}")
+    assert table["培训人次"]["甲镇综合文化站"] == 28
+    assert table["培训人次（另一口径，仅供对照）"]["甲镇综合文化站"] == 25
+    a.sync()
+    fig = ReturnService(services).figures(ay.YEAR)
+    assert (fig.definitions.version, fig.total["trainee_visits"]) == ("2027-1", 28)
+    a.store.close()
