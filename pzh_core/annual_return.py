@@ -15,11 +15,11 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from pzh_core import annual_queries as q
 from pzh_core import definitions as defs
 from pzh_core import indicators as ind
 from pzh_core.domain import annual_facts as facts_rules
 from pzh_core.period import Period
+from pzh_core.queries import annual as q
 
 Stations = Collection[str]
 SEPARATE = ("training", "exhibition", "lecture")

@@ -7,28 +7,24 @@ alike. Every function returns per-station results for the given stations.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
 from typing import Any
 
 from pzh_core.period import Period
+from pzh_core.queries import Db, Stations, in_list, station_ids
 
-Stations = Collection[str]
 ATTENDED = ("late", "present")
 
 
 def _ids(stations: Stations) -> list[str]:
-    return sorted({s for s in stations if s})
+    return station_ids(stations)
 
 
-def _in(column: str, values: Sequence[Any]) -> str:
-    return f"{column} IN ({','.join('?' * len(values))})" if values else "1 = 0"
+def _in(column: str, values: list[Any]) -> str:
+    return in_list(column, values)
 
 
-def _rows(conn: Any, sql: str, params: Sequence[Any]) -> list[dict[str, Any]]:
-    cur = conn.cursor()
-    cur.execute(sql, list(params))
-    names = [d[0] for d in cur.description]
-    return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+def _rows(conn: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    return Db.of(conn).rows(sql, params)
 
 
 # -- training classes, counted in the period in which they start ---------------------------------
