@@ -36,6 +36,7 @@ class Activity(Record):
     brand: str = ""
     notes: str = ""
     created_by: str = ""
+    team_id: str = ""  # the amateur art team that performed (art_teams), or ""
     id: str | None = None  # None until saved
 
 

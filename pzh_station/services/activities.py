@@ -15,6 +15,7 @@ from pzh_core.i18n import tr
 from pzh_core.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.store import activities as q
+from pzh_station.store import teams as teams_q
 from pzh_station.store.activities import ActivityFilter
 
 # Import/export columns: field -> header names (first is the Chinese header we write).
@@ -66,6 +67,8 @@ class ActivityService:
         :returns: the activity id.
         """
         errors = validate(activity.normalise(), today=today)
+        if activity.team_id and activity.team_id not in teams_q.live_ids(self.store):
+            errors["team_id"] = tr("Activity", "没有这个文艺团队")
         if errors:
             raise ValidationError(errors)
         fields = activity.fields()
