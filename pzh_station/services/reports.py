@@ -56,16 +56,16 @@ ANNUAL_ROWS: list[tuple[str, str, str]] = [
     ("exhibition_visits", "展览参观人次", "展览的参与人次之和"),
     ("lectures", "组织公益性讲座次数", "活动类型为“讲座”的活动"),
     ("lecture_visits", "公益性讲座参加人次", "讲座的参与人次之和"),
-    ("amateur_teams", "群众业余文艺团队", "文化站信息中填写"),
+    ("amateur_teams", "业余文艺团队", "团队登记中年底存续的团队"),
     ("volunteers_active", "文化志愿者人数", "状态为“在册”、年底前加入的志愿者"),
     ("volunteer_hours_verified", "文化志愿者服务时长", "本年已审核的服务记录时长之和（小时）"),
-    ("full_time_staff", "从业人员", "文化站信息中填写的专职人员"),
+    ("full_time_staff", "年末从业人员", "年度基本情况中填写"),
 ]
 # Further figures of the same report (the plan's indicators).
 ANNUAL_EXTRA: list[tuple[str, str, str]] = [
     ("activities", "活动总场次", "全部活动（未删除）"),
     ("person_visits", "活动总参与人次", "全部活动的参与人次之和"),
-    ("visits_per_resident", "人均参与次数", "参与人次 ÷ 服务人口"),
+    ("visits_per_resident", "人均参与次数", "参与人次 ÷ 年度基本情况中的常住人口"),
     (
         "special_group_activities",
         "面向特殊群体的活动场次",

@@ -12,10 +12,13 @@ import openpyxl
 import pytest
 
 from pzh_core import indicators as ind
+from pzh_core.domain.art_team import ArtTeam
 from pzh_core.period import Period
 from pzh_core.schema import det_id
+from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.reports import ReportService
 from pzh_station.services.station import StationProfile, StationService
+from pzh_station.services.teams import TeamService
 
 YEAR = 2025
 AS_OF = dt.date(2026, 3, 15)  # 2025 is over; the 2026-01-10 session below is held
@@ -82,6 +85,17 @@ def build_dataset(services) -> dict[str, str]:
             staff=["李明", "王芳"],
         )
     )
+    # 常住人口, staff and teams come from the annual facts and the team registry (issue 13)
+    AnnualFactsService(services).save(
+        YEAR,
+        {"population": "20000", "population_source": "测试数据", "staff_total": "3"},
+        confirm=True,
+        today=AS_OF,
+    )
+    for n in range(4):
+        TeamService(services).save(
+            ArtTeam(name=f"团队{n}", art_form="dance", founded="2020-01-01"), today=AS_OF
+        )
     s = services.store
     ids: dict[str, str] = {}
     with s.transaction():
@@ -365,10 +379,10 @@ ANNUAL_LABELS = {
     "展览参观人次": "exhibition_visits",
     "组织公益性讲座次数": "lectures",
     "公益性讲座参加人次": "lecture_visits",
-    "群众业余文艺团队": "amateur_teams",
+    "业余文艺团队": "amateur_teams",
     "文化志愿者人数": "volunteers_active",
     "文化志愿者服务时长": "volunteer_hours_verified",
-    "从业人员": "full_time_staff",
+    "年末从业人员": "full_time_staff",
     "活动总场次": "activities",
     "活动总参与人次": "person_visits",
     "面向特殊群体的活动场次": "special_group_activities",
@@ -493,7 +507,14 @@ def test_many_stations_as_on_the_city_server(dataset):
             "stations",
             b,
             b,
-            {"name": "乙站", "county": "东区", "population": 1_000},
+            {"name": "乙站", "county": "东区"},
+            store.clock.now(),
+        )
+        store.apply_remote(
+            "annual_facts",
+            "b-facts",
+            b,
+            {"year": YEAR, "population": 1_000, "population_source": "测试"},
             store.clock.now(),
         )
         for i, (date, kind, delivery, att, groups) in enumerate(
