@@ -113,6 +113,27 @@ def format_value(key: str, value: Any) -> str:
     return str(value)
 
 
+def number_cell(key: str, value: Any) -> Any:
+    """A figure for a spreadsheet: a number with its number format (a rate as a fraction shown
+    as a percentage), or "—" when there is none."""
+    if value is None:
+        return "—"
+    if key == "attendance_rate":
+        return tabular.Cell(value, "0.0%")
+    kind = ind.INDICATORS[key].kind if key in ind.INDICATORS else "count"
+    if kind == "ratio":
+        return tabular.Cell(round(value, 4), "0.00")
+    if isinstance(value, float):
+        return tabular.Cell(round(value, 2), "#,##0.0#")
+    return tabular.Cell(value, "#,##0")
+
+
+def sheet_unit(key: str) -> str:
+    """The unit column of a spreadsheet (a rate's % is in its number format, not repeated)."""
+    unit = ind.INDICATORS[key].unit if key in ind.INDICATORS else ""
+    return "" if unit == "%" else unit
+
+
 class ReportService:
     """Figures and report files of this station."""
 
@@ -226,12 +247,8 @@ class ReportService:
         period = Period(year, None, as_of or dt.date.today())
         figures = self.annual_figures(year, as_of=period.as_of)
         main = []
-        for n, (key, label, unit, value, note) in enumerate(figures, start=1):
-            if key == "attendance_rate" and value is not None:
-                value = round(value * 100, 1)
-            elif isinstance(value, float):
-                value = round(value, 4)
-            main.append([n, label, unit, value if value is not None else "", note])
+        for n, (key, label, _unit, value, note) in enumerate(figures, start=1):
+            main.append([n, label, sheet_unit(key), number_cell(key, value), note])
         main += [
             [],
             ["", "填报单位", "", self.station_name(), ""],
@@ -336,8 +353,13 @@ class ReportService:
             refdata.labels("delivery_modes"),
             refdata.labels("target_groups"),
         )
+        as_number = path.suffix.lower() == ".xlsx"  # a spreadsheet holds numbers, a PDF text
         figures = [
-            [ind.INDICATORS[k].label, format_value(k, v), ind.INDICATORS[k].unit]
+            [
+                ind.INDICATORS[k].label,
+                number_cell(k, v) if as_number else format_value(k, v),
+                sheet_unit(k) if as_number else ind.INDICATORS[k].unit,
+            ]
             for k, v in data["figures"].items()
         ]
         acts = [
@@ -359,7 +381,9 @@ class ReportService:
                 c["teacher"],
                 c["sessions"],
                 c["trainee_visits"],
-                format_value("attendance_rate", c["attendance_rate"]),
+                number_cell("attendance_rate", c["attendance_rate"])
+                if as_number
+                else format_value("attendance_rate", c["attendance_rate"]),
             ]
             for c in data["classes"]
         ]

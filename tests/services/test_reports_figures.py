@@ -410,7 +410,7 @@ def test_annual_report_cells_match(dataset, cli, tmp_path):
     for label, key in ANNUAL_LABELS.items():
         assert values[label] == pytest.approx(EXPECTED_2025[key]), label
     assert values["人均参与次数"] == pytest.approx(EXPECTED_2025["visits_per_resident"])
-    assert values["培训出勤率"] == pytest.approx(round(9 / 14 * 100, 1))
+    assert values["培训出勤率"] == pytest.approx(9 / 14)  # a fraction shown as a percentage
     assert values["填报单位"] == "测试镇综合文化站"
 
     # The second sheet lists each record behind the figures once, with what it adds to each.
@@ -470,13 +470,24 @@ def test_monthly_report_xlsx_and_pdf(dataset, cli, tmp_path):
         check=True,
     )
     wb = openpyxl.load_workbook(xlsx)
-    figures = {r[0]: r[1] for r in wb["月报"].iter_rows(min_row=2, values_only=True)}
-    assert figures["活动场次"] == "1" and figures["培训课次"] == "3" and figures["培训人次"] == "7"
-    assert figures["培训出勤率"] == "58.3%"  # 7 of 3 sessions × 4 participants
+    # numbers are numbers; a rate is a fraction with a percentage format, its unit not repeated
+    sheet = wb["月报"]
+    figures = {r[0].value: r[1] for r in sheet.iter_rows(min_row=2)}
+    units = {r[0]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert (figures["活动场次"].value, figures["培训课次"].value, figures["培训人次"].value) == (
+        1,
+        3,
+        7,
+    )
+    assert figures["培训人次"].number_format == "#,##0"
+    assert figures["培训出勤率"].value == pytest.approx(7 / 12)  # 7 of 3 sessions × 4 participants
+    assert figures["培训出勤率"].number_format == "0.0%" and not units["培训出勤率"]
     acts = list(wb["活动"].iter_rows(min_row=2, values_only=True))
     assert [a[2] for a in acts] == ["广场舞培训"]
     classes = list(wb["培训"].iter_rows(min_row=2, values_only=True))
-    assert len(classes) == 1 and classes[0][0] == "声乐班" and classes[0][2:5] == (3, 7, "58.3%")
+    assert len(classes) == 1 and classes[0][0] == "声乐班" and classes[0][2:4] == (3, 7)
+    assert classes[0][4] == pytest.approx(7 / 12)
+    assert wb["培训"]["E2"].number_format == "0.0%"
     assert pdf_file.read_bytes().startswith(b"%PDF")
     bad = cli("report", "monthly", "--month", "2025-13", "-o", str(xlsx))
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
