@@ -226,13 +226,7 @@ class ReturnFigures:
 
 def city_definitions(conn: Any) -> defs.Definitions:
     """The city's definition file as this connection holds it (default when none arrived)."""
-    value = q.city_setting(conn, "indicator_definitions")
-    if value is None:
-        return defs.default()
-    try:
-        return defs.parse(value)
-    except defs.DefinitionError:
-        return defs.default()
+    return defs.of(conn)
 
 
 def _scope_values(conn: Any, stations: Stations, period: Period, kinds: tuple[str, ...]):
@@ -266,10 +260,9 @@ def _activity_figures(
     classes = q.started_classes(conn, stations, period)
     sign_ins = ind.trainee_visits(conn, stations, period, by_station=True)
     ids = list(out["art_activities"])
-    out["training_classes"] = {s: out["one_off_training"][s] for s in ids}
+    out["training_classes"] = ind.training_classes(conn, stations, period, by_station=True)
     participants = {s: out["one_off_training_visits"][s] for s in ids}
     for c in classes:
-        out["training_classes"][c["station_id"]] += 1
         participants[c["station_id"]] += c["participants"]
     counts = {
         "participants": participants,

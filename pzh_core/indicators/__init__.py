@@ -139,7 +139,7 @@ INDICATORS: dict[str, Indicator] = {
         _ind("lecture_visits", "公益性讲座参加人次", "人次", "sum"),
         _ind("training_classes", "举办训练班班次", "班次"),
         _ind("training_sessions", "培训课次", "次"),
-        _ind("trainee_visits", "培训人次", "人次", "sum"),
+        _ind("trainee_visits", "培训签到人次", "人次", "sum"),
         _ind("attendance_rate", "培训出勤率", "%", "ratio"),
         _ind("completers", "训练班结业人次", "人次", "sum"),
         _ind("volunteers_active", "文化志愿者人数", "人"),

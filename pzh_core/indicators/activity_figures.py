@@ -15,9 +15,8 @@ from pzh_core.queries import activities as q
 from pzh_core.queries import annual as annual_q
 from pzh_core.queries.activities import ALL, ActivityScope
 
-# The annual report's 文艺活动 are all activities except those it counts on their own rows
-# (训练班, 展览, 讲座): performances, mass sports, reading, heritage, mobile and digital
-# services, other.
+# Kinds the annual return counts on their own rows (训练班, 展览, 讲座); which of the others
+# are 文艺活动 is the city's definition file's (art_scope).
 SEPARATE_KINDS = ("training", "exhibition", "lecture")
 
 
@@ -83,20 +82,31 @@ def activity_rows(
     return rows
 
 
+def resolve_scope(scope: Any, conn: Any) -> ActivityScope:
+    """A figure's activity scope: fixed, or read from the connection (the city's definition)."""
+    return scope if isinstance(scope, ActivityScope) else scope(conn)
+
+
 def _activity_pair(
-    scope: ActivityScope, doc_count: str, doc_visits: str
+    scope: ActivityScope | Callable[[Any], ActivityScope], doc_count: str, doc_visits: str
 ) -> tuple[Callable, Callable, Callable, Callable]:
     def count(conn: Any, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-        return count_activities(conn, stations, period, scope, by_station=by_station)
+        return count_activities(
+            conn, stations, period, resolve_scope(scope, conn), by_station=by_station
+        )
 
     def visits(conn: Any, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-        return sum_attendance(conn, stations, period, scope, by_station=by_station)
+        return sum_attendance(
+            conn, stations, period, resolve_scope(scope, conn), by_station=by_station
+        )
 
     def count_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
-        return activity_records(conn, stations, period, scope)
+        return activity_records(conn, stations, period, resolve_scope(scope, conn))
 
     def visit_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
-        return activity_records(conn, stations, period, scope, amount="attendance")
+        return activity_records(
+            conn, stations, period, resolve_scope(scope, conn), amount="attendance"
+        )
 
     count.__doc__, visits.__doc__ = doc_count, doc_visits
     for fn, measure in ((count, "count"), (visits, "attendance")):
@@ -127,10 +137,17 @@ online_activities, online_visits, online_activities_records, online_visits_recor
     "Online (线上) activities.",
     "Person-visits of online activities.",
 )
+
+
+def art_scope(conn: Any) -> ActivityScope:
+    """组织文艺活动: the kinds the city's definition file lists (issue 13)."""
+    from pzh_core import definitions
+
+    return ActivityScope(kinds=definitions.of(conn).art_activity_kinds)
+
+
 art_activities, art_activity_visits, art_activities_records, art_activity_visits_records = (
-    _activity_pair(
-        ActivityScope(exclude_kinds=SEPARATE_KINDS), "组织文艺活动次数.", "组织文艺活动参加人次."
-    )
+    _activity_pair(art_scope, "组织文艺活动次数.", "组织文艺活动参加人次.")
 )
 exhibitions, exhibition_visits, exhibitions_records, exhibition_visits_records = _activity_pair(
     ActivityScope(kinds=("exhibition",)), "举办展览个数.", "展览参观人次."

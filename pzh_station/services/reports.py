@@ -17,6 +17,7 @@ from pzh_core import tabular
 from pzh_core.domain import refdata
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
+from pzh_core.indicators.activity_figures import resolve_scope
 from pzh_core.period import Period
 from pzh_station.io import pdf
 from pzh_station.services.context import Services
@@ -43,10 +44,14 @@ CHART_KEYS = ("activities", "person_visits")
 
 # The annual statistics report (文化站年报): (indicator key, row label, note for the reviewer).
 ANNUAL_ROWS: list[tuple[str, str, str]] = [
-    ("art_activities", "组织文艺活动次数", "除训练班、展览、讲座以外的各类活动"),
+    ("art_activities", "组织文艺活动次数", "口径文件所列类型的活动（见年报表的指标口径）"),
     ("art_activity_visits", "组织文艺活动参加人次", "上述活动的参与人次之和"),
-    ("training_classes", "举办训练班班次", "本年至少开课一次的培训班"),
-    ("trainee_visits", "培训人次", "本年已开课次的出勤、迟到签到数"),
+    ("training_classes", "举办训练班班次", "首次开课在本年的培训班，加一次性培训（每次计1班）"),
+    (
+        "trainee_visits",
+        "培训签到人次",
+        "本年已开课次的出勤、迟到签到数（年报表的培训人次按口径文件）",
+    ),
     (
         "completers",
         "训练班结业人次",
@@ -297,8 +302,9 @@ class ReportService:
                 # Activity figures: ids from the index; each activity's details read once.
                 if activities is None:
                     activities = {r.id: r for r in ind.activity_records(conn, stations, period)}
+                scope = resolve_scope(indicator.scope, conn)
                 for aid, amount in ind.activity_amounts(
-                    conn, stations, period, indicator.scope, indicator.measure
+                    conn, stations, period, scope, indicator.measure
                 ):
                     add(activities[aid], label, amount)
             else:
@@ -400,7 +406,7 @@ class ReportService:
                 "参与人次",
                 "服务对象",
             ],
-            "classes": ["培训班", "教师", "开课次数", "培训人次", "出勤率"],
+            "classes": ["培训班", "教师", "开课次数", "培训签到人次", "出勤率"],
             "volunteers": ["志愿者", "服务次数", "已审核时长（小时）"],
         }
         title = tr("Reports", "{}{}月工作月报").format(self.station_name(), f"{year}年{month}")

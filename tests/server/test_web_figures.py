@@ -75,7 +75,7 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         finally:
             conn.close()
         assert [
-            int(total[k]) for k in ("活动场次", "参与人次", "特殊群体活动场次", "培训人次")
+            int(total[k]) for k in ("活动场次", "参与人次", "特殊群体活动场次", "培训签到人次")
         ] == list(want.values())
 
         xlsx = c.get(f"/web/export/overview.xlsx?year={YEAR}")
