@@ -87,6 +87,16 @@ def team_rows(conn: Any, stations: Stations, period: Period) -> list[dict[str, A
 
 
 # -- city settings -------------------------------------------------------------------------------
+def setting_copy(conn: Any, row_id: str) -> dict[str, Any] | None:
+    """One station's copy of a city setting as the server wrote it (``value``, ``deleted``)."""
+    rows = _rows(
+        conn,
+        "SELECT value, deleted FROM city_settings WHERE id = ? AND device_id = 'server'",
+        [row_id],
+    )
+    return rows[0] if rows else None
+
+
 def city_setting(conn: Any, key: str) -> Any:
     """The newest value of a city-scope setting written by the server (``None`` when none).
     Rows a desk wrote itself are never read: only the server writes settings."""

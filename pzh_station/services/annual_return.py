@@ -16,6 +16,7 @@ from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.context import Services
 from pzh_station.store import StoreError
 from pzh_station.store import annual as q
+from pzh_station.store.figures import indicator_db
 
 C = "AnnualReturn"
 
@@ -36,7 +37,7 @@ class ReturnService:
     ) -> annual_return.ReturnFigures:
         """The return's figures of this station (a year, or one month of it)."""
         period = Period(year, month, as_of or dt.date.today())
-        return annual_return.compute(self.store.conn, [self._station()["id"]], period)
+        return annual_return.compute(indicator_db(self.store), [self._station()["id"]], period)
 
     def summary(self, year: int, *, month: int | None = None, as_of: dt.date | None = None):
         """The figures as a JSON-ready dict (``report summary --json`` includes it)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pzh_core import definitions as defs
+from pzh_core.queries import annual as annual_q
 from pzh_core.schema import det_id
 from sync.server.storage import Storage
 
@@ -66,12 +67,11 @@ def publish(storage: Storage, data_dir: str | Path, *, station_ids: list[str] | 
     is_default = value == defs.default().to_json()
     ids = station_ids if station_ids is not None else [s.id for s in storage.list_stations()]
     written = 0
+    db = storage.indicator_db()
     for sid in ids:
         rid = row_id(sid)
-        have = storage.query(
-            "SELECT value, deleted FROM city_settings WHERE id = ? AND device_id = 'server'", (rid,)
-        )
-        if have and not have[0]["deleted"] and json.loads(have[0]["value"] or "{}") == value:
+        have = annual_q.setting_copy(db, rid) if db is not None else None
+        if have and not have["deleted"] and json.loads(have["value"] or "{}") == value:
             continue
         if not have and is_default:
             continue

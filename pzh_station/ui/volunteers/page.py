@@ -523,14 +523,10 @@ class VolunteersPage(QWidget):
     def delete_record(self) -> None:
         ids = [r["id"] for r in self.selected_records()]
         if ids:
-
-            def work(s: Any) -> None:
-                svc = VolunteerService(s)
-                with s.store.transaction():
-                    for rid in ids:
-                        svc.delete_record(rid)
-
-            self._run(work, self.tr("已删除 {} 条记录").format(len(ids)))
+            self._run(
+                lambda s: VolunteerService(s).delete_records(ids),
+                self.tr("已删除 {} 条记录").format(len(ids)),
+            )
 
     def verify(self) -> None:
         ids = [r["id"] for r in self.selected_records() if r["status"] == "recorded"]

@@ -109,7 +109,7 @@ def _summary(web: Web, request: Request, session: Session) -> Summary:
     by_county = user.role == "city" and not county
     scope = "全市" if by_county else (county or user.county)
     return summarise(
-        web.conn(),
+        web.db(),
         stations,
         year,
         today=web.today(),
