@@ -158,7 +158,7 @@ class TeamDialog(SavingDialog):
 
     def save(self) -> None:
         team = self.collect()
-        self._run_save(lambda s: TeamService(s).save(team), {"art_teams"})
+        self._run_save(lambda s: TeamService(s).save(team))
 
 
 class TeamsPage(QWidget):
@@ -239,4 +239,4 @@ class TeamsPage(QWidget):
         team = self.current()
         if team:
             tid = team["id"]
-            self.ctx.tasks.run(lambda s: TeamService(s).delete(tid), changes={"art_teams"})
+            self.ctx.tasks.run(lambda s: TeamService(s).delete(tid))

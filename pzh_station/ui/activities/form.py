@@ -191,4 +191,4 @@ class ActivityDialog(SavingDialog):
         if self.saving:
             return
         activity = self.form_activity()
-        self._run_save(lambda s: ActivityService(s).save(activity), {"activities"})
+        self._run_save(lambda s: ActivityService(s).save(activity))

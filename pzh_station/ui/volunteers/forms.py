@@ -200,7 +200,6 @@ class VolunteerDialog(SavingDialog):
         self.use_existing_button.hide()
         self._run_save(
             lambda s: VolunteerService(s).save(vol, person, check_duplicates=True),
-            {"volunteers", "people"},
         )
 
     def _failed(self, error: Exception) -> None:
@@ -365,7 +364,7 @@ class RecordDialog(SavingDialog):
 
     def save(self) -> None:
         rec = self.form_record()
-        self._run_save(lambda s: VolunteerService(s).save_record(rec), {"volunteers"})
+        self._run_save(lambda s: VolunteerService(s).save_record(rec))
 
 
 # -- a reason (reject, refuse a correction) --------------------------------------------------
@@ -395,7 +394,7 @@ class ReasonDialog(SavingDialog):
 
     def save(self) -> None:
         reason = self.reason_edit.toPlainText().strip()
-        self._run_save(lambda s: self.action(s, reason), {"volunteers"})
+        self._run_save(lambda s: self.action(s, reason))
 
 
 # -- a correction request --------------------------------------------------------------------
@@ -465,7 +464,6 @@ class CorrectionDialog(SavingDialog):
             lambda s: VolunteerService(s).request_correction(
                 rid, proposed, reason, requested_by=who
             ),
-            {"volunteers"},
         )
 
 
@@ -575,7 +573,6 @@ class CorrectionsDialog(QDialog):
             lambda s: VolunteerService(s).decide_correction(cid, approve=True, decided_by=who),
             success=lambda _r: self.message.set_message(self.tr("已批准，服务记录已更正")),
             failure=self._failed,
-            changes={"volunteers"},
         )
 
     def refuse(self) -> None:
