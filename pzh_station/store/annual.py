@@ -22,6 +22,30 @@ def facts_row(store: Store, station_id: str, year: int) -> dict[str, Any] | None
     return decode_row("annual_facts", row) if row else None
 
 
+def rekey_facts(store: Store, station_id: str) -> int:
+    """After a PC that worked offline takes the server's station id, give its annual facts the
+    ids the station's other PCs use (the id is made from the station and the year), with their
+    change-log entries, so the push lands on the station's one row per year. Call inside the
+    transaction that moves the station. :returns: rows re-keyed."""
+    conn = store.conn
+    moved = 0
+    for row in conn.execute(
+        "SELECT id, year FROM annual_facts WHERE station_id = ?", (station_id,)
+    ).fetchall():
+        new = facts_id(station_id, row["year"])
+        if new == row["id"] or conn.execute(
+            "SELECT 1 FROM annual_facts WHERE id = ?", (new,)
+        ).fetchone():
+            continue
+        conn.execute("UPDATE annual_facts SET id = ? WHERE id = ?", (new, row["id"]))
+        conn.execute(
+            "UPDATE changes SET row_id = ? WHERE tbl = 'annual_facts' AND row_id = ?",
+            (new, row["id"]),
+        )
+        moved += 1
+    return moved
+
+
 def latest_facts_before(store: Store, station_id: str, year: int) -> dict[str, Any] | None:
     """The most recent stored facts of a year before ``year`` (the carry-over source)."""
     row = store.conn.execute(

@@ -155,3 +155,36 @@ def test_the_city_definition_file_reaches_the_desk_and_the_web(sync_server, tmp_
     fig = ReturnService(services).figures(ay.YEAR)
     assert (fig.definitions.version, fig.total["trainee_visits"]) == ("2027-1", 28)
     a.store.close()
+
+
+def test_annual_facts_of_a_pc_that_worked_offline_join_the_station(sync_server, tmp_path):
+    """A PC that typed its facts before it was enrolled: after joining, its facts are the
+    station's one row of that year (the id made from the server's station), on the server and
+    on the station's other PC, confirmed as they were."""
+    from pzh_station.services.station import StationProfile, StationService
+    from tests.sync_helpers import server_rows
+
+    sid = sync_server.create_station("丁镇综合文化站", "东区")
+    a = PC(tmp_path, "offline")
+    a_services = Services(a.data_dir, a.store, "李明")
+    StationService(a_services).save_profile(
+        StationProfile(name="丁镇综合文化站", county="东区", staff=["李明"])
+    )
+    AnnualFactsService(a_services).save(ay.YEAR, ay.FACTS, confirm=True, today=ay.AS_OF)
+    a.enroll(sync_server.url, sync_server.issue_code(sid))
+    a.sync()
+    assert AnnualFactsService(a_services).view(ay.YEAR).fileable
+    rows = server_rows(sync_server, "annual_facts", sid)
+    assert len(rows) == 1 and next(iter(rows.values()))["population"] == 1_000
+    b, b_services, _ = _station_pc_joining(tmp_path, sync_server, sid)
+    b.sync()
+    view = AnnualFactsService(b_services).view(ay.YEAR)
+    assert view.stored and view.fileable and view.facts.staff_total == 4
+    for pc in (a, b):
+        pc.store.close()
+
+
+def _station_pc_joining(tmp_path, server, sid):
+    pc = PC(tmp_path, "second")
+    pc.enroll(server.url, server.issue_code(sid))
+    return pc, Services(pc.data_dir, pc.store, "王芳"), sid
