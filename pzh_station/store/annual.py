@@ -33,9 +33,10 @@ def rekey_facts(store: Store, station_id: str) -> int:
         "SELECT id, year FROM annual_facts WHERE station_id = ?", (station_id,)
     ).fetchall():
         new = facts_id(station_id, row["year"])
-        if new == row["id"] or conn.execute(
-            "SELECT 1 FROM annual_facts WHERE id = ?", (new,)
-        ).fetchone():
+        if (
+            new == row["id"]
+            or conn.execute("SELECT 1 FROM annual_facts WHERE id = ?", (new,)).fetchone()
+        ):
             continue
         conn.execute("UPDATE annual_facts SET id = ? WHERE id = ?", (new, row["id"]))
         conn.execute(
@@ -79,7 +80,8 @@ def setting_rows(store: Store, key: str) -> list[dict[str, Any]]:
     return [
         decode_row("city_settings", r)
         for r in store.conn.execute(
-            "SELECT * FROM city_settings WHERE key = ? AND deleted = 0 ORDER BY updated_at DESC",
+            "SELECT * FROM city_settings WHERE key = ? AND deleted = 0 AND device_id = 'server'"
+            " ORDER BY updated_at DESC",
             (key,),
         )
     ]

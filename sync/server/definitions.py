@@ -53,7 +53,7 @@ def set_file(data_dir: str | Path, source: str | Path) -> defs.Definitions:
 
 
 def row_id(station_id: str) -> str:
-    return det_id("city_setting", KEY, "city", station_id)
+    return setting_id(KEY, "city", station_id)
 
 
 def publish(storage: Storage, data_dir: str | Path, *, station_ids: list[str] | None = None) -> int:
@@ -83,6 +83,45 @@ def publish(storage: Storage, data_dir: str | Path, *, station_ids: list[str] | 
         )
         written += 1
     return written
+
+
+# -- the 表号 a county fills in (a county-scope setting) ------------------------------------------
+FORM_NUMBER = "return_form_number"
+MAX_FORM_NUMBER = 50
+
+
+def setting_id(key: str, scope: str, station_id: str) -> str:
+    return det_id("city_setting", key, scope, station_id)
+
+
+def set_form_number(storage: Storage, county: str, text: str) -> int:
+    """Write a county's 表号 into each of its stations (their desks print it on the return).
+
+    :raises ValueError: with a Chinese message when the text is too long.
+    """
+    text = " ".join((text or "").split())
+    if len(text) > MAX_FORM_NUMBER:
+        raise ValueError(f"表号过长（最多{MAX_FORM_NUMBER}字）。")
+    stations = [s.id for s in storage.list_stations() if s.county == county]
+    for sid in stations:
+        storage.server_write(
+            sid,
+            "city_settings",
+            setting_id(FORM_NUMBER, county, sid),
+            {"key": FORM_NUMBER, "scope": county, "value": {"v": text}, "deleted": False},
+        )
+    return len(stations)
+
+
+def form_number(storage: Storage, county: str) -> str:
+    """The 表号 a county set ("" when none)."""
+    db = storage.indicator_db()
+    for s in storage.list_stations():
+        if s.county == county and db is not None:
+            have = annual_q.setting_copy(db, setting_id(FORM_NUMBER, county, s.id))
+            if have and not have["deleted"]:
+                return str(json.loads(have["value"] or "{}").get("v", ""))
+    return ""
 
 
 # -- command line: pzh-sync-server admin show-definitions | set-definitions FILE ------------------

@@ -54,6 +54,7 @@ def county(sync_server, tmp_path):
     for user, role, cty in (("dongqu", "county", "东区"), ("city", "city", "")):
         args = ["create-user", "--name", user, "--role", role, "--password", PASSWORD]
         sync_server.admin(*args, *(["--county", cty] if cty else []))
+    sync_server.desks = {"甲": (a, a_services)}  # for tests that sync a desk again
     yield sync_server
     for pc in (a, b, c, m):
         pc.store.close()
@@ -188,3 +189,28 @@ def _station_pc_joining(tmp_path, server, sid):
     pc = PC(tmp_path, "second")
     pc.enroll(server.url, server.issue_code(sid))
     return pc, Services(pc.data_dir, pc.store, "王芳"), sid
+
+
+def test_county_sets_the_form_number_that_desks_print(county):
+    """The 表号 is free text a county fills in: it shows on the county summary at once and on a
+    station's return sheet after the station's next sync."""
+    from tests.web_support import csrf_of
+
+    with web_client(county.url, "dongqu") as c:
+        page = c.get(f"/web/returns?year={ay.YEAR}").text
+        too_long = {"csrf": csrf_of(page), "county": "东区", "form_number": "号" * 51}
+        assert c.post("/web/returns/form-number", data=too_long).status_code == 400
+        other = {"csrf": csrf_of(page), "county": "米易县", "form_number": "文旅统1表"}
+        assert c.post("/web/returns/form-number", data=other).status_code == 404
+        ok = {"csrf": csrf_of(page), "county": "东区", "form_number": "文旅统 1 表", "year": "2025"}
+        assert c.post("/web/returns/form-number", data=ok).status_code == 303
+        r = c.get(f"/web/export/returns.xlsx?year={ay.YEAR}")
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    block = {row[0]: row[1] for row in ws.iter_rows(max_row=8, values_only=True) if row[0]}
+    assert block["表号"] == "文旅统 1 表"
+    from pzh_station.services.annual_return import ReturnService
+
+    a, a_services = county.desks["甲"]
+    a.sync()
+    sheet = ReturnService(a_services).sheet(ay.YEAR, as_of=ay.AS_OF)
+    assert dict(sheet.unit_block)["表号"] == "文旅统 1 表"

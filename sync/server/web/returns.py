@@ -26,13 +26,23 @@ from sync.server import definitions as city_definitions
 from sync.server.storage import CHINA, Device, Station
 from sync.server.web import figures
 from sync.server.web.accounts import Session
-from sync.server.web.base import Web, WebError, download, page, render, year_choices, year_param
+from sync.server.web.base import (
+    Web,
+    WebError,
+    action,
+    download,
+    page,
+    render,
+    year_choices,
+    year_param,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def add_routes(router: APIRouter, web: Web) -> None:
     router.add_api_route("/web/returns", page(web, returns_page), methods=["GET"])
+    router.add_api_route("/web/returns/form-number", action(web, set_form_number), methods=["POST"])
     router.add_api_route("/web/export/returns.xlsx", page(web, returns_export), methods=["GET"])
 
 
@@ -46,6 +56,7 @@ class Summary:
     definitions: Definitions
     counties: list[str]  # for a city user: the counties to open
     station_count: int
+    form_number: str = ""  # the county's 表号 (a county summary)
 
 
 def station_status(facts: dict[str, Any] | None, last_sync_ms: int | None, now_ms: int) -> str:
@@ -108,7 +119,7 @@ def _summary(web: Web, request: Request, session: Session) -> Summary:
         stations = [s for s in stations if s.county == county]
     by_county = user.role == "city" and not county
     scope = "全市" if by_county else (county or user.county)
-    return summarise(
+    summary = summarise(
         web.db(),
         stations,
         year,
@@ -119,6 +130,27 @@ def _summary(web: Web, request: Request, session: Session) -> Summary:
         by_county=by_county,
         scope=scope,
     )
+    if not by_county:
+        summary.form_number = city_definitions.form_number(web.storage, scope)
+    return summary
+
+
+def set_form_number(web: Web, request: Request, session: Session, form: dict[str, str]):
+    """A county (or the city for a county) sets the 表号 its stations print on the return."""
+    from urllib.parse import quote
+
+    from fastapi.responses import RedirectResponse
+
+    county = form.get("county", "")
+    if not county or len(county) > 50 or not session.user.sees_county(county):
+        raise WebError(404, "没有这个县（区），或您无权管理它。")
+    try:
+        city_definitions.set_form_number(web.storage, county, form.get("form_number", ""))
+    except ValueError as exc:
+        raise WebError(400, str(exc)) from exc
+    year = form.get("year", "")
+    back = f"/web/returns?county={quote(county)}" + (f"&year={year}" if year.isdigit() else "")
+    return RedirectResponse(back, status_code=303)
 
 
 def sheet(summary: Summary) -> return_sheet.Sheet:
@@ -127,6 +159,7 @@ def sheet(summary: Summary) -> return_sheet.Sheet:
         unit_block=[
             ("汇总范围", summary.scope),
             ("统计年度", f"{summary.year}年"),
+            ("表号", summary.form_number),
             ("文化站数", f"{summary.station_count}个"),
         ],
         columns=summary.columns,
