@@ -70,8 +70,12 @@ ANNUAL_ROWS: list[tuple[str, str, str]] = [
 ]
 # Further figures of the same report (the plan's indicators).
 ANNUAL_EXTRA: list[tuple[str, str, str]] = [
-    ("activities", "活动总场次", "全部活动（未删除）"),
-    ("person_visits", "活动总参与人次", "全部活动的参与人次之和"),
+    (
+        "activities",
+        "活动台账活动场次",
+        "活动台账中的全部活动（未删除）；年报表的活动总场次另加本年开班的培训班",
+    ),
+    ("person_visits", "活动台账参与人次", "活动台账中全部活动的参与人次之和"),
     ("visits_per_resident", "人均参与次数", "参与人次 ÷ 年度基本情况中的常住人口"),
     (
         "special_group_activities",

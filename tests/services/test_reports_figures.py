@@ -384,8 +384,8 @@ ANNUAL_LABELS = {
     "文化志愿者人数": "volunteers_active",
     "文化志愿者服务时长": "volunteer_hours_verified",
     "年末从业人员": "full_time_staff",
-    "活动总场次": "activities",
-    "活动总参与人次": "person_visits",
+    "活动台账活动场次": "activities",
+    "活动台账参与人次": "person_visits",
     "面向特殊群体的活动场次": "special_group_activities",
     "流动服务场次": "mobile_activities",
     "培训课次": "training_sessions",
@@ -428,14 +428,14 @@ def test_annual_report_cells_match(dataset, cli, tmp_path):
         return {title: amount for (title, _), amount in counted(label).items()}
 
     assert len(detail) == len({(r[0], r[5]) for r in detail})  # no record twice
-    assert set(titles("活动总场次")) == {
+    assert set(titles("活动台账活动场次")) == {
         "重阳文艺演出",
         "彝族文化讲座",
         "少儿书画展",
         "广场舞培训",
         "留守儿童读书会",
     }
-    assert sum(counted("活动总参与人次").values()) == 210
+    assert sum(counted("活动台账参与人次").values()) == 210
     assert titles("组织文艺活动参加人次") == {"重阳文艺演出": 100}
     for label, key in ANNUAL_LABELS.items():
         if key not in ("amateur_teams", "full_time_staff"):
