@@ -47,7 +47,7 @@ class ReportsPage(QWidget):
         form.addRow(self.tr("统计年度"), year_row)
         form.addRow(
             QLabel(
-                self.tr("第一张表为年报各项指标，第二张表列出每个数字背后的记录，供县文化馆核对。")
+                self.tr("“年报及明细”的第二张表列出每个数字背后的记录，供县文化馆核对。")
             )
         )
         form.addRow(
