@@ -46,9 +46,7 @@ class ReportsPage(QWidget):
         year_row.addStretch(1)
         form.addRow(self.tr("统计年度"), year_row)
         form.addRow(
-            QLabel(
-                self.tr("“年报及明细”的第二张表列出每个数字背后的记录，供县文化馆核对。")
-            )
+            QLabel(self.tr("“年报及明细”的第二张表列出每个数字背后的记录，供县文化馆核对。"))
         )
         form.addRow(
             QLabel(
