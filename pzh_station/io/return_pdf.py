@@ -28,7 +28,7 @@ def write_pdf(path: str | Path, sheet: return_sheet.Sheet) -> Path:
     items = pdf.table(
         ["序号", "指标名称", "计量单位", *sheet.columns],
         rows,
-        widths=[10 * mm, 78 * mm, 16 * mm, *[value_width * mm] * len(sheet.columns)],
+        widths=[12 * mm, 74 * mm, 18 * mm, *[value_width * mm] * len(sheet.columns)],
         size=8.5,
     )
     sign = pdf.table(
