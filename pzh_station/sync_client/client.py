@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -23,7 +24,7 @@ from pzh_core import hlc, protocol, schema
 from pzh_station import __version__
 from pzh_station.store import Store, replica, sync_state
 from pzh_station.store.sync_state import SyncState
-from pzh_station.sync_client import clock
+from pzh_station.sync_client import clock, verify
 from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
 
@@ -34,6 +35,7 @@ PUSH_MAX_CHANGES = protocol.MAX_PUSH
 # costs little, while a typical day still goes in one or two requests.
 PUSH_MAX_BYTES = 96 * 1024
 PULL_LIMIT = protocol.MAX_PULL
+MAX_REPAIRS = 3  # digest repairs per sync (each may log fields again and push them)
 MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
 
 TransportFactory = Callable[..., Transport]
@@ -51,6 +53,8 @@ class SyncResult:
     body_bytes_down: int = 0
     pending: int = 0
     rewound_rows: int = 0
+    verified: bool = False  # the replica's digest equals the server's (同步完成 only then)
+    checks: list[verify.Check] = field(default_factory=list)  # digest checks this sync made
     tables: set[str] = field(default_factory=set)  # tables that received rows from the server
 
 
@@ -129,6 +133,7 @@ class SyncClient:
         local_device, enrolled_station, wall = self.db(
             lambda s: (s.device_id, s.meta("sync_station_id"), wall_source(s))
         )
+        request_id = self.db(lambda s: _enroll_request_id(s, code))
         transport = self._transport(url)
         try:
             sent = wall()
@@ -140,6 +145,8 @@ class SyncClient:
                     "app_version": __version__,
                     # The id already inside this PC's stamps; the server keeps it when free.
                     "device_id": local_device,
+                    # Kept until it succeeds: a retry after a lost answer gets the same device.
+                    "request_id": request_id,
                 },
                 auth=False,
             )
@@ -182,6 +189,7 @@ class SyncClient:
                     sync_cursor=0,
                     sync_last_error="",
                     sync_last_error_kind="",
+                    enroll_request="",
                 )
                 replica.rewind_if_ahead(store, clock.future_limit(server_time))
             return sync_state.pending_count(store, 0)
@@ -251,10 +259,18 @@ class SyncClient:
             sent = wall()
             resp = transport.post(
                 "/v1/sync",
-                {"client_time_ms": sent, "push": batch, "cursor": cursor, "limit": PULL_LIMIT},
+                {
+                    "client_time_ms": sent,
+                    "acked_seq": acked,  # the server checks this file's history (device epoch)
+                    "app_version": __version__,
+                    "push": batch,
+                    "cursor": cursor,
+                    "limit": PULL_LIMIT,
+                },
             )
             received = wall()
             feed, new_cursor, more, server_acked, server_time = _parse_sync(resp)
+            server_root = resp.get("digest")
             if batch and server_acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
                 raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
@@ -274,8 +290,32 @@ class SyncClient:
             result.pushed += len(batch)
             result.pulled += len(feed)
             if not more and pending == 0:
-                return
+                if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
+                    return  # an older server without a digest, or repairs that did not hold
+                done = self._verify(transport, server_root, server_acked, max(new_cursor, cursor))
+                result.checks.append(done)
+                result.verified = done.verified
+                if done.verified or not done.logged:
+                    return
+                # Fields the server lacked were logged again: push them, then verify again.
         raise SyncError("bad_response", "同步轮次过多")
+
+    def _verify(
+        self, transport: Transport, server_root: str, acked: int, cursor: int
+    ) -> verify.Check:
+        """Compare the digests; repair differing buckets (docs/sync-protocol.md, "Digest")."""
+        base = {"push": [], "acked_seq": acked, "cursor": cursor, "limit": 1}
+        done = verify.check(
+            self.db, lambda body: transport.post("/v1/sync", body), server_root, base
+        )
+        self.db(
+            lambda s: sync_state.put(
+                s,
+                sync_verified=sync_state.utc_now_iso() if done.verified else "",
+                sync_digest_differs=",".join(done.tables),
+            )
+        )
+        return done
 
     def _prepare(
         self, store: Store, first: bool
@@ -381,6 +421,20 @@ def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, 
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
     return feed, cursor, more, acked, server_time
+
+
+def _enroll_request_id(store: Store, code: str) -> str:
+    """The id of this enrollment attempt: the same while the same code is retried (the server
+    then answers the same device if an earlier answer was lost), a new one for another code."""
+    try:
+        kept = json.loads(store.meta("enroll_request") or "{}")
+    except ValueError:
+        kept = {}
+    if isinstance(kept, dict) and kept.get("code") == code and isinstance(kept.get("id"), str):
+        return kept["id"]
+    request_id = str(uuid.uuid4())
+    sync_state.put(store, enroll_request=json.dumps({"code": code, "id": request_id}))
+    return request_id
 
 
 def _device_name() -> str:

@@ -34,9 +34,17 @@ class FakeServer:
         self.tokens: dict[str, tuple[str, str]] = {}  # token -> (device, station)
         self.acked: dict[str, int] = {}
         self.feed: list[dict] = []  # {"c", "st", "t", "id", "s", "f"}
-        self.time_ms = hlc.wall_ms()
+        self.skew_ms = 0  # the fake server's clock runs on with true time (time_ms)
         self.lose_next_answers = 0  # commit, then "lose" the answer
         self.requests = 0
+
+    @property
+    def time_ms(self) -> int:
+        return hlc.wall_ms() + self.skew_ms
+
+    @time_ms.setter
+    def time_ms(self, value: int) -> None:
+        self.skew_ms = value - hlc.wall_ms()
 
     def handle(self, path: str, body: dict, token: str | None) -> dict:
         self.requests += 1
