@@ -214,3 +214,48 @@ def test_county_sets_the_form_number_that_desks_print(county):
     a.sync()
     sheet = ReturnService(a_services).sheet(ay.YEAR, as_of=ay.AS_OF)
     assert dict(sheet.unit_block)["表号"] == "文旅统 1 表"
+
+
+def test_the_server_sets_aside_bad_annual_facts_and_teams_by_the_same_rules(sync_server):
+    """The server checks pushed annual facts and teams with the desk's rules (pzh_core): a
+    negative amount or 专职 > 从业人员, a team without a name, are set aside with the message the
+    desk shows at the field; a valid change in the same batch applies; a desk cannot write the
+    city's settings."""
+    import uuid
+
+    import httpx
+
+    from pzh_core import hlc
+    from pzh_core.schema import det_id
+
+    station = sync_server.create_station("戊镇综合文化站", "东区")
+    dev = sync_server.enroll(station)
+
+    def change(seq, table, row, fields):
+        stamp = hlc.encode(hlc.wall_ms() - 60_000 + seq, 0, dev["device_id"])
+        return {"seq": seq, "t": table, "id": row, "s": stamp, "f": fields}
+
+    def sync(changes):
+        return httpx.post(
+            f"{sync_server.url}/v1/sync",
+            json={"protocol": 1, "push": changes, "cursor": 0},
+            headers={"Authorization": f"Bearer {dev['token']}"},
+            timeout=30,
+        )
+
+    facts = det_id("annual_facts", station, "2025")
+    batch = [
+        change(1, "annual_facts", facts, {"year": 2025, "staff_total": 2, "staff_full_time": 3}),
+        change(2, "annual_facts", facts, {"income_total": -5.0}),
+        change(3, "art_teams", str(uuid.uuid4()), {"name": "", "art_form": "dance"}),
+        change(4, "annual_facts", facts, {"books": 6200}),
+    ]
+    r = sync(batch)
+    assert r.status_code == 200, r.text
+    aside = {a["seq"]: a for a in r.json()["set_aside"]}
+    assert set(aside) == {1, 2, 3} and r.json()["acked_seq"] == 4  # the queue moves on
+    assert "专职人员不能多于年末从业人员" in aside[1]["message"]
+    assert "金额不能为负数" in aside[2]["message"]
+    assert "请填写团队名称" in aside[3]["message"]
+    refused = sync([change(5, "city_settings", "x", {"key": "indicator_definitions"})])
+    assert refused.status_code == 400
