@@ -66,7 +66,7 @@ class ActivityService:
         :raises ValidationError: with ``{field: Chinese message}``; nothing is written.
         :returns: the activity id.
         """
-        errors = validate(activity.normalise(), today=today)
+        errors = validate(activity.normalise(), today=today or self.services.today())
         if activity.team_id and activity.team_id not in teams_q.live_ids(self.store):
             errors["team_id"] = tr("Activity", "没有这个文艺团队")
         if errors:

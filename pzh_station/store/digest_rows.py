@@ -33,22 +33,27 @@ def root(digests: dict[str, digest.TableDigest]) -> str:
 
 def _marker(store: Store) -> list[Any]:
     """What moves whenever the replica's rows or stamps move through the app: the change log's
-    last seq (every local write), the sync cursor (every pulled page), the device id, and each
-    table's row count (a row lost outside the app)."""
+    last seq (every local write), the sync cursor (every pulled page), the acked seq (a pushed
+    batch, whose set-aside changes put the server's stamps back into rows), the device id, and
+    each table's row count (a row lost outside the app)."""
     counts = [
         store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in digest.tables()
     ]
     last = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
-    return [last, store.meta("sync_cursor"), store.meta("sync_device_id"), counts]
+    return [
+        last,
+        store.meta("sync_cursor"),
+        store.meta("sync_acked_seq"),
+        store.meta("sync_device_id"),
+        counts,
+    ]
 
 
 def current(store: Store) -> tuple[str, dict[str, digest.TableDigest] | None]:
     """This replica's root — and its table digests when they had to be computed. They are
     computed over every row only when the marker moved (or once a day): a 20,000-row table
     costs most of a second to hash, an idle sync should not pay it."""
-    import datetime as dt
-
-    marker, today = _marker(store), dt.date.today().isoformat()
+    marker, today = _marker(store), _today()
     try:
         cache = json.loads(store.meta(CACHE_KEY) or "{}")
     except ValueError:
@@ -59,10 +64,6 @@ def current(store: Store) -> tuple[str, dict[str, digest.TableDigest] | None]:
     value = root(digests)
     store.set_meta(CACHE_KEY, json.dumps({"marker": marker, "day": today, "root": value}))
     return value, digests
-
-
-def cached_root(store: Store) -> str:
-    return current(store)[0]
 
 
 def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[str, Any]]:
@@ -77,6 +78,37 @@ def _local_rows(store: Store, table: str, buckets: set[int]) -> dict[str, dict[s
         if digest.bucket_of(row["id"]) in buckets:
             out[row["id"]] = decode_row(table, row)
     return out
+
+
+def refresh_buckets(
+    store: Store, digests: dict[str, digest.TableDigest], wanted: dict[str, list[int]]
+) -> str:
+    """Recompute only the wanted buckets of ``digests`` (after a repair), store the new root as
+    the cache (so no full pass follows) and return it."""
+    station = store.station_id or ""
+    for table, buckets in wanted.items():
+        d = digests.setdefault(table, digest.TableDigest())
+        fresh = {b: 0 for b in buckets}
+        for row_id, clocks in store.conn.execute(
+            f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,)
+        ):
+            b = digest.bucket_of(row_id)
+            if b in fresh:
+                fresh[b] ^= digest.row_hash(table, row_id, clocks)
+        for b, v in fresh.items():
+            d.buckets[b] = v
+    value = root(digests)
+    store.set_meta(
+        CACHE_KEY,
+        json.dumps({"marker": _marker(store), "day": _today(), "root": value}),
+    )
+    return value
+
+
+def _today() -> str:
+    import datetime as dt
+
+    return dt.date.today().isoformat()
 
 
 def repair(

@@ -37,10 +37,6 @@ class Check:
     logged: int = 0  # local fields logged again for the next push
 
 
-def local_root(store: Store) -> str:
-    return digest_rows.cached_root(store)
-
-
 def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> Check:
     """Compare with ``server_root``; on a mismatch repair the differing buckets.
 
@@ -73,6 +69,7 @@ def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> 
         own = mine.get(table, digest.TableDigest()).buckets
         wanted += [(table, b) for b in digest.differing_buckets(own, theirs)]
     out.buckets = len(wanted)
+    fetched: dict[str, list[int]] = {}
     for i in range(0, len(wanted), FETCH_BUCKETS):
         chunk: dict[str, list[int]] = {}
         for table, b in wanted[i : i + FETCH_BUCKETS]:
@@ -89,11 +86,15 @@ def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> 
         taken, logged = run_db(repair)
         out.taken += taken
         out.logged += logged
+        for table, buckets in chunk.items():
+            fetched.setdefault(table, []).extend(buckets)
     log.warning(
         "replica differed from the server's in %s (%d buckets): took %d fields, re-logged %d",
         ", ".join(out.tables), out.buckets, out.taken, out.logged,
     )  # fmt: skip
     if not out.logged:
-        out.verified = run_db(local_root) == post(base).get("digest")
+        # Only the repaired buckets changed here: recompute those, not every row.
+        mine_now = run_db(lambda s: digest_rows.refresh_buckets(s, mine, fetched))
+        out.verified = mine_now == post(base).get("digest")
         out.requests += 1
     return out

@@ -33,6 +33,7 @@ class SyncRequest:
     limit: int = protocol.MAX_PULL
     verify: dict[str, str] | None = None  # {table: the client's table value, 16 hex}
     fetch: dict[str, list[int]] | None = None  # {table: buckets whose rows the client wants}
+    verified: bool | None = None  # the client's last digest check, when it changed
 
 
 def _int(body: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
@@ -56,6 +57,10 @@ def parse(body: dict[str, Any]) -> SyncRequest:
     if version is not None and not (isinstance(version, str) and len(version) <= 40):
         raise BadRequest(400, "bad_request", "app_version must be a short string")
     req.app_version = version
+    verified = body.get("verified")
+    if verified is not None and not isinstance(verified, bool):
+        raise BadRequest(400, "bad_request", "verified must be true or false")
+    req.verified = verified
     req.push = _push(body.get("push", []))
     req.verify = _verify(body.get("verify"))
     req.fetch = _fetch(body.get("fetch"))
@@ -145,8 +150,11 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
             {**{k: v for k, v in item.items() if k != "stamp"}, "fields": sorted(item["fields"])}
             for item in pushed.set_aside
         ]
+    if req.verified is not None:
+        store.record_check(device.id, req.verified)
     if req.verify is not None:
         end["verify"] = store.verify(device, req.verify)
+        store.record_check(device.id, not end["verify"], ",".join(sorted(end["verify"])))
     if req.fetch:
         end["rows"] = store.fetch_buckets(device, req.fetch)
     tail = dumps(end, ensure_ascii=False, separators=(",", ":"))

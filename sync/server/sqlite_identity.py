@@ -20,6 +20,10 @@ DEVICE_COLUMNS = {
     "parent_id": "TEXT",  # the device this one re-keyed (None for an enrolled device)
     "replaced_by": "TEXT",  # the device that re-keyed this one
     "revoke_reason": "TEXT",  # 'admin' | 'rekeyed' (None while active)
+    # Verified convergence as the device last reported it (docs/sync-protocol.md, "Digest").
+    "digest_ok": "INTEGER",  # 1 equal, 0 differed, None never reported
+    "digest_differs": "TEXT",  # the tables that differed at the last mismatch
+    "digest_ms": "INTEGER",  # when
 }
 
 

@@ -234,6 +234,16 @@ class SQLiteStorage(Storage):
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         return sqlite_set_aside.listing(self._reader(), limit)
 
+    def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE srv_devices SET digest_ok = ?, digest_ms = ?,"
+                " digest_differs = COALESCE(?, digest_differs) WHERE id = ?",
+                (1 if ok else 0, self.now(), differs, device_id),
+            )
+
+        self._writer.call(tx)
+
     def record_error(self, device_id: str, message: str) -> None:
         def tx(conn: sqlite3.Connection) -> None:
             now = self.now()

@@ -65,6 +65,9 @@ class Device:
     parent_id: str | None = None  # the device it re-keyed
     replaced_by: str | None = None  # the device that re-keyed it
     revoke_reason: str | None = None  # 'admin' | 'rekeyed'
+    digest_ok: int | None = None  # the device's last digest check: 1 equal, 0 differed
+    digest_differs: str | None = None  # tables that differed
+    digest_ms: int | None = None
 
     @property
     def revoked(self) -> bool:
@@ -257,6 +260,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
         """The station's rows in the wanted buckets, ``[table, id, fields, field stamps]``."""
+
+    @abc.abstractmethod
+    def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
+        """Remember the device's last digest check (for the sync health page)."""
 
     @abc.abstractmethod
     def record_error(self, device_id: str, message: str) -> None:

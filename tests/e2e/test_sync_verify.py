@@ -12,6 +12,7 @@ from tests import server_fixtures
 from tests.fault_proxy import FaultProxy
 from tests.server_fixtures import LiveServer
 from tests.sync_helpers import PC, server_rows
+from tests.web_support import PASSWORD, web_client
 
 sync_server = server_fixtures.sync_server
 
@@ -84,6 +85,26 @@ def test_synced_replicas_verify_and_a_diverged_one_is_repaired_both_ways(
     assert a.store.get("activities", unlogged)["place"] == "新地点"
     assert a.snapshot() == b.snapshot()
     _server_digest_matches_its_rows(sync_server, station)
+
+    # The sync-health record shows it: the mismatch when it was found, then equal again.
+    device = b.store.meta("sync_device_id")
+    assert _device_check(sync_server, device) == (0, "activities")
+    b.sync()  # tells the server its last check came out equal
+    assert _device_check(sync_server, device) == (1, "activities")
+    sync_server.admin("create-user", "--name", "city", "--role", "city", "--password", PASSWORD)
+    with web_client(sync_server.url, "city") as c:
+        row = c.get("/web/health").text.split(f'data-device="{device}"')[1].split("</tr>")[0]
+    assert "一致" in row and "不一致" not in row
+
+
+def _device_check(server: LiveServer, device: str) -> tuple[int, str]:
+    conn = sqlite3.connect(server.data_dir / "server.sqlite3")
+    try:
+        return conn.execute(
+            "SELECT digest_ok, digest_differs FROM srv_devices WHERE id = ?", (device,)
+        ).fetchone()
+    finally:
+        conn.close()
 
 
 def _sync_through(pc: PC, proxy: FaultProxy):

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from pzh_core.domain import rules
 from sync.server import admin
 from sync.server.web import figures
 from sync.server.web.accounts import Session
@@ -158,6 +159,7 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
         summary=summary,
         rows=rows,
         set_aside=aside,
+        table_labels=rules.TABLE_LABELS,
         silent_days=figures.SILENT_DAYS,
         notice=NOTICES.get(request.query_params.get("ok", "")),
     )
