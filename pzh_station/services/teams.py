@@ -34,7 +34,7 @@ class TeamService:
 
     def save(self, team: ArtTeam, *, today: dt.date | None = None) -> str:
         """Create or change a team. :raises ValidationError: nothing is written."""
-        errors = rules.validate(team, today=today)
+        errors = rules.validate(team, today=today or self.services.today())
         people = q.names(self.store, [p for p in [team.leader_id, *team.members] if p])
         if team.leader_id and team.leader_id not in people:
             errors["leader_id"] = tr("ArtTeam", "负责人不在人员名单中")
