@@ -64,7 +64,10 @@ class ProtocolError(ValueError):
 
 
 def utf8_ok(text: str) -> bool:
-    """False for a string SQLite and JSON cannot store (a lone surrogate such as ``"\\ud800"``)."""
+    """False for a string SQLite, PostgreSQL and JSON cannot all store: a lone surrogate such as
+    ``"\\ud800"``, or a NUL character (PostgreSQL's text refuses it)."""
+    if "\x00" in text:
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:

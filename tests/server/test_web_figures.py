@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 
 import openpyxl
 import pytest
@@ -21,8 +20,9 @@ sync_server = server_fixtures.sync_server
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory):
-    with start_server(tmp_path_factory.mktemp("webfig") / "server") as server:
+def world(tmp_path_factory: pytest.TempPathFactory, module_database):
+    where = tmp_path_factory.mktemp("webfig") / "server"
+    with start_server(where, database=module_database) as server:
         yield server, make_world(server, YEAR)
 
 
@@ -63,17 +63,16 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         assert before["活动场次"] == "1" and before["参与人次"] == "999"
 
         # The same numbers as the indicator functions give on the server's replica tables.
-        conn = sqlite3.connect(server.data_dir / "server.sqlite3")
+        storage = server._storage()
         try:
-            ids = list(w.stations.values())
             want = indicators.compute(
-                conn,
-                ids,
+                storage.indicator_db(),
+                list(w.stations.values()),
                 Period(YEAR, None, dt.date.today()),
                 ["activities", "person_visits", "special_group_activities", "trainee_visits"],
             )
         finally:
-            conn.close()
+            storage.close()
         assert [
             int(total[k]) for k in ("活动场次", "参与人次", "特殊群体活动场次", "培训人次")
         ] == list(want.values())
