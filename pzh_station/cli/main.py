@@ -65,6 +65,7 @@ class Cli:
                 "report": "生成报表",
                 "admin": "管理",
                 "facts": "年度基本情况（年报的人员、设施、经费等）",
+                "teams": "业余文艺团队登记",
             }
             gp = self._sub.add_parser(
                 group, help=helps.get(group, group), description=helps.get(group, group)
@@ -76,10 +77,19 @@ class Cli:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from pzh_station.cli import activities, annual, core, reports, sync, training, volunteers
+    from pzh_station.cli import (
+        activities,
+        annual,
+        core,
+        reports,
+        sync,
+        teams,
+        training,
+        volunteers,
+    )
 
     cli = Cli()
-    for area in (core, activities, training, volunteers, sync, reports, annual):
+    for area in (core, activities, training, volunteers, sync, reports, annual, teams):
         area.register(cli)
     return cli.parser
 

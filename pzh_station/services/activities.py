@@ -16,6 +16,7 @@ from pzh_core.i18n import tr
 from pzh_core.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.store import activities as q
+from pzh_station.store import teams as teams_q
 from pzh_station.store.activities import ActivityFilter
 
 #: ``progress(done, total, what)``: reports long work; may raise to cancel it
@@ -70,6 +71,8 @@ class ActivityService:
         :returns: the activity id.
         """
         errors = validate(activity.normalise(), today=today or self.services.today())
+        if activity.team_id and activity.team_id not in teams_q.live_ids(self.store):
+            errors["team_id"] = tr("Activity", "没有这个文艺团队")
         if errors:
             raise ValidationError(errors)
         fields = activity.fields()

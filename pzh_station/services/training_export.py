@@ -115,7 +115,7 @@ class TrainingExport:
                     *marks,
                     g.attended(p["id"]),
                     held_n,
-                    d.format_rate(g.row_rate(p["id"])),
+                    tabular.rate_cell(g.row_rate(p["id"]), d.format_rate(g.row_rate(p["id"]))),
                     "是" if g.completed(p["id"]) else "否",
                 ]
             )
@@ -126,7 +126,7 @@ class TrainingExport:
             *[("" if s["cancelled"] else g.column_attended(s["id"])) for s in g.sessions],
             "",
             "",
-            d.format_rate(g.overall_rate()),
+            tabular.rate_cell(g.overall_rate(), d.format_rate(g.overall_rate())),
             "",
         ]
         rows.append(totals)
@@ -187,7 +187,10 @@ class TrainingExport:
                     p["village"],
                     p["attended"],
                     p["held"],
-                    d.format_rate(d.rate(p["attended"], p["held"])),
+                    tabular.rate_cell(
+                        d.rate(p["attended"], p["held"]),
+                        d.format_rate(d.rate(p["attended"], p["held"])),
+                    ),
                 ]
             )
         headers = [

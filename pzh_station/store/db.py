@@ -267,6 +267,8 @@ class Store:
         unknown = set(fields) - set(types)
         if unknown:
             raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
+        if table in schema.SERVER_ONLY:
+            raise KeyError(f"{table} is written by the city server only")
         station = self.station_id
         if not station:
             raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))

@@ -38,7 +38,9 @@ class ReportsPage(QWidget):
         self.annual_year.setRange(2000, today.year)
         # The annual report is usually made in January for the year just ended.
         self.annual_year.setValue(today.year - 1 if today.month == 1 else today.year)
-        self.annual_button = QPushButton(self.tr("生成年报（Excel）…"))
+        self.annual_button = QPushButton(self.tr("生成年报及明细（Excel）…"))
+        self.return_xlsx_button = QPushButton(self.tr("生成可报送的年报表（Excel）…"))
+        self.return_pdf_button = QPushButton(self.tr("年报表（PDF，A4）…"))
         annual = QGroupBox(self.tr("文化站年报"))
         form = QFormLayout(annual)
         year_row = QHBoxLayout()
@@ -46,11 +48,16 @@ class ReportsPage(QWidget):
         year_row.addStretch(1)
         form.addRow(self.tr("统计年度"), year_row)
         form.addRow(
+            QLabel(self.tr("“年报及明细”的第二张表列出每个数字背后的记录，供县文化馆核对。"))
+        )
+        form.addRow(
             QLabel(
-                self.tr("第一张表为年报各项指标，第二张表列出每个数字背后的记录，供县文化馆核对。")
+                self.tr("年报表按基层表式样（单位信息、各项指标、签章栏），年度基本情况须先确认。")
             )
         )
         annual_buttons = QHBoxLayout()
+        annual_buttons.addWidget(self.return_xlsx_button)
+        annual_buttons.addWidget(self.return_pdf_button)
         annual_buttons.addWidget(self.annual_button)
         annual_buttons.addStretch(1)
         form.addRow(annual_buttons)
@@ -117,6 +124,8 @@ class ReportsPage(QWidget):
         layout.addStretch(1)
 
         self.annual_button.clicked.connect(self.make_annual)
+        self.return_xlsx_button.clicked.connect(lambda: self.make_return(".xlsx"))
+        self.return_pdf_button.clicked.connect(lambda: self.make_return(".pdf"))
         self.monthly_xlsx_button.clicked.connect(lambda: self.make_monthly(".xlsx"))
         self.monthly_pdf_button.clicked.connect(lambda: self.make_monthly(".pdf"))
 
@@ -143,6 +152,25 @@ class ReportsPage(QWidget):
             failure=self._failed,
         )
 
+    def make_return(self, suffix: str) -> None:
+        from pzh_station.services.annual_return import ReturnService
+
+        year = self.annual_year.value()
+        file_filter = (
+            self.tr("Excel 文件 (*.xlsx)") if suffix == ".xlsx" else self.tr("PDF 文件 (*.pdf)")
+        )
+        path = self.ask_path(self.tr("{}年文化站年报表{}").format(year, suffix), file_filter)
+        if not path:
+            return
+        if not path.lower().endswith(suffix):
+            path += suffix
+        self._busy(True)
+        self.ctx.tasks.run(
+            lambda s: ReturnService(s).write(path, year),
+            success=self._written,
+            failure=self._failed,
+        )
+
     def make_monthly(self, suffix: str) -> None:
         year, month = self.month_year.value(), self.month_combo.currentData()
         file_filter = (
@@ -162,7 +190,13 @@ class ReportsPage(QWidget):
 
     def _busy(self, busy: bool) -> None:
         reason = self.tr("正在生成另一份报表，请稍候") if busy else ""
-        for b in (self.annual_button, self.monthly_xlsx_button, self.monthly_pdf_button):
+        for b in (
+            self.annual_button,
+            self.return_xlsx_button,
+            self.return_pdf_button,
+            self.monthly_xlsx_button,
+            self.monthly_pdf_button,
+        ):
             b.setEnabled(not busy)
             b.setToolTip(reason)
         self.progress_bar.setVisible(busy)

@@ -1,5 +1,5 @@
-"""Settings (设置): the station profile (incl. amateur teams, full-time staff and the staff who
-enter records), and backups (back up now, the list of backups)."""
+"""Settings (设置): the station profile (name, county, the staff who enter records; teams and
+staff figures are in 文艺团队 and 年度基本情况), and backups (back up now, the list of backups)."""
 
 from __future__ import annotations
 

@@ -195,6 +195,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.storage = store
+    from pzh_core.definitions import DefinitionError
+    from sync.server import definitions
+
+    try:  # the city's 口径 file to every station (issue 13)
+        definitions.publish(store, data_dir)
+    except DefinitionError as exc:
+        log.error("the city's definition file cannot be used (%s); stations keep theirs", exc)
     app.state.settings = settings
     app.state.data_dir = Path(data_dir)
     app.add_middleware(GZipMiddleware, minimum_size=400, compresslevel=6)

@@ -5,6 +5,7 @@
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
+    pzh-sync-server admin show-definitions | set-definitions FILE [--data-dir DIR]
     pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
     pzh-sync-server admin copy-database --to postgresql://… [--data-dir DIR]
 
@@ -98,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
+    from sync.server import definitions  # the city's definition file (issue 13)
+
+    definitions.add_parser(asub, _add_data_dir)
     return parser
 
 
@@ -140,6 +144,10 @@ def run_admin(args: argparse.Namespace) -> int:
     storage = open_storage(database_of(data_dir, args.database))
     try:
         cmd = args.admin_command
+        if cmd in ("show-definitions", "set-definitions"):
+            from sync.server import definitions
+
+            return definitions.run(args, storage, data_dir)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")

@@ -134,6 +134,7 @@ class Web:
     storage: Storage
     accounts: AccountStore
     env: Environment
+    data_dir: Path = Path(".")  # the server's data dir (the city's definition file)
 
     # -- who may see what --------------------------------------------------------------------
     def stations_for(self, user: User) -> list[Station]:
