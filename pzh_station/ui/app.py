@@ -30,6 +30,7 @@ from pzh_station.store.lock import InstanceLock
 from pzh_station.ui import qt_locale
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.first_run import FirstRunDialog
+from pzh_station.ui.gc_guard import MainThreadGc
 from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.restore_dialog import RestoreDialog
 from pzh_station.ui.tasks import Tasks
@@ -140,10 +141,12 @@ def run(data_dir: str | Path | None = None) -> int:
     app.setApplicationDisplayName(APP_TITLE)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "pzh-station.png")))
     app.setQuitOnLastWindowClosed(False)  # start-up dialogs come and go; we decide when to quit
+    gc_guard = MainThreadGc(app)  # the cyclic collector runs on this thread only
     launcher = Launcher(paths.data_dir(data_dir))
     launcher.finished.connect(app.exit)
     launcher.main_window_shown.connect(lambda w: w.closed.connect(lambda: app.exit(0)))
     launcher.start()
     code = app.exec()
     launcher.shutdown()
+    gc_guard.collect()
     return code
