@@ -31,6 +31,7 @@ from pzh_station.store.lock import InstanceLock
 from pzh_station.ui import crash, qt_locale
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.first_run import FirstRunDialog
+from pzh_station.ui.gc_guard import MainThreadGc
 from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.restore_dialog import RestoreDialog
 from pzh_station.ui.tasks import Tasks
@@ -183,9 +184,11 @@ def run(data_dir: str | Path | None = None) -> int:
     app.setApplicationDisplayName(APP_TITLE)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "pzh-station.png")))
     app.setQuitOnLastWindowClosed(False)  # start-up dialogs come and go; we decide when to quit
+    gc_guard = MainThreadGc(app)  # the cyclic collector runs on this thread only
     launcher = Launcher(directory)
     launcher.finished.connect(app.exit)  # also when the main window closes
     launcher.start()
     code = app.exec()
     launcher.shutdown()
+    gc_guard.collect()
     return code
