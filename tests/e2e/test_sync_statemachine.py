@@ -315,6 +315,7 @@ def random_walk(root: Path, steps: int, seed: int) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_random_edits_syncs_and_faults_converge_without_loss_long(tmp_path):
     """10,000 steps in one run. Time budget: about 10 minutes on 2 cores (an edit takes a few
     ms, a sync through the proxy 50-150 ms); runs under --full and in CI."""

@@ -144,3 +144,43 @@ def test_copy_database_moves_a_city_file_and_verifies_it(
     # Copying again into the now filled database is refused, and changes nothing.
     assert cli.main(args) == 2
     assert "不是空的" in capsys.readouterr().err
+
+
+def test_three_openings_of_one_new_file_never_hang(tmp_path: Path, engine) -> None:
+    """A new file's switch to WAL meets another opener's migration: SQLite answers "locked" at
+    once. It used to kill the writer thread before it said ready, and the opener waited for ever
+    (CI hung here)."""
+    if engine != "sqlite":
+        pytest.skip("the WAL switch is SQLite's")
+    for i in range(15):
+        path = tmp_path / str(i) / "server.sqlite3"
+        engines, errors = [], []
+
+        def open_one(path: Path = path, engines: list = engines, errors: list = errors) -> None:
+            try:
+                engines.append(open_engine(path))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_one, daemon=True) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        try:
+            assert not any(t.is_alive() for t in threads), "an opener hangs"
+            assert errors == []
+        finally:
+            for e in engines:
+                e.close()
+
+
+def test_a_file_that_cannot_be_opened_is_an_error_not_a_hang(tmp_path: Path, engine) -> None:
+    if engine != "sqlite":
+        pytest.skip("SQLite's writer thread")
+    from sync.server.db.sqlite_writer import Writer
+
+    where = tmp_path / "a-folder"
+    where.mkdir()
+    with pytest.raises(sqlite3.OperationalError):
+        Writer(where)
