@@ -147,28 +147,16 @@ def is_formula_like(value: Any) -> bool:
 
 def _csv_cell(value: Any) -> Any:
     """A CSV cell: formula-like text gets a leading apostrophe (what Excel itself shows as
-    text), a :class:`Percent` is written as ``1287%`` (Excel reads it as a percentage)."""
-    if isinstance(value, Percent):
-        return value.text()
+    text); a :class:`Cell` is written as its text (``1287%``, which Excel reads as a
+    percentage)."""
+    if isinstance(value, Cell):
+        value = value.text or value.value
     return "'" + value if is_formula_like(value) else value
 
 
 def _unquote(text: str) -> str:
     """Undo :func:`_csv_cell`'s apostrophe when a file we wrote is read back."""
     return text[1:] if text.startswith("'") and is_formula_like(text[1:]) else text
-
-
-class Percent(float):
-    """A rate written as a percentage: 12.872 is shown as 1287% (xlsx: a number with the
-    percent format, so it still sums and sorts; csv: the text ``1287%``)."""
-
-    digits = 0
-
-    def text(self) -> str:
-        return f"{self * 100:.{self.digits}f}%"
-
-    def __str__(self) -> str:
-        return self.text()
 
 
 def read_table(
@@ -254,6 +242,28 @@ def split_list(value: str) -> list[str]:
     return [p.strip() for p in re.split(r"[、,，;；/|]", normalise_text(value)) if p.strip()]
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A value written with a number format (``"0.0%"`` for a rate, ``"#,##0"`` for a count), so
+    a spreadsheet holds numbers, never numbers as text."""
+
+    value: Any
+    number_format: str = "General"
+    text: str = ""  # what a .csv holds instead (e.g. "58%", which Excel reads as a percentage)
+
+    def __str__(self) -> str:
+        return self.text or ("" if self.value is None else str(self.value))
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Cell) else value
+
+
+def rate_cell(value: float | None, text: str) -> Any:
+    """A rate (a fraction) as a percentage cell; ``text`` (e.g. "—") when there is none."""
+    return text if value is None else Cell(value, "0%", text)
+
+
 def write_table(
     path: str | Path,
     headers: Sequence[str],
@@ -267,7 +277,7 @@ def write_table(
     so Excel on Chinese Windows opens it correctly).
 
     Text that a spreadsheet would run as a formula stays text (see :func:`_csv_cell`);
-    :class:`Percent` values are written as percentages. ``preamble``: lines above the header
+    :class:`Cell` values keep their number format. ``preamble``: lines above the header
     (e.g. 统计截至 …), one cell each.
     """
     path = Path(path)
@@ -323,8 +333,7 @@ def write_sheets(
 def _xlsx_value(value: Any) -> Any:
     """What an .xlsx cell can hold: control characters (which XML cannot carry, and which once
     made an export fail every time) are shown as U+FFFD; the value itself is not changed."""
-    if isinstance(value, Percent):
-        return float(value)
+    value = _plain(value)
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
@@ -337,8 +346,8 @@ def _append(ws: Any, values: list[Any]) -> None:
     number format."""
     ws.append([_xlsx_value(v) for v in values])
     for cell, v in zip(ws[ws.max_row], values, strict=False):
-        if isinstance(v, Percent):
-            cell.number_format = "0%" if not v.digits else "0." + "0" * v.digits + "%"
+        if isinstance(v, Cell) and v.value is not None:
+            cell.number_format = v.number_format
         elif is_formula_like(v):
             cell.data_type = "s"
             cell.quotePrefix = True

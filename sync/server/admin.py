@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from sync.server import auth
@@ -72,7 +73,13 @@ def create_station(storage: Storage, name: str, county: str, *, actor: str = "")
     name = station_name(name)
     label = _county_label(county or "")
     _check_unique(storage, name, label)
-    return storage.create_station(name, label, actor=actor or "admin")
+    station = storage.create_station(name, label, actor=actor or "admin")
+    path = getattr(storage, "path", None)
+    if path is not None:  # the city's definition file reaches the new station too
+        from sync.server import definitions
+
+        definitions.publish(storage, Path(path).parent, station_ids=[station.id])
+    return station
 
 
 def rename_station(
@@ -121,7 +128,7 @@ def issue_code(
             continue
         if actor:
             detail = f"{st.county} · {st.name}：{code.code}，{expires_days}天有效"
-            storage.audit(actor, "code.issue", detail, station_id=station_id)
+            storage.audit(actor, "code.issue", station_id, detail, station_id=station_id)
         return code
     raise AdminError(f"无法生成邀请码：{last}")
 
@@ -147,7 +154,7 @@ def revoke_device(storage: Storage, device_id: str, *, actor: str = "") -> Devic
         st = storage.get_station(dev.station_id)
         where = f"{st.county} · {st.name}" if st else dev.station_id
         detail = f"{where}：{dev.name or '未命名设备'}（{dev.id}）"
-        storage.audit(actor, "device.revoke", detail, station_id=dev.station_id)
+        storage.audit(actor, "device.revoke", dev.id, detail, station_id=dev.station_id)
     return dev
 
 

@@ -1,7 +1,6 @@
 """The city server's storage interface: what the API and the admin use-cases need, nothing more.
 
-:class:`Storage` is small on purpose, so a PostgreSQL backend can follow the embedded SQLite one
-(:mod:`sync.server.sqlite_storage`). Every write method is one transaction: it happens whole or
+One implementation runs on SQLite and PostgreSQL (:mod:`sync.server.sql_storage`). Every write method is one transaction: it happens whole or
 not at all. Times are milliseconds since the epoch (UTC) unless a name says otherwise.
 """
 
@@ -76,16 +75,23 @@ class Device:
 
 @dataclass(frozen=True)
 class AuditEntry:
-    """One administrative act: who did what, when (the audit log of the web pages and CLI)."""
+    """One administrative act: who did what to what, when (the audit log: web pages, CLI)."""
 
     id: int
     ms: int
     actor: str  # "web:<account>" or "admin" (the command line)
-    action: str  # one of AUDIT_ACTIONS
-    station_id: str  # the station concerned ("" for web accounts)
+    action: str  # a key of AUDIT_ACTIONS, e.g. "station.rename"
+    target: str  # what it was done to: a station, device or return id, an account name
+    station_id: str  # the station concerned, for county scoping ("" for web accounts)
     detail: str  # what changed, in Chinese, for people
 
+    @property
+    def label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)
 
+
+# The actions' labels on the pages and in exports. A module that records a new kind of act adds
+# its label here (an unknown action is shown as its key).
 AUDIT_ACTIONS = {
     "station.create": "创建文化站",
     "station.rename": "文化站改名",
@@ -134,12 +140,17 @@ class PullResult:
 
 
 class StorageOpenError(Exception):
-    """The data file cannot be opened as the server's storage (not a database, damaged)."""
+    """The data file cannot be opened as the server's storage (not a database, damaged);
+    ``message`` says so in Chinese, for the administrator."""
 
     def __init__(self, path: object, detail: str) -> None:
         super().__init__(f"{path}: {detail}")
         self.path = path
         self.detail = detail
+        self.message = (
+            f"{path} 不是本服务器的数据文件（不是 SQLite 数据库，或已损坏：{detail}）。"
+            "请检查 --data-dir / --database，或从备份恢复该文件。"
+        )
 
 
 class EnrollError(Exception):
@@ -200,14 +211,28 @@ class Storage(abc.ABC):
         ``stations`` row (fed to its devices) and the audit entry, in one transaction."""
 
     @abc.abstractmethod
-    def audit(self, actor: str, action: str, detail: str, *, station_id: str = "") -> None:
-        """Record an administrative act in the audit log."""
+    def audit(
+        self, actor: str, action: str, target: str, detail: str, *, station_id: str = ""
+    ) -> None:
+        """Record an administrative act in the audit log (its own transaction).
+
+        :param actor: who: ``web:<account>`` or ``admin`` (the command line).
+        :param action: what kind of act, a key of :data:`AUDIT_ACTIONS` (e.g. ``return.approve``).
+        :param target: what it was done to (an id or an account name).
+        :param detail: what changed, in Chinese, for people.
+        :param station_id: the station concerned: county accounts see only their stations'.
+        """
 
     @abc.abstractmethod
     def list_audit(
-        self, *, station_ids: Sequence[str] | None = None, limit: int = 50
+        self,
+        *,
+        station_ids: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int | None = 50,
     ) -> list[AuditEntry]:
-        """The latest entries, newest first; with ``station_ids``, only those about them."""
+        """The latest entries, newest first (all with ``limit=None``); with ``station_ids``
+        only those about these stations, with ``actions`` only these kinds."""
 
     @abc.abstractmethod
     def get_station(self, station_id: str) -> Station | None: ...
@@ -327,6 +352,13 @@ class Storage(abc.ABC):
     ) -> None:
         """A change made on the server (e.g. an administrator renames a station), merged and
         fed to the station's devices like any other change."""
+
+    # -- shared state of the server processes ---------------------------------------------------
+    @abc.abstractmethod
+    def take_token(self, key: str, rate: float, burst: int) -> float:
+        """Take one token from the bucket ``key`` (``burst`` at once, refilled at ``rate`` per
+        second; kept in the database, so every server process counts the same requests):
+        0 when allowed, else the seconds until a token is there."""
 
     # -- reading replica tables (reports, web pages) -------------------------------------------
     @abc.abstractmethod

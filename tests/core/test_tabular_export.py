@@ -9,13 +9,13 @@ from pathlib import Path
 
 import openpyxl
 
-from pzh_core.tabular import Percent, read_table, write_table
+from pzh_core.tabular import Cell, read_table, write_table
 
 HOSTILE = ['=HYPERLINK("http://evil.example","点我")', "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"]
 
 
 def test_formula_like_text_is_inert_in_csv_and_xlsx(tmp_path: Path) -> None:
-    rows = [[h, Percent(12.872), 3] for h in HOSTILE]
+    rows = [[h, Cell(12.872, "0%", "1287%"), 3] for h in HOSTILE]
     csv_path = write_table(
         tmp_path / "t.csv", ["名称", "完成率", "场次"], rows, preamble=["统计截至 2026-01-31"]
     )

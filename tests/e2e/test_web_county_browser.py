@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from pzh_core import hlc
-from tests.web_support import PASSWORD, Device, activity
+from tests.web_support import PASSWORD, Device, activity, facts
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -101,7 +101,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
         dev.push(
             url,
             [
-                ("stations", dev.station_id, {"population": 8000}),
+                facts(dev.station_id, YEAR, 8000),
                 ("activities", str(uuid.uuid4()), activity(f"{YEAR}-01-15", attendance=60)),
             ],
         )
@@ -110,7 +110,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     pd = _enroll(w, w.stations["平地镇综合文化站"], "办公室电脑")
     pd.push(
         url,
-        [("stations", pd.station_id, {"population": 6000})]
+        [facts(pd.station_id, YEAR, 6000)]
         + [
             ("activities", str(uuid.uuid4()), activity(f"{YEAR}-01-{d:02d}", attendance=90))
             for d in range(1, 21)
@@ -124,7 +124,7 @@ def world(tmp_path_factory: pytest.TempPathFactory):
         dev.push(
             url,
             [
-                ("stations", sid, {"population": 1000 + 37 * i}),
+                facts(sid, YEAR, 1000 + 37 * i),
                 *(
                     ("activities", str(uuid.uuid4()), activity(f"{YEAR}-01-02", attendance=50 + i))
                     for _ in range(i % 4)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sync.server import admin
-from sync.server.storage import AUDIT_ACTIONS, AuditEntry
+from sync.server.storage import AuditEntry
 from sync.server.web.accounts import Session
 from sync.server.web.base import NOTICES, Web, WebError, action, page, render, server_address
 
@@ -72,7 +72,7 @@ def _audit_row(a: AuditEntry) -> dict:
     return {
         "ms": a.ms,
         "actor": a.actor.removeprefix("web:"),
-        "action_label": AUDIT_ACTIONS.get(a.action, a.action),
+        "action_label": a.label,
         "detail": a.detail,
     }
 

@@ -16,7 +16,7 @@ from typing import Any
 from pzh_core import indicators
 from pzh_core.period import Period
 from pzh_core.queries import Db
-from pzh_core.tabular import Percent
+from pzh_core.tabular import Cell
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
@@ -105,7 +105,9 @@ def _sum_rows(kind: str, name: str, county: str, rows: list[Row]) -> Row:
             continue
         values[key] = sum(r.values.get(key) or 0 for r in rows)
     pop = values.get("population") or 0
-    values["visits_per_resident"] = values["person_visits"] / pop if pop else None
+    # Only stations with a population count: one without adds nothing (issue 13).
+    counted = sum(r.values.get("person_visits") or 0 for r in rows if r.values.get("population"))
+    values["visits_per_resident"] = counted / pop if pop else None
     syncs = [r.last_sync_ms for r in rows if r.last_sync_ms is not None]
     return Row(
         kind,
@@ -250,8 +252,10 @@ def _when(ms: int | None) -> str:
     return dt.datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def _share(value: float | None) -> Percent | None:
-    return None if value is None else Percent(round(value, 4))
+def _share(value: float | None) -> Cell | None:
+    """A rate as a percentage cell: 12.872 is written 1287% (xlsx: a number in the percent
+    format, so it still sums and sorts; csv: the text)."""
+    return None if value is None else Cell(round(value, 4), "0%", f"{value * 100:.0f}%")
 
 
 def _r(value: Any, digits: int) -> Any:

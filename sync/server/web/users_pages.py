@@ -73,8 +73,8 @@ def users_page(
     )
 
 
-def _done(web: Web, session: Session, what: str, detail: str) -> Response:
-    web.storage.audit(actor(session), what, detail)
+def _done(web: Web, session: Session, what: str, target: str, detail: str) -> Response:
+    web.storage.audit(actor(session), what, target, detail)
     log.info("web: %s %s %s", session.user.name, what, detail)
     return RedirectResponse("/web/admin/users?ok=user", status_code=303)
 
@@ -88,7 +88,7 @@ def create_user(web: Web, request: Request, session: Session, form: dict[str, st
         )
     except AccountError as exc:
         return users_page(web, request, session, error=str(exc), status=400, form=form)
-    return _done(web, session, "user.create", f"{user.name}（{user.county or '全市'}）")
+    return _done(web, session, "user.create", user.name, f"{user.name}（{user.county or '全市'}）")
 
 
 def _target(web: Web, request: Request, session: Session) -> User:
@@ -108,9 +108,8 @@ def _change(web, request, session, what: str, fn, detail: str, *, not_self: str 
         changed = fn(user)
     except AccountError as exc:
         return users_page(web, request, session, error=str(exc), status=400)
-    return _done(
-        web, session, what, detail.format(name=changed.name, scope=changed.county or "全市")
-    )
+    scope = changed.county or "全市"
+    return _done(web, session, what, changed.name, detail.format(name=changed.name, scope=scope))
 
 
 def reset_password(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
