@@ -317,7 +317,8 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(
         f"- ingest {result['rows_per_s']} rows/s ({result['rows']} rows in {result['seconds']} s), "
-        f"{result['requests_per_s']} requests/s; server process used {result['server_cpu_s']} CPU-s, "
+        f"{result['requests_per_s']} requests/s; server process used {result['server_cpu_s']}"
+        f" CPU-s, "
         f"load generator {result['client_cpu_s']} CPU-s"
     )
     print(

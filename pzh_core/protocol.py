@@ -2,7 +2,8 @@
 
 JSON over HTTPS, gzip both ways (``Content-Encoding: gzip`` on requests, ``Accept-Encoding``
 honoured on responses). Every request carries ``"protocol": PROTOCOL_VERSION``; a server that
-cannot serve that version answers 426 with ``{"error": "upgrade_required", "message": "<Chinese>"}``.
+cannot serve that version answers 426 with ``{"error": "upgrade_required", "message":
+"<Chinese>"}``.
 
 Endpoints (all under ``/v1``):
 
@@ -16,7 +17,8 @@ Endpoints (all under ``/v1``):
 
     {"protocol": 1, "client_time_ms": ..., "push": [CHANGE, ...], "cursor": <int>, "limit": <int>}
 
-  CHANGE = ``{"seq": <device seq>, "t": <table>, "id": <row id>, "s": <HLC stamp>, "f": {field: value}}``
+  CHANGE = ``{"seq": <device seq>, "t": <table>, "id": <row id>, "s": <HLC stamp>, "f": {field:
+  value}}``
   (short keys: every byte counts on a 2G link). The device id and station come from the token,
   never from the body. Response::
 
@@ -111,7 +113,7 @@ def validate_change(change: Any) -> dict[str, Any]:
         raise ProtocolError(f"unknown table {table!r}")
     if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):
         raise ProtocolError("bad row id")
-    if not hlc.is_stamp(stamp) or not utf8_ok(stamp):
+    if not isinstance(stamp, str) or not hlc.is_stamp(stamp) or not utf8_ok(stamp):
         raise ProtocolError("bad stamp")
     if not isinstance(fields, dict) or not fields:
         raise ProtocolError("fields must be a non-empty object")

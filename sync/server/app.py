@@ -1,4 +1,5 @@
-"""The city sync server: a FastAPI app (``create_app``) serving the protocol of ``pzh_core.protocol``.
+"""The city sync server: a FastAPI app (``create_app``) serving the protocol of
+``pzh_core.protocol``.
 
 Endpoints under ``/v1``: ``enroll``, ``sync`` (push and pull in one request), ``health``,
 ``time``; the OpenAPI document at ``/openapi.json`` (and ``/docs``). Bad input always gets a 4xx
@@ -38,15 +39,19 @@ log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
 
 MESSAGES = {
-    "upgrade_required": "本机的文化站工作台版本过旧，无法与城市服务器同步。请升级到最新版本后再同步；已录入的数据都保留在本机，不会丢失。",
-    "server_too_old": "城市服务器的版本比本机软件旧，暂时无法同步。请联系市文化馆升级服务器；已录入的数据都保留在本机。",
+    "upgrade_required": "本机的文化站工作台版本过旧，无法与城市服务器同步。请升级到最新版本后"
+    "再同步；已录入的数据都保留在本机，不会丢失。",
+    "server_too_old": "城市服务器的版本比本机软件旧，暂时无法同步。请联系市文化馆升级服务器；"
+    "已录入的数据都保留在本机。",
     "unauthorized": "本机尚未登记，或登记凭证无效。请向市文化馆索取邀请码，重新登记本机。",
-    "device_revoked": "本机已被管理员停用，无法同步。如需继续使用，请向市文化馆索取新的邀请码重新登记。",
+    "device_revoked": "本机已被管理员停用，无法同步。如需继续使用，请向市文化馆索取新的邀请码"
+    "重新登记。",
     "too_large": "一次发送的数据过大，服务器拒收。请升级软件；如仍出现，请联系市文化馆。",
     "bad_request": "请求格式不正确，服务器未做任何改动。请升级软件；如仍出现，请联系市文化馆。",
     "bad_change": "有一条更改不符合数据格式，本批次未保存。请升级软件；如仍出现，请联系市文化馆。",
     "foreign_row": "本批次中有记录属于其他文化站，本机不能修改，本批次未保存。请联系市文化馆。",
-    "seq_reused": "本机数据库似乎从备份恢复过，与服务器记录的同步进度不一致。为避免丢失数据，本批次未保存。请联系市文化馆，用新的邀请码重新登记本机后再同步。",
+    "seq_reused": "本机数据库似乎从备份恢复过，与服务器记录的同步进度不一致。为避免丢失数据，"
+    "本批次未保存。请联系市文化馆，用新的邀请码重新登记本机后再同步。",
     "throttled": "同步请求过于频繁，请稍后再试。",
     "timeout": "网络太慢，数据未能及时送达服务器，本次未做任何改动。请稍后重试。",
     "enroll_throttled": "邀请码尝试次数过多，请稍后再试。",
@@ -82,7 +87,8 @@ class ServerSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
-        """Defaults, overridden by ``PZH_SYNC_<FIELD>`` variables (e.g. ``PZH_SYNC_SYNC_BURST=120``).
+        """Defaults, overridden by ``PZH_SYNC_<FIELD>`` variables (e.g.
+        ``PZH_SYNC_SYNC_BURST=120``).
 
         :raises ValueError: a variable that is not a number.
         """
@@ -238,7 +244,8 @@ def create_app(
                 raise ApiError(
                     426,
                     code,
-                    f"protocol {version} not served; this server speaks {protocol.PROTOCOL_VERSION}",
+                    f"protocol {version} not served; this server speaks"
+                    f" {protocol.PROTOCOL_VERSION}",
                     extra={"protocol": protocol.PROTOCOL_VERSION},
                 )
             raise ApiError(400, "bad_request", "protocol missing")
@@ -337,10 +344,10 @@ def create_app(
         dumps = json.dumps
         parts = []
         for e in pulled.changes:
-            extra = f',"r":{dumps(e.replaced, ensure_ascii=False)}' if e.replaced else ""
+            replaced = f',"r":{dumps(e.replaced, ensure_ascii=False)}' if e.replaced else ""
             parts.append(
                 f'{{"c":{e.seq},"t":{dumps(e.table)},"id":{dumps(e.row_id, ensure_ascii=False)},'
-                f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{extra}}}'
+                f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{replaced}}}'
             )
         head = dumps(
             {
@@ -391,13 +398,13 @@ def create_app(
             await run_in_threadpool(store.record_error, device.id, f"{err.code}: {err.detail}")
             raise
         result = await anyio.to_thread.run_sync(
-            exchange,
+            exchange,  # type: ignore[arg-type]
             device,
             push,
             client_time,
             cursor,
             limit,
-            limiter=exchange_slots,  # type: ignore[arg-type]
+            limiter=exchange_slots,
         )
         return Response(result, media_type="application/json")
 

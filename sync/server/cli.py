@@ -5,7 +5,8 @@
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
-    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
+    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P]
+                                      [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
 script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``.

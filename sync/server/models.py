@@ -94,7 +94,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "unknown token",
         403: "device revoked, or a row of another station",
         404: "unknown enrollment code",
-        409: "seq_reused: a seq the server holds arrived with another stamp (PC restored from a backup)",
+        409: "seq_reused: a seq the server holds arrived with another stamp (PC restored from"
+        " a backup)",
         410: "enrollment code spent or expired",
         413: "body or batch too large (also a gzip bomb)",
         426: "protocol version not served: please upgrade",

@@ -125,7 +125,8 @@ class SQLiteStorage(Storage):
         def tx(conn: sqlite3.Connection) -> Code:
             now = self.now()
             conn.execute(
-                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)",
+                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms) VALUES (?,"
+                " ?, ?, ?)",
                 (code, station_id, now, expires_ms),
             )
             return Code(code=code, station_id=station_id, created_ms=now, expires_ms=expires_ms)
@@ -170,7 +171,8 @@ class SQLiteStorage(Storage):
             if not did or conn.execute("SELECT 1 FROM srv_devices WHERE id = ?", (did,)).fetchone():
                 did = uuid.uuid4().hex
             conn.execute(
-                "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms)"
+                "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version,"
+                " created_ms)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (did, st["id"], token_hash, device_name, app_version, now),
             )
@@ -216,7 +218,8 @@ class SQLiteStorage(Storage):
         def tx(conn: sqlite3.Connection) -> None:
             now = self.now()
             conn.execute(
-                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ? WHERE id = ?",
+                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ?"
+                " WHERE id = ?",
                 (message[:500], now, now, device_id),
             )
 
