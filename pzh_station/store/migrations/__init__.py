@@ -21,6 +21,7 @@ from pzh_station.store.migrations import (
     m0005_activity_list,
     m0006_reports,
     m0007_annual,
+    m0008_set_aside,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -31,6 +32,7 @@ MIGRATIONS: list[ModuleType] = [
     m0005_activity_list,
     m0006_reports,
     m0007_annual,
+    m0008_set_aside,
 ]
 LATEST = len(MIGRATIONS)
 
