@@ -13,6 +13,9 @@ worker. After every job, ``Tasks.changed`` announces what it changed — a
 :class:`~pzh_station.store.changed.Changes`, taken from the store, which notes every table it
 writes — so no caller declares it and every view decides for itself whether to refresh.
 
+Long reads (a report, the overview's figures) may go to :meth:`Tasks.read`: a second thread with
+a read-only connection, so a report being computed never holds up a save.
+
 The sync agent's network thread hands its database steps (what to push, what was pulled) to the
 same worker with :meth:`Tasks.call`, which blocks that thread (never the UI thread) until the
 step ran; the rows a sync pulls are announced like any other change (``changes.pulled``).
@@ -41,21 +44,34 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Job:
+    """What the worker thread sees of a job: its id, the function and, for call(), the future.
+
+    The callbacks and the initiator — widgets and their bound methods — stay on the main thread
+    (``Tasks._callbacks``): a Qt wrapper must never be referenced, let alone released, by the
+    worker thread (PySide6 crashes when a wrapper dies or is garbage-collected off its thread).
+    """
+
     id: int
     fn: Callable[[Services], Any]
-    success: Callable[[Any], None] | None = None
-    failure: Callable[[Exception], None] | None = None
-    initiator: object = None
     future: concurrent.futures.Future | None = None  # for call(): the waiting thread's answer
 
 
-class _Worker(QObject):
-    done = Signal(object, object, object, object)  # job, result, error, Changes
+@dataclass
+class _Callbacks:
+    success: Callable[[Any], None] | None = None
+    failure: Callable[[Exception], None] | None = None
+    initiator: object = None
+    waited: bool = False  # call(): the waiting thread gets the error, nobody else
 
-    def __init__(self, data_dir: Path, operator: str) -> None:
+
+class _Worker(QObject):
+    done = Signal(object, object, object, object)  # job id, result, error, Changes
+
+    def __init__(self, data_dir: Path, operator: str, *, readonly: bool = False) -> None:
         super().__init__()
         self._data_dir = data_dir
         self._operator = operator
+        self._readonly = readonly
         self._closed = False
         self.services: Services | None = None
 
@@ -67,17 +83,20 @@ class _Worker(QObject):
             if self._closed:
                 raise StoreError("closed", "程序正在退出，数据文件已关闭。")
             if self.services is None:
-                self.services = open_services(self._data_dir, operator=self._operator)
+                self.services = open_services(
+                    self._data_dir, operator=self._operator, readonly=self._readonly
+                )
             result = job.fn(self.services)
         except Exception as exc:  # noqa: BLE001 - handed to the caller's failure callback
             error = exc
         changes = self.services.store.take_changes() if self.services else Changes()
+        # Announce first, then wake a waiting thread: what it reports next reaches the UI after.
+        self.done.emit(job.id, result, error, changes)
         if job.future is not None:
             if error is None:
                 job.future.set_result(result)
             else:
                 job.future.set_exception(error)
-        self.done.emit(job, result, error, changes)
 
     @Slot()
     def close(self) -> None:
@@ -101,6 +120,7 @@ class Tasks(QObject):
     changed = Signal(object)  # Changes: what a finished job wrote (areas, tables, initiator)
     failed = Signal(object)  # an exception nobody handled (the main window shows it)
     _submit = Signal(object)
+    _submit_read = Signal(object)
     _close = Signal()
 
     def __init__(
@@ -108,8 +128,8 @@ class Tasks(QObject):
     ) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
-        self._pending: set[int] = set()
-        self._lock = threading.Lock()  # _pending is also touched by call() from other threads
+        self._callbacks: dict[int, _Callbacks] = {}
+        self._lock = threading.Lock()  # _callbacks is also touched by call() from other threads
         self._thread = QThread()
         self._thread.setObjectName("pzh-db")
         self._worker = _Worker(data_dir, operator)
@@ -118,11 +138,20 @@ class Tasks(QObject):
         self._close.connect(self._worker.close)
         self._worker.done.connect(self._on_done)
         self._thread.start()
+        # Long reads: a read-only connection on a thread of its own, opened on first use.
+        self._read_thread = QThread()
+        self._read_thread.setObjectName("pzh-read")
+        self._reader = _Worker(data_dir, operator, readonly=True)
+        self._reader.moveToThread(self._read_thread)
+        self._submit_read.connect(self._reader.execute)
+        self._close.connect(self._reader.close)
+        self._reader.done.connect(self._on_done)
+        self._read_thread.start()
 
     @property
     def idle(self) -> bool:
         with self._lock:
-            return not self._pending
+            return not self._callbacks
 
     def set_operator(self, name: str) -> None:
         self.run(lambda s: setattr(s, "operator", name))
@@ -143,7 +172,18 @@ class Tasks(QObject):
         :param initiator: the object asking (handed on in ``changed``: a view that already shows
             its own edit may skip reloading).
         """
-        return self._queue(_Job(0, fn, success, failure, initiator)).id
+        return self._queue(_Job(0, fn), _Callbacks(success, failure, initiator))
+
+    def read(
+        self,
+        fn: Callable[[Services], Any],
+        *,
+        success: Callable[[Any], None] | None = None,
+        failure: Callable[[Exception], None] | None = None,
+    ) -> int:
+        """Like :meth:`run`, for a long read: on the read-only connection (it cannot write), so
+        the database worker stays free for saves meanwhile."""
+        return self._queue(_Job(0, fn), _Callbacks(success, failure), submit=self._submit_read)
 
     def call(self, fn: Callable[[Services], Any], *, stop: threading.Event | None = None) -> Any:
         """Run ``fn(services)`` on the database thread and wait for its result; raises what
@@ -153,7 +193,7 @@ class Tasks(QObject):
         :param stop: while waiting, give up (StoreError) once this is set (the app is closing).
         """
         future: concurrent.futures.Future = concurrent.futures.Future()
-        self._queue(_Job(0, fn, future=future))
+        self._queue(_Job(0, fn, future=future), _Callbacks(waited=True))
         while True:
             try:
                 return future.result(timeout=0.5)
@@ -161,33 +201,34 @@ class Tasks(QObject):
                 if (stop is not None and stop.is_set()) or not self._thread.isRunning():
                     raise StoreError("closed", "程序正在退出，数据文件已关闭。") from None
 
-    def _queue(self, job: _Job) -> _Job:
-        job.id = next(self._ids)
+    def _queue(self, job: _Job, callbacks: _Callbacks, *, submit: Any = None) -> int:
         with self._lock:
-            self._pending.add(job.id)
-        self._submit.emit(job)
-        return job
+            job.id = next(self._ids)
+            self._callbacks[job.id] = callbacks
+        (submit or self._submit).emit(job)
+        return job.id
 
     @Slot(object, object, object, object)
-    def _on_done(self, job: _Job, result: Any, error: Exception | None, changes: Changes) -> None:
+    def _on_done(self, job_id: int, result: Any, error: Exception | None, changes: Changes) -> None:
         with self._lock:
-            self._pending.discard(job.id)
+            callbacks = self._callbacks.pop(job_id, _Callbacks(waited=True))
         # A page closed while its job ran: its callbacks must not touch deleted widgets.
-        success, failure = _alive(job.success), _alive(job.failure)
+        success, failure = _alive(callbacks.success), _alive(callbacks.failure)
         if error is not None:
             if failure is not None:
                 failure(error)
-            elif job.future is None:
+            elif not callbacks.waited:
                 log.error("background task failed", exc_info=error)
                 self.failed.emit(error)
         elif success is not None:
             success(result)
         if changes:
-            self.changed.emit(changes.by(job.initiator))
+            self.changed.emit(changes.by(callbacks.initiator))
 
     def shutdown(self) -> None:
         """Close the database on its thread and stop the thread."""
         if self._thread.isRunning():
             self._close.emit()
-            self._thread.quit()
-            self._thread.wait(10_000)
+            for thread in (self._thread, self._read_thread):
+                thread.quit()
+                thread.wait(10_000)
