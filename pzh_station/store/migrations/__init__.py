@@ -11,8 +11,6 @@ import sqlite3
 from types import ModuleType
 from typing import Any
 
-import sqlite_utils
-
 from pzh_station.store.migrations import (
     m0001_initial,
     m0002_training,
@@ -102,6 +100,8 @@ def create_synced_table(conn: sqlite3.Connection, name: str, fields: dict[str, s
     for col, kind in {**fields, "deleted": "bool"}.items():
         columns[col] = PY_TYPES[kind]
         defaults[col] = DEFAULTS[kind]
+    import sqlite_utils  # here, not at the top: importing it costs 0.4 s at every start
+
     sqlite_utils.Database(conn).create_table(
         name, columns, pk="id", not_null=set(columns) - {"id"}, defaults=defaults
     )
@@ -112,4 +112,6 @@ def transform_table(conn: sqlite3.Connection, name: str, **changes: Any) -> None
     ``drop``, ``not_null``, ``defaults``, ``column_order``): it copies the table into a new one
     inside the migration's transaction, so a failed migration leaves the file as it was.
     Triggers on the table are dropped with it: the migration recreates the ones it needs."""
+    import sqlite_utils
+
     sqlite_utils.Database(conn)[name].transform(**changes)  # type: ignore[union-attr]
