@@ -1,6 +1,7 @@
 """Volunteer service certificates (志愿服务证明) and the personal data behind them (issue 13, §5).
 
-The rules of 民发〔2015〕149号 and 《志愿服务记录与证明出具办法（试行）》 (民政部令第67号): a certificate
+The rules of 民发〔2015〕149号 and 《志愿服务记录与证明出具办法（试行）》
+(民政部令第67号): a certificate
 names the volunteer with the ID type and number and the volunteer number, the service content and
 hours with the period, the issuing unit with its 负责人 and 经办人, a contact phone, a number from
 the issuing unit's register, the issue date and the seal.

@@ -97,7 +97,8 @@ def choice_lines(svc: AnnualFactsService) -> list[str]:
     for year, items in svc.choices().items():
         diff = "；".join(f"{label}：本机 {mine}，服务器 {theirs}" for label, mine, theirs in items)
         lines.append(
-            f"本机加入本站前填写的 {year} 年度基本情况与市服务器上的不同（{diff}），现显示服务器上的。"
+            f"本机加入本站前填写的 {year} 年度基本情况与市服务器上的不同（{diff}），"
+            "现显示服务器上的。"
             f"请选择：pzh-station facts choose --year {year} --keep mine|server"
         )
     return lines

@@ -2,7 +2,8 @@
 
 Built from :class:`CertificateData` (what the services computed: verified records of the period
 only) with the shared Chinese PDF helper :mod:`pzh_station.io.pdf`. It carries what
-《志愿服务记录与证明出具办法（试行）》 (民政部令第67号) and 民发〔2015〕149号 ask: the certificate number
+《志愿服务记录与证明出具办法（试行）》 (民政部令第67号) and 民发〔2015〕149号 ask:
+the certificate number
 from the register, name, ID type and number, volunteer number, service content and hours with
 the period, the issuing unit with its 负责人 and 经办人, the contact phone, the issue date and an
 empty ring for the unit's seal (stamped on paper). The only place the full ID number is printed.
