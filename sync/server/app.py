@@ -139,7 +139,7 @@ class ApiError(Exception):
         self.extra = extra or {}
 
 
-def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _json(data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
     body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     return Response(body, status_code=status, media_type="application/json", headers=headers)
 

@@ -154,7 +154,8 @@ class SqlStorage(Storage):
         actions: Sequence[str] | None = None,
         limit: int | None = 50,
     ) -> list[AuditEntry]:
-        where, params = [], []
+        where: list[str] = []
+        params: list[Any] = []
         for column, values in (("station_id", station_ids), ("action", actions)):
             if values is not None:
                 vals = list(values)

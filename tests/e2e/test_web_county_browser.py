@@ -179,7 +179,10 @@ def _shot(page, name: str) -> None:
 CONTRAST_JS = """() => {
   function rgb(s) { const m = s.match(/[\\d.]+/g); return m ? m.map(Number) : [0, 0, 0, 0]; }
   function lum(c) {
-    const v = c.slice(0, 3).map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    const v = c.slice(0, 3).map(x => {
+      x /= 255;
+      return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4);
+    });
     return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
   }
   function bg(el) {
@@ -194,14 +197,16 @@ CONTRAST_JS = """() => {
   for (let n = walker.nextNode(); n; n = walker.nextNode()) {
     if (!n.textContent.trim()) continue;
     const el = n.parentElement, st = getComputedStyle(el);
-    if (st.visibility === "hidden" || st.display === "none" || !el.getClientRects().length) continue;
+    if (st.visibility === "hidden" || st.display === "none") continue;
+    if (!el.getClientRects().length) continue;
     if (el.closest("canvas, svg, [aria-hidden=true], option")) continue;
     const fg = rgb(st.color), b = bg(el);
     const l1 = lum(fg), l2 = lum(b);
     const ratio = (Math.max(l1, l2) + 0.05) / (Math.min(l1, l2) + 0.05);
     const size = parseFloat(st.fontSize), bold = parseInt(st.fontWeight) >= 700;
     const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-    if (ratio < need) bad.push(n.textContent.trim().slice(0, 30) + " " + ratio.toFixed(2) + " " + st.color + " on " + b);
+    const what = n.textContent.trim().slice(0, 30);
+    if (ratio < need) bad.push(what + " " + ratio.toFixed(2) + " " + st.color + " on " + b);
   }
   return bad;
 }"""

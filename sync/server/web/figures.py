@@ -331,6 +331,7 @@ def export_note(ov: Overview, scope: str, now_ms: int) -> str:
     made = dt.datetime.fromtimestamp(now_ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
     share = f"{ov.period.share_of_year_gone * 100:.0f}%"
     return (
-        f"{scope}文化站概览 {ov.year}年：统计截至 {ov.period.cutoff}（目标按已过天数折算 {share}）；"
+        f"{scope}文化站概览 {ov.year}年：统计截至 {ov.period.cutoff}"
+        f"（目标按已过天数折算 {share}）；"
         f"只含各站已同步到市服务器的记录，“最近同步”为各站最后一次同步的时间；导出于 {made}。"
     )

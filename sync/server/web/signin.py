@@ -89,7 +89,7 @@ async def login(web: Web, request: Request) -> Response:
     nxt = safe_next(form.get("next"))
     expired = form.get("expired") == "1"
     name = form.get("name", "").strip()[:100]
-    token, cookie = form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE)
+    token, cookie = form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE) or ""
     matches = bool(token and cookie) and hmac.compare_digest(token.encode(), cookie.encode())
     if not matches and not same_origin(request):
         # The browser lost the form's cookie and cannot say where the form came from: ask

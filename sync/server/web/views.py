@@ -152,10 +152,10 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
     rows.sort(
         key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
     )
-    devices = {r["id"]: r for r in rows}
+    by_id = {r["id"]: r for r in rows}
     aside = [
         {**a, "station_name": names[a["station_id"]].name,
-         "device_name": (devices.get(a["device_id"]) or {}).get("label") or a["device_id"]}
+         "device_name": (by_id.get(a["device_id"]) or {}).get("label") or a["device_id"]}
         for a in web.storage.list_set_aside()
         if a["station_id"] in names
     ]  # fmt: skip
