@@ -242,8 +242,13 @@ def visits_target(
     conn: Any, stations: Stations, period: Period, *, by_station: bool = False
 ) -> Any:
     """Person-visits due: the plan's visits per resident × population, pro-rated."""
-    per = plan_targets()["visits_per_resident_per_year"] * period.share_of_year_gone
     pop = population(conn, stations, period, by_station=True)
+    return visits_due(pop, period, by_station=by_station)
+
+
+def visits_due(pop: dict[str, Any], period: Period, *, by_station: bool) -> Any:
+    """:func:`visits_target` from the stations' population."""
+    per = plan_targets()["visits_per_resident_per_year"] * period.share_of_year_gone
     targets = {sid: per * p for sid, p in pop.items()}
     return targets if by_station else sum(targets.values())
 

@@ -4,8 +4,10 @@
 The city server keeps these sums per station, day, month and year, so its overview reads
 them instead of every record (:mod:`sync.server.db.aggregates`). A *flow* counts a record in
 the period its day falls in: the sum of its days from the period's start to its cutoff is the
-figure. A *stock* (``volunteers_active``) counts every day up to the cutoff. ``volunteers_serving``
-is a flow for year periods only (a volunteer on the day of their first service in the year).
+figure. A *stock* (``volunteers_active``) counts every day up to the cutoff. A *year* figure
+(``population``, from the year's annual facts) is the year's whatever the cutoff.
+``volunteers_serving`` is a flow for year periods only (a volunteer on the day of their first
+service in the year).
 """
 
 from __future__ import annotations
@@ -38,8 +40,12 @@ class Daily:
     key: str  # the indicator (pzh_core.indicators.INDICATORS)
     days: Callable[[Any, Stations, Period], Days]
     tables: tuple[str, ...]  # the synced tables whose rows move it
-    stock: bool = False
+    kind: str = "flow"  # flow | stock | year
     integer: bool = True
+
+    @property
+    def stock(self) -> bool:
+        return self.kind == "stock"
 
 
 def _activity(key: str) -> Daily:
@@ -76,15 +82,17 @@ DAILY: dict[str, Daily] = {
         Daily("training_classes", _training_classes, (*ACTIVITY_TABLES, *TRAINING_TABLES)),
         Daily("training_sessions", _of(q.session_days), TRAINING_TABLES),
         Daily("trainee_visits", _of(q.visit_days), TRAINING_TABLES),
-        Daily("volunteers_active", _of(q.joined_days), VOLUNTEER_TABLES, stock=True),
+        Daily("volunteers_active", _of(q.joined_days), VOLUNTEER_TABLES, kind="stock"),
         Daily("volunteers_serving", _of(q.serving_days), VOLUNTEER_TABLES),
         Daily("volunteer_hours_verified", _of(q.hours_days), VOLUNTEER_TABLES, integer=False),
+        Daily("population", _of(q.population_days), ("annual_facts",), kind="year"),
     )
 }
 
 
 def year_days(conn: Any, key: str, stations: Stations, year: int) -> Days:
-    """What each day of ``year`` adds to ``key`` (a flow), future-dated records included."""
+    """What each day of ``year`` adds to ``key`` (a flow or a year figure), future-dated records
+    included."""
     return DAILY[key].days(conn, stations, Period(year, None, FAR))
 
 

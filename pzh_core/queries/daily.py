@@ -13,6 +13,7 @@ from typing import Any
 from pzh_core.period import Period
 from pzh_core.queries import Db, Stations
 from pzh_core.queries import activities as activity_q
+from pzh_core.queries import annual as annual_q
 from pzh_core.queries import training as training_q
 from pzh_core.queries import volunteers as volunteer_q
 from pzh_core.queries.activities import ActivityScope
@@ -88,3 +89,10 @@ def joined_days(db: Db, stations: Stations, period: Period) -> Days:
         f"SELECT v.station_id, v.join_date, COUNT(*) {body} GROUP BY v.station_id, v.join_date",
         params,
     )
+
+
+def population_days(db: Db, stations: Stations, period: Period) -> Days:
+    """The year's population (annual facts), on the year's first day: a figure of the year,
+    whatever the cutoff (:func:`annual.facts_rows`)."""
+    facts = annual_q.facts_rows(db, stations, period.year)
+    return {(sid, period.start): row["population"] or 0 for sid, row in facts.items()}

@@ -242,6 +242,9 @@ def test_each_way_a_write_moves_a_figure_keeps_them_in_step(make_storage):
         ("people", "p1", {"deleted": True}),
         ("people", "p1", {"deleted": False}),
         ("classes", "c1", {"deleted": True}),
+        ("annual_facts", "f1", {"year": 2025, "population": 12000}),
+        ("annual_facts", "f1", {"population": 13000}),
+        ("annual_facts", "f1", {"year": 2026}),
     ]  # fmt: skip
     for seq, (table, row_id, fields) in enumerate(steps, 1):
         change = {"seq": seq, "t": table, "id": row_id, "s": hlc.encode(T0 - 100 + seq, 0, dev.id)}
@@ -250,7 +253,8 @@ def test_each_way_a_write_moves_a_figure_keeps_them_in_step(make_storage):
         for period in PERIODS:
             assert aggregates.differences(db, [sid], period) == [], (table, row_id, period)
     # The figures were not all zero on the way: the checks compared something.
-    assert figures.overview_values(db, [sid], PERIODS[3])["volunteers_active"] == {sid: 1}
+    values = figures.overview_values(db, [sid], PERIODS[3])
+    assert values["volunteers_active"] == {sid: 1} and values["population"] == {sid: 13000}
 
 
 def test_rebuild_figures_command_repairs_and_verifies(tmp_path, capsys):

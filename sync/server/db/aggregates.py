@@ -27,8 +27,10 @@ from pzh_core.queries import SQLITE as SQLITE_QUERIES
 from pzh_core.queries import Db
 from sync.server.db.conn import Conn
 
-FLOW = tuple(k for k, d in DAILY.items() if not d.stock)
-STOCK = tuple(k for k, d in DAILY.items() if d.stock)
+FLOW = tuple(k for k, d in DAILY.items() if d.kind == "flow")
+STOCK = tuple(k for k, d in DAILY.items() if d.kind == "stock")
+YEAR = tuple(k for k, d in DAILY.items() if d.kind == "year")
+BY_YEAR = FLOW + YEAR  # recomputed a year at a time
 NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date left empty)
 # Each table's field that dates its rows (the years a change to them touches).
 DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
@@ -105,7 +107,8 @@ def _years_of(c: Conn, sql: str, ids: Iterable[Any]) -> set[int]:
 
 
 def _all_years(c: Conn, station: str) -> set[int]:
-    found = set()
+    found = _years_of(c, "SELECT DISTINCT year FROM annual_facts WHERE station_id IN ({marks})",
+                      [station])  # fmt: skip
     for table in DATED:
         found |= _years_of(
             c, f"SELECT DISTINCT substr(date, 1, 4) FROM {table} WHERE station_id IN ({{marks}})",
@@ -130,7 +133,7 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> dict[
                 years.setdefault(y, set()).update(keys)
 
     for (table, row_id), state in rows.items():
-        keys = [k for k in FLOW if table in DAILY[k].tables]
+        keys = [k for k in BY_YEAR if table in DAILY[k].tables]
         if not keys:
             continue
         before, now = state.base, state.current()
@@ -138,6 +141,8 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> dict[
             add(_all_years(c, station), keys)
         elif table in DATED:
             add((_year(before.get(DATED[table])), _year(now.get(DATED[table]))), keys)
+        elif table == "annual_facts":
+            add((_year(before.get("year")), _year(now.get("year"))), keys)
         if table == "sessions":
             classes |= {before.get("class_id"), now.get("class_id")}
         elif table == "attendance":
@@ -171,34 +176,40 @@ def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> N
 # -- reading -------------------------------------------------------------------------------------
 def year_values(db: Db, stations: Iterable[str], period: Period) -> dict[str, dict[str, Any]]:
     """``{key: {station: value}}`` of every :data:`DAILY` figure for a year period, read from the
-    aggregates (the same values as ``indicators.compute(..., by_station=True)``)."""
+    aggregates (the same values as ``indicators.compute(..., by_station=True)``): the year's
+    row (a stock: every year's up to the cutoff's), less the months after the cutoff's month and
+    the days after the cutoff in it."""
     if period.month is not None:
         raise ValueError("the aggregates answer year periods")
     ids = set(stations)
     cutoff = period.cutoff
     cy, cm = cutoff[:4], cutoff[:7]
     month_end = Period(int(cy), int(cm[5:]), dt.date.max).end
-    keys = DAILY if cutoff >= period.start else STOCK
-    stock = ",".join("?" * len(STOCK))
+    # A year not begun by its cutoff has no flows yet; the cutoff is then in an earlier year.
+    moving = (FLOW if cutoff >= period.start else ()) + STOCK
+    year_keys = (FLOW if cutoff >= period.start else ()) + YEAR
+
+    def marks(keys: tuple[str, ...]) -> str:
+        return ",".join("?" * len(keys)) or "NULL"
+
     sql = f"""
-    SELECT station_id, key, SUM(value) FROM (
-        SELECT station_id, key, value FROM srv_figures WHERE grain = 'y'
-            AND (span = ? OR (span < ? AND key IN ({stock})))
-        UNION ALL SELECT station_id, key, -value FROM srv_figures
-            WHERE grain = 'm' AND span > ? AND span <= ?
-        UNION ALL SELECT station_id, key, -value FROM srv_figures
-            WHERE grain = 'd' AND span > ? AND span <= ?
-    ) f GROUP BY station_id, key"""
-    params = [cy, cy, *STOCK, cm, f"{cy}-12", cutoff, month_end]
-    out: dict[str, dict[str, Any]] = {k: dict.fromkeys(ids, 0) for k in keys}
+    SELECT station_id, key, value FROM srv_figures
+        WHERE grain = 'y' AND key IN ({marks(year_keys)}) AND span = ?
+    UNION ALL SELECT station_id, key, value FROM srv_figures
+        WHERE grain = 'y' AND key IN ({marks(STOCK)}) AND span <= ?
+    UNION ALL SELECT station_id, key, -value FROM srv_figures
+        WHERE grain = 'm' AND key IN ({marks(moving)}) AND span > ? AND span <= ?
+    UNION ALL SELECT station_id, key, -value FROM srv_figures
+        WHERE grain = 'd' AND key IN ({marks(moving)}) AND span > ? AND span <= ?"""
+    params = [*year_keys, str(period.year), *STOCK, cy, *moving, cm, f"{cy}-12"]
+    params += [*moving, cutoff, month_end]
+    out: dict[str, dict[str, Any]] = {k: dict.fromkeys(ids, 0) for k in DAILY}
     for sid, key, value in db.tuples(sql, params):
-        if sid in ids and key in out:
-            out[key][sid] = round(value) if DAILY[key].integer else (value or 0.0)
-    for key in keys:
-        if not DAILY[key].integer:
-            out[key] = {sid: float(v) for sid, v in out[key].items()}
-    for key in DAILY.keys() - keys:
-        out[key] = dict.fromkeys(ids, 0)
+        if sid in ids:
+            out[key][sid] += value
+    for key, daily in DAILY.items():
+        fix = round if daily.integer else float
+        out[key] = {sid: fix(v) for sid, v in out[key].items()}
     return out
 
 
@@ -212,13 +223,15 @@ def rebuild(c: Conn) -> int:
     for table, field in DATED.items():
         found = c.all(f"SELECT DISTINCT substr({field}, 1, 4) FROM {table}")
         years |= {y for (d,) in found if (y := _year(d)) is not None}
+    found = c.all("SELECT DISTINCT year FROM annual_facts")
+    years |= {y for (d,) in found if (y := _year(d)) is not None}
     c.execute("DELETE FROM srv_figures")
     written = 0
     for key in DAILY:
         rows: dict[Key, Any] = {}
         if key in STOCK:
             rows = _rows_of(stock_days(db, key, stations), key) if stations else {}
-        for year in sorted(years) if key in FLOW and stations else ():
+        for year in sorted(years) if key in BY_YEAR and stations else ():
             rows.update(_rows_of(year_days(db, key, stations, year), key))
         c.executemany(_UPSERT, [(*k, v) for k, v in rows.items()])
         written += len(rows)

@@ -133,7 +133,7 @@ def m0005_figures(c: Conn) -> None:
     )
     c.ddl(
         "CREATE INDEX IF NOT EXISTS srv_figures_span"
-        " ON srv_figures(grain, span, key, station_id, value)"
+        " ON srv_figures(grain, key, span, station_id, value)"
     )
     from sync.server.db import aggregates
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import indicators
-from pzh_core.indicators.activity_figures import per_resident
+from pzh_core.indicators.activity_figures import per_resident, visits_due
 from pzh_core.period import Period
 from pzh_core.queries import Db
 from sync.server.db import aggregates
@@ -171,17 +171,14 @@ def overview(
     return Overview(year, period, rows, counties, total, special, citywide)
 
 
-# The overview's figures that are not kept pre-aggregated: no records behind them, or one row
-# per station (the year's annual facts).
-LIVE_KEYS = ("activities_target", "population", "visits_target")
-
-
 def overview_values(conn: Db, ids: list[str], period: Period) -> dict[str, dict[str, Any]]:
     """The overview's figures by station (``indicators.compute(conn, ids, period,
     OVERVIEW_KEYS, by_station=True)``): the sums read from the server's aggregates
-    (:mod:`sync.server.db.aggregates`), the rest by the definitions."""
+    (:mod:`sync.server.db.aggregates`); the targets and the ratio from them by the definitions'
+    own formulas."""
     per = aggregates.year_values(conn, ids, period)
-    per.update(indicators.compute(conn, ids, period, LIVE_KEYS, by_station=True))
+    per["activities_target"] = indicators.activities_target(conn, ids, period, by_station=True)
+    per["visits_target"] = visits_due(per["population"], period, by_station=True)
     per["visits_per_resident"] = per_resident(
         per["person_visits"], per["population"], by_station=True
     )
