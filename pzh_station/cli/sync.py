@@ -58,7 +58,8 @@ def _enroll(args: argparse.Namespace) -> int:
         labels = {"name": "文化站名称", "county": "所属县（区）"}
         for key, (mine, theirs) in result.adopted.items():
             print(
-                f"本机填写的{labels.get(key, key)}“{mine}”与服务器上的不同，已采用服务器上的“{theirs}”"
+                f"本机填写的{labels.get(key, key)}“{mine}”与服务器上的不同，已采用服务器上"
+                f"的“{theirs}”"
                 "（如需更改，请在“设置”中修改）。"
             )
         if result.kept_changes:

@@ -20,7 +20,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             return refused
         svc.write_import(result, skip_bad=args.skip_bad)
         print(
-            f"已导入 {result.written} 位志愿者（其中更新已有档案 {result.updated} 位；共 {result.total} 行，跳过 {len(result.bad_lines)} 行）。"
+            f"已导入 {result.written} 位志愿者（其中更新已有档案 {result.updated} 位；共"
+            f" {result.total} 行，跳过 {len(result.bad_lines)} 行）。"
         )
     finally:
         services.close()

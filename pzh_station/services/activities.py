@@ -234,7 +234,8 @@ class ActivityService:
     def export(
         self, path: str | Path, *, fmt: str | None = None, f: ActivityFilter | None = None
     ) -> int:
-        """Write activities to .xlsx or .csv with Chinese headers and labels. :returns: rows written."""
+        """Write activities to .xlsx or .csv with Chinese headers and labels. :returns: rows
+        written."""
         rows = q.all_rows(self.store, f or ActivityFilter(descending=False))
         kinds = refdata.labels("activity_kinds")
         modes = refdata.labels("delivery_modes")

@@ -62,7 +62,8 @@ def _fill_history(
     before: dt.date,
     staff: list[str],
 ) -> int:
-    """Earlier verified service (before the demo year), in 4-hour days between join and ``before``."""
+    """Earlier verified service (before the demo year), in 4-hour days between join and
+    ``before``."""
     span = max(1, (before - join).days - 1)
     made = 0
     days = sorted({join + dt.timedelta(days=rng.randrange(span)) for _ in range(int(hours // 4))})

@@ -27,7 +27,8 @@ from pzh_station.services.volunteer_archive import C, VolunteerArchive, _today
 from pzh_station.store import volunteers as q
 from pzh_station.store.volunteers import RecordFilter
 
-# Import/export columns of the archive: field -> header names (first is the Chinese header we write).
+# Import/export columns of the archive: field -> header names (first is the Chinese header we
+# write).
 COLUMNS: dict[str, list[str]] = {
     "number": ["志愿者编号", "编号", "number"],
     "name": ["姓名", "名字", "name"],
@@ -249,7 +250,8 @@ class VolunteerFiles(VolunteerArchive):
     def write_import(
         self, result: ImportResult, *, skip_bad: bool = False, today: dt.date | None = None
     ) -> ImportResult:
-        """Write the good rows in one transaction; without ``skip_bad`` any problem writes nothing."""
+        """Write the good rows in one transaction; without ``skip_bad`` any problem writes
+        nothing."""
         if result.problems and not skip_bad:
             return result
         with self.store.transaction():

@@ -108,7 +108,8 @@ class Store:
                 "newer",
                 tr(
                     "Store",
-                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。请升级软件；文件未被改动。",
+                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。"
+                    "请升级软件；文件未被改动。",
                 ).format(version, migrations.LATEST),
             )
         self.conn = conn
@@ -202,7 +203,8 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET"
+                " value = excluded.value",
                 (key, value),
             )
 
@@ -289,7 +291,8 @@ class Store:
                 (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False)),
             )
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO"
+                " UPDATE SET value = excluded.value",
                 (self.clock.last,),
             )
         self.note_changed(table)
@@ -352,7 +355,8 @@ class Store:
             self.note_changed(table, pulled=True)
         self.clock.observe(stamp)
         self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE"
+            " SET value = excluded.value",
             (self.clock.last,),
         )
         return won
@@ -360,7 +364,8 @@ class Store:
     def pending_changes(self, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Change-log entries after ``after_seq``, oldest first, with fields decoded."""
         rows = self.query(
-            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq"
+            " LIMIT ?",
             (after_seq, limit),
         )
         for r in rows:

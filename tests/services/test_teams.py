@@ -60,7 +60,7 @@ def test_members_leader_count_and_activity_team(services):
         today=TODAY,
     )
     svc.save(ArtTeam(name="老年合唱团", art_form="vocal", founded="2026-01-05"), today=TODAY)
-    [team, choir] = sorted(svc.list(), key=lambda t: t["founded"])
+    [team, choir] = sorted(svc.rows(), key=lambda t: t["founded"])
     assert (team["leader_name"], team["member_names"]) == ("张一", ["张一", "李二"])
     # the 2025 return counts the teams existing at the end of 2025
     assert ReturnService(services).figures(2025, as_of=TODAY).total["amateur_teams"] == 1

@@ -99,12 +99,15 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX people_search_stale ON people_search(initials) WHERE initials = ''")
     conn.execute(
         "CREATE TRIGGER people_search_insert AFTER INSERT ON people BEGIN"
-        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id, new.name, '', '');"
+        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id,"
+        " new.name, '', '');"
         " END"
     )
     conn.execute(
-        "CREATE TRIGGER people_search_rename AFTER UPDATE OF name ON people WHEN new.name IS NOT old.name BEGIN"
-        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id, new.name, '', '');"
+        "CREATE TRIGGER people_search_rename AFTER UPDATE OF name ON people WHEN new.name IS"
+        " NOT old.name BEGIN"
+        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id,"
+        " new.name, '', '');"
         " END"
     )
     conn.execute("CREATE INDEX people_phone ON people(phone)")

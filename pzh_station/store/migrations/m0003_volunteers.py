@@ -64,7 +64,8 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX service_records_date ON service_records(station_id, deleted, date)")
     # Covering index for the totals (verified hours per volunteer): no table lookups.
     conn.execute(
-        "CREATE INDEX service_records_verified ON service_records(status, deleted, volunteer_id, date, hours)"
+        "CREATE INDEX service_records_verified ON service_records(status, deleted,"
+        " volunteer_id, date, hours)"
     )
     # Records lists, newest first: all of them, or by state (waiting for verification …).
     conn.execute("CREATE INDEX service_records_activity ON service_records(activity_id, date)")
