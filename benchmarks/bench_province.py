@@ -1,6 +1,7 @@
 """A province's overview: 4,000 stations × 5 years, on SQLite or PostgreSQL (issue 16).
 
-``python benchmarks/bench_province.py [--quick] [--stations N] [--years N] [--engine sqlite|postgres]``
+``python benchmarks/bench_province.py [--quick] [--stations N] [--years N]
+[--engine sqlite|postgres]``
 
 The replica rows are bulk-loaded straight into the server's tables (the sync path's own speed is
 measured by the load simulation), then ``admin rebuild-figures`` builds the pre-aggregated

@@ -35,7 +35,7 @@ NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date
 # Each table's field that dates its rows (the years a change to them touches).
 DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
 
-Key = tuple[str, str, str]  # (indicator, grain y|m|d, span)
+Key = tuple[str, str, str, str]  # (station, indicator, grain y|m|d, span)
 
 
 def db_of(c: Conn) -> Db:
