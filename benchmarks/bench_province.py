@@ -207,7 +207,21 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--stations", type=int)
     ap.add_argument("--years", type=int)
     ap.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
+    ap.add_argument(
+        "--light", action="store_true", help="a third of the records per station-year (load time)"
+    )
     args = ap.parse_args(argv)
+    if args.light:
+        global ACTIVITIES, CLASSES, SESSIONS, ROSTER, SERVICES, PEOPLE, VOLUNTEERS
+        ACTIVITIES, CLASSES, SESSIONS, ROSTER, SERVICES, PEOPLE, VOLUNTEERS = (
+            40,
+            1,
+            10,
+            8,
+            20,
+            40,
+            10,
+        )
     stations = args.stations or (400 if args.quick else 4000)
     years = args.years or (2 if args.quick else 5)
     repeat = 3 if args.quick else 7
@@ -254,7 +268,9 @@ def main(argv: list[str]) -> int:
                 cluster.stop()
     total = sum(counts.values())
     print(
-        f"{args.engine}: {stations} stations × {years} years: {total:,} replica rows "
+        f"{args.engine}: {stations} stations × {years} years"
+        f" ({ACTIVITIES} activities, {CLASSES}×{SESSIONS} sessions × {ROSTER} marks,"
+        f" {SERVICES} services a station-year): {total:,} replica rows "
         f"({', '.join(f'{t} {n:,}' for t, n in counts.items())}); database {size / 1e6:.0f} MB; "
         f"bulk load {loaded:.0f} s; rebuild-figures {rebuilt:.0f} s ({written:,} rows); "
         f"full recomputation of {today.year} for the check {verified:.1f} s: "
