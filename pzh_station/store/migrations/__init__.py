@@ -20,6 +20,7 @@ from pzh_station.store.migrations import (
     m0006_reports,
     m0007_annual,
     m0008_set_aside,
+    m0009_certificates,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -31,6 +32,7 @@ MIGRATIONS: list[ModuleType] = [
     m0006_reports,
     m0007_annual,
     m0008_set_aside,
+    m0009_certificates,
 ]
 LATEST = len(MIGRATIONS)
 
