@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pzh_station import paths
+from pzh_station.cli.annual import choice_lines
 from pzh_station.cli.common import fail, services_for
+from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.sync_status import SyncStatusService
 from pzh_station.store.lock import InstanceLock
 from pzh_station.sync_client import SyncClient, SyncError, SyncResult, SyncState
@@ -89,6 +91,8 @@ def _sync(args: argparse.Namespace) -> int:
                 SYNC_FAILED,
             )
         for line in result_lines(result):
+            print(line)
+        for line in choice_lines(AnnualFactsService(services)):
             print(line)
     finally:
         services.close()

@@ -13,6 +13,7 @@ import datetime as dt
 import random
 
 from pzh_core.domain import refdata
+from pzh_core.domain.certificate import resident_id
 from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import ServiceRecord, Volunteer
 from pzh_station.services.context import Services
@@ -115,10 +116,13 @@ def fill(
             join = today - dt.timedelta(
                 days=rng.randrange(4 * 365, 8 * 365) if veteran else rng.randrange(30, 3 * 365)
             )
+            # The month, day and serial of the made-up ID number come from i, not from rng, so
+            # the rest of the demo year stays as it was.
+            born = dt.date(rng.randint(1950, 2004), 1 + i % 12, 1 + i % 28)
             person = Person(
                 name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                 gender=rng.choice("男女"),
-                birth_year=rng.randint(1950, 2004),
+                birth_year=born.year,
                 phone=f"139{rng.randrange(10**8):08d}",
                 village=rng.choice(VILLAGES),
                 created_by=services.operator,
@@ -133,6 +137,8 @@ def fill(
                 training=rng.choice(["", "文化志愿者岗前培训", "讲解员培训"]),
                 awards=rng.choice(["", "", "优秀文化志愿者（县级）"]),
                 created_by=services.operator,
+                id_type="resident_id",  # a made-up number with a valid check character
+                id_number=resident_id("510411", born, 100 + i),
             )
             vid = svc.save(vol)
             vols.append((vid, pid, join))

@@ -370,7 +370,7 @@ class SessionsTab(QWidget):
                 open_file(str(p))
 
         self.ctx.tasks.run(
-            lambda sv: TrainingExport(sv).sign_in_pdf(path, session_id),
+            lambda sv: TrainingExport(sv).write_sign_in_sheet(path, session_id),
             success=saved,
             failure=lambda e: self.status.emit(_error_text(e)),
         )
