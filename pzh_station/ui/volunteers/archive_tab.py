@@ -28,13 +28,10 @@ from pzh_core.domain.volunteer import (
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
 from pzh_station.ui.volunteers.certificates import CertificateDialog, EraseDialog
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, rows_table, stars_text
-from pzh_station.ui.volunteers.forms import (
-    VolunteerDialog,
-)
+from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
+from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import RefCombo
+from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
 
 
 class ArchiveTab:

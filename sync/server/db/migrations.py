@@ -123,7 +123,24 @@ def m0004_identity_set_aside_digest(c: Conn) -> None:
     replica_digest.build(c)
 
 
-def m0005_audit_log(c: Conn) -> None:
+def m0005_figures(c: Conn) -> None:
+    """The web pages' figures pre-aggregated per station, indicator and day, month and year
+    (``sync/server/db/aggregates.py``), built once for the rows already held."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_figures (
+            station_id TEXT NOT NULL, key TEXT NOT NULL, grain TEXT NOT NULL, span TEXT NOT NULL,
+            value REAL NOT NULL, PRIMARY KEY (station_id, key, grain, span)) WITHOUT ROWID"""
+    )
+    c.ddl(
+        "CREATE INDEX IF NOT EXISTS srv_figures_span"
+        " ON srv_figures(grain, key, span, station_id, value)"
+    )
+    from sync.server.db import aggregates
+
+    aggregates.rebuild(c)
+
+
+def m0006_audit_log(c: Conn) -> None:
     """The audit log: administrative acts (web pages and command line), appended, never changed
     (issue 18). ``target`` is what an act was done to; ``station_id`` scopes it to a county."""
     c.ddl(
@@ -140,7 +157,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (2, m0002_shared_state),
     (3, m0003_pinyin),
     (4, m0004_identity_set_aside_digest),
-    (5, m0005_audit_log),
+    (5, m0005_figures),
+    (6, m0006_audit_log),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
