@@ -13,7 +13,6 @@ ones. Each write notes its table, and :meth:`Store.take_changes` hands the set o
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import uuid
@@ -71,14 +70,6 @@ class Store:
     :param path: the SQLite file (created if missing).
     :param readonly: open without migrating or writing (for a second, read-only connection).
     """
-
-    @functools.cached_property
-    def db(self) -> Any:
-        """``sqlite_utils.Database`` on this connection (migrations' table rebuilds); made on first
-        use, because importing sqlite_utils costs 0.4 s (click, dateutil …) at every start."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)

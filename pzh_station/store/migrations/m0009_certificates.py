@@ -8,29 +8,28 @@ NAME = "certificates"
 
 
 def up(conn: sqlite3.Connection) -> None:
-    from pzh_station.store.migrations import TYPE_SQL, synced_table_sql
+    from pzh_station.store.migrations import add_field, create_synced_table
 
-    conn.execute(f"ALTER TABLE volunteers ADD COLUMN id_type {TYPE_SQL['text']}")
-    conn.execute(f"ALTER TABLE volunteers ADD COLUMN id_number {TYPE_SQL['text']}")
-    conn.execute(f"ALTER TABLE people ADD COLUMN erased_on {TYPE_SQL['date']}")
-    conn.execute(
-        synced_table_sql(
-            "volunteer_certificates",
-            {
-                "number": "text",
-                "volunteer_id": "text",
-                "period_from": "date",
-                "period_to": "date",
-                "hours": "real",
-                "records": "int",
-                "content": "text",
-                "unit": "text",
-                "head": "text",
-                "handler": "text",
-                "phone": "text",
-                "issued_on": "date",
-            },
-        )
+    add_field(conn, "volunteers", "id_type", "text")
+    add_field(conn, "volunteers", "id_number", "text")
+    add_field(conn, "people", "erased_on", "date")
+    create_synced_table(
+        conn,
+        "volunteer_certificates",
+        {
+            "number": "text",
+            "volunteer_id": "text",
+            "period_from": "date",
+            "period_to": "date",
+            "hours": "real",
+            "records": "int",
+            "content": "text",
+            "unit": "text",
+            "head": "text",
+            "handler": "text",
+            "phone": "text",
+            "issued_on": "date",
+        },
     )
     conn.execute(
         "CREATE INDEX volunteer_certificates_number ON volunteer_certificates(number, deleted)"
