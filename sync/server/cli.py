@@ -9,6 +9,7 @@
     pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P]
                                       [--data-dir DIR]
     pzh-sync-server admin copy-database --to postgresql://… [--data-dir DIR]
+    pzh-sync-server admin rebuild-figures [--no-verify] [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
 script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``;
@@ -97,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--to", required=True, help="the target: postgresql://user@host/db")
     _add_data_dir(p)
+    p = asub.add_parser(
+        "rebuild-figures",
+        help="recompute the web pages' pre-aggregated figures (after a definition changes) and"
+        " verify them against a full recomputation; exit 1 when a figure differs",
+    )
+    p.add_argument("--no-verify", action="store_true", help="rebuild only")
+    _add_data_dir(p)
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
@@ -149,6 +157,8 @@ def run_admin(args: argparse.Namespace) -> int:
             from sync.server import definitions
 
             return definitions.run(args, storage, data_dir)
+        if cmd == "rebuild-figures":
+            return rebuild_figures(storage, verify=not args.no_verify)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")
@@ -187,6 +197,26 @@ def run_admin(args: argparse.Namespace) -> int:
     finally:
         storage.close()
     return 0
+
+
+def rebuild_figures(storage, *, verify: bool) -> int:  # noqa: ANN001 - an SqlStorage
+    from sync.server.db import aggregates
+    from sync.server.web.figures import china_today
+
+    written = storage.engine.write(aggregates.rebuild)
+    print(f"已重算统计汇总：{written} 行。")
+    if not verify:
+        return 0
+    found = storage.engine.read(
+        lambda c: aggregates.verify(c, storage.indicator_db(), china_today(storage.now()))
+    )
+    bad = 0
+    for year, diffs in found.items():
+        print(f"{year}年：" + ("与逐条重算一致" if not diffs else f"{len(diffs)} 处不一致"))
+        for key, sid, got, want in diffs[:20]:
+            print(f"  {key}\t{sid}\t汇总 {got}\t重算 {want}")
+        bad += len(diffs)
+    return 1 if bad else 0
 
 
 def copy_database(source: str | Path, target: str) -> int:

@@ -32,11 +32,10 @@ from pzh_station.ui.volunteers.certificates import (
     EraseDialog,
     RegisterDialog,
 )
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, rows_table, stars_text
+from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
 from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import RefCombo
+from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
 
 
 class ArchiveTab:

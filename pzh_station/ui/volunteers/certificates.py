@@ -20,9 +20,8 @@ from PySide6.QtWidgets import (
 
 from pzh_station.services.volunteers import CertificateRequest, VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.volunteers.common import rows_table
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import DateEdit, SavingDialog, field_box
+from pzh_station.ui.volunteers.common import hours_text
+from pzh_station.ui.widgets import DateEdit, RowsModel, SavingDialog, field_box, rows_table
 
 REGISTER_COLUMNS = [
     ("证明编号", lambda r: r["number"]),

@@ -23,11 +23,11 @@ from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.volunteer import CORRECTION_STATES
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.volunteers.common import hours_spin
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
+from pzh_station.ui.volunteers.common import hours_spin, hours_text
 from pzh_station.ui.widgets import (
     DateEdit,
     FieldErrorLabel,
+    RowsModel,
     SavingDialog,
     field_box,
 )
