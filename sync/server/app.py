@@ -37,6 +37,7 @@ from sync.server.storage import (
 log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
 DATABASE_ENV = "PZH_SYNC_DATABASE"  # a postgresql:// URL (default: the SQLite file)
+READ_DATABASE_ENV = "PZH_SYNC_READ_DATABASE"  # a read replica for the web pages' figures
 
 
 @dataclass
@@ -96,6 +97,7 @@ def create_app(
     storage: Storage | None = None,
     now: Callable[[], int] = hlc.wall_ms,
     database: str | None = None,
+    read_database: str | None = None,
 ) -> FastAPI:
     """The server app over ``data_dir``.
 
@@ -104,6 +106,8 @@ def create_app(
     :param now: the server's wall clock in ms (tests replace it).
     :param database: a ``postgresql://`` URL; default ``$PZH_SYNC_DATABASE``, else the SQLite
         file ``server.sqlite3`` in ``data_dir``.
+    :param read_database: a read replica of it for the web pages' figures only; default
+        ``$PZH_SYNC_READ_DATABASE``, else none (the figures read the primary).
     """
     settings = settings or ServerSettings()
     own_storage = storage is None
@@ -113,6 +117,7 @@ def create_app(
             now=now,
             clamp_ms=settings.clamp_ms,
             min_desk_version=settings.min_desk_version,
+            read_database=read_database or os.environ.get(READ_DATABASE_ENV) or None,
         )
     store: Storage = storage
 

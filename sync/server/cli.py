@@ -1,6 +1,7 @@
 """``pzh-sync-server``: run the city server and administer it from the command line.
 
     pzh-sync-server serve [--host H] [--port P] [--data-dir DIR] [--database postgresql://…]
+        [--read-database postgresql://… (a replica, for the web pages' figures only)]
     pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
@@ -69,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"port (default {DEFAULT_PORT}; 0 = any free port)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--read-database",
+        help="a read replica (postgresql://…) for the web pages' figures only (default"
+        " $PZH_SYNC_READ_DATABASE); approvals and every write use the primary",
+    )
     _add_data_dir(serve)
 
     adm = sub.add_parser("admin", help="administration")
@@ -114,7 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(host: str, port: int, data_dir: Path, log_level: str, database: str | None) -> int:
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    log_level: str,
+    database: str | None,
+    read_database: str | None = None,
+) -> int:
     import uvicorn
 
     from sync.server.app import ServerSettings, create_app
@@ -128,7 +141,12 @@ def serve(host: str, port: int, data_dir: Path, log_level: str, database: str | 
     sock.set_inheritable(True)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    app = create_app(data_dir, settings=ServerSettings.from_env(), database=database)
+    app = create_app(
+        data_dir,
+        settings=ServerSettings.from_env(),
+        database=database,
+        read_database=read_database,
+    )
     where = app.state.storage.engine.url
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {where})", flush=True)
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
@@ -251,5 +269,12 @@ def main(argv: list[str] | None = None) -> int:
             pass
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args.host, args.port, _data_dir(args.data_dir), args.log_level, args.database)
+        return serve(
+            args.host,
+            args.port,
+            _data_dir(args.data_dir),
+            args.log_level,
+            args.database,
+            args.read_database,
+        )
     return run_admin(args)
