@@ -1,7 +1,8 @@
 """``pzh-sync-server``: run the city server and administer it from the command line.
 
     pzh-sync-server serve [--host H] [--port P] [--data-dir DIR] [--database postgresql://…]
-                          [--trusted-proxy ADDR…]
+        [--read-database postgresql://… (a replica, for the web pages' figures only)]
+        [--trusted-proxy ADDR…]
     pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
@@ -71,6 +72,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--log-level", default="info")
     serve.add_argument(
+        "--read-database",
+        help="a read replica (postgresql://…) for the web pages' figures only (default"
+        " $PZH_SYNC_READ_DATABASE); approvals and every write use the primary",
+    )
+    serve.add_argument(
         "--trusted-proxy",
         nargs="+",
         default=[],
@@ -129,6 +135,7 @@ def serve(
     data_dir: Path,
     log_level: str,
     database: str | None,
+    read_database: str | None = None,
     trusted_proxies: list[str] | tuple[str, ...] = (),
 ) -> int:
     import uvicorn
@@ -144,7 +151,12 @@ def serve(
     sock.set_inheritable(True)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    app = create_app(data_dir, settings=ServerSettings.from_env(), database=database)
+    app = create_app(
+        data_dir,
+        settings=ServerSettings.from_env(),
+        database=database,
+        read_database=read_database,
+    )
     where = app.state.storage.engine.url  # printed only once the database is open
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {where})", flush=True)
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
@@ -284,6 +296,7 @@ def main(argv: list[str] | None = None) -> int:
                 _data_dir(args.data_dir),
                 args.log_level,
                 args.database,
+                args.read_database,
                 args.trusted_proxy,
             )
         return run_admin(args)

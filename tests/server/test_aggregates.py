@@ -285,3 +285,34 @@ def test_rebuild_figures_command_repairs_and_verifies(tmp_path, capsys):
         assert values["activities"] == {sid: 1} and values["person_visits"] == {sid: 7}
     finally:
         storage.close()
+
+
+def test_figures_read_the_replica_and_nothing_else_does(database, empty_database, tmp_path):
+    """With ``read_database`` the web pages' figures read the replica (here a copy that lags
+    behind); everything else — devices, stations, the rows approvals would read — the primary."""
+    from sync.server.db import open_engine
+    from sync.server.db.copy import copy_database
+    from sync.server.sql_storage import open_storage
+
+    primary = database or tmp_path / "primary.sqlite3"
+    storage = open_storage(primary, now=lambda: T0)
+    sid = admin.create_station(storage, "站", "东区").id
+    dev = _enroll(storage, sid)
+    fields = {"title": "活动", "date": "2026-03-01", "kind": "lecture", "attendance": 7}
+    change = {"seq": 1, "t": "activities", "id": "a1", "s": hlc.encode(T0 - 5, 0, dev.id)}
+    storage.push(dev, [{**change, "f": fields}], client_time_ms=None)
+    replica = open_engine(empty_database)
+    copy_database(storage.engine, replica)  # the replica as of now
+    replica.close()
+    storage.close()
+    storage = open_storage(primary, now=lambda: T0, read_database=empty_database)
+    try:
+        change = {**change, "seq": 2, "id": "a2", "s": hlc.encode(T0 - 4, 0, dev.id)}
+        assert storage.push(dev, [{**change, "f": fields}], client_time_ms=None).applied == 1
+        period = Period(2026, None, dt.date(2026, 3, 15))
+        values = figures.overview_values(storage.indicator_db(), [sid], period)
+        assert values["activities"] == {sid: 1}  # the replica, one push behind
+        assert len(storage.query("SELECT id FROM activities")) == 2  # the primary
+        assert storage.get_device(dev.id).applied_seq == 2
+    finally:
+        storage.close()

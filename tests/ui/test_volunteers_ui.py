@@ -335,6 +335,13 @@ def test_certificate_and_stars_from_the_page(qtbot, page, services, tmp_path):
     text = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace(" ", "")
     assert "周九" in text and "100小时" in text and "测试镇综合文化站" in text
     assert "11010519491231002X" in text and "单位负责人：张建国" in text
+    number = page.info.text().split()[1].split("：")[0]
+    qtbot.mouseClick(page.register_button, LEFT)  # the station's whole register
+    wait(qtbot, page)
+    register = page.dialog
+    assert column(register.model, "证明编号") == [number]
+    assert column(register.model, "姓名") == ["周九"]
+    register.accept()
 
 
 def test_page_is_the_volunteers_entry_and_follows_the_window_operator(qtbot, ctx):
