@@ -27,7 +27,7 @@ from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
 from pzh_core.text import register_collation
-from pzh_station.store import migrations
+from pzh_station.store import migrations, periods
 from pzh_station.store.changed import Changes
 from pzh_station.store.errors import StoreError, from_sqlite
 
@@ -113,6 +113,7 @@ class Store:
             )
         self.conn = conn
         self.readonly = readonly
+        self.operator = ""  # 当前录入人: each change-log entry records it (the history's "who")
         self._depth = 0
         self._local: set[str] = set()  # tables written here since take_changes()
         self._pulled: set[str] = set()  # tables that received rows from the server
@@ -274,19 +275,27 @@ class Store:
             raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))
         row_id = row_id or str(uuid.uuid4())
         with self.transaction() as conn:
-            existing = conn.execute(
-                f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)
-            ).fetchone()
-            clocks = json.loads(existing[0]) if existing else {}
+            existing = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+            clocks = json.loads(existing["clocks"]) if existing else {}
             # This store is the file's only writer: its clock has seen every stamp in the file
             # (apply_remote observes each pulled one), so the new stamp sorts after them all.
-            self.check_clock()
+            now_ms = self.check_clock()
+            # A record in a submitted, approved or past-deadline period stays as it is (issue 14).
+            periods.check_write(
+                conn, table, decode_row(table, existing) if existing else None, fields, now_ms
+            )
             stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)
             self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)
             conn.execute(
-                "INSERT INTO changes (tbl, row_id, stamp, fields) VALUES (?, ?, ?, ?)",
-                (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False)),
+                "INSERT INTO changes (tbl, row_id, stamp, fields, operator) VALUES (?, ?, ?, ?, ?)",
+                (
+                    table,
+                    row_id,
+                    stamp,
+                    json.dumps(dict(fields), ensure_ascii=False),
+                    self.operator,
+                ),
             )
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -21,7 +21,7 @@ from typing import Any
 
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import rules
-from sync.server import identity, replica_digest, set_aside
+from sync.server import identity, period_store, replica_digest, set_aside
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
 
@@ -61,12 +61,18 @@ class Rules:
     def __init__(self, today: dt.date, too_old: tuple[str, str] | None = None) -> None:
         self.today = today
         self.too_old = too_old  # (the desk's version, the oldest accepted)
+        self.periods: period_store.PeriodGuard | None = None  # bound by apply_push
 
     def problem(
         self, table: str, state: RowState, fields: dict[str, Any]
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
+        if self.periods is not None:
+            row = state.current() if state.exists or state.values else None
+            locked = self.periods.problem(table, row, fields)
+            if locked:
+                return locked
         return rules.check_change(
             table, state.current() if state.exists or state.values else None, fields,
             today=self.today,
@@ -192,6 +198,7 @@ def apply_push(
     # Few statements per batch, not per row: each database call gives the GIL away and, on
     # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
+    checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
     rows, feed = _merge_batch(
         todo,
         fetch_rows(conn, todo),
@@ -203,6 +210,7 @@ def apply_push(
         checks,
     )
     set_aside.record(conn, station, device.id, result.set_aside, now)
+    late = [it for it in result.set_aside if it["code"] == "locked"]
     # A resent batch whose answer was lost: list again what was set aside from it.
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
@@ -216,6 +224,13 @@ def apply_push(
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
     append_feed(conn, feed)
+    # A change to a locked period is kept for the county to accept or reject (issue 14).
+    late_clock = ServerClock(conn, wall)
+    for it in late:
+        rid = period_store.late_change_id(device.id, it["seq"])
+        apply_change(
+            conn, station, "late_changes", rid, period_store.late_fields(device.id, it), late_clock
+        )
     return result
 
 
@@ -255,6 +270,8 @@ def _merge_batch(
         won, state.clocks = merge.merge(state.clocks, fields, stamp)
         if won:
             state.values.update(won)
+            if checks.periods is not None:
+                checks.periods.merged(table, row_id, state.current())
             feed.append((station, table, row_id, stamp, _compact(won), origin, replaced))
         result.applied += 1
     return rows, feed

@@ -18,7 +18,7 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import identity, push_merge, replica_digest, set_aside
+from sync.server import identity, period_store, push_merge, replica_digest, set_aside
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
@@ -224,6 +224,12 @@ class SqlStorage(Storage):
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: set_aside.listing(c, limit))
 
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.period_rows(c, stations))
+
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.late_rows(c, stations))
+
     def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
         def tx(c: Conn) -> None:
             c.execute(
@@ -337,6 +343,22 @@ class SqlStorage(Storage):
         self, c: Conn, station_id: str, table: str, row_id: str, fields: dict[str, Any]
     ) -> bool:
         return push_merge.apply_change(c, station_id, table, row_id, fields, self._clock(c))
+
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        def tx(c: Conn) -> dict[str, Any]:
+            push_merge.lock_station(c, station_id)
+            row = period_store.current_row(c, table, row_id)
+            fields = make(row if row is None or row["station_id"] == station_id else None)
+            self._server_write(c, station_id, table, row_id, fields)
+            return fields
+
+        return self._write(tx)
 
     # -- shared state of the server processes ---------------------------------------------------
     def take_token(self, key: str, rate: float, burst: int) -> float:

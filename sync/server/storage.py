@@ -275,6 +275,26 @@ class Storage(abc.ABC):
         """A change made on the server (e.g. an administrator renames a station), merged and
         fed to the station's devices like any other change."""
 
+    @abc.abstractmethod
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The submitted and decided periods (``periods`` rows with ``station_id``)."""
+
+    @abc.abstractmethod
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The changes pushed to locked periods, newest first (``late_changes`` rows)."""
+
+    @abc.abstractmethod
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """A server write decided on the row as it is, in one transaction: ``make`` gets the
+        row's current fields (None when it does not exist) and returns the fields to write, or
+        raises to write nothing (e.g. approving a period that was withdrawn meanwhile)."""
+
     # -- shared state of the server processes ---------------------------------------------------
     @abc.abstractmethod
     def take_token(self, key: str, rate: float, burst: int) -> float:

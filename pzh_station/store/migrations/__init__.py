@@ -18,6 +18,7 @@ from pzh_station.store.migrations import (
     m0006_reports,
     m0007_annual,
     m0008_set_aside,
+    m0009_periods,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -29,6 +30,7 @@ MIGRATIONS: list[ModuleType] = [
     m0006_reports,
     m0007_annual,
     m0008_set_aside,
+    m0009_periods,
 ]
 LATEST = len(MIGRATIONS)
 

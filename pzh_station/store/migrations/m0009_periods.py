@@ -1,0 +1,50 @@
+"""v9: submitted and approved periods, changes made after approval (issue 14), and the operator
+of each change-log entry (the history's "who")."""
+
+import sqlite3
+
+NAME = "periods"
+
+
+def up(conn: sqlite3.Connection) -> None:
+    from pzh_station.store.migrations import synced_table_sql
+
+    conn.execute(
+        synced_table_sql(
+            "periods",
+            {
+                "period": "text",
+                "status": "text",
+                "submitted_by": "text",
+                "submitted_at": "text",
+                "figures": "json",
+                "incomplete": "json",
+                "decided_by": "text",
+                "decided_at": "text",
+                "reason": "text",
+                "approved_figures": "json",
+                "accepted_by": "text",
+                "accepted_at": "text",
+            },
+        )
+    )
+    conn.execute(
+        synced_table_sql(
+            "late_changes",
+            {
+                "device": "text",
+                "seq": "int",
+                "tbl": "text",
+                "row_id": "text",
+                "fields": "json",
+                "stamp": "text",
+                "message": "text",
+                "decision": "text",
+                "decided_by": "text",
+                "decided_at": "text",
+                "note": "text",
+            },
+        )
+    )
+    conn.execute("ALTER TABLE changes ADD COLUMN operator TEXT NOT NULL DEFAULT ''")
+    conn.execute("CREATE INDEX changes_row ON changes(tbl, row_id)")
