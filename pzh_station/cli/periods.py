@@ -7,6 +7,7 @@ import argparse
 import json
 
 from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.rules import TABLE_LABELS
 from pzh_station.cli.common import fail, services_for
 from pzh_station.services.periods import PeriodService, incomplete_lines
 
@@ -84,7 +85,9 @@ def cmd_status(args: argparse.Namespace) -> int:
     for r in decided:
         verdict = "已接受" if r["decision"] == "accepted" else "未接受"
         note = f"：{r['note']}" if r.get("note") else ""
-        print(f"审核后的修改（{r['tbl']}）县文化馆{verdict}{note}")
+        what = "，".join(f"{k} → {v}" for k, v in r["fields"].items())
+        table = TABLE_LABELS.get(r["tbl"], r["tbl"])
+        print(f"审核后的修改（{table}：{what}）县文化馆{verdict}{note}")
     return 0
 
 

@@ -73,9 +73,9 @@ class PeriodService:
         """What is incomplete in the period (counts; 0 = complete)."""
         period = self._period(period_text)
         start, end = approval.period_bounds(period)
-        items = q.incomplete(self.store.conn, start, end, self.services.today().isoformat())
+        items = q.incomplete(self.store, start, end, self.services.today().isoformat())
         if not approval.is_month(period):
-            items["facts_unconfirmed"] = 0 if q.facts_confirmed(self.store.conn, int(period)) else 1
+            items["facts_unconfirmed"] = 0 if q.facts_confirmed(self.store, int(period)) else 1
         return items
 
     def figures(self, period: str) -> dict[str, Any]:
@@ -94,12 +94,12 @@ class PeriodService:
         period = self._period(period_text)
         row = self.store.get(approval.TABLE, self.row_id(period)) or {}
         status = "" if row.get("deleted") else str(row.get("status") or "")
-        states = approval.states_of(q.period_rows(self.store.conn))
+        states = q.states(self.store)
         lock = approval.lock_for(
             approval.covering(period),
             states,
             today=self.services.today(),
-            deadline_days=q.deadline_days(self.store.conn),
+            deadline_days=q.store_deadline_days(self.store),
         )
         return PeriodState(period, status, row, lock)
 
@@ -158,4 +158,4 @@ class PeriodService:
         return [self.state(f"{year}-{m:02d}") for m in range(1, 13)] + [self.state(str(year))]
 
     def late_changes(self) -> list[dict[str, Any]]:
-        return q.late_changes(self.store.conn)
+        return q.late_changes(self.store)

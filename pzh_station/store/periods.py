@@ -9,10 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pzh_core import approval, settings_defaults
 from pzh_core.domain.errors import ValidationError
+
+if TYPE_CHECKING:
+    from pzh_station.store.db import Store
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 
@@ -45,6 +48,15 @@ def deadline_days(conn: sqlite3.Connection) -> int:
         county=st[1] if st else "",
     )
     return int(value) if isinstance(value, int | float) else 0
+
+
+def states(store: Store) -> dict[str, str]:
+    """period → status on this PC."""
+    return approval.states_of(period_rows(store.conn))
+
+
+def store_deadline_days(store: Store) -> int:
+    return deadline_days(store.conn)
 
 
 def session_date(conn: sqlite3.Connection) -> Any:
@@ -89,9 +101,10 @@ def check_write(
         raise ValidationError(errors)
 
 
-def incomplete(conn: sqlite3.Connection, start: str, end: str, today: str) -> dict[str, int]:
+def incomplete(store: Store, start: str, end: str, today: str) -> dict[str, int]:
     """What is incomplete in a period (first day, last day, ISO): activities without attendance,
     held sessions with no mark, service records waiting for verification."""
+    conn = store.conn
 
     def count(sql: str, params: tuple[Any, ...]) -> int:
         return int(conn.execute(sql, params).fetchone()[0])
@@ -117,8 +130,8 @@ def incomplete(conn: sqlite3.Connection, start: str, end: str, today: str) -> di
     }
 
 
-def facts_confirmed(conn: sqlite3.Connection, year: int) -> bool:
-    row = conn.execute(
+def facts_confirmed(store: Store, year: int) -> bool:
+    row = store.conn.execute(
         "SELECT confirmed FROM annual_facts WHERE deleted = 0 AND year = ? ORDER BY updated_at"
         " DESC LIMIT 1",
         (year,),
@@ -126,13 +139,13 @@ def facts_confirmed(conn: sqlite3.Connection, year: int) -> bool:
     return bool(row and row[0])
 
 
-def late_changes(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+def late_changes(store: Store) -> list[dict[str, Any]]:
     """The county's decisions on this station's changes made after approval, newest first."""
     from pzh_station.store.db import decode_row
 
     return [
         decode_row("late_changes", r)
-        for r in conn.execute(
+        for r in store.conn.execute(
             "SELECT * FROM late_changes WHERE deleted = 0 ORDER BY updated_at DESC"
         )
     ]

@@ -189,17 +189,21 @@ def decide_late(
 
 
 # -- the county's and the city's lists -----------------------------------------------------------
-def grid(
-    storage: Storage, stations: list[Station], year: int
-) -> dict[str, dict[str, dict[str, Any]]]:
-    """station id → period (``YYYY-MM`` and ``YYYY``) → its ``periods`` row, for one year."""
-    ids = [s.id for s in stations]
-    out: dict[str, dict[str, dict[str, Any]]] = {sid: {} for sid in ids}
-    prefix = str(year)
-    for r in storage.list_periods(ids):
-        if r["period"].startswith(prefix) and r["station_id"] in out:
-            out[r["station_id"]][r["period"]] = r
+def grid(storage: Storage, stations: list[Station], year: int) -> dict[str, dict[str, str]]:
+    """station id → period (``YYYY-MM`` and ``YYYY``) → its status, for one year."""
+    out: dict[str, dict[str, str]] = {s.id: {} for s in stations}
+    for sid, period, status in storage.period_states([s.id for s in stations], year):
+        if sid in out:
+            out[sid][period] = status
     return out
+
+
+def period_row(storage: Storage, station_id: str, period: str) -> dict[str, Any]:
+    """One period's row ({} when never submitted)."""
+    for r in storage.list_periods([station_id]):
+        if r["period"] == period:
+            return r
+    return {}
 
 
 def months_due(year: int, today: dt.date) -> list[str]:
@@ -211,7 +215,7 @@ def months_due(year: int, today: dt.date) -> list[str]:
 
 def not_submitted(
     stations: list[Station],
-    cells: dict[str, dict[str, dict[str, Any]]],
+    cells: dict[str, dict[str, str]],
     year: int,
     today: dt.date,
 ) -> list[dict[str, Any]]:
@@ -221,7 +225,7 @@ def not_submitted(
     out = []
     for st in stations:
         missing = [
-            p for p in due if cells.get(st.id, {}).get(p, {}).get("status") not in LOCKING_OR_DONE
+            p for p in due if cells.get(st.id, {}).get(p, "") not in LOCKING_OR_DONE
         ]
         if missing:
             out.append({"station": st, "since": missing[0], "months": len(missing)})

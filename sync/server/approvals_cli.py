@@ -109,7 +109,7 @@ def _print_periods(storage: Storage, county: str, year: int) -> None:
     for st in stations:
         row = cells.get(st.id, {})
         marks = [
-            approval.STATUS_LABELS[row.get(p, {}).get("status", "")]
+            approval.STATUS_LABELS[row.get(p, "")]
             for p in [f"{year}-{m:02d}" for m in range(1, 13)] + [str(year)]
         ]
         print(f"{st.name}\t{st.county}\t" + "\t".join(marks))

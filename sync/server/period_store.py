@@ -121,6 +121,21 @@ def period_rows(conn: Conn, stations: Sequence[str] | None = None) -> list[dict[
     ]
 
 
+def period_states(conn: Conn, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+    """``(station_id, period, status)`` of one year's periods of these stations (the lists)."""
+    if not stations:
+        return []
+    marks = ",".join("?" * len(stations))
+    return [
+        (r[0], r[1], r[2])
+        for r in conn.all(
+            "SELECT station_id, period, status FROM periods WHERE deleted = 0"
+            f" AND station_id IN ({marks}) AND period >= ? AND period < ?",
+            [*stations, str(year), str(year + 1)],
+        )
+    ]
+
+
 def late_rows(conn: Conn, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Every late change (of these stations), newest first."""
     sql = "SELECT * FROM late_changes WHERE deleted = 0"

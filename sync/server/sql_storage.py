@@ -227,6 +227,9 @@ class SqlStorage(Storage):
     def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: period_store.period_rows(c, stations))
 
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        return self.engine.read(lambda c: period_store.period_states(c, stations, year))
+
     def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: period_store.late_rows(c, stations))
 

@@ -280,6 +280,10 @@ class Storage(abc.ABC):
         """The submitted and decided periods (``periods`` rows with ``station_id``)."""
 
     @abc.abstractmethod
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        """``(station_id, period, status)`` of one year's periods (the county's list)."""
+
+    @abc.abstractmethod
     def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """The changes pushed to locked periods, newest first (``late_changes`` rows)."""
 

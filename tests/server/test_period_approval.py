@@ -141,7 +141,7 @@ def test_only_a_submitted_period_can_be_approved_or_returned(world):
     push("periods", period_id(station, "2026-07"), {"period": "2026-07", "status": "submitted"})
     decide(storage, station, "2026-07", "return", RENHE, reason="缺少活动照片")
     cells = grid(storage, storage.list_stations(), 2026)
-    assert cells[station]["2026-07"]["status"] == "returned"
+    assert cells[station]["2026-07"] == "returned"
     # The desk may resubmit a returned period, but not write the county's fields.
     assert not push("periods", period_id(station, "2026-07"), {"status": "submitted"}).set_aside
     bad = push("periods", period_id(station, "2026-07"), {"status": "approved"})
