@@ -111,7 +111,10 @@ def steps(entries: Iterable[Entry]) -> list[Step]:
             step.changes = [(k, values.get(k), v) for k, v in e.fields.items()]
         else:
             won, clocks = merge.merge(clocks, dict(e.fields), e.stamp)
-            step.changes = [(k, values.get(k), v) for k, v in won.items()]
+            # a field written again with the value it had is no change to show
+            step.changes = [
+                (k, values.get(k), v) for k, v in won.items() if k not in values or values[k] != v
+            ]
             values.update(won)
         if step.changes:
             out.append(step)

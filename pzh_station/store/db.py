@@ -343,8 +343,10 @@ class Store:
         station_id: str,
         fields: Mapping[str, Any],
         stamp: str,
+        operator: str = "",
     ) -> dict[str, Any]:
-        """Merge a change received from the server (no change-log entry: it is not ours).
+        """Merge a change received from the server (no change-log entry: it is not ours; it is
+        kept in ``received`` for the record's history).
 
         Call inside :meth:`transaction` together with storing the pull cursor.
         :returns: the fields that won.
@@ -359,6 +361,12 @@ class Store:
         if won:
             self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)
             self.note_changed(table, pulled=True)
+        if stamp != hlc.ZERO:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO received (tbl, row_id, stamp, fields, operator)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False), operator),
+            )
         self.clock.observe(stamp)
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -369,7 +377,8 @@ class Store:
     def pending_changes(self, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Change-log entries after ``after_seq``, oldest first, with fields decoded."""
         rows = self.query(
-            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, tbl, row_id, stamp, fields, operator FROM changes WHERE seq > ?"
+            " ORDER BY seq LIMIT ?",
             (after_seq, limit),
         )
         for r in rows:

@@ -26,7 +26,8 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
     for change in feed:
         if change.get("r"):
             replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
-        if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"]):
+        who = change.get("o") if isinstance(change.get("o"), str) else ""
+        if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"], who):
             tables.add(change["t"])
     return tables
 

@@ -27,6 +27,7 @@ from pzh_station.services.teams import TeamService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.people import PickPersonDialog
 from pzh_station.ui.widgets import OptionalDateEdit, RefCombo, SavingDialog, field_box
+from pzh_station.ui.widgets.history_dialog import add_history_button
 
 COLUMNS = ("团队名称", "艺术门类", "负责人", "成员", "成立日期", "状态")
 
@@ -87,7 +88,9 @@ class TeamDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        buttons = self._buttons(self.tr("保存"))
+        add_history_button(self, buttons, "art_teams", lambda: self.team_id)
+        layout.addWidget(buttons)
 
         self.leader_button.clicked.connect(lambda: self._pick(self._set_leader))
         self.add_member_button.clicked.connect(lambda: self._pick(self._add_member))

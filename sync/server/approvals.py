@@ -154,7 +154,9 @@ def decide(
             fields["approved_figures"] = figures
         return fields
 
-    return storage.server_update(station_id, approval.TABLE, period_id(station_id, period), make)
+    return storage.server_update(
+        station_id, approval.TABLE, period_id(station_id, period), make, operator=actor.name
+    )
 
 
 def decide_late(
@@ -182,9 +184,11 @@ def decide_late(
             "note": note,
         }
 
-    fields = storage.server_update(station.id, "late_changes", late_id, make)
+    fields = storage.server_update(station.id, "late_changes", late_id, make, operator=actor.name)
     if accept:
-        storage.server_write(station.id, late["tbl"], late["row_id"], dict(late["fields"]))
+        storage.server_write(
+            station.id, late["tbl"], late["row_id"], dict(late["fields"]), operator=actor.name
+        )
     return fields
 
 
@@ -224,9 +228,7 @@ def not_submitted(
     due = months_due(year, today)
     out = []
     for st in stations:
-        missing = [
-            p for p in due if cells.get(st.id, {}).get(p, "") not in LOCKING_OR_DONE
-        ]
+        missing = [p for p in due if cells.get(st.id, {}).get(p, "") not in LOCKING_OR_DONE]
         if missing:
             out.append({"station": st, "since": missing[0], "months": len(missing)})
     return sorted(out, key=lambda r: (r["since"], r["station"].name))

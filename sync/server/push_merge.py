@@ -30,8 +30,8 @@ SERVER_DEVICE = "server"  # device part of stamps made by the server itself
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 
 _FEED_INSERT = (
-    "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced, operator)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -157,7 +157,8 @@ class ServerClock:
 
 
 def append_feed(c: Conn, entries: Sequence[tuple[Any, ...]]) -> None:
-    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced)`` entries to the feed:
+    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced, operator)`` entries to
+    the feed:
     the last writes of a transaction, under the feed lock (see the module's notes)."""
     if entries:
         c.lock_feed()
@@ -272,7 +273,8 @@ def _merge_batch(
             state.values.update(won)
             if checks.periods is not None:
                 checks.periods.merged(table, row_id, state.current())
-            feed.append((station, table, row_id, stamp, _compact(won), origin, replaced))
+            operator = change.get("o") or ""
+            feed.append((station, table, row_id, stamp, _compact(won), origin, replaced, operator))
         result.applied += 1
     return rows, feed
 
@@ -384,6 +386,7 @@ def apply_change(
     fields: dict[str, Any],
     clock: ServerClock,
     origin: str = SERVER_DEVICE,
+    operator: str = "",
 ) -> bool:
     """Merge one change the server makes, stamped by ``clock`` once it is known to be valid and
     after the row's own stamps (so it wins), into its replica row; append what won to the feed.
@@ -405,5 +408,5 @@ def apply_change(
         return False
     state.values.update(won)
     write_rows(conn, station, {(table, row_id): state})
-    append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None)])
+    append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None, operator)])
     return True

@@ -18,7 +18,7 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import identity, period_store, push_merge, replica_digest, set_aside
+from sync.server import feed_history, identity, period_store, push_merge, replica_digest, set_aside
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
@@ -230,6 +230,12 @@ class SqlStorage(Storage):
     def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
         return self.engine.read(lambda c: period_store.period_states(c, stations, year))
 
+    def record_history(self, station_id: str, table: str, row_id: str) -> list[Any]:
+        return self.engine.read(lambda c: feed_history.entries(c, station_id, table, row_id))
+
+    def recent_changes(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: feed_history.recent(c, station_id, limit))
+
     def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: period_store.late_rows(c, stations))
 
@@ -291,7 +297,7 @@ class SqlStorage(Storage):
         def read(c: Conn) -> tuple[list[Any], int, str | None]:
             rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
-                "SELECT seq, tbl, row_id, stamp, fields,"
+                "SELECT seq, tbl, row_id, stamp, fields, operator,"
                 " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
@@ -315,6 +321,7 @@ class SqlStorage(Storage):
                 stamp=r["stamp"],
                 fields_json=r["fields"],
                 replaced=r["replaced"],
+                operator=r["operator"],
             )
             for r in rows
         ]
@@ -338,14 +345,28 @@ class SqlStorage(Storage):
         return self.engine.read(read, snapshot=True)
 
     def server_write(
-        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        *,
+        operator: str = "",
     ) -> None:
-        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields))
+        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields, operator))
 
     def _server_write(
-        self, c: Conn, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        c: Conn,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        operator: str = "",
     ) -> bool:
-        return push_merge.apply_change(c, station_id, table, row_id, fields, self._clock(c))
+        return push_merge.apply_change(
+            c, station_id, table, row_id, fields, self._clock(c), operator=operator
+        )
 
     def server_update(
         self,
@@ -353,12 +374,14 @@ class SqlStorage(Storage):
         table: str,
         row_id: str,
         make: Callable[[dict[str, Any] | None], dict[str, Any]],
+        *,
+        operator: str = "",
     ) -> dict[str, Any]:
         def tx(c: Conn) -> dict[str, Any]:
             push_merge.lock_station(c, station_id)
             row = period_store.current_row(c, table, row_id)
             fields = make(row if row is None or row["station_id"] == station_id else None)
-            self._server_write(c, station_id, table, row_id, fields)
+            self._server_write(c, station_id, table, row_id, fields, operator)
             return fields
 
         return self._write(tx)

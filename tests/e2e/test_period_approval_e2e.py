@@ -16,6 +16,8 @@ import pytest
 
 from pzh_core.domain.errors import ValidationError
 from pzh_core.schema import det_id
+from pzh_station.services.context import open_services
+from pzh_station.services.history import record_history
 from pzh_station.store import Store
 from tests import server_fixtures
 from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, rows, write
@@ -181,3 +183,33 @@ def test_submit_offline_approve_in_the_browser_lock_late_edit_unlock(
         assert store.get("periods", pid)["status"] == "unlocked"
     finally:
         store.close()
+
+    # History shows every step, on the desk (历史) and on the web station page.
+    services = open_services(a)
+    try:
+        period_steps = record_history(services, "periods", pid)
+        act_steps = record_history(services, "activities", act)
+    finally:
+        services.close()
+    assert [
+        (st["who"], to) for st in period_steps for label, _, to in st["changes"] if label == "状态"
+    ] == [
+        ("renhe（市服务器）", "unlocked"),
+        ("renhe（市服务器）", "approved"),
+        ("李明（本机）", "submitted"),
+    ]
+    assert ("参与人次", "80", "95") in act_steps[0]["changes"]
+    laptop = open_services(b)
+    try:
+        refused = [st for st in record_history(laptop, "activities", act) if st["refused"]]
+    finally:
+        laptop.close()
+    assert [c[2] for c in refused[0]["changes"]] == ["500"]
+    with web_client(sync_server.url, "renhe") as client:
+        page = client.get(f"/web/station/{station}/history?table=activities&row={act}")
+        assert page.status_code == 200
+        assert "参与人次：80 → 95" in page.text and "未被接受" in page.text
+        page = client.get(f"/web/station/{station}/history?table=periods&row={pid}")
+        assert "renhe（市服务器）" in page.text and "李明" in page.text
+    with web_client(sync_server.url, "dongqu") as client:
+        assert client.get(f"/web/station/{station}/history").status_code == 404

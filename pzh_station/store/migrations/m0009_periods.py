@@ -1,5 +1,6 @@
-"""v9: submitted and approved periods, changes made after approval (issue 14), and the operator
-of each change-log entry (the history's "who")."""
+"""v9: submitted and approved periods, changes made after approval (issue 14), the operator of
+each change-log entry and the changes received from the server (a record's history: who, when,
+what). ``received`` is local only: never synced."""
 
 import sqlite3
 
@@ -48,3 +49,13 @@ def up(conn: sqlite3.Connection) -> None:
     )
     conn.execute("ALTER TABLE changes ADD COLUMN operator TEXT NOT NULL DEFAULT ''")
     conn.execute("CREATE INDEX changes_row ON changes(tbl, row_id)")
+    conn.execute(
+        "CREATE TABLE received ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT,"
+        " tbl TEXT NOT NULL,"
+        " row_id TEXT NOT NULL,"
+        " stamp TEXT NOT NULL,"
+        " fields TEXT NOT NULL DEFAULT '{}',"
+        " operator TEXT NOT NULL DEFAULT '',"
+        " UNIQUE (tbl, row_id, stamp))"
+    )

@@ -21,6 +21,7 @@ from pzh_core.domain.training import TrainingClass
 from pzh_station.services.training import TrainingService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors, OptionalDateEdit, RefCombo
+from pzh_station.ui.widgets.history_dialog import add_history_button
 
 
 class ClassDialog(QDialog):
@@ -83,6 +84,7 @@ class ClassDialog(QDialog):
         )
         self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
+        add_history_button(self, self.buttons, "classes", lambda: self.cls.id)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.errors.general)

@@ -42,6 +42,7 @@ from pzh_station.ui.widgets import (
     SavingDialog,
     field_box,
 )
+from pzh_station.ui.widgets.history_dialog import add_history_button
 
 
 def hours_spin() -> QDoubleSpinBox:
@@ -137,7 +138,9 @@ class VolunteerDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        buttons = self._buttons(self.tr("保存"))
+        add_history_button(self, buttons, "volunteers", lambda: self.volunteer.id or volunteer_id)
+        layout.addWidget(buttons)
         self.resize(560, 680)  # fits 1366×768; scrolls when smaller
         if volunteer_id:
             self.save_button.setEnabled(False)
@@ -278,7 +281,9 @@ class RecordDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        buttons = self._buttons(self.tr("保存"))
+        add_history_button(self, buttons, "service_records", lambda: self.record.id)
+        layout.addWidget(buttons)
         self.resize(520, 400)
         self.date_edit.set_iso(self.record.date)
         self.hours_spin.setValue(float(self.record.hours or 0))

@@ -126,10 +126,13 @@ def m0004_identity_set_aside_digest(c: Conn) -> None:
 def m0005_periods(c: Conn) -> None:
     """Submitted and approved periods and the late changes (issue 14): their replica tables
     follow ``pzh_core.schema``; the county's period list and the push guard read them by
-    station."""
+    station. The feed keeps who made each change (the record history's "who")."""
+    if "operator" not in c.columns("srv_feed"):
+        c.ddl("ALTER TABLE srv_feed ADD COLUMN operator TEXT NOT NULL DEFAULT ''")
     for ddl in (
         "CREATE INDEX IF NOT EXISTS periods_station_period ON periods(station_id, period)",
         "CREATE INDEX IF NOT EXISTS late_changes_station ON late_changes(station_id, decision)",
+        "CREATE INDEX IF NOT EXISTS srv_feed_row ON srv_feed(tbl, row_id)",
     ):
         c.ddl(ddl)
 
