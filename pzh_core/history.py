@@ -113,7 +113,9 @@ def steps(entries: Iterable[Entry]) -> list[Step]:
             won, clocks = merge.merge(clocks, dict(e.fields), e.stamp)
             # a field written again with the value it had is no change to show
             step.changes = [
-                (k, values.get(k), v) for k, v in won.items() if k not in values or values[k] != v
+                (k, values.get(k), v)
+                for k, v in won.items()
+                if (values[k] != v if k in values else not _empty(v))
             ]
             values.update(won)
         if step.changes:
@@ -121,12 +123,36 @@ def steps(entries: Iterable[Entry]) -> list[Step]:
     return out
 
 
+def _empty(value: Any) -> bool:
+    """A new record's field left as it starts: nothing to show."""
+    return value is None or value == "" or value == [] or value == {} or value is False
+
+
+# Fields stored by code, shown by label (resources/refdata).
+CODED = {
+    "kind": "activity_kinds",
+    "delivery": "delivery_modes",
+    "target_groups": "target_groups",
+    "brand": "brands",
+    "art_form": "art_forms",
+}
+
+
 def label(name: str) -> str:
     return FIELD_LABELS.get(name, name)
 
 
-def show(value: Any) -> str:
-    """A value as the history shows it."""
+def show(value: Any, name: str = "") -> str:
+    """A value as the history shows it (a code of field ``name`` by its label)."""
+    if name in CODED and value:
+        from pzh_core.domain import refdata
+
+        labels = refdata.labels(CODED[name])
+        value = (
+            [labels.get(v, v) for v in value]
+            if isinstance(value, list)
+            else labels.get(value, value)
+        )
     if value is None or value == "":
         return "（空）"
     if isinstance(value, bool):

@@ -25,7 +25,8 @@ def record_history(services: Services, table: str, row_id: str) -> list[dict[str
                 "who": who,
                 "refused": step.refused,
                 "changes": [
-                    (history.label(k), history.show(a), history.show(b)) for k, a, b in step.changes
+                    (history.label(k), history.show(a, k), history.show(b, k))
+                    for k, a, b in step.changes
                 ],
             }
         )

@@ -213,3 +213,21 @@ def test_submit_offline_approve_in_the_browser_lock_late_edit_unlock(
         assert "renhe（市服务器）" in page.text and "李明" in page.text
     with web_client(sync_server.url, "dongqu") as client:
         assert client.get(f"/web/station/{station}/history").status_code == 404
+    pw, browser = _browser()
+    try:
+        page = browser.new_context(
+            viewport={"width": 1366, "height": 768}, locale="zh-CN"
+        ).new_page()
+        _sign_in(page, sync_server.url, "renhe")
+        page.goto(f"{sync_server.url}/web/station/{station}")
+        page.get_by_role("link", name="修改历史").click()
+        page.wait_for_url(re.compile(r".*/history$"))
+        page.locator("#recent-changes a").first.click()
+        page.wait_for_selector("#record-history")
+        page.screenshot(path=str(SHOTS / "record_history.png"), full_page=True)
+        page.goto(f"{sync_server.url}/web/station/{station}/history?table=activities&row={act}")
+        assert "参与人次：80 → 95" in page.locator("#record-history").inner_text()
+        page.screenshot(path=str(SHOTS / "activity_history.png"), full_page=True)
+    finally:
+        browser.close()
+        pw.stop()

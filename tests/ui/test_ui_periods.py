@@ -76,3 +76,35 @@ def test_submit_last_month_then_the_form_refuses_an_edit_at_the_date(
     settle(qtbot, ctx)
     settle(qtbot, ctx)
     assert page.table.item(row, 1).text() == "已撤回"
+
+
+def test_the_activity_forms_history_shows_who_changed_what(qtbot, ctx, services, tmp_path):
+    svc = ActivityService(services)
+    aid = svc.save(Activity(title="书法讲座", date="2026-03-05", kind="lecture", attendance=20))
+    services.operator = "王芳"
+    svc.save(Activity(**{**svc.get(aid).__dict__, "attendance": 35}))
+    acts = ActivitiesPage(ctx)
+    qtbot.addWidget(acts)
+    acts.resize(1366, 728)
+    acts.show()
+    settle(qtbot, ctx)
+    acts.select_id(aid)
+    qtbot.mouseClick(acts.edit_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, ctx)
+    dlg = acts.dialog
+    assert dlg.history_button.isEnabled()
+    qtbot.mouseClick(dlg.history_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, ctx)
+    hist = dlg.history
+    assert hist.isVisible() and hist.table.rowCount() == 2
+    assert hist.table.item(0, 1).text() == "王芳（本机）"
+    assert hist.table.item(0, 2).text() == "参与人次：20 → 35"
+    first = hist.table.item(1, 2).text()
+    assert "活动名称：（空） → 书法讲座" in first and "活动类型：（空） → 讲座" in first
+    assert "地点" not in first  # left empty: nothing to show
+    assert hist.table.item(1, 1).text() == "李明（本机）"
+    _shot(hist, "history-dialog", tmp_path)
+    # A new record has no history yet.
+    qtbot.mouseClick(acts.add_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, ctx)
+    assert not acts.dialog.history_button.isEnabled()

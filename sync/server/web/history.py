@@ -30,7 +30,10 @@ def history_page(web: Web, request: Request, session: Session) -> Response:
     station = web.station_for(session.user, request.path_params["station_id"])
     table = request.query_params.get("table", "")
     row_id = request.query_params.get("row", "")
-    names = {d.id: d.name or d.id[:8] for d in web.storage.list_devices(station_id=station.id)}
+    names = {
+        d.id: f"{d.name} #{d.id[:6]}" if d.name else f"设备 #{d.id[:6]}"
+        for d in web.storage.list_devices(station_id=station.id)
+    }
     steps = []
     if table or row_id:
         if table not in schema.TABLES or not 1 <= len(row_id) <= 64:
@@ -42,7 +45,8 @@ def history_page(web: Web, request: Request, session: Session) -> Response:
                 "who": _who(s, names),
                 "refused": s.refused,
                 "changes": [
-                    (history.label(k), history.show(a), history.show(b)) for k, a, b in s.changes
+                    (history.label(k), history.show(a, k), history.show(b, k))
+                    for k, a, b in s.changes
                 ],
             }
             for s in reversed(found)
@@ -59,7 +63,7 @@ def history_page(web: Web, request: Request, session: Session) -> Response:
                     "when": step.when,
                     "who": _who(step, names),
                     "what": "；".join(
-                        f"{history.label(k)} {history.show(v)}" for k, v in r["fields"].items()
+                        f"{history.label(k)} {history.show(v, k)}" for k, v in r["fields"].items()
                     ),
                 }
             )
