@@ -115,7 +115,8 @@ def main(argv: list[str]) -> int:
     print("| --- | --- | --- | --- |")
     print(f"| approvals.grid + not_submitted (use-case) | {uc[0]:.1f} ms | {uc[1]:.1f} ms | |")
     print(
-        f"| GET /web/periods, whole HTML page (county user) | {pg[0]:.1f} ms | {pg[1]:.1f} ms | < 200 ms |"
+        f"| GET /web/periods, whole HTML page (county user) | {pg[0]:.1f} ms"
+        f" | {pg[1]:.1f} ms | < 200 ms |"
     )
     return 0
 

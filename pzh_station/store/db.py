@@ -13,7 +13,6 @@ ones. Each write notes its table, and :meth:`Store.take_changes` hands the set o
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import uuid
@@ -72,14 +71,6 @@ class Store:
     :param readonly: open without migrating or writing (for a second, read-only connection).
     """
 
-    @functools.cached_property
-    def db(self) -> Any:
-        """``sqlite_utils.Database`` on this connection (migrations' table rebuilds); made on first
-        use, because importing sqlite_utils costs 0.4 s (click, dateutil …) at every start."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
-
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         _check_file(self.path)
@@ -108,7 +99,8 @@ class Store:
                 "newer",
                 tr(
                     "Store",
-                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。请升级软件；文件未被改动。",
+                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。"
+                    "请升级软件；文件未被改动。",
                 ).format(version, migrations.LATEST),
             )
         self.conn = conn
@@ -203,7 +195,8 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET"
+                " value = excluded.value",
                 (key, value),
             )
 
@@ -298,7 +291,8 @@ class Store:
                 ),
             )
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO"
+                " UPDATE SET value = excluded.value",
                 (self.clock.last,),
             )
         self.note_changed(table)
@@ -369,7 +363,8 @@ class Store:
             )
         self.clock.observe(stamp)
         self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE"
+            " SET value = excluded.value",
             (self.clock.last,),
         )
         return won

@@ -71,7 +71,8 @@ def run(args: Any, storage: Storage) -> int:
             )
             label = approvals.ACTION_LABELS[cmd]
             print(
-                f"已{label}：{args.station} {approval.period_label(approval.parse_period(args.period))}"
+                f"已{label}：{args.station} "
+                f"{approval.period_label(approval.parse_period(args.period))}"
             )
             if fields.get("approved_figures"):
                 print(
@@ -88,7 +89,8 @@ def run(args: Any, storage: Storage) -> int:
         elif cmd == "set-deadline":
             n = approvals.set_deadline(storage, args.county, args.days)
             print(
-                f"已设置{args.county}的修改期限：期末后{args.days}天（{n} 个文化站，下次同步时送达）"
+                f"已设置{args.county}的修改期限：期末后{args.days}天"
+                f"（{n} 个文化站，下次同步时送达）"
             )
     except ApprovalError as exc:
         print(f"错误：{exc}", file=sys.stderr)
