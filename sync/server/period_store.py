@@ -106,9 +106,11 @@ def late_fields(device: str, item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def period_rows(conn: Conn, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
-    """Every ``periods`` row (of these stations), with ``station_id``."""
-    sql = "SELECT * FROM periods WHERE deleted = 0"
+def _rows(
+    conn: Conn, table: str, stations: Sequence[str] | None, order: str
+) -> list[dict[str, Any]]:
+    """Every live row of ``table`` (of these stations), decoded, with ``id`` and ``station_id``."""
+    sql = f"SELECT * FROM {table} WHERE deleted = 0"
     params: list[Any] = []
     if stations is not None:
         if not stations:
@@ -116,9 +118,14 @@ def period_rows(conn: Conn, stations: Sequence[str] | None = None) -> list[dict[
         sql += f" AND station_id IN ({','.join('?' * len(stations))})"
         params = list(stations)
     return [
-        {**_decode("periods", r), "id": r["id"], "station_id": r["station_id"]}
-        for r in conn.all(sql + " ORDER BY station_id, period", params)
+        {**_decode(table, r), "id": r["id"], "station_id": r["station_id"]}
+        for r in conn.all(f"{sql} ORDER BY {order}", params)
     ]
+
+
+def period_rows(conn: Conn, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """Every ``periods`` row (of these stations), with ``station_id``."""
+    return _rows(conn, "periods", stations, "station_id, period")
 
 
 def period_states(conn: Conn, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
@@ -138,17 +145,7 @@ def period_states(conn: Conn, stations: Sequence[str], year: int) -> list[tuple[
 
 def late_rows(conn: Conn, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
     """Every late change (of these stations), newest first."""
-    sql = "SELECT * FROM late_changes WHERE deleted = 0"
-    params: list[Any] = []
-    if stations is not None:
-        if not stations:
-            return []
-        sql += f" AND station_id IN ({','.join('?' * len(stations))})"
-        params = list(stations)
-    return [
-        {**_decode("late_changes", r), "id": r["id"], "station_id": r["station_id"]}
-        for r in conn.all(sql + " ORDER BY updated_at DESC", params)
-    ]
+    return _rows(conn, "late_changes", stations, "updated_at DESC")
 
 
 def current_row(conn: Conn, table: str, row_id: str) -> dict[str, Any] | None:
