@@ -123,3 +123,19 @@ def test_the_change_log_records_the_operator(services):
     _activity(services, "2026-08-01")
     [row] = services.store.query("SELECT operator FROM changes WHERE tbl = 'activities'")
     assert row["operator"] == "王芳"
+
+
+def test_an_operators_pin_is_stored_hashed_and_checked(services):
+    from pzh_station.services.station import StationService
+
+    svc = StationService(services)
+    with pytest.raises(ValidationError, match="4至8位数字"):
+        svc.set_pin("王芳", "12a4")
+    svc.set_pin("王芳", "2468")
+    [row] = services.store.query("SELECT pin_hash FROM staff WHERE name = '王芳'")
+    assert row["pin_hash"].startswith("pbkdf2_sha256$") and "2468" not in row["pin_hash"]
+    assert svc.profile().pins == {"王芳"}
+    assert svc.check_pin("王芳", "2468") and not svc.check_pin("王芳", "1357")
+    assert svc.check_pin("李明", "")  # no PIN: nothing to check
+    svc.set_pin("王芳", "")
+    assert svc.profile().pins == set() and svc.check_pin("王芳", "")

@@ -1,6 +1,6 @@
 """v10: submitted and approved periods, changes made after approval (issue 14), the operator of
 each change-log entry and the changes received from the server (a record's history: who, when,
-what). ``received`` is local only: never synced."""
+what), and an optional PIN per operator. ``received`` is local only: never synced."""
 
 import sqlite3
 
@@ -8,8 +8,9 @@ NAME = "periods"
 
 
 def up(conn: sqlite3.Connection) -> None:
-    from pzh_station.store.migrations import create_synced_table
+    from pzh_station.store.migrations import add_field, create_synced_table
 
+    add_field(conn, "staff", "pin_hash", "text")  # an operator's optional PIN, hashed
     create_synced_table(
         conn,
         "periods",
