@@ -106,6 +106,8 @@ class Store:
         self.conn = conn
         self.readonly = readonly
         self.operator = ""  # 当前录入人: each change-log entry records it (the history's "who")
+        # what is locked (store/periods.lock_state), dropped when its tables are written
+        self.lock_cache: tuple[dict[str, str], int] | None = None
         self._depth = 0
         self._local: set[str] = set()  # tables written here since take_changes()
         self._pulled: set[str] = set()  # tables that received rows from the server
@@ -180,6 +182,8 @@ class Store:
     def note_changed(self, table: str, *, pulled: bool = False) -> None:
         """Record that ``table`` was written (locally, or with rows pulled from the server)."""
         (self._pulled if pulled else self._local).add(table)
+        if table in periods.LOCK_SOURCES:
+            self.lock_cache = None
 
     def take_changes(self) -> Changes:
         """What was written since the last call (and forget it)."""
@@ -275,7 +279,7 @@ class Store:
             now_ms = self.check_clock()
             # A record in a submitted, approved or past-deadline period stays as it is (issue 14).
             periods.check_write(
-                conn, table, decode_row(table, existing) if existing else None, fields, now_ms
+                self, conn, table, decode_row(table, existing) if existing else None, fields, now_ms
             )
             stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)

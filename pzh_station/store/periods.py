@@ -67,7 +67,21 @@ def session_date(conn: sqlite3.Connection) -> Any:
     return lookup
 
 
+# Tables whose writes change what is locked: the cache below is dropped when one is written.
+LOCK_SOURCES = frozenset({"periods", "city_settings", "stations"})
+
+
+def lock_state(store: Store) -> tuple[dict[str, str], int]:
+    """The period states and the edit deadline, read once and kept until one of
+    :data:`LOCK_SOURCES` is written (``Store.note_changed``): a 50,000-row import checks each
+    row without reading them again."""
+    if store.lock_cache is None:
+        store.lock_cache = (approval.states_of(period_rows(store.conn)), deadline_days(store.conn))
+    return store.lock_cache
+
+
 def check_write(
+    store: Store,
     conn: sqlite3.Connection,
     table: str,
     row: Mapping[str, Any] | None,
@@ -83,8 +97,7 @@ def check_write(
         return
     if table not in approval.LOCKED_TABLES:
         return
-    states = approval.states_of(period_rows(conn))
-    days = deadline_days(conn)
+    states, days = lock_state(store)
     if not states and not days:
         return  # nothing submitted and no deadline: the common case costs two small reads
     today = dt.datetime.fromtimestamp(today_ms / 1000, tz=CHINA).date()
