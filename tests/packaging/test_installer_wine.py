@@ -24,15 +24,19 @@ sys.path.insert(0, str(ROOT / "installers"))
 import product  # noqa: E402
 import testsupport  # noqa: E402
 
+# Time budget: makensis (LZMA over the ~180 MB bundle) 1-3 min and the wine runs about 2 min on a
+# quiet 2-core machine; a loaded one took over 10 min to compile, hence the timeout.
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(1800),
     pytest.mark.skipif(
         not shutil.which("makensis"), reason="makensis not installed (Debian package nsis)"
     ),
 ]
 needs_wine = pytest.mark.skipif(
     not (shutil.which("wine") and shutil.which("wineserver")),
-    reason="wine not installed: the silent install/upgrade/uninstall checks need it (Debian packages wine, wine64)",
+    reason="wine not installed: the silent install/upgrade/uninstall checks need it (Debian"
+    " packages wine, wine64)",
 )
 SM = "文化站工作台"
 
@@ -78,7 +82,8 @@ class Wine:
         self.run_raw(["winecfg", "-v", version])
 
     def batch(self, folder: Path, line: str) -> int:
-        """Run one command line through cmd.exe (as a deployment script would) and return its exit code."""
+        """Run one command line through cmd.exe (as a deployment script would) and return its
+        exit code."""
         bat = folder / "deploy.bat"
         bat.write_bytes(f"@echo off\r\n{line}\r\nexit /b %errorlevel%\r\n".encode("ascii"))
         return self.run_raw(["wine", "cmd", "/c", self.win(bat)])
@@ -160,7 +165,8 @@ def test_silent_per_machine_install_upgrade_uninstall(setup_exe, tmp_path):
     )
     setup = wine.win(deploy / "setup.exe")
 
-    # Install: the .ini gives the server, the command line overrides the code (quoted, with a space).
+    # Install: the .ini gives the server, the command line overrides the code (quoted, with a
+    # space).
     assert wine.batch(deploy, f'"{setup}" /S /ENROLL="CMD CODE-7"') == 0
     inst = wine.c / "Program Files" / product.APP_ID
     for name in (product.APP_EXE, product.CLI_EXE, "uninstall.exe"):
