@@ -85,7 +85,7 @@ def china_time(ms: int) -> str:
 
 def snapshot(storage: Storage, station_id: str, period: str) -> dict[str, Any]:
     """The figures of a station's period as they stand (the core's indicators)."""
-    db = storage.indicator_db()
+    db = storage.primary_db()
     if db is None:
         return {}
     end = approval.period_end(period)

@@ -330,6 +330,10 @@ class Storage(abc.ABC):
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a read-only SELECT over the replica tables (trusted SQL only: never user text)."""
 
+    def primary_db(self) -> Db | None:
+        """Like :meth:`indicator_db`, but never a read replica (an approval's snapshot)."""
+        return self.indicator_db()
+
     def indicator_db(self) -> Db | None:
         """A read-only view of the replica tables for the core's indicator queries
         (:mod:`pzh_core.queries`), or None when this storage cannot run them."""

@@ -123,7 +123,24 @@ def m0004_identity_set_aside_digest(c: Conn) -> None:
     replica_digest.build(c)
 
 
-def m0005_periods(c: Conn) -> None:
+def m0005_figures(c: Conn) -> None:
+    """The web pages' figures pre-aggregated per station, indicator and day, month and year
+    (``sync/server/db/aggregates.py``), built once for the rows already held."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_figures (
+            station_id TEXT NOT NULL, key TEXT NOT NULL, grain TEXT NOT NULL, span TEXT NOT NULL,
+            value REAL NOT NULL, PRIMARY KEY (station_id, key, grain, span)) WITHOUT ROWID"""
+    )
+    c.ddl(
+        "CREATE INDEX IF NOT EXISTS srv_figures_span"
+        " ON srv_figures(grain, key, span, station_id, value)"
+    )
+    from sync.server.db import aggregates
+
+    aggregates.rebuild(c)
+
+
+def m0006_periods(c: Conn) -> None:
     """Submitted and approved periods and the late changes (issue 14): their replica tables
     follow ``pzh_core.schema``; the county's period list and the push guard read them by
     station. The feed keeps who made each change (the record history's "who")."""
@@ -142,7 +159,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (2, m0002_shared_state),
     (3, m0003_pinyin),
     (4, m0004_identity_set_aside_digest),
-    (5, m0005_periods),
+    (5, m0005_figures),
+    (6, m0006_periods),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
