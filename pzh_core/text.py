@@ -125,15 +125,40 @@ def normalise_fields(record: Any, kinds: dict[str, str]) -> None:
 COLLATION = "pinyin"
 
 
+_TABLE_FIRST = (
+    0x3400  # the range of resources/refdata/pinyin-readings.txt (tools/make_pinyin_table.py)
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _readings() -> list[str]:
+    from pzh_core.resources import resources_dir
+
+    path = resources_dir() / "refdata" / "pinyin-readings.txt"
+    return path.read_text(encoding="ascii").split("\n")
+
+
+def _reading(char: str) -> list[str]:
+    table = _readings()
+    index = ord(char) - _TABLE_FIRST
+    if 0 <= index < len(table) - 1 and table[index]:
+        return [table[index]]
+    if char.isascii() or not char.isalpha():
+        return [char.lower()]
+    from pypinyin import lazy_pinyin  # a rare character beyond the table (0.8 s to load)
+
+    return [r.lower() for r in lazy_pinyin(char, errors=lambda s: list(s.lower()))]
+
+
 @functools.lru_cache(maxsize=50_000)
 def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
     """Sort key of a name in pinyin order (丁 冯 何 刘 余, not code-point order 丁 何 余 冯 刘);
-    names that read the same fall back to the characters, so the order is total and stable."""
-    from pypinyin import lazy_pinyin
-
+    names that read the same fall back to the characters, so the order is total and stable.
+    Each character reads as pypinyin's first reading (a table, so listing names never loads
+    pypinyin's phrase dictionaries); letters and digits sort before Chinese."""
     name = name or ""
-    readings = lazy_pinyin(name.strip(), errors=lambda s: list(s.lower()))
-    return tuple(r.lower() for r in readings), name
+    readings = [r for ch in name.strip() for r in _reading(ch)]
+    return tuple(readings), name
 
 
 def _compare(a: str, b: str) -> int:
