@@ -15,7 +15,8 @@ when its result is already there (``--old-root-dir`` or ``PZH_OLD_ROOT``, defaul
    ``/opt/py311`` with a shared libpython (PyInstaller needs it). Linked in the root, it needs
    glibc 2.31 at most.
 3. A venv with the project and **PySide6 6.9** (the last series with ``manylinux_2_28`` x86-64
-   wheels; 6.10 needs glibc 2.34), from PyPI as usual.
+   wheels; 6.10 needs glibc 2.34), from PyPI as usual; on arm64 (``PZH_OLD_ROOT_ARCH=arm64``)
+   6.8.0.2, the last with ``manylinux_2_31`` aarch64 wheels.
 4. ``installers/build.py`` in the root on a copy of the checkout's tracked files; the result is
    copied back to ``<out>/dist`` and ``<out>/*.deb``, with ``build-info.json`` saying ``old_root``.
 """
@@ -31,8 +32,10 @@ from pathlib import Path
 import product
 
 SUITE = "bullseye"
-PYSIDE = "PySide6-Essentials>=6.9,<6.10"
-PYSIDE_ADDONS = "PySide6-Addons>=6.9,<6.10"
+# The newest PySide6 whose wheels need glibc 2.31 at most, per CPU (checked on PyPI: x86-64's
+# manylinux_2_28 wheels end at 6.9.3; aarch64's manylinux_2_31 ones at 6.8.0.2, later ones need
+# 2.39). See docs/linux-desktops.md.
+PYSIDE = {"amd64": ">=6.9,<6.10", "arm64": "==6.8.0.2"}
 PY_PREFIX = "/opt/py311"
 VENV = "/opt/buildenv"
 PACKAGES = [
@@ -49,6 +52,16 @@ OWN_VALUED = {"--out", "--old-root-dir"}
 
 def say(msg: str) -> None:
     print(f"[old-root] {msg}", flush=True)
+
+
+def arch() -> str:
+    """The Debian architecture to build for: ``PZH_OLD_ROOT_ARCH`` (``arm64`` for 飞腾/鲲鹏 PCs,
+    run through qemu-user-static and binfmt — untested here), else this machine's."""
+    if os.environ.get("PZH_OLD_ROOT_ARCH"):
+        return os.environ["PZH_OLD_ROOT_ARCH"]
+    return subprocess.run(
+        ["dpkg", "--print-architecture"], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def passthrough(argv: list[str]) -> list[str]:
@@ -79,7 +92,8 @@ def make_root(root: Path) -> None:
     if (root / "etc" / "debian_version").is_file():
         return
     root.mkdir(parents=True, exist_ok=True)
-    cmd = ["debootstrap", "--variant=minbase", f"--include={','.join(PACKAGES)}", SUITE, str(root)]
+    cmd = ["debootstrap", "--variant=minbase", f"--arch={arch()}"]
+    cmd += [f"--include={','.join(PACKAGES)}", SUITE, str(root)]
     if os.environ.get("PZH_DEBIAN_MIRROR"):
         cmd.append(os.environ["PZH_DEBIAN_MIRROR"])
     say(" ".join(cmd))
@@ -155,11 +169,13 @@ def build(out: Path, *, passthrough: list[str]) -> int:
     build_python(root)
     copy_sources(root)
     pip_env = {"PIP_CERT": "/etc/ssl/host-ca.pem", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    pyside = PYSIDE[arch()]
     in_root(
         root,
         f"""
         [ -x {VENV}/bin/python ] || {PY_PREFIX}/bin/python3.11 -m venv {VENV}
-        {VENV}/bin/pip install -q "{PYSIDE}" "{PYSIDE_ADDONS}" "PySide6>=6.9,<6.10"
+        {VENV}/bin/pip install -q "PySide6-Essentials{pyside}" "PySide6-Addons{pyside}" \\
+            "PySide6{pyside}"
         {VENV}/bin/pip install -q "/src[build]"
         """,
         env=pip_env,
