@@ -9,7 +9,8 @@ Layout (the UOS app-store layout, docs/linux-desktops.md): everything under ``/o
 (Kylin, Deepin, GNOME, KDE) find the entry and the icon through two symlinks under /usr/share,
 left out with ``--uos-store`` (the store refuses files outside /opt/apps). No maintainer scripts.
 
-Data is never under /opt: the app keeps it in the user's XDG data dir (``~/.local/share/pzh-station``).
+Data is never under /opt: the app keeps it in the user's XDG data dir
+(``~/.local/share/pzh-station``).
 A preset (server address, enrollment code, CA bundle) given to the build goes into
 ``files/preset.ini`` beside the program, where the app reads it as on Windows; IT can instead
 write ``/etc/pzh-station/preset.ini`` on a PC (never part of the package, so an upgrade keeps it).

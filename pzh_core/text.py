@@ -125,9 +125,8 @@ def normalise_fields(record: Any, kinds: dict[str, str]) -> None:
 COLLATION = "pinyin"
 
 
-_TABLE_FIRST = (
-    0x3400  # the range of resources/refdata/pinyin-readings.txt (tools/make_pinyin_table.py)
-)
+# the first code point of resources/refdata/pinyin-readings.txt (tools/make_pinyin_table.py)
+_TABLE_FIRST = 0x3400
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,6 +135,11 @@ def _readings() -> list[str]:
 
     path = resources_dir() / "refdata" / "pinyin-readings.txt"
     return path.read_text(encoding="ascii").split("\n")
+
+
+def _each_char(text: str) -> list[str]:
+    """What has no pinyin reading sorts by its characters, one by one, in lower case."""
+    return list(text.lower())
 
 
 def _reading(char: str) -> list[str]:
@@ -147,7 +151,9 @@ def _reading(char: str) -> list[str]:
         return [char.lower()]
     from pypinyin import lazy_pinyin  # a rare character beyond the table (0.8 s to load)
 
-    return [r.lower() for r in lazy_pinyin(char, errors=lambda s: list(s.lower()))]
+    # pypinyin's errors callback may return a list (one reading per character); its stub says str
+    readings = lazy_pinyin(char, errors=_each_char)  # type: ignore[arg-type]
+    return [r.lower() for r in readings]
 
 
 @functools.lru_cache(maxsize=50_000)

@@ -75,7 +75,8 @@ def service_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, A
     name``, by name."""
     body, params = _verified_by_volunteer(stations, period)
     return db.rows(
-        f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name COLLATE pinyin",
+        f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name"
+        f" COLLATE pinyin",
         params,
     )
 

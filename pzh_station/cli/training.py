@@ -31,7 +31,8 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         for w in result.warnings:
             print(f"提醒：{w}")
         print(
-            f"已报名 {result.written} 人（其中新登记 {result.created_people} 人）到“{args.class_name}”。"
+            f"已报名 {result.written} 人（其中新登记 {result.created_people} 人）"
+            f"到“{args.class_name}”。"
         )
     finally:
         services.close()

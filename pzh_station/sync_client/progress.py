@@ -61,7 +61,8 @@ class SyncProgress:
         return elapsed * (1 - part) / part
 
     def text(self) -> str:
-        """``上传 1,200/5,000 条 · 下载 3,000/26,000 条 · 约剩 2 分钟`` (what the status bar shows)."""
+        """What the status bar shows, e.g.
+        ``上传 1,200/5,000 条 · 下载 3,000/26,000 条 · 约剩 2 分钟``."""
         parts = []
         if self.push_total:
             parts.append(f"上传 {self.pushed:,}/{self.push_total:,} 条")

@@ -193,7 +193,7 @@ class TeamsPage(QWidget):
         self.load()
 
     def load(self) -> None:
-        self.ctx.tasks.run(lambda s: TeamService(s).list(), success=self._loaded)
+        self.ctx.tasks.run(lambda s: TeamService(s).rows(), success=self._loaded)
 
     def _loaded(self, teams: list[dict[str, Any]]) -> None:
         self.teams = teams

@@ -6,7 +6,8 @@
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
     pzh-sync-server admin show-definitions | set-definitions FILE [--data-dir DIR]
-    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
+    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P]
+                                      [--data-dir DIR]
     pzh-sync-server admin copy-database --to postgresql://… [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a

@@ -120,7 +120,8 @@ class SqlStorage(Storage):
         def tx(c: Conn) -> Code:
             now = self.now()
             c.execute(
-                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)",
+                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms)"
+                " VALUES (?, ?, ?, ?)",
                 (code, station_id, now, expires_ms),
             )
             return Code(code=code, station_id=station_id, created_ms=now, expires_ms=expires_ms)
@@ -238,7 +239,8 @@ class SqlStorage(Storage):
         def tx(c: Conn) -> None:
             now = self.now()
             c.execute(
-                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ? WHERE id = ?",
+                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ?"
+                " WHERE id = ?",
                 (message[:500], now, now, device_id),
             )
 

@@ -59,9 +59,10 @@ def test_no_elf_file_in_the_bundle_needs_glibc_above_2_31(bundle):
     print(text)
     strict = build_info().get("old_root") or glibc_scan.host_glibc() <= glibc_scan.TARGET
     if need > glibc_scan.TARGET and not strict:
+        host = glibc_scan.dotted(glibc_scan.host_glibc())
         pytest.xfail(
-            f"built on this machine (glibc {glibc_scan.dotted(glibc_scan.host_glibc())}): the bundle "
-            f"needs glibc {glibc_scan.dotted(need)}; only the --old-root build must stay ≤ 2.31"
+            f"built on this machine (glibc {host}): the bundle needs glibc "
+            f"{glibc_scan.dotted(need)}; only the --old-root build must stay ≤ 2.31"
         )
     assert need <= glibc_scan.TARGET, text
 

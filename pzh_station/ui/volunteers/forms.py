@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from pzh_core.domain.certificate import ID_TYPES, masked_id_number
 from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import CORRECTION_STATES, STATUSES, ServiceRecord, Volunteer
@@ -85,6 +86,12 @@ class VolunteerDialog(SavingDialog):
         self.ethnicity_edit = QLineEdit()
         self.number_edit = QLineEdit()
         self.number_edit.setPlaceholderText(self.tr("留空则自动编号"))
+        self.id_type_combo = QComboBox()
+        self.id_type_combo.addItem(self.tr("（未登记）"), "")
+        for code, label in ID_TYPES.items():
+            self.id_type_combo.addItem(self.tr(label), code)
+        self.id_number_edit = QLineEdit()  # never shows a stored number: only the masked hint
+        self.id_number_edit.setPlaceholderText(self.tr("仅用于出具志愿服务证明"))
         self.join_edit = DateEdit()
         self.skills = CheckList("volunteer_skills", columns=3)
         self.team_edit = QLineEdit()
@@ -109,6 +116,8 @@ class VolunteerDialog(SavingDialog):
             ("village", self.tr("村(社区)"), self.village_edit),
             ("ethnicity", self.tr("民族"), self.ethnicity_edit),
             ("number", self.tr("志愿者编号"), self.number_edit),
+            ("id_type", self.tr("证件类型"), self.id_type_combo),
+            ("id_number", self.tr("证件号码"), self.id_number_edit),
             ("join_date", self.tr("加入日期*"), self.join_edit),
             ("skills", self.tr("服务技能"), self.skills),
             ("team", self.tr("所属团队"), self.team_edit),
@@ -159,6 +168,11 @@ class VolunteerDialog(SavingDialog):
         self.village_edit.setText(p.village)
         self.ethnicity_edit.setText(p.ethnicity)
         self.number_edit.setText(v.number)
+        self.id_type_combo.setCurrentIndex(max(0, self.id_type_combo.findData(v.id_type)))
+        if v.id_number:
+            self.id_number_edit.setPlaceholderText(
+                self.tr("已登记 {}（留空不变）").format(masked_id_number(v.id_number))
+            )
         self.join_edit.set_iso(v.join_date)
         self.skills.set_codes(v.skills)
         self.team_edit.setText(v.team)
@@ -192,7 +206,11 @@ class VolunteerDialog(SavingDialog):
             awards=self.awards_edit.text().strip(),
             notes=self.notes_edit.toPlainText().strip(),
             created_by=self.volunteer.created_by,
+            id_type=self.id_type_combo.currentData() or "",
+            id_number=self.id_number_edit.text().strip() or self.volunteer.id_number,
         )
+        if not vol.id_type and not self.id_number_edit.text().strip():
+            vol.id_number = ""  # 未登记: the stored number goes too
         return vol, person
 
     def save(self) -> None:

@@ -191,7 +191,7 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
 
     def _update_buttons(self) -> None:
         has_vol = self.selected_volunteer() is not None
-        for b in (self.edit_button, self.delete_button, self.certificate_button):
+        for b in (self.edit_button, self.delete_button, self.certificate_button, self.erase_button):
             b.setEnabled(has_vol)
         records = self.selected_records()
         one = len(records) == 1

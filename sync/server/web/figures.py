@@ -10,6 +10,7 @@ add their stations up; ratios are recomputed from their summed parts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,7 +134,7 @@ def overview(
     year: int,
     *,
     today: dt.date,
-    devices: list[Device] = (),
+    devices: Sequence[Device] = (),
     citywide: bool = True,
 ) -> Overview:
     """Every figure of the overview for ``stations`` in ``year`` as seen on ``today``.
