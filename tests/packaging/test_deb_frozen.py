@@ -4,6 +4,11 @@ Time budget: about 1–2 min on top of the frozen-bundle build (which ``testsupp
 once per session for test_bundle_frozen.py too): gzip-packing the .deb ~30 s, installing it ~10 s,
 three runs of the frozen program ~20 s.
 
+With ``PZH_OLD_ROOT_OUT`` (the ``--out`` folder of ``installers/build --deb --old-root``) the scan
+also runs on that bundle, and with ``PZH_CLEAN_ROOT`` (a fresh ``debootstrap --variant=minbase
+--include=libgl1,libegl1,libfontconfig1 bullseye`` root, which it modifies) its .deb is installed
+there and run with chroot: the release check, by hand (root needed), not in CI.
+
 The glibc scan is **strict** (fails above 2.31) for a bundle built by ``installers/build --deb
 --old-root`` (``build-info.json`` says ``old_root``) or on a machine whose own glibc is 2.31 or
 older. A bundle built on a newer machine (CI and this one run Debian 12, glibc 2.36) is reported
@@ -46,9 +51,51 @@ def bundle() -> Path:
     return testsupport.bundle()
 
 
-def build_info() -> dict:
-    path = testsupport.OUT / "build-info.json"
+OLD_ROOT_OUT = os.environ.get("PZH_OLD_ROOT_OUT")
+CLEAN_ROOT = os.environ.get("PZH_CLEAN_ROOT")
+
+
+def build_info(out: Path = testsupport.OUT) -> dict:
+    path = out / "build-info.json"
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+@pytest.mark.skipif(not OLD_ROOT_OUT, reason="set PZH_OLD_ROOT_OUT to an --old-root build's --out")
+def test_old_root_bundle_needs_glibc_2_31_at_most():
+    out = Path(OLD_ROOT_OUT or ".")
+    assert build_info(out).get("old_root") is True
+    found = glibc_scan.scan(out / "dist" / product.APP_ID)
+    assert glibc_scan.highest(found) <= glibc_scan.TARGET, glibc_scan.report(
+        out, found, glibc_scan.TARGET
+    )
+
+
+@pytest.mark.skipif(
+    not (OLD_ROOT_OUT and CLEAN_ROOT), reason="set PZH_OLD_ROOT_OUT and PZH_CLEAN_ROOT (root only)"
+)
+def test_old_root_deb_installs_and_runs_in_a_clean_debian_11_root():
+    root = Path(CLEAN_ROOT or ".")
+    assert (
+        "2.31"
+        in subprocess.run(
+            ["chroot", str(root), "ldd", "--version"], capture_output=True, text=True
+        ).stdout.splitlines()[0]
+    )
+    package = sorted(Path(OLD_ROOT_OUT or ".").glob(f"{deb.APPID}_*.deb"))[-1]
+    shutil.copy2(package, root / "tmp" / package.name)
+    res = subprocess.run(
+        ["chroot", str(root), "dpkg", "-i", f"/tmp/{package.name}"], capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stdout + res.stderr  # its Depends are met by the root
+    env = ["env", "-i", "PATH=/usr/bin:/bin", "HOME=/tmp", "LANG=C.UTF-8"]
+    cli = f"/opt/apps/{deb.APPID}/files/{product.CLI_EXE}"
+    res = subprocess.run(
+        ["chroot", str(root), *env, "QT_QPA_PLATFORM=offscreen", cli, "--self-test"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert res.returncode == 0 and "自检通过" in res.stdout, res.stdout + res.stderr
 
 
 def test_no_elf_file_in_the_bundle_needs_glibc_above_2_31(bundle):
