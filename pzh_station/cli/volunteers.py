@@ -89,6 +89,22 @@ def cmd_certificate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_register(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        rows = VolunteerService(services).register()
+    finally:
+        services.close()
+    print("证明编号\t出具日期\t志愿者编号\t姓名\t服务期间\t时长(小时)\t经办人")
+    for r in rows:
+        print(
+            f"{r['number']}\t{r['issued_on']}\t{r['volunteer_number']}\t{r['name']}\t"
+            f"{r['period_from']}至{r['period_to']}\t{r['hours']:g}\t{r['handler']}"
+        )
+    print(f"共 {len(rows)} 份证明。")
+    return 0
+
+
 def cmd_erase(args: argparse.Namespace) -> int:
     if not args.yes:
         return fail("注销个人信息不能撤销：确认本人已申请后，请加 --yes 再运行", 2)
@@ -148,6 +164,9 @@ def register(cli) -> None:  # noqa: ANN001
     )
     p.add_argument("--phone", help="联系电话（默认：上一份证明的）")
     p.add_argument("-o", "--output", help="输出文件")
+    cli.command(
+        "volunteer-certificates", "列出志愿服务证明登记簿（已出具的全部证明）", cmd_register
+    )
     p = cli.command(
         "erase-person",
         "按本人申请注销志愿者的个人信息（姓名、证件号码、电话、出生年份；时长保留）",

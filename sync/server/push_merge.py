@@ -22,6 +22,7 @@ from typing import Any
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import certificate, rules
 from sync.server import identity, replica_digest, set_aside
+from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
 
@@ -207,6 +208,7 @@ def apply_push(
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
+    aggregates.after_write(conn, station, rows)
     conn.executemany(
         "INSERT INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)"
         " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp",
@@ -412,5 +414,6 @@ def apply_change(
         return False
     state.values.update(won)
     write_rows(conn, station, {(table, row_id): state})
+    aggregates.after_write(conn, station, {(table, row_id): state})
     append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None)])
     return True

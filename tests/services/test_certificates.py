@@ -190,6 +190,9 @@ def test_cli_certificate_and_erasure(cli, tmp_path):
     args = ("--head", "张建国", "--handler", "李明", "--phone", "08122880123", "-o", str(pdf))
     proc = cli("export", "volunteer-certificate", number, *args, check=True)
     assert "ZYZM" in proc.stdout and "居民身份证" in pdf_text(pdf)
+    issued = proc.stdout.split()[1].split("：")[0]
+    listed = cli("volunteer-certificates", check=True).stdout
+    assert issued in listed and number in listed and "共 1 份证明" in listed
     assert cli("erase-person", number).returncode == 2  # asks for --yes
     cli("erase-person", number, "--yes", check=True)
     cli("export", "volunteers", "-o", str(out), check=True)

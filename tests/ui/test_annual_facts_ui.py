@@ -14,14 +14,19 @@ from tests.ui_helpers import make_ctx, settle, type_text
 YEAR = dt.date.today().year
 
 
-@pytest.fixture
-def window(qtbot, services):
+def open_window(qtbot, services) -> MainWindow:
     ctx = make_ctx(services.data_dir)
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.resize(1366, 768)
     w.show()
     settle(qtbot, ctx)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, services):
+    w = open_window(qtbot, services)
     yield w
     w.close()
 
@@ -110,12 +115,8 @@ def test_facts_typed_before_joining_that_differ_from_the_servers_offer_the_choic
         stamp = hlc.encode(hlc.wall_ms() - 1000, 0, "otherpc")
         store.apply_remote("annual_facts", q.facts_id(sid, YEAR), sid, server, stamp)
         q.settle_facts(store, value_fields())
-    ctx = make_ctx(services.data_dir)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    settle(qtbot, ctx)
+    w = open_window(qtbot, services)
+    ctx = w.ctx
     page = _page(qtbot, w)
     assert page.choice_box.isVisible()
     text = page.choice_label.text()

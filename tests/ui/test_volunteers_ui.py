@@ -50,6 +50,22 @@ def switch(page, name):
     page.operator_changed()
 
 
+def record_dialog(qtbot, page, volunteer_id, hours, description):
+    """Reload, open 记录服务 on the records tab and fill it for ``volunteer_id`` on day D; not
+    saved yet."""
+    page.reload_all()
+    wait(qtbot, page)
+    page.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(page.record_button, LEFT)
+    wait(qtbot, page)
+    dlg = page.dialog
+    dlg.set_volunteer(volunteer_id)
+    dlg.date_edit.set_iso(D)
+    dlg.hours_spin.setValue(hours)
+    type_text(qtbot, dlg.description_edit, description)
+    return dlg
+
+
 def column(model, header):
     index = [h for h, _ in model.columns].index(header)
     return model.column_texts(index)
@@ -101,17 +117,8 @@ def test_a_trainee_in_the_registry_becomes_a_volunteer_without_a_duplicate(qtbot
 
 def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     vid = add_volunteer(services, "王小红")
-    page.reload_all()
-    wait(qtbot, page)
     switch(page, "李明")
-    page.tabs.setCurrentIndex(1)
-    qtbot.mouseClick(page.record_button, LEFT)
-    wait(qtbot, page)
-    dlg = page.dialog
-    dlg.set_volunteer(vid)
-    dlg.date_edit.set_iso(D)
-    dlg.hours_spin.setValue(3)
-    type_text(qtbot, dlg.description_edit, "非遗展览讲解")
+    dlg = record_dialog(qtbot, page, vid, 3, "非遗展览讲解")
     qtbot.mouseClick(dlg.save_button, LEFT)
     wait(qtbot, page)
     assert not dlg.isVisible()
@@ -202,16 +209,7 @@ def test_checks_are_shown_at_the_field_and_the_12_hour_warning(qtbot, page, serv
     VolunteerService(services).save_record(
         ServiceRecord(volunteer_id=vid, date=D, hours=10, description="演出")
     )
-    page.reload_all()
-    wait(qtbot, page)
-    page.tabs.setCurrentIndex(1)
-    qtbot.mouseClick(page.record_button, LEFT)
-    wait(qtbot, page)
-    dlg = page.dialog
-    dlg.set_volunteer(vid)
-    dlg.date_edit.set_iso(D)
-    dlg.hours_spin.setValue(1.2)
-    type_text(qtbot, dlg.description_edit, "整理")
+    dlg = record_dialog(qtbot, page, vid, 1.2, "整理")
     qtbot.mouseClick(dlg.save_button, LEFT)
     wait(qtbot, page)
     assert "0.5" in dlg.errors.message("hours")
@@ -337,6 +335,13 @@ def test_certificate_and_stars_from_the_page(qtbot, page, services, tmp_path):
     text = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace(" ", "")
     assert "周九" in text and "100小时" in text and "测试镇综合文化站" in text
     assert "11010519491231002X" in text and "单位负责人：张建国" in text
+    number = page.info.text().split()[1].split("：")[0]
+    qtbot.mouseClick(page.register_button, LEFT)  # the station's whole register
+    wait(qtbot, page)
+    register = page.dialog
+    assert column(register.model, "证明编号") == [number]
+    assert column(register.model, "姓名") == ["周九"]
+    register.accept()
 
 
 def test_page_is_the_volunteers_entry_and_follows_the_window_operator(qtbot, ctx):

@@ -27,14 +27,15 @@ from pzh_core.domain.volunteer import (
 )
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
-from pzh_station.ui.volunteers.certificates import CertificateDialog, EraseDialog
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, rows_table, stars_text
-from pzh_station.ui.volunteers.forms import (
-    VolunteerDialog,
+from pzh_station.ui.volunteers.certificates import (
+    CertificateDialog,
+    EraseDialog,
+    RegisterDialog,
 )
+from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
+from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import RefCombo
+from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
 
 
 class ArchiveTab:
@@ -50,6 +51,7 @@ class ArchiveTab:
         self.delete_button = QPushButton(self.tr("移出档案"))
         self.certificate_button = QPushButton(self.tr("服务证明(PDF)…"))
         self.erase_button = QPushButton(self.tr("注销个人信息…"))
+        self.register_button = QPushButton(self.tr("证明登记簿…"))
         self.export_button = QPushButton(self.tr("导出档案…"))
         self.import_button = QPushButton(self.tr("导入档案…"))
         self.search_edit = QLineEdit()
@@ -97,6 +99,7 @@ class ArchiveTab:
             self.delete_button,
             self.certificate_button,
             self.erase_button,
+            self.register_button,
             self.import_button,
             self.export_button,
         ):
@@ -126,6 +129,9 @@ class ArchiveTab:
         self.delete_button.clicked.connect(self.delete_volunteer)
         self.certificate_button.clicked.connect(self.certificate)
         self.erase_button.clicked.connect(self.erase_person)
+        self.register_button.clicked.connect(
+            lambda: self._open(RegisterDialog(self.ctx, self), None, "")
+        )
         self.export_button.clicked.connect(self.export_archive)
         self.import_button.clicked.connect(self.import_archive)
         self.volunteer_table.doubleClicked.connect(lambda _i: self.edit_volunteer())

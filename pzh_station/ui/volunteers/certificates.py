@@ -8,19 +8,20 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from pzh_station.services.volunteers import CertificateRequest, VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.volunteers.common import rows_table
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import DateEdit, SavingDialog, field_box
+from pzh_station.ui.volunteers.common import hours_text
+from pzh_station.ui.widgets import DateEdit, RowsModel, SavingDialog, field_box, rows_table
 
 REGISTER_COLUMNS = [
     ("证明编号", lambda r: r["number"]),
@@ -124,6 +125,31 @@ class CertificateDialog(SavingDialog):
         """The file to write (a dialog; tests replace this method)."""
         path, _ = QFileDialog.getSaveFileName(self, title, str(Path.home() / name), "PDF (*.pdf)")
         return path
+
+
+class RegisterDialog(QDialog):
+    """The whole certificate register (证明登记簿) of the station, newest first."""
+
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("志愿服务证明登记簿"))
+        columns = [
+            REGISTER_COLUMNS[0],
+            REGISTER_COLUMNS[1],
+            ("志愿者编号", lambda r: r["volunteer_number"] or ""),
+            ("姓名", lambda r: r["name"] or ""),
+            *REGISTER_COLUMNS[2:],
+            ("单位负责人", lambda r: r["head"]),
+        ]
+        self.model = RowsModel(ctx.tasks, columns, self, align_right=(5,))
+        self.table = rows_table(self.model)
+        close = QPushButton(self.tr("关闭"))
+        close.clicked.connect(self.accept)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
+        self.resize(900, 520)
+        self.model.reload(lambda s: VolunteerService(s).register())
 
 
 class EraseDialog(SavingDialog):

@@ -123,11 +123,29 @@ def m0004_identity_set_aside_digest(c: Conn) -> None:
     replica_digest.build(c)
 
 
+def m0005_figures(c: Conn) -> None:
+    """The web pages' figures pre-aggregated per station, indicator and day, month and year
+    (``sync/server/db/aggregates.py``), built once for the rows already held."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_figures (
+            station_id TEXT NOT NULL, key TEXT NOT NULL, grain TEXT NOT NULL, span TEXT NOT NULL,
+            value REAL NOT NULL, PRIMARY KEY (station_id, key, grain, span)) WITHOUT ROWID"""
+    )
+    c.ddl(
+        "CREATE INDEX IF NOT EXISTS srv_figures_span"
+        " ON srv_figures(grain, key, span, station_id, value)"
+    )
+    from sync.server.db import aggregates
+
+    aggregates.rebuild(c)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
     (3, m0003_pinyin),
     (4, m0004_identity_set_aside_digest),
+    (5, m0005_figures),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
