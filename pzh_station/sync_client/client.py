@@ -297,14 +297,14 @@ class SyncClient:
             if batch and server_acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
                 raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
-
+            shown = _shown(batch, acked, server_acked)
             tables, rewound, pending = self.db(
                 partial(
                     _apply_answer,
                     feed=feed,
                     cursor=max(new_cursor, cursor),
                     acked=acked,
-                    server_acked=server_acked,
+                    server_acked=min(server_acked, shown),
                     timing=(server_time, sent, received),
                     refused=refused if isinstance(refused, list) else [],
                     complete=not more,
@@ -316,7 +316,7 @@ class SyncClient:
             result.pulled += len(feed)
             result.set_aside += len(refused) if isinstance(refused, list) else 0
             self._report(transport, len(batch), len(feed), more, resp.get("remaining"))
-            if not more and pending == 0:
+            if not more and pending == 0 and server_acked <= shown:
                 if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
                     return  # an older server without a digest, or repairs that did not hold
                 done = self._verify(transport, server_root, server_acked, max(new_cursor, cursor))
@@ -418,6 +418,17 @@ def _apply_answer(
         sync_state.put(store, sync_cursor=cursor, sync_acked_seq=new_acked)
         rewound = replica.rewind_if_ahead(store, clock.future_limit(server_time))
     return tables, rewound, sync_state.pending_count(store, new_acked)
+
+
+def _shown(batch: list[dict[str, Any]], acked: int, server_acked: int) -> int:
+    """The last seq this request showed the server: the acked mark moves only up to it (device
+    epoch). Seqs the server holds above it are compared with this file by the next request."""
+    shown = batch[-1]["seq"] if batch else acked
+    if server_acked > shown and not batch:
+        # The server holds seqs of this device that this file never wrote (a restored backup,
+        # a copied folder): this file is not that history.
+        raise SyncError("rekey_required", f"服务器已有第 {server_acked} 条，本机只到 {shown} 条")
+    return shown
 
 
 def _direct(store: Store) -> RunDb:
