@@ -19,7 +19,7 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import identity, push_merge, replica_digest, set_aside
+from sync.server import feed_history, identity, period_store, push_merge, replica_digest, set_aside
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
@@ -94,6 +94,11 @@ class SqlStorage(Storage):
         """This thread's read connection, for the core's indicator queries (either engine): on
         the read replica when the server has one."""
         return Db.of((self.figures_engine or self.engine).thread_reader())
+
+    def primary_db(self) -> Db:
+        """This thread's read connection on the primary, never the read replica: what an
+        approval signs (its snapshot) must be what the approval locks."""
+        return Db.of(self.engine.thread_reader())
 
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.engine.one(sql, params)
@@ -291,6 +296,21 @@ class SqlStorage(Storage):
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: set_aside.listing(c, limit))
 
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.period_rows(c, stations))
+
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        return self.engine.read(lambda c: period_store.period_states(c, stations, year))
+
+    def record_history(self, station_id: str, table: str, row_id: str) -> list[Any]:
+        return self.engine.read(lambda c: feed_history.entries(c, station_id, table, row_id))
+
+    def recent_changes(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: feed_history.recent(c, station_id, limit))
+
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.late_rows(c, stations))
+
     def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
         def tx(c: Conn) -> None:
             c.execute(
@@ -347,10 +367,10 @@ class SqlStorage(Storage):
         return self._write(tx)
 
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
-        def read(c: Conn) -> tuple[list[Any], int, str | None]:
+        def read(c: Conn) -> tuple[list[Any], int, str | None, int | None]:
             rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
-                "SELECT seq, tbl, row_id, stamp, fields,"
+                "SELECT seq, tbl, row_id, stamp, fields, operator,"
                 " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
@@ -359,11 +379,18 @@ class SqlStorage(Storage):
             end = c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
             # The root of the same snapshot: after this page the device holds what it describes.
             root = None if len(rows) > limit else replica_digest.root(c, device.station_id)
-            return rows, end, root
+            left = None
+            if len(rows) > limit:  # a long pull: how much is left, for the desk's progress bar
+                left = c.scalar(
+                    "SELECT COUNT(*) FROM srv_feed WHERE station_id = ? AND seq > ?"
+                    " AND (origin <> ? OR replaced IS NOT NULL)",
+                    (device.station_id, rows[limit - 1]["seq"], device.id),
+                )
+            return rows, end, root, left
 
         # One snapshot: the entries, the feed's end and the digest agree. Feed appends take
         # turns until commit (push_merge.append_feed), so a snapshot holds every seq up to its end.
-        rows, end, root = self.engine.read(read, snapshot=True)
+        rows, end, root, left = self.engine.read(read, snapshot=True)
         more = len(rows) > limit
         rows = rows[:limit]
         entries = [
@@ -374,13 +401,16 @@ class SqlStorage(Storage):
                 stamp=r["stamp"],
                 fields_json=r["fields"],
                 replaced=r["replaced"],
+                operator=r["operator"],
             )
             for r in rows
         ]
         # With nothing more to send, jump to the feed's end: the entries skipped on the way
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)
-        return PullResult(changes=entries, cursor=new_cursor, more=more, digest=root)
+        return PullResult(
+            changes=entries, cursor=new_cursor, more=more, digest=root, remaining=left
+        )
 
     def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
         return self.engine.read(
@@ -397,14 +427,46 @@ class SqlStorage(Storage):
         return self.engine.read(read, snapshot=True)
 
     def server_write(
-        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        *,
+        operator: str = "",
     ) -> None:
-        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields))
+        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields, operator))
 
     def _server_write(
-        self, c: Conn, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        c: Conn,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        operator: str = "",
     ) -> bool:
-        return push_merge.apply_change(c, station_id, table, row_id, fields, self._clock(c))
+        return push_merge.apply_change(
+            c, station_id, table, row_id, fields, self._clock(c), operator=operator
+        )
+
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+        *,
+        operator: str = "",
+    ) -> dict[str, Any]:
+        def tx(c: Conn) -> dict[str, Any]:
+            push_merge.lock_station(c, station_id)
+            row = period_store.current_row(c, table, row_id)
+            fields = make(row if row is None or row["station_id"] == station_id else None)
+            self._server_write(c, station_id, table, row_id, fields, operator)
+            return fields
+
+        return self._write(tx)
 
     # -- shared state of the server processes ---------------------------------------------------
     def take_token(self, key: str, rate: float, burst: int) -> float:
