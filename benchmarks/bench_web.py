@@ -209,6 +209,7 @@ def fmt(values: list[float]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    global STATIONS
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--quick", action="store_true", help="three years instead of ten, fewer repeats"
@@ -217,7 +218,6 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--stations", type=int, default=STATIONS, help="stations (default 60)")
     ap.add_argument("--years", type=int, help="years of records (default 10; 3 with --quick)")
     args = ap.parse_args(argv)
-    global STATIONS
     STATIONS = args.stations
     years = args.years or (3 if args.quick else 10)
     repeat = 3 if args.quick else 9
