@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import uuid
 
-from pzh_core.schema import activities, core, training, volunteers
+from pzh_core.schema import activities, core, photos, training, volunteers
 
 # Namespace of deterministic ids (never change it: ids made on every PC depend on it).
 ID_NAMESPACE = uuid.UUID("6f1d1c6e-3b7a-5c2e-9a41-70a2f3c5d8e1")
@@ -37,7 +37,7 @@ META_COLUMNS = ("id", "station_id", "updated_at", "device_id", "clocks")
 FIELD_TYPES = ("text", "int", "real", "bool", "date", "time", "list", "json")
 
 TABLES: dict[str, dict[str, str]] = {}
-for _module in (core, activities, training, volunteers):
+for _module in (core, activities, training, volunteers, photos):
     for _name, _fields in _module.TABLES.items():
         TABLES[_name] = {**_fields, "deleted": "bool"}
 

@@ -109,12 +109,11 @@ def test_offline_pc_shows_offline_pending_changes_and_what_to_do(qtbot, services
 
 
 def test_enroll_in_the_dialog_then_sync_in_the_background(qtbot, ctx, tmp_path, monkeypatch):
-    from tests.sync_helpers import PC
-
     from pzh_core.domain.activity import Activity
     from pzh_station.services.activities import ActivityService
     from pzh_station.ui.sync_page import agent as agent_mod
     from tests.server_fixtures import start_server
+    from tests.sync_helpers import PC
 
     monkeypatch.setattr(agent_mod, "CHANGE_DELAY_MS", 50)
     with start_server(tmp_path / "server") as server:
@@ -168,10 +167,9 @@ def test_background_agent_syncs_at_start_and_retries_by_itself_after_failures(
 ):
     """An enrolled PC with changes waiting: the app syncs soon after start; when the link fails,
     it tries again after a backoff without anyone doing anything, and gets through."""
-    from tests.fault_proxy import FaultProxy
-
     from pzh_station.sync_client import SyncClient
     from pzh_station.ui.sync_page import agent as agent_mod
+    from tests.fault_proxy import FaultProxy
     from tests.server_fixtures import start_server
 
     monkeypatch.setattr(agent_mod, "BACKOFF_BASE_S", 0.05)

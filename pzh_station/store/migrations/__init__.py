@@ -16,6 +16,7 @@ from pzh_station.store.migrations import (
     m0004_sync,
     m0005_activity_list,
     m0006_reports,
+    m0007_photos,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -25,6 +26,7 @@ MIGRATIONS: list[ModuleType] = [
     m0004_sync,
     m0005_activity_list,
     m0006_reports,
+    m0007_photos,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
 
 from pzh_core.domain.activity import Activity
 from pzh_station.services.activities import ActivityService
+from pzh_station.services.photos import save_with_attachments
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.widgets import (
     CheckList,
     DateEdit,
@@ -76,6 +78,8 @@ class ActivityDialog(SavingDialog):
         self.brand_combo = RefCombo("brands", empty=self.tr("（无）"))
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(70)
+        self.photos = AttachmentStrip(ctx, "activities")
+        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
 
         self._setup_errors()
         form = QFormLayout()
@@ -94,6 +98,7 @@ class ActivityDialog(SavingDialog):
             ("target_groups", self.tr("服务对象"), self.groups),
             ("brand", self.tr("活动品牌"), self.brand_combo),
             ("notes", self.tr("备注"), self.notes_edit),
+            ("attachments", self.tr("照片/附件"), self.photos),
         ]
         for name, label, widget in rows:
             form.addRow(label, field_box(widget, self.errors.add(name, widget)))
@@ -124,6 +129,7 @@ class ActivityDialog(SavingDialog):
         layout.addWidget(self.buttons)
         self.resize(600, 680)  # fits 1366×768 with the taskbar; scrolls when smaller
         self.set_activity(self.activity)
+        self.photos.load(self.activity.id)
 
     # -- form ⇄ record -------------------------------------------------------------------
     def set_activity(self, a: Activity) -> None:
@@ -171,5 +177,13 @@ class ActivityDialog(SavingDialog):
     def save(self) -> None:
         if self.saving:
             return
+        if self.photos.busy:
+            return
         activity = self.form_activity()
-        self._run_save(lambda s: ActivityService(s).save(activity), {"activities"})
+        edits = self.photos.edits()
+        self._run_save(
+            lambda s: save_with_attachments(
+                s, "activities", lambda: ActivityService(s).save(activity), edits
+            ),
+            {"activities"},
+        )
