@@ -19,7 +19,9 @@ Types: ``text``, ``int``, ``real``, ``bool``, ``date`` (YYYY-MM-DD), ``time`` (H
 
 from __future__ import annotations
 
+import json
 import uuid
+from typing import Any
 
 from pzh_core.schema import activities, core, photos, training, volunteers
 
@@ -35,6 +37,32 @@ def det_id(kind: str, *parts: str) -> str:
 
 META_COLUMNS = ("id", "station_id", "updated_at", "device_id", "clocks")
 FIELD_TYPES = ("text", "int", "real", "bool", "date", "time", "list", "json")
+
+# The column of each field type, in SQL every engine we target accepts (SQLite, PostgreSQL).
+# The desk's migrations keep their own literal copy, so a shipped migration never changes.
+COLUMN_SQL = {
+    "text": "TEXT NOT NULL DEFAULT ''",
+    "int": "INTEGER NOT NULL DEFAULT 0",
+    "real": "REAL NOT NULL DEFAULT 0",
+    "bool": "INTEGER NOT NULL DEFAULT 0",
+    "date": "TEXT NOT NULL DEFAULT ''",
+    "time": "TEXT NOT NULL DEFAULT ''",
+    "list": "TEXT NOT NULL DEFAULT '[]'",
+    "json": "TEXT NOT NULL DEFAULT '{}'",
+}
+
+
+def encode_value(kind: str, value: Any) -> Any:
+    """A field's Python value → its column value (the one encoding of desk and server):
+    lists and objects as JSON (``None`` as the empty one), bools as 0/1."""
+    if kind in ("list", "json"):
+        return json.dumps(
+            value if value is not None else ([] if kind == "list" else {}), ensure_ascii=False
+        )
+    if kind == "bool":
+        return 1 if value else 0
+    return value
+
 
 TABLES: dict[str, dict[str, str]] = {}
 for _module in (core, activities, training, volunteers, photos):

@@ -22,6 +22,7 @@ import sqlite_utils
 from pzh_core import merge, schema
 from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
+from pzh_core.schema import encode_value
 from pzh_station.store import migrations
 from pzh_station.store.errors import StoreError, from_sqlite
 
@@ -42,17 +43,6 @@ def _check_file(path: Path) -> None:
                 "“{}” 不是本软件的数据文件（不是SQLite数据库）。文件未被改动，可以从备份恢复。",
             ).format(path),
         )
-
-
-def encode_value(kind: str, value: Any) -> Any:
-    """Python value → column value."""
-    if kind in ("list", "json"):
-        return json.dumps(
-            value if value is not None else ([] if kind == "list" else {}), ensure_ascii=False
-        )
-    if kind == "bool":
-        return 1 if value else 0
-    return value
 
 
 def decode_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,31 +1,26 @@
 """The embedded storage: one SQLite file in WAL mode, written by ONE writer thread.
 
-As Datasette does, every write runs on a single dedicated thread and connection, each in its own
-``BEGIN IMMEDIATE`` transaction, so writers never fight over the lock and a failed write rolls
-back whole. Reads use separate per-thread connections (``PRAGMA query_only``) and see the last
-committed state, never a half-applied batch.
-
-Server tables are prefixed ``srv_``. The replica tables have the names and columns of the
-client's synced tables (``pzh_core.schema``: id, station_id, updated_at, device_id, clocks, the
-fields and ``deleted``), so indicator SQL written once runs on both. Table and column names in
-SQL come only from ``pzh_core.schema``; every value travels as a parameter.
+Every write runs on the writer thread (:mod:`sync.server.sqlite_writer`), each in its own
+``BEGIN IMMEDIATE`` transaction, so a failed write rolls back whole. Reads use separate
+per-thread connections (``PRAGMA query_only``) and see the last committed state, never a
+half-applied batch. The tables are in :mod:`sync.server.sqlite_schema`; merging pushed and
+server-made changes into them is :mod:`sync.server.sqlite_push`.
 """
 
 from __future__ import annotations
 
-import json
-import queue
 import sqlite3
 import threading
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from pzh_core import hlc, merge, protocol, schema
+from pzh_core import hlc, protocol
+from sync.server import sqlite_push
+from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
+from sync.server.sqlite_writer import Writer
 from sync.server.storage import (
-    BatchRejected,
     Code,
     Device,
     EnrollError,
@@ -34,154 +29,10 @@ from sync.server.storage import (
     PushResult,
     Station,
     Storage,
-    china_day,
 )
 
-T = TypeVar("T")
 SERVER_DEVICE = "server"  # device part of stamps made by the server itself
 DEFAULT_CLAMP_MS = protocol.CLAMP_MS
-
-TYPE_SQL = {
-    "text": "TEXT NOT NULL DEFAULT ''",
-    "int": "INTEGER NOT NULL DEFAULT 0",
-    "real": "REAL NOT NULL DEFAULT 0",
-    "bool": "INTEGER NOT NULL DEFAULT 0",
-    "date": "TEXT NOT NULL DEFAULT ''",
-    "time": "TEXT NOT NULL DEFAULT ''",
-    "list": "TEXT NOT NULL DEFAULT '[]'",
-    "json": "TEXT NOT NULL DEFAULT '{}'",
-}
-
-SERVER_DDL = [
-    "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
-    """CREATE TABLE IF NOT EXISTS srv_stations (
-        id TEXT PRIMARY KEY, name TEXT NOT NULL, county TEXT NOT NULL, created_ms INTEGER NOT NULL)""",
-    """CREATE TABLE IF NOT EXISTS srv_codes (
-        code TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES srv_stations(id),
-        created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
-        spent_ms INTEGER, device_id TEXT)""",
-    """CREATE TABLE IF NOT EXISTS srv_devices (
-        id TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES srv_stations(id),
-        token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',
-        app_version TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, revoked_ms INTEGER,
-        applied_seq INTEGER NOT NULL DEFAULT 0, last_sync_ms INTEGER, last_seen_ms INTEGER,
-        changes_day TEXT NOT NULL DEFAULT '', changes_today INTEGER NOT NULL DEFAULT 0,
-        skew_ms INTEGER, clamped_total INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT NOT NULL DEFAULT '', last_error_ms INTEGER)""",
-    "CREATE INDEX IF NOT EXISTS srv_devices_station ON srv_devices(station_id)",
-    # The change feed: one ordered sequence for the whole deployment.
-    """CREATE TABLE IF NOT EXISTS srv_feed (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, tbl TEXT NOT NULL,
-        row_id TEXT NOT NULL, stamp TEXT NOT NULL, fields TEXT NOT NULL,
-        origin TEXT NOT NULL, replaced TEXT)""",
-    "CREATE INDEX IF NOT EXISTS srv_feed_station ON srv_feed(station_id, seq)",
-    # The stamp of every device seq applied: a resent seq must come with the same stamp, else the
-    # PC's log went back in time (restored backup) and skipping it would lose a change.
-    """CREATE TABLE IF NOT EXISTS srv_seen (
-        device_id TEXT NOT NULL, seq INTEGER NOT NULL, stamp TEXT NOT NULL,
-        PRIMARY KEY (device_id, seq)) WITHOUT ROWID""",
-]
-
-
-# Web pages (issue 8): see _create_schema.
-REPLICA_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS activities_station_date ON activities(station_id, date)",
-    "CREATE INDEX IF NOT EXISTS sessions_station_date ON sessions(station_id, date)",
-    "CREATE INDEX IF NOT EXISTS sessions_class ON sessions(class_id)",
-    "CREATE INDEX IF NOT EXISTS attendance_session ON attendance(session_id, person_id)",
-    "CREATE INDEX IF NOT EXISTS enrollments_class ON enrollments(class_id, person_id)",
-    "CREATE INDEX IF NOT EXISTS service_records_station_date ON service_records(station_id, date)",
-    "CREATE INDEX IF NOT EXISTS service_records_volunteer ON service_records(volunteer_id)",
-]
-
-
-def replica_table_sql(table: str) -> str:
-    cols = [
-        "id TEXT PRIMARY KEY",
-        "station_id TEXT NOT NULL",
-        "updated_at TEXT NOT NULL DEFAULT ''",
-        "device_id TEXT NOT NULL DEFAULT ''",
-        "clocks TEXT NOT NULL DEFAULT '{}'",
-    ]
-    cols += [f"{name} {TYPE_SQL[kind]}" for name, kind in schema.TABLES[table].items()]
-    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
-
-
-def encode_value(kind: str, value: Any) -> Any:
-    """A change's field value → column value (as the client's store encodes it)."""
-    if kind in ("list", "json"):
-        return json.dumps(value, ensure_ascii=False)
-    if kind == "bool":
-        return 1 if value else 0
-    return value
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 10000")
-    return conn
-
-
-class _Writer:
-    """One thread, one connection: runs each submitted function in ``BEGIN IMMEDIATE``."""
-
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._queue: queue.SimpleQueue[
-            tuple[Callable[[sqlite3.Connection], Any], Future] | None
-        ] = queue.SimpleQueue()
-        self._ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="pzh-sync-writer", daemon=True)
-        self._thread.start()
-        self._ready.wait()
-
-    def call(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        fut: Future = Future()
-        self._queue.put((fn, fut))
-        return fut.result()
-
-    def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        conn = _connect(self._path)
-        conn.execute("PRAGMA journal_mode = WAL")
-        # FULL: a commit is on disk before the device is told it is held (acked_seq); with
-        # NORMAL a power cut could lose acknowledged changes, which the device never resends.
-        conn.execute("PRAGMA synchronous = FULL")
-        self._ready.set()
-        while True:
-            item = self._queue.get()
-            if item is None:
-                break
-            fn, fut = item
-            if not fut.set_running_or_notify_cancel():
-                continue
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                result = fn(conn)
-                conn.execute("COMMIT")
-            except BaseException as exc:  # noqa: BLE001 - handed to the caller
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                fut.set_exception(exc)
-            else:
-                fut.set_result(result)
-        conn.close()
-
-
-class _RowState:
-    """A row while a batch is merged into it: its field stamps, the values that won, and
-    whether it exists in the table already."""
-
-    __slots__ = ("clocks", "values", "exists")
-
-    def __init__(self, clocks: dict[str, str], exists: bool) -> None:
-        self.clocks = clocks
-        self.values: dict[str, Any] = {}
-        self.exists = exists
 
 
 def _station(row: sqlite3.Row) -> Station:
@@ -220,40 +71,17 @@ class SQLiteStorage(Storage):
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
-        self._writer = _Writer(self.path)
-        self._writer.call(self._create_schema)
-        last = self._writer.call(
-            lambda c: (
-                c.execute("SELECT value FROM srv_meta WHERE key = 'hlc_last'").fetchone() or [None]
-            )[0]
-        )
+        self._writer = Writer(self.path)
+        self._writer.call(create_schema)
+        last = self._writer.call(load_clock)
         # Only the writer thread touches the server clock.
         self._clock = hlc.HybridClock(SERVER_DEVICE, last=last, wall=now)
-
-    # -- schema -------------------------------------------------------------------------
-    @staticmethod
-    def _create_schema(conn: sqlite3.Connection) -> None:
-        for ddl in SERVER_DDL:
-            conn.execute(ddl)
-        for table, fields in schema.TABLES.items():
-            conn.execute(replica_table_sql(table))
-            have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
-            # A newer pzh_core.schema added fields: add their columns (never drop or retype).
-            for name, kind in fields.items():
-                if name not in have:
-                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {name} {TYPE_SQL[kind]}")
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
-        # Indexes for the figures of the web pages (issue 8, sync/server/web): the shared
-        # indicator functions filter by station and date and join marks to sessions, rosters to
-        # classes and hours to volunteers; without these a city-wide overview scans whole tables.
-        for ddl in REPLICA_INDEXES:
-            conn.execute(ddl)
 
     # -- reading ------------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = _connect(self.path)
+            conn = connect(self.path)
             conn.execute("PRAGMA query_only = 1")
             self._local.conn = conn
             with self._readers_lock:
@@ -403,242 +231,24 @@ class SQLiteStorage(Storage):
         changes: Sequence[dict[str, Any]],
         client_time_ms: int | None,
     ) -> PushResult:
-        now = self.now()
-        dev = conn.execute(
-            "SELECT station_id, revoked_ms, applied_seq, changes_day, changes_today FROM srv_devices WHERE id = ?",
-            (device.id,),
-        ).fetchone()
-        if dev is None or dev["revoked_ms"] is not None:
-            raise BatchRejected(403, "device_revoked", "device revoked")
-        station = dev["station_id"]
-        applied = dev["applied_seq"]
-        result = PushResult(acked_seq=applied)
-        todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
-        result.skipped = len(changes) - len(todo)
-        if result.skipped:
-            self._check_resent(
-                conn, device.id, [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied]
-            )
-        # Few statements per batch, not per row: the writer thread shares the GIL with every
-        # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
-        existing = self._fetch_rows(conn, todo)
-        rows: dict[tuple[str, str], _RowState] = {}
-        feed: list[tuple[Any, ...]] = []
-        limit_ms = now + self.clamp_ms
-        clock = self._clock
-        clock_before = clock.last
+        clock_before = self._clock.last
         try:
-            for index, change in todo:
-                table, row_id, stamp, fields = change["t"], change["id"], change["s"], change["f"]
-                key = (table, row_id)
-                state = rows.get(key)
-                if state is None:
-                    if table == "stations" and row_id != station:
-                        raise BatchRejected(
-                            403,
-                            "foreign_row",
-                            f"stations row {row_id} is not this device's station",
-                            index=index,
-                        )
-                    found = existing.get(key)
-                    if found is not None and found[0] != station:
-                        raise BatchRejected(
-                            403,
-                            "foreign_row",
-                            f"{table} row {row_id} belongs to another station",
-                            index=index,
-                        )
-                    state = rows[key] = _RowState(
-                        json.loads(found[1]) if found else {}, found is not None
-                    )
-                replaced = None
-                parsed = hlc.parse(stamp)
-                if parsed.ms > limit_ms:
-                    # Too far in the future: a fresh server stamp, keeping the writer's device
-                    # part; the device learns it from its own change echoed in the feed.
-                    fresh = hlc.parse(clock.now())
-                    replaced, stamp = stamp, hlc.encode(fresh.ms, fresh.counter, parsed.device)
-                    result.clamped += 1
-                else:
-                    clock.observe(stamp)
-                won, state.clocks = merge.merge(state.clocks, fields, stamp)
-                if won:
-                    state.values.update(won)
-                    feed.append(
-                        (
-                            station,
-                            table,
-                            row_id,
-                            stamp,
-                            json.dumps(won, ensure_ascii=False, separators=(",", ":")),
-                            device.id,
-                            replaced,
-                        )
-                    )
-                applied = change["seq"]
-                result.applied += 1
+            result = sqlite_push.apply_push(
+                conn,
+                self._clock,
+                device,
+                changes,
+                client_time_ms=client_time_ms,
+                now=self.now(),
+                clamp_ms=self.clamp_ms,
+            )
         except BaseException:
             # The transaction rolls back; so must the clock's view of it.
             self._clock = hlc.HybridClock(SERVER_DEVICE, last=clock_before, wall=self.now)
             raise
-        self._write_rows(conn, station, rows)
-        conn.executemany(
-            "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            feed,
-        )
-        conn.executemany(
-            "INSERT OR REPLACE INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)",
-            [(device.id, c["seq"], c["s"]) for _, c in todo],
-        )
-        result.feed_added = len(feed)
-        result.acked_seq = applied
-        day = china_day(now)
-        today = (dev["changes_today"] if dev["changes_day"] == day else 0) + result.applied
-        skew = client_time_ms - now if client_time_ms is not None else None
-        conn.execute(
-            "UPDATE srv_devices SET applied_seq = ?, last_sync_ms = ?, last_seen_ms = ?, changes_day = ?,"
-            " changes_today = ?, skew_ms = COALESCE(?, skew_ms), clamped_total = clamped_total + ?,"
-            " last_error = '', last_error_ms = NULL WHERE id = ?",
-            (applied, now, now, day, today, skew, result.clamped, device.id),
-        )
-        if clock.last != clock_before:
-            conn.execute(
-                "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (clock.last,),
-            )
+        if self._clock.last != clock_before:
+            save_clock(conn, self._clock.last)
         return result
-
-    @staticmethod
-    def _check_resent(
-        conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]
-    ) -> None:
-        """Refuse (409) a resent seq whose stamp differs from the one applied under that seq."""
-        seen: dict[int, str] = {}
-        seqs = [c["seq"] for _, c in resent]
-        for i in range(0, len(seqs), 500):
-            chunk = seqs[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for seq, stamp in conn.execute(
-                f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})",
-                (device_id, *chunk),
-            ):
-                seen[seq] = stamp
-        for index, change in resent:
-            held = seen.get(change["seq"])
-            if held is not None and held != change["s"]:
-                raise BatchRejected(
-                    409,
-                    "seq_reused",
-                    f"seq {change['seq']} was applied with another stamp",
-                    index=index,
-                )
-
-    @staticmethod
-    def _fetch_rows(
-        conn: sqlite3.Connection, todo: Sequence[tuple[int, dict[str, Any]]]
-    ) -> dict[tuple[str, str], tuple[str, str]]:
-        """``(table, id) -> (station_id, clocks)`` of the rows a batch touches that exist."""
-        ids: dict[str, set[str]] = {}
-        for _, change in todo:
-            ids.setdefault(change["t"], set()).add(change["id"])
-        found: dict[tuple[str, str], tuple[str, str]] = {}
-        for table, wanted in ids.items():
-            listed = sorted(wanted)
-            for i in range(0, len(listed), 500):
-                chunk = listed[i : i + 500]
-                marks = ",".join("?" * len(chunk))
-                for r in conn.execute(
-                    f"SELECT id, station_id, clocks FROM {table} WHERE id IN ({marks})", chunk
-                ):
-                    found[(table, r[0])] = (r[1], r[2])
-        return found
-
-    @staticmethod
-    def _write_rows(
-        conn: sqlite3.Connection, station: str, rows: dict[tuple[str, str], _RowState]
-    ) -> None:
-        """Write the merged rows of a batch, grouped so that each shape is one executemany."""
-        groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-        for (table, row_id), state in rows.items():
-            if not state.values:
-                continue
-            types = schema.TABLES[table]
-            names = tuple(sorted(state.values))
-            top = merge.row_stamp(state.clocks)
-            values = [encode_value(types[n], state.values[n]) for n in names]
-            meta = [
-                top,
-                top.split(".", 2)[2],
-                json.dumps(state.clocks, sort_keys=True, separators=(",", ":")),
-            ]
-            if state.exists:
-                groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
-            else:
-                groups.setdefault((table, False, names), []).append(
-                    (row_id, station, *values, *meta)
-                )
-        for (table, exists, names), params in groups.items():
-            cols = (*names, "updated_at", "device_id", "clocks")
-            if exists:
-                sets = ", ".join(f"{c} = ?" for c in cols)
-                conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", params)
-            else:
-                all_cols = ("id", "station_id", *cols)
-                marks = ", ".join("?" for _ in all_cols)
-                conn.executemany(
-                    f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
-                )
-
-    def _apply(
-        self,
-        conn: sqlite3.Connection,
-        station: str,
-        table: str,
-        row_id: str,
-        fields: dict[str, Any],
-        stamp: str,
-        row: sqlite3.Row | None,
-        origin: str,
-        replaced: str | None,
-    ) -> bool:
-        """Merge one change into its replica row and append what won to the feed."""
-        types = schema.TABLES[table]
-        clocks = json.loads(row["clocks"]) if row is not None else {}
-        won, new_clocks = merge.merge(clocks, fields, stamp)
-        if not won:
-            return False
-        top = merge.row_stamp(new_clocks)
-        cols = {name: encode_value(types[name], v) for name, v in won.items()}
-        cols.update(
-            updated_at=top,
-            device_id=top.split(".", 2)[2],
-            clocks=json.dumps(new_clocks, sort_keys=True, separators=(",", ":")),
-        )
-        if row is not None:
-            sets = ", ".join(f"{c} = ?" for c in cols)
-            conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*cols.values(), row_id))
-        else:
-            cols = {"id": row_id, "station_id": station, **cols}
-            marks = ", ".join("?" for _ in cols)
-            conn.execute(
-                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", tuple(cols.values())
-            )
-        conn.execute(
-            "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                station,
-                table,
-                row_id,
-                stamp,
-                json.dumps(won, ensure_ascii=False, separators=(",", ":")),
-                origin,
-                replaced,
-            ),
-        )
-        return True
 
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
         conn = self._reader()
@@ -686,22 +296,10 @@ class SQLiteStorage(Storage):
         row_id: str,
         fields: dict[str, Any],
     ) -> None:
-        types = schema.fields_of(table)
-        unknown = set(fields) - set(types)
-        if unknown:
-            raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
-        row = conn.execute(
-            f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)
-        ).fetchone()
-        if row is not None and row["station_id"] != station_id:
-            raise ValueError(f"{table} row {row_id} belongs to another station")
-        stamp = self._clock.now()
-        self._apply(conn, station_id, table, row_id, dict(fields), stamp, row, SERVER_DEVICE, None)
-        conn.execute(
-            "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
-            " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (self._clock.last,),
+        sqlite_push.apply_change(
+            conn, station_id, table, row_id, fields, self._clock.now, SERVER_DEVICE
         )
+        save_clock(conn, self._clock.last)
 
     def close(self) -> None:
         self._writer.close()

@@ -1,0 +1,109 @@
+"""The administration pages: stations, enrollment codes (with their printable card) and devices.
+A county user creates and manages only their own county's stations."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from sync.server import admin
+from sync.server.web.accounts import Session
+from sync.server.web.base import Web, WebError, action, page, render, server_address
+
+log = logging.getLogger("pzh.sync.web")
+
+
+def add_routes(router: APIRouter, web: Web) -> None:
+    router.add_api_route("/web/admin", page(web, admin_page), methods=["GET"])
+    router.add_api_route("/web/admin/stations", action(web, create_station), methods=["POST"])
+    router.add_api_route("/web/admin/codes", action(web, issue_code), methods=["POST"])
+    router.add_api_route("/web/admin/codes/{code}", page(web, code_card), methods=["GET"])
+    router.add_api_route(
+        "/web/admin/devices/{device_id}/revoke", action(web, revoke), methods=["POST"]
+    )
+
+
+def admin_page(
+    web: Web,
+    request: Request,
+    session: Session,
+    *,
+    error: str = "",
+    status: int = 200,
+    form: dict[str, str] | None = None,
+) -> Response:
+    from pzh_core.domain import refdata
+
+    stations = web.stations_for(session.user)
+    ids = {s.id: s for s in stations}
+    codes = [c for c in web.storage.list_codes() if c.station_id in ids][:200]
+    counties = refdata.counties() if session.user.role == "city" else [session.user.county]
+    return render(
+        web,
+        request,
+        "admin.html",
+        session,
+        status=status,
+        title="管理",
+        stations=stations,
+        station_names={s.id: s.name for s in stations},
+        codes=codes,
+        counties=counties,
+        now=web.storage.now(),
+        error=error,
+        form=form or {},
+    )
+
+
+def create_station(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
+    from sync.server.web.accounts import county_label
+
+    county = county_label(form.get("county", "")) or ""
+    if not county or not session.user.sees_county(county):
+        raise WebError(403, "您只能在本县（区）创建文化站。")
+    try:
+        st = admin.create_station(web.storage, form.get("name", ""), county)
+    except admin.AdminError as exc:
+        return admin_page(web, request, session, error=str(exc), status=400, form=form)
+    log.info("web: %s created station %s (%s)", session.user.name, st.id, st.name)
+    return RedirectResponse(f"/web/station/{quote(st.id)}?ok=station", status_code=303)
+
+
+def issue_code(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
+    station = web.station_for(session.user, form.get("station_id", ""))
+    text = form.get("expires_days", "7").strip() or "7"
+    if not text.isdigit() or len(text) > 4:
+        raise WebError(400, f"有效天数须在1到{admin.MAX_EXPIRES_DAYS}之间。")
+    try:
+        code = admin.issue_code(web.storage, station.id, expires_days=int(text))
+    except admin.AdminError as exc:
+        raise WebError(400, str(exc)) from exc
+    log.info("web: %s issued a code for station %s", session.user.name, station.id)
+    return RedirectResponse(f"/web/admin/codes/{quote(code.code)}", status_code=303)
+
+
+def code_card(web: Web, request: Request, session: Session) -> Response:
+    code, station = web.code_for(session.user, request.path_params["code"])
+    return render(
+        web,
+        request,
+        "card.html",
+        session,
+        title="邀请码",
+        code=code,
+        station=station,
+        server=server_address(request),
+        now=web.storage.now(),
+    )
+
+
+def revoke(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
+    dev, station = web.device_for(session.user, request.path_params["device_id"])
+    admin.revoke_device(web.storage, dev.id)
+    log.info("web: %s revoked device %s of station %s", session.user.name, dev.id, station.id)
+    back = form.get("back", "")
+    target = back if back in ("/web/health", f"/web/station/{station.id}") else "/web/health"
+    return RedirectResponse(f"{target}?ok=revoked", status_code=303)

@@ -1,0 +1,298 @@
+"""What every web page shares: the :class:`Web` context (who may see what), errors, formatting
+filters, rendering, form parsing with its CSRF check, and the :func:`page`/:func:`action`
+wrappers every route goes through.
+
+Every page needs a signed-in user (anonymous requests are sent to the sign-in page); every form
+is a POST carrying the session's CSRF token (the sign-in form: a token in a cookie and the form,
+"double submit"). A county user sees and manages only the stations of their county: each
+station, code and device is looked up and checked against the user before anything is shown or
+done, and one of another county answers 404, as if it did not exist. Bad input answers a 4xx page
+in Chinese, never a 500.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.concurrency import run_in_threadpool
+
+from sync.server.storage import CHINA, Code, Device, Station, Storage
+from sync.server.web import figures
+from sync.server.web.accounts import AccountStore, Session, User
+
+log = logging.getLogger("pzh.sync.web")
+HERE = Path(__file__).resolve().parent
+COOKIE = "pzh_web_session"
+LOGIN_COOKIE = "pzh_web_login"  # the sign-in form's CSRF token (double submit)
+MAX_FORM = 16 * 1024
+PUBLIC_URL_ENV = "PZH_SYNC_PUBLIC_URL"  # the address printed on enrollment cards, if set
+SECURITY_HEADERS = {
+    "Cache-Control": "no-store",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    # ECharts draws with inline styles; scripts only from our own files (no inline script).
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+    " script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+}
+NOTICES = {  # ?ok=… after a form, fixed texts (nothing from the request is echoed)
+    "station": "文化站已创建。可在下方为它发放邀请码。",
+    "revoked": "设备已停用，它将无法再同步。",
+}
+
+
+class WebError(Exception):
+    """A page that cannot be shown: ``status`` and a Chinese message."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+class SignInRequired(Exception):
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+# -- formatting -------------------------------------------------------------------------------
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _num(value: Any, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    if digits == 0:
+        return f"{round(value):,}"
+    return f"{value:,.{digits}f}"
+
+
+def _pct(value: Any) -> str:
+    return "—" if value is None else f"{value * 100:.0f}%"
+
+
+def _skew(ms: int | None) -> str:
+    if ms is None:
+        return "—"
+    s = ms / 1000
+    sign = "快" if s > 0 else "慢"
+    a = abs(s)
+    if a < 60:
+        return f"{sign}{a:.0f}秒"
+    if a < 3600:
+        return f"{sign}{a / 60:.0f}分钟"
+    if a < 86400 * 2:
+        return f"{sign}{a / 3600:.1f}小时"
+    return f"{sign}{a / 86400:.0f}天"
+
+
+def safe_next(value: str | None) -> str:
+    """Only our own pages after sign-in (never another site: no open redirect)."""
+    if value and value.startswith("/web/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return "/web/"
+
+
+def environment() -> Environment:
+    """The templates, with the formatting filters they use."""
+    env = Environment(
+        loader=FileSystemLoader(str(HERE / "templates")),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(when=_when, num=_num, pct=_pct, skew=_skew)
+    return env
+
+
+@dataclass
+class Web:
+    storage: Storage
+    accounts: AccountStore
+    replica: figures.ReplicaReader | None
+    env: Environment
+
+    # -- who may see what --------------------------------------------------------------------
+    def stations_for(self, user: User) -> list[Station]:
+        return [s for s in self.storage.list_stations() if user.sees_county(s.county)]
+
+    def station_for(self, user: User, station_id: str) -> Station:
+        st = self.storage.get_station(station_id) if station_id and len(station_id) <= 100 else None
+        if st is None or not user.sees_county(st.county):
+            raise WebError(404, "没有这个文化站，或您无权查看它。")
+        return st
+
+    def device_for(self, user: User, device_id: str) -> tuple[Device, Station]:
+        dev = self.storage.get_device(device_id) if device_id and len(device_id) <= 100 else None
+        if dev is None:
+            raise WebError(404, "没有这个设备，或您无权管理它。")
+        try:
+            return dev, self.station_for(user, dev.station_id)
+        except WebError:
+            raise WebError(404, "没有这个设备，或您无权管理它。") from None
+
+    def code_for(self, user: User, code: str) -> tuple[Code, Station]:
+        for c in self.storage.list_codes():
+            if c.code == code:
+                try:
+                    return c, self.station_for(user, c.station_id)
+                except WebError:
+                    break
+        raise WebError(404, "没有这个邀请码，或您无权查看它。")
+
+    def devices_for(self, stations: list[Station]) -> list[Device]:
+        ids = {s.id for s in stations}
+        return [d for d in self.storage.list_devices() if d.station_id in ids]
+
+    def conn(self):
+        if self.replica is None:
+            raise WebError(503, "本服务器的存储不支持统计页面（需要 SQLite 存储）。")
+        return self.replica.conn()
+
+    def today(self):
+        return figures.china_today(self.storage.now())
+
+
+# -- helpers shared by the routes ----------------------------------------------------------------
+def session_of(web: Web, request: Request) -> Session | None:
+    return web.accounts.session(request.cookies.get(COOKIE))
+
+
+def require(web: Web, request: Request) -> Session:
+    session = session_of(web, request)
+    if session is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise SignInRequired(safe_next(target))
+    return session
+
+
+def render(
+    web: Web,
+    request: Request,
+    template: str,
+    session: Session | None,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    html = web.env.get_template(template).render(
+        user=session.user if session else None,
+        csrf=session.csrf if session else "",
+        path=request.url.path,
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """A small url-encoded form (first value of each field); anything else is refused."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "application/x-www-form-urlencoded":
+        raise WebError(415, "表单格式不正确，请在页面上重新提交。")
+    raw = bytearray()
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > MAX_FORM:
+            raise WebError(413, "提交的内容过长。")
+    try:
+        parsed = parse_qs(raw.decode("utf-8"), keep_blank_values=True, max_num_fields=50)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise WebError(400, "表单内容无法识别，请在页面上重新提交。") from exc
+    return {k: v[0] for k, v in parsed.items()}
+
+
+def check_csrf(form: dict[str, str], expected: str | None) -> None:
+    token = form.get("csrf", "")
+    if not expected or not token or not hmac.compare_digest(token.encode(), expected.encode()):
+        raise WebError(403, "表单已过期或来源不明，未做任何改动。请刷新页面后重新提交。")
+
+
+def year_param(web: Web, request: Request) -> int:
+    today = web.today()
+    text = request.query_params.get("year", "")
+    if not text:
+        return today.year
+    if not text.isdigit() or not 2000 <= int(text) <= today.year + 1:
+        raise WebError(400, f"年份不正确：请选择2000至{today.year + 1}年之间的年份。")
+    return int(text)
+
+
+def year_choices(web: Web) -> list[int]:
+    this = web.today().year
+    return list(range(this, this - 11, -1))
+
+
+def secure(request: Request) -> bool:
+    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
+
+
+def server_address(request: Request) -> str:
+    return (os.environ.get(PUBLIC_URL_ENV) or str(request.base_url)).rstrip("/")
+
+
+def download(data: bytes, filename: str, media_type: str) -> Response:
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+    return Response(
+        data,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+Page = Callable[[Web, Request, Session], Response]
+Action = Callable[[Web, Request, Session, dict[str, str]], Response]
+
+
+def page(web: Web, fn: Page) -> Callable[[Request], Any]:
+    """A GET page: signed-in session, work in a worker thread (SQLite blocks)."""
+
+    async def handler(request: Request) -> Response:
+        def run() -> Response:
+            return fn(web, request, require(web, request))
+
+        return await run_in_threadpool(run)
+
+    handler.__name__ = fn.__name__
+    return handler
+
+
+def action(web: Web, fn: Action) -> Callable[[Request], Any]:
+    """A POST form: signed-in session, CSRF token checked before anything is done."""
+
+    async def handler(request: Request) -> Response:
+        session = await run_in_threadpool(require, web, request)
+        form = await read_form(request)
+        check_csrf(form, session.csrf)
+        return await run_in_threadpool(fn, web, request, session, form)
+
+    handler.__name__ = fn.__name__
+    return handler
+
+
+def public(web: Web, fn: Callable[[Web, Request], Awaitable[Response]]) -> Callable[[Request], Any]:
+    """A route that needs no session (sign-in): ``fn`` does its own checks."""
+
+    async def handler(request: Request) -> Response:
+        return await fn(web, request)
+
+    handler.__name__ = fn.__name__
+    return handler

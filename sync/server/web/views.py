@@ -1,0 +1,181 @@
+"""The figures pages: the overview of a year, a station's year, sync health, and the overview's
+export (xlsx or csv)."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from sync.server import admin
+from sync.server.web import figures
+from sync.server.web.accounts import Session
+from sync.server.web.base import (
+    NOTICES,
+    Web,
+    WebError,
+    download,
+    page,
+    render,
+    year_choices,
+    year_param,
+)
+
+
+def add_routes(router: APIRouter, web: Web) -> None:
+    router.add_api_route("/web/", page(web, overview_page), methods=["GET"])
+    router.add_api_route("/web/station/{station_id}", page(web, station_page), methods=["GET"])
+    router.add_api_route("/web/health", page(web, health_page), methods=["GET"])
+    router.add_api_route("/web/export/overview.{fmt}", page(web, export), methods=["GET"])
+
+
+def _overview(web: Web, session: Session, year: int) -> figures.Overview:
+    stations = web.stations_for(session.user)
+    return figures.overview(
+        web.conn(),
+        stations,
+        year,
+        today=web.today(),
+        devices=web.devices_for(stations),
+        citywide=session.user.role == "city",
+    )
+
+
+def _overview_chart(ov: figures.Overview) -> dict[str, Any]:
+    return {
+        "counties": [c.name for c in ov.counties],
+        "activities": [c.values["activities"] for c in ov.counties],
+        "activities_target": [round(c.values["activities_target"], 1) for c in ov.counties],
+        "stations": [s.name for s in ov.stations],
+        "per_resident": [
+            None
+            if s.values["visits_per_resident"] is None
+            else round(s.values["visits_per_resident"], 3)
+            for s in ov.stations
+        ],
+        "per_resident_target": round(
+            figures.indicators.plan_targets()["visits_per_resident_per_year"]
+            * ov.period.share_of_year_gone,
+            3,
+        ),
+    }
+
+
+def overview_page(web: Web, request: Request, session: Session) -> Response:
+    year = year_param(web, request)
+    ov = _overview(web, session, year)
+    now = web.storage.now()
+    return render(
+        web,
+        request,
+        "overview.html",
+        session,
+        title=f"{year}年 概览",
+        ov=ov,
+        year=year,
+        years=year_choices(web),
+        chart=_overview_chart(ov),
+        headers_row=figures.table_headers(),
+        silent={s.station_id for s in ov.stations if figures.silent(s.last_sync_ms, now)},
+    )
+
+
+def station_page(web: Web, request: Request, session: Session) -> Response:
+    from pzh_core.domain import refdata
+
+    station = web.station_for(session.user, request.path_params["station_id"])
+    year = year_param(web, request)
+    data = figures.station_year(web.conn(), station, year, today=web.today())
+    chart = {
+        "months": [f"{m['month']}月" for m in data["months"]],
+        "activities": [m["activities"] for m in data["months"]],
+        "person_visits": [m["person_visits"] for m in data["months"]],
+    }
+    return render(
+        web,
+        request,
+        "station.html",
+        session,
+        title=station.name,
+        station=station,
+        year=year,
+        years=year_choices(web),
+        data=data,
+        chart=chart,
+        keys=figures.OVERVIEW_KEYS,
+        monthly_keys=figures.MONTHLY_KEYS,
+        label=figures.label,
+        devices=web.storage.list_devices(station_id=station.id),
+        codes=web.storage.list_codes(station_id=station.id)[:20],
+        now=web.storage.now(),
+        kinds=refdata.labels("activity_kinds"),
+        modes=refdata.labels("delivery_modes"),
+        notice=NOTICES.get(request.query_params.get("ok", "")),
+    )
+
+
+def health_page(web: Web, request: Request, session: Session) -> Response:
+    stations = web.stations_for(session.user)
+    names = {s.id: s for s in stations}
+    rows = [r for r in admin.sync_health(web.storage) if r["station_id"] in names]
+    now = web.storage.now()
+    last = figures.last_sync_by_station([d for d in web.devices_for(stations)])
+    summary = []
+    for s in stations:
+        devs = [r for r in rows if r["station_id"] == s.id]
+        summary.append(
+            {
+                "station": s,
+                "devices": sum(1 for r in devs if not r["revoked"]),
+                "last_sync_ms": last.get(s.id),
+                "silent": figures.silent(last.get(s.id), now),
+                "changes_today": sum(r["changes_today"] for r in devs),
+                "errors": sum(1 for r in devs if r["last_error"] and not r["revoked"]),
+            }
+        )
+    summary.sort(key=lambda x: (not x["silent"], x["station"].county, x["station"].name))
+    for r in rows:
+        r["silent"] = not r["revoked"] and figures.silent(r["last_sync_ms"], now)
+    rows.sort(
+        key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
+    )
+    return render(
+        web,
+        request,
+        "health.html",
+        session,
+        title="同步状态",
+        summary=summary,
+        rows=rows,
+        silent_days=figures.SILENT_DAYS,
+        notice=NOTICES.get(request.query_params.get("ok", "")),
+    )
+
+
+def export(web: Web, request: Request, session: Session) -> Response:
+    from pzh_core.tabular import write_table
+
+    fmt = request.path_params["fmt"]
+    if fmt not in ("xlsx", "csv"):
+        raise WebError(404, "只能导出 .xlsx 或 .csv。")
+    year = year_param(web, request)
+    ov = _overview(web, session, year)
+    scope = "全市" if session.user.role == "city" else session.user.county
+    name = f"文化站概览-{scope}-{year}年.{fmt}"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = write_table(
+            Path(tmp) / f"overview.{fmt}",
+            figures.table_headers(),
+            figures.table_rows(ov),
+            sheet=f"{year}年概览",
+        )
+        data = out.read_bytes()
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return download(data, name, media)
