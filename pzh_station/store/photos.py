@@ -154,3 +154,11 @@ def budget_used(store: Store, day: str) -> int:
     if store.meta("photo_day") != day:
         return 0
     return int(store.meta("photo_day_bytes") or 0)
+
+
+def live_thumbs(store: Store) -> list[str]:
+    """Thumbnail hashes of live attachments (the caller checks which are here)."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT thumb FROM attachments WHERE deleted = 0 AND thumb != ''"
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -167,6 +167,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.photos.close()
         if own_storage:
             store.close()
 
@@ -404,4 +405,7 @@ def create_app(
     from sync.server import web  # the city web pages (issue 8): sync/server/web/
 
     web.install(app)
+    from sync.server import photo_api  # photos as evidence (issue 15): chunked, resumable
+
+    photo_api.install(app, authenticate, photo_api.open_store(Path(data_dir), store.now))
     return app

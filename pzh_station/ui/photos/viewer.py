@@ -62,6 +62,9 @@ class PhotoViewer(QDialog):
         self.prev_button = QPushButton(self.tr("上一张"))
         self.next_button = QPushButton(self.tr("下一张"))
         self.open_button = QPushButton(self.tr("用系统程序打开"))
+        self.fetch_button = QPushButton(self.tr("从市服务器取回"))
+        self.fetch_button.setVisible(False)
+        self.fetch_button.clicked.connect(self.fetch)
         self.prev_button.clicked.connect(lambda: self.show_index(self.index - 1))
         self.next_button.clicked.connect(lambda: self.show_index(self.index + 1))
         self.open_button.clicked.connect(self.open_external)
@@ -69,7 +72,7 @@ class PhotoViewer(QDialog):
         close.addButton(self.tr("关闭"), QDialogButtonBox.ButtonRole.RejectRole)
         close.rejected.connect(self.reject)
         row = QHBoxLayout()
-        for b in (self.prev_button, self.next_button, self.open_button):
+        for b in (self.prev_button, self.next_button, self.open_button, self.fetch_button):
             row.addWidget(b)
         row.addStretch(1)
         row.addWidget(close)
@@ -91,6 +94,7 @@ class PhotoViewer(QDialog):
             f"{self.index + 1}/{len(self.items)}  {att.name}  ({att.size / 1024:.0f} KB)"
         )
         self.pixmap = None
+        self.fetch_button.setVisible(False)
         if att.kind == "pdf":
             self.image.setPixmap(pdf_icon(QSize(160, 200)).pixmap(QSize(160, 200)))
             return
@@ -107,6 +111,7 @@ class PhotoViewer(QDialog):
             self.image.setText(
                 self.tr("本机还没有这张照片：它在另一台电脑上添加，尚未从市服务器取回。")
             )
+            self.fetch_button.setVisible(True)
             return
         self.pixmap = pix
         self._fit()
@@ -124,6 +129,26 @@ class PhotoViewer(QDialog):
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt API
         super().resizeEvent(event)
         self._fit()
+
+    def fetch(self) -> None:
+        """Fetch the photo on demand (the photo agent's thread), then show it."""
+        from pzh_station.ui.photos.agent import photo_agent_for
+
+        att = self.items[self.index]
+        agent = photo_agent_for(self.ctx)
+        agent.fetched.connect(self._fetched)
+        self.fetch_button.setEnabled(False)
+        self.image.setText(self.tr("正在从市服务器取回…"))
+        agent.fetch(att.hash)
+
+    def _fetched(self, hash_: str, ok: bool) -> None:
+        if not shiboken6.isValid(self) or self.items[self.index].hash != hash_:
+            return
+        self.fetch_button.setEnabled(True)
+        if ok:
+            self.show_index(self.index)
+        else:
+            self.image.setText(self.tr("暂时取不回这张照片（未联网，或添加它的电脑还没有上传）。"))
 
     def open_external(self) -> None:
         att = self.items[self.index]

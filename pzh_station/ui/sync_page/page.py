@@ -70,6 +70,10 @@ class SyncPage(QWidget):
         layout.addWidget(box)
         layout.addLayout(buttons)
         layout.addWidget(help_text)
+        from pzh_station.ui.photos.status import PhotoPanel
+
+        self.photo_panel = PhotoPanel(ctx, self)  # photos go apart from the records (issue 15)
+        layout.addWidget(self.photo_panel)
         layout.addStretch(1)
         self.sync_button.clicked.connect(self.agent.sync_now)
         self.enroll_button.clicked.connect(self.open_enroll)

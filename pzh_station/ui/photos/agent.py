@@ -1,0 +1,250 @@
+"""The photo agent: sends queued photos and fetches missing ones, on a thread of its own.
+
+Photos never hold the record sync up: they go on their own thread with their own connection to
+the server and their own station-file connection, after a record sync has succeeded (so
+同步完成 refers to records) or when a person presses 上传照片. Between chunks the agent asks
+whether to stop (the app is closing, or the switch went to "only when I say"), so a stop costs
+at most the chunk in flight; the next run resumes from the last acknowledged chunk.
+
+The switch (``photo_send`` in the PC's settings: ``auto`` or ``manual``) exists because Qt cannot
+tell a metered 4G hotspot from the township's broadband; ``photo_day_mb`` caps what this PC sends
+per day (the server enforces the city's own daily budget as well).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from pzh_station import paths
+from pzh_station.settings import Settings
+from pzh_station.store import Store
+from pzh_station.store import photos as q
+from pzh_station.sync_client import RetryPolicy, SyncError, SyncState
+from pzh_station.sync_client.config import SyncSettings
+from pzh_station.sync_client.photo_transfer import (
+    PhotoUploader,
+    china_day,
+    download,
+    fetch_missing_thumbnails,
+)
+from pzh_station.sync_client.transport import Transport
+from pzh_station.ui.context import UiContext
+
+log = logging.getLogger(__name__)
+RETRY_MS = 10 * 60 * 1000  # after a failed run, try again in 10 minutes (records go their way)
+
+
+@dataclass
+class PhotoStatus:
+    pending: int = 0  # 照片待上传 N
+    sending: bool = False
+    sent_today: int = 0
+    mode: str = "auto"
+    refused: list[str] = field(default_factory=list)
+    error: str = ""
+    stopped: str = ""  # why the last run stopped early: budget | asked | ""
+
+
+def photo_mode(data_dir) -> str:  # noqa: ANN001
+    return "manual" if Settings(data_dir).get("photo_send") == "manual" else "auto"
+
+
+def day_budget(data_dir) -> int | None:  # noqa: ANN001
+    try:
+        mb = float(Settings(data_dir).get("photo_day_mb") or 0)
+    except (TypeError, ValueError):
+        return None
+    return int(mb * 1024 * 1024) if mb > 0 else None
+
+
+class _Worker:
+    def __init__(
+        self, agent: PhotoAgent, data_dir, retry: RetryPolicy, stop: threading.Event
+    ) -> None:  # noqa: ANN001
+        self.agent = agent
+        self.data_dir = data_dir
+        self.retry = retry
+        self.stop = stop
+        self.jobs: queue.Queue = queue.Queue()
+        self.thread = threading.Thread(target=self._run, name="pzh-photos", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        store: Store | None = None
+        while True:
+            job = self.jobs.get()
+            if job is None or self.stop.is_set():
+                break
+            kind, arg = job
+            result: Any = None
+            error: Exception | None = None
+            try:
+                if store is None:
+                    store = Store(paths.db_path(self.data_dir))
+                result = self._do(store, kind, arg)
+            except Exception as exc:  # noqa: BLE001 - reported to the UI
+                if not isinstance(exc, SyncError):
+                    log.exception("photo job failed")
+                error = exc
+            status = self._status(store) if store is not None else PhotoStatus()
+            if not self.stop.is_set():
+                try:
+                    self.agent._finished.emit(kind, arg, result, error, status)
+                except RuntimeError:
+                    break
+        if store is not None:
+            store.close()
+
+    def _do(self, store: Store, kind: str, arg: Any) -> Any:
+        if kind == "status":
+            return None
+        state = SyncState.load(store)
+        if not state.enrolled:
+            return None
+        conf = SyncSettings.load(self.data_dir)
+        transport = Transport(
+            state.server_url, token=state.token, ca_bundle=conf.ca_bundle, retry=self.retry
+        )
+        try:
+            if kind == "fetch":
+                return download(store, transport, arg)
+            force = bool(arg)
+            result = PhotoUploader(
+                store,
+                transport,
+                should_stop=lambda: (
+                    self.stop.is_set() or (not force and photo_mode(self.data_dir) == "manual")
+                ),
+                day_budget=day_budget(self.data_dir),
+            ).run()
+            fetch_missing_thumbnails(store, transport)
+            return result
+        finally:
+            transport.close()
+
+    def _status(self, store: Store) -> PhotoStatus:
+        return PhotoStatus(
+            pending=q.pending_count(store),
+            sent_today=q.budget_used(store, china_day()),
+            mode=photo_mode(self.data_dir),
+            refused=[r["error"] for r in q.refused_uploads(store)],
+        )
+
+
+class PhotoAgent(QObject):
+    """One per open data dir (:func:`photo_agent_for`). ``status_changed(PhotoStatus)`` after
+    every job; ``fetched(hash, ok)`` when a file asked for with :meth:`fetch` has come."""
+
+    status_changed = Signal(object)
+    fetched = Signal(str, bool)
+    thumbnails_arrived = Signal()
+    _finished = Signal(str, object, object, object, object)
+
+    def __init__(self, ctx: UiContext, *, retry: RetryPolicy | None = None) -> None:
+        super().__init__(ctx.tasks)
+        self.ctx = ctx
+        self.status = PhotoStatus(mode=photo_mode(ctx.data_dir))
+        self._busy = False
+        self._queued: list[tuple[str, Any]] = []
+        stop = threading.Event()
+        self._retry = retry or RetryPolicy(attempts=3, base_s=2.0, max_s=20.0, sleep=stop.wait)
+        self._worker = _Worker(self, ctx.data_dir, self._retry, stop)
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(lambda: self.kick())
+        self._finished.connect(self._on_finished)
+        ctx.tasks.changed.connect(self._local_change)
+        self._submit("status", None)
+
+    # -- public -------------------------------------------------------------------------
+    def kick(self) -> None:
+        """After a successful record sync: send photos unless the switch says "only when I say"."""
+        if photo_mode(self.ctx.data_dir) == "auto":
+            self._submit("upload", False)
+
+    def send_now(self) -> None:
+        """上传照片: a person asked, whatever the switch says."""
+        self._submit("upload", True)
+
+    def fetch(self, hash_: str) -> None:
+        self._submit("fetch", hash_)
+
+    def set_mode(self, mode: str) -> None:
+        Settings(self.ctx.data_dir).set("photo_send", mode)
+        self.status.mode = mode
+        self.status_changed.emit(self.status)
+        if mode == "auto":
+            self.kick()
+
+    def retry_refused(self) -> None:
+        self.ctx.tasks.run(lambda s: q.retry_refused(s.store), success=lambda _: self.send_now())
+
+    def shutdown(self) -> None:
+        self._timer.stop()
+        self._worker.stop.set()
+        self._worker.jobs.put(None)
+
+    # -- plumbing ------------------------------------------------------------------------
+    def _submit(self, kind: str, arg: Any) -> None:
+        if (kind, arg) in self._queued:
+            return
+        self._queued.append((kind, arg))
+        if kind == "upload":
+            self.status.sending = True
+            self.status_changed.emit(self.status)
+        self._worker.jobs.put((kind, arg))
+
+    @Slot(object)
+    def _local_change(self, areas: set[str]) -> None:
+        if "activities" in areas or "training" in areas or "volunteers" in areas:
+            self._submit("status", None)  # a photo may have been attached: the count changes
+
+    @Slot(str, object, object, object, object)
+    def _on_finished(self, kind: str, arg: Any, result: Any, error: Any, status: Any) -> None:
+        if (kind, arg) in self._queued:
+            self._queued.remove((kind, arg))
+        status.sending = any(k == "upload" for k, _ in self._queued)
+        if kind == "fetch":
+            self.fetched.emit(arg, bool(result) and error is None)
+        if kind == "upload":
+            status.error = getattr(error, "message", "") if error is not None else ""
+            status.stopped = getattr(result, "stopped", "") if result is not None else ""
+            if error is not None or status.stopped == "budget":
+                self._timer.start(RETRY_MS)
+            self.thumbnails_arrived.emit()
+        elif kind == "status":
+            status.error, status.stopped = self.status.error, self.status.stopped
+        self.status = status
+        self.status_changed.emit(status)
+
+
+_agents: weakref.WeakKeyDictionary[object, PhotoAgent] = weakref.WeakKeyDictionary()
+
+
+def photo_agent_for(ctx: UiContext, **kwargs: Any) -> PhotoAgent:
+    """The one photo agent of this app's data dir; it follows the record sync agent: a record
+    sync that succeeded starts a photo run."""
+    agent = _agents.get(ctx.tasks)
+    if agent is None:
+        agent = PhotoAgent(ctx, **kwargs)
+        _agents[ctx.tasks] = agent
+        from pzh_station.ui.sync_page.agent import agent_for
+
+        sync_agent = agent_for(ctx)
+        state = {"last": None}
+
+        def after_sync(status) -> None:  # noqa: ANN001
+            if status.phase == "online" and status.last_result is not state["last"]:
+                state["last"] = status.last_result
+                if status.last_result is not None:
+                    agent.kick()
+
+        sync_agent.status_changed.connect(after_sync)
+    return agent
