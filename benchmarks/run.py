@@ -25,6 +25,7 @@ MODULES = [
     "bench_reports",
     "bench_web",
     "bench_bundle",
+    "bench_photos",
 ]
 
 

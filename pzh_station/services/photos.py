@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from pzh_core import photos
 from pzh_core.domain.errors import ValidationError
@@ -121,6 +122,9 @@ class PhotoService:
     def counts(self, owner_table: str, owner_ids: list[str]) -> dict[str, int]:
         return q.counts(self.store, owner_table, owner_ids)
 
+    def first_thumbs(self, owner_table: str, owner_ids: list[str]) -> dict[str, str]:
+        return q.first_thumbs(self.store, owner_table, owner_ids)
+
     def read(self, hash_: str) -> bytes | None:
         """A stored file's bytes, or None while this PC does not have it (not fetched yet)."""
         return self.files.read(hash_) if photos.is_hash(hash_) and self.files.has(hash_) else None
@@ -143,14 +147,20 @@ class PhotoService:
 
 
 def save_with_attachments(
-    services: Services, owner_table: str, save: Callable[[], str], edits: AttachmentEdits
-) -> str:
-    """Save a record and its form's attachment edits in one transaction; returns the record id.
+    services: Services,
+    owner_table: str,
+    save: Callable[[], Any],
+    edits: AttachmentEdits,
+    *,
+    id_of: Callable[[Any], str] = lambda result: result,
+) -> Any:
+    """Save a record and its form's attachment edits in one transaction.
 
-    :param save: writes the record (a service's ``save``) and returns its id.
+    :param save: writes the record (a service's ``save``); its result is returned.
+    :param id_of: the record id from that result (the result itself by default).
     """
     with services.store.transaction():
-        record_id = save()
+        result = save()
         if edits:
-            PhotoService(services).apply(owner_table, record_id, edits)
-    return record_id
+            PhotoService(services).apply(owner_table, id_of(result), edits)
+    return result

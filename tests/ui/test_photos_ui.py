@@ -129,3 +129,78 @@ def test_existing_photos_show_view_and_remove(qtbot, ctx, services, activity_id,
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
     assert len(svc.list("activities", activity_id)) == 2
+
+
+def test_the_list_shows_the_first_photo_beside_the_title(
+    qtbot, ctx, services, activity_id, tmp_path
+):
+    from pzh_station.ui.activities import ActivitiesPage
+    from pzh_station.ui.activities.model import COLUMNS
+
+    other = ActivityService(services).save(
+        Activity(title="没有照片", date="2026-09-01", kind="lecture", delivery="station")
+    )
+    PhotoService(services).attach(
+        "activities", activity_id, [photo_samples.camera_jpeg(tmp_path / "a.jpg", size=(900, 600))]
+    )
+    page = ActivitiesPage(ctx)
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    settle(qtbot, ctx, page)
+    model = page.model
+    title = [k for k, _ in COLUMNS].index("title")
+    icons = {
+        model.data(model.index(r, title), Qt.ItemDataRole.UserRole): model.data(
+            model.index(r, title), Qt.ItemDataRole.DecorationRole
+        )
+        for r in range(model.rowCount())
+    }
+    assert icons[other] is None
+    assert icons[activity_id] is not None and not icons[activity_id].isNull()
+    if SHOTS:
+        page.grab().save(os.path.join(SHOTS, "activity_list_photos.png"))
+
+
+def test_a_training_session_and_a_service_record_carry_scans(qtbot, ctx, services, tmp_path):
+    from pzh_core.domain.person import Person
+    from pzh_core.domain.training import TrainingClass
+    from pzh_core.domain.volunteer import Volunteer
+    from pzh_station.services.training import TrainingService
+    from pzh_station.ui.training.sessions import SessionDialog
+    from pzh_station.ui.volunteers.forms import RecordDialog
+
+    t = TrainingService(services)
+    cid = t.save_class(TrainingClass(name="舞蹈班", art_form="dance", start_date="2026-03-01"))
+    sid = t.add_session(cid, "2026-03-02", "19:00", "21:00")
+    [session] = t.sessions(cid)
+    dlg = SessionDialog(ctx, cid, session)
+    qtbot.addWidget(dlg)
+    dlg.show()
+    settle(qtbot, ctx)
+    drop(dlg.photos, [photo_samples.png_scan(tmp_path / "签到表.png")])
+    settle(qtbot, ctx)
+    dlg.save()
+    settle(qtbot, ctx)
+    assert [a.name for a in PhotoService(services).list("sessions", sid)] == ["签到表.png"]
+
+    from pzh_station.services.volunteers import VolunteerService
+
+    vid = VolunteerService(services).save(Volunteer(join_date="2020-01-01"), Person(name="钱七"))
+    rec = RecordDialog(ctx, recorder="李明")
+    qtbot.addWidget(rec)
+    rec.show()
+    settle(qtbot, ctx)
+    rec.set_volunteer(vid)
+    rec.date_edit.set_iso("2026-03-02")
+    rec.hours_spin.setValue(2)
+    rec.description_edit.setText("演出")
+    drop(rec.photos, [photo_samples.camera_jpeg(tmp_path / "服务.jpg", size=(1200, 900))])
+    settle(qtbot, ctx)
+    qtbot.mouseClick(rec.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, ctx)
+    assert not rec.isVisible()
+    [record_id] = [r for r in services.store.query("SELECT id FROM service_records")]
+    assert [a.name for a in PhotoService(services).list("service_records", record_id["id"])] == [
+        "服务.jpg"
+    ]

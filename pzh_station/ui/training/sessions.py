@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 
 from pzh_core.domain import training as d
 from pzh_core.domain.errors import ValidationError
+from pzh_station.services.photos import save_with_attachments
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.widgets import DateEdit, FieldErrorLabel, FieldErrors, TimeEdit
 
 
@@ -166,7 +168,7 @@ class SessionDialog(QDialog):
         self.ctx = ctx
         self.class_id = class_id
         self.session = session
-        self.setWindowTitle(self.tr("改期") if session else self.tr("添加课次"))
+        self.setWindowTitle(self.tr("改期、照片") if session else self.tr("添加课次"))
         self.date_edit = DateEdit()
         self.start_time = TimeEdit()
         self.end_time = TimeEdit()
@@ -185,6 +187,9 @@ class SessionDialog(QDialog):
             box.addWidget(widget)
             box.addWidget(self.errors.add(name, widget, parent=self))
             form.addRow(label, box)
+        self.photos = AttachmentStrip(ctx, "sessions")  # sign-in sheets, photos (issue 15)
+        form.addRow(self.tr("照片/附件"), self.photos)
+        self.photos.load(session["id"] if session else None)
         self.buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
         )
@@ -198,15 +203,24 @@ class SessionDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
 
     def save(self) -> None:
+        if self.photos.busy:
+            return
         date, start, end = self.date_edit.iso(), self.start_time.value(), self.end_time.value()
         cid = self.class_id
+        edits = self.photos.edits()
         if self.session:
             sid = self.session["id"]
-            job = lambda s: TrainingService(s).move_session(sid, date, start, end)  # noqa: E731
+
+            def write(s):  # noqa: ANN001, ANN202
+                TrainingService(s).move_session(sid, date, start, end)
+                return sid
         else:
-            job = lambda s: TrainingService(s).add_session(cid, date, start, end)  # noqa: E731
+
+            def write(s):  # noqa: ANN001, ANN202
+                return TrainingService(s).add_session(cid, date, start, end)
+
         self.ctx.tasks.run(
-            job,
+            lambda s: save_with_attachments(s, "sessions", lambda: write(s), edits),
             success=lambda _r: self.accept(),
             changes={"training"},
             failure=lambda e: (

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, figures, signin, views
+from sync.server.web import admin_pages, figures, photos_pages, signin, views
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -71,5 +71,6 @@ def _router(web: Web) -> APIRouter:
     signin.add_routes(router, web)
     views.add_routes(router, web)
     admin_pages.add_routes(router, web)
+    photos_pages.add_routes(router, web)  # activity photos and evidence zips (issue 15)
     router.add_api_route("/web/{rest:path}", _not_found, methods=["GET"])
     return router
