@@ -501,7 +501,7 @@ def trainee_visits_records(
         for r in _rows(
             conn,
             f"SELECT c.id AS cid, t.person_id, s.station_id, MIN(s.date) AS first, MAX(s.date) AS last,"
-            f" c.name AS cname, p.name AS pname, COUNT(*) AS n {body} GROUP BY c.id, t.person_id ORDER BY c.name, p.name",
+            f" c.name AS cname, p.name AS pname, COUNT(*) AS n {body} GROUP BY c.id, t.person_id ORDER BY c.name, p.name COLLATE pinyin",
             params,
         )
     ]
@@ -570,7 +570,7 @@ def attendance_rate_records(
     sql = f"""{ctes}
     SELECT h.id, h.station_id, h.date, h.cname, r.person_id, r.pname, t.mark FROM held h JOIN roster r ON r.class_id = h.class_id
     LEFT JOIN attendance t ON t.session_id = h.id AND t.person_id = r.person_id AND t.deleted = 0
-    ORDER BY h.date, h.cname, r.pname"""
+    ORDER BY h.date, h.cname, r.pname COLLATE pinyin"""
     return [
         Record(
             "attendance",
@@ -613,7 +613,7 @@ def _completer_rows(
     FROM got JOIN cls ON cls.class_id = got.class_id JOIN classes c ON c.id = got.class_id
     JOIN people p ON p.id = got.person_id AND p.deleted = 0
     WHERE EXISTS (SELECT 1 FROM enrollments e WHERE e.class_id = got.class_id AND e.person_id = got.person_id AND e.deleted = 0)
-    ORDER BY cls.last, c.name, p.name
+    ORDER BY cls.last, c.name, p.name COLLATE pinyin
     """
     return _rows(conn, sql, [*params, period.as_of.isoformat(), period.start, period.cutoff])
 
@@ -688,7 +688,7 @@ def volunteers_active_records(
         )
         for r in _rows(
             conn,
-            f"SELECT v.id, v.station_id, v.join_date, v.number, v.team, p.name {body} ORDER BY v.join_date, p.name",
+            f"SELECT v.id, v.station_id, v.join_date, v.number, v.team, p.name {body} ORDER BY v.join_date, p.name COLLATE pinyin",
             params,
         )
     ]
@@ -749,7 +749,7 @@ def volunteer_hours_verified_records(
         )
         for r in _rows(
             conn,
-            f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name",
+            f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name COLLATE pinyin",
             params,
         )
     ]
@@ -780,7 +780,7 @@ def volunteers_serving_records(
         )
         for r in _rows(
             conn,
-            f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name",
+            f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name COLLATE pinyin",
             params,
         )
     ]
@@ -802,7 +802,7 @@ def _star_rows(
           AND r.volunteer_id IN (SELECT DISTINCT r.volunteer_id FROM service_records r WHERE {where})
         GROUP BY r.volunteer_id
     ) g {_LIVE_VOLUNTEER}
-    ORDER BY p.name
+    ORDER BY p.name COLLATE pinyin
     """
     return _rows(conn, sql, [period.start, period.cutoff, *params])
 
@@ -1029,5 +1029,7 @@ def volunteer_breakdown(
     """Per volunteer with verified service in the period: ``{id, name, services, hours}``."""
     body, params = _verified_by_volunteer(stations, period)
     return _rows(
-        conn, f"SELECT v.id, p.name, g.n AS services, g.hours {body} ORDER BY p.name", params
+        conn,
+        f"SELECT v.id, p.name, g.n AS services, g.hours {body} ORDER BY p.name COLLATE pinyin",
+        params,
     )

@@ -13,13 +13,13 @@ import csv
 import datetime as dt
 import io
 import re
-import unicodedata
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pzh_core import text
 from pzh_core.i18n import tr
 
 MAX_BYTES = 20 * 1024 * 1024
@@ -58,7 +58,8 @@ class Table:
 
 
 def normalise_text(value: Any) -> str:
-    """Cell value → clean text: full-width to half-width (NFKC), trimmed, 13800000000.0 → 13800000000."""
+    """Cell value → clean text (``pzh_core.text.clean``, kind ``text``: full-width letters,
+    digits and spaces made half-width, trimmed); 13800000000.0 → 13800000000; dates as ISO."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -73,13 +74,11 @@ def normalise_text(value: Any) -> str:
         return value.isoformat(sep=" ", timespec="minutes")
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()[:10] if isinstance(value, dt.date) else value.strftime("%H:%M")
-    text = unicodedata.normalize("NFKC", str(value))
-    text = text.replace("\u3000", " ").replace("\xa0", " ")
-    return re.sub(r"\s+", " ", text).strip()
+    return " ".join(text.clean(value).split())
 
 
-def _header_key(text: str) -> str:
-    return re.sub(r"[\s_（）()*:：]", "", normalise_text(text)).lower()
+def _header_key(value: Any) -> str:
+    return re.sub(r"[\s_（）()*:：]", "", text.half_width(normalise_text(value))).lower()
 
 
 def _sniff(path: Path) -> str:
@@ -202,38 +201,18 @@ def read_table(
     )
 
 
-def parse_date(text: str) -> str | None:
-    """Many ways people write a date → 'YYYY-MM-DD', or None."""
-    text = normalise_text(text)
-    if not text:
-        return None
-    text = text.split(" ")[0]
-    m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text) or re.fullmatch(
-        r"(\d{4})(\d{2})(\d{2})", text
-    )
-    if not m:
-        return None
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
-    except ValueError:
-        return None
+def parse_date(value: str) -> str | None:
+    """Many ways people write a date → 'YYYY-MM-DD', or None (``pzh_core.text.date_text``)."""
+    return text.date_text(value)
 
 
-def parse_time(text: str) -> str | None:
-    text = normalise_text(text)
-    if not text:
-        return ""
-    m = re.fullmatch(r"(\d{1,2})[:：点](\d{2})?(?::\d{2})?分?", text)
-    if not m:
-        return None
-    h, mnt = int(m[1]), int(m[2] or 0)
-    if h > 23 or mnt > 59:
-        return None
-    return f"{h:02d}:{mnt:02d}"
+def parse_time(value: str) -> str | None:
+    """'HH:MM', '' for an empty cell, None when it is not a time (``pzh_core.text.time_text``)."""
+    return text.time_text(value)
 
 
-def split_list(text: str) -> list[str]:
-    return [p.strip() for p in re.split(r"[、,，;；/|]", normalise_text(text)) if p.strip()]
+def split_list(value: str) -> list[str]:
+    return [p.strip() for p in re.split(r"[、,，;；/|]", normalise_text(value)) if p.strip()]
 
 
 def write_table(

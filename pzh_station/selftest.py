@@ -130,6 +130,10 @@ def _ui_steps(tmp: Path, steps: list[str]) -> None:
     try:
         app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "pzh-station"])
         steps.append(f"qt ({app.platformName()})")
+        from pzh_station.ui import qt_locale
+
+        _check(bool(qt_locale.install(app)), "Qt's Chinese texts (qtbase_zh_CN.qm) not found")
+        steps.append("qt zh_CN")
         icon = resources_dir() / "icons" / "pzh-station.ico"
         if icon.exists():
             _check(

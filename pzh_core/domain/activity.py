@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from pzh_core.domain import refdata
 from pzh_core.domain.record import Record
@@ -15,6 +16,12 @@ MAX_TEXT = 500
 
 @dataclass
 class Activity(Record):
+    TEXT_KINDS: ClassVar[dict[str, str]] = {
+        "date": "date",
+        "start_time": "time",
+        "end_time": "time",
+    }
+
     title: str = ""
     date: str = ""  # YYYY-MM-DD
     start_time: str = ""  # HH:MM or ""

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
+from pzh_core.text import clean
 
 GENDERS = ("男", "女", "")
 
 
 @dataclass
 class Person(Record):
+    TEXT_KINDS: ClassVar[dict[str, str]] = {"name": "name", "phone": "digits", "gender": "code"}
+
     name: str = ""
     gender: str = ""
     birth_year: int = 0  # 0 = unknown
@@ -28,9 +30,7 @@ class Person(Record):
 
 def normalise_phone(text: str) -> str:
     """Keep the digits only (full-width digits, spaces and dashes from the field are common)."""
-    import unicodedata
-
-    return re.sub(r"\D", "", unicodedata.normalize("NFKC", text or ""))
+    return clean(text or "", "digits")
 
 
 def validate_person(p: Person, *, today: dt.date | None = None) -> dict[str, str]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
+
+from pzh_core import text
 
 R = TypeVar("R", bound="Record")
 
@@ -11,6 +13,16 @@ R = TypeVar("R", bound="Record")
 class Record:
     """Mixin for the record dataclasses (Activity, Person, TrainingClass, Volunteer …) whose
     attributes are the synced fields of their table plus ``id``."""
+
+    #: how :meth:`normalise` cleans each field (``pzh_core.text`` kinds); other text is ``text``
+    TEXT_KINDS: ClassVar[dict[str, str]] = {}
+
+    def normalise(self: R) -> R:
+        """Clean every text field in place (full-width digits, colons and spaces that a Chinese
+        input method or a spreadsheet leaves) with the one normaliser, ``pzh_core.text``.
+        Every service calls it before validating, so desk fields and imports agree."""
+        text.normalise_fields(self, {"created_by": "name", **self.TEXT_KINDS})
+        return self
 
     def fields(self) -> dict[str, Any]:
         """The synced fields, without the id."""

@@ -7,7 +7,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from pzh_core.domain import refdata
 from pzh_core.domain.record import Record
@@ -45,6 +45,12 @@ ATTENDED = frozenset({"present", "late"})  # a late arrival attended the session
 
 @dataclass
 class TrainingClass(Record):
+    TEXT_KINDS: ClassVar[dict[str, str]] = {
+        "start_date": "date",
+        "end_date": "date",
+        "teacher": "name",
+    }
+
     name: str = ""
     art_form: str = "other"
     teacher: str = ""

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from pzh_core.domain import refdata
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
+from pzh_core.text import clean
 
 MAX_DAY_HOURS = 24.0  # one person cannot serve more than a day in a day
 WARN_DAY_HOURS = 12.0  # above this a day's total is possible but worth a second look
@@ -33,6 +34,8 @@ CORRECTABLE = ("date", "hours", "description", "activity_id", "class_id")
 class Volunteer(Record):
     """The volunteer details of a person of the people registry."""
 
+    TEXT_KINDS: ClassVar[dict[str, str]] = {"number": "code", "join_date": "date"}
+
     person_id: str = ""
     number: str = ""  # volunteer number (志愿者编号)
     join_date: str = ""  # YYYY-MM-DD
@@ -49,6 +52,13 @@ class Volunteer(Record):
 @dataclass
 class ServiceRecord(Record):
     """One service of one volunteer on one day."""
+
+    TEXT_KINDS: ClassVar[dict[str, str]] = {
+        "date": "date",
+        "recorded_by": "name",
+        "verified_by": "name",
+        "verified_on": "date",
+    }
 
     volunteer_id: str = ""
     person_id: str = ""
@@ -118,9 +128,7 @@ def hours_error(hours: Any) -> str | None:
 
 def parse_hours(text: str) -> float | None:
     """'2', '2.5', '２．５', '2.5小时' → float; None when it is not a number."""
-    import unicodedata
-
-    text = unicodedata.normalize("NFKC", str(text or "")).strip()
+    text = clean(str(text or ""), "code")
     for suffix in ("小时", "h", "H"):
         text = text.removesuffix(suffix).strip()
     try:

@@ -16,5 +16,6 @@ TABLES = {
         "brand": "text",  # code from brands.json, or ""
         "notes": "text",
         "created_by": "text",  # staff name who entered it
+        "team_id": "text",  # the amateur art team that performed (art_teams), or ""
     },
 }

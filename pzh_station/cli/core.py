@@ -36,7 +36,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         made = demo.fill(services)
     finally:
         services.close()
-    print("已生成演示数据：" + "，".join(f"{k} {v}" for k, v in made.items()))
+    print(
+        "已生成演示数据：" + "，".join(f"{demo.LABELS.get(k, k)} {v} 条" for k, v in made.items())
+    )
     return 0
 
 

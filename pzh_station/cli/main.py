@@ -13,9 +13,10 @@ import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
 
+from pzh_core import argparse_zh
 from pzh_station import __version__
 
-AREAS = ("core", "activities", "training", "volunteers", "sync", "reports")
+AREAS = ("core", "activities", "training", "volunteers", "sync", "reports", "annual")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -24,12 +25,16 @@ class Cli:
     """The parser being built; areas add commands with :meth:`command`."""
 
     def __init__(self) -> None:
+        argparse_zh.install()
         self.parser = argparse.ArgumentParser(
             prog="pzh-station",
             description="文化站工作台。不带子命令时打开桌面程序。",
         )
         self.parser.add_argument(
-            "--version", action="version", version=f"pzh-station {__version__}"
+            "--version",
+            action="version",
+            version=f"pzh-station {__version__}",
+            help="显示版本号并退出",
         )
         self.parser.add_argument(
             "--data-dir", help="数据文件夹（默认：用户数据目录，或环境变量 PZH_STATION_DATA_DIR）"
@@ -39,7 +44,7 @@ class Cli:
             action="store_true",
             help="自检：在临时文件夹中打开数据库、写入并读回、离屏构建主窗口",
         )
-        self._sub = self.parser.add_subparsers(dest="command", metavar="COMMAND")
+        self._sub = self.parser.add_subparsers(dest="command", metavar="命令")
         self._groups: dict[str, argparse._SubParsersAction] = {}
 
     def command(
@@ -61,12 +66,13 @@ class Cli:
                 "export": "导出为 .xlsx/.csv",
                 "report": "生成报表",
                 "admin": "管理",
+                "facts": "年度基本情况（年报的人员、设施、经费等）",
             }
             gp = self._sub.add_parser(
                 group, help=helps.get(group, group), description=helps.get(group, group)
             )
             self._groups[group] = gp.add_subparsers(
-                dest=f"{group}_what", metavar="WHAT", required=True
+                dest=f"{group}_what", metavar="对象", required=True
             )
         return self._groups[group]
 

@@ -30,3 +30,16 @@ def fill(services: Services, *, seed: int = 2026) -> dict[str, int]:
     made.update(demo_training.fill(services, rng))
     made.update(demo_volunteers.fill(services, rng))
     return made
+
+
+#: what :func:`fill` counts, in words a station worker reads
+LABELS = {
+    "activities": "活动",
+    "people": "学员",
+    "classes": "培训班",
+    "sessions": "课次",
+    "attendance": "签到",
+    "volunteers": "志愿者",
+    "service_records": "服务记录",
+    "service_corrections": "更正申请",
+}

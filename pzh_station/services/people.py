@@ -76,11 +76,7 @@ class PeopleService:
             finds someone; nothing written.
         :returns: the person id.
         """
-        person.name = (
-            "".join(person.name.split()) if _is_cjk(person.name) else " ".join(person.name.split())
-        )
-        person.phone = normalise_phone(person.phone)
-        person.village = person.village.strip()
+        person.normalise()
         errors = validate_person(person)
         if errors:
             raise ValidationError(errors)

@@ -9,6 +9,7 @@ from typing import Any
 from pzh_core.domain import refdata
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
+from pzh_core.text import clean
 from pzh_station.services.context import Services
 
 MAX_POPULATION = 5_000_000
@@ -63,7 +64,7 @@ class StationService:
         staff = [
             r["name"]
             for r in self.store.query(
-                "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name"
+                "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name COLLATE pinyin"
             )
         ]
         return StationProfile(
@@ -79,8 +80,9 @@ class StationService:
     def save_profile(self, p: StationProfile) -> StationProfile:
         """Create the station on first run, or update its profile. Staff names are kept in sync
         with ``p.staff`` (missing ones are set inactive, never deleted: records name them)."""
+        p.name = clean(p.name)
         errors = validate_profile(p)
-        staff = [s.strip() for s in p.staff if s.strip()]
+        staff = [s for s in (clean(s, "name") for s in p.staff) if s]
         if len(set(staff)) != len(staff):
             errors["staff"] = tr("Station", "工作人员姓名重复")
         if errors:

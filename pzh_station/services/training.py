@@ -18,6 +18,7 @@ from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.training import AttendanceGrid, TrainingClass
 from pzh_core.i18n import tr
 from pzh_core.schema import det_id
+from pzh_core.text import clean
 from pzh_station.services.context import Services
 from pzh_station.store import training as q
 
@@ -50,8 +51,7 @@ class TrainingService:
         :raises ValidationError: ``{field: Chinese message}``; nothing written.
         :returns: the class id.
         """
-        c.name = c.name.strip()
-        errors = d.validate_class(c)
+        errors = d.validate_class(c.normalise())
         if errors:
             raise ValidationError(errors)
         fields = c.fields()
@@ -96,6 +96,7 @@ class TrainingService:
         self, class_id: str, date: str, start_time: str = "", end_time: str = "", *, notes: str = ""
     ) -> str:
         """Add one session. :raises ValidationError: bad date/time or one already at that time."""
+        date, start_time, end_time = clean(date, "date"), *_times(start_time, end_time)
         errors = d.validate_session(date, start_time, end_time)
         if not errors and q.session_at(self.store, class_id, date, start_time):
             errors["date"] = tr("Training", "这一天这个时间已有课次")
@@ -127,7 +128,8 @@ class TrainingService:
         :param dates: from :func:`domain.training.weekly_dates`, after the user removed some.
         :returns: ids of the sessions made.
         """
-        dates = [x.isoformat() if isinstance(x, dt.date) else x for x in dates]
+        dates = [x.isoformat() if isinstance(x, dt.date) else clean(x, "date") for x in dates]
+        start_time, end_time = _times(start_time, end_time)
         errors = d.validate_session(dates[0] if dates else "2000-01-01", start_time, end_time)
         if errors:
             raise ValidationError(errors)
@@ -162,8 +164,9 @@ class TrainingService:
     ) -> None:
         """Move a session to another day and/or time (its marks stay with it)."""
         row = self._session(session_id)
-        start = row["start_time"] if start_time is None else start_time
-        end = row["end_time"] if end_time is None else end_time
+        date = clean(date, "date")
+        start = row["start_time"] if start_time is None else clean(start_time, "time")
+        end = row["end_time"] if end_time is None else clean(end_time, "time")
         errors = d.validate_session(date, start, end)
         other = q.session_at(self.store, row["class_id"], date, start)
         if not errors and other and other != session_id:
@@ -349,3 +352,7 @@ class TrainingService:
             if g.completed(p["id"]):
                 out.append({**p, "attended": g.attended(p["id"]), "held": held_n})
         return out
+
+
+def _times(start: str, end: str) -> tuple[str, str]:
+    return clean(start, "time"), clean(end, "time")

@@ -162,12 +162,11 @@ class VolunteerService:
         """
         if person is not None:
             volunteer.person_id = person.id or volunteer.person_id or "pending"
-        errors = validate_volunteer(volunteer, today=today)
+        errors = validate_volunteer(volunteer.normalise(), today=today)
         if person is not None:
             from pzh_core.domain.person import validate_person
 
-            person.name = person.name.strip()
-            errors.update(validate_person(person, today=today))
+            errors.update(validate_person(person.normalise(), today=today))
         number = volunteer.number.strip()
         if number:
             other = q.find_by_number(self.store, number)
@@ -271,6 +270,7 @@ class VolunteerService:
             if isinstance(record.hours, (int, float)) and not isinstance(record.hours, bool)
             else record.hours
         )
+        record.normalise()
         with self.store.transaction():
             warnings = self._check(record, today=today)
             fields = {

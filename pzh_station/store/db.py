@@ -23,6 +23,7 @@ from pzh_core import merge, schema
 from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
+from pzh_core.text import register_collation
 from pzh_station.store import migrations
 from pzh_station.store.errors import StoreError, from_sqlite
 
@@ -78,6 +79,7 @@ class Store:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(str(self.path), isolation_level=None)
             conn.row_factory = sqlite3.Row
+            register_collation(conn)  # names ORDER BY ... COLLATE pinyin
             conn.execute("PRAGMA busy_timeout = 5000")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
         except sqlite3.DatabaseError as exc:

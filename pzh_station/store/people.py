@@ -87,7 +87,7 @@ def search(
     join = " LEFT JOIN people_search s ON s.id = p.id" if pinyin and text else ""
     sql = (
         f"SELECT {LIST_COLUMNS} FROM people p{join} WHERE {' AND '.join(where)}"
-        f" ORDER BY {rank if text else 'p.name'}, p.name, p.id LIMIT ?"
+        f" ORDER BY {rank if text else 'p.name COLLATE pinyin'}, p.name COLLATE pinyin, p.id LIMIT ?"
     )
     return store.query(sql, [*params, *(rank_params if text else []), limit])
 
@@ -103,7 +103,7 @@ def same_name(store: Store, name: str) -> list[dict[str, Any]]:
 
 def all_live(store: Store) -> list[dict[str, Any]]:
     return store.query(
-        f"SELECT {LIST_COLUMNS} FROM people p WHERE p.deleted = 0 AND p.merged_into = '' ORDER BY p.name, p.id"
+        f"SELECT {LIST_COLUMNS} FROM people p WHERE p.deleted = 0 AND p.merged_into = '' ORDER BY p.name COLLATE pinyin, p.id"
     )
 
 

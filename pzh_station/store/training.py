@@ -72,7 +72,7 @@ def roster(store: Store, class_id: str, *, include_dropped: bool = True) -> list
         " FROM enrollments e JOIN people p ON p.id = e.person_id"
         " WHERE e.class_id = ? AND e.deleted = 0"
         + ("" if include_dropped else " AND e.active = 1")
-        + " ORDER BY e.active DESC, e.enrolled_on, p.name, p.id"
+        + " ORDER BY e.active DESC, e.enrolled_on, p.name COLLATE pinyin, p.id"
     )
     rows = store.query(sql, (class_id,))
     for r in rows:

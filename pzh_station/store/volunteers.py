@@ -30,7 +30,7 @@ class VolunteerFilter:
     trash: bool = False
 
 
-VOLUNTEER_SORT = "p.name, v.number, v.id"
+VOLUNTEER_SORT = "p.name COLLATE pinyin, v.number, v.id"
 
 
 def volunteer_rows(store: Store, f: VolunteerFilter, *, year: int) -> list[dict[str, Any]]:

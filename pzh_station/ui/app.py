@@ -28,6 +28,7 @@ from pzh_station.services.station import StationService
 from pzh_station.settings import Settings
 from pzh_station.store import StoreError
 from pzh_station.store.lock import InstanceLock
+from pzh_station.ui import qt_locale
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.first_run import FirstRunDialog
 from pzh_station.ui.main_window import MainWindow
@@ -139,6 +140,7 @@ class Launcher(QObject):
 
 def run(data_dir: str | Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
+    qt_locale.install(app)
     app.setApplicationName("pzh-station")
     app.setApplicationDisplayName(APP_TITLE)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "pzh-station.png")))

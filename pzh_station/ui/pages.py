@@ -20,6 +20,7 @@ PAGES: list[PageSpec] = [
     PageSpec("activities", "活动台账", "pzh_station.ui.activities:ActivitiesPage"),
     PageSpec("training", "培训班", "pzh_station.ui.training:TrainingPage"),
     PageSpec("volunteers", "文化志愿者", "pzh_station.ui.volunteers:VolunteersPage"),
+    PageSpec("annual", "年度基本情况", "pzh_station.ui.annual_page:AnnualFactsPage"),
     PageSpec("reports", "报表", "pzh_station.ui.reports_page:ReportsPage"),
     PageSpec("sync", "同步", "pzh_station.ui.sync_page.page:SyncPage"),
     PageSpec("settings", "设置", "pzh_station.ui.settings_page:SettingsPage"),

@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from pzh_core import schema
+from pzh_core.text import register_collation
 
 SERVER_DDL = [
     "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -103,5 +104,6 @@ def save_clock(conn: sqlite3.Connection, last: str) -> None:
 def connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
+    register_collation(conn)  # names ORDER BY ... COLLATE pinyin (pzh_core.indicators)
     conn.execute("PRAGMA busy_timeout = 10000")
     return conn

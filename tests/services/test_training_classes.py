@@ -110,9 +110,9 @@ def test_roster_enroll_drop_reenroll_with_capacity_warning(services):
     assert t.enroll(cid, a).already
     t.drop(cid, b)
     roster = t.roster(cid)
-    assert [(p["name"], p["active"]) for p in roster] == [
-        ("张三", True),
+    assert [(p["name"], p["active"]) for p in roster] == [  # same day: pinyin order
         ("王五", True),
+        ("张三", True),
         ("李四", False),
     ]
     t.enroll(cid, b)

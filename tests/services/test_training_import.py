@@ -153,8 +153,9 @@ def test_attendance_export_one_sheet_per_class_sessions_as_columns(services, tmp
     assert wb.sheetnames == ["书法班", "书法班-2"]
     rows = list(wb["书法班"].iter_rows(values_only=True))
     assert rows[0][:5] == ("序号", "姓名", "联系电话", "3/3 19:30", "3/5 19:30")
-    assert rows[1] == (1, "张三", "13800001111", "出席", "缺席", 1, 2, "50%", "否")
-    assert rows[2][3:5] == ("迟到", None)
+    # same enrolment day: names in pinyin order (李 li before 张 zhang)
+    assert rows[2] == (2, "张三", "13800001111", "出席", "缺席", 1, 2, "50%", "否")
+    assert rows[1][1] == "李四" and rows[1][3:5] == ("迟到", None)
     assert rows[-1][1] == "出勤人数" and rows[-1][3:5] == (2, 0)
 
 
@@ -210,7 +211,7 @@ def test_cli_import_export_roundtrip(cli, tmp_path):
 def test_demo_data_fills_a_year_of_classes(cli, tmp_path):
     cli("init", "--station", "测试站", "--county", "仁和区", check=True)
     proc = cli("demo-data", check=True)
-    assert "classes 8" in proc.stdout
+    assert "培训班 8 条" in proc.stdout
     out = tmp_path / "all.xlsx"
     cli("export", "attendance", "--all", "-o", str(out), check=True)
     wb = openpyxl.load_workbook(out)

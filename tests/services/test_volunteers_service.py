@@ -318,7 +318,8 @@ def test_import_and_export_archive_and_hours(services, tmp_path):
     sheet = openpyxl.load_workbook(out).active
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert values[0][:2] == ["志愿者编号", "姓名"]
-    assert ["V001", "刘一"] == values[1][:2] and values[1][-2] == 2
+    assert ["V002", "陈二"] == values[1][:2]  # 陈 chen before 刘 liu: pinyin order
+    assert ["V001", "刘一"] == values[2][:2] and values[2][-2] == 2
     hours = tmp_path / "时长.xlsx"
     assert svc.export_hours(hours, year=int(D[:4])) == 1
     wb = openpyxl.load_workbook(hours)
@@ -371,7 +372,7 @@ def test_demo_data_fills_a_year_of_volunteers(services):
 def test_cli_demo_data_and_certificate(cli, tmp_path):
     cli("init", "--station", "测试站", "--county", "仁和区", "--staff", "李明,王芳", check=True)
     proc = cli("demo-data", check=True)
-    assert "volunteers 40" in proc.stdout
+    assert "志愿者 40 条" in proc.stdout
     out = tmp_path / "v.xlsx"
     cli("export", "volunteers", "-o", str(out), check=True)
     number = openpyxl.load_workbook(out).active["A2"].value

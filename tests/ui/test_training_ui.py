@@ -3,6 +3,7 @@ preview. Stored rows and shown totals are both checked."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -31,8 +32,8 @@ def setup(services):
         people.save(Person(name=n, phone=ph))
         for n, ph in (("张三", "13800001111"), ("李四", ""), ("王五", ""))
     ]
-    for pid in ids:
-        t.enroll(cid, pid)
+    for day, pid in enumerate(ids, start=20):  # enrolled one a day: the roster keeps this order
+        t.enroll(cid, pid, today=dt.date(2026, 2, day))
     sessions = t.add_sessions(cid, ["2026-03-03", "2026-03-05", "2026-03-10"], "19:30", "21:00")
     return cid, ids, sessions
 

@@ -39,7 +39,7 @@ def test_edit_profile_and_staff(qtbot, window, services):
 
     profile = StationService(services).profile()
     assert (profile.name, profile.amateur_teams, profile.full_time_staff) == ("测试镇文化站", 6, 3)
-    assert profile.staff == ["张建国", "李明", "王芳"]
+    assert profile.staff == ["李明", "王芳", "张建国"]  # pinyin order
     # the operator list follows the staff list
     combo = window.operator_combo
     assert sorted(combo.itemText(i) for i in range(combo.count())) == ["张建国", "李明", "王芳"]

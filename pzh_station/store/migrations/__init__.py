@@ -16,7 +16,8 @@ from pzh_station.store.migrations import (
     m0004_sync,
     m0005_activity_list,
     m0006_reports,
-    m0007_photos,
+    m0007_annual,
+    m0008_photos,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -26,7 +27,8 @@ MIGRATIONS: list[ModuleType] = [
     m0004_sync,
     m0005_activity_list,
     m0006_reports,
-    m0007_photos,
+    m0007_annual,
+    m0008_photos,
 ]
 LATEST = len(MIGRATIONS)
 

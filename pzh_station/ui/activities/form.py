@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_core.domain.activity import Activity
+from pzh_core.text import clean
 from pzh_station.services.activities import ActivityService
 from pzh_station.services.photos import save_with_attachments
 from pzh_station.ui.context import UiContext
@@ -150,7 +151,7 @@ class ActivityDialog(SavingDialog):
     def form_activity(self) -> Activity:
         """The record as the form now says. An attendance that is not a whole number is passed
         on as typed, so the domain rule (not the widget) words the message."""
-        text = self.attendance_edit.text().strip().replace(",", "").replace("，", "")
+        text = clean(self.attendance_edit.text(), "number")
         attendance: int | str
         try:
             attendance = int(text) if text else 0

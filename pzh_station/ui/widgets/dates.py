@@ -8,6 +8,8 @@ from PySide6.QtCore import QDate, QRegularExpression
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import QDateEdit, QLineEdit, QWidget
 
+from pzh_core import text
+
 ISO = "yyyy-MM-dd"
 
 
@@ -52,6 +54,22 @@ class OptionalDateEdit(DateEdit):
         self.setDate(day if day.isValid() else self.NONE)
 
 
+class HalfWidthValidator(QRegularExpressionValidator):
+    """Accepts what a Chinese input method types in full-width mode (``１４：３０``) by making it
+    half-width as it is typed (``pzh_core.text.half_width``), then checks the pattern."""
+
+    def validate(self, value: str, pos: int) -> object:  # noqa: D102
+        fixed = text.half_width(value)
+        state, _fixed, _pos = super().validate(fixed, pos)
+        return state, fixed, min(pos, len(fixed))
+
+
+def half_width_input(edit: QLineEdit, pattern: str) -> QLineEdit:
+    """Give ``edit`` a :class:`HalfWidthValidator` of ``pattern`` (digits of a phone, a number)."""
+    edit.setValidator(HalfWidthValidator(QRegularExpression(pattern), edit))
+    return edit
+
+
 class TimeEdit(QLineEdit):
     """An optional time of day typed as ``14:30`` (empty allowed: many activities have none)."""
 
@@ -59,16 +77,12 @@ class TimeEdit(QLineEdit):
         super().__init__(parent)
         self.setPlaceholderText(self.tr("时:分，如 14:30"))
         self.setMaxLength(5)
-        # Accept partial input while typing; the domain rule reports a malformed time.
-        self.setValidator(
-            QRegularExpressionValidator(QRegularExpression(r"[0-9]{0,2}(:[0-9]{0,2})?"), self)
-        )
+        # Accept partial input while typing (full-width too); the domain rule reports a
+        # malformed time.
+        half_width_input(self, r"[0-9]{0,2}(:[0-9]{0,2})?")
 
     def value(self) -> str:
-        text = self.text().strip()
-        if len(text) == 4 and text[1] == ":":
-            text = "0" + text  # 9:30 → 09:30
-        return text
+        return text.clean(self.text(), "time")  # 9:30 → 09:30
 
     def set_value(self, value: str) -> None:
         self.setText(value or "")

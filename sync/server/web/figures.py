@@ -18,6 +18,7 @@ from typing import Any
 
 from pzh_core import indicators
 from pzh_core.period import Period
+from pzh_core.text import register_collation
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
@@ -70,6 +71,7 @@ class ReplicaReader:
             conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
             conn.execute("PRAGMA busy_timeout = 10000")
             conn.execute("PRAGMA query_only = 1")
+            register_collation(conn)  # indicators list names in pinyin order
             self._local.conn = conn
         return conn
 

@@ -1,0 +1,66 @@
+"""Every city setting, defined once: its key, the scopes it may be set for, its default and its
+meaning (docs/architecture.md, decision 3).
+
+The city server writes settings as synced ``city_settings`` rows; the desk's effective value is
+station > county > city > the default here (:func:`effective`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from pzh_core.domain import refdata
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    scopes: tuple[str, ...]  # which of "city", "county", "station" it may be set for
+    meaning: str
+
+    @property
+    def default(self) -> Any:
+        return DEFAULTS[self.key]()
+
+
+DEFAULTS = {
+    # The 口径 of the annual return's figures: one definition for the whole city, so city totals
+    # never mix definitions (pzh_core.definitions validates it).
+    "indicator_definitions": lambda: dict(refdata.load("indicator_definitions")),
+    # The 表号 printed in the return's unit block, filled in by a county.
+    "return_form_number": lambda: "",
+}
+
+SETTINGS: dict[str, Setting] = {
+    s.key: s
+    for s in (
+        Setting(
+            "indicator_definitions",
+            ("city",),
+            "年报指标口径：培训人次的计法、哪些活动类型计入组织文艺活动次数（全市统一）",
+        ),
+        Setting("return_form_number", ("city", "county"), "年报表号（由县区填写）"),
+    )
+}
+
+
+def effective(
+    key: str, rows: Iterable[Mapping[str, Any]], *, station_id: str = "", county: str = ""
+) -> Any:
+    """The value that applies: station > county > city > default.
+
+    :param rows: ``city_settings`` rows (``key``, ``scope``, ``value``); others are ignored.
+    """
+    setting = SETTINGS[key]
+    by_scope: dict[str, Any] = {}
+    for r in rows:
+        if r.get("key") == key and not r.get("deleted"):
+            by_scope.setdefault(r.get("scope", ""), r.get("value"))
+    order = [("station", station_id), ("county", county), ("city", "city")]
+    for level, scope in order:
+        if level in setting.scopes and scope and scope in by_scope:
+            value = by_scope[scope]
+            return value.get("v") if isinstance(value, dict) and set(value) == {"v"} else value
+    return setting.default

@@ -1,0 +1,188 @@
+"""The annual facts page (年度基本情况): per year, the staff, facilities, money, population and unit
+code the annual return asks for. A year not entered yet shows last year's values as an
+unconfirmed starting point; 保存并确认 marks them confirmed (the return can then be filed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from pzh_core.domain import annual_facts as rules
+from pzh_core.domain.errors import ValidationError
+from pzh_station.services.annual_facts import AnnualFactsService, FactsView
+from pzh_station.ui.context import UiContext
+from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors
+
+GROUPS = ("人员", "设施", "财务", "人口", "单位")
+WARN_STYLE = "background: #fff4e5; color: #7a4b00; padding: 6px; border: 1px solid #f0c27b;"
+OK_STYLE = "background: #e8f5e9; color: #1b5e20; padding: 6px; border: 1px solid #a5d6a7;"
+
+
+def shown(value: object, kind: str) -> str:
+    """A stored value as typed text ("" for an empty number, no trailing .0)."""
+    if kind == "text":
+        return str(value or "")
+    if not value:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+class AnnualFactsPage(QWidget):
+    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.view: FactsView | None = None
+        self.inputs: dict[str, QLineEdit] = {}
+        self.message = FieldErrorLabel()
+        self.errors = FieldErrors(self.message)
+
+        today = dt.date.today()
+        self.year_spin = QSpinBox()
+        self.year_spin.setRange(rules.MIN_YEAR, today.year + 1)
+        self.year_spin.setValue(today.year - 1 if today.month <= 3 else today.year)
+        self.status = QLabel()
+        self.status.setWordWrap(True)
+        self.save_button = QPushButton(self.tr("保存"))
+        self.confirm_button = QPushButton(self.tr("保存并确认"))
+        self.confirm_button.setToolTip(self.tr("核对无误后确认；未确认的基本情况不能报送年报"))
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("年度")))
+        top.addWidget(self.year_spin)
+        top.addWidget(self.status, 1)
+        top.addWidget(self.save_button)
+        top.addWidget(self.confirm_button)
+
+        columns = QHBoxLayout()
+        left, right = QVBoxLayout(), QVBoxLayout()
+        for group in GROUPS:
+            box = self._group_box(group)
+            (left if group in ("人员", "设施") else right).addWidget(box)
+        left.addStretch(1)
+        right.addStretch(1)
+        columns.addLayout(left, 1)
+        columns.addLayout(right, 1)
+
+        inner = QWidget()
+        body = QVBoxLayout(inner)
+        body.addLayout(columns)
+        body.addWidget(self.message)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+
+        self.year_spin.valueChanged.connect(lambda _y: self.load())
+        self.save_button.clicked.connect(lambda: self.save(confirm=False))
+        self.confirm_button.clicked.connect(lambda: self.save(confirm=True))
+        ctx.tasks.changed.connect(self._changed)
+        self.load()
+
+    def _group_box(self, group: str) -> QGroupBox:
+        titles = {"财务": "财务（千元）", "人口": "常住人口（用于人均指标）"}
+        box = QGroupBox(self.tr(titles.get(group, group)))
+        grid = QGridLayout(box)
+        grid.setColumnStretch(3, 1)
+        row = 0
+        for spec in rules.SPECS:
+            if spec.group != group:
+                continue
+            edit = QLineEdit()
+            edit.setObjectName(f"fact_{spec.name}")
+            if spec.kind != "text":
+                edit.setAlignment(Qt.AlignmentFlag.AlignRight)
+                edit.setPlaceholderText("0")
+                edit.setMaximumWidth(160)
+            self.inputs[spec.name] = edit
+            error = self.errors.add(spec.name, edit)
+            grid.addWidget(QLabel(self.tr(spec.label)), row, 0)
+            if spec.kind == "text":
+                grid.addWidget(edit, row, 1, 1, 3)
+            else:
+                grid.addWidget(edit, row, 1)
+                grid.addWidget(QLabel(self.tr(spec.unit) if spec.unit != "千元" else ""), row, 2)
+            grid.addWidget(error, row + 1, 1, 1, 3)
+            row += 2
+        return box
+
+    # -- loading ---------------------------------------------------------------------------
+    def load(self) -> None:
+        year = self.year_spin.value()
+        self.ctx.tasks.run(lambda s: AnnualFactsService(s).view(year), success=self._loaded)
+
+    def _loaded(self, view: FactsView) -> None:
+        if view.facts.year != self.year_spin.value():
+            return  # an older answer for another year
+        self.view = view
+        self.errors.clear()
+        for spec in rules.SPECS:
+            self.inputs[spec.name].setText(shown(getattr(view.facts, spec.name), spec.kind))
+        self._show_status(view)
+
+    def _show_status(self, view: FactsView) -> None:
+        f = view.facts
+        if view.fileable:
+            text = self.tr("已确认（{}，{}）").format(f.confirmed_by or "—", f.confirmed_on)
+            self.status.setStyleSheet(OK_STYLE)
+        else:
+            parts = [self.tr("未确认：核对后请点“保存并确认”，未确认的基本情况不能报送年报。")]
+            if view.origin:
+                parts.insert(0, view.origin + "。")
+            if not f.population:
+                parts.append(self.tr("未填写常住人口，人均指标将显示为“—”。"))
+            text = "".join(parts)
+            self.status.setStyleSheet(WARN_STYLE)
+        self.status.setText(text)
+
+    def _changed(self, areas: set[str]) -> None:
+        # "sync": rows merged from another PC of the station.
+        if areas & {"annual_facts", "sync"} and self.save_button.isEnabled():
+            self.load()
+
+    # -- saving ----------------------------------------------------------------------------
+    def values(self) -> dict[str, str]:
+        return {name: edit.text() for name, edit in self.inputs.items()}
+
+    def save(self, *, confirm: bool) -> None:
+        year, values = self.year_spin.value(), self.values()
+        self.errors.clear()
+        self._busy(True)
+        self.ctx.tasks.run(
+            lambda s: AnnualFactsService(s).save(year, values, confirm=confirm),
+            success=self._saved,
+            failure=self._failed,
+            changes={"annual_facts"},
+        )
+
+    def _busy(self, busy: bool) -> None:
+        self.save_button.setEnabled(not busy)
+        self.confirm_button.setEnabled(not busy)
+
+    def _saved(self, view: FactsView) -> None:
+        self._busy(False)
+        self._loaded(view)
+
+    def _failed(self, error: Exception) -> None:
+        self._busy(False)
+        if isinstance(error, ValidationError):
+            self.errors.show(error.errors)
+            self.message.set_message(
+                self.tr("有 {} 处需要修改，未保存。").format(len(error.errors))
+            )
+        else:
+            self.message.set_message(getattr(error, "message", None) or str(error))

@@ -1,0 +1,90 @@
+"""The annual facts' rules: typed text parsed, every wrong value named at its field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from pzh_core.domain import annual_facts as rules
+from pzh_core.domain.annual_facts import AnnualFacts
+
+TODAY = dt.date(2026, 3, 1)
+
+
+def uscc(body: str) -> str:
+    """A valid 统一社会信用代码 for a 17-character body (the check character computed)."""
+    total = sum(
+        rules._USCC_CHARS.index(c) * w for c, w in zip(body, rules._USCC_WEIGHTS, strict=True)
+    )
+    return body + rules._USCC_CHARS[(31 - total % 31) % 31]
+
+
+def test_text_in_number_fields_and_negative_money_are_named_at_the_field():
+    facts, errors = rules.parse_input(
+        {"staff_total": "四", "income_total": "12万", "books": "1,200", "floor_area": "８５０.５"},
+        AnnualFacts(year=2025),
+    )
+    assert errors == {
+        "staff_total": "请输入数字（不带单位）",
+        "income_total": "请输入数字（不带单位）",
+    }
+    assert (facts.books, facts.floor_area) == (1200, 850.5)  # separators and full-width digits
+    facts, errors = rules.parse_input({"computers": "2.5"}, AnnualFacts(year=2025))
+    assert errors == {"computers": "请输入整数"}
+    bad = AnnualFacts(year=2025, income_fiscal=-1.0, staff_total=2, staff_full_time=3)
+    assert rules.validate(bad, today=TODAY) == {
+        "income_fiscal": "金额不能为负数",
+        "staff_full_time": "专职人员不能多于年末从业人员",
+    }
+
+
+def test_parts_never_exceed_their_whole():
+    facts = AnnualFacts(
+        year=2025,
+        staff_total=3,
+        staff_full_time=2,
+        staff_part_time=2,
+        computers=5,
+        computers_public=6,
+        income_total=100.0,
+        income_fiscal=80.0,
+        income_other=30.0,
+        expense_total=50.0,
+        expense_basic=50.0,
+    )
+    assert rules.validate(facts, today=TODAY) == {
+        "staff_part_time": "专职与兼职人员之和不能多于从业人员",
+        "computers_public": "供公众使用的计算机不能多于计算机总数",
+        "income_other": "财政拨款与其他收入之和不能大于本年收入合计",
+    }
+
+
+def test_population_needs_its_source_and_unit_code_its_check_character():
+    code = uscc("12510411MB1C0000A")  # any 17 characters of the code's alphabet
+    ok = AnnualFacts(
+        year=2025, population=23_000, population_source="2024年统计公报", unit_code=code
+    )
+    assert rules.validate(ok, today=TODAY) == {}
+    wrong = code[:-1] + ("0" if code[-1] != "0" else "1")
+    bad = AnnualFacts(year=2025, population=23_000, unit_code=wrong)
+    errors = rules.validate(bad, today=TODAY)
+    assert set(errors) == {"population_source", "unit_code"}
+    assert "校验位" in errors["unit_code"]
+    assert rules.validate(AnnualFacts(year=2025, unit_code="MA6CXX12-3"), today=TODAY) == {}
+    assert rules.validate(AnnualFacts(year=2031), today=TODAY) == {
+        "year": "年度应在2000至2027年之间"
+    }
+
+
+def test_carry_over_keeps_stock_figures_and_leaves_money_empty():
+    last = AnnualFacts(
+        year=2024,
+        staff_total=4,
+        books=6000,
+        population=23_000,
+        population_source="七普",
+        income_total=300.0,
+        confirmed=True,
+    )
+    nxt = rules.carry_over(last, 2025)
+    assert (nxt.year, nxt.carried_from, nxt.confirmed) == (2025, 2024, False)
+    assert (nxt.staff_total, nxt.books, nxt.population, nxt.income_total) == (4, 6000, 23_000, 0)

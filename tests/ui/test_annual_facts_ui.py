@@ -1,0 +1,77 @@
+"""The annual facts page: typed values saved and confirmed; bad input shown at each field."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from PySide6.QtCore import Qt
+
+from pzh_station.services.annual_facts import AnnualFactsService
+from pzh_station.ui.main_window import MainWindow
+from tests.ui_helpers import make_ctx, settle, type_text
+
+YEAR = dt.date.today().year
+
+
+@pytest.fixture
+def window(qtbot, services):
+    ctx = make_ctx(services.data_dir)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    settle(qtbot, ctx)
+    yield w
+    w.close()
+
+
+def _page(qtbot, window):
+    page = window.show_page("annual")
+    page.year_spin.setValue(YEAR)
+    settle(qtbot, window.ctx)
+    return page
+
+
+def _retype(qtbot, page, name, text):
+    page.inputs[name].clear()
+    type_text(qtbot, page.inputs[name], text)
+
+
+def test_bad_input_is_shown_at_each_field_and_nothing_saved(qtbot, window, services):
+    page = _page(qtbot, window)
+    assert "未确认" in page.status.text()
+    _retype(qtbot, page, "staff_total", "2")
+    _retype(qtbot, page, "staff_full_time", "3")
+    _retype(qtbot, page, "income_total", "三百")
+    _retype(qtbot, page, "expense_total", "-5")
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window.ctx)
+    assert page.errors.message("staff_full_time") == "专职人员不能多于年末从业人员"
+    assert page.errors.message("income_total") == "请输入数字（不带单位）"
+    assert page.errors.message("expense_total") == "金额不能为负数"
+    assert page.errors.message("staff_total") == ""
+    assert not AnnualFactsService(services).view(YEAR).stored
+
+
+def test_save_and_confirm(qtbot, window, services):
+    page = _page(qtbot, window)
+    _retype(qtbot, page, "staff_total", "4")
+    _retype(qtbot, page, "staff_full_time", "3")
+    _retype(qtbot, page, "population", "23100")
+    _retype(qtbot, page, "population_source", "2024年统计公报")
+    _retype(qtbot, page, "income_total", "320.5")
+    qtbot.mouseClick(page.confirm_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window.ctx)
+    assert page.status.text().startswith("已确认（李明")
+    view = AnnualFactsService(services).view(YEAR)
+    assert view.fileable
+    f = view.facts
+    assert (f.staff_total, f.staff_full_time, f.population, f.income_total) == (4, 3, 23_100, 320.5)
+    assert f.population_source == "2024年统计公报"
+    # an edit without confirming takes the confirmation away
+    _retype(qtbot, page, "books", "5000")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window.ctx)
+    assert "未确认" in page.status.text()
+    assert not AnnualFactsService(services).view(YEAR).fileable
