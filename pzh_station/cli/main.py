@@ -16,7 +16,7 @@ from importlib import import_module
 from pzh_core import argparse_zh
 from pzh_station import __version__
 
-AREAS = ("core", "activities", "training", "volunteers", "sync", "reports", "annual")
+AREAS = ("core", "activities", "training", "volunteers", "sync", "reports", "annual", "photos")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -67,6 +67,8 @@ class Cli:
                 "report": "生成报表",
                 "admin": "管理",
                 "facts": "年度基本情况（年报的人员、设施、经费等）",
+                "photos": "活动照片和扫描件",
+                "bundle": "U盘同步包（没有网络时）",
             }
             gp = self._sub.add_parser(
                 group, help=helps.get(group, group), description=helps.get(group, group)

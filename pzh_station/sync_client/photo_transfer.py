@@ -161,7 +161,7 @@ class PhotoUploader:
             left = min(left, self.day_budget - q.budget_used(self.store, self.day()))
         return left
 
-    def _upload(self, up: q.Upload, result: PhotoResult) -> bool:
+    def _upload(self, up: q.Upload, result: PhotoResult, restarts: int = 0) -> bool:
         """One file; False when the run must stop (budget, asked)."""
         path = f"/v1/photos/{up.hash}"
         body = json.dumps({"protocol": protocol.PROTOCOL_VERSION, "size": up.size, "kind": up.kind})
@@ -201,8 +201,10 @@ class PhotoUploader:
                     corrupt += code in ("hash_mismatch", "chunk_corrupt")
                     if corrupt >= MAX_CORRUPT:
                         return self._refused(up, ans, result)
-                    if code == "not_started":
-                        return self._upload(up, result)
+                    if code == "not_started":  # the server lost the upload: announce again
+                        if restarts >= MAX_CORRUPT:
+                            return self._refused(up, ans, result)
+                        return self._upload(up, result, restarts + 1)
                     offset = int(ans.data.get("received", offset))
                     continue
                 return self._refused(up, ans, result)

@@ -168,6 +168,7 @@ def create_app(
     async def lifespan(app: FastAPI):
         yield
         app.state.photos.close()
+        app.state.bundle_keys.close()
         if own_storage:
             store.close()
 
@@ -408,4 +409,8 @@ def create_app(
     from sync.server import photo_api  # photos as evidence (issue 15): chunked, resumable
 
     photo_api.install(app, authenticate, photo_api.open_store(Path(data_dir), store.now))
+    from sync.server import bundles  # USB bundles: device keys (issue 15)
+    from sync.server.bundle_keys import BundleKeys
+
+    bundles.install(app, authenticate, BundleKeys(Path(data_dir), now_ms=store.now))
     return app

@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
+    from sync.server import photo_cli  # USB bundles, enrollment files, photo limits (issue 15)
+
+    photo_cli.add_parsers(asub, _add_data_dir)
     return parser
 
 
@@ -120,6 +123,10 @@ def run_admin(args: argparse.Namespace) -> int:
         from sync.server.web import cli as web_cli
 
         return web_cli.create_user(args, data_dir)
+    from sync.server import photo_cli
+
+    if args.admin_command in photo_cli.COMMANDS:
+        return photo_cli.run(args, data_dir)
     storage = SQLiteStorage(data_dir / DB_NAME)
     try:
         cmd = args.admin_command

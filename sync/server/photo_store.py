@@ -203,8 +203,13 @@ class PhotoStore:
             )
             return UploadState(received, size, False, self._day_left(station_id))
 
-    def put_chunk(self, station_id: str, hash_: str, offset: int, data: bytes) -> UploadState:
-        """Write one chunk at ``offset`` (the caller checked the chunk's own hash)."""
+    def put_chunk(
+        self, station_id: str, hash_: str, offset: int, data: bytes, *, metered: bool = True
+    ) -> UploadState:
+        """Write one chunk at ``offset`` (the caller checked the chunk's own hash).
+
+        :param metered: counts against the station's daily budget (network, not a USB bundle).
+        """
         with self._lock:
             row = self._conn.execute(
                 "SELECT size, received FROM uploads WHERE station_id = ? AND hash = ?",
@@ -226,7 +231,7 @@ class PhotoStore:
             if end <= received:  # a resent chunk whose answer was lost: nothing to write
                 return UploadState(received, size, False, self._day_left(station_id))
             new = end - received
-            if new > self._day_left(station_id):
+            if metered and new > self._day_left(station_id):
                 raise PhotoRefused(
                     429,
                     "photo_budget",
@@ -241,7 +246,8 @@ class PhotoStore:
                 fh.write(data)
                 fh.flush()
                 os.fsync(fh.fileno())
-            self._count(station_id, new)
+            if metered:
+                self._count(station_id, new)
             if end < size:
                 self._conn.execute(
                     "UPDATE uploads SET received = ?, updated_ms = ? WHERE station_id = ? AND hash = ?",
@@ -304,6 +310,14 @@ class PhotoStore:
             " ON CONFLICT(station_id, day) DO UPDATE SET bytes = bytes + excluded.bytes",
             (station_id, self._day(), n),
         )
+
+    def put_whole(self, station_id: str, hash_: str, data: bytes) -> UploadState:
+        """A whole file at once (from a USB bundle): the same checks, not metered."""
+        kind = photos.sniff(data[:16]) or "unknown"
+        state = self.begin(station_id, hash_, len(data), kind)
+        if state.complete:
+            return state
+        return self.put_chunk(station_id, hash_, 0, data, metered=False)
 
     # -- reading -------------------------------------------------------------------------
     def stored(self, station_id: str, hash_: str) -> tuple[Path, int, str] | None:

@@ -128,3 +128,17 @@ def test_backup_copies_each_photo_once(services, activity_id, tmp_path, data_dir
     maintenance.backup_now(data_dir)
     assert len(list(backed.hashes())) == 4
     assert all(backed.path(h).stat().st_mtime_ns == t for h, t in mtimes.items())
+
+
+def test_cli_attach_status_and_bundle_without_enrollment(cli, services, activity_id, tmp_path):
+    services.close()  # the CLI opens the data dir itself
+    photo = photo_samples.camera_jpeg(tmp_path / "a.jpg", size=(900, 600))
+    exe = photo_samples.renamed_exe(tmp_path / "b.jpg")
+    bad = cli("photos", "attach", "activity", activity_id, str(photo), str(exe))
+    assert bad.returncode == 2 and "b.jpg" in bad.stderr and "没有附加任何文件" in bad.stderr
+    ok = cli("photos", "attach", "activity", activity_id, str(photo), check=True)
+    assert "已附加 1 个文件" in ok.stdout
+    assert "照片待上传：1 张" in cli("photos", "status", check=True).stdout
+    out = cli("bundle", "export", "-o", str(tmp_path / "x.pzhbundle"))
+    assert out.returncode == 2 and "请先联网同步一次" in out.stderr
+    assert not (tmp_path / "x.pzhbundle").exists()

@@ -114,3 +114,29 @@ def test_a_second_pc_fetches_a_photo_when_it_is_opened(
         agent.shutdown()
         agent_for(ctx).shutdown()
         ctx.tasks.shutdown()
+
+
+def test_bundle_box_exports_and_says_why_it_cannot_import(qtbot, services, tmp_path):
+    ctx = make_ctx(services.data_dir)
+    agent_for(ctx, retry=RETRY, autostart=False)
+    try:
+        page = SyncPage(ctx)
+        qtbot.addWidget(page)
+        page.resize(1366, 768)
+        page.show()
+        box = page.bundle_box
+        # Not enrolled, no enrollment file: a clear message, no file written.
+        box.export_to(str(tmp_path / "x.pzhbundle"))
+        qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=10_000)
+        assert "请先联网同步一次" in box.result_label.text()
+        assert not (tmp_path / "x.pzhbundle").exists()
+        (tmp_path / "junk.json").write_text("{}", encoding="utf-8")
+        box.enroll_from(str(tmp_path / "junk.json"))
+        qtbot.waitUntil(lambda: ctx.tasks.idle, timeout=10_000)
+        assert "不是市服务器发出的登记文件" in box.result_label.text()
+        if SHOTS:
+            page.grab().save(os.path.join(SHOTS, "sync_page_bundle.png"))
+    finally:
+        agent_for(ctx).shutdown()
+        photo_agent_for(ctx).shutdown()
+        ctx.tasks.shutdown()

@@ -27,6 +27,7 @@ from pzh_station.settings import Settings
 from pzh_station.store import Store
 from pzh_station.store import photos as q
 from pzh_station.sync_client import RetryPolicy, SyncError, SyncState
+from pzh_station.sync_client.bundle import register_key
 from pzh_station.sync_client.config import SyncSettings
 from pzh_station.sync_client.photo_transfer import (
     PhotoUploader,
@@ -116,6 +117,10 @@ class _Worker:
             if kind == "fetch":
                 return download(store, transport, arg)
             force = bool(arg)
+            try:
+                register_key(store, transport)  # the USB bundle key, once (issue 15)
+            except SyncError as exc:
+                log.info("bundle key not registered: %s", exc.message)
             result = PhotoUploader(
                 store,
                 transport,

@@ -74,6 +74,10 @@ class SyncPage(QWidget):
 
         self.photo_panel = PhotoPanel(ctx, self)  # photos go apart from the records (issue 15)
         layout.addWidget(self.photo_panel)
+        from pzh_station.ui.photos.bundle_box import BundleBox
+
+        self.bundle_box = BundleBox(ctx, self)  # USB bundles where there is no network
+        layout.addWidget(self.bundle_box)
         layout.addStretch(1)
         self.sync_button.clicked.connect(self.agent.sync_now)
         self.enroll_button.clicked.connect(self.open_enroll)
