@@ -11,12 +11,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from importlib import import_module
 
 from pzh_core import argparse_zh
 from pzh_station import __version__
-
-AREAS = ("core", "activities", "training", "volunteers", "sync", "reports", "annual", "photos")
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -80,9 +77,20 @@ class Cli:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pzh_station.cli import (
+        activities,
+        annual,
+        core,
+        photos,
+        reports,
+        sync,
+        training,
+        volunteers,
+    )
+
     cli = Cli()
-    for area in AREAS:
-        import_module(f"pzh_station.cli.{area}").register(cli)
+    for area in (core, activities, training, volunteers, sync, reports, annual, photos):
+        area.register(cli)
     return cli.parser
 
 

@@ -16,6 +16,7 @@ from pzh_core.domain import refdata
 from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import ServiceRecord, Volunteer
 from pzh_station.services.context import Services
+from pzh_station.store import volunteers as volunteer_store
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林"
 GIVEN = [
@@ -205,13 +206,8 @@ def fill(
                     )
         # One verified record corrected on the volunteer's request (history kept).
         # Recorded by the requester, so the approver (who becomes the verifier) is someone else.
-        verified = store.query(
-            "SELECT id, hours FROM service_records WHERE status = 'verified' AND deleted = 0"
-            " AND date >= ? AND recorded_by = ? ORDER BY date, id LIMIT 1",
-            (start.isoformat(), staff[0]),
-        )
-        if verified and len(staff) > 1:
-            row = verified[0]
+        row = volunteer_store.first_verified_by(store, staff[0], start.isoformat())
+        if row is not None and len(staff) > 1:
             cid = svc.request_correction(
                 row["id"],
                 {"hours": row["hours"] + 0.5},

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
 from pathlib import Path
 
-from pzh_core import schema
 from pzh_core.i18n import tr
 from pzh_station import paths
 from pzh_station.store import Store, StoreError, backup
+from pzh_station.store import check as check_store
 from pzh_station.store.lock import InstanceLock
 from pzh_station.store.photo_files import PhotoFiles, backup_files, photo_dir
 
@@ -31,37 +30,10 @@ def check(directory: Path) -> list[str]:
         store = Store(db, readonly=True)
     except StoreError as exc:
         return [exc.message]
-    problems: list[str] = []
     try:
-        result = [r[0] for r in store.conn.execute("PRAGMA integrity_check")]
-        if result != ["ok"]:
-            problems.append(tr("Check", "数据库结构损坏：") + "；".join(result[:5]))
-        from pzh_station.store import migrations
-
-        if store.schema_version < migrations.LATEST:
-            problems.append(
-                tr("Check", "数据版本较旧（{}），下次打开程序时会自动升级。").format(
-                    store.schema_version
-                )
-            )
-        if not store.station_id:
-            problems.append(tr("Check", "尚未设置文化站信息。"))
-        tables = {
-            r["name"] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")
-        }
-        for table in schema.TABLES:
-            if table not in tables:
-                continue
-            bad = store.conn.execute(
-                f"SELECT count(*) FROM {table} WHERE clocks = '{{}}' OR updated_at = ''"
-            ).fetchone()[0]
-            if bad:
-                problems.append(tr("Check", "表 {} 有 {} 行缺少同步时间戳。").format(table, bad))
-    except sqlite3.DatabaseError as exc:
-        problems.append(tr("Check", "数据库无法读取：{}").format(exc))
+        return check_store.problems(store)
     finally:
         store.close()
-    return problems
 
 
 def backup_now(directory: Path, dest: Path | None = None) -> Path:

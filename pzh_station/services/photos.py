@@ -145,6 +145,11 @@ class PhotoService:
     def pending_uploads(self) -> int:
         return q.pending_count(self.store)
 
+    def retry_refused(self) -> int:
+        """Put the files the server refused back in the queue (after the county raised the
+        station's limit)."""
+        return q.retry_refused(self.store)
+
 
 def save_with_attachments(
     services: Services,

@@ -18,9 +18,11 @@ from pzh_core.domain import refdata
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
 from pzh_core.period import Period
+from pzh_core.queries import Db
 from pzh_station.io import pdf
 from pzh_station.services.context import Services
 from pzh_station.store import StoreError
+from pzh_station.store.figures import indicator_db
 
 # The figures the overview page shows, in order (key, group).
 OVERVIEW_KEYS = [
@@ -121,8 +123,9 @@ class ReportService:
         self.store = services.store
 
     @property
-    def conn(self):  # noqa: ANN201
-        return self.store.conn
+    def db(self) -> Db:
+        """What the core's indicator queries run on."""
+        return indicator_db(self.store)
 
     def stations(self) -> list[str]:
         sid = self.store.station_id
@@ -152,8 +155,8 @@ class ReportService:
             "as_of": period.as_of.isoformat(),
             "station": self.station_name(),
         }
-        out.update(ind.compute(self.conn, self.stations(), period))
-        out["checklist"] = ind.checklist(self.conn, self.stations(), period)
+        out.update(ind.compute(self.db, self.stations(), period))
+        out["checklist"] = ind.checklist(self.db, self.stations(), period)
         return out
 
     def overview(
@@ -171,13 +174,13 @@ class ReportService:
         keys = [*OVERVIEW_KEYS, "activities_target", "visits_target", "population"]
         return {
             "period": period,
-            "current": ind.compute(self.conn, stations, period, keys),
-            "previous": ind.compute(self.conn, stations, period.previous_year(), keys),
-            "monthly": ind.monthly(self.conn, stations, year, CHART_KEYS, as_of=period.as_of),
+            "current": ind.compute(self.db, stations, period, keys),
+            "previous": ind.compute(self.db, stations, period.previous_year(), keys),
+            "monthly": ind.monthly(self.db, stations, year, CHART_KEYS, as_of=period.as_of),
             "monthly_previous": ind.monthly(
-                self.conn, stations, year - 1, CHART_KEYS, as_of=period.as_of
+                self.db, stations, year - 1, CHART_KEYS, as_of=period.as_of
             ),
-            "checklist": ind.checklist(self.conn, stations, Period(year, None, period.as_of)),
+            "checklist": ind.checklist(self.db, stations, Period(year, None, period.as_of)),
         }
 
     def records(
@@ -193,9 +196,9 @@ class ReportService:
         period = Period(year, month, as_of or dt.date.today())
         if key.startswith("checklist:"):
             return ind.checklist_records(
-                self.conn, self.stations(), Period(year, None, period.as_of), key.split(":", 1)[1]
+                self.db, self.stations(), Period(year, None, period.as_of), key.split(":", 1)[1]
             )
-        return ind.records(self.conn, key, self.stations(), period)
+        return ind.records(self.db, key, self.stations(), period)
 
     # -- annual report ---------------------------------------------------------------------
     def annual_figures(
@@ -205,7 +208,7 @@ class ReportService:
         period = Period(year, None, as_of or dt.date.today())
         rows = []
         for key, label, note in [*ANNUAL_ROWS, *ANNUAL_EXTRA]:
-            value = ind.INDICATORS[key].value(self.conn, self.stations(), period)
+            value = ind.INDICATORS[key].value(self.db, self.stations(), period)
             rows.append((key, label, ind.INDICATORS[key].unit, value, note))
         return rows
 
@@ -256,7 +259,7 @@ class ReportService:
         """The second sheet: every record behind the figures, once, with each figure it counts
         toward and what it adds there (``组织文艺活动次数 1；组织文艺活动参加人次 120``). Ratios
         and targets have no records of their own (they are computed from the figures listed)."""
-        conn, stations = self.conn, self.stations()
+        db, stations = self.db, self.stations()
         entries: dict[tuple[str, str], list[Any]] = {}
         activities: dict[str, ind.Record] | None = None
 
@@ -273,13 +276,13 @@ class ReportService:
             if indicator.scope is not None:
                 # Activity figures: ids from the index; each activity's details read once.
                 if activities is None:
-                    activities = {r.id: r for r in ind.activity_records(conn, stations, period)}
+                    activities = {r.id: r for r in ind.activity_records(db, stations, period)}
                 for aid, amount in ind.activity_amounts(
-                    conn, stations, period, indicator.scope, indicator.measure
+                    db, stations, period, indicator.scope, indicator.measure
                 ):
                     add(activities[aid], label, amount)
             else:
-                for r in indicator.records(conn, stations, period):
+                for r in indicator.records(db, stations, period):
                     add(r, label, r.amount)
         order = {t: i for i, t in enumerate(ind.TABLE_LABELS)}
         rows = sorted(
@@ -305,10 +308,10 @@ class ReportService:
         stations = self.stations()
         return {
             "period": period,
-            "figures": ind.compute(self.conn, stations, period, MONTHLY_KEYS),
-            "activities": ind.activity_rows(self.conn, stations, period),
-            "classes": ind.class_breakdown(self.conn, stations, period),
-            "volunteers": ind.volunteer_breakdown(self.conn, stations, period),
+            "figures": ind.compute(self.db, stations, period, MONTHLY_KEYS),
+            "activities": ind.activity_rows(self.db, stations, period),
+            "classes": ind.class_breakdown(self.db, stations, period),
+            "volunteers": ind.volunteer_breakdown(self.db, stations, period),
         }
 
     def write_monthly(

@@ -11,6 +11,7 @@ from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
 from pzh_core.text import clean
 from pzh_station.services.context import Services
+from pzh_station.store import station as station_store
 
 MAX_POPULATION = 5_000_000
 
@@ -61,12 +62,7 @@ class StationService:
         if not sid:
             return None
         row = self.store.get("stations", sid) or {}
-        staff = [
-            r["name"]
-            for r in self.store.query(
-                "SELECT name FROM staff WHERE deleted = 0 AND active = 1 ORDER BY name COLLATE pinyin"
-            )
-        ]
+        staff = station_store.active_staff_names(self.store)
         return StationProfile(
             id=sid,
             name=row.get("name", ""),
@@ -101,9 +97,7 @@ class StationService:
                 "full_time_staff": p.full_time_staff,
             }
             store.write("stations", sid, fields)
-            existing = {
-                r["name"]: r for r in store.query("SELECT id, name, active, deleted FROM staff")
-            }
+            existing = station_store.staff_by_name(store)
             for name in staff:
                 row = existing.get(name)
                 if row is None:

@@ -320,6 +320,12 @@ class VolunteerService:
             raise ValidationError({"status": tr(C, "已审核的记录不能删除，请提出更正申请")})
         self.store.delete("service_records", record_id)
 
+    def delete_records(self, record_ids: list[str]) -> None:
+        """Delete several records that are not verified, all or none."""
+        with self.store.transaction():
+            for rid in record_ids:
+                self.delete_record(rid)
+
     def _decider(self, decider: str | None) -> str:
         return (decider if decider is not None else self.services.operator).strip()
 

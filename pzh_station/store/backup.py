@@ -29,10 +29,11 @@ def list_backups(directory: Path) -> list[Path]:
 
 
 def backup(db_file: Path, dest: Path) -> Path:
-    """Copy a live database to ``dest`` with the backup API (safe while it is in use)."""
+    """Copy a live database to ``dest`` with the backup API (safe while it is in use). The
+    source is opened read-only: the app's database worker stays the file's only writer."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    src = sqlite3.connect(str(db_file))
+    src = sqlite3.connect(f"{Path(db_file).resolve().as_uri()}?mode=ro", uri=True)
     try:
         out = sqlite3.connect(str(tmp))
         try:

@@ -4,7 +4,11 @@ Every write goes through :meth:`Store.write`, which in one ``BEGIN IMMEDIATE`` t
 updates the row, its per-field HLC stamps and appends a change-log entry — so a crash or power
 cut leaves either the whole change or none of it, and never a change sync does not know about.
 
-A ``Store`` (like the sqlite3 connection inside it) belongs to the thread that opened it.
+A ``Store`` (like the sqlite3 connection inside it) belongs to the thread that opened it. In the
+desk app exactly one read-write ``Store`` is open on the station file — the database worker's
+(``ui/tasks.py``) — so its hybrid clock is the file's only clock; long reads may add read-only
+ones. Each write notes its table, and :meth:`Store.take_changes` hands the set over as a
+:class:`~pzh_station.store.changed.Changes` (what changed, announced by the caller's app).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
 from pzh_core.text import register_collation
 from pzh_station.store import migrations
+from pzh_station.store.changed import Changes
 from pzh_station.store.errors import StoreError, from_sqlite
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -102,6 +107,8 @@ class Store:
         self.db = sqlite_utils.Database(conn)
         self.readonly = readonly
         self._depth = 0
+        self._local: set[str] = set()  # tables written here since take_changes()
+        self._pulled: set[str] = set()  # tables that received rows from the server
         if not readonly:
             try:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -125,10 +132,6 @@ class Store:
             if number <= version:
                 continue
             self.conn.execute("BEGIN IMMEDIATE")
-            # Another connection may have migrated while we waited for the write lock.
-            if self.schema_version >= number:
-                self.conn.execute("ROLLBACK")
-                continue
             try:
                 if number == 1:
                     self.conn.execute(
@@ -151,6 +154,17 @@ class Store:
 
     def close(self) -> None:
         self.conn.close()
+
+    # -- what changed -------------------------------------------------------------------
+    def note_changed(self, table: str, *, pulled: bool = False) -> None:
+        """Record that ``table`` was written (locally, or with rows pulled from the server)."""
+        (self._pulled if pulled else self._local).add(table)
+
+    def take_changes(self) -> Changes:
+        """What was written since the last call (and forget it)."""
+        changes = Changes(self._local, self._pulled)
+        self._local, self._pulled = set(), set()
+        return changes
 
     # -- meta ---------------------------------------------------------------------------
     def meta(self, key: str, default: str | None = None) -> str | None:
@@ -234,13 +248,8 @@ class Store:
                 f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)
             ).fetchone()
             clocks = json.loads(existing[0]) if existing else {}
-            # Another connection (the sync thread) may have merged newer stamps since this
-            # clock last looked: move past them, so a local edit always wins over what it saw.
-            seen = self.meta("hlc_last")
-            if seen:
-                self.clock.observe(seen)
-            if clocks:
-                self.clock.observe(merge.row_stamp(clocks))
+            # This store is the file's only writer: its clock has seen every stamp in the file
+            # (apply_remote observes each pulled one), so the new stamp sorts after them all.
             stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)
             self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)
@@ -252,6 +261,7 @@ class Store:
                 "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 (self.clock.last,),
             )
+        self.note_changed(table)
         return row_id
 
     def _put_row(
@@ -308,6 +318,7 @@ class Store:
         won, new_clocks = merge.merge(clocks, fields, stamp)
         if won:
             self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)
+            self.note_changed(table, pulled=True)
         self.clock.observe(stamp)
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -162,3 +162,14 @@ def live_thumbs(store: Store) -> list[str]:
         "SELECT DISTINCT thumb FROM attachments WHERE deleted = 0 AND thumb != ''"
     ).fetchall()
     return [r[0] for r in rows]
+
+
+def mark_received(store: Store, hashes: list[str]) -> int:
+    """Files the server confirmed it holds (a USB bundle's answer): no upload needed any more."""
+    done = 0
+    with store.transaction() as conn:
+        for h in hashes:
+            done += conn.execute(
+                "UPDATE photo_uploads SET done = 1, acked = size WHERE hash = ? AND done = 0", (h,)
+            ).rowcount
+    return done

@@ -318,3 +318,13 @@ def has_open_correction(store: Store, record_id: str) -> bool:
         ).fetchone()
         is not None
     )
+
+
+def first_verified_by(store: Store, recorder: str, since: str) -> dict[str, Any] | None:
+    """The earliest verified record (``id, hours``) since ``since`` recorded by ``recorder``."""
+    rows = store.query(
+        "SELECT id, hours FROM service_records WHERE status = 'verified' AND deleted = 0"
+        " AND date >= ? AND recorded_by = ? ORDER BY date, id LIMIT 1",
+        (since, recorder),
+    )
+    return rows[0] if rows else None

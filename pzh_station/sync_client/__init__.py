@@ -4,9 +4,9 @@ The UI runs it on its own thread (``pzh_station.ui.sync_page``); the CLI runs it
 (``pzh-station enroll`` / ``pzh-station sync``). See ``docs/sync-client.md``.
 """
 
+from pzh_station.store.sync_state import SyncState
 from pzh_station.sync_client.client import EnrollResult, SyncClient, SyncResult, enroll, sync
 from pzh_station.sync_client.errors import SyncError
-from pzh_station.sync_client.state import SyncState
 from pzh_station.sync_client.transport import RetryPolicy, Transport
 
 __all__ = [

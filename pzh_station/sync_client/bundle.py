@@ -22,12 +22,14 @@ from typing import Any
 from pzh_core import bundle, hlc
 from pzh_core.bundle import BundleError
 from pzh_station import __version__
-from pzh_station.store import Store
+from pzh_station.store import Store, replica
 from pzh_station.store import photos as q
 from pzh_station.store.photo_files import PhotoFiles, photo_dir
+from pzh_station.store.sync_state import SyncState, put
 from pzh_station.sync_client import client as sync_client
-from pzh_station.sync_client import state
+from pzh_station.sync_client.client import RunDb
 from pzh_station.sync_client.errors import SyncError
+from pzh_station.sync_client.photo_transfer import as_run_db
 from pzh_station.sync_client.transport import Transport
 
 PRIVATE = "bundle_private_key"
@@ -40,20 +42,26 @@ def private_key(store: Store) -> str:
     key = store.meta(PRIVATE)
     if not key:
         key = bundle.new_private_key()
-        state.put(store, **{PRIVATE: key})
+        put(store, **{PRIVATE: key})
     return key
 
 
-def register_key(store: Store, transport: Transport) -> None:
-    """Tell the server this PC's bundle key and learn the server's (once; cheap afterwards)."""
-    public = bundle.public_key_of(private_key(store))
-    if store.meta(REGISTERED) == public and store.meta(SERVER_KEY):
+def register_key(store: Store | RunDb, transport: Transport) -> None:
+    """Tell the server this PC's bundle key and learn the server's (once; cheap afterwards).
+
+    :param store: the open store, or the app's ``run_db`` (database steps on its worker).
+    """
+    db = as_run_db(store)
+    public, registered, known = db(
+        lambda s: (bundle.public_key_of(private_key(s)), s.meta(REGISTERED), s.meta(SERVER_KEY))
+    )
+    if registered == public and known:
         return
     resp = transport.post("/v1/keys", {"public_key": public})
     server_key = resp.get("server_public_key")
     if not bundle.valid_public_key(server_key):
         raise SyncError("bad_response", "服务器没有给出同步包的公钥")
-    state.put(store, **{REGISTERED: public, SERVER_KEY: server_key})
+    db(lambda s: put(s, **{REGISTERED: public, SERVER_KEY: server_key}))
 
 
 @dataclass
@@ -69,7 +77,7 @@ def export(store: Store, path: str | Path) -> Exported:
 
     :raises BundleError: this PC cannot make a bundle the server would accept yet.
     """
-    st = state.SyncState.load(store)
+    st = SyncState.load(store)
     enroll = json.loads(store.meta(PENDING_ENROLL) or "null")
     if not enroll and not (st.enrolled and store.meta(REGISTERED)):
         raise BundleError("not_ready")
@@ -126,8 +134,12 @@ def import_answer(store: Store, path: str | Path) -> Imported:
         if not enrolled and m.get("device_id") != store.meta("sync_device_id"):
             raise BundleError("unknown_key")
         feed = m.get("changes", [])
+        # The same checks as a network answer, before anything is written.
+        sync_client._parse_sync(  # noqa: SLF001
+            {"changes": feed, "cursor": 0, "acked_seq": 0, "server_time_ms": 0}
+        )
         with store.transaction():
-            _apply(store, feed)
+            replica.apply_feed(store, feed)
             acked = int(store.meta("sync_acked_seq") or 0)
             cursor = int(store.meta("sync_cursor") or 0)
             marks = {
@@ -143,33 +155,14 @@ def import_answer(store: Store, path: str | Path) -> Imported:
                 )
                 if store.meta("sync_server_url") is None:
                     marks["sync_server_url"] = ""
-            state.put(store, **marks)
-            done = 0
-            for h in m.get("received_photos", []):
-                row = store.conn.execute(
-                    "SELECT size FROM photo_uploads WHERE hash = ? AND done = 0", (h,)
-                ).fetchone()
-                if row:
-                    q.record_ack(store, h, row[0], True, "", 0)
-                    done += 1
+            put(store, **marks)
+            done = q.mark_received(store, list(m.get("received_photos", [])))
+        last = store.meta("hlc_last")
+        if last and hlc.is_stamp(last):
+            store.clock.observe(last)
         return Imported(len(feed), done, bool(enrolled))
     finally:
         b.close()
-
-
-def _apply(store: Store, feed: list[dict[str, Any]]) -> None:
-    """The pulled changes, merged as the network sync merges them (caller's transaction)."""
-    sync_client._parse_sync(  # the same checks as a network answer  # noqa: SLF001
-        {"changes": feed, "cursor": 0, "acked_seq": 0, "server_time_ms": 0}
-    )
-    station = store.station_id or ""
-    for change in feed:
-        if change.get("r"):
-            sync_client._replace_stamp(store, change["t"], change["id"], change["r"], change["s"])  # noqa: SLF001
-        store.apply_remote(change["t"], change["id"], station, change["f"], change["s"])
-    last = store.meta("hlc_last")
-    if last and hlc.is_stamp(last):
-        store.clock.observe(last)
 
 
 def enroll_from_file(store: Store, path: str | Path, *, device_name: str = "") -> str:
@@ -186,17 +179,11 @@ def enroll_from_file(store: Store, path: str | Path, *, device_name: str = "") -
         raise BundleError("not_enrollment") from exc
     if store.meta("sync_token"):
         raise BundleError("already_enrolled")
-    with store.transaction() as conn:
-        old = store.station_id
-        if old and old != station["id"]:
-            sync_client._move_station(store, old, station["id"])  # noqa: SLF001
-        if not old:
-            conn.execute("INSERT INTO meta (key, value) VALUES ('station_id', ?)", (station["id"],))
+    with store.transaction():
         seed = {k: station.get(k) for k in ("name", "county") if station.get(k)}
-        if seed:
-            store.apply_remote("stations", station["id"], station["id"], seed, hlc.ZERO)
+        replica.set_station(store, station["id"], seed)
         enroll = {"code": code, "device_name": device_name or sync_client._device_name()}  # noqa: SLF001
-        state.put(
+        put(
             store,
             **{SERVER_KEY: key, PENDING_ENROLL: json.dumps(enroll, ensure_ascii=False)},
             sync_station_id=station["id"],

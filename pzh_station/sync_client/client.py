@@ -2,7 +2,7 @@
 
 One full sync is a loop of exchanges (``POST /v1/sync``), each pushing one size-capped batch of
 the change log after the acked seq and pulling one page of the station's feed after the cursor.
-Each page is applied with :meth:`Store.apply_remote` in the same transaction that stores the new
+Each page is applied (``store.replica.apply_feed``) in the same transaction that stores the new
 cursor and acked seq, so an interruption at any byte resumes without loss: a batch resent after
 a lost answer is ignored by the server (it knows the device seqs it holds), and a page pulled
 twice merges to the same rows. The loop ends when nothing is left to push and the server says
@@ -16,14 +16,15 @@ import logging
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
-from pzh_core import hlc, merge, protocol, schema
+from pzh_core import hlc, protocol, schema
 from pzh_station import __version__
-from pzh_station.store import Store
-from pzh_station.sync_client import clock, state
+from pzh_station.store import Store, replica, sync_state
+from pzh_station.store.sync_state import SyncState
+from pzh_station.sync_client import clock
 from pzh_station.sync_client.errors import SyncError
-from pzh_station.sync_client.state import SyncState
 from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ PULL_LIMIT = protocol.MAX_PULL
 MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
 
 TransportFactory = Callable[..., Transport]
+RunDb = Callable[[Callable[[Store], Any]], Any]
 
 
 @dataclass
@@ -63,7 +65,15 @@ class EnrollResult:
 class SyncClient:
     """Sync one station database with the city server.
 
-    :param store: the open store (belongs to the calling thread).
+    Network here, SQL in the store: every step that reads or writes the station file is a
+    function of the :class:`Store` handed to ``run_db``, which runs it where the store lives.
+    The CLI and the tests pass the open store (``run_db`` calls the step directly); the desk app
+    runs the steps as tasks on its database worker, the file's only owner, and keeps this loop
+    on its network thread.
+
+    :param store: the open store (belongs to the calling thread); or None with ``run_db``.
+    :param run_db: ``run_db(step)`` runs ``step(store)`` on the store's thread and returns its
+        result (or raises its exception).
     :param ca_bundle: PEM file of a city's own CA (Settings key ``ca_bundle``); None: public CAs.
     :param retry: retry policy of each request.
     :param transport_factory: builds the :class:`Transport` (tests count bytes through it).
@@ -71,14 +81,19 @@ class SyncClient:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | None = None,
         *,
+        run_db: RunDb | None = None,
         ca_bundle: str | None = None,
         retry: RetryPolicy | None = None,
         transport_factory: TransportFactory = Transport,
         push_max_bytes: int = PUSH_MAX_BYTES,
     ) -> None:
-        self.store = store
+        if run_db is None:
+            if store is None:
+                raise TypeError("SyncClient needs a store or run_db")
+            run_db = _direct(store)
+        self.db = run_db
         self.ca_bundle = ca_bundle or None
         self.retry = retry
         self.transport_factory = transport_factory
@@ -92,7 +107,7 @@ class SyncClient:
 
     # -- status -------------------------------------------------------------------------
     def state(self) -> SyncState:
-        return SyncState.load(self.store)
+        return self.db(SyncState.load)
 
     # -- enrollment ---------------------------------------------------------------------
     def enroll(self, server_url: str, code: str, *, device_name: str | None = None) -> EnrollResult:
@@ -111,11 +126,12 @@ class SyncClient:
         code = "".join(ch for ch in (code or "") if ch.isalnum()).upper()
         if not code:
             raise SyncError("bad_code", "未填写注册码")
-        store = self.store
-        enrolled_station = store.meta("sync_station_id")
+        local_device, enrolled_station, wall = self.db(
+            lambda s: (s.device_id, s.meta("sync_station_id"), wall_source(s))
+        )
         transport = self._transport(url)
         try:
-            sent = clock.local_wall(store)
+            sent = wall()
             resp = transport.post(
                 "/v1/enroll",
                 {
@@ -123,11 +139,11 @@ class SyncClient:
                     "device_name": device_name or _device_name(),
                     "app_version": __version__,
                     # The id already inside this PC's stamps; the server keeps it when free.
-                    "device_id": store.device_id,
+                    "device_id": local_device,
                 },
                 auth=False,
             )
-            received = clock.local_wall(store)
+            received = wall()
         except SyncError as exc:
             if exc.kind in ("refused", "forbidden", "unauthorized"):
                 raise SyncError("bad_code", exc.detail) from exc
@@ -143,41 +159,34 @@ class SyncClient:
         except (KeyError, TypeError, ValueError) as exc:
             raise SyncError("bad_response", "注册回答缺少字段") from exc
         if enrolled_station and enrolled_station != new_station:
-            name = (store.get("stations", enrolled_station) or {}).get("name") or enrolled_station
-            raise SyncError("other_station", name)
+            name = self.db(lambda s: (s.get("stations", enrolled_station) or {}).get("name"))
+            raise SyncError("other_station", name or enrolled_station)
+        seed = {
+            k: v
+            for k, v in (("name", station.get("name")), ("county", station.get("county")))
+            if isinstance(v, str) and v
+        }
 
-        with store.transaction() as conn:
-            clock.learn_offset(store, server_time, sent, received)
-            old_station = store.station_id
-            if old_station and old_station != new_station:
-                _move_station(store, old_station, new_station)
-            if not old_station:
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES ('station_id', ?)", (new_station,)
+        def take(store: Store) -> int:
+            with store.transaction():
+                sync_state.learn_offset(store, server_time, sent, received)
+                replica.set_station(store, new_station, seed)
+                sync_state.put(
+                    store,
+                    sync_server_url=url,
+                    sync_device_id=device_id,
+                    sync_token=token,
+                    sync_station_id=new_station,
+                    # A new device on the server holds nothing: push the whole log, pull all.
+                    sync_acked_seq=0,
+                    sync_cursor=0,
+                    sync_last_error="",
+                    sync_last_error_kind="",
                 )
-            # The server's profile of the station, at the lowest stamp: any real write wins
-            # over it, and it is not pushed back (apply_remote logs no change).
-            seed = {
-                k: v
-                for k, v in (("name", station.get("name")), ("county", station.get("county")))
-                if isinstance(v, str) and v
-            }
-            if seed:
-                store.apply_remote("stations", new_station, new_station, seed, hlc.ZERO)
-            state.put(
-                store,
-                sync_server_url=url,
-                sync_device_id=device_id,
-                sync_token=token,
-                sync_station_id=new_station,
-                # A new device on the server holds nothing: push the whole log, pull everything.
-                sync_acked_seq=0,
-                sync_cursor=0,
-                sync_last_error="",
-                sync_last_error_kind="",
-            )
-            clock.rewind_if_ahead(store, clock.future_limit(server_time))
-        kept = state.pending_count(store, 0)
+                replica.rewind_if_ahead(store, clock.future_limit(server_time))
+            return sync_state.pending_count(store, 0)
+
+        kept = self.db(take)
         return EnrollResult(device_id, new_station, str(station.get("name") or ""), kept)
 
     # -- sync ---------------------------------------------------------------------------
@@ -186,15 +195,14 @@ class SyncClient:
 
         :raises SyncError: with a Chinese message (also recorded as the last error).
         """
-        store = self.store
-        st = SyncState.load(store)
-        state.put(store, sync_last_attempt=state.utc_now_iso())
-        if not st.enrolled:
-            err = SyncError("not_enrolled")
-            self._record_error(err)
-            raise err
-        if not store.station_id:
-            err = SyncError("no_station")
+
+        def begin(store: Store) -> tuple[SyncState, str | None]:
+            sync_state.put(store, sync_last_attempt=sync_state.utc_now_iso())
+            return SyncState.load(store), store.station_id
+
+        st, station = self.db(begin)
+        if not st.enrolled or not station:
+            err = SyncError("not_enrolled" if not st.enrolled else "no_station")
             self._record_error(err)
             raise err
         transport = self._transport(st.server_url, st.token)
@@ -209,91 +217,83 @@ class SyncClient:
             result.requests = transport.stats.requests
             result.body_bytes_up = transport.stats.body_bytes_up
             result.body_bytes_down = transport.stats.body_bytes_down
-        result.pending = state.pending_count(store)
-        state.put(
-            store,
-            sync_last_success=state.utc_now_iso(),
-            sync_last_error="",
-            sync_last_error_kind="",
-        )
+
+        def finish(store: Store) -> int:
+            sync_state.put(
+                store,
+                sync_last_success=sync_state.utc_now_iso(),
+                sync_last_error="",
+                sync_last_error_kind="",
+            )
+            return sync_state.pending_count(store)
+
+        result.pending = self.db(finish)
         return result
 
     def _record_error(self, exc: SyncError) -> None:
         try:
-            state.put(self.store, sync_last_error=exc.message, sync_last_error_kind=exc.kind)
+            self.db(
+                lambda s: sync_state.put(
+                    s, sync_last_error=exc.message, sync_last_error_kind=exc.kind
+                )
+            )
         except Exception:  # noqa: BLE001 - never hide the sync error behind a store error
             log.exception("could not record the sync error")
 
     def _loop(self, transport: Transport, result: SyncResult) -> None:
-        store = self.store
-        # A clock known to be ahead (offset learned earlier) is set back before pushing.
-        result.rewound_rows += clock.rewind_if_ahead(
-            store, clock.future_limit(store.clock.physical())
-        )
+        first = True
         for _ in range(MAX_ROUNDS):
-            acked = int(store.meta("sync_acked_seq") or 0)
-            cursor = int(store.meta("sync_cursor") or 0)
-            batch = self._batch(acked)
-            sent = clock.local_wall(store)
+            acked, cursor, batch, wall, rewound = self.db(
+                lambda s, first=first: self._prepare(s, first)
+            )
+            first = False
+            result.rewound_rows += rewound
+            sent = wall()
             resp = transport.post(
                 "/v1/sync",
                 {"client_time_ms": sent, "push": batch, "cursor": cursor, "limit": PULL_LIMIT},
             )
-            received = clock.local_wall(store)
+            received = wall()
             feed, new_cursor, more, server_acked, server_time = _parse_sync(resp)
             if batch and server_acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
                 raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
-            with store.transaction():
-                last = store.meta("hlc_last")
-                if last and hlc.is_stamp(last):
-                    store.clock.observe(last)  # another connection may have stamped further
-                clock.learn_offset(store, server_time, sent, received)
-                station = store.station_id or ""
-                for change in feed:
-                    if change.get("r"):
-                        _replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
-                    if store.apply_remote(
-                        change["t"], change["id"], station, change["f"], change["s"]
-                    ):
-                        result.tables.add(change["t"])
-                new_acked = self._settle_acked(acked, server_acked)
-                state.put(store, sync_cursor=max(new_cursor, cursor), sync_acked_seq=new_acked)
-                result.rewound_rows += clock.rewind_if_ahead(store, clock.future_limit(server_time))
+
+            tables, rewound, pending = self.db(
+                partial(
+                    _apply_answer,
+                    feed=feed,
+                    cursor=max(new_cursor, cursor),
+                    acked=acked,
+                    server_acked=server_acked,
+                    timing=(server_time, sent, received),
+                )
+            )
+            result.tables |= tables
+            result.rewound_rows += rewound
             result.pushed += len(batch)
             result.pulled += len(feed)
-            if not more and state.pending_count(store, new_acked) == 0:
+            if not more and pending == 0:
                 return
         raise SyncError("bad_response", "同步轮次过多")
 
-    def _settle_acked(self, acked: int, server_acked: int) -> int:
-        """The acked seq to store, given what the server says it holds (caller's transaction).
+    def _prepare(
+        self, store: Store, first: bool
+    ) -> tuple[int, int, list[dict[str, Any]], Callable[[], int], int]:
+        """What the next exchange sends: acked seq, cursor, the batch (and the time source)."""
+        rewound = 0
+        if first:
+            # A clock known to be ahead (offset learned earlier) is set back before pushing.
+            rewound = replica.rewind_if_ahead(store, clock.future_limit(store.clock.physical()))
+        acked = int(store.meta("sync_acked_seq") or 0)
+        cursor = int(store.meta("sync_cursor") or 0)
+        return acked, cursor, self._batch(store, acked), wall_source(store), rewound
 
-        Normally ``server_acked``. When the server holds seqs this log never reached, the file
-        was restored from a backup and new changes may reuse seqs the server already has: they
-        are renumbered above the server's seq so they are pushed, not ignored.
-        """
-        store = self.store
-        local_max = state.max_seq(store)
-        if server_acked <= local_max:
-            return server_acked
-        shift = server_acked - acked
-        conn = store.conn
-        conn.execute("UPDATE changes SET seq = -(seq + ?) WHERE seq > ?", (shift, acked))
-        conn.execute("UPDATE changes SET seq = -seq WHERE seq < 0")
-        # AUTOINCREMENT only remembers inserted seqs: make new changes start above both.
-        conn.execute(
-            "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'changes'",
-            (max(state.max_seq(store), server_acked),),
-        )
-        log.warning("change log behind the server (restored backup?): renumbered by %d", shift)
-        return server_acked
-
-    def _batch(self, acked: int) -> list[dict[str, Any]]:
+    def _batch(self, store: Store, acked: int) -> list[dict[str, Any]]:
         """Pending changes after ``acked``, oldest first, capped in count and bytes."""
         batch: list[dict[str, Any]] = []
         size = 0
-        for ch in self.store.pending_changes(acked, limit=PUSH_MAX_CHANGES):
+        for ch in store.pending_changes(acked, limit=PUSH_MAX_CHANGES):
             item = {
                 "seq": ch["seq"],
                 "t": ch["tbl"],
@@ -307,6 +307,53 @@ class SyncClient:
             batch.append(item)
             size += n
         return batch
+
+
+def _apply_answer(
+    store: Store,
+    *,
+    feed: list[dict[str, Any]],
+    cursor: int,
+    acked: int,
+    server_acked: int,
+    timing: tuple[int, int, int],
+) -> tuple[set[str], int, int]:
+    """Apply one answer in one transaction: the offset, the pulled page, the new cursor and
+    acked seq, and a rewind if the clock ran ahead. Returns (tables pulled, rows re-stamped,
+    changes still pending)."""
+    server_time, sent, received = timing
+    with store.transaction():
+        sync_state.learn_offset(store, server_time, sent, received)
+        tables = replica.apply_feed(store, feed)
+        new_acked = _settle_acked(store, acked, server_acked)
+        sync_state.put(store, sync_cursor=cursor, sync_acked_seq=new_acked)
+        rewound = replica.rewind_if_ahead(store, clock.future_limit(server_time))
+    return tables, rewound, sync_state.pending_count(store, new_acked)
+
+
+def _settle_acked(store: Store, acked: int, server_acked: int) -> int:
+    """The acked seq to store, given what the server says it holds (caller's transaction).
+
+    Normally ``server_acked``. When the server holds seqs this log never reached, the file
+    was restored from a backup and new changes may reuse seqs the server already has: they
+    are renumbered above the server's seq so they are pushed, not ignored.
+    """
+    if server_acked > sync_state.max_seq(store):
+        sync_state.renumber_after(store, acked, server_acked)
+    return server_acked
+
+
+def _direct(store: Store) -> RunDb:
+    def run(step: Callable[[Store], Any]) -> Any:
+        return step(store)
+
+    return run
+
+
+def wall_source(store: Store) -> Callable[[], int]:
+    """This PC's uncorrected wall clock, as the store's clock sees it (tests skew it): read on
+    the network thread, so a busy database thread never skews the offset learned."""
+    return store.clock._wall  # noqa: SLF001
 
 
 def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, int, int]:
@@ -334,38 +381,6 @@ def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, 
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
     return feed, cursor, more, acked, server_time
-
-
-def _replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> None:
-    """The server rewrote a stamp of ours that was too far in the future (clamping): put its
-    stamp where ours still stands, so this row agrees with the server's (caller's transaction)."""
-    row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    if row is None:
-        return
-    clocks = json.loads(row[0])
-    if old not in clocks.values():
-        return
-    clocks = {f: (new if s == old else s) for f, s in clocks.items()}
-    top = merge.row_stamp(clocks)
-    store.conn.execute(
-        f"UPDATE {table} SET clocks = ?, updated_at = ?, device_id = ? WHERE id = ?",
-        (json.dumps(clocks, sort_keys=True), top, top.split(".", 2)[2], row_id),
-    )
-
-
-def _move_station(store: Store, old: str, new: str) -> None:
-    """Move every local row from a station id made on this PC to the server's (caller's
-    transaction). The station's own profile row is keyed by the station id: re-key it and its
-    change-log entries, so the push describes the server's station."""
-    conn = store.conn
-    for table in schema.TABLES:
-        conn.execute(f"UPDATE {table} SET station_id = ? WHERE station_id = ?", (new, old))
-    clash = conn.execute("SELECT 1 FROM stations WHERE id = ?", (new,)).fetchone()
-    if clash:
-        conn.execute("DELETE FROM stations WHERE id = ?", (new,))
-    conn.execute("UPDATE stations SET id = ? WHERE id = ?", (new, old))
-    conn.execute("UPDATE changes SET row_id = ? WHERE tbl = 'stations' AND row_id = ?", (new, old))
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'station_id'", (new,))
 
 
 def _device_name() -> str:

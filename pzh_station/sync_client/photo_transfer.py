@@ -29,6 +29,7 @@ from pzh_core import photos, protocol
 from pzh_station.store import Store
 from pzh_station.store import photos as q
 from pzh_station.store.photo_files import PhotoFiles, photo_dir
+from pzh_station.sync_client.client import RunDb, _direct
 from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.transport import Transport, _http_error, _offline_detail, _short
 
@@ -36,6 +37,17 @@ log = logging.getLogger(__name__)
 CHINA = dt.timezone(dt.timedelta(hours=8))
 SET_ASIDE = {"too_big", "wrong_type", "station_full", "too_large"}
 MAX_CORRUPT = 3  # chunk or file hash failures in a row before a file is set aside
+
+
+def as_run_db(store_or_db: Store | RunDb) -> RunDb:
+    """A store (the CLI, tests) or the app's ``run_db`` (steps run on the database worker)."""
+    return _direct(store_or_db) if isinstance(store_or_db, Store) else store_or_db
+
+
+def photo_files(db: RunDb) -> PhotoFiles:
+    """The photo store beside the station file (files are read and written here directly: they
+    are immutable and named by their hash; only the queue lives in the database)."""
+    return PhotoFiles(db(lambda s: photo_dir(s.path)))
 
 
 def china_day() -> str:
@@ -117,6 +129,8 @@ def _json_call(
 class PhotoUploader:
     """Send the queued photos of one station file.
 
+    :param store: the open store, or the app's ``run_db`` (every database step is one call of
+        it, run on the database worker; the network stays on the caller's thread).
     :param should_stop: asked between chunks; True ends the run (the app is closing, or a
         person switched to "only when I say").
     :param day: today's date in China (tests pass a fixed one).
@@ -126,7 +140,7 @@ class PhotoUploader:
 
     def __init__(
         self,
-        store: Store,
+        store: Store | RunDb,
         transport: Transport,
         *,
         chunk_bytes: int = photos.CHUNK_BYTES,
@@ -134,9 +148,9 @@ class PhotoUploader:
         day: Callable[[], str] = china_day,
         day_budget: int | None = None,
     ) -> None:
-        self.store = store
+        self.db = as_run_db(store)
         self.transport = transport
-        self.files = PhotoFiles(photo_dir(store.path))
+        self.files = photo_files(self.db)
         self.chunk_bytes = chunk_bytes
         self.should_stop = should_stop
         self.day = day
@@ -144,7 +158,7 @@ class PhotoUploader:
 
     def run(self) -> PhotoResult:
         result = PhotoResult()
-        for up in q.pending_uploads(self.store):
+        for up in self.db(q.pending_uploads):
             if self.should_stop():
                 result.stopped = "asked"
                 break
@@ -152,13 +166,14 @@ class PhotoUploader:
                 continue  # attached on another PC: that PC sends it
             if not self._upload(up, result):
                 break
-        result.pending = q.pending_count(self.store)
+        result.pending = self.db(q.pending_count)
         return result
 
     def _budget_left(self, server_left: int) -> int:
         left = server_left
         if self.day_budget is not None:
-            left = min(left, self.day_budget - q.budget_used(self.store, self.day()))
+            day = self.day()
+            left = min(left, self.day_budget - self.db(lambda s: q.budget_used(s, day)))
         return left
 
     def _upload(self, up: q.Upload, result: PhotoResult, restarts: int = 0) -> bool:
@@ -173,7 +188,7 @@ class PhotoUploader:
             return self._refused(up, ans, result)
         offset, day_left = int(state["received"]), int(state.get("day_left", 1 << 62))
         if state.get("complete"):
-            q.record_ack(self.store, up.hash, up.size, True, self.day(), 0)
+            self._ack(up.hash, up.size, True, 0)
             result.files_done += 1
             return True
         data = self.files.read(up.hash)
@@ -211,15 +226,17 @@ class PhotoUploader:
             result.chunks += 1
             result.bytes_sent += len(piece)
             new = int(ack["received"])
-            q.record_ack(
-                self.store, up.hash, new, bool(ack.get("complete")), self.day(), len(piece)
-            )
+            self._ack(up.hash, new, bool(ack.get("complete")), len(piece))
             last_acked = max(last_acked, new)
             offset, day_left = new, int(ack.get("day_left", day_left))
             if ack.get("complete"):
                 break
         result.files_done += 1
         return True
+
+    def _ack(self, hash_: str, acked: int, done: bool, sent: int) -> None:
+        day = self.day()
+        self.db(lambda s: q.record_ack(s, hash_, acked, done, day, sent))
 
     def _refused(self, up: q.Upload, ans: _Answer, result: PhotoResult) -> bool:
         code = ans.data.get("error", "")
@@ -228,17 +245,17 @@ class PhotoUploader:
             result.stopped = "budget"
             return False
         log.warning("photo %s refused by the server: %s", up.hash[:12], code)
-        q.record_refusal(self.store, up.hash, message)
+        self.db(lambda s: q.record_refusal(s, up.hash, message))
         result.refused.append(message)
         return True
 
 
-def download(store: Store, transport: Transport, hash_: str) -> bool:
+def download(store: Store | RunDb, transport: Transport, hash_: str) -> bool:
     """Fetch one file this PC lacks into the photo store (resuming a cut download).
 
     :returns: True when the file is here now; False when the server does not have it yet.
     """
-    files = PhotoFiles(photo_dir(store.path))
+    files = photo_files(as_run_db(store))
     if files.has(hash_):
         return True
     part = files.path(hash_).with_name(hash_ + ".download")
@@ -270,12 +287,13 @@ def download(store: Store, transport: Transport, hash_: str) -> bool:
     return True
 
 
-def fetch_missing_thumbnails(store: Store, transport: Transport, limit: int = 200) -> int:
+def fetch_missing_thumbnails(store: Store | RunDb, transport: Transport, limit: int = 200) -> int:
     """Thumbnails of this station's attachments that this PC lacks (a new PC sees them first)."""
-    files = PhotoFiles(photo_dir(store.path))
+    db = as_run_db(store)
+    files = photo_files(db)
     got = 0
-    missing = [h for h in q.live_thumbs(store) if not files.has(h)]
+    missing = [h for h in db(q.live_thumbs) if not files.has(h)]
     for hash_ in missing[:limit]:
-        if download(store, transport, hash_):
+        if download(db, transport, hash_):
             got += 1
     return got

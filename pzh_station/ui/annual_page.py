@@ -166,7 +166,6 @@ class AnnualFactsPage(QWidget):
             lambda s: AnnualFactsService(s).save(year, values, confirm=confirm),
             success=self._saved,
             failure=self._failed,
-            changes={"annual_facts"},
         )
 
     def _busy(self, busy: bool) -> None:

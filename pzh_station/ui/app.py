@@ -4,7 +4,7 @@ The :class:`Launcher` walks through the start without ever blocking in a nested 
 dialog is opened with ``open()``), so tests drive the real start-up dialogs with pytest-qt:
 
 1. take the instance lock — a second app on the same data dir gets a message and quits;
-2. open the store once — a file that is not SQLite, corrupt, or from a newer version brings up
+2. open the store on the database worker (the file's only owner) — a file that is not SQLite, corrupt, or from a newer version brings up
    the restore dialog (restore one of the backups, or quit; the file is never overwritten
    otherwise); other store failures (read-only folder …) get a message;
 3. without a station profile, the first-run dialog;
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from pzh_core.resources import resources_dir
 from pzh_station import paths
 from pzh_station.services import maintenance
-from pzh_station.services.context import open_services
 from pzh_station.services.station import StationService
 from pzh_station.settings import Settings
 from pzh_station.store import StoreError
@@ -62,24 +61,20 @@ class Launcher(QObject):
         self._open_store()
 
     def _open_store(self) -> None:
+        # The database worker opens (and migrates) the file: it is the file's only owner. The
+        # UI waits for this first answer, as it waited for the file to open before.
+        operator = Settings(self.directory).get("operator", "") or ""
+        tasks = Tasks(self.directory, operator=operator)
         try:
-            services = open_services(self.directory)
-            try:
-                set_up = StationService(services).is_set_up()
-            finally:
-                services.close()
+            set_up = tasks.call(lambda s: StationService(s).is_set_up())
         except StoreError as exc:
+            tasks.shutdown()
             if exc.can_restore:
                 self._offer_restore(exc)
             else:
                 self._fatal(exc.message, code=2)
             return
-        operator = Settings(self.directory).get("operator", "") or ""
-        self.ctx = UiContext(
-            data_dir=self.directory,
-            tasks=Tasks(self.directory, operator=operator),
-            operator=operator,
-        )
+        self.ctx = UiContext(data_dir=self.directory, tasks=tasks, operator=operator)
         if set_up:
             self._show_main()
             return

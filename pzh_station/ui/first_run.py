@@ -50,7 +50,6 @@ class FirstRunDialog(QDialog):
             lambda s: StationService(s).save_profile(profile),
             success=self._saved,
             failure=self._failed,
-            changes={"station"},
         )
 
     def _saved(self, profile: StationProfile) -> None:

@@ -7,8 +7,6 @@ Status bar: other areas add their permanent widgets (sync state …) with
 
 from __future__ import annotations
 
-from importlib import import_module
-
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -143,8 +141,7 @@ class MainWindow(QMainWindow):
         return self.page(key)
 
     def _build(self, spec: PageSpec) -> QWidget:
-        module, cls = spec.factory.split(":")
-        return getattr(import_module(module), cls)(self.ctx, self)
+        return spec.factory(self.ctx, self)
 
     def _show_row(self, row: int) -> None:
         if row >= 0:

@@ -78,7 +78,6 @@ class SettingsPage(QWidget):
 
         self.save_button.clicked.connect(self.save_profile)
         self.backup_button.clicked.connect(self.backup_now)
-        ctx.tasks.changed.connect(self._changed)
         self.load()
 
     def load(self) -> None:
@@ -99,10 +98,6 @@ class SettingsPage(QWidget):
         self.backup_list.clear()
         self.backup_list.addItems([describe_backup(p) for p in backups])
 
-    def _changed(self, areas: set[str]) -> None:
-        if "backups" in areas:
-            self.load_backups()
-
     def save_profile(self) -> None:
         self.form.errors.clear()
         self.saved_label.clear()
@@ -111,7 +106,6 @@ class SettingsPage(QWidget):
             lambda s: StationService(s).save_profile(profile),
             success=self._saved,
             failure=self._save_failed,
-            changes={"station"},
         )
 
     def _saved(self, profile: StationProfile) -> None:
@@ -131,12 +125,12 @@ class SettingsPage(QWidget):
             lambda s: maintenance.backup_now(s.data_dir),
             success=self._backed_up,
             failure=self._backup_failed,
-            changes={"backups"},
         )
 
     def _backed_up(self, path: Path) -> None:
         self.backup_button.setEnabled(True)
         self.backup_label.setText(self.tr("已备份到 {}").format(path))
+        self.load_backups()
 
     def _backup_failed(self, error: Exception) -> None:
         self.backup_button.setEnabled(True)

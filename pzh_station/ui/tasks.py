@@ -1,22 +1,30 @@
-"""One helper for background database work (Anki's CollectionOp / taskman, in small).
+"""The database worker: the only owner of the station file (Anki's CollectionOp / taskman, in small).
 
 All database work runs on one worker thread that owns the only :class:`Services` (and so the
-only sqlite3 connection of the UI). A widget slot stays three to five lines::
+only read-write sqlite3 connection of the app, and the only hybrid clock). A widget slot stays
+three to five lines::
 
     self.ctx.tasks.run(lambda s: ActivityService(s).save(act),
-                       success=self._saved, failure=self._show_error, changes={"activities"})
+                       success=self._saved, failure=self._show_error)
 
 Results come back on the main thread through a signal; nothing touches a widget from the
-worker. After a successful write, ``Tasks.changed`` announces which areas changed (a set of
-names such as ``{"activities"}``), and every view decides for itself whether to refresh.
-Network work (sync) runs on its own thread elsewhere and never here.
+worker. After every job, ``Tasks.changed`` announces what it changed — a
+:class:`~pzh_station.store.changed.Changes`, taken from the store, which notes every table it
+writes — so no caller declares it and every view decides for itself whether to refresh.
+
+The sync agent's network thread hands its database steps (what to push, what was pulled) to the
+same worker with :meth:`Tasks.call`, which blocks that thread (never the UI thread) until the
+step ran; the rows a sync pulls are announced like any other change (``changes.pulled``).
 """
 
 from __future__ import annotations
 
+import concurrent.futures
 import itertools
 import logging
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,32 +32,55 @@ import shiboken6
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from pzh_station.services.context import Services, open_services
+from pzh_station.store import StoreError
+from pzh_station.store.changed import Changes
 
 log = logging.getLogger(__name__)
 
 
+@dataclass
+class _Job:
+    id: int
+    fn: Callable[[Services], Any]
+    success: Callable[[Any], None] | None = None
+    failure: Callable[[Exception], None] | None = None
+    initiator: object = None
+    future: concurrent.futures.Future | None = None  # for call(): the waiting thread's answer
+
+
 class _Worker(QObject):
-    done = Signal(int, object, object)
+    done = Signal(object, object, object, object)  # job, result, error, Changes
 
     def __init__(self, data_dir: Path, operator: str) -> None:
         super().__init__()
         self._data_dir = data_dir
         self._operator = operator
+        self._closed = False
         self.services: Services | None = None
 
-    @Slot(int, object)
-    def execute(self, job_id: int, fn: Callable[[Services], Any]) -> None:
+    @Slot(object)
+    def execute(self, job: _Job) -> None:
+        result: Any = None
+        error: Exception | None = None
         try:
+            if self._closed:
+                raise StoreError("closed", "程序正在退出，数据文件已关闭。")
             if self.services is None:
                 self.services = open_services(self._data_dir, operator=self._operator)
-            result = fn(self.services)
+            result = job.fn(self.services)
         except Exception as exc:  # noqa: BLE001 - handed to the caller's failure callback
-            self.done.emit(job_id, None, exc)
-            return
-        self.done.emit(job_id, result, None)
+            error = exc
+        changes = self.services.store.take_changes() if self.services else Changes()
+        if job.future is not None:
+            if error is None:
+                job.future.set_result(result)
+            else:
+                job.future.set_exception(error)
+        self.done.emit(job, result, error, changes)
 
     @Slot()
     def close(self) -> None:
+        self._closed = True
         if self.services is not None:
             self.services.close()
             self.services = None
@@ -66,9 +97,9 @@ def _alive(callback: Callable | None) -> Callable | None:
 class Tasks(QObject):
     """Runs functions of :class:`Services` on the database thread."""
 
-    changed = Signal(object)  # set[str]: the areas a finished write changed
+    changed = Signal(object)  # Changes: what a finished job wrote (areas, tables, initiator)
     failed = Signal(object)  # an exception nobody handled (the main window shows it)
-    _submit = Signal(int, object)
+    _submit = Signal(object)
     _close = Signal()
 
     def __init__(
@@ -76,7 +107,8 @@ class Tasks(QObject):
     ) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
-        self._callbacks: dict[int, tuple[Callable | None, Callable | None, frozenset[str]]] = {}
+        self._pending: set[int] = set()
+        self._lock = threading.Lock()  # _pending is also touched by call() from other threads
         self._thread = QThread()
         self._thread.setObjectName("pzh-db")
         self._worker = _Worker(data_dir, operator)
@@ -88,7 +120,8 @@ class Tasks(QObject):
 
     @property
     def idle(self) -> bool:
-        return not self._callbacks
+        with self._lock:
+            return not self._pending
 
     def set_operator(self, name: str) -> None:
         self.run(lambda s: setattr(s, "operator", name))
@@ -99,35 +132,56 @@ class Tasks(QObject):
         *,
         success: Callable[[Any], None] | None = None,
         failure: Callable[[Exception], None] | None = None,
-        changes: Iterable[str] = (),
+        initiator: object = None,
     ) -> int:
         """Queue ``fn(services)`` on the database thread.
 
         :param success: called on the main thread with the result.
         :param failure: called on the main thread with the exception; without it ``failed`` is emitted.
-        :param changes: areas this write changes; announced by ``changed`` after success.
+        :param initiator: the object asking (handed on in ``changed``: a view that already shows
+            its own edit may skip reloading).
         """
-        job_id = next(self._ids)
-        self._callbacks[job_id] = (success, failure, frozenset(changes))
-        self._submit.emit(job_id, fn)
-        return job_id
+        return self._queue(_Job(0, fn, success, failure, initiator)).id
 
-    @Slot(int, object, object)
-    def _on_done(self, job_id: int, result: Any, error: Exception | None) -> None:
-        success, failure, changes = self._callbacks.pop(job_id, (None, None, frozenset()))
+    def call(self, fn: Callable[[Services], Any], *, stop: threading.Event | None = None) -> Any:
+        """Run ``fn(services)`` on the database thread and wait for its result; raises what
+        ``fn`` raised. For the sync agent's network thread; the UI thread uses it only at
+        start-up (opening the file), never while the window is up.
+
+        :param stop: while waiting, give up (StoreError) once this is set (the app is closing).
+        """
+        future: concurrent.futures.Future = concurrent.futures.Future()
+        self._queue(_Job(0, fn, future=future))
+        while True:
+            try:
+                return future.result(timeout=0.5)
+            except concurrent.futures.TimeoutError:
+                if (stop is not None and stop.is_set()) or not self._thread.isRunning():
+                    raise StoreError("closed", "程序正在退出，数据文件已关闭。") from None
+
+    def _queue(self, job: _Job) -> _Job:
+        job.id = next(self._ids)
+        with self._lock:
+            self._pending.add(job.id)
+        self._submit.emit(job)
+        return job
+
+    @Slot(object, object, object, object)
+    def _on_done(self, job: _Job, result: Any, error: Exception | None, changes: Changes) -> None:
+        with self._lock:
+            self._pending.discard(job.id)
         # A page closed while its job ran: its callbacks must not touch deleted widgets.
-        success, failure = _alive(success), _alive(failure)
+        success, failure = _alive(job.success), _alive(job.failure)
         if error is not None:
             if failure is not None:
                 failure(error)
-            else:
+            elif job.future is None:
                 log.error("background task failed", exc_info=error)
                 self.failed.emit(error)
-            return
-        if success is not None:
+        elif success is not None:
             success(result)
         if changes:
-            self.changed.emit(set(changes))
+            self.changed.emit(changes.by(job.initiator))
 
     def shutdown(self) -> None:
         """Close the database on its thread and stop the thread."""

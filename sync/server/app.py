@@ -410,7 +410,7 @@ def create_app(
 
     photo_api.install(app, authenticate, photo_api.open_store(Path(data_dir), store.now))
     from sync.server import bundles  # USB bundles: device keys (issue 15)
-    from sync.server.bundle_keys import BundleKeys
+    from sync.server.sqlite_bundle_keys import BundleKeys
 
     bundles.install(app, authenticate, BundleKeys(Path(data_dir), now_ms=store.now))
     return app

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pzh_core import photos, protocol
 from sync.server.app import ApiError
-from sync.server.photo_store import PhotoRefused, PhotoStore
+from sync.server.sqlite_photos import PhotoRefused, PhotoStore
 
 RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 

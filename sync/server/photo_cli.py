@@ -42,8 +42,8 @@ def run(args: argparse.Namespace, data_dir: Path) -> int:
     from pzh_core import hlc
     from sync.server import admin, bundles
     from sync.server.app import DB_NAME
-    from sync.server.bundle_keys import BundleKeys
     from sync.server.photo_api import open_store
+    from sync.server.sqlite_bundle_keys import BundleKeys
     from sync.server.sqlite_storage import SQLiteStorage
 
     storage = SQLiteStorage(data_dir / DB_NAME)

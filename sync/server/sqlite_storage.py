@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pzh_core import hlc, protocol
+from pzh_core.queries import Db
 from sync.server import sqlite_push
 from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
 from sync.server.sqlite_writer import Writer
@@ -90,6 +91,9 @@ class SQLiteStorage(Storage):
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         return [dict(r) for r in self._reader().execute(sql, params)]
+
+    def indicator_db(self) -> Db:
+        return Db.of(self._reader())
 
     def _one(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
         return self._reader().execute(sql, params).fetchone()

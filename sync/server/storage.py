@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from pzh_core.queries import Db
+
 CHINA = timezone(timedelta(hours=8))
 
 
@@ -201,6 +203,11 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a read-only SELECT over the replica tables (trusted SQL only: never user text)."""
+
+    def indicator_db(self) -> Db | None:
+        """A read-only view of the replica tables for the core's indicator queries
+        (:mod:`pzh_core.queries`), or None when this storage cannot run them."""
+        return None
 
     @abc.abstractmethod
     def close(self) -> None: ...

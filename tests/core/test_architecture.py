@@ -8,11 +8,17 @@
 The table names the *internal* packages a layer may import; PySide6 is listed where it is allowed.
 A new import across layers is a decision: change the table here and say why in
 docs/architecture.md.
+
+SQL lives in the store: the desk's in ``pzh_station/store``, the indicators' in the core's one
+query package ``pzh_core/queries``, the server's in its storage. Anywhere else an SQL string, a
+sqlite3 import or a connection fails the test; a transaction is opened only by the store and the
+services (a use-case is one transaction), never by a widget or a command.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -184,3 +190,76 @@ def test_desk_core_modules_import_no_qt():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
+
+
+# -- SQL only in the store ------------------------------------------------------------------------
+SQL_HOMES = (
+    "pzh_station/store/",
+    "pzh_core/queries/",
+    "sync/server/sqlite_",  # the server's storage: schema, writer, push, SQLiteStorage
+    "sync/server/web/accounts.py",  # the web accounts' own file
+)
+# The sync client's SQL is being moved into the store (issue 11, section 2); checked once it is.
+NOT_YET = ("pzh_station/sync_client/",)
+TRANSACTION_HOMES = ("pzh_station/store/", "pzh_station/services/")
+SQL_TEXT = re.compile(
+    r"^\s*(SELECT|INSERT|UPDATE|DELETE|REPLACE|CREATE|ALTER|DROP|PRAGMA|WITH|BEGIN|VACUUM"
+    r"|ATTACH)\s"
+)
+
+
+def _sql_problems(source: str, *, may_transact: bool) -> list[tuple[int, str]]:
+    """``(line, what)`` for each SQL string, sqlite import, connection and (unless
+    ``may_transact``) transaction in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            if SQL_TEXT.match(node.value):
+                found.append((node.lineno, f"SQL {node.value.strip()[:50]!r}"))
+        elif isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names]
+            if isinstance(node, ast.ImportFrom):
+                names.append(node.module or "")
+            if any(n.split(".")[0] in ("sqlite3", "sqlite_utils") for n in names):
+                found.append((node.lineno, "imports sqlite3/sqlite_utils"))
+        elif isinstance(node, ast.Attribute):
+            if node.attr == "conn":
+                found.append((node.lineno, "uses a connection (.conn)"))
+            elif node.attr == "transaction" and not may_transact:
+                found.append((node.lineno, "opens a transaction"))
+    return found
+
+
+def _sql_outside_the_store() -> list[str]:
+    bad = []
+    for package in ("pzh_core", "sync", "pzh_station"):
+        for path in sorted((ROOT / package).rglob("*.py")):
+            rel = path.relative_to(ROOT).as_posix()
+            if rel.startswith(SQL_HOMES) or rel.startswith(NOT_YET):
+                continue
+            source = path.read_text(encoding="utf-8")
+            for line, what in _sql_problems(source, may_transact=rel.startswith(TRANSACTION_HOMES)):
+                bad.append(f"{rel}:{line}: {what}")
+    return bad
+
+
+def test_no_sql_outside_the_store():
+    bad = _sql_outside_the_store()
+    assert not bad, "SQL outside the store and the core's query package:\n" + "\n".join(bad)
+
+
+def test_the_sql_check_would_catch_sql_a_connection_and_a_widget_transaction():
+    widget = (
+        "import sqlite3\n"
+        "def f(s):\n"
+        "    rows = s.store.conn.execute('SELECT id FROM activities')\n"
+        "    with s.store.transaction():\n"
+        '        s.store.query(f"UPDATE {t} SET deleted = 1")\n'
+    )
+    found = {what.split(" ")[0] for _, what in _sql_problems(widget, may_transact=False)}
+    assert found == {"imports", "uses", "SQL", "opens"}
+    service = "def f(s):\n    with s.store.transaction():\n        s.save(1)\n"
+    assert _sql_problems(service, may_transact=True) == []
+    assert not _sql_problems(
+        "label = '选择 SELECT 一项'\nx = request.url.query\n", may_transact=False
+    )

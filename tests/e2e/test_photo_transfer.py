@@ -179,7 +179,7 @@ def test_same_photo_two_pcs_stored_once_and_a_new_pc_fetches_on_demand(
 def test_a_full_station_sets_the_file_aside_with_the_servers_message(
     tmp_path, sync_server: LiveServer
 ):
-    from sync.server.photo_store import PhotoStore
+    from sync.server.sqlite_photos import PhotoStore
 
     station = sync_server.create_station()
     limits = PhotoStore(sync_server.data_dir / "photos", now_ms=lambda: 0)

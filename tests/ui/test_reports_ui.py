@@ -115,7 +115,7 @@ def test_month_choice_and_clicking_a_figure_lists_its_records(qtbot, overview):
 
 def test_overview_refreshes_when_an_activity_is_saved(qtbot, overview):
     act = Activity(title="新加的讲座", date="2025-06-01", kind="lecture", attendance=40)
-    overview.ctx.tasks.run(lambda s: ActivityService(s).save(act), changes={"activities"})
+    overview.ctx.tasks.run(lambda s: ActivityService(s).save(act))
     settle(qtbot, overview.ctx)
     qtbot.waitUntil(lambda: overview.value_text("activities") == "6 场", timeout=10_000)
     assert overview.value_text("person_visits") == "250 人次"

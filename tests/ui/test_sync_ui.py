@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from pzh_station.store import Store
+from pzh_station.store.sync_state import put
 from pzh_station.sync_client import RetryPolicy, SyncState
-from pzh_station.sync_client.state import put
 from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.sync_page.agent import agent_for
 from pzh_station.ui.sync_page.enroll_dialog import EnrollDialog
@@ -135,7 +135,6 @@ def test_enroll_in_the_dialog_then_sync_in_the_background(qtbot, ctx, tmp_path, 
         # A local change leaves the PC soon, by itself.
         ctx.tasks.run(
             lambda s: ActivityService(s).save(Activity(title="秧歌比赛", date="2026-11-01")),
-            changes={"activities"},
         )
         qtbot.waitUntil(
             lambda: (

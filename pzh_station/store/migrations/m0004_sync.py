@@ -1,7 +1,7 @@
 """v4: client-side sync state (issue 5).
 
 No schema change: the sync state lives in ``meta`` (keys ``sync_*``, ``clock_offset_ms``,
-``clock_rewind``; see ``pzh_station/sync_client/state.py``), written in the same transactions as the
+``clock_rewind``; see ``pzh_station/store/sync_state.py``), written in the same transactions as the
 rows it describes. The migration stays so that version 4 means "knows sync".
 """
 

@@ -185,6 +185,5 @@ class ActivityDialog(SavingDialog):
         self._run_save(
             lambda s: save_with_attachments(
                 s, "activities", lambda: ActivityService(s).save(activity), edits
-            ),
-            {"activities"},
+            )
         )

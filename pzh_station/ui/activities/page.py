@@ -265,7 +265,6 @@ class ActivitiesPage(QWidget):
         if activity_id and not self.trash_check.isChecked():
             self.ctx.tasks.run(
                 lambda s: ActivityService(s).delete(activity_id),
-                changes={"activities"},
                 success=lambda _r: self._status(self.tr("已移到回收站，可在“回收站”中恢复")),
             )
 
@@ -274,7 +273,6 @@ class ActivitiesPage(QWidget):
         if activity_id and self.trash_check.isChecked():
             self.ctx.tasks.run(
                 lambda s: ActivityService(s).restore(activity_id),
-                changes={"activities"},
                 success=lambda _r: self._status(self.tr("已恢复")),
             )
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from pzh_station import paths
+from pzh_station.services.photos import PhotoService
 from pzh_station.settings import Settings
 from pzh_station.store import Store
 from pzh_station.store import photos as q
@@ -66,10 +66,14 @@ def day_budget(data_dir) -> int | None:  # noqa: ANN001
 
 
 class _Worker:
+    """The photo thread: network here; every database step goes to the database worker
+    (``tasks.call``), the station file's only owner."""
+
     def __init__(
         self, agent: PhotoAgent, data_dir, retry: RetryPolicy, stop: threading.Event
     ) -> None:  # noqa: ANN001
         self.agent = agent
+        self.tasks = agent.ctx.tasks
         self.data_dir = data_dir
         self.retry = retry
         self.stop = stop
@@ -77,8 +81,10 @@ class _Worker:
         self.thread = threading.Thread(target=self._run, name="pzh-photos", daemon=True)
         self.thread.start()
 
+    def run_db(self, step: Any) -> Any:
+        return self.tasks.call(lambda s: step(s.store), stop=self.stop)
+
     def _run(self) -> None:
-        store: Store | None = None
         while True:
             job = self.jobs.get()
             if job is None or self.stop.is_set():
@@ -87,26 +93,26 @@ class _Worker:
             result: Any = None
             error: Exception | None = None
             try:
-                if store is None:
-                    store = Store(paths.db_path(self.data_dir))
-                result = self._do(store, kind, arg)
+                result = self._do(kind, arg)
             except Exception as exc:  # noqa: BLE001 - reported to the UI
-                if not isinstance(exc, SyncError):
+                if not isinstance(exc, SyncError) and not self.stop.is_set():
                     log.exception("photo job failed")
                 error = exc
-            status = self._status(store) if store is not None else PhotoStatus()
-            if not self.stop.is_set():
-                try:
-                    self.agent._finished.emit(kind, arg, result, error, status)
-                except RuntimeError:
-                    break
-        if store is not None:
-            store.close()
+            if self.stop.is_set():
+                break
+            try:
+                status = self.run_db(self._status)
+            except Exception:  # noqa: BLE001 - the app is closing
+                status = PhotoStatus()
+            try:
+                self.agent._finished.emit(kind, arg, result, error, status)
+            except RuntimeError:
+                break
 
-    def _do(self, store: Store, kind: str, arg: Any) -> Any:
+    def _do(self, kind: str, arg: Any) -> Any:
         if kind == "status":
             return None
-        state = SyncState.load(store)
+        state = self.run_db(SyncState.load)
         if not state.enrolled:
             return None
         conf = SyncSettings.load(self.data_dir)
@@ -115,21 +121,23 @@ class _Worker:
         )
         try:
             if kind == "fetch":
-                return download(store, transport, arg)
-            force = bool(arg)
+                return download(self.run_db, transport, arg)
             try:
-                register_key(store, transport)  # the USB bundle key, once (issue 15)
+                register_key(self.run_db, transport)  # the USB bundle key, once (issue 15)
             except SyncError as exc:
                 log.info("bundle key not registered: %s", exc.message)
+            if kind == "keys":
+                return None
+            force = bool(arg)
             result = PhotoUploader(
-                store,
+                self.run_db,
                 transport,
                 should_stop=lambda: (
                     self.stop.is_set() or (not force and photo_mode(self.data_dir) == "manual")
                 ),
                 day_budget=day_budget(self.data_dir),
             ).run()
-            fetch_missing_thumbnails(store, transport)
+            fetch_missing_thumbnails(self.run_db, transport)
             return result
         finally:
             transport.close()
@@ -170,9 +178,12 @@ class PhotoAgent(QObject):
 
     # -- public -------------------------------------------------------------------------
     def kick(self) -> None:
-        """After a successful record sync: send photos unless the switch says "only when I say"."""
+        """After a successful record sync: send photos unless the switch says "only when I say"
+        (then only the bundle key is registered, a few hundred bytes once)."""
         if photo_mode(self.ctx.data_dir) == "auto":
             self._submit("upload", False)
+        else:
+            self._submit("keys", None)
 
     def send_now(self) -> None:
         """上传照片: a person asked, whatever the switch says."""
@@ -189,7 +200,9 @@ class PhotoAgent(QObject):
             self.kick()
 
     def retry_refused(self) -> None:
-        self.ctx.tasks.run(lambda s: q.retry_refused(s.store), success=lambda _: self.send_now())
+        self.ctx.tasks.run(
+            lambda s: PhotoService(s).retry_refused(), success=lambda _: self.send_now()
+        )
 
     def shutdown(self) -> None:
         self._timer.stop()
@@ -207,9 +220,9 @@ class PhotoAgent(QObject):
         self._worker.jobs.put((kind, arg))
 
     @Slot(object)
-    def _local_change(self, areas: set[str]) -> None:
-        if "activities" in areas or "training" in areas or "volunteers" in areas:
-            self._submit("status", None)  # a photo may have been attached: the count changes
+    def _local_change(self, changes: Any) -> None:
+        if "attachments" in getattr(changes, "local", ()) or "photos" in changes:
+            self._submit("status", None)  # a photo was attached or removed: the count changes
 
     @Slot(str, object, object, object, object)
     def _on_finished(self, kind: str, arg: Any, result: Any, error: Any, status: Any) -> None:

@@ -21,7 +21,6 @@ from pzh_station.sync_client import bundle as usb
 from pzh_station.ui.context import UiContext
 
 FILTER = "同步包 (*.pzhbundle)"
-ALL_AREAS = {"activities", "training", "volunteers", "people", "station", "sync"}
 
 
 class BundleBox(QGroupBox):
@@ -87,7 +86,6 @@ class BundleBox(QGroupBox):
             lambda r: self.tr("已导入回执：{} 条本站修改，{} 个照片已到达市服务器。").format(
                 r.changes, r.photos_done
             ),
-            changes=ALL_AREAS,
         )
 
     def enroll_from(self, path: str) -> None:
@@ -96,14 +94,13 @@ class BundleBox(QGroupBox):
             lambda name: self.tr(
                 "本机属于 {}。请导出同步包交县（区）文化馆导入，完成登记。"
             ).format(name),
-            changes=ALL_AREAS,
         )
 
-    def _run(self, fn, text, changes=()) -> None:  # noqa: ANN001
+    def _run(self, fn, text) -> None:  # noqa: ANN001
         self.result_label.setStyleSheet("")
         self.result_label.setText(self.tr("正在处理…"))
         self.ctx.tasks.run(
-            fn, success=lambda r: self._done(text(r)), failure=self._failed, changes=changes
+            fn, success=lambda r: self._done(text(r)), failure=self._failed, initiator=self
         )
 
     def _done(self, text: str) -> None:

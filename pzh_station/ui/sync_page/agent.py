@@ -1,8 +1,10 @@
 """The background sync agent of the desktop app.
 
 Network work never runs on the UI thread nor on the database thread of ``ui.tasks``: the agent
-has its own worker thread, which opens its own :class:`Store` of the same file (a sqlite3
-connection belongs to the thread that opened it). The scheduling lives on the UI thread:
+has its own network thread, which runs the same :class:`SyncClient` as ``pzh-station sync`` and
+hands every database step of it (what to push, what was pulled) to the database worker with
+``tasks.call`` — the worker is the station file's only owner, so there is one connection and one
+hybrid clock. The scheduling lives on the UI thread:
 
 - every ``sync_interval_s`` (5 minutes by default) while the last sync succeeded;
 - a few seconds after a local change (``tasks.changed``), so edits leave the PC soon;
@@ -12,9 +14,9 @@ connection belongs to the thread that opened it). The scheduling lives on the UI
 - not at all while the PC is not enrolled, or after the server refused this PC's token or
   version (a person must act: re-enroll or upgrade); "立即同步" still tries.
 
-After a sync that brought rows from the server, ``tasks.changed`` is emitted with the areas
-those rows belong to, so every view refreshes itself, and the database thread's clock is
-refreshed (so an edit made right after a pull stamps after what was pulled).
+Rows a sync brings from the server are announced by the worker like any other change
+(``tasks.changed`` with ``changes.pulled``), so every view refreshes itself; the agent itself
+only reacts to local changes (``changes.local``).
 """
 
 from __future__ import annotations
@@ -24,15 +26,15 @@ import queue
 import random
 import threading
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from pzh_station import paths
 from pzh_station.store import Store
+from pzh_station.store.changed import Changes
 from pzh_station.sync_client import RetryPolicy, SyncClient, SyncError, SyncResult, SyncState
-from pzh_station.sync_client.clock import refresh_clock
 from pzh_station.sync_client.config import SyncSettings, remember_server
 from pzh_station.ui.context import UiContext
 
@@ -41,26 +43,10 @@ log = logging.getLogger(__name__)
 CHANGE_DELAY_MS = 5_000  # gather a burst of edits into one sync
 BACKOFF_BASE_S = 30
 BACKOFF_MAX_S = 30 * 60
-SYNC_AREA = "sync"
 # Failures no retry can mend: a person must re-enroll or upgrade ("立即同步" still tries).
 STOPPING = frozenset(
     {"unauthorized", "not_enrolled", "upgrade", "server_too_old", "other_station", "no_station"}
 )
-
-# Which UI areas the rows of each synced table belong to (for ``tasks.changed``).
-TABLE_AREAS: dict[str, set[str]] = {
-    "stations": {"station"},
-    "staff": {"station"},
-    "activities": {"activities"},
-    "people": {"people", "training", "volunteers"},
-    "classes": {"training"},
-    "sessions": {"training"},
-    "enrollments": {"training"},
-    "attendance": {"training"},
-    "volunteers": {"volunteers"},
-    "service_records": {"volunteers"},
-    "service_corrections": {"volunteers"},
-}
 
 
 @dataclass
@@ -85,23 +71,27 @@ class SyncStatus:
 
 
 class _Worker:
-    """The sync thread: a queue of jobs, one Store of its own."""
+    """The network thread: a queue of jobs; the database steps go to ``tasks.call``."""
 
     def __init__(
         self, agent: SyncAgent, data_dir, retry: RetryPolicy, stop: threading.Event
     ) -> None:  # noqa: ANN001
         self.agent = agent
+        self.tasks = agent.ctx.tasks
         self.data_dir = data_dir
         self.retry = retry
         self.jobs: queue.Queue = queue.Queue()
         self.stop = stop
         # A plain daemon thread: a request stuck on a dead 2G link must not keep the app from
-        # quitting (SQLite rolls back an unfinished transaction; nothing is lost).
+        # quitting (the database worker rolls back an unfinished transaction; nothing is lost).
         self.thread = threading.Thread(target=self._run, name="pzh-sync", daemon=True)
         self.thread.start()
 
+    def run_db(self, step: Callable[[Store], Any]) -> Any:
+        """Run one database step of the sync on the database worker and wait for it."""
+        return self.tasks.call(lambda s: step(s.store), stop=self.stop)
+
     def _run(self) -> None:
-        store: Store | None = None
         while True:
             job = self.jobs.get()
             if job is None or self.stop.is_set():
@@ -109,33 +99,31 @@ class _Worker:
             kind, args = job
             result: Any = None
             error: Exception | None = None
+            state = SyncState()
             try:
-                if store is None:
-                    store = Store(paths.db_path(self.data_dir))
-                refresh_clock(store)  # the UI's DB thread may have stamped further
                 conf = SyncSettings.load(self.data_dir)
-                client = SyncClient(store, ca_bundle=conf.ca_bundle, retry=self.retry)
+                client = SyncClient(run_db=self.run_db, ca_bundle=conf.ca_bundle, retry=self.retry)
                 if kind == "sync":
                     result = client.sync()
                 elif kind == "enroll":
                     result = client.enroll(*args)
-                    remember_server(self.data_dir, SyncState.load(store).server_url)
-                state = SyncState.load(store)
+                state = client.state()
+                if kind == "enroll":
+                    remember_server(self.data_dir, state.server_url)
             except Exception as exc:  # noqa: BLE001 - reported to the UI, never lost
                 if not isinstance(exc, SyncError):
                     log.exception("sync job failed")
                 error = exc
                 try:
-                    state = SyncState.load(store) if store is not None else SyncState()
+                    state = self.run_db(SyncState.load)
                 except Exception:  # noqa: BLE001
                     state = SyncState()
-            if not self.stop.is_set():
-                try:
-                    self.agent._finished.emit(kind, result, error, state)
-                except RuntimeError:  # the app closed meanwhile
-                    break
-        if store is not None:
-            store.close()
+            if self.stop.is_set():
+                break
+            try:
+                self.agent._finished.emit(kind, result, error, state)
+            except RuntimeError:  # the app closed meanwhile
+                break
 
 
 class SyncAgent(QObject):
@@ -162,7 +150,6 @@ class SyncAgent(QObject):
         self._want_sync = False  # a sync was asked for while another job ran
         self._phase_before = "unenrolled"
         self._stopped = False
-        self._emitting: set[str] | None = None
         stop = threading.Event()
         self._retry = retry or RetryPolicy(attempts=3, base_s=2.0, max_s=20.0, sleep=stop.wait)
         self._worker = _Worker(self, ctx.data_dir, self._retry, stop)
@@ -229,11 +216,9 @@ class SyncAgent(QObject):
         return cap / 2 + random.random() * cap / 2
 
     @Slot(object)
-    def _local_change(self, areas: set[str]) -> None:
-        if self._emitting is not None and areas == self._emitting:
-            return  # our own announcement
-        if areas <= {"backups", SYNC_AREA}:
-            return
+    def _local_change(self, changes: Changes) -> None:
+        if not changes.local:
+            return  # rows pulled by a sync: nothing new to push
         if self._busy:
             self._again = True  # the running job may have missed it: see _plan_next
             return
@@ -249,17 +234,12 @@ class SyncAgent(QObject):
     ) -> None:
         self._busy = False
         self.status.state = state
-        if kind in ("enroll", "sync") and error is None:
-            # The DB thread's store has its own clock: give it the learned offset, a rewind, and
-            # the stamps just pulled, before the next local edit is stamped.
-            self.ctx.tasks.run(lambda s: refresh_clock(s.store))
         if kind == "enroll":
             if error is None:
                 self._failures = 0
                 self.status.error = self.status.error_kind = ""
                 self.status.phase = "online"
                 self.enrolled.emit(result)
-                self._announce({"station", SYNC_AREA})
                 self._want_sync = True  # push what was recorded before, pull the station's data
             else:
                 self.status.phase = self._phase_before
@@ -270,7 +250,6 @@ class SyncAgent(QObject):
                 self.status.error = self.status.error_kind = ""
                 self.status.last_result = result
                 self.status.phase = "online"
-                self._after_pull(result)
             else:
                 self._failures += 1
                 kind_ = getattr(error, "kind", "internal")
@@ -333,22 +312,6 @@ class SyncAgent(QObject):
         if phase == "syncing":
             self.status.next_attempt_s = None
         self.status_changed.emit(self.status)
-
-    def _announce(self, areas: set[str]) -> None:
-        """``tasks.changed`` for rows that came from the server (not a local change)."""
-        self._emitting = areas
-        try:
-            self.ctx.tasks.changed.emit(areas)
-        finally:
-            self._emitting = None
-
-    def _after_pull(self, result: SyncResult | None) -> None:
-        if not result or not result.tables:
-            return
-        areas = {SYNC_AREA}
-        for table in result.tables:
-            areas |= TABLE_AREAS.get(table, set())
-        self._announce(areas)
 
 
 _agents: weakref.WeakKeyDictionary[object, SyncAgent] = weakref.WeakKeyDictionary()

@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLa
 
 from pzh_core.domain.training import AttendanceGrid
 from pzh_station.services.training import TrainingService
+from pzh_station.store.changed import Changes
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.grid import AttendanceModel, AttendanceView
 from pzh_station.ui.training.people import PickPersonDialog
@@ -88,14 +89,12 @@ class AttendanceTab(QWidget):
             self.view.setCurrentIndex(self.model.index(row, col))
         self.loaded.emit()
 
-    def changed(self, areas: set[str]) -> None:
+    def changed(self, changes: Changes) -> None:
         """Reload on changes from elsewhere; a mark made in this grid is already shown (reloading
         under a fast typist would only flicker and could hide marks still being written)."""
-        own = self.model.own_change
-        self.model.own_change = False
-        if own and areas == {"attendance"}:
+        if changes.initiator is self.model and changes == {"attendance"}:
             return
-        if areas & {"training", "people", "attendance", "sync"}:
+        if changes & {"training", "people", "attendance", "sync"}:
             self.reload()
 
     def current_session_id(self) -> str | None:
@@ -111,7 +110,6 @@ class AttendanceTab(QWidget):
             return
         self.ctx.tasks.run(
             lambda s: TrainingService(s).mark_all_present(sid),
-            changes={"training"},
             success=lambda n: self.status.emit(self.tr("已标记 {} 人出席").format(n)),
             failure=lambda e: self.status.emit(_error_text(e)),
         )
@@ -130,7 +128,6 @@ class AttendanceTab(QWidget):
     def add_walk_in(self, session_id: str, person_id: str) -> None:
         self.ctx.tasks.run(
             lambda s: TrainingService(s).add_walk_in(session_id, person_id),
-            changes={"training"},
             success=lambda r: self.status.emit(r.warning or self.tr("已添加插班学员并签到")),
             failure=lambda e: self.status.emit(_error_text(e)),
         )

@@ -112,7 +112,6 @@ class ClassDialog(QDialog):
             lambda s: TrainingService(s).save_class(cls),
             success=self._done,
             failure=self._failed,
-            changes={"training"},
         )
 
     def _done(self, class_id: str) -> None:

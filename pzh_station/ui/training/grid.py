@@ -63,7 +63,6 @@ class AttendanceModel(QAbstractTableModel):
         self._inflight: dict[tuple[str, str], str] = {}  # those marks, latest per cell
         # Set when one of this model's writes succeeded; ``Tasks.changed`` follows at once, and the
         # tab then knows the change is its own.
-        self.own_change = False
 
     # -- data in ---------------------------------------------------------------------------
     def set_grid(self, grid: AttendanceGrid | None) -> None:
@@ -247,14 +246,13 @@ class AttendanceModel(QAbstractTableModel):
 
         def written(_: object) -> None:
             settled()
-            self.own_change = True
             self.mark_written.emit(pid, sid, mark)
 
         self.tasks.run(
             lambda s: TrainingService(s).mark(sid, pid, mark),
             success=written,
             failure=failed,
-            changes={"attendance"},
+            initiator=self,
         )
         return True
 

@@ -352,7 +352,6 @@ class TrainingPage(QWidget):
         ):
             self.ctx.tasks.run(
                 lambda s: TrainingService(s).delete_class(cid),
-                changes={"training"},
                 failure=lambda e: self.show_status(_error_text(e)),
             )
 
@@ -365,12 +364,7 @@ class TrainingPage(QWidget):
     def _changed(self, areas: set[str]) -> None:
         if "sync" in areas:
             # Marks or enrollments made elsewhere for a person merged here move to the one kept.
-            self.ctx.tasks.run(
-                lambda s: PeopleService(s).settle_merged(),
-                success=lambda n: (
-                    n and self.ctx.tasks.changed.emit({"training", "people", "volunteers"})
-                ),
-            )
+            self.ctx.tasks.run(lambda s: PeopleService(s).settle_merged())
         if areas & {"training", "people", "sync"}:
             self.reload_classes()
             if self.class_id is not None:

@@ -199,7 +199,6 @@ class PersonDialog(QDialog):
             lambda s: PeopleService(s).save(person, check_duplicates=check_duplicates),
             success=self._done,
             failure=self._failed,
-            changes={"people"},
         )
 
     def _done(self, person_id: str) -> None:

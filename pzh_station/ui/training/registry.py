@@ -137,7 +137,6 @@ class PeopleRegistryDialog(QDialog):
             lambda s: PeopleService(s).merge(keep, drop),
             success=lambda _r: self._merged(keep),
             failure=lambda e: self.message.setText(_error_text(e)),
-            changes={"people", "training", "volunteers"},
         )
 
     def _merged(self, keep_id: str) -> None:

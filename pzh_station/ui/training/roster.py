@@ -134,7 +134,6 @@ class ImportPreviewDialog(QDialog):
             lambda s: RosterImporter(s).write(result, class_id=cid, skip_bad=skip),
             success=self._done,
             failure=self._failed,
-            changes={"training", "people"},
         )
 
     def _done(self, result: RosterImport) -> None:
@@ -272,7 +271,6 @@ class RosterTab(QWidget):
             lambda s: TrainingService(s).enroll(cid, person_id),
             success=self._enrolled,
             failure=lambda e: self.status.emit(_error_text(e)),
-            changes={"training"},
         )
 
     def _enrolled(self, result: EnrollResult) -> None:
@@ -286,7 +284,6 @@ class RosterTab(QWidget):
             pid = p["id"]
             self.ctx.tasks.run(
                 lambda s: TrainingService(s).drop(cid, pid),
-                changes={"training"},
                 failure=lambda e: self.status.emit(_error_text(e)),
             )
 

@@ -146,7 +146,6 @@ class ScheduleDialog(QDialog):
             lambda s: TrainingService(s).add_sessions(cid, dates, start, end),
             success=self._done,
             failure=lambda e: self.errors.show({"_": _error_text(e)}),
-            changes={"training"},
         )
 
     def _done(self, made: list[str]) -> None:
@@ -222,7 +221,6 @@ class SessionDialog(QDialog):
         self.ctx.tasks.run(
             lambda s: save_with_attachments(s, "sessions", lambda: write(s), edits),
             success=lambda _r: self.accept(),
-            changes={"training"},
             failure=lambda e: (
                 self.errors.show(e.errors)
                 if isinstance(e, ValidationError)
@@ -343,7 +341,6 @@ class SessionsTab(QWidget):
             sid, cancel = s["id"], not s["cancelled"]
             self.ctx.tasks.run(
                 lambda sv: TrainingService(sv).cancel_session(sid, cancelled=cancel),
-                changes={"training"},
                 failure=lambda e: self.status.emit(_error_text(e)),
             )
 
@@ -363,7 +360,6 @@ class SessionsTab(QWidget):
             sid = s["id"]
             self.ctx.tasks.run(
                 lambda sv: TrainingService(sv).delete_session(sid),
-                changes={"training"},
                 failure=lambda e: self.status.emit(_error_text(e)),
             )
 

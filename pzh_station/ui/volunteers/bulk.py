@@ -256,7 +256,6 @@ class BulkEntryDialog(SavingDialog):
         description = self.description_edit.text().strip() or None
         self._run_save(
             lambda s: VolunteerService(s).bulk_record(aid, entries, description=description),
-            {"volunteers"},
         )
 
     def _saved(self, result: BulkResult) -> None:

@@ -202,7 +202,6 @@ class VolunteerDialog(SavingDialog):
         self.use_existing_button.hide()
         self._run_save(
             lambda s: VolunteerService(s).save(vol, person, check_duplicates=True),
-            {"volunteers", "people"},
         )
 
     def _failed(self, error: Exception) -> None:
@@ -384,8 +383,7 @@ class RecordDialog(SavingDialog):
                 lambda: VolunteerService(s).save_record(rec),
                 edits,
                 id_of=lambda saved: saved.id,
-            ),
-            {"volunteers"},
+            )
         )
 
 
@@ -416,7 +414,7 @@ class ReasonDialog(SavingDialog):
 
     def save(self) -> None:
         reason = self.reason_edit.toPlainText().strip()
-        self._run_save(lambda s: self.action(s, reason), {"volunteers"})
+        self._run_save(lambda s: self.action(s, reason))
 
 
 # -- a correction request --------------------------------------------------------------------
@@ -486,7 +484,6 @@ class CorrectionDialog(SavingDialog):
             lambda s: VolunteerService(s).request_correction(
                 rid, proposed, reason, requested_by=who
             ),
-            {"volunteers"},
         )
 
 
@@ -596,7 +593,6 @@ class CorrectionsDialog(QDialog):
             lambda s: VolunteerService(s).decide_correction(cid, approve=True, decided_by=who),
             success=lambda _r: self.message.set_message(self.tr("已批准，服务记录已更正")),
             failure=self._failed,
-            changes={"volunteers"},
         )
 
     def refuse(self) -> None:

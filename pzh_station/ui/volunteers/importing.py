@@ -62,5 +62,4 @@ class ImportDialog(SavingDialog):
         result, skip = self.result, self.skip_bad.isChecked()
         self._run_save(
             lambda s: VolunteerService(s).write_import(result, skip_bad=skip),
-            {"volunteers", "people"},
         )

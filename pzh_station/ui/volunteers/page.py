@@ -294,7 +294,6 @@ class VolunteersPage(QWidget):
             self._run(
                 lambda s: VolunteerService(s).write_certificate(vid, path),
                 self.tr("已生成证明：{}").format(path),
-                changes=(),
             )
 
     def export_archive(self) -> None:
@@ -305,7 +304,6 @@ class VolunteersPage(QWidget):
             self._run(
                 lambda s: VolunteerService(s).export(path),
                 self.tr("已导出到：{}").format(path),
-                changes=(),
             )
 
     def import_archive(self) -> None:
@@ -523,14 +521,10 @@ class VolunteersPage(QWidget):
     def delete_record(self) -> None:
         ids = [r["id"] for r in self.selected_records()]
         if ids:
-
-            def work(s: Any) -> None:
-                svc = VolunteerService(s)
-                with s.store.transaction():
-                    for rid in ids:
-                        svc.delete_record(rid)
-
-            self._run(work, self.tr("已删除 {} 条记录").format(len(ids)))
+            self._run(
+                lambda s: VolunteerService(s).delete_records(ids),
+                self.tr("已删除 {} 条记录").format(len(ids)),
+            )
 
     def verify(self) -> None:
         ids = [r["id"] for r in self.selected_records() if r["status"] == "recorded"]
@@ -599,7 +593,6 @@ class VolunteersPage(QWidget):
             self._run(
                 lambda s: VolunteerService(s).export_hours(path, year=year_arg),
                 self.tr("已导出到：{}").format(path),
-                changes=(),
             )
 
     # == stars ===============================================================================
@@ -714,11 +707,9 @@ class VolunteersPage(QWidget):
                 dialog.saved.connect(lambda _r: self._info(text))
         dialog.open()
 
-    def _run(self, fn: Any, done_text: str, *, changes: Any = ("volunteers",)) -> None:
+    def _run(self, fn: Any, done_text: str) -> None:
         self.message.set_message("")
-        self.ctx.tasks.run(
-            fn, success=lambda _r: self._info(done_text), failure=self._failed, changes=set(changes)
-        )
+        self.ctx.tasks.run(fn, success=lambda _r: self._info(done_text), failure=self._failed)
 
     def _failed(self, error: Exception) -> None:
         if isinstance(error, ValidationError):

@@ -25,13 +25,13 @@ class SavingDialog(QDialog):
         self.errors = FieldErrors(general=self.message)
         self.saving = False
 
-    def _run_save(self, fn: Any, changes: set[str]) -> None:
+    def _run_save(self, fn: Any) -> None:
         if self.saving:
             return
         self.errors.clear()
         self.saving = True
         self.save_button.setEnabled(False)
-        self.ctx.tasks.run(fn, success=self._saved, failure=self._failed, changes=changes)
+        self.ctx.tasks.run(fn, success=self._saved, failure=self._failed)
 
     def _saved(self, result: Any) -> None:
         self.saving = False

@@ -17,7 +17,7 @@ import logging
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
@@ -27,6 +27,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from pzh_core.queries import Db
 from sync.server.storage import CHINA, Code, Device, Station, Storage
 from sync.server.web import figures
 from sync.server.web.accounts import AccountStore, Session, User
@@ -124,7 +125,6 @@ def environment() -> Environment:
 class Web:
     storage: Storage
     accounts: AccountStore
-    replica: figures.ReplicaReader | None
     env: Environment
 
     # -- who may see what --------------------------------------------------------------------
@@ -159,12 +159,14 @@ class Web:
         ids = {s.id for s in stations}
         return [d for d in self.storage.list_devices() if d.station_id in ids]
 
-    def conn(self):
-        if self.replica is None:
-            raise WebError(503, "本服务器的存储不支持统计页面（需要 SQLite 存储）。")
-        return self.replica.conn()
+    def db(self) -> Db:
+        """The replica tables, for the indicator figures."""
+        db = self.storage.indicator_db()
+        if db is None:
+            raise WebError(503, "本服务器的存储不支持统计页面。")
+        return db
 
-    def today(self):
+    def today(self) -> date:
         return figures.china_today(self.storage.now())
 
 

@@ -2,23 +2,20 @@
 (:mod:`pzh_core.indicators`) over the server's replica tables — one definition per
 indicator; nothing here writes indicator SQL.
 
-The replica tables have the client's names and columns, so the functions run unchanged on a
-read-only connection to the server's SQLite file (:class:`ReplicaReader`). Counties and the city
+The replica tables have the client's names and columns, so the functions run unchanged on the
+storage's read-only view of them (``Storage.indicator_db``). Counties and the city
 add their stations up; ratios are recomputed from their summed parts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from pzh_core import indicators
 from pzh_core.period import Period
-from pzh_core.text import register_collation
+from pzh_core.queries import Db
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
@@ -53,27 +50,6 @@ MONTHLY_KEYS = (
     "trainee_visits",
     "volunteer_hours_verified",
 )
-
-
-class ReplicaReader:
-    """Read-only per-thread connections to the server's SQLite file (the replica tables).
-
-    :param path: the file of :class:`~sync.server.sqlite_storage.SQLiteStorage` (``.path``).
-    """
-
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self._local = threading.local()
-
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 10000")
-            conn.execute("PRAGMA query_only = 1")
-            register_collation(conn)  # indicators list names in pinyin order
-            self._local.conn = conn
-        return conn
 
 
 def china_today(now_ms: int) -> dt.date:
@@ -150,7 +126,7 @@ def last_sync_by_station(devices: list[Device]) -> dict[str, int]:
 
 
 def overview(
-    conn: sqlite3.Connection,
+    conn: Db,
     stations: list[Station],
     year: int,
     *,
@@ -195,9 +171,7 @@ def overview(
     return Overview(year, period, rows, counties, total, special, citywide)
 
 
-def station_year(
-    conn: sqlite3.Connection, station: Station, year: int, *, today: dt.date
-) -> dict[str, Any]:
+def station_year(conn: Db, station: Station, year: int, *, today: dt.date) -> dict[str, Any]:
     """A station page's figures: the year's values, the twelve months and the latest activities."""
     period = Period(year, None, today)
     values = indicators.compute(conn, [station.id], period, STATION_KEYS)

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from pzh_core import photos
+from sync.server.sqlite_photos import evidence_rows
 from sync.server.web.accounts import Session
 from sync.server.web.base import SECURITY_HEADERS, Web, WebError, download, page, render
 
@@ -49,18 +50,7 @@ def _period(web: Web, request: Request) -> tuple[str, str]:
 
 
 def _evidence(web: Web, station_ids: list[str], start: str, end: str) -> list[dict]:
-    """Live attachments of live activities in the period, by activity."""
-    if not station_ids:
-        return []
-    marks = ",".join("?" * len(station_ids))
-    return web.storage.query(
-        "SELECT a.station_id, a.id AS activity_id, a.date, a.title, a.place, t.id, t.hash,"
-        " t.thumb, t.kind, t.name, t.size FROM activities a JOIN attachments t"
-        " ON t.owner_table = 'activities' AND t.owner_id = a.id AND t.deleted = 0"
-        f" WHERE a.station_id IN ({marks}) AND a.deleted = 0 AND a.date BETWEEN ? AND ?"
-        " ORDER BY a.date DESC, a.id, t.updated_at",
-        (*station_ids, start, end),
-    )
+    return evidence_rows(web.storage, station_ids, start, end)
 
 
 def photos_page(web: Web, request: Request, session: Session) -> Response:

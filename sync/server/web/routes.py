@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, bundle_pages, figures, photos_pages, signin, views
+from sync.server.web import admin_pages, bundle_pages, photos_pages, signin, views
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -32,8 +32,7 @@ from sync.server.web.base import (
 def install(app: FastAPI) -> None:
     storage: Storage = app.state.storage
     accounts = AccountStore(Path(app.state.data_dir) / DB_NAME, now=storage.now)
-    path = getattr(storage, "path", None)
-    web = Web(storage, accounts, figures.ReplicaReader(path) if path else None, environment())
+    web = Web(storage, accounts, environment())
     app.state.web = web
     app.mount("/web/static", StaticFiles(directory=str(HERE / "static")), name="web_static")
     app.include_router(_router(web))

@@ -35,7 +35,7 @@ def add_routes(router: APIRouter, web: Web) -> None:
 def _overview(web: Web, session: Session, year: int) -> figures.Overview:
     stations = web.stations_for(session.user)
     return figures.overview(
-        web.conn(),
+        web.db(),
         stations,
         year,
         today=web.today(),
@@ -88,7 +88,7 @@ def station_page(web: Web, request: Request, session: Session) -> Response:
 
     station = web.station_for(session.user, request.path_params["station_id"])
     year = year_param(web, request)
-    data = figures.station_year(web.conn(), station, year, today=web.today())
+    data = figures.station_year(web.db(), station, year, today=web.today())
     chart = {
         "months": [f"{m['month']}月" for m in data["months"]],
         "activities": [m["activities"] for m in data["months"]],

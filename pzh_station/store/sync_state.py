@@ -1,11 +1,12 @@
-"""The sync state of one station database, kept in its ``meta`` table.
+"""The sync state of one station database, kept in its ``meta`` table, and the change log's
+seqs as sync sees them.
 
 Keys (all strings): ``sync_server_url``, ``sync_device_id`` (the id the server gave this PC),
 ``sync_token``, ``sync_station_id`` (set once the station came from the server),
 ``sync_acked_seq`` (highest change-log seq the server holds), ``sync_cursor`` (last server
 feed seq applied here), ``sync_last_success`` / ``sync_last_attempt`` (UTC ISO time),
 ``sync_last_error`` / ``sync_last_error_kind``, and ``clock_offset_ms`` (server − local clock,
-read by :class:`pzh_station.store.Store` when it opens).
+read by :class:`Store` when it opens).
 
 The acked seq and the cursor are written in the same transaction as the pulled rows they
 describe, so an interruption at any point leaves them consistent with the data.
@@ -14,9 +15,12 @@ describe, so an interruption at any point leaves them consistent with the data.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
-from pzh_station.store import Store
+from pzh_station.store.db import Store
+
+log = logging.getLogger(__name__)
 
 KEYS = (
     "sync_server_url",
@@ -70,10 +74,10 @@ class SyncState:
 
     @classmethod
     def load(cls, store: Store) -> SyncState:
+        marks = ",".join("?" * len(KEYS))
         rows = dict(
             store.conn.execute(
-                f"SELECT key, value FROM meta WHERE key IN ({','.join('?' * len(KEYS))}, 'clock_offset_ms')",
-                KEYS,
+                f"SELECT key, value FROM meta WHERE key IN ({marks}, 'clock_offset_ms')", KEYS
             ).fetchall()
         )
         acked = int(rows.get("sync_acked_seq") or 0)
@@ -104,3 +108,39 @@ def pending_count(store: Store, acked_seq: int | None = None) -> int:
 
 def max_seq(store: Store) -> int:
     return store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+
+
+def renumber_after(store: Store, acked: int, above: int) -> None:
+    """Move the change-log entries after ``acked`` up so the first is ``above + 1``, and make
+    new entries start above them (caller's transaction)."""
+    shift = above - acked
+    conn = store.conn
+    conn.execute("UPDATE changes SET seq = -(seq + ?) WHERE seq > ?", (shift, acked))
+    conn.execute("UPDATE changes SET seq = -seq WHERE seq < 0")
+    # AUTOINCREMENT only remembers inserted seqs: make new changes start above both.
+    conn.execute(
+        "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'changes'",
+        (max(max_seq(store), above),),
+    )
+    log.warning("change log renumbered by %d (restored backup?)", shift)
+
+
+def learn_offset(
+    store: Store, server_time_ms: int, sent_local_ms: int, received_local_ms: int
+) -> int:
+    """Store the offset of the local clock from the server's (inside the caller's transaction).
+
+    :param sent_local_ms: local wall time when the request was sent.
+    :param received_local_ms: local wall time when the answer arrived.
+    :returns: the offset in ms.
+    """
+    midpoint = (sent_local_ms + received_local_ms) // 2
+    offset = int(server_time_ms) - midpoint
+    store.clock.offset_ms = offset
+    put(store, clock_offset_ms=offset)
+    return offset
+
+
+def local_wall(store: Store) -> int:
+    """This PC's uncorrected wall clock, as the store's clock sees it (tests skew it)."""
+    return store.clock.physical() - store.clock.offset_ms

@@ -332,3 +332,19 @@ class PhotoStore:
     def has(self, hash_: str) -> tuple[Path, int, str] | None:
         row = self._conn.execute("SELECT size, kind FROM files WHERE hash = ?", (hash_,)).fetchone()
         return (self.file_path(hash_), row[0], row[1]) if row else None
+
+
+def evidence_rows(storage, station_ids: list[str], start: str, end: str) -> list[dict]:  # noqa: ANN001
+    """Live attachments of live activities of the stations in the period (``storage.query``
+    over the replica tables), newest activity first."""
+    if not station_ids:
+        return []
+    marks = ",".join("?" * len(station_ids))
+    return storage.query(
+        "SELECT a.station_id, a.id AS activity_id, a.date, a.title, a.place, t.id, t.hash,"
+        " t.thumb, t.kind, t.name, t.size FROM activities a JOIN attachments t"
+        " ON t.owner_table = 'activities' AND t.owner_id = a.id AND t.deleted = 0"
+        f" WHERE a.station_id IN ({marks}) AND a.deleted = 0 AND a.date BETWEEN ? AND ?"
+        " ORDER BY a.date DESC, a.id, t.updated_at",
+        (*station_ids, start, end),
+    )
