@@ -166,10 +166,10 @@ def bench_import(data_dir: Path, rows: int) -> list[tuple[str, str]]:
     try:
         imp = RosterImporter(s)
         t0 = time.perf_counter()
-        result = imp.read(path)
+        result = imp.read_import(path)
         read_t = time.perf_counter() - t0
         t0 = time.perf_counter()
-        imp.write(result, class_name=f"导入基准班{time.time_ns()}", skip_bad=True)
+        imp.write_import(result, class_name=f"导入基准班{time.time_ns()}", skip_bad=True)
         write_t = time.perf_counter() - t0
     finally:
         s.close()

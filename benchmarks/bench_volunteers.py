@@ -157,13 +157,13 @@ def main(argv: list[str] | None = None) -> int:
         services = open_services(data_dir, operator="李明")
         svc = VolunteerService(services)
         year = dt.date.today().year
-        some = svc.list()[VOLUNTEERS // 2]["id"]
+        some = svc.rows()[VOLUNTEERS // 2]["id"]
         rec = ServiceRecord(
             volunteer_id=some, date=dt.date.today().isoformat(), hours=2, description="x"
         )
         cases = {
-            "archive list with totals and stars (2,000 rows)": lambda: svc.list(year=year),
-            "archive list, search '志愿者12'": lambda: svc.list(
+            "archive list with totals and stars (2,000 rows)": lambda: svc.rows(year=year),
+            "archive list, search '志愿者12'": lambda: svc.rows(
                 VolunteerFilter(text="志愿者12"), year=year
             ),
             "one volunteer's totals by month/year/all time": lambda: svc.totals(some),

@@ -15,7 +15,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         importer = RosterImporter(services)
-        result = importer.read(Path(args.file))
+        result = importer.read_import(Path(args.file))
         for row in result.rows:
             if row.problems or args.verbose:
                 print(row.describe())
@@ -25,7 +25,7 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
                 "有问题的行未修正，未导入任何记录。修正后重试，或加 --skip-bad 只导入无误的行。", 1
             )
         exists = TrainingService(services).find_class(args.class_name) is not None
-        importer.write(result, class_name=args.class_name, skip_bad=args.skip_bad)
+        importer.write_import(result, class_name=args.class_name, skip_bad=args.skip_bad)
         if not exists:
             print(f"已新建培训班“{args.class_name}”。")
         for w in result.warnings:
@@ -44,7 +44,7 @@ def _class_ids(services, args: argparse.Namespace) -> list[str] | None:  # noqa:
         return [
             c["id"]
             for c in sorted(
-                training.list_classes(year=args.year or ""),
+                training.class_rows(year=args.year or ""),
                 key=lambda c: (c["start_date"], c["name"]),
             )
         ]

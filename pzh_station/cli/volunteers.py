@@ -56,7 +56,7 @@ def cmd_certificate(args: argparse.Namespace) -> int:
         svc = VolunteerService(services)
         rows = [
             r
-            for r in svc.list(VolunteerFilter(text=args.who))
+            for r in svc.rows(VolunteerFilter(text=args.who))
             if args.who in (r["number"], r["name"])
         ]
         if len(rows) != 1:

@@ -154,7 +154,7 @@ class RosterImporter:
         self.people = PeopleService(services)
         self.training = TrainingService(services)
 
-    def read(self, path: str | Path, *, today: dt.date | None = None) -> RosterImport:
+    def read_import(self, path: str | Path, *, today: dt.date | None = None) -> RosterImport:
         """Read and check a roster file; writes nothing.
 
         :raises tabular.TableError: the file cannot be used at all (not a spreadsheet, too big,
@@ -235,7 +235,7 @@ class RosterImporter:
             rows.append(row)
         return RosterImport(Path(path), rows, table.mapped, table.unmapped)
 
-    def write(
+    def write_import(
         self,
         result: RosterImport,
         *,

@@ -72,7 +72,7 @@ class TrainingService:
         """Tombstone a class (its sessions and marks stay, reachable if it is restored)."""
         self.store.delete("classes", class_id)
 
-    def list_classes(
+    def class_rows(
         self, *, text: str = "", status: str = "", year: str = ""
     ) -> list[dict[str, Any]]:
         """Classes with ``enrolled`` and ``sessions`` counts, newest first.
@@ -81,7 +81,7 @@ class TrainingService:
         :param status: one of ``domain.training.STATUSES`` or "".
         :param year: "2026" keeps classes that start or end in that year.
         """
-        return q.list_classes(self.store, text=text, status=status, year=year)
+        return q.class_rows(self.store, text=text, status=status, year=year)
 
     def find_class(self, name: str) -> TrainingClass | None:
         """The class with this exact name (the newest when several share it)."""

@@ -12,7 +12,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def list_classes(
+def class_rows(
     store: Store, *, text: str = "", status: str = "", year: str = ""
 ) -> list[dict[str, Any]]:
     """Live classes, newest start first, with ``enrolled`` (active) and ``sessions`` counts."""

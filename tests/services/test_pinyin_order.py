@@ -30,7 +30,7 @@ def test_people_volunteers_and_staff_are_listed_in_pinyin_order(services):
         pid = people.save(Person(name=name, phone=f"1380000000{i}"))
         vols.save(Volunteer(person_id=pid, join_date="2024-01-01"))
     assert [r["name"] for r in people.search("", limit=50)] == PINYIN_ORDER
-    assert [r["name"] for r in vols.list()] == PINYIN_ORDER
+    assert [r["name"] for r in vols.rows()] == PINYIN_ORDER
     station = StationService(services)
     profile = station.profile() or StationProfile()
     profile.staff = NAMES

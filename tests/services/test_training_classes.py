@@ -52,7 +52,7 @@ def test_class_validation_messages(services):
             )
         )
     assert set(exc.value.errors) == {"name", "art_form", "end_date", "capacity", "completion_share"}
-    assert t.list_classes() == []
+    assert t.class_rows() == []
 
 
 def _setup(services, capacity=2):
@@ -96,7 +96,7 @@ def test_sessions_generate_add_move_cancel(services):
         "2026-03-12",
         "2026-03-15",
     ]
-    listed = t.list_classes()
+    listed = t.class_rows()
     assert listed[0]["sessions"] == 4  # the cancelled one does not count
 
 

@@ -33,7 +33,7 @@ def _counts(services):
 def test_messy_xlsx_gets_a_per_row_report_and_nothing_is_written(services):
     before = _counts(services)
     imp = RosterImporter(services)
-    result = imp.read(DATA / "roster_messy.xlsx", today=TODAY)
+    result = imp.read_import(DATA / "roster_messy.xlsx", today=TODAY)
     by_line = {r.line: r for r in result.rows}
     assert result.mapped["name"] == "姓 名"  # header found on row 3, under a merged title
     zhang = by_line[4]
@@ -58,10 +58,10 @@ def test_messy_xlsx_gets_a_per_row_report_and_nothing_is_written(services):
     t = TrainingService(services)
     cid = t.save_class(TrainingClass(name="广场舞提高班", art_form="dance"))
     before = _counts(services)
-    imp.write(result, class_id=cid)
+    imp.write_import(result, class_id=cid)
     assert result.written == 0 and _counts(services) == before
     # Confirmed to skip the bad rows: the good ones, once each.
-    imp.write(result, class_id=cid, skip_bad=True, today=TODAY)
+    imp.write_import(result, class_id=cid, skip_bad=True, today=TODAY)
     assert result.written == 4 and result.created_people == 4
     assert sorted(p["name"] for p in t.roster(cid)) == sorted(["张三", "李四", "王五", "阿依莫"])
 
@@ -71,22 +71,24 @@ def test_import_reuses_people_already_in_the_registry(services):
     zhang = people.save(Person(name="张三", phone="13800001111"))
     wang = people.save(Person(name="王五", birth_year=1958, village="大田村"))
     imp = RosterImporter(services)
-    result = imp.read(DATA / "roster_clean.xlsx", today=TODAY)
+    result = imp.read_import(DATA / "roster_clean.xlsx", today=TODAY)
     assert [r.action for r in result.rows] == ["existing", "new", "existing"]
     assert result.rows[0].person_id == zhang and result.rows[2].person_id == wang
-    imp.write(result, class_name="合唱班", today=TODAY)
+    imp.write_import(result, class_name="合唱班", today=TODAY)
     assert people.count() == 3
     t = TrainingService(services)
     cls = t.find_class("合唱班")
     assert cls is not None and cls.art_form == "other"  # made on the fly
     assert {p["id"] for p in t.roster(cls.id)} >= {zhang, wang}
     # Importing the same file again enrols nobody twice.
-    again = imp.write(imp.read(DATA / "roster_clean.xlsx", today=TODAY), class_id=cls.id)
+    again = imp.write_import(
+        imp.read_import(DATA / "roster_clean.xlsx", today=TODAY), class_id=cls.id
+    )
     assert again.written == 0 and len(t.roster(cls.id)) == 3
 
 
 def test_gb18030_csv_with_ages_and_a_title_row(services):
-    result = RosterImporter(services).read(DATA / "roster_gbk.csv", today=TODAY)
+    result = RosterImporter(services).read_import(DATA / "roster_gbk.csv", today=TODAY)
     assert [(r.person.name, r.person.birth_year, r.action) for r in result.rows] == [
         ("刘一", 1966, "new"),
         ("陈二", 1971, "new"),
@@ -103,7 +105,7 @@ def test_gb18030_csv_with_ages_and_a_title_row(services):
 )
 def test_files_that_are_not_what_they_say(services, name, words):
     with pytest.raises(TableError) as exc:
-        RosterImporter(services).read(DATA / name)
+        RosterImporter(services).read_import(DATA / name)
     assert words in exc.value.message
 
 
@@ -113,7 +115,7 @@ def test_oversized_file_is_refused_before_reading(services, tmp_path):
         fh.write(b"PK\x03\x04")
         fh.truncate(50 * 1024 * 1024)
     with pytest.raises(TableError) as exc:
-        RosterImporter(services).read(big)
+        RosterImporter(services).read_import(big)
     assert "文件太大" in exc.value.message
 
 
@@ -121,7 +123,7 @@ def test_file_without_a_name_column(services, tmp_path):
     f = tmp_path / "x.csv"
     f.write_text("电话,地址\n13800001111,大田村\n", encoding="utf-8")
     with pytest.raises(TableError) as exc:
-        RosterImporter(services).read(f)
+        RosterImporter(services).read_import(f)
     assert "姓名" in exc.value.message
 
 

@@ -48,7 +48,7 @@ def test_volunteer_is_a_person_with_a_deterministic_id(services):
         svc.save(Volunteer(join_date="2099-01-01"), Person(name="李四"))
     assert "join_date" in err.value.errors
     assert services.store.query("SELECT count(*) n FROM people")[0]["n"] == before
-    rows = svc.list(VolunteerFilter(text="张秀"))
+    rows = svc.rows(VolunteerFilter(text="张秀"))
     assert [r["name"] for r in rows] == ["张秀英"] and rows[0]["total"] == 0
 
 
@@ -236,7 +236,7 @@ def test_totals_by_month_year_and_new_levels(services):
         ("孙八", 1, 98.0, 100.5)
     ]
     assert svc.new_levels(year - 1) == []
-    row = svc.list(year=year)[0]
+    row = svc.rows(year=year)[0]
     assert (row["total"], row["year_total"], row["stars"]) == (100.5, 2.5, 1)
     summary = svc.hours_summary(year)[0]
     assert summary["months"][0] == 2.5 and sum(summary["months"]) == 2.5
@@ -287,7 +287,7 @@ def test_import_and_export_archive_and_hours(services, tmp_path):
     assert result.total == 3 and result.bad_lines == {5}
     assert svc.write_import(result).written == 0  # all or nothing
     svc.write_import(result, skip_bad=True)
-    rows = {r["number"]: r for r in svc.list()}
+    rows = {r["number"]: r for r in svc.rows()}
     assert set(rows) == {"V001", "V002"}
     assert (
         rows["V001"]["skills"] == ["performing", "guiding"]
@@ -362,7 +362,7 @@ def test_demo_data_fills_a_year_of_volunteers(services):
     assert states == {"recorded", "verified", "rejected"}
     assert any(r["activity_id"] for r in svc.records(limit=None))
     assert made["service_corrections"] == 1 and len(svc.pending_corrections()) == 0
-    assert any(r["stars"] >= 1 for r in svc.list())
+    assert any(r["stars"] >= 1 for r in svc.rows())
     # Every verified record was verified by someone other than its recorder (two staff).
     assert not services.store.query(
         "SELECT 1 FROM service_records WHERE status = 'verified' AND verified_by = recorded_by"

@@ -235,7 +235,7 @@ class TrainingPage(QWidget):
     def reload_classes(self) -> None:
         text, status = self.search_edit.text(), self.status_combo.currentData() or ""
         self.ctx.tasks.run(
-            lambda s: TrainingService(s).list_classes(text=text, status=status),
+            lambda s: TrainingService(s).class_rows(text=text, status=status),
             success=self._show_classes,
         )
 

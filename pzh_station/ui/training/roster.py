@@ -131,7 +131,7 @@ class ImportPreviewDialog(QDialog):
         result, cid, skip = self.result, self.class_id, self.skip_bad.isChecked()
         self.confirm_button.setEnabled(False)
         self.ctx.tasks.run(
-            lambda s: RosterImporter(s).write(result, class_id=cid, skip_bad=skip),
+            lambda s: RosterImporter(s).write_import(result, class_id=cid, skip_bad=skip),
             success=self._done,
             failure=self._failed,
         )
@@ -306,7 +306,7 @@ class RosterTab(QWidget):
         if cid is None:
             return
         self.ctx.tasks.run(
-            lambda s: RosterImporter(s).read(Path(path)),
+            lambda s: RosterImporter(s).read_import(Path(path)),
             success=lambda r: self._preview(cid, r),
             failure=lambda e: self._import_failed(e),
         )
