@@ -11,6 +11,7 @@ server's time, which travels in every sync response), so a PC that believes it i
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,14 +38,18 @@ class Stamp:
         return encode(self.ms, self.counter, self.device)
 
 
+# ASCII digits only: ``str.isdigit`` (and ``\\d`` without re.ASCII) accept full-width and other
+# Unicode digits, and a stamp "１７９..." in full-width digits sorts above every ASCII stamp.
+# The device part is an id of ``[A-Za-z0-9_-]`` (empty in ZERO), so string order stays byte order.
+_STAMP = re.compile(r"([0-9]{13})\.([0-9]{4})\.([A-Za-z0-9_-]{0,64})", re.ASCII)
+
+
 def parse(stamp: str) -> Stamp:
     """Split a stamp; raises ValueError on anything that is not one."""
-    parts = stamp.split(".", 2)
-    if len(parts) != 3 or len(parts[0]) != 13 or len(parts[1]) != 4:
+    m = _STAMP.fullmatch(stamp) if isinstance(stamp, str) else None
+    if m is None:
         raise ValueError(f"not an HLC stamp: {stamp!r}")
-    if not (parts[0].isdigit() and parts[1].isdigit()):
-        raise ValueError(f"not an HLC stamp: {stamp!r}")
-    return Stamp(int(parts[0]), int(parts[1]), parts[2])
+    return Stamp(int(m[1]), int(m[2]), m[3])
 
 
 def is_stamp(value: object) -> bool:

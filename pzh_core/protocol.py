@@ -53,6 +53,10 @@ MAX_PULL = 500
 MAX_TEXT = 10_000  # characters in one text field
 MAX_LIST = 50  # items in a list field
 CLAMP_MS = 5 * 60 * 1000  # stamps further ahead of server time are rewritten by the server
+MAX_ITEM = 200  # characters in one item of a list field
+
+# Why a well-formed change was set aside (docs/architecture.md, decision 1).
+SET_ASIDE_CODES = ("invalid", "too_long", "locked", "desk_too_old")
 
 
 class ProtocolError(ValueError):
@@ -73,13 +77,14 @@ def _json_ok(value: Any) -> bool:
         text = json.dumps(value, ensure_ascii=False, allow_nan=False)
     except (TypeError, ValueError, RecursionError):
         return False
-    return len(text) <= MAX_TEXT and utf8_ok(text)
+    return len(text) <= MAX_BODY_BYTES and utf8_ok(text)
 
 
 def _check_value(table: str, name: str, kind: str, value: Any) -> None:
+    """The value's shape for its type (a limit is :func:`limit_problem`'s, not a shape)."""
     ok: bool
     if kind in ("text", "date", "time"):
-        ok = isinstance(value, str) and len(value) <= MAX_TEXT and utf8_ok(value)
+        ok = isinstance(value, str) and utf8_ok(value)
     elif kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
     elif kind == "real":
@@ -87,17 +92,41 @@ def _check_value(table: str, name: str, kind: str, value: Any) -> None:
     elif kind == "bool":
         ok = isinstance(value, bool) or value in (0, 1)
     elif kind == "list":
-        ok = (
-            isinstance(value, list)
-            and len(value) <= MAX_LIST
-            and all(isinstance(v, str) and len(v) <= 200 and utf8_ok(v) for v in value)
-        )
+        ok = isinstance(value, list) and all(isinstance(v, str) and utf8_ok(v) for v in value)
     elif kind == "json":
         ok = isinstance(value, dict) and _json_ok(value)
     else:
         ok = False
     if not ok:
         raise ProtocolError(f"{table}.{name}: bad value for type {kind}")
+
+
+def limit_problem(kind: str, value: Any) -> str | None:
+    """The Chinese message for a value over a protocol limit (what the desk shows at the field
+    and what the server answers when it sets such a change aside), or None."""
+    if kind in ("text", "date", "time") and isinstance(value, str) and len(value) > MAX_TEXT:
+        return f"内容过长（{len(value)}字），最多{MAX_TEXT}字。请删减后再保存。"
+    if kind == "list" and isinstance(value, list):
+        if len(value) > MAX_LIST:
+            return f"最多选择{MAX_LIST}项（现有{len(value)}项）。"
+        if any(isinstance(v, str) and len(v) > MAX_ITEM for v in value):
+            return f"每一项最多{MAX_ITEM}字。"
+    if kind == "json" and isinstance(value, dict):
+        size = len(json.dumps(value, ensure_ascii=False))
+        if size > MAX_TEXT:
+            return f"内容过长（{size}字），最多{MAX_TEXT}字。"
+    return None
+
+
+def limit_errors(table: str, fields: dict[str, Any]) -> dict[str, str]:
+    """``{field: Chinese message}`` for the fields of ``table`` over a protocol limit."""
+    types = schema.TABLES.get(table, {})
+    out = {}
+    for name, value in fields.items():
+        problem = limit_problem(types.get(name, ""), value)
+        if problem:
+            out[name] = problem
+    return out
 
 
 def validate_change(change: Any) -> dict[str, Any]:
@@ -121,3 +150,18 @@ def validate_change(change: Any) -> dict[str, Any]:
             raise ProtocolError(f"{table} has no field {name!r}")
         _check_value(table, name, types[name], value)
     return change
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.10.2"`` → ``(1, 10, 2)`` for comparing desk versions (non-digits end a part)."""
+    out = []
+    for part in str(version or "").split("."):
+        digits = ""
+        for ch in part:
+            if not ("0" <= ch <= "9"):
+                break
+            digits += ch
+        out.append(int(digits) if digits else 0)
+    while out and out[-1] == 0:
+        out.pop()
+    return tuple(out)

@@ -2,8 +2,12 @@
 
 It sits between a client and a real server on loopback and forwards bytes both ways, and can:
 
-- cut a connection at a random byte offset in either direction (``cut_probability``), or at a
-  chosen offset of the next connection (:meth:`cut_next`);
+- cut a connection at any byte, in either direction, at any time in its life: ``cut_per_kb`` is
+  the chance that a cut falls within each kilobyte forwarded (so long transfers and connections
+  kept alive for a whole sync are cut too, again on every new connection);
+- cut a connection at a random byte offset of its start (``cut_probability``, decided once when
+  it opens, within ``max_offset`` bytes), or at a chosen offset of the next connection
+  (:meth:`cut_next`);
 - drop the next answers after the server has already committed the request
   (:meth:`drop_next_responses`: the server's reply is swallowed and the connection closed);
 - shape the link: ``bandwidth_bps`` (bits per second each way) and ``rtt_ms`` (round trip), as a
@@ -20,7 +24,7 @@ import random
 import socket
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass
@@ -30,6 +34,7 @@ class ProxyStats:
     connections: int = 0
     cuts: int = 0
     dropped_responses: int = 0
+    cut_at: list = field(default_factory=list)  # (direction, byte offset in the connection)
 
     @property
     def total(self) -> int:
@@ -77,6 +82,8 @@ class _Pipe:
                 self._push(_EOF, 0)
                 return
             cut_at = self.conn.cut_up if self.up else self.conn.cut_down
+            if cut_at is None and p.cut_per_kb:
+                cut_at = p._random_cut(self.sent, len(data))
             if not self.up and self.sent == self.conn.down_mark and p._take_drop():
                 # The server has answered (so it committed): swallow the answer, close.
                 self.conn.down_mark = -1
@@ -91,6 +98,7 @@ class _Pipe:
                     self._push(keep, len(keep))
                 with p._lock:
                     p.stats.cuts += 1
+                    p.stats.cut_at.append(("up" if self.up else "down", cut_at))
                 self._push(_ABORT, 0)
                 return
             self._count(len(data))
@@ -186,6 +194,7 @@ class FaultProxy:
     :param seed: seed of the random faults (a failing run can be replayed).
     :param cut_probability: chance that a new connection is cut at a random offset.
     :param max_offset: random cut offsets are drawn from ``0 … max_offset`` bytes.
+    :param cut_per_kb: chance of a cut within each kilobyte forwarded, either direction.
     :param bandwidth_bps: bits per second each way (None: unlimited).
     :param rtt_ms: round-trip time added (half each way).
     """
@@ -197,6 +206,7 @@ class FaultProxy:
         seed: int = 0,
         cut_probability: float = 0.0,
         max_offset: int = 4000,
+        cut_per_kb: float = 0.0,
         bandwidth_bps: int | None = None,
         rtt_ms: float = 0.0,
         chunk: int = 1460,
@@ -205,6 +215,7 @@ class FaultProxy:
         self.rng = random.Random(seed)
         self.cut_probability = cut_probability
         self.max_offset = max_offset
+        self.cut_per_kb = cut_per_kb
         self.bandwidth_bps = bandwidth_bps
         self.rtt_ms = rtt_ms
         self.chunk = chunk
@@ -241,6 +252,14 @@ class FaultProxy:
                 self._drops -= 1
                 return True
             return False
+
+    def _random_cut(self, sent: int, n: int) -> int | None:
+        """A cut inside the next ``n`` bytes (at ``sent`` … ``sent + n``), or None."""
+        chance = 1.0 - (1.0 - min(self.cut_per_kb, 1.0)) ** (n / 1024)
+        with self._lock:
+            if self.rng.random() >= chance:
+                return None
+            return sent + self.rng.randrange(n + 1)
 
     def reset_stats(self) -> None:
         with self._lock:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+from pzh_core import protocol
 from pzh_core.domain import refdata
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
@@ -56,7 +57,7 @@ def _parse_time(value: str) -> dt.time | None:
 def validate(activity: Activity, *, today: dt.date | None = None) -> dict[str, str]:
     """Check an activity. :returns: ``{field: Chinese message}``, empty when it is valid."""
     today = today or dt.date.today()
-    errors: dict[str, str] = {}
+    errors = protocol.limit_errors("activities", activity.fields())  # the server's limits too
     c = "Activity"
     if not activity.title.strip():
         errors["title"] = tr(c, "请填写活动名称")

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pzh_core import protocol
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
 from pzh_core.text import clean
@@ -36,7 +37,7 @@ def normalise_phone(text: str) -> str:
 def validate_person(p: Person, *, today: dt.date | None = None) -> dict[str, str]:
     today = today or dt.date.today()
     c = "Person"
-    errors: dict[str, str] = {}
+    errors = protocol.limit_errors("people", p.fields())  # the server's limits too
     if not p.name.strip():
         errors["name"] = tr(c, "请填写姓名")
     elif len(p.name.strip()) > 40:

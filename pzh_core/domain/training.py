@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from pzh_core import protocol
 from pzh_core.domain import refdata
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
@@ -92,7 +93,7 @@ def _is_time(text: str) -> bool:
 def validate_class(c: TrainingClass) -> dict[str, str]:
     """``{field: Chinese message}`` for a class; empty when it may be saved."""
     ctx = "Training"
-    errors: dict[str, str] = {}
+    errors = protocol.limit_errors("classes", c.fields())  # the server's limits too
     name = c.name.strip()
     if not name:
         errors["name"] = tr(ctx, "请填写培训班名称")

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from pzh_core import protocol
 from pzh_core.domain import refdata
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
@@ -87,7 +88,7 @@ def validate_volunteer(v: Volunteer, *, today: dt.date | None = None) -> dict[st
     """Check the volunteer details. :returns: ``{field: Chinese message}``, empty when valid."""
     today = today or dt.date.today()
     c = "Volunteer"
-    errors: dict[str, str] = {}
+    errors = protocol.limit_errors("volunteers", v.fields())  # the server's limits too
     if not v.person_id:
         errors["person_id"] = tr(c, "请选择或填写志愿者本人")
     if len(v.number) > 40:

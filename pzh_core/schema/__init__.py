@@ -73,6 +73,15 @@ for _module in (core, activities, training, volunteers, annual, photos):
 SERVER_ONLY = annual.SERVER_ONLY
 
 
+def decode_value(kind: str, value: Any) -> Any:
+    """A column value → the field's Python value (the inverse of :func:`encode_value`)."""
+    if kind in ("list", "json"):
+        return json.loads(value) if value else ([] if kind == "list" else {})
+    if kind == "bool":
+        return bool(value)
+    return value
+
+
 def fields_of(table: str) -> dict[str, str]:
     """The synced fields of ``table`` (KeyError when it is not a synced table)."""
     return TABLES[table]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 
 from pzh_station.cli.common import fail, services_for
-from pzh_station.sync_client import SyncClient, SyncError, SyncState
+from pzh_station.services.sync_status import SyncStatusService
+from pzh_station.sync_client import SyncClient, SyncError, SyncResult, SyncState
 from pzh_station.sync_client.config import SyncSettings, remember_server
 
 SYNC_FAILED = 3
@@ -32,6 +33,12 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             return fail(f"注册失败：{exc.message}", SYNC_FAILED)
         remember_server(services.data_dir, SyncState.load(services.store).server_url)
         print(f"注册成功：本机已加入 {result.station_name or result.station_id}。")
+        labels = {"name": "文化站名称", "county": "所属县（区）"}
+        for key, (mine, theirs) in result.adopted.items():
+            print(
+                f"本机填写的{labels.get(key, key)}“{mine}”与服务器上的不同，已采用服务器上的“{theirs}”"
+                "（如需更改，请在“设置”中修改）。"
+            )
         if result.kept_changes:
             print(f"本机之前记录的 {result.kept_changes} 条修改将在下次同步时上传。")
         print(result.device_id)
@@ -53,19 +60,48 @@ def cmd_sync(args: argparse.Namespace) -> int:
                 f"同步失败：{exc.message}\n待上传的修改：{pending} 条（已安全保存在本机）。",
                 SYNC_FAILED,
             )
-        print(
-            f"同步完成：上传 {result.pushed} 条，下载 {result.pulled} 条，"
-            f"请求 {result.requests} 次，待上传 {result.pending} 条。"
-        )
+        for line in result_lines(result):
+            print(line)
     finally:
         services.close()
     return 0
+
+
+def result_lines(result: SyncResult) -> list[str]:
+    """What one sync did, in Chinese: 同步完成 only when this PC's data equals the server's."""
+    counts = (
+        f"上传 {result.pushed} 条，下载 {result.pulled} 条，"
+        f"请求 {result.requests} 次，待上传 {result.pending} 条。"
+    )
+    lines = []
+    if result.rekeyed_from:
+        lines.append(
+            "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件夹）："
+            "已换用新的设备身份，并从服务器取回了全部数据。"
+        )
+    if result.verified:
+        lines.append("同步完成：本机数据与服务器一致。" + counts)
+    else:
+        differs = "、".join(c for check in result.checks for c in check.tables)
+        lines.append(
+            "同步已结束，但未能确认本机数据与服务器一致"
+            + (f"（不一致的表：{differs}）" if differs else "")
+            + "。稍后会再次核对；如果一直如此，请联系县文化馆信息员。"
+            + counts
+        )
+    if result.set_aside:
+        lines.append(
+            f"有 {result.set_aside} 条修改未被市服务器接受，已单独列出"
+            "（pzh-station sync-status 查看原因）。"
+        )
+    return lines
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         st = SyncState.load(services.store)
+        refused = SyncStatusService(services).set_aside()
     finally:
         services.close()
     if not st.enrolled:
@@ -73,7 +109,18 @@ def cmd_status(args: argparse.Namespace) -> int:
     else:
         print(f"服务器：{st.server_url}")
         print(f"上次成功同步：{st.last_success or '从未'}")
+        if st.verified:
+            print("与服务器核对：一致（同步完成）")
+        else:
+            print(
+                "与服务器核对：尚未确认一致"
+                + (f"（不一致的表：{st.digest_differs}）" if st.digest_differs else "")
+            )
     print(f"待上传的修改：{st.pending} 条")
+    if refused:
+        print(f"有 {len(refused)} 条修改未被市服务器接受：")
+        for item in refused:
+            print("  - " + item.text)
     if st.last_error:
         print(f"上次错误：{st.last_error}")
     return 0

@@ -65,7 +65,7 @@ class ActivityService:
         :raises ValidationError: with ``{field: Chinese message}``; nothing is written.
         :returns: the activity id.
         """
-        errors = validate(activity.normalise(), today=today)
+        errors = validate(activity.normalise(), today=today or self.services.today())
         if errors:
             raise ValidationError(errors)
         fields = activity.fields()

@@ -6,14 +6,14 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from pzh_core.domain import refdata
+from pzh_core.domain import station as station_rules
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
 from pzh_core.text import clean
 from pzh_station.services.context import Services
 from pzh_station.store import station as station_store
 
-MAX_POPULATION = 5_000_000
+MAX_POPULATION = station_rules.MAX_POPULATION
 
 
 @dataclass
@@ -28,24 +28,21 @@ class StationProfile:
 
 
 def validate_profile(p: StationProfile) -> dict[str, str]:
-    c = "Station"
-    errors: dict[str, str] = {}
-    if not p.name.strip():
-        errors["name"] = tr(c, "请填写文化站名称")
-    elif len(p.name) > 100:
-        errors["name"] = tr(c, "名称过长")
-    if p.county not in refdata.counties():
-        errors["county"] = tr(c, "请选择所属县（区）")
-    for key, limit in (
-        ("population", MAX_POPULATION),
-        ("amateur_teams", 10_000),
-        ("full_time_staff", 1_000),
-    ):
-        value = getattr(p, key)
-        if not isinstance(value, int) or value < 0:
-            errors[key] = tr(c, "请输入不小于0的整数")
-        elif value > limit:
-            errors[key] = tr(c, "数值过大，请检查")
+    """The profile's rules are the core's (the server checks pushed changes with the same)."""
+    errors = station_rules.validate_station_row(
+        {
+            "name": p.name,
+            "county": p.county,
+            "population": p.population,
+            "amateur_teams": p.amateur_teams,
+            "full_time_staff": p.full_time_staff,
+        }
+    )
+    for name in p.staff:
+        problem = station_rules.staff_name_error(name)
+        if problem:
+            errors["staff"] = problem
+            break
     return errors
 
 

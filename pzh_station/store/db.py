@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlite_utils
 
-from pzh_core import merge, schema
+from pzh_core import hlc, merge, schema
 from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
@@ -33,6 +33,7 @@ from pzh_station.store.changed import Changes
 from pzh_station.store.errors import StoreError, from_sqlite
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+STALE_OFFSET_MS = 24 * 3600 * 1000  # a corrected time this far behind the file's stamps
 
 
 def _check_file(path: Path) -> None:
@@ -155,6 +156,27 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    # -- the clock ------------------------------------------------------------------------
+    def check_clock(self) -> int:
+        """The corrected time in ms (the PC's clock plus the offset learned from the server).
+
+        When the PC's clock was corrected after the offset was learned (someone fixed a PC that
+        said 2035), the stored offset would put the corrected time far behind what this file has
+        already seen while the raw clock is plausible: the offset is then stale, and it is dropped
+        until the next sync learns it again — so a later edit is stamped later, and "today"
+        is today (issue 12, situation 3).
+        """
+        last = hlc.parse(self.clock.last).ms
+        if (
+            self.clock.offset_ms
+            and self.clock.physical() < last - STALE_OFFSET_MS
+            and self.clock.physical() - self.clock.offset_ms >= last - STALE_OFFSET_MS
+        ):
+            self.clock.offset_ms = 0
+            if not self.readonly:
+                self.set_meta("clock_offset_ms", "0")
+        return self.clock.physical()
+
     # -- what changed -------------------------------------------------------------------
     def note_changed(self, table: str, *, pulled: bool = False) -> None:
         """Record that ``table`` was written (locally, or with rows pulled from the server)."""
@@ -250,6 +272,7 @@ class Store:
             clocks = json.loads(existing[0]) if existing else {}
             # This store is the file's only writer: its clock has seen every stamp in the file
             # (apply_remote observes each pulled one), so the new stamp sorts after them all.
+            self.check_clock()
             stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)
             self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)

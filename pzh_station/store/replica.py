@@ -48,11 +48,11 @@ def replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> 
     store.note_changed(table, pulled=True)
 
 
-def set_station(store: Store, station_id: str, seed: dict[str, str]) -> None:
-    """Take the server's station: move every local row from a station id made on this PC to it
-    (re-keying the profile row and its change-log entries, so the push describes the server's
-    station), and seed the profile with the server's values at the lowest stamp — any real
-    write wins over them, and they are not pushed back."""
+def set_station(store: Store, station_id: str, seed: dict[str, str]) -> dict[str, tuple]:
+    """Take the server's station: move every local row from a station id made on this PC to it,
+    hold back the profile typed here (:func:`hold_profile`), and seed the profile with the
+    server's values at the lowest stamp (they are not pushed back). Returns the fields whose
+    value typed here gave way to the server's: ``{field: (typed here, server's)}``."""
     old = store.station_id
     conn = store.conn
     if old and old != station_id:
@@ -71,47 +71,77 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> None:
             store.note_changed(table, pulled=True)
     if old != station_id:
         put(store, station_id=station_id)
+    adopted = hold_profile(store, station_id, seed)
     if seed:
         store.apply_remote("stations", station_id, station_id, seed, hlc.ZERO)
     store.note_changed("stations", pulled=True)
+    return adopted
+
+
+HELD_KEY = "held_profile"
+
+
+def hold_profile(store: Store, station_id: str, seed: dict[str, str]) -> dict[str, tuple]:
+    """A PC joining a station adopts the server's profile for the fields the server has; what
+    it typed offline is kept only for the fields the server lacks (issue 12, situation 8). The
+    profile typed here leaves the row and the outbox and waits in meta ``held_profile`` until
+    the first complete pull (:func:`settle_profile`) shows which fields the server has; the
+    fields the enrollment answer already names (name, county) are the server's at once."""
+    row = store.get("stations", station_id)
+    if row is None:
+        return {}
+    types = schema.fields_of("stations")
+    clocks = json.loads(row["clocks"] or "{}")
+    typed = {f: row[f] for f, st in clocks.items() if f in types and st != hlc.ZERO}
+    adopted = {f: (typed[f], seed[f]) for f in seed if f in typed and typed[f] != seed[f]}
+    held = {f: v for f, v in typed.items() if f not in seed}
+    store.conn.execute("DELETE FROM stations WHERE id = ?", (station_id,))
+    store.conn.execute("DELETE FROM changes WHERE tbl = 'stations' AND row_id = ?", (station_id,))
+    put(store, **{HELD_KEY: json.dumps(held, ensure_ascii=False) if held else ""})
+    return adopted
+
+
+def settle_profile(store: Store) -> dict[str, Any]:
+    """After the first complete pull since enrolling: the held profile fields the server has no
+    value for are written (and pushed); the others give way. Returns what was kept."""
+    held = json.loads(store.meta(HELD_KEY) or "{}")
+    if not held:
+        return {}
+    station = store.station_id or ""
+    row = store.get("stations", station) or {}
+    clocks = json.loads(row.get("clocks") or "{}")
+    keep = {f: v for f, v in held.items() if clocks.get(f, hlc.ZERO) == hlc.ZERO}
+    put(store, **{HELD_KEY: ""})
+    if keep:
+        store.write("stations", station, keep)
+    return keep
 
 
 def rewind_if_ahead(store: Store, limit_ms: int) -> int:
-    """Re-stamp fields stamped after ``limit_ms`` and set the clock back.
+    """Set a clock that ran ahead of the server back — never below a stamp the file holds, and
+    never rewriting one: history stays as it was written (issue 12, situation 3). Stamps pushed
+    from the future are rewritten by the server and come back with ``"r"``
+    (:func:`replace_stamp`); once they have, the clock follows them back.
 
-    :returns: how many rows were re-stamped (0 when the clock was not ahead).
+    :returns: 0 (no row is re-stamped; kept for the callers' counts).
     """
-    if hlc.parse(store.clock.last).ms <= limit_ms:
+    last = hlc.parse(store.clock.last)
+    if last.ms <= limit_ms:
         return 0
-    limit_stamp = hlc.encode(limit_ms, hlc.COUNTER_MAX, "\uffff")  # above every stamp at limit_ms
-    device = store.clock.device
-    # The clock restarts at the limit: new stamps sort after every stamp that stays.
-    rewound = hlc.encode(limit_ms, 0, device)
+    floor = hlc.encode(limit_ms, 0, store.clock.device)
+    for table in schema.TABLES:
+        top = store.conn.execute(f"SELECT max(updated_at) FROM {table}").fetchone()[0]
+        if top and hlc.is_stamp(top) and top > floor:
+            floor = top
+    back = hlc.parse(floor)
+    if (back.ms, back.counter) >= (last.ms, last.counter):
+        return 0
     store.clock = hlc.HybridClock(
-        device,
-        last=rewound,
+        store.clock.device,
+        last=hlc.encode(back.ms, back.counter, store.clock.device),
         offset_ms=store.clock.offset_ms,
         wall=store.clock._wall,  # noqa: SLF001 - keep the same time source (tests skew it)
     )
-    rows = 0
-    with store.transaction() as conn:
-        for table in schema.TABLES:
-            found = conn.execute(
-                f"SELECT * FROM {table} WHERE updated_at > ?", (limit_stamp,)
-            ).fetchall()
-            for row in found:
-                clocks = json.loads(row["clocks"])
-                ahead = [f for f, s in clocks.items() if s > limit_stamp]
-                # Lower the future stamps first, so the fresh write below wins over them.
-                for f in ahead:
-                    clocks[f] = hlc.ZERO
-                conn.execute(
-                    f"UPDATE {table} SET clocks = ? WHERE id = ?",
-                    (json.dumps(clocks, sort_keys=True), row["id"]),
-                )
-                current = store.get(table, row["id"]) or {}
-                store.write(table, row["id"], {f: current[f] for f in ahead})
-                rows += 1
-        put(store, **{REWIND_KEY: rewound, "hlc_last": store.clock.last})
-    log.warning("clock was ahead of the server: re-stamped %d rows, clock set back", rows)
-    return rows
+    put(store, **{REWIND_KEY: store.clock.last, "hlc_last": store.clock.last})
+    log.warning("clock was ahead of the server: set back to %s", store.clock.last)
+    return 0

@@ -15,7 +15,10 @@ describe, so an interruption at any point leaves them consistent with the data.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
+import uuid
 from dataclasses import dataclass
 
 from pzh_station.store.db import Store
@@ -33,6 +36,8 @@ KEYS = (
     "sync_last_attempt",
     "sync_last_error",
     "sync_last_error_kind",
+    "sync_verified",
+    "sync_digest_differs",
 )
 
 
@@ -67,6 +72,9 @@ class SyncState:
     last_error_kind: str = ""
     pending: int = 0
     clock_offset_ms: int = 0
+    verified: str = ""  # when the last sync found this replica equal to the server's (digest)
+    digest_differs: str = ""  # tables that still differed after the last sync's repair
+    set_aside: int = 0  # changes the server refused, listed for staff (store.set_aside)
 
     @property
     def enrolled(self) -> bool:
@@ -94,6 +102,11 @@ class SyncState:
             last_error_kind=rows.get("sync_last_error_kind", ""),
             pending=pending_count(store, acked),
             clock_offset_ms=int(rows.get("clock_offset_ms") or 0),
+            verified=rows.get("sync_verified", ""),
+            digest_differs=rows.get("sync_digest_differs", ""),
+            set_aside=store.conn.execute(
+                "SELECT count(*) FROM set_aside WHERE dismissed = 0"
+            ).fetchone()[0],
         )
 
 
@@ -110,19 +123,39 @@ def max_seq(store: Store) -> int:
     return store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
 
 
-def renumber_after(store: Store, acked: int, above: int) -> None:
-    """Move the change-log entries after ``acked`` up so the first is ``above + 1``, and make
-    new entries start above them (caller's transaction)."""
-    shift = above - acked
-    conn = store.conn
-    conn.execute("UPDATE changes SET seq = -(seq + ?) WHERE seq > ?", (shift, acked))
-    conn.execute("UPDATE changes SET seq = -seq WHERE seq < 0")
-    # AUTOINCREMENT only remembers inserted seqs: make new changes start above both.
-    conn.execute(
-        "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = 'changes'",
-        (max(max_seq(store), above),),
-    )
-    log.warning("change log renumbered by %d (restored backup?)", shift)
+def request_id(store: Store, key: str, attempt: str) -> str:
+    """The id of one attempt (an enrollment with this code, a re-key with this token), kept in
+    meta ``key`` until it succeeds: a retry after a lost answer sends the same id, and the server
+    answers the same device."""
+    try:
+        kept = json.loads(store.meta(key) or "{}")
+    except ValueError:
+        kept = {}
+    mark = hashlib.sha256(attempt.encode("utf-8")).hexdigest()[:16]
+    if isinstance(kept, dict) and kept.get("for") == mark and isinstance(kept.get("id"), str):
+        return kept["id"]
+    new = str(uuid.uuid4())
+    put(store, **{key: json.dumps({"for": mark, "id": new})})
+    return new
+
+
+def become_device(store: Store, *, device_id: str, token: str) -> None:
+    """This file is now device ``device_id`` (a re-key): its new stamps carry the new id, and the
+    feed is pulled again from the start — it brings back the old id's changes, this PC's own
+    earlier work included. The change log and its acked mark stay: the new device has no seqs on
+    the server, so everything after the mark is pushed again (what the server holds merges to
+    nothing)."""
+    with store.transaction():
+        put(
+            store,
+            device_id=device_id,
+            sync_device_id=device_id,
+            sync_token=token,
+            sync_cursor=0,
+            rekey_request="",
+        )
+        store.clock.device = device_id
+    log.warning("re-keyed as device %s", device_id)
 
 
 def learn_offset(

@@ -21,9 +21,9 @@ from typing import Any
 
 from pzh_core import hlc, protocol, schema
 from pzh_station import __version__
-from pzh_station.store import Store, replica, sync_state
+from pzh_station.store import Store, replica, set_aside, sync_state
 from pzh_station.store.sync_state import SyncState
-from pzh_station.sync_client import clock
+from pzh_station.sync_client import clock, rekey, verify
 from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
 
@@ -34,6 +34,7 @@ PUSH_MAX_CHANGES = protocol.MAX_PUSH
 # costs little, while a typical day still goes in one or two requests.
 PUSH_MAX_BYTES = 96 * 1024
 PULL_LIMIT = protocol.MAX_PULL
+MAX_REPAIRS = 3  # digest repairs per sync (each may log fields again and push them)
 MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
 
 TransportFactory = Callable[..., Transport]
@@ -51,6 +52,10 @@ class SyncResult:
     body_bytes_down: int = 0
     pending: int = 0
     rewound_rows: int = 0
+    verified: bool = False  # the replica's digest equals the server's (同步完成 only then)
+    checks: list[verify.Check] = field(default_factory=list)  # digest repairs this sync made
+    rekeyed_from: str = ""  # this file's history had forked: the old device id it left
+    set_aside: int = 0  # changes the server refused in this sync (kept in the set-aside list)
     tables: set[str] = field(default_factory=set)  # tables that received rows from the server
 
 
@@ -60,6 +65,7 @@ class EnrollResult:
     station_id: str
     station_name: str
     kept_changes: int  # local changes kept for the first push (a PC that worked offline)
+    adopted: dict[str, tuple] = field(default_factory=dict)  # {field: (typed here, server's)}
 
 
 class SyncClient:
@@ -129,6 +135,8 @@ class SyncClient:
         local_device, enrolled_station, wall = self.db(
             lambda s: (s.device_id, s.meta("sync_station_id"), wall_source(s))
         )
+        # Kept until it succeeds: a retry after a lost answer gets the same device.
+        request_id = self.db(lambda s: sync_state.request_id(s, "enroll_request", code))
         transport = self._transport(url)
         try:
             sent = wall()
@@ -140,6 +148,7 @@ class SyncClient:
                     "app_version": __version__,
                     # The id already inside this PC's stamps; the server keeps it when free.
                     "device_id": local_device,
+                    "request_id": request_id,
                 },
                 auth=False,
             )
@@ -167,10 +176,10 @@ class SyncClient:
             if isinstance(v, str) and v
         }
 
-        def take(store: Store) -> int:
+        def take(store: Store) -> tuple[int, dict[str, tuple]]:
             with store.transaction():
                 sync_state.learn_offset(store, server_time, sent, received)
-                replica.set_station(store, new_station, seed)
+                adopted = replica.set_station(store, new_station, seed)
                 sync_state.put(
                     store,
                     sync_server_url=url,
@@ -182,12 +191,14 @@ class SyncClient:
                     sync_cursor=0,
                     sync_last_error="",
                     sync_last_error_kind="",
+                    enroll_request="",
                 )
                 replica.rewind_if_ahead(store, clock.future_limit(server_time))
-            return sync_state.pending_count(store, 0)
+            return sync_state.pending_count(store, 0), adopted
 
-        kept = self.db(take)
-        return EnrollResult(device_id, new_station, str(station.get("name") or ""), kept)
+        kept, adopted = self.db(take)
+        name = str(station.get("name") or "")
+        return EnrollResult(device_id, new_station, name, kept, adopted)
 
     # -- sync ---------------------------------------------------------------------------
     def sync(self) -> SyncResult:
@@ -205,18 +216,21 @@ class SyncClient:
             err = SyncError("not_enrolled" if not st.enrolled else "no_station")
             self._record_error(err)
             raise err
-        transport = self._transport(st.server_url, st.token)
         result = SyncResult()
         try:
-            self._loop(transport, result)
+            try:
+                self._run(st.server_url, st.token, result)
+            except SyncError as exc:
+                if exc.kind != "rekey_required":
+                    raise
+                # This file is not the one that last synced under this id (a restored backup,
+                # a copied folder, a seq the server never saw): become a new device, pull from 0.
+                result.rekeyed_from = st.device_id
+                token = rekey.rekey(self, st.server_url, st.token)
+                self._run(st.server_url, token, result)
         except SyncError as exc:
             self._record_error(exc)
             raise
-        finally:
-            transport.close()
-            result.requests = transport.stats.requests
-            result.body_bytes_up = transport.stats.body_bytes_up
-            result.body_bytes_down = transport.stats.body_bytes_down
 
         def finish(store: Store) -> int:
             sync_state.put(
@@ -230,6 +244,16 @@ class SyncClient:
         result.pending = self.db(finish)
         return result
 
+    def _run(self, url: str, token: str, result: SyncResult) -> None:
+        transport = self._transport(url, token)
+        try:
+            self._loop(transport, result)
+        finally:
+            transport.close()
+            result.requests += transport.stats.requests
+            result.body_bytes_up += transport.stats.body_bytes_up
+            result.body_bytes_down += transport.stats.body_bytes_down
+
     def _record_error(self, exc: SyncError) -> None:
         try:
             self.db(
@@ -241,20 +265,29 @@ class SyncClient:
             log.exception("could not record the sync error")
 
     def _loop(self, transport: Transport, result: SyncResult) -> None:
-        first = True
+        first_request = True
         for _ in range(MAX_ROUNDS):
-            acked, cursor, batch, wall, rewound = self.db(
-                lambda s, first=first: self._prepare(s, first)
-            )
-            first = False
+            acked, cursor, batch, wall, rewound = self.db(self._prepare)
             result.rewound_rows += rewound
             sent = wall()
+            report = self.db(_unreported_check) if first_request else None
+            first_request = False
             resp = transport.post(
                 "/v1/sync",
-                {"client_time_ms": sent, "push": batch, "cursor": cursor, "limit": PULL_LIMIT},
+                {
+                    **({"verified": report} if report is not None else {}),
+                    "client_time_ms": sent,
+                    "acked_seq": acked,  # the server checks this file's history (device epoch)
+                    "app_version": __version__,
+                    "push": batch,
+                    "cursor": cursor,
+                    "limit": PULL_LIMIT,
+                },
             )
             received = wall()
             feed, new_cursor, more, server_acked, server_time = _parse_sync(resp)
+            server_root = resp.get("digest")
+            refused = resp.get("set_aside") or []
             if batch and server_acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
                 raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
@@ -267,24 +300,52 @@ class SyncClient:
                     acked=acked,
                     server_acked=server_acked,
                     timing=(server_time, sent, received),
+                    refused=refused if isinstance(refused, list) else [],
+                    complete=not more,
                 )
             )
             result.tables |= tables
             result.rewound_rows += rewound
             result.pushed += len(batch)
             result.pulled += len(feed)
+            result.set_aside += len(refused) if isinstance(refused, list) else 0
             if not more and pending == 0:
-                return
+                if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
+                    return  # an older server without a digest, or repairs that did not hold
+                done = self._verify(transport, server_root, server_acked, max(new_cursor, cursor))
+                result.checks.append(done)
+                result.verified = done.verified
+                if done.verified or not done.logged:
+                    return
+                # Fields the server lacked were logged again: push them, then verify again.
         raise SyncError("bad_response", "同步轮次过多")
 
+    def _verify(
+        self, transport: Transport, server_root: str, acked: int, cursor: int
+    ) -> verify.Check:
+        """Compare the digests; repair differing buckets (docs/sync-protocol.md, "Digest")."""
+        base = {"push": [], "acked_seq": acked, "cursor": cursor, "limit": 1}
+        done = verify.check(
+            self.db, lambda body: transport.post("/v1/sync", body), server_root, base
+        )
+        self.db(
+            lambda s: sync_state.put(
+                s,
+                sync_verified=sync_state.utc_now_iso() if done.verified else "",
+                sync_digest_differs=",".join(done.tables),
+                # A verify request told the server of the mismatch: tell it the outcome next.
+                **({"sync_verified_reported": "False"} if done.requests else {}),
+            )
+        )
+        return done
+
     def _prepare(
-        self, store: Store, first: bool
+        self, store: Store
     ) -> tuple[int, int, list[dict[str, Any]], Callable[[], int], int]:
         """What the next exchange sends: acked seq, cursor, the batch (and the time source)."""
+        # No rewind here: the offset may be stale (the PC's clock was corrected since); only a
+        # server answer tells the time (rewind in _apply_answer, which never re-stamps rows).
         rewound = 0
-        if first:
-            # A clock known to be ahead (offset learned earlier) is set back before pushing.
-            rewound = replica.rewind_if_ahead(store, clock.future_limit(store.clock.physical()))
         acked = int(store.meta("sync_acked_seq") or 0)
         cursor = int(store.meta("sync_cursor") or 0)
         return acked, cursor, self._batch(store, acked), wall_source(store), rewound
@@ -317,30 +378,23 @@ def _apply_answer(
     acked: int,
     server_acked: int,
     timing: tuple[int, int, int],
+    refused: list[dict[str, Any]],
+    complete: bool,
 ) -> tuple[set[str], int, int]:
-    """Apply one answer in one transaction: the offset, the pulled page, the new cursor and
-    acked seq, and a rewind if the clock ran ahead. Returns (tables pulled, rows re-stamped,
-    changes still pending)."""
+    """Apply one answer in one transaction: the offset, the changes the server set aside, the
+    pulled page, the new cursor and acked seq, and a rewind if the clock ran ahead. Returns
+    (tables pulled, rows re-stamped, changes still pending)."""
     server_time, sent, received = timing
     with store.transaction():
         sync_state.learn_offset(store, server_time, sent, received)
+        set_aside.take(store, refused)
         tables = replica.apply_feed(store, feed)
-        new_acked = _settle_acked(store, acked, server_acked)
+        if complete:
+            replica.settle_profile(store)  # a PC that just joined: the server's profile first
+        new_acked = server_acked
         sync_state.put(store, sync_cursor=cursor, sync_acked_seq=new_acked)
         rewound = replica.rewind_if_ahead(store, clock.future_limit(server_time))
     return tables, rewound, sync_state.pending_count(store, new_acked)
-
-
-def _settle_acked(store: Store, acked: int, server_acked: int) -> int:
-    """The acked seq to store, given what the server says it holds (caller's transaction).
-
-    Normally ``server_acked``. When the server holds seqs this log never reached, the file
-    was restored from a backup and new changes may reuse seqs the server already has: they
-    are renumbered above the server's seq so they are pushed, not ignored.
-    """
-    if server_acked > sync_state.max_seq(store):
-        sync_state.renumber_after(store, acked, server_acked)
-    return server_acked
 
 
 def _direct(store: Store) -> RunDb:
@@ -381,6 +435,18 @@ def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, 
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
     return feed, cursor, more, acked, server_time
+
+
+def _unreported_check(store: Store) -> bool | None:
+    """The last digest check's result when the server has not been told it yet (one write on
+    the server when it changes, not one per sync)."""
+    if store.meta("sync_verified") is None:
+        return None
+    ok = bool(store.meta("sync_verified"))
+    if store.meta("sync_verified_reported") == str(ok):
+        return None
+    sync_state.put(store, sync_verified_reported=str(ok))
+    return ok
 
 
 def _device_name() -> str:

@@ -31,6 +31,8 @@ MESSAGES: dict[str, str] = {
     "not_enrolled": "本机尚未注册到同步服务器。请在“同步”页输入服务器地址和注册码（或运行 pzh-station enroll）。",
     "other_station": "本机已经属于另一个文化站（{detail}），不能用这个注册码加入其他文化站。如确需更换，请联系县文化馆信息员。",
     "no_station": "本机还没有文化站信息。请先完成首次设置，或用注册码注册本机（文化站信息会从服务器取得）。",
+    "rekey_required": "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件夹）。"
+    "本机会以新的设备身份重新同步，取回服务器上的全部数据；如果一直出现，请联系县文化馆信息员。",
 }
 
 TRANSIENT = frozenset({"offline", "timeout", "throttled", "server_error", "bad_response"})

@@ -204,6 +204,8 @@ def _http_error(status: int, data: Any, retry_after: str | None) -> SyncError:
     detail = message or code or f"HTTP {status}"
     if code == "server_too_old":
         return SyncError("server_too_old", detail)
+    if code == "rekey_required":
+        return SyncError("rekey_required", detail)
     if status == 426 or code in ("upgrade_required", "protocol"):
         return SyncError("upgrade", detail)
     if status == 401:

@@ -29,10 +29,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
 from pzh_core import hlc, protocol
-from sync.server import auth, models
+from sync.server import auth, exchange, models
 from sync.server.limits import BodyError, RateLimiter, decode_body
 from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
-from sync.server.storage import BatchRejected, Device, EnrollError, Storage
+from sync.server.storage import (
+    REKEYED,
+    BatchRejected,
+    Device,
+    EnrollError,
+    RekeyRefused,
+    Station,
+    Storage,
+)
 
 log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
@@ -46,7 +54,7 @@ MESSAGES = {
     "bad_request": "请求格式不正确，服务器未做任何改动。请升级软件；如仍出现，请联系市文化馆。",
     "bad_change": "有一条更改不符合数据格式，本批次未保存。请升级软件；如仍出现，请联系市文化馆。",
     "foreign_row": "本批次中有记录属于其他文化站，本机不能修改，本批次未保存。请联系市文化馆。",
-    "seq_reused": "本机数据库似乎从备份恢复过，与服务器记录的同步进度不一致。为避免丢失数据，本批次未保存。请联系市文化馆，用新的邀请码重新登记本机后再同步。",
+    "rekey_required": "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件夹），本批次未保存。本机将以新的设备身份重新同步，取回服务器上的全部数据，不会丢失已录入的内容。",
     "throttled": "同步请求过于频繁，请稍后再试。",
     "timeout": "网络太慢，数据未能及时送达服务器，本次未做任何改动。请稍后重试。",
     "enroll_throttled": "邀请码尝试次数过多，请稍后再试。",
@@ -79,6 +87,9 @@ class ServerSettings:
     body_timeout_s: float = 180.0
     max_body: int = protocol.MAX_BODY_BYTES
     max_compressed: int = protocol.MAX_COMPRESSED_BYTES
+    # The oldest desk version whose changes are accepted ("" = any); older desks' changes are
+    # set aside with code desk_too_old (PZH_SYNC_MIN_DESK_VERSION=1.4).
+    min_desk_version: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -132,15 +143,6 @@ def _error_body(err: ApiError) -> dict[str, Any]:
     return out
 
 
-def _int(body: dict[str, Any], key: str, default: int | None, lo: int, hi: int) -> int | None:
-    value = body.get(key, default)
-    if value is None and default is None:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
-        raise ApiError(400, "bad_request", f"{key} must be an integer in [{lo}, {hi}]")
-    return value
-
-
 def create_app(
     data_dir: str | Path,
     *,
@@ -157,7 +159,12 @@ def create_app(
     settings = settings or ServerSettings()
     own_storage = storage is None
     if storage is None:
-        storage = SQLiteStorage(Path(data_dir) / DB_NAME, now=now, clamp_ms=settings.clamp_ms)
+        storage = SQLiteStorage(
+            Path(data_dir) / DB_NAME,
+            now=now,
+            clamp_ms=settings.clamp_ms,
+            min_desk_version=settings.min_desk_version,
+        )
     store: Storage = storage
     sync_limiter = RateLimiter(settings.sync_rate, settings.sync_burst)
     # Few exchanges at once: they share one writer and the GIL; more threads only add switching.
@@ -246,7 +253,7 @@ def create_app(
             raise ApiError(400, "bad_request", "protocol missing")
         return body
 
-    def authenticate(request: Request) -> Device:
+    def authenticate(request: Request, *, rekeyed_ok: bool = False) -> Device:
         header = request.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         token = token.strip()
@@ -255,7 +262,9 @@ def create_app(
         device = store.device_by_token(auth.hash_token(token))
         if device is None:
             raise ApiError(401, "unauthorized", headers={"WWW-Authenticate": "Bearer"})
-        if device.revoked:
+        if device.revoked and not (rekeyed_ok and device.revoke_reason == REKEYED):
+            if device.revoke_reason == REKEYED:  # another copy of its file re-keyed it
+                raise ApiError(409, "rekey_required", extra={"applied_seq": device.applied_seq})
             raise ApiError(403, "device_revoked")
         return device
 
@@ -267,7 +276,13 @@ def create_app(
     # -- endpoints -----------------------------------------------------------------------
     @app.get("/v1/health", response_model=models.Health, tags=["sync"])
     def health() -> Response:
-        return _json({"status": "ok", "protocol": protocol.PROTOCOL_VERSION})
+        return _json(
+            {
+                "status": "ok",
+                "protocol": protocol.PROTOCOL_VERSION,
+                "min_desk_version": settings.min_desk_version,
+            }
+        )
 
     @app.get("/v1/time", response_model=models.Time, tags=["sync"])
     def server_time() -> Response:
@@ -299,6 +314,9 @@ def create_app(
         wanted = body.get("device_id")
         if wanted is not None and not auth.valid_device_id(wanted):
             raise ApiError(400, "bad_request", "device_id invalid")
+        request_id = body.get("request_id")
+        if request_id is not None and not auth.valid_request_id(request_id):
+            raise ApiError(400, "bad_request", "request_id invalid")
         token = auth.new_token()
         try:
             device, station = await run_in_threadpool(
@@ -308,52 +326,66 @@ def create_app(
                 device_name=name,
                 app_version=version,
                 device_id=wanted,
+                request_id=request_id,
             )
         except EnrollError as exc:
             status = 404 if exc.reason in ("unknown", "station") else 410
             key = {"spent": "code_spent", "expired": "code_expired"}.get(exc.reason, "code_unknown")
             raise ApiError(status, key, exc.reason) from exc
         log.info("device %s enrolled into station %s", device.id, station.id)
-        return _json(
-            {
-                "protocol": protocol.PROTOCOL_VERSION,
-                "device_id": device.id,
-                "token": token,
-                "station": {"id": station.id, "name": station.name, "county": station.county},
-                "server_time_ms": store.now(),
-            }
-        )
+        return _json(_identity(device, station, token))
 
-    def exchange(
-        device: Device, push: list[dict[str, Any]], client_time: int | None, cursor: int, limit: int
-    ) -> bytes:
+    def _identity(device: Device, station: Station, token: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "protocol": protocol.PROTOCOL_VERSION,
+            "device_id": device.id,
+            "token": token,
+            "station": {"id": station.id, "name": station.name, "county": station.county},
+            "server_time_ms": store.now(),
+            **extra,
+        }
+
+    @app.post(
+        "/v1/rekey",
+        tags=["sync"],
+        response_model=models.RekeyResponse,
+        responses=models.ERROR_RESPONSES,
+        openapi_extra=models.request_body(models.RekeyRequest),
+    )
+    async def rekey(request: Request) -> Response:
+        """A new device id for a file whose history forked (docs/sync-protocol.md)."""
+        old = authenticate(request, rekeyed_ok=True)
+        throttle(sync_limiter, old.id, "throttled")
+        body = await read_body(request)
+        request_id = body.get("request_id")
+        name, version = body.get("device_name"), body.get("app_version")
+        if not auth.valid_request_id(request_id) or not all(
+            v is None or (isinstance(v, str) and len(v) <= 100 and protocol.utf8_ok(v))
+            for v in (name, version)
+        ):
+            raise ApiError(400, "bad_request", "request_id, device_name or app_version invalid")
+        token = auth.new_token()
         try:
-            pushed = store.push(device, push, client_time_ms=client_time)
+            device, station = await run_in_threadpool(
+                store.rekey,
+                old,
+                token_hash=auth.hash_token(token),
+                request_id=request_id,
+                device_name=name,
+                app_version=version,
+            )
+        except RekeyRefused as exc:
+            raise ApiError(403, "device_revoked", exc.reason) from exc
+        log.warning("device %s re-keyed as %s (its history forked)", old.id, device.id)
+        return _json(_identity(device, station, token, replaces=old.id))
+
+    def run_exchange(device: Device, req: exchange.SyncRequest) -> bytes:
+        try:
+            return exchange.run(store, device, req)
         except BatchRejected as exc:
             store.record_error(device.id, f"{exc.code}: {exc.detail}")
             extra = {"index": exc.index} if exc.index is not None else {}
-            raise ApiError(exc.status, exc.code, exc.detail, extra=extra) from exc
-        pulled = store.pull(device, cursor, limit)
-        # The feed's fields are stored as JSON already: splice them in rather than parse and
-        # re-encode them (the pull is most of the server's work under load).
-        dumps = json.dumps
-        parts = []
-        for e in pulled.changes:
-            extra = f',"r":{dumps(e.replaced, ensure_ascii=False)}' if e.replaced else ""
-            parts.append(
-                f'{{"c":{e.seq},"t":{dumps(e.table)},"id":{dumps(e.row_id, ensure_ascii=False)},'
-                f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{extra}}}'
-            )
-        head = dumps(
-            {
-                "protocol": protocol.PROTOCOL_VERSION,
-                "server_time_ms": store.now(),
-                "acked_seq": pushed.acked_seq,
-            },
-            separators=(",", ":"),
-        )
-        tail = dumps({"cursor": pulled.cursor, "more": pulled.more}, separators=(",", ":"))
-        return (head[:-1] + ',"changes":[' + ",".join(parts) + "]," + tail[1:]).encode("utf-8")
+            raise ApiError(exc.status, exc.code, exc.detail, extra={**extra, **exc.extra}) from exc
 
     @app.post(
         "/v1/sync",
@@ -367,38 +399,18 @@ def create_app(
         throttle(sync_limiter, device.id, "throttled")
         try:
             body = await read_body(request)
-            client_time = _int(body, "client_time_ms", None, 0, 2**53)
-            cursor = _int(body, "cursor", 0, 0, 2**62)
-            limit = _int(body, "limit", protocol.MAX_PULL, 1, protocol.MAX_PULL)
-            push = body.get("push", [])
-            if not isinstance(push, list):
-                raise ApiError(400, "bad_request", "push must be a list")
-            if len(push) > protocol.MAX_PUSH:
-                raise ApiError(413, "too_large", f"at most {protocol.MAX_PUSH} changes per request")
-            last = 0
-            for index, change in enumerate(push):
-                try:
-                    protocol.validate_change(change)
-                except protocol.ProtocolError as exc:
-                    raise ApiError(400, "bad_change", str(exc), extra={"index": index}) from exc
-                if change["seq"] <= last:
-                    raise ApiError(
-                        400,
-                        "bad_change",
-                        "seq must increase within a batch",
-                        extra={"index": index},
-                    )
-                last = change["seq"]
+            try:
+                req = exchange.parse(body)
+            except exchange.BadRequest as exc:
+                extra = {"index": exc.index} if exc.index is not None else {}
+                raise ApiError(exc.status, exc.code, exc.detail, extra=extra) from exc
         except ApiError as err:
             await run_in_threadpool(store.record_error, device.id, f"{err.code}: {err.detail}")
             raise
         result = await anyio.to_thread.run_sync(
-            exchange,
+            run_exchange,
             device,
-            push,
-            client_time,
-            cursor,
-            limit,
+            req,
             limiter=exchange_slots,  # type: ignore[arg-type]
         )
         return Response(result, media_type="application/json")

@@ -44,3 +44,8 @@ def normalize_code(typed: str) -> str | None:
 def valid_device_id(value: object) -> bool:
     """A device id a client may ask for at enrollment (its local id, already in its stamps)."""
     return isinstance(value, str) and bool(_DEVICE_ID.match(value)) and value != "server"
+
+
+def valid_request_id(value: object) -> bool:
+    """An enrollment or re-key request id (the desk makes a UUID once per attempt)."""
+    return isinstance(value, str) and bool(_DEVICE_ID.match(value))

@@ -27,6 +27,11 @@ class EnrollRequest(BaseModel):
     device_id: str | None = Field(
         None, description="the device's local id (already in its stamps); used when not taken"
     )
+    request_id: str | None = Field(
+        None,
+        description="the desk's id of this enrollment attempt: a retry with the same code and"
+        " request id answers the same device (idempotent enrollment)",
+    )
 
 
 class StationInfo(BaseModel):
@@ -43,6 +48,17 @@ class EnrollResponse(BaseModel):
     server_time_ms: int
 
 
+class RekeyRequest(BaseModel):
+    protocol: int
+    request_id: str = Field(description="made once per re-key attempt, kept until it succeeds")
+    device_name: str | None = Field(None, max_length=100)
+    app_version: str | None = Field(None, max_length=100)
+
+
+class RekeyResponse(EnrollResponse):
+    replaces: str = Field(description="the retired device id")
+
+
 class Change(BaseModel):
     seq: int = Field(description="device sequence, strictly increasing within a batch")
     t: str = Field(description="table, one of pzh_core.schema.TABLES")
@@ -54,6 +70,9 @@ class Change(BaseModel):
 class SyncRequest(BaseModel):
     protocol: int
     client_time_ms: int | None = Field(None, description="the device's own clock, for skew")
+    acked_seq: int | None = Field(
+        None, description="the highest device seq this file has recorded as held by the server"
+    )
     push: list[Change] = Field(default_factory=list, max_length=500)
     cursor: int = Field(0, description="server seq of the last feed entry applied")
     limit: int = Field(500, ge=1, le=500)
@@ -94,7 +113,8 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
         401: "unknown token",
         403: "device revoked, or a row of another station",
         404: "unknown enrollment code",
-        409: "seq_reused: a seq the server holds arrived with another stamp (PC restored from a backup)",
+        409: "rekey_required: this file's history is not the device's (restored backup, copied"
+        " folder, unseen seq): call /v1/rekey",
         410: "enrollment code spent or expired",
         413: "body or batch too large (also a gzip bomb)",
         426: "protocol version not served: please upgrade",

@@ -7,13 +7,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pzh_core import hlc, merge, schema
-from sync.server.storage import BatchRejected, Device, PushResult, china_day
+from pzh_core.domain import rules
+from sync.server import sqlite_digest, sqlite_identity, sqlite_set_aside
+from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
 
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 
@@ -24,15 +27,62 @@ _FEED_INSERT = (
 
 
 class RowState:
-    """A row while a batch is merged into it: its field stamps, the values that won, and
-    whether it exists in the table already."""
+    """A row while a batch is merged into it: its field stamps, the values that won, whether it
+    exists in the table already, and its values before the batch (for the rules' checks)."""
 
-    __slots__ = ("clocks", "values", "exists")
+    __slots__ = ("clocks", "before", "values", "exists", "base")
 
-    def __init__(self, clocks: dict[str, str], exists: bool) -> None:
+    def __init__(
+        self, clocks: dict[str, str], exists: bool, base: dict[str, Any] | None = None
+    ) -> None:
         self.clocks = clocks
+        self.before = dict(clocks)  # the field stamps before the batch (for the digest)
         self.values: dict[str, Any] = {}
         self.exists = exists
+        self.base = base or {}
+
+    def current(self) -> dict[str, Any]:
+        return {**self.base, **self.values}
+
+
+class Rules:
+    """What a pushed change is checked against before it is merged (decision 1): the core's
+    rules with the server's ``today``, or every change set aside for a desk too old."""
+
+    def __init__(self, today: dt.date, too_old: tuple[str, str] | None = None) -> None:
+        self.today = today
+        self.too_old = too_old  # (the desk's version, the oldest accepted)
+
+    def problem(
+        self, table: str, state: RowState, fields: dict[str, Any]
+    ) -> tuple[str, dict[str, str]] | None:
+        if self.too_old:
+            return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
+        return rules.check_change(
+            table, state.current() if state.exists or state.values else None, fields,
+            today=self.today,
+        )  # fmt: skip
+
+
+def _set_aside_item(
+    change: dict[str, Any], state: RowState, code: str, errors: dict[str, str]
+) -> dict[str, Any]:
+    """The answer's entry for a change set aside, with the server's current value and stamp of
+    each field it wrote (``current``; a field absent there is one the server does not hold)."""
+    table = change["t"]
+    now = state.current()
+    held = [n for n in change["f"] if n in state.clocks]
+    return {
+        "seq": change["seq"],
+        "table": table,
+        "id": change["id"],
+        "stamp": change["s"],
+        "fields": change["f"],
+        "code": code,
+        "message": rules.set_aside_message(table, code, errors),
+        "errors": errors,
+        "current": {"f": {n: now.get(n) for n in held}, "c": {n: state.clocks[n] for n in held}},
+    }
 
 
 def _compact(value: Any) -> str:
@@ -52,31 +102,41 @@ def apply_push(
     changes: Sequence[dict[str, Any]],
     *,
     client_time_ms: int | None,
+    acked_seq: int | None = None,
     now: int,
     clamp_ms: int,
+    checks: Rules | None = None,
 ) -> PushResult:
     """Merge a pushed batch: skip seqs already held, merge the rest, record the device's state.
 
     Raises :class:`BatchRejected` (the transaction then rolls back whole)."""
     dev = conn.execute(
-        "SELECT station_id, revoked_ms, applied_seq, changes_day, changes_today"
+        "SELECT station_id, revoked_ms, revoke_reason, applied_seq, changes_day, changes_today"
         " FROM srv_devices WHERE id = ?",
         (device.id,),
     ).fetchone()
     if dev is None or dev["revoked_ms"] is not None:
+        if dev is not None and dev["revoke_reason"] == REKEYED:
+            sqlite_identity.forked(
+                dev["applied_seq"], "device re-keyed by another copy of its file"
+            )
         raise BatchRejected(403, "device_revoked", "device revoked")
     station, applied = dev["station_id"], dev["applied_seq"]
+    # A history that is not the server's for this device (restore, copy, unseen seq): 409.
+    sqlite_identity.check_epoch(conn, device.id, applied, acked_seq, changes)
     result = PushResult(acked_seq=applied)
     todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
     result.skipped = len(changes) - len(todo)
-    if result.skipped:
-        resent = [(i, c) for i, c in enumerate(changes) if c["seq"] <= applied]
-        check_resent(conn, device.id, resent)
     # Few statements per batch, not per row: the writer thread shares the GIL with every
     # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
+    checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     rows, feed = _merge_batch(
-        todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result
+        todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result, checks
     )
+    sqlite_set_aside.record(conn, station, device.id, result.set_aside, now)
+    # A resent batch whose answer was lost: list again what was set aside from it.
+    resent = [c["seq"] for c in changes if c["seq"] <= applied]
+    result.set_aside = sqlite_set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
     conn.executemany(_FEED_INSERT, feed)
     conn.executemany(
@@ -91,14 +151,16 @@ def apply_push(
 
 def _merge_batch(
     todo: Sequence[tuple[int, dict[str, Any]]],
-    existing: dict[tuple[str, str], tuple[str, str]],
+    existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
     station: str,
     origin: str,
     clock: hlc.HybridClock,
     limit_ms: int,
     result: PushResult,
+    checks: Rules,
 ) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]]]:
-    """Merge each change into its row's state (in memory); the feed entries of what won."""
+    """Merge each change into its row's state (in memory); the feed entries of what won.
+    A change the rules refuse is set aside (``result.set_aside``) and merges nothing."""
     rows: dict[tuple[str, str], RowState] = {}
     feed: list[tuple[Any, ...]] = []
     for index, change in todo:
@@ -106,6 +168,10 @@ def _merge_batch(
         state = rows.get((table, row_id))
         if state is None:
             state = rows[(table, row_id)] = _row_state(index, table, row_id, station, existing)
+        problem = checks.problem(table, state, fields)
+        if problem is not None:
+            result.set_aside.append(_set_aside_item(change, state, *problem))
+            continue
         replaced = None
         parsed = hlc.parse(stamp)
         if parsed.ms > limit_ms:
@@ -129,7 +195,7 @@ def _row_state(
     table: str,
     row_id: str,
     station: str,
-    existing: dict[tuple[str, str], tuple[str, str]],
+    existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
 ) -> RowState:
     """The state of a row a batch touches first; refuses rows of another station."""
     if table == "stations" and row_id != station:
@@ -141,7 +207,9 @@ def _row_state(
         raise BatchRejected(
             403, "foreign_row", f"{table} row {row_id} belongs to another station", index=index
         )
-    return RowState(json.loads(found[1]) if found else {}, found is not None)
+    if found is None:
+        return RowState({}, False)
+    return RowState(json.loads(found[1]), True, found[2])
 
 
 def _record_sync(
@@ -165,48 +233,29 @@ def _record_sync(
     )
 
 
-def check_resent(
-    conn: sqlite3.Connection, device_id: str, resent: Sequence[tuple[int, dict[str, Any]]]
-) -> None:
-    """Refuse (409) a resent seq whose stamp differs from the one applied under that seq."""
-    seen: dict[int, str] = {}
-    seqs = [c["seq"] for _, c in resent]
-    for i in range(0, len(seqs), CHUNK):
-        chunk = seqs[i : i + CHUNK]
-        marks = ",".join("?" * len(chunk))
-        for seq, stamp in conn.execute(
-            f"SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq IN ({marks})",
-            (device_id, *chunk),
-        ):
-            seen[seq] = stamp
-    for index, change in resent:
-        held = seen.get(change["seq"])
-        if held is not None and held != change["s"]:
-            raise BatchRejected(
-                409,
-                "seq_reused",
-                f"seq {change['seq']} was applied with another stamp",
-                index=index,
-            )
+def _decode(table: str, row: sqlite3.Row) -> dict[str, Any]:
+    """A replica row's field values as a change carries them (lists and objects parsed)."""
+    return {
+        name: schema.decode_value(kind, row[name]) for name, kind in schema.TABLES[table].items()
+    }
 
 
 def fetch_rows(
     conn: sqlite3.Connection, todo: Sequence[tuple[int, dict[str, Any]]]
-) -> dict[tuple[str, str], tuple[str, str]]:
-    """``(table, id) -> (station_id, clocks)`` of the rows a batch touches that exist."""
+) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
+    """``(table, id) -> (station_id, clocks, field values)`` of the rows a batch touches that
+    exist."""
     ids: dict[str, set[str]] = {}
     for _, change in todo:
         ids.setdefault(change["t"], set()).add(change["id"])
-    found: dict[tuple[str, str], tuple[str, str]] = {}
+    found: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
     for table, wanted in ids.items():
         listed = sorted(wanted)
         for i in range(0, len(listed), CHUNK):
             chunk = listed[i : i + CHUNK]
             marks = ",".join("?" * len(chunk))
-            for r in conn.execute(
-                f"SELECT id, station_id, clocks FROM {table} WHERE id IN ({marks})", chunk
-            ):
-                found[(table, r[0])] = (r[1], r[2])
+            for r in conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk):
+                found[(table, r["id"])] = (r["station_id"], r["clocks"], _decode(table, r))
     return found
 
 
@@ -215,9 +264,11 @@ def write_rows(
 ) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+    deltas: dict[tuple[str, str, int], int] = {}
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
+        sqlite_digest.row_delta(deltas, station, table, row_id, state.before, state.clocks)
         types = schema.TABLES[table]
         names = tuple(sorted(state.values))
         values = [schema.encode_value(types[n], state.values[n]) for n in names]
@@ -237,6 +288,7 @@ def write_rows(
             conn.executemany(
                 f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
             )
+    sqlite_digest.apply(conn, deltas)  # the station's digest moves with its rows
 
 
 def apply_change(

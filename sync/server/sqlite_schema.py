@@ -13,6 +13,7 @@ from pathlib import Path
 
 from pzh_core import schema
 from pzh_core.text import register_collation
+from sync.server import sqlite_digest, sqlite_identity, sqlite_set_aside
 
 SERVER_DDL = [
     "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -73,8 +74,9 @@ def replica_table_sql(table: str) -> str:
 
 def create_schema(conn: sqlite3.Connection) -> None:
     """Create what is missing: server tables, replica tables and their columns, indexes."""
-    for ddl in SERVER_DDL:
+    for ddl in SERVER_DDL + sqlite_set_aside.DDL:
         conn.execute(ddl)
+    sqlite_identity.add_columns(conn)
     for table, fields in schema.TABLES.items():
         conn.execute(replica_table_sql(table))
         have = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
@@ -85,6 +87,7 @@ def create_schema(conn: sqlite3.Connection) -> None:
         conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
     for ddl in REPLICA_INDEXES:
         conn.execute(ddl)
+    sqlite_digest.create(conn)
 
 
 def load_clock(conn: sqlite3.Connection) -> str | None:

@@ -9,6 +9,7 @@ server-made changes into them is :mod:`sync.server.sqlite_push`.
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 import threading
 import uuid
@@ -18,18 +19,18 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import sqlite_push
+from sync.server import sqlite_digest, sqlite_identity, sqlite_push, sqlite_set_aside
 from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
 from sync.server.sqlite_writer import Writer
 from sync.server.storage import (
     Code,
     Device,
-    EnrollError,
     FeedEntry,
     PullResult,
     PushResult,
     Station,
     Storage,
+    china_day,
 )
 
 SERVER_DEVICE = "server"  # device part of stamps made by the server itself
@@ -64,11 +65,13 @@ class SQLiteStorage(Storage):
         *,
         now: Callable[[], int] = hlc.wall_ms,
         clamp_ms: int = DEFAULT_CLAMP_MS,
+        min_desk_version: str = "",
     ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.now = now
         self.clamp_ms = clamp_ms
+        self.min_desk_version = min_desk_version
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -151,34 +154,49 @@ class SQLiteStorage(Storage):
         device_name: str,
         app_version: str,
         device_id: str | None,
+        request_id: str | None = None,
     ) -> tuple[Device, Station]:
         def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
-            now = self.now()
-            row = conn.execute("SELECT * FROM srv_codes WHERE code = ?", (code,)).fetchone()
-            if row is None:
-                raise EnrollError("unknown")
-            if row["spent_ms"] is not None:
-                raise EnrollError("spent")
-            if row["expires_ms"] <= now:
-                raise EnrollError("expired")
-            st = conn.execute(
-                "SELECT * FROM srv_stations WHERE id = ?", (row["station_id"],)
-            ).fetchone()
-            if st is None:
-                raise EnrollError("station")
-            did = device_id
-            if not did or conn.execute("SELECT 1 FROM srv_devices WHERE id = ?", (did,)).fetchone():
-                did = uuid.uuid4().hex
-            conn.execute(
-                "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (did, st["id"], token_hash, device_name, app_version, now),
+            did, sid = sqlite_identity.enroll(
+                conn,
+                self.now(),
+                code,
+                token_hash=token_hash,
+                device_name=device_name,
+                app_version=app_version,
+                device_id=device_id,
+                request_id=request_id,
             )
-            conn.execute(
-                "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
+            return self._device_and_station(conn, did, sid)
+
+        return self._writer.call(tx)
+
+    @staticmethod
+    def _device_and_station(conn: sqlite3.Connection, did: str, sid: str) -> tuple[Device, Station]:
+        dev = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
+        st = conn.execute("SELECT * FROM srv_stations WHERE id = ?", (sid,)).fetchone()
+        return _device(dev), _station(st)
+
+    def rekey(
+        self,
+        device: Device,
+        *,
+        token_hash: str,
+        request_id: str,
+        device_name: str | None = None,
+        app_version: str | None = None,
+    ) -> tuple[Device, Station]:
+        def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
+            did, sid = sqlite_identity.rekey(
+                conn,
+                self.now(),
+                device.id,
+                token_hash=token_hash,
+                request_id=request_id,
+                device_name=device_name,
+                app_version=app_version,
             )
-            dev = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
-            return _device(dev), _station(st)
+            return self._device_and_station(conn, did, sid)
 
         return self._writer.call(tx)
 
@@ -204,13 +222,27 @@ class SQLiteStorage(Storage):
     def revoke_device(self, device_id: str) -> Device | None:
         def tx(conn: sqlite3.Connection) -> Device | None:
             conn.execute(
-                "UPDATE srv_devices SET revoked_ms = ? WHERE id = ? AND revoked_ms IS NULL",
+                "UPDATE srv_devices SET revoked_ms = ?, revoke_reason = 'admin'"
+                " WHERE id = ? AND revoked_ms IS NULL",
                 (self.now(), device_id),
             )
             row = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (device_id,)).fetchone()
             return _device(row) if row else None
 
         return self._writer.call(tx)
+
+    def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
+        return sqlite_set_aside.listing(self._reader(), limit)
+
+    def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
+        def tx(conn: sqlite3.Connection) -> None:
+            conn.execute(
+                "UPDATE srv_devices SET digest_ok = ?, digest_ms = ?,"
+                " digest_differs = COALESCE(?, digest_differs) WHERE id = ?",
+                (1 if ok else 0, self.now(), differs, device_id),
+            )
+
+        self._writer.call(tx)
 
     def record_error(self, device_id: str, message: str) -> None:
         def tx(conn: sqlite3.Connection) -> None:
@@ -224,9 +256,19 @@ class SQLiteStorage(Storage):
 
     # -- sync ------------------------------------------------------------------------------
     def push(
-        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+        self,
+        device: Device,
+        changes: Sequence[dict[str, Any]],
+        *,
+        client_time_ms: int | None,
+        acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
-        return self._writer.call(lambda conn: self._push_tx(conn, device, changes, client_time_ms))
+        return self._writer.call(
+            lambda conn: self._push_tx(
+                conn, device, changes, client_time_ms, acked_seq, app_version
+            )
+        )
 
     def _push_tx(
         self,
@@ -234,7 +276,18 @@ class SQLiteStorage(Storage):
         device: Device,
         changes: Sequence[dict[str, Any]],
         client_time_ms: int | None,
+        acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
+        now = self.now()
+        too_old = None
+        if app_version is not None and protocol.version_key(app_version) < protocol.version_key(
+            self.min_desk_version
+        ):
+            too_old = (app_version, self.min_desk_version)
+        checks = sqlite_push.Rules(
+            dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1), too_old
+        )
         clock_before = self._clock.last
         try:
             result = sqlite_push.apply_push(
@@ -243,8 +296,10 @@ class SQLiteStorage(Storage):
                 device,
                 changes,
                 client_time_ms=client_time_ms,
-                now=self.now(),
+                acked_seq=acked_seq,
+                now=now,
                 clamp_ms=self.clamp_ms,
+                checks=checks,
             )
         except BaseException:
             # The transaction rolls back; so must the clock's view of it.
@@ -267,9 +322,11 @@ class SQLiteStorage(Storage):
                 (device.id, device.station_id, cursor, device.id, limit + 1),
             ).fetchall()
             end = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM srv_feed").fetchone()[0]
+            more = len(rows) > limit
+            # The root of the same snapshot: after this page the device holds what it describes.
+            root = None if more else sqlite_digest.root(conn, device.station_id)
         finally:
             conn.execute("COMMIT")
-        more = len(rows) > limit
         rows = rows[:limit]
         entries = [
             FeedEntry(
@@ -285,7 +342,26 @@ class SQLiteStorage(Storage):
         # With nothing more to send, jump to the feed's end: the entries skipped on the way
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)
-        return PullResult(changes=entries, cursor=new_cursor, more=more)
+        return PullResult(changes=entries, cursor=new_cursor, more=more, digest=root)
+
+    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return sqlite_digest.differing_tables(conn, device.station_id, tables)
+        finally:
+            conn.execute("COMMIT")
+
+    def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            out: list[list[Any]] = []
+            for table, buckets in wanted.items():
+                out += sqlite_digest.rows_in_buckets(conn, device.station_id, table, buckets)
+            return out
+        finally:
+            conn.execute("COMMIT")
 
     def server_write(
         self, station_id: str, table: str, row_id: str, fields: dict[str, Any]

@@ -61,6 +61,13 @@ class Device:
     clamped_total: int = 0  # stamps rewritten because they were too far in the future
     last_error: str = ""
     last_error_ms: int | None = None
+    request_id: str | None = None  # the enrollment or re-key request that made it
+    parent_id: str | None = None  # the device it re-keyed
+    replaced_by: str | None = None  # the device that re-keyed it
+    revoke_reason: str | None = None  # 'admin' | 'rekeyed'
+    digest_ok: int | None = None  # the device's last digest check: 1 equal, 0 differed
+    digest_differs: str | None = None  # tables that differed
+    digest_ms: int | None = None
 
     @property
     def revoked(self) -> bool:
@@ -90,6 +97,7 @@ class PushResult:
     skipped: int = 0  # changes already held (a resent batch)
     clamped: int = 0
     feed_added: int = 0
+    set_aside: list[dict[str, Any]] = field(default_factory=list)  # changes a rule refused
 
 
 @dataclass
@@ -97,6 +105,7 @@ class PullResult:
     changes: list[FeedEntry] = field(default_factory=list)
     cursor: int = 0
     more: bool = False
+    digest: str | None = None  # the station's root digest, when ``more`` is false
 
 
 class EnrollError(Exception):
@@ -107,15 +116,35 @@ class EnrollError(Exception):
         self.reason = reason
 
 
+REKEYED = "rekeyed"  # revoke reason of a device whose file re-keyed (a new id replaced it)
+
+
+class RekeyRefused(Exception):
+    """The old device cannot be re-keyed: ``reason`` is ``unknown`` or ``revoked``."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class BatchRejected(Exception):
     """A pushed batch that was not applied at all; ``status``/``code`` become the HTTP answer."""
 
-    def __init__(self, status: int, code: str, detail: str, *, index: int | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        detail: str,
+        *,
+        index: int | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.status = status
         self.code = code
         self.detail = detail
         self.index = index
+        self.extra = extra or {}  # more keys of the error answer (e.g. applied_seq)
 
 
 class Storage(abc.ABC):
@@ -150,12 +179,31 @@ class Storage(abc.ABC):
         device_name: str,
         app_version: str,
         device_id: str | None,
+        request_id: str | None = None,
     ) -> tuple[Device, Station]:
         """Spend ``code`` and register a device holding the token with ``token_hash``.
 
         :param device_id: the id the device asks for (its local id, already in its stamps);
             a fresh one is made when missing or already taken.
+        :param request_id: the desk's id of this enrollment attempt: a retry with the same code
+            and request id answers the same device (its token replaced) while it is unused.
         :raises EnrollError: unknown, spent or expired code.
+        """
+
+    @abc.abstractmethod
+    def rekey(
+        self,
+        device: Device,
+        *,
+        token_hash: str,
+        request_id: str,
+        device_name: str | None = None,
+        app_version: str | None = None,
+    ) -> tuple[Device, Station]:
+        """A new device of ``device``'s station holding ``token_hash``; ``device`` is retired
+        (reason ``rekeyed``). Idempotent on ``request_id``.
+
+        :raises RekeyRefused: unknown or administrator-revoked device.
         """
 
     @abc.abstractmethod
@@ -174,10 +222,22 @@ class Storage(abc.ABC):
     # -- sync ------------------------------------------------------------------------------
     @abc.abstractmethod
     def push(
-        self, device: Device, changes: Sequence[dict[str, Any]], *, client_time_ms: int | None
+        self,
+        device: Device,
+        changes: Sequence[dict[str, Any]],
+        *,
+        client_time_ms: int | None,
+        acked_seq: int | None = None,
+        app_version: str | None = None,
     ) -> PushResult:
         """Apply validated changes of ``device`` in one transaction (all or none).
 
+        A well-formed change a rule refuses (``pzh_core.domain.rules``; every change of a desk
+        older than the oldest accepted ``app_version``) is set aside: listed in
+        ``PushResult.set_aside`` and kept for the sync-health page; its seq counts as received.
+
+        ``acked_seq`` is the mark the device's file holds; a history that is not the server's
+        for the device is refused (409 ``rekey_required``, docs/sync-protocol.md "Device epoch").
         Changes with ``seq`` at or below the device's applied mark are skipped. Stamps too far
         ahead of server time are rewritten to a server stamp. Records the device's sync health.
         :raises BatchRejected: e.g. a row that belongs to another station; nothing is applied.
@@ -187,6 +247,23 @@ class Storage(abc.ABC):
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
         """Feed entries of the device's station after ``cursor`` (its own ones only when their
         stamp was rewritten), at most ``limit``, and the cursor to ask from next."""
+
+    @abc.abstractmethod
+    def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
+        """The newest set-aside changes (station, device, seq, change, code, message, time)."""
+
+    @abc.abstractmethod
+    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+        """``{table: bucket string}`` of each table of the device's station whose digest value
+        differs from the client's ``{table: value}`` (``pzh_core.digest``)."""
+
+    @abc.abstractmethod
+    def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
+        """The station's rows in the wanted buckets, ``[table, id, fields, field stamps]``."""
+
+    @abc.abstractmethod
+    def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
+        """Remember the device's last digest check (for the sync health page)."""
 
     @abc.abstractmethod
     def record_error(self, device_id: str, message: str) -> None:

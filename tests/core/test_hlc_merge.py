@@ -76,3 +76,21 @@ def test_merge_converges_whatever_the_order(chs):
         for p in itertools.islice(itertools.permutations(chs), 24)
     }
     assert len(results) == 1
+
+
+def test_stamps_accept_ascii_digits_only():
+    """Issue 12, situation 6: full-width (or any non-ASCII) digits are not a stamp, so such a
+    stamp cannot pass the server's clamp and then sort above every real one."""
+    now = "1790000000000.0000.dev-a"
+    full_width = now[:13].translate(str.maketrans("0123456789", "０１２３４５６７８９")) + now[13:]
+    arabic_indic = "١٧٩٠٠٠٠٠٠٠٠٠٠.0000.dev-a"
+    for bad in (full_width, arabic_indic, "1790000000000.０００1.dev-a", "1790000000000.0000.设备"):
+        assert not is_stamp(bad), bad
+        try:
+            parse(bad)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"parsed {bad!r}")
+    assert full_width > now  # what it would have done: sort above every ASCII stamp
+    assert is_stamp(now) and is_stamp("0000000000000.0000.")

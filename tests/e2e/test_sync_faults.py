@@ -105,3 +105,26 @@ def test_cuts_at_random_byte_offsets_both_ways_lose_and_double_nothing(
     for pc, device in zip(pcs, devices, strict=True):
         n_changes = pc.store.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
         assert server_feed_count(sync_server, device) == n_changes  # each change applied once
+
+
+def test_cuts_at_any_byte_of_long_transfers_in_both_directions(tmp_path, sync_server: LiveServer):
+    """The link cuts inside long transfers and kept-alive connections, many times in one sync
+    (a cut decided once within a connection's first kilobytes never hit a big sync)."""
+    station = sync_server.create_station()
+    with FaultProxy(host_port(sync_server.url), seed=7, cut_per_kb=0.1) as proxy:
+        a, b = PC(tmp_path, "a"), PC(tmp_path, "b")
+        for pc in (a, b):
+            pc.enroll(sync_server.url, sync_server.issue_code(station))
+            pc.store.set_meta("sync_server_url", proxy.url)
+        with a.store.transaction():
+            for i in range(2_500):
+                a.store.write("people", None, {"name": f"居民{i}", "notes": "备注" * 40})
+        sync_until_done(a, tries=200)
+        sync_until_done(b, tries=200)
+        ups = [at for d, at in proxy.stats.cut_at if d == "up"]
+        downs = [at for d, at in proxy.stats.cut_at if d == "down"]
+        assert ups and downs, proxy.stats.cut_at
+        # Both directions, and far beyond a connection's first kilobytes (old: ≤ 4,000 bytes).
+        assert len(proxy.stats.cut_at) >= 4 and max(ups + downs) > 8_000, proxy.stats.cut_at
+        assert len(b.snapshot()["people"]) == 2_500 and b.snapshot() == a.snapshot()
+        assert b.pending() == a.pending() == 0

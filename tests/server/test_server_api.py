@@ -316,20 +316,8 @@ HOSTILE_CHANGES = [
         "s": "1790000000000.0000.d",
         "f": {"attendance": 2**60},
     },
-    {
-        "seq": 1,
-        "t": "activities",
-        "id": "x",
-        "s": "1790000000000.0000.d",
-        "f": {"title": "x" * 10_001},
-    },
-    {
-        "seq": 1,
-        "t": "activities",
-        "id": "x",
-        "s": "1790000000000.0000.d",
-        "f": {"target_groups": ["a"] * 51},
-    },
+    # A text over 10,000 characters or a list of 51 items is well-formed but over a limit: it is
+    # set aside, not a malformed batch (tests/server/test_set_aside.py).
     {
         "seq": 1,
         "t": "activities",
@@ -341,6 +329,14 @@ HOSTILE_CHANGES = [
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.d", "f": {"title": "\ud800"}},
     {"seq": 1, "t": "activities", "id": "\udfff", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     {"seq": 1, "t": "activities", "id": "x", "s": "1790000000000.0000.\ud800", "f": {"title": "x"}},
+    # Full-width digits (issue 12, situation 6): "now" in them sorts above every ASCII stamp.
+    {
+        "seq": 1,
+        "t": "activities",
+        "id": "x",
+        "s": "１７９００００００００００.0000.d",
+        "f": {"title": "x"},
+    },
     {
         "seq": 1,
         "t": "service_corrections",
@@ -609,7 +605,9 @@ def test_a_pc_restored_from_a_backup_is_told_instead_of_losing_changes(server):
     reused = change(2, a, "r3", {"title": "恢复后新录入"}, ms=T0 + 60_000)
     r = sync(server, a, [reused, change(3, a, "r4", {"title": "再一条"}, ms=T0 + 60_000)])
     assert (
-        r.status_code == 409 and r.json()["error"] == "seq_reused" and "备份" in r.json()["message"]
+        r.status_code == 409
+        and r.json()["error"] == "rekey_required"
+        and "备份" in r.json()["message"]
     )
     assert r.json()["index"] == 0
     # Also when every seq of the batch is one the server holds (an older backup, resent from 0).

@@ -19,7 +19,7 @@ ROWS = ["r1", "r2", "r3"]
 FIELDS = {
     "title": st.sampled_from(["甲", "乙", "丙"]),
     "attendance": st.integers(0, 500),
-    "target_groups": st.lists(st.sampled_from(["elderly", "youth"]), max_size=2),
+    "target_groups": st.lists(st.sampled_from(["elderly", "minors"]), max_size=2),
     "deleted": st.booleans(),
 }
 

@@ -3,6 +3,7 @@ edits nor win forever."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from pzh_core import hlc, protocol
@@ -55,10 +56,17 @@ def test_pc_saying_2035_does_not_win_forever(tmp_path, sync_server: LiveServer):
     assert stamp_ms(fast, "activities", row) > hlc.wall_ms() + 8 * YEAR_MS
     fast.enroll(sync_server.url, sync_server.issue_code(station))
     a.enroll(sync_server.url, sync_server.issue_code(station))
-    # Set back at enrollment: its rows and its clock are near the server's time again.
+    fast.sync()
+    # History is not rewritten on the PC (one change, as made); the server clamped the future
+    # stamp and sent it back: the row and the clock are near the server's time again.
+    assert (
+        fast.store.conn.execute("SELECT count(*) FROM changes WHERE row_id = ?", (row,)).fetchone()[
+            0
+        ]
+        == 1
+    )
     assert stamp_ms(fast, "activities", row) < hlc.wall_ms() + SLACK_MS
     assert hlc.parse(fast.store.clock.now()).ms < hlc.wall_ms() + SLACK_MS
-    fast.sync()
     a.sync()
     assert a.store.get("activities", row)["title"] == "2035年写的"  # not lost either
     srv = server_rows(sync_server, "activities", station)[row]
@@ -103,3 +111,64 @@ def test_clock_jumping_to_2035_after_enrollment_is_clamped_and_set_back(
     pc.sync()
     assert pc.store.get("activities", shared)["title"] == "之后正常改的"  # does not win forever
     assert pc.snapshot() == a.snapshot()
+
+
+def test_clock_corrected_after_enrolling_rewrites_no_history_and_the_later_edit_wins(
+    tmp_path, sync_server: LiveServer
+):
+    """Issue 12, situation 3: a PC enrolled while it said 2035 (offset −9 years); someone fixes
+    its clock. One edit is one pushed change (no re-stamped history), the user's edit made after
+    another PC's beats it everywhere, and "today" is the true day."""
+    station = sync_server.create_station()
+    pc, a = PC(tmp_path, "pc"), PC(tmp_path, "a")
+    pc.skew(9 * YEAR_MS)
+    pc.enroll(sync_server.url, sync_server.issue_code(station))
+    a.enroll(sync_server.url, sync_server.issue_code(station))
+    for i in range(20):
+        a.store.write("people", None, {"name": f"学员{i}"})
+    shared = a.store.write("activities", None, {"title": "原标题", "attendance": 5})
+    a.sync()
+    pc.sync()
+    pc.skew(0)  # the clock is fixed; the offset learned at 2035 is now 9 years wrong
+    a.store.write("activities", shared, {"title": "别的电脑先改的"})
+    a.sync()
+    time.sleep(0.25)
+    pc.store.write("activities", shared, {"title": "修好时钟后改的"})
+    result = pc.sync()
+    assert result.pushed == 1  # one edit, one change
+    a.sync()
+    assert pc.store.get("activities", shared)["title"] == "修好时钟后改的"
+    assert a.store.get("activities", shared)["title"] == "修好时钟后改的"
+    assert pc.snapshot() == a.snapshot()
+
+
+def test_today_for_validation_is_the_corrected_day(tmp_path, sync_server: LiveServer, monkeypatch):
+    """A PC that says 2009 after learning the server's time still records this year's
+    activities (an activity may not be dated after "today")."""
+    import types
+
+    from pzh_core.domain import activity as activity_rules
+    from pzh_core.domain.activity import Activity
+    from pzh_station.services.activities import ActivityService
+    from pzh_station.services.context import CHINA, Services
+
+    class Date2009(dt.date):  # what the PC's own calendar says
+        @classmethod
+        def today(cls) -> dt.date:
+            return dt.date(2009, 6, 1)
+
+    monkeypatch.setattr(
+        activity_rules,
+        "dt",
+        types.SimpleNamespace(date=Date2009, datetime=dt.datetime, timedelta=dt.timedelta),
+    )
+    station = sync_server.create_station()
+    old = PC(tmp_path, "old")
+    old.skew(-17 * YEAR_MS)
+    old.enroll(sync_server.url, sync_server.issue_code(station))
+    today = dt.datetime.now(CHINA).date().isoformat()
+    services = Services(old.data_dir, old.store, "李明")
+    rid = ActivityService(services).save(Activity(title="今天的讲座", date=today, kind="lecture"))
+    assert old.store.get("activities", rid)["date"] == today
+    old.sync()
+    assert server_rows(sync_server, "activities", station)[rid]["date"] == today

@@ -208,3 +208,55 @@ def test_background_agent_syncs_at_start_and_retries_by_itself_after_failures(
             finally:
                 agent.shutdown()
                 ctx.tasks.shutdown()
+
+
+def test_sync_page_lists_set_aside_changes_and_says_done_only_when_verified(qtbot, ctx, tmp_path):
+    """A change the server refused is listed with what, why and what to do (the row shows the
+    server's value again); 同步完成 is shown when the digests match."""
+    from tests.server_fixtures import start_server
+
+    with start_server(tmp_path / "server") as server:
+        station = server.create_station("大田镇综合文化站", "仁和区")
+        window = MainWindow(ctx)
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        window.show()
+        agent = agent_for(ctx)
+        page = window.show_page("sync")
+        with qtbot.waitSignal(agent.enrolled, timeout=20_000):
+            agent.enroll(server.url, server.issue_code(station))
+        wait_phase(qtbot, agent, "online")
+        rid: list[str] = []
+        ctx.tasks.run(
+            lambda s: s.store.write("activities", None, {"title": "秧歌比赛"}), success=rid.append
+        )
+        qtbot.waitUntil(lambda: bool(rid))
+        agent.sync_now()
+        wait_phase(qtbot, agent, "online")
+        assert "同步完成" in page.check_label.text()
+        assert "同步完成" in window.sync_status.label.text()
+        # An older desk let a 10,001-character title through: the server sets it aside.
+        written = []
+        ctx.tasks.run(
+            lambda s: s.store.write("activities", rid[0], {"title": "长" * 10_001}),
+            success=written.append,
+        )
+        qtbot.waitUntil(lambda: bool(written))
+        wait_phase(qtbot, agent, "online")
+        agent.sync_now()
+        wait_phase(qtbot, agent, "online")
+        qtbot.waitUntil(lambda: page.set_aside_list.count() == 1, timeout=10_000)
+        assert page.set_aside_box.isVisible() and "有 1 条修改" in page.set_aside_label.text()
+        text = page.set_aside_list.item(0).text()
+        assert "活动" in text and "10000" in text and "恢复为服务器上的内容" in text
+        assert "1 条修改未被接受" in window.sync_status.label.text()
+        assert "同步完成" in page.check_label.text()
+        back = []
+        ctx.tasks.run(lambda s: s.store.get("activities", rid[0]), success=back.append)
+        qtbot.waitUntil(lambda: bool(back))
+        assert back[0]["title"] == "秧歌比赛"
+        page.set_aside_list.setCurrentRow(0)
+        page.dismiss_button.click()
+        qtbot.waitUntil(lambda: page.set_aside_list.count() == 0, timeout=10_000)
+        assert not page.set_aside_box.isVisible()
+        agent.shutdown()

@@ -17,7 +17,8 @@ from pzh_station.store.migrations import (
     m0005_activity_list,
     m0006_reports,
     m0007_annual,
-    m0008_photos,
+    m0008_set_aside,
+    m0009_photos,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -28,7 +29,8 @@ MIGRATIONS: list[ModuleType] = [
     m0005_activity_list,
     m0006_reports,
     m0007_annual,
-    m0008_photos,
+    m0008_set_aside,
+    m0009_photos,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from pzh_station.services.sync_status import SetAsideItem, SyncStatusService
+from pzh_station.store.changed import Changes
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.sync_page.agent import SyncStatus, agent_for
 from pzh_station.ui.sync_page.enroll_dialog import EnrollDialog
@@ -42,6 +47,8 @@ class SyncPage(QWidget):
         self.next_label = QLabel()
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
+        self.check_label = QLabel()
+        self.check_label.setWordWrap(True)
         for label in (self.server_label, self.station_label):
             label.setWordWrap(True)
         box = QGroupBox(self.tr("同步状态"))
@@ -50,6 +57,7 @@ class SyncPage(QWidget):
         form.addRow(self.tr("服务器"), self.server_label)
         form.addRow(self.tr("本机编号"), self.station_label)
         form.addRow(self.tr("上次成功同步"), self.last_label)
+        form.addRow(self.tr("与服务器核对"), self.check_label)
         form.addRow(self.tr("待上传的修改"), self.pending_label)
         form.addRow(self.tr("下次自动同步"), self.next_label)
         form.addRow(self.tr("问题"), self.error_label)
@@ -66,9 +74,22 @@ class SyncPage(QWidget):
             )
         )
         help_text.setWordWrap(True)
+        # Changes the city server did not accept (set aside): what, why, what to do.
+        self.set_aside_box = QGroupBox(self.tr("未被市服务器接受的修改"))
+        self.set_aside_label = QLabel()
+        self.set_aside_label.setWordWrap(True)
+        self.set_aside_list = QListWidget()
+        self.set_aside_list.setWordWrap(True)
+        self.dismiss_button = QPushButton(self.tr("忽略选中的一条"))
+        aside = QVBoxLayout(self.set_aside_box)
+        aside.addWidget(self.set_aside_label)
+        aside.addWidget(self.set_aside_list)
+        aside.addWidget(self.dismiss_button, alignment=Qt.AlignmentFlag.AlignLeft)
+        self.set_aside_box.hide()
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addLayout(buttons)
+        layout.addWidget(self.set_aside_box)
         layout.addWidget(help_text)
         from pzh_station.ui.photos.status import PhotoPanel
 
@@ -79,6 +100,9 @@ class SyncPage(QWidget):
         self.bundle_box = BundleBox(ctx, self)  # USB bundles where there is no network
         layout.addWidget(self.bundle_box)
         layout.addStretch(1)
+        self.dismiss_button.clicked.connect(self.dismiss_selected)
+        ctx.tasks.changed.connect(self._changed)
+        self.load_set_aside()
         self.sync_button.clicked.connect(self.agent.sync_now)
         self.enroll_button.clicked.connect(self.open_enroll)
         self.agent.status_changed.connect(self.show_status)
@@ -91,6 +115,16 @@ class SyncPage(QWidget):
         self.station_label.setText(st.device_id or "-")
         self.last_label.setText(local_time(st.last_success) or self.tr("从未"))
         self.pending_label.setText(self.tr("{} 条").format(st.pending))
+        if st.verified:
+            self.check_label.setText(self.tr("同步完成：本机数据与服务器一致"))
+        elif st.digest_differs:
+            self.check_label.setText(
+                self.tr("未能确认一致（不一致的表：{}），下次同步会再核对").format(
+                    st.digest_differs
+                )
+            )
+        else:
+            self.check_label.setText(self.tr("尚未核对"))
         if status.next_attempt_s and status.phase not in ("syncing", "stopped", "unenrolled"):
             self.next_label.setText(self.tr("约 {} 秒后").format(int(status.next_attempt_s)))
         else:
@@ -103,6 +137,31 @@ class SyncPage(QWidget):
             self.tr("重新注册本机…") if st.enrolled else self.tr("注册本机…")
         )
         self.setToolTip(describe(self, status)[1])
+
+    # -- set-aside changes ---------------------------------------------------------------
+    def load_set_aside(self) -> None:
+        self.ctx.tasks.run(lambda s: SyncStatusService(s).set_aside(), success=self._show_set_aside)
+
+    def _show_set_aside(self, items: list[SetAsideItem]) -> None:
+        self.set_aside_list.clear()
+        for item in items:
+            row = QListWidgetItem(item.text)
+            row.setData(Qt.ItemDataRole.UserRole, item.id)
+            self.set_aside_list.addItem(row)
+        self.set_aside_label.setText(
+            self.tr("有 {} 条修改未被市服务器接受。其他修改照常同步。").format(len(items))
+        )
+        self.set_aside_box.setVisible(bool(items))
+
+    def dismiss_selected(self) -> None:
+        row = self.set_aside_list.currentItem()
+        if row is not None:
+            item_id = int(row.data(Qt.ItemDataRole.UserRole))
+            self.ctx.tasks.run(lambda s: SyncStatusService(s).dismiss(item_id))
+
+    def _changed(self, changes: Changes) -> None:
+        if "sync" in changes:
+            self.load_set_aside()
 
     def open_enroll(self) -> EnrollDialog:
         self.dialog = EnrollDialog(self.ctx, self, agent=self.agent)

@@ -59,7 +59,11 @@ def describe(widget: QWidget, status: SyncStatus) -> tuple[str, str]:
         "error": tr("同步出错"),
         "stopped": tr("同步已停止"),
     }.get(phase, phase)
+    if phase == "online" and st.verified:
+        head += " · " + tr("同步完成")
     parts = [head, waiting, tr("上次成功：{}").format(last or tr("从未"))]
+    if st.set_aside:
+        parts.append(tr("{} 条修改未被接受").format(st.set_aside))
     detail = status.error or st.last_error
     long = "\n".join(parts)
     if phase in ("offline", "error", "stopped") and detail:

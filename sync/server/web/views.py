@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from pzh_core.domain import rules
 from sync.server import admin
 from sync.server.web import figures
 from sync.server.web.accounts import Session
@@ -142,6 +143,13 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
     rows.sort(
         key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
     )
+    devices = {r["id"]: r for r in rows}
+    aside = [
+        {**a, "station_name": names[a["station_id"]].name,
+         "device_name": (devices.get(a["device_id"]) or {}).get("name") or a["device_id"]}
+        for a in web.storage.list_set_aside()
+        if a["station_id"] in names
+    ]  # fmt: skip
     return render(
         web,
         request,
@@ -150,6 +158,8 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
         title="同步状态",
         summary=summary,
         rows=rows,
+        set_aside=aside,
+        table_labels=rules.TABLE_LABELS,
         silent_days=figures.SILENT_DAYS,
         notice=NOTICES.get(request.query_params.get("ok", "")),
     )

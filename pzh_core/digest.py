@@ -1,0 +1,117 @@
+"""The digest of a station's replica: verified convergence (issue 12; docs/sync-protocol.md,
+"Digest"). Written once; the server keeps it incrementally, the desk computes it over its rows.
+
+A row counts by its table, id and field stamps — never its values, never how stamps are stored:
+each stamp is reduced to its canonical value ``(ms, counter, device)``. So two replicas that hold
+the same rows with the same field stamps have the same digest, whatever their storage.
+
+- ``row_hash``: 64 bits of BLAKE2b over ``table, id, sorted (field, canonical stamp)``.
+- a row falls in one of ``BUCKETS`` buckets by its id (``bucket_of``); a bucket's value is the XOR
+  of its rows' hashes, so adding, changing or removing a row updates it in O(1)
+  (``value ^= old_hash ^ new_hash``).
+- a table's value is the XOR of its buckets; the station's ``root`` is a hash of every non-empty
+  table's value — 16 hex characters, what an idle sync carries.
+
+On a mismatch the parties compare table values, then the differing tables' bucket values, then
+exchange only the rows of the differing buckets (a table of 20,000 rows has ~80 per bucket).
+XOR of 64-bit hashes is no defence against a forger, only against accidents — enough here: a
+device can write its station's rows anyway.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+
+from pzh_core import hlc, schema
+
+BUCKETS = 256
+MASK = (1 << 64) - 1
+
+
+def tables() -> list[str]:
+    """The tables a station's digest covers: every synced table but those the server scopes
+    otherwise (``schema.SERVER_ONLY``, e.g. ``city_settings``)."""
+    return [t for t in schema.TABLES if t not in schema.SERVER_ONLY]
+
+
+@functools.lru_cache(maxsize=65_536)  # the fields of a row written at once share a stamp
+def canonical_stamp(stamp: str) -> str:
+    """A stamp's canonical value: its numbers without padding, then its device."""
+    s = hlc.parse(stamp)
+    return f"{s.ms}.{s.counter}.{s.device}"
+
+
+def _h64(data: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+
+
+def row_hash(table: str, row_id: str, clocks: Mapping[str, str] | str) -> int:
+    """The row's 64-bit hash (``clocks`` as a mapping or its stored JSON); 0 for no stamps."""
+    if isinstance(clocks, str):
+        clocks = json.loads(clocks or "{}")
+    if not clocks:
+        return 0
+    parts = [table, row_id]
+    for name in sorted(clocks):
+        parts += [name, canonical_stamp(clocks[name])]
+    return _h64("\x1f".join(parts).encode("utf-8"))
+
+
+def bucket_of(row_id: str) -> int:
+    return hashlib.blake2b(row_id.encode("utf-8"), digest_size=1).digest()[0]
+
+
+def hex64(value: int) -> str:
+    return f"{value & MASK:016x}"
+
+
+class TableDigest:
+    """The bucket values of one table (built from rows, or loaded from the server's store)."""
+
+    __slots__ = ("buckets",)
+
+    def __init__(self, buckets: Mapping[int, int] | None = None) -> None:
+        self.buckets = [0] * BUCKETS
+        for b, v in (buckets or {}).items():
+            self.buckets[b] = v & MASK
+
+    def add(self, table: str, row_id: str, clocks: Mapping[str, str] | str) -> None:
+        self.buckets[bucket_of(row_id)] ^= row_hash(table, row_id, clocks)
+
+    @property
+    def value(self) -> int:
+        out = 0
+        for v in self.buckets:
+            out ^= v
+        return out
+
+    def encode(self) -> str:
+        """All bucket values as one hex string (BUCKETS × 16 characters)."""
+        return "".join(hex64(v) for v in self.buckets)
+
+    @staticmethod
+    def decode(text: str) -> list[int]:
+        if not isinstance(text, str) or len(text) != BUCKETS * 16:
+            raise ValueError("bucket string of the wrong length")
+        return [int(text[i * 16 : i * 16 + 16], 16) for i in range(BUCKETS)]
+
+
+def table_digest(table: str, rows: Iterable[tuple[str, Mapping[str, str] | str]]) -> TableDigest:
+    """The digest of a table from ``(id, clocks)`` rows."""
+    d = TableDigest()
+    for row_id, clocks in rows:
+        d.add(table, row_id, clocks)
+    return d
+
+
+def root(values: Mapping[str, int]) -> str:
+    """The station's root from ``{table: table value}`` (empty tables do not count)."""
+    text = ";".join(f"{t}={hex64(v)}" for t, v in sorted(values.items()) if v & MASK)
+    return hex64(_h64(text.encode("utf-8")))
+
+
+def differing_buckets(mine: list[int], theirs: list[int]) -> list[int]:
+    return [b for b in range(BUCKETS) if mine[b] != theirs[b]]

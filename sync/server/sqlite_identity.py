@@ -1,0 +1,178 @@
+"""Device identity on the server: idempotent enrollment, the device epoch check and re-keying
+(docs/sync-protocol.md, "Device epoch"; docs/architecture.md, decision 4).
+
+Functions here run inside the storage's writer transaction (they take its connection); they
+raise :class:`EnrollError` or :class:`BatchRejected`, and the transaction then rolls back whole.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sync.server.storage import REKEYED, BatchRejected, EnrollError, RekeyRefused
+
+# Columns added to srv_devices after version 1 (ALTER TABLE on an older file).
+DEVICE_COLUMNS = {
+    "request_id": "TEXT",  # the enrollment or re-key request that made this device
+    "parent_id": "TEXT",  # the device this one re-keyed (None for an enrolled device)
+    "replaced_by": "TEXT",  # the device that re-keyed this one
+    "revoke_reason": "TEXT",  # 'admin' | 'rekeyed' (None while active)
+    # Verified convergence as the device last reported it (docs/sync-protocol.md, "Digest").
+    "digest_ok": "INTEGER",  # 1 equal, 0 differed, None never reported
+    "digest_differs": "TEXT",  # the tables that differed at the last mismatch
+    "digest_ms": "INTEGER",  # when
+}
+
+
+def add_columns(conn: sqlite3.Connection) -> None:
+    have = {r[1] for r in conn.execute("PRAGMA table_info(srv_devices)")}
+    for name, kind in DEVICE_COLUMNS.items():
+        if name not in have:
+            conn.execute(f"ALTER TABLE srv_devices ADD COLUMN {name} {kind}")
+
+
+def _unused(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
+    """The device row when it exists, is active and has never made a request with its token."""
+    return conn.execute(
+        "SELECT * FROM srv_devices WHERE id = ? AND revoked_ms IS NULL AND last_seen_ms IS NULL",
+        (device_id,),
+    ).fetchone()
+
+
+def enroll(
+    conn: sqlite3.Connection,
+    now: int,
+    code: str,
+    *,
+    token_hash: str,
+    device_name: str,
+    app_version: str,
+    device_id: str | None,
+    request_id: str | None,
+) -> tuple[str, str]:
+    """Spend ``code`` and register a device; returns ``(device id, station id)``.
+
+    A retry of the same enrollment (same code, same ``request_id``) whose answer was lost gets
+    the same device with the new token, while that device has not used its token.
+    """
+    row = conn.execute("SELECT * FROM srv_codes WHERE code = ?", (code,)).fetchone()
+    if row is None:
+        raise EnrollError("unknown")
+    if row["spent_ms"] is not None:
+        dev = _unused(conn, row["device_id"]) if request_id and row["device_id"] else None
+        if dev is None or dev["request_id"] != request_id:
+            raise EnrollError("spent")
+        conn.execute("UPDATE srv_devices SET token_hash = ? WHERE id = ?", (token_hash, dev["id"]))
+        return dev["id"], dev["station_id"]
+    if row["expires_ms"] <= now:
+        raise EnrollError("expired")
+    station = row["station_id"]
+    if conn.execute("SELECT 1 FROM srv_stations WHERE id = ?", (station,)).fetchone() is None:
+        raise EnrollError("station")
+    did = device_id
+    if not did or conn.execute("SELECT 1 FROM srv_devices WHERE id = ?", (did,)).fetchone():
+        did = uuid.uuid4().hex
+    conn.execute(
+        "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms,"
+        " request_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (did, station, token_hash, device_name, app_version, now, request_id),
+    )
+    conn.execute(
+        "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
+    )
+    return did, station
+
+
+def rekey(
+    conn: sqlite3.Connection,
+    now: int,
+    old_id: str,
+    *,
+    token_hash: str,
+    request_id: str,
+    device_name: str | None,
+    app_version: str | None,
+) -> tuple[str, str]:
+    """Make a new device of the old one's station and retire the old one (reason ``rekeyed``);
+    returns ``(new device id, station id)``. Idempotent on ``(old_id, request_id)``."""
+    old = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (old_id,)).fetchone()
+    if old is None:
+        raise RekeyRefused("unknown")
+    if old["revoked_ms"] is not None and old["revoke_reason"] != REKEYED:
+        raise RekeyRefused("revoked")
+    again = conn.execute(
+        "SELECT id FROM srv_devices WHERE parent_id = ? AND request_id = ?", (old_id, request_id)
+    ).fetchone()
+    if again is not None:
+        if _unused(conn, again["id"]) is None:
+            raise RekeyRefused("revoked")  # that new device has synced: this is not a retry
+        conn.execute("UPDATE srv_devices SET token_hash = ? WHERE id = ?", (token_hash, again[0]))
+        return again["id"], old["station_id"]
+    new_id = uuid.uuid4().hex
+    conn.execute(
+        "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms,"
+        " request_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            new_id,
+            old["station_id"],
+            token_hash,
+            old["name"] if device_name is None else device_name,
+            old["app_version"] if app_version is None else app_version,
+            now,
+            request_id,
+            old_id,
+        ),
+    )
+    conn.execute(
+        "UPDATE srv_devices SET revoked_ms = COALESCE(revoked_ms, ?), revoke_reason = ?,"
+        " replaced_by = ? WHERE id = ?",
+        (now, REKEYED, new_id, old_id),
+    )
+    return new_id, old["station_id"]
+
+
+def check_epoch(
+    conn: sqlite3.Connection,
+    device_id: str,
+    applied: int,
+    acked: int | None,
+    changes: Sequence[dict[str, Any]],
+) -> None:
+    """Refuse (409 ``rekey_required``) a request whose history is not the server's for this
+    device: see docs/sync-protocol.md, "Device epoch".
+
+    :param applied: the highest seq the server applied for the device.
+    :param acked: the mark the file sent (None from older desks: first pushed seq − 1).
+    """
+    if acked is None:
+        acked = applied
+    if changes:
+        acked = min(acked, changes[0]["seq"] - 1)
+    if acked >= applied:
+        return  # nothing of the server's record lies after this file's mark
+    if not changes:
+        forked(applied, f"file acked {acked}, server applied {applied}, nothing resent")
+    top = min(applied, changes[-1]["seq"])
+    seen = dict(
+        conn.execute(
+            "SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq > ? AND seq <= ?",
+            (device_id, acked, top),
+        ).fetchall()
+    )
+    sent = {c["seq"]: c["s"] for c in changes if c["seq"] <= top}
+    for index, change in enumerate(changes):
+        seq = change["seq"]
+        if seq <= top and seen.get(seq) != change["s"]:
+            why = "never seen" if seq not in seen else "applied with another stamp"
+            forked(applied, f"seq {seq} below the applied mark was {why}", index)
+    missing = sorted(set(seen) - set(sent))
+    if missing:
+        forked(applied, f"seq {missing[0]} held by the server is not in this file")
+
+
+def forked(applied: int, detail: str, index: int | None = None) -> None:
+    """Refuse the request: this file must re-key (409 ``rekey_required``)."""
+    raise BatchRejected(409, "rekey_required", detail, index=index, extra={"applied_seq": applied})

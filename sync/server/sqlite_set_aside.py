@@ -1,0 +1,87 @@
+"""Changes the server set aside (docs/architecture.md, decision 1): a well-formed change that a
+rule refuses is kept here — station, device, seq, the change, code, Chinese message, time —
+shown on the sync-health page; the rest of its batch applies and its seq counts as received.
+
+Functions run inside the storage's writer transaction (or on a reader connection for listing).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+DDL = [
+    """CREATE TABLE IF NOT EXISTS srv_set_aside (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, device_id TEXT NOT NULL,
+        seq INTEGER NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL, stamp TEXT NOT NULL,
+        fields TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, errors TEXT NOT NULL,
+        created_ms INTEGER NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS srv_set_aside_device ON srv_set_aside(device_id, seq)",
+    "CREATE INDEX IF NOT EXISTS srv_set_aside_station ON srv_set_aside(station_id, id)",
+]
+
+
+def record(
+    conn: sqlite3.Connection, station: str, device: str, items: Sequence[dict[str, Any]], now: int
+) -> None:
+    conn.executemany(
+        "INSERT INTO srv_set_aside (station_id, device_id, seq, tbl, row_id, stamp, fields, code,"
+        " message, errors, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                station,
+                device,
+                it["seq"],
+                it["table"],
+                it["id"],
+                it["stamp"],
+                json.dumps(it["fields"], ensure_ascii=False),
+                it["code"],
+                it["message"],
+                json.dumps(it["errors"], ensure_ascii=False),
+                now,
+            )
+            for it in items
+        ],
+    )
+
+
+def _item(r: sqlite3.Row) -> dict[str, Any]:
+    return {
+        "seq": r["seq"],
+        "table": r["tbl"],
+        "id": r["row_id"],
+        "fields": json.loads(r["fields"]),
+        "code": r["code"],
+        "message": r["message"],
+        "errors": json.loads(r["errors"]),
+    }
+
+
+def for_seqs(conn: sqlite3.Connection, device: str, seqs: Sequence[int]) -> list[dict[str, Any]]:
+    """The set-aside items among resent seqs (the answer that listed them was lost)."""
+    if not seqs:
+        return []
+    rows = conn.execute(
+        "SELECT * FROM srv_set_aside WHERE device_id = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+        (device, min(seqs), max(seqs)),
+    ).fetchall()
+    wanted = set(seqs)
+    return [_item(r) for r in rows if r["seq"] in wanted]
+
+
+def listing(conn: sqlite3.Connection, limit: int = 500) -> list[dict[str, Any]]:
+    """The newest set-aside changes of every station (the web page filters by scope)."""
+    rows = conn.execute("SELECT * FROM srv_set_aside ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+    return [
+        {
+            **_item(r),
+            "station_id": r["station_id"],
+            "device_id": r["device_id"],
+            "created_ms": r["created_ms"],
+            "stamp": r["stamp"],
+        }
+        for r in rows
+    ]
