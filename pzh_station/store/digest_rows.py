@@ -33,13 +33,20 @@ def root(digests: dict[str, digest.TableDigest]) -> str:
 
 def _marker(store: Store) -> list[Any]:
     """What moves whenever the replica's rows or stamps move through the app: the change log's
-    last seq (every local write), the sync cursor (every pulled page), the device id, and each
-    table's row count (a row lost outside the app)."""
+    last seq (every local write), the sync cursor (every pulled page), the acked seq (a pushed
+    batch, whose set-aside changes put the server's stamps back into rows), the device id, and
+    each table's row count (a row lost outside the app)."""
     counts = [
         store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in digest.tables()
     ]
     last = store.conn.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
-    return [last, store.meta("sync_cursor"), store.meta("sync_device_id"), counts]
+    return [
+        last,
+        store.meta("sync_cursor"),
+        store.meta("sync_acked_seq"),
+        store.meta("sync_device_id"),
+        counts,
+    ]
 
 
 def current(store: Store) -> tuple[str, dict[str, digest.TableDigest] | None]:

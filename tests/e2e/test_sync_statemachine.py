@@ -46,9 +46,8 @@ FIELDS = {
 YEAR_MS = 365 * 24 * 3600 * 1000
 # Desk behaviours of issue 12 that the desk's side (desk-sync) delivers: re-keying a file whose
 # history forked (restore, copy) and taking back the server's value of a set-aside change.
-# Their rules run once the desk has them.
-DESK_REKEYS = False
-DESK_SETS_ASIDE = False
+DESK_REKEYS = True
+DESK_SETS_ASIDE = True
 _counter = itertools.count()
 
 
@@ -145,6 +144,8 @@ class SyncMachine(RuleBasedStateMachine):
         src = self.pcs[pc % len(self.pcs)]
         src.store.close()
         copy = self._new_pc()
+        copy.store.close()  # the new PC's folder is replaced by the copy
+        shutil.rmtree(copy.data_dir)
         shutil.copytree(src.data_dir, copy.data_dir)
         src.store = Store(src.data_dir / "station.sqlite3")
         copy.store = Store(copy.data_dir / "station.sqlite3")
@@ -176,9 +177,15 @@ class SyncMachine(RuleBasedStateMachine):
         """Remember every write the server has acknowledged to this PC; it must never be lost,
         whatever happens to the PC's file afterwards (a restore, a copy)."""
         acked = int(pc.store.meta("sync_acked_seq") or 0)
+        refused = {
+            (r["tbl"], r["row_id"], r["stamp"])
+            for r in pc.store.query("SELECT tbl, row_id, stamp FROM set_aside")
+        }
         for change in pc.store.pending_changes(0, limit=100_000):
             if change["seq"] > acked:
                 break
+            if (change["tbl"], change["row_id"], change["stamp"]) in refused:
+                continue  # set aside: received, not accepted (listed on the PC instead)
             for name, value in change["fields"].items():
                 key = (change["tbl"], change["row_id"], name)
                 if change["stamp"] > self.acked.get(key, ("", None))[0]:

@@ -226,6 +226,10 @@ def test_sync_page_lists_set_aside_changes_and_says_done_only_when_verified(qtbo
         with qtbot.waitSignal(agent.enrolled, timeout=20_000):
             agent.enroll(server.url, server.issue_code(station))
         wait_phase(qtbot, agent, "online")
+        # The name typed on this PC gave way to the station's (issue 12, situation 8).
+        assert page.notice_label.isVisible()
+        assert "测试镇综合文化站" in page.notice_label.text()
+        assert "已采用服务器上的“大田镇综合文化站”" in page.notice_label.text()
         rid: list[str] = []
         ctx.tasks.run(
             lambda s: s.store.write("activities", None, {"title": "秧歌比赛"}), success=rid.append

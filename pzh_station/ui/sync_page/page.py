@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from pzh_station.services.sync_status import SetAsideItem, SyncStatusService
 from pzh_station.store.changed import Changes
+from pzh_station.sync_client import EnrollResult
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.sync_page.agent import SyncStatus, agent_for
 from pzh_station.ui.sync_page.enroll_dialog import EnrollDialog
@@ -49,6 +50,11 @@ class SyncPage(QWidget):
         self.error_label.setWordWrap(True)
         self.check_label = QLabel()
         self.check_label.setWordWrap(True)
+        # What the last enrollment or sync changed about this PC (profile adopted, new identity).
+        self.notice_label = QLabel()
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet("color: #1565c0")
+        self.notice_label.hide()
         for label in (self.server_label, self.station_label):
             label.setWordWrap(True)
         box = QGroupBox(self.tr("同步状态"))
@@ -89,6 +95,7 @@ class SyncPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(box)
         layout.addLayout(buttons)
+        layout.addWidget(self.notice_label)
         layout.addWidget(self.set_aside_box)
         layout.addWidget(help_text)
         from pzh_station.ui.photos.status import PhotoPanel
@@ -106,6 +113,7 @@ class SyncPage(QWidget):
         self.sync_button.clicked.connect(self.agent.sync_now)
         self.enroll_button.clicked.connect(self.open_enroll)
         self.agent.status_changed.connect(self.show_status)
+        self.agent.enrolled.connect(self._enrolled)
         self.show_status(self.agent.status)
 
     def show_status(self, status: SyncStatus) -> None:
@@ -137,6 +145,29 @@ class SyncPage(QWidget):
             self.tr("重新注册本机…") if st.enrolled else self.tr("注册本机…")
         )
         self.setToolTip(describe(self, status)[1])
+        result = status.last_result
+        if result is not None and result.rekeyed_from:
+            self._notice(
+                self.tr(
+                    "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件夹）："
+                    "已换用新的设备身份，并从服务器取回了全部数据。"
+                )
+            )
+
+    def _enrolled(self, result: EnrollResult) -> None:
+        labels = {"name": self.tr("文化站名称"), "county": self.tr("所属县（区）")}
+        lines = [
+            self.tr("本机填写的{}“{}”与服务器上的不同，已采用服务器上的“{}”。").format(
+                labels.get(key, key), mine, theirs
+            )
+            for key, (mine, theirs) in result.adopted.items()
+        ]
+        if lines:
+            self._notice("\n".join(lines) + self.tr("如需更改，请在“设置”中修改。"))
+
+    def _notice(self, text: str) -> None:
+        self.notice_label.setText(text)
+        self.notice_label.show()
 
     # -- set-aside changes ---------------------------------------------------------------
     def load_set_aside(self) -> None:
