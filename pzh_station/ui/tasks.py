@@ -40,16 +40,28 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class _Job:
+    """What the worker thread sees of a job: its id, the function and, for call(), the future.
+
+    The callbacks and the initiator — widgets and their bound methods — stay on the main thread
+    (``Tasks._callbacks``): a Qt wrapper must never be referenced, let alone released, by the
+    worker thread (PySide6 crashes when a wrapper dies or is garbage-collected off its thread).
+    """
+
     id: int
     fn: Callable[[Services], Any]
-    success: Callable[[Any], None] | None = None
-    failure: Callable[[Exception], None] | None = None
-    initiator: object = None
     future: concurrent.futures.Future | None = None  # for call(): the waiting thread's answer
 
 
+@dataclass
+class _Callbacks:
+    success: Callable[[Any], None] | None = None
+    failure: Callable[[Exception], None] | None = None
+    initiator: object = None
+    waited: bool = False  # call(): the waiting thread gets the error, nobody else
+
+
 class _Worker(QObject):
-    done = Signal(object, object, object, object)  # job, result, error, Changes
+    done = Signal(object, object, object, object)  # job id, result, error, Changes
 
     def __init__(self, data_dir: Path, operator: str) -> None:
         super().__init__()
@@ -76,7 +88,7 @@ class _Worker(QObject):
                 job.future.set_result(result)
             else:
                 job.future.set_exception(error)
-        self.done.emit(job, result, error, changes)
+        self.done.emit(job.id, result, error, changes)
 
     @Slot()
     def close(self) -> None:
@@ -107,8 +119,8 @@ class Tasks(QObject):
     ) -> None:
         super().__init__(parent)
         self._ids = itertools.count(1)
-        self._pending: set[int] = set()
-        self._lock = threading.Lock()  # _pending is also touched by call() from other threads
+        self._callbacks: dict[int, _Callbacks] = {}
+        self._lock = threading.Lock()  # _callbacks is also touched by call() from other threads
         self._thread = QThread()
         self._thread.setObjectName("pzh-db")
         self._worker = _Worker(data_dir, operator)
@@ -121,7 +133,7 @@ class Tasks(QObject):
     @property
     def idle(self) -> bool:
         with self._lock:
-            return not self._pending
+            return not self._callbacks
 
     def set_operator(self, name: str) -> None:
         self.run(lambda s: setattr(s, "operator", name))
@@ -141,7 +153,7 @@ class Tasks(QObject):
         :param initiator: the object asking (handed on in ``changed``: a view that already shows
             its own edit may skip reloading).
         """
-        return self._queue(_Job(0, fn, success, failure, initiator)).id
+        return self._queue(_Job(0, fn), _Callbacks(success, failure, initiator))
 
     def call(self, fn: Callable[[Services], Any], *, stop: threading.Event | None = None) -> Any:
         """Run ``fn(services)`` on the database thread and wait for its result; raises what
@@ -151,7 +163,7 @@ class Tasks(QObject):
         :param stop: while waiting, give up (StoreError) once this is set (the app is closing).
         """
         future: concurrent.futures.Future = concurrent.futures.Future()
-        self._queue(_Job(0, fn, future=future))
+        self._queue(_Job(0, fn, future=future), _Callbacks(waited=True))
         while True:
             try:
                 return future.result(timeout=0.5)
@@ -159,29 +171,29 @@ class Tasks(QObject):
                 if (stop is not None and stop.is_set()) or not self._thread.isRunning():
                     raise StoreError("closed", "程序正在退出，数据文件已关闭。") from None
 
-    def _queue(self, job: _Job) -> _Job:
-        job.id = next(self._ids)
+    def _queue(self, job: _Job, callbacks: _Callbacks) -> int:
         with self._lock:
-            self._pending.add(job.id)
+            job.id = next(self._ids)
+            self._callbacks[job.id] = callbacks
         self._submit.emit(job)
-        return job
+        return job.id
 
     @Slot(object, object, object, object)
-    def _on_done(self, job: _Job, result: Any, error: Exception | None, changes: Changes) -> None:
+    def _on_done(self, job_id: int, result: Any, error: Exception | None, changes: Changes) -> None:
         with self._lock:
-            self._pending.discard(job.id)
+            callbacks = self._callbacks.pop(job_id, _Callbacks(waited=True))
         # A page closed while its job ran: its callbacks must not touch deleted widgets.
-        success, failure = _alive(job.success), _alive(job.failure)
+        success, failure = _alive(callbacks.success), _alive(callbacks.failure)
         if error is not None:
             if failure is not None:
                 failure(error)
-            elif job.future is None:
+            elif not callbacks.waited:
                 log.error("background task failed", exc_info=error)
                 self.failed.emit(error)
         elif success is not None:
             success(result)
         if changes:
-            self.changed.emit(changes.by(job.initiator))
+            self.changed.emit(changes.by(callbacks.initiator))
 
     def shutdown(self) -> None:
         """Close the database on its thread and stop the thread."""
