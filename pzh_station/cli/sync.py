@@ -7,16 +7,38 @@ on stderr, with what to do).
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
+from pzh_station import paths
 from pzh_station.cli.common import fail, services_for
 from pzh_station.services.sync_status import SyncStatusService
+from pzh_station.store.lock import InstanceLock
 from pzh_station.sync_client import SyncClient, SyncError, SyncResult, SyncState
 from pzh_station.sync_client.config import SyncSettings, remember_server
 
 SYNC_FAILED = 3
 
 
+@contextmanager
+def sole_writer(args: argparse.Namespace) -> Iterator[None]:
+    """The app's instance lock for the command's duration: while the desk app runs, its database
+    worker is the station file's only writer (sync there with "立即同步"), and the app does not
+    start while the command writes."""
+    lock = InstanceLock(paths.data_dir(getattr(args, "data_dir", None)))
+    lock.acquire()  # StoreError "in_use" with a Chinese message when the app runs
+    try:
+        yield
+    finally:
+        lock.release()
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
+    with sole_writer(args):
+        return _enroll(args)
+
+
+def _enroll(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         conf = SyncSettings.load(services.data_dir)
@@ -48,6 +70,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    with sole_writer(args):
+        return _sync(args)
+
+
+def _sync(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         conf = SyncSettings.load(services.data_dir)

@@ -35,8 +35,11 @@ class Services:
         self.store.close()
 
 
-def open_services(data_dir: str | Path | None = None, *, operator: str = "") -> Services:
+def open_services(
+    data_dir: str | Path | None = None, *, operator: str = "", readonly: bool = False
+) -> Services:
+    """:param readonly: a read-only connection (long reads beside the file's one writer)."""
     directory = paths.data_dir(data_dir)
     directory.mkdir(parents=True, exist_ok=True)
-    store = Store(paths.db_path(directory))
+    store = Store(paths.db_path(directory), readonly=readonly)
     return Services(data_dir=directory, store=store, operator=operator)

@@ -105,7 +105,7 @@ class ReportsPage(QWidget):
         if not path.lower().endswith(".xlsx"):
             path += ".xlsx"
         self._busy(True)
-        self.ctx.tasks.run(
+        self.ctx.tasks.read(
             lambda s: ReportService(s).write_annual(path, year),
             success=self._written,
             failure=self._failed,
@@ -122,7 +122,7 @@ class ReportsPage(QWidget):
         if not path.lower().endswith(suffix):
             path += suffix
         self._busy(True)
-        self.ctx.tasks.run(
+        self.ctx.tasks.read(
             lambda s: ReportService(s).write_monthly(path, year, month),
             success=self._written,
             failure=self._failed,

@@ -12,6 +12,9 @@ worker. After every job, ``Tasks.changed`` announces what it changed — a
 :class:`~pzh_station.store.changed.Changes`, taken from the store, which notes every table it
 writes — so no caller declares it and every view decides for itself whether to refresh.
 
+Long reads (a report, the overview's figures) may go to :meth:`Tasks.read`: a second thread with
+a read-only connection, so a report being computed never holds up a save.
+
 The sync agent's network thread hands its database steps (what to push, what was pulled) to the
 same worker with :meth:`Tasks.call`, which blocks that thread (never the UI thread) until the
 step ran; the rows a sync pulls are announced like any other change (``changes.pulled``).
@@ -63,10 +66,11 @@ class _Callbacks:
 class _Worker(QObject):
     done = Signal(object, object, object, object)  # job id, result, error, Changes
 
-    def __init__(self, data_dir: Path, operator: str) -> None:
+    def __init__(self, data_dir: Path, operator: str, *, readonly: bool = False) -> None:
         super().__init__()
         self._data_dir = data_dir
         self._operator = operator
+        self._readonly = readonly
         self._closed = False
         self.services: Services | None = None
 
@@ -78,17 +82,20 @@ class _Worker(QObject):
             if self._closed:
                 raise StoreError("closed", "程序正在退出，数据文件已关闭。")
             if self.services is None:
-                self.services = open_services(self._data_dir, operator=self._operator)
+                self.services = open_services(
+                    self._data_dir, operator=self._operator, readonly=self._readonly
+                )
             result = job.fn(self.services)
         except Exception as exc:  # noqa: BLE001 - handed to the caller's failure callback
             error = exc
         changes = self.services.store.take_changes() if self.services else Changes()
+        # Announce first, then wake a waiting thread: what it reports next reaches the UI after.
+        self.done.emit(job.id, result, error, changes)
         if job.future is not None:
             if error is None:
                 job.future.set_result(result)
             else:
                 job.future.set_exception(error)
-        self.done.emit(job.id, result, error, changes)
 
     @Slot()
     def close(self) -> None:
@@ -112,6 +119,7 @@ class Tasks(QObject):
     changed = Signal(object)  # Changes: what a finished job wrote (areas, tables, initiator)
     failed = Signal(object)  # an exception nobody handled (the main window shows it)
     _submit = Signal(object)
+    _submit_read = Signal(object)
     _close = Signal()
 
     def __init__(
@@ -129,6 +137,15 @@ class Tasks(QObject):
         self._close.connect(self._worker.close)
         self._worker.done.connect(self._on_done)
         self._thread.start()
+        # Long reads: a read-only connection on a thread of its own, opened on first use.
+        self._read_thread = QThread()
+        self._read_thread.setObjectName("pzh-read")
+        self._reader = _Worker(data_dir, operator, readonly=True)
+        self._reader.moveToThread(self._read_thread)
+        self._submit_read.connect(self._reader.execute)
+        self._close.connect(self._reader.close)
+        self._reader.done.connect(self._on_done)
+        self._read_thread.start()
 
     @property
     def idle(self) -> bool:
@@ -155,6 +172,17 @@ class Tasks(QObject):
         """
         return self._queue(_Job(0, fn), _Callbacks(success, failure, initiator))
 
+    def read(
+        self,
+        fn: Callable[[Services], Any],
+        *,
+        success: Callable[[Any], None] | None = None,
+        failure: Callable[[Exception], None] | None = None,
+    ) -> int:
+        """Like :meth:`run`, for a long read: on the read-only connection (it cannot write), so
+        the database worker stays free for saves meanwhile."""
+        return self._queue(_Job(0, fn), _Callbacks(success, failure), submit=self._submit_read)
+
     def call(self, fn: Callable[[Services], Any], *, stop: threading.Event | None = None) -> Any:
         """Run ``fn(services)`` on the database thread and wait for its result; raises what
         ``fn`` raised. For the sync agent's network thread; the UI thread uses it only at
@@ -171,11 +199,11 @@ class Tasks(QObject):
                 if (stop is not None and stop.is_set()) or not self._thread.isRunning():
                     raise StoreError("closed", "程序正在退出，数据文件已关闭。") from None
 
-    def _queue(self, job: _Job, callbacks: _Callbacks) -> int:
+    def _queue(self, job: _Job, callbacks: _Callbacks, *, submit: Any = None) -> int:
         with self._lock:
             job.id = next(self._ids)
             self._callbacks[job.id] = callbacks
-        self._submit.emit(job)
+        (submit or self._submit).emit(job)
         return job.id
 
     @Slot(object, object, object, object)
@@ -199,5 +227,6 @@ class Tasks(QObject):
         """Close the database on its thread and stop the thread."""
         if self._thread.isRunning():
             self._close.emit()
-            self._thread.quit()
-            self._thread.wait(10_000)
+            for thread in (self._thread, self._read_thread):
+                thread.quit()
+                thread.wait(10_000)

@@ -154,3 +154,22 @@ def test_seq_below_the_servers_mark_is_never_dropped(tmp_path, sync_server: Live
     cli_sync(b)
     assert rows(b, "people")[new]["name"] == "恢复后登记"
     assert replica(a) == replica(b)
+
+
+def test_cli_sync_leaves_the_file_to_a_running_app(tmp_path):
+    """While the desk app runs, its database worker is the file's only writer: the command
+    says so instead of syncing beside it."""
+    from pzh_station.store.lock import InstanceLock
+
+    data_dir = tmp_path / "desk"
+    assert (
+        cli(data_dir, "init", "--station", "大田镇综合文化站", "--county", "仁和区").returncode == 0
+    )
+    app = InstanceLock(data_dir)
+    app.acquire()
+    try:
+        done = cli(data_dir, "sync")
+    finally:
+        app.release()
+    assert done.returncode == 2 and "已经在运行" in done.stderr, done.stderr
+    assert "未注册" in cli(data_dir, "sync").stderr + cli(data_dir, "sync").stdout

@@ -152,7 +152,7 @@ class OverviewPage(QWidget):
         self._stale = False
         self._loading = True
         self.status_label.setText(self.tr("正在统计…"))
-        self.ctx.tasks.run(
+        self.ctx.tasks.read(
             lambda s: ReportService(s).overview(year, month=month),
             success=self._show,
             failure=self._failed,
@@ -227,7 +227,7 @@ class OverviewPage(QWidget):
         year, month = self.year, self.month
         title = self.tr("{} — {}").format(self.tr(INDICATORS[key].label), self._period_label())
         total = self.cards[key].value_text if key in self.cards else ""
-        self.ctx.tasks.run(
+        self.ctx.tasks.read(
             lambda s: ReportService(s).records(key, year, month=month),
             success=lambda recs: self._show_records(title, recs, total),
             failure=self._failed,
@@ -239,7 +239,7 @@ class OverviewPage(QWidget):
             return
         code, label, year = item.data(Qt.ItemDataRole.UserRole), item.text(), self.year
         count = self.checklist.item(row, 2).text()
-        self.ctx.tasks.run(
+        self.ctx.tasks.read(
             lambda s: ReportService(s).records(f"checklist:{code}", year),
             success=lambda recs: self._show_records(f"{label} — {year}年", recs, count),
             failure=self._failed,
