@@ -6,6 +6,10 @@ stations and devices in its data dir, then lets every device push ``ROUNDS`` gzi
 sync does). Prints rows/s, requests/s, p50/p95/max latency, and the bytes of an idle sync.
 
     python benchmarks/bench_server.py [--devices 200] [--rounds 5] [--batch 100]
+        [--postgres | --database postgresql://…] [--processes 2]
+
+``--postgres`` starts a throwaway PostgreSQL cluster (durable settings: fsync on) for the run;
+``--processes N`` runs N server processes on the one database, the devices spread over them.
 """
 
 from __future__ import annotations
@@ -36,13 +40,15 @@ import httpx  # noqa: E402
 from pzh_core import hlc  # noqa: E402
 from sync.server import admin, auth  # noqa: E402
 from sync.server.app import DB_NAME  # noqa: E402
-from sync.server.sqlite_storage import SQLiteStorage  # noqa: E402
+from sync.server.sql_storage import open_storage  # noqa: E402
 
 COUNTIES = ["东区", "西区", "仁和区", "米易县", "盐边县"]
 
 
-def start_server(data_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_server(data_dir: Path, database: str | None = None) -> tuple[subprocess.Popen, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONUTF8": "1"}
+    if database:
+        env["PZH_SYNC_DATABASE"] = database
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -88,8 +94,10 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def register(data_dir: Path, devices: int, per_station: int) -> list[dict]:
-    storage = SQLiteStorage(data_dir / DB_NAME)
+def register(
+    data_dir: Path, devices: int, per_station: int, database: str | None = None
+) -> list[dict]:
+    storage = open_storage(database or data_dir / DB_NAME)
     out = []
     try:
         station = None
@@ -168,7 +176,7 @@ async def device_run(
             json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(), 5
         )
         t = time.perf_counter()
-        r = await client.post(f"{url}/v1/sync", content=data, headers=headers)
+        r = await client.post(f"{dev.get('url', url)}/v1/sync", content=data, headers=headers)
         latencies.append(time.perf_counter() - t)
         if r.status_code != 200:
             raise RuntimeError(f"{r.status_code}: {r.text[:300]}")
@@ -289,22 +297,46 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--batch", type=int, default=100)
     ap.add_argument("--quick", action="store_true", help="50 devices x 2 syncs (a smoke run)")
+    ap.add_argument("--database", help="postgresql://… (default: the SQLite file)")
+    ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    ap.add_argument("--processes", type=int, default=1, help="server processes on the database")
     args = ap.parse_args(argv)
     if args.quick:
         args.devices, args.rounds = 50, 2
-    with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
-        proc, url = start_server(data_dir)
-        try:
-            devs = register(data_dir, args.devices, args.per_station)
-            cpu0 = cpu_seconds(proc.pid)
-            result = load(url, devs, args.rounds, args.batch)
-            result["server_cpu_s"] = round(cpu_seconds(proc.pid) - cpu0, 1)
-            result["idle_sync"] = idle_bytes(url, devs[0])
-        finally:
+    cluster = None
+    if args.postgres:
+        from tests.pg_cluster import Cluster
+
+        cluster = Cluster(durable=True)
+        args.database = cluster.new_database()
+    procs: list[subprocess.Popen] = []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            data_dir = Path(tmp)
+            devs = register(data_dir, args.devices, args.per_station, args.database)
+            urls = []
+            for _ in range(args.processes):
+                proc, url = start_server(data_dir, args.database)
+                procs.append(proc)
+                urls.append(url)
+            for i, dev in enumerate(devs):
+                dev["url"] = urls[i % len(urls)]
+            cpu0 = sum(cpu_seconds(p.pid) for p in procs)
+            db_cpu0 = cluster.cpu_seconds() if cluster else 0.0
+            result = load(urls[0], devs, args.rounds, args.batch)
+            result["server_cpu_s"] = round(sum(cpu_seconds(p.pid) for p in procs) - cpu0, 1)
+            if cluster:
+                result["postgres_cpu_s"] = round(cluster.cpu_seconds() - db_cpu0, 1)
+            result["idle_sync"] = idle_bytes(urls[0], devs[0])
+    finally:
+        for proc in procs:
             proc.terminate()
             proc.wait(timeout=20)
+        if cluster:
+            cluster.stop()
     result.update(
+        engine="postgresql" if args.database else "sqlite",
+        processes=args.processes,
         devices=args.devices,
         batch=args.batch,
         rounds=args.rounds,
@@ -317,8 +349,10 @@ def main(argv: list[str] | None = None) -> dict:
     )
     print(
         f"- ingest {result['rows_per_s']} rows/s ({result['rows']} rows in {result['seconds']} s), "
-        f"{result['requests_per_s']} requests/s; server process used {result['server_cpu_s']} CPU-s, "
-        f"load generator {result['client_cpu_s']} CPU-s"
+        f"{result['requests_per_s']} requests/s on {result['engine']} with"
+        f" {result['processes']} server process(es); server used {result['server_cpu_s']} CPU-s"
+        f" (PostgreSQL {result.get('postgres_cpu_s', '-')}), load generator"
+        f" {result['client_cpu_s']} CPU-s"
     )
     print(
         f"- latency p50 {result['p50_ms']} ms, p95 {result['p95_ms']} ms, max {result['max_ms']} ms"

@@ -46,7 +46,7 @@ SERVICES_PER_YEAR = 200
 
 def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
     from sync.server.app import DB_NAME
-    from sync.server.sqlite_storage import SQLiteStorage
+    from sync.server.sql_storage import SQLiteStorage
 
     storage = SQLiteStorage(data_dir / DB_NAME)
     counties = refdata.counties()

@@ -26,6 +26,7 @@ MODULES = [
     "bench_web",
     "bench_bundle",
     "bench_photos",
+    "bench_startup",
 ]
 
 

@@ -20,7 +20,9 @@ TEXTS = {
     "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
     "the following arguments are required: %s": "缺少必需的参数：%s",
     "unrecognized arguments: %s": "无法识别的参数：%s",
-    "invalid choice: %(value)r (choose from %(choices)s)": "无效的选择：%(value)r（可选：%(choices)s）",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "无效的选择：%(value)r（可选：%(choices)s）"
+    ),
     "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
     "expected one argument": "需要一个值",
     "expected at least one argument": "至少需要一个值",
@@ -28,12 +30,16 @@ TEXTS = {
     "expected %s argument": "需要 %s 个值",
     "expected %s arguments": "需要 %s 个值",
     "invalid %(type)s value: %(value)r": "无效的 %(type)s 值：%(value)r",
-    "ambiguous option: %(option)s could match %(matches)s": "有歧义的选项：%(option)s 可能是 %(matches)s",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "有歧义的选项：%(option)s 可能是 %(matches)s"
+    ),
     "not allowed with argument %s": "不能与参数 %s 同时使用",
     "one of the arguments %s is required": "参数 %s 中必须给出一个",
     "ignored explicit argument %r": "忽略了显式给出的参数 %r",
     "can't open '%(filename)s': %(error)s": "无法打开“%(filename)s”：%(error)s",
-    "unknown parser %(parser_name)r (choices: %(choices)s)": "未知的子命令 %(parser_name)r（可选：%(choices)s）",
+    "unknown parser %(parser_name)r (choices: %(choices)s)": (
+        "未知的子命令 %(parser_name)r（可选：%(choices)s）"
+    ),
 }
 
 

@@ -83,3 +83,17 @@ def parse(data: Mapping[str, Any]) -> Definitions:
 
 def default() -> Definitions:
     return parse(refdata.load("indicator_definitions"))
+
+
+def of(conn: Any) -> Definitions:
+    """The city's definition as this connection holds it (a city setting written by the
+    server); the shipped default when none arrived or it cannot be used."""
+    from pzh_core.queries import annual as q
+
+    value = q.city_setting(conn, "indicator_definitions")
+    if value is None:
+        return default()
+    try:
+        return parse(value)
+    except DefinitionError:
+        return default()

@@ -74,6 +74,21 @@ def check_size(name: str, size: int, limit: int = MAX_PICKED_BYTES) -> None:
         raise refuse("too_big", name=name, mb=size / 1024 / 1024, limit=limit // (1024 * 1024))
 
 
+DAY_SETTING = "photo_day_mb"  # the city setting of the daily budget (pzh_core.settings_defaults)
+
+
+def day_budget_bytes(value: object) -> int:
+    """The daily budget in bytes from the setting's effective value (MB); the default when the
+    value is not a number."""
+    from pzh_core import settings_defaults
+
+    try:
+        mb = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        mb = float(settings_defaults.SETTINGS[DAY_SETTING].default)
+    return max(0, int(mb * 1024 * 1024))
+
+
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

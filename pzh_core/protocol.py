@@ -64,7 +64,10 @@ class ProtocolError(ValueError):
 
 
 def utf8_ok(text: str) -> bool:
-    """False for a string SQLite and JSON cannot store (a lone surrogate such as ``"\\ud800"``)."""
+    """False for a string SQLite, PostgreSQL and JSON cannot all store: a lone surrogate such as
+    ``"\\ud800"``, or a NUL character (PostgreSQL's text refuses it)."""
+    if "\x00" in text:
+        return False
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
@@ -104,7 +107,9 @@ def _check_value(table: str, name: str, kind: str, value: Any) -> None:
 def limit_problem(kind: str, value: Any) -> str | None:
     """The Chinese message for a value over a protocol limit (what the desk shows at the field
     and what the server answers when it sets such a change aside), or None."""
-    if kind in ("text", "date", "time") and isinstance(value, str) and len(value) > MAX_TEXT:
+    if isinstance(value, str):  # the common case first: a text within the limit
+        if len(value) <= MAX_TEXT or kind not in ("text", "date", "time"):
+            return None
         return f"内容过长（{len(value)}字），最多{MAX_TEXT}字。请删减后再保存。"
     if kind == "list" and isinstance(value, list):
         if len(value) > MAX_LIST:
@@ -138,6 +143,8 @@ def validate_change(change: Any) -> dict[str, Any]:
         raise ProtocolError("seq must be a positive integer below 2**53")
     if table not in schema.TABLES:
         raise ProtocolError(f"unknown table {table!r}")
+    if table in schema.SERVER_ONLY:
+        raise ProtocolError(f"table {table!r} is written by the city server only")
     if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):
         raise ProtocolError("bad row id")
     if not hlc.is_stamp(stamp) or not utf8_ok(stamp):

@@ -31,6 +31,9 @@ DEFAULTS = {
     "indicator_definitions": lambda: dict(refdata.load("indicator_definitions")),
     # The 表号 printed in the return's unit block, filled in by a county.
     "return_form_number": lambda: "",
+    # Megabytes of photos one station may send over the network per day (issue 15); the server
+    # enforces it, the desk stops before the server has to refuse. USB bundles do not count.
+    "photo_day_mb": lambda: 200,
 }
 
 SETTINGS: dict[str, Setting] = {
@@ -42,6 +45,11 @@ SETTINGS: dict[str, Setting] = {
             "年报指标口径：培训人次的计法、哪些活动类型计入组织文艺活动次数（全市统一）",
         ),
         Setting("return_form_number", ("city", "county"), "年报表号（由县区填写）"),
+        Setting(
+            "photo_day_mb",
+            ("city", "county", "station"),
+            "每个文化站每天通过网络上传照片的流量上限（MB；U盘同步包不计）",
+        ),
     )
 }
 

@@ -215,6 +215,32 @@ def split_list(value: str) -> list[str]:
     return [p.strip() for p in re.split(r"[、,，;；/|]", normalise_text(value)) if p.strip()]
 
 
+@dataclass(frozen=True)
+class Cell:
+    """A value written with a number format (``"0.0%"`` for a rate, ``"#,##0"`` for a count), so
+    a spreadsheet holds numbers, never numbers as text."""
+
+    value: Any
+    number_format: str = "General"
+    text: str = ""  # what a .csv holds instead (e.g. "58%", which Excel reads as a percentage)
+
+    def __str__(self) -> str:
+        return self.text or ("" if self.value is None else str(self.value))
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, Cell) else value
+
+
+def _csv(value: Any) -> Any:
+    return (value.text or value.value) if isinstance(value, Cell) else value
+
+
+def rate_cell(value: float | None, text: str) -> Any:
+    """A rate (a fraction) as a percentage cell; ``text`` (e.g. "—") when there is none."""
+    return text if value is None else Cell(value, "0%", text)
+
+
 def write_table(
     path: str | Path,
     headers: Sequence[str],
@@ -231,7 +257,7 @@ def write_table(
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(headers)
-            w.writerows(rows)
+            w.writerows([_csv(v) for v in row] for row in rows)
         return path
     write_sheets(path, [(sheet, headers, rows)])
     return path
@@ -254,7 +280,10 @@ def write_sheets(
         widths = [max(6, len(str(h)) * 2 + 2) for h in headers]
         for row in rows:
             row = list(row)
-            ws.append(row)
+            ws.append([_plain(v) for v in row])
+            for i, v in enumerate(row):
+                if isinstance(v, Cell) and v.value is not None:
+                    ws.cell(ws.max_row, i + 1).number_format = v.number_format
             for i, v in enumerate(row[: len(widths)]):
                 widths[i] = min(60, max(widths[i], len(str(v)) + 2 if v is not None else 0))
         ws.freeze_panes = "A2"

@@ -12,7 +12,8 @@ import cleans its text here, by kind (:data:`KINDS`):
 ``id``     identity card numbers: digits and an upper-case ``X``.
 ``time``   ``HH:MM`` from ``14：30``, ``9:05``, ``14点30``, ``１４３０``; other text is returned
            half-width so the domain rule can say what is wrong.
-``date``   ``YYYY-MM-DD`` from ``２０２６年３月５日``, ``2026/3/5``, ``20260305``; other text as above.
+``date``   ``YYYY-MM-DD`` from ``２０２６年３月５日``, ``2026/3/5``, ``20260305``; other text as
+           above.
 ``number`` ``1200`` from ``１，２００``.
 ``code``   anything machine-like (numbers, codes): the whole text half-width (NFKC), trimmed.
 """

@@ -53,6 +53,8 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
     from pzh_station.settings import Settings
 
     _check(resources_dir().is_dir(), f"resources folder missing: {resources_dir()}")
+    guide = resources_dir().parent / "docs" / "station-staff.md"
+    _check(guide.is_file(), f"staff guide (帮助 → 使用说明) missing: {guide}")
     _check(bool(refdata.counties()), "reference data (counties) is empty")
     steps.append("resources")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
@@ -27,6 +28,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_main_thread_only(request: pytest.FixtureRequest):
+    """Tests with Qt widgets run as the app does (pzh_station/ui/gc_guard.py): no automatic
+    cyclic collection while the database worker or the sync agent's thread runs; one collection
+    on the main thread after the test, once its threads are stopped."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
 
 
 @pytest.fixture

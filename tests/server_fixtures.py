@@ -48,6 +48,7 @@ class LiveServer:
     data_dir: Path
     process: subprocess.Popen
     log: list[str] = field(default_factory=list)
+    database: str | None = None  # a postgresql:// URL, else $PZH_SYNC_DATABASE or the SQLite file
 
     def admin(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run ``pzh-sync-server admin <args> --data-dir <data_dir>`` as a subprocess."""
@@ -56,7 +57,7 @@ class LiveServer:
             capture_output=True,
             text=True,
             encoding="utf-8",
-            env=_env(),
+            env={**_env(), **({"PZH_SYNC_DATABASE": self.database} if self.database else {})},
             cwd=ROOT,
             timeout=60,
         )
@@ -67,10 +68,19 @@ class LiveServer:
         return proc
 
     def _storage(self):
-        from sync.server.app import DB_NAME
-        from sync.server.sqlite_storage import SQLiteStorage
+        """The server's storage, opened in this process (same file or database)."""
+        from sync.server.app import database_of
+        from sync.server.sql_storage import open_storage
 
-        return SQLiteStorage(self.data_dir / DB_NAME)
+        return open_storage(database_of(self.data_dir, self.database))
+
+    def query(self, sql: str, params: tuple = ()) -> list[dict]:
+        """Rows of a SELECT on the server's database (either engine), as dicts."""
+        s = self._storage()
+        try:
+            return s.query(sql, params)
+        finally:
+            s.close()
 
     def create_station(self, name: str = "测试镇综合文化站", county: str = "仁和区") -> str:
         """Register a station (in-process, same file); returns its id."""
@@ -130,13 +140,20 @@ class LiveServer:
 
 @contextmanager
 def start_server(
-    data_dir: Path, *, timeout: float = 30, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    timeout: float = 30,
+    env: dict[str, str] | None = None,
+    database: str | None = None,
 ) -> Iterator[LiveServer]:
     """Run a real server on 127.0.0.1 on a free port over ``data_dir`` until the block ends.
 
     :param env: extra environment, e.g. ``{"PZH_SYNC_ENROLL_BURST": "100"}`` (``ServerSettings``).
+    :param database: a ``postgresql://`` URL (default: ``$PZH_SYNC_DATABASE``, else SQLite).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
+    if database:
+        env = {**(env or {}), "PZH_SYNC_DATABASE": database}
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -177,7 +194,7 @@ def start_server(
     if not ready.wait(timeout) or not found:
         proc.kill()
         raise RuntimeError("sync server did not start:\n" + "".join(log))
-    server = LiveServer(url=found[0], data_dir=data_dir, process=proc, log=log)
+    server = LiveServer(url=found[0], data_dir=data_dir, process=proc, log=log, database=database)
     # The socket is bound before the app starts; wait until it answers.
     import httpx
 

@@ -79,6 +79,17 @@ class Device:
         return r.json()
 
 
+def facts(station_id: str, year: int, population: int) -> tuple[str, str, dict]:
+    """A station's annual facts of ``year`` with its 常住人口 (the per-resident figures' source)."""
+    from pzh_core.schema import det_id
+
+    return (
+        "annual_facts",
+        det_id("annual_facts", station_id, str(year)),
+        {"year": year, "population": population, "population_source": "统计公报"},
+    )
+
+
 def activity(
     day: str, *, attendance: int, groups: tuple[str, ...] = (), title: str = "广场舞展演"
 ) -> dict:
@@ -132,7 +143,7 @@ def make_world(server, year: int) -> World:
     dt.push(
         server.url,
         [
-            ("stations", dt.station_id, {"population": 10_000}),
+            facts(dt.station_id, year, 10_000),
             (
                 "activities",
                 str(uuid.uuid4()),
@@ -157,7 +168,7 @@ def make_world(server, year: int) -> World:
     my.push(
         server.url,
         [
-            ("stations", my.station_id, {"population": 5_000}),
+            facts(my.station_id, year, 5_000),
             (
                 "activities",
                 str(uuid.uuid4()),

@@ -49,7 +49,8 @@ APT_QT = [
     "libasound2",
     "fonts-noto-cjk",
 ]
-APT_TEST = ["chromium", "xvfb"]
+# postgresql: the server tests run on PostgreSQL too, in a throwaway cluster (tests/pg_cluster.py).
+APT_TEST = ["chromium", "xvfb", "postgresql"]
 # Slow suites: makensis builds the installer around the Linux bundle (osslsigncode tests its signing
 # hooks); 64-bit wine runs its silent install/upgrade/uninstall (wine is about 650 MB installed, a
 # minute or two to fetch; the wine tests take about 2 minutes).

@@ -34,10 +34,19 @@ def normalise_phone(text: str) -> str:
     return clean(text or "", "digits")
 
 
+def masked_phone(phone: str) -> str:
+    """A phone number as printed on a sheet others see: ``138****5678`` (the middle hidden)."""
+    digits = normalise_phone(phone)
+    if len(digits) < 7:
+        return "*" * len(digits)
+    keep = 3 if len(digits) >= 11 else 2
+    return digits[:keep] + "*" * (len(digits) - keep - 4) + digits[-4:]
+
+
 def validate_person(p: Person, *, today: dt.date | None = None) -> dict[str, str]:
     today = today or dt.date.today()
     c = "Person"
-    errors = protocol.limit_errors("people", p.fields())  # the server's limits too
+    errors = protocol.limit_errors("people", vars(p))  # the server's limits too
     if not p.name.strip():
         errors["name"] = tr(c, "请填写姓名")
     elif len(p.name.strip()) > 40:

@@ -14,7 +14,15 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from pzh_core import protocol
-from pzh_core.domain import activity, annual_facts, person, station, training, volunteer
+from pzh_core.domain import (
+    activity,
+    annual_facts,
+    art_team,
+    person,
+    station,
+    training,
+    volunteer,
+)
 
 Validator = Callable[[dict[str, Any], dt.date], dict[str, str]]
 
@@ -32,6 +40,7 @@ VALIDATORS: dict[str, Validator] = {
     "annual_facts": lambda r, today: annual_facts.validate(
         annual_facts.AnnualFacts.from_row(r), today=today
     ),
+    "art_teams": lambda r, today: art_team.validate(art_team.ArtTeam.from_row(r), today=today),
     "stations": lambda r, today: station.validate_station_row(r),
     "staff": lambda r, today: station.validate_staff_row(r),
 }

@@ -93,7 +93,7 @@ def _is_time(text: str) -> bool:
 def validate_class(c: TrainingClass) -> dict[str, str]:
     """``{field: Chinese message}`` for a class; empty when it may be saved."""
     ctx = "Training"
-    errors = protocol.limit_errors("classes", c.fields())  # the server's limits too
+    errors = protocol.limit_errors("classes", vars(c))  # the server's limits too
     name = c.name.strip()
     if not name:
         errors["name"] = tr(ctx, "请填写培训班名称")

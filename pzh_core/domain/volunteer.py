@@ -88,7 +88,7 @@ def validate_volunteer(v: Volunteer, *, today: dt.date | None = None) -> dict[st
     """Check the volunteer details. :returns: ``{field: Chinese message}``, empty when valid."""
     today = today or dt.date.today()
     c = "Volunteer"
-    errors = protocol.limit_errors("volunteers", v.fields())  # the server's limits too
+    errors = protocol.limit_errors("volunteers", vars(v))  # the server's limits too
     if not v.person_id:
         errors["person_id"] = tr(c, "请选择或填写志愿者本人")
     if len(v.number) > 40:

@@ -122,7 +122,7 @@ INDICATORS: dict[str, Indicator] = {
         _ind("activities", "活动场次", "场"),
         _ind("activities_target", "活动场次目标（按时间折算）", "场", "target"),
         _ind("person_visits", "参与人次", "人次", "sum"),
-        _ind("population", "服务人口", "人", "sum"),
+        _ind("population", "常住人口", "人", "sum"),
         _ind("visits_per_resident", "人均参与次数", "次", "ratio"),
         _ind("visits_target", "参与人次目标（按时间折算）", "人次", "target"),
         _ind("special_group_activities", "特殊群体活动场次", "场"),
@@ -139,15 +139,15 @@ INDICATORS: dict[str, Indicator] = {
         _ind("lecture_visits", "公益性讲座参加人次", "人次", "sum"),
         _ind("training_classes", "举办训练班班次", "班次"),
         _ind("training_sessions", "培训课次", "次"),
-        _ind("trainee_visits", "培训人次", "人次", "sum"),
+        _ind("trainee_visits", "培训签到人次", "人次", "sum"),
         _ind("attendance_rate", "培训出勤率", "%", "ratio"),
         _ind("completers", "训练班结业人次", "人次", "sum"),
         _ind("volunteers_active", "文化志愿者人数", "人"),
         _ind("volunteers_serving", "本期服务的志愿者", "人"),
         _ind("volunteer_hours_verified", "志愿服务时长（已审核）", "小时", "sum"),
         _ind("new_star_levels", "新晋星级志愿者", "人"),
-        _ind("amateur_teams", "群众业余文艺团队", "个"),
-        _ind("full_time_staff", "从业人员", "人"),
+        _ind("amateur_teams", "业余文艺团队", "个"),
+        _ind("full_time_staff", "年末从业人员", "人"),
     )
 }
 

@@ -12,11 +12,11 @@ from pzh_core.indicators.common import Record, per_station, plan_targets, total
 from pzh_core.period import Period
 from pzh_core.queries import Db, Stations, station_ids
 from pzh_core.queries import activities as q
+from pzh_core.queries import annual as annual_q
 from pzh_core.queries.activities import ALL, ActivityScope
 
-# The annual report's 文艺活动 are all activities except those it counts on their own rows
-# (训练班, 展览, 讲座): performances, mass sports, reading, heritage, mobile and digital
-# services, other.
+# Kinds the annual return counts on their own rows (训练班, 展览, 讲座); which of the others
+# are 文艺活动 is the city's definition file's (art_scope).
 SEPARATE_KINDS = ("training", "exhibition", "lecture")
 
 
@@ -82,20 +82,31 @@ def activity_rows(
     return rows
 
 
+def resolve_scope(scope: Any, conn: Any) -> ActivityScope:
+    """A figure's activity scope: fixed, or read from the connection (the city's definition)."""
+    return scope if isinstance(scope, ActivityScope) else scope(conn)
+
+
 def _activity_pair(
-    scope: ActivityScope, doc_count: str, doc_visits: str
+    scope: ActivityScope | Callable[[Any], ActivityScope], doc_count: str, doc_visits: str
 ) -> tuple[Callable, Callable, Callable, Callable]:
     def count(conn: Any, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-        return count_activities(conn, stations, period, scope, by_station=by_station)
+        return count_activities(
+            conn, stations, period, resolve_scope(scope, conn), by_station=by_station
+        )
 
     def visits(conn: Any, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-        return sum_attendance(conn, stations, period, scope, by_station=by_station)
+        return sum_attendance(
+            conn, stations, period, resolve_scope(scope, conn), by_station=by_station
+        )
 
     def count_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
-        return activity_records(conn, stations, period, scope)
+        return activity_records(conn, stations, period, resolve_scope(scope, conn))
 
     def visit_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
-        return activity_records(conn, stations, period, scope, amount="attendance")
+        return activity_records(
+            conn, stations, period, resolve_scope(scope, conn), amount="attendance"
+        )
 
     count.__doc__, visits.__doc__ = doc_count, doc_visits
     for fn, measure in ((count, "count"), (visits, "attendance")):
@@ -126,10 +137,17 @@ online_activities, online_visits, online_activities_records, online_visits_recor
     "Online (线上) activities.",
     "Person-visits of online activities.",
 )
+
+
+def art_scope(conn: Any) -> ActivityScope:
+    """组织文艺活动: the kinds the city's definition file lists (issue 13)."""
+    from pzh_core import definitions
+
+    return ActivityScope(kinds=definitions.of(conn).art_activity_kinds)
+
+
 art_activities, art_activity_visits, art_activities_records, art_activity_visits_records = (
-    _activity_pair(
-        ActivityScope(exclude_kinds=SEPARATE_KINDS), "组织文艺活动次数.", "组织文艺活动参加人次."
-    )
+    _activity_pair(art_scope, "组织文艺活动次数.", "组织文艺活动参加人次.")
 )
 exhibitions, exhibition_visits, exhibitions_records, exhibition_visits_records = _activity_pair(
     ActivityScope(kinds=("exhibition",)), "举办展览个数.", "展览参观人次."
@@ -139,36 +157,68 @@ lectures, lecture_visits, lectures_records, lecture_visits_records = _activity_p
 )
 
 
-# -- station profile figures --------------------------------------------------------------------
-def _station_field(name: str) -> tuple[Callable, Callable]:
+# -- the station's annual facts and team registry (issue 13) -----------------------------------
+def _facts_field(name: str, detail: str) -> tuple[Callable, Callable]:
+    """A figure of the year's annual facts (年度基本情况): a station without facts for the
+    period's year has 0 here (and "—" on the return)."""
+
     def value(conn: Any, stations: Stations, period: Period, *, by_station: bool = False) -> Any:
-        found = q.station_values(Db.of(conn), name, stations)
+        facts = annual_q.facts_rows(conn, stations, period.year)
+        found = {sid: row[name] for sid, row in facts.items()}
         return total(per_station(stations, found), by_station)
 
     def records(conn: Any, stations: Stations, period: Period) -> list[Record]:
+        facts = annual_q.facts_rows(conn, stations, period.year)
         return [
-            Record("stations", r["id"], r["id"], "", r["name"], r["value"], "文化站信息中填写")
-            for r in q.station_rows(Db.of(conn), name, stations)
+            Record(
+                "annual_facts",
+                row["id"],
+                sid,
+                str(period.year),
+                f"{period.year}年度基本情况",
+                row[name],
+                detail.format(**row),
+            )
+            for sid, row in sorted(facts.items())
         ]
 
     return value, records
 
 
-population, population_records = _station_field("population")
-amateur_teams, amateur_teams_records = _station_field("amateur_teams")
-full_time_staff, full_time_staff_records = _station_field("full_time_staff")
+population, population_records = _facts_field("population", "常住人口，来源：{population_source}")
+full_time_staff, full_time_staff_records = _facts_field("staff_total", "年末从业人员")
+
+
+def amateur_teams(
+    conn: Any, stations: Stations, period: Period, *, by_station: bool = False
+) -> Any:
+    """Amateur art teams of the registry existing at the period's cutoff."""
+    found: dict[str, int] = {}
+    for t in annual_q.team_rows(conn, stations, period):
+        found[t["station_id"]] = found.get(t["station_id"], 0) + 1
+    return total(per_station(stations, found), by_station)
+
+
+def amateur_teams_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
+    return [
+        Record("art_teams", t["id"], t["station_id"], t["founded"], t["name"], 1, "业余文艺团队")
+        for t in annual_q.team_rows(conn, stations, period)
+    ]
 
 
 def visits_per_resident(
     conn: Any, stations: Stations, period: Period, *, by_station: bool = False
 ) -> Any:
-    """Person-visits over the population served (None when no population is entered)."""
+    """Person-visits over the population (None when no population is entered). Over several
+    stations: the visits of the stations *with* a population over their population — a station
+    without one adds nothing to either (issue 13)."""
     visits = person_visits(conn, stations, period, by_station=True)
     pop = population(conn, stations, period, by_station=True)
     if by_station:
         return {sid: (visits[sid] / pop[sid] if pop[sid] else None) for sid in visits}
     people = sum(pop.values())
-    return sum(visits.values()) / people if people else None
+    counted = sum(v for sid, v in visits.items() if pop.get(sid))
+    return counted / people if people else None
 
 
 visits_per_resident_records = person_visits_records

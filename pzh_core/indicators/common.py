@@ -41,6 +41,8 @@ TABLE_LABELS = {
     "volunteers": "志愿者",
     "service_records": "服务记录",
     "stations": "文化站",
+    "annual_facts": "年度基本情况",
+    "art_teams": "业余文艺团队",
 }
 
 

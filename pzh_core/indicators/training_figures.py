@@ -8,13 +8,29 @@ from pzh_core.domain import training as training_rules
 from pzh_core.indicators.common import Record, counted, is_completer, per_station, total
 from pzh_core.period import Period
 from pzh_core.queries import Db, Stations, station_ids
+from pzh_core.queries import activities as activity_q
+from pzh_core.queries import annual as annual_q
 from pzh_core.queries import training as q
+from pzh_core.queries.activities import ActivityScope
 from pzh_core.queries.training import ATTENDED_MARKS
 
 MARK_LABELS = {"present": "出勤", "late": "迟到", "excused": "请假", "absent": "缺勤"}
 
-training_classes = counted(q.classes_by_station)
-training_classes.__doc__ = "Classes (培训班) with at least one session held in the period."
+ONE_OFF = ActivityScope(kinds=("training",))  # a one-off 培训 of the activity log
+
+
+def training_classes(
+    conn: Any, stations: Stations, period: Period, *, by_station: bool = False
+) -> Any:
+    """举办训练班班次: classes counted in the period in which they start (their first held
+    session), so a class running December to February counts once; plus the one-off 培训 of
+    the activity log, each a class of one session (issue 13)."""
+    found = dict(activity_q.count_by_station(Db.of(conn), ONE_OFF, stations, period))
+    for c in annual_q.started_classes(conn, stations, period):
+        found[c["station_id"]] = found.get(c["station_id"], 0) + 1
+    return total(per_station(stations, found), by_station)
+
+
 training_sessions = counted(q.sessions_by_station)
 training_sessions.__doc__ = "Sessions (课次) held in the period."
 trainee_visits = counted(q.visits_by_station)
@@ -24,7 +40,7 @@ trainee_visits.__doc__ = (
 
 
 def training_classes_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
-    return [
+    classes = [
         Record(
             "classes",
             r["id"],
@@ -32,10 +48,23 @@ def training_classes_records(conn: Any, stations: Stations, period: Period) -> l
             r["first"],
             r["name"],
             1,
-            f"本期开课{r['n']}次（{r['first']}至{r['last']}）｜教师：{r['teacher']}",
+            f"首次开课{r['first']}｜学员{r['participants']}人｜教师：{r['teacher']}",
         )
-        for r in q.class_rows(Db.of(conn), stations, period)
+        for r in annual_q.started_classes(conn, stations, period)
     ]
+    one_off = [
+        Record(
+            "activities",
+            r["id"],
+            r["station_id"],
+            r["date"],
+            r["title"],
+            1,
+            f"一次性培训（计1班），参与{r['attendance']}人次",
+        )
+        for r in activity_q.activity_rows(Db.of(conn), ONE_OFF, stations, period)
+    ]
+    return classes + one_off
 
 
 def training_sessions_records(conn: Any, stations: Stations, period: Period) -> list[Record]:

@@ -31,6 +31,21 @@ def cmd_annual(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_return(args: argparse.Namespace) -> int:
+    from pzh_station.services.annual_return import ReturnService
+
+    out = Path(args.output or f"{args.year}年文化站年报表.xlsx")
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        return fail("错误：年报表只能保存为 .xlsx 或 .pdf 文件。")
+    services = services_for(args)
+    try:
+        ReturnService(services).write(out, args.year, as_of=_as_of(args), draft=args.draft)
+    finally:
+        services.close()
+    print(f"已生成 {args.year} 年年报表{'（草稿）' if args.draft else ''}：{out}")
+    return 0
+
+
 def cmd_monthly(args: argparse.Namespace) -> int:
     try:
         period = Period.parse_month(args.month)
@@ -105,6 +120,18 @@ def register(cli) -> None:  # noqa: ANN001
     p.add_argument("--year", type=_year, required=True, help="统计年度，例如 2025")
     p.add_argument("-o", "--output", help="输出的 .xlsx 文件")
     p.add_argument("--as-of", type=_date, help=as_of_help)
+    p = cli.command(
+        "return",
+        "生成可报送的年报表（按基层表式样：单位信息、各项指标、签章栏；.xlsx 或 A4 .pdf）",
+        cmd_return,
+        group="report",
+    )
+    p.add_argument("--year", type=_year, required=True, help="统计年度，例如 2025")
+    p.add_argument("-o", "--output", help="输出文件（.xlsx 或 .pdf）")
+    p.add_argument("--as-of", type=_date, help=as_of_help)
+    p.add_argument(
+        "--draft", action="store_true", help="年度基本情况未确认时也生成（标为草稿，不能报送）"
+    )
     p = cli.command(
         "monthly", "生成工作月报（.xlsx 或 A4 .pdf，按文件扩展名）", cmd_monthly, group="report"
     )

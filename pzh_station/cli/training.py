@@ -121,7 +121,9 @@ def cmd_print(args: argparse.Namespace) -> int:
             if not chosen:
                 return fail(f"错误：“{args.class_name}”在 {args.date or '任何日期'} 没有课次。")
             out = Path(args.output or f"{args.class_name}-{chosen[0]['date']}-签到表.pdf")
-            export.sign_in_pdf(out, chosen[0]["id"], blank_rows=args.blank_rows)
+            export.sign_in_pdf(
+                out, chosen[0]["id"], blank_rows=args.blank_rows, show_phones=args.show_phones
+            )
     finally:
         services.close()
     print(f"已生成 {out}")
@@ -174,6 +176,11 @@ def register(cli) -> None:  # noqa: ANN001
     p.add_argument("-o", "--output", help="输出文件")
     p = cli.command("training-pdf", "生成培训班纸质表格（A4 PDF）：签到表或花名册", cmd_print)
     p.add_argument("what", choices=["sign-in", "roster"], help="sign-in 签到表，roster 花名册")
+    p.add_argument(
+        "--show-phones",
+        action="store_true",
+        help="签到表上印出完整电话号码（默认隐藏中间四位，如 138****5678）",
+    )
     p.add_argument("--class", dest="class_name", required=True, help="培训班名称")
     p.add_argument("--date", help="签到表的课次日期（默认：最近一次课）")
     p.add_argument("--blank-rows", type=int, default=8, help="签到表留给插班学员的空行数（默认 8）")

@@ -1,9 +1,11 @@
 """A4 PDFs in Chinese (sign-in sheets, rosters, certificates, monthly reports) with reportlab.
 
-One place decides the Chinese font: a TrueType font of the system when one is found
-(Windows: SimHei / SimSun / Microsoft YaHei; Linux: WenQuanYi or Droid fallback), embedded so the
-PDF prints the same anywhere; otherwise reportlab's built-in Adobe CID font ``STSong-Light``, which
-every PDF reader on Chinese Windows can show.
+One place decides the Chinese font: WenQuanYi Micro Hei (文泉驿微米黑), a TrueType CJK font
+shipped with the app in ``resources/fonts`` (Apache-2.0, so it may be bundled; 5.2 MB), embedded
+as a subset of the characters used, so every PDF reader shows and prints the same without an Asian
+font pack. reportlab embeds TrueType (glyf) fonts only, not CFF ones such as Noto CJK. Without the
+bundled file: a TrueType font of the system (SimHei, SimSun, YaHei, WenQuanYi …), then reportlab's
+CID font ``STSong-Light`` as a last resort (referenced, not embedded).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from pzh_core.resources import resources_dir
+
 FONT = "PZHChinese"
+BUNDLED = "wqy-microhei.ttc"
 _CANDIDATES = [
-    # (path, subfont index for .ttc)
+    # (path, subfont index for .ttc); the bundled font is tried first (see font_name)
     (r"C:\Windows\Fonts\simhei.ttf", 0),
     (r"C:\Windows\Fonts\simsun.ttc", 0),
     (r"C:\Windows\Fonts\msyh.ttc", 0),
@@ -40,7 +45,8 @@ _CANDIDATES = [
 def font_name() -> str:
     """Register and return the name of the Chinese font used by every PDF."""
     extra = os.environ.get("PZH_PDF_FONT")
-    for path, index in ([(extra, 0)] if extra else []) + _CANDIDATES:
+    bundled = (str(resources_dir() / "fonts" / BUNDLED), 0)
+    for path, index in ([(extra, 0)] if extra else []) + [bundled] + _CANDIDATES:
         if path and Path(path).exists():
             try:
                 pdfmetrics.registerFont(TTFont(FONT, path, subfontIndex=index))

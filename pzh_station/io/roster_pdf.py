@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from pzh_core.domain.person import masked_phone
 from pzh_core.i18n import tr
 from pzh_station.io import pdf
 
@@ -37,11 +38,21 @@ def sign_in_sheet(
     when: str,
     people: Sequence[dict[str, Any]],
     blank_rows: int = 8,
+    show_phones: bool = False,
 ) -> Path:
     """Write a sign-in sheet: 序号, 姓名, 联系电话, 村(社区), 签到（签名）, 备注 — one row per
-    participant, then ``blank_rows`` empty rows for walk-ins. Rows are tall enough to sign in."""
+    participant, then ``blank_rows`` empty rows for walk-ins. Rows are tall enough to sign in.
+
+    :param show_phones: print phone numbers whole; by default the middle digits are hidden
+        (``138****5678``): the sheet lies on a table where everyone signs.
+    """
+
+    def phone(p: dict[str, Any]) -> str:
+        number = p.get("phone") or ""
+        return number if show_phones or not number else masked_phone(number)
+
     rows = [
-        [i, escape(p["name"]), escape(p.get("phone") or ""), escape(p.get("village") or ""), "", ""]
+        [i, escape(p["name"]), escape(phone(p)), escape(p.get("village") or ""), "", ""]
         for i, p in enumerate(people, start=1)
     ]
     rows += [[len(people) + i, "", "", "", "", ""] for i in range(1, blank_rows + 1)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,11 @@ from pzh_core.i18n import tr
 from pzh_core.tabular import RowProblem
 from pzh_station.services.context import Services
 from pzh_station.store import activities as q
+from pzh_station.store import teams as teams_q
 from pzh_station.store.activities import ActivityFilter
+
+#: ``progress(done, total, what)``: reports long work; may raise to cancel it
+Progress = Callable[[int, int, str], None]
 
 # Import/export columns: field -> header names (first is the Chinese header we write).
 COLUMNS: dict[str, list[str]] = {
@@ -66,6 +71,8 @@ class ActivityService:
         :returns: the activity id.
         """
         errors = validate(activity.normalise(), today=today or self.services.today())
+        if activity.team_id and activity.team_id not in teams_q.live_ids(self.store):
+            errors["team_id"] = tr("Activity", "没有这个文艺团队")
         if errors:
             raise ValidationError(errors)
         fields = activity.fields()
@@ -108,12 +115,20 @@ class ActivityService:
         return q.count(self.store, trash=trash)
 
     # -- import / export -----------------------------------------------------------------
-    def read_import(self, path: str | Path, *, today: dt.date | None = None) -> ImportResult:
-        """Read and check a file; writes nothing. :raises tabular.TableError:"""
+    def read_import(
+        self, path: str | Path, *, today: dt.date | None = None, progress: Progress | None = None
+    ) -> ImportResult:
+        """Read and check a file; writes nothing. :raises tabular.TableError:
+
+        :param progress: called as ``progress(rows done, rows, what)`` every 100 rows; it may
+            raise to cancel (nothing has been written).
+        """
         table = tabular.read_table(path, COLUMNS, required=("title", "date"))
         result = ImportResult(total=len(table.rows))
         header = {f: table.mapped.get(f, COLUMNS[f][0]) for f in COLUMNS}
-        for line, raw in table.rows:
+        for done, (line, raw) in enumerate(table.rows):
+            if progress is not None and done % 100 == 0:
+                progress(done, result.total, tr("Import", "正在检查"))
             problems: list[RowProblem] = []
             act = Activity(created_by=self.services.operator)
             act.title = raw.get("title", "")
@@ -190,7 +205,7 @@ class ActivityService:
                     )
                 )
             if not problems:
-                for fname, msg in validate(act, today=today).items():
+                for fname, msg in validate(act.normalise(), today=today).items():
                     problems.append(RowProblem(line, header.get(fname, fname), msg))
             if problems:
                 result.problems += problems
@@ -198,15 +213,20 @@ class ActivityService:
                 result.good.append(act)
         return result
 
-    def write_import(self, result: ImportResult, *, skip_bad: bool = False) -> ImportResult:
+    def write_import(
+        self, result: ImportResult, *, skip_bad: bool = False, progress: Progress | None = None
+    ) -> ImportResult:
         """Write the good rows of a checked import in one transaction.
 
         Without ``skip_bad``, any problem means nothing is written (all or nothing).
+        :param progress: as for :meth:`read_import`; raising from it rolls the whole write back.
         """
         if result.problems and not skip_bad:
             return result
         with self.store.transaction():
-            for act in result.good:
+            for done, act in enumerate(result.good):
+                if progress is not None and done % 100 == 0:
+                    progress(done, len(result.good), tr("Import", "正在写入"))
                 self.store.write("activities", None, act.fields())
         result.written = len(result.good)
         return result

@@ -94,7 +94,7 @@ class AnnualFactsService:
             it leaves the facts unconfirmed, so every change is looked at again.
         :raises ValidationError: with ``{field: message}``; nothing is written.
         """
-        today = today or dt.date.today()
+        today = today or self.services.today()  # the PC's clock corrected by the server's
         current = self.view(year)
         facts, errors = rules.parse_input(values, current.facts)
         errors = {**rules.validate(facts, today=today), **errors}

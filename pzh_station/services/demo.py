@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from pzh_station.services import demo_activities, demo_training, demo_volunteers
+from pzh_station.services import demo_activities, demo_annual, demo_training, demo_volunteers
 from pzh_station.services.context import Services
 from pzh_station.services.station import StationProfile, StationService
 
@@ -29,6 +29,7 @@ def fill(services: Services, *, seed: int = 2026) -> dict[str, int]:
     made = {"activities": demo_activities.fill(services, rng)}
     made.update(demo_training.fill(services, rng))
     made.update(demo_volunteers.fill(services, rng))
+    made.update(demo_annual.fill(services, rng))
     return made
 
 
@@ -42,4 +43,6 @@ LABELS = {
     "volunteers": "志愿者",
     "service_records": "服务记录",
     "service_corrections": "更正申请",
+    "art_teams": "业余文艺团队",
+    "annual_facts": "年度基本情况",
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from pzh_core.i18n import tr
@@ -51,6 +52,52 @@ def backup_now(directory: Path, dest: Path | None = None) -> Path:
 def list_backups(directory: Path) -> list[Path]:
     """The data dir's backups, newest first (for the settings page and the restore dialog)."""
     return backup.list_backups(paths.backups_dir(directory))
+
+
+@dataclass
+class BackupInfo:
+    """One backup as the settings page lists it: when, how big, what it holds."""
+
+    path: Path
+    when: dt.datetime | None
+    size: int
+    counts: dict[str, int] | None  # None: the file cannot be read
+
+    def describe(self) -> str:
+        when = self.when.strftime("%Y-%m-%d %H:%M") if self.when else self.path.name
+        size = f"{self.size / 1_048_576:.1f} MB"
+        if self.counts is None:
+            held = tr("Backup", "无法读取")
+        else:
+            held = "、".join(
+                f"{backup.SUMMARY_TABLES[t]} {n}" for t, n in self.counts.items()
+            ) or tr("Backup", "空")
+        kind = (
+            tr("Backup", "（恢复前自动保存）") if self.path.name.startswith("pre-restore-") else ""
+        )
+        return f"{when}　{size}　{held}{kind}"
+
+
+def backup_infos(directory: Path) -> list[BackupInfo]:
+    """The data dir's backups with date, size and contents, newest first (restore-time safety
+    copies included, so a restore can be undone)."""
+    folder = paths.backups_dir(directory)
+    files = backup.list_backups(folder)
+    if folder.is_dir():
+        files += sorted(folder.glob(f"pre-restore-*{backup.SUFFIX}"), reverse=True)
+    infos = []
+    for path in files:
+        stamp = path.stem.rsplit("-", 2)
+        try:
+            when = dt.datetime.strptime("-".join(stamp[-2:]), "%Y%m%d-%H%M%S")
+        except ValueError:
+            when = None
+        try:
+            size = path.stat().st_size
+        except OSError:
+            continue
+        infos.append(BackupInfo(path, when, size, backup.summary(path)))
+    return sorted(infos, key=lambda i: i.when or dt.datetime.min, reverse=True)
 
 
 def auto_backup(directory: Path, *, keep: int = backup.KEEP) -> Path | None:

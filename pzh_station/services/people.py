@@ -191,6 +191,7 @@ class PeopleService:
         self._move_enrollments(keep_id, drop_id)
         self._move_attendance(keep_id, drop_id)
         self._move_volunteer(keep_id, drop_id)
+        self._move_teams(keep_id, drop_id)
 
     # -- merge steps ---------------------------------------------------------------------
     def _move_enrollments(self, keep_id: str, drop_id: str) -> None:
@@ -246,6 +247,20 @@ class PeopleService:
                     "attendance", new_id, {"mark": row["mark"], "marked_by": row["marked_by"]}
                 )
             self.store.delete("attendance", row["id"])
+
+    def _move_teams(self, keep_id: str, drop_id: str) -> None:
+        """The merged person leads and belongs to the teams the dropped one did."""
+        from pzh_station.store import teams as teams_q
+
+        for team in teams_q.with_person(self.store, drop_id):
+            members = list(dict.fromkeys(keep_id if p == drop_id else p for p in team["members"]))
+            fields: dict[str, Any] = {}
+            if members != team["members"]:
+                fields["members"] = members
+            if team["leader_id"] == drop_id:
+                fields["leader_id"] = keep_id
+            if fields:
+                self.store.write("art_teams", team["id"], fields)
 
     def _move_volunteer(self, keep_id: str, drop_id: str) -> None:
         keep_vol_id = det_id("volunteer", keep_id)

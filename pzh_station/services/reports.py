@@ -17,9 +17,9 @@ from pzh_core import tabular
 from pzh_core.domain import refdata
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
+from pzh_core.indicators.activity_figures import resolve_scope
 from pzh_core.period import Period
 from pzh_core.queries import Db
-from pzh_station.io import pdf
 from pzh_station.services.context import Services
 from pzh_station.store import StoreError
 from pzh_station.store.figures import indicator_db
@@ -45,10 +45,14 @@ CHART_KEYS = ("activities", "person_visits")
 
 # The annual statistics report (文化站年报): (indicator key, row label, note for the reviewer).
 ANNUAL_ROWS: list[tuple[str, str, str]] = [
-    ("art_activities", "组织文艺活动次数", "除训练班、展览、讲座以外的各类活动"),
+    ("art_activities", "组织文艺活动次数", "口径文件所列类型的活动（见年报表的指标口径）"),
     ("art_activity_visits", "组织文艺活动参加人次", "上述活动的参与人次之和"),
-    ("training_classes", "举办训练班班次", "本年至少开课一次的培训班"),
-    ("trainee_visits", "培训人次", "本年已开课次的出勤、迟到签到数"),
+    ("training_classes", "举办训练班班次", "首次开课在本年的培训班，加一次性培训（每次计1班）"),
+    (
+        "trainee_visits",
+        "培训签到人次",
+        "本年已开课次的出勤、迟到签到数（年报表的培训人次按口径文件）",
+    ),
     (
         "completers",
         "训练班结业人次",
@@ -58,16 +62,20 @@ ANNUAL_ROWS: list[tuple[str, str, str]] = [
     ("exhibition_visits", "展览参观人次", "展览的参与人次之和"),
     ("lectures", "组织公益性讲座次数", "活动类型为“讲座”的活动"),
     ("lecture_visits", "公益性讲座参加人次", "讲座的参与人次之和"),
-    ("amateur_teams", "群众业余文艺团队", "文化站信息中填写"),
+    ("amateur_teams", "业余文艺团队", "团队登记中年底存续的团队"),
     ("volunteers_active", "文化志愿者人数", "状态为“在册”、年底前加入的志愿者"),
     ("volunteer_hours_verified", "文化志愿者服务时长", "本年已审核的服务记录时长之和（小时）"),
-    ("full_time_staff", "从业人员", "文化站信息中填写的专职人员"),
+    ("full_time_staff", "年末从业人员", "年度基本情况中填写"),
 ]
 # Further figures of the same report (the plan's indicators).
 ANNUAL_EXTRA: list[tuple[str, str, str]] = [
-    ("activities", "活动总场次", "全部活动（未删除）"),
-    ("person_visits", "活动总参与人次", "全部活动的参与人次之和"),
-    ("visits_per_resident", "人均参与次数", "参与人次 ÷ 服务人口"),
+    (
+        "activities",
+        "活动台账活动场次",
+        "活动台账中的全部活动（未删除）；年报表的活动总场次另加本年开班的培训班",
+    ),
+    ("person_visits", "活动台账参与人次", "活动台账中全部活动的参与人次之和"),
+    ("visits_per_resident", "人均参与次数", "参与人次 ÷ 年度基本情况中的常住人口"),
     (
         "special_group_activities",
         "面向特殊群体的活动场次",
@@ -115,6 +123,27 @@ def format_value(key: str, value: Any) -> str:
     return str(value)
 
 
+def number_cell(key: str, value: Any) -> Any:
+    """A figure for a spreadsheet: a number with its number format (a rate as a fraction shown
+    as a percentage), or "—" when there is none."""
+    if value is None:
+        return "—"
+    if key == "attendance_rate":
+        return tabular.Cell(value, "0.0%")
+    kind = ind.INDICATORS[key].kind if key in ind.INDICATORS else "count"
+    if kind == "ratio":
+        return tabular.Cell(round(value, 4), "0.00")
+    if isinstance(value, float):
+        return tabular.Cell(round(value, 2), "#,##0.0#")
+    return tabular.Cell(value, "#,##0")
+
+
+def sheet_unit(key: str) -> str:
+    """The unit column of a spreadsheet (a rate's % is in its number format, not repeated)."""
+    unit = ind.INDICATORS[key].unit if key in ind.INDICATORS else ""
+    return "" if unit == "%" else unit
+
+
 class ReportService:
     """Figures and report files of this station."""
 
@@ -157,6 +186,12 @@ class ReportService:
         }
         out.update(ind.compute(self.db, self.stations(), period))
         out["checklist"] = ind.checklist(self.db, self.stations(), period)
+        from pzh_station.services.annual_return import ReturnService
+
+        # The annual return's figures under the city's definition file (issue 13).
+        out["annual_return"] = ReturnService(self.services).summary(
+            year, month=month, as_of=period.as_of
+        )
         return out
 
     def overview(
@@ -223,12 +258,8 @@ class ReportService:
         period = Period(year, None, as_of or dt.date.today())
         figures = self.annual_figures(year, as_of=period.as_of)
         main = []
-        for n, (key, label, unit, value, note) in enumerate(figures, start=1):
-            if key == "attendance_rate" and value is not None:
-                value = round(value * 100, 1)
-            elif isinstance(value, float):
-                value = round(value, 4)
-            main.append([n, label, unit, value if value is not None else "", note])
+        for n, (key, label, _unit, value, note) in enumerate(figures, start=1):
+            main.append([n, label, sheet_unit(key), number_cell(key, value), note])
         main += [
             [],
             ["", "填报单位", "", self.station_name(), ""],
@@ -277,8 +308,9 @@ class ReportService:
                 # Activity figures: ids from the index; each activity's details read once.
                 if activities is None:
                     activities = {r.id: r for r in ind.activity_records(db, stations, period)}
+                scope = resolve_scope(indicator.scope, db)
                 for aid, amount in ind.activity_amounts(
-                    db, stations, period, indicator.scope, indicator.measure
+                    db, stations, period, scope, indicator.measure
                 ):
                     add(activities[aid], label, amount)
             else:
@@ -333,8 +365,13 @@ class ReportService:
             refdata.labels("delivery_modes"),
             refdata.labels("target_groups"),
         )
+        as_number = path.suffix.lower() == ".xlsx"  # a spreadsheet holds numbers, a PDF text
         figures = [
-            [ind.INDICATORS[k].label, format_value(k, v), ind.INDICATORS[k].unit]
+            [
+                ind.INDICATORS[k].label,
+                number_cell(k, v) if as_number else format_value(k, v),
+                sheet_unit(k) if as_number else ind.INDICATORS[k].unit,
+            ]
             for k, v in data["figures"].items()
         ]
         acts = [
@@ -356,7 +393,9 @@ class ReportService:
                 c["teacher"],
                 c["sessions"],
                 c["trainee_visits"],
-                format_value("attendance_rate", c["attendance_rate"]),
+                number_cell("attendance_rate", c["attendance_rate"])
+                if as_number
+                else format_value("attendance_rate", c["attendance_rate"]),
             ]
             for c in data["classes"]
         ]
@@ -373,12 +412,14 @@ class ReportService:
                 "参与人次",
                 "服务对象",
             ],
-            "classes": ["培训班", "教师", "开课次数", "培训人次", "出勤率"],
+            "classes": ["培训班", "教师", "开课次数", "培训签到人次", "出勤率"],
             "volunteers": ["志愿者", "服务次数", "已审核时长（小时）"],
         }
         title = tr("Reports", "{}{}月工作月报").format(self.station_name(), f"{year}年{month}")
         suffix = path.suffix.lower()
         if suffix == ".pdf":
+            from pzh_station.io import pdf  # reportlab: loaded when a PDF is made, not at start
+
             story = [
                 pdf.title(title),
                 pdf.Spacer(1, 4 * pdf.mm),

@@ -115,7 +115,7 @@ class TrainingExport:
                     *marks,
                     g.attended(p["id"]),
                     held_n,
-                    d.format_rate(g.row_rate(p["id"])),
+                    tabular.rate_cell(g.row_rate(p["id"]), d.format_rate(g.row_rate(p["id"]))),
                     "是" if g.completed(p["id"]) else "否",
                 ]
             )
@@ -126,7 +126,7 @@ class TrainingExport:
             *[("" if s["cancelled"] else g.column_attended(s["id"])) for s in g.sessions],
             "",
             "",
-            d.format_rate(g.overall_rate()),
+            tabular.rate_cell(g.overall_rate(), d.format_rate(g.overall_rate())),
             "",
         ]
         rows.append(totals)
@@ -187,7 +187,10 @@ class TrainingExport:
                     p["village"],
                     p["attended"],
                     p["held"],
-                    d.format_rate(d.rate(p["attended"], p["held"])),
+                    tabular.rate_cell(
+                        d.rate(p["attended"], p["held"]),
+                        d.format_rate(d.rate(p["attended"], p["held"])),
+                    ),
                 ]
             )
         headers = [
@@ -211,7 +214,9 @@ class TrainingExport:
         row = self.services.store.get("stations", sid) if sid else None
         return row["name"] if row else ""
 
-    def sign_in_pdf(self, path: str | Path, session_id: str, *, blank_rows: int = 8) -> Path:
+    def sign_in_pdf(
+        self, path: str | Path, session_id: str, *, blank_rows: int = 8, show_phones: bool = False
+    ) -> Path:
         """A4 sign-in sheet (签到表) of a session: the roster with a signature column, then
         blank rows for walk-ins."""
         session = self.services.store.get("sessions", session_id)
@@ -234,6 +239,7 @@ class TrainingExport:
             when=when,
             people=people,
             blank_rows=blank_rows,
+            show_phones=show_phones,
         )
 
     def roster_pdf(self, path: str | Path, class_id: str) -> Path:

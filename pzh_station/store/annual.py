@@ -22,6 +22,31 @@ def facts_row(store: Store, station_id: str, year: int) -> dict[str, Any] | None
     return decode_row("annual_facts", row) if row else None
 
 
+def rekey_facts(store: Store, station_id: str) -> int:
+    """After a PC that worked offline takes the server's station id, give its annual facts the
+    ids the station's other PCs use (the id is made from the station and the year), with their
+    change-log entries, so the push lands on the station's one row per year. Call inside the
+    transaction that moves the station. :returns: rows re-keyed."""
+    conn = store.conn
+    moved = 0
+    for row in conn.execute(
+        "SELECT id, year FROM annual_facts WHERE station_id = ?", (station_id,)
+    ).fetchall():
+        new = facts_id(station_id, row["year"])
+        if (
+            new == row["id"]
+            or conn.execute("SELECT 1 FROM annual_facts WHERE id = ?", (new,)).fetchone()
+        ):
+            continue
+        conn.execute("UPDATE annual_facts SET id = ? WHERE id = ?", (new, row["id"]))
+        conn.execute(
+            "UPDATE changes SET row_id = ? WHERE tbl = 'annual_facts' AND row_id = ?",
+            (new, row["id"]),
+        )
+        moved += 1
+    return moved
+
+
 def latest_facts_before(store: Store, station_id: str, year: int) -> dict[str, Any] | None:
     """The most recent stored facts of a year before ``year`` (the carry-over source)."""
     row = store.conn.execute(
@@ -55,7 +80,8 @@ def setting_rows(store: Store, key: str) -> list[dict[str, Any]]:
     return [
         decode_row("city_settings", r)
         for r in store.conn.execute(
-            "SELECT * FROM city_settings WHERE key = ? AND deleted = 0 ORDER BY updated_at DESC",
+            "SELECT * FROM city_settings WHERE key = ? AND deleted = 0 AND device_id = 'server'"
+            " ORDER BY updated_at DESC",
             (key,),
         )
     ]

@@ -66,6 +66,34 @@ def auto_backup(
     return made
 
 
+#: what a backup holds, as the restore lists show it (table → label)
+SUMMARY_TABLES = {
+    "activities": "活动",
+    "classes": "培训班",
+    "people": "人员",
+    "volunteers": "志愿者",
+}
+
+
+def summary(path: Path) -> dict[str, int] | None:
+    """Live rows per table of :data:`SUMMARY_TABLES` in a backup; None when it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            return {
+                t: conn.execute(f"SELECT count(*) FROM {t} WHERE deleted = 0").fetchone()[0]
+                for t in SUMMARY_TABLES
+                if t in tables
+            }
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError:
+        return None
+
+
 def check_backup(path: Path) -> None:
     """Refuse a file that is not a usable backup of this app (or of a newer version)."""
     if not path.exists():

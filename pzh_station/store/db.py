@@ -13,6 +13,7 @@ ones. Each write notes its table, and :meth:`Store.take_changes` hands the set o
 
 from __future__ import annotations
 
+import functools
 import json
 import sqlite3
 import uuid
@@ -20,8 +21,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-import sqlite_utils
 
 from pzh_core import hlc, merge, schema
 from pzh_core.hlc import HybridClock
@@ -73,6 +72,14 @@ class Store:
     :param readonly: open without migrating or writing (for a second, read-only connection).
     """
 
+    @functools.cached_property
+    def db(self) -> Any:
+        """``sqlite_utils.Database`` on this connection (migrations' table rebuilds); made on first
+        use, because importing sqlite_utils costs 0.4 s (click, dateutil …) at every start."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
+
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         _check_file(self.path)
@@ -105,7 +112,6 @@ class Store:
                 ).format(version, migrations.LATEST),
             )
         self.conn = conn
-        self.db = sqlite_utils.Database(conn)
         self.readonly = readonly
         self._depth = 0
         self._local: set[str] = set()  # tables written here since take_changes()
@@ -261,6 +267,8 @@ class Store:
         unknown = set(fields) - set(types)
         if unknown:
             raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
+        if table in schema.SERVER_ONLY:
+            raise KeyError(f"{table} is written by the city server only")
         station = self.station_id
         if not station:
             raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))

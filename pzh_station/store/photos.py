@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pzh_core import photos
 from pzh_core.photos import Attachment
 from pzh_station.store.db import Store
 
@@ -154,6 +155,15 @@ def budget_used(store: Store, day: str) -> int:
     if store.meta("photo_day") != day:
         return 0
     return int(store.meta("photo_day_bytes") or 0)
+
+
+def day_budget(store: Store) -> int:
+    """Bytes of photos this station may send per day: the city setting ``photo_day_mb`` from the
+    ``city_settings`` rows the server sent (decision 3; the server enforces the same value)."""
+    from pzh_core.queries import settings as setting_q
+
+    value = setting_q.effective(store.conn, photos.DAY_SETTING, store.station_id or "")
+    return photos.day_budget_bytes(value)
 
 
 def live_thumbs(store: Store) -> list[str]:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pzh_core import hlc, merge, schema
+from pzh_station.store import annual
 from pzh_station.store.db import Store
 from pzh_station.store.sync_state import put
 
@@ -67,6 +68,7 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> dict[str
             "UPDATE changes SET row_id = ? WHERE tbl = 'stations' AND row_id = ?",
             (station_id, old),
         )
+        annual.rekey_facts(store, station_id)  # ids made from the station (issue 13)
         for table in schema.TABLES:
             store.note_changed(table, pulled=True)
     if old != station_id:

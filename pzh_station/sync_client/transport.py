@@ -23,8 +23,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import requests
-
 from pzh_core.protocol import PROTOCOL_VERSION
 from pzh_station import __version__
 from pzh_station.sync_client.errors import SyncError
@@ -98,6 +96,8 @@ class Transport:
         retry: RetryPolicy | None = None,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT_S, READ_TIMEOUT_S),
     ) -> None:
+        import requests  # loaded with the first sync, not at every start (0.25 s)
+
         self.base_url = normalise_url(base_url)
         self.token = token
         self.retry = retry or RetryPolicy()
@@ -155,6 +155,8 @@ class Transport:
     def _once(
         self, method: str, path: str, payload: bytes | None, headers: dict[str, str]
     ) -> dict[str, Any]:
+        import requests  # loaded with the first sync, not at every start (0.25 s)
+
         url = self.base_url + path
         self.stats.requests += 1
         if payload:

@@ -13,6 +13,7 @@ dialog is opened with ``open()``), so tests drive the real start-up dialogs with
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -21,20 +22,22 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from pzh_core.resources import resources_dir
-from pzh_station import paths
+from pzh_station import logs, paths
 from pzh_station.services import maintenance
 from pzh_station.services.station import StationService
 from pzh_station.settings import Settings
 from pzh_station.store import StoreError
 from pzh_station.store.lock import InstanceLock
-from pzh_station.ui import qt_locale
+from pzh_station.ui import crash, qt_locale
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.first_run import FirstRunDialog
+from pzh_station.ui.gc_guard import MainThreadGc
 from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.restore_dialog import RestoreDialog
 from pzh_station.ui.tasks import Tasks
 
 APP_TITLE = "文化站工作台"
+log = logging.getLogger(__name__)
 
 
 class Launcher(QObject):
@@ -51,6 +54,7 @@ class Launcher(QObject):
         self.ctx: UiContext | None = None
         self.window: MainWindow | None = None
         self.dialog: QWidget | None = None  # the start-up dialog now showing, if any
+        self.restoring = False
 
     def start(self) -> None:
         try:
@@ -74,7 +78,9 @@ class Launcher(QObject):
             else:
                 self._fatal(exc.message, code=2)
             return
-        self.ctx = UiContext(data_dir=self.directory, tasks=tasks, operator=operator)
+        self.ctx = UiContext(
+            data_dir=self.directory, tasks=tasks, operator=operator, restore=self.restore_running
+        )
         if set_up:
             self._show_main()
             return
@@ -88,6 +94,7 @@ class Launcher(QObject):
         assert self.ctx is not None
         self.dialog = None
         self.window = MainWindow(self.ctx)
+        self.window.closed.connect(self.window_closed)
         self.window.show()
         self.ctx.tasks.run(
             lambda s: maintenance.auto_backup(s.data_dir),
@@ -115,6 +122,40 @@ class Launcher(QObject):
         finally:
             self.lock.acquire()
 
+    def restore_running(self, backup: Path) -> None:
+        """Restore a backup chosen in the running app (settings page): close the main window
+        (which stops the database and sync threads, so no connection holds the file), restore,
+        and start again on the restored file. A refused restore leaves the file as it was."""
+        log.info("restore from a backup requested in the app: %s", backup.name)
+        self.restoring = True
+        try:
+            if self.window is not None:
+                self.window.close()
+                self.window = None
+            if self.ctx is not None:
+                self.ctx.tasks.shutdown()
+            try:
+                self._restore(backup)
+                message = ""
+            except StoreError as exc:
+                log.warning("restore refused: %s", exc.kind)
+                message = exc.message
+        finally:
+            self.restoring = False
+        self._open_store()
+        if self.window is not None:
+            text = message or self.tr("已从备份恢复。恢复前的数据已另存为一份备份。")
+            self.window.statusBar().showMessage(text, 30_000)
+            if message:
+                box = QMessageBox(QMessageBox.Icon.Warning, APP_TITLE, message, parent=self.window)
+                box.open()
+                self.dialog = box
+
+    def window_closed(self) -> None:
+        """The main window closed: the app ends, unless the window closed for a restore."""
+        if not self.restoring:
+            self.finished.emit(0)
+
     def _fatal(self, message: str, *, code: int) -> None:
         box = QMessageBox(QMessageBox.Icon.Critical, APP_TITLE, message)
         box.finished.connect(lambda _r: self._end(code))
@@ -136,14 +177,18 @@ class Launcher(QObject):
 def run(data_dir: str | Path | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     qt_locale.install(app)
+    directory = paths.data_dir(data_dir)
+    logs.setup(directory)
+    crash.install()
     app.setApplicationName("pzh-station")
     app.setApplicationDisplayName(APP_TITLE)
     app.setWindowIcon(QIcon(str(resources_dir() / "icons" / "pzh-station.png")))
     app.setQuitOnLastWindowClosed(False)  # start-up dialogs come and go; we decide when to quit
-    launcher = Launcher(paths.data_dir(data_dir))
-    launcher.finished.connect(app.exit)
-    launcher.main_window_shown.connect(lambda w: w.closed.connect(lambda: app.exit(0)))
+    gc_guard = MainThreadGc(app)  # the cyclic collector runs on this thread only
+    launcher = Launcher(directory)
+    launcher.finished.connect(app.exit)  # also when the main window closes
     launcher.start()
     code = app.exec()
     launcher.shutdown()
+    gc_guard.collect()
     return code

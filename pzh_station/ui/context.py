@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,3 +14,6 @@ class UiContext:
     data_dir: Path
     tasks: Tasks
     operator: str = ""
+    #: restore a backup in the running app (set by the launcher: it closes the window, restores
+    #: and starts again on the restored file); None where no launcher runs the app
+    restore: Callable[[Path], None] | None = None

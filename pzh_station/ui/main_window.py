@@ -7,14 +7,17 @@ Status bar: other areas add their permanent widgets (sync state …) with
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QMargins, QRect, QSize, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QComboBox,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QMainWindow,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QToolBar,
     QWidget,
@@ -24,6 +27,27 @@ from pzh_station.services.station import StationProfile, StationService
 from pzh_station.settings import Settings
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.pages import PAGES, PageSpec
+
+PREFERRED = QSize(1280, 720)
+MINIMUM = QSize(640, 400)
+# Window frame on Windows 10/11 and the UOS/Kylin desktops at 100 %: 8-px side and bottom
+# borders and a 31-px title bar. Known before the window is shown, when Qt cannot tell yet.
+FRAME = QMargins(8, 31, 8, 8)
+
+
+def fitted_geometry(available: QRect, frame: QMargins = FRAME) -> QRect:
+    """Where the window's client area goes so that the whole window, frame included, fits the
+    screen's available area (the screen less the task bar): its preferred size when there is
+    room, else all there is; centred across, top-aligned."""
+    width = max(
+        MINIMUM.width(), min(PREFERRED.width(), available.width() - frame.left() - frame.right())
+    )
+    height = max(
+        MINIMUM.height(), min(PREFERRED.height(), available.height() - frame.top() - frame.bottom())
+    )
+    outer = width + frame.left() + frame.right()
+    left = available.left() + max(0, (available.width() - outer) // 2) + frame.left()
+    return QRect(left, available.top() + frame.top(), width, height)
 
 
 class MainWindow(QMainWindow):
@@ -35,8 +59,9 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         self.profile: StationProfile | None = None
         self._set_title(station_name)
-        self.resize(1280, 720)  # fits 1366×768 with the taskbar
-        self.setMinimumSize(960, 600)
+        # 1366×768 at 150 % is a 911×512 logical screen: pages scroll rather than clip
+        self.setMinimumSize(MINIMUM)
+        self.fit_to_screen()
 
         # who is entering records (each record remembers it)
         self.operator_combo = QComboBox()
@@ -55,6 +80,7 @@ class MainWindow(QMainWindow):
         self.nav.setFixedWidth(150)
         self.stack = QStackedWidget()
         self._pages: dict[str, QWidget] = {}
+        self.scrolls: dict[str, QScrollArea] = {}  # each page inside its scroll area
         for spec in PAGES:
             self.nav.addItem(QCoreApplication.translate("Pages", spec.title))
         central = QWidget()
@@ -73,6 +99,9 @@ class MainWindow(QMainWindow):
         self.photo_status = PhotoStatusLabel(ctx, self)  # 照片待上传 N (issue 15)
         self.statusBar().addPermanentWidget(self.photo_status)
 
+        from pzh_station.ui import menus
+
+        self.actions_by_key = menus.install(self)
         self.nav.currentRowChanged.connect(self._show_row)
         self.operator_combo.activated.connect(self._operator_chosen)
         ctx.tasks.failed.connect(self._show_error)
@@ -125,6 +154,13 @@ class MainWindow(QMainWindow):
         if "station" in areas:
             self.load_profile()
 
+    def fit_to_screen(self, screen: QScreen | None = None) -> None:
+        """Size and place the window inside the screen's available area
+        (see :func:`fitted_geometry`)."""
+        screen = screen or self.screen() or QGuiApplication.primaryScreen()
+        if screen is not None:
+            self.setGeometry(fitted_geometry(screen.availableGeometry()))
+
     # -- pages ---------------------------------------------------------------------------
     def page(self, key: str) -> QWidget:
         """The page of an area, built on first use."""
@@ -132,7 +168,14 @@ class MainWindow(QMainWindow):
             spec = next(s for s in PAGES if s.key == key)
             widget = self._build(spec)
             self._pages[key] = widget
-            self.stack.addWidget(widget)
+            # a page smaller than its layout's minimum scrolls instead of clipping controls
+            scroll = QScrollArea()
+            scroll.setObjectName(f"scroll_{key}")
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.Shape.NoFrame)
+            scroll.setWidget(widget)
+            self.scrolls[key] = scroll
+            self.stack.addWidget(scroll)
         return self._pages[key]
 
     def show_page(self, key: str) -> QWidget:
@@ -145,7 +188,9 @@ class MainWindow(QMainWindow):
 
     def _show_row(self, row: int) -> None:
         if row >= 0:
-            self.stack.setCurrentWidget(self.page(PAGES[row].key))
+            key = PAGES[row].key
+            self.page(key)
+            self.stack.setCurrentWidget(self.scrolls[key])
 
     def _show_error(self, error: Exception) -> None:
         message = getattr(error, "message", None) or str(error)

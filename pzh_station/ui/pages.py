@@ -47,6 +47,12 @@ def _volunteers(ctx: UiContext, parent: QWidget) -> QWidget:
     return VolunteersPage(ctx, parent)
 
 
+def _teams(ctx: UiContext, parent: QWidget) -> QWidget:
+    from pzh_station.ui.teams_page import TeamsPage
+
+    return TeamsPage(ctx, parent)
+
+
 def _annual(ctx: UiContext, parent: QWidget) -> QWidget:
     from pzh_station.ui.annual_page import AnnualFactsPage
 
@@ -76,6 +82,7 @@ PAGES: list[PageSpec] = [
     PageSpec("activities", "活动台账", _activities),
     PageSpec("training", "培训班", _training),
     PageSpec("volunteers", "文化志愿者", _volunteers),
+    PageSpec("teams", "文艺团队", _teams),
     PageSpec("annual", "年度基本情况", _annual),
     PageSpec("reports", "报表", _reports),
     PageSpec("sync", "同步", _sync),

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -23,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from pzh_station.services.reports import ReportService
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.files import open_path
 
 
 class ReportsPage(QWidget):
@@ -36,7 +38,9 @@ class ReportsPage(QWidget):
         self.annual_year.setRange(2000, today.year)
         # The annual report is usually made in January for the year just ended.
         self.annual_year.setValue(today.year - 1 if today.month == 1 else today.year)
-        self.annual_button = QPushButton(self.tr("生成年报（Excel）…"))
+        self.annual_button = QPushButton(self.tr("生成年报及明细（Excel）…"))
+        self.return_xlsx_button = QPushButton(self.tr("生成可报送的年报表（Excel）…"))
+        self.return_pdf_button = QPushButton(self.tr("年报表（PDF，A4）…"))
         annual = QGroupBox(self.tr("文化站年报"))
         form = QFormLayout(annual)
         year_row = QHBoxLayout()
@@ -44,11 +48,16 @@ class ReportsPage(QWidget):
         year_row.addStretch(1)
         form.addRow(self.tr("统计年度"), year_row)
         form.addRow(
+            QLabel(self.tr("“年报及明细”的第二张表列出每个数字背后的记录，供县文化馆核对。"))
+        )
+        form.addRow(
             QLabel(
-                self.tr("第一张表为年报各项指标，第二张表列出每个数字背后的记录，供县文化馆核对。")
+                self.tr("年报表按基层表式样（单位信息、各项指标、签章栏），年度基本情况须先确认。")
             )
         )
         annual_buttons = QHBoxLayout()
+        annual_buttons.addWidget(self.return_xlsx_button)
+        annual_buttons.addWidget(self.return_pdf_button)
         annual_buttons.addWidget(self.annual_button)
         annual_buttons.addStretch(1)
         form.addRow(annual_buttons)
@@ -78,13 +87,45 @@ class ReportsPage(QWidget):
 
         self.status_label = QLabel()
         self.status_label.setWordWrap(True)
+        # while a report is made: a busy bar and 取消 (the file is then not kept)
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 0)
+        self.cancel_button = QPushButton(self.tr("取消"))
+        # after it is saved: open it, or the folder it is in
+        self.open_file_button = QPushButton(self.tr("打开文件"))
+        self.open_folder_button = QPushButton(self.tr("打开所在文件夹"))
+        after = QHBoxLayout()
+        for w in (self.progress_bar, self.cancel_button):
+            after.addWidget(w)
+        after.addWidget(self.open_file_button)
+        after.addWidget(self.open_folder_button)
+        after.addStretch(1)
+        for w in (
+            self.progress_bar,
+            self.cancel_button,
+            self.open_file_button,
+            self.open_folder_button,
+        ):
+            w.hide()
+        self.saved_path: Path | None = None
+        self.cancelled = False
+        self.cancel_button.clicked.connect(self.cancel)
+        self.open_file_button.clicked.connect(
+            lambda: self.saved_path and open_path(self.saved_path)
+        )
+        self.open_folder_button.clicked.connect(
+            lambda: self.saved_path and open_path(self.saved_path.parent)
+        )
         layout = QVBoxLayout(self)
         layout.addWidget(annual)
         layout.addWidget(monthly)
         layout.addWidget(self.status_label)
+        layout.addLayout(after)
         layout.addStretch(1)
 
         self.annual_button.clicked.connect(self.make_annual)
+        self.return_xlsx_button.clicked.connect(lambda: self.make_return(".xlsx"))
+        self.return_pdf_button.clicked.connect(lambda: self.make_return(".pdf"))
         self.monthly_xlsx_button.clicked.connect(lambda: self.make_monthly(".xlsx"))
         self.monthly_pdf_button.clicked.connect(lambda: self.make_monthly(".pdf"))
 
@@ -111,6 +152,25 @@ class ReportsPage(QWidget):
             failure=self._failed,
         )
 
+    def make_return(self, suffix: str) -> None:
+        from pzh_station.services.annual_return import ReturnService
+
+        year = self.annual_year.value()
+        file_filter = (
+            self.tr("Excel 文件 (*.xlsx)") if suffix == ".xlsx" else self.tr("PDF 文件 (*.pdf)")
+        )
+        path = self.ask_path(self.tr("{}年文化站年报表{}").format(year, suffix), file_filter)
+        if not path:
+            return
+        if not path.lower().endswith(suffix):
+            path += suffix
+        self._busy(True)
+        self.ctx.tasks.run(
+            lambda s: ReturnService(s).write(path, year),
+            success=self._written,
+            failure=self._failed,
+        )
+
     def make_monthly(self, suffix: str) -> None:
         year, month = self.month_year.value(), self.month_combo.currentData()
         file_filter = (
@@ -129,17 +189,47 @@ class ReportsPage(QWidget):
         )
 
     def _busy(self, busy: bool) -> None:
-        for b in (self.annual_button, self.monthly_xlsx_button, self.monthly_pdf_button):
+        reason = self.tr("正在生成另一份报表，请稍候") if busy else ""
+        for b in (
+            self.annual_button,
+            self.return_xlsx_button,
+            self.return_pdf_button,
+            self.monthly_xlsx_button,
+            self.monthly_pdf_button,
+        ):
             b.setEnabled(not busy)
+            b.setToolTip(reason)
+        self.progress_bar.setVisible(busy)
+        self.cancel_button.setVisible(busy)
         if busy:
+            self.cancelled = False
+            self.saved_path = None
+            self.open_file_button.hide()
+            self.open_folder_button.hide()
             self.status_label.setText(self.tr("正在生成…"))
+
+    def cancel(self) -> None:
+        """The report is still being made on the database thread; when it is done its file is
+        removed, so nothing half-wanted is left behind."""
+        self.cancelled = True
+        self.cancel_button.setEnabled(False)
+        self.status_label.setText(self.tr("正在取消…"))
 
     def _written(self, path: Path) -> None:
         self._busy(False)
+        self.cancel_button.setEnabled(True)
+        if self.cancelled:
+            Path(path).unlink(missing_ok=True)
+            self.status_label.setText(self.tr("已取消，没有保存报表。"))
+            return
+        self.saved_path = Path(path)
         self.status_label.setText(self.tr("已保存：{}").format(path))
+        self.open_file_button.show()
+        self.open_folder_button.show()
 
     def _failed(self, error: Exception) -> None:
         self._busy(False)
+        self.cancel_button.setEnabled(True)
         if isinstance(error, OSError):
             message = self.tr(
                 "无法写入文件（是否正在 Excel 或 WPS 中打开？请关闭后重试）：{}"

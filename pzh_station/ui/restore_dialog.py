@@ -71,7 +71,7 @@ class RestoreDialog(QDialog):
             )
             self.list.hide()
         hint.setWordWrap(True)
-        self.message = FieldErrorLabel()
+        self.message = FieldErrorLabel(reserve=False)
         buttons = QDialogButtonBox()
         self.restore_button = buttons.addButton(
             self.tr("从所选备份恢复"), QDialogButtonBox.ButtonRole.AcceptRole

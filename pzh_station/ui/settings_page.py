@@ -1,5 +1,5 @@
-"""Settings (设置): the station profile (incl. amateur teams, full-time staff and the staff who
-enter records), and backups (back up now, the list of backups)."""
+"""Settings (设置): the station profile (name, county, the staff who enter records; teams and
+staff figures are in 文艺团队 and 年度基本情况), and backups (back up now, the list of backups)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
+    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -21,7 +22,6 @@ from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.restore_dialog import describe_backup
 from pzh_station.ui.station_form import StationForm
 
 
@@ -46,11 +46,16 @@ class SettingsPage(QWidget):
         self.backup_label = QLabel()
         self.backup_label.setWordWrap(True)
         self.backup_list = QListWidget()
+        self.backup_list.setObjectName("backup_list")
         self.backup_list.setMaximumHeight(160)
+        self.backups: list[maintenance.BackupInfo] = []
+        self.restore_button = QPushButton(self.tr("从所选备份恢复…"))
+        self.restore_button.setEnabled(False)
+        self.restore_button.setToolTip(self.tr("请先在上面的列表中选择一份备份"))
         where = QLabel(
             self.tr(
-                "数据文件夹：{}\n备份会自动进行（每天一次，保留最近14份）。从备份恢复：关闭程序后运行"
-                "“pzh-station restore 备份文件”，或在数据文件损坏时按启动时的提示操作。"
+                "数据文件夹：{}\n备份会自动进行（每天一次，保留最近14份）。恢复前，当前的数据会先另存为"
+                "一份“恢复前自动保存”的备份，所以恢复也可以撤销。"
             ).format(ctx.data_dir)
         )
         where.setWordWrap(True)
@@ -62,6 +67,7 @@ class SettingsPage(QWidget):
         backup_layout.addLayout(row)
         backup_layout.addWidget(QLabel(self.tr("已有备份（最新的在最上面）：")))
         backup_layout.addWidget(self.backup_list)
+        backup_layout.addWidget(self.restore_button)
         backup_layout.addWidget(where)
 
         inner = QWidget()
@@ -78,6 +84,8 @@ class SettingsPage(QWidget):
 
         self.save_button.clicked.connect(self.save_profile)
         self.backup_button.clicked.connect(self.backup_now)
+        self.restore_button.clicked.connect(self.confirm_restore)
+        self.backup_list.currentRowChanged.connect(self._backup_chosen)
         self.load()
 
     def load(self) -> None:
@@ -86,7 +94,7 @@ class SettingsPage(QWidget):
 
     def load_backups(self) -> None:
         self.ctx.tasks.run(
-            lambda s: maintenance.list_backups(s.data_dir), success=self._backups_loaded
+            lambda s: maintenance.backup_infos(s.data_dir), success=self._backups_loaded
         )
 
     def _profile_loaded(self, profile: StationProfile | None) -> None:
@@ -94,9 +102,60 @@ class SettingsPage(QWidget):
         if profile is not None:
             self.form.set_profile(profile)
 
-    def _backups_loaded(self, backups: list[Path]) -> None:
+    def _backups_loaded(self, backups: list[maintenance.BackupInfo]) -> None:
+        self.backups = backups
         self.backup_list.clear()
-        self.backup_list.addItems([describe_backup(p) for p in backups])
+        self.backup_list.addItems([b.describe() for b in backups])
+        self._backup_chosen(self.backup_list.currentRow())
+
+    def _backup_chosen(self, row: int) -> None:
+        usable = 0 <= row < len(self.backups) and self.backups[row].counts is not None
+        self.restore_button.setEnabled(usable)
+        self.restore_button.setToolTip(
+            ""
+            if usable
+            else self.tr("这份备份无法读取，不能用来恢复")
+            if 0 <= row < len(self.backups)
+            else self.tr("请先在上面的列表中选择一份备份")
+        )
+
+    def show_backups(self) -> None:
+        """从备份恢复 in the 文件 menu: bring the list of backups into view."""
+        self.backup_list.setFocus()
+        if self.backup_list.currentRow() < 0 and self.backup_list.count():
+            self.backup_list.setCurrentRow(0)
+        scroll = self.findChild(QScrollArea)
+        if scroll is not None:
+            scroll.ensureWidgetVisible(self.restore_button)
+
+    def confirm_restore(self) -> None:
+        row = self.backup_list.currentRow()
+        if not 0 <= row < len(self.backups):
+            return
+        info = self.backups[row]
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            self.tr("从备份恢复"),
+            self.tr(
+                "用这份备份替换现在的数据？\n{}\n\n现在的数据会先另存为一份备份；恢复时程序会关闭"
+                "当前窗口并重新打开。"
+            ).format(info.describe()),
+            parent=self,
+        )
+        box.setObjectName("restore_confirm")
+        yes = box.addButton(self.tr("恢复"), QMessageBox.ButtonRole.AcceptRole)
+        box.addButton(self.tr("取消"), QMessageBox.ButtonRole.RejectRole)
+        box.buttonClicked.connect(lambda b: b is yes and self.restore(info.path))
+        box.open()
+        self.restore_box = box
+
+    def restore(self, path: Path) -> None:
+        if self.ctx.restore is None:
+            self.backup_label.setText(
+                self.tr("请关闭程序后运行“pzh-station restore {}”。").format(path)
+            )
+            return
+        self.ctx.restore(path)
 
     def save_profile(self) -> None:
         self.form.errors.clear()

@@ -25,7 +25,7 @@ def split_names(text: str) -> list[str]:
 
 
 class StationForm(QWidget):
-    """Name, county, population, staff (and, with ``full``, amateur teams and full-time staff).
+    """Name, county, population (a first guess of the 常住人口 in the annual facts), staff.
 
     Messages of ``StationService.save_profile``'s ValidationError go under their fields.
     """
@@ -49,7 +49,7 @@ class StationForm(QWidget):
         self.staff_edit = QPlainTextEdit()
         self.staff_edit.setPlaceholderText(self.tr("每行一个姓名，如：\n李明\n王芳"))
         self.staff_edit.setFixedHeight(90)
-        self.message = FieldErrorLabel()
+        self.message = FieldErrorLabel(reserve=False)
         self.message.setObjectName("form_message")
         self.errors = FieldErrors(general=self.message)
 
@@ -59,11 +59,11 @@ class StationForm(QWidget):
             ("county", self.tr("所属县（区）*"), self.county_combo),
             ("population", self.tr("服务人口"), self.population_spin),
         ]
-        if full:
-            rows += [
-                ("amateur_teams", self.tr("业余文艺团队数"), self.teams_spin),
-                ("full_time_staff", self.tr("专职人员数"), self.fulltime_spin),
-            ]
+        self.population_spin.setToolTip(
+            self.tr("人均指标按“年度基本情况”中每年的常住人口计算；此处只作首年的初始值")
+        )
+        # 业余文艺团队 and 从业人员 moved to 文艺团队 and 年度基本情况 (issue 13); the two spin
+        # boxes only keep the profile's old values when it is saved.
         rows.append(("staff", self.tr("录入人员"), self.staff_edit))
         for name, label, widget in rows:
             box = QWidget()

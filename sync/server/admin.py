@@ -8,6 +8,7 @@ as :class:`AdminError` with a Chinese message.
 from __future__ import annotations
 
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from sync.server import auth
@@ -44,7 +45,13 @@ def create_station(storage: Storage, name: str, county: str) -> Station:
         raise AdminError("请填写文化站名称。")
     if len(name) > 100:
         raise AdminError("文化站名称过长（最多100字）。")
-    return storage.create_station(name, _county_label(county or ""))
+    station = storage.create_station(name, _county_label(county or ""))
+    path = getattr(storage, "path", None)
+    if path is not None:  # the city's definition file reaches the new station too
+        from sync.server import definitions
+
+        definitions.publish(storage, Path(path).parent, station_ids=[station.id])
+    return station
 
 
 def issue_code(storage: Storage, station_id: str, *, expires_days: int = 7) -> Code:

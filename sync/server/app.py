@@ -31,7 +31,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from pzh_core import hlc, protocol
 from sync.server import auth, exchange, models
 from sync.server.limits import BodyError, RateLimiter, decode_body
-from sync.server.sqlite_storage import DEFAULT_CLAMP_MS, SQLiteStorage
+from sync.server.sql_storage import DEFAULT_CLAMP_MS, open_storage
 from sync.server.storage import (
     REKEYED,
     BatchRejected,
@@ -44,6 +44,7 @@ from sync.server.storage import (
 
 log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
+DATABASE_ENV = "PZH_SYNC_DATABASE"  # a postgresql:// URL (default: the SQLite file)
 
 MESSAGES = {
     "upgrade_required": "本机的文化站工作台版本过旧，无法与城市服务器同步。请升级到最新版本后再同步；已录入的数据都保留在本机，不会丢失。",
@@ -143,33 +144,43 @@ def _error_body(err: ApiError) -> dict[str, Any]:
     return out
 
 
+def database_of(data_dir: str | Path, database: str | None = None) -> str | Path:
+    """The database a server over ``data_dir`` uses: ``database``, else ``$PZH_SYNC_DATABASE``,
+    else the SQLite file in ``data_dir``."""
+    return database or os.environ.get(DATABASE_ENV) or Path(data_dir) / DB_NAME
+
+
 def create_app(
     data_dir: str | Path,
     *,
     settings: ServerSettings | None = None,
     storage: Storage | None = None,
     now: Callable[[], int] = hlc.wall_ms,
+    database: str | None = None,
 ) -> FastAPI:
-    """The server app over ``data_dir`` (its SQLite file is ``server.sqlite3`` there).
+    """The server app over ``data_dir``.
 
     :param settings: limits; production defaults when None.
-    :param storage: a storage to use instead of the SQLite file (it is then not closed here).
+    :param storage: a storage to use instead of opening one (it is then not closed here).
     :param now: the server's wall clock in ms (tests replace it).
+    :param database: a ``postgresql://`` URL; default ``$PZH_SYNC_DATABASE``, else the SQLite
+        file ``server.sqlite3`` in ``data_dir``.
     """
     settings = settings or ServerSettings()
     own_storage = storage is None
     if storage is None:
-        storage = SQLiteStorage(
-            Path(data_dir) / DB_NAME,
+        storage = open_storage(
+            database_of(data_dir, database),
             now=now,
             clamp_ms=settings.clamp_ms,
             min_desk_version=settings.min_desk_version,
         )
     store: Storage = storage
+    # Per process: a flood guard for one device (with N processes a device may make N times as
+    # many requests). Enrollment attempts are counted in the database, across processes.
     sync_limiter = RateLimiter(settings.sync_rate, settings.sync_burst)
     # Few exchanges at once: they share one writer and the GIL; more threads only add switching.
     exchange_slots = anyio.CapacityLimiter(settings.exchange_threads)
-    enroll_limiter = RateLimiter(settings.enroll_rate, settings.enroll_burst)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
@@ -186,6 +197,13 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.storage = store
+    from pzh_core.definitions import DefinitionError
+    from sync.server import definitions
+
+    try:  # the city's 口径 file to every station (issue 13)
+        definitions.publish(store, data_dir)
+    except DefinitionError as exc:
+        log.error("the city's definition file cannot be used (%s); stations keep theirs", exc)
     app.state.settings = settings
     app.state.data_dir = Path(data_dir)
     app.add_middleware(GZipMiddleware, minimum_size=400, compresslevel=6)
@@ -268,8 +286,7 @@ def create_app(
             raise ApiError(403, "device_revoked")
         return device
 
-    def throttle(limiter: RateLimiter, key: str, code: str) -> None:
-        wait = limiter.retry_after(key)
+    def throttled(wait: float, code: str) -> None:
         if wait > 0:
             raise ApiError(429, code, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
 
@@ -296,7 +313,11 @@ def create_app(
         openapi_extra=models.request_body(models.EnrollRequest),
     )
     async def enroll(request: Request) -> Response:
-        throttle(enroll_limiter, request.client.host if request.client else "-", "enroll_throttled")
+        address = request.client.host if request.client else "-"
+        wait = await run_in_threadpool(
+            store.take_token, f"enroll:{address}", settings.enroll_rate, settings.enroll_burst
+        )
+        throttled(wait, "enroll_throttled")
         body = await read_body(request)
         code = auth.normalize_code(body.get("code", ""))
         if code is None:
@@ -354,8 +375,8 @@ def create_app(
     )
     async def rekey(request: Request) -> Response:
         """A new device id for a file whose history forked (docs/sync-protocol.md)."""
-        old = authenticate(request, rekeyed_ok=True)
-        throttle(sync_limiter, old.id, "throttled")
+        old = await run_in_threadpool(authenticate, request, rekeyed_ok=True)
+        throttled(sync_limiter.retry_after(old.id), "throttled")
         body = await read_body(request)
         request_id = body.get("request_id")
         name, version = body.get("device_name"), body.get("app_version")
@@ -395,8 +416,8 @@ def create_app(
         openapi_extra=models.request_body(models.SyncRequest),
     )
     async def sync(request: Request) -> Response:
-        device = authenticate(request)
-        throttle(sync_limiter, device.id, "throttled")
+        device = await run_in_threadpool(authenticate, request)
+        throttled(sync_limiter.retry_after(device.id), "throttled")
         try:
             body = await read_body(request)
             try:
@@ -420,9 +441,9 @@ def create_app(
     web.install(app)
     from sync.server import photo_api  # photos as evidence (issue 15): chunked, resumable
 
-    photo_api.install(app, authenticate, photo_api.open_store(Path(data_dir), store.now))
+    photo_api.install(app, authenticate, photo_api.open_store(store, Path(data_dir), store.now))
     from sync.server import bundles  # USB bundles: device keys (issue 15)
-    from sync.server.sqlite_bundle_keys import BundleKeys
+    from sync.server.bundle_keys import BundleKeys
 
-    bundles.install(app, authenticate, BundleKeys(Path(data_dir), now_ms=store.now))
+    bundles.install(app, authenticate, BundleKeys(store.engine, data_dir, now_ms=store.now))
     return app

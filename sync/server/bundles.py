@@ -26,9 +26,9 @@ from fastapi.responses import JSONResponse
 from pzh_core import bundle, protocol
 from pzh_core.bundle import BundleError
 from sync.server import auth
+from sync.server.bundle_keys import BundleKeys
 from sync.server.limits import BodyError, decode_body
-from sync.server.sqlite_bundle_keys import BundleKeys
-from sync.server.sqlite_photos import PhotoRefused, PhotoStore
+from sync.server.photo_store import PhotoRefused, PhotoStore
 from sync.server.storage import BatchRejected, Device, EnrollError, Storage
 
 MAX_ANSWER_CHANGES = 200_000

@@ -1,14 +1,17 @@
 """``pzh-sync-server``: run the city server and administer it from the command line.
 
-    pzh-sync-server serve [--host H] [--port P] [--data-dir DIR]
+    pzh-sync-server serve [--host H] [--port P] [--data-dir DIR] [--database postgresql://…]
     pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
+    pzh-sync-server admin show-definitions | set-definitions FILE [--data-dir DIR]
     pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
+    pzh-sync-server admin copy-database --to postgresql://… [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
-script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``.
+script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``;
+the database to ``$PZH_SYNC_DATABASE`` or the SQLite file ``server.sqlite3`` in the data dir.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ def _when(ms: int | None) -> str:
 def _add_data_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--data-dir", help="server data directory (default $PZH_SYNC_DATA_DIR or ./sync-data)"
+    )
+    p.add_argument(
+        "--database",
+        help="postgresql://user@host/db (default $PZH_SYNC_DATABASE, else the SQLite file"
+        " server.sqlite3 in the data dir)",
     )
 
 
@@ -81,16 +89,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = asub.add_parser("revoke-device", help="revoke a device's token; prints its id")
     p.add_argument("device_id")
     _add_data_dir(p)
+    p = asub.add_parser(
+        "copy-database",
+        help="copy everything into a new, empty database (e.g. SQLite to PostgreSQL) and verify"
+        " the row counts; the server must be stopped",
+    )
+    p.add_argument("--to", required=True, help="the target: postgresql://user@host/db")
+    _add_data_dir(p)
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
     from sync.server import photo_cli  # USB bundles, enrollment files, photo limits (issue 15)
 
     photo_cli.add_parsers(asub, _add_data_dir)
+    from sync.server import definitions  # the city's definition file (issue 13)
+
+    definitions.add_parser(asub, _add_data_dir)
     return parser
 
 
-def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
+def serve(host: str, port: int, data_dir: Path, log_level: str, database: str | None) -> int:
     import uvicorn
 
     from sync.server.app import ServerSettings, create_app
@@ -104,8 +122,9 @@ def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
     sock.set_inheritable(True)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {data_dir})", flush=True)
-    app = create_app(data_dir, settings=ServerSettings.from_env())
+    app = create_app(data_dir, settings=ServerSettings.from_env(), database=database)
+    where = app.state.storage.engine.url
+    print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {where})", flush=True)
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
     config = uvicorn.Config(
         app, log_level=log_level, timeout_keep_alive=30, backlog=2048, limit_concurrency=1000
@@ -115,21 +134,27 @@ def serve(host: str, port: int, data_dir: Path, log_level: str) -> int:
 
 
 def run_admin(args: argparse.Namespace) -> int:
-    from sync.server.app import DB_NAME
-    from sync.server.sqlite_storage import SQLiteStorage
+    from sync.server.app import database_of
+    from sync.server.sql_storage import open_storage
 
     data_dir = _data_dir(args.data_dir)
     if args.admin_command == "create-user":  # web accounts live in their own file (issue 8)
         from sync.server.web import cli as web_cli
 
         return web_cli.create_user(args, data_dir)
+    if args.admin_command == "copy-database":
+        return copy_database(database_of(data_dir, args.database), args.to)
     from sync.server import photo_cli
 
     if args.admin_command in photo_cli.COMMANDS:
-        return photo_cli.run(args, data_dir)
-    storage = SQLiteStorage(data_dir / DB_NAME)
+        return photo_cli.run(args, data_dir, database_of(data_dir, args.database))
+    storage = open_storage(database_of(data_dir, args.database))
     try:
         cmd = args.admin_command
+        if cmd in ("show-definitions", "set-definitions"):
+            from sync.server import definitions
+
+            return definitions.run(args, storage, data_dir)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")
@@ -170,6 +195,30 @@ def run_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def copy_database(source: str | Path, target: str) -> int:
+    from sync.server.db import open_engine
+    from sync.server.db.copy import CopyError
+    from sync.server.db.copy import copy_database as copy
+
+    src = open_engine(source)
+    try:
+        dst = open_engine(target)
+        try:
+            counts = copy(src, dst)
+        finally:
+            dst.close()
+    except CopyError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return 2
+    finally:
+        src.close()
+    for table, n in counts.items():
+        print(f"{table}\t{n}")
+    print(f"已复制 {sum(counts.values())} 行，逐表核对行数一致。")
+    print(dst.url)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -178,5 +227,5 @@ def main(argv: list[str] | None = None) -> int:
             pass
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args.host, args.port, _data_dir(args.data_dir), args.log_level)
+        return serve(args.host, args.port, _data_dir(args.data_dir), args.log_level, args.database)
     return run_admin(args)

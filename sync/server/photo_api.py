@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -25,7 +26,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pzh_core import photos, protocol
 from sync.server.app import ApiError
-from sync.server.sqlite_photos import PhotoRefused, PhotoStore
+from sync.server.photo_store import PhotoRefused, PhotoStore
 
 RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
@@ -48,21 +49,23 @@ def _hash(value: str) -> str:
     return value
 
 
-def open_store(data_dir: Path, now_ms: Callable[[], int]) -> PhotoStore:
-    """The photo store of a server data dir; limits from ``PZH_SYNC_PHOTO_DAY_MB`` (bytes a
-    station may send per day) and ``PZH_SYNC_PHOTO_STATION_MB`` (bytes it may keep), when set."""
+PHOTO_DIR_ENV = "PZH_SYNC_PHOTO_DIR"
+
+
+def open_store(storage: Any, data_dir: Path, now_ms: Callable[[], int]) -> PhotoStore:
+    """The photo store over the storage's database; files in ``$PZH_SYNC_PHOTO_DIR`` (shared
+    storage when several server machines serve one address), else ``photos`` in the data dir.
+    ``PZH_SYNC_PHOTO_STATION_MB``: the stored MB a station may keep (default 5 GB). The daily
+    budget is the city setting ``photo_day_mb``."""
     kwargs = {}
-    for key, env in (
-        ("day_bytes", "PZH_SYNC_PHOTO_DAY_MB"),
-        ("station_bytes", "PZH_SYNC_PHOTO_STATION_MB"),
-    ):
-        raw = os.environ.get(env)
-        if raw:
-            try:
-                kwargs[key] = int(float(raw) * 1024 * 1024)
-            except ValueError as exc:
-                raise ValueError(f"{env}: not a number: {raw!r}") from exc
-    return PhotoStore(data_dir / "photos", now_ms=now_ms, **kwargs)
+    raw = os.environ.get("PZH_SYNC_PHOTO_STATION_MB")
+    if raw:
+        try:
+            kwargs["station_bytes"] = int(float(raw) * 1024 * 1024)
+        except ValueError as exc:
+            raise ValueError(f"PZH_SYNC_PHOTO_STATION_MB: not a number: {raw!r}") from exc
+    root = os.environ.get(PHOTO_DIR_ENV) or data_dir / "photos"
+    return PhotoStore(storage.engine, root, now_ms=now_ms, **kwargs)
 
 
 def install(app: FastAPI, authenticate: Callable[[Request], object], store: PhotoStore) -> None:
@@ -94,6 +97,7 @@ def install(app: FastAPI, authenticate: Callable[[Request], object], store: Phot
                 "complete": state.complete,
                 "chunk": photos.CHUNK_BYTES,
                 "day_left": state.day_left,
+                "day_budget": state.day_budget,
             }
         )
 

@@ -1,7 +1,6 @@
 """The city server's storage interface: what the API and the admin use-cases need, nothing more.
 
-:class:`Storage` is small on purpose, so a PostgreSQL backend can follow the embedded SQLite one
-(:mod:`sync.server.sqlite_storage`). Every write method is one transaction: it happens whole or
+One implementation runs on SQLite and PostgreSQL (:mod:`sync.server.sql_storage`). Every write method is one transaction: it happens whole or
 not at all. Times are milliseconds since the epoch (UTC) unless a name says otherwise.
 """
 
@@ -151,6 +150,7 @@ class Storage(abc.ABC):
     """Stations, devices, enrollment codes, the change feed and the replica tables."""
 
     now: Callable[[], int]  # the server's wall clock in ms
+    engine: Any  # the database (sync.server.db.engine.Engine): photo store and bundle keys
 
     # -- stations and codes ---------------------------------------------------------------
     @abc.abstractmethod
@@ -275,6 +275,13 @@ class Storage(abc.ABC):
     ) -> None:
         """A change made on the server (e.g. an administrator renames a station), merged and
         fed to the station's devices like any other change."""
+
+    # -- shared state of the server processes ---------------------------------------------------
+    @abc.abstractmethod
+    def take_token(self, key: str, rate: float, burst: int) -> float:
+        """Take one token from the bucket ``key`` (``burst`` at once, refilled at ``rate`` per
+        second; kept in the database, so every server process counts the same requests):
+        0 when allowed, else the seconds until a token is there."""
 
     # -- reading replica tables (reports, web pages) -------------------------------------------
     @abc.abstractmethod

@@ -196,7 +196,14 @@ def test_desk_core_modules_import_no_qt():
 SQL_HOMES = (
     "pzh_station/store/",
     "pzh_core/queries/",
-    "sync/server/sqlite_",  # the server's storage: schema, writer, push, SQLiteStorage
+    "sync/server/db/",  # the server's engines, dialect, migrations, copy between engines
+    "sync/server/sql_storage.py",  # the server's storage (SQLite and PostgreSQL)
+    "sync/server/push_merge.py",  # merging pushed and server-made changes
+    "sync/server/identity.py",  # enrollment, device epoch, re-keying
+    "sync/server/set_aside.py",  # the changes the server set aside
+    "sync/server/replica_digest.py",  # each station's replica digest
+    "sync/server/photo_store.py",  # photo files, uploads in progress, budgets (issue 15)
+    "sync/server/bundle_keys.py",  # devices' USB bundle keys (issue 15)
     "sync/server/web/accounts.py",  # the web accounts' own file
 )
 # The sync client is a use-case layer like the services: one sync step is one transaction.

@@ -179,12 +179,8 @@ def test_same_photo_two_pcs_stored_once_and_a_new_pc_fetches_on_demand(
 def test_a_full_station_sets_the_file_aside_with_the_servers_message(
     tmp_path, sync_server: LiveServer
 ):
-    from sync.server.sqlite_photos import PhotoStore
-
     station = sync_server.create_station()
-    limits = PhotoStore(sync_server.data_dir / "photos", now_ms=lambda: 0)
-    limits.set_limits(station, station_bytes=100_000, day_bytes=None)
-    limits.close()
+    sync_server.admin("photo-limit", "--station", station, "--station-mb", "0.1")
     a = PC(tmp_path, "a")
     a.enroll(sync_server.url, sync_server.issue_code(station))
     PhotoService(services(a)).attach(
@@ -215,3 +211,28 @@ def test_the_daily_budget_stops_photos_until_tomorrow(tmp_path, sync_server: Liv
     ).run()
     assert tomorrow.bytes_sent + today.bytes_sent <= 500_000 + photos.CHUNK_BYTES
     assert tomorrow.stopped == "budget"
+
+
+def test_the_citys_daily_budget_reaches_the_desk_which_stops_before_the_server_refuses(
+    tmp_path, sync_server: LiveServer
+):
+    """Decision 3: the budget is a synced city setting (here for the station's county); the desk
+    reads it from its city_settings rows and stops at it; the server states the same value."""
+    station = sync_server.create_station()
+    a = PC(tmp_path, "a")
+    a.enroll(sync_server.url, sync_server.issue_code(station))
+    assert q.day_budget(a.store) == 200 * 1024 * 1024  # the default until the city sets one
+    sync_server.admin("photo-budget", "--day-mb", "0.25", "--county", "仁和区")
+    PhotoService(services(a)).attach(
+        "activities", activity(a), [big_pdf(tmp_path / "x.pdf", 600_000)]
+    )
+    a.sync()  # brings the city_settings row
+    budget = q.day_budget(a.store)
+    assert budget == int(0.25 * 1024 * 1024)
+    t = transport(a, sync_server.url)
+    result = PhotoUploader(a.store, t, day=lambda: "2026-10-01", day_budget=budget).run()
+    t.close()
+    assert result.stopped == "budget" and result.pending == 1
+    assert 0 < result.bytes_sent <= budget
+    assert not result.refused  # stopped by the desk itself, not by a refusal
+    assert q.budget_used(a.store, "2026-10-01") == result.bytes_sent

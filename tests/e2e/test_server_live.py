@@ -193,7 +193,7 @@ def _many_devices(sync_server: LiveServer) -> None:
         assert len(list(pool.map(run, devices))) == 24
 
     from sync.server.app import DB_NAME
-    from sync.server.sqlite_storage import SQLiteStorage
+    from sync.server.sql_storage import SQLiteStorage
 
     storage = SQLiteStorage(sync_server.data_dir / DB_NAME)
     try:

@@ -53,6 +53,7 @@ def test_bundle_layout(bundle):
     assert (internal / "resources" / "refdata" / "counties.json").is_file()
     assert (internal / "resources" / "icons" / "pzh-station.ico").is_file()
     assert (internal / "certifi" / "cacert.pem").is_file()
+    assert (internal / "docs" / "station-staff.md").is_file()  # 帮助 → 使用说明, offline
     names = {p.name for p in internal.rglob("*")}
     assert not {
         n for n in names if "Qt6Quick" in n or "Qt6Qml" in n or "Qt6Pdf" in n or "WebEngine" in n

@@ -3,7 +3,6 @@ idempotent enrollment, the device-epoch check (never a silent drop) and re-keyin
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 
 import httpx
@@ -48,12 +47,7 @@ def _change(seq: int, device: str, row: str, title: str, ms: int | None = None) 
 
 
 def _devices(server: LiveServer) -> list[dict]:
-    conn = sqlite3.connect(server.data_dir / "server.sqlite3")
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute("SELECT * FROM srv_devices ORDER BY created_ms")]
-    finally:
-        conn.close()
+    return server.query("SELECT * FROM srv_devices ORDER BY created_ms")
 
 
 def test_a_retried_enrollment_answers_the_same_device_and_leaves_no_orphan(sync_server):
@@ -169,9 +163,4 @@ def test_rekey_refuses_admin_revoked_and_unknown_tokens(sync_server):
 
 
 def sync_server_rows(server: LiveServer) -> dict[str, dict]:
-    conn = sqlite3.connect(server.data_dir / "server.sqlite3")
-    conn.row_factory = sqlite3.Row
-    try:
-        return {r["id"]: dict(r) for r in conn.execute("SELECT * FROM activities")}
-    finally:
-        conn.close()
+    return {r["id"]: r for r in server.query("SELECT * FROM activities")}

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pzh_core import photos
-from sync.server import admin
+from sync.server import admin, photo_cli
 from sync.server.app import create_app
 
 T0 = 1_790_000_000_000
@@ -82,6 +82,7 @@ def test_upload_in_chunks_resume_and_download(server):
         "complete": False,
         "chunk": photos.CHUNK_BYTES,
         "day_left": 200 * 1024 * 1024,
+        "day_budget": 200 * 1024 * 1024,  # the default of the city setting photo_day_mb
     }
     assert put(server, auth, h, 0, data[:65536]).json()["received"] == 65536
     # The answer was lost and the chunk comes again: acknowledged, not written twice.
@@ -154,15 +155,19 @@ def test_refusals_have_clear_messages(server):
 
 def test_station_limit_and_daily_budget(server):
     st, auth = device(server)
-    server.photos.set_limits(st, station_bytes=150_000, day_bytes=None)
+    server.photos.set_station_limit(st, 150_000)
     send_all(server, auth, jpeg(100_000))
     full = begin(server, auth, jpeg(100_000, seed=b"b"))
     assert full.status_code == 507
     assert "上限" in full.json()["message"] and "本机" in full.json()["message"]
-    server.photos.set_limits(st, station_bytes=None, day_bytes=180_000)
-    data = jpeg(100_000, seed=b"c")
+    server.photos.set_station_limit(st, None)
+    # The daily budget is the city setting photo_day_mb, written for this station (decision 3).
+    assert photo_cli.set_day_budget(server.storage, 0.2, station_id=st) == 1
+    budget = int(0.2 * 1024 * 1024)
+    data = jpeg(150_000, seed=b"c")
     h = photos.sha256(data)
-    assert begin(server, auth, data).json()["day_left"] == 80_000
+    answer = begin(server, auth, data).json()
+    assert answer["day_budget"] == budget and answer["day_left"] == budget - 100_000
     put(server, auth, h, 0, data[:65536])
     over = put(server, auth, h, 65536, data[65536:])
     assert over.status_code == 429 and over.json()["error"] == "photo_budget"

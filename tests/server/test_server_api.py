@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from pzh_core import hlc, protocol
 from sync.server import admin, auth
-from sync.server.app import DB_NAME, ServerSettings, create_app
+from sync.server.app import ServerSettings, create_app
 from sync.server.storage import BatchRejected
 
 T0 = 1_790_000_000_000  # 2026-09-21, the server's clock in these tests
@@ -36,7 +35,7 @@ def server(tmp_path: Path, clock: Clock):
     app = create_app(tmp_path / "srv", now=clock)
     with TestClient(app) as client:
         client.storage = app.state.storage  # type: ignore[attr-defined]
-        client.db = tmp_path / "srv" / DB_NAME  # type: ignore[attr-defined]
+        client.db = app.state.storage  # type: ignore[attr-defined]
         yield client
 
 
@@ -80,23 +79,21 @@ def change(
     return {"seq": seq, "t": table, "id": row_id, "s": stamp(ms, dev, seq), "f": fields}
 
 
-def dump(db: Path) -> dict:
+def dump(storage) -> dict:
     """Everything the server holds, to compare before and after a refused request."""
-    conn = sqlite3.connect(db)
-    try:
+
+    def read(c) -> dict:
         out = {}
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
-        ):
-            if name == "sqlite_sequence":
+        for name in c.tables():
+            if name == "srv_throttle":  # counts requests, refused ones too
                 continue
             cols = (
                 "*" if name != "srv_devices" else ("id, station_id, revoked_ms, applied_seq")
             )  # health columns change on errors
-            out[name] = conn.execute(f"SELECT {cols} FROM {name} ORDER BY 1").fetchall()
+            out[name] = [tuple(r) for r in c.all(f"SELECT {cols} FROM {name} ORDER BY 1")]
         return out
-    finally:
-        conn.close()
+
+    return storage.engine.read(read, snapshot=True)
 
 
 # -- enrollment --------------------------------------------------------------------------------
@@ -116,8 +113,9 @@ def test_enroll_gives_token_and_station_and_spends_the_code(server):
     assert out["station"] == {"id": sid, "name": "测试镇综合文化站", "county": "仁和区"}
     assert out["server_time_ms"] == T0 and len(out["token"]) >= 40
     # The token is stored only hashed.
-    raw = server.db.read_bytes() + (server.db.parent / f"{DB_NAME}-wal").read_bytes()
-    assert out["token"].encode() not in raw
+    held = json.dumps(dump(server.storage), ensure_ascii=False, default=str)
+    hashes = [r["token_hash"] for r in server.storage.query("SELECT * FROM srv_devices")]
+    assert out["token"] not in held and hashes == [auth.hash_token(out["token"])]
     again = server.post("/v1/enroll", json=body)
     assert again.status_code == 410 and again.json()["error"] == "code_spent"
     assert "邀请码" in again.json()["message"]
@@ -382,6 +380,15 @@ def test_hostile_change_refuses_the_whole_batch(server, bad):
         json.dumps({"protocol": 1, "limit": 0}).encode(),
         json.dumps({"protocol": 1, "limit": 10_000}).encode(),
         json.dumps({"protocol": 1, "client_time_ms": "now"}).encode(),
+        json.dumps({"protocol": 1, "acked_seq": -1}).encode(),
+        json.dumps({"protocol": 1, "app_version": ["1.0"]}).encode(),
+        json.dumps({"protocol": 1, "verified": "yes"}).encode(),
+        json.dumps({"protocol": 1, "verify": {"activities": "XYZ"}}).encode(),
+        json.dumps({"protocol": 1, "verify": {"srv_devices": "0" * 16}}).encode(),
+        json.dumps({"protocol": 1, "verify": ["activities"]}).encode(),
+        json.dumps({"protocol": 1, "fetch": {"activities": [256]}}).encode(),
+        json.dumps({"protocol": 1, "fetch": {"activities": list(range(17))}}).encode(),
+        json.dumps({"protocol": 1, "fetch": {"city_settings": [1]}}).encode(),
         json.dumps({"protocol": "1"}).encode(),
         json.dumps({"push": []}).encode(),
         '{"protocol": 1, "push": [\udcff]}'.encode("utf-8", "surrogatepass"),

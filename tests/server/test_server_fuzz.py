@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from pzh_core import schema
 from sync.server import admin
-from sync.server.app import DB_NAME, ServerSettings, create_app
+from sync.server.app import ServerSettings, create_app
 from tests.server.test_server_api import T0, dump
 
 json_values = st.recursive(
@@ -95,10 +95,13 @@ bodies = good_bodies | good_bodies | bad_bodies
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory):
+def fuzz_server(tmp_path_factory, module_database):
     data = Path(tmp_path_factory.mktemp("fuzz"))
     app = create_app(
-        data, settings=ServerSettings(sync_burst=100_000, enroll_burst=100_000), now=lambda: T0
+        data,
+        settings=ServerSettings(sync_burst=100_000, enroll_burst=100_000),
+        now=lambda: T0,
+        database=module_database,
     )
     with TestClient(app, raise_server_exceptions=False) as client:
         storage = app.state.storage
@@ -127,7 +130,7 @@ def fuzz_server(tmp_path_factory):
             ).status_code
             == 200
         )
-        yield client, dev, data / DB_NAME
+        yield client, dev, storage
 
 
 @settings(

@@ -4,15 +4,13 @@ pushes, and its feed lets a new device rebuild exactly the same rows."""
 from __future__ import annotations
 
 import json
-import tempfile
-from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pzh_core import hlc, merge
 from sync.server import admin, auth
-from sync.server.sqlite_storage import SQLiteStorage
+from sync.server.sql_storage import SqlStorage
 
 T0 = 1_790_000_000_000
 ROWS = ["r1", "r2", "r3"]
@@ -41,7 +39,7 @@ def reference(changes: list[tuple[str, str, dict]]) -> dict[str, dict]:
     return {r: {**v, "_clocks": c} for r, (v, c) in rows.items()}
 
 
-def replica(storage: SQLiteStorage) -> dict[str, dict]:
+def replica(storage: SqlStorage) -> dict[str, dict]:
     out = {}
     for row in storage.query("SELECT * FROM activities"):
         clocks = json.loads(row["clocks"])
@@ -55,11 +53,15 @@ def replica(storage: SQLiteStorage) -> dict[str, dict]:
     return out
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(edits=st.lists(edit, min_size=1, max_size=30), batch=st.integers(1, 7), order=st.randoms())
-def test_replica_equals_the_merge_rule_in_any_order(edits, batch, order):
-    with tempfile.TemporaryDirectory() as tmp:
-        storage = SQLiteStorage(Path(tmp) / "s.sqlite3", now=lambda: T0)
+def test_replica_equals_the_merge_rule_in_any_order(make_storage, edits, batch, order):
+    if True:  # one fresh storage per example, on the test's engine
+        storage = make_storage(now=lambda: T0)
         try:
             station = admin.create_station(storage, "站", "东区").id
             devices = []

@@ -35,14 +35,7 @@ def _change(seq: int, dev: dict, table: str, row: str, fields: dict) -> dict:
 
 
 def _rows(server: LiveServer, table: str) -> dict[str, dict]:
-    import sqlite3
-
-    conn = sqlite3.connect(server.data_dir / "server.sqlite3")
-    conn.row_factory = sqlite3.Row
-    try:
-        return {r["id"]: dict(r) for r in conn.execute(f"SELECT * FROM {table}")}
-    finally:
-        conn.close()
+    return {r["id"]: r for r in server.query(f"SELECT * FROM {table}")}
 
 
 def test_an_over_long_staff_name_is_set_aside_and_everything_else_syncs(sync_server):

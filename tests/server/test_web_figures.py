@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import sqlite3
 
 import openpyxl
 import pytest
@@ -21,8 +20,9 @@ sync_server = server_fixtures.sync_server
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory):
-    with start_server(tmp_path_factory.mktemp("webfig") / "server") as server:
+def world(tmp_path_factory: pytest.TempPathFactory, module_database):
+    where = tmp_path_factory.mktemp("webfig") / "server"
+    with start_server(where, database=module_database) as server:
         yield server, make_world(server, YEAR)
 
 
@@ -43,7 +43,7 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         # 3 activities in the year: the deleted one and last year's do not count.
         assert dt_row["活动场次"] == "3"
         assert dt_row["参与人次"] == "255"
-        assert dt_row["服务人口"] == "10000"
+        assert dt_row["常住人口"] == "10000"
         assert float(dt_row["人均参与次数"]) == pytest.approx(0.026, abs=0.001)
         # Only the activity for 老年人 is for a special group (少数民族 alone is not).
         assert dt_row["特殊群体活动场次"] == "1"
@@ -55,7 +55,7 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         ) == pytest.approx(29.2)
         total = dict(zip(head, table["全市合计（3个站）"], strict=True))
         assert (
-            total["活动场次"] == "4" and total["参与人次"] == "295" and total["服务人口"] == "15000"
+            total["活动场次"] == "4" and total["参与人次"] == "295" and total["常住人口"] == "15000"
         )
         assert float(total["人均参与次数"]) == pytest.approx(295 / 15000, abs=0.001)
         # The year before: only that one activity.
@@ -63,19 +63,18 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         assert before["活动场次"] == "1" and before["参与人次"] == "999"
 
         # The same numbers as the indicator functions give on the server's replica tables.
-        conn = sqlite3.connect(server.data_dir / "server.sqlite3")
+        storage = server._storage()
         try:
-            ids = list(w.stations.values())
             want = indicators.compute(
-                conn,
-                ids,
+                storage.indicator_db(),
+                list(w.stations.values()),
                 Period(YEAR, None, dt.date.today()),
                 ["activities", "person_visits", "special_group_activities", "trainee_visits"],
             )
         finally:
-            conn.close()
+            storage.close()
         assert [
-            int(total[k]) for k in ("活动场次", "参与人次", "特殊群体活动场次", "培训人次")
+            int(total[k]) for k in ("活动场次", "参与人次", "特殊群体活动场次", "培训签到人次")
         ] == list(want.values())
 
         xlsx = c.get(f"/web/export/overview.xlsx?year={YEAR}")

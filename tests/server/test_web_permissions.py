@@ -17,16 +17,14 @@ YEAR = dt.date.today().year - 1  # a whole past year: every record dated in it c
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory):
-    with start_server(tmp_path_factory.mktemp("web") / "城市 服务器") as server:
+def world(tmp_path_factory: pytest.TempPathFactory, module_database):
+    where = tmp_path_factory.mktemp("web") / "城市 服务器"
+    with start_server(where, database=module_database) as server:
         yield server, make_world(server, YEAR)
 
 
 def _storage(server: LiveServer):
-    from sync.server.app import DB_NAME
-    from sync.server.sqlite_storage import SQLiteStorage
-
-    return SQLiteStorage(server.data_dir / DB_NAME)
+    return server._storage()
 
 
 def _is_sign_in(r: httpx.Response) -> bool:

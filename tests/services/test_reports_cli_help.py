@@ -11,7 +11,7 @@ def test_every_report_option_has_help_text():
         a for a in parser._subparsers._group_actions[0].choices.items() if a[0] == "report"
     )[1]
     commands = report._subparsers._group_actions[0].choices
-    assert set(commands) == {"annual", "monthly", "summary"}
+    assert set(commands) == {"annual", "monthly", "return", "summary"}
     for name, sub in commands.items():
         for action in sub._actions:
             assert action.help, (name, action.dest)

@@ -12,10 +12,13 @@ import openpyxl
 import pytest
 
 from pzh_core import indicators as ind
+from pzh_core.domain.art_team import ArtTeam
 from pzh_core.period import Period
 from pzh_core.schema import det_id
+from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.reports import ReportService
 from pzh_station.services.station import StationProfile, StationService
+from pzh_station.services.teams import TeamService
 
 YEAR = 2025
 AS_OF = dt.date(2026, 3, 15)  # 2025 is over; the 2026-01-10 session below is held
@@ -29,13 +32,14 @@ EXPECTED_2025 = {
     "special_group_visits": 140,
     "mobile_activities": 2,  # A2 A7
     "online_activities": 1,  # A3
-    "art_activities": 2,  # A1 performance, A7 reading
-    "art_activity_visits": 110,
+    "art_activities": 1,  # A1 performance (A7 reading is not 文艺活动 by the default definition)
+    "art_activity_visits": 100,
     "exhibitions": 1,
     "exhibition_visits": 30,
     "lectures": 1,  # A2 (A5 deleted)
     "lecture_visits": 50,
-    "training_classes": 2,  # C1, C2 (C3 deleted)
+    # C1 (starts 2025-03), C2 (starts 2025-11, runs into 2026) and the one-off 培训 A4 (C3 deleted)
+    "training_classes": 3,
     "training_sessions": 5,  # C1: S1 S2 S4 (S3 cancelled, S5 deleted); C2: T1 T2
     "trainee_visits": 9,  # S1: 3, S2: 2, S4: 2, T1: 1, T2: 1
     # attended ÷ (held sessions × roster): C1 7 of 3 × 4 (P4 dropped, but has marks); C2 2 of 2 × 1
@@ -82,6 +86,17 @@ def build_dataset(services) -> dict[str, str]:
             staff=["李明", "王芳"],
         )
     )
+    # 常住人口, staff and teams come from the annual facts and the team registry (issue 13)
+    AnnualFactsService(services).save(
+        YEAR,
+        {"population": "20000", "population_source": "测试数据", "staff_total": "3"},
+        confirm=True,
+        today=AS_OF,
+    )
+    for n in range(4):
+        TeamService(services).save(
+            ArtTeam(name=f"团队{n}", art_form="dance", founded="2020-01-01"), today=AS_OF
+        )
     s = services.store
     ids: dict[str, str] = {}
     with s.transaction():
@@ -359,18 +374,18 @@ ANNUAL_LABELS = {
     "组织文艺活动次数": "art_activities",
     "组织文艺活动参加人次": "art_activity_visits",
     "举办训练班班次": "training_classes",
-    "培训人次": "trainee_visits",
+    "培训签到人次": "trainee_visits",
     "训练班结业人次": "completers",
     "举办展览个数": "exhibitions",
     "展览参观人次": "exhibition_visits",
     "组织公益性讲座次数": "lectures",
     "公益性讲座参加人次": "lecture_visits",
-    "群众业余文艺团队": "amateur_teams",
+    "业余文艺团队": "amateur_teams",
     "文化志愿者人数": "volunteers_active",
     "文化志愿者服务时长": "volunteer_hours_verified",
-    "从业人员": "full_time_staff",
-    "活动总场次": "activities",
-    "活动总参与人次": "person_visits",
+    "年末从业人员": "full_time_staff",
+    "活动台账活动场次": "activities",
+    "活动台账参与人次": "person_visits",
     "面向特殊群体的活动场次": "special_group_activities",
     "流动服务场次": "mobile_activities",
     "培训课次": "training_sessions",
@@ -396,7 +411,7 @@ def test_annual_report_cells_match(dataset, cli, tmp_path):
     for label, key in ANNUAL_LABELS.items():
         assert values[label] == pytest.approx(EXPECTED_2025[key]), label
     assert values["人均参与次数"] == pytest.approx(EXPECTED_2025["visits_per_resident"])
-    assert values["培训出勤率"] == pytest.approx(round(9 / 14 * 100, 1))
+    assert values["培训出勤率"] == pytest.approx(9 / 14)  # a fraction shown as a percentage
     assert values["填报单位"] == "测试镇综合文化站"
 
     # The second sheet lists each record behind the figures once, with what it adds to each.
@@ -413,15 +428,15 @@ def test_annual_report_cells_match(dataset, cli, tmp_path):
         return {title: amount for (title, _), amount in counted(label).items()}
 
     assert len(detail) == len({(r[0], r[5]) for r in detail})  # no record twice
-    assert set(titles("活动总场次")) == {
+    assert set(titles("活动台账活动场次")) == {
         "重阳文艺演出",
         "彝族文化讲座",
         "少儿书画展",
         "广场舞培训",
         "留守儿童读书会",
     }
-    assert sum(counted("活动总参与人次").values()) == 210
-    assert titles("组织文艺活动参加人次") == {"重阳文艺演出": 100, "留守儿童读书会": 10}
+    assert sum(counted("活动台账参与人次").values()) == 210
+    assert titles("组织文艺活动参加人次") == {"重阳文艺演出": 100}
     for label, key in ANNUAL_LABELS.items():
         if key not in ("amateur_teams", "full_time_staff"):
             assert sum(counted(label).values()) == pytest.approx(EXPECTED_2025[key]), label
@@ -456,13 +471,28 @@ def test_monthly_report_xlsx_and_pdf(dataset, cli, tmp_path):
         check=True,
     )
     wb = openpyxl.load_workbook(xlsx)
-    figures = {r[0]: r[1] for r in wb["月报"].iter_rows(min_row=2, values_only=True)}
-    assert figures["活动场次"] == "1" and figures["培训课次"] == "3" and figures["培训人次"] == "7"
-    assert figures["培训出勤率"] == "58.3%"  # 7 of 3 sessions × 4 participants
+    # numbers are numbers; a rate is a fraction with a percentage format, its unit not repeated
+    sheet = wb["月报"]
+    figures = {r[0].value: r[1] for r in sheet.iter_rows(min_row=2)}
+    units = {r[0]: r[2] for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert (
+        figures["活动场次"].value,
+        figures["培训课次"].value,
+        figures["培训签到人次"].value,
+    ) == (
+        1,
+        3,
+        7,
+    )
+    assert figures["培训签到人次"].number_format == "#,##0"
+    assert figures["培训出勤率"].value == pytest.approx(7 / 12)  # 7 of 3 sessions × 4 participants
+    assert figures["培训出勤率"].number_format == "0.0%" and not units["培训出勤率"]
     acts = list(wb["活动"].iter_rows(min_row=2, values_only=True))
     assert [a[2] for a in acts] == ["广场舞培训"]
     classes = list(wb["培训"].iter_rows(min_row=2, values_only=True))
-    assert len(classes) == 1 and classes[0][0] == "声乐班" and classes[0][2:5] == (3, 7, "58.3%")
+    assert len(classes) == 1 and classes[0][0] == "声乐班" and classes[0][2:4] == (3, 7)
+    assert classes[0][4] == pytest.approx(7 / 12)
+    assert wb["培训"]["E2"].number_format == "0.0%"
     assert pdf_file.read_bytes().startswith(b"%PDF")
     bad = cli("report", "monthly", "--month", "2025-13", "-o", str(xlsx))
     assert bad.returncode == 2 and "YYYY-MM" in bad.stderr
@@ -493,7 +523,14 @@ def test_many_stations_as_on_the_city_server(dataset):
             "stations",
             b,
             b,
-            {"name": "乙站", "county": "东区", "population": 1_000},
+            {"name": "乙站", "county": "东区"},
+            store.clock.now(),
+        )
+        store.apply_remote(
+            "annual_facts",
+            "b-facts",
+            b,
+            {"year": YEAR, "population": 1_000, "population_source": "测试"},
             store.clock.now(),
         )
         for i, (date, kind, delivery, att, groups) in enumerate(

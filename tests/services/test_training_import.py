@@ -156,7 +156,17 @@ def test_attendance_export_one_sheet_per_class_sessions_as_columns(services, tmp
     rows = list(wb["书法班"].iter_rows(values_only=True))
     assert rows[0][:5] == ("序号", "姓名", "联系电话", "3/3 19:30", "3/5 19:30")
     # same enrolment day: names in pinyin order (李 li before 张 zhang)
-    assert rows[2] == (2, "张三", "13800001111", "出席", "缺席", 1, 2, "50%", "否")
+    assert rows[2] == (
+        2,
+        "张三",
+        "13800001111",
+        "出席",
+        "缺席",
+        1,
+        2,
+        0.5,
+        "否",
+    )  # a rate: 0.5 as 50%
     assert rows[1][1] == "李四" and rows[1][3:5] == ("迟到", None)
     assert rows[-1][1] == "出勤人数" and rows[-1][3:5] == (2, 0)
 

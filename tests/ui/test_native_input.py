@@ -40,3 +40,26 @@ def test_full_width_time_and_number_from_an_ime_are_kept_whole(qtbot, ctx, servi
         "16:00",
         120,
     )
+
+
+def test_a_field_message_goes_when_the_field_is_corrected_and_nothing_moves(qtbot, ctx):
+    page = ActivitiesPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    settle(qtbot, ctx, page)
+    qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, ctx)
+    dlg = page.dialog
+    qtbot.wait(20)
+    before = {name: w.mapTo(dlg, w.rect().topLeft()) for name, w in dlg.errors.inputs.items()}
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)  # no title, no kind
+    settle(qtbot, ctx)
+    qtbot.wait(20)
+    assert dlg.errors.message("title") and dlg.errors.message("kind")
+    after = {name: w.mapTo(dlg, w.rect().topLeft()) for name, w in dlg.errors.inputs.items()}
+    assert after == before  # the messages took reserved space: no field moved
+    type_text(qtbot, dlg.title_edit, "书法讲座")
+    assert dlg.errors.message("title") == ""  # gone as soon as the field is corrected
+    assert dlg.errors.message("kind")  # the others stay until corrected
+    dlg.kind_combo.set_code("lecture")
+    assert dlg.errors.message("kind") == ""

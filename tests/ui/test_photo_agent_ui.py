@@ -140,3 +140,18 @@ def test_bundle_box_exports_and_says_why_it_cannot_import(qtbot, services, tmp_p
         agent_for(ctx).shutdown()
         photo_agent_for(ctx).shutdown()
         ctx.tasks.shutdown()
+
+
+def test_the_photo_thread_holds_no_qt_object_and_stops_with_the_database(services):
+    """The photo thread keeps weak references only (a Qt wrapper freed on it crashed PySide6 in
+    the GC); closing the database (Tasks.shutdown) stops and joins it first."""
+    from PySide6.QtCore import QObject
+
+    ctx = make_ctx(services.data_dir)
+    agent = photo_agent_for(ctx, retry=RETRY)
+    worker = agent._worker
+    held = [v for v in vars(worker).values() if isinstance(v, QObject)]
+    assert held == [] and worker._agent() is agent and worker._tasks() is ctx.tasks
+    assert worker.thread.is_alive()
+    ctx.tasks.shutdown()
+    assert worker.stop.is_set() and not worker.thread.is_alive()

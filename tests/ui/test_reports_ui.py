@@ -134,7 +134,7 @@ def test_reports_page_writes_the_annual_and_monthly_files(qtbot, ctx, tmp_path):
     ws = openpyxl.load_workbook(target).worksheets[0]
     values = {row[1]: row[3] for row in ws.iter_rows(min_row=2, values_only=True) if row and row[1]}
     assert values["组织文艺活动次数"] == EXPECTED_2025["art_activities"]
-    assert values["培训人次"] == EXPECTED_2025["trainee_visits"]
+    assert values["培训签到人次"] == EXPECTED_2025["trainee_visits"]
     assert values["文化志愿者服务时长"] == pytest.approx(EXPECTED_2025["volunteer_hours_verified"])
 
     page.month_year.setValue(YEAR)

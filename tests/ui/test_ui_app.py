@@ -89,7 +89,8 @@ def test_first_run_then_main_window(qtbot, launch, data_dir):
     ]
     assert window.operator_combo.currentText() == "李明"
     assert Settings(data_dir).get("operator") == "李明"
-    assert window.stack.currentWidget() is window.page("overview")
+    assert window.stack.currentWidget() is window.scrolls["overview"]
+    assert window.scrolls["overview"].widget() is window.page("overview")
     s = open_services(data_dir)
     profile = StationService(s).profile()
     s.close()

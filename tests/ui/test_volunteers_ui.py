@@ -43,9 +43,11 @@ def add_volunteer(services, name, *, join="2020-01-01"):
 
 
 def switch(page, name):
-    """What the main window's 当前录入人 chooser does (MainWindow.set_operator)."""
+    """What the main window's 当前录入人 chooser does (MainWindow.set_operator, and the page
+    following the chooser's signal)."""
     page.ctx.operator = name
     page.ctx.tasks.set_operator(name)
+    page.operator_changed()
 
 
 def column(model, header):
@@ -117,11 +119,13 @@ def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     assert column(page.record_model, "状态") == ["待审核"]
     assert column(page.record_model, "记录人") == ["李明"]
 
-    # The recorder cannot verify their own record.
+    # The recorder cannot verify their own record: the button says so before any click.
     page.record_table.selectRow(0)
+    wait(qtbot, page)
+    assert not page.verify_button.isEnabled()
+    assert "不能审核自己" in page.verify_button.toolTip()
     qtbot.mouseClick(page.verify_button, LEFT)
     wait(qtbot, page)
-    assert "不能审核自己" in page.message.text()
     assert column(page.record_model, "状态") == ["待审核"]
     switch(page, "王芳")
     page.record_table.selectRow(0)

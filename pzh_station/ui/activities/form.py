@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -25,6 +26,7 @@ from pzh_core.domain.activity import Activity
 from pzh_core.text import clean
 from pzh_station.services.activities import ActivityService
 from pzh_station.services.photos import save_with_attachments
+from pzh_station.services.teams import TeamService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.widgets import (
@@ -77,6 +79,8 @@ class ActivityDialog(SavingDialog):
         self.attendance_edit.setPlaceholderText(self.tr("参与人次，整数"))
         self.groups = CheckList("target_groups", columns=3)
         self.brand_combo = RefCombo("brands", empty=self.tr("（无）"))
+        self.team_combo = QComboBox()  # filled from the team registry on the DB thread
+        self.team_combo.addItem(self.tr("（无）"), "")
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(70)
         self.photos = AttachmentStrip(ctx, "activities")
@@ -98,6 +102,7 @@ class ActivityDialog(SavingDialog):
             ("attendance", self.tr("参与人次"), self.attendance_edit),
             ("target_groups", self.tr("服务对象"), self.groups),
             ("brand", self.tr("活动品牌"), self.brand_combo),
+            ("team_id", self.tr("表演团队"), self.team_combo),
             ("notes", self.tr("备注"), self.notes_edit),
             ("attachments", self.tr("照片/附件"), self.photos),
         ]
@@ -131,6 +136,16 @@ class ActivityDialog(SavingDialog):
         self.resize(600, 680)  # fits 1366×768 with the taskbar; scrolls when smaller
         self.set_activity(self.activity)
         self.photos.load(self.activity.id)
+        self.ctx.tasks.run(lambda s: TeamService(s).choices(), success=self._teams_loaded)
+
+    def _teams_loaded(self, teams: list[tuple[str, str]]) -> None:
+        """The registry's teams (and the activity's own, even if dissolved since)."""
+        wanted = self.activity.team_id
+        for team_id, name in teams:
+            self.team_combo.addItem(name, team_id)
+        if wanted and self.team_combo.findData(wanted) < 0:
+            self.team_combo.addItem(self.tr("（已删除的团队）"), wanted)
+        self.team_combo.setCurrentIndex(max(0, self.team_combo.findData(wanted)))
 
     # -- form ⇄ record -------------------------------------------------------------------
     def set_activity(self, a: Activity) -> None:
@@ -147,6 +162,8 @@ class ActivityDialog(SavingDialog):
         self.groups.set_codes(a.target_groups)
         self.brand_combo.set_code(a.brand)
         self.notes_edit.setPlainText(a.notes)
+        if self.team_combo.findData(a.team_id) >= 0:
+            self.team_combo.setCurrentIndex(self.team_combo.findData(a.team_id))
 
     def form_activity(self) -> Activity:
         """The record as the form now says. An attendance that is not a whole number is passed
@@ -172,6 +189,7 @@ class ActivityDialog(SavingDialog):
             target_groups=self.groups.codes(),
             brand=self.brand_combo.code(),
             notes=self.notes_edit.toPlainText().strip(),
+            team_id=self.team_combo.currentData() or "",
         )
 
     # -- saving --------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from pzh_station.services.activities import ActivityService
 from pzh_station.ui.activities.form import ActivityDialog
 from pzh_station.ui.activities.model import COLUMNS, ActivityTableModel
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.enabling import enable
 from pzh_station.ui.widgets import OptionalDateEdit, RefCombo
 
 SEARCH_DELAY_MS = 250  # wait for a pause in typing (and for the IME to commit) before searching
@@ -233,11 +234,13 @@ class ActivitiesPage(QWidget):
     def _update_buttons(self) -> None:
         trash = self.trash_check.isChecked()
         has = self.selected_id() is not None
-        self.add_button.setEnabled(not trash)
+        in_trash = self.tr("回收站中的活动不能修改，请先取消勾选“回收站”") if trash else ""
+        choose = self.tr("请先在列表中选择一条活动") if not has else ""
+        enable(self.add_button, in_trash)
         for button in (self.edit_button, self.duplicate_button, self.delete_button):
-            button.setEnabled(has and not trash)
+            enable(button, in_trash or choose)
         self.restore_button.setVisible(trash)
-        self.restore_button.setEnabled(has and trash)
+        enable(self.restore_button, choose)
 
     # -- actions -------------------------------------------------------------------------
     def add(self) -> None:

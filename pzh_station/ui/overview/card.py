@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QMouseEvent
+from PySide6.QtGui import QColor, QMouseEvent, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+GREY, RED = QColor("#555555"), QColor("#b03a2e")
+
+
+def _set_colour(label: QLabel, colour: QColor) -> None:
+    palette = label.palette()
+    palette.setColor(QPalette.ColorRole.WindowText, colour)
+    label.setPalette(palette)
 
 
 class FigureCard(QFrame):
@@ -28,7 +36,7 @@ class FigureCard(QFrame):
         self.previous_label = QLabel("")
         self.target_label = QLabel("")
         for lbl in (self.previous_label, self.target_label):
-            lbl.setStyleSheet("color: #555;")
+            _set_colour(lbl, GREY)  # a palette, not a style sheet: 14 cards × 2 labels at start
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
@@ -42,7 +50,7 @@ class FigureCard(QFrame):
         self.previous_label.setText(self.tr("去年同期：{}").format(previous))
         self.target_label.setText(target)
         self.target_label.setVisible(bool(target))
-        self.target_label.setStyleSheet("color: #b03a2e;" if behind else "color: #555;")
+        _set_colour(self.target_label, RED if behind else GREY)
 
     @property
     def value_text(self) -> str:

@@ -29,13 +29,28 @@ def _nice_max(value: float) -> float:
     return float(((int(value) // step) + 1) * step)
 
 
+def _integer_axis(axis: QValueAxis, top: float) -> None:
+    """0 … a round maximum with whole-number ticks: an empty year shows 0 and 1 once each,
+    not 0 0 0 1 1 (ticks at 0.25 printed with ``%d``)."""
+    interval = 1
+    while top / interval > 5:
+        for factor in (2, 2.5, 2):
+            interval = int(interval * factor)
+            if top / interval <= 5:
+                break
+    steps = max(1, -(-int(top) // interval))  # ceil
+    axis.setRange(0, steps * interval)
+    axis.setTickCount(steps + 1)
+
+
 class MonthChart(QChartView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(240)
         chart = QChart()
-        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        # on top: the chart's foot is below the fold of the overview at 1366×768
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignTop)
         chart.setMargins(QMargins(4, 4, 4, 4))
         self.setChart(chart)
         self.this_year = QBarSet(self.tr("活动场次"))
@@ -76,11 +91,9 @@ class MonthChart(QChartView):
         self.this_year.append([float(m["activities"]) for m in months])
         self.last_year.append([float(m["activities"]) for m in previous])
         self.visits.replace([QPointF(i, float(m["person_visits"])) for i, m in enumerate(months)])
-        top = max([m["activities"] for m in [*months, *previous]] + [1])
-        self.count_axis.setRange(0, _nice_max(top))
-        self.visit_axis.setRange(0, _nice_max(max([m["person_visits"] for m in months] + [1])))
-        for axis in (self.count_axis, self.visit_axis):
-            axis.applyNiceNumbers()
+        top = max([m["activities"] for m in [*months, *previous]] + [0])
+        _integer_axis(self.count_axis, top)
+        _integer_axis(self.visit_axis, max([m["person_visits"] for m in months] + [0]))
 
     def activities_shown(self) -> list[float]:
         return [self.this_year.at(i) for i in range(self.this_year.count())]

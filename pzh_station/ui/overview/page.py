@@ -195,7 +195,7 @@ class OverviewPage(QWidget):
                 target = (
                     self.tr("目标 {}（全年1.25）").format(f"{goal:.2f}")
                     if goal is not None
-                    else self.tr("请在设置中填写服务人口")
+                    else self.tr("请在“年度基本情况”中填写常住人口")
                 )
                 behind = goal is not None and (cur[key] or 0) < goal
             card.set_values(

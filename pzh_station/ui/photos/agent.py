@@ -7,8 +7,13 @@ whether to stop (the app is closing, or the switch went to "only when I say"), s
 at most the chunk in flight; the next run resumes from the last acknowledged chunk.
 
 The switch (``photo_send`` in the PC's settings: ``auto`` or ``manual``) exists because Qt cannot
-tell a metered 4G hotspot from the township's broadband; ``photo_day_mb`` caps what this PC sends
-per day (the server enforces the city's own daily budget as well).
+tell a metered 4G hotspot from the township's broadband. The daily byte budget is the city setting
+``photo_day_mb`` (synced ``city_settings`` rows, decision 3): the desk stops at it before the
+server, which enforces the same value, has to refuse.
+
+The photo thread holds no Qt object: it reaches the agent and the database worker through weak
+references, only while a step runs, and ``Tasks.shutdown`` stops it (and waits for it) before
+the database closes. Qt wrappers are never the last reference dropped on this thread.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from pzh_station.services.photos import PhotoService
 from pzh_station.settings import Settings
-from pzh_station.store import Store
+from pzh_station.store import Store, StoreError
 from pzh_station.store import photos as q
 from pzh_station.sync_client import RetryPolicy, SyncError, SyncState
 from pzh_station.sync_client.bundle import register_key
@@ -40,6 +45,7 @@ from pzh_station.ui.context import UiContext
 
 log = logging.getLogger(__name__)
 RETRY_MS = 10 * 60 * 1000  # after a failed run, try again in 10 minutes (records go their way)
+JOIN_S = 5.0  # how long closing waits for a request in flight (it holds no Qt object meanwhile)
 
 
 @dataclass
@@ -57,23 +63,15 @@ def photo_mode(data_dir) -> str:  # noqa: ANN001
     return "manual" if Settings(data_dir).get("photo_send") == "manual" else "auto"
 
 
-def day_budget(data_dir) -> int | None:  # noqa: ANN001
-    try:
-        mb = float(Settings(data_dir).get("photo_day_mb") or 0)
-    except (TypeError, ValueError):
-        return None
-    return int(mb * 1024 * 1024) if mb > 0 else None
-
-
 class _Worker:
     """The photo thread: network here; every database step goes to the database worker
-    (``tasks.call``), the station file's only owner."""
+    (``tasks.call``), the station file's only owner. It keeps weak references only."""
 
     def __init__(
         self, agent: PhotoAgent, data_dir, retry: RetryPolicy, stop: threading.Event
     ) -> None:  # noqa: ANN001
-        self.agent = agent
-        self.tasks = agent.ctx.tasks
+        self._agent = weakref.ref(agent)
+        self._tasks = weakref.ref(agent.ctx.tasks)
         self.data_dir = data_dir
         self.retry = retry
         self.stop = stop
@@ -82,7 +80,23 @@ class _Worker:
         self.thread.start()
 
     def run_db(self, step: Any) -> Any:
-        return self.tasks.call(lambda s: step(s.store), stop=self.stop)
+        tasks = self._tasks()
+        if tasks is None or self.stop.is_set():
+            raise StoreError("closed", "程序正在退出，数据文件已关闭。")
+        call = tasks.call
+        del tasks  # the Qt object is not held while waiting
+        return call(lambda s: step(s.store), stop=self.stop)
+
+    def _emit(self, *args: Any) -> bool:
+        """Report to the agent on the main thread; False when it is gone."""
+        agent = self._agent()
+        if agent is None or self.stop.is_set():
+            return False
+        try:
+            agent._finished.emit(*args)
+        except RuntimeError:
+            return False
+        return True
 
     def _run(self) -> None:
         while True:
@@ -104,9 +118,7 @@ class _Worker:
                 status = self.run_db(self._status)
             except Exception:  # noqa: BLE001 - the app is closing
                 status = PhotoStatus()
-            try:
-                self.agent._finished.emit(kind, arg, result, error, status)
-            except RuntimeError:
+            if not self._emit(kind, arg, result, error, status):
                 break
 
     def _do(self, kind: str, arg: Any) -> Any:
@@ -135,7 +147,7 @@ class _Worker:
                 should_stop=lambda: (
                     self.stop.is_set() or (not force and photo_mode(self.data_dir) == "manual")
                 ),
-                day_budget=day_budget(self.data_dir),
+                day_budget=self.run_db(q.day_budget),
             ).run()
             fetch_missing_thumbnails(self.run_db, transport)
             return result
@@ -174,6 +186,7 @@ class PhotoAgent(QObject):
         self._timer.timeout.connect(lambda: self.kick())
         self._finished.connect(self._on_finished)
         ctx.tasks.changed.connect(self._local_change)
+        ctx.tasks.before_shutdown(self.shutdown)
         self._submit("status", None)
 
     # -- public -------------------------------------------------------------------------
@@ -205,9 +218,13 @@ class PhotoAgent(QObject):
         )
 
     def shutdown(self) -> None:
+        """Stop the photo thread (at most the chunk in flight is lost) and wait for it briefly;
+        called by ``Tasks.shutdown`` before the database closes."""
         self._timer.stop()
         self._worker.stop.set()
         self._worker.jobs.put(None)
+        if self._worker.thread is not threading.current_thread():
+            self._worker.thread.join(JOIN_S)
 
     # -- plumbing ------------------------------------------------------------------------
     def _submit(self, kind: str, arg: Any) -> None:

@@ -100,6 +100,7 @@ class _Worker:
             result: Any = None
             error: Exception | None = None
             state = SyncState()
+            log.info("sync %s: attempt", kind)  # the log file (pzh_station.logs), no personal data
             try:
                 conf = SyncSettings.load(self.data_dir)
                 client = SyncClient(run_db=self.run_db, ca_bundle=conf.ca_bundle, retry=self.retry)
@@ -110,9 +111,14 @@ class _Worker:
                 state = client.state()
                 if kind == "enroll":
                     remember_server(self.data_dir, state.server_url)
+                log.info("sync %s: ok, %d changes waiting to be sent", kind, state.pending)
             except Exception as exc:  # noqa: BLE001 - reported to the UI, never lost
                 if not isinstance(exc, SyncError):
                     log.exception("sync job failed")
+                else:
+                    log.warning(
+                        "sync %s: failed (%s)", kind, getattr(exc, "kind", type(exc).__name__)
+                    )
                 error = exc
                 try:
                     state = self.run_db(SyncState.load)

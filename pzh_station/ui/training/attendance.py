@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pzh_core.domain.training import AttendanceGrid
 from pzh_station.services.training import TrainingService
@@ -34,6 +42,7 @@ class AttendanceTab(QWidget):
             )
         )
         legend.setStyleSheet("color: #555;")
+        legend.setWordWrap(True)  # wraps rather than widening the page on a small screen
         bar = QHBoxLayout()
         bar.addWidget(self.all_present_button)
         bar.addWidget(self.walk_in_button)
@@ -87,7 +96,14 @@ class AttendanceTab(QWidget):
             col = held[-1] if held else 0
         if grid.people and grid.sessions:
             self.view.setCurrentIndex(self.model.index(row, col))
+            # once laid out (scroll bars shown), bring today's column fully into view
+            QTimer.singleShot(0, self.show_current_column)
         self.loaded.emit()
+
+    def show_current_column(self) -> None:
+        index = self.view.currentIndex()
+        if index.isValid():
+            self.view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def changed(self, changes: Changes) -> None:
         """Reload on changes from elsewhere; a mark made in this grid is already shown (reloading

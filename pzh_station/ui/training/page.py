@@ -35,6 +35,7 @@ from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.enabling import enable
 from pzh_station.ui.training.attendance import AttendanceTab
 from pzh_station.ui.training.class_form import ClassDialog
 from pzh_station.ui.training.registry import PeopleRegistryDialog
@@ -279,6 +280,14 @@ class TrainingPage(QWidget):
         row = self.class_table.currentRow()
         self.select_class(self.classes[row]["id"] if 0 <= row < len(self.classes) else None)
 
+    def import_roster(self) -> None:
+        """文件 → 导入 → 培训班花名册: the roster tab's import, for the class chosen on the left."""
+        self.tabs.setCurrentWidget(self.roster_tab)
+        if self.roster_tab.import_button.isEnabled():
+            self.roster_tab.choose_import()
+        else:
+            self.status_label.setText(self.tr("请先在左侧选择一个培训班，再导入它的花名册。"))
+
     def select_class(self, class_id: str | None) -> None:
         """Show a class in the tabs (``None``: nothing chosen)."""
         self.class_id = class_id
@@ -315,8 +324,9 @@ class TrainingPage(QWidget):
         self.info_label.setText("　".join(b for b in bits if b))
 
     def _update_buttons(self) -> None:
-        self.edit_button.setEnabled(self.class_id is not None)
-        self.delete_button.setEnabled(self.class_id is not None)
+        reason = "" if self.class_id is not None else self.tr("请先在列表中选择一个培训班")
+        enable(self.edit_button, reason)
+        enable(self.delete_button, reason)
 
     def add_class(self) -> None:
         self._open_class_dialog(TrainingClass())

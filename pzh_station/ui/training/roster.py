@@ -27,6 +27,7 @@ from pzh_station.services.roster_import import COLUMNS, RosterImport, RosterImpo
 from pzh_station.services.training import EnrollResult, TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.enabling import enable
 from pzh_station.ui.training.people import PickPersonDialog
 from pzh_station.ui.training.sessions import _error_text, open_file
 
@@ -184,7 +185,10 @@ class RosterTab(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        # every column as wide as its contents (a roster is small), so none shows only "…"
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.count_label = QLabel()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
@@ -210,7 +214,7 @@ class RosterTab(QWidget):
             self.export_button,
             self.print_button,
         ):
-            b.setEnabled(class_id is not None)
+            enable(b, "" if class_id is not None else self.tr("请先在左侧选择一个培训班"))
         self.reload()
 
     def reload(self) -> None:

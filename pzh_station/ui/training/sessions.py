@@ -35,6 +35,7 @@ from pzh_station.services.photos import save_with_attachments
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.enabling import enable
 from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.widgets import DateEdit, FieldErrorLabel, FieldErrors, TimeEdit
 
@@ -291,7 +292,7 @@ class SessionsTab(QWidget):
             self.delete_button,
             self.print_button,
         ):
-            b.setEnabled(class_id is not None)
+            enable(b, "" if class_id is not None else self.tr("请先在左侧选择一个培训班"))
         self.reload()
 
     def reload(self) -> None:

@@ -25,10 +25,13 @@ from PySide6.QtWidgets import (
 from pzh_core.domain import refdata
 from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.volunteer import (
+    may_decide,
     star_label,
 )
+from pzh_station.services.station import StationProfile, StationService
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.enabling import enable
 from pzh_station.ui.volunteers.archive_tab import ArchiveTab
 from pzh_station.ui.volunteers.common import rows_table, stars_text
 from pzh_station.ui.volunteers.model import RowsModel, hours_text
@@ -42,6 +45,7 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
         self.ctx = ctx
         self.dialog: Any = None
         self.year = dt.date.today().year
+        self.staff: list[str] = []  # the station's staff: who may verify whose records
 
         self.operator_label = QLabel()
         self.operator_label.setObjectName("operator_label")
@@ -134,17 +138,27 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
             else self.tr("未选择录入人：请先在窗口顶部选择“当前录入人”")
         )
 
+    def operator_changed(self) -> None:
+        self._show_operator()
+        self._update_buttons()  # 审核通过 depends on who is at the keyboard
+
     def showEvent(self, event) -> None:  # noqa: ANN001, N802
         self._show_operator()
         # Follow the window's chooser while shown (it sets ctx.operator; there is no app signal).
         combo = getattr(self.window(), "operator_combo", None)
         if combo is not None and not getattr(self, "_follows_operator", False):
             self._follows_operator = True
-            combo.currentIndexChanged.connect(lambda _i: QTimer.singleShot(0, self._show_operator))
+            combo.currentIndexChanged.connect(
+                lambda _i: QTimer.singleShot(0, self.operator_changed)
+            )
         super().showEvent(event)
 
     def reload_all(self) -> None:
         """Mark every tab stale and reload the one on show."""
+        self.ctx.tasks.run(
+            lambda s: (StationService(s).profile() or StationProfile()).staff,
+            success=self._staff_loaded,
+        )
         self._stale = {0, 1, 2}
         self._tab_shown(self.tabs.currentIndex())
 
@@ -158,6 +172,23 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
             self.reload_all()
         self._show_operator()
 
+    def _verify_refusal(self, records: list[dict[str, Any]]) -> str:
+        """Why 审核通过 cannot be used on the selected records ("" when it can): the button says
+        it before the click (the recorder may not verify their own record where others can)."""
+        pending = [r for r in records if r["status"] == "recorded"]
+        if not pending:
+            return self.tr("请先选择待审核的记录")
+        who = (self.ctx.operator or "").strip()
+        refusals = [
+            may_decide(recorder=r.get("recorded_by") or "", decider=who, staff=self.staff)
+            for r in pending
+        ]
+        return refusals[0] or "" if all(refusals) else ""
+
+    def _staff_loaded(self, staff: list[str]) -> None:
+        self.staff = staff
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         has_vol = self.selected_volunteer() is not None
         for b in (self.edit_button, self.delete_button, self.certificate_button):
@@ -169,7 +200,7 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
         self.delete_record_button.setEnabled(
             bool(records) and all(r["status"] != "verified" for r in records)
         )
-        self.verify_button.setEnabled(any(r["status"] == "recorded" for r in records))
+        enable(self.verify_button, self._verify_refusal(records))
         self.reject_button.setEnabled(one and status == "recorded")
         self.correct_button.setEnabled(one and status == "verified")
         self.history_button.setEnabled(one)

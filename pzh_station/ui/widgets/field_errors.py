@@ -7,23 +7,35 @@ the form does not know still get shown (in the ``general`` label), so no message
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 ERROR_STYLE = "color: #c62828;"
 ERROR_FIELD_STYLE = "border: 1px solid #c62828;"
 
 
 class FieldErrorLabel(QLabel):
-    """A red message under a field; hidden while there is nothing to say."""
+    """A red message under a field; hidden while there is nothing to say. Its line is reserved
+    even when hidden, so showing a message never moves the fields under the user's mouse.
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    :param reserve: keep the line when hidden (the form's general message line does not)."""
+
+    def __init__(self, parent: QWidget | None = None, *, reserve: bool = True) -> None:
         super().__init__(parent)
         self.setStyleSheet(ERROR_STYLE)
-        self.setWordWrap(True)
+        self.setWordWrap(not reserve)  # a reserved line is one line; the tooltip has it all
+        if reserve:
+            policy = self.sizePolicy()
+            policy.setRetainSizeWhenHidden(True)
+            policy.setHorizontalPolicy(QSizePolicy.Policy.Ignored)  # long text never widens
+            self.setSizePolicy(policy)
         self.hide()
 
     def set_message(self, text: str) -> None:
         self.setText(text)
+        self.setToolTip(text)
         self.setVisible(bool(text))
 
 
@@ -46,7 +58,17 @@ class FieldErrors:
         self.labels[name] = label
         if field is not None:
             self.inputs[name] = field
+            _on_edit(field, lambda *_: self.clear_field(name))
         return label
+
+    def clear_field(self, name: str) -> None:
+        """The user changed the field: its message goes at once (the rule speaks again on save)."""
+        label = self.labels.get(name)
+        if label is not None and label.text():
+            label.set_message("")
+            widget = self.inputs.get(name)
+            if widget is not None:
+                widget.setStyleSheet("")
 
     def clear(self) -> None:
         for label in self.labels.values():
@@ -80,6 +102,34 @@ class FieldErrors:
         """The message shown at a field ("" when none)."""
         label = self.labels.get(name)
         return label.text() if label is not None and not label.isHidden() else ""
+
+
+# the signal each kind of input emits when the user changes it, in order of preference
+EDIT_SIGNALS = (
+    "textEdited",
+    "textChanged",
+    "dateChanged",
+    "valueChanged",
+    "currentIndexChanged",
+    "toggled",
+    "changed",
+)
+
+
+def _on_edit(field: QWidget, slot: Callable[..., Any]) -> None:
+    """Connect ``slot`` to the first edit signal ``field`` has (composite inputs such as a
+    check list connect every child input)."""
+    for name in EDIT_SIGNALS:
+        signal = getattr(field, name, None)
+        if signal is not None and hasattr(signal, "connect"):
+            signal.connect(slot)
+            return
+    for child in field.findChildren(QWidget):
+        for name in ("toggled", "textEdited", "currentIndexChanged"):
+            signal = getattr(child, name, None)
+            if signal is not None and hasattr(signal, "connect"):
+                signal.connect(slot)
+                break
 
 
 def field_box(widget: QWidget, error: FieldErrorLabel) -> QWidget:

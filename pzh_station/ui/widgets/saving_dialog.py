@@ -20,7 +20,7 @@ class SavingDialog(QDialog):
     saved = Signal(object)
 
     def _setup_errors(self) -> None:
-        self.message = FieldErrorLabel()
+        self.message = FieldErrorLabel(reserve=False)
         self.message.setObjectName("form_message")
         self.errors = FieldErrors(general=self.message)
         self.saving = False

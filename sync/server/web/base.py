@@ -121,24 +121,33 @@ def environment() -> Environment:
     return env
 
 
+def _id_ok(value: str | None) -> bool:
+    """An id worth looking up (what no engine could hold is not there: a NUL, a lone
+    surrogate, 100 characters and more)."""
+    from pzh_core.protocol import utf8_ok
+
+    return bool(value) and len(value) <= 100 and utf8_ok(value)
+
+
 @dataclass
 class Web:
     storage: Storage
     accounts: AccountStore
     env: Environment
+    data_dir: Path = Path(".")  # the server's data dir (the city's definition file)
 
     # -- who may see what --------------------------------------------------------------------
     def stations_for(self, user: User) -> list[Station]:
         return [s for s in self.storage.list_stations() if user.sees_county(s.county)]
 
     def station_for(self, user: User, station_id: str) -> Station:
-        st = self.storage.get_station(station_id) if station_id and len(station_id) <= 100 else None
+        st = self.storage.get_station(station_id) if _id_ok(station_id) else None
         if st is None or not user.sees_county(st.county):
             raise WebError(404, "没有这个文化站，或您无权查看它。")
         return st
 
     def device_for(self, user: User, device_id: str) -> tuple[Device, Station]:
-        dev = self.storage.get_device(device_id) if device_id and len(device_id) <= 100 else None
+        dev = self.storage.get_device(device_id) if _id_ok(device_id) else None
         if dev is None:
             raise WebError(404, "没有这个设备，或您无权管理它。")
         try:

@@ -103,7 +103,9 @@ def _sum_rows(kind: str, name: str, county: str, rows: list[Row]) -> Row:
             continue
         values[key] = sum(r.values.get(key) or 0 for r in rows)
     pop = values.get("population") or 0
-    values["visits_per_resident"] = values["person_visits"] / pop if pop else None
+    # Only stations with a population count: one without adds nothing (issue 13).
+    counted = sum(r.values.get("person_visits") or 0 for r in rows if r.values.get("population"))
+    values["visits_per_resident"] = counted / pop if pop else None
     syncs = [r.last_sync_ms for r in rows if r.last_sync_ms is not None]
     return Row(
         kind,

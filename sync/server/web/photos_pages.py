@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from pzh_core import photos
-from sync.server.sqlite_photos import evidence_rows
+from pzh_core.queries import evidence
 from sync.server.web.accounts import Session
 from sync.server.web.base import SECURITY_HEADERS, Web, WebError, download, page, render
 
@@ -50,7 +50,7 @@ def _period(web: Web, request: Request) -> tuple[str, str]:
 
 
 def _evidence(web: Web, station_ids: list[str], start: str, end: str) -> list[dict]:
-    return evidence_rows(web.storage, station_ids, start, end)
+    return evidence.activity_photos(web.storage.indicator_db(), station_ids, start, end)
 
 
 def photos_page(web: Web, request: Request, session: Session) -> Response:

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, bundle_pages, photos_pages, signin, views
+from sync.server.web import admin_pages, bundle_pages, photos_pages, returns, signin, views
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -32,7 +32,7 @@ from sync.server.web.base import (
 def install(app: FastAPI) -> None:
     storage: Storage = app.state.storage
     accounts = AccountStore(Path(app.state.data_dir) / DB_NAME, now=storage.now)
-    web = Web(storage, accounts, environment())
+    web = Web(storage, accounts, environment(), Path(app.state.data_dir))
     app.state.web = web
     app.mount("/web/static", StaticFiles(directory=str(HERE / "static")), name="web_static")
     app.include_router(_router(web))
@@ -69,6 +69,7 @@ def _router(web: Web) -> APIRouter:
     router.add_api_route("/web", _to_pages, methods=["GET"])
     signin.add_routes(router, web)
     views.add_routes(router, web)
+    returns.add_routes(router, web)
     admin_pages.add_routes(router, web)
     photos_pages.add_routes(router, web)  # activity photos and evidence zips (issue 15)
     bundle_pages.add_routes(router, web)  # USB bundles uploaded by county staff (issue 15)

@@ -1,22 +1,31 @@
-"""Merging changes into the embedded storage's replica tables and its feed.
+"""Merging changes into the replica tables and the feed, on either engine.
 
-:func:`apply_push` merges one pushed batch (on the writer thread, inside its transaction);
-:func:`apply_change` merges one change the server writes itself. Both go through
-``pzh_core.merge`` and append what won to ``srv_feed``.
+:func:`apply_push` merges one pushed batch inside its transaction; :func:`apply_change` merges
+one change the server writes itself. Both go through ``pzh_core.merge`` and append what won to
+``srv_feed`` through :func:`append_feed`, the one place that writes the feed.
+
+Concurrency (several server processes on PostgreSQL): a transaction that writes a station's
+replica rows first locks that station's ``srv_stations`` row (:func:`lock_station`), so two
+devices of one station, or a device and the server, merge one after the other and never lose a
+field; the feed is appended last, under the feed lock held until commit, so seqs become visible
+in order. The server's clock is the ``hlc_last`` row of ``srv_meta`` (:class:`ServerClock`),
+locked only by the transactions that stamp something, so two processes never issue one stamp.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import rules
-from sync.server import sqlite_digest, sqlite_identity, sqlite_set_aside
+from sync.server import identity, replica_digest, set_aside
+from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
+
+SERVER_DEVICE = "server"  # device part of stamps made by the server itself
 
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 
@@ -95,9 +104,62 @@ def _row_meta(clocks: dict[str, str]) -> list[str]:
     return [top, top.split(".", 2)[2], json.dumps(clocks, sort_keys=True, separators=(",", ":"))]
 
 
+def lock_station(c: Conn, station_id: str) -> bool:
+    """Lock a station's row until the transaction ends (PostgreSQL): every transaction that
+    writes the station's replica rows takes it first. False when there is no such station."""
+    return (
+        c.one("SELECT id FROM srv_stations WHERE id = ?" + c.dialect.for_update, (station_id,))
+        is not None
+    )
+
+
+class ServerClock:
+    """The server's hybrid clock within one transaction: read (and locked) from ``srv_meta`` at
+    the first stamp, written back after each, so every process continues the one sequence."""
+
+    def __init__(self, c: Conn, wall: Callable[[], int]) -> None:
+        self._c = c
+        self._wall = wall
+        self._clock: hlc.HybridClock | None = None
+        self._seen = hlc.ZERO
+
+    def observe(self, stamp: str) -> None:
+        """Remember a stamp of this transaction; the next server stamp comes after it."""
+        self._seen = max(self._seen, stamp)
+
+    def now(self, observed: Iterable[str] = ()) -> str:
+        """A new server stamp, after every stamp issued before, every one observed in this
+        transaction and every one in ``observed`` (the stamps of the row it will be merged into,
+        so it wins there)."""
+        if self._clock is None:
+            row = self._c.one(
+                "SELECT value FROM srv_meta WHERE key = 'hlc_last'" + self._c.dialect.for_update
+            )
+            self._clock = hlc.HybridClock(
+                SERVER_DEVICE, last=row[0] if row else None, wall=self._wall
+            )
+        for stamp in (self._seen, *observed):
+            if stamp != hlc.ZERO:
+                self._clock.observe(stamp)
+        made = self._clock.now()
+        self._c.execute(
+            "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (made,),
+        )
+        return made
+
+
+def append_feed(c: Conn, entries: Sequence[tuple[Any, ...]]) -> None:
+    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced)`` entries to the feed:
+    the last writes of a transaction, under the feed lock (see the module's notes)."""
+    if entries:
+        c.lock_feed()
+        c.executemany(_FEED_INSERT, entries)
+
+
 def apply_push(
-    conn: sqlite3.Connection,
-    clock: hlc.HybridClock,
+    conn: Conn,
     device: Device,
     changes: Sequence[dict[str, Any]],
     *,
@@ -105,11 +167,13 @@ def apply_push(
     acked_seq: int | None = None,
     now: int,
     clamp_ms: int,
+    wall: Callable[[], int],
     checks: Rules | None = None,
 ) -> PushResult:
     """Merge a pushed batch: skip seqs already held, merge the rest, record the device's state.
 
     Raises :class:`BatchRejected` (the transaction then rolls back whole)."""
+    lock_station(conn, device.station_id)
     dev = conn.execute(
         "SELECT station_id, revoked_ms, revoke_reason, applied_seq, changes_day, changes_today"
         " FROM srv_devices WHERE id = ?",
@@ -117,35 +181,41 @@ def apply_push(
     ).fetchone()
     if dev is None or dev["revoked_ms"] is not None:
         if dev is not None and dev["revoke_reason"] == REKEYED:
-            sqlite_identity.forked(
-                dev["applied_seq"], "device re-keyed by another copy of its file"
-            )
+            identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
         raise BatchRejected(403, "device_revoked", "device revoked")
     station, applied = dev["station_id"], dev["applied_seq"]
     # A history that is not the server's for this device (restore, copy, unseen seq): 409.
-    sqlite_identity.check_epoch(conn, device.id, applied, acked_seq, changes)
+    identity.check_epoch(conn, device.id, applied, acked_seq, changes)
     result = PushResult(acked_seq=applied)
     todo = [(i, c) for i, c in enumerate(changes) if c["seq"] > applied]
     result.skipped = len(changes) - len(todo)
-    # Few statements per batch, not per row: the writer thread shares the GIL with every
-    # request being parsed, and each SQLite call gives it away (see docs/benchmarks.md).
+    # Few statements per batch, not per row: each database call gives the GIL away and, on
+    # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     rows, feed = _merge_batch(
-        todo, fetch_rows(conn, todo), station, device.id, clock, now + clamp_ms, result, checks
+        todo,
+        fetch_rows(conn, todo),
+        station,
+        device.id,
+        ServerClock(conn, wall),
+        now + clamp_ms,
+        result,
+        checks,
     )
-    sqlite_set_aside.record(conn, station, device.id, result.set_aside, now)
+    set_aside.record(conn, station, device.id, result.set_aside, now)
     # A resent batch whose answer was lost: list again what was set aside from it.
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
-    result.set_aside = sqlite_set_aside.for_seqs(conn, device.id, resent) + result.set_aside
+    result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
-    conn.executemany(_FEED_INSERT, feed)
     conn.executemany(
-        "INSERT OR REPLACE INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)",
+        "INSERT INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)"
+        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp",
         [(device.id, c["seq"], c["s"]) for _, c in todo],
     )
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
+    append_feed(conn, feed)
     return result
 
 
@@ -154,7 +224,7 @@ def _merge_batch(
     existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
     station: str,
     origin: str,
-    clock: hlc.HybridClock,
+    clock: ServerClock,
     limit_ms: int,
     result: PushResult,
     checks: Rules,
@@ -177,7 +247,7 @@ def _merge_batch(
         if parsed.ms > limit_ms:
             # Too far in the future: a fresh server stamp, keeping the writer's device
             # part; the device learns it from its own change echoed in the feed.
-            fresh = hlc.parse(clock.now())
+            fresh = hlc.parse(clock.now(state.clocks.values()))
             replaced, stamp = stamp, hlc.encode(fresh.ms, fresh.counter, parsed.device)
             result.clamped += 1
         else:
@@ -213,8 +283,8 @@ def _row_state(
 
 
 def _record_sync(
-    conn: sqlite3.Connection,
-    dev: sqlite3.Row,
+    conn: Conn,
+    dev: Any,
     device_id: str,
     result: PushResult,
     *,
@@ -233,7 +303,7 @@ def _record_sync(
     )
 
 
-def _decode(table: str, row: sqlite3.Row) -> dict[str, Any]:
+def _decode(table: str, row: Any) -> dict[str, Any]:
     """A replica row's field values as a change carries them (lists and objects parsed)."""
     return {
         name: schema.decode_value(kind, row[name]) for name, kind in schema.TABLES[table].items()
@@ -241,7 +311,7 @@ def _decode(table: str, row: sqlite3.Row) -> dict[str, Any]:
 
 
 def fetch_rows(
-    conn: sqlite3.Connection, todo: Sequence[tuple[int, dict[str, Any]]]
+    conn: Conn, todo: Sequence[tuple[int, dict[str, Any]]]
 ) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
     """``(table, id) -> (station_id, clocks, field values)`` of the rows a batch touches that
     exist."""
@@ -259,16 +329,14 @@ def fetch_rows(
     return found
 
 
-def write_rows(
-    conn: sqlite3.Connection, station: str, rows: dict[tuple[str, str], RowState]
-) -> None:
+def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
     deltas: dict[tuple[str, str, int], int] = {}
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
-        sqlite_digest.row_delta(deltas, station, table, row_id, state.before, state.clocks)
+        replica_digest.row_delta(deltas, station, table, row_id, state.before, state.clocks)
         types = schema.TABLES[table]
         names = tuple(sorted(state.values))
         values = [schema.encode_value(types[n], state.values[n]) for n in names]
@@ -288,20 +356,20 @@ def write_rows(
             conn.executemany(
                 f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
             )
-    sqlite_digest.apply(conn, deltas)  # the station's digest moves with its rows
+    replica_digest.apply(conn, deltas)  # the station's digest moves with its rows
 
 
 def apply_change(
-    conn: sqlite3.Connection,
+    conn: Conn,
     station: str,
     table: str,
     row_id: str,
     fields: dict[str, Any],
-    stamp: Callable[[], str],
-    origin: str,
+    clock: ServerClock,
+    origin: str = SERVER_DEVICE,
 ) -> bool:
-    """Merge one change, stamped by ``stamp()`` once it is known to be valid, into its replica
-    row and append what won to the feed.
+    """Merge one change the server makes, stamped by ``clock`` once it is known to be valid and
+    after the row's own stamps (so it wins), into its replica row; append what won to the feed.
 
     Raises ``KeyError`` for fields the table does not sync and ``ValueError`` for a row of
     another station."""
@@ -309,15 +377,16 @@ def apply_change(
     unknown = set(fields) - set(types)
     if unknown:
         raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
+    lock_station(conn, station)
     row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if row is not None and row["station_id"] != station:
         raise ValueError(f"{table} row {row_id} belongs to another station")
     state = RowState(json.loads(row["clocks"]) if row is not None else {}, row is not None)
-    made = stamp()
+    made = clock.now(state.clocks.values())
     won, state.clocks = merge.merge(state.clocks, dict(fields), made)
     if not won:
         return False
     state.values.update(won)
     write_rows(conn, station, {(table, row_id): state})
-    conn.execute(_FEED_INSERT, (station, table, row_id, made, _compact(won), origin, None))
+    append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None)])
     return True

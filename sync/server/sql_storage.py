@@ -1,17 +1,16 @@
-"""The embedded storage: one SQLite file in WAL mode, written by ONE writer thread.
+"""The storage of the city server, on SQLite (embedded, the default) or PostgreSQL.
 
-Every write runs on the writer thread (:mod:`sync.server.sqlite_writer`), each in its own
-``BEGIN IMMEDIATE`` transaction, so a failed write rolls back whole. Reads use separate
-per-thread connections (``PRAGMA query_only``) and see the last committed state, never a
-half-applied batch. The tables are in :mod:`sync.server.sqlite_schema`; merging pushed and
-server-made changes into them is :mod:`sync.server.sqlite_push`.
+One implementation: its SQL is written once and runs on both engines through
+:mod:`sync.server.db` (an engine gives transactions and reads, a dialect what differs). Every
+write method is one transaction (``engine.write``); reads see committed state only. Merging
+pushed and server-made changes is :mod:`sync.server.push_merge`; the tables are the numbered
+migrations of :mod:`sync.server.db.migrations`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import sqlite3
-import threading
+import random
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,9 +18,11 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import sqlite_digest, sqlite_identity, sqlite_push, sqlite_set_aside
-from sync.server.sqlite_schema import connect, create_schema, load_clock, save_clock
-from sync.server.sqlite_writer import Writer
+from sync.server import identity, push_merge, replica_digest, set_aside
+from sync.server.db import open_engine
+from sync.server.db.conn import Conn
+from sync.server.db.engine import Engine
+from sync.server.push_merge import SERVER_DEVICE, ServerClock
 from sync.server.storage import (
     Code,
     Device,
@@ -33,116 +34,107 @@ from sync.server.storage import (
     china_day,
 )
 
-SERVER_DEVICE = "server"  # device part of stamps made by the server itself
+__all__ = ["SERVER_DEVICE", "SqlStorage", "open_storage", "SQLiteStorage"]
 DEFAULT_CLAMP_MS = protocol.CLAMP_MS
 
 
-def _station(row: sqlite3.Row) -> Station:
+def _station(row: Any) -> Station:
     return Station(
         id=row["id"], name=row["name"], county=row["county"], created_ms=row["created_ms"]
     )
 
 
-def _code(row: sqlite3.Row) -> Code:
+def _code(row: Any) -> Code:
     return Code(**{k: row[k] for k in row.keys()})
 
 
-def _device(row: sqlite3.Row) -> Device:
+def _device(row: Any) -> Device:
     return Device(**{k: row[k] for k in row.keys() if k != "token_hash"})
 
 
-class SQLiteStorage(Storage):
-    """The embedded storage in ``path``.
+class SqlStorage(Storage):
+    """The storage on ``engine`` (migrated).
 
-    :param path: the SQLite file (created with its tables if missing).
     :param now: the server's wall clock in ms (tests replace it).
     :param clamp_ms: how far ahead of server time a pushed stamp may be before it is rewritten.
     """
 
     def __init__(
         self,
-        path: str | Path,
+        engine: Engine,
         *,
         now: Callable[[], int] = hlc.wall_ms,
         clamp_ms: int = DEFAULT_CLAMP_MS,
         min_desk_version: str = "",
     ) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.engine = engine
         self.now = now
         self.clamp_ms = clamp_ms
         self.min_desk_version = min_desk_version
-        self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
-        self._readers_lock = threading.Lock()
-        self._writer = Writer(self.path)
-        self._writer.call(create_schema)
-        last = self._writer.call(load_clock)
-        # Only the writer thread touches the server clock.
-        self._clock = hlc.HybridClock(SERVER_DEVICE, last=last, wall=now)
+        self.path: Path | None = getattr(engine, "path", None)  # the SQLite file, if any
+
+    def _write(self, fn: Callable[[Conn], Any]) -> Any:
+        return self.engine.write(fn)
+
+    def _clock(self, c: Conn) -> ServerClock:
+        return ServerClock(c, self.now)
 
     # -- reading ------------------------------------------------------------------------
-    def _reader(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path)
-            conn.execute("PRAGMA query_only = 1")
-            self._local.conn = conn
-            with self._readers_lock:
-                self._readers.append(conn)
-        return conn
-
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._reader().execute(sql, params)]
+        return [dict(r) for r in self.engine.all(sql, params)]
 
     def indicator_db(self) -> Db:
-        return Db.of(self._reader())
+        """This thread's read connection, for the core's indicator queries (either engine)."""
+        return Db.of(self.engine.thread_reader())
 
-    def _one(self, sql: str, params: Sequence[Any]) -> sqlite3.Row | None:
-        return self._reader().execute(sql, params).fetchone()
+    def _one(self, sql: str, params: Sequence[Any]) -> Any:
+        return self.engine.one(sql, params)
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        return self.engine.all(sql, params)
 
     # -- stations and codes ---------------------------------------------------------------
     def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
         sid = station_id or str(uuid.uuid4())
 
-        def tx(conn: sqlite3.Connection) -> Station:
+        def tx(c: Conn) -> Station:
             now = self.now()
-            conn.execute(
+            c.execute(
                 "INSERT INTO srv_stations (id, name, county, created_ms) VALUES (?, ?, ?, ?)",
                 (sid, name, county, now),
             )
-            self._server_write(conn, sid, "stations", sid, {"name": name, "county": county})
+            self._server_write(c, sid, "stations", sid, {"name": name, "county": county})
             return Station(id=sid, name=name, county=county, created_ms=now)
 
-        return self._writer.call(tx)
+        return self._write(tx)
 
     def get_station(self, station_id: str) -> Station | None:
         row = self._one("SELECT * FROM srv_stations WHERE id = ?", (station_id,))
         return _station(row) if row else None
 
     def list_stations(self) -> list[Station]:
-        rows = self._reader().execute("SELECT * FROM srv_stations ORDER BY county, name")
+        rows = self._all("SELECT * FROM srv_stations ORDER BY county, name")
         return [_station(r) for r in rows]
 
     def add_code(self, code: str, station_id: str, expires_ms: int) -> Code:
-        def tx(conn: sqlite3.Connection) -> Code:
+        def tx(c: Conn) -> Code:
             now = self.now()
-            conn.execute(
+            c.execute(
                 "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)",
                 (code, station_id, now, expires_ms),
             )
             return Code(code=code, station_id=station_id, created_ms=now, expires_ms=expires_ms)
 
-        return self._writer.call(tx)
+        return self._write(tx)
 
     def list_codes(self, *, station_id: str | None = None) -> list[Code]:
         if station_id:
-            rows = self._reader().execute(
+            rows = self._all(
                 "SELECT * FROM srv_codes WHERE station_id = ? ORDER BY created_ms DESC",
                 (station_id,),
             )
         else:
-            rows = self._reader().execute("SELECT * FROM srv_codes ORDER BY created_ms DESC")
+            rows = self._all("SELECT * FROM srv_codes ORDER BY created_ms DESC")
         return [_code(r) for r in rows]
 
     # -- devices ---------------------------------------------------------------------------
@@ -156,9 +148,9 @@ class SQLiteStorage(Storage):
         device_id: str | None,
         request_id: str | None = None,
     ) -> tuple[Device, Station]:
-        def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
-            did, sid = sqlite_identity.enroll(
-                conn,
+        def tx(c: Conn) -> tuple[Device, Station]:
+            did, sid = identity.enroll(
+                c,
                 self.now(),
                 code,
                 token_hash=token_hash,
@@ -167,14 +159,14 @@ class SQLiteStorage(Storage):
                 device_id=device_id,
                 request_id=request_id,
             )
-            return self._device_and_station(conn, did, sid)
+            return self._device_and_station(c, did, sid)
 
-        return self._writer.call(tx)
+        return self._write(tx)
 
     @staticmethod
-    def _device_and_station(conn: sqlite3.Connection, did: str, sid: str) -> tuple[Device, Station]:
-        dev = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (did,)).fetchone()
-        st = conn.execute("SELECT * FROM srv_stations WHERE id = ?", (sid,)).fetchone()
+    def _device_and_station(c: Conn, did: str, sid: str) -> tuple[Device, Station]:
+        dev = c.one("SELECT * FROM srv_devices WHERE id = ?", (did,))
+        st = c.one("SELECT * FROM srv_stations WHERE id = ?", (sid,))
         return _device(dev), _station(st)
 
     def rekey(
@@ -186,9 +178,9 @@ class SQLiteStorage(Storage):
         device_name: str | None = None,
         app_version: str | None = None,
     ) -> tuple[Device, Station]:
-        def tx(conn: sqlite3.Connection) -> tuple[Device, Station]:
-            did, sid = sqlite_identity.rekey(
-                conn,
+        def tx(c: Conn) -> tuple[Device, Station]:
+            did, sid = identity.rekey(
+                c,
                 self.now(),
                 device.id,
                 token_hash=token_hash,
@@ -196,9 +188,9 @@ class SQLiteStorage(Storage):
                 device_name=device_name,
                 app_version=app_version,
             )
-            return self._device_and_station(conn, did, sid)
+            return self._device_and_station(c, did, sid)
 
-        return self._writer.call(tx)
+        return self._write(tx)
 
     def device_by_token(self, token_hash: str) -> Device | None:
         row = self._one("SELECT * FROM srv_devices WHERE token_hash = ?", (token_hash,))
@@ -210,49 +202,47 @@ class SQLiteStorage(Storage):
 
     def list_devices(self, *, station_id: str | None = None) -> list[Device]:
         if station_id:
-            rows = self._reader().execute(
+            rows = self._all(
                 "SELECT * FROM srv_devices WHERE station_id = ? ORDER BY created_ms", (station_id,)
             )
         else:
-            rows = self._reader().execute(
-                "SELECT * FROM srv_devices ORDER BY station_id, created_ms"
-            )
+            rows = self._all("SELECT * FROM srv_devices ORDER BY station_id, created_ms")
         return [_device(r) for r in rows]
 
     def revoke_device(self, device_id: str) -> Device | None:
-        def tx(conn: sqlite3.Connection) -> Device | None:
-            conn.execute(
+        def tx(c: Conn) -> Device | None:
+            c.execute(
                 "UPDATE srv_devices SET revoked_ms = ?, revoke_reason = 'admin'"
                 " WHERE id = ? AND revoked_ms IS NULL",
                 (self.now(), device_id),
             )
-            row = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (device_id,)).fetchone()
+            row = c.execute("SELECT * FROM srv_devices WHERE id = ?", (device_id,)).fetchone()
             return _device(row) if row else None
 
-        return self._writer.call(tx)
+        return self._write(tx)
 
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
-        return sqlite_set_aside.listing(self._reader(), limit)
+        return self.engine.read(lambda c: set_aside.listing(c, limit))
 
     def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
-            conn.execute(
+        def tx(c: Conn) -> None:
+            c.execute(
                 "UPDATE srv_devices SET digest_ok = ?, digest_ms = ?,"
                 " digest_differs = COALESCE(?, digest_differs) WHERE id = ?",
                 (1 if ok else 0, self.now(), differs, device_id),
             )
 
-        self._writer.call(tx)
+        self._write(tx)
 
     def record_error(self, device_id: str, message: str) -> None:
-        def tx(conn: sqlite3.Connection) -> None:
+        def tx(c: Conn) -> None:
             now = self.now()
-            conn.execute(
+            c.execute(
                 "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ? WHERE id = ?",
                 (message[:500], now, now, device_id),
             )
 
-        self._writer.call(tx)
+        self._write(tx)
 
     # -- sync ------------------------------------------------------------------------------
     def push(
@@ -264,69 +254,49 @@ class SQLiteStorage(Storage):
         acked_seq: int | None = None,
         app_version: str | None = None,
     ) -> PushResult:
-        return self._writer.call(
-            lambda conn: self._push_tx(
-                conn, device, changes, client_time_ms, acked_seq, app_version
+        def tx(c: Conn) -> PushResult:
+            now = self.now()
+            too_old = None
+            if app_version is not None and protocol.version_key(app_version) < protocol.version_key(
+                self.min_desk_version
+            ):
+                too_old = (app_version, self.min_desk_version)
+            checks = push_merge.Rules(
+                dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1), too_old
             )
-        )
-
-    def _push_tx(
-        self,
-        conn: sqlite3.Connection,
-        device: Device,
-        changes: Sequence[dict[str, Any]],
-        client_time_ms: int | None,
-        acked_seq: int | None = None,
-        app_version: str | None = None,
-    ) -> PushResult:
-        now = self.now()
-        too_old = None
-        if app_version is not None and protocol.version_key(app_version) < protocol.version_key(
-            self.min_desk_version
-        ):
-            too_old = (app_version, self.min_desk_version)
-        checks = sqlite_push.Rules(
-            dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1), too_old
-        )
-        clock_before = self._clock.last
-        try:
-            result = sqlite_push.apply_push(
-                conn,
-                self._clock,
+            return push_merge.apply_push(
+                c,
                 device,
                 changes,
                 client_time_ms=client_time_ms,
                 acked_seq=acked_seq,
                 now=now,
                 clamp_ms=self.clamp_ms,
+                wall=self.now,
                 checks=checks,
             )
-        except BaseException:
-            # The transaction rolls back; so must the clock's view of it.
-            self._clock = hlc.HybridClock(SERVER_DEVICE, last=clock_before, wall=self.now)
-            raise
-        if self._clock.last != clock_before:
-            save_clock(conn, self._clock.last)
-        return result
+
+        return self._write(tx)
 
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
-        conn = self._reader()
-        conn.execute("BEGIN")  # one snapshot: the entries and the feed's end agree
-        try:
-            rows = conn.execute(
+        def read(c: Conn) -> tuple[list[Any], int, str | None]:
+            rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
                 "SELECT seq, tbl, row_id, stamp, fields,"
                 " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
                 (device.id, device.station_id, cursor, device.id, limit + 1),
-            ).fetchall()
-            end = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM srv_feed").fetchone()[0]
-            more = len(rows) > limit
+            )
+            end = c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
             # The root of the same snapshot: after this page the device holds what it describes.
-            root = None if more else sqlite_digest.root(conn, device.station_id)
-        finally:
-            conn.execute("COMMIT")
+            root = None if len(rows) > limit else replica_digest.root(c, device.station_id)
+            return rows, end, root
+
+        # One snapshot: the entries, the feed's end and the digest agree. Feed appends take
+        # turns until commit (push_merge.append_feed), so a snapshot holds every seq up to its end.
+        rows, end, root = self.engine.read(read, snapshot=True)
+        more = len(rows) > limit
         rows = rows[:limit]
         entries = [
             FeedEntry(
@@ -345,48 +315,81 @@ class SQLiteStorage(Storage):
         return PullResult(changes=entries, cursor=new_cursor, more=more, digest=root)
 
     def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
-            return sqlite_digest.differing_tables(conn, device.station_id, tables)
-        finally:
-            conn.execute("COMMIT")
+        return self.engine.read(
+            lambda c: replica_digest.differing_tables(c, device.station_id, tables), snapshot=True
+        )
 
     def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
+        def read(c: Conn) -> list[list[Any]]:
             out: list[list[Any]] = []
             for table, buckets in wanted.items():
-                out += sqlite_digest.rows_in_buckets(conn, device.station_id, table, buckets)
+                out += replica_digest.rows_in_buckets(c, device.station_id, table, buckets)
             return out
-        finally:
-            conn.execute("COMMIT")
+
+        return self.engine.read(read, snapshot=True)
 
     def server_write(
         self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
     ) -> None:
-        self._writer.call(lambda conn: self._server_write(conn, station_id, table, row_id, fields))
+        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields))
 
     def _server_write(
-        self,
-        conn: sqlite3.Connection,
-        station_id: str,
-        table: str,
-        row_id: str,
-        fields: dict[str, Any],
-    ) -> None:
-        sqlite_push.apply_change(
-            conn, station_id, table, row_id, fields, self._clock.now, SERVER_DEVICE
-        )
-        save_clock(conn, self._clock.last)
+        self, c: Conn, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+    ) -> bool:
+        return push_merge.apply_change(c, station_id, table, row_id, fields, self._clock(c))
+
+    # -- shared state of the server processes ---------------------------------------------------
+    def take_token(self, key: str, rate: float, burst: int) -> float:
+        def tx(c: Conn) -> float:
+            now = self.now()
+            row = c.one(
+                "SELECT tokens, last_ms FROM srv_throttle WHERE key = ?" + c.dialect.for_update,
+                (key,),
+            )
+            tokens = float(burst)
+            if row is not None:
+                tokens = min(tokens, row[0] + max(0, now - row[1]) / 1000 * rate)
+            wait = 0.0
+            if tokens >= 1:
+                tokens -= 1
+            else:
+                wait = (1 - tokens) / rate if rate > 0 else 3600.0
+            c.execute(
+                "INSERT INTO srv_throttle (key, tokens, last_ms) VALUES (?, ?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens,"
+                " last_ms = excluded.last_ms",
+                (key, tokens, now),
+            )
+            if random.random() < 0.01:  # buckets untouched for a day hold nothing worth keeping
+                c.execute("DELETE FROM srv_throttle WHERE last_ms < ?", (now - 86_400_000,))
+            return wait
+
+        return self._write(tx)
 
     def close(self) -> None:
-        self._writer.close()
-        with self._readers_lock:
-            for conn in self._readers:
-                try:
-                    conn.close()
-                except sqlite3.Error:
-                    pass
-            self._readers.clear()
+        self.engine.close()
+
+
+def open_storage(
+    database: str | Path,
+    *,
+    now: Callable[[], int] = hlc.wall_ms,
+    clamp_ms: int = DEFAULT_CLAMP_MS,
+    min_desk_version: str = "",
+) -> SqlStorage:
+    """The storage in ``database``: a ``postgresql://`` URL or a SQLite file (created and
+    migrated as needed)."""
+    return SqlStorage(
+        open_engine(database), now=now, clamp_ms=clamp_ms, min_desk_version=min_desk_version
+    )
+
+
+def SQLiteStorage(  # noqa: N802 - the embedded storage's name since the first server
+    path: str | Path,
+    *,
+    now: Callable[[], int] = hlc.wall_ms,
+    clamp_ms: int = DEFAULT_CLAMP_MS,
+    min_desk_version: str = "",
+) -> SqlStorage:
+    """The storage in the SQLite file ``path``."""
+    return open_storage(Path(path), now=now, clamp_ms=clamp_ms, min_desk_version=min_desk_version)

@@ -8,20 +8,13 @@ answer carries always describes the rows of the same snapshot. Values are 64-bit
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pzh_core import digest, schema
+from sync.server.db.conn import Conn
 
-DDL = [
-    """CREATE TABLE IF NOT EXISTS srv_digest (
-        station_id TEXT NOT NULL, tbl TEXT NOT NULL, bucket INTEGER NOT NULL,
-        value INTEGER NOT NULL, PRIMARY KEY (station_id, tbl, bucket)) WITHOUT ROWID""",
-    """CREATE TABLE IF NOT EXISTS srv_digest_table (
-        station_id TEXT NOT NULL, tbl TEXT NOT NULL, value INTEGER NOT NULL,
-        PRIMARY KEY (station_id, tbl)) WITHOUT ROWID""",
-]
+# The tables are migration 4 (sync/server/db/migrations.py).
 BUILT_KEY = "digest_built"
 
 
@@ -30,10 +23,8 @@ def _signed(v: int) -> int:
     return v - (1 << 64) if v >= 1 << 63 else v
 
 
-def create(conn: sqlite3.Connection) -> None:
-    """The tables, and the values of rows written before the digest existed (once)."""
-    for ddl in DDL:
-        conn.execute(ddl)
+def build(conn: Conn) -> None:
+    """The values of rows written before the digest existed (once, by migration 4)."""
     if conn.execute("SELECT 1 FROM srv_meta WHERE key = ?", (BUILT_KEY,)).fetchone():
         return
     conn.execute("DELETE FROM srv_digest")
@@ -47,7 +38,7 @@ def create(conn: sqlite3.Connection) -> None:
     conn.execute("INSERT INTO srv_meta (key, value) VALUES (?, '1')", (BUILT_KEY,))
 
 
-def apply(conn: sqlite3.Connection, deltas: Mapping[tuple[str, str, int], int]) -> None:
+def apply(conn: Conn, deltas: Mapping[tuple[str, str, int], int]) -> None:
     """XOR ``{(station, table, bucket): delta}`` into the stored values (caller's transaction)."""
     per_table: dict[tuple[str, str], int] = {}
     for (station, table, bucket), delta in deltas.items():
@@ -94,7 +85,7 @@ def row_delta(
     deltas[key] = deltas.get(key, 0) ^ change
 
 
-def table_values(conn: sqlite3.Connection, station: str) -> dict[str, int]:
+def table_values(conn: Conn, station: str) -> dict[str, int]:
     return {
         t: v & digest.MASK
         for t, v in conn.execute(
@@ -103,11 +94,11 @@ def table_values(conn: sqlite3.Connection, station: str) -> dict[str, int]:
     }
 
 
-def root(conn: sqlite3.Connection, station: str) -> str:
+def root(conn: Conn, station: str) -> str:
     return digest.root(table_values(conn, station))
 
 
-def bucket_string(conn: sqlite3.Connection, station: str, table: str) -> str:
+def bucket_string(conn: Conn, station: str, table: str) -> str:
     d = digest.TableDigest(
         {
             b: v
@@ -120,9 +111,7 @@ def bucket_string(conn: sqlite3.Connection, station: str, table: str) -> str:
     return d.encode()
 
 
-def differing_tables(
-    conn: sqlite3.Connection, station: str, theirs: Mapping[str, str]
-) -> dict[str, str]:
+def differing_tables(conn: Conn, station: str, theirs: Mapping[str, str]) -> dict[str, str]:
     """``{table: bucket string}`` of each table whose value differs from the client's."""
     mine = table_values(conn, station)
     out = {}
@@ -133,7 +122,7 @@ def differing_tables(
 
 
 def rows_in_buckets(
-    conn: sqlite3.Connection, station: str, table: str, buckets: Iterable[int]
+    conn: Conn, station: str, table: str, buckets: Iterable[int]
 ) -> list[list[Any]]:
     """``[table, id, {field: value}, {field: stamp}]`` of the station's rows in ``buckets``."""
     import json

@@ -7,34 +7,17 @@ raise :class:`EnrollError` or :class:`BatchRejected`, and the transaction then r
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, EnrollError, RekeyRefused
 
-# Columns added to srv_devices after version 1 (ALTER TABLE on an older file).
-DEVICE_COLUMNS = {
-    "request_id": "TEXT",  # the enrollment or re-key request that made this device
-    "parent_id": "TEXT",  # the device this one re-keyed (None for an enrolled device)
-    "replaced_by": "TEXT",  # the device that re-keyed this one
-    "revoke_reason": "TEXT",  # 'admin' | 'rekeyed' (None while active)
-    # Verified convergence as the device last reported it (docs/sync-protocol.md, "Digest").
-    "digest_ok": "INTEGER",  # 1 equal, 0 differed, None never reported
-    "digest_differs": "TEXT",  # the tables that differed at the last mismatch
-    "digest_ms": "INTEGER",  # when
-}
+# The columns added to srv_devices for this are migration 4 (sync/server/db/migrations.py).
 
 
-def add_columns(conn: sqlite3.Connection) -> None:
-    have = {r[1] for r in conn.execute("PRAGMA table_info(srv_devices)")}
-    for name, kind in DEVICE_COLUMNS.items():
-        if name not in have:
-            conn.execute(f"ALTER TABLE srv_devices ADD COLUMN {name} {kind}")
-
-
-def _unused(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
+def _unused(conn: Conn, device_id: str) -> Any | None:
     """The device row when it exists, is active and has never made a request with its token."""
     return conn.execute(
         "SELECT * FROM srv_devices WHERE id = ? AND revoked_ms IS NULL AND last_seen_ms IS NULL",
@@ -43,7 +26,7 @@ def _unused(conn: sqlite3.Connection, device_id: str) -> sqlite3.Row | None:
 
 
 def enroll(
-    conn: sqlite3.Connection,
+    conn: Conn,
     now: int,
     code: str,
     *,
@@ -58,7 +41,9 @@ def enroll(
     A retry of the same enrollment (same code, same ``request_id``) whose answer was lost gets
     the same device with the new token, while that device has not used its token.
     """
-    row = conn.execute("SELECT * FROM srv_codes WHERE code = ?", (code,)).fetchone()
+    # Locked: requests spending one code at once (two server processes) take turns, and the
+    # later ones find it spent (or, with the same request id, the device it made).
+    row = conn.one("SELECT * FROM srv_codes WHERE code = ?" + conn.dialect.for_update, (code,))
     if row is None:
         raise EnrollError("unknown")
     if row["spent_ms"] is not None:
@@ -87,7 +72,7 @@ def enroll(
 
 
 def rekey(
-    conn: sqlite3.Connection,
+    conn: Conn,
     now: int,
     old_id: str,
     *,
@@ -98,7 +83,7 @@ def rekey(
 ) -> tuple[str, str]:
     """Make a new device of the old one's station and retire the old one (reason ``rekeyed``);
     returns ``(new device id, station id)``. Idempotent on ``(old_id, request_id)``."""
-    old = conn.execute("SELECT * FROM srv_devices WHERE id = ?", (old_id,)).fetchone()
+    old = conn.one("SELECT * FROM srv_devices WHERE id = ?" + conn.dialect.for_update, (old_id,))
     if old is None:
         raise RekeyRefused("unknown")
     if old["revoked_ms"] is not None and old["revoke_reason"] != REKEYED:
@@ -135,7 +120,7 @@ def rekey(
 
 
 def check_epoch(
-    conn: sqlite3.Connection,
+    conn: Conn,
     device_id: str,
     applied: int,
     acked: int | None,

@@ -8,23 +8,16 @@ Functions run inside the storage's writer transaction (or on a reader connection
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-DDL = [
-    """CREATE TABLE IF NOT EXISTS srv_set_aside (
-        id INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, device_id TEXT NOT NULL,
-        seq INTEGER NOT NULL, tbl TEXT NOT NULL, row_id TEXT NOT NULL, stamp TEXT NOT NULL,
-        fields TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, errors TEXT NOT NULL,
-        created_ms INTEGER NOT NULL)""",
-    "CREATE INDEX IF NOT EXISTS srv_set_aside_device ON srv_set_aside(device_id, seq)",
-    "CREATE INDEX IF NOT EXISTS srv_set_aside_station ON srv_set_aside(station_id, id)",
-]
+from sync.server.db.conn import Conn
+
+# The table is migration 4 (sync/server/db/migrations.py).
 
 
 def record(
-    conn: sqlite3.Connection, station: str, device: str, items: Sequence[dict[str, Any]], now: int
+    conn: Conn, station: str, device: str, items: Sequence[dict[str, Any]], now: int
 ) -> None:
     conn.executemany(
         "INSERT INTO srv_set_aside (station_id, device_id, seq, tbl, row_id, stamp, fields, code,"
@@ -48,7 +41,7 @@ def record(
     )
 
 
-def _item(r: sqlite3.Row) -> dict[str, Any]:
+def _item(r: Any) -> dict[str, Any]:
     return {
         "seq": r["seq"],
         "table": r["tbl"],
@@ -60,7 +53,7 @@ def _item(r: sqlite3.Row) -> dict[str, Any]:
     }
 
 
-def for_seqs(conn: sqlite3.Connection, device: str, seqs: Sequence[int]) -> list[dict[str, Any]]:
+def for_seqs(conn: Conn, device: str, seqs: Sequence[int]) -> list[dict[str, Any]]:
     """The set-aside items among resent seqs (the answer that listed them was lost)."""
     if not seqs:
         return []
@@ -72,7 +65,7 @@ def for_seqs(conn: sqlite3.Connection, device: str, seqs: Sequence[int]) -> list
     return [_item(r) for r in rows if r["seq"] in wanted]
 
 
-def listing(conn: sqlite3.Connection, limit: int = 500) -> list[dict[str, Any]]:
+def listing(conn: Conn, limit: int = 500) -> list[dict[str, Any]]:
     """The newest set-aside changes of every station (the web page filters by scope)."""
     rows = conn.execute("SELECT * FROM srv_set_aside ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
     return [

@@ -1,0 +1,108 @@
+"""Start-up: from process start to a usable main window, as a ratio to a bare PySide6 window
+measured in the same run (issue 17 asks for at most 2×).
+
+    python benchmarks/bench_startup.py [--quick]
+
+Each start is a fresh process (``python this-file --child bare|app DIR``) that prints READY once
+its window is shown and the event loop has run; the parent times spawn → READY. ``app`` goes
+through the real launcher (``pzh_station.ui.app``: lock, store, profile, translations, log file,
+main window with the overview page) on a data dir with a year of demo data. Offscreen; median of N.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child(kind: str, data_dir: str = "") -> None:
+    if kind == "bare":
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication, QMainWindow
+
+        app = QApplication([])
+        window = QMainWindow()
+        window.resize(1280, 689)
+        window.show()
+        QTimer.singleShot(0, lambda: (print("READY", flush=True), app.exit(0)))
+        app.exec()
+        return
+    from pzh_station.cli.main import preload_desk
+
+    preload_desk()  # as ``pzh-station`` does before the app (see pzh_station.cli.main)
+    from PySide6.QtCore import QTimer
+
+    from pzh_station.ui import app as desk
+
+    shown = desk.Launcher._show_main
+
+    def show_main(launcher) -> None:  # noqa: ANN001
+        shown(launcher)
+        QTimer.singleShot(0, lambda: (print("READY", flush=True), launcher.window.close()))
+
+    desk.Launcher._show_main = show_main
+    desk.run(data_dir)
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--child", *args],
+        stdout=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip() == "READY":
+            elapsed = time.perf_counter() - start
+            break
+    else:
+        raise RuntimeError(f"{args[0]} never became ready")
+    proc.wait(timeout=60)
+    return elapsed
+
+
+def main(argv: list[str]) -> int:
+    if "--child" in argv:
+        i = argv.index("--child")
+        child(*argv[i + 1 :])
+        return 0
+    runs = 3 if "--quick" in argv else 9
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUTF8": "1"}
+    # An installed app starts from compiled bytecode (pip and the frozen bundle both have it);
+    # a shell with PYTHONDONTWRITEBYTECODE would recompile every module of the app at each start.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "数据"
+        subprocess.run(
+            [sys.executable, "-m", "pzh_station", "--data-dir", str(data), "demo-data"],
+            check=True,
+            capture_output=True,
+            env=env,
+            cwd=ROOT,
+        )
+        timed(["bare"], env), timed(["app", str(data)], env)  # warm the disk cache
+        bare, app = [], []
+        for _ in range(runs):  # interleaved, so a busy moment hits both alike
+            bare.append(timed(["bare"], env))
+            app.append(timed(["app", str(data)], env))
+    b, a = statistics.median(bare), statistics.median(app)
+    print(f"| start to a usable window (median of {runs}, offscreen) | time |")
+    print("|---|---|")
+    print(f"| bare PySide6 window | {b * 1000:.0f} ms |")
+    print(f"| 文化站工作台 main window (demo data) | {a * 1000:.0f} ms |")
+    print(f"| **ratio** (target ≤ 2×) | **{a / b:.2f}×** |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,112 @@
+"""The SQL of the annual return's own figures (classes by the year they start, training
+participants, annual facts, amateur art teams, the city's definition file). Plain standard SQL
+with ``?`` markers over the synced tables, so the desk's file and the server's replica answer
+alike. Every function returns per-station results for the given stations.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pzh_core.period import Period
+from pzh_core.queries import Db, Stations, in_list, station_ids
+
+ATTENDED = ("late", "present")
+
+
+def _ids(stations: Stations) -> list[str]:
+    return station_ids(stations)
+
+
+def _in(column: str, values: list[Any]) -> str:
+    return in_list(column, values)
+
+
+def _rows(conn: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    return Db.of(conn).rows(sql, params)
+
+
+# -- training classes, counted in the period in which they start ---------------------------------
+def started_classes(conn: Any, stations: Stations, period: Period) -> list[dict[str, Any]]:
+    """Classes whose first held session (not cancelled, not deleted, on or before the as-of day)
+    falls in the period: ``{id, station_id, name, teacher, first, participants, sign_ins}``.
+    ``participants``: people (not deleted) marked present or late at one of the class's held
+    sessions at least once; ``sign_ins``: those marks."""
+    ids = _ids(stations)
+    sql = f"""
+    WITH held AS (
+        SELECT s.id, s.class_id, s.station_id, s.date FROM sessions s
+        JOIN classes c ON c.id = s.class_id
+        WHERE s.deleted = 0 AND s.cancelled = 0 AND c.deleted = 0 AND {_in("s.station_id", ids)}
+          AND s.date <> '' AND s.date <= ?
+    ), started AS (
+        SELECT class_id, station_id, MIN(date) AS first FROM held GROUP BY class_id, station_id
+    ), marks AS (
+        SELECT h.class_id, t.person_id FROM held h
+        JOIN attendance t ON t.session_id = h.id AND t.deleted = 0 AND t.mark IN (?, ?)
+        JOIN people p ON p.id = t.person_id AND p.deleted = 0
+    )
+    SELECT st.class_id AS id, st.station_id, c.name, c.teacher, st.first,
+           (SELECT COUNT(DISTINCT m.person_id) FROM marks m WHERE m.class_id = st.class_id)
+               AS participants,
+           (SELECT COUNT(*) FROM marks m WHERE m.class_id = st.class_id) AS sign_ins
+    FROM started st JOIN classes c ON c.id = st.class_id
+    WHERE st.first >= ? AND st.first <= ?
+    ORDER BY st.first, c.name, st.class_id
+    """
+    params = [*ids, period.as_of.isoformat(), *ATTENDED, period.start, period.cutoff]
+    return _rows(conn, sql, params)
+
+
+# -- annual facts and teams ----------------------------------------------------------------------
+def facts_rows(conn: Any, stations: Stations, year: int) -> dict[str, dict[str, Any]]:
+    """``{station: annual_facts row}`` of the year (rows not deleted)."""
+    ids = _ids(stations)
+    rows = _rows(
+        conn,
+        f"SELECT * FROM annual_facts WHERE deleted = 0 AND year = ? AND {_in('station_id', ids)}",
+        [year, *ids],
+    )
+    return {r["station_id"]: r for r in rows}
+
+
+def team_rows(conn: Any, stations: Stations, period: Period) -> list[dict[str, Any]]:
+    """Amateur art teams existing at the period's cutoff: founded by then (or founding day not
+    known) and not dissolved by then."""
+    ids = _ids(stations)
+    cutoff = period.cutoff
+    return _rows(
+        conn,
+        "SELECT id, station_id, name, art_form, founded, members FROM art_teams"
+        f" WHERE deleted = 0 AND {_in('station_id', ids)} AND (founded = '' OR founded <= ?)"
+        " AND (status <> 'dissolved' OR (dissolved_on <> '' AND dissolved_on > ?))"
+        " ORDER BY name, id",
+        [*ids, cutoff, cutoff],
+    )
+
+
+# -- city settings -------------------------------------------------------------------------------
+def setting_copy(conn: Any, row_id: str) -> dict[str, Any] | None:
+    """One station's copy of a city setting as the server wrote it (``value``, ``deleted``)."""
+    rows = _rows(
+        conn,
+        "SELECT value, deleted FROM city_settings WHERE id = ? AND device_id = 'server'",
+        [row_id],
+    )
+    return rows[0] if rows else None
+
+
+def city_setting(conn: Any, key: str) -> Any:
+    """The newest value of a city-scope setting written by the server (``None`` when none).
+    Rows a desk wrote itself are never read: only the server writes settings."""
+    rows = _rows(
+        conn,
+        "SELECT value FROM city_settings WHERE key = ? AND scope = 'city' AND deleted = 0"
+        " AND device_id = 'server' ORDER BY updated_at DESC LIMIT 1",
+        [key],
+    )
+    if not rows:
+        return None
+    value = rows[0]["value"]
+    return json.loads(value) if isinstance(value, str) else value

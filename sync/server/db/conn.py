@@ -1,0 +1,112 @@
+"""A connection of either engine with the shape of ``sqlite3``'s: ``execute`` (``?`` markers),
+``executemany``, rows readable by name and by position, plus ``one``/``all``/``scalar``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from sync.server.db.dialect import Dialect
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+class Row:
+    """A PostgreSQL row read like ``sqlite3.Row``: ``row["name"]``, ``row[0]``, ``keys()``,
+    ``dict(row)``."""
+
+    __slots__ = ("_index", "_values")
+
+    def __init__(self, index: dict[str, int], values: Sequence[Any]) -> None:
+        self._index = index
+        self._values = values
+
+    def __getitem__(self, key: str | int) -> Any:
+        if isinstance(key, str):
+            return self._values[self._index[key]]
+        return self._values[key]
+
+    def keys(self) -> list[str]:
+        return list(self._index)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        return f"Row({dict(zip(self._index, self._values, strict=False))!r})"
+
+
+def row_factory(cursor: Any) -> Any:
+    """psycopg row factory making :class:`Row` objects."""
+    desc = cursor.description or []
+    index = {d.name: i for i, d in enumerate(desc)}
+    return lambda values: Row(index, values)
+
+
+class Conn:
+    """One engine connection inside one transaction (or a read)."""
+
+    __slots__ = ("raw", "dialect")
+
+    def __init__(self, raw: Any, dialect: Dialect) -> None:
+        self.raw = raw
+        self.dialect = dialect
+
+    def execute(self, sql: str, params: Params = ()) -> Any:
+        return self.raw.execute(self.dialect.sql(sql), params)
+
+    def executemany(self, sql: str, seq: Iterable[Params]) -> None:
+        seq = list(seq)
+        if not seq:
+            return
+        if self.dialect.postgres:
+            with self.raw.cursor() as cur:
+                cur.executemany(self.dialect.sql(sql), seq)
+        else:
+            self.raw.executemany(sql, seq)
+
+    def one(self, sql: str, params: Params = ()) -> Any:
+        return self.execute(sql, params).fetchone()
+
+    def all(self, sql: str, params: Params = ()) -> list[Any]:
+        return list(self.execute(sql, params).fetchall())
+
+    def scalar(self, sql: str, params: Params = ()) -> Any:
+        row = self.one(sql, params)
+        return None if row is None else row[0]
+
+    def ddl(self, sql: str) -> None:
+        self.raw.execute(self.dialect.ddl(sql))
+
+    def lock_feed(self) -> None:
+        """Call right before appending to the feed (see :meth:`Dialect.lock_feed_sql`)."""
+        stmt = self.dialect.lock_feed_sql()
+        if stmt:
+            self.raw.execute(stmt)
+
+    def columns(self, table: str) -> set[str]:
+        """The column names of ``table`` (empty when it does not exist)."""
+        if self.dialect.postgres:
+            rows = self.raw.execute(
+                "SELECT column_name FROM information_schema.columns"
+                " WHERE table_schema = current_schema() AND table_name = %s",
+                (table,),
+            ).fetchall()
+            return {r[0] for r in rows}
+        return {r[1] for r in self.raw.execute(f"PRAGMA table_info({table})")}
+
+    def tables(self) -> list[str]:
+        """The tables of the database (the server's and the replica tables), sorted."""
+        if self.dialect.postgres:
+            rows = self.raw.execute(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+            ).fetchall()
+        else:
+            rows = self.raw.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            ).fetchall()
+        return sorted(r[0] for r in rows)

@@ -1,0 +1,240 @@
+"""Numbered migrations of the server's own tables, on both engines, and the replica tables.
+
+``srv_migrations`` lists the numbers applied. :func:`migrate` applies the missing ones in order,
+each with its number, in one transaction that holds the migration lock (PostgreSQL: an advisory
+lock, so two server processes starting at once migrate once; SQLite: the one writer). A database
+with a number this code does not know is refused, never downgraded. A migration's statements are
+literal, so it never changes after it ships; a change is a new number.
+
+The replica tables follow ``pzh_core.schema`` instead (the desk's synced tables, the same names
+and columns): missing tables and columns are added after the numbered migrations, never dropped
+or retyped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from pzh_core import schema
+from sync.server.db.conn import Conn
+from sync.server.db.engine import Engine
+
+
+class SchemaTooNew(RuntimeError):
+    """The database was migrated by a newer server than this one."""
+
+
+def m0001_server_tables(c: Conn) -> None:
+    """Stations, codes, devices, the feed and the seqs seen (the tables of the first server,
+    ``IF NOT EXISTS`` so a city's existing file is adopted as it is)."""
+    for ddl in (
+        "CREATE TABLE IF NOT EXISTS srv_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE IF NOT EXISTS srv_stations (
+            id TEXT PRIMARY KEY, name TEXT NOT NULL, county TEXT NOT NULL,
+            created_ms INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS srv_codes (
+            code TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES srv_stations(id),
+            created_ms INTEGER NOT NULL, expires_ms INTEGER NOT NULL,
+            spent_ms INTEGER, device_id TEXT)""",
+        """CREATE TABLE IF NOT EXISTS srv_devices (
+            id TEXT PRIMARY KEY, station_id TEXT NOT NULL REFERENCES srv_stations(id),
+            token_hash TEXT NOT NULL UNIQUE, name TEXT NOT NULL DEFAULT '',
+            app_version TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL, revoked_ms INTEGER,
+            applied_seq INTEGER NOT NULL DEFAULT 0, last_sync_ms INTEGER, last_seen_ms INTEGER,
+            changes_day TEXT NOT NULL DEFAULT '', changes_today INTEGER NOT NULL DEFAULT 0,
+            skew_ms INTEGER, clamped_total INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT NOT NULL DEFAULT '', last_error_ms INTEGER)""",
+        "CREATE INDEX IF NOT EXISTS srv_devices_station ON srv_devices(station_id)",
+        # The change feed: one ordered sequence for the whole deployment.
+        """CREATE TABLE IF NOT EXISTS srv_feed (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL, tbl TEXT NOT NULL,
+            row_id TEXT NOT NULL, stamp TEXT NOT NULL, fields TEXT NOT NULL,
+            origin TEXT NOT NULL, replaced TEXT)""",
+        "CREATE INDEX IF NOT EXISTS srv_feed_station ON srv_feed(station_id, seq)",
+        # The stamp of every device seq applied: a resent seq must come with the same stamp,
+        # else the PC's log went back in time and skipping it would lose a change.
+        """CREATE TABLE IF NOT EXISTS srv_seen (
+            device_id TEXT NOT NULL, seq INTEGER NOT NULL, stamp TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)) WITHOUT ROWID""",
+    ):
+        c.ddl(ddl)
+
+
+CLOCK_SEED = (
+    "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', '0000000000000.0000.server')"
+    " ON CONFLICT (key) DO NOTHING"
+)
+
+
+def m0002_shared_state(c: Conn) -> None:
+    """What several server processes must share: rate-limit buckets (enrollment attempts per
+    address, sign-in failures), and the server clock's row, which exists from now on so that
+    stamping locks it (``FOR UPDATE`` locks nothing on a missing row)."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_throttle (
+            key TEXT PRIMARY KEY, tokens REAL NOT NULL, last_ms INTEGER NOT NULL)"""
+    )
+    c.execute(CLOCK_SEED)
+
+
+def m0003_pinyin(c: Conn) -> None:
+    """Names sort ``COLLATE pinyin`` (pzh_core.queries): SQLite connections register it in
+    Python; PostgreSQL has it from ICU."""
+    if c.dialect.postgres:
+        c.execute(
+            "CREATE COLLATION IF NOT EXISTS pinyin (provider = icu, locale = 'zh-u-co-pinyin')"
+        )
+
+
+def m0004_identity_set_aside_digest(c: Conn) -> None:
+    """Device identity (idempotent enrollment, epoch, re-key) and digest reports on
+    ``srv_devices``; the set-aside changes; each station's replica digest, built once for the
+    rows already held (issue 12)."""
+    have = c.columns("srv_devices")
+    for name, kind in (
+        ("request_id", "TEXT"),  # the enrollment or re-key request that made this device
+        ("parent_id", "TEXT"),  # the device this one re-keyed (None for an enrolled device)
+        ("replaced_by", "TEXT"),  # the device that re-keyed this one
+        ("revoke_reason", "TEXT"),  # 'admin' | 'rekeyed' (None while active)
+        ("digest_ok", "INTEGER"),  # 1 equal, 0 differed, None never reported
+        ("digest_differs", "TEXT"),  # the tables that differed at the last mismatch
+        ("digest_ms", "INTEGER"),  # when
+    ):
+        if name not in have:
+            c.ddl(f"ALTER TABLE srv_devices ADD COLUMN {name} {kind}")
+    for ddl in (
+        """CREATE TABLE IF NOT EXISTS srv_set_aside (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, station_id TEXT NOT NULL,
+            device_id TEXT NOT NULL, seq INTEGER NOT NULL, tbl TEXT NOT NULL,
+            row_id TEXT NOT NULL, stamp TEXT NOT NULL, fields TEXT NOT NULL, code TEXT NOT NULL,
+            message TEXT NOT NULL, errors TEXT NOT NULL, created_ms INTEGER NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS srv_set_aside_device ON srv_set_aside(device_id, seq)",
+        "CREATE INDEX IF NOT EXISTS srv_set_aside_station ON srv_set_aside(station_id, id)",
+        """CREATE TABLE IF NOT EXISTS srv_digest (
+            station_id TEXT NOT NULL, tbl TEXT NOT NULL, bucket INTEGER NOT NULL,
+            value INTEGER NOT NULL, PRIMARY KEY (station_id, tbl, bucket)) WITHOUT ROWID""",
+        """CREATE TABLE IF NOT EXISTS srv_digest_table (
+            station_id TEXT NOT NULL, tbl TEXT NOT NULL, value INTEGER NOT NULL,
+            PRIMARY KEY (station_id, tbl)) WITHOUT ROWID""",
+    ):
+        c.ddl(ddl)
+    from sync.server import replica_digest
+
+    replica_digest.build(c)
+
+
+def m0005_photos_bundle_keys(c: Conn) -> None:
+    """Photos as evidence and USB bundles (issue 15): stored files by content hash (the bytes in
+    the photo directory, shared by every server process), which stations hold each file,
+    uploads in progress with their acknowledged chunks (in the database, so any server process
+    behind one address continues an upload another began), bytes sent per station and day,
+    per-station storage limits, and each device's public bundle key."""
+    for ddl in (
+        """CREATE TABLE IF NOT EXISTS srv_photo_files (
+            hash TEXT PRIMARY KEY, size INTEGER NOT NULL, kind TEXT NOT NULL,
+            created_ms INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_owners (
+            station_id TEXT NOT NULL, hash TEXT NOT NULL, created_ms INTEGER NOT NULL,
+            PRIMARY KEY (station_id, hash))""",
+        "CREATE INDEX IF NOT EXISTS srv_photo_owners_hash ON srv_photo_owners(hash)",
+        """CREATE TABLE IF NOT EXISTS srv_photo_uploads (
+            station_id TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL,
+            kind TEXT NOT NULL, received INTEGER NOT NULL DEFAULT 0,
+            updated_ms INTEGER NOT NULL, PRIMARY KEY (station_id, hash))""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_chunks (
+            station_id TEXT NOT NULL, hash TEXT NOT NULL, offset_bytes INTEGER NOT NULL,
+            data BLOB NOT NULL, PRIMARY KEY (station_id, hash, offset_bytes))""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_traffic (
+            station_id TEXT NOT NULL, day TEXT NOT NULL, bytes INTEGER NOT NULL,
+            PRIMARY KEY (station_id, day))""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_limits (
+            station_id TEXT PRIMARY KEY, station_bytes INTEGER)""",
+        """CREATE TABLE IF NOT EXISTS srv_device_keys (
+            device_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, public_key TEXT NOT NULL,
+            created_ms INTEGER NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS srv_device_keys_key ON srv_device_keys(public_key)",
+    ):
+        c.ddl(ddl)
+
+
+MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
+    (1, m0001_server_tables),
+    (2, m0002_shared_state),
+    (3, m0003_pinyin),
+    (4, m0004_identity_set_aside_digest),
+    (5, m0005_photos_bundle_keys),
+]
+
+# Indexes for the figures of the web pages: the shared indicator queries filter by station and
+# date and join marks to sessions, rosters to classes and hours to volunteers.
+REPLICA_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS activities_station_date ON activities(station_id, date)",
+    "CREATE INDEX IF NOT EXISTS sessions_station_date ON sessions(station_id, date)",
+    "CREATE INDEX IF NOT EXISTS sessions_class ON sessions(class_id)",
+    "CREATE INDEX IF NOT EXISTS attendance_session ON attendance(session_id, person_id)",
+    "CREATE INDEX IF NOT EXISTS enrollments_class ON enrollments(class_id, person_id)",
+    "CREATE INDEX IF NOT EXISTS service_records_station_date ON service_records(station_id, date)",
+    "CREATE INDEX IF NOT EXISTS service_records_volunteer ON service_records(volunteer_id)",
+]
+
+
+def replica_table_sql(table: str) -> str:
+    cols = [
+        "id TEXT PRIMARY KEY",
+        "station_id TEXT NOT NULL",
+        "updated_at TEXT NOT NULL DEFAULT ''",
+        "device_id TEXT NOT NULL DEFAULT ''",
+        "clocks TEXT NOT NULL DEFAULT '{}'",
+    ]
+    cols += [f"{name} {schema.COLUMN_SQL[kind]}" for name, kind in schema.TABLES[table].items()]
+    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
+
+
+def sync_replica_tables(c: Conn) -> None:
+    """Create the replica tables and columns ``pzh_core.schema`` has and the database lacks."""
+    for table, fields in schema.TABLES.items():
+        have = c.columns(table)
+        if not have:
+            c.ddl(replica_table_sql(table))
+        for name, kind in fields.items():
+            if have and name not in have:
+                c.ddl(f"ALTER TABLE {table} ADD COLUMN {name} {schema.COLUMN_SQL[kind]}")
+        c.ddl(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
+    for ddl in REPLICA_INDEXES:
+        c.ddl(ddl)
+
+
+def applied(c: Conn) -> set[int]:
+    c.ddl(
+        "CREATE TABLE IF NOT EXISTS srv_migrations (number INTEGER PRIMARY KEY, name TEXT NOT NULL)"
+    )
+    return {r[0] for r in c.all("SELECT number FROM srv_migrations")}
+
+
+def _migrate(c: Conn) -> list[int]:
+    lock = c.dialect.lock_migrations_sql()
+    if lock:
+        c.execute(lock)
+    done = applied(c)
+    known = {n for n, _ in MIGRATIONS}
+    if done - known:
+        raise SchemaTooNew(
+            f"数据库由更新版本的服务器建立（迁移 {max(done)}），本服务器只认识到 {max(known)}。"
+            "请升级服务器软件。"
+        )
+    # The replica tables first: they follow pzh_core.schema, and a migration may read them.
+    sync_replica_tables(c)
+    ran = []
+    for number, fn in MIGRATIONS:
+        if number not in done:
+            fn(c)
+            c.execute(
+                "INSERT INTO srv_migrations (number, name) VALUES (?, ?)", (number, fn.__name__)
+            )
+            ran.append(number)
+    return ran
+
+
+def migrate(engine: Engine) -> list[int]:
+    """Apply the missing migrations; returns the numbers applied now."""
+    return engine.write(_migrate)
