@@ -185,13 +185,19 @@ class PhotoStore:
         )
         if row is not None and row["size"] == size:
             return self._state(c, station_id, row["received"], size, False)
-        self._drop_upload(c, station_id, hash_)
+        if row is not None:  # announced before with another size: start again
+            self._drop_upload(c, station_id, hash_)
+        # Two PCs of the station may announce the same photo at once: one row, both go on it.
         c.execute(
             "INSERT INTO srv_photo_uploads (station_id, hash, size, kind, received, updated_ms)"
-            " VALUES (?, ?, ?, ?, 0, ?)",
+            " VALUES (?, ?, ?, ?, 0, ?) ON CONFLICT (station_id, hash) DO NOTHING",
             (station_id, hash_, size, kind, self.now_ms()),
         )
-        return self._state(c, station_id, 0, size, False)
+        got = c.scalar(
+            "SELECT received FROM srv_photo_uploads WHERE station_id = ? AND hash = ?",
+            (station_id, hash_),
+        )
+        return self._state(c, station_id, int(got or 0), size, False)
 
     def put_chunk(
         self, station_id: str, hash_: str, offset: int, data: bytes, *, metered: bool = True

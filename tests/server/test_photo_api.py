@@ -172,3 +172,28 @@ def test_station_limit_and_daily_budget(server):
     over = put(server, auth, h, 65536, data[65536:])
     assert over.status_code == 429 and over.json()["error"] == "photo_budget"
     assert over.json()["received"] == 65536
+
+
+def test_two_server_processes_continue_each_others_upload(server, tmp_path):
+    """Issue 16: behind one address, each chunk may reach another server process. The upload in
+    progress lives in the database and the photo directory both share, not in a process: a
+    second app over the same database and data dir takes the chunks the first acknowledged on,
+    and the file arrives byte-identical once."""
+    st, auth = device(server)
+    data = jpeg(400_000, seed=b"m")
+    h = photos.sha256(data)
+    other_app = create_app(tmp_path / "srv", now=lambda: T0)
+    with TestClient(other_app) as other:
+        assert begin(server, auth, data).json()["received"] == 0
+        offset, turn = 0, 0
+        while offset < len(data):
+            via = (server, other)[turn % 2]
+            r = put(via, auth, h, offset, data[offset : offset + 65536])
+            assert r.status_code == 200, r.text
+            offset, turn = r.json()["received"], turn + 1
+        assert r.json()["complete"] is True
+        # The other process answers a resumed announcement and the download alike.
+        assert begin(other, auth, data).json()["complete"] is True
+        assert other.get(f"/v1/photos/{h}", headers=auth).content == data
+    assert server.get(f"/v1/photos/{h}", headers=auth).content == data
+    assert server.storage.query("SELECT count(*) AS n FROM srv_photo_chunks")[0]["n"] == 0
