@@ -109,7 +109,8 @@ def main() -> None:
         resent = proxy.stats.bytes_up - stored
         print(
             f"photos: {args.photos} camera JPEGs 4000x3000 "
-            f"({sum(p.stat().st_size for p in picked) / 1e6:.1f} MB picked), reduced in {reduce_s:.1f} s"
+            f"({sum(p.stat().st_size for p in picked) / 1e6:.1f} MB picked),"
+            f" reduced in {reduce_s:.1f} s"
         )
         print(f"stored: {stored} bytes ({stored / 1e6:.2f} MB, photos + thumbnails)")
         print(

@@ -157,7 +157,8 @@ def ms(values: list[float], cpu: list[float] | None = None) -> str:
 
 
 def timed(fn, repeat: int) -> str:  # noqa: ANN001
-    """Wall-clock and CPU time of ``fn`` (CPU time shows the work itself when the machine is busy)."""
+    """Wall-clock and CPU time of ``fn`` (CPU time shows the work itself when the machine is
+    busy)."""
     wall, cpu = [], []
     for _ in range(repeat):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -261,7 +262,8 @@ def main() -> int:
     rows = [
         (
             "data",
-            f"{ACTIVITIES:,} activities, {YEARS * CLASSES_PER_YEAR * SESSIONS_PER_CLASS * PARTICIPANTS_PER_CLASS:,} "
+            f"{ACTIVITIES:,} activities,"
+            f" {YEARS * CLASSES_PER_YEAR * SESSIONS_PER_CLASS * PARTICIPANTS_PER_CLASS:,} "
             f"attendance marks, {SERVICE_RECORDS:,} service records over {YEARS} years",
         )
     ]

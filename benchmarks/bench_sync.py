@@ -209,7 +209,8 @@ def main() -> int:
     print("|---|---|---|")
     print(f"| idle sync: requests | {idle.requests} | 1 |")
     print(
-        f"| idle sync: bytes on the wire (up + down) | {idle_bytes} ({idle_up} + {idle_down}) | ≤ 1,536 |"
+        f"| idle sync: bytes on the wire (up + down) | {idle_bytes} ({idle_up} + {idle_down})"
+        f" | ≤ 1,536 |"
     )
     print(f"| day (300 rows, 3 PCs, syncs A B C A B): requests | {day_requests} | |")
     print(f"| day: bytes on the wire, all PCs, both ways | {day_bytes:,} | |")
@@ -217,33 +218,39 @@ def main() -> int:
         f"| day: bytes per changed row, upload (each row pushed once) | {up / rows:.0f} | ≤ 150 |"
     )
     print(
-        f"| day: bytes per row delivered (push + pull to the 2 other PCs = 900 row transfers) | {day_bytes / (3 * rows):.0f} | ≤ 150 |"
+        f"| day: bytes per row delivered (push + pull to the 2 other PCs = 900 row transfers)"
+        f" | {day_bytes / (3 * rows):.0f} | ≤ 150 |"
     )
     print(f"| day: bytes per changed row, all traffic ÷ 300 | {day_bytes / rows:.0f} | |")
     print(f"| day on loopback: seconds | {fast_s:.2f} | |")
     print(f"| day over 64 kbit/s, 500 ms RTT: seconds | {slow_s:.1f} | ≤ 2 × floor |")
     print(
-        f"| floor: {slow_bytes:,} B ÷ 64 kbit/s + {slow_requests} round trips × 0.5 s | {floor:.1f} | |"
+        f"| floor: {slow_bytes:,} B ÷ 64 kbit/s + {slow_requests} round trips × 0.5 s |"
+        f" {floor:.1f} | |"
     )
     print(f"| ratio to floor | {slow_s / floor:.2f} | ≤ 2.0 |")
     print(f"| all PCs converged | {converged} | True |")
     print(f"| idle sync verified by digest (no extra request) | {idle.verified} | True |")
     n = big["rows"]
     print(
-        f"| diverged table ({n:,} rows, one row lost on a PC) repaired and verified | {big['repaired']} | True |"
+        f"| diverged table ({n:,} rows, one row lost on a PC) repaired and verified |"
+        f" {big['repaired']} | True |"
     )
     print(
-        f"| its sync over 64 kbit/s, 500 ms: requests (sync, verify, fetch, re-check) | {big['requests']} | |"
+        f"| its sync over 64 kbit/s, 500 ms: requests (sync, verify, fetch, re-check) |"
+        f" {big['requests']} | |"
     )
     print(f"| its sync: bytes on the wire, both ways | {big['bytes']:,} | |")
     print(f"| its sync: seconds | {big['seconds']:.1f} | |")
     print(
-        f"| floor: one row and one idle exchange ÷ 64 kbit/s + 1 round trip | {big['floor']:.1f} | |"
+        f"| floor: one row and one idle exchange ÷ 64 kbit/s + 1 round trip |"
+        f" {big['floor']:.1f} | |"
     )
     print(f"| ratio to floor | {big['seconds'] / big['floor']:.1f} | |")
     print(f"| buckets fetched (of 256) | {big['buckets']} | |")
     print(
-        f"| blind full download of the table instead: bytes (seconds at 64 kbit/s) | {big['full_bytes']:,} ({big['full_seconds']:.0f} s) | |"
+        f"| blind full download of the table instead: bytes (seconds at 64 kbit/s) |"
+        f" {big['full_bytes']:,} ({big['full_seconds']:.0f} s) | |"
     )
     print(f"| the PC's digest over {n:,} rows: ms | {big['digest_ms']:.0f} | |")
     return 0

@@ -120,7 +120,8 @@ def bench_grid(data_dir: Path, class_id: str, repeat: int) -> list[tuple[str, st
         key = Qt.Key.Key_1 if (i // size[0]) % 2 == 0 else Qt.Key.Key_4
         t0 = time.perf_counter()
         QTest.keyClick(view, key)
-        app.processEvents()  # Qt paints the cells that changed (the mark, its row and column totals)
+        # Qt paints the cells that changed (the mark, its row and column totals)
+        app.processEvents()
         shown.append(time.perf_counter() - t0)
         wait()
         stored.append(time.perf_counter() - t0)
@@ -175,11 +176,13 @@ def bench_import(data_dir: Path, rows: int) -> list[tuple[str, str]]:
         s.close()
     return [
         (
-            f"import roster: read and check {rows:,} rows (.xlsx, {path.stat().st_size // 1024} KB), preview ready",
+            f"import roster: read and check {rows:,} rows (.xlsx,"
+            f" {path.stat().st_size // 1024} KB), preview ready",
             f"{read_t:.2f} s",
         ),
         (
-            f"import roster: write after confirm ({result.created_people:,} new people, {result.written:,} enrolled)",
+            f"import roster: write after confirm ({result.created_people:,} new people,"
+            f" {result.written:,} enrolled)",
             f"{write_t:.2f} s",
         ),
     ]

@@ -151,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             seconds = build(data_dir)
             print(
-                f"Built {VOLUNTEERS:,} volunteers and {RECORDS:,} service records through `Store.write` "
+                f"Built {VOLUNTEERS:,} volunteers and {RECORDS:,} service records through"
+                f" `Store.write` "
                 f"in {seconds:.1f} s.\n"
             )
         services = open_services(data_dir, operator="李明")
@@ -180,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         }
         worst = 0.0
         print(
-            "| measurement (service call on the database thread) | first ms | median ms |\n|---|---|---|"
+            "| measurement (service call on the database thread) | first ms | median ms"
+            " |\n|---|---|---|"
         )
         for name, fn in cases.items():
             first, median = timed(fn, runs)
@@ -190,12 +192,14 @@ def main(argv: list[str] | None = None) -> int:
         services.close()
         opened, records = open_page(data_dir)
         print(
-            f"| page opened: archive list on screen (Qt offscreen, real Tasks thread) | {opened:.1f} | |"
+            f"| page opened: archive list on screen (Qt offscreen, real Tasks thread) |"
+            f" {opened:.1f} | |"
         )
         print(f"| records tab clicked: this year's records on screen | {records:.1f} | |")
     ok = worst < TARGET_MS
     print(
-        f"\nList and totals: worst median {worst:.1f} ms (target < {TARGET_MS} ms): {'OK' if ok else 'TOO SLOW'}; "
+        f"\nList and totals: worst median {worst:.1f} ms (target < {TARGET_MS} ms):"
+        f" {'OK' if ok else 'TOO SLOW'}; "
         f"load average while measuring: {os.getloadavg()[0]:.1f}"
     )
     return 0 if ok else 1

@@ -82,7 +82,8 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
             )
             vols = [str(uuid.uuid4()) for _ in range(VOLUNTEERS)]
             conn.executemany(
-                "INSERT INTO volunteers (id, station_id, person_id, number, join_date, status) VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO volunteers (id, station_id, person_id, number, join_date, status)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
                 [
                     (v, sid, people[n], f"V{n:03d}", f"{first_year}-03-01", "active")
                     for n, v in enumerate(vols)
@@ -108,7 +109,8 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                         )
                     )
                 conn.executemany(
-                    "INSERT INTO activities (id, station_id, title, date, start_time, kind, delivery, attendance,"
+                    "INSERT INTO activities (id, station_id, title, date, start_time, kind,"
+                    " delivery, attendance,"
                     " target_groups, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     acts,
                 )
@@ -117,13 +119,15 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                     cid = str(uuid.uuid4())
                     start = dt.date(year, rng.randrange(1, 7), 1)
                     conn.execute(
-                        "INSERT INTO classes (id, station_id, name, start_date, status, completion_share)"
+                        "INSERT INTO classes (id, station_id, name, start_date, status,"
+                        " completion_share)"
                         " VALUES (?, ?, ?, ?, 'running', 0.8)",
                         (cid, sid, "舞蹈班", start.isoformat()),
                     )
                     roster = rng.sample(people, ROSTER)
                     conn.executemany(
-                        "INSERT INTO enrollments (id, station_id, class_id, person_id, active) VALUES (?, ?, ?, ?, 1)",
+                        "INSERT INTO enrollments (id, station_id, class_id, person_id, active)"
+                        " VALUES (?, ?, ?, ?, 1)",
                         [(str(uuid.uuid4()), sid, cid, p) for p in roster],
                     )
                     counts["enrollments"] += ROSTER
@@ -134,7 +138,8 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                             break
                         sess = str(uuid.uuid4())
                         conn.execute(
-                            "INSERT INTO sessions (id, station_id, class_id, date, start_time) VALUES (?, ?, ?, ?, '19:30')",
+                            "INSERT INTO sessions (id, station_id, class_id, date, start_time)"
+                            " VALUES (?, ?, ?, ?, '19:30')",
                             (sess, sid, cid, sdate.isoformat()),
                         )
                         counts["sessions"] += 1
@@ -150,7 +155,8 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                             for p in roster
                         ]
                     conn.executemany(
-                        "INSERT INTO attendance (id, station_id, session_id, class_id, person_id, mark)"
+                        "INSERT INTO attendance (id, station_id, session_id, class_id,"
+                        " person_id, mark)"
                         " VALUES (?, ?, ?, ?, ?, ?)",
                         marks,
                     )
@@ -167,7 +173,8 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                     for v in (rng.choice(vols) for _ in range(SERVICES_PER_YEAR))
                 ]
                 conn.executemany(
-                    "INSERT INTO service_records (id, station_id, volunteer_id, date, hours, status)"
+                    "INSERT INTO service_records (id, station_id, volunteer_id, date, hours,"
+                    " status)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     recs,
                 )

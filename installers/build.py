@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Build pzh-station for the OS this runs on — one command:
 
-    python installers/build.py                 # the one-folder bundle in installers/out/dist/PzhStation
-    python installers/build.py --installer     # … and the NSIS installer (needs makensis)
+    python installers/build.py                  # the bundle in installers/out/dist/PzhStation
+    python installers/build.py --installer      # … and the NSIS installer (needs makensis)
     python installers/build.py --installer-only # installer around an existing bundle
 
 PyInstaller cannot cross-compile: run it on Windows for the Windows bundle (the CI workflow
@@ -66,7 +66,8 @@ def build_bundle(out: Path, *, clean: bool) -> Path:
     subprocess.run(cmd, check=True, cwd=ROOT)
     bundle = dist / product.APP_ID
     say(
-        f"bundle {bundle} ({folder_size(bundle) / 1e6:.1f} MB) in {time.monotonic() - started:.0f} s"
+        f"bundle {bundle} ({folder_size(bundle) / 1e6:.1f} MB) in"
+        f" {time.monotonic() - started:.0f} s"
     )
     return bundle
 
@@ -92,7 +93,8 @@ def build_installer(
     makensis = makensis or find_makensis()
     if not makensis:
         raise SystemExit(
-            "makensis not found: install NSIS (Debian: apt install nsis; Windows: choco install nsis)"
+            "makensis not found: install NSIS (Debian: apt install nsis; Windows: choco"
+            " install nsis)"
         )
     out.mkdir(parents=True, exist_ok=True)
     setup = out / f"{product.APP_ID}-{product.version()}-setup.exe"

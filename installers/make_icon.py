@@ -22,7 +22,8 @@ SIZES = (16, 24, 32, 48, 64, 128, 256)
 
 
 def render(size: int) -> bytes:
-    """PNG bytes of the icon drawn at ``size`` pixels (drawn per size, not scaled, so small sizes stay crisp)."""
+    """PNG bytes of the icon drawn at ``size`` pixels (drawn per size, not scaled, so small sizes
+    stay crisp)."""
     from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
     from PySide6.QtGui import QBrush, QColor, QImage, QPainter, QPainterPath
 

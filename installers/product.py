@@ -22,7 +22,8 @@ URL = "https://github.com/pzh-station/pzh-station"
 
 
 def version() -> str:
-    """``pzh_station.__version__`` read from the source (no import: the build may run outside the venv)."""
+    """``pzh_station.__version__`` read from the source (no import: the build may run outside the
+    venv)."""
     text = (ROOT / "pzh_station" / "__init__.py").read_text(encoding="utf-8")
     match = re.search(r'^__version__\s*=\s*["\']([^"\']+)["\']', text, re.M)
     if not match:

@@ -115,3 +115,20 @@ def filter_toc(toc: list[tuple], *, used: set[str]) -> tuple[list[tuple], list[s
     for entry in toc:
         (kept if keep(entry[0], used=used) else dropped).append(entry)
     return kept, [e[0] for e in dropped]
+
+
+def kept_qt_dependencies(hook_file: str) -> tuple[list, list, list]:
+    """``(hiddenimports, binaries, datas)`` of a PySide6 module as PyInstaller's own hook
+    collects them (its documented helper ``add_qt6_dependencies``), less the plugins
+    :func:`keep` drops. Used by the hooks in ``installers/hooks/``."""
+    from pathlib import Path
+
+    from PyInstaller.utils.hooks.qt import add_qt6_dependencies
+
+    hiddenimports, binaries, datas = add_qt6_dependencies(hook_file)
+    binaries = [
+        (src, dst)
+        for src, dst in binaries
+        if "plugins" not in _parts(dst) or keep(f"{dst}/{Path(src).name}")
+    ]
+    return hiddenimports, binaries, datas

@@ -46,10 +46,12 @@ MESSAGES = {
     "not_bundle": "这个文件不是文化站工作台的同步包（U盘同步包）。",
     "too_big": "同步包过大（超过 2 GB），请分次导出。",
     "tampered": "同步包的签名不符：文件在导出后被改动过或已损坏，未导入任何内容。请重新导出。",
-    "unknown_key": "同步包由未登记的电脑或服务器签名，未导入任何内容。请确认它来自本站已登记的电脑（或本市服务器）。",
+    "unknown_key": "同步包由未登记的电脑或服务器签名，未导入任何内容。"
+    "请确认它来自本站已登记的电脑（或本市服务器）。",
     "photo_bad": "同步包中的照片与清单不符（文件已损坏或被改动），未导入任何内容。请重新导出。",
     "wrong_direction": "这个同步包的方向不对：{}",
-    "not_ready": "本机还不能导出或导入同步包：请先联网同步一次（登记本机的签名钥匙），或导入县（区）文化馆发给本站的登记文件。",
+    "not_ready": "本机还不能导出或导入同步包：请先联网同步一次（登记本机的签名钥匙），"
+    "或导入县（区）文化馆发给本站的登记文件。",
     "not_enrollment": "这个文件不是市服务器发出的登记文件。",
     "already_enrolled": "本机已经登记过，无需再用登记文件。",
 }
@@ -164,7 +166,9 @@ def read(source: Path | bytes, trusted_keys: Iterable[str] | None = None) -> Bun
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BundleError("not_bundle")
     key = signature.get("key") if isinstance(signature, dict) else None
-    if not valid_public_key(key) or not isinstance(signature.get("sig"), str):
+    if not isinstance(key, str) or not valid_public_key(key):
+        raise BundleError("tampered")
+    if not isinstance(signature.get("sig"), str):
         raise BundleError("tampered")
     if trusted_keys is not None and key not in set(trusted_keys):
         raise BundleError("unknown_key")
@@ -178,7 +182,7 @@ def read(source: Path | bytes, trusted_keys: Iterable[str] | None = None) -> Bun
     for item in manifest.get("photos", []):
         h = item.get("hash") if isinstance(item, dict) else None
         try:
-            data = bundle.photo(h) if photos.is_hash(h) else b""
+            data = bundle.photo(h) if isinstance(h, str) and photos.is_hash(h) else b""
         except KeyError:
             data = b""
         if not photos.is_hash(h) or hashlib.sha256(data).hexdigest() != h:

@@ -50,13 +50,12 @@ def _h64(data: bytes) -> int:
 
 def row_hash(table: str, row_id: str, clocks: Mapping[str, str] | str) -> int:
     """The row's 64-bit hash (``clocks`` as a mapping or its stored JSON); 0 for no stamps."""
-    if isinstance(clocks, str):
-        clocks = json.loads(clocks or "{}")
-    if not clocks:
+    stamps: Mapping[str, str] = json.loads(clocks or "{}") if isinstance(clocks, str) else clocks
+    if not stamps:
         return 0
     parts = [table, row_id]
-    for name in sorted(clocks):
-        parts += [name, canonical_stamp(clocks[name])]
+    for name in sorted(stamps):
+        parts += [name, canonical_stamp(stamps[name])]
     return _h64("\x1f".join(parts).encode("utf-8"))
 
 

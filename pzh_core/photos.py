@@ -33,7 +33,8 @@ _HASH = re.compile(r"^[0-9a-f]{64}$")
 
 MESSAGES = {
     "too_big": "“{name}”有 {mb:.1f} MB，超过了 {limit} MB 的上限。请先缩小照片或分页扫描后再附加。",
-    "wrong_type": "“{name}”不是 JPG、PNG 照片或 PDF 扫描件（按文件内容判断，不看扩展名），不能附加。",
+    "wrong_type": "“{name}”不是 JPG、PNG 照片或 PDF 扫描件（按文件内容判断，不看扩展名），"
+    "不能附加。",
     "corrupt": "“{name}”已损坏或不完整，无法作为照片读取。请从相机或手机重新拷贝后再附加。",
     "empty": "“{name}”是空文件，不能附加。",
     "unreadable": "无法读取“{name}”：{detail}",

@@ -2,7 +2,8 @@
 
 JSON over HTTPS, gzip both ways (``Content-Encoding: gzip`` on requests, ``Accept-Encoding``
 honoured on responses). Every request carries ``"protocol": PROTOCOL_VERSION``; a server that
-cannot serve that version answers 426 with ``{"error": "upgrade_required", "message": "<Chinese>"}``.
+cannot serve that version answers 426 with ``{"error": "upgrade_required", "message":
+"<Chinese>"}``.
 
 Endpoints (all under ``/v1``):
 
@@ -16,7 +17,8 @@ Endpoints (all under ``/v1``):
 
     {"protocol": 1, "client_time_ms": ..., "push": [CHANGE, ...], "cursor": <int>, "limit": <int>}
 
-  CHANGE = ``{"seq": <device seq>, "t": <table>, "id": <row id>, "s": <HLC stamp>, "f": {field: value}}``
+  CHANGE = ``{"seq": <device seq>, "t": <table>, "id": <row id>, "s": <HLC stamp>, "f": {field:
+  value}}``
   (short keys: every byte counts on a 2G link). The device id and station come from the token,
   never from the body. Response::
 
@@ -41,6 +43,7 @@ valid change is. The details of the exchange are documented in ``docs/sync-proto
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from pzh_core import hlc, schema
@@ -123,7 +126,7 @@ def limit_problem(kind: str, value: Any) -> str | None:
     return None
 
 
-def limit_errors(table: str, fields: dict[str, Any]) -> dict[str, str]:
+def limit_errors(table: str, fields: Mapping[str, Any]) -> dict[str, str]:
     """``{field: Chinese message}`` for the fields of ``table`` over a protocol limit."""
     types = schema.TABLES.get(table, {})
     out = {}
@@ -147,7 +150,7 @@ def validate_change(change: Any) -> dict[str, Any]:
         raise ProtocolError(f"table {table!r} is written by the city server only")
     if not isinstance(row_id, str) or not (1 <= len(row_id) <= 64) or not utf8_ok(row_id):
         raise ProtocolError("bad row id")
-    if not hlc.is_stamp(stamp) or not utf8_ok(stamp):
+    if not isinstance(stamp, str) or not hlc.is_stamp(stamp) or not utf8_ok(stamp):
         raise ProtocolError("bad stamp")
     if not isinstance(fields, dict) or not fields:
         raise ProtocolError("fields must be a non-empty object")

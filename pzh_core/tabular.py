@@ -14,7 +14,7 @@ import datetime as dt
 import io
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -133,7 +133,7 @@ def _csv_rows(path: Path) -> list[list[Any]]:
 
 
 def read_table(
-    path: str | Path, columns: dict[str, Sequence[str]], *, required: Iterable[str] = ()
+    path: str | Path, columns: Mapping[str, Sequence[str]], *, required: Iterable[str] = ()
 ) -> Table:
     """Read the first sheet of an .xlsx or a .csv into rows keyed by field.
 
@@ -165,7 +165,7 @@ def read_table(
         raise TableError(tr("Import", "行数超过 {} 行，请拆分后导入。").format(MAX_ROWS))
 
     aliases = {f: {_header_key(a) for a in [f, *names]} for f, names in columns.items()}
-    best_line, best_map = -1, {}
+    best_line, best_map = -1, dict[str, int]()
     for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
         found: dict[str, int] = {}
         for col, cell in enumerate(row):
@@ -179,9 +179,11 @@ def read_table(
             best_line, best_map = i, found
     missing = [f for f in required if f not in best_map]
     if best_line < 0 or missing:
-        names = "、".join(columns[f][0] if columns[f] else f for f in (missing or list(required)))
+        wanted = "、".join(columns[f][0] if columns[f] else f for f in (missing or list(required)))
         raise TableError(
-            tr("Import", "没有找到表头（必需的列：{}）。请确认第一张工作表有列名行。").format(names)
+            tr("Import", "没有找到表头（必需的列：{}）。请确认第一张工作表有列名行。").format(
+                wanted
+            )
         )
     header = grid[best_line]
     used = set(best_map.values())

@@ -125,6 +125,11 @@ def normalise_fields(record: Any, kinds: dict[str, str]) -> None:
 COLLATION = "pinyin"
 
 
+def _each_char(text: str) -> list[str]:
+    """What has no pinyin reading sorts by its characters, one by one, in lower case."""
+    return list(text.lower())
+
+
 @functools.lru_cache(maxsize=50_000)
 def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
     """Sort key of a name in pinyin order (丁 冯 何 刘 余, not code-point order 丁 何 余 冯 刘);
@@ -132,7 +137,8 @@ def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
     from pypinyin import lazy_pinyin
 
     name = name or ""
-    readings = lazy_pinyin(name.strip(), errors=lambda s: list(s.lower()))
+    # pypinyin's errors callback may return a list (one reading per character); its stub says str
+    readings = lazy_pinyin(name.strip(), errors=_each_char)  # type: ignore[arg-type]
     return tuple(r.lower() for r in readings), name
 
 

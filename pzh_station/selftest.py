@@ -177,7 +177,10 @@ def _report(text: str, *, error: bool) -> None:
 def run() -> int:
     steps: list[str] = []
     frozen = "frozen" if getattr(sys, "frozen", False) else "source"
-    header = f"pzh-station self-test ({frozen}, Python {platform.python_version()}, {platform.platform()})"
+    header = (
+        f"pzh-station self-test ({frozen}, Python {platform.python_version()},"
+        f" {platform.platform()})"
+    )
     try:
         with tempfile.TemporaryDirectory(prefix=TEMP_PREFIX, ignore_cleanup_errors=True) as name:
             tmp = Path(name)

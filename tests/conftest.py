@@ -88,7 +88,8 @@ class CliRunner:
         )
         if check and proc.returncode != 0:
             raise AssertionError(
-                f"pzh-station {' '.join(args)} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
+                f"pzh-station {' '.join(args)} failed"
+                f" ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
             )
         return proc
 

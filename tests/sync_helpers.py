@@ -1,4 +1,5 @@
-"""Helpers of the sync tests: station PCs (real SQLite files) talking to a real server on loopback."""
+"""Helpers of the sync tests: station PCs (real SQLite files) talking to a real server on
+loopback."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Helpers shared by the UI tests: a live UI context on a real data dir, waiting for the DB thread."""
+"""Helpers shared by the UI tests: a live UI context on a real data dir, waiting for the DB
+thread."""
 
 from __future__ import annotations
 

@@ -61,6 +61,7 @@ APT_FULL: list[str] = ["nsis", "osslsigncode", "wine", "wine64"]
 STATIC_CHECKS: list[list[str]] = [
     ["ruff", "check", "."],
     ["ruff", "format", "--check", "."],
+    ["mypy"],  # the core, store, services and server ([tool.mypy] in pyproject.toml)
 ]
 
 
@@ -95,7 +96,8 @@ def apt_install(packages: list[str]) -> None:
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     run([*prefix, "apt-get", "update", "-qq"], env=env)
-    # Some names differ between releases (libasound2 vs libasound2t64): install one by one on failure.
+    # Some names differ between releases (libasound2 vs libasound2t64): install one by one on
+    # failure.
     try:
         run(
             [*prefix, "apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from pzh_core import protocol
 from pzh_core.domain.record import Record
@@ -62,7 +62,8 @@ def validate_person(p: Person, *, today: dt.date | None = None) -> dict[str, str
 
 # -- finding people by pinyin -------------------------------------------------------------------
 def pinyin_keys(name: str) -> tuple[str, str]:
-    """``(initials, full)`` search keys of a name, each ``|``-separated variants with a leading ``|``.
+    """``(initials, full)`` search keys of a name, each ``|``-separated variants with a leading
+    ``|``.
 
     ``张三`` → ``("|zs", "|zhangsan")``. The surname (first character) is the one place where
     a wrong reading would hide a person (曾 zeng/ceng, 单 shan/dan, 解 xie/jie), so every reading
@@ -74,8 +75,10 @@ def pinyin_keys(name: str) -> tuple[str, str]:
     name = "".join(name.split()).lower()
     if not name:
         return "|", "|"  # never empty: an empty key means "not indexed yet" to the store
-    rest = lazy_pinyin(name[1:], errors=lambda s: list(s)) if len(name) > 1 else []
-    first_readings = pinyin(name[0], style=Style.NORMAL, heteronym=True, errors=lambda s: [s])[0]
+    rest = lazy_pinyin(name[1:], errors=cast(Any, list)) if len(name) > 1 else []
+    first_readings = pinyin(
+        name[0], style=Style.NORMAL, heteronym=True, errors=cast(Any, lambda s: [s])
+    )[0]
     initials, full = [], []
     tail_initials = "".join(p[0] for p in rest if p)
     tail_full = "".join(rest)

@@ -36,7 +36,8 @@ def label(name: str, code: str | None) -> str:
 
 
 def code_for(name: str, text: str | None) -> str | None:
-    """The code of a list item given its code or its Chinese label (for imports); None if unknown."""
+    """The code of a list item given its code or its Chinese label (for imports); None if
+    unknown."""
     if text is None:
         return None
     text = text.strip()

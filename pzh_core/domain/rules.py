@@ -18,6 +18,7 @@ from pzh_core.domain import (
     activity,
     annual_facts,
     art_team,
+    certificate,
     person,
     station,
     training,
@@ -41,6 +42,9 @@ VALIDATORS: dict[str, Validator] = {
         annual_facts.AnnualFacts.from_row(r), today=today
     ),
     "art_teams": lambda r, today: art_team.validate(art_team.ArtTeam.from_row(r), today=today),
+    "volunteer_certificates": lambda r, today: certificate.validate_certificate(
+        certificate.Certificate.from_row(r), today=today
+    ),
     "stations": lambda r, today: station.validate_station_row(r),
     "staff": lambda r, today: station.validate_staff_row(r),
 }
@@ -84,6 +88,9 @@ TABLE_LABELS = {
     "volunteers": "志愿者",
     "service_records": "志愿服务记录",
     "service_corrections": "服务记录更正",
+    "volunteer_certificates": "志愿服务证明",
+    "annual_facts": "年度基本情况",
+    "art_teams": "业余文艺团队",
 }
 
 WHAT_TO_DO = {

@@ -87,7 +87,7 @@ def _is_date(text: str) -> bool:
 
 def _is_time(text: str) -> bool:
     m = re.fullmatch(r"(\d{2}):(\d{2})", text or "")
-    return bool(m) and int(m[1]) < 24 and int(m[2]) < 60
+    return m is not None and int(m[1]) < 24 and int(m[2]) < 60
 
 
 def validate_class(c: TrainingClass) -> dict[str, str]:

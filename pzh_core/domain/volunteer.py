@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from pzh_core import protocol
 from pzh_core.domain import refdata
+from pzh_core.domain.certificate import ID_TYPES, id_number_error, normalise_id_number
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
 from pzh_core.text import clean
@@ -35,7 +36,12 @@ CORRECTABLE = ("date", "hours", "description", "activity_id", "class_id")
 class Volunteer(Record):
     """The volunteer details of a person of the people registry."""
 
-    TEXT_KINDS: ClassVar[dict[str, str]] = {"number": "code", "join_date": "date"}
+    TEXT_KINDS: ClassVar[dict[str, str]] = {
+        "number": "code",
+        "join_date": "date",
+        "id_type": "code",
+        "id_number": "code",
+    }
 
     person_id: str = ""
     number: str = ""  # volunteer number (志愿者编号)
@@ -47,6 +53,8 @@ class Volunteer(Record):
     awards: str = ""
     notes: str = ""
     created_by: str = ""
+    id_type: str = ""  # for certificates (pzh_core.domain.certificate.ID_TYPES)
+    id_number: str = ""  # shown masked everywhere but the certificate
     id: str | None = None  # det_id("volunteer", person_id) once saved
 
 
@@ -109,6 +117,10 @@ def validate_volunteer(v: Volunteer, *, today: dt.date | None = None) -> dict[st
     for name in ("team", "training", "awards", "notes"):
         if len(getattr(v, name) or "") > MAX_TEXT * (4 if name == "notes" else 1):
             errors[name] = tr(c, "内容过长")
+    v.id_number = normalise_id_number(v.id_number)
+    problem = id_number_error(v.id_type, v.id_number, today=today)
+    if problem:
+        errors["id_type" if v.id_number and v.id_type not in ID_TYPES else "id_number"] = problem
     return errors
 
 

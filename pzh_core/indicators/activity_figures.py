@@ -214,8 +214,13 @@ def visits_per_resident(
     without one adds nothing to either (issue 13)."""
     visits = person_visits(conn, stations, period, by_station=True)
     pop = population(conn, stations, period, by_station=True)
+    return per_resident(visits, pop, by_station=by_station)
+
+
+def per_resident(visits: dict[str, Any], pop: dict[str, Any], *, by_station: bool) -> Any:
+    """:func:`visits_per_resident` from its parts, per station: person-visits and population."""
     if by_station:
-        return {sid: (visits[sid] / pop[sid] if pop[sid] else None) for sid in visits}
+        return {sid: (visits[sid] / pop[sid] if pop.get(sid) else None) for sid in visits}
     people = sum(pop.values())
     counted = sum(v for sid, v in visits.items() if pop.get(sid))
     return counted / people if people else None
@@ -237,8 +242,13 @@ def visits_target(
     conn: Any, stations: Stations, period: Period, *, by_station: bool = False
 ) -> Any:
     """Person-visits due: the plan's visits per resident × population, pro-rated."""
-    per = plan_targets()["visits_per_resident_per_year"] * period.share_of_year_gone
     pop = population(conn, stations, period, by_station=True)
+    return visits_due(pop, period, by_station=by_station)
+
+
+def visits_due(pop: dict[str, Any], period: Period, *, by_station: bool) -> Any:
+    """:func:`visits_target` from the stations' population."""
+    per = plan_targets()["visits_per_resident_per_year"] * period.share_of_year_gone
     targets = {sid: per * p for sid, p in pop.items()}
     return targets if by_station else sum(targets.values())
 

@@ -26,17 +26,15 @@ volunteers_serving.__doc__ = (
 )
 
 
+def _record(r: Any, date: str, amount: float, detail: str) -> Record:
+    """A volunteer as one record behind a figure."""
+    name = r["name"] or "（未知）"
+    return Record("volunteers", r["id"], r["station_id"], date, name, amount, detail)
+
+
 def volunteers_active_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
     return [
-        Record(
-            "volunteers",
-            r["id"],
-            r["station_id"],
-            r["join_date"],
-            r["name"] or "（未知）",
-            1,
-            f"编号{r['number']}｜{r['team']}".strip("｜"),
-        )
+        _record(r, r["join_date"], 1, f"编号{r['number']}｜{r['team']}".strip("｜"))
         for r in q.active_rows(Db.of(conn), stations, period)
     ]
 
@@ -44,30 +42,14 @@ def volunteers_active_records(conn: Any, stations: Stations, period: Period) -> 
 def volunteer_hours_verified_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
     """One record per volunteer: ``amount`` = their verified hours in the period."""
     return [
-        Record(
-            "volunteers",
-            r["id"],
-            r["station_id"],
-            r["first"],
-            r["name"] or "（未知）",
-            r["hours"],
-            f"本期已审核服务{r['n']}次，{r['hours']:g}小时",
-        )
+        _record(r, r["first"], r["hours"], f"本期已审核服务{r['n']}次，{r['hours']:g}小时")
         for r in q.service_rows(Db.of(conn), stations, period)
     ]
 
 
 def volunteers_serving_records(conn: Any, stations: Stations, period: Period) -> list[Record]:
     return [
-        Record(
-            "volunteers",
-            r["id"],
-            r["station_id"],
-            r["first"],
-            r["name"] or "（未知）",
-            1,
-            f"本期服务{r['n']}次，{r['hours']:g}小时",
-        )
+        _record(r, r["first"], 1, f"本期服务{r['n']}次，{r['hours']:g}小时")
         for r in q.service_rows(Db.of(conn), stations, period)
     ]
 
@@ -89,17 +71,8 @@ def new_star_levels_records(conn: Any, stations: Stations, period: Period) -> li
     for r in q.star_rows(Db.of(conn), stations, period):
         before, after = star_level(r["before"]), star_level(r["after"])
         if after > before:
-            out.append(
-                Record(
-                    "volunteers",
-                    r["id"],
-                    r["station_id"],
-                    r["last"],
-                    r["name"] or "（未知）",
-                    1,
-                    f"{before}星→{after}星（累计{r['after']:g}小时）",
-                )
-            )
+            detail = f"{before}星→{after}星（累计{r['after']:g}小时）"
+            out.append(_record(r, r["last"], 1, detail))
     return out
 
 

@@ -67,7 +67,7 @@ def session_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, A
     )
 
 
-def _marks_sql(
+def marks_sql(
     stations: Stations, period: Period, marks: Sequence[str] = ATTENDED_MARKS
 ) -> tuple[str, list[Any]]:
     where, params = held_sessions_where(stations, period)
@@ -79,19 +79,19 @@ def _marks_sql(
 
 def visits_by_station(db: Db, stations: Stations, period: Period) -> dict[str, int]:
     """Present or late marks at the sessions held, per station."""
-    body, params = _marks_sql(stations, period)
+    body, params = marks_sql(stations, period)
     return db.grouped(f"SELECT s.station_id, COUNT(*) {body} GROUP BY s.station_id", params)
 
 
 def visits_by_class(db: Db, stations: Stations, period: Period) -> dict[str, int]:
-    body, params = _marks_sql(stations, period)
+    body, params = marks_sql(stations, period)
     return db.grouped(f"SELECT c.id, COUNT(*) {body} GROUP BY c.id", params)
 
 
 def visit_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, Any]]:
     """Per (class, participant) who attended: ``cid, person_id, station_id, first, last,
     cname, pname, n``."""
-    body, params = _marks_sql(stations, period)
+    body, params = marks_sql(stations, period)
     return db.rows(
         "SELECT c.id AS cid, t.person_id, MIN(s.station_id) AS station_id,"
         " MIN(s.date) AS first, MAX(s.date) AS last, c.name AS cname, p.name AS pname,"

@@ -13,7 +13,7 @@ _LIVE_VOLUNTEER = (
 )
 
 
-def _active_sql(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+def active_sql(stations: Stations, period: Period) -> tuple[str, list[Any]]:
     ids = station_ids(stations)
     return (
         "FROM volunteers v LEFT JOIN people p ON p.id = v.person_id"
@@ -24,12 +24,12 @@ def _active_sql(stations: Stations, period: Period) -> tuple[str, list[Any]]:
 
 
 def active_by_station(db: Db, stations: Stations, period: Period) -> dict[str, int]:
-    body, params = _active_sql(stations, period)
+    body, params = active_sql(stations, period)
     return db.grouped(f"SELECT v.station_id, COUNT(*) {body} GROUP BY v.station_id", params)
 
 
 def active_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, Any]]:
-    body, params = _active_sql(stations, period)
+    body, params = active_sql(stations, period)
     return db.rows(
         "SELECT v.id, v.station_id, v.join_date, v.number, v.team, p.name"
         f" {body} ORDER BY v.join_date, p.name COLLATE pinyin",
@@ -47,35 +47,40 @@ def _verified_where(stations: Stations, period: Period) -> tuple[str, list[Any]]
     )
 
 
-def _verified_by_volunteer(stations: Stations, period: Period) -> tuple[str, list[Any]]:
+def verified_by_volunteer(
+    stations: Stations, period: Period, *, by_day: bool = False
+) -> tuple[str, list[Any]]:
     """Verified services of the period summed per volunteer (read from the report index alone),
     kept for volunteers that are not deleted (nor their person): ``g.station_id, g.volunteer_id,
-    g.hours, g.n, g.first`` over ``g``, ``v`` and ``p``."""
+    g.hours, g.n, g.first`` over ``g``, ``v`` and ``p``. ``by_day``: per volunteer and day
+    (``g.first`` is then that day)."""
     where, params = _verified_where(stations, period)
+    day = ", r.date" if by_day else ""
     return (
         "FROM (SELECT r.station_id, r.volunteer_id, SUM(r.hours) AS hours, COUNT(*) AS n,"
         f" MIN(r.date) AS first FROM service_records r WHERE {where}"
-        f" GROUP BY r.station_id, r.volunteer_id) g {_LIVE_VOLUNTEER}",
+        f" GROUP BY r.station_id, r.volunteer_id{day}) g {_LIVE_VOLUNTEER}",
         params,
     )
 
 
 def hours_by_station(db: Db, stations: Stations, period: Period) -> dict[str, float]:
-    body, params = _verified_by_volunteer(stations, period)
+    body, params = verified_by_volunteer(stations, period)
     return db.grouped(f"SELECT g.station_id, SUM(g.hours) {body} GROUP BY g.station_id", params)
 
 
 def serving_by_station(db: Db, stations: Stations, period: Period) -> dict[str, int]:
-    body, params = _verified_by_volunteer(stations, period)
+    body, params = verified_by_volunteer(stations, period)
     return db.grouped(f"SELECT g.station_id, COUNT(*) {body} GROUP BY g.station_id", params)
 
 
 def service_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, Any]]:
     """Per volunteer with verified service in the period: ``id, station_id, first, n, hours,
     name``, by name."""
-    body, params = _verified_by_volunteer(stations, period)
+    body, params = verified_by_volunteer(stations, period)
     return db.rows(
-        f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name COLLATE pinyin",
+        f"SELECT v.id, g.station_id, g.first, g.n, g.hours, p.name {body} ORDER BY p.name"
+        f" COLLATE pinyin",
         params,
     )
 

@@ -31,7 +31,8 @@ ID_NAMESPACE = uuid.UUID("6f1d1c6e-3b7a-5c2e-9a41-70a2f3c5d8e1")
 
 def det_id(kind: str, *parts: str) -> str:
     """A deterministic row id, e.g. ``det_id("attendance", session_id, person_id)``: two devices
-    recording the same real thing make the same id, so their rows converge instead of duplicating."""
+    recording the same real thing make the same id, so their rows converge instead of
+    duplicating."""
     return str(uuid.uuid5(ID_NAMESPACE, ":".join((kind, *parts))))
 
 

@@ -18,6 +18,7 @@ TABLES = {
         "notes": "text",
         "merged_into": "text",  # id of the person this one was merged into, "" if none
         "created_by": "text",
+        "erased_on": "date",  # personal data erased on request (issue 13, §5); "" if not
     },
     "classes": {
         "name": "text",

@@ -16,6 +16,9 @@ TABLES = {
         "awards": "text",
         "notes": "text",
         "created_by": "text",
+        # For certificates only (issue 13, §5): shown masked everywhere else, never exported.
+        "id_type": "text",  # code of pzh_core.domain.certificate.ID_TYPES, or ""
+        "id_number": "text",
     },
     "service_records": {
         "volunteer_id": "text",
@@ -42,5 +45,21 @@ TABLES = {
         "decided_by": "text",
         "decided_on": "date",
         "decision_note": "text",  # why a correction was not approved
+    },
+    # The certificate register (志愿服务证明登记簿): one row per certificate issued. The number is
+    # unique across the station's PCs (a per-PC prefix, pzh_core.domain.certificate).
+    "volunteer_certificates": {
+        "number": "text",
+        "volunteer_id": "text",
+        "period_from": "date",
+        "period_to": "date",
+        "hours": "real",
+        "records": "int",
+        "content": "text",
+        "unit": "text",
+        "head": "text",  # 负责人
+        "handler": "text",  # 经办人
+        "phone": "text",
+        "issued_on": "date",
     },
 }

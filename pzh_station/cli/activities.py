@@ -19,7 +19,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             return refused
         svc.write_import(result, skip_bad=args.skip_bad)
         print(
-            f"已导入 {result.written} 条活动（共 {result.total} 行，跳过 {len(result.bad_lines)} 行）。"
+            f"已导入 {result.written} 条活动（共 {result.total} 行，跳过"
+            f" {len(result.bad_lines)} 行）。"
         )
     finally:
         services.close()

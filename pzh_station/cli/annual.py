@@ -48,12 +48,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         view = AnnualFactsService(services).view(args.year)
+        pending = choice_lines(AnnualFactsService(services))
     finally:
         services.close()
     if args.json:
         print(json.dumps(facts_json(view), ensure_ascii=False, indent=2))
     else:
         _print(view)
+        for line in pending:
+            print(line)
     return 0
 
 
@@ -88,6 +91,33 @@ def cmd_confirm(args: argparse.Namespace) -> int:
     return 0
 
 
+def choice_lines(svc: AnnualFactsService) -> list[str]:
+    """The years waiting for the user's choice between the facts typed here and the server's."""
+    lines = []
+    for year, items in svc.choices().items():
+        diff = "；".join(f"{label}：本机 {mine}，服务器 {theirs}" for label, mine, theirs in items)
+        lines.append(
+            f"本机加入本站前填写的 {year} 年度基本情况与市服务器上的不同（{diff}），"
+            "现显示服务器上的。"
+            f"请选择：pzh-station facts choose --year {year} --keep mine|server"
+        )
+    return lines
+
+
+def cmd_choose(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        svc = AnnualFactsService(services)
+        if args.year not in svc.choices():
+            return fail(f"{args.year} 年的年度基本情况没有待选择的不同。", 2)
+        view = svc.choose(args.year, keep_mine=args.keep == "mine")
+    finally:
+        services.close()
+    print("已保留本机填写的（需重新确认）。" if args.keep == "mine" else "已采用服务器上的。")
+    _print(view)
+    return 0
+
+
 def register(cli) -> None:  # noqa: ANN001
     p = cli.command(
         "show", "显示某年的年度基本情况（未填写时显示由上年带入的数值）", cmd_show, group="facts"
@@ -99,6 +129,16 @@ def register(cli) -> None:  # noqa: ANN001
     p.add_argument("items", nargs="+", help="项目=数值，如 staff_total=4 或 年末从业人员=4")
     p.add_argument("--confirm", action="store_true", help="同时确认（确认后年报才能报送）")
     p.add_argument("--operator", help="确认人（默认空）")
+    p = cli.command(
+        "choose",
+        "本机加入本站前填写的年度基本情况与服务器上的不同时，选择保留哪一份",
+        cmd_choose,
+        group="facts",
+    )
+    p.add_argument("--year", type=_year, required=True, help="年度")
+    p.add_argument(
+        "--keep", choices=["mine", "server"], required=True, help="mine：本机的；server：服务器上的"
+    )
     p = cli.command("confirm", "确认某年的年度基本情况", cmd_confirm, group="facts")
     p.add_argument("--year", type=_year, required=True, help="年度")
     p.add_argument("--operator", help="确认人")

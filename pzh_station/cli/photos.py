@@ -66,7 +66,8 @@ def cmd_upload(args: argparse.Namespace) -> int:
         finally:
             t.close()
         print(
-            f"已上传 {result.files_done} 个文件（{result.bytes_sent / 1024:.0f} KB），照片待上传 {result.pending} 张。"
+            f"已上传 {result.files_done} 个文件（{result.bytes_sent / 1024:.0f} KB），"
+            f"照片待上传 {result.pending} 张。"
         )
         if result.stopped == "budget":
             print("今天的照片流量已用完，明天继续。")
@@ -85,7 +86,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         except BundleError as exc:
             return fail(f"错误：{exc.message}")
         print(
-            f"已导出同步包：{out.changes} 条修改，{out.photos} 个照片文件，{out.size / 1024:.0f} KB。"
+            f"已导出同步包：{out.changes} 条修改，{out.photos} 个照片文件，"
+            f"{out.size / 1024:.0f} KB。"
         )
         print(out.path)
     finally:

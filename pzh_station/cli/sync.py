@@ -11,7 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pzh_station import paths
+from pzh_station.cli.annual import choice_lines
 from pzh_station.cli.common import fail, services_for
+from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.sync_status import SyncStatusService
 from pzh_station.store.lock import InstanceLock
 from pzh_station.sync_client import SyncClient, SyncError, SyncResult, SyncState
@@ -58,7 +60,8 @@ def _enroll(args: argparse.Namespace) -> int:
         labels = {"name": "文化站名称", "county": "所属县（区）"}
         for key, (mine, theirs) in result.adopted.items():
             print(
-                f"本机填写的{labels.get(key, key)}“{mine}”与服务器上的不同，已采用服务器上的“{theirs}”"
+                f"本机填写的{labels.get(key, key)}“{mine}”与服务器上的不同，已采用服务器上"
+                f"的“{theirs}”"
                 "（如需更改，请在“设置”中修改）。"
             )
         if result.kept_changes:
@@ -88,6 +91,8 @@ def _sync(args: argparse.Namespace) -> int:
                 SYNC_FAILED,
             )
         for line in result_lines(result):
+            print(line)
+        for line in choice_lines(AnnualFactsService(services)):
             print(line)
     finally:
         services.close()

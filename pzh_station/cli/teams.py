@@ -16,7 +16,7 @@ from pzh_station.services.teams import TeamService
 def cmd_list(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
-        teams = TeamService(services).list()
+        teams = TeamService(services).rows()
     finally:
         services.close()
     if args.json:

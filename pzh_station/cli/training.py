@@ -31,7 +31,8 @@ def cmd_import_roster(args: argparse.Namespace) -> int:
         for w in result.warnings:
             print(f"提醒：{w}")
         print(
-            f"已报名 {result.written} 人（其中新登记 {result.created_people} 人）到“{args.class_name}”。"
+            f"已报名 {result.written} 人（其中新登记 {result.created_people} 人）"
+            f"到“{args.class_name}”。"
         )
     finally:
         services.close()
@@ -114,14 +115,14 @@ def cmd_print(args: argparse.Namespace) -> int:
         export = TrainingExport(services)
         if args.what == "roster":
             out = Path(args.output or f"{args.class_name}-花名册.pdf")
-            export.roster_pdf(out, found.id)
+            export.write_roster_sheet(out, found.id)
         else:
             sessions = [s for s in training.sessions(found.id) if not s["cancelled"]]
             chosen = [s for s in sessions if s["date"] == args.date] if args.date else sessions[-1:]
             if not chosen:
                 return fail(f"错误：“{args.class_name}”在 {args.date or '任何日期'} 没有课次。")
             out = Path(args.output or f"{args.class_name}-{chosen[0]['date']}-签到表.pdf")
-            export.sign_in_pdf(
+            export.write_sign_in_sheet(
                 out, chosen[0]["id"], blank_rows=args.blank_rows, show_phones=args.show_phones
             )
     finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pzh_core.domain.errors import ValidationError
 from pzh_station.cli.common import fail, refuse_partial_import, services_for
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
@@ -20,7 +21,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             return refused
         svc.write_import(result, skip_bad=args.skip_bad)
         print(
-            f"已导入 {result.written} 位志愿者（其中更新已有档案 {result.updated} 位；共 {result.total} 行，跳过 {len(result.bad_lines)} 行）。"
+            f"已导入 {result.written} 位志愿者（其中更新已有档案 {result.updated} 位；共"
+            f" {result.total} 行，跳过 {len(result.bad_lines)} 行）。"
         )
     finally:
         services.close()
@@ -50,22 +52,72 @@ def cmd_export_hours(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_volunteer(svc: VolunteerService, who: str) -> dict | None:
+    rows = [r for r in svc.rows(VolunteerFilter(text=who)) if who in (r["number"], r["name"])]
+    return rows[0] if len(rows) == 1 else None
+
+
 def cmd_certificate(args: argparse.Namespace) -> int:
     services = services_for(args)
     try:
         svc = VolunteerService(services)
-        rows = [
-            r
-            for r in svc.rows(VolunteerFilter(text=args.who))
-            if args.who in (r["number"], r["name"])
-        ]
-        if len(rows) != 1:
-            return fail("找不到这位志愿者" if not rows else "有多位同名志愿者，请用志愿者编号", 2)
-        out = Path(args.output or f"志愿服务时长证明-{rows[0]['name']}.pdf")
-        svc.write_certificate(rows[0]["id"], out, year=args.year)
+        row = _one_volunteer(svc, args.who)
+        if row is None:
+            return fail("找不到这位志愿者（同名时请用志愿者编号）", 2)
+        req = svc.certificate_defaults(row["id"])
+        if args.year:
+            req.period_from = max(req.period_from, f"{args.year:04d}-01-01")
+            req.period_to = min(req.period_to, f"{args.year:04d}-12-31")
+        for name, dest in (
+            ("period_from", "period_from"),
+            ("period_to", "period_to"),
+            ("head", "head"),
+            ("handler", "handler_name"),
+            ("phone", "phone"),
+            ("unit", "unit"),
+        ):
+            if getattr(args, dest):
+                setattr(req, name, getattr(args, dest))
+        out = Path(args.output or f"志愿服务证明-{row['number']}.pdf")
+        try:
+            number, _ = svc.write_certificate(req, out)
+        except ValidationError as exc:
+            return fail("；".join(exc.errors.values()), 2)
     finally:
         services.close()
-    print(f"已生成证明：{out}")
+    print(f"已出具证明 {number}：{out}")
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    services = services_for(args)
+    try:
+        rows = VolunteerService(services).register()
+    finally:
+        services.close()
+    print("证明编号\t出具日期\t志愿者编号\t姓名\t服务期间\t时长(小时)\t经办人")
+    for r in rows:
+        print(
+            f"{r['number']}\t{r['issued_on']}\t{r['volunteer_number']}\t{r['name']}\t"
+            f"{r['period_from']}至{r['period_to']}\t{r['hours']:g}\t{r['handler']}"
+        )
+    print(f"共 {len(rows)} 份证明。")
+    return 0
+
+
+def cmd_erase(args: argparse.Namespace) -> int:
+    if not args.yes:
+        return fail("注销个人信息不能撤销：确认本人已申请后，请加 --yes 再运行", 2)
+    services = services_for(args)
+    try:
+        svc = VolunteerService(services)
+        row = _one_volunteer(svc, args.who)
+        if row is None:
+            return fail("找不到这位志愿者（同名时请用志愿者编号）", 2)
+        svc.erase_person(row["person_id"])
+    finally:
+        services.close()
+    print(f"已注销志愿者 {row['number']} 的个人信息（服务记录和时长保留），同步后各电脑一致。")
     return 0
 
 
@@ -96,8 +148,29 @@ def register(cli) -> None:  # noqa: ANN001
     p.add_argument("--year", type=int, help="只导出某一年的记录")
     p.add_argument("-o", "--output", help="输出文件")
     p = cli.command(
-        "volunteer-certificate", "生成志愿服务时长证明（A4 PDF）", cmd_certificate, group="export"
+        "volunteer-certificate",
+        "出具志愿服务证明（A4 PDF，编号记入证明登记簿）",
+        cmd_certificate,
+        group="export",
     )
     p.add_argument("who", help="志愿者编号或姓名")
-    p.add_argument("--year", type=int, help="只证明某一年的服务（默认：全部）")
+    p.add_argument("--year", type=int, help="只证明某一年的服务（默认：加入以来）")
+    p.add_argument("--from", dest="period_from", help="服务开始日期 YYYY-MM-DD")
+    p.add_argument("--to", dest="period_to", help="服务结束日期 YYYY-MM-DD")
+    p.add_argument("--unit", help="出具单位（默认：本站名称）")
+    p.add_argument("--head", help="单位负责人（默认：上一份证明的）")
+    p.add_argument(
+        "--handler", dest="handler_name", help="经办人（默认：--operator 或上一份证明的）"
+    )
+    p.add_argument("--phone", help="联系电话（默认：上一份证明的）")
     p.add_argument("-o", "--output", help="输出文件")
+    cli.command(
+        "volunteer-certificates", "列出志愿服务证明登记簿（已出具的全部证明）", cmd_register
+    )
+    p = cli.command(
+        "erase-person",
+        "按本人申请注销志愿者的个人信息（姓名、证件号码、电话、出生年份；时长保留）",
+        cmd_erase,
+    )
+    p.add_argument("who", help="志愿者编号或姓名")
+    p.add_argument("--yes", action="store_true", help="确认本人已申请注销（不能撤销）")

@@ -97,7 +97,8 @@ def roster_sheet(
     period: str,
     people: Sequence[dict[str, Any]],
 ) -> Path:
-    """Write a roster sheet: 序号, 姓名, 性别, 出生年份, 联系电话, 村(社区), 民族, 报名日期, 备注."""
+    """Write a roster sheet: 序号, 姓名, 性别, 出生年份, 联系电话, 村(社区), 民族, 报名日期,
+    备注."""
     rows = [
         [
             i,

@@ -36,6 +36,7 @@ COLUMNS: dict[str, list[str]] = {
     "attendance": ["参与人次", "参加人次", "人次", "人数", "attendance"],
     "target_groups": ["服务对象", "对象", "target_groups"],
     "brand": ["活动品牌", "品牌", "brand"],
+    "team": ["演出团队", "文艺团队", "业余文艺团队", "team"],  # a team of the registry, by name
     "notes": ["备注", "说明", "notes"],
 }
 
@@ -204,6 +205,11 @@ class ActivityService:
                         line, header["brand"], tr("Import", "未知的活动品牌“{}”").format(brand)
                     )
                 )
+            team = raw.get("team", "").strip()
+            if team:
+                act.team_id, problem = self._team_by_name(team, act.date)
+                if problem:
+                    problems.append(RowProblem(line, header["team"], problem))
             if not problems:
                 for fname, msg in validate(act.normalise(), today=today).items():
                     problems.append(RowProblem(line, header.get(fname, fname), msg))
@@ -212,6 +218,21 @@ class ActivityService:
             else:
                 result.good.append(act)
         return result
+
+    def _team_by_name(self, name: str, day: str) -> tuple[str, str]:
+        """The registry's team called ``name`` that an activity on ``day`` can name:
+        ``(team id, "")``, or ``("", the Chinese reason)``."""
+        name = "".join(name.split())
+        found = [
+            i for i, n in teams_q.active_choices(self.store, day) if "".join(n.split()) == name
+        ]
+        if len(found) == 1:
+            return found[0], ""
+        if found:
+            return "", tr("Import", "有多个名为“{}”的文艺团队，请在桌面程序中选择").format(name)
+        return "", tr("Import", "文艺团队登记中没有“{}”（或活动日期前已解散），请先登记").format(
+            name
+        )
 
     def write_import(
         self, result: ImportResult, *, skip_bad: bool = False, progress: Progress | None = None
@@ -234,12 +255,18 @@ class ActivityService:
     def export(
         self, path: str | Path, *, fmt: str | None = None, f: ActivityFilter | None = None
     ) -> int:
-        """Write activities to .xlsx or .csv with Chinese headers and labels. :returns: rows written."""
+        """Write activities to .xlsx or .csv with Chinese headers and labels. :returns: rows
+        written."""
         rows = q.all_rows(self.store, f or ActivityFilter(descending=False))
         kinds = refdata.labels("activity_kinds")
         modes = refdata.labels("delivery_modes")
         groups = refdata.labels("target_groups")
         brands = refdata.labels("brands")
+        teams = {
+            t["id"]: t["name"]
+            for trash in (True, False)
+            for t in teams_q.rows(self.store, trash=trash)
+        }
         out = []
         for r in rows:
             out.append(
@@ -256,6 +283,7 @@ class ActivityService:
                     r["attendance"],
                     "、".join(groups.get(g, g) for g in r["target_groups"]),
                     brands.get(r["brand"], r["brand"]),
+                    teams.get(r["team_id"], ""),
                     r["notes"],
                 ]
             )

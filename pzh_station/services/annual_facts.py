@@ -118,6 +118,21 @@ class AnnualFactsService:
     def years(self) -> list[int]:
         return q.facts_years(self.store, self._station())
 
+    # -- a PC that joined a station with facts of its own (issue 12, situation 8) --------
+    def choices(self) -> dict[int, list[tuple[str, Any, Any]]]:
+        """Years whose facts typed here before joining differ from the server's, waiting for
+        the user: ``{year: [(item label, typed here, server's)]}`` (the server's are shown)."""
+        labels = {s.name: s.label for s in rules.SPECS}
+        return {
+            year: [(labels.get(f, f), mine, theirs) for f, (mine, theirs) in differs.items()]
+            for year, differs in sorted(q.facts_choices(self.store).items())
+        }
+
+    def choose(self, year: int, *, keep_mine: bool) -> FactsView:
+        """Keep the facts typed here (they then need confirming again) or the server's."""
+        q.choose_facts(self.store, year, keep_mine=keep_mine)
+        return self.view(year)
+
 
 def facts_json(view: FactsView) -> dict[str, Any]:
     """The facts as one JSON-ready dict (CLI ``facts show --json``)."""

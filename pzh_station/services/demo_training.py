@@ -13,8 +13,14 @@ from pzh_station.services.context import Services
 from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁沈"
-GIVEN = "秀英桂兰玉梅兰芳建国志强明华丽娟红霞海燕文军永福德胜春花金凤小平光荣家乐子涵雨欣思琪浩然俊杰晓东"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余"
+    "杜叶程苏魏吕丁沈"
+)
+GIVEN = (
+    "秀英桂兰玉梅兰芳建国志强明华丽娟红霞海燕文军永福德胜春花金凤小平光荣家乐子涵雨欣"
+    "思琪浩然俊杰晓东"
+)
 ETHNIC_NAMES = [
     ("阿依", "彝族"),
     ("吉克", "彝族"),

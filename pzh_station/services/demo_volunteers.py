@@ -13,6 +13,7 @@ import datetime as dt
 import random
 
 from pzh_core.domain import refdata
+from pzh_core.domain.certificate import resident_id
 from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import ServiceRecord, Volunteer
 from pzh_station.services.context import Services
@@ -62,7 +63,8 @@ def _fill_history(
     before: dt.date,
     staff: list[str],
 ) -> int:
-    """Earlier verified service (before the demo year), in 4-hour days between join and ``before``."""
+    """Earlier verified service (before the demo year), in 4-hour days between join and
+    ``before``."""
     span = max(1, (before - join).days - 1)
     made = 0
     days = sorted({join + dt.timedelta(days=rng.randrange(span)) for _ in range(int(hours // 4))})
@@ -114,10 +116,13 @@ def fill(
             join = today - dt.timedelta(
                 days=rng.randrange(4 * 365, 8 * 365) if veteran else rng.randrange(30, 3 * 365)
             )
+            # The month, day and serial of the made-up ID number come from i, not from rng, so
+            # the rest of the demo year stays as it was.
+            born = dt.date(rng.randint(1950, 2004), 1 + i % 12, 1 + i % 28)
             person = Person(
                 name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                 gender=rng.choice("男女"),
-                birth_year=rng.randint(1950, 2004),
+                birth_year=born.year,
                 phone=f"139{rng.randrange(10**8):08d}",
                 village=rng.choice(VILLAGES),
                 created_by=services.operator,
@@ -132,6 +137,8 @@ def fill(
                 training=rng.choice(["", "文化志愿者岗前培训", "讲解员培训"]),
                 awards=rng.choice(["", "", "优秀文化志愿者（县级）"]),
                 created_by=services.operator,
+                id_type="resident_id",  # a made-up number with a valid check character
+                id_number=resident_id("510411", born, 100 + i),
             )
             vid = svc.save(vol)
             vols.append((vid, pid, join))

@@ -94,6 +94,10 @@ class PeopleService:
         fields.pop("created_by", None)
         old = self.store.get("people", person.id) or {}
         changed = {k: v for k, v in fields.items() if old.get(k) != v}
+        if changed and old.get("erased_on"):
+            raise ValidationError(
+                {"name": tr("Person", "此人的个人信息已按本人申请注销，不能再修改")}
+            )
         if changed:
             with self.store.transaction():
                 self.store.write("people", person.id, changed)

@@ -172,7 +172,8 @@ class RosterImporter:
             name = raw.get("name", "")
             name = "".join(name.split()) if re.search(r"[\u4e00-\u9fff]", name) else name
             if not name:
-                # A row with other cells but no name (a total line, a note) is reported, not guessed.
+                # A row with other cells but no name (a total line, a note) is reported, not
+                # guessed.
                 rows.append(
                     RosterRow(
                         line,
@@ -260,7 +261,7 @@ class RosterImporter:
                 found = self.training.find_class(class_name)
                 class_id = (
                     found.id
-                    if found
+                    if found and found.id
                     else self.training.save_class(
                         TrainingClass(name=class_name, start_date=today.isoformat())
                     )
@@ -294,6 +295,7 @@ def _check_excel_name(path: Path) -> None:
         raise tabular.TableError(
             tr(
                 "Import",
-                "文件扩展名是 {}，但内容不是有效的Excel表格（可能只是改了扩展名）。请用 Excel 或 WPS 打开确认后另存为 .xlsx。",
+                "文件扩展名是 {}，但内容不是有效的Excel表格（可能只是改了扩展名）。请用 Excel"
+                " 或 WPS 打开确认后另存为 .xlsx。",
             ).format(path.suffix)
         )

@@ -19,7 +19,7 @@ class TeamService:
         self.services = services
         self.store = services.store
 
-    def list(self, *, trash: bool = False) -> list[dict[str, Any]]:
+    def rows(self, *, trash: bool = False) -> list[dict[str, Any]]:
         """Teams with ``leader_name`` and ``member_names``."""
         teams = q.rows(self.store, trash=trash)
         ids = sorted({p for t in teams for p in t["members"]})

@@ -128,18 +128,18 @@ class TrainingService:
         :param dates: from :func:`domain.training.weekly_dates`, after the user removed some.
         :returns: ids of the sessions made.
         """
-        dates = [x.isoformat() if isinstance(x, dt.date) else clean(x, "date") for x in dates]
+        days = [x.isoformat() if isinstance(x, dt.date) else clean(x, "date") for x in dates]
         start_time, end_time = _times(start_time, end_time)
-        errors = d.validate_session(dates[0] if dates else "2000-01-01", start_time, end_time)
+        errors = d.validate_session(days[0] if days else "2000-01-01", start_time, end_time)
         if errors:
             raise ValidationError(errors)
-        if len(dates) > d.MAX_SESSIONS:
+        if len(days) > d.MAX_SESSIONS:
             raise ValidationError(
                 {"date": tr("Training", "课次过多（一次最多{}次）").format(d.MAX_SESSIONS)}
             )
         made = []
         with self.store.transaction():
-            for day in dict.fromkeys(dates):
+            for day in dict.fromkeys(days):
                 if d.validate_session(day, start_time, end_time):
                     raise ValidationError({"date": tr("Training", "日期不正确：{}").format(day)})
                 if q.session_at(self.store, class_id, day, start_time):

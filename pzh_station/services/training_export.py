@@ -214,7 +214,7 @@ class TrainingExport:
         row = self.services.store.get("stations", sid) if sid else None
         return row["name"] if row else ""
 
-    def sign_in_pdf(
+    def write_sign_in_sheet(
         self, path: str | Path, session_id: str, *, blank_rows: int = 8, show_phones: bool = False
     ) -> Path:
         """A4 sign-in sheet (签到表) of a session: the roster with a signature column, then
@@ -242,7 +242,7 @@ class TrainingExport:
             show_phones=show_phones,
         )
 
-    def roster_pdf(self, path: str | Path, class_id: str) -> Path:
+    def write_roster_sheet(self, path: str | Path, class_id: str) -> Path:
         """A4 roster sheet (花名册) of a class (active participants)."""
         cls = self._class(class_id)
         people = self.training.roster(class_id, include_dropped=False)

@@ -42,7 +42,8 @@ class BulkEntry(ServiceRecords):
         return [rows[i] for i in ids if i in rows]
 
     def class_choices(self) -> list[dict[str, Any]]:
-        """Training classes a service may be linked to (volunteer teachers, helpers), newest first."""
+        """Training classes a service may be linked to (volunteer teachers, helpers), newest
+        first."""
         from pzh_station.services.training import TrainingService
 
         return [

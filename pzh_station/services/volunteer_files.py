@@ -10,7 +10,6 @@ from typing import Any
 
 from pzh_core import tabular
 from pzh_core.domain import refdata
-from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import (
     STATUSES,
@@ -22,12 +21,12 @@ from pzh_core.domain.volunteer import (
 from pzh_core.i18n import tr
 from pzh_core.schema import det_id
 from pzh_core.tabular import RowProblem
-from pzh_station.services.station import StationService
-from pzh_station.services.volunteer_archive import C, VolunteerArchive, _today
+from pzh_station.services.volunteer_archive import VolunteerArchive, _today
 from pzh_station.store import volunteers as q
 from pzh_station.store.volunteers import RecordFilter
 
-# Import/export columns of the archive: field -> header names (first is the Chinese header we write).
+# Import/export columns of the archive: field -> header names (first is the Chinese header we
+# write).
 COLUMNS: dict[str, list[str]] = {
     "number": ["志愿者编号", "编号", "number"],
     "name": ["姓名", "名字", "name"],
@@ -120,58 +119,6 @@ class _ImportRow:
 
 
 class VolunteerFiles(VolunteerArchive):
-    # -- certificate -------------------------------------------------------------------
-    def certificate_data(
-        self, volunteer_id: str, *, year: int | None = None, today: dt.date | None = None
-    ):  # noqa: ANN201
-        """What a service-hours certificate says: the verified records (of ``year`` or all)."""
-        from pzh_station.io.certificate import CertificateData
-
-        found = self.get_with_person(volunteer_id)
-        if found is None:
-            raise ValidationError({"volunteer_id": tr(C, "找不到这位志愿者")})
-        vol, person = found
-        f = RecordFilter(volunteer_id=volunteer_id, status="verified")
-        if year:
-            f.date_from, f.date_to = f"{year:04d}-01-01", f"{year:04d}-12-31"
-        rows = q.record_rows(self.store, f, ascending=True)
-        total_all = self.totals(volunteer_id).all_time
-        profile = StationService(self.services).profile()
-        return CertificateData(
-            station=profile.name if profile else "",
-            name=person.name,
-            gender=person.gender,
-            number=vol.number,
-            join_date=vol.join_date,
-            year=year,
-            records=[
-                (
-                    r["date"],
-                    r["description"] or r["activity_title"],
-                    float(r["hours"]),
-                    r["verified_by"],
-                )
-                for r in rows
-            ],
-            total=sum(float(r["hours"]) for r in rows),
-            total_all_time=total_all,
-            star_label=star_label(star_level(total_all)),
-            issued_on=_today(today).isoformat(),
-        )
-
-    def write_certificate(
-        self,
-        volunteer_id: str,
-        path: str | Path,
-        *,
-        year: int | None = None,
-        today: dt.date | None = None,
-    ) -> Path:
-        """Write the certificate PDF (A4). :returns: the path written."""
-        from pzh_station.io.certificate import write_certificate
-
-        return write_certificate(path, self.certificate_data(volunteer_id, year=year, today=today))
-
     # -- import / export ---------------------------------------------------------------
     def read_import(self, path: str | Path, *, today: dt.date | None = None) -> ImportResult:
         """Read and check an archive file; writes nothing. :raises tabular.TableError:
@@ -249,7 +196,8 @@ class VolunteerFiles(VolunteerArchive):
     def write_import(
         self, result: ImportResult, *, skip_bad: bool = False, today: dt.date | None = None
     ) -> ImportResult:
-        """Write the good rows in one transaction; without ``skip_bad`` any problem writes nothing."""
+        """Write the good rows in one transaction; without ``skip_bad`` any problem writes
+        nothing."""
         if result.problems and not skip_bad:
             return result
         with self.store.transaction():

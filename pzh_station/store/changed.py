@@ -28,6 +28,7 @@ TABLE_AREAS: dict[str, frozenset[str]] = {
     "volunteers": frozenset({"volunteers"}),
     "service_records": frozenset({"volunteers"}),
     "service_corrections": frozenset({"volunteers"}),
+    "volunteer_certificates": frozenset({"volunteers"}),
     "annual_facts": frozenset({"annual_facts"}),
     "set_aside": frozenset({"sync"}),
     # Photos attached to activities, sessions or service records (issue 15).

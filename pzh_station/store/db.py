@@ -13,7 +13,6 @@ ones. Each write notes its table, and :meth:`Store.take_changes` hands the set o
 
 from __future__ import annotations
 
-import functools
 import json
 import sqlite3
 import uuid
@@ -72,14 +71,6 @@ class Store:
     :param readonly: open without migrating or writing (for a second, read-only connection).
     """
 
-    @functools.cached_property
-    def db(self) -> Any:
-        """``sqlite_utils.Database`` on this connection (migrations' table rebuilds); made on first
-        use, because importing sqlite_utils costs 0.4 s (click, dateutil …) at every start."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
-
     def __init__(self, path: str | Path, *, readonly: bool = False) -> None:
         self.path = Path(path)
         _check_file(self.path)
@@ -108,7 +99,8 @@ class Store:
                 "newer",
                 tr(
                     "Store",
-                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。请升级软件；文件未被改动。",
+                    "数据文件由更新版本的文化站工作台写入（数据版本 {} ，本程序支持到 {}）。"
+                    "请升级软件；文件未被改动。",
                 ).format(version, migrations.LATEST),
             )
         self.conn = conn
@@ -202,7 +194,8 @@ class Store:
     def set_meta(self, key: str, value: str) -> None:
         with self.transaction():
             self.conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET"
+                " value = excluded.value",
                 (key, value),
             )
 
@@ -289,7 +282,8 @@ class Store:
                 (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False)),
             )
             conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO"
+                " UPDATE SET value = excluded.value",
                 (self.clock.last,),
             )
         self.note_changed(table)
@@ -352,7 +346,8 @@ class Store:
             self.note_changed(table, pulled=True)
         self.clock.observe(stamp)
         self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE"
+            " SET value = excluded.value",
             (self.clock.last,),
         )
         return won
@@ -360,7 +355,8 @@ class Store:
     def pending_changes(self, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Change-log entries after ``after_seq``, oldest first, with fields decoded."""
         rows = self.query(
-            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
+            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq"
+            " LIMIT ?",
             (after_seq, limit),
         )
         for r in rows:

@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from pzh_core import digest, schema
+from pzh_core.domain.certificate import is_erasure
+from pzh_station.store.certificates import scrub_logs
 from pzh_station.store.db import Store
 
 CACHE_KEY = "digest_cache"  # meta: the last root computed, and the marker it was computed at
@@ -134,6 +136,8 @@ def repair(
             for stamp, fields in sorted(by_stamp.items()):
                 if store.apply_remote(table, row_id, station, fields, stamp):
                     taken += len(fields)
+                if is_erasure(table, fields):
+                    scrub_logs(store, row_id)
         for row_id, row in mine.items():
             _, server_stamps = theirs.get((table, row_id), ({}, {}))
             clocks = json.loads(row.get("clocks") or "{}")

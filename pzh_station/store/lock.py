@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TextIO
 
 from pzh_core.i18n import tr
 from pzh_station.store.errors import StoreError
@@ -17,7 +18,7 @@ class InstanceLock:
 
     def __init__(self, directory: Path) -> None:
         self.path = Path(directory) / LOCK_NAME
-        self._fh = None
+        self._fh: TextIO | None = None
 
     def acquire(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,7 +31,8 @@ def index_person(store: Store, person_id: str, name: str) -> None:
     """Keep one person's pinyin keys current (called with the write that set the name)."""
     store.conn.execute(
         "INSERT INTO people_search (id, name, initials, full) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, initials = excluded.initials, full = excluded.full",
+        " ON CONFLICT(id) DO UPDATE SET name = excluded.name, initials = excluded.initials,"
+        " full = excluded.full",
         (person_id, name, *pinyin_keys(name)),
     )
 
@@ -70,7 +71,10 @@ def search(
                 "s.initials LIKE ? ESCAPE '\\'",
             ]
             params += [f"%|{q}%", f"%|{q}%", f"%{q}%"]
-            rank += " WHEN s.initials LIKE ? ESCAPE '\\' THEN 1 WHEN s.initials LIKE ? ESCAPE '\\' THEN 2"
+            rank += (
+                " WHEN s.initials LIKE ? ESCAPE '\\' THEN 1"
+                " WHEN s.initials LIKE ? ESCAPE '\\' THEN 2"
+            )
             rank_params += [f"%|{q}", f"%|{q}%"]
             rank += " WHEN s.full LIKE ? ESCAPE '\\' THEN 3"
             rank_params.append(f"%|{q}%")
@@ -87,7 +91,8 @@ def search(
     join = " LEFT JOIN people_search s ON s.id = p.id" if pinyin and text else ""
     sql = (
         f"SELECT {LIST_COLUMNS} FROM people p{join} WHERE {' AND '.join(where)}"
-        f" ORDER BY {rank if text else 'p.name COLLATE pinyin'}, p.name COLLATE pinyin, p.id LIMIT ?"
+        f" ORDER BY {rank if text else 'p.name COLLATE pinyin'}, p.name COLLATE pinyin, p.id"
+        f" LIMIT ?"
     )
     return store.query(sql, [*params, *(rank_params if text else []), limit])
 
@@ -95,7 +100,8 @@ def search(
 def same_name(store: Store, name: str) -> list[dict[str, Any]]:
     """Live people with exactly this name (the candidates of the duplicate rule)."""
     return store.query(
-        f"SELECT {LIST_COLUMNS} FROM people p WHERE p.name = ? AND p.deleted = 0 AND p.merged_into = ''"
+        f"SELECT {LIST_COLUMNS} FROM people p WHERE p.name = ? AND p.deleted = 0 AND"
+        f" p.merged_into = ''"
         " ORDER BY p.id",
         (name,),
     )
@@ -103,7 +109,8 @@ def same_name(store: Store, name: str) -> list[dict[str, Any]]:
 
 def all_live(store: Store) -> list[dict[str, Any]]:
     return store.query(
-        f"SELECT {LIST_COLUMNS} FROM people p WHERE p.deleted = 0 AND p.merged_into = '' ORDER BY p.name COLLATE pinyin, p.id"
+        f"SELECT {LIST_COLUMNS} FROM people p WHERE p.deleted = 0 AND p.merged_into = '' ORDER"
+        f" BY p.name COLLATE pinyin, p.id"
     )
 
 
@@ -144,6 +151,7 @@ def merged_with_leftovers(store: Store) -> list[tuple[str, str]]:
     return [
         (r[0], r[1])
         for r in store.conn.execute(
-            f"SELECT p.id, p.merged_into FROM people p WHERE p.merged_into != '' AND ({exists}) ORDER BY p.id"
+            f"SELECT p.id, p.merged_into FROM people p WHERE p.merged_into != '' AND"
+            f" ({exists}) ORDER BY p.id"
         )
     ]

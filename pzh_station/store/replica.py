@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from pzh_core import hlc, merge, schema
-from pzh_station.store import annual
+from pzh_core.domain.annual_facts import value_fields
+from pzh_core.domain.certificate import is_erasure
+from pzh_station.store import annual, certificates
 from pzh_station.store.db import Store
 from pzh_station.store.sync_state import put
 
@@ -28,6 +30,8 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
             replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
         if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"]):
             tables.add(change["t"])
+        if is_erasure(change["t"], change["f"]):
+            certificates.scrub_logs(store, change["id"])  # erased on another PC (issue 13, §5)
     return tables
 
 
@@ -68,7 +72,7 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> dict[str
             "UPDATE changes SET row_id = ? WHERE tbl = 'stations' AND row_id = ?",
             (station_id, old),
         )
-        annual.rekey_facts(store, station_id)  # ids made from the station (issue 13)
+        annual.hold_facts(store, station_id)  # the server's facts first (issue 13, §1)
         for table in schema.TABLES:
             store.note_changed(table, pulled=True)
     if old != station_id:
@@ -106,6 +110,7 @@ def hold_profile(store: Store, station_id: str, seed: dict[str, str]) -> dict[st
 def settle_profile(store: Store) -> dict[str, Any]:
     """After the first complete pull since enrolling: the held profile fields the server has no
     value for are written (and pushed); the others give way. Returns what was kept."""
+    annual.settle_facts(store, value_fields())
     held = json.loads(store.meta(HELD_KEY) or "{}")
     if not held:
         return {}

@@ -47,7 +47,8 @@ def take(store: Store, refused: list[dict[str, Any]]) -> int:
             ),
         )
         added += cur.rowcount
-        current = item.get("current") if isinstance(item.get("current"), dict) else {}
+        found = item.get("current")
+        current: dict[str, Any] = found if isinstance(found, dict) else {}
         _restore(store, table, row_id, stamp, list(values), current)
     return added
 
@@ -62,8 +63,9 @@ def _restore(
         return
     types = schema.fields_of(table)
     clocks = json.loads(row["clocks"] or "{}") if isinstance(row["clocks"], str) else {}
-    theirs_values = current.get("f") if isinstance(current.get("f"), dict) else {}
-    theirs_stamps = current.get("c") if isinstance(current.get("c"), dict) else {}
+    values, stamps = current.get("f"), current.get("c")
+    theirs_values: dict[str, Any] = values if isinstance(values, dict) else {}
+    theirs_stamps: dict[str, Any] = stamps if isinstance(stamps, dict) else {}
     cols: dict[str, Any] = {}
     for name in names:
         if name not in types or clocks.get(name) != stamp:

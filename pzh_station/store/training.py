@@ -20,7 +20,8 @@ def class_rows(
     params: list[Any] = []
     if text.strip():
         where.append(
-            "(c.name LIKE ? ESCAPE '\\' OR c.teacher LIKE ? ESCAPE '\\' OR c.venue LIKE ? ESCAPE '\\')"
+            "(c.name LIKE ? ESCAPE '\\' OR c.teacher LIKE ? ESCAPE '\\' OR c.venue LIKE ?"
+            " ESCAPE '\\')"
         )
         params += [_like(text.strip())] * 3
     if status:
@@ -31,8 +32,10 @@ def class_rows(
         params += [year, year]
     sql = (
         "SELECT c.*,"
-        " (SELECT count(*) FROM enrollments e WHERE e.class_id = c.id AND e.deleted = 0 AND e.active = 1) AS enrolled,"
-        " (SELECT count(*) FROM sessions s WHERE s.class_id = c.id AND s.deleted = 0 AND s.cancelled = 0) AS sessions"
+        " (SELECT count(*) FROM enrollments e WHERE e.class_id = c.id AND e.deleted = 0 AND"
+        " e.active = 1) AS enrolled,"
+        " (SELECT count(*) FROM sessions s WHERE s.class_id = c.id AND s.deleted = 0 AND"
+        " s.cancelled = 0) AS sessions"
         f" FROM classes c WHERE {' AND '.join(where)} ORDER BY c.start_date DESC, c.name"
     )
     return [decode_row("classes", r) for r in store.conn.execute(sql, params)]
@@ -92,7 +95,8 @@ def marks(store: Store, class_id: str) -> dict[tuple[str, str], str]:
     return {
         (r[0], r[1]): r[2]
         for r in store.conn.execute(
-            "SELECT a.person_id, a.session_id, a.mark FROM attendance a JOIN sessions s ON s.id = a.session_id"
+            "SELECT a.person_id, a.session_id, a.mark FROM attendance a JOIN sessions s ON"
+            " s.id = a.session_id"
             " WHERE a.class_id = ? AND a.deleted = 0 AND a.mark != '' AND s.deleted = 0",
             (class_id,),
         )
@@ -111,7 +115,8 @@ def session_marks(store: Store, session_id: str) -> dict[str, str]:
 
 def session_at(store: Store, class_id: str, date: str, start_time: str) -> str | None:
     row = store.conn.execute(
-        "SELECT id FROM sessions WHERE class_id = ? AND date = ? AND start_time = ? AND deleted = 0",
+        "SELECT id FROM sessions WHERE class_id = ? AND date = ? AND start_time = ? AND"
+        " deleted = 0",
         (class_id, date, start_time),
     ).fetchone()
     return row[0] if row else None

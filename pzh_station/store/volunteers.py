@@ -51,7 +51,8 @@ def volunteer_rows(store: Store, f: VolunteerFilter, *, year: int) -> list[dict[
     if text:
         like = _like(text)
         clauses.append(
-            "(p.name LIKE ? ESCAPE '\\' OR p.phone LIKE ? ESCAPE '\\' OR v.number LIKE ? ESCAPE '\\'"
+            "(p.name LIKE ? ESCAPE '\\' OR p.phone LIKE ? ESCAPE '\\' OR v.number LIKE ?"
+            " ESCAPE '\\'"
             " OR v.team LIKE ? ESCAPE '\\')"
         )
         params += [like, like, like, like]
@@ -100,8 +101,8 @@ def numbers_like(store: Store, prefix: str) -> list[str]:
 def all_volunteers(store: Store) -> list[dict[str, Any]]:
     """Full rows with the person's registry fields (for exports), in name order."""
     rows = store.conn.execute(
-        f"""SELECT v.*, p.name AS name, p.gender AS gender, p.birth_year AS birth_year, p.phone AS phone,
-                  p.village AS village, p.ethnicity AS ethnicity
+        f"""SELECT v.*, p.name AS name, p.gender AS gender, p.birth_year AS birth_year,
+                  p.phone AS phone, p.village AS village, p.ethnicity AS ethnicity
            FROM volunteers v LEFT JOIN people p ON p.id = v.person_id
            WHERE v.deleted = 0 ORDER BY {VOLUNTEER_SORT}"""
     )
@@ -113,7 +114,8 @@ def volunteer_names(store: Store) -> dict[str, dict[str, Any]]:
     return {
         r["id"]: r
         for r in store.query(
-            "SELECT v.id, v.number, p.name AS name FROM volunteers v LEFT JOIN people p ON p.id = v.person_id"
+            "SELECT v.id, v.number, p.name AS name FROM volunteers v LEFT JOIN people p ON"
+            " p.id = v.person_id"
             " WHERE v.deleted = 0"
         )
     }
@@ -130,7 +132,8 @@ def active_volunteers(store: Store) -> list[dict[str, Any]]:
 
 # -- service records -----------------------------------------------------------------------
 def day_hours(store: Store, volunteer_id: str, date: str, *, exclude: str | None = None) -> float:
-    """Hours of one volunteer on one day that count for the day check (not rejected, not deleted)."""
+    """Hours of one volunteer on one day that count for the day check (not rejected, not
+    deleted)."""
     row = store.conn.execute(
         "SELECT COALESCE(SUM(hours), 0) FROM service_records WHERE volunteer_id = ? AND date = ?"
         " AND deleted = 0 AND status != 'rejected' AND id != ?",
@@ -177,8 +180,8 @@ def _record_where(f: RecordFilter) -> tuple[str, list[Any]]:
 
 
 RECORD_SELECT = """
-    SELECT r.id, r.volunteer_id, r.person_id, r.date, r.hours, r.description, r.activity_id, r.class_id,
-           r.recorded_by, r.status, r.verified_by, r.verified_on, r.reject_reason,
+    SELECT r.id, r.volunteer_id, r.person_id, r.date, r.hours, r.description, r.activity_id,
+           r.class_id, r.recorded_by, r.status, r.verified_by, r.verified_on, r.reject_reason,
            p.name AS name, v.number AS number,
            COALESCE(a.title, '') AS activity_title, COALESCE(c.name, '') AS class_name
     FROM service_records r
@@ -263,7 +266,8 @@ def verified_by_month(store: Store, volunteer_id: str) -> dict[str, float]:
 def verified_totals(
     store: Store, *, before: str | None = None, until: str | None = None
 ) -> dict[str, float]:
-    """``{volunteer_id: verified hours}`` with service date < ``before`` / ≤ ``until`` when given."""
+    """``{volunteer_id: verified hours}`` with service date < ``before`` / ≤ ``until`` when
+    given."""
     clauses = ["status = 'verified'", "deleted = 0"]
     params: list[Any] = []
     if before:
@@ -272,7 +276,10 @@ def verified_totals(
     if until:
         clauses.append("date <= ?")
         params.append(until)
-    sql = f"SELECT volunteer_id, SUM(hours) FROM service_records WHERE {' AND '.join(clauses)} GROUP BY volunteer_id"
+    where = " AND ".join(clauses)
+    sql = (
+        f"SELECT volunteer_id, SUM(hours) FROM service_records WHERE {where} GROUP BY volunteer_id"
+    )
     return {r[0]: float(r[1]) for r in store.conn.execute(sql, params)}
 
 
@@ -313,7 +320,8 @@ def pending_corrections(store: Store) -> list[dict[str, Any]]:
 def has_open_correction(store: Store, record_id: str) -> bool:
     return (
         store.conn.execute(
-            "SELECT 1 FROM service_corrections WHERE record_id = ? AND status = 'requested' AND deleted = 0 LIMIT 1",
+            "SELECT 1 FROM service_corrections WHERE record_id = ? AND status = 'requested'"
+            " AND deleted = 0 LIMIT 1",
             (record_id,),
         ).fetchone()
         is not None

@@ -121,7 +121,8 @@ class Transport:
 
     # -- requests -----------------------------------------------------------------------
     def post(self, path: str, body: dict[str, Any], *, auth: bool = True) -> dict[str, Any]:
-        """POST ``body`` (with ``protocol`` added) as JSON, gzip when it pays; retried when transient."""
+        """POST ``body`` (with ``protocol`` added) as JSON, gzip when it pays; retried when
+        transient."""
         payload = json.dumps(
             {"protocol": PROTOCOL_VERSION, **body}, ensure_ascii=False, separators=(",", ":")
         ).encode("utf-8")

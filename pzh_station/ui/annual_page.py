@@ -41,6 +41,12 @@ def shown(value: object, kind: str) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+def _text(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value) if value not in ("", None) else "—"
+
+
 class AnnualFactsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +71,22 @@ class AnnualFactsPage(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.save_button)
         top.addWidget(self.confirm_button)
+        # A PC that joined the station with facts of its own that differ from the server's:
+        # the user chooses (issue 12, situation 8); never a silent overwrite either way.
+        self.choice_year = 0
+        self.choice_label = QLabel()
+        self.choice_label.setWordWrap(True)
+        self.keep_mine_button = QPushButton(self.tr("用本机填写的"))
+        self.keep_server_button = QPushButton(self.tr("用服务器上的"))
+        self.choice_box = QWidget()
+        self.choice_box.setObjectName("facts_choice")
+        self.choice_box.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.choice_box.setStyleSheet(f"#facts_choice {{ {WARN_STYLE} }}")
+        choice = QHBoxLayout(self.choice_box)
+        choice.addWidget(self.choice_label, 1)
+        choice.addWidget(self.keep_mine_button)
+        choice.addWidget(self.keep_server_button)
+        self.choice_box.hide()
 
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
@@ -85,11 +107,14 @@ class AnnualFactsPage(QWidget):
         scroll.setWidget(inner)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.choice_box)
         layout.addWidget(scroll, 1)
 
         self.year_spin.valueChanged.connect(lambda _y: self.load())
         self.save_button.clicked.connect(lambda: self.save(confirm=False))
         self.confirm_button.clicked.connect(lambda: self.save(confirm=True))
+        self.keep_mine_button.clicked.connect(lambda: self.choose(keep_mine=True))
+        self.keep_server_button.clicked.connect(lambda: self.choose(keep_mine=False))
         ctx.tasks.changed.connect(self._changed)
         self.load()
 
@@ -124,6 +149,45 @@ class AnnualFactsPage(QWidget):
     def load(self) -> None:
         year = self.year_spin.value()
         self.ctx.tasks.run(lambda s: AnnualFactsService(s).view(year), success=self._loaded)
+        self.ctx.tasks.run(lambda s: AnnualFactsService(s).choices(), success=self._choices)
+
+    def _choices(self, choices: dict[int, list[tuple[str, object, object]]]) -> None:
+        if not choices:
+            self.choice_year = 0
+            self.choice_box.hide()
+            return
+        year = self.choice_year = (
+            self.year_spin.value() if self.year_spin.value() in choices else min(choices)
+        )
+        items = "；".join(
+            self.tr("{}：本机 {}，服务器 {}").format(label, _text(mine), _text(theirs))
+            for label, mine, theirs in choices[year]
+        )
+        text = self.tr(
+            "本机加入本站前填写的{}年度基本情况与市服务器上的不同（{}）。现在显示的是服务器上的，请选择保留哪一份："
+        ).format(year, items)
+        others = sorted(set(choices) - {year})
+        if others:
+            text += self.tr("（另有 {} 年待选择）").format("、".join(map(str, others)))
+        self.choice_label.setText(text)
+        self.choice_box.show()
+
+    def choose(self, *, keep_mine: bool) -> None:
+        year = self.choice_year
+        if not year:
+            return
+        self.keep_mine_button.setEnabled(False)
+        self.keep_server_button.setEnabled(False)
+
+        def done(_view: FactsView) -> None:
+            self.keep_mine_button.setEnabled(True)
+            self.keep_server_button.setEnabled(True)
+            self.year_spin.setValue(year)
+            self.load()
+
+        self.ctx.tasks.run(
+            lambda s: AnnualFactsService(s).choose(year, keep_mine=keep_mine), success=done
+        )
 
     def _loaded(self, view: FactsView) -> None:
         if view.facts.year != self.year_spin.value():

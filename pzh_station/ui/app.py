@@ -4,7 +4,8 @@ The :class:`Launcher` walks through the start without ever blocking in a nested 
 dialog is opened with ``open()``), so tests drive the real start-up dialogs with pytest-qt:
 
 1. take the instance lock — a second app on the same data dir gets a message and quits;
-2. open the store on the database worker (the file's only owner) — a file that is not SQLite, corrupt, or from a newer version brings up
+2. open the store on the database worker (the file's only owner) — a file that is not SQLite,
+corrupt, or from a newer version brings up
    the restore dialog (restore one of the backups, or quit; the file is never overwritten
    otherwise); other store failures (read-only folder …) get a message;
 3. without a station profile, the first-run dialog;

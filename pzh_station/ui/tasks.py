@@ -1,4 +1,5 @@
-"""The database worker: the only owner of the station file (Anki's CollectionOp / taskman, in small).
+"""The database worker: the only owner of the station file (Anki's CollectionOp / taskman, in
+small).
 
 All database work runs on one worker thread that owns the only :class:`Services` (and so the
 only read-write sqlite3 connection of the app, and the only hybrid clock). A widget slot stays
@@ -167,7 +168,8 @@ class Tasks(QObject):
         """Queue ``fn(services)`` on the database thread.
 
         :param success: called on the main thread with the result.
-        :param failure: called on the main thread with the exception; without it ``failed`` is emitted.
+        :param failure: called on the main thread with the exception; without it ``failed`` is
+        emitted.
         :param initiator: the object asking (handed on in ``changed``: a view that already shows
             its own edit may skip reloading).
         """

@@ -14,8 +14,6 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -26,9 +24,15 @@ from pzh_core.domain.art_team import ArtTeam
 from pzh_station.services.teams import TeamService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.people import PickPersonDialog
-from pzh_station.ui.widgets import OptionalDateEdit, RefCombo, SavingDialog, field_box
-
-COLUMNS = ("团队名称", "艺术门类", "负责人", "成员", "成立日期", "状态")
+from pzh_station.ui.widgets import (
+    OptionalDateEdit,
+    RefCombo,
+    RowsModel,
+    SavingDialog,
+    field_box,
+    rows_table,
+)
+from pzh_station.ui.widgets.rows_model import Formatter
 
 
 class TeamDialog(SavingDialog):
@@ -161,16 +165,34 @@ class TeamDialog(SavingDialog):
         self._run_save(lambda s: TeamService(s).save(team))
 
 
+def _members(t: dict[str, Any]) -> str:
+    members = "、".join(t["member_names"])
+    return f"{len(t['members'])}人：{members}" if members else "—"
+
+
+def _status(t: dict[str, Any]) -> str:
+    dissolved = f"（{t['dissolved_on']}）" if t["status"] == "dissolved" else ""
+    return rules.STATUSES.get(t["status"], t["status"]) + dissolved
+
+
+# (header, cell): the teams list
+COLUMNS: list[tuple[str, Formatter]] = [
+    ("团队名称", lambda t: t["name"]),
+    ("艺术门类", lambda t: refdata.labels("art_forms").get(t["art_form"], t["art_form"])),
+    ("负责人", lambda t: t["leader_name"]),
+    ("成员", _members),
+    ("成立日期", lambda t: t["founded"] or "不详"),
+    ("状态", _status),
+]
+
+
 class TeamsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.teams: list[dict[str, Any]] = []
         self.dialog: TeamDialog | None = None
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.model = RowsModel(ctx.tasks, COLUMNS, self)
+        self.table = rows_table(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
         for col, width in enumerate((220, 90, 90, 380, 100)):
             self.table.setColumnWidth(col, width)
@@ -189,32 +211,21 @@ class TeamsPage(QWidget):
         self.edit_button.clicked.connect(self._edit_current)
         self.table.doubleClicked.connect(lambda _i: self._edit_current())
         self.delete_button.clicked.connect(self._delete_current)
+        self.model.loaded.connect(self._loaded)
         ctx.tasks.changed.connect(self._changed)
         self.load()
 
-    def load(self) -> None:
-        self.ctx.tasks.run(lambda s: TeamService(s).list(), success=self._loaded)
+    @property
+    def teams(self) -> list[dict[str, Any]]:
+        return self.model.rows
 
-    def _loaded(self, teams: list[dict[str, Any]]) -> None:
-        self.teams = teams
-        forms = refdata.labels("art_forms")
-        self.table.setRowCount(len(teams))
-        for row, t in enumerate(teams):
-            members = "、".join(t["member_names"])
-            cells = (
-                t["name"],
-                forms.get(t["art_form"], t["art_form"]),
-                t["leader_name"],
-                f"{len(t['members'])}人：{members}" if members else "—",
-                t["founded"] or "不详",
-                rules.STATUSES.get(t["status"], t["status"])
-                + (f"（{t['dissolved_on']}）" if t["status"] == "dissolved" else ""),
-            )
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        active = sum(1 for t in teams if t["status"] == "active")
+    def load(self) -> None:
+        self.model.reload(lambda s: TeamService(s).rows())
+
+    def _loaded(self) -> None:
+        active = sum(1 for t in self.teams if t["status"] == "active")
         self.count_label.setText(
-            self.tr("活动中的团队 {} 个，共登记 {} 个").format(active, len(teams))
+            self.tr("活动中的团队 {} 个，共登记 {} 个").format(active, len(self.teams))
         )
 
     def _changed(self, areas: set[str]) -> None:
@@ -222,8 +233,7 @@ class TeamsPage(QWidget):
             self.load()
 
     def current(self) -> dict[str, Any] | None:
-        row = self.table.currentRow()
-        return self.teams[row] if 0 <= row < len(self.teams) else None
+        return self.model.row(self.table.currentIndex().row())
 
     def open_dialog(self, team: dict[str, Any] | None) -> TeamDialog:
         self.dialog = TeamDialog(self.ctx, team, self)

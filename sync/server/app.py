@@ -1,4 +1,5 @@
-"""The city sync server: a FastAPI app (``create_app``) serving the protocol of ``pzh_core.protocol``.
+"""The city sync server: a FastAPI app (``create_app``) serving the protocol of
+``pzh_core.protocol``.
 
 Endpoints under ``/v1``: ``enroll``, ``sync`` (push and pull in one request), ``health``,
 ``time``; the OpenAPI document at ``/openapi.json`` (and ``/docs``). Bad input always gets a 4xx
@@ -45,17 +46,23 @@ from sync.server.storage import (
 log = logging.getLogger("pzh.sync.server")
 DB_NAME = "server.sqlite3"
 DATABASE_ENV = "PZH_SYNC_DATABASE"  # a postgresql:// URL (default: the SQLite file)
+READ_DATABASE_ENV = "PZH_SYNC_READ_DATABASE"  # a read replica for the web pages' figures
 
 MESSAGES = {
-    "upgrade_required": "本机的文化站工作台版本过旧，无法与城市服务器同步。请升级到最新版本后再同步；已录入的数据都保留在本机，不会丢失。",
-    "server_too_old": "城市服务器的版本比本机软件旧，暂时无法同步。请联系市文化馆升级服务器；已录入的数据都保留在本机。",
+    "upgrade_required": "本机的文化站工作台版本过旧，无法与城市服务器同步。请升级到最新版本后"
+    "再同步；已录入的数据都保留在本机，不会丢失。",
+    "server_too_old": "城市服务器的版本比本机软件旧，暂时无法同步。请联系市文化馆升级服务器；"
+    "已录入的数据都保留在本机。",
     "unauthorized": "本机尚未登记，或登记凭证无效。请向市文化馆索取邀请码，重新登记本机。",
-    "device_revoked": "本机已被管理员停用，无法同步。如需继续使用，请向市文化馆索取新的邀请码重新登记。",
+    "device_revoked": "本机已被管理员停用，无法同步。如需继续使用，请向市文化馆索取新的邀请码"
+    "重新登记。",
     "too_large": "一次发送的数据过大，服务器拒收。请升级软件；如仍出现，请联系市文化馆。",
     "bad_request": "请求格式不正确，服务器未做任何改动。请升级软件；如仍出现，请联系市文化馆。",
     "bad_change": "有一条更改不符合数据格式，本批次未保存。请升级软件；如仍出现，请联系市文化馆。",
     "foreign_row": "本批次中有记录属于其他文化站，本机不能修改，本批次未保存。请联系市文化馆。",
-    "rekey_required": "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件夹），本批次未保存。本机将以新的设备身份重新同步，取回服务器上的全部数据，不会丢失已录入的内容。",
+    "rekey_required": "本机的数据文件与上次同步时的不是同一份（从备份恢复过，或复制了数据文件"
+    "夹），本批次未保存。本机将以新的设备身份重新同步，取回服务器上的全部数据，不会丢失已录入"
+    "的内容。",
     "throttled": "同步请求过于频繁，请稍后再试。",
     "timeout": "网络太慢，数据未能及时送达服务器，本次未做任何改动。请稍后重试。",
     "enroll_throttled": "邀请码尝试次数过多，请稍后再试。",
@@ -94,7 +101,8 @@ class ServerSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
-        """Defaults, overridden by ``PZH_SYNC_<FIELD>`` variables (e.g. ``PZH_SYNC_SYNC_BURST=120``).
+        """Defaults, overridden by ``PZH_SYNC_<FIELD>`` variables (e.g.
+        ``PZH_SYNC_SYNC_BURST=120``).
 
         :raises ValueError: a variable that is not a number.
         """
@@ -157,6 +165,7 @@ def create_app(
     storage: Storage | None = None,
     now: Callable[[], int] = hlc.wall_ms,
     database: str | None = None,
+    read_database: str | None = None,
 ) -> FastAPI:
     """The server app over ``data_dir``.
 
@@ -165,6 +174,8 @@ def create_app(
     :param now: the server's wall clock in ms (tests replace it).
     :param database: a ``postgresql://`` URL; default ``$PZH_SYNC_DATABASE``, else the SQLite
         file ``server.sqlite3`` in ``data_dir``.
+    :param read_database: a read replica of it for the web pages' figures only; default
+        ``$PZH_SYNC_READ_DATABASE``, else none (the figures read the primary).
     """
     settings = settings or ServerSettings()
     own_storage = storage is None
@@ -174,6 +185,7 @@ def create_app(
             now=now,
             clamp_ms=settings.clamp_ms,
             min_desk_version=settings.min_desk_version,
+            read_database=read_database or os.environ.get(READ_DATABASE_ENV) or None,
         )
     store: Storage = storage
     # Per process: a flood guard for one device (with N processes a device may make N times as
@@ -265,7 +277,8 @@ def create_app(
                 raise ApiError(
                     426,
                     code,
-                    f"protocol {version} not served; this server speaks {protocol.PROTOCOL_VERSION}",
+                    f"protocol {version} not served; this server speaks"
+                    f" {protocol.PROTOCOL_VERSION}",
                     extra={"protocol": protocol.PROTOCOL_VERSION},
                 )
             raise ApiError(400, "bad_request", "protocol missing")
@@ -391,7 +404,7 @@ def create_app(
                 store.rekey,
                 old,
                 token_hash=auth.hash_token(token),
-                request_id=request_id,
+                request_id=str(request_id),
                 device_name=name,
                 app_version=version,
             )
@@ -432,7 +445,7 @@ def create_app(
             run_exchange,
             device,
             req,
-            limiter=exchange_slots,  # type: ignore[arg-type]
+            limiter=exchange_slots,
         )
         return Response(result, media_type="application/json")
 

@@ -1,13 +1,16 @@
 """``pzh-sync-server``: run the city server and administer it from the command line.
 
     pzh-sync-server serve [--host H] [--port P] [--data-dir DIR] [--database postgresql://…]
+        [--read-database postgresql://… (a replica, for the web pages' figures only)]
     pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
     pzh-sync-server admin revoke-device ID [--data-dir DIR]
     pzh-sync-server admin show-definitions | set-definitions FILE [--data-dir DIR]
-    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P] [--data-dir DIR]
+    pzh-sync-server admin create-user --name N --role city|county [--county C] [--password P]
+                                      [--data-dir DIR]
     pzh-sync-server admin copy-database --to postgresql://… [--data-dir DIR]
+    pzh-sync-server admin rebuild-figures [--no-verify] [--data-dir DIR]
 
 Every admin command prints the id or code it made last, on the last line of its output, so a
 script can take ``| tail -n 1``. The data dir defaults to ``$PZH_SYNC_DATA_DIR`` or ``./sync-data``;
@@ -67,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"port (default {DEFAULT_PORT}; 0 = any free port)",
     )
     serve.add_argument("--log-level", default="info")
+    serve.add_argument(
+        "--read-database",
+        help="a read replica (postgresql://…) for the web pages' figures only (default"
+        " $PZH_SYNC_READ_DATABASE); approvals and every write use the primary",
+    )
     _add_data_dir(serve)
 
     adm = sub.add_parser("admin", help="administration")
@@ -96,6 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--to", required=True, help="the target: postgresql://user@host/db")
     _add_data_dir(p)
+    p = asub.add_parser(
+        "rebuild-figures",
+        help="recompute the web pages' pre-aggregated figures (after a definition changes) and"
+        " verify them against a full recomputation; exit 1 when a figure differs",
+    )
+    p.add_argument("--no-verify", action="store_true", help="rebuild only")
+    _add_data_dir(p)
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
@@ -108,7 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def serve(host: str, port: int, data_dir: Path, log_level: str, database: str | None) -> int:
+def serve(
+    host: str,
+    port: int,
+    data_dir: Path,
+    log_level: str,
+    database: str | None,
+    read_database: str | None = None,
+) -> int:
     import uvicorn
 
     from sync.server.app import ServerSettings, create_app
@@ -122,7 +144,12 @@ def serve(host: str, port: int, data_dir: Path, log_level: str, database: str | 
     sock.set_inheritable(True)
     real_port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
-    app = create_app(data_dir, settings=ServerSettings.from_env(), database=database)
+    app = create_app(
+        data_dir,
+        settings=ServerSettings.from_env(),
+        database=database,
+        read_database=read_database,
+    )
     where = app.state.storage.engine.url
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {where})", flush=True)
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
@@ -155,6 +182,8 @@ def run_admin(args: argparse.Namespace) -> int:
             from sync.server import definitions
 
             return definitions.run(args, storage, data_dir)
+        if cmd == "rebuild-figures":
+            return rebuild_figures(storage, verify=not args.no_verify)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")
@@ -195,6 +224,26 @@ def run_admin(args: argparse.Namespace) -> int:
     return 0
 
 
+def rebuild_figures(storage, *, verify: bool) -> int:  # noqa: ANN001 - an SqlStorage
+    from sync.server.db import aggregates
+    from sync.server.web.figures import china_today
+
+    written = storage.engine.write(aggregates.rebuild)
+    print(f"已重算统计汇总：{written} 行。")
+    if not verify:
+        return 0
+    found = storage.engine.read(
+        lambda c: aggregates.verify(c, storage.indicator_db(), china_today(storage.now()))
+    )
+    bad = 0
+    for year, diffs in found.items():
+        print(f"{year}年：" + ("与逐条重算一致" if not diffs else f"{len(diffs)} 处不一致"))
+        for key, sid, got, want in diffs[:20]:
+            print(f"  {key}\t{sid}\t汇总 {got}\t重算 {want}")
+        bad += len(diffs)
+    return 1 if bad else 0
+
+
 def copy_database(source: str | Path, target: str) -> int:
     from sync.server.db import open_engine
     from sync.server.db.copy import CopyError
@@ -227,5 +276,12 @@ def main(argv: list[str] | None = None) -> int:
             pass
     args = build_parser().parse_args(argv)
     if args.command == "serve":
-        return serve(args.host, args.port, _data_dir(args.data_dir), args.log_level, args.database)
+        return serve(
+            args.host,
+            args.port,
+            _data_dir(args.data_dir),
+            args.log_level,
+            args.database,
+            args.read_database,
+        )
     return run_admin(args)

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from pzh_core import photos, protocol
 from sync.server.app import ApiError
 from sync.server.photo_store import PhotoRefused, PhotoStore
+from sync.server.storage import Device
 
 RANGE = re.compile(r"^bytes=(\d+)-(\d*)$")
 
@@ -68,7 +69,7 @@ def open_store(storage: Any, data_dir: Path, now_ms: Callable[[], int]) -> Photo
     return PhotoStore(storage.engine, root, now_ms=now_ms, **kwargs)
 
 
-def install(app: FastAPI, authenticate: Callable[[Request], object], store: PhotoStore) -> None:
+def install(app: FastAPI, authenticate: Callable[[Request], Device], store: PhotoStore) -> None:
     """Add the photo endpoints; ``authenticate`` gives the request's device (or raises)."""
     app.state.photos = store
 

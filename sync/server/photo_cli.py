@@ -100,7 +100,8 @@ def run(args: argparse.Namespace, data_dir: Path, database: str | Path) -> int:
             out = Path(args.output) if args.output else src.with_name(src.stem + "-回执.pzhbundle")
             out.write_bytes(result.answer)
             print(
-                f"已导入：新修改 {result.applied} 条（已有 {result.skipped} 条），照片 {result.photos_stored} 个；"
+                f"已导入：新修改 {result.applied} 条（已有 {result.skipped} 条），"
+                f"照片 {result.photos_stored} 个；"
                 f"回执包含 {result.answer_changes} 条本站修改。"
             )
             for message in result.photos_refused:

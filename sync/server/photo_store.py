@@ -1,5 +1,5 @@
 """The server's photo store (issue 15): files by content hash, uploads in chunks, per-station
-accounting, on either engine (the tables of migration 5).
+accounting, on either engine (the tables of migration 6).
 
 Stored files are plain files under ``<photo dir>/files/ab/<hash>``, each once whichever stations
 sent it; the photo dir is shared by every server process (the data dir, or ``PZH_SYNC_PHOTO_DIR``
@@ -247,7 +247,8 @@ class PhotoStore:
                 )
             self._count(c, station_id, len(new))
         c.execute(
-            "INSERT INTO srv_photo_chunks (station_id, hash, offset_bytes, data) VALUES (?, ?, ?, ?)",
+            "INSERT INTO srv_photo_chunks (station_id, hash, offset_bytes, data)"
+            " VALUES (?, ?, ?, ?)",
             (station_id, hash_, received, new),
         )
         if end < size:

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pzh_core import hlc, merge, schema
-from pzh_core.domain import rules
+from pzh_core.domain import certificate, rules
 from sync.server import identity, replica_digest, set_aside
+from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
 
@@ -207,6 +208,7 @@ def apply_push(
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
+    aggregates.after_write(conn, station, rows)
     conn.executemany(
         "INSERT INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)"
         " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp",
@@ -215,8 +217,32 @@ def apply_push(
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
+    for entry in feed:
+        if certificate.is_erasure(entry[1], json.loads(entry[4])):
+            scrub_erased(conn, station, entry[2])
     append_feed(conn, feed)
     return result
+
+
+def scrub_erased(conn: Conn, station: str, person_id: str) -> int:
+    """A person's personal data was erased on request (issue 13, §5): replace the erased values
+    in the feed and the set-aside list as well (stamps stay), so the server keeps none of it.
+    :returns: entries changed."""
+    changed = 0
+    for table, row_id in certificate.erased_rows(person_id):
+        for log, key in (("srv_feed", "seq"), ("srv_set_aside", "id")):
+            for r in conn.execute(
+                f"SELECT {key}, fields FROM {log} WHERE station_id = ? AND tbl = ? AND row_id = ?",
+                (station, table, row_id),
+            ).fetchall():
+                old = json.loads(r[1] or "{}")
+                new = certificate.scrub(table, old)
+                if new != old:
+                    conn.execute(
+                        f"UPDATE {log} SET fields = ? WHERE {key} = ?", (_compact(new), r[0])
+                    )
+                    changed += 1
+    return changed
 
 
 def _merge_batch(
@@ -388,5 +414,6 @@ def apply_change(
         return False
     state.values.update(won)
     write_rows(conn, station, {(table, row_id): state})
+    aggregates.after_write(conn, station, {(table, row_id): state})
     append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None)])
     return True

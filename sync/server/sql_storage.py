@@ -66,8 +66,12 @@ class SqlStorage(Storage):
         now: Callable[[], int] = hlc.wall_ms,
         clamp_ms: int = DEFAULT_CLAMP_MS,
         min_desk_version: str = "",
+        figures_engine: Engine | None = None,
     ) -> None:
         self.engine = engine
+        # The web pages' figures may read a replica (``--read-database``); nothing else does:
+        # approvals, pushes, pulls and every write read the primary.
+        self.figures_engine = figures_engine
         self.now = now
         self.clamp_ms = clamp_ms
         self.min_desk_version = min_desk_version
@@ -84,8 +88,9 @@ class SqlStorage(Storage):
         return [dict(r) for r in self.engine.all(sql, params)]
 
     def indicator_db(self) -> Db:
-        """This thread's read connection, for the core's indicator queries (either engine)."""
-        return Db.of(self.engine.thread_reader())
+        """This thread's read connection, for the core's indicator queries (either engine): on
+        the read replica when the server has one."""
+        return Db.of((self.figures_engine or self.engine).thread_reader())
 
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.engine.one(sql, params)
@@ -120,7 +125,8 @@ class SqlStorage(Storage):
         def tx(c: Conn) -> Code:
             now = self.now()
             c.execute(
-                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms) VALUES (?, ?, ?, ?)",
+                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms)"
+                " VALUES (?, ?, ?, ?)",
                 (code, station_id, now, expires_ms),
             )
             return Code(code=code, station_id=station_id, created_ms=now, expires_ms=expires_ms)
@@ -238,7 +244,8 @@ class SqlStorage(Storage):
         def tx(c: Conn) -> None:
             now = self.now()
             c.execute(
-                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ? WHERE id = ?",
+                "UPDATE srv_devices SET last_error = ?, last_error_ms = ?, last_seen_ms = ?"
+                " WHERE id = ?",
                 (message[:500], now, now, device_id),
             )
 
@@ -368,6 +375,8 @@ class SqlStorage(Storage):
 
     def close(self) -> None:
         self.engine.close()
+        if self.figures_engine is not None:
+            self.figures_engine.close()
 
 
 def open_storage(
@@ -376,11 +385,23 @@ def open_storage(
     now: Callable[[], int] = hlc.wall_ms,
     clamp_ms: int = DEFAULT_CLAMP_MS,
     min_desk_version: str = "",
+    read_database: str | Path | None = None,
 ) -> SqlStorage:
     """The storage in ``database``: a ``postgresql://`` URL or a SQLite file (created and
-    migrated as needed)."""
+    migrated as needed); ``read_database``: a read replica of it for the web pages' figures
+    (never migrated or written from here)."""
+    engine = open_engine(database)
+    try:
+        figures = open_engine(read_database, migrate=False) if read_database else None
+    except BaseException:
+        engine.close()
+        raise
     return SqlStorage(
-        open_engine(database), now=now, clamp_ms=clamp_ms, min_desk_version=min_desk_version
+        engine,
+        now=now,
+        clamp_ms=clamp_ms,
+        min_desk_version=min_desk_version,
+        figures_engine=figures,
     )
 
 

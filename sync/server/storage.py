@@ -1,7 +1,8 @@
 """The city server's storage interface: what the API and the admin use-cases need, nothing more.
 
-One implementation runs on SQLite and PostgreSQL (:mod:`sync.server.sql_storage`). Every write method is one transaction: it happens whole or
-not at all. Times are milliseconds since the epoch (UTC) unless a name says otherwise.
+One implementation runs on SQLite and PostgreSQL (:mod:`sync.server.sql_storage`). Every write
+method is one transaction: it happens whole or not at all. Times are milliseconds since the epoch
+(UTC) unless a name says otherwise.
 """
 
 from __future__ import annotations

@@ -180,7 +180,8 @@ def test_desk_core_modules_import_no_qt():
     """The store, services, sync client and CLI modules run headless (CLI, tests, server tools)."""
     code = (
         "import importlib, pkgutil, sys\n"
-        "for pkg in ('pzh_station.store', 'pzh_station.services', 'pzh_station.sync_client', 'pzh_station.io'):\n"
+        "for pkg in ('pzh_station.store', 'pzh_station.services', 'pzh_station.sync_client',"
+        " 'pzh_station.io'):\n"
         "    mod = importlib.import_module(pkg)\n"
         "    for info in pkgutil.walk_packages(mod.__path__, pkg + '.'):\n"
         "        importlib.import_module(info.name)\n"

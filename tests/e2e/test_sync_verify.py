@@ -63,8 +63,14 @@ def test_synced_replicas_verify_and_a_diverged_one_is_repaired_both_ways(
     newer = hlc.encode(hlc.wall_ms() - 1000, 0, b.store.device_id)
     with b.store.transaction() as conn:
         conn.execute("DELETE FROM activities WHERE id = ?", (lost,))
-        conn.execute("UPDATE activities SET title = '旧标题', clocks = ? WHERE id = ?",
-                     (json.dumps({"title": "0000000000001.0000.x", "attendance": "0000000000001.0000.x"}), edited))  # fmt: skip
+        conn.execute(
+            "UPDATE activities SET title = '旧标题', clocks = ? WHERE id = ?",
+            # fmt: skip
+            (
+                json.dumps({"title": "0000000000001.0000.x", "attendance": "0000000000001.0000.x"}),
+                edited,
+            ),
+        )
         row = b.store.get("activities", unlogged)
         clocks = {**json.loads(row["clocks"]), "place": newer}
         conn.execute("UPDATE activities SET place = '新地点', clocks = ? WHERE id = ?",

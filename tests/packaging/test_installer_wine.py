@@ -32,7 +32,8 @@ pytestmark = [
 ]
 needs_wine = pytest.mark.skipif(
     not (shutil.which("wine") and shutil.which("wineserver")),
-    reason="wine not installed: the silent install/upgrade/uninstall checks need it (Debian packages wine, wine64)",
+    reason="wine not installed: the silent install/upgrade/uninstall checks need it (Debian"
+    " packages wine, wine64)",
 )
 SM = "文化站工作台"
 
@@ -78,7 +79,8 @@ class Wine:
         self.run_raw(["winecfg", "-v", version])
 
     def batch(self, folder: Path, line: str) -> int:
-        """Run one command line through cmd.exe (as a deployment script would) and return its exit code."""
+        """Run one command line through cmd.exe (as a deployment script would) and return its
+        exit code."""
         bat = folder / "deploy.bat"
         bat.write_bytes(f"@echo off\r\n{line}\r\nexit /b %errorlevel%\r\n".encode("ascii"))
         return self.run_raw(["wine", "cmd", "/c", self.win(bat)])
@@ -160,7 +162,8 @@ def test_silent_per_machine_install_upgrade_uninstall(setup_exe, tmp_path):
     )
     setup = wine.win(deploy / "setup.exe")
 
-    # Install: the .ini gives the server, the command line overrides the code (quoted, with a space).
+    # Install: the .ini gives the server, the command line overrides the code (quoted, with a
+    # space).
     assert wine.batch(deploy, f'"{setup}" /S /ENROLL="CMD CODE-7"') == 0
     inst = wine.c / "Program Files" / product.APP_ID
     for name in (product.APP_EXE, product.CLI_EXE, "uninstall.exe"):

@@ -126,7 +126,8 @@ def test_the_city_definition_file_reaches_the_desk_and_the_web(sync_server, tmp_
     assert ReturnService(services).figures(ay.YEAR).definitions.trainee_visits == "participants"
     bad = tmp_path / "bad.json"
     bad.write_text(
-        '{"name": "x", "version": "1", "trainee_visits": "每次", "art_activity_kinds": ["performance"]}',
+        '{"name": "x", "version": "1", "trainee_visits": "每次",'
+        ' "art_activity_kinds": ["performance"]}',
         encoding="utf-8",
     )
     refused = sync_server.admin("set-definitions", str(bad), check=False)

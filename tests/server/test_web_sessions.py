@@ -1,4 +1,5 @@
-"""Web sessions expire (idle and absolute), sign-out ends them (the app in-process, its clock moved)."""
+"""Web sessions expire (idle and absolute), sign-out ends them (the app in-process, its clock
+moved)."""
 
 from __future__ import annotations
 

@@ -142,3 +142,27 @@ def test_without_population_per_resident_is_a_dash(services, tmp_path):
     assert total["population"] is None and total["visits_per_resident"] is None
     out = ReturnService(services).write(tmp_path / "r.xlsx", ay.YEAR, as_of=ay.AS_OF)
     assert _sheet_values(out)["人均公共文化服务次数"].value == return_sheet.DASH
+
+
+def test_sheet_and_docs_list_every_item_with_its_definition_in_one_order(year, tmp_path):
+    """What the return prints is the list of items (pzh_core.annual_return.ITEMS), in order with
+    their units, and docs/indicators.md lists the same items with the same 口径 and source."""
+    from pzh_core.annual_return import ITEMS
+
+    out = ReturnService(year).write(tmp_path / "年报.xlsx", ay.YEAR, as_of=ay.AS_OF)
+    ws = openpyxl.load_workbook(out).active
+    printed = [
+        (r[0].value, r[1].value, r[2].value) for r in ws.iter_rows() if isinstance(r[0].value, int)
+    ]
+    assert printed == [(i, it.label, it.unit) for i, it in enumerate(ITEMS, start=1)]
+    docs = (ay.ROOT / "docs" / "indicators.md").read_text(encoding="utf-8")
+    section = docs[docs.index("## The annual return") :]
+    table = [
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("| ") and line.split("|")[1].strip().isdigit()
+    ]
+    assert table == [
+        [str(i), it.label, it.unit, f"`{it.key}`", it.note, it.source]
+        for i, it in enumerate(ITEMS, start=1)
+    ]

@@ -1,4 +1,5 @@
-"""The CLI as a subprocess on real data dirs: init, demo-data, import/export, check, backup/restore."""
+"""The CLI as a subprocess on real data dirs: init, demo-data, import/export, check,
+backup/restore."""
 
 from __future__ import annotations
 

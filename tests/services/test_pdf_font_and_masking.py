@@ -57,13 +57,13 @@ def _class(services):
 def test_sign_in_sheet_masks_phones_unless_asked_and_keeps_the_blank_rows(services, tmp_path):
     _cid, session = _class(services)
     ex = TrainingExport(services)
-    masked = ex.sign_in_pdf(tmp_path / "签到表.pdf", session)
+    masked = ex.write_sign_in_sheet(tmp_path / "签到表.pdf", session)
     text = "".join(p.extract_text() for p in PdfReader(str(masked)).pages).replace(" ", "")
     assert "138****5670" in text and "13812345670" not in text
     assert len(PdfReader(str(masked)).pages) == 1
     lines = text.split("\n")
     numbered = [ln for ln in lines if ln.isdigit()]
     assert numbered[-8:] == [str(n) for n in range(4, 12)], lines  # 8 blank rows for walk-ins
-    whole = ex.sign_in_pdf(tmp_path / "签到表-完整.pdf", session, show_phones=True)
+    whole = ex.write_sign_in_sheet(tmp_path / "签到表-完整.pdf", session, show_phones=True)
     text = "".join(p.extract_text() for p in PdfReader(str(whole)).pages).replace(" ", "")
     assert "13812345670" in text

@@ -28,7 +28,8 @@ EXPECTED_2025 = {
     "activities": 5,  # A1 A2 A3 A4 A7 (A5 deleted, A6 is 2024, A8 is 2026)
     "person_visits": 210,  # 100 + 50 + 30 + 20 + 10
     "visits_per_resident": 210 / 20_000,
-    "special_group_activities": 3,  # A1 elderly, A3 minors, A7 left_behind (A2 "ethnic" is not special)
+    # A1 elderly, A3 minors, A7 left_behind (A2 "ethnic" is not special)
+    "special_group_activities": 3,
     "special_group_visits": 140,
     "mobile_activities": 2,  # A2 A7
     "online_activities": 1,  # A3
@@ -44,7 +45,8 @@ EXPECTED_2025 = {
     "trainee_visits": 9,  # S1: 3, S2: 2, S4: 2, T1: 1, T2: 1
     # attended ÷ (held sessions × roster): C1 7 of 3 × 4 (P4 dropped, but has marks); C2 2 of 2 × 1
     "attendance_rate": 9 / 14,
-    "completers": 3,  # C1 (share 0.6 of 3 held → 2 needed): P1 3, P2 2, P4 2 (dropped, attended); C2 ends in 2026
+    # C1 (share 0.6 of 3 held → 2 needed): P1 3, P2 2, P4 2 (dropped, attended); C2 ends in 2026
+    "completers": 3,
     "volunteers_active": 2,  # V1, V2 (V3 left, V4 joined 2026, V5 deleted)
     "volunteers_serving": 3,  # V1 V2 V3 have verified hours in 2025
     "volunteer_hours_verified": 13.5,  # V1 10 + V2 1.5 + V3 2
@@ -330,7 +332,8 @@ def test_checklist_done_and_due(dataset):
 
 
 def test_star_level_and_completer_rules():
-    # the rules are the training and volunteer areas' own; the reports read a stored share of 0 as 0.8
+    # the rules are the training and volunteer areas' own; the reports read a stored share of 0
+    # as 0.8
     assert ind.is_completer(8, 10, 0) and not ind.is_completer(7, 10, 0)
     assert ind.is_completer(3, 5, 0.6) and not ind.is_completer(0, 0, 0.6)
 

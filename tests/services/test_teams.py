@@ -60,7 +60,7 @@ def test_members_leader_count_and_activity_team(services):
         today=TODAY,
     )
     svc.save(ArtTeam(name="老年合唱团", art_form="vocal", founded="2026-01-05"), today=TODAY)
-    [team, choir] = sorted(svc.list(), key=lambda t: t["founded"])
+    [team, choir] = sorted(svc.rows(), key=lambda t: t["founded"])
     assert (team["leader_name"], team["member_names"]) == ("张一", ["张一", "李二"])
     # the 2025 return counts the teams existing at the end of 2025
     assert ReturnService(services).figures(2025, as_of=TODAY).total["amateur_teams"] == 1
@@ -117,3 +117,59 @@ def test_merging_people_moves_team_membership(services):
     PeopleService(services).merge(keep, drop)
     team = svc.get(tid)
     assert (team.leader_id, team.members) == (keep, [keep, other])
+
+
+def test_activity_import_and_export_name_the_team(services, tmp_path):
+    """The 演出团队 column of activity files (issue 13 §3): a team of the registry by name is
+    linked; an unknown or dissolved team is a problem at that cell; the export writes the name,
+    so a file exported and imported again links the same team."""
+
+    import openpyxl
+
+    from pzh_core import tabular
+
+    teams = TeamService(services)
+    choir = teams.save(ArtTeam(name="金沙合唱团", art_form="vocal", founded="2020-01-01"))
+    teams.save(
+        ArtTeam(
+            name="老年腰鼓队",
+            art_form="dance",
+            founded="2019-01-01",
+            status="dissolved",
+            dissolved_on="2024-12-31",
+        )
+    )
+    src = tmp_path / "活动.csv"
+    tabular.write_table(
+        src,
+        ["活动名称", "日期", "活动类型", "参与人次", "演出团队"],
+        [
+            ["合唱展演", "2025-06-01", "文艺演出", 120, "金沙 合唱团"],
+            ["腰鼓表演", "2025-07-01", "文艺演出", 80, "老年腰鼓队"],
+            ["广场舞", "2025-07-02", "广场舞/群众文体", 60, "没有的队"],
+            ["讲座", "2025-07-03", "讲座", 30, ""],
+        ],
+        fmt="csv",
+    )
+    svc = ActivityService(services)
+    result = svc.read_import(src, today=TODAY)
+    assert [(p.line, p.field) for p in result.problems] == [(3, "演出团队"), (4, "演出团队")]
+    assert "已解散" in result.problems[0].message and "没有的队" in result.problems[1].message
+    svc.write_import(result, skip_bad=True)
+    by_title = {
+        a["title"]: a for a in services.store.query("SELECT title, team_id FROM activities")
+    }
+    assert by_title["合唱展演"]["team_id"] == choir and by_title["讲座"]["team_id"] == ""
+    out = tmp_path / "导出.xlsx"
+    svc.export(out)
+    ws = openpyxl.load_workbook(out).active
+    header = [c.value for c in ws[1]]
+    rows = {
+        r[0]: dict(zip(header, r, strict=True)) for r in ws.iter_rows(min_row=2, values_only=True)
+    }
+    assert rows["合唱展演"]["演出团队"] == "金沙合唱团" and not rows["讲座"]["演出团队"]
+    svc.export(tmp_path / "导出.csv", fmt="csv")
+    with open(tmp_path / "导出.csv", encoding="utf-8-sig") as fh:
+        assert "金沙合唱团" in fh.read()
+    again = svc.read_import(out, today=TODAY)
+    assert not again.problems and {a.team_id for a in again.good} == {choir, ""}

@@ -179,8 +179,8 @@ def test_roster_export_and_pdfs(services, tmp_path):
     assert text.splitlines()[0].startswith("序号,姓名,性别")
     assert "插班" in text
     for path in (
-        ex.sign_in_pdf(tmp_path / "签到表.pdf", s1),
-        ex.roster_pdf(tmp_path / "花名册.pdf", cid),
+        ex.write_sign_in_sheet(tmp_path / "签到表.pdf", s1),
+        ex.write_roster_sheet(tmp_path / "花名册.pdf", cid),
     ):
         data = path.read_bytes()
         assert data.startswith(b"%PDF") and len(data) > 1000

@@ -243,23 +243,36 @@ def test_totals_by_month_year_and_new_levels(services):
 
 
 def test_certificate_lists_verified_records_only(services, tmp_path):
+    """The certificate's records (and the register's hours) are the verified ones; the full
+    PDF check is tests/services/test_certificates.py."""
+    from pzh_station.services.volunteers import CertificateRequest
+
     svc = VolunteerService(services)
-    vid = add_volunteer(svc, "周九", number="ZY-007")
+    vid = svc.save(
+        Volunteer(
+            join_date="2020-01-01",
+            number="ZY-007",
+            id_type="resident_id",
+            id_number="11010519491231002X",
+        ),
+        Person(name="周九", gender="女"),
+    )
     ok = svc.save_record(
         ServiceRecord(volunteer_id=vid, date=D, hours=3.5, description="非遗展览讲解")
     ).id
     svc.verify(ok, verifier="王芳")
     svc.save_record(ServiceRecord(volunteer_id=vid, date=D, hours=2, description="尚未审核的服务"))
-    data = svc.certificate_data(vid, today=TODAY)
+    req = CertificateRequest(volunteer_id=vid, head="张站长", phone="08128880000")
+    data = svc.certificate_data(req, today=TODAY)
     assert data.station == "测试镇综合文化站" and data.name == "周九" and data.number == "ZY-007"
     assert data.records == [(D, "非遗展览讲解", 3.5, "王芳")] and data.total == 3.5
-    out = svc.write_certificate(vid, tmp_path / "证明.pdf", today=TODAY)
+    number, out = svc.write_certificate(req, tmp_path / "证明.pdf", today=TODAY)
     reader = PdfReader(str(out))
     box = reader.pages[0].mediabox
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)  # A4
     text = "".join(p.extract_text() for p in reader.pages).replace(" ", "")
     for expected in (
-        "志愿服务时长证明",
+        "志愿服务证明",
         "周九",
         "ZY-007",
         "测试镇综合文化站",
@@ -267,9 +280,13 @@ def test_certificate_lists_verified_records_only(services, tmp_path):
         "3.5",
         "盖章",
         "王芳",
+        number,
     ):
         assert expected in text, expected
     assert "尚未审核的服务" not in text
+    assert [(r["number"], r["hours"], r["records"]) for r in svc.register(vid)] == [
+        (number, 3.5, 1)
+    ]
 
 
 def test_import_and_export_archive_and_hours(services, tmp_path):
@@ -377,9 +394,24 @@ def test_cli_demo_data_and_certificate(cli, tmp_path):
     cli("export", "volunteers", "-o", str(out), check=True)
     number = openpyxl.load_workbook(out).active["A2"].value
     pdf = tmp_path / "证明.pdf"
-    proc = cli("export", "volunteer-certificate", number, "-o", str(pdf), check=True)
+    refused = cli("export", "volunteer-certificate", number, "-o", str(pdf))
+    assert refused.returncode == 2 and "请填写单位负责人" in refused.stderr and not pdf.exists()
+    proc = cli(
+        "export",
+        "volunteer-certificate",
+        number,
+        "-o",
+        str(pdf),
+        "--head",
+        "张站长",
+        "--handler",
+        "李明",
+        "--phone",
+        "08128880000",
+        check=True,
+    )
     text = "".join(p.extract_text() for p in PdfReader(str(pdf)).pages).replace(" ", "")
-    assert number in text and "测试站" in text
+    assert number in text and "测试站" in text and "ZYZM" in proc.stdout
     assert cli("export", "volunteer-certificate", "没有这个人").returncode == 2
 
 

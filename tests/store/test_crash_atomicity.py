@@ -35,8 +35,9 @@ mine = []
 for n in itertools.count():
     step = n % 4
     if step == 0 or not mine:
-        mine.append(svc.save(Activity(title=f"活动{sys.argv[2]}-{n}", date="2025-03-01", kind="lecture",
-                                      attendance=n, notes="备注" * rng.randint(0, 300))))
+        mine.append(svc.save(Activity(title=f"活动{sys.argv[2]}-{n}", date="2025-03-01",
+                                      kind="lecture", attendance=n,
+                                      notes="备注" * rng.randint(0, 300))))
     elif step == 1:
         a = svc.get(rng.choice(mine))
         a.attendance += 1
@@ -50,8 +51,9 @@ for n in itertools.count():
     else:
         with s.store.transaction():  # a pair that belongs together
             for side in ("a", "b"):
-                s.store.write("activities", None, {"title": f"pair-{sys.argv[2]}-{n}-{side}", "date": "2025-03-02",
-                                                    "kind": "other", "delivery": "station"})
+                s.store.write("activities", None, {"title": f"pair-{sys.argv[2]}-{n}-{side}",
+                                                    "date": "2025-03-02", "kind": "other",
+                                                    "delivery": "station"})
     if n == 5:
         print("ready", flush=True)
 """

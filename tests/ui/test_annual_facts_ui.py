@@ -14,14 +14,19 @@ from tests.ui_helpers import make_ctx, settle, type_text
 YEAR = dt.date.today().year
 
 
-@pytest.fixture
-def window(qtbot, services):
+def open_window(qtbot, services) -> MainWindow:
     ctx = make_ctx(services.data_dir)
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.resize(1366, 768)
     w.show()
     settle(qtbot, ctx)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, services):
+    w = open_window(qtbot, services)
     yield w
     w.close()
 
@@ -75,3 +80,52 @@ def test_save_and_confirm(qtbot, window, services):
     settle(qtbot, window.ctx)
     assert "未确认" in page.status.text()
     assert not AnnualFactsService(services).view(YEAR).fileable
+
+
+def test_facts_typed_before_joining_that_differ_from_the_servers_offer_the_choice(
+    qtbot, services, tmp_path
+):
+    """Issue 12 situation 8 for the annual facts: the page shows the server's values with both
+    versions side by side, and keeps the ones the user picks (never a silent overwrite)."""
+    from pzh_core import hlc
+    from pzh_core.domain.annual_facts import value_fields
+    from pzh_station.store import annual as q
+
+    store = services.store
+    values = {
+        "staff_total": "5",
+        "staff_full_time": "3",
+        "population": "1000",
+        "population_source": "统计公报",
+    }
+    AnnualFactsService(services).save(YEAR, values, confirm=True)
+    sid = store.station_id
+    with store.transaction():  # what enrolling and the first full pull do (store/replica.py)
+        q.hold_facts(store, sid)
+        server = {
+            **{k: 0 for k in ("staff_part_time", "books")},
+            "year": YEAR,
+            "staff_total": 4,
+            "staff_full_time": 3,
+            "population": 1000,
+            "population_source": "统计公报",
+            "confirmed": True,
+            "confirmed_by": "王芳",
+        }
+        stamp = hlc.encode(hlc.wall_ms() - 1000, 0, "otherpc")
+        store.apply_remote("annual_facts", q.facts_id(sid, YEAR), sid, server, stamp)
+        q.settle_facts(store, value_fields())
+    w = open_window(qtbot, services)
+    ctx = w.ctx
+    page = _page(qtbot, w)
+    assert page.choice_box.isVisible()
+    text = page.choice_label.text()
+    assert f"{YEAR}年度" in text and "年末从业人员：本机 5，服务器 4" in text
+    assert page.inputs["staff_total"].text() == "4"  # the server's, until the user chooses
+    w.grab().save(str(tmp_path / "annual-choice.png"))
+    qtbot.mouseClick(page.keep_mine_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, ctx)
+    assert not page.choice_box.isVisible()
+    assert page.inputs["staff_total"].text() == "5" and "未确认" in page.status.text()
+    assert AnnualFactsService(services).choices() == {}
+    w.close()

@@ -49,9 +49,8 @@ def test_register_a_team_and_name_it_in_an_activity(qtbot, window, services):
     assert dialog.leader_label.text() == "张一" and dialog.member_ids() == [zhang, li]
     qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, window.ctx)
-    assert page.table.rowCount() == 1
-    assert page.table.item(0, 3).text() == "2人：张一、李二"
-    [team] = TeamService(services).list()
+    assert page.model.column_texts(3) == ["2人：张一、李二"]
+    [team] = TeamService(services).rows()
     assert (team["leader_id"], team["members"]) == (zhang, [zhang, li])
 
     form = ActivityDialog(window.ctx, None, window)

@@ -162,9 +162,7 @@ def test_new_person_that_exists_is_offered_instead(qtbot, page, services, setup)
     form = pick.person_dialog
     type_text(qtbot, form.name_edit, "张三")
     type_text(qtbot, form.phone_edit, "138 0000 1111")
-    qtbot.mouseClick(
-        form.buttons.button(form.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
-    )
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, page.ctx)
     assert form.duplicate_box.isVisible()
     assert "张三" in form.duplicate_list.item(0).text()
@@ -183,9 +181,7 @@ def test_bad_person_fields_show_at_the_field(qtbot, page, services):
     qtbot.mouseClick(pick.new_button, Qt.MouseButton.LeftButton)
     form = pick.person_dialog
     type_text(qtbot, form.phone_edit, "123")
-    qtbot.mouseClick(
-        form.buttons.button(form.buttons.StandardButton.Save), Qt.MouseButton.LeftButton
-    )
+    qtbot.mouseClick(form.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, page.ctx)
     assert form.errors.message("name") == "请填写姓名"
     assert "7到12位" in form.errors.message("phone")
@@ -222,12 +218,12 @@ def test_broken_file_message_is_shown(qtbot, page, services):
 def test_add_class_and_generate_weekly_sessions(qtbot, page, services):
     qtbot.mouseClick(page.add_button, Qt.MouseButton.LeftButton)
     dlg = page.dialog
-    qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, page.ctx)
     assert dlg.errors.message("name") == "请填写培训班名称"
     type_text(qtbot, dlg.name_edit, "剪纸班")
     dlg.art_combo.set_code("paper_cut")
-    qtbot.mouseClick(dlg.buttons.button(dlg.buttons.StandardButton.Save), Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, page.ctx, page)
     cls = TrainingService(services).find_class("剪纸班")
     assert cls is not None and cls.art_form == "paper_cut"
@@ -243,9 +239,7 @@ def test_add_class_and_generate_weekly_sessions(qtbot, page, services):
     sched.preview.item(1).setCheckState(Qt.CheckState.Unchecked)  # skip 3/5
     assert "共 3 次课" in sched.count_label.text()
     type_text(qtbot, sched.start_time, "19:30")
-    qtbot.mouseClick(
-        sched.buttons.button(sched.buttons.StandardButton.Ok), Qt.MouseButton.LeftButton
-    )
+    qtbot.mouseClick(sched.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, page.ctx)
     assert sched.errors.general.text() == ""
     got = [(s["date"], s["start_time"]) for s in TrainingService(services).sessions(cls.id)]

@@ -50,6 +50,22 @@ def switch(page, name):
     page.operator_changed()
 
 
+def record_dialog(qtbot, page, volunteer_id, hours, description):
+    """Reload, open 记录服务 on the records tab and fill it for ``volunteer_id`` on day D; not
+    saved yet."""
+    page.reload_all()
+    wait(qtbot, page)
+    page.tabs.setCurrentIndex(1)
+    qtbot.mouseClick(page.record_button, LEFT)
+    wait(qtbot, page)
+    dlg = page.dialog
+    dlg.set_volunteer(volunteer_id)
+    dlg.date_edit.set_iso(D)
+    dlg.hours_spin.setValue(hours)
+    type_text(qtbot, dlg.description_edit, description)
+    return dlg
+
+
 def column(model, header):
     index = [h for h, _ in model.columns].index(header)
     return model.column_texts(index)
@@ -101,17 +117,8 @@ def test_a_trainee_in_the_registry_becomes_a_volunteer_without_a_duplicate(qtbot
 
 def test_record_verify_reject_and_correct_on_the_page(qtbot, page, services):
     vid = add_volunteer(services, "王小红")
-    page.reload_all()
-    wait(qtbot, page)
     switch(page, "李明")
-    page.tabs.setCurrentIndex(1)
-    qtbot.mouseClick(page.record_button, LEFT)
-    wait(qtbot, page)
-    dlg = page.dialog
-    dlg.set_volunteer(vid)
-    dlg.date_edit.set_iso(D)
-    dlg.hours_spin.setValue(3)
-    type_text(qtbot, dlg.description_edit, "非遗展览讲解")
+    dlg = record_dialog(qtbot, page, vid, 3, "非遗展览讲解")
     qtbot.mouseClick(dlg.save_button, LEFT)
     wait(qtbot, page)
     assert not dlg.isVisible()
@@ -202,16 +209,7 @@ def test_checks_are_shown_at_the_field_and_the_12_hour_warning(qtbot, page, serv
     VolunteerService(services).save_record(
         ServiceRecord(volunteer_id=vid, date=D, hours=10, description="演出")
     )
-    page.reload_all()
-    wait(qtbot, page)
-    page.tabs.setCurrentIndex(1)
-    qtbot.mouseClick(page.record_button, LEFT)
-    wait(qtbot, page)
-    dlg = page.dialog
-    dlg.set_volunteer(vid)
-    dlg.date_edit.set_iso(D)
-    dlg.hours_spin.setValue(1.2)
-    type_text(qtbot, dlg.description_edit, "整理")
+    dlg = record_dialog(qtbot, page, vid, 1.2, "整理")
     qtbot.mouseClick(dlg.save_button, LEFT)
     wait(qtbot, page)
     assert "0.5" in dlg.errors.message("hours")
@@ -316,13 +314,34 @@ def test_certificate_and_stars_from_the_page(qtbot, page, services, tmp_path):
     page.volunteer_table.selectRow(0)
     wait(qtbot, page)
     assert "累计已审核 100 小时（一星级志愿者）" in page.detail_label.text()
+    vol, person = svc.get_with_person(vid)
+    vol.id_type, vol.id_number = "resident_id", "11010519491231002X"
+    svc.save(vol, person)
     out = tmp_path / "证明.pdf"
-    page.ask_save_path = lambda *_a: str(out)
     qtbot.mouseClick(page.certificate_button, LEFT)
     wait(qtbot, page)
-    assert "已生成证明" in page.info.text()
+    dlg = page.dialog
+    assert "1101**********002X" in dlg.who_label.text()
+    assert "11010519491231002X" not in dlg.who_label.text()
+    dlg.ask_save_path = lambda *_a: str(out)
+    qtbot.mouseClick(dlg.save_button, LEFT)  # no head, no phone: messages at the fields
+    wait(qtbot, page)
+    assert dlg.isVisible() and "负责人" in dlg.errors.message("head") and not out.exists()
+    type_text(qtbot, dlg.head_edit, "张建国")
+    qtbot.keyClicks(dlg.phone_edit, "0812-2880123")
+    qtbot.mouseClick(dlg.save_button, LEFT)
+    wait(qtbot, page)
+    assert not dlg.isVisible() and "已出具证明 ZYZM" in page.info.text()
     text = "".join(p.extract_text() for p in PdfReader(str(out)).pages).replace(" ", "")
     assert "周九" in text and "100小时" in text and "测试镇综合文化站" in text
+    assert "11010519491231002X" in text and "单位负责人：张建国" in text
+    number = page.info.text().split()[1].split("：")[0]
+    qtbot.mouseClick(page.register_button, LEFT)  # the station's whole register
+    wait(qtbot, page)
+    register = page.dialog
+    assert column(register.model, "证明编号") == [number]
+    assert column(register.model, "姓名") == ["周九"]
+    register.accept()
 
 
 def test_page_is_the_volunteers_entry_and_follows_the_window_operator(qtbot, ctx):
@@ -402,3 +421,69 @@ def test_import_archive_from_the_page(qtbot, page, services, tmp_path):
     qtbot.mouseClick(page.import_button, LEFT)
     wait(qtbot, page)
     assert ".xls" in page.message.text()
+
+
+def test_id_number_typed_once_then_only_masked_and_erasure_from_the_page(
+    qtbot, page, services, tmp_path
+):
+    """The ID number is typed in the volunteer form; afterwards every screen shows it masked
+    (the form's hint, the certificate dialog), never in the list; 注销个人信息 erases the person
+    and keeps the hours (issue 13, §5)."""
+    full = "11010519491231002X"
+    vid = add_volunteer(services, "刘晓梅")
+    rid = (
+        VolunteerService(services)
+        .save_record(ServiceRecord(volunteer_id=vid, date=D, hours=3, description="展览讲解"))
+        .id
+    )
+    VolunteerService(services).verify(rid, verifier="王芳")
+    page.reload_all()
+    wait(qtbot, page)
+    page.volunteer_table.selectRow(0)
+    qtbot.mouseClick(page.edit_button, LEFT)
+    wait(qtbot, page)
+    dlg = page.dialog
+    dlg.id_type_combo.setCurrentIndex(dlg.id_type_combo.findData("resident_id"))
+    qtbot.keyClicks(dlg.id_number_edit, full[:-1] + "1")  # a wrong check character
+    qtbot.mouseClick(dlg.save_button, LEFT)
+    wait(qtbot, page)
+    assert dlg.isVisible() and "校验位" in dlg.errors.message("id_number")
+    dlg.id_number_edit.clear()
+    qtbot.keyClicks(dlg.id_number_edit, full[:-1] + "x")  # lower-case x is fine
+    qtbot.mouseClick(dlg.save_button, LEFT)
+    wait(qtbot, page)
+    assert not dlg.isVisible()
+    assert VolunteerService(services).get(vid).id_number == full
+    page.volunteer_table.selectRow(0)
+    qtbot.mouseClick(page.edit_button, LEFT)
+    wait(qtbot, page)
+    dlg = page.dialog
+    assert dlg.id_number_edit.text() == ""
+    assert "1101**********002X" in dlg.id_number_edit.placeholderText()
+    qtbot.mouseClick(dlg.save_button, LEFT)  # saving again keeps the number
+    wait(qtbot, page)
+    assert VolunteerService(services).get(vid).id_number == full
+    model = page.volunteer_model
+    cells = [model.columns[c][1](r) for r in model.rows for c in range(len(model.columns))]
+    assert not any(full in str(c) for c in cells)
+    # The certificate dialog at 1366×768 (a screenshot to look at).
+    page.resize(1366, 768)
+    page.volunteer_table.selectRow(0)
+    qtbot.mouseClick(page.certificate_button, LEFT)
+    wait(qtbot, page)
+    cert = page.dialog
+    assert "1101**********002X" in cert.who_label.text() and full not in cert.who_label.text()
+    page.grab().save(str(tmp_path / "volunteers-page.png"))
+    cert.grab().save(str(tmp_path / "certificate-dialog.png"))
+    cert.reject()
+    # Erasure on request.
+    qtbot.mouseClick(page.erase_button, LEFT)
+    wait(qtbot, page)
+    erase = page.dialog
+    erase.grab().save(str(tmp_path / "erase-dialog.png"))
+    qtbot.mouseClick(erase.save_button, LEFT)
+    wait(qtbot, page)
+    assert "个人信息已注销" in page.info.text()
+    assert column(page.volunteer_model, "姓名") == ["已注销"]
+    assert VolunteerService(services).totals(vid).all_time == 3
+    assert VolunteerService(services).get(vid).id_number == ""

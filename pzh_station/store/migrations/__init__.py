@@ -7,7 +7,9 @@ migration here was written by a newer version of the app: it is refused, never d
 
 from __future__ import annotations
 
+import sqlite3
 from types import ModuleType
+from typing import Any
 
 from pzh_station.store.migrations import (
     m0001_initial,
@@ -18,7 +20,8 @@ from pzh_station.store.migrations import (
     m0006_reports,
     m0007_annual,
     m0008_set_aside,
-    m0009_photos,
+    m0009_certificates,
+    m0010_photos,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -30,35 +33,60 @@ MIGRATIONS: list[ModuleType] = [
     m0006_reports,
     m0007_annual,
     m0008_set_aside,
-    m0009_photos,
+    m0009_certificates,
+    m0010_photos,
 ]
 LATEST = len(MIGRATIONS)
 
-TYPE_SQL = {
-    "text": "TEXT NOT NULL DEFAULT ''",
-    "int": "INTEGER NOT NULL DEFAULT 0",
-    "real": "REAL NOT NULL DEFAULT 0",
-    "bool": "INTEGER NOT NULL DEFAULT 0",
-    "date": "TEXT NOT NULL DEFAULT ''",
-    "time": "TEXT NOT NULL DEFAULT ''",
-    "list": "TEXT NOT NULL DEFAULT '[]'",
-    "json": "TEXT NOT NULL DEFAULT '{}'",
+# -- the synced tables' DDL, made by sqlite-utils from field types ------------------------------
+# Every synced table is created from its field kinds (the migration passes them literally, so a
+# migration never changes after it has shipped, whatever later happens to ``pzh_core.schema``);
+# a later change of a column goes through :func:`transform_table`, which also does what SQLite's
+# ALTER TABLE cannot (retype, drop or rename a column, new default). Each kind is a column type
+# and a NOT NULL default: kind -> (Python type for sqlite-utils, default).
+KINDS: dict[str, tuple[type, Any]] = {
+    "text": (str, ""),
+    "int": (int, 0),
+    "real": (float, 0),
+    "bool": (int, 0),
+    "date": (str, ""),
+    "time": (str, ""),
+    "list": (str, "[]"),
+    "json": (str, "{}"),
 }
 
 
-def synced_table_sql(name: str, fields: dict[str, str]) -> str:
-    """CREATE TABLE for a synced table: meta columns, the given fields and ``deleted``.
+def _database(conn: sqlite3.Connection) -> Any:
+    """sqlite-utils on the migration's connection, inside its transaction: no plugins, and the
+    connection's settings untouched (it would turn on recursive triggers)."""
+    import sqlite_utils  # here, not at the top: importing it costs 0.4 s at every start
 
-    Migrations pass their fields as a literal dict so that a migration never changes after it
-    has shipped, whatever later happens to ``pzh_core.schema``.
-    """
-    cols = [
-        "id TEXT PRIMARY KEY",
-        "station_id TEXT NOT NULL",
-        "updated_at TEXT NOT NULL DEFAULT ''",
-        "device_id TEXT NOT NULL DEFAULT ''",
-        "clocks TEXT NOT NULL DEFAULT '{}'",
-    ]
-    cols += [f"{col} {TYPE_SQL[kind]}" for col, kind in fields.items()]
-    cols.append("deleted INTEGER NOT NULL DEFAULT 0")
-    return f"CREATE TABLE {name} (\n  " + ",\n  ".join(cols) + "\n)"
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
+def create_synced_table(conn: sqlite3.Connection, name: str, fields: dict[str, str]) -> None:
+    """Create a synced table with sqlite-utils: ``id`` (primary key), ``station_id`` and the meta
+    columns, then ``fields`` (``{column: kind}``) and ``deleted``, every column NOT NULL with its
+    kind's default. Pass the fields literally, as every migration does."""
+    meta: dict[str, Any] = {"updated_at": "", "device_id": "", "clocks": "{}"}
+    columns: dict[str, Any] = {"id": str, "station_id": str, **dict.fromkeys(meta, str)}
+    defaults = dict(meta)
+    for col, kind in {**fields, "deleted": "bool"}.items():
+        columns[col], defaults[col] = KINDS[kind]
+    _database(conn).create_table(
+        name, columns, pk="id", not_null=set(columns) - {"id"}, defaults=defaults
+    )
+
+
+def transform_table(conn: sqlite3.Connection, name: str, **changes: Any) -> None:
+    """Change a table's columns with sqlite-utils' ``transform()`` (``types``, ``rename``,
+    ``drop``, ``not_null``, ``defaults``, ``column_order``): it copies the table into a new one
+    inside the migration's transaction, so a failed migration leaves the file as it was.
+    Triggers on the table are dropped with it: the migration recreates the ones it needs."""
+    _database(conn)[name].transform(**changes)
+
+
+def add_field(conn: sqlite3.Connection, table: str, column: str, kind: str) -> None:
+    """Add a column of ``kind`` to a synced table (NOT NULL, the kind's default for old rows)."""
+    py_type, default = KINDS[kind]
+    _database(conn)[table].add_column(column, py_type, not_null_default=default)

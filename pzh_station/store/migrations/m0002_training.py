@@ -6,81 +6,76 @@ NAME = "training"
 
 
 def up(conn: sqlite3.Connection) -> None:
-    from pzh_station.store.migrations import synced_table_sql
+    from pzh_station.store.migrations import add_field, create_synced_table
 
     # The annual report needs two figures the station enters in its profile.
-    conn.execute("ALTER TABLE stations ADD COLUMN amateur_teams INTEGER NOT NULL DEFAULT 0")
-    conn.execute("ALTER TABLE stations ADD COLUMN full_time_staff INTEGER NOT NULL DEFAULT 0")
-    conn.execute(
-        synced_table_sql(
-            "people",
-            {
-                "name": "text",
-                "gender": "text",
-                "birth_year": "int",
-                "phone": "text",
-                "village": "text",
-                "ethnicity": "text",
-                "notes": "text",
-                "merged_into": "text",
-                "created_by": "text",
-            },
-        )
+    add_field(conn, "stations", "amateur_teams", "int")
+    add_field(conn, "stations", "full_time_staff", "int")
+    create_synced_table(
+        conn,
+        "people",
+        {
+            "name": "text",
+            "gender": "text",
+            "birth_year": "int",
+            "phone": "text",
+            "village": "text",
+            "ethnicity": "text",
+            "notes": "text",
+            "merged_into": "text",
+            "created_by": "text",
+        },
     )
-    conn.execute(
-        synced_table_sql(
-            "classes",
-            {
-                "name": "text",
-                "art_form": "text",
-                "teacher": "text",
-                "venue": "text",
-                "start_date": "date",
-                "end_date": "date",
-                "capacity": "int",
-                "status": "text",
-                "completion_share": "real",
-                "notes": "text",
-                "created_by": "text",
-            },
-        )
+    create_synced_table(
+        conn,
+        "classes",
+        {
+            "name": "text",
+            "art_form": "text",
+            "teacher": "text",
+            "venue": "text",
+            "start_date": "date",
+            "end_date": "date",
+            "capacity": "int",
+            "status": "text",
+            "completion_share": "real",
+            "notes": "text",
+            "created_by": "text",
+        },
     )
-    conn.execute(
-        synced_table_sql(
-            "sessions",
-            {
-                "class_id": "text",
-                "date": "date",
-                "start_time": "time",
-                "end_time": "time",
-                "cancelled": "bool",
-                "notes": "text",
-            },
-        )
+    create_synced_table(
+        conn,
+        "sessions",
+        {
+            "class_id": "text",
+            "date": "date",
+            "start_time": "time",
+            "end_time": "time",
+            "cancelled": "bool",
+            "notes": "text",
+        },
     )
-    conn.execute(
-        synced_table_sql(
-            "enrollments",
-            {
-                "class_id": "text",
-                "person_id": "text",
-                "active": "bool",
-                "enrolled_on": "date",
-                "walk_in": "bool",
-            },
-        )
+    create_synced_table(
+        conn,
+        "enrollments",
+        {
+            "class_id": "text",
+            "person_id": "text",
+            "active": "bool",
+            "enrolled_on": "date",
+            "walk_in": "bool",
+        },
     )
-    conn.execute(
-        synced_table_sql(
-            "attendance",
-            {
-                "session_id": "text",
-                "class_id": "text",
-                "person_id": "text",
-                "mark": "text",
-                "marked_by": "text",
-            },
-        )
+    create_synced_table(
+        conn,
+        "attendance",
+        {
+            "session_id": "text",
+            "class_id": "text",
+            "person_id": "text",
+            "mark": "text",
+            "marked_by": "text",
+        },
     )
     conn.execute("CREATE INDEX people_name ON people(name)")
     conn.execute("CREATE INDEX sessions_class ON sessions(class_id, date)")
@@ -99,12 +94,15 @@ def up(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE INDEX people_search_stale ON people_search(initials) WHERE initials = ''")
     conn.execute(
         "CREATE TRIGGER people_search_insert AFTER INSERT ON people BEGIN"
-        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id, new.name, '', '');"
+        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id,"
+        " new.name, '', '');"
         " END"
     )
     conn.execute(
-        "CREATE TRIGGER people_search_rename AFTER UPDATE OF name ON people WHEN new.name IS NOT old.name BEGIN"
-        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id, new.name, '', '');"
+        "CREATE TRIGGER people_search_rename AFTER UPDATE OF name ON people WHEN new.name IS"
+        " NOT old.name BEGIN"
+        " INSERT OR REPLACE INTO people_search (id, name, initials, full) VALUES (new.id,"
+        " new.name, '', '');"
         " END"
     )
     conn.execute("CREATE INDEX people_phone ON people(phone)")

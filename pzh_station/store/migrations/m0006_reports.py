@@ -18,7 +18,8 @@ def up(conn: sqlite3.Connection) -> None:
         "(station_id, deleted, date, kind, delivery, attendance, target_groups, id)"
     )
     conn.execute(
-        "CREATE INDEX sessions_report ON sessions(station_id, deleted, date, cancelled, class_id, id)"
+        "CREATE INDEX sessions_report ON sessions(station_id, deleted, date, cancelled,"
+        " class_id, id)"
     )
     conn.execute(
         "CREATE INDEX attendance_report ON attendance(session_id, deleted, mark, person_id)"

@@ -1,4 +1,5 @@
-"""A figure on the overview: label, big value, last year and the target; clicking opens its records."""
+"""A figure on the overview: label, big value, last year and the target; clicking opens its
+records."""
 
 from __future__ import annotations
 

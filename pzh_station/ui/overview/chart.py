@@ -1,4 +1,5 @@
-"""Month-by-month chart: activities (bars, this year and last) and person-visits (line, right axis)."""
+"""Month-by-month chart: activities (bars, this year and last) and person-visits (line, right
+axis)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,8 @@ class MonthChart(QChartView):
     def set_months(
         self, year: int, months: Sequence[dict[str, Any]], previous: Sequence[dict[str, Any]]
     ) -> None:
-        """Show twelve months of ``{"activities", "person_visits"}`` (and last year's activities)."""
+        """Show twelve months of ``{"activities", "person_visits"}`` (and last year's
+        activities)."""
         self.chart().setTitle(self.tr("{}年逐月活动场次与参与人次").format(year))
         self.this_year.remove(0, self.this_year.count())
         self.last_year.remove(0, self.last_year.count())

@@ -3,12 +3,8 @@ share. Messages appear at the field; nothing is saved until every field passes."
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QLineEdit,
     QSpinBox,
     QVBoxLayout,
@@ -16,15 +12,14 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_core.domain import training as d
-from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.training import TrainingClass
 from pzh_station.services.training import TrainingService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors, OptionalDateEdit, RefCombo
+from pzh_station.ui.widgets import OptionalDateEdit, RefCombo, SavingDialog
 
 
-class ClassDialog(QDialog):
-    saved = Signal(str)
+class ClassDialog(SavingDialog):
+    """``saved`` carries the class id."""
 
     def __init__(
         self, ctx: UiContext, cls: TrainingClass | None = None, parent: QWidget | None = None
@@ -59,36 +54,25 @@ class ClassDialog(QDialog):
         self.share_spin.setValue(round((c.completion_share or d.DEFAULT_COMPLETION_SHARE) * 100))
         self.share_spin.setToolTip(self.tr("出勤次数达到已上课次的这个比例即为结业"))
         self.notes_edit = QLineEdit(c.notes)
-        self.errors = FieldErrors(FieldErrorLabel(self))
-        form = QFormLayout()
-        for label, widget, name in (
-            (self.tr("名称"), self.name_edit, "name"),
-            (self.tr("艺术门类"), self.art_combo, "art_form"),
-            (self.tr("授课老师"), self.teacher_edit, "teacher"),
-            (self.tr("地点"), self.venue_edit, "venue"),
-            (self.tr("开始日期"), self.start_edit, "start_date"),
-            (self.tr("结束日期"), self.end_edit, "end_date"),
-            (self.tr("人数上限"), self.capacity_spin, "capacity"),
-            (self.tr("状态"), self.status_combo, "status"),
-            (self.tr("结业出勤比例"), self.share_spin, "completion_share"),
-            (self.tr("备注"), self.notes_edit, "notes"),
-        ):
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(widget)
-            box.addWidget(self.errors.add(name, widget, parent=self))
-            form.addRow(label, box)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        self._setup_errors()
+        form = self._form(
+            (
+                (self.tr("名称"), self.name_edit, "name"),
+                (self.tr("艺术门类"), self.art_combo, "art_form"),
+                (self.tr("授课老师"), self.teacher_edit, "teacher"),
+                (self.tr("地点"), self.venue_edit, "venue"),
+                (self.tr("开始日期"), self.start_edit, "start_date"),
+                (self.tr("结束日期"), self.end_edit, "end_date"),
+                (self.tr("人数上限"), self.capacity_spin, "capacity"),
+                (self.tr("状态"), self.status_combo, "status"),
+                (self.tr("结业出勤比例"), self.share_spin, "completion_share"),
+                (self.tr("备注"), self.notes_edit, "notes"),
+            )
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(self.buttons)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.message)
+        layout.addWidget(self._buttons(self.tr("保存")))
 
     def collect(self) -> TrainingClass:
         return TrainingClass(
@@ -108,18 +92,4 @@ class ClassDialog(QDialog):
 
     def save(self) -> None:
         cls = self.collect()
-        self.ctx.tasks.run(
-            lambda s: TrainingService(s).save_class(cls),
-            success=self._done,
-            failure=self._failed,
-        )
-
-    def _done(self, class_id: str) -> None:
-        self.saved.emit(class_id)
-        self.accept()
-
-    def _failed(self, exc: Exception) -> None:
-        if isinstance(exc, ValidationError):
-            self.errors.show(exc.errors)
-        else:
-            self.errors.show({"_": getattr(exc, "message", None) or str(exc)})
+        self._run_save(lambda s: TrainingService(s).save_class(cls))

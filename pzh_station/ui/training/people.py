@@ -10,8 +10,6 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -23,11 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.person import Person
 from pzh_station.services.people import DuplicatePersonError, PeopleService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.widgets import FieldErrorLabel, FieldErrors
+from pzh_station.ui.widgets import SavingDialog
 
 SEARCH_DELAY_MS = 120  # one query per pause in typing, not per key of a fast typist
 
@@ -103,14 +100,12 @@ class PersonSearch(QWidget):
             self.chosen.emit(row)
 
 
-class PersonDialog(QDialog):
+class PersonDialog(SavingDialog):
     """A new person (or an edit). When the registry already has someone who looks the same, the
     dialog shows them and offers 使用已有人员 instead of saving a duplicate; 仍然新建 saves anyway.
 
     ``saved`` carries the id of the person to use (new or existing).
     """
-
-    saved = Signal(str)
 
     def __init__(
         self, ctx: UiContext, person: Person | None = None, parent: QWidget | None = None
@@ -136,22 +131,18 @@ class PersonDialog(QDialog):
         self.ethnicity_edit = QLineEdit(self.person.ethnicity)
         self.ethnicity_edit.setPlaceholderText(self.tr("可不填，如 彝族"))
         self.notes_edit = QLineEdit(self.person.notes)
-        self.errors = FieldErrors(FieldErrorLabel(self))
-        form = QFormLayout()
-        for label, widget, name in (
-            (self.tr("姓名"), self.name_edit, "name"),
-            (self.tr("性别"), self.gender_combo, "gender"),
-            (self.tr("出生年份"), self.year_spin, "birth_year"),
-            (self.tr("电话"), self.phone_edit, "phone"),
-            (self.tr("村(社区)"), self.village_edit, "village"),
-            (self.tr("民族"), self.ethnicity_edit, "ethnicity"),
-            (self.tr("备注"), self.notes_edit, "notes"),
-        ):
-            box = QVBoxLayout()
-            box.setSpacing(2)
-            box.addWidget(widget)
-            box.addWidget(self.errors.add(name, widget, parent=self))
-            form.addRow(label, box)
+        self._setup_errors()
+        form = self._form(
+            (
+                (self.tr("姓名"), self.name_edit, "name"),
+                (self.tr("性别"), self.gender_combo, "gender"),
+                (self.tr("出生年份"), self.year_spin, "birth_year"),
+                (self.tr("电话"), self.phone_edit, "phone"),
+                (self.tr("村(社区)"), self.village_edit, "village"),
+                (self.tr("民族"), self.ethnicity_edit, "ethnicity"),
+                (self.tr("备注"), self.notes_edit, "notes"),
+            )
+        )
         self.duplicate_box = QWidget()
         dup = QVBoxLayout(self.duplicate_box)
         dup.setContentsMargins(0, 0, 0, 0)
@@ -167,18 +158,11 @@ class PersonDialog(QDialog):
         dup.addWidget(self.duplicate_list)
         dup.addLayout(row)
         self.duplicate_box.hide()
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.errors.general)
+        layout.addWidget(self.message)
         layout.addWidget(self.duplicate_box)
-        layout.addWidget(self.buttons)
-        self.buttons.accepted.connect(lambda: self.save(check_duplicates=True))
-        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self._buttons(self.tr("保存")))
         self.use_existing_button.clicked.connect(self.use_existing)
         self.save_anyway_button.clicked.connect(lambda: self.save(check_duplicates=False))
 
@@ -193,20 +177,13 @@ class PersonDialog(QDialog):
         p.notes = self.notes_edit.text().strip()
         return p
 
-    def save(self, *, check_duplicates: bool) -> None:
+    def save(self, *, check_duplicates: bool = True) -> None:
         person = self.collect()
-        self.ctx.tasks.run(
-            lambda s: PeopleService(s).save(person, check_duplicates=check_duplicates),
-            success=self._done,
-            failure=self._failed,
-        )
-
-    def _done(self, person_id: str) -> None:
-        self.saved.emit(person_id)
-        self.accept()
+        self._run_save(lambda s: PeopleService(s).save(person, check_duplicates=check_duplicates))
 
     def _failed(self, exc: Exception) -> None:
         if isinstance(exc, DuplicatePersonError):
+            self._idle()
             self.existing = exc.existing
             self.errors.clear()
             self.duplicate_list.clear()
@@ -215,10 +192,7 @@ class PersonDialog(QDialog):
             self.duplicate_list.setCurrentRow(0)
             self.duplicate_box.show()
             return
-        if isinstance(exc, ValidationError):
-            self.errors.show(exc.errors)
-            return
-        self.errors.show({"_": getattr(exc, "message", None) or str(exc)})
+        super()._failed(exc)
 
     def use_existing(self) -> None:
         row = self.duplicate_list.currentRow()

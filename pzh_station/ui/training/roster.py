@@ -376,7 +376,7 @@ class RosterTab(QWidget):
                 open_file(str(p))
 
         self.ctx.tasks.run(
-            lambda s: TrainingExport(s).roster_pdf(path, cid),
+            lambda s: TrainingExport(s).write_roster_sheet(path, cid),
             success=saved,
             failure=lambda e: self.status.emit(_error_text(e)),
         )

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QDialog,
-    QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
@@ -37,7 +36,7 @@ from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
 from pzh_station.ui.photos import AttachmentStrip
-from pzh_station.ui.widgets import DateEdit, FieldErrorLabel, FieldErrors, TimeEdit
+from pzh_station.ui.widgets import DateEdit, SavingDialog, TimeEdit
 
 
 def open_file(path: str) -> None:
@@ -51,7 +50,7 @@ def _error_text(exc: Exception) -> str:
     return getattr(exc, "message", None) or str(exc)
 
 
-class ScheduleDialog(QDialog):
+class ScheduleDialog(SavingDialog):
     """按周生成课次: weekdays, time, number of weeks; the dates are previewed with a tick each,
     untick the holidays, then 生成."""
 
@@ -80,7 +79,7 @@ class ScheduleDialog(QDialog):
         self.end_time = TimeEdit()
         self.preview = QListWidget()
         self.count_label = QLabel()
-        self.errors = FieldErrors(FieldErrorLabel(self))
+        self._setup_errors()
         form = QFormLayout()
         form.addRow(self.tr("从"), self.start_edit)
         form.addRow(self.tr("每周"), days)
@@ -90,25 +89,18 @@ class ScheduleDialog(QDialog):
         times.addWidget(QLabel("—"))
         times.addWidget(self.end_time)
         form.addRow(self.tr("时间"), times)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("生成"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(QLabel(self.tr("将生成以下课次（取消勾选要跳过的日期，如节假日）：")))
         layout.addWidget(self.preview, 1)
         layout.addWidget(self.count_label)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(self.buttons)
+        layout.addWidget(self.message)
+        layout.addWidget(self._buttons(self.tr("生成")))
         for box in self.day_boxes:
             box.toggled.connect(self.update_preview)
         self.weeks_spin.valueChanged.connect(self.update_preview)
         self.start_edit.dateChanged.connect(self.update_preview)
         self.preview.itemChanged.connect(lambda _i: self._count())
-        self.buttons.accepted.connect(self.generate)
-        self.buttons.rejected.connect(self.reject)
         self.update_preview()
 
     def weekdays(self) -> list[int]:
@@ -137,24 +129,25 @@ class ScheduleDialog(QDialog):
     def _count(self) -> None:
         self.count_label.setText(self.tr("共 {} 次课").format(len(self.chosen_dates())))
 
-    def generate(self) -> None:
+    def save(self) -> None:
         dates = self.chosen_dates()
         if not dates:
             self.errors.show({"_": self.tr("请选择每周上课的日子")})
             return
         cid, start, end = self.class_id, self.start_time.value(), self.end_time.value()
-        self.ctx.tasks.run(
-            lambda s: TrainingService(s).add_sessions(cid, dates, start, end),
-            success=self._done,
-            failure=lambda e: self.errors.show({"_": _error_text(e)}),
-        )
+        self._run_save(lambda s: TrainingService(s).add_sessions(cid, dates, start, end))
 
-    def _done(self, made: list[str]) -> None:
+    def _saved(self, made: list[str]) -> None:
         self.generated.emit(len(made))
-        self.accept()
+        super()._saved(made)
+
+    def _failed(self, error: Exception) -> None:
+        # the schedule's fields are not the rule's (date, times): every message goes below
+        self._idle()
+        self.errors.show({"_": _error_text(error)})
 
 
-class SessionDialog(QDialog):
+class SessionDialog(SavingDialog):
     """One session: add (``session`` None) or move (改期) an existing one."""
 
     def __init__(
@@ -168,7 +161,7 @@ class SessionDialog(QDialog):
         self.ctx = ctx
         self.class_id = class_id
         self.session = session
-        self.setWindowTitle(self.tr("改期、照片") if session else self.tr("添加课次"))
+        self.setWindowTitle(self.tr("改期") if session else self.tr("添加课次"))
         self.date_edit = DateEdit()
         self.start_time = TimeEdit()
         self.end_time = TimeEdit()
@@ -176,31 +169,22 @@ class SessionDialog(QDialog):
             self.date_edit.set_iso(session["date"])
             self.start_time.set_value(session["start_time"])
             self.end_time.set_value(session["end_time"])
-        self.errors = FieldErrors(FieldErrorLabel(self))
-        form = QFormLayout()
-        for label, widget, name in (
-            (self.tr("日期"), self.date_edit, "date"),
-            (self.tr("开始时间"), self.start_time, "start_time"),
-            (self.tr("结束时间"), self.end_time, "end_time"),
-        ):
-            box = QVBoxLayout()
-            box.addWidget(widget)
-            box.addWidget(self.errors.add(name, widget, parent=self))
-            form.addRow(label, box)
         self.photos = AttachmentStrip(ctx, "sessions")  # sign-in sheets, photos (issue 15)
-        form.addRow(self.tr("照片/附件"), self.photos)
-        self.photos.load(session["id"] if session else None)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        self._setup_errors()
+        form = self._form(
+            (
+                (self.tr("日期"), self.date_edit, "date"),
+                (self.tr("开始时间"), self.start_time, "start_time"),
+                (self.tr("结束时间"), self.end_time, "end_time"),
+                (self.tr("照片/附件"), self.photos, "attachments"),
+            )
         )
-        self.buttons.button(QDialogButtonBox.StandardButton.Save).setText(self.tr("保存"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("取消"))
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        layout.addWidget(self.errors.general)
-        layout.addWidget(self.buttons)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.message)
+        layout.addWidget(self._buttons(self.tr("保存")))
+        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
+        self.photos.load(session["id"] if session else None)
 
     def save(self) -> None:
         if self.photos.busy:
@@ -219,15 +203,7 @@ class SessionDialog(QDialog):
             def write(s):  # noqa: ANN001, ANN202
                 return TrainingService(s).add_session(cid, date, start, end)
 
-        self.ctx.tasks.run(
-            lambda s: save_with_attachments(s, "sessions", lambda: write(s), edits),
-            success=lambda _r: self.accept(),
-            failure=lambda e: (
-                self.errors.show(e.errors)
-                if isinstance(e, ValidationError)
-                else self.errors.show({"_": _error_text(e)})
-            ),
-        )
+        self._run_save(lambda s: save_with_attachments(s, "sessions", lambda: write(s), edits))
 
 
 class SessionsTab(QWidget):
@@ -384,7 +360,7 @@ class SessionsTab(QWidget):
                 open_file(str(p))
 
         self.ctx.tasks.run(
-            lambda sv: TrainingExport(sv).sign_in_pdf(path, session_id),
+            lambda sv: TrainingExport(sv).write_sign_in_sheet(path, session_id),
             success=saved,
             failure=lambda e: self.status.emit(_error_text(e)),
         )

@@ -27,13 +27,15 @@ from pzh_core.domain.volunteer import (
 )
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, rows_table, stars_text
-from pzh_station.ui.volunteers.forms import (
-    VolunteerDialog,
+from pzh_station.ui.volunteers.certificates import (
+    CertificateDialog,
+    EraseDialog,
+    RegisterDialog,
 )
+from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
+from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
-from pzh_station.ui.widgets import RefCombo
+from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
 
 
 class ArchiveTab:
@@ -47,7 +49,9 @@ class ArchiveTab:
         self.add_button = QPushButton(self.tr("新增志愿者"))
         self.edit_button = QPushButton(self.tr("编辑"))
         self.delete_button = QPushButton(self.tr("移出档案"))
-        self.certificate_button = QPushButton(self.tr("时长证明(PDF)…"))
+        self.certificate_button = QPushButton(self.tr("服务证明(PDF)…"))
+        self.erase_button = QPushButton(self.tr("注销个人信息…"))
+        self.register_button = QPushButton(self.tr("证明登记簿…"))
         self.export_button = QPushButton(self.tr("导出档案…"))
         self.import_button = QPushButton(self.tr("导入档案…"))
         self.search_edit = QLineEdit()
@@ -94,6 +98,8 @@ class ArchiveTab:
             self.edit_button,
             self.delete_button,
             self.certificate_button,
+            self.erase_button,
+            self.register_button,
             self.import_button,
             self.export_button,
         ):
@@ -122,6 +128,10 @@ class ArchiveTab:
         self.edit_button.clicked.connect(self.edit_volunteer)
         self.delete_button.clicked.connect(self.delete_volunteer)
         self.certificate_button.clicked.connect(self.certificate)
+        self.erase_button.clicked.connect(self.erase_person)
+        self.register_button.clicked.connect(
+            lambda: self._open(RegisterDialog(self.ctx, self), None, "")
+        )
         self.export_button.clicked.connect(self.export_archive)
         self.import_button.clicked.connect(self.import_archive)
         self.volunteer_table.doubleClicked.connect(lambda _i: self.edit_volunteer())
@@ -214,16 +224,20 @@ class ArchiveTab:
 
     def certificate(self) -> None:
         row = self.selected_volunteer()
-        if not row:
-            return
-        path = self.ask_save_path(
-            self.tr("保存志愿服务时长证明"), f"志愿服务时长证明-{row['name']}.pdf", "PDF (*.pdf)"
-        )
-        if path:
-            vid = row["id"]
-            self._run(
-                lambda s: VolunteerService(s).write_certificate(vid, path),
-                self.tr("已生成证明：{}").format(path),
+        if row:
+            self._open(
+                CertificateDialog(self.ctx, row, self),
+                lambda done: self._info(self.tr("已出具证明 {}：{}").format(done[0], done[1])),
+                "",
+            )
+
+    def erase_person(self) -> None:
+        row = self.selected_volunteer()
+        if row:
+            self._open(
+                EraseDialog(self.ctx, row, self),
+                None,
+                self.tr("个人信息已注销（服务记录和时长保留）"),
             )
 
     def export_archive(self) -> None:

@@ -28,8 +28,7 @@ from PySide6.QtWidgets import (
 from pzh_core.domain.volunteer import hours_error, parse_hours
 from pzh_station.services.volunteers import BulkResult, VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.volunteers.forms import hours_spin
-from pzh_station.ui.volunteers.model import hours_text
+from pzh_station.ui.volunteers.common import hours_spin, hours_text
 from pzh_station.ui.widgets import SavingDialog
 
 NAME, NUMBER, TEAM, HOURS, PROBLEM = range(5)

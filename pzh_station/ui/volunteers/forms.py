@@ -1,8 +1,8 @@
-"""Dialogs of the volunteers page: the volunteer form, a service record, a reason, a correction
-request, the corrections list (pending ones or one record's history).
+"""The volunteer form (a volunteer and the person behind them).
 
-Every dialog saves through ``ctx.tasks`` and stays open with what was typed when the service
-refuses (messages at the field); nothing is half-written.
+Every dialog of the volunteers page saves through ``ctx.tasks`` (:class:`SavingDialog`) and stays
+open with what was typed when the service refuses (messages at the field); nothing is half-written.
+The service record form is in :mod:`record_form`, reasons and corrections in :mod:`corrections`.
 """
 
 from __future__ import annotations
@@ -12,49 +12,27 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QCompleter,
-    QDialog,
-    QDoubleSpinBox,
     QFormLayout,
-    QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
-from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.certificate import ID_TYPES, masked_id_number
 from pzh_core.domain.person import Person
-from pzh_core.domain.volunteer import CORRECTION_STATES, STATUSES, ServiceRecord, Volunteer
-from pzh_station.services.photos import save_with_attachments
+from pzh_core.domain.volunteer import STATUSES, Volunteer
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.photos import AttachmentStrip
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
 from pzh_station.ui.widgets import (
     CheckList,
     DateEdit,
-    FieldErrorLabel,
     SavingDialog,
     field_box,
 )
-
-
-def hours_spin() -> QDoubleSpinBox:
-    """Hours in steps of 0.5; one decimal so a slip like 1.2 reaches the domain rule's message."""
-    spin = QDoubleSpinBox()
-    spin.setDecimals(1)
-    spin.setSingleStep(0.5)
-    spin.setRange(0, 24)
-    spin.setSuffix(" 小时")
-    spin.setValue(2)
-    return spin
 
 
 # -- the volunteer form ----------------------------------------------------------------------
@@ -87,6 +65,12 @@ class VolunteerDialog(SavingDialog):
         self.ethnicity_edit = QLineEdit()
         self.number_edit = QLineEdit()
         self.number_edit.setPlaceholderText(self.tr("留空则自动编号"))
+        self.id_type_combo = QComboBox()
+        self.id_type_combo.addItem(self.tr("（未登记）"), "")
+        for code, label in ID_TYPES.items():
+            self.id_type_combo.addItem(self.tr(label), code)
+        self.id_number_edit = QLineEdit()  # never shows a stored number: only the masked hint
+        self.id_number_edit.setPlaceholderText(self.tr("仅用于出具志愿服务证明"))
         self.join_edit = DateEdit()
         self.skills = CheckList("volunteer_skills", columns=3)
         self.team_edit = QLineEdit()
@@ -111,6 +95,8 @@ class VolunteerDialog(SavingDialog):
             ("village", self.tr("村(社区)"), self.village_edit),
             ("ethnicity", self.tr("民族"), self.ethnicity_edit),
             ("number", self.tr("志愿者编号"), self.number_edit),
+            ("id_type", self.tr("证件类型"), self.id_type_combo),
+            ("id_number", self.tr("证件号码"), self.id_number_edit),
             ("join_date", self.tr("加入日期*"), self.join_edit),
             ("skills", self.tr("服务技能"), self.skills),
             ("team", self.tr("所属团队"), self.team_edit),
@@ -161,6 +147,11 @@ class VolunteerDialog(SavingDialog):
         self.village_edit.setText(p.village)
         self.ethnicity_edit.setText(p.ethnicity)
         self.number_edit.setText(v.number)
+        self.id_type_combo.setCurrentIndex(max(0, self.id_type_combo.findData(v.id_type)))
+        if v.id_number:
+            self.id_number_edit.setPlaceholderText(
+                self.tr("已登记 {}（留空不变）").format(masked_id_number(v.id_number))
+            )
         self.join_edit.set_iso(v.join_date)
         self.skills.set_codes(v.skills)
         self.team_edit.setText(v.team)
@@ -194,7 +185,11 @@ class VolunteerDialog(SavingDialog):
             awards=self.awards_edit.text().strip(),
             notes=self.notes_edit.toPlainText().strip(),
             created_by=self.volunteer.created_by,
+            id_type=self.id_type_combo.currentData() or "",
+            id_number=self.id_number_edit.text().strip() or self.volunteer.id_number,
         )
+        if not vol.id_type and not self.id_number_edit.text().strip():
+            vol.id_number = ""  # 未登记: the stored number goes too
         return vol, person
 
     def save(self) -> None:
@@ -232,389 +227,3 @@ class VolunteerDialog(SavingDialog):
         vol, _ = self.form_values()
         self.set_values(vol, person)
         self.message.set_message(self.tr("已选用登记册中的此人，请核对后保存"))
-
-
-# -- a service record ------------------------------------------------------------------------
-class RecordDialog(SavingDialog):
-    """Record a service (or fix one not yet verified).
-
-    :param recorder: the staff member recording it.
-    """
-
-    def __init__(
-        self,
-        ctx: UiContext,
-        record: ServiceRecord | None = None,
-        parent: QWidget | None = None,
-        *,
-        recorder: str = "",
-    ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.record = record or ServiceRecord(date=dt.date.today().isoformat(), hours=2.0)
-        self.recorder = recorder
-        self.warnings: dict[str, str] = {}
-        self._setup_errors()
-        self.setWindowTitle(self.tr("修改服务记录") if self.record.id else self.tr("登记服务时长"))
-
-        self.volunteer_combo = QComboBox()
-        self.volunteer_combo.setEditable(True)
-        self.volunteer_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.volunteer_combo.lineEdit().setPlaceholderText(self.tr("输入姓名或编号查找"))
-        self.date_edit = DateEdit()
-        self.hours_spin = hours_spin()
-        self.activity_combo = QComboBox()
-        self.class_combo = QComboBox()
-        self.description_edit = QLineEdit()
-        self.description_edit.setPlaceholderText(self.tr("如：文艺演出、展览讲解、图书整理"))
-        form = QFormLayout()
-        for name, label, widget in (
-            ("volunteer_id", self.tr("志愿者*"), self.volunteer_combo),
-            ("activity_id", self.tr("关联活动"), self.activity_combo),
-            ("class_id", self.tr("关联培训班"), self.class_combo),
-            ("date", self.tr("服务日期*"), self.date_edit),
-            ("hours", self.tr("服务时长*"), self.hours_spin),
-            ("description", self.tr("服务内容*"), self.description_edit),
-        ):
-            form.addRow(label, field_box(widget, self.errors.add(name, widget)))
-        self.photos = AttachmentStrip(ctx, "service_records")
-        form.addRow(
-            self.tr("照片/附件"),
-            field_box(self.photos, self.errors.add("attachments", self.photos)),
-        )
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
-        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
-        self.photos.load(self.record.id)
-        self.resize(560, 560)
-        self.date_edit.set_iso(self.record.date)
-        self.hours_spin.setValue(float(self.record.hours or 0))
-        self.description_edit.setText(self.record.description)
-        self.activity_combo.currentIndexChanged.connect(self._activity_chosen)
-        self.class_combo.currentIndexChanged.connect(self._class_chosen)
-        self.save_button.setEnabled(False)
-        self.activities: list[dict[str, Any]] = []
-        self.classes: list[dict[str, Any]] = []
-        ctx.tasks.run(
-            lambda s: (
-                VolunteerService(s).active(),
-                VolunteerService(s).activity_choices(),
-                VolunteerService(s).class_choices(),
-            ),
-            success=self._choices,
-        )
-
-    def _choices(
-        self, result: tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
-    ) -> None:
-        volunteers, self.activities, self.classes = result
-        self.volunteer_combo.addItem("", "")
-        for v in volunteers:
-            self.volunteer_combo.addItem(f"{v['name']}（{v['number']}）", v["id"])
-        completer = QCompleter(self.volunteer_combo.model(), self.volunteer_combo)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        self.volunteer_combo.setCompleter(completer)
-        self.volunteer_combo.setCurrentIndex(
-            max(0, self.volunteer_combo.findData(self.record.volunteer_id))
-        )
-        self.activity_combo.blockSignals(True)
-        self.activity_combo.addItem(self.tr("（无）"), "")
-        for a in self.activities:
-            self.activity_combo.addItem(f"{a['date']} {a['title']}", a["id"])
-        self.activity_combo.setCurrentIndex(
-            max(0, self.activity_combo.findData(self.record.activity_id))
-        )
-        self.activity_combo.blockSignals(False)
-        self.class_combo.blockSignals(True)
-        self.class_combo.addItem(self.tr("（无）"), "")
-        for c in self.classes:
-            self.class_combo.addItem(
-                f"{c['name']}（{c['start_date']}起）" if c["start_date"] else c["name"], c["id"]
-            )
-        self.class_combo.setCurrentIndex(max(0, self.class_combo.findData(self.record.class_id)))
-        self.class_combo.blockSignals(False)
-        self.save_button.setEnabled(True)
-
-    def set_volunteer(self, volunteer_id: str) -> None:
-        self.volunteer_combo.setCurrentIndex(max(0, self.volunteer_combo.findData(volunteer_id)))
-
-    def _activity_chosen(self, _index: int) -> None:
-        act = next(
-            (a for a in self.activities if a["id"] == self.activity_combo.currentData()), None
-        )
-        if act is not None:
-            self.date_edit.set_iso(act["date"])
-            if not self.description_edit.text().strip():
-                self.description_edit.setText(act["title"])
-
-    def _class_chosen(self, _index: int) -> None:
-        cls = next((c for c in self.classes if c["id"] == self.class_combo.currentData()), None)
-        if cls is not None and not self.description_edit.text().strip():
-            self.description_edit.setText(self.tr("培训班服务：{}").format(cls["name"]))
-
-    def form_record(self) -> ServiceRecord:
-        index = self.volunteer_combo.findText(self.volunteer_combo.currentText())
-        vid = self.volunteer_combo.itemData(index) if index >= 0 else ""
-        return ServiceRecord(
-            **{
-                **self.record.__dict__,
-                "volunteer_id": vid or "",
-                "date": self.date_edit.iso(),
-                "hours": round(self.hours_spin.value(), 1),
-                "description": self.description_edit.text().strip(),
-                "activity_id": self.activity_combo.currentData() or "",
-                "class_id": self.class_combo.currentData() or "",
-                "recorded_by": self.record.recorded_by or self.recorder,
-            }
-        )
-
-    def save(self) -> None:
-        if self.photos.busy:
-            return
-        rec = self.form_record()
-        edits = self.photos.edits()
-        self._run_save(
-            lambda s: save_with_attachments(
-                s,
-                "service_records",
-                lambda: VolunteerService(s).save_record(rec),
-                edits,
-                id_of=lambda saved: saved.id,
-            )
-        )
-
-
-# -- a reason (reject, refuse a correction) --------------------------------------------------
-class ReasonDialog(SavingDialog):
-    """Asks for a reason and runs ``action(services, reason)``."""
-
-    def __init__(
-        self, ctx: UiContext, title: str, prompt: str, action: Any, parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.action = action
-        self._setup_errors()
-        self.setWindowTitle(title)
-        self.reason_edit = QPlainTextEdit()
-        self.reason_edit.setFixedHeight(80)
-        error = self.errors.add("reason", self.reason_edit)
-        for key in ("reject_reason", "decision_note"):
-            self.errors.labels[key] = error
-        layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(prompt))
-        layout.addWidget(self.reason_edit)
-        layout.addWidget(error)
-        layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("确定")))
-        self.resize(420, 220)
-
-    def save(self) -> None:
-        reason = self.reason_edit.toPlainText().strip()
-        self._run_save(lambda s: self.action(s, reason))
-
-
-# -- a correction request --------------------------------------------------------------------
-class CorrectionDialog(SavingDialog):
-    """Ask to correct a verified record: the new values and why. The record keeps its values
-    until another staff member approves."""
-
-    def __init__(
-        self,
-        ctx: UiContext,
-        row: dict[str, Any],
-        parent: QWidget | None = None,
-        *,
-        requester: str = "",
-    ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.row = row
-        self.requester = requester
-        self._setup_errors()
-        self.setWindowTitle(self.tr("申请更正服务记录"))
-        current = QLabel(
-            self.tr("原记录：{} {}，{} 小时，{}").format(
-                row["date"], row.get("name") or "", hours_text(row["hours"]), row["description"]
-            )
-        )
-        current.setWordWrap(True)
-        self.date_edit = DateEdit()
-        self.date_edit.set_iso(row["date"])
-        self.hours_spin = hours_spin()
-        self.hours_spin.setValue(float(row["hours"]))
-        self.description_edit = QLineEdit(row["description"])
-        self.reason_edit = QLineEdit()
-        self.reason_edit.setPlaceholderText(self.tr("如：志愿者本人申请，漏记布展时间"))
-        form = QFormLayout()
-        for name, label, widget in (
-            ("date", self.tr("服务日期"), self.date_edit),
-            ("hours", self.tr("服务时长"), self.hours_spin),
-            ("description", self.tr("服务内容"), self.description_edit),
-            ("reason", self.tr("更正原因*"), self.reason_edit),
-        ):
-            form.addRow(label, field_box(widget, self.errors.add(name, widget)))
-        self.errors.labels["proposed"] = self.message
-        layout = QVBoxLayout(self)
-        layout.addWidget(current)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("提交更正申请")))
-        self.resize(520, 320)
-
-    def proposed(self) -> dict[str, Any]:
-        values = {
-            "date": self.date_edit.iso(),
-            "hours": round(self.hours_spin.value(), 1),
-            "description": self.description_edit.text().strip(),
-        }
-        return {k: v for k, v in values.items() if v != self.row[k]}
-
-    def save(self) -> None:
-        proposed, reason, rid, who = (
-            self.proposed(),
-            self.reason_edit.text(),
-            self.row["id"],
-            self.requester,
-        )
-        self._run_save(
-            lambda s: VolunteerService(s).request_correction(
-                rid, proposed, reason, requested_by=who
-            ),
-        )
-
-
-# -- corrections: pending ones, or one record's history --------------------------------------
-def _summary(values: dict[str, Any]) -> str:
-    names = {
-        "date": "日期",
-        "hours": "时长",
-        "description": "内容",
-        "activity_id": "关联活动",
-        "class_id": "关联培训班",
-    }
-    return "；".join(
-        f"{names.get(k, k)}：{hours_text(v) if k == 'hours' else v}"
-        for k, v in values.items()
-        if k in names
-    )
-
-
-class CorrectionsDialog(QDialog):
-    """Correction requests waiting for a decision (``record_id`` None) or the full history of one
-    record. Approve / refuse act as ``decider``."""
-
-    def __init__(
-        self,
-        ctx: UiContext,
-        parent: QWidget | None = None,
-        *,
-        decider: str = "",
-        record_id: str | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.decider = decider
-        self.record_id = record_id
-        self.reason_dialog: ReasonDialog | None = None
-        self.setWindowTitle(self.tr("更正历史") if record_id else self.tr("待审批的更正申请"))
-        self.model = RowsModel(
-            ctx.tasks,
-            [
-                ("志愿者", lambda r: r.get("name", "")),
-                ("原记录", lambda r: _summary({k: r["before"].get(k) for k in r["proposed"]})),
-                ("更正为", lambda r: _summary(r["proposed"])),
-                ("原因", lambda r: r["reason"]),
-                ("申请人", lambda r: r["requested_by"]),
-                ("状态", lambda r: CORRECTION_STATES.get(r["status"], r["status"])),
-                ("审批人", lambda r: r["decided_by"]),
-                ("审批日期", lambda r: r["decided_on"]),
-                ("说明", lambda r: r["decision_note"]),
-            ],
-            self,
-        )
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.approve_button = QPushButton(self.tr("批准更正"))
-        self.refuse_button = QPushButton(self.tr("不批准…"))
-        self.close_button = QPushButton(self.tr("关闭"))
-        self.message = FieldErrorLabel()
-        self.message.setObjectName("form_message")
-        buttons = QHBoxLayout()
-        buttons.addWidget(QLabel(self.tr("审批人：{}").format(decider or self.tr("（未选择）"))))
-        buttons.addStretch(1)
-        for b in (self.approve_button, self.refuse_button, self.close_button):
-            buttons.addWidget(b)
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.message)
-        layout.addLayout(buttons)
-        self.resize(900, 420)
-        self.approve_button.clicked.connect(self.approve)
-        self.refuse_button.clicked.connect(self.refuse)
-        self.close_button.clicked.connect(self.accept)
-        ctx.tasks.changed.connect(self._changed)
-        self.reload()
-
-    def reload(self) -> None:
-        rid = self.record_id
-        self.model.reload(
-            lambda s: (
-                VolunteerService(s).corrections(rid)
-                if rid
-                else VolunteerService(s).pending_corrections()
-            )
-        )
-
-    def _changed(self, areas: set[str]) -> None:
-        if "volunteers" in areas and self.isVisible():
-            self.reload()
-
-    def selected(self) -> dict[str, Any] | None:
-        rows = self.table.selectionModel().selectedRows()
-        row = self.model.row(rows[0].row()) if rows else None
-        return row if row and row["status"] == "requested" else None
-
-    def approve(self) -> None:
-        row = self.selected()
-        if row is None:
-            self.message.set_message(self.tr("请先选择一条待审批的申请"))
-            return
-        cid, who = row["id"], self.decider
-        self.message.set_message("")
-        self.ctx.tasks.run(
-            lambda s: VolunteerService(s).decide_correction(cid, approve=True, decided_by=who),
-            success=lambda _r: self.message.set_message(self.tr("已批准，服务记录已更正")),
-            failure=self._failed,
-        )
-
-    def refuse(self) -> None:
-        row = self.selected()
-        if row is None:
-            self.message.set_message(self.tr("请先选择一条待审批的申请"))
-            return
-        cid, who = row["id"], self.decider
-        self.reason_dialog = ReasonDialog(
-            self.ctx,
-            self.tr("不批准更正"),
-            self.tr("请填写不批准的理由："),
-            lambda s, note: VolunteerService(s).decide_correction(
-                cid, approve=False, decided_by=who, note=note
-            ),
-            self,
-        )
-        self.reason_dialog.open()
-
-    def _failed(self, error: Exception) -> None:
-        self.message.set_message(
-            "；".join(error.errors.values())
-            if isinstance(error, ValidationError)
-            else getattr(error, "message", str(error))
-        )

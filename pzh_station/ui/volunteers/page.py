@@ -33,10 +33,9 @@ from pzh_station.services.volunteers import VolunteerService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
 from pzh_station.ui.volunteers.archive_tab import ArchiveTab
-from pzh_station.ui.volunteers.common import rows_table, stars_text
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
+from pzh_station.ui.volunteers.common import hours_text, stars_text
 from pzh_station.ui.volunteers.records_tab import RecordsTab
-from pzh_station.ui.widgets import FieldErrorLabel
+from pzh_station.ui.widgets import FieldErrorLabel, RowsModel, rows_table
 
 
 class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
@@ -191,7 +190,7 @@ class VolunteersPage(ArchiveTab, RecordsTab, QWidget):
 
     def _update_buttons(self) -> None:
         has_vol = self.selected_volunteer() is not None
-        for b in (self.edit_button, self.delete_button, self.certificate_button):
+        for b in (self.edit_button, self.delete_button, self.certificate_button, self.erase_button):
             b.setEnabled(has_vol)
         records = self.selected_records()
         one = len(records) == 1

@@ -26,14 +26,10 @@ from pzh_core.domain.volunteer import (
 from pzh_station.services.volunteers import MAX_LIST, VolunteerService
 from pzh_station.store.volunteers import RecordFilter
 from pzh_station.ui.volunteers.bulk import BulkEntryDialog
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, rows_table
-from pzh_station.ui.volunteers.forms import (
-    CorrectionDialog,
-    CorrectionsDialog,
-    ReasonDialog,
-    RecordDialog,
-)
-from pzh_station.ui.volunteers.model import RowsModel, hours_text
+from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text
+from pzh_station.ui.volunteers.corrections import CorrectionDialog, CorrectionsDialog, ReasonDialog
+from pzh_station.ui.volunteers.record_form import RecordDialog
+from pzh_station.ui.widgets import RowsModel, rows_table
 
 
 class RecordsTab:

@@ -4,14 +4,15 @@ keep the user's input whatever happened."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QWidget
 
 from pzh_core.domain.errors import ValidationError
 from pzh_station.store import StoreError
-from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors
+from pzh_station.ui.widgets.field_errors import FieldErrorLabel, FieldErrors, field_box
 
 
 class SavingDialog(QDialog):
@@ -33,21 +34,30 @@ class SavingDialog(QDialog):
         self.save_button.setEnabled(False)
         self.ctx.tasks.run(fn, success=self._saved, failure=self._failed)
 
-    def _saved(self, result: Any) -> None:
+    def _idle(self) -> None:
         self.saving = False
         self.save_button.setEnabled(True)
+
+    def _saved(self, result: Any) -> None:
+        self._idle()
         self.saved.emit(result)
         self.accept()
 
     def _failed(self, error: Exception) -> None:
-        self.saving = False
-        self.save_button.setEnabled(True)
+        self._idle()
         if isinstance(error, ValidationError):
             self.errors.show(error.errors)
         elif isinstance(error, StoreError):
             self.message.set_message(error.message)
         else:
             self.message.set_message(self.tr("保存失败：") + str(error))
+
+    def _form(self, rows: Iterable[tuple[str, QWidget, str]]) -> QFormLayout:
+        """A form of ``(label, input, field name)`` rows, each input with its message under it."""
+        form = QFormLayout()
+        for label, widget, name in rows:
+            form.addRow(label, field_box(widget, self.errors.add(name, widget)))
+        return form
 
     def _buttons(self, save_text: str) -> QDialogButtonBox:
         buttons = QDialogButtonBox()

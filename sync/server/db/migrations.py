@@ -123,7 +123,24 @@ def m0004_identity_set_aside_digest(c: Conn) -> None:
     replica_digest.build(c)
 
 
-def m0005_photos_bundle_keys(c: Conn) -> None:
+def m0005_figures(c: Conn) -> None:
+    """The web pages' figures pre-aggregated per station, indicator and day, month and year
+    (``sync/server/db/aggregates.py``), built once for the rows already held."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_figures (
+            station_id TEXT NOT NULL, key TEXT NOT NULL, grain TEXT NOT NULL, span TEXT NOT NULL,
+            value REAL NOT NULL, PRIMARY KEY (station_id, key, grain, span)) WITHOUT ROWID"""
+    )
+    c.ddl(
+        "CREATE INDEX IF NOT EXISTS srv_figures_span"
+        " ON srv_figures(grain, key, span, station_id, value)"
+    )
+    from sync.server.db import aggregates
+
+    aggregates.rebuild(c)
+
+
+def m0006_photos_bundle_keys(c: Conn) -> None:
     """Photos as evidence and USB bundles (issue 15): stored files by content hash (the bytes in
     the photo directory, shared by every server process), which stations hold each file,
     uploads in progress with their acknowledged chunks (in the database, so any server process
@@ -162,7 +179,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (2, m0002_shared_state),
     (3, m0003_pinyin),
     (4, m0004_identity_set_aside_digest),
-    (5, m0005_photos_bundle_keys),
+    (5, m0005_figures),
+    (6, m0006_photos_bundle_keys),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

@@ -2,9 +2,9 @@
 
 Connections are in autocommit mode; a write is one explicit transaction (READ COMMITTED, rows
 locked with ``FOR UPDATE`` where two writers could meet) and is run again whole when PostgreSQL
-reports a serialization failure, a deadlock or a unique violation. A snapshot read is one ``REPEATABLE READ, READ
-ONLY`` transaction. Several server processes may share the database: everything they must agree
-on lives in it (see docs/deployment.md).
+reports a serialization failure, a deadlock or a unique violation. A snapshot read is one
+``REPEATABLE READ, READ ONLY`` transaction. Several server processes may share the database:
+everything they must agree on lives in it (see docs/deployment.md).
 """
 
 from __future__ import annotations

@@ -154,14 +154,16 @@ class AccountStore:
                     raise AccountError(f"用户“{name}”已存在。要重设密码，请加 --replace。")
                 if row is not None:
                     conn.execute(
-                        "UPDATE web_users SET role = ?, county = ?, password_hash = ?, disabled = 0 WHERE id = ?",
+                        "UPDATE web_users SET role = ?, county = ?, password_hash = ?,"
+                        " disabled = 0 WHERE id = ?",
                         (role, label, pw_hash, row["id"]),
                     )
                     conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (row["id"],))
                     uid = row["id"]
                 else:
                     uid = conn.execute(
-                        "INSERT INTO web_users (name, role, county, password_hash, created_ms) VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO web_users (name, role, county, password_hash, created_ms)"
+                        " VALUES (?, ?, ?, ?, ?)",
                         (name, role, label, pw_hash, self.now()),
                     ).lastrowid
                 conn.execute("COMMIT")
@@ -214,7 +216,8 @@ class AccountStore:
         name = (name or "").strip()[:100]
         with closing(self._connect()) as conn:
             row = conn.execute(
-                "SELECT id, name, role, county, password_hash FROM web_users WHERE name = ? AND disabled = 0",
+                "SELECT id, name, role, county, password_hash FROM web_users WHERE name = ?"
+                " AND disabled = 0",
                 (name,),
             ).fetchone()
         try:
@@ -246,7 +249,8 @@ class AccountStore:
                 (now - IDLE_MS, now - MAX_AGE_MS),
             )
             conn.execute(
-                "INSERT INTO web_sessions (token_hash, user_id, csrf, created_ms, last_ms) VALUES (?, ?, ?, ?, ?)",
+                "INSERT INTO web_sessions (token_hash, user_id, csrf, created_ms, last_ms)"
+                " VALUES (?, ?, ?, ?, ?)",
                 (_hash(token), user.id, secrets.token_urlsafe(32), now, now),
             )
         return token
@@ -259,7 +263,8 @@ class AccountStore:
         th = _hash(token)
         with closing(self._connect()) as conn:
             row = conn.execute(
-                "SELECT s.csrf, s.created_ms, s.last_ms, u.id, u.name, u.role, u.county FROM web_sessions s"
+                "SELECT s.csrf, s.created_ms, s.last_ms, u.id, u.name, u.role, u.county FROM"
+                " web_sessions s"
                 " JOIN web_users u ON u.id = s.user_id WHERE s.token_hash = ? AND u.disabled = 0",
                 (th,),
             ).fetchone()

@@ -44,7 +44,8 @@ SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
     # ECharts draws with inline styles; scripts only from our own files (no inline script).
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline';"
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'"
+    " 'unsafe-inline';"
     " script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
 }
 NOTICES = {  # ?ok=… after a form, fixed texts (nothing from the request is echoed)
@@ -126,7 +127,7 @@ def _id_ok(value: str | None) -> bool:
     surrogate, 100 characters and more)."""
     from pzh_core.protocol import utf8_ok
 
-    return bool(value) and len(value) <= 100 and utf8_ok(value)
+    return value is not None and 0 < len(value) <= 100 and utf8_ok(value)
 
 
 @dataclass
@@ -263,7 +264,8 @@ def download(data: bytes, filename: str, media_type: str) -> Response:
         data,
         media_type=media_type,
         headers={
-            "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}",
+            "Content-Disposition": f'attachment; filename="{ascii_name}";'
+            f" filename*=UTF-8''{quote(filename)}",
             "Cache-Control": "no-store",
         },
     )

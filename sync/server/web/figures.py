@@ -10,12 +10,15 @@ add their stations up; ratios are recomputed from their summed parts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import indicators
+from pzh_core.indicators.activity_figures import per_resident, visits_due
 from pzh_core.period import Period
 from pzh_core.queries import Db
+from sync.server.db import aggregates
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
@@ -133,7 +136,7 @@ def overview(
     year: int,
     *,
     today: dt.date,
-    devices: list[Device] = (),
+    devices: Sequence[Device] = (),
     citywide: bool = True,
 ) -> Overview:
     """Every figure of the overview for ``stations`` in ``year`` as seen on ``today``.
@@ -144,11 +147,7 @@ def overview(
     """
     period = Period(year, None, today)
     ids = [s.id for s in stations]
-    per = (
-        indicators.compute(conn, ids, period, OVERVIEW_KEYS, by_station=True)
-        if ids
-        else {k: {} for k in OVERVIEW_KEYS}
-    )
+    per = overview_values(conn, ids, period) if ids else {k: {} for k in OVERVIEW_KEYS}
     synced = last_sync_by_station(list(devices))
     rows = [
         Row(
@@ -171,6 +170,20 @@ def overview(
         indicators.plan_targets().get("special_group_activities_citywide_per_year", 100)
     )
     return Overview(year, period, rows, counties, total, special, citywide)
+
+
+def overview_values(conn: Db, ids: list[str], period: Period) -> dict[str, dict[str, Any]]:
+    """The overview's figures by station (``indicators.compute(conn, ids, period,
+    OVERVIEW_KEYS, by_station=True)``): the sums read from the server's aggregates
+    (:mod:`sync.server.db.aggregates`); the targets and the ratio from them by the definitions'
+    own formulas."""
+    per = aggregates.year_values(conn, ids, period)
+    per["activities_target"] = indicators.activities_target(conn, ids, period, by_station=True)
+    per["visits_target"] = visits_due(per["population"], period, by_station=True)
+    per["visits_per_resident"] = per_resident(
+        per["person_visits"], per["population"], by_station=True
+    )
+    return {k: per[k] for k in OVERVIEW_KEYS}
 
 
 def station_year(conn: Db, station: Station, year: int, *, today: dt.date) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""v9: photos and scans attached to records (issue 15).
+"""v10: photos and scans attached to records (issue 15).
 
 ``attachments`` is a synced table (``pzh_core.schema.photos``). ``photo_uploads`` is local: one
 row per stored file (photo or thumbnail) made on this PC that the city server may not hold yet,
@@ -27,9 +27,9 @@ ATTACHMENTS = {
 
 
 def up(conn: sqlite3.Connection) -> None:
-    from pzh_station.store.migrations import synced_table_sql
+    from pzh_station.store.migrations import create_synced_table
 
-    conn.execute(synced_table_sql("attachments", ATTACHMENTS))
+    create_synced_table(conn, "attachments", ATTACHMENTS)
     conn.execute("CREATE INDEX attachments_owner ON attachments(owner_table, owner_id, deleted)")
     conn.execute("CREATE INDEX attachments_hash ON attachments(hash)")
     conn.execute(

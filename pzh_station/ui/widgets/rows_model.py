@@ -1,9 +1,12 @@
-"""A table model over rows loaded in one background job (lists of a few thousand rows).
+"""The list model of the desk's lists: rows loaded whole in one background job (lists of up to a
+few thousand rows), shown in a read-only table view (:func:`rows_table`).
 
-The archive (≤ a few thousand volunteers) and a filtered records list (capped at
-``services.volunteers.MAX_LIST``) are small enough to load whole in one query on the database
-thread; the model only formats them. Each reload bumps a generation so results of an older
-request (overtaken by a newer filter) are dropped.
+The volunteer archive (≤ a few thousand volunteers), a filtered records list (capped at
+``services.volunteers.MAX_LIST``), the teams, the certificate register are small enough to load
+whole in one query on the database thread; the model only formats them. The activity list, which
+grows without bound (50,000 and more), uses the lazy id model of ``ui/activities/model.py``.
+Each reload bumps a generation so results of an older request (overtaken by a newer filter) are
+dropped.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtWidgets import QAbstractItemView, QTableView
 
 from pzh_station.ui.tasks import Tasks
 
@@ -89,7 +93,7 @@ class RowsModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:  # noqa: N802
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return QCoreApplication.translate("Volunteers", self.columns[section][0])
+            return QCoreApplication.translate("Lists", self.columns[section][0])
         return None
 
     def row(self, index: int) -> dict[str, Any] | None:
@@ -103,5 +107,17 @@ class RowsModel(QAbstractTableModel):
         return [str(self.columns[column][1](r) or "") for r in self.rows]
 
 
-def hours_text(value: float) -> str:
-    return f"{float(value):g}"
+def rows_table(model: RowsModel, *, multi: bool = False) -> QTableView:
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(
+        QAbstractItemView.SelectionMode.ExtendedSelection
+        if multi
+        else QAbstractItemView.SelectionMode.SingleSelection
+    )
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setAlternatingRowColors(True)
+    table.verticalHeader().hide()
+    table.verticalHeader().setDefaultSectionSize(26)
+    return table

@@ -1,0 +1,101 @@
+"""The figures that add up day by day, and what each record adds on which day
+(:mod:`pzh_core.queries.daily`, the same conditions as the figures themselves).
+
+The city server keeps these sums per station, day, month and year, so its overview reads
+them instead of every record (:mod:`sync.server.db.aggregates`). A *flow* counts a record in
+the period its day falls in: the sum of its days from the period's start to its cutoff is the
+figure. A *stock* (``volunteers_active``) counts every day up to the cutoff. A *year* figure
+(``population``, from the year's annual facts) is the year's whatever the cutoff.
+``volunteers_serving`` is a flow for year periods only (a volunteer on the day of their first
+service in the year).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pzh_core.indicators import INDICATORS
+from pzh_core.indicators.activity_figures import resolve_scope
+from pzh_core.indicators.training_figures import ONE_OFF
+from pzh_core.period import Period
+from pzh_core.queries import Db, Stations
+from pzh_core.queries import annual as annual_q
+from pzh_core.queries import daily as q
+from pzh_core.queries.daily import Days
+
+# A period's as-of day far enough ahead that every dated record counts on its own day
+# (the server keeps future-dated sessions on their day; a reader stops at its cutoff).
+FAR = dt.date(2200, 12, 31)
+
+ACTIVITY_TABLES = ("activities",)
+TRAINING_TABLES = ("sessions", "classes", "attendance", "people")
+VOLUNTEER_TABLES = ("service_records", "volunteers", "people")
+
+
+@dataclass(frozen=True)
+class Daily:
+    key: str  # the indicator (pzh_core.indicators.INDICATORS)
+    days: Callable[[Any, Stations, Period], Days]
+    tables: tuple[str, ...]  # the synced tables whose rows move it
+    kind: str = "flow"  # flow | stock | year
+    integer: bool = True
+
+    @property
+    def stock(self) -> bool:
+        return self.kind == "stock"
+
+
+def _activity(key: str) -> Daily:
+    ind = INDICATORS[key]
+
+    def days(conn: Any, stations: Stations, period: Period) -> Days:
+        scope = resolve_scope(ind.scope, conn)
+        return q.activity_days(Db.of(conn), scope, stations, period, ind.measure)
+
+    return Daily(key, days, ACTIVITY_TABLES)
+
+
+def _training_classes(conn: Any, stations: Stations, period: Period) -> Days:
+    """举办训练班班次: the one-off 培训 on their day, each class on the day of its first held
+    session (``training_figures.training_classes``)."""
+    out = dict(q.activity_days(Db.of(conn), ONE_OFF, stations, period, "count"))
+    for c in annual_q.started_classes(conn, stations, period):
+        key = (c["station_id"], c["first"])
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+def _of(fn: Callable[[Db, Stations, Period], Days]) -> Callable[[Any, Stations, Period], Days]:
+    return lambda conn, stations, period: fn(Db.of(conn), stations, period)
+
+
+DAILY: dict[str, Daily] = {
+    d.key: d
+    for d in (
+        _activity("activities"),
+        _activity("person_visits"),
+        _activity("special_group_activities"),
+        _activity("special_group_visits"),
+        Daily("training_classes", _training_classes, (*ACTIVITY_TABLES, *TRAINING_TABLES)),
+        Daily("training_sessions", _of(q.session_days), TRAINING_TABLES),
+        Daily("trainee_visits", _of(q.visit_days), TRAINING_TABLES),
+        Daily("volunteers_active", _of(q.joined_days), VOLUNTEER_TABLES, kind="stock"),
+        Daily("volunteers_serving", _of(q.serving_days), VOLUNTEER_TABLES),
+        Daily("volunteer_hours_verified", _of(q.hours_days), VOLUNTEER_TABLES, integer=False),
+        Daily("population", _of(q.population_days), ("annual_facts",), kind="year"),
+    )
+}
+
+
+def year_days(conn: Any, key: str, stations: Stations, year: int) -> Days:
+    """What each day of ``year`` adds to ``key`` (a flow or a year figure), future-dated records
+    included."""
+    return DAILY[key].days(conn, stations, Period(year, None, FAR))
+
+
+def stock_days(conn: Any, key: str, stations: Stations) -> Days:
+    """What each day adds to the stock ``key``, over all time (an unknown day is ``''``)."""
+    return DAILY[key].days(conn, stations, Period(FAR.year, None, FAR))

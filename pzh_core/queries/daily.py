@@ -1,0 +1,98 @@
+"""The figures' contributions day by day: what each record adds to a figure, on the day it
+counts. The same conditions as the figures' own queries (the WHERE builders of
+:mod:`.activities`, :mod:`.training` and :mod:`.volunteers`), grouped by station and day instead
+of by station alone, so a sum of days equals the figure (the city server keeps these sums per
+day, month and year: :mod:`sync.server.db.aggregates`).
+
+Every function returns ``{(station id, day): value}`` (only days with something)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pzh_core.period import Period
+from pzh_core.queries import Db, Stations
+from pzh_core.queries import activities as activity_q
+from pzh_core.queries import annual as annual_q
+from pzh_core.queries import training as training_q
+from pzh_core.queries import volunteers as volunteer_q
+from pzh_core.queries.activities import ActivityScope
+
+Days = dict[tuple[str, str], Any]
+
+
+def _days(db: Db, sql: str, params: list[Any]) -> Days:
+    return {(sid, day): value or 0 for sid, day, value in db.tuples(sql, params)}
+
+
+def activity_days(
+    db: Db, scope: ActivityScope, stations: Stations, period: Period, measure: str
+) -> Days:
+    """Activities of ``scope`` (``measure`` ``count``) or their attendance, by the day held."""
+    where, params = activity_q.activity_where(db, scope, stations, period)
+    value = "COUNT(*)" if measure == "count" else "SUM(a.attendance)"
+    return _days(
+        db,
+        f"SELECT a.station_id, a.date, {value} FROM activities a WHERE {where}"
+        " GROUP BY a.station_id, a.date",
+        params,
+    )
+
+
+def session_days(db: Db, stations: Stations, period: Period) -> Days:
+    """Sessions held, by their day (:func:`training.sessions_by_station`)."""
+    where, params = training_q.held_sessions_where(stations, period)
+    return _days(
+        db,
+        f"SELECT s.station_id, s.date, COUNT(*) {training_q.HELD} WHERE {where}"
+        " GROUP BY s.station_id, s.date",
+        params,
+    )
+
+
+def visit_days(db: Db, stations: Stations, period: Period) -> Days:
+    """Trainee-visits, by the session's day (:func:`training.visits_by_station`)."""
+    body, params = training_q.marks_sql(stations, period)
+    return _days(
+        db, f"SELECT s.station_id, s.date, COUNT(*) {body} GROUP BY s.station_id, s.date", params
+    )
+
+
+def hours_days(db: Db, stations: Stations, period: Period) -> Days:
+    """Verified hours of live volunteers, by the service's day
+    (:func:`volunteers.hours_by_station`)."""
+    body, params = volunteer_q.verified_by_volunteer(stations, period, by_day=True)
+    return _days(
+        db,
+        f"SELECT g.station_id, g.first, SUM(g.hours) {body} GROUP BY g.station_id, g.first",
+        params,
+    )
+
+
+def serving_days(db: Db, stations: Stations, period: Period) -> Days:
+    """Volunteers serving in the period, each on the day of their first verified service in it
+    (:func:`volunteers.serving_by_station`): a sum from the period's start equals the figure."""
+    body, params = volunteer_q.verified_by_volunteer(stations, period)
+    return _days(
+        db,
+        f"SELECT g.station_id, g.first, COUNT(*) {body} GROUP BY g.station_id, g.first",
+        params,
+    )
+
+
+def joined_days(db: Db, stations: Stations, period: Period) -> Days:
+    """Active volunteers by the day they joined ('' when not known), up to the cutoff
+    (:func:`volunteers.active_by_station`): a stock, summed over every day up to a cutoff."""
+    body, params = volunteer_q.active_sql(stations, period)
+    return _days(
+        db,
+        f"SELECT v.station_id, v.join_date, COUNT(*) {body} GROUP BY v.station_id, v.join_date",
+        params,
+    )
+
+
+def population_days(db: Db, stations: Stations, period: Period) -> Days:
+    """The year's population (annual facts), on the year's first day: a figure of the year,
+    whatever the cutoff (:func:`annual.facts_rows`)."""
+    facts = annual_q.facts_rows(db, stations, period.year)
+    return {(sid, period.start): row["population"] or 0 for sid, row in facts.items()}

@@ -1,0 +1,262 @@
+"""The web pages' figures kept pre-aggregated: ``srv_figures`` (migration 5) holds, per station
+and indicator, the sum of each day, month and year of what the records add
+(:mod:`pzh_core.indicators.daily`, the figures' own conditions grouped by day).
+
+- **Kept in step**: :func:`after_write` runs in the transaction of every pushed batch and every
+  server write; it recomputes the years the batch touched for the indicators its tables move
+  (a stock such as ``volunteers_active`` over all time) and writes only the rows that changed.
+- **Read**: :func:`year_values` gives a year's figures as of any day from a few rows per
+  station: the year's row, less the months after the cutoff's month and the days after the
+  cutoff in it (records dated ahead: planned sessions).
+- **Rebuilt and verified**: :func:`rebuild` (``pzh-sync-server admin rebuild-figures``, after a
+  definition changes) recomputes everything; :func:`verify` compares the figures read from here
+  with the full recomputation by the definitions, for every station.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pzh_core import indicators
+from pzh_core.indicators.daily import DAILY, stock_days, year_days
+from pzh_core.period import Period
+from pzh_core.queries import POSTGRES as PG_QUERIES
+from pzh_core.queries import SQLITE as SQLITE_QUERIES
+from pzh_core.queries import Db
+from sync.server.db.conn import Conn
+
+FLOW = tuple(k for k, d in DAILY.items() if d.kind == "flow")
+STOCK = tuple(k for k, d in DAILY.items() if d.kind == "stock")
+YEAR = tuple(k for k, d in DAILY.items() if d.kind == "year")
+BY_YEAR = FLOW + YEAR  # recomputed a year at a time
+NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date left empty)
+# Each table's field that dates its rows (the years a change to them touches).
+DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
+
+Key = tuple[str, str, str, str]  # (station, indicator, grain y|m|d, span)
+
+
+def db_of(c: Conn) -> Db:
+    return Db(c.raw, PG_QUERIES if c.dialect.postgres else SQLITE_QUERIES)
+
+
+def _rows_of(days: Mapping[tuple[str, str], Any], key: str) -> dict[Key, Any]:
+    """Day, month and year rows (``(station, key, grain, span)``) of ``{(station, day): value}``."""
+    out: dict[Key, Any] = {}
+    for (sid, day), value in days.items():
+        day = day or NO_DAY
+        for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
+            k = (sid, key, grain, span)
+            out[k] = out.get(k, 0) + value
+    return {k: v for k, v in out.items() if v}
+
+
+_UPSERT = (
+    "INSERT INTO srv_figures (station_id, key, grain, span, value) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT (station_id, key, grain, span) DO UPDATE SET value = excluded.value"
+)
+
+
+def _store(c: Conn, station: str, keys: Iterable[str], lo: str, hi: str, new: dict[Key, Any]):
+    """Make the station's rows of ``keys`` with a span in [lo, hi) equal ``new``."""
+    keys = sorted(keys)
+    marks = ",".join("?" * len(keys))
+    old = {
+        (station, r[0], r[1], r[2]): r[3]
+        for r in c.all(
+            "SELECT key, grain, span, value FROM srv_figures WHERE station_id = ?"
+            f" AND key IN ({marks}) AND span >= ? AND span < ?",
+            (station, *keys, lo, hi),
+        )
+    }
+    c.executemany(
+        "DELETE FROM srv_figures WHERE station_id = ? AND key = ? AND grain = ? AND span = ?",
+        [k for k in old if k not in new],
+    )
+    c.executemany(_UPSERT, [(*k, v) for k, v in new.items() if old.get(k) != v])
+
+
+def refresh(c: Conn, station: str, years: Mapping[int, set[str]], stocks: set[str]) -> None:
+    """Recompute ``{year: flow keys}`` and the ``stocks`` of one station."""
+    db = db_of(c)
+    for year, keys in sorted(years.items()):
+        new: dict[Key, Any] = {}
+        for key in keys:
+            new.update(_rows_of(year_days(db, key, [station], year), key))
+        _store(c, station, keys, str(year), str(year + 1), new)
+    for key in stocks:
+        _store(c, station, [key], "", "~", _rows_of(stock_days(db, key, [station]), key))
+
+
+# -- what a write touches ------------------------------------------------------------------------
+def _year(day: Any) -> int | None:
+    """The year of an ISO day, when a period can hold it (1900–2200), else None."""
+    text = str(day or "")
+    year = int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else 0
+    return year if 1900 <= year <= 2200 else None
+
+
+def _years_of(c: Conn, sql: str, ids: Iterable[Any]) -> set[int]:
+    ids = sorted({i for i in ids if i})
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    return {y for (d,) in c.all(sql.format(marks=marks), ids) if (y := _year(d)) is not None}
+
+
+def _all_years(c: Conn, station: str) -> set[int]:
+    found = _years_of(c, "SELECT DISTINCT year FROM annual_facts WHERE station_id IN ({marks})",
+                      [station])  # fmt: skip
+    for table in DATED:
+        found |= _years_of(
+            c, f"SELECT DISTINCT substr(date, 1, 4) FROM {table} WHERE station_id IN ({{marks}})",
+            [station],
+        )  # fmt: skip
+    return found
+
+
+def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> dict[int, set[str]]:
+    """``{year: flow keys}`` to recompute after ``rows`` (``(table, id) -> RowState``) were
+    written: the old and new days of the dated rows, every session of a class whose sessions,
+    marks or row changed (its first held session may move), every service of a volunteer
+    changed, and every year for a person or a server write whose old values are unknown."""
+    years: dict[int, set[str]] = {}
+    classes: set[Any] = set()
+    sessions: set[Any] = set()
+    volunteers: set[Any] = set()
+
+    def add(ys: Iterable[int | None], keys: Iterable[str]) -> None:
+        for y in ys:
+            if y is not None:
+                years.setdefault(y, set()).update(keys)
+
+    for (table, row_id), state in rows.items():
+        keys = [k for k in BY_YEAR if table in DAILY[k].tables]
+        if not keys:
+            continue
+        before, now = state.base, state.current()
+        if table == "people" or (state.exists and not before):
+            add(_all_years(c, station), keys)
+        elif table in DATED:
+            add((_year(before.get(DATED[table])), _year(now.get(DATED[table]))), keys)
+        elif table == "annual_facts":
+            add((_year(before.get("year")), _year(now.get("year"))), keys)
+        if table == "sessions":
+            classes |= {before.get("class_id"), now.get("class_id")}
+        elif table == "attendance":
+            sessions |= {before.get("session_id"), now.get("session_id")}
+        elif table == "classes":
+            classes.add(row_id)
+        elif table == "volunteers":
+            volunteers.add(row_id)
+    training = [k for k in FLOW if "sessions" in DAILY[k].tables]
+    add(_years_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
+    add(_years_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
+    served = [k for k in FLOW if "service_records" in DAILY[k].tables]
+    add(
+        _years_of(
+            c, "SELECT date FROM service_records WHERE volunteer_id IN ({marks})", volunteers
+        ),
+        served,
+    )
+    return years
+
+
+def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> None:
+    """Keep the station's figures in step with ``rows`` just written (same transaction)."""
+    written = {table for (table, _), state in rows.items() if state.values}
+    if not written:
+        return
+    stocks = {k for k in STOCK if written & set(DAILY[k].tables)}
+    refresh(c, station, touched(c, station, {k: s for k, s in rows.items() if s.values}), stocks)
+
+
+# -- reading -------------------------------------------------------------------------------------
+def year_values(db: Db, stations: Iterable[str], period: Period) -> dict[str, dict[str, Any]]:
+    """``{key: {station: value}}`` of every :data:`DAILY` figure for a year period, read from the
+    aggregates (the same values as ``indicators.compute(..., by_station=True)``): the year's
+    row (a stock: every year's up to the cutoff's), less the months after the cutoff's month and
+    the days after the cutoff in it."""
+    if period.month is not None:
+        raise ValueError("the aggregates answer year periods")
+    ids = set(stations)
+    cutoff = period.cutoff
+    cy, cm = cutoff[:4], cutoff[:7]
+    month_end = Period(int(cy), int(cm[5:]), dt.date.max).end
+    # A year not begun by its cutoff has no flows yet; the cutoff is then in an earlier year.
+    moving = (FLOW if cutoff >= period.start else ()) + STOCK
+    year_keys = (FLOW if cutoff >= period.start else ()) + YEAR
+
+    def marks(keys: tuple[str, ...]) -> str:
+        return ",".join("?" * len(keys)) or "NULL"
+
+    sql = f"""
+    SELECT station_id, key, value FROM srv_figures
+        WHERE grain = 'y' AND key IN ({marks(year_keys)}) AND span = ?
+    UNION ALL SELECT station_id, key, value FROM srv_figures
+        WHERE grain = 'y' AND key IN ({marks(STOCK)}) AND span <= ?
+    UNION ALL SELECT station_id, key, -value FROM srv_figures
+        WHERE grain = 'm' AND key IN ({marks(moving)}) AND span > ? AND span <= ?
+    UNION ALL SELECT station_id, key, -value FROM srv_figures
+        WHERE grain = 'd' AND key IN ({marks(moving)}) AND span > ? AND span <= ?"""
+    params = [*year_keys, str(period.year), *STOCK, cy, *moving, cm, f"{cy}-12"]
+    params += [*moving, cutoff, month_end]
+    out: dict[str, dict[str, Any]] = {k: dict.fromkeys(ids, 0) for k in DAILY}
+    for sid, key, value in db.tuples(sql, params):
+        if sid in ids:
+            out[key][sid] += value
+    for key, daily in DAILY.items():
+        fix = round if daily.integer else float
+        out[key] = {sid: fix(v) for sid, v in out[key].items()}
+    return out
+
+
+# -- rebuilding and verifying --------------------------------------------------------------------
+def rebuild(c: Conn) -> int:
+    """Recompute every station's figures (after a definition changes): all stations at once,
+    a year and an indicator at a time. Returns the rows written."""
+    db = db_of(c)
+    stations = [r[0] for r in c.all("SELECT id FROM srv_stations ORDER BY id")]
+    years: set[int] = set()
+    for table, field in DATED.items():
+        found = c.all(f"SELECT DISTINCT substr({field}, 1, 4) FROM {table}")
+        years |= {y for (d,) in found if (y := _year(d)) is not None}
+    found = c.all("SELECT DISTINCT year FROM annual_facts")
+    years |= {y for (d,) in found if (y := _year(d)) is not None}
+    c.execute("DELETE FROM srv_figures")
+    written = 0
+    for key in DAILY:
+        rows: dict[Key, Any] = {}
+        if key in STOCK:
+            rows = _rows_of(stock_days(db, key, stations), key) if stations else {}
+        for year in sorted(years) if key in BY_YEAR and stations else ():
+            rows.update(_rows_of(year_days(db, key, stations, year), key))
+        c.executemany(_UPSERT, [(*k, v) for k, v in rows.items()])
+        written += len(rows)
+    return written
+
+
+def differences(
+    db: Db, stations: list[str], period: Period, *, tolerance: float = 1e-6
+) -> list[tuple[str, str, Any, Any]]:
+    """``(key, station, aggregated, recomputed)`` wherever the aggregates differ from the full
+    recomputation by the definitions (hours to ``tolerance``: sums of floats in another order)."""
+    read = year_values(db, stations, period)
+    full = indicators.compute(db, stations, period, list(DAILY), by_station=True)
+    out = []
+    for key in DAILY:
+        for sid in stations:
+            a, b = read[key].get(sid, 0), full[key].get(sid, 0)
+            if a != b and not (isinstance(b, float) and abs(a - b) <= tolerance):
+                out.append((key, sid, a, b))
+    return out
+
+
+def verify(c: Conn, db: Db, today: dt.date) -> dict[int, list[tuple[str, str, Any, Any]]]:
+    """:func:`differences` for every year with records, seen on ``today``: ``{year: [...]}``."""
+    stations = [r[0] for r in c.all("SELECT id FROM srv_stations ORDER BY id")]
+    spans = c.all("SELECT DISTINCT span FROM srv_figures WHERE grain = 'y'")
+    years = {y for (span,) in spans if (y := _year(span)) is not None} | {today.year}
+    return {y: differences(db, stations, Period(y, None, today)) for y in sorted(years)}
