@@ -168,7 +168,7 @@ def test_a_training_session_and_a_service_record_carry_scans(qtbot, ctx, service
     from pzh_core.domain.volunteer import Volunteer
     from pzh_station.services.training import TrainingService
     from pzh_station.ui.training.sessions import SessionDialog
-    from pzh_station.ui.volunteers.forms import RecordDialog
+    from pzh_station.ui.volunteers.record_form import RecordDialog
 
     t = TrainingService(services)
     cid = t.save_class(TrainingClass(name="舞蹈班", art_form="dance", start_date="2026-03-01"))
