@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -16,8 +17,27 @@ OUT = HERE / "out" / "test"
 
 
 REUSE = os.environ.get("PZH_REUSE_BUILD") == "1"  # developers: keep the last build between runs
+_failed: dict[str, BaseException] = {}
 
 
+def _once(fn: Callable[[], Path]) -> Callable[[], Path]:
+    """Build once per session; a build that failed (or was stopped by a timeout) fails every
+    later caller at once instead of being tried again for each test (CI once lost 40 minutes so)."""
+
+    @functools.wraps(fn)
+    def wrapper() -> Path:
+        if fn.__name__ in _failed:
+            raise AssertionError(f"{fn.__name__}() failed earlier: {_failed[fn.__name__]!r}")
+        try:
+            return fn()
+        except BaseException as exc:
+            _failed[fn.__name__] = exc
+            raise
+
+    return wrapper
+
+
+@_once
 @functools.lru_cache(maxsize=1)
 def bundle() -> Path:
     """Build the one-folder bundle with ``installers/build.py`` (as a user would) and return it."""
@@ -45,6 +65,7 @@ def bundle() -> Path:
     return OUT / "dist" / product.APP_ID
 
 
+@_once
 @functools.lru_cache(maxsize=1)
 def installer() -> Path:
     """Compile the NSIS installer around :func:`bundle` and return it."""

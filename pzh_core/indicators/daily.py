@@ -42,6 +42,7 @@ class Daily:
     tables: tuple[str, ...]  # the synced tables whose rows move it
     kind: str = "flow"  # flow | stock | year
     integer: bool = True
+    monthly: bool = True  # a month's days depend on that month's records alone
 
     @property
     def stock(self) -> bool:
@@ -83,9 +84,9 @@ DAILY: dict[str, Daily] = {
         Daily("training_sessions", _of(q.session_days), TRAINING_TABLES),
         Daily("trainee_visits", _of(q.visit_days), TRAINING_TABLES),
         Daily("volunteers_active", _of(q.joined_days), VOLUNTEER_TABLES, kind="stock"),
-        Daily("volunteers_serving", _of(q.serving_days), VOLUNTEER_TABLES),
+        Daily("volunteers_serving", _of(q.serving_days), VOLUNTEER_TABLES, monthly=False),
         Daily("volunteer_hours_verified", _of(q.hours_days), VOLUNTEER_TABLES, integer=False),
-        Daily("population", _of(q.population_days), ("annual_facts",), kind="year"),
+        Daily("population", _of(q.population_days), ("annual_facts",), kind="year", monthly=False),
     )
 }
 
@@ -94,6 +95,11 @@ def year_days(conn: Any, key: str, stations: Stations, year: int) -> Days:
     """What each day of ``year`` adds to ``key`` (a flow or a year figure), future-dated records
     included."""
     return DAILY[key].days(conn, stations, Period(year, None, FAR))
+
+
+def month_days(conn: Any, key: str, stations: Stations, year: int, month: int) -> Days:
+    """What each day of one month adds to ``key`` (a flow whose days are ``monthly``)."""
+    return DAILY[key].days(conn, stations, Period(year, month, FAR))
 
 
 def stock_days(conn: Any, key: str, stations: Stations) -> Days:

@@ -20,7 +20,9 @@ sys.path.insert(0, str(ROOT / "installers"))
 import product  # noqa: E402
 import testsupport  # noqa: E402
 
-pytestmark = pytest.mark.slow
+# Time budget: the PyInstaller build takes 2-4 min on a quiet 2-core machine, each test seconds;
+# a loaded machine can take far longer, hence the timeout above the default 600 s.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 EXE = ".exe" if sys.platform == "win32" else ""
 
 

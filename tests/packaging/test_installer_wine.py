@@ -24,8 +24,11 @@ sys.path.insert(0, str(ROOT / "installers"))
 import product  # noqa: E402
 import testsupport  # noqa: E402
 
+# Time budget: makensis (LZMA over the ~180 MB bundle) 1-3 min and the wine runs about 2 min on a
+# quiet 2-core machine; a loaded one took over 10 min to compile, hence the timeout.
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(1800),
     pytest.mark.skipif(
         not shutil.which("makensis"), reason="makensis not installed (Debian package nsis)"
     ),

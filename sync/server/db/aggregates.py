@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pzh_core import indicators
-from pzh_core.indicators.daily import DAILY, stock_days, year_days
+from pzh_core.indicators.daily import DAILY, month_days, stock_days, year_days
 from pzh_core.period import Period
 from pzh_core.queries import POSTGRES as PG_QUERIES
 from pzh_core.queries import SQLITE as SQLITE_QUERIES
@@ -78,14 +78,41 @@ def _store(c: Conn, station: str, keys: Iterable[str], lo: str, hi: str, new: di
     c.executemany(_UPSERT, [(*k, v) for k, v in new.items() if old.get(k) != v])
 
 
-def refresh(c: Conn, station: str, years: Mapping[int, set[str]], stocks: set[str]) -> None:
-    """Recompute ``{year: flow keys}`` and the ``stocks`` of one station."""
+Spans = dict[tuple[int, int], set[str]]  # (year, month or 0 for the whole year) -> keys
+
+
+def refresh(c: Conn, station: str, spans: Mapping[tuple[int, int], set[str]], stocks: set[str]):
+    """Recompute the station's ``{(year, month): keys}`` (month 0: the whole year; a month's
+    year row is then the sum of its month rows) and its ``stocks``."""
     db = db_of(c)
-    for year, keys in sorted(years.items()):
-        new: dict[Key, Any] = {}
+    whole = {y: keys for (y, m), keys in spans.items() if m == 0}
+    sum_up: dict[int, set[str]] = {}
+    for (year, month), keys in sorted(spans.items()):
+        if month == 0:
+            new: dict[Key, Any] = {}
+            for key in keys:
+                new.update(_rows_of(year_days(db, key, [station], year), key))
+            _store(c, station, keys, str(year), str(year + 1), new)
+            continue
+        keys = keys - whole.get(year, set())
+        if not keys:
+            continue
+        new = {}
         for key in keys:
-            new.update(_rows_of(year_days(db, key, [station], year), key))
-        _store(c, station, keys, str(year), str(year + 1), new)
+            days = month_days(db, key, [station], year, month)
+            new.update({k: v for k, v in _rows_of(days, key).items() if k[2] != "y"})
+        span = f"{year}-{month:02d}"
+        _store(c, station, keys, span, span + "~", new)
+        sum_up.setdefault(year, set()).update(keys)
+    for year, keys in sum_up.items():
+        marks = ",".join("?" * len(keys))
+        sums = c.all(
+            "SELECT key, SUM(value) FROM srv_figures WHERE station_id = ? AND grain = 'm'"
+            f" AND key IN ({marks}) AND span >= ? AND span < ? GROUP BY key",
+            (station, *sorted(keys), str(year), str(year + 1)),
+        )
+        rows = {(station, k, "y", str(year)): v for k, v in sums if v}
+        _store(c, station, keys, str(year), f"{year}-", rows)
     for key in stocks:
         _store(c, station, [key], "", "~", _rows_of(stock_days(db, key, [station]), key))
 
@@ -98,39 +125,54 @@ def _year(day: Any) -> int | None:
     return year if 1900 <= year <= 2200 else None
 
 
-def _years_of(c: Conn, sql: str, ids: Iterable[Any]) -> set[int]:
+def _span(day: Any) -> tuple[int, int] | None:
+    """``(year, month)`` of an ISO day (month 0 when it has none)."""
+    year = _year(day)
+    if year is None:
+        return None
+    text = str(day)
+    month = int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else 0
+    return year, month if 1 <= month <= 12 else 0
+
+
+def _spans_of(c: Conn, sql: str, ids: Iterable[Any]) -> set[tuple[int, int]]:
     ids = sorted({i for i in ids if i})
     if not ids:
         return set()
     marks = ",".join("?" * len(ids))
-    return {y for (d,) in c.all(sql.format(marks=marks), ids) if (y := _year(d)) is not None}
+    return {s for (d,) in c.all(sql.format(marks=marks), ids) if (s := _span(d)) is not None}
 
 
 def _all_years(c: Conn, station: str) -> set[int]:
-    found = _years_of(c, "SELECT DISTINCT year FROM annual_facts WHERE station_id IN ({marks})",
-                      [station])  # fmt: skip
+    found = {y for y, _ in _spans_of(
+        c, "SELECT DISTINCT year FROM annual_facts WHERE station_id IN ({marks})", [station]
+    )}  # fmt: skip
     for table in DATED:
-        found |= _years_of(
+        found |= {y for y, _ in _spans_of(
             c, f"SELECT DISTINCT substr(date, 1, 4) FROM {table} WHERE station_id IN ({{marks}})",
             [station],
-        )  # fmt: skip
+        )}  # fmt: skip
     return found
 
 
-def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> dict[int, set[str]]:
-    """``{year: flow keys}`` to recompute after ``rows`` (``(table, id) -> RowState``) were
+def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans:
+    """``{(year, month): keys}`` to recompute after ``rows`` (``(table, id) -> RowState``) were
     written: the old and new days of the dated rows, every session of a class whose sessions,
     marks or row changed (its first held session may move), every service of a volunteer
-    changed, and every year for a person or a server write whose old values are unknown."""
-    years: dict[int, set[str]] = {}
+    changed, and every whole year for a person or a server write whose old values are unknown.
+    A key whose days are not ``monthly`` is recomputed for the whole year."""
+    spans: Spans = {}
     classes: set[Any] = set()
     sessions: set[Any] = set()
     volunteers: set[Any] = set()
 
-    def add(ys: Iterable[int | None], keys: Iterable[str]) -> None:
-        for y in ys:
-            if y is not None:
-                years.setdefault(y, set()).update(keys)
+    def add(found: Iterable[tuple[int, int] | None], keys: Iterable[str]) -> None:
+        for span in found:
+            if span is None:
+                continue
+            for key in keys:
+                month = span[1] if DAILY[key].monthly else 0
+                spans.setdefault((span[0], month), set()).add(key)
 
     for (table, row_id), state in rows.items():
         keys = [k for k in BY_YEAR if table in DAILY[k].tables]
@@ -138,11 +180,11 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> dict[
             continue
         before, now = state.base, state.current()
         if table == "people" or (state.exists and not before):
-            add(_all_years(c, station), keys)
+            add(((y, 0) for y in _all_years(c, station)), keys)
         elif table in DATED:
-            add((_year(before.get(DATED[table])), _year(now.get(DATED[table]))), keys)
+            add((_span(before.get(DATED[table])), _span(now.get(DATED[table]))), keys)
         elif table == "annual_facts":
-            add((_year(before.get("year")), _year(now.get("year"))), keys)
+            add(((y, 0) for y in (_year(before.get("year")), _year(now.get("year"))) if y), keys)
         if table == "sessions":
             classes |= {before.get("class_id"), now.get("class_id")}
         elif table == "attendance":
@@ -152,16 +194,12 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> dict[
         elif table == "volunteers":
             volunteers.add(row_id)
     training = [k for k in FLOW if "sessions" in DAILY[k].tables]
-    add(_years_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
-    add(_years_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
+    add(_spans_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
+    add(_spans_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
     served = [k for k in FLOW if "service_records" in DAILY[k].tables]
-    add(
-        _years_of(
-            c, "SELECT date FROM service_records WHERE volunteer_id IN ({marks})", volunteers
-        ),
-        served,
-    )
-    return years
+    sql = "SELECT date FROM service_records WHERE volunteer_id IN ({marks})"
+    add(_spans_of(c, sql, volunteers), served)
+    return spans
 
 
 def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> None:
