@@ -160,6 +160,7 @@ def create_app(
 
     web.install(app)
     from sync.server import photo_api  # photos as evidence (issue 15): chunked, resumable
+    from sync.server.api_common import authenticate
 
     photo_api.install(app, authenticate, photo_api.open_store(store, Path(data_dir), store.now))
     from sync.server import bundles  # USB bundles: device keys (issue 15)

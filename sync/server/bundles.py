@@ -242,7 +242,7 @@ def enrollment_file(
 
 def install(app, authenticate, keys: BundleKeys) -> None:  # noqa: ANN001
     """``POST /v1/keys`` and ``GET /v1/keys/server``."""
-    from sync.server.app import ApiError
+    from sync.server.errors import ApiError
 
     app.state.bundle_keys = keys
 

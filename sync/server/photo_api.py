@@ -25,7 +25,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from pzh_core import photos, protocol
-from sync.server.app import ApiError
+from sync.server.errors import ApiError
 from sync.server.photo_store import PhotoRefused, PhotoStore
 from sync.server.storage import Device
 
