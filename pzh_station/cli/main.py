@@ -91,6 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
         activities,
         annual,
         core,
+        periods,
         photos,
         reports,
         sync,
@@ -100,7 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli = Cli()
-    for area in (core, activities, training, volunteers, sync, reports, annual, teams, photos):
+    for area in (
+        core,
+        activities,
+        training,
+        volunteers,
+        sync,
+        reports,
+        annual,
+        teams,
+        periods,
+        photos,
+    ):
         area.register(cli)
     return cli.parser
 

@@ -182,7 +182,11 @@ class SessionDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(
+            self._buttons(
+                self.tr("保存"), history=("sessions", lambda: (self.session or {}).get("id"))
+            )
+        )
         self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
         self.photos.load(session["id"] if session else None)
 

@@ -79,7 +79,9 @@ class RecordDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(
+            self._buttons(self.tr("保存"), history=("service_records", lambda: self.record.id))
+        )
         self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
         self.photos.load(self.record.id)
         self.resize(560, 560)

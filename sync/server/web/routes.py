@@ -16,7 +16,16 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, bundle_pages, photos_pages, returns, signin, views
+from sync.server.web import (
+    admin_pages,
+    bundle_pages,
+    history,
+    periods,
+    photos_pages,
+    returns,
+    signin,
+    views,
+)
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -70,6 +79,8 @@ def _router(web: Web) -> APIRouter:
     signin.add_routes(router, web)
     views.add_routes(router, web)
     returns.add_routes(router, web)
+    periods.add_routes(router, web)
+    history.add_routes(router, web)
     admin_pages.add_routes(router, web)
     photos_pages.add_routes(router, web)  # activity photos and evidence zips (issue 15)
     bundle_pages.add_routes(router, web)  # USB bundles uploaded by county staff (issue 15)

@@ -1,4 +1,4 @@
-"""v10: photos and scans attached to records (issue 15).
+"""v11: photos and scans attached to records (issue 15).
 
 ``attachments`` is a synced table (``pzh_core.schema.photos``). ``photo_uploads`` is local: one
 row per stored file (photo or thumbnail) made on this PC that the city server may not hold yet,
