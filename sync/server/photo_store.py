@@ -1,5 +1,5 @@
 """The server's photo store (issue 15): files by content hash, uploads in chunks, per-station
-accounting, on either engine (the tables of migration 7).
+accounting, on either engine (the tables of migration 8).
 
 Stored files are plain files under ``<photo dir>/files/ab/<hash>``, each once whichever stations
 sent it; the photo dir is shared by every server process (the data dir, or ``PZH_SYNC_PHOTO_DIR``
