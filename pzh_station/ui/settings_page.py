@@ -22,6 +22,7 @@ from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.restore_dialog import sync_note
 from pzh_station.ui.station_form import StationForm
 
 
@@ -139,7 +140,9 @@ class SettingsPage(QWidget):
             self.tr(
                 "用这份备份替换现在的数据？\n{}\n\n现在的数据会先另存为一份备份；恢复时程序会关闭"
                 "当前窗口并重新打开。"
-            ).format(info.describe()),
+            ).format(info.describe())
+            + "\n\n"
+            + sync_note(),
             parent=self,
         )
         box.setObjectName("restore_confirm")
