@@ -23,7 +23,10 @@ Endpoints (all under ``/v1``):
   never from the body. Response::
 
     {"protocol": 1, "server_time_ms": ..., "acked_seq": <highest device seq the server holds>,
-     "changes": [FEED, ...], "cursor": <int>, "more": <bool>}
+     "changes": [FEED, ...], "cursor": <int>, "more": <bool>[, "remaining": <int>]}
+
+  ``remaining`` (only when ``more``): how many entries are still to come after this page, so the
+  desk can show a long first pull as rows of a total. Older desks ignore it.
 
   FEED = ``{"c": <server seq>, "t", "id", "s", "f"[, "r"]}``: changes of the device's station
   after ``cursor``, in server order, at most ``limit``; ``f`` holds only the fields that won on

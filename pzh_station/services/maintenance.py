@@ -28,14 +28,16 @@ def check(directory: Path) -> list[str]:
         store.close()
 
 
-def backup_now(directory: Path, dest: Path | None = None) -> Path:
+def backup_now(
+    directory: Path, dest: Path | None = None, progress: backup.Progress | None = None
+) -> Path:
     db = paths.db_path(directory)
     if not db.exists():
         raise StoreError("io", tr("Backup", "数据文件不存在：{}").format(db))
     if dest is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         dest = paths.backups_dir(directory) / f"{backup.PREFIX}{stamp}{backup.SUFFIX}"
-    return backup.backup(db, dest)
+    return backup.backup(db, dest, progress)
 
 
 def list_backups(directory: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from pzh_station.store import Store, replica, set_aside, sync_state
 from pzh_station.store.sync_state import SyncState
 from pzh_station.sync_client import clock, rekey, verify
 from pzh_station.sync_client.errors import SyncError
+from pzh_station.sync_client.progress import ProgressFn, SyncCancelled, SyncProgress
 from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class SyncClient:
         retry: RetryPolicy | None = None,
         transport_factory: TransportFactory = Transport,
         push_max_bytes: int = PUSH_MAX_BYTES,
+        progress: ProgressFn | None = None,
     ) -> None:
         if run_db is None:
             if store is None:
@@ -105,6 +107,8 @@ class SyncClient:
         self.transport_factory = transport_factory
         self.push_max_bytes = push_max_bytes
         self.last_transport: Transport | None = None
+        self.progress = progress  # called after each exchange; may raise SyncCancelled
+        self._progress = SyncProgress()
 
     def _transport(self, url: str, token: str | None = None) -> Transport:
         t = self.transport_factory(url, token=token, ca_bundle=self.ca_bundle, retry=self.retry)
@@ -217,6 +221,7 @@ class SyncClient:
             self._record_error(err)
             raise err
         result = SyncResult()
+        self._progress = SyncProgress(push_total=st.pending)
         try:
             try:
                 self._run(st.server_url, st.token, result)
@@ -229,7 +234,8 @@ class SyncClient:
                 token = rekey.rekey(self, st.server_url, st.token)
                 self._run(st.server_url, token, result)
         except SyncError as exc:
-            self._record_error(exc)
+            if not isinstance(exc, SyncCancelled):  # a person stopped it: nothing went wrong
+                self._record_error(exc)
             raise
 
         def finish(store: Store) -> int:
@@ -309,6 +315,7 @@ class SyncClient:
             result.pushed += len(batch)
             result.pulled += len(feed)
             result.set_aside += len(refused) if isinstance(refused, list) else 0
+            self._report(transport, len(batch), len(feed), more, resp.get("remaining"))
             if not more and pending == 0 and server_acked <= shown:
                 if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
                     return  # an older server without a digest, or repairs that did not hold
@@ -319,6 +326,22 @@ class SyncClient:
                     return
                 # Fields the server lacked were logged again: push them, then verify again.
         raise SyncError("bad_response", "同步轮次过多")
+
+    def _report(
+        self, transport: Transport, pushed: int, pulled: int, more: bool, remaining: Any
+    ) -> None:
+        """Progress after one exchange (both halves of it are stored by now)."""
+        p = self._progress
+        p.pushed = min(p.push_total, p.pushed + pushed) if p.push_total else p.pushed + pushed
+        p.pulled += pulled
+        if more and isinstance(remaining, int) and not isinstance(remaining, bool):
+            p.pull_total = p.pulled + max(0, remaining)
+        elif not more:  # everything there was to pull has come
+            p.pull_total = p.pulled
+        p.bytes_up = transport.stats.body_bytes_up
+        p.bytes_down = transport.stats.body_bytes_down
+        if self.progress is not None:
+            self.progress(p)
 
     def _verify(
         self, transport: Transport, server_root: str, acked: int, cursor: int

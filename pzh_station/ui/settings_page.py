@@ -22,6 +22,7 @@ from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.progress import Cancelled, Progress
 from pzh_station.ui.restore_dialog import sync_note
 from pzh_station.ui.station_form import StationForm
 
@@ -180,14 +181,22 @@ class SettingsPage(QWidget):
         else:
             self.form.message.set_message(getattr(error, "message", None) or str(error))
 
-    def backup_now(self) -> None:
+    def backup_now(self) -> Progress:
+        """Back up now, with a progress dialog (MB of the file; 取消 leaves no file)."""
         self.backup_label.setText(self.tr("正在备份……"))
         self.backup_button.setEnabled(False)
+        progress = Progress(self, self.tr("正在备份数据文件"))
+        report, what = progress.reporter, self.tr("正在备份数据文件（MB）")
+
+        def copied(done: int, total: int) -> None:
+            report(-(-done // 1_000_000), -(-total // 1_000_000), what)
+
         self.ctx.tasks.run(
-            lambda s: maintenance.backup_now(s.data_dir),
-            success=self._backed_up,
-            failure=self._backup_failed,
+            lambda s: maintenance.backup_now(s.data_dir, progress=copied),
+            success=lambda path: (progress.finish(), self._backed_up(path)),
+            failure=lambda error: (progress.finish(), self._backup_failed(error)),
         )
+        return progress
 
     def _backed_up(self, path: Path) -> None:
         self.backup_button.setEnabled(True)
@@ -196,5 +205,8 @@ class SettingsPage(QWidget):
 
     def _backup_failed(self, error: Exception) -> None:
         self.backup_button.setEnabled(True)
+        if isinstance(error, Cancelled):
+            self.backup_label.setText(self.tr("已取消备份，没有留下不完整的备份文件。"))
+            return
         text = error.message if isinstance(error, StoreError) else str(error)
         self.backup_label.setText(self.tr("备份失败：") + text)

@@ -142,6 +142,8 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
         separators=(",", ":"),
     )
     end: dict[str, Any] = {"cursor": pulled.cursor, "more": pulled.more}
+    if pulled.remaining is not None:
+        end["remaining"] = pulled.remaining  # entries after this page (the desk's progress)
     if pulled.digest is not None:
         end["digest"] = pulled.digest
     if pushed.set_aside:

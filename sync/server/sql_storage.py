@@ -286,7 +286,7 @@ class SqlStorage(Storage):
         return self._write(tx)
 
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
-        def read(c: Conn) -> tuple[list[Any], int, str | None]:
+        def read(c: Conn) -> tuple[list[Any], int, str | None, int | None]:
             rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
                 "SELECT seq, tbl, row_id, stamp, fields,"
@@ -298,11 +298,18 @@ class SqlStorage(Storage):
             end = c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
             # The root of the same snapshot: after this page the device holds what it describes.
             root = None if len(rows) > limit else replica_digest.root(c, device.station_id)
-            return rows, end, root
+            left = None
+            if len(rows) > limit:  # a long pull: how much is left, for the desk's progress bar
+                left = c.scalar(
+                    "SELECT COUNT(*) FROM srv_feed WHERE station_id = ? AND seq > ?"
+                    " AND (origin <> ? OR replaced IS NOT NULL)",
+                    (device.station_id, rows[limit - 1]["seq"], device.id),
+                )
+            return rows, end, root, left
 
         # One snapshot: the entries, the feed's end and the digest agree. Feed appends take
         # turns until commit (push_merge.append_feed), so a snapshot holds every seq up to its end.
-        rows, end, root = self.engine.read(read, snapshot=True)
+        rows, end, root, left = self.engine.read(read, snapshot=True)
         more = len(rows) > limit
         rows = rows[:limit]
         entries = [
@@ -319,7 +326,9 @@ class SqlStorage(Storage):
         # With nothing more to send, jump to the feed's end: the entries skipped on the way
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)
-        return PullResult(changes=entries, cursor=new_cursor, more=more, digest=root)
+        return PullResult(
+            changes=entries, cursor=new_cursor, more=more, digest=root, remaining=left
+        )
 
     def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
         return self.engine.read(

@@ -106,6 +106,7 @@ class PullResult:
     cursor: int = 0
     more: bool = False
     digest: str | None = None  # the station's root digest, when ``more`` is false
+    remaining: int | None = None  # entries still to come after this page, when ``more``
 
 
 class EnrollError(Exception):
