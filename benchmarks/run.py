@@ -24,6 +24,7 @@ MODULES = [
     "bench_sync",
     "bench_reports",
     "bench_web",
+    "bench_periods",
     "bench_bundle",
     "bench_startup",
 ]

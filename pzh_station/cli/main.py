@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         activities,
         annual,
         core,
+        periods,
         reports,
         sync,
         teams,
@@ -97,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli = Cli()
-    for area in (core, activities, training, volunteers, sync, reports, annual, teams):
+    for area in (core, activities, training, volunteers, sync, reports, annual, teams, periods):
         area.register(cli)
     return cli.parser
 

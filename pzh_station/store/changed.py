@@ -31,6 +31,8 @@ TABLE_AREAS: dict[str, frozenset[str]] = {
     "volunteer_certificates": frozenset({"volunteers"}),
     "annual_facts": frozenset({"annual_facts"}),
     "set_aside": frozenset({"sync"}),
+    "periods": frozenset({"periods"}),
+    "late_changes": frozenset({"periods"}),
 }
 PULLED_AREA = "sync"  # rows merged from the server (a sync), whatever their tables
 

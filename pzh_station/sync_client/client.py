@@ -385,6 +385,8 @@ class SyncClient:
                 "s": ch["stamp"],
                 "f": ch["fields"],
             }
+            if ch.get("operator"):
+                item["o"] = ch["operator"][: protocol.MAX_OPERATOR]
             n = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
             if batch and size + n > self.push_max_bytes:
                 break

@@ -22,6 +22,7 @@ from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.pin_dialog import PinSettingsBox
 from pzh_station.ui.progress import Cancelled, Progress
 from pzh_station.ui.restore_dialog import sync_note
 from pzh_station.ui.station_form import StationForm
@@ -75,6 +76,8 @@ class SettingsPage(QWidget):
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(profile_box)
+        self.pin_box = PinSettingsBox(ctx)
+        column.addWidget(self.pin_box)
         column.addWidget(backup_box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -103,6 +106,7 @@ class SettingsPage(QWidget):
         self.profile = profile
         if profile is not None:
             self.form.set_profile(profile)
+            self.pin_box.set_profile(profile)
 
     def _backups_loaded(self, backups: list[maintenance.BackupInfo]) -> None:
         self.backups = backups

@@ -117,6 +117,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server import definitions  # the city's definition file (issue 13)
 
     definitions.add_parser(asub, _add_data_dir)
+    from sync.server import approvals_cli  # periods submitted, approved, locked (issue 14)
+
+    approvals_cli.add_parser(asub, _add_data_dir)
     return parser
 
 
@@ -177,6 +180,10 @@ def run_admin(args: argparse.Namespace) -> int:
             return definitions.run(args, storage, data_dir)
         if cmd == "rebuild-figures":
             return rebuild_figures(storage, verify=not args.no_verify)
+        from sync.server import approvals_cli
+
+        if cmd in approvals_cli.COMMANDS:
+            return approvals_cli.run(args, storage)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")

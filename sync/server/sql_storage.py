@@ -18,7 +18,7 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import identity, push_merge, replica_digest, set_aside
+from sync.server import feed_history, identity, period_store, push_merge, replica_digest, set_aside
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
@@ -91,6 +91,11 @@ class SqlStorage(Storage):
         """This thread's read connection, for the core's indicator queries (either engine): on
         the read replica when the server has one."""
         return Db.of((self.figures_engine or self.engine).thread_reader())
+
+    def primary_db(self) -> Db:
+        """This thread's read connection on the primary, never the read replica: what an
+        approval signs (its snapshot) must be what the approval locks."""
+        return Db.of(self.engine.thread_reader())
 
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.engine.one(sql, params)
@@ -230,6 +235,21 @@ class SqlStorage(Storage):
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: set_aside.listing(c, limit))
 
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.period_rows(c, stations))
+
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        return self.engine.read(lambda c: period_store.period_states(c, stations, year))
+
+    def record_history(self, station_id: str, table: str, row_id: str) -> list[Any]:
+        return self.engine.read(lambda c: feed_history.entries(c, station_id, table, row_id))
+
+    def recent_changes(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: feed_history.recent(c, station_id, limit))
+
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.late_rows(c, stations))
+
     def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
         def tx(c: Conn) -> None:
             c.execute(
@@ -289,7 +309,7 @@ class SqlStorage(Storage):
         def read(c: Conn) -> tuple[list[Any], int, str | None, int | None]:
             rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
-                "SELECT seq, tbl, row_id, stamp, fields,"
+                "SELECT seq, tbl, row_id, stamp, fields, operator,"
                 " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
@@ -320,6 +340,7 @@ class SqlStorage(Storage):
                 stamp=r["stamp"],
                 fields_json=r["fields"],
                 replaced=r["replaced"],
+                operator=r["operator"],
             )
             for r in rows
         ]
@@ -345,14 +366,46 @@ class SqlStorage(Storage):
         return self.engine.read(read, snapshot=True)
 
     def server_write(
-        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        *,
+        operator: str = "",
     ) -> None:
-        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields))
+        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields, operator))
 
     def _server_write(
-        self, c: Conn, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        c: Conn,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        operator: str = "",
     ) -> bool:
-        return push_merge.apply_change(c, station_id, table, row_id, fields, self._clock(c))
+        return push_merge.apply_change(
+            c, station_id, table, row_id, fields, self._clock(c), operator=operator
+        )
+
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+        *,
+        operator: str = "",
+    ) -> dict[str, Any]:
+        def tx(c: Conn) -> dict[str, Any]:
+            push_merge.lock_station(c, station_id)
+            row = period_store.current_row(c, table, row_id)
+            fields = make(row if row is None or row["station_id"] == station_id else None)
+            self._server_write(c, station_id, table, row_id, fields, operator)
+            return fields
+
+        return self._write(tx)
 
     # -- shared state of the server processes ---------------------------------------------------
     def take_token(self, key: str, rate: float, burst: int) -> float:

@@ -84,6 +84,7 @@ class FeedEntry:
     stamp: str
     fields_json: str  # the fields as stored: a JSON object (sent as it is, never re-encoded)
     replaced: str | None = None  # the pushed stamp this entry's stamp replaced (clamping)
+    operator: str = ""  # who made it (the desk's operator, or the web user for a server write)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -272,10 +273,51 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def server_write(
-        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        *,
+        operator: str = "",
     ) -> None:
         """A change made on the server (e.g. an administrator renames a station), merged and
         fed to the station's devices like any other change."""
+
+    @abc.abstractmethod
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The submitted and decided periods (``periods`` rows with ``station_id``)."""
+
+    @abc.abstractmethod
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        """``(station_id, period, status)`` of one year's periods (the county's list)."""
+
+    @abc.abstractmethod
+    def record_history(self, station_id: str, table: str, row_id: str) -> list[Any]:
+        """A record's history entries (``pzh_core.history.Entry``): the feed's changes and the
+        refused ones."""
+
+    @abc.abstractmethod
+    def recent_changes(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A station's latest changes, newest first."""
+
+    @abc.abstractmethod
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The changes pushed to locked periods, newest first (``late_changes`` rows)."""
+
+    @abc.abstractmethod
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+        *,
+        operator: str = "",
+    ) -> dict[str, Any]:
+        """A server write decided on the row as it is, in one transaction: ``make`` gets the
+        row's current fields (None when it does not exist) and returns the fields to write, or
+        raises to write nothing (e.g. approving a period that was withdrawn meanwhile)."""
 
     # -- shared state of the server processes ---------------------------------------------------
     @abc.abstractmethod
@@ -288,6 +330,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a read-only SELECT over the replica tables (trusted SQL only: never user text)."""
+
+    def primary_db(self) -> Db | None:
+        """Like :meth:`indicator_db`, but never a read replica (an approval's snapshot)."""
+        return self.indicator_db()
 
     def indicator_db(self) -> Db | None:
         """A read-only view of the replica tables for the core's indicator queries

@@ -202,6 +202,8 @@ SQL_HOMES = (
     "sync/server/push_merge.py",  # merging pushed and server-made changes
     "sync/server/identity.py",  # enrollment, device epoch, re-keying
     "sync/server/set_aside.py",  # the changes the server set aside
+    "sync/server/period_store.py",  # submitted and approved periods, late changes
+    "sync/server/feed_history.py",  # a record's history from the feed
     "sync/server/replica_digest.py",  # each station's replica digest
     "sync/server/web/accounts.py",  # the web accounts' own file
 )

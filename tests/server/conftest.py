@@ -32,6 +32,7 @@ QUICK = {
     "test_migrations.py",
     "test_device_identity.py",
     "test_set_aside.py",
+    "test_period_approval.py",
     "test_aggregates.py",
 }
 _cluster: list[pg_cluster.Cluster] = []

@@ -21,6 +21,7 @@ from pzh_station.store.migrations import (
     m0007_annual,
     m0008_set_aside,
     m0009_certificates,
+    m0010_periods,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -33,6 +34,7 @@ MIGRATIONS: list[ModuleType] = [
     m0007_annual,
     m0008_set_aside,
     m0009_certificates,
+    m0010_periods,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -35,6 +35,7 @@ from pzh_station.ui.widgets import (
     TimeEdit,
     field_box,
 )
+from pzh_station.ui.widgets.history_dialog import add_history_button
 
 
 class ActivityDialog(SavingDialog):
@@ -124,6 +125,7 @@ class ActivityDialog(SavingDialog):
         )
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
+        add_history_button(self, self.buttons, "activities", lambda: self.activity.id)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)

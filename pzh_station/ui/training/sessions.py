@@ -178,7 +178,11 @@ class SessionDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(
+            self._buttons(
+                self.tr("保存"), history=("sessions", lambda: (self.session or {}).get("id"))
+            )
+        )
 
     def save(self) -> None:
         date, start, end = self.date_edit.iso(), self.start_time.value(), self.end_time.value()

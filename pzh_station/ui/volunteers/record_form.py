@@ -72,7 +72,9 @@ class RecordDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(
+            self._buttons(self.tr("保存"), history=("service_records", lambda: self.record.id))
+        )
         self.resize(520, 400)
         self.date_edit.set_iso(self.record.date)
         self.hours_spin.setValue(float(self.record.hours or 0))

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, returns, signin, views
+from sync.server.web import admin_pages, history, periods, returns, signin, views
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -70,6 +70,8 @@ def _router(web: Web) -> APIRouter:
     signin.add_routes(router, web)
     views.add_routes(router, web)
     returns.add_routes(router, web)
+    periods.add_routes(router, web)
+    history.add_routes(router, web)
     admin_pages.add_routes(router, web)
     router.add_api_route("/web/{rest:path}", _not_found, methods=["GET"])
     return router
