@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
 from sync.server.push_merge import SERVER_DEVICE, ServerClock
 from sync.server.storage import (
+    AuditEntry,
     Code,
     Device,
     FeedEntry,
@@ -31,6 +33,7 @@ from sync.server.storage import (
     PushResult,
     Station,
     Storage,
+    StorageOpenError,
     china_day,
 )
 
@@ -104,7 +107,9 @@ class SqlStorage(Storage):
         return self.engine.all(sql, params)
 
     # -- stations and codes ---------------------------------------------------------------
-    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
+    def create_station(
+        self, name: str, county: str, *, station_id: str | None = None, actor: str = ""
+    ) -> Station:
         sid = station_id or str(uuid.uuid4())
 
         def tx(c: Conn) -> Station:
@@ -114,9 +119,65 @@ class SqlStorage(Storage):
                 (sid, name, county, now),
             )
             self._server_write(c, sid, "stations", sid, {"name": name, "county": county})
+            if actor:
+                self._audit(c, actor, "station.create", sid, f"{county} · {name}", sid)
             return Station(id=sid, name=name, county=county, created_ms=now)
 
         return self._write(tx)
+
+    def rename_station(self, station_id: str, name: str, *, actor: str, reason: str) -> Station:
+        def tx(c: Conn) -> Station:
+            row = c.one(
+                "SELECT * FROM srv_stations WHERE id = ?" + c.dialect.for_update, (station_id,)
+            )
+            if row is None:
+                raise KeyError(station_id)
+            c.execute("UPDATE srv_stations SET name = ? WHERE id = ?", (name, station_id))
+            self._server_write(c, station_id, "stations", station_id, {"name": name})
+            detail = f"{row['county']} · “{row['name']}”改为“{name}”"
+            detail += f"（{reason}）" if reason else ""
+            self._audit(c, actor, "station.rename", station_id, detail, station_id)
+            return Station(
+                id=station_id, name=name, county=row["county"], created_ms=row["created_ms"]
+            )
+
+        return self._write(tx)
+
+    def _audit(
+        self, c: Conn, actor: str, action: str, target: str, detail: str, station_id: str
+    ) -> None:
+        c.execute(
+            "INSERT INTO srv_audit (ms, actor, action, target, station_id, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.now(), actor, action, target, station_id, detail),
+        )
+
+    def audit(
+        self, actor: str, action: str, target: str, detail: str, *, station_id: str = ""
+    ) -> None:
+        self._write(lambda c: self._audit(c, actor, action, target, detail, station_id))
+
+    def list_audit(
+        self,
+        *,
+        station_ids: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int | None = 50,
+    ) -> list[AuditEntry]:
+        where: list[str] = []
+        params: list[Any] = []
+        for column, values in (("station_id", station_ids), ("action", actions)):
+            if values is not None:
+                vals = list(values)
+                where.append(f"{column} IN ({','.join('?' * len(vals)) or 'NULL'})")
+                params += vals
+        sql = "SELECT id, ms, actor, action, target, station_id, detail FROM srv_audit"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [AuditEntry(**dict(r)) for r in self._all(sql, params)]
 
     def get_station(self, station_id: str) -> Station | None:
         row = self._one("SELECT * FROM srv_stations WHERE id = ?", (station_id,))
@@ -451,8 +512,14 @@ def open_storage(
 ) -> SqlStorage:
     """The storage in ``database``: a ``postgresql://`` URL or a SQLite file (created and
     migrated as needed); ``read_database``: a read replica of it for the web pages' figures
-    (never migrated or written from here)."""
-    engine = open_engine(database)
+    (never migrated or written from here).
+
+    :raises StorageOpenError: the SQLite file is not a database, or a damaged one (never waits).
+    """
+    try:
+        engine = open_engine(database)
+    except sqlite3.DatabaseError as exc:
+        raise StorageOpenError(database, str(exc)) from exc
     try:
         figures = open_engine(read_database, migrate=False) if read_database else None
     except BaseException:

@@ -75,6 +75,38 @@ class Device:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One administrative act: who did what to what, when (the audit log: web pages, CLI)."""
+
+    id: int
+    ms: int
+    actor: str  # "web:<account>" or "admin" (the command line)
+    action: str  # a key of AUDIT_ACTIONS, e.g. "station.rename"
+    target: str  # what it was done to: a station, device or return id, an account name
+    station_id: str  # the station concerned, for county scoping ("" for web accounts)
+    detail: str  # what changed, in Chinese, for people
+
+    @property
+    def label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)
+
+
+# The actions' labels on the pages and in exports. A module that records a new kind of act adds
+# its label here (an unknown action is shown as its key).
+AUDIT_ACTIONS = {
+    "station.create": "创建文化站",
+    "station.rename": "文化站改名",
+    "code.issue": "发放邀请码",
+    "device.revoke": "停用设备",
+    "user.create": "新建账号",
+    "user.password": "重设密码",
+    "user.scope": "修改账号范围",
+    "user.disable": "停用账号",
+    "user.enable": "启用账号",
+}
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     """One entry of the change feed, as the pull sends it."""
 
@@ -108,6 +140,20 @@ class PullResult:
     more: bool = False
     digest: str | None = None  # the station's root digest, when ``more`` is false
     remaining: int | None = None  # entries still to come after this page, when ``more``
+
+
+class StorageOpenError(Exception):
+    """The data file cannot be opened as the server's storage (not a database, damaged);
+    ``message`` says so in Chinese, for the administrator."""
+
+    def __init__(self, path: object, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path = path
+        self.detail = detail
+        self.message = (
+            f"{path} 不是本服务器的数据文件（不是 SQLite 数据库，或已损坏：{detail}）。"
+            "请检查 --data-dir / --database，或从备份恢复该文件。"
+        )
 
 
 class EnrollError(Exception):
@@ -156,8 +202,40 @@ class Storage(abc.ABC):
 
     # -- stations and codes ---------------------------------------------------------------
     @abc.abstractmethod
-    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
-        """Register a station (and write its replica ``stations`` row with a server stamp)."""
+    def create_station(
+        self, name: str, county: str, *, station_id: str | None = None, actor: str = ""
+    ) -> Station:
+        """Register a station (and write its replica ``stations`` row with a server stamp);
+        with ``actor``, its audit entry in the same transaction."""
+
+    @abc.abstractmethod
+    def rename_station(self, station_id: str, name: str, *, actor: str, reason: str) -> Station:
+        """Rename a station: its ``srv_stations`` name, a server write of its replica
+        ``stations`` row (fed to its devices) and the audit entry, in one transaction."""
+
+    @abc.abstractmethod
+    def audit(
+        self, actor: str, action: str, target: str, detail: str, *, station_id: str = ""
+    ) -> None:
+        """Record an administrative act in the audit log (its own transaction).
+
+        :param actor: who: ``web:<account>`` or ``admin`` (the command line).
+        :param action: what kind of act, a key of :data:`AUDIT_ACTIONS` (e.g. ``return.approve``).
+        :param target: what it was done to (an id or an account name).
+        :param detail: what changed, in Chinese, for people.
+        :param station_id: the station concerned: county accounts see only their stations'.
+        """
+
+    @abc.abstractmethod
+    def list_audit(
+        self,
+        *,
+        station_ids: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int | None = 50,
+    ) -> list[AuditEntry]:
+        """The latest entries, newest first (all with ``limit=None``); with ``station_ids``
+        only those about these stations, with ``actions`` only these kinds."""
 
     @abc.abstractmethod
     def get_station(self, station_id: str) -> Station | None: ...

@@ -26,6 +26,7 @@ import pytest
 from tests import pg_cluster
 
 QUICK = {
+    "test_audit_log.py",
     "test_server_api.py",
     "test_server_merge.py",
     "test_multiprocess.py",

@@ -154,6 +154,18 @@ def m0006_periods(c: Conn) -> None:
         c.ddl(ddl)
 
 
+def m0007_audit_log(c: Conn) -> None:
+    """The audit log: administrative acts (web pages and command line), appended, never changed
+    (issue 18). ``target`` is what an act was done to; ``station_id`` scopes it to a county."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, ms INTEGER NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',
+            station_id TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL)"""
+    )
+    c.ddl("CREATE INDEX IF NOT EXISTS srv_audit_station ON srv_audit(station_id, id)")
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -161,6 +173,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (4, m0004_identity_set_aside_digest),
     (5, m0005_figures),
     (6, m0006_periods),
+    (7, m0007_audit_log),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
