@@ -199,6 +199,7 @@ class Storage(abc.ABC):
     """Stations, devices, enrollment codes, the change feed and the replica tables."""
 
     now: Callable[[], int]  # the server's wall clock in ms
+    engine: Any  # the database (sync.server.db.engine.Engine): photo store and bundle keys
 
     # -- stations and codes ---------------------------------------------------------------
     @abc.abstractmethod

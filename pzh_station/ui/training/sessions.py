@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
 
 from pzh_core.domain import training as d
 from pzh_core.domain.errors import ValidationError
+from pzh_station.services.photos import save_with_attachments
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
+from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.widgets import DateEdit, SavingDialog, TimeEdit
 
 
@@ -167,12 +169,14 @@ class SessionDialog(SavingDialog):
             self.date_edit.set_iso(session["date"])
             self.start_time.set_value(session["start_time"])
             self.end_time.set_value(session["end_time"])
+        self.photos = AttachmentStrip(ctx, "sessions")  # sign-in sheets, photos (issue 15)
         self._setup_errors()
         form = self._form(
             (
                 (self.tr("日期"), self.date_edit, "date"),
                 (self.tr("开始时间"), self.start_time, "start_time"),
                 (self.tr("结束时间"), self.end_time, "end_time"),
+                (self.tr("照片/附件"), self.photos, "attachments"),
             )
         )
         layout = QVBoxLayout(self)
@@ -183,16 +187,27 @@ class SessionDialog(SavingDialog):
                 self.tr("保存"), history=("sessions", lambda: (self.session or {}).get("id"))
             )
         )
+        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
+        self.photos.load(session["id"] if session else None)
 
     def save(self) -> None:
+        if self.photos.busy:
+            return
         date, start, end = self.date_edit.iso(), self.start_time.value(), self.end_time.value()
         cid = self.class_id
+        edits = self.photos.edits()
         if self.session:
             sid = self.session["id"]
-            job = lambda s: TrainingService(s).move_session(sid, date, start, end)  # noqa: E731
+
+            def write(s):  # noqa: ANN001, ANN202
+                TrainingService(s).move_session(sid, date, start, end)
+                return sid
         else:
-            job = lambda s: TrainingService(s).add_session(cid, date, start, end)  # noqa: E731
-        self._run_save(job)
+
+            def write(s):  # noqa: ANN001, ANN202
+                return TrainingService(s).add_session(cid, date, start, end)
+
+        self._run_save(lambda s: save_with_attachments(s, "sessions", lambda: write(s), edits))
 
 
 class SessionsTab(QWidget):
