@@ -51,6 +51,7 @@ def test_only_when_i_say_then_send_now(qtbot, services, enrolled, sync_server, t
         panel = page.photo_panel
         qtbot.waitUntil(lambda: agent.status.pending == 1, timeout=10_000)
         assert "照片待上传 1 张" in panel.pending_label.text()
+        assert "每天上限 200 MB" in panel.today_label.text()  # the city setting's default
         panel.manual_radio.click()
         assert agent.status.mode == "manual"
         agent.kick()  # what a successful record sync does: nothing in manual mode

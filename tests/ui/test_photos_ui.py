@@ -81,7 +81,11 @@ def test_drop_photos_and_a_bad_file_then_save(qtbot, ctx, services, activity_id,
     # Nothing is written before the form is saved.
     assert PhotoService(services).list("activities", activity_id) == []
     if SHOTS:
+        from PySide6.QtWidgets import QScrollArea
+
         dlg.resize(600, 680)
+        dlg.findChild(QScrollArea).ensureWidgetVisible(strip)  # the strip is the form's last row
+        qtbot.wait(50)
         dlg.grab().save(os.path.join(SHOTS, "activity_form_photos.png"))
 
     strip.list.setCurrentRow(1)

@@ -53,6 +53,7 @@ class PhotoStatus:
     pending: int = 0  # 照片待上传 N
     sending: bool = False
     sent_today: int = 0
+    day_budget: int = 0  # the city setting photo_day_mb, in bytes (0: not read yet)
     mode: str = "auto"
     refused: list[str] = field(default_factory=list)
     error: str = ""
@@ -158,6 +159,7 @@ class _Worker:
         return PhotoStatus(
             pending=q.pending_count(store),
             sent_today=q.budget_used(store, china_day()),
+            day_budget=q.day_budget(store),
             mode=photo_mode(self.data_dir),
             refused=[r["error"] for r in q.refused_uploads(store)],
         )

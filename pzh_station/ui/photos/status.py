@@ -101,7 +101,12 @@ class PhotoPanel(QGroupBox):
 
     def show_status(self, status: PhotoStatus) -> None:
         self.pending_label.setText(short_text(self, status))
-        self.today_label.setText(f"{status.sent_today / 1024 / 1024:.1f} MB")
+        today = f"{status.sent_today / 1024 / 1024:.1f} MB"
+        if status.day_budget:
+            today += self.tr("（每天上限 {} MB，由市里设定）").format(
+                f"{status.day_budget / 1024 / 1024:g}"
+            )
+        self.today_label.setText(today)
         problems = list(status.refused)
         if status.error:
             problems.insert(0, status.error)

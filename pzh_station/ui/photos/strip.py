@@ -91,7 +91,7 @@ class AttachmentStrip(QWidget):
         self.add_button.clicked.connect(self.pick)
         self.view_button.clicked.connect(lambda: self._view(self.list.currentItem()))
         self.remove_button.clicked.connect(self.remove_selected)
-        self.hint = FieldErrorLabel()
+        self.hint = FieldErrorLabel(reserve=False)  # refusals wrap: each says what to do
         self.hint.setObjectName("attachment_message")
 
         buttons = QHBoxLayout()
