@@ -26,6 +26,7 @@ MODULES = [
     "bench_web",
     "bench_periods",
     "bench_bundle",
+    "bench_photos",
     "bench_startup",
 ]
 

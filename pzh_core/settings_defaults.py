@@ -35,6 +35,9 @@ DEFAULTS = {
     # deadline. The county sets it for its stations; the desk refuses at the field, the server
     # sets a later change aside (code ``locked``).
     "edit_deadline_days": lambda: 0,
+    # Megabytes of photos one station may send over the network per day (issue 15); the server
+    # enforces it, the desk stops before the server has to refuse. USB bundles do not count.
+    "photo_day_mb": lambda: 200,
 }
 
 SETTINGS: dict[str, Setting] = {
@@ -50,6 +53,11 @@ SETTINGS: dict[str, Setting] = {
             "edit_deadline_days",
             ("city", "county"),
             "数据修改期限：期末后多少天内可修改（0 表示不限）",
+        ),
+        Setting(
+            "photo_day_mb",
+            ("city", "county", "station"),
+            "每个文化站每天通过网络上传照片的流量上限（MB；U盘同步包不计）",
         ),
     )
 }

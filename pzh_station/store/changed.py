@@ -33,6 +33,8 @@ TABLE_AREAS: dict[str, frozenset[str]] = {
     "set_aside": frozenset({"sync"}),
     "periods": frozenset({"periods"}),
     "late_changes": frozenset({"periods"}),
+    # Photos attached to activities, sessions or service records (issue 15).
+    "attachments": frozenset({"photos", "activities", "training", "volunteers"}),
 }
 PULLED_AREA = "sync"  # rows merged from the server (a sync), whatever their tables
 

@@ -116,6 +116,10 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 self._migrate(version)
+                if self.meta("sync_token") is not None:  # from an older version: move it out
+                    from pzh_station.store import sync_state
+
+                    sync_state.move_token_out(self)
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise from_sqlite(exc) from exc

@@ -2,7 +2,9 @@
 seqs as sync sees them.
 
 Keys (all strings): ``sync_server_url``, ``sync_device_id`` (the id the server gave this PC),
-``sync_token``, ``sync_station_id`` (set once the station came from the server),
+``sync_token`` (only in files from before the token moved to :mod:`pzh_station.credentials`:
+moved out when the file opens, :func:`move_token_out`), ``sync_station_id`` (set once the
+station came from the server),
 ``sync_acked_seq`` (highest change-log seq the server holds), ``sync_cursor`` (last server
 feed seq applied here), ``sync_last_success`` / ``sync_last_attempt`` (UTC ISO time),
 ``sync_last_error`` / ``sync_last_error_kind``, and ``clock_offset_ms`` (server − local clock,
@@ -21,6 +23,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 
+from pzh_station import credentials
 from pzh_station.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -92,7 +95,7 @@ class SyncState:
         return cls(
             server_url=rows.get("sync_server_url", ""),
             device_id=rows.get("sync_device_id", ""),
-            token=rows.get("sync_token", ""),
+            token=token(store, rows.get("sync_device_id", "")),
             station_id=rows.get("sync_station_id", ""),
             acked_seq=acked,
             cursor=int(rows.get("sync_cursor") or 0),
@@ -108,6 +111,57 @@ class SyncState:
                 "SELECT count(*) FROM set_aside WHERE dismissed = 0"
             ).fetchone()[0],
         )
+
+
+def token_name(device_id: str) -> str:
+    return f"device-token-{device_id}"
+
+
+def token(store: Store, device_id: str | None = None) -> str:
+    """This file's device token, from the PC's credential store (never from the file: a
+    backup, or the file on another PC, has none). Old tokens stay there after a re-key, so a
+    backup restored on this PC can still re-key; another PC needs a new enrollment code."""
+    device = store.meta("sync_device_id") if device_id is None else device_id
+    if not device:
+        return ""
+    return credentials.default().get(token_name(device)) or ""
+
+
+def keep_token(store: Store, device_id: str, value: str) -> None:
+    """Keep the device's token in the PC's credential store, none in the file."""
+    credentials.default().put(token_name(device_id), value)
+    _scrub_token(store)
+
+
+def _scrub_token(store: Store) -> None:
+    """Remove a token kept in the file by older versions, overwriting its bytes (secure_delete),
+    so that no later backup holds it in a free page."""
+    if store.meta("sync_token") is None:
+        return
+    store.conn.execute("PRAGMA secure_delete = ON")
+    try:
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = 'sync_token'")
+    finally:
+        store.conn.execute("PRAGMA secure_delete = OFF")
+
+
+def move_token_out(store: Store) -> bool:
+    """A file from before the credential store: its token moves to the PC's credential store
+    (first start of this version). True when one moved."""
+    legacy = store.meta("sync_token")
+    device = store.meta("sync_device_id")
+    if not legacy:
+        if legacy is not None:
+            _scrub_token(store)
+        return False
+    if device:
+        credentials.default().put(token_name(device), legacy)
+    _scrub_token(store)
+    if not store.conn.in_transaction:  # the old page images leave the WAL file too
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.warning("device token moved out of the station file to %s", credentials.default().where)
+    return True
 
 
 def pending_count(store: Store, acked_seq: int | None = None) -> int:
@@ -146,11 +200,11 @@ def become_device(store: Store, *, device_id: str, token: str) -> None:
     the server, so everything after the mark is pushed again (what the server holds merges to
     nothing)."""
     with store.transaction():
+        keep_token(store, device_id, token)
         put(
             store,
             device_id=device_id,
             sync_device_id=device_id,
-            sync_token=token,
             sync_cursor=0,
             rekey_request="",
         )

@@ -184,11 +184,11 @@ class SyncClient:
             with store.transaction():
                 sync_state.learn_offset(store, server_time, sent, received)
                 adopted = replica.set_station(store, new_station, seed)
+                sync_state.keep_token(store, device_id, token)  # the PC's store, not the file
                 sync_state.put(
                     store,
                     sync_server_url=url,
                     sync_device_id=device_id,
-                    sync_token=token,
                     sync_station_id=new_station,
                     # A new device on the server holds nothing: push the whole log, pull all.
                     sync_acked_seq=0,

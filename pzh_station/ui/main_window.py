@@ -96,6 +96,10 @@ class MainWindow(QMainWindow):
 
         self.sync_status = SyncStatusWidget(ctx, self)  # stops the sync agent on `closed`
         self.statusBar().addPermanentWidget(self.sync_status)
+        from pzh_station.ui.photos.status import PhotoStatusLabel
+
+        self.photo_status = PhotoStatusLabel(ctx, self)  # 照片待上传 N (issue 15)
+        self.statusBar().addPermanentWidget(self.photo_status)
 
         from pzh_station.ui import menus
 

@@ -24,6 +24,7 @@ from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.pin_dialog import PinSettingsBox
 from pzh_station.ui.progress import Cancelled, Progress
+from pzh_station.ui.restore_dialog import sync_note
 from pzh_station.ui.station_form import StationForm
 
 
@@ -144,7 +145,9 @@ class SettingsPage(QWidget):
             self.tr(
                 "用这份备份替换现在的数据？\n{}\n\n现在的数据会先另存为一份备份；恢复时程序会关闭"
                 "当前窗口并重新打开。"
-            ).format(info.describe()),
+            ).format(info.describe())
+            + "\n\n"
+            + sync_note(),
             parent=self,
         )
         box.setObjectName("restore_confirm")

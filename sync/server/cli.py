@@ -123,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
+    from sync.server import photo_cli  # USB bundles, enrollment files, photo limits (issue 15)
+
+    photo_cli.add_parsers(asub, _add_data_dir)
     from sync.server import definitions  # the city's definition file (issue 13)
 
     definitions.add_parser(asub, _add_data_dir)
@@ -189,6 +192,10 @@ def run_admin(args: argparse.Namespace) -> int:
         return web_cli.create_user(args, data_dir)
     if args.admin_command == "copy-database":
         return copy_database(database_of(data_dir, args.database), args.to)
+    from sync.server import photo_cli
+
+    if args.admin_command in photo_cli.COMMANDS:
+        return photo_cli.run(args, data_dir, database_of(data_dir, args.database))
     storage = open_storage(database_of(data_dir, args.database))
     try:
         cmd = args.admin_command

@@ -205,6 +205,8 @@ SQL_HOMES = (
     "sync/server/period_store.py",  # submitted and approved periods, late changes
     "sync/server/feed_history.py",  # a record's history from the feed
     "sync/server/replica_digest.py",  # each station's replica digest
+    "sync/server/photo_store.py",  # photo files, uploads in progress, budgets (issue 15)
+    "sync/server/bundle_keys.py",  # devices' USB bundle keys (issue 15)
     "sync/server/web/accounts.py",  # the web accounts' own file
 )
 # The sync client is a use-case layer like the services: one sync step is one transaction.

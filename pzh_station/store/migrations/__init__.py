@@ -22,6 +22,7 @@ from pzh_station.store.migrations import (
     m0008_set_aside,
     m0009_certificates,
     m0010_periods,
+    m0011_photos,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -35,6 +36,7 @@ MIGRATIONS: list[ModuleType] = [
     m0008_set_aside,
     m0009_certificates,
     m0010_periods,
+    m0011_photos,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -16,7 +16,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, history, periods, returns, signin, users_pages, views
+from sync.server.web import (
+    admin_pages,
+    bundle_pages,
+    history,
+    periods,
+    photos_pages,
+    returns,
+    signin,
+    users_pages,
+    views,
+)
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -81,5 +91,7 @@ def _router(web: Web) -> APIRouter:
     history.add_routes(router, web)
     admin_pages.add_routes(router, web)
     users_pages.add_routes(router, web)
+    photos_pages.add_routes(router, web)  # activity photos and evidence zips (issue 15)
+    bundle_pages.add_routes(router, web)  # USB bundles uploaded by county staff (issue 15)
     router.add_api_route("/web/{rest:path}", _not_found, methods=["GET"])
     return router
