@@ -24,6 +24,8 @@ MODULES = [
     "bench_sync",
     "bench_reports",
     "bench_web",
+    "bench_province",
+    "bench_load",
     "bench_bundle",
     "bench_startup",
 ]
