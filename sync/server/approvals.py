@@ -44,6 +44,12 @@ class Actor:
     name: str
     role: str = "city"  # city | county
     county: str = ""
+    web: bool = False  # a web account (else the command line)
+
+    @property
+    def audit_name(self) -> str:
+        """How the audit log names it: ``web:<account>`` or ``admin`` (the command line)."""
+        return f"web:{self.name}" if self.web else "admin"
 
     def may_decide(self, station: Station, action: str) -> bool:
         """The city decides anything; a county all but the city's accept, for its stations."""
@@ -56,7 +62,7 @@ def china_today(ms: int) -> dt.date:
     return dt.datetime.fromtimestamp(ms / 1000, tz=CHINA).date()
 
 
-def set_deadline(storage: Storage, county: str, days: int) -> int:
+def set_deadline(storage: Storage, county: str, days: int, actor: str = "admin") -> int:
     """A county's edit deadline (days after a period's end; 0 = none), written as a county
     setting into each of its stations (decision 3). Returns how many stations."""
     if not 0 <= days <= 3650:
@@ -72,6 +78,9 @@ def set_deadline(storage: Storage, county: str, days: int) -> int:
             det_id("city_setting", key, county, sid),
             {"key": key, "scope": county, "value": {"v": days}, "deleted": False},
         )
+    storage.audit(
+        actor, "deadline.set", county, f"{county}：期末后{days}天（{len(stations)}个文化站）"
+    )
     return len(stations)
 
 
@@ -154,8 +163,16 @@ def decide(
             fields["approved_figures"] = figures
         return fields
 
+    detail = f"{station.name} {approval.period_label(period)}" + (f"：{reason}" if reason else "")
+    if not actor.web:
+        detail += f"（{actor.name}）"
     return storage.server_update(
-        station_id, approval.TABLE, period_id(station_id, period), make, operator=actor.name
+        station_id,
+        approval.TABLE,
+        period_id(station_id, period),
+        make,
+        operator=actor.name,
+        audit=(actor.audit_name, f"period.{action}", period_id(station_id, period), detail),
     )
 
 
@@ -184,7 +201,19 @@ def decide_late(
             "note": note,
         }
 
-    fields = storage.server_update(station.id, "late_changes", late_id, make, operator=actor.name)
+    what = "，".join(f"{k} → {v}" for k, v in late["fields"].items())
+    detail = f"{station.name} {late['tbl']} {late['row_id'][:8]}：{what}" + (
+        f"（{note}）" if note else ""
+    )
+    action = "late.accept" if accept else "late.reject"
+    fields = storage.server_update(
+        station.id,
+        "late_changes",
+        late_id,
+        make,
+        operator=actor.name,
+        audit=(actor.audit_name, action, late_id, detail),
+    )
     if accept:
         storage.server_write(
             station.id, late["tbl"], late["row_id"], dict(late["fields"]), operator=actor.name

@@ -458,12 +458,15 @@ class SqlStorage(Storage):
         make: Callable[[dict[str, Any] | None], dict[str, Any]],
         *,
         operator: str = "",
+        audit: tuple[str, str, str, str] | None = None,
     ) -> dict[str, Any]:
         def tx(c: Conn) -> dict[str, Any]:
             push_merge.lock_station(c, station_id)
             row = period_store.current_row(c, table, row_id)
             fields = make(row if row is None or row["station_id"] == station_id else None)
             self._server_write(c, station_id, table, row_id, fields, operator)
+            if audit is not None:
+                self._audit(c, *audit, station_id)
             return fields
 
         return self._write(tx)

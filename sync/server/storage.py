@@ -103,6 +103,14 @@ AUDIT_ACTIONS = {
     "user.scope": "修改账号范围",
     "user.disable": "停用账号",
     "user.enable": "启用账号",
+    # issue 14: the county's and the city's decisions on submitted periods and late changes
+    "period.approve": "审核通过",
+    "period.return": "退回报送",
+    "period.unlock": "解锁",
+    "period.accept": "市级确认",
+    "late.accept": "接受审核后的修改",
+    "late.reject": "拒绝审核后的修改",
+    "deadline.set": "设置修改期限",
 }
 
 
@@ -393,10 +401,13 @@ class Storage(abc.ABC):
         make: Callable[[dict[str, Any] | None], dict[str, Any]],
         *,
         operator: str = "",
+        audit: tuple[str, str, str, str] | None = None,
     ) -> dict[str, Any]:
         """A server write decided on the row as it is, in one transaction: ``make`` gets the
         row's current fields (None when it does not exist) and returns the fields to write, or
-        raises to write nothing (e.g. approving a period that was withdrawn meanwhile)."""
+        raises to write nothing (e.g. approving a period that was withdrawn meanwhile). With
+        ``audit`` = (actor, action, target, detail) its audit entry is written in the same
+        transaction."""
 
     # -- shared state of the server processes ---------------------------------------------------
     @abc.abstractmethod

@@ -114,6 +114,13 @@ def test_unlock_with_reason_reopens_and_later_changes_merge(world):
     with pytest.raises(ApprovalError, match="须填写原因"):
         decide(storage, station, "2026-09", "unlock", RENHE)
     decide(storage, station, "2026-09", "unlock", RENHE, reason="人次填错")
+    # Each decision is in the audit log, in the transaction of its write.
+    log = storage.list_audit(station_ids=[station])
+    assert [(e.action, e.actor) for e in log[:2]] == [
+        ("period.unlock", "admin"),
+        ("period.approve", "admin"),
+    ]
+    assert "2026年9月：人次填错" in log[0].detail and "仁和区李" in log[0].detail
     assert not push("activities", act, {"attendance": 25}).set_aside
     assert _row(storage, "activities", act)["attendance"] == 25
     row = _row(storage, "periods", period_id(station, "2026-09"))

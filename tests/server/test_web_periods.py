@@ -92,3 +92,13 @@ def test_approve_then_only_the_city_accepts_and_a_late_change_is_decided(world):
         r = _post(client, f"/web/periods/{sid}/{MONTH}/accept", "/web/periods")
         assert r.status_code == 303
         assert "市级确认" in client.get(f"/web/periods/{sid}/{MONTH}").text
+    storage = server._storage()
+    try:
+        actions = [(e.action, e.actor) for e in storage.list_audit(station_ids=[sid])]
+    finally:
+        storage.close()
+    assert actions[:3] == [
+        ("period.accept", "web:city"),
+        ("late.accept", "web:renhe"),
+        ("period.approve", "web:renhe"),
+    ]

@@ -47,7 +47,7 @@ def add_routes(router: APIRouter, web: Web) -> None:
 
 
 def actor(user: User) -> Actor:
-    return Actor(user.name, user.role, user.county)
+    return Actor(user.name, user.role, user.county, web=True)
 
 
 def _period(text: str) -> str:
