@@ -24,9 +24,11 @@ MODULES = [
     "bench_sync",
     "bench_reports",
     "bench_web",
+    "bench_periods",
     "bench_province",
     "bench_load",
     "bench_bundle",
+    "bench_photos",
     "bench_startup",
 ]
 

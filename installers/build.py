@@ -4,6 +4,8 @@
     python installers/build.py                  # the bundle in installers/out/dist/PzhStation
     python installers/build.py --installer      # … and the NSIS installer (needs makensis)
     python installers/build.py --installer-only # installer around an existing bundle
+    python installers/build.py --deb           # Linux: the bundle and a .deb (installers/deb.py)
+    python installers/build.py --deb --old-root # … built inside a Debian 11 root (glibc 2.31)
 
 PyInstaller cannot cross-compile: run it on Windows for the Windows bundle (the CI workflow
 ``.github/workflows/windows.yml`` does). makensis runs anywhere, so ``--installer`` also works on
@@ -124,9 +126,19 @@ def build_installer(
     return setup
 
 
+def write_build_info(out: Path, *, old_root: bool) -> None:
+    """``<out>/build-info.json``: where the bundle was built (the glibc scan test reads it)."""
+    import json
+    import platform
+
+    lib, ver = platform.libc_ver()
+    info = {"old_root": old_root, "glibc": ver if lib == "glibc" else "", "python": sys.version}
+    (out / "build-info.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Build the pzh-station bundle (and installer) for this OS."
+        description="Build the pzh-station bundle (and installer or .deb) for this OS."
     )
     parser.add_argument("--installer", action="store_true", help="also build the NSIS installer")
     parser.add_argument(
@@ -138,15 +150,39 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=OUT, help="output folder (default installers/out)"
     )
     parser.add_argument("--clean", action="store_true", help="clear PyInstaller's cache first")
+    deb = parser.add_argument_group("Linux .deb (docs/linux-desktops.md)")
+    deb.add_argument("--deb", action="store_true", help="also build the .deb")
+    deb.add_argument("--deb-only", action="store_true", help="only the .deb, around a bundle")
+    deb.add_argument(
+        "--old-root",
+        action="store_true",
+        help="build inside a Debian 11 root (glibc 2.31; installers/oldroot.py), slow",
+    )
+    deb.add_argument("--uos-store", action="store_true", help="no files outside /opt/apps")
+    deb.add_argument("--server", default="", help="preset: the city server address")
+    deb.add_argument("--enroll", default="", help="preset: an enrollment code")
+    deb.add_argument("--ca-bundle", default="", help="preset: the city's CA bundle (PEM path)")
     args = parser.parse_args(argv)
     out = args.out.resolve()
+    if args.old_root:
+        import oldroot
+
+        return oldroot.build(out, passthrough=oldroot.passthrough(argv or sys.argv[1:]))
     bundle = out / "dist" / product.APP_ID
-    if not args.installer_only:
+    if not (args.installer_only or args.deb_only):
         bundle = build_bundle(out, clean=args.clean)
+        write_build_info(out, old_root=os.environ.get("PZH_OLD_ROOT_BUILD") == "1")
         for name in (product.APP_EXE, product.CLI_EXE):
             sign(bundle / (name + EXE_SUFFIX))
     if args.installer or args.installer_only:
         build_installer(bundle, out)
+    if args.deb or args.deb_only:
+        import deb as debian
+
+        preset = {"server_url": args.server, "enrollment_code": args.enroll}
+        preset["ca_bundle"] = args.ca_bundle
+        package = debian.build_deb(bundle, out, preset=preset, store=args.uos_store)
+        say(f"deb {package} ({package.stat().st_size / 1e6:.1f} MB)")
     return 0
 
 

@@ -125,21 +125,46 @@ def normalise_fields(record: Any, kinds: dict[str, str]) -> None:
 COLLATION = "pinyin"
 
 
+# the first code point of resources/refdata/pinyin-readings.txt (tools/make_pinyin_table.py)
+_TABLE_FIRST = 0x3400
+
+
+@functools.lru_cache(maxsize=1)
+def _readings() -> list[str]:
+    from pzh_core.resources import resources_dir
+
+    path = resources_dir() / "refdata" / "pinyin-readings.txt"
+    return path.read_text(encoding="ascii").split("\n")
+
+
 def _each_char(text: str) -> list[str]:
     """What has no pinyin reading sorts by its characters, one by one, in lower case."""
     return list(text.lower())
 
 
+def _reading(char: str) -> list[str]:
+    table = _readings()
+    index = ord(char) - _TABLE_FIRST
+    if 0 <= index < len(table) - 1 and table[index]:
+        return [table[index]]
+    if char.isascii() or not char.isalpha():
+        return [char.lower()]
+    from pypinyin import lazy_pinyin  # a rare character beyond the table (0.8 s to load)
+
+    # pypinyin's errors callback may return a list (one reading per character); its stub says str
+    readings = lazy_pinyin(char, errors=_each_char)  # type: ignore[arg-type]
+    return [r.lower() for r in readings]
+
+
 @functools.lru_cache(maxsize=50_000)
 def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
     """Sort key of a name in pinyin order (丁 冯 何 刘 余, not code-point order 丁 何 余 冯 刘);
-    names that read the same fall back to the characters, so the order is total and stable."""
-    from pypinyin import lazy_pinyin
-
+    names that read the same fall back to the characters, so the order is total and stable.
+    Each character reads as pypinyin's first reading (a table, so listing names never loads
+    pypinyin's phrase dictionaries); letters and digits sort before Chinese."""
     name = name or ""
-    # pypinyin's errors callback may return a list (one reading per character); its stub says str
-    readings = lazy_pinyin(name.strip(), errors=_each_char)  # type: ignore[arg-type]
-    return tuple(r.lower() for r in readings), name
+    readings = [r for ch in name.strip() for r in _reading(ch)]
+    return tuple(readings), name
 
 
 def _compare(a: str, b: str) -> int:

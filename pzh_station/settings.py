@@ -1,8 +1,9 @@
 """Settings of one PC: ``settings.json`` in the data dir, with install-time presets as fallback.
 
 County IT presets values (city server address, an enrollment code, a CA bundle) at install
-time in ``preset.ini`` — beside the program (the install dir) or in
-``%PROGRAMDATA%\\pzh-station\\preset.ini`` — or the file named by ``PZH_STATION_PRESET``. A preset
+time in ``preset.ini`` — beside the program (the install dir), in
+``%PROGRAMDATA%\\pzh-station\\preset.ini`` (Linux: ``/etc/pzh-station/preset.ini``, written by IT
+beside the .deb's own) — or the file named by ``PZH_STATION_PRESET``. A preset
 is used only where ``settings.json`` has no value of its own, so a reinstall or upgrade never
 overrides what the station set. ``preset.ini`` has one section ``[pzh-station]`` with keys of the
 same names as below.
@@ -24,6 +25,7 @@ FILE = "settings.json"
 PRESET = "preset.ini"
 SECTION = "pzh-station"
 ENV_PRESET = "PZH_STATION_PRESET"
+ENV_ETC = "PZH_STATION_ETC"  # tests: stands in for /etc
 
 
 def preset_files() -> list[Path]:
@@ -34,6 +36,8 @@ def preset_files() -> list[Path]:
     program_data = os.environ.get("PROGRAMDATA")
     if program_data:
         files.append(Path(program_data) / "pzh-station" / PRESET)
+    if sys.platform != "win32":
+        files.append(Path(os.environ.get(ENV_ETC, "/etc")) / "pzh-station" / PRESET)
     return files
 
 

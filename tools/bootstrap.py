@@ -54,7 +54,8 @@ APT_TEST = ["chromium", "xvfb", "postgresql"]
 # Slow suites: makensis builds the installer around the Linux bundle (osslsigncode tests its signing
 # hooks); 64-bit wine runs its silent install/upgrade/uninstall (wine is about 650 MB installed, a
 # minute or two to fetch; the wine tests take about 2 minutes).
-APT_FULL: list[str] = ["nsis", "osslsigncode", "wine", "wine64"]
+# binutils: objdump, which PyInstaller and the .deb's glibc scan (installers/glibc_scan.py) read.
+APT_FULL: list[str] = ["nsis", "osslsigncode", "wine", "wine64", "binutils"]
 
 
 # Lint, format check and type check, run by `test` before pytest (configured in pyproject.toml).

@@ -8,21 +8,27 @@ printed in Chinese with exit code 2; nothing else is shown as a traceback to a s
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable, Sequence
 from importlib import import_module
+from typing import TYPE_CHECKING
 
-from pzh_core import argparse_zh
 from pzh_station import __version__
 
-Handler = Callable[[argparse.Namespace], int]
+if TYPE_CHECKING:  # argparse is loaded when a command is given, not for the desk's start
+    import argparse
+
+Handler = Callable[["argparse.Namespace"], int]
 
 
 class Cli:
     """The parser being built; areas add commands with :meth:`command`."""
 
     def __init__(self) -> None:
+        import argparse
+
+        from pzh_core import argparse_zh
+
         argparse_zh.install()
         self.parser = argparse.ArgumentParser(
             prog="pzh-station",
@@ -49,6 +55,8 @@ class Cli:
         self, name: str, help: str, handler: Handler, *, group: str | None = None
     ) -> argparse.ArgumentParser:
         """Add ``name`` (or ``group name``, e.g. ``import activities``) and return its parser."""
+        import argparse
+
         parent = self._sub if group is None else self._group(group)
         p = parent.add_parser(name, help=help, description=help)
         p.add_argument(
@@ -65,6 +73,8 @@ class Cli:
                 "report": "生成报表",
                 "admin": "管理",
                 "facts": "年度基本情况（年报的人员、设施、经费等）",
+                "photos": "活动照片和扫描件",
+                "bundle": "U盘同步包（没有网络时）",
                 "teams": "业余文艺团队登记",
             }
             gp = self._sub.add_parser(
@@ -81,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         activities,
         annual,
         core,
+        periods,
+        photos,
         reports,
         sync,
         teams,
@@ -89,7 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli = Cli()
-    for area in (core, activities, training, volunteers, sync, reports, annual, teams):
+    for area in (
+        core,
+        activities,
+        training,
+        volunteers,
+        sync,
+        reports,
+        annual,
+        teams,
+        periods,
+        photos,
+    ):
         area.register(cli)
     return cli.parser
 
@@ -112,12 +135,22 @@ def preload_desk() -> None:
         import_module(name)
 
 
+def run_desk(data_dir: str | None = None) -> int:
+    preload_desk()
+    from pzh_station.ui.app import run as run_app
+
+    return run_app(data_dir=data_dir)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.reconfigure(errors="replace")  # type: ignore[union-attr]
         except (AttributeError, ValueError):
             pass
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:  # the Start-menu entry: the desk at once, without building the CLI's parsers
+        return run_desk()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.self_test:
@@ -126,10 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return self_test()
     handler = getattr(args, "handler", None)
     if handler is None:
-        preload_desk()
-        from pzh_station.ui.app import run as run_app
-
-        return run_app(data_dir=args.data_dir)
+        return run_desk(args.data_dir)
     from pzh_station.cli.common import run_handler
 
     return run_handler(handler, args)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from pzh_core.i18n import tr
@@ -12,6 +13,7 @@ from pzh_station.store import migrations
 from pzh_station.store.db import _check_file
 from pzh_station.store.errors import StoreError
 
+Progress = Callable[[int, int], None]
 PREFIX = "station-"
 SUFFIX = ".sqlite3"
 KEEP = 14
@@ -28,16 +30,29 @@ def list_backups(directory: Path) -> list[Path]:
     return sorted(directory.glob(f"{PREFIX}*{SUFFIX}"), reverse=True)
 
 
-def backup(db_file: Path, dest: Path) -> Path:
+STEP_PAGES = 1024  # pages copied per step of the backup API (4 MB at SQLite's 4 KB page size)
+
+
+def backup(db_file: Path, dest: Path, progress: Progress | None = None) -> Path:
     """Copy a live database to ``dest`` with the backup API (safe while it is in use). The
-    source is opened read-only: the app's database worker stays the file's only writer."""
+    source is opened read-only: the app's database worker stays the file's only writer.
+    ``progress(done_bytes, total_bytes)`` is called after each step; if it raises (a person
+    cancelled), the copy stops and no file is left."""
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     src = sqlite3.connect(f"{Path(db_file).resolve().as_uri()}?mode=ro", uri=True)
     try:
         out = sqlite3.connect(str(tmp))
         try:
-            src.backup(out)
+            if progress is None:
+                src.backup(out)
+            else:
+                size = src.execute("PRAGMA page_size").fetchone()[0]
+                src.backup(
+                    out,
+                    pages=STEP_PAGES,
+                    progress=lambda _s, left, total: progress((total - left) * size, total * size),
+                )
         finally:
             out.close()
     except BaseException:

@@ -25,6 +25,7 @@ from pzh_station.store import Store, replica, set_aside, sync_state
 from pzh_station.store.sync_state import SyncState
 from pzh_station.sync_client import clock, rekey, verify
 from pzh_station.sync_client.errors import SyncError
+from pzh_station.sync_client.progress import ProgressFn, SyncCancelled, SyncProgress
 from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class SyncClient:
         retry: RetryPolicy | None = None,
         transport_factory: TransportFactory = Transport,
         push_max_bytes: int = PUSH_MAX_BYTES,
+        progress: ProgressFn | None = None,
     ) -> None:
         if run_db is None:
             if store is None:
@@ -105,6 +107,8 @@ class SyncClient:
         self.transport_factory = transport_factory
         self.push_max_bytes = push_max_bytes
         self.last_transport: Transport | None = None
+        self.progress = progress  # called after each exchange; may raise SyncCancelled
+        self._progress = SyncProgress()
 
     def _transport(self, url: str, token: str | None = None) -> Transport:
         t = self.transport_factory(url, token=token, ca_bundle=self.ca_bundle, retry=self.retry)
@@ -180,11 +184,11 @@ class SyncClient:
             with store.transaction():
                 sync_state.learn_offset(store, server_time, sent, received)
                 adopted = replica.set_station(store, new_station, seed)
+                sync_state.keep_token(store, device_id, token)  # the PC's store, not the file
                 sync_state.put(
                     store,
                     sync_server_url=url,
                     sync_device_id=device_id,
-                    sync_token=token,
                     sync_station_id=new_station,
                     # A new device on the server holds nothing: push the whole log, pull all.
                     sync_acked_seq=0,
@@ -217,6 +221,7 @@ class SyncClient:
             self._record_error(err)
             raise err
         result = SyncResult()
+        self._progress = SyncProgress(push_total=st.pending)
         try:
             try:
                 self._run(st.server_url, st.token, result)
@@ -229,7 +234,8 @@ class SyncClient:
                 token = rekey.rekey(self, st.server_url, st.token)
                 self._run(st.server_url, token, result)
         except SyncError as exc:
-            self._record_error(exc)
+            if not isinstance(exc, SyncCancelled):  # a person stopped it: nothing went wrong
+                self._record_error(exc)
             raise
 
         def finish(store: Store) -> int:
@@ -291,14 +297,14 @@ class SyncClient:
             if batch and server_acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
                 raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
-
+            shown = _shown(batch, acked, server_acked)
             tables, rewound, pending = self.db(
                 partial(
                     _apply_answer,
                     feed=feed,
                     cursor=max(new_cursor, cursor),
                     acked=acked,
-                    server_acked=server_acked,
+                    server_acked=min(server_acked, shown),
                     timing=(server_time, sent, received),
                     refused=refused if isinstance(refused, list) else [],
                     complete=not more,
@@ -309,7 +315,8 @@ class SyncClient:
             result.pushed += len(batch)
             result.pulled += len(feed)
             result.set_aside += len(refused) if isinstance(refused, list) else 0
-            if not more and pending == 0:
+            self._report(transport, len(batch), len(feed), more, resp.get("remaining"))
+            if not more and pending == 0 and server_acked <= shown:
                 if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
                     return  # an older server without a digest, or repairs that did not hold
                 done = self._verify(transport, server_root, server_acked, max(new_cursor, cursor))
@@ -319,6 +326,22 @@ class SyncClient:
                     return
                 # Fields the server lacked were logged again: push them, then verify again.
         raise SyncError("bad_response", "同步轮次过多")
+
+    def _report(
+        self, transport: Transport, pushed: int, pulled: int, more: bool, remaining: Any
+    ) -> None:
+        """Progress after one exchange (both halves of it are stored by now)."""
+        p = self._progress
+        p.pushed = min(p.push_total, p.pushed + pushed) if p.push_total else p.pushed + pushed
+        p.pulled += pulled
+        if more and isinstance(remaining, int) and not isinstance(remaining, bool):
+            p.pull_total = p.pulled + max(0, remaining)
+        elif not more:  # everything there was to pull has come
+            p.pull_total = p.pulled
+        p.bytes_up = transport.stats.body_bytes_up
+        p.bytes_down = transport.stats.body_bytes_down
+        if self.progress is not None:
+            self.progress(p)
 
     def _verify(
         self, transport: Transport, server_root: str, acked: int, cursor: int
@@ -362,6 +385,8 @@ class SyncClient:
                 "s": ch["stamp"],
                 "f": ch["fields"],
             }
+            if ch.get("operator"):
+                item["o"] = ch["operator"][: protocol.MAX_OPERATOR]
             n = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
             if batch and size + n > self.push_max_bytes:
                 break
@@ -395,6 +420,17 @@ def _apply_answer(
         sync_state.put(store, sync_cursor=cursor, sync_acked_seq=new_acked)
         rewound = replica.rewind_if_ahead(store, clock.future_limit(server_time))
     return tables, rewound, sync_state.pending_count(store, new_acked)
+
+
+def _shown(batch: list[dict[str, Any]], acked: int, server_acked: int) -> int:
+    """The last seq this request showed the server: the acked mark moves only up to it (device
+    epoch). Seqs the server holds above it are compared with this file by the next request."""
+    shown = batch[-1]["seq"] if batch else acked
+    if server_acked > shown and not batch:
+        # The server holds seqs of this device that this file never wrote (a restored backup,
+        # a copied folder): this file is not that history.
+        raise SyncError("rekey_required", f"服务器已有第 {server_acked} 条，本机只到 {shown} 条")
+    return shown
 
 
 def _direct(store: Store) -> RunDb:

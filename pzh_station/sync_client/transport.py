@@ -205,6 +205,11 @@ def _http_error(status: int, data: Any, retry_after: str | None) -> SyncError:
     code = data.get("error", "") if isinstance(data, dict) else ""
     message = data.get("message", "") if isinstance(data, dict) else ""
     detail = message or code or f"HTTP {status}"
+    if 400 <= status < 500 and status != 429 and not isinstance(data, dict):
+        # The server answers every refusal with a JSON object: without one, the answer was cut
+        # on the way (or is not our server's) — never a refusal to act on.
+        hint = "请检查服务器地址" if status == 404 else "回答不完整"
+        return SyncError("bad_response", f"HTTP {status}，{hint}")
     if code == "server_too_old":
         return SyncError("server_too_old", detail)
     if code == "rekey_required":
@@ -225,9 +230,6 @@ def _http_error(status: int, data: Any, retry_after: str | None) -> SyncError:
         if code in ("revoked", "device_revoked", "invalid_token", "unauthorized"):
             return SyncError("unauthorized", detail)
         return SyncError("forbidden", detail)
-    if status == 404 and not isinstance(data, dict):
-        # Not our server at all (a wrong address that answers HTTP).
-        return SyncError("bad_response", "HTTP 404，请检查服务器地址")
     return SyncError("refused", detail)
 
 

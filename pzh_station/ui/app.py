@@ -31,10 +31,8 @@ from pzh_station.store import StoreError
 from pzh_station.store.lock import InstanceLock
 from pzh_station.ui import crash, qt_locale
 from pzh_station.ui.context import UiContext
-from pzh_station.ui.first_run import FirstRunDialog
 from pzh_station.ui.gc_guard import MainThreadGc
 from pzh_station.ui.main_window import MainWindow
-from pzh_station.ui.restore_dialog import RestoreDialog
 from pzh_station.ui.tasks import Tasks
 
 APP_TITLE = "文化站工作台"
@@ -85,6 +83,8 @@ class Launcher(QObject):
         if set_up:
             self._show_main()
             return
+        from pzh_station.ui.first_run import FirstRunDialog  # only on a new PC: not at every start
+
         dialog = FirstRunDialog(self.ctx)
         dialog.accepted.connect(self._show_main)
         dialog.rejected.connect(lambda: self._end(0))
@@ -109,6 +109,8 @@ class Launcher(QObject):
         self.main_window_shown.emit(self.window)
 
     def _offer_restore(self, error: StoreError) -> None:
+        from pzh_station.ui.restore_dialog import RestoreDialog
+
         dialog = RestoreDialog(error, maintenance.list_backups(self.directory), self._restore)
         dialog.accepted.connect(self._open_store)
         dialog.rejected.connect(lambda: self._end(2))

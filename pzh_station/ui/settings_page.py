@@ -22,6 +22,9 @@ from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.pin_dialog import PinSettingsBox
+from pzh_station.ui.progress import Cancelled, Progress
+from pzh_station.ui.restore_dialog import sync_note
 from pzh_station.ui.station_form import StationForm
 
 
@@ -73,6 +76,8 @@ class SettingsPage(QWidget):
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(profile_box)
+        self.pin_box = PinSettingsBox(ctx)
+        column.addWidget(self.pin_box)
         column.addWidget(backup_box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -101,6 +106,7 @@ class SettingsPage(QWidget):
         self.profile = profile
         if profile is not None:
             self.form.set_profile(profile)
+            self.pin_box.set_profile(profile)
 
     def _backups_loaded(self, backups: list[maintenance.BackupInfo]) -> None:
         self.backups = backups
@@ -139,7 +145,9 @@ class SettingsPage(QWidget):
             self.tr(
                 "用这份备份替换现在的数据？\n{}\n\n现在的数据会先另存为一份备份；恢复时程序会关闭"
                 "当前窗口并重新打开。"
-            ).format(info.describe()),
+            ).format(info.describe())
+            + "\n\n"
+            + sync_note(),
             parent=self,
         )
         box.setObjectName("restore_confirm")
@@ -177,14 +185,22 @@ class SettingsPage(QWidget):
         else:
             self.form.message.set_message(getattr(error, "message", None) or str(error))
 
-    def backup_now(self) -> None:
+    def backup_now(self) -> Progress:
+        """Back up now, with a progress dialog (MB of the file; 取消 leaves no file)."""
         self.backup_label.setText(self.tr("正在备份……"))
         self.backup_button.setEnabled(False)
+        progress = Progress(self, self.tr("正在备份数据文件"))
+        report, what = progress.reporter, self.tr("正在备份数据文件（MB）")
+
+        def copied(done: int, total: int) -> None:
+            report(-(-done // 1_000_000), -(-total // 1_000_000), what)
+
         self.ctx.tasks.run(
-            lambda s: maintenance.backup_now(s.data_dir),
-            success=self._backed_up,
-            failure=self._backup_failed,
+            lambda s: maintenance.backup_now(s.data_dir, progress=copied),
+            success=lambda path: (progress.finish(), self._backed_up(path)),
+            failure=lambda error: (progress.finish(), self._backup_failed(error)),
         )
+        return progress
 
     def _backed_up(self, path: Path) -> None:
         self.backup_button.setEnabled(True)
@@ -193,5 +209,8 @@ class SettingsPage(QWidget):
 
     def _backup_failed(self, error: Exception) -> None:
         self.backup_button.setEnabled(True)
+        if isinstance(error, Cancelled):
+            self.backup_label.setText(self.tr("已取消备份，没有留下不完整的备份文件。"))
+            return
         text = error.message if isinstance(error, StoreError) else str(error)
         self.backup_label.setText(self.tr("备份失败：") + text)

@@ -129,6 +129,8 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
     parts = []
     for e in pulled.changes:
         extra = f',"r":{dumps(e.replaced, ensure_ascii=False)}' if e.replaced else ""
+        if e.operator:
+            extra += f',"o":{dumps(e.operator, ensure_ascii=False)}'
         parts.append(
             f'{{"c":{e.seq},"t":{dumps(e.table)},"id":{dumps(e.row_id, ensure_ascii=False)},'
             f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{extra}}}'
@@ -142,6 +144,8 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
         separators=(",", ":"),
     )
     end: dict[str, Any] = {"cursor": pulled.cursor, "more": pulled.more}
+    if pulled.remaining is not None:
+        end["remaining"] = pulled.remaining  # entries after this page (the desk's progress)
     if pulled.digest is not None:
         end["digest"] = pulled.digest
     if pushed.set_aside:

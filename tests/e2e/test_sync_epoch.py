@@ -156,6 +156,45 @@ def test_seq_below_the_servers_mark_is_never_dropped(tmp_path, sync_server: Live
     assert replica(a) == replica(b)
 
 
+def test_restored_backup_that_resends_what_the_server_holds_still_re_keys(
+    tmp_path, sync_server: LiveServer
+):
+    """Situation 1 where the backup's only pending change is one the server already holds: the
+    resent batch matches the server's record, but the server also holds later seqs this file
+    never wrote. The mark may move only over what the request showed the server, so the file
+    re-keys in that same sync; a record entered afterwards counts as waiting and arrives without
+    a digest repair (before, the file took the server's higher mark, its next writes got seqs
+    the mark already covered, and the status said 0 waiting)."""
+    station = sync_server.create_station("大田镇综合文化站", "仁和区")
+    a = enrolled_pc(tmp_path, "desk", sync_server, station)
+    cli_sync(a)
+    first = write(a, "activities", None, {"title": "备份前录入，尚未上传"})
+    backup = tmp_path / "backup.sqlite3"
+    assert cli(a, "backup", "-o", str(backup)).returncode == 0
+    cli_sync(a)
+    later = write(a, "people", None, {"name": "备份后登记"})
+    cli_sync(a)
+    assert cli(a, "restore", str(backup)).returncode == 0
+    out = cli_sync(a)  # resends ``first`` (the server holds it with the same stamp)
+    assert "新的设备身份" in out and "同步完成" in out, out
+    assert later in rows(a, "people")  # its own later work came back
+    after = write(a, "people", None, {"name": "恢复后登记"})
+    status = cli(a, "sync-status").stdout
+    assert "待上传的修改：1 条" in status, status
+    pc = PC(a.parent, a.name)
+    try:
+        result = pc.sync()
+    finally:
+        pc.store.close()
+    assert result.pushed == 1 and result.verified, result
+    assert [c.requests for c in result.checks] == [0]  # equal at once: no repair was needed
+    b = enrolled_pc(tmp_path, "laptop", sync_server, station)
+    cli_sync(b)
+    assert rows(b, "people")[after]["name"] == "恢复后登记"
+    assert first in rows(b, "activities")
+    assert replica(a) == replica(b)
+
+
 def test_cli_sync_leaves_the_file_to_a_running_app(tmp_path):
     """While the desk app runs, its database worker is the file's only writer: the command
     says so instead of syncing beside it."""

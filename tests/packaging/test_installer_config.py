@@ -332,3 +332,14 @@ def test_signing_hooks_sign_uninstaller_and_installer(tmp_path, monkeypatch):
     assert "Signature Index: 0" in out and "pzh-station test signer" in out
     current = re.search(r"Current message digest\s*:\s*(\w+)", out).group(1)
     assert current == re.search(r"Calculated message digest\s*:\s*(\w+)", out).group(1)
+
+
+def test_installer_refuses_32_bit_windows_first_with_a_chinese_message():
+    """PySide6 6 has no 32-bit Windows build: .onInit stops before anything is written."""
+    on_init = NSI.split("Function .onInit", 1)[1].split("FunctionEnd", 1)[0]
+    check = on_init.split("${EndIf}", 1)[0]  # the first block of .onInit
+    assert "${IfNot} ${RunningX64}" in check
+    assert "需要 64 位 Windows 10" in check and "MB_ICONSTOP" in check and "/SD IDOK" in check
+    assert "SetErrorLevel ${EXIT_OLD_WINDOWS}" in check and "Quit" in check
+    assert re.search(r"!define EXIT_OLD_WINDOWS 4\b", NSI)
+    assert "32-bit Windows 10" in (ROOT / "docs" / "it-deployment.md").read_text(encoding="utf-8")

@@ -281,6 +281,10 @@ def test_not_enrolled_is_recorded_in_chinese(tmp_path, server):
         (422, {"error": "invalid", "message": "字段错误"}, "refused", "字段错误"),
         (429, {"error": "throttled"}, "throttled", "稍后"),
         (503, None, "server_error", "稍后"),
+        # A refusal cut on the way (its headers or JSON body lost): retried, never acted on.
+        (409, None, "bad_response", "回答不完整"),
+        (403, None, "bad_response", "回答不完整"),
+        (404, None, "bad_response", "服务器地址"),
     ],
 )
 def test_http_errors_become_chinese_messages(status, body, kind, words):

@@ -21,6 +21,7 @@ only reacts to local changes (``changes.local``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import queue
 import random
@@ -34,7 +35,15 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from pzh_station.store import Store
 from pzh_station.store.changed import Changes
-from pzh_station.sync_client import RetryPolicy, SyncClient, SyncError, SyncResult, SyncState
+from pzh_station.sync_client import (
+    RetryPolicy,
+    SyncCancelled,
+    SyncClient,
+    SyncError,
+    SyncProgress,
+    SyncResult,
+    SyncState,
+)
 from pzh_station.sync_client.config import SyncSettings, remember_server
 from pzh_station.ui.context import UiContext
 
@@ -64,6 +73,7 @@ class SyncStatus:
     error_kind: str = ""
     next_attempt_s: float | None = None
     last_result: SyncResult | None = None
+    progress: SyncProgress | None = None  # of the running sync, after its first exchange
 
     @property
     def pending(self) -> int:
@@ -82,6 +92,7 @@ class _Worker:
         self.retry = retry
         self.jobs: queue.Queue = queue.Queue()
         self.stop = stop
+        self.cancel = threading.Event()  # "取消": the running sync stops after this exchange
         # A plain daemon thread: a request stuck on a dead 2G link must not keep the app from
         # quitting (the database worker rolls back an unfinished transaction; nothing is lost).
         self.thread = threading.Thread(target=self._run, name="pzh-sync", daemon=True)
@@ -90,6 +101,15 @@ class _Worker:
     def run_db(self, step: Callable[[Store], Any]) -> Any:
         """Run one database step of the sync on the database worker and wait for it."""
         return self.tasks.call(lambda s: step(s.store), stop=self.stop)
+
+    def progress(self, p: SyncProgress) -> None:
+        """After each exchange of a sync (on this thread): tell the UI, or stop if asked."""
+        if self.cancel.is_set() or self.stop.is_set():
+            raise SyncCancelled()
+        try:
+            self.agent._progress.emit(copy.copy(p))
+        except RuntimeError:  # the app closed meanwhile
+            raise SyncCancelled() from None
 
     def _run(self) -> None:
         while True:
@@ -103,7 +123,13 @@ class _Worker:
             log.info("sync %s: attempt", kind)  # the log file (pzh_station.logs), no personal data
             try:
                 conf = SyncSettings.load(self.data_dir)
-                client = SyncClient(run_db=self.run_db, ca_bundle=conf.ca_bundle, retry=self.retry)
+                self.cancel.clear()
+                client = SyncClient(
+                    run_db=self.run_db,
+                    ca_bundle=conf.ca_bundle,
+                    retry=self.retry,
+                    progress=self.progress,
+                )
                 if kind == "sync":
                     result = client.sync()
                 elif kind == "enroll":
@@ -143,6 +169,7 @@ class SyncAgent(QObject):
     enrolled = Signal(object)
     enroll_failed = Signal(object)
     _finished = Signal(str, object, object, object)  # from the sync thread (queued)
+    _progress = Signal(object)  # SyncProgress, from the sync thread (queued)
 
     def __init__(
         self, ctx: UiContext, *, retry: RetryPolicy | None = None, autostart: bool = True
@@ -163,6 +190,7 @@ class SyncAgent(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._tick)
         self._finished.connect(self._on_finished)
+        self._progress.connect(self._on_progress)
         ctx.tasks.changed.connect(self._local_change)
         if autostart:
             self._submit("status")
@@ -183,6 +211,11 @@ class SyncAgent(QObject):
         self._phase_before = self.status.phase
         self._submit("enroll", (server_url, code))
         self._set_phase("syncing")
+
+    def cancel_sync(self) -> None:
+        """ "取消": stop the running sync after the exchange under way (what came is kept)."""
+        if self.status.phase == "syncing":
+            self._worker.cancel.set()
 
     def shutdown(self) -> None:
         self._stopped = True
@@ -234,12 +267,22 @@ class SyncAgent(QObject):
             self._schedule(CHANGE_DELAY_MS / 1000)
         self._submit("status")  # the count of changes waiting
 
+    @Slot(object)
+    def _on_progress(self, progress: SyncProgress) -> None:
+        if self.status.phase == "syncing":
+            self.status.progress = progress
+            self.status_changed.emit(self.status)
+
     @Slot(str, object, object, object)
     def _on_finished(
         self, kind: str, result: Any, error: Exception | None, state: SyncState
     ) -> None:
         self._busy = False
         self.status.state = state
+        self.status.progress = None
+        if isinstance(error, SyncCancelled):  # a person stopped it: no failure, no backoff
+            error, result = None, None
+            self._want_sync = self._again = False
         if kind == "enroll":
             if error is None:
                 self._failures = 0
@@ -254,7 +297,7 @@ class SyncAgent(QObject):
             if error is None:
                 self._failures = 0
                 self.status.error = self.status.error_kind = ""
-                self.status.last_result = result
+                self.status.last_result = result or self.status.last_result
                 self.status.phase = "online"
             else:
                 self._failures += 1

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QPushButton, QWidget
 
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.sync_page.agent import SyncStatus, agent_for
@@ -52,6 +52,9 @@ def describe(widget: QWidget, status: SyncStatus) -> tuple[str, str]:
             "本机尚未注册到市同步服务器，数据只保存在本机。请在“同步”页用注册码注册。"
         )
     if phase == "syncing":
+        progress = status.progress.text() if status.progress else ""
+        if progress:
+            return tr("正在同步：") + progress, tr("正在与市同步服务器同步：") + progress
         return tr("正在同步…") + " · " + waiting, tr("正在与市同步服务器同步。")
     head = {
         "online": tr("已联网"),
@@ -86,13 +89,25 @@ class SyncStatusWidget(QWidget):
         self.error_label.setMaximumWidth(420)
         self.now_button = QPushButton(self.tr("立即同步"))
         self.now_button.setFlat(True)
+        self.bar = QProgressBar()  # a running sync: rows of the total (busy until it is known)
+        self.bar.setFixedWidth(110)
+        self.bar.setMaximumHeight(14)
+        self.bar.setTextVisible(False)
+        self.bar.hide()
+        self.cancel_button = QPushButton(self.tr("取消"))
+        self.cancel_button.setFlat(True)
+        self.cancel_button.setToolTip(self.tr("停止这次同步；已传送的部分已保存，其余的下次继续"))
+        self.cancel_button.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(self.dot)
         layout.addWidget(self.label)
         layout.addWidget(self.error_label)
+        layout.addWidget(self.bar)
         layout.addWidget(self.now_button)
+        layout.addWidget(self.cancel_button)
         self.now_button.clicked.connect(self.agent.sync_now)
+        self.cancel_button.clicked.connect(self.agent.cancel_sync)
         self.agent.status_changed.connect(self.show_status)
         closed = getattr(parent, "closed", None)
         if closed is not None:
@@ -109,3 +124,16 @@ class SyncStatusWidget(QWidget):
         self.error_label.setText(metrics.elidedText(error, Qt.TextElideMode.ElideRight, 400))
         self.error_label.setToolTip(error)
         self.now_button.setEnabled(status.phase not in ("syncing", "unenrolled", "starting"))
+        self._show_progress(status)
+
+    def _show_progress(self, status: SyncStatus) -> None:
+        syncing = status.phase == "syncing"
+        part = status.progress.fraction() if syncing and status.progress else None
+        if part is None:
+            self.bar.setRange(0, 0)  # busy: the total is not known (yet)
+        else:
+            self.bar.setRange(0, 1000)
+            self.bar.setValue(round(part * 1000))
+        self.bar.setVisible(syncing)
+        self.now_button.setVisible(not syncing)
+        self.cancel_button.setVisible(syncing and status.progress is not None)
