@@ -116,7 +116,8 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 self._migrate(version)
-                if self.meta("sync_token") is not None:  # from an older version: move it out
+                if self.meta("sync_token") is not None or self.meta("bundle_private_key"):
+                    # secrets kept in the file by an older version: move them out
                     from pzh_station.store import sync_state
 
                     sync_state.move_token_out(self)

@@ -21,6 +21,7 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pzh_station import credentials
@@ -133,22 +134,45 @@ def keep_token(store: Store, device_id: str, value: str) -> None:
     _scrub_token(store)
 
 
-def _scrub_token(store: Store) -> None:
-    """Remove a token kept in the file by older versions, overwriting its bytes (secure_delete),
+def _scrub_token(store: Store, key: str = "sync_token") -> None:
+    """Remove a secret kept in the file by older versions, overwriting its bytes (secure_delete),
     so that no later backup holds it in a free page."""
-    if store.meta("sync_token") is None:
+    if store.meta(key) is None:
         return
     store.conn.execute("PRAGMA secure_delete = ON")
     try:
         with store.transaction() as conn:
-            conn.execute("DELETE FROM meta WHERE key = 'sync_token'")
+            conn.execute("DELETE FROM meta WHERE key = ?", (key,))
     finally:
         store.conn.execute("PRAGMA secure_delete = OFF")
+
+
+BUNDLE_KEY = "bundle_private_key"  # kept in the file by the first version of USB bundles
+BUNDLE_KEY_ID = "bundle_key_id"  # meta: which credential holds this file's bundle key
+
+
+def bundle_key(store: Store, make: Callable[[], str]) -> str:
+    """This PC's bundle private key (issue 15), kept like the token in the PC's credential
+    store under an id the file names (``bundle_key_id``); made with ``make`` when there is none
+    — a backup or a copy on another PC gets a key of its own (registered with the server again)."""
+    key_id = store.meta(BUNDLE_KEY_ID)
+    found = credentials.default().get(f"bundle-key-{key_id}") if key_id else None
+    if found:
+        return found
+    legacy = store.meta(BUNDLE_KEY)
+    key = legacy or make()
+    key_id = uuid.uuid4().hex
+    credentials.default().put(f"bundle-key-{key_id}", key)
+    put(store, **{BUNDLE_KEY_ID: key_id})
+    _scrub_token(store, BUNDLE_KEY)
+    return key
 
 
 def move_token_out(store: Store) -> bool:
     """A file from before the credential store: its token moves to the PC's credential store
     (first start of this version). True when one moved."""
+    if store.meta(BUNDLE_KEY):
+        bundle_key(store, lambda: "")  # the bundle key moves out with the token
     legacy = store.meta("sync_token")
     device = store.meta("sync_device_id")
     if not legacy:

@@ -5,9 +5,11 @@ Bundles and network sync mix freely: both move the same marks (``sync_acked_seq`
 ``sync_cursor``) forward only, and the server skips every change seq it already holds, so a
 change that went by USB and again over the network (or a bundle imported twice) is applied once.
 
-Keys (decision 4): the PC's Ed25519 private key is made once and kept in the station file
-(``bundle_private_key``), beside the device token; its public key reaches the server by
-``POST /v1/keys`` after a network sync, or inside the enrollment bundle of a PC enrolled by file.
+Keys (decision 4): the PC's Ed25519 private key is made once and kept, like the device token,
+in the PC's credential store (``store.sync_state.bundle_key``; never in the file or its
+backups; a file from the first bundle version gives it up when it opens); its public key
+reaches the server by ``POST /v1/keys`` after a network sync, or inside the enrollment bundle of
+a PC enrolled by file.
 The server's public key (``server_public_key``) comes with that answer or in the enrollment file.
 """
 
@@ -22,7 +24,7 @@ from typing import Any
 from pzh_core import bundle, hlc
 from pzh_core.bundle import BundleError
 from pzh_station import __version__
-from pzh_station.store import Store, replica
+from pzh_station.store import Store, replica, sync_state
 from pzh_station.store import photos as q
 from pzh_station.store.photo_files import PhotoFiles, photo_dir
 from pzh_station.store.sync_state import SyncState, put
@@ -32,18 +34,14 @@ from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.photo_transfer import as_run_db
 from pzh_station.sync_client.transport import Transport
 
-PRIVATE = "bundle_private_key"
 REGISTERED = "bundle_key_registered"
 SERVER_KEY = "server_public_key"
 PENDING_ENROLL = "bundle_enroll"  # JSON of the enrollment file's code, until the answer comes
 
 
 def private_key(store: Store) -> str:
-    key = store.meta(PRIVATE)
-    if not key:
-        key = bundle.new_private_key()
-        put(store, **{PRIVATE: key})
-    return key
+    """This PC's bundle key: in the PC's credential store, never in the file or its backups."""
+    return sync_state.bundle_key(store, bundle.new_private_key)
 
 
 def register_key(store: Store | RunDb, transport: Transport) -> None:
@@ -147,9 +145,9 @@ def import_answer(store: Store, path: str | Path) -> Imported:
                 "sync_cursor": max(cursor, int(m.get("cursor", 0))),
             }
             if enrolled:
+                sync_state.keep_token(store, enrolled["device_id"], enrolled["token"])
                 marks.update(
                     sync_device_id=enrolled["device_id"],
-                    sync_token=enrolled["token"],
                     sync_station_id=m["station_id"],
                     **{REGISTERED: bundle.public_key_of(private_key(store)), PENDING_ENROLL: ""},
                 )
@@ -177,7 +175,7 @@ def enroll_from_file(store: Store, path: str | Path, *, device_name: str = "") -
             raise ValueError
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise BundleError("not_enrollment") from exc
-    if store.meta("sync_token"):
+    if sync_state.token(store):
         raise BundleError("already_enrolled")
     with store.transaction():
         seed = {k: station.get(k) for k in ("name", "county") if station.get(k)}

@@ -16,6 +16,7 @@ from pzh_station.services.activities import ActivityService
 from pzh_station.services.context import Services
 from pzh_station.services.photos import PhotoService
 from pzh_station.store import photos as q
+from pzh_station.store import sync_state
 from pzh_station.sync_client import SyncError
 from pzh_station.sync_client.photo_transfer import (
     PhotoUploader,
@@ -42,7 +43,7 @@ def services(pc: PC) -> Services:
 
 
 def transport(pc: PC, url: str) -> Transport:
-    return Transport(url, token=pc.store.meta("sync_token"), retry=FAST_RETRY)
+    return Transport(url, token=sync_state.token(pc.store), retry=FAST_RETRY)
 
 
 def big_pdf(path, size=MB5):

@@ -16,6 +16,7 @@ from pzh_station.services.activities import ActivityService
 from pzh_station.services.context import Services
 from pzh_station.services.photos import PhotoService
 from pzh_station.store import photos as q
+from pzh_station.store import sync_state
 from pzh_station.sync_client import bundle as usb
 from pzh_station.sync_client.transport import Transport
 from tests import photo_samples, server_fixtures
@@ -43,7 +44,7 @@ def online_pc(tmp_path, server: LiveServer, station: str, name: str) -> PC:
     pc = PC(tmp_path, name)
     pc.enroll(server.url, server.issue_code(station))
     pc.sync()
-    t = Transport(server.url, token=pc.store.meta("sync_token"))
+    t = Transport(server.url, token=sync_state.token(pc.store))
     usb.register_key(pc.store, t)
     t.close()
     return pc

@@ -102,3 +102,28 @@ def test_a_token_in_an_older_file_moves_out_on_first_start(file_store, tmp_path)
     finally:
         store.close()
     assert token.encode() not in path.read_bytes()  # overwritten, not left in a free page
+
+
+def test_the_bundle_key_lives_in_the_credential_store_not_in_the_file(file_store, tmp_path):
+    from pzh_station.sync_client import bundle as desk_bundle
+
+    path = tmp_path / "station.sqlite3"
+    old = Store(path)
+    legacy = "LEGACY-BUNDLE-KEY-kept-in-the-file-by-the-first-bundle-version"
+    old.set_meta("bundle_private_key", legacy)
+    old.close()
+    store = Store(path)  # first start of this version: the key moves out
+    try:
+        assert store.meta("bundle_private_key") is None
+        assert desk_bundle.private_key(store) == legacy
+        assert desk_bundle.private_key(store) == legacy  # stable
+    finally:
+        store.close()
+    assert legacy.encode() not in path.read_bytes()
+    fresh = Store(tmp_path / "other.sqlite3")
+    try:
+        made = desk_bundle.private_key(fresh)
+        assert made and made != legacy and made == desk_bundle.private_key(fresh)
+        assert made.encode() not in (tmp_path / "other.sqlite3").read_bytes()
+    finally:
+        fresh.close()

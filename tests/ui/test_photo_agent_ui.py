@@ -12,6 +12,7 @@ from pzh_core import photos
 from pzh_core.domain.activity import Activity
 from pzh_station.services.activities import ActivityService
 from pzh_station.services.photos import PhotoService
+from pzh_station.store import sync_state
 from pzh_station.sync_client import RetryPolicy, SyncClient
 from pzh_station.ui.photos import PhotoViewer
 from pzh_station.ui.photos.agent import photo_agent_for
@@ -87,7 +88,7 @@ def test_a_second_pc_fetches_a_photo_when_it_is_opened(
     from pzh_station.sync_client.photo_transfer import PhotoUploader
     from pzh_station.sync_client.transport import Transport
 
-    t = Transport(sync_server.url, token=services.store.meta("sync_token"))
+    t = Transport(sync_server.url, token=sync_state.token(services.store))
     assert PhotoUploader(services.store, t).run().pending == 0
     t.close()
 
