@@ -6,31 +6,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import httpx
 import pytest
 
+from tests import browser_support
+from tests.browser_support import MARKS, new_page
 from tests.server_fixtures import start_server
 from tests.web_support import PASSWORD, make_world
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        not CHROMIUM.exists(),
-        reason="needs Debian's chromium (/usr/bin/chromium): apt-get install chromium",
-    ),
-]
-ARGS = [
-    "--no-sandbox",
-    "--headless",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytestmark = MARKS
+browser = browser_support.browser
 YEAR = dt.date.today().year - 1
 
 
@@ -38,31 +24,6 @@ YEAR = dt.date.today().year - 1
 def world(tmp_path_factory: pytest.TempPathFactory):
     with start_server(tmp_path_factory.mktemp("webui") / "server") as server:
         yield server, make_world(server, YEAR)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def _page(browser, *, width: int = 1366, height: int = 768, mobile: bool = False):
-    ctx = browser.new_context(
-        viewport={"width": width, "height": height},
-        is_mobile=mobile,
-        has_touch=mobile,
-        locale="zh-CN",
-    )
-    page = ctx.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return ctx, page, errors
 
 
 def _sign_in(page, url: str, name: str) -> None:
@@ -80,7 +41,7 @@ def _no_horizontal_scroll(page) -> bool:
 
 def test_sign_in_overview_station_code_and_revoke(world, browser) -> None:
     server, w = world
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         _sign_in(page, server.url, "renhe")
         page.get_by_label("年份").select_option(str(YEAR))  # the page reloads for that year
@@ -163,7 +124,7 @@ def test_sign_in_overview_station_code_and_revoke(world, browser) -> None:
 
 def test_sync_health_and_admin_pages_in_the_browser(world, browser) -> None:
     server, w = world
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         _sign_in(page, server.url, "city")
         page.get_by_role("link", name="同步状态").click()
@@ -187,7 +148,7 @@ def test_sync_health_and_admin_pages_in_the_browser(world, browser) -> None:
 
 def test_phone_layout(world, browser) -> None:
     server, w = world
-    ctx, page, errors = _page(browser, width=390, height=844, mobile=True)
+    ctx, page, errors = new_page(browser, width=390, height=844, mobile=True)
     try:
         _sign_in(page, server.url, "city")
         assert _no_horizontal_scroll(page)  # wide tables scroll inside their own box

@@ -16,14 +16,12 @@ import httpx
 import pytest
 
 from pzh_core import hlc
+from tests import browser_support
+from tests.browser_support import MARKS, new_page
 from tests.web_support import PASSWORD, Device, activity, facts
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
-]
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--no-first-run", "--disable-sync"]
+pytestmark = MARKS
+browser = browser_support.browser
 DAY = 24 * 3600 * 1000
 YEAR = dt.date.today().year
 SHOTS = Path(__file__).resolve().parents[2] / "build" / "screenshots"
@@ -136,31 +134,6 @@ def world(tmp_path_factory: pytest.TempPathFactory):
     thread.join(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        yield b
-        b.close()
-
-
-def _page(browser, *, width: int = 1366, height: int = 768, mobile: bool = False):
-    ctx = browser.new_context(
-        viewport={"width": width, "height": height},
-        is_mobile=mobile,
-        has_touch=mobile,
-        locale="zh-CN",
-    )
-    page = ctx.new_page()
-    page.set_default_timeout(20_000)
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    return ctx, page, errors
-
-
 def _sign_in(page, url: str, name: str, start: str = "/web/") -> None:
     page.goto(f"{url}{start}")
     page.get_by_label("用户名").fill(name)
@@ -213,7 +186,7 @@ CONTRAST_JS = """() => {
 
 
 def test_silent_stations_and_far_off_clocks_are_said_in_words(world, browser) -> None:
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         _sign_in(page, world.url, "renhe")
         rows = page.locator("#station-table tbody tr")
@@ -265,7 +238,7 @@ def test_silent_stations_and_far_off_clocks_are_said_in_words(world, browser) ->
 
 
 def test_phone_first_screen_answers_who_is_behind_and_who_is_silent(world, browser) -> None:
-    ctx, page, errors = _page(browser, width=390, height=844, mobile=True)
+    ctx, page, errors = new_page(browser, width=390, height=844, mobile=True)
     try:
         _sign_in(page, world.url, "city")
         _shot(page, "overview-city-390")
@@ -291,7 +264,7 @@ def test_phone_first_screen_answers_who_is_behind_and_who_is_silent(world, brows
 
 
 def test_sortable_headers_work_from_the_keyboard(world, browser) -> None:
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         _sign_in(page, world.url, "renhe")
         rows = page.locator("#station-table tbody tr")
@@ -319,7 +292,7 @@ def test_sortable_headers_work_from_the_keyboard(world, browser) -> None:
 
 
 def test_charts_empty_and_crowded(world, browser) -> None:
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         _sign_in(page, world.url, "yanbian")  # a county without stations yet
         for box in ("#chart-counties", "#chart-stations"):
@@ -349,7 +322,7 @@ def test_charts_empty_and_crowded(world, browser) -> None:
 def test_session_expired_while_a_form_was_open(world, browser) -> None:
     from sync.server.web.accounts import IDLE_MS
 
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         _sign_in(page, world.url, "renhe", start="/web/admin")
         page.locator("#station-form").get_by_label("名称").fill("新开站综合文化站")
@@ -373,7 +346,7 @@ def test_session_expired_while_a_form_was_open(world, browser) -> None:
 
 
 def test_sign_in_page_left_open_past_its_cookie_works_first_time(world, browser) -> None:
-    ctx, page, errors = _page(browser)
+    ctx, page, errors = new_page(browser)
     try:
         page.goto(f"{world.url}/web/")
         ctx.clear_cookies()  # the browser dropped the form's cookie while the page stayed open
