@@ -1,7 +1,8 @@
 """City web pages: the overview for 60 stations with ten years of synced records, rendered
 server-side (target < 500 ms), and the other pages over the same data.
 
-``python benchmarks/bench_web.py [--quick] [--data-dir DIR]``
+``python benchmarks/bench_web.py [--quick] [--data-dir DIR] [--stations N] [--years N]``
+(issue 18 measures ``--stations 300 --years 2``)
 
 The data is written straight into the server's replica tables (the same rows a sync would leave
 there; the sync path's own speed is measured by the sync benchmarks), with 60 stations in the six
@@ -202,8 +203,12 @@ def main(argv: list[str]) -> int:
         "--quick", action="store_true", help="three years instead of ten, fewer repeats"
     )
     ap.add_argument("--data-dir", help="keep the data here (built once, reused)")
+    ap.add_argument("--stations", type=int, default=STATIONS, help="stations (default 60)")
+    ap.add_argument("--years", type=int, help="years of records (default 10; 3 with --quick)")
     args = ap.parse_args(argv)
-    years = 3 if args.quick else 10
+    global STATIONS
+    STATIONS = args.stations
+    years = args.years or (3 if args.quick else 10)
     repeat = 3 if args.quick else 9
     today = dt.date.today()
     tmp = None
@@ -257,12 +262,16 @@ def main(argv: list[str]) -> int:
             y = today.year
             for label, client, path in (
                 (
-                    f"overview, whole city (60 stations), {y} (year to date)",
+                    f"overview, whole city ({STATIONS} stations), {y} (year to date)",
                     city,
                     f"/web/?year={y}",
                 ),
                 (f"overview, whole city, {y - 1} (a whole past year)", city, f"/web/?year={y - 1}"),
-                (f"overview, one county (10 stations), {y}", county, f"/web/?year={y}"),
+                (
+                    f"overview, one county ({STATIONS // 6} stations), {y}",
+                    county,
+                    f"/web/?year={y}",
+                ),
                 (
                     f"station page (year figures, 12 months, latest activities), {y}",
                     city,

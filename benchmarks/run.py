@@ -24,7 +24,9 @@ MODULES = [
     "bench_sync",
     "bench_reports",
     "bench_web",
+    "bench_periods",
     "bench_bundle",
+    "bench_photos",
     "bench_startup",
 ]
 

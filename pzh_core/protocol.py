@@ -18,8 +18,9 @@ Endpoints (all under ``/v1``):
     {"protocol": 1, "client_time_ms": ..., "push": [CHANGE, ...], "cursor": <int>, "limit": <int>}
 
   CHANGE = ``{"seq": <device seq>, "t": <table>, "id": <row id>, "s": <HLC stamp>, "f": {field:
-  value}}``
-  (short keys: every byte counts on a 2G link). The device id and station come from the token,
+  value}[, "o": <operator>]}`` (short keys: every byte counts on a 2G link; ``o``: the staff
+  member who made the change (当前录入人, at most ``MAX_OPERATOR`` characters), only when there is
+  one). The device id and station come from the token,
   never from the body. Response::
 
     {"protocol": 1, "server_time_ms": ..., "acked_seq": <highest device seq the server holds>,
@@ -28,7 +29,7 @@ Endpoints (all under ``/v1``):
   ``remaining`` (only when ``more``): how many entries are still to come after this page, so the
   desk can show a long first pull as rows of a total. Older desks ignore it.
 
-  FEED = ``{"c": <server seq>, "t", "id", "s", "f"[, "r"]}``: changes of the device's station
+  FEED = ``{"c": <server seq>, "t", "id", "s", "f"[, "r"][, "o"]}``: changes of the device's station
   after ``cursor``, in server order, at most ``limit``; ``f`` holds only the fields that won on
   the server. The device's own changes are not sent back, except one whose stamp the server
   rewrote because it was more than ``CLAMP_MS`` ahead of server time: that entry carries
@@ -60,6 +61,7 @@ MAX_TEXT = 10_000  # characters in one text field
 MAX_LIST = 50  # items in a list field
 CLAMP_MS = 5 * 60 * 1000  # stamps further ahead of server time are rewritten by the server
 MAX_ITEM = 200  # characters in one item of a list field
+MAX_OPERATOR = 50  # characters of a change's operator (the record history's "who")
 
 # Why a well-formed change was set aside (docs/architecture.md, decision 1).
 SET_ASIDE_CODES = ("invalid", "too_long", "locked", "desk_too_old")
@@ -157,6 +159,9 @@ def validate_change(change: Any) -> dict[str, Any]:
         raise ProtocolError("bad stamp")
     if not isinstance(fields, dict) or not fields:
         raise ProtocolError("fields must be a non-empty object")
+    operator = change.get("o", "")
+    if not isinstance(operator, str) or len(operator) > MAX_OPERATOR or not utf8_ok(operator):
+        raise ProtocolError("bad operator")
     types = schema.TABLES[table]
     for name, value in fields.items():
         if name not in types:

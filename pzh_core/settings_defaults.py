@@ -31,6 +31,13 @@ DEFAULTS = {
     "indicator_definitions": lambda: dict(refdata.load("indicator_definitions")),
     # The 表号 printed in the return's unit block, filled in by a county.
     "return_form_number": lambda: "",
+    # Days after a period's end during which its records may still change (issue 14); 0 = no
+    # deadline. The county sets it for its stations; the desk refuses at the field, the server
+    # sets a later change aside (code ``locked``).
+    "edit_deadline_days": lambda: 0,
+    # Megabytes of photos one station may send over the network per day (issue 15); the server
+    # enforces it, the desk stops before the server has to refuse. USB bundles do not count.
+    "photo_day_mb": lambda: 200,
 }
 
 SETTINGS: dict[str, Setting] = {
@@ -42,6 +49,16 @@ SETTINGS: dict[str, Setting] = {
             "年报指标口径：培训人次的计法、哪些活动类型计入组织文艺活动次数（全市统一）",
         ),
         Setting("return_form_number", ("city", "county"), "年报表号（由县区填写）"),
+        Setting(
+            "edit_deadline_days",
+            ("city", "county"),
+            "数据修改期限：期末后多少天内可修改（0 表示不限）",
+        ),
+        Setting(
+            "photo_day_mb",
+            ("city", "county", "station"),
+            "每个文化站每天通过网络上传照片的流量上限（MB；U盘同步包不计）",
+        ),
     )
 }
 

@@ -126,10 +126,37 @@ def _csv_rows(path: Path) -> list[list[Any]]:
     else:
         raise TableError(tr("Import", "无法识别文件的文字编码，请另存为 UTF-8 的 CSV 或 .xlsx。"))
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        sniffed = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
-        dialect = csv.excel
-    return [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+        sniffed = csv.excel
+
+    class dialect(csv.excel):  # only the delimiter is guessed: spreadsheets quote with "
+        delimiter = sniffed.delimiter
+
+    return [[_unquote(c) for c in r] for r in csv.reader(io.StringIO(text), dialect)]
+
+
+# -- cells a spreadsheet would run as formulas ---------------------------------------------------
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(value: Any) -> bool:
+    """Text a spreadsheet would take as a formula (``=HYPERLINK(…)``, ``+1``, ``@SUM``)."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def _csv_cell(value: Any) -> Any:
+    """A CSV cell: formula-like text gets a leading apostrophe (what Excel itself shows as
+    text); a :class:`Cell` is written as its text (``1287%``, which Excel reads as a
+    percentage)."""
+    if isinstance(value, Cell):
+        value = value.text or value.value
+    return "'" + value if is_formula_like(value) else value
+
+
+def _unquote(text: str) -> str:
+    """Undo :func:`_csv_cell`'s apostrophe when a file we wrote is read back."""
+    return text[1:] if text.startswith("'") and is_formula_like(text[1:]) else text
 
 
 def read_table(
@@ -234,10 +261,6 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, Cell) else value
 
 
-def _csv(value: Any) -> Any:
-    return (value.text or value.value) if isinstance(value, Cell) else value
-
-
 def rate_cell(value: float | None, text: str) -> Any:
     """A rate (a fraction) as a percentage cell; ``text`` (e.g. "—") when there is none."""
     return text if value is None else Cell(value, "0%", text)
@@ -250,25 +273,37 @@ def write_table(
     *,
     fmt: str | None = None,
     sheet: str = "Sheet1",
+    preamble: Sequence[str] = (),
 ) -> Path:
     """Write one table as .xlsx (bold header, frozen first row, widths) or .csv (UTF-8 with BOM,
-    so Excel on Chinese Windows opens it correctly)."""
+    so Excel on Chinese Windows opens it correctly).
+
+    Text that a spreadsheet would run as a formula stays text (see :func:`_csv_cell`);
+    :class:`Cell` values keep their number format. ``preamble``: lines above the header
+    (e.g. 统计截至 …), one cell each.
+    """
     path = Path(path)
     fmt = fmt or path.suffix.lstrip(".").lower()
     if fmt == "csv":
         with path.open("w", encoding="utf-8-sig", newline="") as fh:
             w = csv.writer(fh)
-            w.writerow(headers)
-            w.writerows([_csv(v) for v in row] for row in rows)
+            for line in preamble:
+                w.writerow([_csv_cell(line)])
+            w.writerow([_csv_cell(h) for h in headers])
+            w.writerows([_csv_cell(v) for v in row] for row in rows)
         return path
-    write_sheets(path, [(sheet, headers, rows)])
+    write_sheets(path, [(sheet, headers, rows)], preamble=preamble)
     return path
 
 
 def write_sheets(
-    path: str | Path, sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]]
+    path: str | Path,
+    sheets: Sequence[tuple[str, Sequence[str], Iterable[Sequence[Any]]]],
+    *,
+    preamble: Sequence[str] = (),
 ) -> Path:
-    """Write several tables into one .xlsx, one sheet each."""
+    """Write several tables into one .xlsx, one sheet each (``preamble``: lines above each
+    sheet's header)."""
     import openpyxl
     from openpyxl.styles import Font
 
@@ -276,19 +311,18 @@ def write_sheets(
     wb.remove(wb.active)
     for title, headers, rows in sheets:
         ws = wb.create_sheet(title=re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet")
-        ws.append(list(headers))
-        for cell in ws[1]:
+        for line in preamble:
+            _append(ws, [line])
+        _append(ws, list(headers))
+        for cell in ws[len(preamble) + 1]:
             cell.font = Font(bold=True)
         widths = [max(6, len(str(h)) * 2 + 2) for h in headers]
         for row in rows:
             row = list(row)
-            ws.append([_plain(v) for v in row])
-            for i, v in enumerate(row):
-                if isinstance(v, Cell) and v.value is not None:
-                    ws.cell(ws.max_row, i + 1).number_format = v.number_format
+            _append(ws, row)
             for i, v in enumerate(row[: len(widths)]):
                 widths[i] = min(60, max(widths[i], len(str(v)) + 2 if v is not None else 0))
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = f"A{len(preamble) + 2}"
         for i, wdt in enumerate(widths, start=1):
             ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = wdt
     path = Path(path)
@@ -296,3 +330,26 @@ def write_sheets(
     wb.save(tmp)
     tmp.replace(path)
     return path
+
+
+def _xlsx_value(value: Any) -> Any:
+    """What an .xlsx cell can hold: control characters (which XML cannot carry, and which once
+    made an export fail every time) are shown as U+FFFD; the value itself is not changed."""
+    value = _plain(value)
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    return value
+
+
+def _append(ws: Any, values: list[Any]) -> None:
+    """Append a row: formula-like text stays text (never a formula), percentages get their
+    number format."""
+    ws.append([_xlsx_value(v) for v in values])
+    for cell, v in zip(ws[ws.max_row], values, strict=False):
+        if isinstance(v, Cell) and v.value is not None:
+            cell.number_format = v.number_format
+        elif is_formula_like(v):
+            cell.data_type = "s"
+            cell.quotePrefix = True

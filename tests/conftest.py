@@ -6,11 +6,16 @@ import gc
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Device tokens of the tests' PCs go to a throwaway folder (pzh_station/credentials.py), shared
+# with the pzh-station processes the tests start, never to the user's credential store.
+os.environ.setdefault("PZH_STATION_CREDENTIALS", "file")
+os.environ.setdefault("PZH_STATION_CREDENTIALS_DIR", tempfile.mkdtemp(prefix="pzh-credentials-"))
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
 

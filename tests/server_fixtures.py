@@ -144,11 +144,13 @@ def start_server(
     *,
     timeout: float = 30,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
     database: str | None = None,
 ) -> Iterator[LiveServer]:
     """Run a real server on 127.0.0.1 on a free port over ``data_dir`` until the block ends.
 
     :param env: extra environment, e.g. ``{"PZH_SYNC_ENROLL_BURST": "100"}`` (``ServerSettings``).
+    :param args: extra ``serve`` options, e.g. ``("--trusted-proxy", "127.0.0.1")``.
     :param database: a ``postgresql://`` URL (default: ``$PZH_SYNC_DATABASE``, else SQLite).
     """
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -168,6 +170,7 @@ def start_server(
             str(data_dir),
             "--log-level",
             "warning",
+            *args,
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

@@ -45,3 +45,16 @@ def type_text(qtbot, widget, text: str) -> None:
             event = QInputMethodEvent()
             event.setCommitString(part)
             QApplication.sendEvent(widget, event)
+
+
+def open_window(qtbot, services):
+    """The main window at 1366x768 on ``services``' station file, shown and settled."""
+    from pzh_station.ui.main_window import MainWindow
+
+    ctx = make_ctx(services.data_dir)
+    w = MainWindow(ctx)
+    qtbot.addWidget(w)
+    w.resize(1366, 768)
+    w.show()
+    settle(qtbot, ctx)
+    return w

@@ -3,6 +3,9 @@ server's check of pushed ``stations`` and ``staff`` changes."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 from collections.abc import Mapping
 from typing import Any
 
@@ -59,3 +62,29 @@ def validate_staff_row(row: Mapping[str, Any]) -> dict[str, str]:
         return {"name": tr(C, "请填写工作人员姓名")}
     problem = staff_name_error(name)
     return {"name": problem} if problem else {}
+
+
+# -- an operator's PIN (issue 14): so that the history's "who" means something on a shared PC ----
+PIN_ROUNDS = 100_000
+
+
+def pin_error(pin: str) -> str | None:
+    """Why a PIN cannot be set, or None: 4 to 8 digits."""
+    if not (pin.isdigit() and pin.isascii() and 4 <= len(pin) <= 8):
+        return tr(C, "PIN应为4至8位数字")
+    return None
+
+
+def hash_pin(pin: str, salt: str | None = None) -> str:
+    """``pbkdf2_sha256$<rounds>$<salt>$<hash>``: the PIN is never stored itself."""
+    salt = salt or secrets.token_hex(8)
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), salt.encode(), PIN_ROUNDS).hex()
+    return f"pbkdf2_sha256${PIN_ROUNDS}${salt}${digest}"
+
+
+def pin_matches(pin: str, stored: str) -> bool:
+    parts = stored.split("$")
+    if len(parts) != 4 or parts[0] != "pbkdf2_sha256" or not parts[1].isdigit():
+        return False
+    digest = hashlib.pbkdf2_hmac("sha256", pin.encode(), parts[2].encode(), int(parts[1])).hex()
+    return hmac.compare_digest(digest, parts[3])

@@ -23,7 +23,7 @@ import json
 import uuid
 from typing import Any
 
-from pzh_core.schema import activities, annual, core, training, volunteers
+from pzh_core.schema import activities, annual, approval, core, photos, training, volunteers
 
 # Namespace of deterministic ids (never change it: ids made on every PC depend on it).
 ID_NAMESPACE = uuid.UUID("6f1d1c6e-3b7a-5c2e-9a41-70a2f3c5d8e1")
@@ -66,12 +66,12 @@ def encode_value(kind: str, value: Any) -> Any:
 
 
 TABLES: dict[str, dict[str, str]] = {}
-for _module in (core, activities, training, volunteers, annual):
+for _module in (core, activities, training, volunteers, annual, approval, photos):
     for _name, _fields in _module.TABLES.items():
         TABLES[_name] = {**_fields, "deleted": "bool"}
 
 
-SERVER_ONLY = annual.SERVER_ONLY
+SERVER_ONLY = annual.SERVER_ONLY | approval.SERVER_ONLY
 
 
 def decode_value(kind: str, value: Any) -> Any:

@@ -13,5 +13,6 @@ TABLES = {
         "name": "text",
         "role": "text",
         "active": "bool",
+        "pin_hash": "text",  # optional PIN of this 录入人, hashed (pzh_core.domain.station)
     },
 }

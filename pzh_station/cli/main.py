@@ -73,6 +73,8 @@ class Cli:
                 "report": "生成报表",
                 "admin": "管理",
                 "facts": "年度基本情况（年报的人员、设施、经费等）",
+                "photos": "活动照片和扫描件",
+                "bundle": "U盘同步包（没有网络时）",
                 "teams": "业余文艺团队登记",
             }
             gp = self._sub.add_parser(
@@ -89,6 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         activities,
         annual,
         core,
+        periods,
+        photos,
         reports,
         sync,
         teams,
@@ -97,7 +101,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     cli = Cli()
-    for area in (core, activities, training, volunteers, sync, reports, annual, teams):
+    for area in (
+        core,
+        activities,
+        training,
+        volunteers,
+        sync,
+        reports,
+        annual,
+        teams,
+        periods,
+        photos,
+    ):
         area.register(cli)
     return cli.parser
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from pzh_core.domain.errors import ValidationError
+from pzh_core.domain.person import normalise_phone
 from pzh_station.cli.common import fail, refuse_partial_import, services_for
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
@@ -112,12 +113,24 @@ def cmd_erase(args: argparse.Namespace) -> int:
     try:
         svc = VolunteerService(services)
         row = _one_volunteer(svc, args.who)
-        if row is None:
-            return fail("找不到这位志愿者（同名时请用志愿者编号）", 2)
-        svc.erase_person(row["person_id"])
+        if row is not None:
+            person_id, who = row["person_id"], f"志愿者 {row['number']}"
+        else:  # a trainee (or anyone of the people registry), by exact name or phone
+            digits = normalise_phone(args.who)
+            found = [
+                p
+                for p in svc.people.search(args.who)
+                if args.who == p["name"] or (digits and digits == p["phone"])
+            ]
+            if len(found) != 1:
+                return fail(
+                    "找不到此人" if not found else "有多人符合，请用电话号码或志愿者编号", 2
+                )
+            person_id, who = found[0]["id"], "此人"
+        svc.erase_person(person_id)
     finally:
         services.close()
-    print(f"已注销志愿者 {row['number']} 的个人信息（服务记录和时长保留），同步后各电脑一致。")
+    print(f"已注销{who}的个人信息（记录、时长和统计数字保留），同步后各电脑一致。")
     return 0
 
 
@@ -169,8 +182,8 @@ def register(cli) -> None:  # noqa: ANN001
     )
     p = cli.command(
         "erase-person",
-        "按本人申请注销志愿者的个人信息（姓名、证件号码、电话、出生年份；时长保留）",
+        "按本人申请注销个人信息（姓名、证件号码、电话、出生年份；记录和时长保留）",
         cmd_erase,
     )
-    p.add_argument("who", help="志愿者编号或姓名")
+    p.add_argument("who", help="志愿者编号或姓名，或学员的姓名或电话")
     p.add_argument("--yes", action="store_true", help="确认本人已申请注销（不能撤销）")

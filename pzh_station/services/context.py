@@ -25,6 +25,11 @@ class Services:
     store: Store
     operator: str = ""  # the staff member at the keyboard; records remember who entered them
 
+    def __setattr__(self, name: str, value: object) -> None:
+        super().__setattr__(name, value)
+        if name == "operator" and "store" in self.__dict__:
+            self.store.operator = str(value)  # each change-log entry records who made it
+
     def today(self) -> dt.date:
         """Today in China by the corrected clock (the PC's clock plus the offset learned from the
         city server): a PC that says 2009 still records this year's activities."""

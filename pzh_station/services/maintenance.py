@@ -11,6 +11,15 @@ from pzh_station import paths
 from pzh_station.store import Store, StoreError, backup
 from pzh_station.store import check as check_store
 from pzh_station.store.lock import InstanceLock
+from pzh_station.store.photo_files import PhotoFiles, backup_files, photo_dir
+
+
+def backup_photos(directory: Path) -> int:
+    """Copy new photos into ``backups/photos`` (each file once: backups reference this store)."""
+    db = paths.db_path(directory)
+    return backup_files(
+        PhotoFiles(photo_dir(db)), PhotoFiles(paths.backups_dir(directory) / "photos")
+    )
 
 
 def check(directory: Path) -> list[str]:
@@ -37,7 +46,9 @@ def backup_now(
     if dest is None:
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         dest = paths.backups_dir(directory) / f"{backup.PREFIX}{stamp}{backup.SUFFIX}"
-    return backup.backup(db, dest, progress)
+    made = backup.backup(db, dest, progress)
+    backup_photos(directory)
+    return made
 
 
 def list_backups(directory: Path) -> list[Path]:
@@ -92,7 +103,10 @@ def backup_infos(directory: Path) -> list[BackupInfo]:
 
 
 def auto_backup(directory: Path, *, keep: int = backup.KEEP) -> Path | None:
-    return backup.auto_backup(paths.db_path(directory), paths.backups_dir(directory), keep=keep)
+    made = backup.auto_backup(paths.db_path(directory), paths.backups_dir(directory), keep=keep)
+    if made is not None:
+        backup_photos(directory)
+    return made
 
 
 def restore(directory: Path, file: Path) -> Path | None:

@@ -25,6 +25,7 @@ class StationProfile:
     full_time_staff: int = 0
     staff: list[str] = field(default_factory=list)
     id: str | None = None
+    pins: set[str] = field(default_factory=set)  # the staff who must type their PIN
 
 
 def validate_profile(p: StationProfile) -> dict[str, str]:
@@ -68,7 +69,29 @@ class StationService:
             amateur_teams=row.get("amateur_teams", 0),
             full_time_staff=row.get("full_time_staff", 0),
             staff=staff,
+            pins={n for n, r in station_store.staff_by_name(self.store).items() if r["pin_hash"]},
         )
+
+    def set_pin(self, name: str, pin: str) -> None:
+        """Set (or with ``pin=""`` clear) an operator's PIN; only its hash is stored (and synced,
+        so every PC of the station asks for the same PIN). :raises ValidationError:"""
+        row = station_store.staff_by_name(self.store).get(name)
+        if row is None or not row["active"] or row["deleted"]:
+            raise ValidationError({"name": tr("Station", "没有这位工作人员")})
+        if pin:
+            problem = station_rules.pin_error(pin)
+            if problem:
+                raise ValidationError({"pin": problem})
+        self.store.write(
+            "staff", row["id"], {"pin_hash": station_rules.hash_pin(pin) if pin else ""}
+        )
+
+    def check_pin(self, name: str, pin: str) -> bool:
+        """Whether ``pin`` is this operator's PIN (True when the operator has none)."""
+        row = station_store.staff_by_name(self.store).get(name)
+        if row is None:
+            return False
+        return not row["pin_hash"] or station_rules.pin_matches(pin, row["pin_hash"])
 
     def save_profile(self, p: StationProfile) -> StationProfile:
         """Create the station on first run, or update its profile. Staff names are kept in sync

@@ -38,11 +38,12 @@ def register_rows(store: Store, *, volunteer_id: str = "") -> list[dict[str, Any
 
 
 def scrub_logs(store: Store, person_id: str) -> int:
-    """Replace an erased person's personal values in this PC's change log and set-aside list
-    (their stamps stay). Call inside the transaction of the erasure. :returns: entries changed."""
+    """Replace an erased person's personal values in this PC's change log, the changes it
+    received (the history) and its set-aside list (their stamps stay). Call inside the
+    transaction of the erasure. :returns: entries changed."""
     changed = 0
     for table, row_id in erased_rows(person_id):
-        for log in ("changes", "set_aside"):
+        for log in ("changes", "received", "set_aside"):
             key = "seq" if log == "changes" else "id"
             for r in store.conn.execute(
                 f"SELECT {key}, fields FROM {log} WHERE tbl = ? AND row_id = ?", (table, row_id)

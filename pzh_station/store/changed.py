@@ -31,6 +31,10 @@ TABLE_AREAS: dict[str, frozenset[str]] = {
     "volunteer_certificates": frozenset({"volunteers"}),
     "annual_facts": frozenset({"annual_facts"}),
     "set_aside": frozenset({"sync"}),
+    "periods": frozenset({"periods"}),
+    "late_changes": frozenset({"periods"}),
+    # Photos attached to activities, sessions or service records (issue 15).
+    "attachments": frozenset({"photos", "activities", "training", "volunteers"}),
 }
 PULLED_AREA = "sync"  # rows merged from the server (a sync), whatever their tables
 

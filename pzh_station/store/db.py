@@ -26,7 +26,7 @@ from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
 from pzh_core.text import register_collation
-from pzh_station.store import migrations
+from pzh_station.store import migrations, periods
 from pzh_station.store.changed import Changes
 from pzh_station.store.errors import StoreError, from_sqlite
 
@@ -105,6 +105,9 @@ class Store:
             )
         self.conn = conn
         self.readonly = readonly
+        self.operator = ""  # 当前录入人: each change-log entry records it (the history's "who")
+        # what is locked (store/periods.lock_state), dropped when its tables are written
+        self.lock_cache: tuple[dict[str, str], int] | None = None
         self._depth = 0
         self._local: set[str] = set()  # tables written here since take_changes()
         self._pulled: set[str] = set()  # tables that received rows from the server
@@ -113,6 +116,11 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
                 self._migrate(version)
+                if self.meta("sync_token") is not None or self.meta("bundle_private_key"):
+                    # secrets kept in the file by an older version: move them out
+                    from pzh_station.store import sync_state
+
+                    sync_state.move_token_out(self)
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise from_sqlite(exc) from exc
@@ -179,6 +187,8 @@ class Store:
     def note_changed(self, table: str, *, pulled: bool = False) -> None:
         """Record that ``table`` was written (locally, or with rows pulled from the server)."""
         (self._pulled if pulled else self._local).add(table)
+        if table in periods.LOCK_SOURCES:
+            self.lock_cache = None
 
     def take_changes(self) -> Changes:
         """What was written since the last call (and forget it)."""
@@ -267,19 +277,27 @@ class Store:
             raise StoreError("no_station", tr("Store", "尚未设置文化站信息，请先完成首次设置。"))
         row_id = row_id or str(uuid.uuid4())
         with self.transaction() as conn:
-            existing = conn.execute(
-                f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)
-            ).fetchone()
-            clocks = json.loads(existing[0]) if existing else {}
+            existing = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+            clocks = json.loads(existing["clocks"]) if existing else {}
             # This store is the file's only writer: its clock has seen every stamp in the file
             # (apply_remote observes each pulled one), so the new stamp sorts after them all.
-            self.check_clock()
+            now_ms = self.check_clock()
+            # A record in a submitted, approved or past-deadline period stays as it is (issue 14).
+            periods.check_write(
+                self, conn, table, decode_row(table, existing) if existing else None, fields, now_ms
+            )
             stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)
             self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)
             conn.execute(
-                "INSERT INTO changes (tbl, row_id, stamp, fields) VALUES (?, ?, ?, ?)",
-                (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False)),
+                "INSERT INTO changes (tbl, row_id, stamp, fields, operator) VALUES (?, ?, ?, ?, ?)",
+                (
+                    table,
+                    row_id,
+                    stamp,
+                    json.dumps(dict(fields), ensure_ascii=False),
+                    self.operator,
+                ),
             )
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO"
@@ -328,8 +346,10 @@ class Store:
         station_id: str,
         fields: Mapping[str, Any],
         stamp: str,
+        operator: str = "",
     ) -> dict[str, Any]:
-        """Merge a change received from the server (no change-log entry: it is not ours).
+        """Merge a change received from the server (no change-log entry: it is not ours; it is
+        kept in ``received`` for the record's history).
 
         Call inside :meth:`transaction` together with storing the pull cursor.
         :returns: the fields that won.
@@ -344,6 +364,12 @@ class Store:
         if won:
             self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)
             self.note_changed(table, pulled=True)
+        if stamp != hlc.ZERO:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO received (tbl, row_id, stamp, fields, operator)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False), operator),
+            )
         self.clock.observe(stamp)
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE"
@@ -355,8 +381,8 @@ class Store:
     def pending_changes(self, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Change-log entries after ``after_seq``, oldest first, with fields decoded."""
         rows = self.query(
-            "SELECT seq, tbl, row_id, stamp, fields FROM changes WHERE seq > ? ORDER BY seq"
-            " LIMIT ?",
+            "SELECT seq, tbl, row_id, stamp, fields, operator FROM changes WHERE seq > ?"
+            " ORDER BY seq LIMIT ?",
             (after_seq, limit),
         )
         for r in rows:

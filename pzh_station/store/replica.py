@@ -28,7 +28,9 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
     for change in feed:
         if change.get("r"):
             replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
-        if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"]):
+        operator = change.get("o")
+        who = operator if isinstance(operator, str) else ""
+        if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"], who):
             tables.add(change["t"])
         if is_erasure(change["t"], change["f"]):
             certificates.scrub_logs(store, change["id"])  # erased on another PC (issue 13, §5)

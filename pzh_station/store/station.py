@@ -18,4 +18,6 @@ def active_staff_names(store: Store) -> list[str]:
 
 def staff_by_name(store: Store) -> dict[str, dict[str, Any]]:
     """Every staff row, deleted and inactive ones too: ``{name: {id, name, active, deleted}}``."""
-    return {r["name"]: r for r in store.query("SELECT id, name, active, deleted FROM staff")}
+    return {
+        r["name"]: r for r in store.query("SELECT id, name, active, deleted, pin_hash FROM staff")
+    }

@@ -2,7 +2,9 @@
 seqs as sync sees them.
 
 Keys (all strings): ``sync_server_url``, ``sync_device_id`` (the id the server gave this PC),
-``sync_token``, ``sync_station_id`` (set once the station came from the server),
+``sync_token`` (only in files from before the token moved to :mod:`pzh_station.credentials`:
+moved out when the file opens, :func:`move_token_out`), ``sync_station_id`` (set once the
+station came from the server),
 ``sync_acked_seq`` (highest change-log seq the server holds), ``sync_cursor`` (last server
 feed seq applied here), ``sync_last_success`` / ``sync_last_attempt`` (UTC ISO time),
 ``sync_last_error`` / ``sync_last_error_kind``, and ``clock_offset_ms`` (server − local clock,
@@ -19,8 +21,10 @@ import hashlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from pzh_station import credentials
 from pzh_station.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -92,7 +96,7 @@ class SyncState:
         return cls(
             server_url=rows.get("sync_server_url", ""),
             device_id=rows.get("sync_device_id", ""),
-            token=rows.get("sync_token", ""),
+            token=token(store, rows.get("sync_device_id", "")),
             station_id=rows.get("sync_station_id", ""),
             acked_seq=acked,
             cursor=int(rows.get("sync_cursor") or 0),
@@ -108,6 +112,80 @@ class SyncState:
                 "SELECT count(*) FROM set_aside WHERE dismissed = 0"
             ).fetchone()[0],
         )
+
+
+def token_name(device_id: str) -> str:
+    return f"device-token-{device_id}"
+
+
+def token(store: Store, device_id: str | None = None) -> str:
+    """This file's device token, from the PC's credential store (never from the file: a
+    backup, or the file on another PC, has none). Old tokens stay there after a re-key, so a
+    backup restored on this PC can still re-key; another PC needs a new enrollment code."""
+    device = store.meta("sync_device_id") if device_id is None else device_id
+    if not device:
+        return ""
+    return credentials.default().get(token_name(device)) or ""
+
+
+def keep_token(store: Store, device_id: str, value: str) -> None:
+    """Keep the device's token in the PC's credential store, none in the file."""
+    credentials.default().put(token_name(device_id), value)
+    _scrub_token(store)
+
+
+def _scrub_token(store: Store, key: str = "sync_token") -> None:
+    """Remove a secret kept in the file by older versions, overwriting its bytes (secure_delete),
+    so that no later backup holds it in a free page."""
+    if store.meta(key) is None:
+        return
+    store.conn.execute("PRAGMA secure_delete = ON")
+    try:
+        with store.transaction() as conn:
+            conn.execute("DELETE FROM meta WHERE key = ?", (key,))
+    finally:
+        store.conn.execute("PRAGMA secure_delete = OFF")
+
+
+BUNDLE_KEY = "bundle_private_key"  # kept in the file by the first version of USB bundles
+BUNDLE_KEY_ID = "bundle_key_id"  # meta: which credential holds this file's bundle key
+
+
+def bundle_key(store: Store, make: Callable[[], str]) -> str:
+    """This PC's bundle private key (issue 15), kept like the token in the PC's credential
+    store under an id the file names (``bundle_key_id``); made with ``make`` when there is none
+    — a backup or a copy on another PC gets a key of its own (registered with the server again)."""
+    key_id = store.meta(BUNDLE_KEY_ID)
+    found = credentials.default().get(f"bundle-key-{key_id}") if key_id else None
+    if found:
+        return found
+    legacy = store.meta(BUNDLE_KEY)
+    key = legacy or make()
+    key_id = uuid.uuid4().hex
+    credentials.default().put(f"bundle-key-{key_id}", key)
+    put(store, **{BUNDLE_KEY_ID: key_id})
+    _scrub_token(store, BUNDLE_KEY)
+    return key
+
+
+def move_token_out(store: Store) -> bool:
+    """A file from before the credential store: its token moves to the PC's credential store
+    (first start of this version). True when one moved."""
+    if store.meta(BUNDLE_KEY):
+        bundle_key(store, lambda: "")  # the bundle key moves out with the token
+    legacy = store.meta("sync_token")
+    device = store.meta("sync_device_id")
+    if not legacy:
+        if legacy is not None:
+            _scrub_token(store)
+        return False
+    if device:
+        credentials.default().put(token_name(device), legacy)
+    _scrub_token(store)
+    if not store.conn.in_transaction:  # the old page images leave the WAL file too
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    log.warning("device token moved out of the station file to %s", credentials.default().where)
+    return True
 
 
 def pending_count(store: Store, acked_seq: int | None = None) -> int:
@@ -146,11 +224,11 @@ def become_device(store: Store, *, device_id: str, token: str) -> None:
     the server, so everything after the mark is pushed again (what the server holds merges to
     nothing)."""
     with store.transaction():
+        keep_token(store, device_id, token)
         put(
             store,
             device_id=device_id,
             sync_device_id=device_id,
-            sync_token=token,
             sync_cursor=0,
             rekey_request="",
         )

@@ -184,11 +184,11 @@ class SyncClient:
             with store.transaction():
                 sync_state.learn_offset(store, server_time, sent, received)
                 adopted = replica.set_station(store, new_station, seed)
+                sync_state.keep_token(store, device_id, token)  # the PC's store, not the file
                 sync_state.put(
                     store,
                     sync_server_url=url,
                     sync_device_id=device_id,
-                    sync_token=token,
                     sync_station_id=new_station,
                     # A new device on the server holds nothing: push the whole log, pull all.
                     sync_acked_seq=0,
@@ -385,6 +385,8 @@ class SyncClient:
                 "s": ch["stamp"],
                 "f": ch["fields"],
             }
+            if ch.get("operator"):
+                item["o"] = ch["operator"][: protocol.MAX_OPERATOR]
             n = len(json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
             if batch and size + n > self.push_max_bytes:
                 break

@@ -58,6 +58,8 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.ctx = ctx
         self.profile: StationProfile | None = None
+        self.confirmed = ""  # the operator whose PIN was typed since they were last chosen
+        self.pin_dialog: QWidget | None = None
         self._set_title(station_name)
         # 1366×768 at 150 % is a 911×512 logical screen: pages scroll rather than clip
         self.setMinimumSize(MINIMUM)
@@ -94,6 +96,10 @@ class MainWindow(QMainWindow):
 
         self.sync_status = SyncStatusWidget(ctx, self)  # stops the sync agent on `closed`
         self.statusBar().addPermanentWidget(self.sync_status)
+        from pzh_station.ui.photos.status import PhotoStatusLabel
+
+        self.photo_status = PhotoStatusLabel(ctx, self)  # 照片待上传 N (issue 15)
+        self.statusBar().addPermanentWidget(self.photo_status)
 
         from pzh_station.ui import menus
 
@@ -123,19 +129,41 @@ class MainWindow(QMainWindow):
             return
         wanted = self.ctx.operator if self.ctx.operator in staff else staff[0]
         self.operator_combo.setCurrentIndex(staff.index(wanted))
-        self.set_operator(wanted)
+        self.choose_operator(wanted)
         self.profile_loaded.emit(profile)
 
     def _operator_chosen(self, index: int) -> None:
         if self.profile and 0 <= index < len(self.profile.staff):
-            self.set_operator(self.profile.staff[index])
+            self.choose_operator(self.profile.staff[index])
+
+    def choose_operator(self, name: str) -> None:
+        """Make ``name`` the operator; one with a PIN types it first (issue 14). Until then the
+        operator is nobody, so no record is saved in a name that was not confirmed."""
+        if not self.profile or name not in self.profile.pins or name == self.confirmed:
+            if name != self.confirmed:
+                self.confirmed = ""
+            self.set_operator(name)
+            return
+        self.confirmed = ""
+        from pzh_station.ui.pin_dialog import PinDialog
+
+        self.set_operator("")
+        dialog = PinDialog(self.ctx, name, self)
+        dialog.confirmed.connect(self._pin_confirmed)
+        self.pin_dialog = dialog
+        dialog.open()
+
+    def _pin_confirmed(self, name: str) -> None:
+        self.confirmed = name
+        self.set_operator(name)
+        self.statusBar().showMessage(self.tr("当前录入人：{}").format(name), 5_000)
 
     def set_operator(self, name: str) -> None:
         """Records saved from now on remember ``name``; kept for the next start."""
         changed = name != self.ctx.operator
         self.ctx.operator = name
         self.ctx.tasks.set_operator(name)
-        if changed or Settings(self.ctx.data_dir).get("operator") != name:
+        if name and (changed or Settings(self.ctx.data_dir).get("operator") != name):
             try:
                 Settings(self.ctx.data_dir).set("operator", name)
             except OSError as exc:  # a read-only data dir must not stop the work

@@ -65,6 +65,12 @@ def _reports(ctx: UiContext, parent: QWidget) -> QWidget:
     return ReportsPage(ctx, parent)
 
 
+def _periods(ctx: UiContext, parent: QWidget) -> QWidget:
+    from pzh_station.ui.periods_page import PeriodsPage
+
+    return PeriodsPage(ctx, parent)
+
+
 def _sync(ctx: UiContext, parent: QWidget) -> QWidget:
     from pzh_station.ui.sync_page.page import SyncPage
 
@@ -85,6 +91,7 @@ PAGES: list[PageSpec] = [
     PageSpec("teams", "文艺团队", _teams),
     PageSpec("annual", "年度基本情况", _annual),
     PageSpec("reports", "报表", _reports),
+    PageSpec("periods", "报送审核", _periods),
     PageSpec("sync", "同步", _sync),
     PageSpec("settings", "设置", _settings),
 ]

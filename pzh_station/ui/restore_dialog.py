@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -21,6 +21,17 @@ from PySide6.QtWidgets import (
 
 from pzh_station.store import StoreError
 from pzh_station.ui.widgets import FieldErrorLabel
+
+# Backups hold no device token (pzh_station/credentials.py): said wherever a backup is restored.
+SYNC_NOTE = (
+    "同步：在本机恢复后会自动继续同步（本机换用新的设备身份，取回服务器上的全部数据）。"
+    "备份里不含本机的同步凭证：恢复到另一台（新换的）电脑上时，需要向县文化馆信息员索取新的注册码，"
+    "重新注册本机。"
+)
+
+
+def sync_note() -> str:
+    return QCoreApplication.translate("Restore", SYNC_NOTE)
 
 
 def describe_backup(path: Path) -> str:
@@ -63,6 +74,8 @@ class RestoreDialog(QDialog):
                 self.tr(
                     "可以从下面的备份恢复（最新的在最上面）。恢复前会把现在的数据文件另存一份，不会丢失。"
                 )
+                + "\n"
+                + sync_note()
             )
             self.list.setCurrentRow(0)
         else:

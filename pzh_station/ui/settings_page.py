@@ -22,7 +22,9 @@ from pzh_station.services import maintenance
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import StoreError
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.pin_dialog import PinSettingsBox
 from pzh_station.ui.progress import Cancelled, Progress
+from pzh_station.ui.restore_dialog import sync_note
 from pzh_station.ui.station_form import StationForm
 
 
@@ -74,6 +76,8 @@ class SettingsPage(QWidget):
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addWidget(profile_box)
+        self.pin_box = PinSettingsBox(ctx)
+        column.addWidget(self.pin_box)
         column.addWidget(backup_box)
         column.addStretch(1)
         scroll = QScrollArea()
@@ -102,6 +106,7 @@ class SettingsPage(QWidget):
         self.profile = profile
         if profile is not None:
             self.form.set_profile(profile)
+            self.pin_box.set_profile(profile)
 
     def _backups_loaded(self, backups: list[maintenance.BackupInfo]) -> None:
         self.backups = backups
@@ -140,7 +145,9 @@ class SettingsPage(QWidget):
             self.tr(
                 "用这份备份替换现在的数据？\n{}\n\n现在的数据会先另存为一份备份；恢复时程序会关闭"
                 "当前窗口并重新打开。"
-            ).format(info.describe()),
+            ).format(info.describe())
+            + "\n\n"
+            + sync_note(),
             parent=self,
         )
         box.setObjectName("restore_confirm")

@@ -130,6 +130,7 @@ class Tasks(QObject):
         self._ids = itertools.count(1)
         self._callbacks: dict[int, _Callbacks] = {}
         self._lock = threading.Lock()  # _callbacks is also touched by call() from other threads
+        self._before_shutdown: list[Callable[[], None]] = []
         self._thread = QThread()
         self._thread.setObjectName("pzh-db")
         self._worker = _Worker(data_dir, operator)
@@ -225,8 +226,19 @@ class Tasks(QObject):
         if changes:
             self.changed.emit(changes.by(callbacks.initiator))
 
+    def before_shutdown(self, fn: Callable[[], None]) -> None:
+        """Call ``fn`` first when shutting down (a background thread that hands steps to this
+        worker stops before the database closes)."""
+        self._before_shutdown.append(fn)
+
     def shutdown(self) -> None:
-        """Close the database on its thread and stop the thread."""
+        """Stop the threads that use the database, close it on its thread, stop the thread."""
+        hooks, self._before_shutdown = self._before_shutdown, []
+        for fn in hooks:
+            try:
+                fn()
+            except Exception:  # noqa: BLE001 - closing goes on
+                log.exception("stopping a background thread failed")
         if self._thread.isRunning():
             self._close.emit()
             for thread in (self._thread, self._read_thread):

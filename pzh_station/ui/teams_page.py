@@ -91,7 +91,9 @@ class TeamDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(
+            self._buttons(self.tr("保存"), history=("art_teams", lambda: self.team_id))
+        )
 
         self.leader_button.clicked.connect(lambda: self._pick(self._set_leader))
         self.add_member_button.clicked.connect(lambda: self._pick(self._add_member))

@@ -7,6 +7,7 @@ as :class:`AdminError` with a Chinese message.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -34,18 +35,45 @@ def _county_label(county: str) -> str:
     return refdata.label("counties", code)
 
 
-def create_station(storage: Storage, name: str, county: str) -> Station:
-    """Register a station.
+def station_name(name: str) -> str:
+    """A station name as typed, cleaned (full-width letters and spaces made plain, runs of spaces
+    made one) and checked: not empty, at most 100 characters, no control characters."""
+    from pzh_core.tabular import normalise_text
 
-    :param name: the station's name, e.g. 大河中路街道综合文化站.
-    :param county: county label (仁和区) or code (renhe).
-    """
-    name = (name or "").strip()
+    if any(unicodedata.category(c) == "Cc" for c in name or ""):
+        raise AdminError("文化站名称含有不可见的控制字符（可能是从别处复制来的），请重新输入。")
+    name = normalise_text(name or "")
     if not name:
         raise AdminError("请填写文化站名称。")
     if len(name) > 100:
         raise AdminError("文化站名称过长（最多100字）。")
-    station = storage.create_station(name, _county_label(county or ""))
+    return name
+
+
+def _name_key(name: str) -> str:
+    return "".join(name.split()).casefold()
+
+
+def _check_unique(storage: Storage, name: str, county: str, *, except_id: str = "") -> None:
+    """Names are unique within a county: two rows nobody can tell apart help no one."""
+    for st in storage.list_stations():
+        if st.county == county and st.id != except_id and _name_key(st.name) == _name_key(name):
+            raise AdminError(
+                f"{county}已有名为“{st.name}”的文化站，请换一个名称（可加上所在村、社区）。"
+            )
+
+
+def create_station(storage: Storage, name: str, county: str, *, actor: str = "") -> Station:
+    """Register a station.
+
+    :param name: the station's name, e.g. 大河中路街道综合文化站 (unique within its county).
+    :param county: county label (仁和区) or code (renhe).
+    :param actor: who asked (recorded in the audit log), e.g. ``web:chenli``.
+    """
+    name = station_name(name)
+    label = _county_label(county or "")
+    _check_unique(storage, name, label)
+    station = storage.create_station(name, label, actor=actor or "admin")
     path = getattr(storage, "path", None)
     if path is not None:  # the city's definition file reaches the new station too
         from sync.server import definitions
@@ -54,22 +82,54 @@ def create_station(storage: Storage, name: str, county: str) -> Station:
     return station
 
 
-def issue_code(storage: Storage, station_id: str, *, expires_days: int = 7) -> Code:
+def rename_station(
+    storage: Storage, station_id: str, name: str, *, actor: str, reason: str = ""
+) -> Station:
+    """Rename a station: a server write of its ``stations`` row (so its PCs pull the new name),
+    in one transaction with its audit-log entry.
+
+    :param reason: why, as the administrator typed it (kept in the audit log).
+    """
+    st = storage.get_station(station_id)
+    if st is None:
+        raise AdminError(f"没有这个文化站：{station_id}")
+    name = station_name(name)
+    if name == st.name:
+        raise AdminError("新名称与现在的名称相同。")
+    if any(unicodedata.category(c) == "Cc" for c in reason or ""):
+        raise AdminError("原因含有不可见的控制字符，请重新输入。")
+    reason = (reason or "").strip()
+    if len(reason) > 200:
+        raise AdminError("原因最多200字。")
+    _check_unique(storage, name, st.county, except_id=st.id)
+    return storage.rename_station(station_id, name, actor=actor, reason=reason)
+
+
+def issue_code(
+    storage: Storage, station_id: str, *, expires_days: int = 7, actor: str = ""
+) -> Code:
     """Make a one-time enrollment code for a station.
 
     :param station_id: the station the enrolling device will belong to.
     :param expires_days: days the code stays valid (1 to 365).
+    :param actor: who asked (an audit entry is recorded when given).
     """
-    if storage.get_station(station_id) is None:
+    st = storage.get_station(station_id)
+    if st is None:
         raise AdminError(f"没有这个文化站：{station_id}")
     if not isinstance(expires_days, int) or not 1 <= expires_days <= MAX_EXPIRES_DAYS:
         raise AdminError(f"有效天数须在1到{MAX_EXPIRES_DAYS}之间。")
     expires = storage.now() + expires_days * DAY_MS
     for _ in range(5):  # a collision is astronomically rare; retry rather than fail
         try:
-            return storage.add_code(auth.new_code(), station_id, expires)
+            code = storage.add_code(auth.new_code(), station_id, expires)
         except Exception as exc:  # noqa: BLE001 - unique constraint on the code
             last = exc
+            continue
+        if actor:
+            detail = f"{st.county} · {st.name}：{code.code}，{expires_days}天有效"
+            storage.audit(actor, "code.issue", station_id, detail, station_id=station_id)
+        return code
     raise AdminError(f"无法生成邀请码：{last}")
 
 
@@ -85,11 +145,16 @@ def list_devices(storage: Storage, *, station_id: str | None = None) -> list[Dev
     return storage.list_devices(station_id=station_id)
 
 
-def revoke_device(storage: Storage, device_id: str) -> Device:
+def revoke_device(storage: Storage, device_id: str, *, actor: str = "") -> Device:
     """Revoke a device: its token is refused from now on (it must enroll again with a new code)."""
     dev = storage.revoke_device(device_id)
     if dev is None:
         raise AdminError(f"没有这个设备：{device_id}")
+    if actor:
+        st = storage.get_station(dev.station_id)
+        where = f"{st.county} · {st.name}" if st else dev.station_id
+        detail = f"{where}：{dev.name or '未命名设备'}（{dev.id}）"
+        storage.audit(actor, "device.revoke", dev.id, detail, station_id=dev.station_id)
     return dev
 
 

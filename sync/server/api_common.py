@@ -4,13 +4,15 @@ limit, JSON, protocol version), authenticate the device, refuse when it asks too
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import anyio
-from fastapi import Request
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
 
 from pzh_core import protocol
-from sync.server import auth
+from sync.server import auth, models
 from sync.server.errors import ApiError
 from sync.server.limits import BodyError, decode_body
 from sync.server.storage import REKEYED, Device
@@ -81,3 +83,17 @@ def authenticate(request: Request, *, rekeyed_ok: bool = False) -> Device:
 def throttled(wait: float, code: str) -> None:
     if wait > 0:
         raise ApiError(429, code, headers={"Retry-After": str(max(1, int(wait + 0.999)))})
+
+
+def post(
+    router: APIRouter, path: str, request: type[BaseModel], response: type[BaseModel]
+) -> Callable[[Any], Any]:
+    """A POST endpoint of the protocol: its request and response models in the OpenAPI
+    document, every error answer listed (the body is read by :func:`read_body`, not FastAPI)."""
+    return router.post(
+        path,
+        tags=["sync"],
+        response_model=response,
+        responses=models.ERROR_RESPONSES,
+        openapi_extra=models.request_body(request),
+    )

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pzh_core import protocol
 from sync.server import auth, models
-from sync.server.api_common import authenticate, read_body, throttled
+from sync.server.api_common import authenticate, post, read_body, throttled
 from sync.server.errors import ApiError, _json
 from sync.server.storage import Device, EnrollError, RekeyRefused, Station, Storage
 
@@ -37,13 +37,7 @@ def server_time(request: Request) -> Response:
     return _json({"server_time_ms": request.app.state.storage.now()})
 
 
-@router.post(
-    "/v1/enroll",
-    tags=["sync"],
-    response_model=models.EnrollResponse,
-    responses=models.ERROR_RESPONSES,
-    openapi_extra=models.request_body(models.EnrollRequest),
-)
+@post(router, "/v1/enroll", models.EnrollRequest, models.EnrollResponse)
 async def enroll(request: Request) -> Response:
     store, settings = request.app.state.storage, request.app.state.settings
     address = request.client.host if request.client else "-"
@@ -103,13 +97,7 @@ def _identity(
     }
 
 
-@router.post(
-    "/v1/rekey",
-    tags=["sync"],
-    response_model=models.RekeyResponse,
-    responses=models.ERROR_RESPONSES,
-    openapi_extra=models.request_body(models.RekeyRequest),
-)
+@post(router, "/v1/rekey", models.RekeyRequest, models.RekeyResponse)
 async def rekey(request: Request) -> Response:
     """A new device id for a file whose history forked (docs/sync-protocol.md)."""
     store = request.app.state.storage

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.server import exchange, models
-from sync.server.api_common import authenticate, read_body, throttled
+from sync.server.api_common import authenticate, post, read_body, throttled
 from sync.server.errors import ApiError
 from sync.server.storage import BatchRejected, Device, Storage
 
@@ -25,13 +25,7 @@ def run_exchange(store: Storage, device: Device, req: exchange.SyncRequest) -> b
         raise ApiError(exc.status, exc.code, exc.detail, extra={**extra, **exc.extra}) from exc
 
 
-@router.post(
-    "/v1/sync",
-    tags=["sync"],
-    response_model=models.SyncResponse,
-    responses=models.ERROR_RESPONSES,
-    openapi_extra=models.request_body(models.SyncRequest),
-)
+@post(router, "/v1/sync", models.SyncRequest, models.SyncResponse)
 async def sync(request: Request) -> Response:
     store, state = request.app.state.storage, request.app.state
     device = await run_in_threadpool(authenticate, request)

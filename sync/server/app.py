@@ -124,6 +124,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.photos.close()
+        app.state.bundle_keys.close()
         if own_storage:
             store.close()
 
@@ -157,4 +159,12 @@ def create_app(
     from sync.server import web  # the city web pages (issue 8): sync/server/web/
 
     web.install(app)
+    from sync.server import photo_api  # photos as evidence (issue 15): chunked, resumable
+    from sync.server.api_common import authenticate
+
+    photo_api.install(app, authenticate, photo_api.open_store(store, Path(data_dir), store.now))
+    from sync.server import bundles  # USB bundles: device keys (issue 15)
+    from sync.server.bundle_keys import BundleKeys
+
+    bundles.install(app, authenticate, BundleKeys(store.engine, data_dir, now_ms=store.now))
     return app

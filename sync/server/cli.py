@@ -2,6 +2,7 @@
 
     pzh-sync-server serve [--host H] [--port P] [--data-dir DIR] [--database postgresql://…]
         [--read-database postgresql://… (a replica, for the web pages' figures only)]
+        [--trusted-proxy ADDR…]
     pzh-sync-server admin create-station --name NAME --county COUNTY [--data-dir DIR]
     pzh-sync-server admin issue-code --station ID [--expires-days N] [--data-dir DIR]
     pzh-sync-server admin list-stations | list-codes | list-devices [--data-dir DIR]
@@ -27,7 +28,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sync.server import admin
-from sync.server.storage import CHINA
+from sync.server.storage import CHINA, StorageOpenError
 
 DEFAULT_PORT = 8470
 
@@ -75,6 +76,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="a read replica (postgresql://…) for the web pages' figures only (default"
         " $PZH_SYNC_READ_DATABASE); approvals and every write use the primary",
     )
+    serve.add_argument(
+        "--trusted-proxy",
+        nargs="+",
+        default=[],
+        metavar="ADDR",
+        help="addresses of reverse proxies whose X-Forwarded-For/-Proto are believed"
+        " (default: none; the connecting address is the client's)",
+    )
     _add_data_dir(serve)
 
     adm = sub.add_parser("admin", help="administration")
@@ -114,9 +123,15 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
     web_cli.add_parser(asub, _add_data_dir)
+    from sync.server import photo_cli  # USB bundles, enrollment files, photo limits (issue 15)
+
+    photo_cli.add_parsers(asub, _add_data_dir)
     from sync.server import definitions  # the city's definition file (issue 13)
 
     definitions.add_parser(asub, _add_data_dir)
+    from sync.server import approvals_cli  # periods submitted, approved, locked (issue 14)
+
+    approvals_cli.add_parser(asub, _add_data_dir)
     return parser
 
 
@@ -127,6 +142,7 @@ def serve(
     log_level: str,
     database: str | None,
     read_database: str | None = None,
+    trusted_proxies: list[str] | tuple[str, ...] = (),
 ) -> int:
     import uvicorn
 
@@ -147,11 +163,19 @@ def serve(
         database=database,
         read_database=read_database,
     )
-    where = app.state.storage.engine.url
+    where = app.state.storage.engine.url  # printed only once the database is open
     print(f"pzh-sync-server listening on http://{shown}:{real_port} (data: {where})", flush=True)
     # limit_concurrency: beyond it uvicorn answers 503 at once instead of queueing without end.
+    # Forwarded headers only from the proxies named (uvicorn's default believes 127.0.0.1, so
+    # anything on the server itself could pick a new address per request and escape throttling).
     config = uvicorn.Config(
-        app, log_level=log_level, timeout_keep_alive=30, backlog=2048, limit_concurrency=1000
+        app,
+        log_level=log_level,
+        timeout_keep_alive=30,
+        backlog=2048,
+        limit_concurrency=1000,
+        proxy_headers=bool(trusted_proxies),
+        forwarded_allow_ips=list(trusted_proxies) or None,
     )
     uvicorn.Server(config).run(sockets=[sock])
     return 0
@@ -168,6 +192,10 @@ def run_admin(args: argparse.Namespace) -> int:
         return web_cli.create_user(args, data_dir)
     if args.admin_command == "copy-database":
         return copy_database(database_of(data_dir, args.database), args.to)
+    from sync.server import photo_cli
+
+    if args.admin_command in photo_cli.COMMANDS:
+        return photo_cli.run(args, data_dir, database_of(data_dir, args.database))
     storage = open_storage(database_of(data_dir, args.database))
     try:
         cmd = args.admin_command
@@ -177,12 +205,18 @@ def run_admin(args: argparse.Namespace) -> int:
             return definitions.run(args, storage, data_dir)
         if cmd == "rebuild-figures":
             return rebuild_figures(storage, verify=not args.no_verify)
+        from sync.server import approvals_cli
+
+        if cmd in approvals_cli.COMMANDS:
+            return approvals_cli.run(args, storage)
         if cmd == "create-station":
             st = admin.create_station(storage, args.name, args.county)
             print(f"已创建文化站：{st.name}（{st.county}）")
             print(st.id)
         elif cmd == "issue-code":
-            code = admin.issue_code(storage, args.station, expires_days=args.expires_days)
+            code = admin.issue_code(
+                storage, args.station, expires_days=args.expires_days, actor="admin"
+            )
             print(f"邀请码（一次有效，{_when(code.expires_ms)} 前使用）：")
             print(code.code)
         elif cmd == "list-stations":
@@ -206,7 +240,7 @@ def run_admin(args: argparse.Namespace) -> int:
                     f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}"
                 )
         elif cmd == "revoke-device":
-            dev = admin.revoke_device(storage, args.device_id)
+            dev = admin.revoke_device(storage, args.device_id, actor="admin")
             print(f"已停用设备：{dev.name or dev.id}")
             print(dev.id)
     except admin.AdminError as exc:
@@ -268,13 +302,18 @@ def main(argv: list[str] | None = None) -> int:
         except (AttributeError, ValueError):
             pass
     args = build_parser().parse_args(argv)
-    if args.command == "serve":
-        return serve(
-            args.host,
-            args.port,
-            _data_dir(args.data_dir),
-            args.log_level,
-            args.database,
-            args.read_database,
-        )
-    return run_admin(args)
+    try:
+        if args.command == "serve":
+            return serve(
+                args.host,
+                args.port,
+                _data_dir(args.data_dir),
+                args.log_level,
+                args.database,
+                args.read_database,
+                args.trusted_proxy,
+            )
+        return run_admin(args)
+    except StorageOpenError as exc:  # the data file is not (or no longer) a database
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2

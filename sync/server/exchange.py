@@ -129,6 +129,8 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
     parts = []
     for e in pulled.changes:
         extra = f',"r":{dumps(e.replaced, ensure_ascii=False)}' if e.replaced else ""
+        if e.operator:
+            extra += f',"o":{dumps(e.operator, ensure_ascii=False)}'
         parts.append(
             f'{{"c":{e.seq},"t":{dumps(e.table)},"id":{dumps(e.row_id, ensure_ascii=False)},'
             f'"s":{dumps(e.stamp, ensure_ascii=False)},"f":{e.fields_json}{extra}}}'

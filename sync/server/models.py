@@ -65,6 +65,7 @@ class Change(BaseModel):
     id: str = Field(description="row id (1-64 characters)")
     s: str = Field(description="HLC stamp <ms 13>.<counter 4>.<device>")
     f: dict[str, Any] = Field(description="field values (synced fields of the table)")
+    o: str = Field("", description="the staff member who made it (当前录入人), for the history")
 
 
 class SyncRequest(BaseModel):
@@ -88,6 +89,7 @@ class FeedChange(BaseModel):
         None,
         description="present when the server rewrote this device's too-far-future stamp r to s",
     )
+    o: str | None = Field(None, description="who made it (the desk's operator, or a web user)")
 
 
 class SyncResponse(BaseModel):

@@ -21,7 +21,7 @@ from typing import Any
 
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import certificate, rules
-from sync.server import identity, replica_digest, set_aside
+from sync.server import identity, period_store, replica_digest, set_aside
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
@@ -31,8 +31,8 @@ SERVER_DEVICE = "server"  # device part of stamps made by the server itself
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 
 _FEED_INSERT = (
-    "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+    "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced, operator)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -62,12 +62,18 @@ class Rules:
     def __init__(self, today: dt.date, too_old: tuple[str, str] | None = None) -> None:
         self.today = today
         self.too_old = too_old  # (the desk's version, the oldest accepted)
+        self.periods: period_store.PeriodGuard | None = None  # bound by apply_push
 
     def problem(
         self, table: str, state: RowState, fields: dict[str, Any]
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
+        if self.periods is not None:
+            row = state.current() if state.exists or state.values else None
+            locked = self.periods.problem(table, row, fields)
+            if locked:
+                return locked
         return rules.check_change(
             table, state.current() if state.exists or state.values else None, fields,
             today=self.today,
@@ -152,7 +158,8 @@ class ServerClock:
 
 
 def append_feed(c: Conn, entries: Sequence[tuple[Any, ...]]) -> None:
-    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced)`` entries to the feed:
+    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced, operator)`` entries to
+    the feed:
     the last writes of a transaction, under the feed lock (see the module's notes)."""
     if entries:
         c.lock_feed()
@@ -193,6 +200,7 @@ def apply_push(
     # Few statements per batch, not per row: each database call gives the GIL away and, on
     # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
+    checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
     rows, feed = _merge_batch(
         todo,
         fetch_rows(conn, todo),
@@ -204,6 +212,7 @@ def apply_push(
         checks,
     )
     set_aside.record(conn, station, device.id, result.set_aside, now)
+    late = [it for it in result.set_aside if it["code"] == "locked"]
     # A resent batch whose answer was lost: list again what was set aside from it.
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
@@ -221,6 +230,13 @@ def apply_push(
         if certificate.is_erasure(entry[1], json.loads(entry[4])):
             scrub_erased(conn, station, entry[2])
     append_feed(conn, feed)
+    # A change to a locked period is kept for the county to accept or reject (issue 14).
+    late_clock = ServerClock(conn, wall)
+    for it in late:
+        rid = period_store.late_change_id(device.id, it["seq"])
+        apply_change(
+            conn, station, "late_changes", rid, period_store.late_fields(device.id, it), late_clock
+        )
     return result
 
 
@@ -281,7 +297,10 @@ def _merge_batch(
         won, state.clocks = merge.merge(state.clocks, fields, stamp)
         if won:
             state.values.update(won)
-            feed.append((station, table, row_id, stamp, _compact(won), origin, replaced))
+            if checks.periods is not None:
+                checks.periods.merged(table, row_id, state.current())
+            operator = change.get("o") or ""
+            feed.append((station, table, row_id, stamp, _compact(won), origin, replaced, operator))
         result.applied += 1
     return rows, feed
 
@@ -393,6 +412,7 @@ def apply_change(
     fields: dict[str, Any],
     clock: ServerClock,
     origin: str = SERVER_DEVICE,
+    operator: str = "",
 ) -> bool:
     """Merge one change the server makes, stamped by ``clock`` once it is known to be valid and
     after the row's own stamps (so it wins), into its replica row; append what won to the feed.
@@ -415,5 +435,5 @@ def apply_change(
     state.values.update(won)
     write_rows(conn, station, {(table, row_id): state})
     aggregates.after_write(conn, station, {(table, row_id): state})
-    append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None)])
+    append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None, operator)])
     return True

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import sqlite3
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -18,12 +19,13 @@ from typing import Any
 
 from pzh_core import hlc, protocol
 from pzh_core.queries import Db
-from sync.server import identity, push_merge, replica_digest, set_aside
+from sync.server import feed_history, identity, period_store, push_merge, replica_digest, set_aside
 from sync.server.db import open_engine
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
 from sync.server.push_merge import SERVER_DEVICE, ServerClock
 from sync.server.storage import (
+    AuditEntry,
     Code,
     Device,
     FeedEntry,
@@ -31,6 +33,7 @@ from sync.server.storage import (
     PushResult,
     Station,
     Storage,
+    StorageOpenError,
     china_day,
 )
 
@@ -92,6 +95,11 @@ class SqlStorage(Storage):
         the read replica when the server has one."""
         return Db.of((self.figures_engine or self.engine).thread_reader())
 
+    def primary_db(self) -> Db:
+        """This thread's read connection on the primary, never the read replica: what an
+        approval signs (its snapshot) must be what the approval locks."""
+        return Db.of(self.engine.thread_reader())
+
     def _one(self, sql: str, params: Sequence[Any]) -> Any:
         return self.engine.one(sql, params)
 
@@ -99,7 +107,9 @@ class SqlStorage(Storage):
         return self.engine.all(sql, params)
 
     # -- stations and codes ---------------------------------------------------------------
-    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
+    def create_station(
+        self, name: str, county: str, *, station_id: str | None = None, actor: str = ""
+    ) -> Station:
         sid = station_id or str(uuid.uuid4())
 
         def tx(c: Conn) -> Station:
@@ -109,9 +119,65 @@ class SqlStorage(Storage):
                 (sid, name, county, now),
             )
             self._server_write(c, sid, "stations", sid, {"name": name, "county": county})
+            if actor:
+                self._audit(c, actor, "station.create", sid, f"{county} · {name}", sid)
             return Station(id=sid, name=name, county=county, created_ms=now)
 
         return self._write(tx)
+
+    def rename_station(self, station_id: str, name: str, *, actor: str, reason: str) -> Station:
+        def tx(c: Conn) -> Station:
+            row = c.one(
+                "SELECT * FROM srv_stations WHERE id = ?" + c.dialect.for_update, (station_id,)
+            )
+            if row is None:
+                raise KeyError(station_id)
+            c.execute("UPDATE srv_stations SET name = ? WHERE id = ?", (name, station_id))
+            self._server_write(c, station_id, "stations", station_id, {"name": name})
+            detail = f"{row['county']} · “{row['name']}”改为“{name}”"
+            detail += f"（{reason}）" if reason else ""
+            self._audit(c, actor, "station.rename", station_id, detail, station_id)
+            return Station(
+                id=station_id, name=name, county=row["county"], created_ms=row["created_ms"]
+            )
+
+        return self._write(tx)
+
+    def _audit(
+        self, c: Conn, actor: str, action: str, target: str, detail: str, station_id: str
+    ) -> None:
+        c.execute(
+            "INSERT INTO srv_audit (ms, actor, action, target, station_id, detail)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (self.now(), actor, action, target, station_id, detail),
+        )
+
+    def audit(
+        self, actor: str, action: str, target: str, detail: str, *, station_id: str = ""
+    ) -> None:
+        self._write(lambda c: self._audit(c, actor, action, target, detail, station_id))
+
+    def list_audit(
+        self,
+        *,
+        station_ids: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int | None = 50,
+    ) -> list[AuditEntry]:
+        where: list[str] = []
+        params: list[Any] = []
+        for column, values in (("station_id", station_ids), ("action", actions)):
+            if values is not None:
+                vals = list(values)
+                where.append(f"{column} IN ({','.join('?' * len(vals)) or 'NULL'})")
+                params += vals
+        sql = "SELECT id, ms, actor, action, target, station_id, detail FROM srv_audit"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        sql += " ORDER BY id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [AuditEntry(**dict(r)) for r in self._all(sql, params)]
 
     def get_station(self, station_id: str) -> Station | None:
         row = self._one("SELECT * FROM srv_stations WHERE id = ?", (station_id,))
@@ -230,6 +296,21 @@ class SqlStorage(Storage):
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         return self.engine.read(lambda c: set_aside.listing(c, limit))
 
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.period_rows(c, stations))
+
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        return self.engine.read(lambda c: period_store.period_states(c, stations, year))
+
+    def record_history(self, station_id: str, table: str, row_id: str) -> list[Any]:
+        return self.engine.read(lambda c: feed_history.entries(c, station_id, table, row_id))
+
+    def recent_changes(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: feed_history.recent(c, station_id, limit))
+
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        return self.engine.read(lambda c: period_store.late_rows(c, stations))
+
     def record_check(self, device_id: str, ok: bool, differs: str | None = None) -> None:
         def tx(c: Conn) -> None:
             c.execute(
@@ -289,7 +370,7 @@ class SqlStorage(Storage):
         def read(c: Conn) -> tuple[list[Any], int, str | None, int | None]:
             rows = c.all(
                 # ``replaced`` only matters to the device whose stamp was rewritten.
-                "SELECT seq, tbl, row_id, stamp, fields,"
+                "SELECT seq, tbl, row_id, stamp, fields, operator,"
                 " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
@@ -320,6 +401,7 @@ class SqlStorage(Storage):
                 stamp=r["stamp"],
                 fields_json=r["fields"],
                 replaced=r["replaced"],
+                operator=r["operator"],
             )
             for r in rows
         ]
@@ -345,14 +427,49 @@ class SqlStorage(Storage):
         return self.engine.read(read, snapshot=True)
 
     def server_write(
-        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        *,
+        operator: str = "",
     ) -> None:
-        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields))
+        self._write(lambda c: self._server_write(c, station_id, table, row_id, fields, operator))
 
     def _server_write(
-        self, c: Conn, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        c: Conn,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        operator: str = "",
     ) -> bool:
-        return push_merge.apply_change(c, station_id, table, row_id, fields, self._clock(c))
+        return push_merge.apply_change(
+            c, station_id, table, row_id, fields, self._clock(c), operator=operator
+        )
+
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+        *,
+        operator: str = "",
+        audit: tuple[str, str, str, str] | None = None,
+    ) -> dict[str, Any]:
+        def tx(c: Conn) -> dict[str, Any]:
+            push_merge.lock_station(c, station_id)
+            row = period_store.current_row(c, table, row_id)
+            fields = make(row if row is None or row["station_id"] == station_id else None)
+            self._server_write(c, station_id, table, row_id, fields, operator)
+            if audit is not None:
+                self._audit(c, *audit, station_id)
+            return fields
+
+        return self._write(tx)
 
     # -- shared state of the server processes ---------------------------------------------------
     def take_token(self, key: str, rate: float, burst: int) -> float:
@@ -398,8 +515,14 @@ def open_storage(
 ) -> SqlStorage:
     """The storage in ``database``: a ``postgresql://`` URL or a SQLite file (created and
     migrated as needed); ``read_database``: a read replica of it for the web pages' figures
-    (never migrated or written from here)."""
-    engine = open_engine(database)
+    (never migrated or written from here).
+
+    :raises StorageOpenError: the SQLite file is not a database, or a damaged one (never waits).
+    """
+    try:
+        engine = open_engine(database)
+    except sqlite3.DatabaseError as exc:
+        raise StorageOpenError(database, str(exc)) from exc
     try:
         figures = open_engine(read_database, migrate=False) if read_database else None
     except BaseException:

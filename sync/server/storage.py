@@ -75,6 +75,46 @@ class Device:
 
 
 @dataclass(frozen=True)
+class AuditEntry:
+    """One administrative act: who did what to what, when (the audit log: web pages, CLI)."""
+
+    id: int
+    ms: int
+    actor: str  # "web:<account>" or "admin" (the command line)
+    action: str  # a key of AUDIT_ACTIONS, e.g. "station.rename"
+    target: str  # what it was done to: a station, device or return id, an account name
+    station_id: str  # the station concerned, for county scoping ("" for web accounts)
+    detail: str  # what changed, in Chinese, for people
+
+    @property
+    def label(self) -> str:
+        return AUDIT_ACTIONS.get(self.action, self.action)
+
+
+# The actions' labels on the pages and in exports. A module that records a new kind of act adds
+# its label here (an unknown action is shown as its key).
+AUDIT_ACTIONS = {
+    "station.create": "创建文化站",
+    "station.rename": "文化站改名",
+    "code.issue": "发放邀请码",
+    "device.revoke": "停用设备",
+    "user.create": "新建账号",
+    "user.password": "重设密码",
+    "user.scope": "修改账号范围",
+    "user.disable": "停用账号",
+    "user.enable": "启用账号",
+    # issue 14: the county's and the city's decisions on submitted periods and late changes
+    "period.approve": "审核通过",
+    "period.return": "退回报送",
+    "period.unlock": "解锁",
+    "period.accept": "市级确认",
+    "late.accept": "接受审核后的修改",
+    "late.reject": "拒绝审核后的修改",
+    "deadline.set": "设置修改期限",
+}
+
+
+@dataclass(frozen=True)
 class FeedEntry:
     """One entry of the change feed, as the pull sends it."""
 
@@ -84,6 +124,7 @@ class FeedEntry:
     stamp: str
     fields_json: str  # the fields as stored: a JSON object (sent as it is, never re-encoded)
     replaced: str | None = None  # the pushed stamp this entry's stamp replaced (clamping)
+    operator: str = ""  # who made it (the desk's operator, or the web user for a server write)
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -107,6 +148,20 @@ class PullResult:
     more: bool = False
     digest: str | None = None  # the station's root digest, when ``more`` is false
     remaining: int | None = None  # entries still to come after this page, when ``more``
+
+
+class StorageOpenError(Exception):
+    """The data file cannot be opened as the server's storage (not a database, damaged);
+    ``message`` says so in Chinese, for the administrator."""
+
+    def __init__(self, path: object, detail: str) -> None:
+        super().__init__(f"{path}: {detail}")
+        self.path = path
+        self.detail = detail
+        self.message = (
+            f"{path} 不是本服务器的数据文件（不是 SQLite 数据库，或已损坏：{detail}）。"
+            "请检查 --data-dir / --database，或从备份恢复该文件。"
+        )
 
 
 class EnrollError(Exception):
@@ -152,11 +207,44 @@ class Storage(abc.ABC):
     """Stations, devices, enrollment codes, the change feed and the replica tables."""
 
     now: Callable[[], int]  # the server's wall clock in ms
+    engine: Any  # the database (sync.server.db.engine.Engine): photo store and bundle keys
 
     # -- stations and codes ---------------------------------------------------------------
     @abc.abstractmethod
-    def create_station(self, name: str, county: str, *, station_id: str | None = None) -> Station:
-        """Register a station (and write its replica ``stations`` row with a server stamp)."""
+    def create_station(
+        self, name: str, county: str, *, station_id: str | None = None, actor: str = ""
+    ) -> Station:
+        """Register a station (and write its replica ``stations`` row with a server stamp);
+        with ``actor``, its audit entry in the same transaction."""
+
+    @abc.abstractmethod
+    def rename_station(self, station_id: str, name: str, *, actor: str, reason: str) -> Station:
+        """Rename a station: its ``srv_stations`` name, a server write of its replica
+        ``stations`` row (fed to its devices) and the audit entry, in one transaction."""
+
+    @abc.abstractmethod
+    def audit(
+        self, actor: str, action: str, target: str, detail: str, *, station_id: str = ""
+    ) -> None:
+        """Record an administrative act in the audit log (its own transaction).
+
+        :param actor: who: ``web:<account>`` or ``admin`` (the command line).
+        :param action: what kind of act, a key of :data:`AUDIT_ACTIONS` (e.g. ``return.approve``).
+        :param target: what it was done to (an id or an account name).
+        :param detail: what changed, in Chinese, for people.
+        :param station_id: the station concerned: county accounts see only their stations'.
+        """
+
+    @abc.abstractmethod
+    def list_audit(
+        self,
+        *,
+        station_ids: Sequence[str] | None = None,
+        actions: Sequence[str] | None = None,
+        limit: int | None = 50,
+    ) -> list[AuditEntry]:
+        """The latest entries, newest first (all with ``limit=None``); with ``station_ids``
+        only those about these stations, with ``actions`` only these kinds."""
 
     @abc.abstractmethod
     def get_station(self, station_id: str) -> Station | None: ...
@@ -272,10 +360,54 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def server_write(
-        self, station_id: str, table: str, row_id: str, fields: dict[str, Any]
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        fields: dict[str, Any],
+        *,
+        operator: str = "",
     ) -> None:
         """A change made on the server (e.g. an administrator renames a station), merged and
         fed to the station's devices like any other change."""
+
+    @abc.abstractmethod
+    def list_periods(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The submitted and decided periods (``periods`` rows with ``station_id``)."""
+
+    @abc.abstractmethod
+    def period_states(self, stations: Sequence[str], year: int) -> list[tuple[str, str, str]]:
+        """``(station_id, period, status)`` of one year's periods (the county's list)."""
+
+    @abc.abstractmethod
+    def record_history(self, station_id: str, table: str, row_id: str) -> list[Any]:
+        """A record's history entries (``pzh_core.history.Entry``): the feed's changes and the
+        refused ones."""
+
+    @abc.abstractmethod
+    def recent_changes(self, station_id: str, limit: int = 100) -> list[dict[str, Any]]:
+        """A station's latest changes, newest first."""
+
+    @abc.abstractmethod
+    def list_late_changes(self, stations: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """The changes pushed to locked periods, newest first (``late_changes`` rows)."""
+
+    @abc.abstractmethod
+    def server_update(
+        self,
+        station_id: str,
+        table: str,
+        row_id: str,
+        make: Callable[[dict[str, Any] | None], dict[str, Any]],
+        *,
+        operator: str = "",
+        audit: tuple[str, str, str, str] | None = None,
+    ) -> dict[str, Any]:
+        """A server write decided on the row as it is, in one transaction: ``make`` gets the
+        row's current fields (None when it does not exist) and returns the fields to write, or
+        raises to write nothing (e.g. approving a period that was withdrawn meanwhile). With
+        ``audit`` = (actor, action, target, detail) its audit entry is written in the same
+        transaction."""
 
     # -- shared state of the server processes ---------------------------------------------------
     @abc.abstractmethod
@@ -288,6 +420,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict[str, Any]]:
         """Run a read-only SELECT over the replica tables (trusted SQL only: never user text)."""
+
+    def primary_db(self) -> Db | None:
+        """Like :meth:`indicator_db`, but never a read replica (an approval's snapshot)."""
+        return self.indicator_db()
 
     def indicator_db(self) -> Db | None:
         """A read-only view of the replica tables for the core's indicator queries

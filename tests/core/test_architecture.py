@@ -202,7 +202,11 @@ SQL_HOMES = (
     "sync/server/push_merge.py",  # merging pushed and server-made changes
     "sync/server/identity.py",  # enrollment, device epoch, re-keying
     "sync/server/set_aside.py",  # the changes the server set aside
+    "sync/server/period_store.py",  # submitted and approved periods, late changes
+    "sync/server/feed_history.py",  # a record's history from the feed
     "sync/server/replica_digest.py",  # each station's replica digest
+    "sync/server/photo_store.py",  # photo files, uploads in progress, budgets (issue 15)
+    "sync/server/bundle_keys.py",  # devices' USB bundle keys (issue 15)
     "sync/server/web/accounts.py",  # the web accounts' own file
 )
 # The sync client is a use-case layer like the services: one sync step is one transaction.

@@ -104,7 +104,7 @@ def test_sign_in_overview_station_code_and_revoke(world, browser) -> None:
         assert _no_horizontal_scroll(page)
 
         # The station page.
-        page.get_by_role("link", name="大田镇综合文化站").click()
+        page.locator("#station-table").get_by_role("link", name="大田镇综合文化站").click()
         page.wait_for_url(f"**/web/station/{w.stations['大田镇综合文化站']}?year={YEAR}")
         assert "大田镇综合文化站" in page.locator("h1").inner_text()
         jan = page.locator("#month-table tbody tr").first

@@ -26,12 +26,14 @@ import pytest
 from tests import pg_cluster
 
 QUICK = {
+    "test_audit_log.py",
     "test_server_api.py",
     "test_server_merge.py",
     "test_multiprocess.py",
     "test_migrations.py",
     "test_device_identity.py",
     "test_set_aside.py",
+    "test_period_approval.py",
     "test_aggregates.py",
 }
 _cluster: list[pg_cluster.Cluster] = []

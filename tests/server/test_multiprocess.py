@@ -174,7 +174,7 @@ def test_feed_appends_take_turns_until_commit(make_storage) -> None:
         storage.add_code("ABCD-EFGH", station.id, 2**50).code,
         token_hash="h", device_name="", app_version="", device_id=None,
     )[0]  # fmt: skip
-    entry = (station.id, "activities", "x", "1790000000000.0000.d", "{}", "d", None)
+    entry = (station.id, "activities", "x", "1790000000000.0000.d", "{}", "d", None, "")
     holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
 
     def first(c) -> None:

@@ -31,7 +31,8 @@ def _csv(client, year: int) -> dict[str, list[str]]:
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    return {row[1]: row for row in rows[1:]} | {"__header__": rows[0]}
+    assert len(rows[0]) == 1 and "统计截至" in rows[0][0]  # what the sheet covers
+    return {row[1]: row for row in rows[2:]} | {"__header__": rows[1]}
 
 
 def test_overview_counts_what_the_stations_synced(world) -> None:
@@ -81,9 +82,17 @@ def test_overview_counts_what_the_stations_synced(world) -> None:
         assert xlsx.status_code == 200
         ws = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
         values = [[cell.value for cell in row] for row in ws.iter_rows()]
-        assert values[0] == head
+        assert values[0][0].startswith("全市文化站概览") and values[1] == head
         xrow = next(r for r in values if r[1] == "大田镇综合文化站")
         assert xrow[2] == 3 and xrow[5] == 255 and xrow[6] == 10000
+        # Rates are percentages with a number format (the page's 21%, not 0.205).
+        rate = head.index("活动完成率")
+        assert dt_row["活动完成率"] == "21%"
+        cell = next(r for r in ws.iter_rows() if r[1].value == "大田镇综合文化站")[rate]
+        assert cell.number_format == "0%" and cell.value == pytest.approx(3 / 14.6, abs=1e-4)
+        # Each station's last sync; the one that never synced says so.
+        assert dt_row["最近同步"].startswith(str(dt.date.today().year))
+        assert dict(zip(head, table["同德镇综合文化站"], strict=True))["最近同步"] == "从未同步"
 
         html = c.get(f"/web/?year={YEAR}").text
         assert "全市合计" in html and 'id="chart-counties"' in html and "echarts.min.js" in html
@@ -190,3 +199,29 @@ def test_web_figures_equal_the_desktop_reports_after_a_real_sync(sync_server, cl
             # The station page shows the figures left out of the overview, by the same rules.
             html = c.get(f"/web/station/{sid}?year={year}").text
             assert f"结业 {desk['completers']:,}）" in html, (year, desk["completers"])
+
+
+def test_sync_flags_clock_and_device_labels() -> None:
+    from sync.server.storage import Device
+    from sync.server.web import figures
+
+    day = figures.DAY_MS
+    now = 1_780_000_000_000
+    assert figures.sync_flag(None, now) == "从未同步"
+    assert figures.sync_flag(now - 3 * day, now) == ""
+    assert figures.sync_flag(now - 12 * day - 5, now) == "超过12天未同步"
+    assert figures.clock_far_off(-400 * day) and figures.clock_far_off(2 * 3600 * 1000)
+    assert not figures.clock_far_off(4 * 60 * 1000) and not figures.clock_far_off(None)
+    devs = [
+        Device("aaaaaa11", "s1", "vm", "1", now),
+        Device("bbbbbb22", "s1", "VM ", "1", now + day),
+        Device("cccccc33", "s2", "vm", "1", now),
+        Device("dddddd44", "s2", "", "1", now),
+    ]
+    labels = figures.device_labels(devs)
+    assert labels["aaaaaa11"] != labels["bbbbbb22"]
+    assert labels["aaaaaa11"].startswith("vm（aaaaaa") and labels["bbbbbb22"].startswith(
+        "VM（bbbbbb"
+    )
+    assert labels["cccccc33"] == "vm"  # alone in its station: its own name
+    assert labels["dddddd44"].startswith("未命名设备（dddddd")

@@ -200,3 +200,23 @@ def test_cli_certificate_and_erasure(cli, tmp_path):
         r for r in openpyxl.load_workbook(out).active.iter_rows(values_only=True) if r[0] == number
     )
     assert row[1] == "已注销"
+    # A trainee (not a volunteer), by phone: the registry row is erased, the roster keeps her.
+    from pzh_station.store import Store
+
+    store = Store(cli.data_dir / "station.sqlite3")
+    trainee = store.query(
+        "SELECT p.id, p.phone, count(*) AS n FROM people p JOIN enrollments e"
+        " ON e.person_id = p.id AND e.deleted = 0 WHERE p.phone <> '' AND NOT EXISTS"
+        " (SELECT 1 FROM volunteers v WHERE v.person_id = p.id) GROUP BY p.id LIMIT 1"
+    )[0]
+    store.close()
+    assert "已注销此人" in cli("erase-person", trainee["phone"], "--yes", check=True).stdout
+    store = Store(cli.data_dir / "station.sqlite3")
+    after = store.query(
+        "SELECT p.name, p.phone, count(*) AS n FROM people p JOIN enrollments e"
+        " ON e.person_id = p.id AND e.deleted = 0 WHERE p.id = ?",
+        (trainee["id"],),
+    )[0]
+    store.close()
+    assert (after["name"], after["phone"], after["n"]) == ("已注销", "", trainee["n"])
+    assert cli("erase-person", "没有这个人", "--yes").returncode == 2

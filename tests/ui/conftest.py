@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.ui_helpers import make_ctx
+from tests.ui_helpers import make_ctx, open_window
 
 
 @pytest.fixture
@@ -13,3 +13,11 @@ def ctx(services):
     c = make_ctx(services.data_dir)
     yield c
     c.tasks.shutdown()
+
+
+@pytest.fixture
+def window(qtbot, services):
+    """The main window at 1366x768 on the ``services`` fixture's station file."""
+    w = open_window(qtbot, services)
+    yield w
+    w.close()

@@ -4,31 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from PySide6.QtCore import Qt
 
 from pzh_station.services.annual_facts import AnnualFactsService
-from pzh_station.ui.main_window import MainWindow
-from tests.ui_helpers import make_ctx, settle, type_text
+from tests.ui_helpers import open_window, settle, type_text
 
 YEAR = dt.date.today().year
-
-
-def open_window(qtbot, services) -> MainWindow:
-    ctx = make_ctx(services.data_dir)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    settle(qtbot, ctx)
-    return w
-
-
-@pytest.fixture
-def window(qtbot, services):
-    w = open_window(qtbot, services)
-    yield w
-    w.close()
 
 
 def _page(qtbot, window):

@@ -152,6 +152,7 @@ def test_restore_a_backup_in_the_running_app(qtbot, data_dir):
         assert page.restore_button.isEnabled()
         qtbot.mouseClick(page.restore_button, Qt.MouseButton.LeftButton)
         box = page.restore_box
+        assert "新的注册码" in box.text()  # a backup holds no token: another PC needs a code
         restore = next(b for b in box.buttons() if b.text() == "恢复")
         with qtbot.waitSignal(launcher.main_window_shown, timeout=10_000):
             restore.click()

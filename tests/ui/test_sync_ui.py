@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from pzh_station.store import Store
-from pzh_station.store.sync_state import put
+from pzh_station.store.sync_state import keep_token, put
 from pzh_station.sync_client import RetryPolicy, SyncState
 from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.sync_page.agent import agent_for
@@ -76,13 +76,8 @@ def test_dialog_is_preset_from_the_installer_settings(qtbot, ctx):
 
 def test_offline_pc_shows_offline_pending_changes_and_what_to_do(qtbot, services):
     store: Store = services.store
-    put(
-        store,
-        sync_server_url=DEAD,
-        sync_token="t",
-        sync_device_id="dev-1",
-        sync_station_id=store.station_id,
-    )
+    put(store, sync_server_url=DEAD, sync_device_id="dev-1", sync_station_id=store.station_id)
+    keep_token(store, "dev-1", "t")
     pending = store.conn.execute("SELECT count(*) FROM changes").fetchone()[0]
     ctx = make_ctx(services.data_dir)
     agent = agent_for(ctx, retry=RetryPolicy(attempts=1, sleep=lambda s: None))

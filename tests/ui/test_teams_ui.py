@@ -3,26 +3,12 @@ team gets its messages at the fields; an activity names the team that performed.
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import Qt
 
 from pzh_station.services.activities import ActivityService
 from pzh_station.services.teams import TeamService
 from pzh_station.ui.activities.form import ActivityDialog
-from pzh_station.ui.main_window import MainWindow
-from tests.ui_helpers import make_ctx, settle, type_text
-
-
-@pytest.fixture
-def window(qtbot, services):
-    ctx = make_ctx(services.data_dir)
-    w = MainWindow(ctx)
-    qtbot.addWidget(w)
-    w.resize(1366, 768)
-    w.show()
-    settle(qtbot, ctx)
-    yield w
-    w.close()
+from tests.ui_helpers import settle, type_text
 
 
 def test_register_a_team_and_name_it_in_an_activity(qtbot, window, services):

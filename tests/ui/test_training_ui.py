@@ -244,7 +244,10 @@ def test_add_class_and_generate_weekly_sessions(qtbot, page, services):
     assert sched.errors.general.text() == ""
     got = [(s["date"], s["start_time"]) for s in TrainingService(services).sessions(cls.id)]
     assert got == [("2026-03-03", "19:30"), ("2026-03-10", "19:30"), ("2026-03-12", "19:30")]
-    qtbot.waitUntil(lambda: tab.table.rowCount() == 3, timeout=5000)
+    qtbot.waitUntil(lambda: tab.model.rowCount() == 3, timeout=5000)
+    assert tab.model.column_texts(1) == ["周二", "周二", "周四"]
+    tab.table.selectRow(2)
+    assert tab.selected()["date"] == "2026-03-12"  # what 改期/取消/删除 act on
 
 
 def test_page_is_the_training_entry_of_the_main_window(qtbot, ctx):

@@ -209,6 +209,7 @@ def test_corrupt_file_offers_restore_and_restores_a_backup(qtbot, launch, data_d
     dialog = launcher.dialog
     assert isinstance(dialog, RestoreDialog) and dialog.isVisible()
     assert "不是SQLite" in dialog_text(dialog)
+    assert "新的注册码" in dialog_text(dialog)  # a replacement PC needs a new code (issue 18)
     assert db.read_bytes() == garbage  # nothing touched yet
     assert dialog.list.count() == 1 and dialog.restore_button.isEnabled()
     qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)

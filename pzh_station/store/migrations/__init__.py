@@ -21,6 +21,8 @@ from pzh_station.store.migrations import (
     m0007_annual,
     m0008_set_aside,
     m0009_certificates,
+    m0010_periods,
+    m0011_photos,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -33,6 +35,8 @@ MIGRATIONS: list[ModuleType] = [
     m0007_annual,
     m0008_set_aside,
     m0009_certificates,
+    m0010_periods,
+    m0011_photos,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -25,8 +25,10 @@ from PySide6.QtWidgets import (
 from pzh_core.domain.activity import Activity
 from pzh_core.text import clean
 from pzh_station.services.activities import ActivityService
+from pzh_station.services.photos import save_with_attachments
 from pzh_station.services.teams import TeamService
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.widgets import (
     CheckList,
     DateEdit,
@@ -35,6 +37,7 @@ from pzh_station.ui.widgets import (
     TimeEdit,
     field_box,
 )
+from pzh_station.ui.widgets.history_dialog import add_history_button
 
 
 class ActivityDialog(SavingDialog):
@@ -81,6 +84,8 @@ class ActivityDialog(SavingDialog):
         self.team_combo.addItem(self.tr("（无）"), "")
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(70)
+        self.photos = AttachmentStrip(ctx, "activities")
+        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
 
         self._setup_errors()
         form = QFormLayout()
@@ -100,6 +105,7 @@ class ActivityDialog(SavingDialog):
             ("brand", self.tr("活动品牌"), self.brand_combo),
             ("team_id", self.tr("表演团队"), self.team_combo),
             ("notes", self.tr("备注"), self.notes_edit),
+            ("attachments", self.tr("照片/附件"), self.photos),
         ]
         for name, label, widget in rows:
             form.addRow(label, field_box(widget, self.errors.add(name, widget)))
@@ -124,12 +130,14 @@ class ActivityDialog(SavingDialog):
         )
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
+        add_history_button(self, self.buttons, "activities", lambda: self.activity.id)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.buttons)
         self.resize(600, 680)  # fits 1366×768 with the taskbar; scrolls when smaller
         self.set_activity(self.activity)
+        self.photos.load(self.activity.id)
         self.ctx.tasks.run(lambda s: TeamService(s).choices(), success=self._teams_loaded)
 
     def _teams_loaded(self, teams: list[tuple[str, str]]) -> None:
@@ -190,5 +198,12 @@ class ActivityDialog(SavingDialog):
     def save(self) -> None:
         if self.saving:
             return
+        if self.photos.busy:
+            return
         activity = self.form_activity()
-        self._run_save(lambda s: ActivityService(s).save(activity))
+        edits = self.photos.edits()
+        self._run_save(
+            lambda s: save_with_attachments(
+                s, "activities", lambda: ActivityService(s).save(activity), edits
+            )
+        )

@@ -32,9 +32,11 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
+from PySide6.QtGui import QIcon, QPixmap
 
 from pzh_core.domain import refdata
 from pzh_station.services.activities import ActivityFilter, ActivityService
+from pzh_station.services.photos import PhotoService
 from pzh_station.store.activities import SORTABLE
 from pzh_station.ui.tasks import Tasks
 
@@ -58,11 +60,23 @@ COLUMNS: list[tuple[str, str]] = [
 ]
 
 
+def _rows(services: Any, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Runs on the database thread: rows of a page, with the first photo's thumbnail (issue 15)."""
+    rows = ActivityService(services).rows(ids)
+    photos = PhotoService(services)
+    thumbs = photos.first_thumbs("activities", ids)
+    data = photos.thumbnails(list(set(thumbs.values())))
+    counts = photos.counts("activities", ids)
+    for row_id, row in rows.items():
+        row["photo_count"] = counts.get(row_id, 0)
+        row["photo_thumb"] = data.get(thumbs.get(row_id, ""), b"")
+    return rows
+
+
 def _load(services: Any, f: ActivityFilter) -> tuple[list[str], dict[str, dict[str, Any]]]:
     """Runs on the database thread: the ordered ids and the first page of rows."""
-    svc = ActivityService(services)
-    ids = svc.ids(f)
-    return ids, svc.rows(ids[:PAGE])
+    ids = ActivityService(services).ids(f)
+    return ids, _rows(services, ids[:PAGE])
 
 
 class ActivityTableModel(QAbstractTableModel):
@@ -124,7 +138,7 @@ class ActivityTableModel(QAbstractTableModel):
         generation = self._generation
         ids = self._ids[page * PAGE : (page + 1) * PAGE]
         self.tasks.run(
-            lambda s: ActivityService(s).rows(ids),
+            lambda s: _rows(s, ids),
             success=lambda rows: self._page_loaded(generation, page, rows),
         )
 
@@ -204,6 +218,9 @@ class ActivityTableModel(QAbstractTableModel):
             return self.id_at(row)
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "attendance":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.DecorationRole and key == "title":
+            record = self.record(row)
+            return self._thumb(record) if record else None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         record = self.record(row)
@@ -211,6 +228,18 @@ class ActivityTableModel(QAbstractTableModel):
             self._request_page(row // PAGE)
             return LOADING
         return self._text(record, key)
+
+    def _thumb(self, record: dict[str, Any]) -> QIcon | None:
+        """The first photo's thumbnail beside the title (records with photos only)."""
+        data = record.get("photo_thumb") or b""
+        if not data and not record.get("photo_count"):
+            return None
+        icon = record.get("_icon")
+        if icon is None:
+            pix = QPixmap()
+            icon = QIcon(pix) if data and pix.loadFromData(data) else QIcon()
+            record["_icon"] = icon
+        return icon
 
     def _text(self, record: dict[str, Any], key: str) -> str:
         if key == "time":

@@ -98,6 +98,14 @@ class SyncPage(QWidget):
         layout.addWidget(self.notice_label)
         layout.addWidget(self.set_aside_box)
         layout.addWidget(help_text)
+        from pzh_station.ui.photos.status import PhotoPanel
+
+        self.photo_panel = PhotoPanel(ctx, self)  # photos go apart from the records (issue 15)
+        layout.addWidget(self.photo_panel)
+        from pzh_station.ui.photos.bundle_box import BundleBox
+
+        self.bundle_box = BundleBox(ctx, self)  # USB bundles where there is no network
+        layout.addWidget(self.bundle_box)
         layout.addStretch(1)
         self.dismiss_button.clicked.connect(self.dismiss_selected)
         ctx.tasks.changed.connect(self._changed)

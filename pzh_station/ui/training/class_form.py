@@ -72,7 +72,7 @@ class ClassDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(self._buttons(self.tr("保存"), history=("classes", lambda: self.cls.id)))
 
     def collect(self) -> TrainingClass:
         return TrainingClass(

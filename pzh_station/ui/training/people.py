@@ -162,7 +162,7 @@ class PersonDialog(SavingDialog):
         layout.addLayout(form)
         layout.addWidget(self.message)
         layout.addWidget(self.duplicate_box)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(self._buttons(self.tr("保存"), history=("people", lambda: self.person.id)))
         self.use_existing_button.clicked.connect(self.use_existing)
         self.save_anyway_button.clicked.connect(lambda: self.save(check_duplicates=False))
 

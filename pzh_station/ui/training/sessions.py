@@ -9,7 +9,6 @@ from typing import Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QDialog,
     QFileDialog,
@@ -22,19 +21,20 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pzh_core.domain import training as d
 from pzh_core.domain.errors import ValidationError
+from pzh_station.services.photos import save_with_attachments
 from pzh_station.services.training import TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
-from pzh_station.ui.widgets import DateEdit, SavingDialog, TimeEdit
+from pzh_station.ui.photos import AttachmentStrip
+from pzh_station.ui.widgets import DateEdit, RowsModel, SavingDialog, TimeEdit, rows_table
+from pzh_station.ui.widgets.rows_model import Formatter
 
 
 def open_file(path: str) -> None:
@@ -167,28 +167,59 @@ class SessionDialog(SavingDialog):
             self.date_edit.set_iso(session["date"])
             self.start_time.set_value(session["start_time"])
             self.end_time.set_value(session["end_time"])
+        self.photos = AttachmentStrip(ctx, "sessions")  # sign-in sheets, photos (issue 15)
         self._setup_errors()
         form = self._form(
             (
                 (self.tr("日期"), self.date_edit, "date"),
                 (self.tr("开始时间"), self.start_time, "start_time"),
                 (self.tr("结束时间"), self.end_time, "end_time"),
+                (self.tr("照片/附件"), self.photos, "attachments"),
             )
         )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        layout.addWidget(
+            self._buttons(
+                self.tr("保存"), history=("sessions", lambda: (self.session or {}).get("id"))
+            )
+        )
+        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
+        self.photos.load(session["id"] if session else None)
 
     def save(self) -> None:
+        if self.photos.busy:
+            return
         date, start, end = self.date_edit.iso(), self.start_time.value(), self.end_time.value()
         cid = self.class_id
+        edits = self.photos.edits()
         if self.session:
             sid = self.session["id"]
-            job = lambda s: TrainingService(s).move_session(sid, date, start, end)  # noqa: E731
+
+            def write(s):  # noqa: ANN001, ANN202
+                TrainingService(s).move_session(sid, date, start, end)
+                return sid
         else:
-            job = lambda s: TrainingService(s).add_session(cid, date, start, end)  # noqa: E731
-        self._run_save(job)
+
+            def write(s):  # noqa: ANN001, ANN202
+                return TrainingService(s).add_session(cid, date, start, end)
+
+        self._run_save(lambda s: save_with_attachments(s, "sessions", lambda: write(s), edits))
+
+
+def _weekday(s: dict[str, Any]) -> str:
+    return d.WEEKDAY_LABELS[dt.date.fromisoformat(s["date"]).weekday()]
+
+
+# (header, cell): the session list
+SESSION_COLUMNS: list[tuple[str, Formatter]] = [
+    ("日期", lambda s: s["date"]),
+    ("星期", _weekday),
+    ("时间", lambda s: f"{s['start_time']}–{s['end_time']}".strip("–")),
+    ("状态", lambda s: "已取消" if s["cancelled"] else ""),
+    ("备注", lambda s: s["notes"]),
+]
 
 
 class SessionsTab(QWidget):
@@ -201,8 +232,8 @@ class SessionsTab(QWidget):
         self.ctx = ctx
         self.class_id: str | None = None
         self.class_start = ""
-        self.rows: list[dict[str, Any]] = []
         self.dialog: QDialog | None = None
+        self.model = RowsModel(ctx.tasks, SESSION_COLUMNS, self)
         self.generate_button = QPushButton(self.tr("按周生成…"))
         self.add_button = QPushButton(self.tr("添加课次…"))
         self.move_button = QPushButton(self.tr("改期…"))
@@ -220,15 +251,8 @@ class SessionsTab(QWidget):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.print_button)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(
-            [self.tr("日期"), self.tr("星期"), self.tr("时间"), self.tr("状态"), self.tr("备注")]
-        )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table = rows_table(self.model)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().hide()
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.table, 1)
@@ -256,31 +280,16 @@ class SessionsTab(QWidget):
             enable(b, "" if class_id is not None else self.tr("请先在左侧选择一个培训班"))
         self.reload()
 
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.model.rows
+
     def reload(self) -> None:
         cid = self.class_id
-        if cid is None:
-            self._show([])
-            return
-        self.ctx.tasks.run(lambda s: TrainingService(s).sessions(cid), success=self._show)
-
-    def _show(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.table.setRowCount(len(rows))
-        for i, s in enumerate(rows):
-            day = dt.date.fromisoformat(s["date"])
-            cells = [
-                s["date"],
-                d.WEEKDAY_LABELS[day.weekday()],
-                f"{s['start_time']}–{s['end_time']}".strip("–"),
-                self.tr("已取消") if s["cancelled"] else "",
-                s["notes"],
-            ]
-            for j, text in enumerate(cells):
-                self.table.setItem(i, j, QTableWidgetItem(self.tr(text) if j == 1 else text))
+        self.model.reload(lambda s: TrainingService(s).sessions(cid) if cid is not None else [])
 
     def selected(self) -> dict[str, Any] | None:
-        row = self.table.currentRow()
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        return self.model.row(self.table.currentIndex().row())
 
     def _open(self, dialog: QDialog) -> None:
         self.dialog = dialog

@@ -125,7 +125,8 @@ class VolunteerDialog(SavingDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
+        history = ("volunteers", lambda: self.volunteer.id or volunteer_id)
+        layout.addWidget(self._buttons(self.tr("保存"), history=history))
         self.resize(560, 680)  # fits 1366×768; scrolls when smaller
         if volunteer_id:
             self.save_button.setEnabled(False)

@@ -16,8 +16,10 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_core.domain.volunteer import ServiceRecord
+from pzh_station.services.photos import save_with_attachments
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.photos import AttachmentStrip
 from pzh_station.ui.volunteers.common import hours_spin
 from pzh_station.ui.widgets import (
     DateEdit,
@@ -69,11 +71,20 @@ class RecordDialog(SavingDialog):
             ("description", self.tr("服务内容*"), self.description_edit),
         ):
             form.addRow(label, field_box(widget, self.errors.add(name, widget)))
+        self.photos = AttachmentStrip(ctx, "service_records")
+        form.addRow(
+            self.tr("照片/附件"),
+            field_box(self.photos, self.errors.add("attachments", self.photos)),
+        )
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存")))
-        self.resize(520, 400)
+        layout.addWidget(
+            self._buttons(self.tr("保存"), history=("service_records", lambda: self.record.id))
+        )
+        self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
+        self.photos.load(self.record.id)
+        self.resize(560, 560)
         self.date_edit.set_iso(self.record.date)
         self.hours_spin.setValue(float(self.record.hours or 0))
         self.description_edit.setText(self.record.description)
@@ -158,4 +169,15 @@ class RecordDialog(SavingDialog):
 
     def save(self) -> None:
         rec = self.form_record()
-        self._run_save(lambda s: VolunteerService(s).save_record(rec))
+        if self.photos.busy:
+            return
+        edits = self.photos.edits()
+        self._run_save(
+            lambda s: save_with_attachments(
+                s,
+                "service_records",
+                lambda: VolunteerService(s).save_record(rec),
+                edits,
+                id_of=lambda saved: saved.id,
+            )
+        )

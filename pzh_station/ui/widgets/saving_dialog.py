@@ -4,7 +4,7 @@ keep the user's input whatever happened."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Signal
@@ -59,7 +59,11 @@ class SavingDialog(QDialog):
             form.addRow(label, field_box(widget, self.errors.add(name, widget)))
         return form
 
-    def _buttons(self, save_text: str) -> QDialogButtonBox:
+    def _buttons(
+        self, save_text: str, *, history: tuple[str, Callable[[], str | None]] | None = None
+    ) -> QDialogButtonBox:
+        """Save and cancel; with ``history`` = (table, the record's id or None) also 历史…, the
+        record's read-only history (issue 14)."""
         buttons = QDialogButtonBox()
         self.save_button = buttons.addButton(save_text, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = buttons.addButton(
@@ -67,6 +71,10 @@ class SavingDialog(QDialog):
         )
         self.save_button.clicked.connect(self.save)
         self.cancel_button.clicked.connect(self.reject)
+        if history is not None:
+            from pzh_station.ui.widgets.history_dialog import add_history_button
+
+            add_history_button(self, buttons, *history)
         return buttons
 
     def save(self) -> None:  # pragma: no cover - every dialog defines it

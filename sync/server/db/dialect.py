@@ -17,6 +17,7 @@ MIGRATION_LOCK = 7_160_002
 
 _INTEGER = re.compile(r"\bINTEGER\b")
 _REAL = re.compile(r"\bREAL\b")
+_BLOB = re.compile(r"\bBLOB\b")
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Dialect:
 
         On PostgreSQL: an ``INTEGER PRIMARY KEY AUTOINCREMENT`` becomes an identity column,
         ``INTEGER`` ``BIGINT`` (times are milliseconds), ``REAL`` ``DOUBLE PRECISION`` (hours
-        must add up to the unit) and ``WITHOUT ROWID`` goes."""
+        must add up to the unit), ``BLOB`` ``BYTEA`` and ``WITHOUT ROWID`` goes."""
         if not self.postgres:
             return text
         text = text.replace(
@@ -47,6 +48,7 @@ class Dialect:
         )
         text = text.replace(" WITHOUT ROWID", "")
         text = _INTEGER.sub("BIGINT", text)
+        text = _BLOB.sub("BYTEA", text)
         return _REAL.sub("DOUBLE PRECISION", text)
 
     @property

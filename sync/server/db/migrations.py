@@ -140,12 +140,75 @@ def m0005_figures(c: Conn) -> None:
     aggregates.rebuild(c)
 
 
+def m0006_periods(c: Conn) -> None:
+    """Submitted and approved periods and the late changes (issue 14): their replica tables
+    follow ``pzh_core.schema``; the county's period list and the push guard read them by
+    station. The feed keeps who made each change (the record history's "who")."""
+    if "operator" not in c.columns("srv_feed"):
+        c.ddl("ALTER TABLE srv_feed ADD COLUMN operator TEXT NOT NULL DEFAULT ''")
+    for ddl in (
+        "CREATE INDEX IF NOT EXISTS periods_station_period ON periods(station_id, period)",
+        "CREATE INDEX IF NOT EXISTS late_changes_station ON late_changes(station_id, decision)",
+        "CREATE INDEX IF NOT EXISTS srv_feed_row ON srv_feed(tbl, row_id)",
+    ):
+        c.ddl(ddl)
+
+
+def m0007_audit_log(c: Conn) -> None:
+    """The audit log: administrative acts (web pages and command line), appended, never changed
+    (issue 18). ``target`` is what an act was done to; ``station_id`` scopes it to a county."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, ms INTEGER NOT NULL, actor TEXT NOT NULL,
+            action TEXT NOT NULL, target TEXT NOT NULL DEFAULT '',
+            station_id TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL)"""
+    )
+    c.ddl("CREATE INDEX IF NOT EXISTS srv_audit_station ON srv_audit(station_id, id)")
+
+
+def m0008_photos_bundle_keys(c: Conn) -> None:
+    """Photos as evidence and USB bundles (issue 15): stored files by content hash (the bytes in
+    the photo directory, shared by every server process), which stations hold each file,
+    uploads in progress with their acknowledged chunks (in the database, so any server process
+    behind one address continues an upload another began), bytes sent per station and day,
+    per-station storage limits, and each device's public bundle key."""
+    for ddl in (
+        """CREATE TABLE IF NOT EXISTS srv_photo_files (
+            hash TEXT PRIMARY KEY, size INTEGER NOT NULL, kind TEXT NOT NULL,
+            created_ms INTEGER NOT NULL)""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_owners (
+            station_id TEXT NOT NULL, hash TEXT NOT NULL, created_ms INTEGER NOT NULL,
+            PRIMARY KEY (station_id, hash))""",
+        "CREATE INDEX IF NOT EXISTS srv_photo_owners_hash ON srv_photo_owners(hash)",
+        """CREATE TABLE IF NOT EXISTS srv_photo_uploads (
+            station_id TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL,
+            kind TEXT NOT NULL, received INTEGER NOT NULL DEFAULT 0,
+            updated_ms INTEGER NOT NULL, PRIMARY KEY (station_id, hash))""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_chunks (
+            station_id TEXT NOT NULL, hash TEXT NOT NULL, offset_bytes INTEGER NOT NULL,
+            data BLOB NOT NULL, PRIMARY KEY (station_id, hash, offset_bytes))""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_traffic (
+            station_id TEXT NOT NULL, day TEXT NOT NULL, bytes INTEGER NOT NULL,
+            PRIMARY KEY (station_id, day))""",
+        """CREATE TABLE IF NOT EXISTS srv_photo_limits (
+            station_id TEXT PRIMARY KEY, station_bytes INTEGER)""",
+        """CREATE TABLE IF NOT EXISTS srv_device_keys (
+            device_id TEXT PRIMARY KEY, station_id TEXT NOT NULL, public_key TEXT NOT NULL,
+            created_ms INTEGER NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS srv_device_keys_key ON srv_device_keys(public_key)",
+    ):
+        c.ddl(ddl)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
     (3, m0003_pinyin),
     (4, m0004_identity_set_aside_digest),
     (5, m0005_figures),
+    (6, m0006_periods),
+    (7, m0007_audit_log),
+    (8, m0008_photos_bundle_keys),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

@@ -51,8 +51,19 @@ DDL = [
 ]
 
 
+CITY_LEFT = "SELECT COUNT(*) FROM web_users WHERE role = 'city' AND disabled = 0"
+
+
 class AccountError(ValueError):
     """An account that cannot be created as asked; the message is Chinese."""
+
+
+class Throttled(Exception):
+    """Too many failed sign-ins lately; ``wait_s``: seconds until the next attempt is allowed."""
+
+    def __init__(self, wait_s: int) -> None:
+        super().__init__(wait_s)
+        self.wait_s = wait_s
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ class User:
     name: str
     role: str  # city | county
     county: str  # the county label for a county user, "" for the city
+    disabled: bool = False
+    created_ms: int = 0
 
     @property
     def role_label(self) -> str:
@@ -88,6 +101,17 @@ def county_label(county: str) -> str | None:
 
     code = refdata.code_for("counties", county or "")
     return refdata.label("counties", code) if code else None
+
+
+def _user(row: sqlite3.Row) -> User:
+    return User(
+        id=row["id"],
+        name=row["name"],
+        role=row["role"],
+        county=row["county"],
+        disabled=bool(row["disabled"]),
+        created_ms=row["created_ms"],
+    )
 
 
 class AccountStore:
@@ -118,6 +142,29 @@ class AccountStore:
         return conn
 
     # -- users -----------------------------------------------------------------------------
+    @staticmethod
+    def _scope(role: str, county: str) -> str:
+        """The county label a user of ``role`` gets (``""`` for the city); AccountError if wrong."""
+        if role not in ROLES:
+            raise AccountError("角色只能是 city（市文化馆）或 county（县区文化馆）。")
+        if role == "city":
+            if county:
+                raise AccountError("市文化馆用户不属于某个县（区），请去掉 --county。")
+            return ""
+        label = county_label(county) or ""
+        if not label:
+            from pzh_core.domain import refdata
+
+            raise AccountError(f"县区用户须指定县（区），可选：{'、'.join(refdata.counties())}")
+        return label
+
+    @staticmethod
+    def _check_password(password: str) -> None:
+        if len(password or "") < MIN_PASSWORD:
+            raise AccountError(f"密码至少{MIN_PASSWORD}个字符。")
+        if len(password) > 200:
+            raise AccountError("密码最多200个字符。")
+
     def create_user(
         self, name: str, role: str, password: str, *, county: str = "", replace: bool = False
     ) -> User:
@@ -130,28 +177,17 @@ class AccountStore:
         :raises AccountError: bad name, role, county or password (Chinese message).
         """
         name = (name or "").strip()
-        if not name or len(name) > 50 or any(c.isspace() for c in name):
-            raise AccountError("用户名不能为空、不能含空格，最多50个字符。")
-        if role not in ROLES:
-            raise AccountError("角色只能是 city（市文化馆）或 county（县区文化馆）。")
-        label = ""
-        if role == "county":
-            label = county_label(county) or ""
-            if not label:
-                from pzh_core.domain import refdata
-
-                raise AccountError(f"县区用户须指定县（区），可选：{'、'.join(refdata.counties())}")
-        elif county:
-            raise AccountError("市文化馆用户不属于某个县（区），请去掉 --county。")
-        if len(password or "") < MIN_PASSWORD:
-            raise AccountError(f"密码至少{MIN_PASSWORD}个字符。")
+        if not name or len(name) > 50 or any(c.isspace() or not c.isprintable() for c in name):
+            raise AccountError("用户名不能为空、不能含空格或控制字符，最多50个字符。")
+        label = self._scope(role, county)
+        self._check_password(password)
         pw_hash = self._hasher.hash(password)
         with closing(self._connect()) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 row = conn.execute("SELECT id FROM web_users WHERE name = ?", (name,)).fetchone()
                 if row is not None and not replace:
-                    raise AccountError(f"用户“{name}”已存在。要重设密码，请加 --replace。")
+                    raise AccountError(f"用户“{name}”已存在。")
                 if row is not None:
                     conn.execute(
                         "UPDATE web_users SET role = ?, county = ?, password_hash = ?,"
@@ -172,12 +208,67 @@ class AccountStore:
                 raise
         return User(id=int(uid), name=name, role=role, county=label)
 
-    def list_users(self) -> list[User]:
+    def list_users(self, *, include_disabled: bool = False) -> list[User]:
+        where = "" if include_disabled else " WHERE disabled = 0"
         with closing(self._connect()) as conn:
             rows = conn.execute(
-                "SELECT id, name, role, county FROM web_users WHERE disabled = 0 ORDER BY name"
+                "SELECT id, name, role, county, disabled, created_ms FROM web_users"
+                + where
+                + " ORDER BY name"
             ).fetchall()
-        return [User(id=r["id"], name=r["name"], role=r["role"], county=r["county"]) for r in rows]
+        return [_user(r) for r in rows]
+
+    def get_user(self, user_id: int) -> User | None:
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT id, name, role, county, disabled, created_ms FROM web_users WHERE id = ?",
+                (user_id,),
+            ).fetchone()
+        return _user(row) if row else None
+
+    def _change(self, user_id: int, sql: str, params: tuple, *, end_sessions: bool) -> User:
+        """One UPDATE of one user (and the end of their sessions) in one transaction; the last
+        enabled city account is never disabled nor turned into a county one."""
+        with closing(self._connect()) as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                before = conn.execute(CITY_LEFT).fetchone()[0]
+                conn.execute(sql + " WHERE id = ?", (*params, user_id))
+                if before and not conn.execute(CITY_LEFT).fetchone()[0]:
+                    raise AccountError("至少要保留一个可用的市文化馆账号。")
+                if end_sessions:
+                    conn.execute("DELETE FROM web_sessions WHERE user_id = ?", (user_id,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        user = self.get_user(user_id)
+        if user is None:
+            raise AccountError("没有这个账号。")
+        return user
+
+    def set_password(self, user_id: int, password: str) -> User:
+        """A new password; the account's sessions end (signed out everywhere)."""
+        self._check_password(password)
+        return self._change(
+            user_id,
+            "UPDATE web_users SET password_hash = ?",
+            (self._hasher.hash(password),),
+            end_sessions=True,
+        )
+
+    def set_disabled(self, user_id: int, disabled: bool) -> User:
+        """Disable (signed out everywhere, cannot sign in) or enable an account."""
+        return self._change(
+            user_id, "UPDATE web_users SET disabled = ?", (int(disabled),), end_sessions=disabled
+        )
+
+    def set_scope(self, user_id: int, role: str, county: str = "") -> User:
+        """Change what an account sees (city, or one county); its sessions end."""
+        label = self._scope(role, county)
+        return self._change(
+            user_id, "UPDATE web_users SET role = ?, county = ?", (role, label), end_sessions=True
+        )
 
     # -- throttling ------------------------------------------------------------------------
     def _recent(self, key: str, now: int) -> list[int]:
@@ -188,32 +279,57 @@ class AccountStore:
             self._failures.pop(key, None)
         return times
 
-    def throttled(self, name: str, address: str) -> int:
-        """Seconds until ``name`` may try again from ``address`` (0: may try now)."""
-        now = self.now()
-        with self._lock:
-            waits = []
-            for key, limit in (
-                (f"n:{name.strip().lower()}", MAX_FAILURES),
-                (f"a:{address}", MAX_FAILURES_PER_ADDRESS),
-            ):
-                times = self._recent(key, now)
-                if len(times) >= limit:
-                    waits.append(times[-limit] + THROTTLE_WINDOW_MS - now)
+    @staticmethod
+    def _keys(name: str, address: str) -> tuple[tuple[str, int], tuple[str, int]]:
+        return (
+            (f"n:{name.strip().lower()}", MAX_FAILURES),
+            (f"a:{address}", MAX_FAILURES_PER_ADDRESS),
+        )
+
+    def _wait(self, name: str, address: str, now: int) -> int:
+        waits = []
+        for key, limit in self._keys(name, address):
+            times = self._recent(key, now)
+            if len(times) >= limit:
+                waits.append(times[-limit] + THROTTLE_WINDOW_MS - now)
         return max(1, max(waits) // 1000 + 1) if waits else 0
 
-    def _fail(self, name: str, address: str) -> None:
+    def throttled(self, name: str, address: str) -> int:
+        """Seconds until ``name`` may try again from ``address`` (0: may try now)."""
+        with self._lock:
+            return self._wait(name, address, self.now())
+
+    def _reserve(self, name: str, address: str) -> int:
+        """Count an attempt as failed *before* its password is checked, so concurrent attempts
+        cannot all pass the limit; :meth:`_release` takes it back when it succeeds.
+
+        :raises Throttled: the limit is reached (nothing is verified then).
+        """
         now = self.now()
         with self._lock:
-            for key in (f"n:{name.strip().lower()}", f"a:{address}"):
-                self._recent(key, now)
+            wait = self._wait(name, address, now)
+            if wait:
+                raise Throttled(wait)
+            for key, _limit in self._keys(name, address):
                 self._failures.setdefault(key, []).append(now)
+        return now
+
+    def _release(self, name: str, address: str, stamp: int) -> None:
+        with self._lock:
+            self._failures.pop(f"n:{name.strip().lower()}", None)
+            times = self._failures.get(f"a:{address}", [])
+            if stamp in times:
+                times.remove(stamp)
 
     # -- sign-in and sessions ----------------------------------------------------------------
     def authenticate(self, name: str, password: str, address: str) -> User | None:
-        """The user when name and password match (and the attempt is not throttled; check
-        :meth:`throttled` first), else None and the failure is counted."""
+        """The user when name and password match, else None (the failure is counted).
+
+        :raises Throttled: too many failures for this name or address lately; the password is
+            then not checked at all.
+        """
         name = (name or "").strip()[:100]
+        stamp = self._reserve(name, address)
         with closing(self._connect()) as conn:
             row = conn.execute(
                 "SELECT id, name, role, county, password_hash FROM web_users WHERE name = ?"
@@ -226,10 +342,8 @@ class AccountStore:
         except (VerificationError, InvalidHashError):
             ok = False
         if not ok:
-            self._fail(name, address)
             return None
-        with self._lock:
-            self._failures.pop(f"n:{name.lower()}", None)
+        self._release(name, address, stamp)
         if self._hasher.check_needs_rehash(row["password_hash"]):
             with closing(self._connect()) as conn:
                 conn.execute(

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sync.server import admin
+from sync.server.storage import AuditEntry
 from sync.server.web.accounts import Session
-from sync.server.web.base import Web, WebError, action, page, render, server_address
+from sync.server.web.base import NOTICES, Web, WebError, action, page, render, server_address
 
 log = logging.getLogger("pzh.sync.web")
 
@@ -19,6 +20,9 @@ log = logging.getLogger("pzh.sync.web")
 def add_routes(router: APIRouter, web: Web) -> None:
     router.add_api_route("/web/admin", page(web, admin_page), methods=["GET"])
     router.add_api_route("/web/admin/stations", action(web, create_station), methods=["POST"])
+    router.add_api_route(
+        "/web/admin/stations/rename", action(web, rename_station), methods=["POST"]
+    )
     router.add_api_route("/web/admin/codes", action(web, issue_code), methods=["POST"])
     router.add_api_route("/web/admin/codes/{code}", page(web, code_card), methods=["GET"])
     router.add_api_route(
@@ -41,6 +45,10 @@ def admin_page(
     ids = {s.id: s for s in stations}
     codes = [c for c in web.storage.list_codes() if c.station_id in ids][:200]
     counties = refdata.counties() if session.user.role == "city" else [session.user.county]
+    # A county sees the entries about its own stations; the city every entry (accounts too).
+    audit = web.storage.list_audit(
+        station_ids=None if session.user.role == "city" else list(ids), limit=50
+    )
     return render(
         web,
         request,
@@ -54,8 +62,24 @@ def admin_page(
         counties=counties,
         now=web.storage.now(),
         error=error,
+        notice=NOTICES.get(request.query_params.get("ok", "")),
         form=form or {},
+        audit=[_audit_row(a) for a in audit],
     )
+
+
+def _audit_row(a: AuditEntry) -> dict:
+    return {
+        "ms": a.ms,
+        "actor": a.actor.removeprefix("web:"),
+        "action_label": a.label,
+        "detail": a.detail,
+    }
+
+
+def actor(session: Session) -> str:
+    """How the audit log names a web user."""
+    return f"web:{session.user.name}"
 
 
 def create_station(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
@@ -65,7 +89,7 @@ def create_station(web: Web, request: Request, session: Session, form: dict[str,
     if not county or not session.user.sees_county(county):
         raise WebError(403, "您只能在本县（区）创建文化站。")
     try:
-        st = admin.create_station(web.storage, form.get("name", ""), county)
+        st = admin.create_station(web.storage, form.get("name", ""), county, actor=actor(session))
     except admin.AdminError as exc:
         return admin_page(web, request, session, error=str(exc), status=400, form=form)
     log.info("web: %s created station %s (%s)", session.user.name, st.id, st.name)
@@ -78,7 +102,9 @@ def issue_code(web: Web, request: Request, session: Session, form: dict[str, str
     if not text.isdigit() or len(text) > 4:
         raise WebError(400, f"有效天数须在1到{admin.MAX_EXPIRES_DAYS}之间。")
     try:
-        code = admin.issue_code(web.storage, station.id, expires_days=int(text))
+        code = admin.issue_code(
+            web.storage, station.id, expires_days=int(text), actor=actor(session)
+        )
     except admin.AdminError as exc:
         raise WebError(400, str(exc)) from exc
     log.info("web: %s issued a code for station %s", session.user.name, station.id)
@@ -102,8 +128,24 @@ def code_card(web: Web, request: Request, session: Session) -> Response:
 
 def revoke(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
     dev, station = web.device_for(session.user, request.path_params["device_id"])
-    admin.revoke_device(web.storage, dev.id)
+    admin.revoke_device(web.storage, dev.id, actor=actor(session))
     log.info("web: %s revoked device %s of station %s", session.user.name, dev.id, station.id)
     back = form.get("back", "")
     target = back if back in ("/web/health", f"/web/station/{station.id}") else "/web/health"
     return RedirectResponse(f"{target}?ok=revoked", status_code=303)
+
+
+def rename_station(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
+    station = web.station_for(session.user, form.get("station_id", ""))
+    try:
+        admin.rename_station(
+            web.storage,
+            station.id,
+            form.get("new_name", ""),
+            actor=actor(session),
+            reason=form.get("reason", ""),
+        )
+    except admin.AdminError as exc:
+        return admin_page(web, request, session, error=str(exc), status=400, form=form)
+    log.info("web: %s renamed station %s", session.user.name, station.id)
+    return RedirectResponse("/web/admin?ok=renamed", status_code=303)

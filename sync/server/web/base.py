@@ -15,12 +15,13 @@ from __future__ import annotations
 import hmac
 import logging
 import os
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs, quote, urlsplit
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -51,7 +52,10 @@ SECURITY_HEADERS = {
 NOTICES = {  # ?ok=… after a form, fixed texts (nothing from the request is echoed)
     "station": "文化站已创建。可在下方为它发放邀请码。",
     "revoked": "设备已停用，它将无法再同步。",
+    "renamed": "文化站已改名。该站的电脑下次同步时会收到新名称。",
+    "user": "账号已保存。",
 }
+EXPIRED_NOTICE = "会话已过期，请重新操作。刚才提交的内容没有保存。"
 
 
 class WebError(Exception):
@@ -64,9 +68,13 @@ class WebError(Exception):
 
 
 class SignInRequired(Exception):
-    def __init__(self, next_url: str) -> None:
+    """No live session: sign in, then go to ``next_url``; ``expired``: a form was sent with a
+    session that had ended (the user is told to do it again)."""
+
+    def __init__(self, next_url: str, *, expired: bool = False) -> None:
         super().__init__(next_url)
         self.next_url = next_url
+        self.expired = expired
 
 
 # -- formatting -------------------------------------------------------------------------------
@@ -119,6 +127,7 @@ def environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(when=_when, num=_num, pct=_pct, skew=_skew)
+    env.globals.update(sync_flag=figures.sync_flag, clock_far_off=figures.clock_far_off)
     return env
 
 
@@ -207,6 +216,9 @@ def render(
         user=session.user if session else None,
         csrf=session.csrf if session else "",
         path=request.url.path,
+        expired_notice=EXPIRED_NOTICE
+        if session and request.query_params.get("expired") == "1"
+        else "",
         **context,
     )
     return HTMLResponse(html, status_code=status, headers={**SECURITY_HEADERS, **(headers or {})})
@@ -251,15 +263,47 @@ def year_choices(web: Web) -> list[int]:
 
 
 def secure(request: Request) -> bool:
-    return request.url.scheme == "https" or request.headers.get("x-forwarded-proto", "") == "https"
+    """Over HTTPS (directly, or from a proxy named with ``serve --trusted-proxy``: uvicorn then
+    sets the scheme from its X-Forwarded-Proto; the header from anyone else is ignored)."""
+    return request.url.scheme == "https"
+
+
+def same_origin(request: Request) -> bool:
+    """The browser says the form was sent from a page of this server (``Origin``)."""
+    origin = request.headers.get("origin", "")
+    host = request.headers.get("host", "")
+    return bool(origin and host) and origin == f"{request.url.scheme}://{host}"
+
+
+def form_page(request: Request, form: dict[str, str]) -> str:
+    """The page a form was sent from (where to come back after signing in again): the
+    ``Referer`` when it is one of our pages, else the form's ``back`` or its section's page,
+    never the form's own address (a POST-only address would be a 404)."""
+    ref = urlsplit(request.headers.get("referer", ""))
+    if ref.path and ref.netloc == request.headers.get("host", ""):
+        target = safe_next(ref.path + (f"?{ref.query}" if ref.query else ""))
+        if target != "/web/" or ref.path == "/web/":
+            return target
+    back = form.get("back", "")
+    if back == "/web/health" or back.startswith("/web/station/"):
+        return safe_next(back)
+    path = request.url.path
+    if path.startswith("/web/admin/users"):
+        return "/web/admin/users"
+    return "/web/admin" if path.startswith("/web/admin") else "/web/"
 
 
 def server_address(request: Request) -> str:
     return (os.environ.get(PUBLIC_URL_ENV) or str(request.base_url)).rstrip("/")
 
 
-def download(data: bytes, filename: str, media_type: str) -> Response:
-    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_")
+def download(data: bytes, filename: str, media_type: str, *, ascii_name: str = "") -> Response:
+    """An attachment named ``filename`` (UTF-8, RFC 5987) with ``ascii_name`` for browsers and
+    tools that read only the plain ``filename`` (default: the name with non-ASCII dropped)."""
+    if not ascii_name:
+        stem = re.sub(r"[^A-Za-z0-9._-]+", "-", filename).strip("-.")
+        ascii_name = stem if "." in stem else "download"
+    ascii_name = re.sub(r"[^A-Za-z0-9._-]", "_", ascii_name)
     return Response(
         data,
         media_type=media_type,
@@ -292,7 +336,13 @@ def action(web: Web, fn: Action) -> Callable[[Request], Any]:
     """A POST form: signed-in session, CSRF token checked before anything is done."""
 
     async def handler(request: Request) -> Response:
-        session = await run_in_threadpool(require, web, request)
+        session = await run_in_threadpool(session_of, web, request)
+        if session is None:  # it ended while the form was open: nothing is done
+            try:
+                form = await read_form(request)
+            except WebError:
+                form = {}
+            raise SignInRequired(form_page(request, form), expired=True)
         form = await read_form(request)
         check_csrf(form, session.csrf)
         return await run_in_threadpool(fn, web, request, session, form)

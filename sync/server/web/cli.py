@@ -58,7 +58,8 @@ def create_user(args: argparse.Namespace, data_dir: Path) -> int:
             args.name, args.role, password, county=args.county, replace=args.replace
         )
     except AccountError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        hint = "要重设密码，请加 --replace。" if "已存在" in str(exc) else ""
+        print(f"错误：{exc}{hint}", file=sys.stderr)
         return 2
     scope = user.county if user.role == "county" else "全市"
     print(

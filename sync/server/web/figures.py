@@ -18,11 +18,13 @@ from pzh_core import indicators
 from pzh_core.indicators.activity_figures import per_resident, visits_due
 from pzh_core.period import Period
 from pzh_core.queries import Db
+from pzh_core.tabular import Cell
 from sync.server.db import aggregates
 from sync.server.storage import CHINA, Device, Station
 
 DAY_MS = 24 * 3600 * 1000
 SILENT_DAYS = 7
+SKEW_LIMIT_MS = 3600 * 1000  # a PC clock off by more than an hour is flagged
 
 # The indicators the overview shows, in order (labels come from indicators.INDICATORS).
 # Completers and new star levels follow each class's and volunteer's whole history, which costs
@@ -200,6 +202,39 @@ def silent(last_sync_ms: int | None, now_ms: int) -> bool:
     return last_sync_ms is None or now_ms - last_sync_ms > SILENT_DAYS * DAY_MS
 
 
+def sync_flag(last_sync_ms: int | None, now_ms: int) -> str:
+    """What to say next to a station's figures when they may be incomplete: 从未同步,
+    超过N天未同步 (N whole days since its last sync, at least :data:`SILENT_DAYS`), or ""."""
+    if last_sync_ms is None:
+        return "从未同步"
+    if not silent(last_sync_ms, now_ms):
+        return ""
+    return f"超过{(now_ms - last_sync_ms) // DAY_MS}天未同步"
+
+
+def clock_far_off(skew_ms: int | None) -> bool:
+    """A device whose clock was more than :data:`SKEW_LIMIT_MS` off the server's at its last
+    sync: its dates and stamps cannot be trusted until its clock is set."""
+    return skew_ms is not None and abs(skew_ms) > SKEW_LIMIT_MS
+
+
+def device_labels(devices: list[Device]) -> dict[str, str]:
+    """A name that tells each device apart: its own name, and when two devices of one station
+    share it (several PCs called "vm"), the start of its id and the day it was enrolled."""
+    seen: dict[tuple[str, str], int] = {}
+    for d in devices:
+        key = (d.station_id, d.name.strip().lower())
+        seen[key] = seen.get(key, 0) + 1
+    out = {}
+    for d in devices:
+        name = d.name.strip() or "未命名设备"
+        if seen[(d.station_id, d.name.strip().lower())] > 1 or not d.name.strip():
+            day = dt.datetime.fromtimestamp(d.created_ms / 1000, CHINA).strftime("%Y-%m-%d")
+            name = f"{name}（{d.id[:6]}，{day}登记）"
+        out[d.id] = name
+    return out
+
+
 # -- the overview as a table (page, .xlsx and .csv share it) ------------------------------------
 def table_headers() -> list[str]:
     return [
@@ -220,7 +255,20 @@ def table_headers() -> list[str]:
         label("volunteers_active"),
         label("volunteers_serving"),
         label("volunteer_hours_verified"),
+        "最近同步",
     ]
+
+
+def _when(ms: int | None) -> str:
+    if ms is None:
+        return "从未同步"
+    return dt.datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+
+
+def _share(value: float | None) -> Cell | None:
+    """A rate as a percentage cell: 12.872 is written 1287% (xlsx: a number in the percent
+    format, so it still sums and sorts; csv: the text)."""
+    return None if value is None else Cell(round(value, 4), "0%", f"{value * 100:.0f}%")
 
 
 def _r(value: Any, digits: int) -> Any:
@@ -234,7 +282,7 @@ def table_row(row: Row) -> list[Any]:
         row.name if row.kind == "station" else f"{row.name}（{row.stations}个站）",
         v["activities"],
         _r(v["activities_target"], 1),
-        _r(row.activities_share, 3),
+        _share(row.activities_share),
         v["person_visits"],
         v["population"],
         _r(v["visits_per_resident"], 3),
@@ -247,9 +295,55 @@ def table_row(row: Row) -> list[Any]:
         v["volunteers_active"],
         v["volunteers_serving"],
         _r(v["volunteer_hours_verified"], 1),
+        _when(row.last_sync_ms) if row.kind == "station" else "",
     ]
 
 
 def table_rows(ov: Overview) -> list[list[Any]]:
     """Stations, then county totals, then the total: what the exports hold."""
     return [table_row(r) for r in (*ov.stations, *ov.counties, ov.total)]
+
+
+# -- what a county must see first (the top of the overview, the first screen on a phone) --------
+ATTENTION_SHOWN = 8
+
+
+def attention(ov: Overview, now_ms: int) -> dict[str, Any]:
+    """Who is silent (never synced, or not for more than :data:`SILENT_DAYS`: their figures may
+    be incomplete) and who is behind the pro-rated activities target, worst first."""
+    silent_rows = [(r, sync_flag(r.last_sync_ms, now_ms)) for r in ov.stations]
+    silent_rows = [(r, f) for r, f in silent_rows if f]
+    silent_rows.sort(key=lambda x: (x[0].last_sync_ms or 0, x[0].county, x[0].name))
+    behind = [r for r in ov.stations if r.activities_share is not None and r.activities_share < 1]
+    behind.sort(key=lambda r: (r.activities_share, r.county, r.name))
+    return {
+        "silent": silent_rows[:ATTENTION_SHOWN],
+        "silent_count": len(silent_rows),
+        "behind": behind[:ATTENTION_SHOWN],
+        "behind_count": len(behind),
+        "shown": ATTENTION_SHOWN,
+    }
+
+
+def per_resident_chart(ov: Overview) -> dict[str, Any]:
+    """The per-station chart's data: stations with a population, lowest first (a horizontal bar
+    each, so 60+ names stay readable), and how many are left out for want of a population."""
+    rows = [r for r in ov.stations if r.values.get("visits_per_resident") is not None]
+    rows.sort(key=lambda r: (r.values["visits_per_resident"], r.county, r.name))
+    return {
+        "stations": [r.name for r in rows],
+        "per_resident": [round(r.values["visits_per_resident"], 3) for r in rows],
+        "no_population": len(ov.stations) - len(rows),
+    }
+
+
+def export_note(ov: Overview, scope: str, now_ms: int) -> str:
+    """The line above an export's table: what it covers and as of when, so a sheet handed on
+    says what it is."""
+    made = dt.datetime.fromtimestamp(now_ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    share = f"{ov.period.share_of_year_gone * 100:.0f}%"
+    return (
+        f"{scope}文化站概览 {ov.year}年：统计截至 {ov.period.cutoff}"
+        f"（目标按已过天数折算 {share}）；"
+        f"只含各站已同步到市服务器的记录，“最近同步”为各站最后一次同步的时间；导出于 {made}。"
+    )

@@ -16,7 +16,17 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 
 from sync.server.storage import Storage
-from sync.server.web import admin_pages, returns, signin, views
+from sync.server.web import (
+    admin_pages,
+    bundle_pages,
+    history,
+    periods,
+    photos_pages,
+    returns,
+    signin,
+    users_pages,
+    views,
+)
 from sync.server.web.accounts import DB_NAME, AccountStore
 from sync.server.web.base import (
     HERE,
@@ -52,7 +62,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, exc: SignInRequired) -> Response:
-        return RedirectResponse(f"/web/login?next={quote(exc.next_url)}", status_code=303)
+        expired = "&expired=1" if exc.expired else ""
+        return RedirectResponse(f"/web/login?next={quote(exc.next_url)}{expired}", status_code=303)
 
 
 async def _to_pages() -> Response:
@@ -60,6 +71,12 @@ async def _to_pages() -> Response:
 
 
 async def _not_found(request: Request) -> Response:
+    path = request.url.path
+    # A form's own address opened as a page (an old link, a bookmark): its section's page.
+    if path.startswith("/web/admin/users/") or path == "/web/admin/users/":
+        return RedirectResponse("/web/admin/users", status_code=303)
+    if path.startswith("/web/admin/"):
+        return RedirectResponse("/web/admin", status_code=303)
     raise WebError(404, "没有这个页面。请从上方的菜单进入。")  # a Chinese page, not the API's JSON
 
 
@@ -70,6 +87,11 @@ def _router(web: Web) -> APIRouter:
     signin.add_routes(router, web)
     views.add_routes(router, web)
     returns.add_routes(router, web)
+    periods.add_routes(router, web)
+    history.add_routes(router, web)
     admin_pages.add_routes(router, web)
+    users_pages.add_routes(router, web)
+    photos_pages.add_routes(router, web)  # activity photos and evidence zips (issue 15)
+    bundle_pages.add_routes(router, web)  # USB bundles uploaded by county staff (issue 15)
     router.add_api_route("/web/{rest:path}", _not_found, methods=["GET"])
     return router

@@ -3,6 +3,7 @@ submit"), since there is no session yet; failed attempts are throttled by name a
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from sync.server.web.accounts import Throttled
 from sync.server.web.base import (
     COOKIE,
     LOGIN_COOKIE,
@@ -19,6 +21,7 @@ from sync.server.web.base import (
     read_form,
     render,
     safe_next,
+    same_origin,
     secure,
     session_of,
 )
@@ -34,15 +37,34 @@ def add_routes(router: APIRouter, web: Web) -> None:
 
 async def login_page(web: Web, request: Request) -> Response:
     nxt = safe_next(request.query_params.get("next"))
+    expired = request.query_params.get("expired") == "1"
     if await run_in_threadpool(session_of, web, request):
-        return RedirectResponse(nxt, status_code=303)
-    return _login_form(web, request, nxt)
+        return RedirectResponse(_after(nxt, expired), status_code=303)
+    return _login_form(web, request, nxt, expired=expired)
+
+
+def _after(nxt: str, expired: bool) -> str:
+    """Where to go after signing in: the page asked for, told when a form was lost."""
+    if not expired:
+        return nxt
+    return nxt + ("&" if "?" in nxt else "?") + "expired=1"
 
 
 def _login_form(
-    web: Web, request: Request, nxt: str, *, error: str = "", status: int = 200, name: str = ""
+    web: Web,
+    request: Request,
+    nxt: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    name: str = "",
+    expired: bool = False,
 ) -> Response:
-    token = secrets.token_urlsafe(24)
+    # One token per browser for as long as it runs (a cookie without Max-Age): a sign-in page
+    # left open for hours, or opened in two tabs, still carries the cookie's token.
+    token = request.cookies.get(LOGIN_COOKIE, "")
+    if not (20 <= len(token) <= 64 and token.replace("-", "").replace("_", "").isalnum()):
+        token = secrets.token_urlsafe(24)
     resp = render(
         web,
         request,
@@ -53,42 +75,43 @@ def _login_form(
         next=nxt,
         error=error,
         name=name,
+        expired=expired,
         title="登录",
     )
     resp.set_cookie(
-        LOGIN_COOKIE,
-        token,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=secure(request),
-        path="/web/",
+        LOGIN_COOKIE, token, httponly=True, samesite="strict", secure=secure(request), path="/web/"
     )
     return resp
 
 
 async def login(web: Web, request: Request) -> Response:
     form = await read_form(request)
-    check_csrf(form, request.cookies.get(LOGIN_COOKIE))
     nxt = safe_next(form.get("next"))
+    expired = form.get("expired") == "1"
     name = form.get("name", "").strip()[:100]
+    token, cookie = form.get("csrf", ""), request.cookies.get(LOGIN_COOKIE) or ""
+    matches = bool(token and cookie) and hmac.compare_digest(token.encode(), cookie.encode())
+    if not matches and not same_origin(request):
+        # The browser lost the form's cookie and cannot say where the form came from: ask
+        # again (the name kept), never a bare error page.
+        error = "登录页已过期，请再输入一次密码并点“登录”。"
+        return _login_form(web, request, nxt, status=403, name=name, error=error, expired=expired)
     address = request.client.host if request.client else "?"
-    wait = web.accounts.throttled(name, address)
-    if wait:
-        minutes = max(1, (wait + 59) // 60)
+    try:
+        user = await run_in_threadpool(
+            web.accounts.authenticate, name, form.get("password", ""), address
+        )
+    except Throttled as exc:
+        minutes = max(1, (exc.wait_s + 59) // 60)
         error = f"登录失败次数过多，请{minutes}分钟后再试。"
-        return _login_form(web, request, nxt, status=429, name=name, error=error)
-    user = await run_in_threadpool(
-        web.accounts.authenticate, name, form.get("password", ""), address
-    )
+        return _login_form(web, request, nxt, status=429, name=name, error=error, expired=expired)
     if user is None:
         error = "用户名或密码不正确。"
-        return _login_form(web, request, nxt, status=401, name=name, error=error)
+        return _login_form(web, request, nxt, status=401, name=name, error=error, expired=expired)
     token = await run_in_threadpool(web.accounts.start_session, user)
     log.info("web sign-in: %s (%s %s)", user.name, user.role, user.county)
-    resp = RedirectResponse(nxt, status_code=303)
+    resp = RedirectResponse(_after(nxt, expired), status_code=303)
     resp.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=secure(request), path="/")
-    resp.delete_cookie(LOGIN_COOKIE, path="/web/")
     return resp
 
 

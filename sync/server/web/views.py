@@ -50,13 +50,7 @@ def _overview_chart(ov: figures.Overview) -> dict[str, Any]:
         "counties": [c.name for c in ov.counties],
         "activities": [c.values["activities"] for c in ov.counties],
         "activities_target": [round(c.values["activities_target"], 1) for c in ov.counties],
-        "stations": [s.name for s in ov.stations],
-        "per_resident": [
-            None
-            if s.values["visits_per_resident"] is None
-            else round(s.values["visits_per_resident"], 3)
-            for s in ov.stations
-        ],
+        **figures.per_resident_chart(ov),
         "per_resident_target": round(
             figures.indicators.plan_targets()["visits_per_resident_per_year"]
             * ov.period.share_of_year_gone,
@@ -79,8 +73,9 @@ def overview_page(web: Web, request: Request, session: Session) -> Response:
         year=year,
         years=year_choices(web),
         chart=_overview_chart(ov),
-        headers_row=figures.table_headers(),
-        silent={s.station_id for s in ov.stations if figures.silent(s.last_sync_ms, now)},
+        attention=figures.attention(ov, now),
+        silent_days=figures.SILENT_DAYS,
+        now=now,
     )
 
 
@@ -90,6 +85,7 @@ def station_page(web: Web, request: Request, session: Session) -> Response:
     station = web.station_for(session.user, request.path_params["station_id"])
     year = year_param(web, request)
     data = figures.station_year(web.db(), station, year, today=web.today())
+    devices = web.storage.list_devices(station_id=station.id)
     chart = {
         "months": [f"{m['month']}月" for m in data["months"]],
         "activities": [m["activities"] for m in data["months"]],
@@ -109,7 +105,9 @@ def station_page(web: Web, request: Request, session: Session) -> Response:
         keys=figures.OVERVIEW_KEYS,
         monthly_keys=figures.MONTHLY_KEYS,
         label=figures.label,
-        devices=web.storage.list_devices(station_id=station.id),
+        devices=devices,
+        device_names=figures.device_labels(devices),
+        last_sync_ms=figures.last_sync_by_station(devices).get(station.id),
         codes=web.storage.list_codes(station_id=station.id)[:20],
         now=web.storage.now(),
         kinds=refdata.labels("activity_kinds"),
@@ -121,32 +119,43 @@ def station_page(web: Web, request: Request, session: Session) -> Response:
 def health_page(web: Web, request: Request, session: Session) -> Response:
     stations = web.stations_for(session.user)
     names = {s.id: s for s in stations}
+    devices = web.devices_for(stations)
+    labels = figures.device_labels(devices)
     rows = [r for r in admin.sync_health(web.storage) if r["station_id"] in names]
     now = web.storage.now()
-    last = figures.last_sync_by_station([d for d in web.devices_for(stations)])
+    for r in rows:
+        r["silent"] = not r["revoked"] and figures.silent(r["last_sync_ms"], now)
+        r["clock_off"] = not r["revoked"] and figures.clock_far_off(r["skew_ms"])
+        r["label"] = labels.get(r["id"], r["name"])
+    last = figures.last_sync_by_station(devices)
     summary = []
     for s in stations:
-        devs = [r for r in rows if r["station_id"] == s.id]
+        devs = [r for r in rows if r["station_id"] == s.id and not r["revoked"]]
         summary.append(
             {
                 "station": s,
-                "devices": sum(1 for r in devs if not r["revoked"]),
+                "devices": len(devs),
                 "last_sync_ms": last.get(s.id),
                 "silent": figures.silent(last.get(s.id), now),
+                "flag": figures.sync_flag(last.get(s.id), now),
                 "changes_today": sum(r["changes_today"] for r in devs),
-                "errors": sum(1 for r in devs if r["last_error"] and not r["revoked"]),
+                # Devices with problems: an error at their last request, a clock far off, or
+                # data that differed from the server's at the last check.
+                "problems": sum(
+                    1
+                    for r in devs
+                    if r["last_error"] or r["clock_off"] or r.get("digest_ok") is False
+                ),
             }
         )
     summary.sort(key=lambda x: (not x["silent"], x["station"].county, x["station"].name))
-    for r in rows:
-        r["silent"] = not r["revoked"] and figures.silent(r["last_sync_ms"], now)
     rows.sort(
         key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
     )
-    devices = {r["id"]: r for r in rows}
+    by_id = {r["id"]: r for r in rows}
     aside = [
         {**a, "station_name": names[a["station_id"]].name,
-         "device_name": (devices.get(a["device_id"]) or {}).get("name") or a["device_id"]}
+         "device_name": (by_id.get(a["device_id"]) or {}).get("label") or a["device_id"]}
         for a in web.storage.list_set_aside()
         if a["station_id"] in names
     ]  # fmt: skip
@@ -175,12 +184,14 @@ def export(web: Web, request: Request, session: Session) -> Response:
     ov = _overview(web, session, year)
     scope = "全市" if session.user.role == "city" else session.user.county
     name = f"文化站概览-{scope}-{year}年.{fmt}"
+    ascii_name = f"pzh-overview-{_county_code(session)}-{year}.{fmt}"
     with tempfile.TemporaryDirectory() as tmp:
         out = write_table(
             Path(tmp) / f"overview.{fmt}",
             figures.table_headers(),
             figures.table_rows(ov),
             sheet=f"{year}年概览",
+            preamble=[figures.export_note(ov, scope, web.storage.now())],
         )
         data = out.read_bytes()
     media = (
@@ -188,4 +199,12 @@ def export(web: Web, request: Request, session: Session) -> Response:
         if fmt == "csv"
         else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
-    return download(data, name, media)
+    return download(data, name, media, ascii_name=ascii_name)
+
+
+def _county_code(session: Session) -> str:
+    from pzh_core.domain import refdata
+
+    if session.user.role == "city":
+        return "city"
+    return refdata.code_for("counties", session.user.county) or "county"

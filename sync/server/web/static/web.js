@@ -9,25 +9,35 @@
     if (v !== null) return v === "" ? -Infinity : parseFloat(v);
     return cell.textContent.trim();
   }
+  // Each header holds a real button, so Tab reaches it and Enter or Space sorts (keyboard users,
+  // screen readers: aria-sort on the header says how the table is sorted).
+  function sortBy(table, heads, th, i) {
+    var asc = th.getAttribute("aria-sort") !== "ascending";
+    Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", asc ? "ascending" : "descending");
+    var body = table.tBodies[0];
+    var all = Array.prototype.slice.call(body.rows);
+    var rows = all.filter(function (r) { return !r.classList.contains("total") && !r.classList.contains("empty"); });
+    var fixed = all.filter(function (r) { return r.classList.contains("total") || r.classList.contains("empty"); });
+    rows.sort(function (a, b) {
+      var x = cellValue(a, i), y = cellValue(b, i), c;
+      if (typeof x === "number" && typeof y === "number") c = x - y;
+      else c = String(x).localeCompare(String(y), "zh-CN");
+      return asc ? c : -c;
+    });
+    rows.concat(fixed).forEach(function (r) { body.appendChild(r); });
+  }
   document.querySelectorAll("table.sortable").forEach(function (table) {
     var heads = table.tHead ? table.tHead.rows[0].cells : [];
     Array.prototype.forEach.call(heads, function (th, i) {
-      th.setAttribute("title", "点击排序");
-      th.addEventListener("click", function () {
-        var asc = th.getAttribute("aria-sort") !== "ascending";
-        Array.prototype.forEach.call(heads, function (h) { h.removeAttribute("aria-sort"); });
-        th.setAttribute("aria-sort", asc ? "ascending" : "descending");
-        var body = table.tBodies[0];
-        var rows = Array.prototype.slice.call(body.rows).filter(function (r) { return !r.classList.contains("total"); });
-        var totals = Array.prototype.slice.call(body.rows).filter(function (r) { return r.classList.contains("total"); });
-        rows.sort(function (a, b) {
-          var x = cellValue(a, i), y = cellValue(b, i), c;
-          if (typeof x === "number" && typeof y === "number") c = x - y;
-          else c = String(x).localeCompare(String(y), "zh-CN");
-          return asc ? c : -c;
-        });
-        rows.concat(totals).forEach(function (r) { body.appendChild(r); });
-      });
+      if (!th.textContent.trim() || th.hasAttribute("data-nosort")) return;
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "sort";
+      button.title = "按此列排序（再按一次倒序）";
+      while (th.firstChild) button.appendChild(th.firstChild);
+      th.appendChild(button);
+      button.addEventListener("click", function () { sortBy(table, heads, th, i); });
     });
   });
   document.querySelectorAll("select[data-autosubmit]").forEach(function (sel) {
