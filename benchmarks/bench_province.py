@@ -153,6 +153,10 @@ def bulk_load(storage, stations: int, years: int, today: dt.date) -> dict[str, i
     return counts
 
 
+def say(text: str) -> None:
+    print(text, flush=True)
+
+
 def timed(fn, repeat: int) -> list[float]:  # noqa: ANN001
     out = []
     for _ in range(repeat):
@@ -228,6 +232,7 @@ def main(argv: list[str]) -> int:
     today = dt.date.today()
     from sync.server.db import aggregates
     from sync.server.sql_storage import open_storage
+    from sync.server.web import figures
     from sync.server.web.figures import china_today
 
     cluster = None
@@ -244,25 +249,38 @@ def main(argv: list[str]) -> int:
             t0 = time.perf_counter()
             counts = bulk_load(storage, stations, years, today)
             loaded = time.perf_counter() - t0
+            say(f"bulk load: {sum(counts.values()):,} rows in {loaded:.0f} s ({counts})")
             t0 = time.perf_counter()
             written = storage.engine.write(aggregates.rebuild)
             rebuilt = time.perf_counter() - t0
-            t0 = time.perf_counter()
-            diffs = storage.engine.read(
-                lambda c: aggregates.differences(
-                    storage.indicator_db(),
-                    [r[0] for r in c.all("SELECT id FROM srv_stations")],
-                    Period(today.year, None, china_today(storage.now())),
-                )
-            )
-            verified = time.perf_counter() - t0
+            say(f"rebuild-figures: {written:,} rows in {rebuilt:.0f} s")
             size = (
                 storage.engine.scalar("SELECT pg_database_size(current_database())")
                 if database
                 else os.path.getsize(data_dir / "server.sqlite3")
             )
+            figure_rows = storage.engine.scalar("SELECT count(*) FROM srv_figures")
+            say(f"database {size / 1e6:.0f} MB; srv_figures {figure_rows:,} rows")
+            ids = [s.id for s in storage.list_stations()]
+            period = Period(today.year, None, china_today(storage.now()))
+            for label, fn in (
+                ("figures read from srv_figures", lambda: aggregates.year_values(
+                    storage.indicator_db(), ids, period)),
+                ("the overview's figures (overview_values)", lambda: figures.overview_values(
+                    storage.indicator_db(), ids, period)),
+            ):  # fmt: skip
+                fn()
+                say(f"{label}: {fmt(timed(fn, repeat))}")
             storage.close()
             rows = measure(data_dir, database, repeat, today.year)
+            for label, value in rows:
+                say(f"{label}: {value}")
+            storage = open_storage(database or data_dir / "server.sqlite3")
+            t0 = time.perf_counter()
+            diffs = aggregates.differences(storage.indicator_db(), ids, period)
+            verified = time.perf_counter() - t0
+            say(f"full recomputation {verified:.0f} s: {len(diffs)} differences")
+            storage.close()
         finally:
             if cluster is not None:
                 cluster.stop()

@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pzh_core.domain import refdata  # noqa: E402
+from pzh_core.schema import det_id  # noqa: E402
 
 STATIONS = 60
 ACTIVITIES_PER_YEAR = 180
@@ -72,9 +73,13 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
 
     with conn:
         for sid in ids:
-            conn.execute(
-                "UPDATE stations SET population = ? WHERE id = ?",
-                (rng.randrange(8_000, 40_000), sid),
+            conn.executemany(
+                "INSERT INTO annual_facts (id, station_id, year, population, population_source)"
+                " VALUES (?, ?, ?, ?, '统计公报')",
+                [
+                    (det_id("annual_facts", sid, str(y)), sid, y, rng.randrange(8_000, 40_000))
+                    for y in range(first_year, today.year + 1)
+                ],
             )
             people = [str(uuid.uuid4()) for _ in range(PEOPLE)]
             conn.executemany(
@@ -181,6 +186,12 @@ def build(data_dir: Path, years: int, today: dt.date) -> dict[str, int]:
                 )
                 counts["service_records"] += len(recs)
     conn.close()  # no ANALYZE: a real server's file has none either
+    # The pre-aggregated figures, as `admin rebuild-figures` builds them after a bulk load.
+    from sync.server.db import aggregates
+
+    storage = SQLiteStorage(data_dir / DB_NAME)
+    storage.engine.write(aggregates.rebuild)
+    storage.close()
     return counts
 
 
@@ -198,6 +209,7 @@ def fmt(values: list[float]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    global STATIONS
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--quick", action="store_true", help="three years instead of ten, fewer repeats"
@@ -206,7 +218,6 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--stations", type=int, default=STATIONS, help="stations (default 60)")
     ap.add_argument("--years", type=int, help="years of records (default 10; 3 with --quick)")
     args = ap.parse_args(argv)
-    global STATIONS
     STATIONS = args.stations
     years = args.years or (3 if args.quick else 10)
     repeat = 3 if args.quick else 9

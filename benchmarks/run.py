@@ -25,6 +25,8 @@ MODULES = [
     "bench_reports",
     "bench_web",
     "bench_periods",
+    "bench_province",
+    "bench_load",
     "bench_bundle",
     "bench_photos",
     "bench_startup",

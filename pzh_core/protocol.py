@@ -50,7 +50,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pzh_core import hlc, schema
+from pzh_core import hlc, schema, text
 
 PROTOCOL_VERSION = 1
 MAX_BODY_BYTES = 2 * 1024 * 1024  # decompressed request body
@@ -129,6 +129,24 @@ def limit_problem(kind: str, value: Any) -> str | None:
         if size > MAX_TEXT:
             return f"内容过长（{size}字），最多{MAX_TEXT}字。"
     return None
+
+
+CONTROL_MESSAGE = "含有不可见的控制字符（可能是从别处复制来的），请删去后重新输入。"
+
+
+def control_errors(table: str, fields: Mapping[str, Any]) -> dict[str, str]:
+    """``{field: Chinese message}`` for the text fields of ``table`` holding a control character
+    (``pzh_core.text.CONTROL``; line breaks and tabs are text). The desk's normaliser takes them
+    out at input, so only a foreign or an old client sends one; the server sets it aside rather
+    than change a synced value (the copies would differ)."""
+    types = schema.TABLES.get(table, {})
+    out = {}
+    for name, value in fields.items():
+        kind = types.get(name, "")
+        items = [value] if kind in ("text", "date", "time") else value if kind == "list" else ()
+        if any(isinstance(v, str) and text.has_control(v) for v in items):
+            out[name] = CONTROL_MESSAGE
+    return out
 
 
 def limit_errors(table: str, fields: Mapping[str, Any]) -> dict[str, str]:

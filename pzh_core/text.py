@@ -16,6 +16,9 @@ import cleans its text here, by kind (:data:`KINDS`):
            above.
 ``number`` ``1200`` from ``１，２００``.
 ``code``   anything machine-like (numbers, codes): the whole text half-width (NFKC), trimmed.
+
+Every kind first drops control characters (:data:`CONTROL`: invisible, pasted from web pages or
+old systems; the city server refuses them, ``pzh_core.protocol``), so the desk never syncs one.
 """
 
 from __future__ import annotations
@@ -35,6 +38,16 @@ _ALNUM = {
 }
 _SPACES = {0x3000: " ", 0xA0: " ", 0x2002: " ", 0x2003: " ", 0x2009: " ", 0x200B: ""}
 
+#: Control characters no text keeps: C0 but tab, line feed and carriage return; DEL; C1.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_LINE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def has_control(text: str, *, line: bool = False) -> bool:
+    """True when ``text`` holds a control character (with ``line``, for a one-line field such
+    as a name, a tab or line break counts too)."""
+    return bool((_LINE_CONTROL if line else CONTROL).search(text))
+
 
 def half_width(text: str) -> str:
     """Everything full-width to its ASCII form (NFKC), ideographic spaces to plain ones."""
@@ -45,7 +58,7 @@ def clean(value: Any, kind: str = "text") -> str:
     """Clean one value of a field or a cell by its kind (see the module text)."""
     if value is None:
         return ""
-    text = str(value)
+    text = CONTROL.sub("", str(value))
     if kind == "text":
         lines = text.translate(_ALNUM).translate(_SPACES).replace("\r\n", "\n").split("\n")
         return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in lines).strip()

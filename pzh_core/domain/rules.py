@@ -68,6 +68,9 @@ def check_change(
     too_long = protocol.limit_errors(table, fields)
     if too_long:
         return "too_long", too_long
+    control = protocol.control_errors(table, fields)
+    if control:
+        return "invalid", control
     validate = VALIDATORS.get(table)
     if validate is None or fields.get("deleted"):
         return None

@@ -7,11 +7,11 @@ as :class:`AdminError` with a Chinese message.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pzh_core.text import has_control
 from sync.server import auth
 from sync.server.storage import Code, Device, Station, Storage, china_day
 
@@ -40,7 +40,7 @@ def station_name(name: str) -> str:
     made one) and checked: not empty, at most 100 characters, no control characters."""
     from pzh_core.tabular import normalise_text
 
-    if any(unicodedata.category(c) == "Cc" for c in name or ""):
+    if has_control(name or "", line=True):
         raise AdminError("文化站名称含有不可见的控制字符（可能是从别处复制来的），请重新输入。")
     name = normalise_text(name or "")
     if not name:
@@ -96,7 +96,7 @@ def rename_station(
     name = station_name(name)
     if name == st.name:
         raise AdminError("新名称与现在的名称相同。")
-    if any(unicodedata.category(c) == "Cc" for c in reason or ""):
+    if has_control(reason or "", line=True):
         raise AdminError("原因含有不可见的控制字符，请重新输入。")
     reason = (reason or "").strip()
     if len(reason) > 200:

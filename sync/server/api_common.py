@@ -50,8 +50,9 @@ async def read_body(request: Request) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "bad_request", "body must be a JSON object")
     version = body.get("protocol")
-    if version != protocol.PROTOCOL_VERSION:
-        if isinstance(version, int) and not isinstance(version, bool):
+    # The integer only: JSON's true and 1.0 equal 1 in Python, but no client of ours sends them.
+    if type(version) is not int or version != protocol.PROTOCOL_VERSION:
+        if type(version) is int:
             code = "upgrade_required" if version < protocol.PROTOCOL_VERSION else "server_too_old"
             raise ApiError(
                 426,
@@ -59,7 +60,7 @@ async def read_body(request: Request) -> dict[str, Any]:
                 f"protocol {version} not served; this server speaks {protocol.PROTOCOL_VERSION}",
                 extra={"protocol": protocol.PROTOCOL_VERSION},
             )
-        raise ApiError(400, "bad_request", "protocol missing")
+        raise ApiError(400, "bad_request", "protocol missing or not an integer")
     return body
 
 

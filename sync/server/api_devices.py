@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from pzh_core import protocol
+from pzh_core.text import has_control
 from sync.server import auth, models
 from sync.server.api_common import authenticate, post, read_body, throttled
 from sync.server.errors import ApiError, _json
@@ -54,9 +55,11 @@ async def enroll(request: Request) -> Response:
         isinstance(name, str)
         and len(name) <= 100
         and protocol.utf8_ok(name)
+        and not has_control(name, line=True)
         and isinstance(version, str)
         and len(version) <= 40
         and protocol.utf8_ok(version)
+        and not has_control(version, line=True)
     ):
         raise ApiError(400, "bad_request", "device_name or app_version invalid")
     wanted = body.get("device_id")
@@ -107,7 +110,13 @@ async def rekey(request: Request) -> Response:
     request_id = body.get("request_id")
     name, version = body.get("device_name"), body.get("app_version")
     if not auth.valid_request_id(request_id) or not all(
-        v is None or (isinstance(v, str) and len(v) <= 100 and protocol.utf8_ok(v))
+        v is None
+        or (
+            isinstance(v, str)
+            and len(v) <= 100
+            and protocol.utf8_ok(v)
+            and not has_control(v, line=True)
+        )
         for v in (name, version)
     ):
         raise ApiError(400, "bad_request", "request_id, device_name or app_version invalid")

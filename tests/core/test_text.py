@@ -53,3 +53,27 @@ def test_imports_and_fields_share_the_definition():
     assert normalise_phone("１３８-0000-0000") == text.clean("138 0000 0000", "digits")
     # a cell keeps its Chinese punctuation and loses full-width digits and spaces
     assert tabular.normalise_text("\u3000第２期：书法\u3000") == "第2期：书法"
+
+
+@pytest.mark.parametrize("kind", text.KINDS)
+def test_control_characters_are_cleaned_at_input_for_every_kind(kind):
+    # What a paste from a web page or an old system can carry: invisible, and one of them once
+    # made the city's xlsx export fail. The server refuses them (pzh_core.protocol), so the
+    # desk takes them out as they are typed or imported and never syncs one.
+    for bad in ("\x01", "\x08", "\x0b", "\x1b", "\x7f", "\x85", "\x9f"):
+        cleaned = text.clean(f"12{bad}3", kind)
+        assert not text.has_control(cleaned), (kind, repr(bad), cleaned)
+    assert text.clean("广场\x01舞", "text") == "广场舞"
+    assert text.clean("张\x1b三", "name") == "张三"
+
+
+def test_line_breaks_and_tabs_are_text_not_control_characters():
+    assert not text.has_control("第一行\n第二行\t备注\r\n")
+    assert text.has_control("第一行\n第二行", line=True)  # a one-line field (a station's name)
+    assert text.has_control("a\x00b") and text.has_control("a\u0085b")
+
+
+def test_records_and_imports_clean_control_characters():
+    a = Activity(title="广场\x01舞", notes="第一行\x07\n第二行").normalise()
+    assert (a.title, a.notes) == ("广场舞", "第一行\n第二行")
+    assert tabular.normalise_text("坏\x01名字") == "坏名字"

@@ -271,3 +271,39 @@ def test_exports_neutralise_formulas_in_hostile_names(world) -> None:
     with web_client(server.url, "renhe") as c:
         r = c.get(f"/web/export/overview.xlsx?year={YEAR}")
         assert f'filename="pzh-overview-renhe-{YEAR}.xlsx"' in r.headers["content-disposition"]
+
+
+def test_the_audit_log_exports_whole_and_scoped(world) -> None:
+    import csv
+    import io
+
+    import openpyxl
+
+    server, _ = world
+    with web_client(server.url, "city") as c:
+        r = _post(
+            c, "/web/admin/stations", "/web/admin", name="=1+1审计综合文化站", county="米易县"
+        )
+        assert r.status_code == 303, r.text
+        r = c.get("/web/admin/audit.csv")
+        assert r.status_code == 200
+        assert 'filename="pzh-audit-city.csv"' in r.headers["content-disposition"]
+        lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+        assert lines[0][0].startswith(f"全市管理记录：共{len(lines) - 2}条")
+        assert lines[1][:3] == ["时间", "操作人", "操作"] and len(lines) - 2 >= 2
+        newest = lines[2]
+        assert newest[1:5] == ["city", "创建文化站", "米易县", "'=1+1审计综合文化站"]
+        x = c.get("/web/admin/audit.xlsx")
+        ws = openpyxl.load_workbook(io.BytesIO(x.content)).active
+        assert ws.cell(3, 5).value == "=1+1审计综合文化站" and ws.cell(3, 5).data_type == "s"
+        assert c.get("/web/admin/audit.pdf").status_code == 404
+    # A county sees only what concerns its own stations.
+    with web_client(server.url, "renhe") as c:
+        r = c.get("/web/admin/audit.csv")
+        assert r.status_code == 200
+        assert 'filename="pzh-audit-renhe.csv"' in r.headers["content-disposition"]
+        rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))[2:]
+        assert rows and {row[3] for row in rows} == {"仁和区"}
+        assert all("审计" not in row[4] for row in rows)
+    r = httpx.get(f"{server.url}/web/admin/audit.csv", follow_redirects=False, timeout=10)
+    assert r.status_code in (302, 303) and "/web/login" in r.headers["location"]

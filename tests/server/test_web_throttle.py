@@ -9,7 +9,8 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 
-from sync.server.web.accounts import MAX_FAILURES, AccountStore, Throttled
+from sync.server.web.accounts import AccountStore
+from sync.server.web.throttle import MAX_FAILURES, Throttled
 from tests.web_support import PASSWORD
 
 

@@ -8,9 +8,8 @@ storage: the sync tables never hold passwords, and a PostgreSQL sync backend lea
 - A session is a random token held in an HttpOnly cookie; the file keeps only its SHA-256. It
   expires after :data:`IDLE_MS` without use and :data:`MAX_AGE_MS` after sign-in, whichever
   comes first. Each session has its own CSRF token, checked on every form.
-- Sign-in throttling: :data:`MAX_FAILURES` failed attempts on one account name (or
-  :data:`MAX_FAILURES_PER_ADDRESS` from one address) within :data:`THROTTLE_WINDOW_MS` block
-  further attempts until the window has passed (counted in memory: one server process).
+- Sign-in throttling: :mod:`sync.server.web.throttle` (an attempt is reserved before its password
+  is checked).
 """
 
 from __future__ import annotations
@@ -18,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import secrets
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from contextlib import closing
@@ -28,6 +26,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from sync.server.web.throttle import SignInThrottle
+
 DB_NAME = "web.sqlite3"
 ROLES = ("city", "county")
 ROLE_LABELS = {"city": "市文化馆", "county": "县（区）文化馆"}
@@ -35,9 +35,6 @@ MIN_PASSWORD = 8
 IDLE_MS = 2 * 3600 * 1000
 MAX_AGE_MS = 12 * 3600 * 1000
 TOUCH_EVERY_MS = 60 * 1000  # refresh a session's last use at most once a minute
-THROTTLE_WINDOW_MS = 15 * 60 * 1000
-MAX_FAILURES = 5
-MAX_FAILURES_PER_ADDRESS = 30
 
 DDL = [
     """CREATE TABLE IF NOT EXISTS web_users (
@@ -56,14 +53,6 @@ CITY_LEFT = "SELECT COUNT(*) FROM web_users WHERE role = 'city' AND disabled = 0
 
 class AccountError(ValueError):
     """An account that cannot be created as asked; the message is Chinese."""
-
-
-class Throttled(Exception):
-    """Too many failed sign-ins lately; ``wait_s``: seconds until the next attempt is allowed."""
-
-    def __init__(self, wait_s: int) -> None:
-        super().__init__(wait_s)
-        self.wait_s = wait_s
 
 
 @dataclass(frozen=True)
@@ -128,8 +117,7 @@ class AccountStore:
         self._hasher = PasswordHasher()
         # A hash to verify against when the name is unknown, so both cases take as long.
         self._dummy = self._hasher.hash(secrets.token_hex(16))
-        self._lock = threading.Lock()
-        self._failures: dict[str, list[int]] = {}
+        self.throttle = SignInThrottle(self.now)
         with closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             for ddl in DDL:
@@ -270,56 +258,10 @@ class AccountStore:
             user_id, "UPDATE web_users SET role = ?, county = ?", (role, label), end_sessions=True
         )
 
-    # -- throttling ------------------------------------------------------------------------
-    def _recent(self, key: str, now: int) -> list[int]:
-        times = [t for t in self._failures.get(key, []) if now - t < THROTTLE_WINDOW_MS]
-        if times:
-            self._failures[key] = times
-        else:
-            self._failures.pop(key, None)
-        return times
-
-    @staticmethod
-    def _keys(name: str, address: str) -> tuple[tuple[str, int], tuple[str, int]]:
-        return (
-            (f"n:{name.strip().lower()}", MAX_FAILURES),
-            (f"a:{address}", MAX_FAILURES_PER_ADDRESS),
-        )
-
-    def _wait(self, name: str, address: str, now: int) -> int:
-        waits = []
-        for key, limit in self._keys(name, address):
-            times = self._recent(key, now)
-            if len(times) >= limit:
-                waits.append(times[-limit] + THROTTLE_WINDOW_MS - now)
-        return max(1, max(waits) // 1000 + 1) if waits else 0
-
+    # -- throttling (sync/server/web/throttle.py) --------------------------------------------
     def throttled(self, name: str, address: str) -> int:
         """Seconds until ``name`` may try again from ``address`` (0: may try now)."""
-        with self._lock:
-            return self._wait(name, address, self.now())
-
-    def _reserve(self, name: str, address: str) -> int:
-        """Count an attempt as failed *before* its password is checked, so concurrent attempts
-        cannot all pass the limit; :meth:`_release` takes it back when it succeeds.
-
-        :raises Throttled: the limit is reached (nothing is verified then).
-        """
-        now = self.now()
-        with self._lock:
-            wait = self._wait(name, address, now)
-            if wait:
-                raise Throttled(wait)
-            for key, _limit in self._keys(name, address):
-                self._failures.setdefault(key, []).append(now)
-        return now
-
-    def _release(self, name: str, address: str, stamp: int) -> None:
-        with self._lock:
-            self._failures.pop(f"n:{name.strip().lower()}", None)
-            times = self._failures.get(f"a:{address}", [])
-            if stamp in times:
-                times.remove(stamp)
+        return self.throttle.wait_s(name, address)
 
     # -- sign-in and sessions ----------------------------------------------------------------
     def authenticate(self, name: str, password: str, address: str) -> User | None:
@@ -329,7 +271,7 @@ class AccountStore:
             then not checked at all.
         """
         name = (name or "").strip()[:100]
-        stamp = self._reserve(name, address)
+        stamp = self.throttle.reserve(name, address)
         with closing(self._connect()) as conn:
             row = conn.execute(
                 "SELECT id, name, role, county, password_hash FROM web_users WHERE name = ?"
@@ -343,7 +285,7 @@ class AccountStore:
             ok = False
         if not ok:
             return None
-        self._release(name, address, stamp)
+        self.throttle.release(name, address, stamp)
         if self._hasher.check_needs_rehash(row["password_hash"]):
             with closing(self._connect()) as conn:
                 conn.execute(

@@ -12,13 +12,24 @@ from fastapi.responses import RedirectResponse, Response
 from sync.server import admin
 from sync.server.storage import AuditEntry
 from sync.server.web.accounts import Session
-from sync.server.web.base import NOTICES, Web, WebError, action, page, render, server_address
+from sync.server.web.base import (
+    NOTICES,
+    Web,
+    WebError,
+    action,
+    page,
+    render,
+    server_address,
+    table_download,
+    when,
+)
 
 log = logging.getLogger("pzh.sync.web")
 
 
 def add_routes(router: APIRouter, web: Web) -> None:
     router.add_api_route("/web/admin", page(web, admin_page), methods=["GET"])
+    router.add_api_route("/web/admin/audit.{fmt}", page(web, audit_export), methods=["GET"])
     router.add_api_route("/web/admin/stations", action(web, create_station), methods=["POST"])
     router.add_api_route(
         "/web/admin/stations/rename", action(web, rename_station), methods=["POST"]
@@ -45,10 +56,7 @@ def admin_page(
     ids = {s.id: s for s in stations}
     codes = [c for c in web.storage.list_codes() if c.station_id in ids][:200]
     counties = refdata.counties() if session.user.role == "city" else [session.user.county]
-    # A county sees the entries about its own stations; the city every entry (accounts too).
-    audit = web.storage.list_audit(
-        station_ids=None if session.user.role == "city" else list(ids), limit=50
-    )
+    audit = _audit(web, session, list(ids), limit=50)
     return render(
         web,
         request,
@@ -65,6 +73,39 @@ def admin_page(
         notice=NOTICES.get(request.query_params.get("ok", "")),
         form=form or {},
         audit=[_audit_row(a) for a in audit],
+    )
+
+
+def _audit(web: Web, session: Session, ids: list[str], *, limit: int | None) -> list[AuditEntry]:
+    """A county sees the entries about its own stations; the city every entry (accounts too)."""
+    scope = None if session.user.role == "city" else ids
+    return web.storage.list_audit(station_ids=scope, limit=limit)
+
+
+def audit_export(web: Web, request: Request, session: Session) -> Response:
+    """The whole audit log the user may see, newest first, as .xlsx or .csv."""
+    from pzh_core.domain import refdata
+
+    stations = {s.id: s for s in web.stations_for(session.user)}
+    entries = _audit(web, session, list(stations), limit=None)
+    rows = []
+    for a in entries:
+        st = stations.get(a.station_id)
+        where = [st.county, st.name] if st else ["", ""]
+        row = [when(a.ms), a.actor.removeprefix("web:"), a.label, *where, a.detail, a.target]
+        rows.append(row)
+    city = session.user.role == "city"
+    scope = "全市" if city else session.user.county
+    code = "city" if city else refdata.code_for("counties", session.user.county) or "county"
+    made = when(web.storage.now())
+    return table_download(
+        request.path_params["fmt"],
+        f"管理记录-{scope}",
+        f"pzh-audit-{code}",
+        ["时间", "操作人", "操作", "县（区）", "文化站", "内容", "对象"],
+        rows,
+        sheet="管理记录",
+        preamble=[f"{scope}管理记录：共{len(rows)}条，新的在前；导出于 {made}。"],
     )
 
 

@@ -78,7 +78,7 @@ class SignInRequired(Exception):
 
 
 # -- formatting -------------------------------------------------------------------------------
-def _when(ms: int | None) -> str:
+def when(ms: int | None) -> str:
     if ms is None:
         return "—"
     return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
@@ -126,7 +126,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(when=_when, num=_num, pct=_pct, skew=_skew)
+    env.filters.update(when=when, num=_num, pct=_pct, skew=_skew)
     env.globals.update(sync_flag=figures.sync_flag, clock_far_off=figures.clock_far_off)
     return env
 
@@ -313,6 +313,35 @@ def download(data: bytes, filename: str, media_type: str, *, ascii_name: str = "
             "Cache-Control": "no-store",
         },
     )
+
+
+def table_download(
+    fmt: str,
+    filename: str,
+    ascii_name: str,
+    headers: list[str],
+    rows: list[list[Any]],
+    *,
+    sheet: str,
+    preamble: list[str],
+) -> Response:
+    """A table as an .xlsx or .csv attachment (``pzh_core.tabular``: formula-like text stays
+    text, rates keep their number format, ``preamble`` above the header)."""
+    import tempfile
+
+    from pzh_core.tabular import write_table
+
+    if fmt not in ("xlsx", "csv"):
+        raise WebError(404, "只能导出 .xlsx 或 .csv。")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = write_table(Path(tmp) / f"t.{fmt}", headers, rows, sheet=sheet, preamble=preamble)
+        data = out.read_bytes()
+    media = (
+        "text/csv; charset=utf-8"
+        if fmt == "csv"
+        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    return download(data, f"{filename}.{fmt}", media, ascii_name=f"{ascii_name}.{fmt}")
 
 
 Page = Callable[[Web, Request, Session], Response]

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server.web.accounts import Throttled
 from sync.server.web.base import (
     COOKIE,
     LOGIN_COOKIE,
@@ -25,6 +24,7 @@ from sync.server.web.base import (
     secure,
     session_of,
 )
+from sync.server.web.throttle import Throttled
 
 log = logging.getLogger("pzh.sync.web")
 

@@ -3,8 +3,6 @@ export (xlsx or csv)."""
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -17,10 +15,9 @@ from sync.server.web.accounts import Session
 from sync.server.web.base import (
     NOTICES,
     Web,
-    WebError,
-    download,
     page,
     render,
+    table_download,
     year_choices,
     year_param,
 )
@@ -175,31 +172,18 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
 
 
 def export(web: Web, request: Request, session: Session) -> Response:
-    from pzh_core.tabular import write_table
-
-    fmt = request.path_params["fmt"]
-    if fmt not in ("xlsx", "csv"):
-        raise WebError(404, "只能导出 .xlsx 或 .csv。")
     year = year_param(web, request)
     ov = _overview(web, session, year)
     scope = "全市" if session.user.role == "city" else session.user.county
-    name = f"文化站概览-{scope}-{year}年.{fmt}"
-    ascii_name = f"pzh-overview-{_county_code(session)}-{year}.{fmt}"
-    with tempfile.TemporaryDirectory() as tmp:
-        out = write_table(
-            Path(tmp) / f"overview.{fmt}",
-            figures.table_headers(),
-            figures.table_rows(ov),
-            sheet=f"{year}年概览",
-            preamble=[figures.export_note(ov, scope, web.storage.now())],
-        )
-        data = out.read_bytes()
-    media = (
-        "text/csv; charset=utf-8"
-        if fmt == "csv"
-        else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return table_download(
+        request.path_params["fmt"],
+        f"文化站概览-{scope}-{year}年",
+        f"pzh-overview-{_county_code(session)}-{year}",
+        figures.table_headers(),
+        figures.table_rows(ov),
+        sheet=f"{year}年概览",
+        preamble=[figures.export_note(ov, scope, web.storage.now())],
     )
-    return download(data, name, media, ascii_name=ascii_name)
 
 
 def _county_code(session: Session) -> str:
