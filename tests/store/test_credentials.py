@@ -7,29 +7,34 @@ from __future__ import annotations
 
 import stat
 
-import keyring
-import keyring.backend
 import pytest
 
 from pzh_station import credentials
 from pzh_station.store import Store, sync_state
 
 
-class MemoryKeyring(keyring.backend.KeyringBackend):
-    priority = 10  # type: ignore[assignment]
+def memory_keyring():
+    """An in-memory backend through keyring's own API (a desk dependency; skipped in a venv
+    installed before it was added)."""
+    keyring_backend = pytest.importorskip("keyring.backend")
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.items: dict[tuple[str, str], str] = {}
+    class MemoryKeyring(keyring_backend.KeyringBackend):
+        priority = 10
 
-    def get_password(self, service, username):
-        return self.items.get((service, username))
+        def __init__(self) -> None:
+            super().__init__()
+            self.items: dict[tuple[str, str], str] = {}
 
-    def set_password(self, service, username, password):
-        self.items[(service, username)] = password
+        def get_password(self, service, username):
+            return self.items.get((service, username))
 
-    def delete_password(self, service, username):
-        self.items.pop((service, username), None)
+        def set_password(self, service, username, password):
+            self.items[(service, username)] = password
+
+        def delete_password(self, service, username):
+            self.items.pop((service, username), None)
+
+    return MemoryKeyring()
 
 
 @pytest.fixture
@@ -55,7 +60,9 @@ def test_file_fallback_keeps_each_secret_readable_by_the_user_only(file_store):
 
 
 def test_the_os_store_is_used_when_keyring_has_one(monkeypatch, tmp_path):
-    backend = MemoryKeyring()
+    backend = memory_keyring()
+    import keyring
+
     monkeypatch.delenv(credentials.ENV_KIND, raising=False)
     monkeypatch.setattr(keyring, "get_keyring", lambda: backend)
     credentials.use(None)
@@ -73,6 +80,8 @@ def test_the_os_store_is_used_when_keyring_has_one(monkeypatch, tmp_path):
 
 
 def test_without_a_working_os_store_the_file_is_used(monkeypatch, tmp_path):
+    pytest.importorskip("keyring")
+    import keyring
     from keyring.backends import fail
 
     monkeypatch.delenv(credentials.ENV_KIND, raising=False)
