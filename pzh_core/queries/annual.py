@@ -97,6 +97,26 @@ def setting_copy(conn: Any, row_id: str) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def settings_in_scopes(conn: Any, scopes: list[str]) -> list[dict[str, Any]]:
+    """The newest server-written value of every setting in these scopes (``key``, ``scope``,
+    ``value`` decoded): what a station created now inherits from the city and its county."""
+    rows = _rows(
+        conn,
+        "SELECT key, scope, value, updated_at FROM city_settings WHERE device_id = 'server'"
+        f" AND deleted = 0 AND {in_list('scope', scopes)} ORDER BY updated_at",
+        list(scopes),
+    )
+    newest: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in rows:
+        value = r["value"]
+        newest[(r["key"], r["scope"])] = {
+            "key": r["key"],
+            "scope": r["scope"],
+            "value": json.loads(value) if isinstance(value, str) else value,
+        }
+    return list(newest.values())
+
+
 def city_setting(conn: Any, key: str) -> Any:
     """The newest value of a city-scope setting written by the server (``None`` when none).
     Rows a desk wrote itself are never read: only the server writes settings."""

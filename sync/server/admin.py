@@ -74,11 +74,13 @@ def create_station(storage: Storage, name: str, county: str, *, actor: str = "")
     label = _county_label(county or "")
     _check_unique(storage, name, label)
     station = storage.create_station(name, label, actor=actor or "admin")
+    from sync.server import definitions
+
     path = getattr(storage, "path", None)
     if path is not None:  # the city's definition file reaches the new station too
-        from sync.server import definitions
-
         definitions.publish(storage, Path(path).parent, station_ids=[station.id])
+    # ...and so do the settings the city and its county set before it existed.
+    definitions.inherit(storage, station.id, label)
     return station
 
 

@@ -113,6 +113,28 @@ def set_form_number(storage: Storage, county: str, text: str) -> int:
     return len(stations)
 
 
+def inherit(storage: Storage, station_id: str, county: str) -> int:
+    """Give a new station the settings the city and its county set before it existed (photo
+    budget, edit deadline, 表号, …: each is one copy per station, decision 3), as its own
+    copies, so its desks get them with their first sync. The definition file is
+    :func:`publish`'s. Returns how many were written."""
+    db = storage.primary_db()
+    if db is None:
+        return 0
+    written = 0
+    for s in annual_q.settings_in_scopes(db, ["city", county]):
+        if s["key"] == KEY:
+            continue
+        storage.server_write(
+            station_id,
+            "city_settings",
+            setting_id(s["key"], s["scope"], station_id),
+            {"key": s["key"], "scope": s["scope"], "value": s["value"], "deleted": False},
+        )
+        written += 1
+    return written
+
+
 def form_number(storage: Storage, county: str) -> str:
     """The 表号 a county set ("" when none)."""
     db = storage.indicator_db()
