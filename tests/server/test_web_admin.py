@@ -15,8 +15,11 @@ YEAR = dt.date.today().year - 1
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory):
-    with start_server(tmp_path_factory.mktemp("webadmin") / "server") as server:
+def world(tmp_path_factory: pytest.TempPathFactory, module_database):
+    # module_database: on PostgreSQL a database of this module's own (the per-test one is emptied
+    # before each test, which would wipe this module-wide world).
+    where = tmp_path_factory.mktemp("webadmin") / "server"
+    with start_server(where, database=module_database) as server:
         yield server, make_world(server, YEAR)
 
 
