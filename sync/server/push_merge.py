@@ -21,7 +21,7 @@ from typing import Any
 
 from pzh_core import hlc, merge, schema
 from pzh_core.domain import certificate, rules
-from sync.server import identity, period_store, replica_digest, set_aside
+from sync.server import clamps, identity, period_store, replica_digest, set_aside
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
@@ -201,13 +201,13 @@ def apply_push(
     # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
+    stamps = [c["s"] for _, c in todo]
     rows, feed = _merge_batch(
         todo,
         fetch_rows(conn, todo),
         station,
         device.id,
-        ServerClock(conn, wall),
-        now + clamp_ms,
+        clamps.Clamps(conn, station, ServerClock(conn, wall), now + clamp_ms, stamps),
         result,
         checks,
     )
@@ -266,8 +266,7 @@ def _merge_batch(
     existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
     station: str,
     origin: str,
-    clock: ServerClock,
-    limit_ms: int,
+    clamp: clamps.Clamps,
     result: PushResult,
     checks: Rules,
 ) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]]]:
@@ -284,16 +283,8 @@ def _merge_batch(
         if problem is not None:
             result.set_aside.append(_set_aside_item(change, state, *problem))
             continue
-        replaced = None
-        parsed = hlc.parse(stamp)
-        if parsed.ms > limit_ms:
-            # Too far in the future: a fresh server stamp, keeping the writer's device
-            # part; the device learns it from its own change echoed in the feed.
-            fresh = hlc.parse(clock.now(state.clocks.values()))
-            replaced, stamp = stamp, hlc.encode(fresh.ms, fresh.counter, parsed.device)
-            result.clamped += 1
-        else:
-            clock.observe(stamp)
+        # Too far in the future: a server stamp, the same each time this write comes.
+        stamp, replaced = clamp.stamp(stamp, state.clocks.values())
         won, state.clocks = merge.merge(state.clocks, fields, stamp)
         if won:
             state.values.update(won)
@@ -302,6 +293,7 @@ def _merge_batch(
             operator = change.get("o") or ""
             feed.append((station, table, row_id, stamp, _compact(won), origin, replaced, operator))
         result.applied += 1
+    result.clamped += clamp.count
     return rows, feed
 
 
