@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pzh_core import merge
-from pzh_core.domain import certificate, rules
-from sync.server import clamps, identity, period_store, set_aside
+from pzh_core.domain import erasure, rules
+from sync.server import clamps, erasure_store, identity, period_store, set_aside
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.replica_write import (
@@ -39,9 +39,10 @@ class Rules:
         self.today = today
         self.too_old = too_old  # (the desk's version, the oldest accepted)
         self.periods: period_store.PeriodGuard | None = None  # bound by apply_push
+        self.erased: erasure_store.ErasureGuard | None = None  # bound by apply_push
 
     def problem(
-        self, table: str, state: RowState, fields: dict[str, Any]
+        self, table: str, state: RowState, fields: dict[str, Any], row_id: str = ""
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
@@ -50,10 +51,11 @@ class Rules:
             locked = self.periods.problem(table, row, fields)
             if locked:
                 return locked
-        return rules.check_change(
-            table, state.current() if state.exists or state.values else None, fields,
-            today=self.today,
-        )  # fmt: skip
+        row = state.current() if state.exists or state.values else None
+        found = rules.check_change(table, row, fields, today=self.today)
+        if found is None and self.erased is not None:  # last: it notes the erasures it passes
+            found = self.erased.problem(table, row_id, row, fields)
+        return found
 
 
 def _set_aside_item(
@@ -69,7 +71,8 @@ def _set_aside_item(
         "table": table,
         "id": change["id"],
         "stamp": change["s"],
-        "fields": change["f"],
+        # refused to keep an erasure: what the change said is not kept either (issue 13, §5)
+        "fields": erasure.scrub(table, change["f"]) if code == erasure.CODE else change["f"],
         "code": code,
         "message": rules.set_aside_message(table, code, errors),
         "errors": errors,
@@ -103,6 +106,7 @@ def apply_push(
     # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
+    checks.erased = erasure_store.ErasureGuard(conn, station)
     stamps = [c["s"] for _, c in todo]
     rows, feed = _merge_batch(
         todo,
@@ -128,10 +132,9 @@ def apply_push(
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
-    for entry in feed:
-        if certificate.is_erasure(entry[1], json.loads(entry[4])):
-            scrub_erased(conn, station, entry[2])
+    erased = [e[2] for e in feed if erasure.is_erasure(e[1], json.loads(e[4]))]
     append_feed(conn, feed)
+    _complete_erasures(conn, station, erased, ServerClock(conn, wall))
     _keep_late(conn, station, device.id, late, ServerClock(conn, wall))
     return result
 
@@ -152,6 +155,15 @@ def _pushing_device(conn: Conn, device: Device) -> Any:
     return dev
 
 
+def _complete_erasures(conn: Conn, station: str, erased: list[str], clock: ServerClock) -> None:
+    """Issue 13, §5: the erasure of each person in ``erased`` wins over the fields still
+    unerased, and no log keeps the data."""
+    for person_id in erased:
+        for table, row_id, fields in erasure_store.unerased(conn, person_id):
+            apply_change(conn, station, table, row_id, fields, clock)
+        erasure_store.scrub_logs(conn, station, person_id)
+
+
 def _keep_late(
     conn: Conn, station: str, device_id: str, late: list[dict[str, Any]], clock: ServerClock
 ) -> None:
@@ -161,27 +173,6 @@ def _keep_late(
         apply_change(
             conn, station, "late_changes", rid, period_store.late_fields(device_id, it), clock
         )
-
-
-def scrub_erased(conn: Conn, station: str, person_id: str) -> int:
-    """A person's personal data was erased on request (issue 13, §5): replace the erased values
-    in the feed and the set-aside list as well (stamps stay), so the server keeps none of it.
-    :returns: entries changed."""
-    changed = 0
-    for table, row_id in certificate.erased_rows(person_id):
-        for log, key in (("srv_feed", "seq"), ("srv_set_aside", "id")):
-            for r in conn.execute(
-                f"SELECT {key}, fields FROM {log} WHERE station_id = ? AND tbl = ? AND row_id = ?",
-                (station, table, row_id),
-            ).fetchall():
-                old = json.loads(r[1] or "{}")
-                new = certificate.scrub(table, old)
-                if new != old:
-                    conn.execute(
-                        f"UPDATE {log} SET fields = ? WHERE {key} = ?", (compact(new), r[0])
-                    )
-                    changed += 1
-    return changed
 
 
 def _merge_batch(
@@ -202,7 +193,7 @@ def _merge_batch(
         state = rows.get((table, row_id))
         if state is None:
             state = rows[(table, row_id)] = _row_state(index, table, row_id, station, existing)
-        problem = checks.problem(table, state, fields)
+        problem = checks.problem(table, state, fields, row_id)
         if problem is not None:
             result.set_aside.append(_set_aside_item(change, state, *problem))
             continue
