@@ -124,10 +124,10 @@ def apply_push(
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     write_rows(conn, station, rows)
     aggregates.after_write(conn, station, rows)
-    conn.executemany(
-        "INSERT INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)"
+    conn.insert_many(
+        "INSERT INTO srv_seen (device_id, seq, stamp)",
+        [(device.id, c["seq"], c["s"]) for _, c in todo],  # seqs rise within a batch: no repeat
         " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp",
-        [(device.id, c["seq"], c["s"]) for _, c in todo],
     )
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
