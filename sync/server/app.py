@@ -63,6 +63,9 @@ class ServerSettings:
     # The oldest desk version whose changes are accepted ("" = any); older desks' changes are
     # set aside with code desk_too_old (PZH_SYNC_MIN_DESK_VERSION=1.4).
     min_desk_version: str = ""
+    # Above this many stations the city's web overview shows one row per county, each linking
+    # to its stations (PZH_SYNC_STATIONS_ON_PAGE; docs/web.md).
+    stations_on_page: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
