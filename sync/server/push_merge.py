@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from pzh_core import hlc, merge, schema
-from pzh_core.domain import certificate, rules
-from sync.server import identity, period_store, replica_digest, set_aside
+from pzh_core.domain import erasure, rules
+from sync.server import clamps, erasure_store, identity, period_store, replica_digest, set_aside
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
@@ -63,9 +63,10 @@ class Rules:
         self.today = today
         self.too_old = too_old  # (the desk's version, the oldest accepted)
         self.periods: period_store.PeriodGuard | None = None  # bound by apply_push
+        self.erased: erasure_store.ErasureGuard | None = None  # bound by apply_push
 
     def problem(
-        self, table: str, state: RowState, fields: dict[str, Any]
+        self, table: str, state: RowState, fields: dict[str, Any], row_id: str = ""
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
@@ -74,10 +75,11 @@ class Rules:
             locked = self.periods.problem(table, row, fields)
             if locked:
                 return locked
-        return rules.check_change(
-            table, state.current() if state.exists or state.values else None, fields,
-            today=self.today,
-        )  # fmt: skip
+        row = state.current() if state.exists or state.values else None
+        found = rules.check_change(table, row, fields, today=self.today)
+        if found is None and self.erased is not None:  # last: it notes the erasures it passes
+            found = self.erased.problem(table, row_id, row, fields)
+        return found
 
 
 def _set_aside_item(
@@ -93,7 +95,8 @@ def _set_aside_item(
         "table": table,
         "id": change["id"],
         "stamp": change["s"],
-        "fields": change["f"],
+        # refused to keep an erasure: what the change said is not kept either (issue 13, §5)
+        "fields": erasure.scrub(table, change["f"]) if code == erasure.CODE else change["f"],
         "code": code,
         "message": rules.set_aside_message(table, code, errors),
         "errors": errors,
@@ -201,13 +204,14 @@ def apply_push(
     # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
+    checks.erased = erasure_store.ErasureGuard(conn, station)
+    stamps = [c["s"] for _, c in todo]
     rows, feed = _merge_batch(
         todo,
         fetch_rows(conn, todo),
         station,
         device.id,
-        ServerClock(conn, wall),
-        now + clamp_ms,
+        clamps.Clamps(conn, station, ServerClock(conn, wall), now + clamp_ms, stamps),
         result,
         checks,
     )
@@ -226,10 +230,13 @@ def apply_push(
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
-    for entry in feed:
-        if certificate.is_erasure(entry[1], json.loads(entry[4])):
-            scrub_erased(conn, station, entry[2])
+    erased = [e[2] for e in feed if erasure.is_erasure(e[1], json.loads(e[4]))]
     append_feed(conn, feed)
+    erasing = ServerClock(conn, wall)
+    for person_id in erased:  # issue 13, §5: the erasure wins, and no log keeps the data
+        for table, row_id, fields in erasure_store.unerased(conn, person_id):
+            apply_change(conn, station, table, row_id, fields, erasing)
+        erasure_store.scrub_logs(conn, station, person_id)
     # A change to a locked period is kept for the county to accept or reject (issue 14).
     late_clock = ServerClock(conn, wall)
     for it in late:
@@ -240,34 +247,12 @@ def apply_push(
     return result
 
 
-def scrub_erased(conn: Conn, station: str, person_id: str) -> int:
-    """A person's personal data was erased on request (issue 13, §5): replace the erased values
-    in the feed and the set-aside list as well (stamps stay), so the server keeps none of it.
-    :returns: entries changed."""
-    changed = 0
-    for table, row_id in certificate.erased_rows(person_id):
-        for log, key in (("srv_feed", "seq"), ("srv_set_aside", "id")):
-            for r in conn.execute(
-                f"SELECT {key}, fields FROM {log} WHERE station_id = ? AND tbl = ? AND row_id = ?",
-                (station, table, row_id),
-            ).fetchall():
-                old = json.loads(r[1] or "{}")
-                new = certificate.scrub(table, old)
-                if new != old:
-                    conn.execute(
-                        f"UPDATE {log} SET fields = ? WHERE {key} = ?", (_compact(new), r[0])
-                    )
-                    changed += 1
-    return changed
-
-
 def _merge_batch(
     todo: Sequence[tuple[int, dict[str, Any]]],
     existing: dict[tuple[str, str], tuple[str, str, dict[str, Any]]],
     station: str,
     origin: str,
-    clock: ServerClock,
-    limit_ms: int,
+    clamp: clamps.Clamps,
     result: PushResult,
     checks: Rules,
 ) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]]]:
@@ -280,20 +265,12 @@ def _merge_batch(
         state = rows.get((table, row_id))
         if state is None:
             state = rows[(table, row_id)] = _row_state(index, table, row_id, station, existing)
-        problem = checks.problem(table, state, fields)
+        problem = checks.problem(table, state, fields, row_id)
         if problem is not None:
             result.set_aside.append(_set_aside_item(change, state, *problem))
             continue
-        replaced = None
-        parsed = hlc.parse(stamp)
-        if parsed.ms > limit_ms:
-            # Too far in the future: a fresh server stamp, keeping the writer's device
-            # part; the device learns it from its own change echoed in the feed.
-            fresh = hlc.parse(clock.now(state.clocks.values()))
-            replaced, stamp = stamp, hlc.encode(fresh.ms, fresh.counter, parsed.device)
-            result.clamped += 1
-        else:
-            clock.observe(stamp)
+        # Too far in the future: a server stamp, the same each time this write comes.
+        stamp, replaced = clamp.stamp(stamp, state.clocks.values())
         won, state.clocks = merge.merge(state.clocks, fields, stamp)
         if won:
             state.values.update(won)
@@ -302,6 +279,7 @@ def _merge_batch(
             operator = change.get("o") or ""
             feed.append((station, table, row_id, stamp, _compact(won), origin, replaced, operator))
         result.applied += 1
+    result.clamped += clamp.count
     return rows, feed
 
 

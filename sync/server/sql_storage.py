@@ -369,12 +369,12 @@ class SqlStorage(Storage):
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
         def read(c: Conn) -> tuple[list[Any], int, str | None, int | None]:
             rows = c.all(
-                # ``replaced`` only matters to the device whose stamp was rewritten.
-                "SELECT seq, tbl, row_id, stamp, fields, operator,"
-                " CASE WHEN origin = ? THEN replaced END AS replaced FROM srv_feed"
+                # ``replaced`` goes to every device: a copy of the pusher's file (a restored
+                # backup, now a device of its own) may hold the stamp that was rewritten.
+                "SELECT seq, tbl, row_id, stamp, fields, operator, replaced FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
-                (device.id, device.station_id, cursor, device.id, limit + 1),
+                (device.station_id, cursor, device.id, limit + 1),
             )
             end = c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
             # The root of the same snapshot: after this page the device holds what it describes.

@@ -203,7 +203,9 @@ SQL_HOMES = (
     "sync/server/identity.py",  # enrollment, device epoch, re-keying
     "sync/server/set_aside.py",  # the changes the server set aside
     "sync/server/period_store.py",  # submitted and approved periods, late changes
+    "sync/server/erasure_store.py",  # erasure on request: the guard, the logs scrubbed
     "sync/server/feed_history.py",  # a record's history from the feed
+    "sync/server/clamps.py",  # future stamps clamped once per write
     "sync/server/replica_digest.py",  # each station's replica digest
     "sync/server/photo_store.py",  # photo files, uploads in progress, budgets (issue 15)
     "sync/server/bundle_keys.py",  # devices' USB bundle keys (issue 15)

@@ -200,6 +200,16 @@ def m0008_photos_bundle_keys(c: Conn) -> None:
         c.ddl(ddl)
 
 
+def m0009_feed_replaced(c: Conn) -> None:
+    """Find a clamped stamp by the stamp the device sent (issue 12): when a copy of the same
+    file (a restored backup) pushes that stamp again, the server gives it the stamp it gave the
+    first time instead of clamping it afresh. Few entries are clamped: a partial index."""
+    c.ddl(
+        "CREATE INDEX IF NOT EXISTS srv_feed_replaced ON srv_feed(replaced, station_id)"
+        " WHERE replaced IS NOT NULL"
+    )
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -209,6 +219,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (6, m0006_periods),
     (7, m0007_audit_log),
     (8, m0008_photos_bundle_keys),
+    (9, m0009_feed_replaced),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
