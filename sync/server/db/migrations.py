@@ -210,6 +210,16 @@ def m0009_feed_replaced(c: Conn) -> None:
     )
 
 
+def m0010_signin_failures(c: Conn) -> None:
+    """The web pages' failed sign-ins, per account name and per address (``times``: a JSON list
+    of ms within the window), shared by every server process (issue 16); they were counted in
+    each process's memory."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_signin (
+            key TEXT PRIMARY KEY, times TEXT NOT NULL, last_ms INTEGER NOT NULL)"""
+    )
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -220,6 +230,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (7, m0007_audit_log),
     (8, m0008_photos_bundle_keys),
     (9, m0009_feed_replaced),
+    (10, m0010_signin_failures),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
