@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from pzh_core import digest, schema, stored_clocks
-from pzh_core.domain.certificate import is_erasure
+from pzh_core.domain.erasure import is_erasure
 from pzh_station.store.certificates import scrub_logs
 from pzh_station.store.db import Store
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pzh_core import hlc, schema, stored_clocks
 from pzh_core.domain.annual_facts import value_fields
-from pzh_core.domain.certificate import is_erasure
+from pzh_core.domain.erasure import is_erasure
 from pzh_station.store import annual, certificates
 from pzh_station.store.db import Store
 from pzh_station.store.sync_state import put
