@@ -1,5 +1,5 @@
 """Compact clocks on the server (issue 16), on both engines: replica rows store their field
-stamps through ``pzh_core.stored_clocks``; migration 10 converts a database whose rows hold the
+stamps through ``pzh_core.stored_clocks``; migration 11 converts a database whose rows hold the
 JSON clocks in place — every value and stamp kept, the station's digest unchanged and equal to
 a recomputation from the rows — and merging goes on by the same rule afterwards."""
 
@@ -70,7 +70,7 @@ def test_rows_are_stored_compact_and_an_old_database_is_converted(empty_database
             "SELECT clocks FROM activities WHERE id = 'a0'")[0]["clocks"])  # fmt: skip
         assert a0["title"] == a0["deleted"] and a0["title"].endswith(".0002." + a0["title"][-32:])
         assert a0["attendance"] != a0["title"]
-        # Back to what version 9 stored: JSON clocks, migration 10 not applied.
+        # Back to what the server stored before migration 11: JSON clocks.
         before = _rows(storage)
         for (table, row_id), row in before.items():
             storage.engine.write(
@@ -78,7 +78,7 @@ def test_rows_are_stored_compact_and_an_old_database_is_converted(empty_database
                     f"UPDATE {t} SET clocks = ? WHERE id = ?", (json.dumps(clocks), i)
                 )
             )
-        storage.engine.write(lambda c: c.execute("DELETE FROM srv_migrations WHERE number = 10"))
+        storage.engine.write(lambda c: c.execute("DELETE FROM srv_migrations WHERE number = 11"))
         assert storage.query("SELECT clocks FROM activities")[0]["clocks"].startswith("{")
         digest_before = _digest(storage, station)
         assert digest_before[0] == digest_before[1]
