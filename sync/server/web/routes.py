@@ -37,11 +37,14 @@ from sync.server.web.base import (
     render,
     session_of,
 )
+from sync.server.web.throttle import SignInThrottle
 
 
 def install(app: FastAPI) -> None:
     storage: Storage = app.state.storage
-    accounts = AccountStore(Path(app.state.data_dir) / DB_NAME, now=storage.now)
+    accounts = AccountStore(
+        Path(app.state.data_dir) / DB_NAME, now=storage.now, throttle=SignInThrottle(storage)
+    )
     web = Web(storage, accounts, environment(), Path(app.state.data_dir))
     web.stations_on_page = app.state.settings.stations_on_page
     app.state.web = web
