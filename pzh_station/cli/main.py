@@ -122,9 +122,7 @@ PRELOAD = (
     "pzh_core.indicators",
     "pzh_station.logs",
     "pzh_station.services.maintenance",
-    "pzh_station.services.reports",
     "pzh_station.services.station",
-    "pzh_station.sync_client",
 )
 
 

@@ -27,7 +27,6 @@ class FigureCard(QFrame):
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(self.tr("点击查看这个数字背后的记录"))
-        self.setMinimumWidth(130)
         self.title_label = QLabel(label)
         self.value_label = QLabel("…")
         font = self.value_label.font()
@@ -38,6 +37,8 @@ class FigureCard(QFrame):
         self.target_label = QLabel("")
         for lbl in (self.previous_label, self.target_label):
             _set_colour(lbl, GREY)  # a palette, not a style sheet: 14 cards × 2 labels at start
+        # the card is as wide as its texts need (nothing clipped at 150 %); a long hint wraps
+        self.target_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)

@@ -6,7 +6,7 @@ or checklist row lists the records behind it. Refreshes when ``tasks.changed`` s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,11 +27,14 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_core.indicators import INDICATORS
-from pzh_station.services.reports import ReportService, format_value
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.overview.card import FigureCard
-from pzh_station.ui.overview.chart import MonthChart
 from pzh_station.ui.overview.records_dialog import RecordsDialog
+
+if TYPE_CHECKING:
+    from pzh_station.services.context import Services
+    from pzh_station.services.reports import ReportService
+    from pzh_station.ui.overview.chart import MonthChart
 
 GROUPS: list[tuple[str, list[str]]] = [
     (
@@ -58,6 +61,13 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("文化志愿者", ["volunteers_active", "volunteer_hours_verified", "new_star_levels"]),
 ]
 CARDS_PER_ROW = 6
+
+
+def _reports(services: Services) -> ReportService:
+    """The report service, loaded on the database worker with the first figures (not at start)."""
+    from pzh_station.services.reports import ReportService
+
+    return ReportService(services)
 
 
 class OverviewPage(QWidget):
@@ -105,7 +115,11 @@ class OverviewPage(QWidget):
                 grid.setColumnStretch(col, 1)
             body_layout.addWidget(box)
 
-        self.chart = MonthChart()
+        # the chart (QtCharts) is built with the first figures, after the window is on the screen
+        self._chart: MonthChart | None = None
+        self.chart_holder = QWidget()
+        self.chart_holder.setMinimumHeight(240)
+        QVBoxLayout(self.chart_holder).setContentsMargins(0, 0, 0, 0)
         self.checklist = QTableWidget(0, 4)
         self.checklist.setHorizontalHeaderLabels(
             [self.tr("服务标准"), self.tr("全年最低"), self.tr("已开展"), self.tr("状态")]
@@ -118,7 +132,7 @@ class OverviewPage(QWidget):
         check_box = QGroupBox(self.tr("服务标准完成情况（全年）"))
         QVBoxLayout(check_box).addWidget(self.checklist)
         bottom = QHBoxLayout()
-        bottom.addWidget(self.chart, 3)
+        bottom.addWidget(self.chart_holder, 3)
         bottom.addWidget(check_box, 2)
         body_layout.addLayout(bottom, 1)
 
@@ -135,7 +149,23 @@ class OverviewPage(QWidget):
         self.refresh_button.clicked.connect(self.refresh)
         self.checklist.cellDoubleClicked.connect(self._checklist_clicked)
         ctx.tasks.changed.connect(self._data_changed)
-        self.refresh()
+        if getattr(parent, "has_started", True):
+            self.refresh()
+        else:  # the app's first screen: the figures once the window is on the screen (issue 17)
+            self._stale = False  # not on show: on `started`, after the first paint
+            parent.started.connect(self.refresh)  # type: ignore[union-attr]
+
+    @property
+    def chart(self) -> MonthChart:
+        """The month-by-month chart, built on first use (the first figures)."""
+        if self._chart is None:
+            from pzh_station.ui.overview.chart import MonthChart
+
+            self._chart = MonthChart()
+            layout = self.chart_holder.layout()
+            assert layout is not None
+            layout.addWidget(self._chart)
+        return self._chart
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -153,7 +183,7 @@ class OverviewPage(QWidget):
         self._loading = True
         self.status_label.setText(self.tr("正在统计…"))
         self.ctx.tasks.read(
-            lambda s: ReportService(s).overview(year, month=month),
+            lambda s: _reports(s).overview(year, month=month),
             success=self._show,
             failure=self._failed,
         )
@@ -215,6 +245,8 @@ class OverviewPage(QWidget):
 
     def _text(self, key: str, value: Any) -> str:
         unit = INDICATORS[key].unit
+        from pzh_station.services.reports import format_value
+
         text = format_value(key, value)
         return text if unit == "%" or value is None else f"{text} {unit}"
 
@@ -228,7 +260,7 @@ class OverviewPage(QWidget):
         title = self.tr("{} — {}").format(self.tr(INDICATORS[key].label), self._period_label())
         total = self.cards[key].value_text if key in self.cards else ""
         self.ctx.tasks.read(
-            lambda s: ReportService(s).records(key, year, month=month),
+            lambda s: _reports(s).records(key, year, month=month),
             success=lambda recs: self._show_records(title, recs, total),
             failure=self._failed,
         )
@@ -240,7 +272,7 @@ class OverviewPage(QWidget):
         code, label, year = item.data(Qt.ItemDataRole.UserRole), item.text(), self.year
         count = self.checklist.item(row, 2).text()
         self.ctx.tasks.read(
-            lambda s: ReportService(s).records(f"checklist:{code}", year),
+            lambda s: _reports(s).records(f"checklist:{code}", year),
             success=lambda recs: self._show_records(f"{label} — {year}年", recs, count),
             failure=self._failed,
         )
