@@ -21,7 +21,6 @@ from PySide6.QtCore import (
     QObject,
     QRect,
     QSize,
-    Qt,
     QTimer,
     Signal,
 )
@@ -272,6 +271,8 @@ class MainWindow(QMainWindow):
         message = getattr(error, "message", None) or str(error)
         self.statusBar().showMessage(message, 15_000)
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("出错了"), message, parent=self)
+        from PySide6.QtCore import Qt  # its 93 enums load on first use: not before the paint
+
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # not exec(): never a nested event loop in the middle of other work
 

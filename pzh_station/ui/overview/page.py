@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -204,6 +203,8 @@ class OverviewPage(QWidget):
         self.status_label.setText(getattr(error, "message", None) or str(error))
 
     def _show(self, data: dict[str, Any]) -> None:
+        from PySide6.QtCore import Qt  # its enums load after the first paint (issue 17)
+
         self._loading = False
         period = data["period"]
         if (period.year, period.month) != (self.year, self.month):
@@ -266,6 +267,8 @@ class OverviewPage(QWidget):
         )
 
     def _checklist_clicked(self, row: int, _col: int) -> None:
+        from PySide6.QtCore import Qt
+
         item = self.checklist.item(row, 0)
         if item is None:
             return
