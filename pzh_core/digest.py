@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import json
 from collections.abc import Iterable, Mapping
 
-from pzh_core import hlc, schema
+from pzh_core import hlc, schema, stored_clocks
 
 BUCKETS = 256
 MASK = (1 << 64) - 1
@@ -49,8 +48,9 @@ def _h64(data: bytes) -> int:
 
 
 def row_hash(table: str, row_id: str, clocks: Mapping[str, str] | str) -> int:
-    """The row's 64-bit hash (``clocks`` as a mapping or its stored JSON); 0 for no stamps."""
-    stamps: Mapping[str, str] = json.loads(clocks or "{}") if isinstance(clocks, str) else clocks
+    """The row's 64-bit hash (``clocks`` as a mapping or as stored, ``pzh_core.stored_clocks``);
+    0 for no stamps."""
+    stamps = stored_clocks.decode(table, clocks) if isinstance(clocks, str) else clocks
     if not stamps:
         return 0
     parts = [table, row_id]

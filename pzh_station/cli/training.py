@@ -7,7 +7,7 @@ from pathlib import Path
 
 from pzh_station.cli.common import fail, services_for
 from pzh_station.services.roster_import import RosterImporter
-from pzh_station.services.training import TrainingService
+from pzh_station.services.training import ClassFilter, TrainingService
 from pzh_station.services.training_export import TrainingExport
 
 
@@ -45,7 +45,7 @@ def _class_ids(services, args: argparse.Namespace) -> list[str] | None:  # noqa:
         return [
             c["id"]
             for c in sorted(
-                training.class_rows(year=args.year or ""),
+                training.class_rows(ClassFilter(year=args.year or "")),
                 key=lambda c: (c["start_date"], c["name"]),
             )
         ]

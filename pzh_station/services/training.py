@@ -21,6 +21,7 @@ from pzh_core.schema import det_id
 from pzh_core.text import clean
 from pzh_station.services.context import Services
 from pzh_station.store import training as q
+from pzh_station.store.training import ClassFilter
 
 
 @dataclass
@@ -72,16 +73,10 @@ class TrainingService:
         """Tombstone a class (its sessions and marks stay, reachable if it is restored)."""
         self.store.delete("classes", class_id)
 
-    def class_rows(
-        self, *, text: str = "", status: str = "", year: str = ""
-    ) -> list[dict[str, Any]]:
-        """Classes with ``enrolled`` and ``sessions`` counts, newest first.
-
-        :param text: substring of name, teacher or venue.
-        :param status: one of ``domain.training.STATUSES`` or "".
-        :param year: "2026" keeps classes that start or end in that year.
-        """
-        return q.class_rows(self.store, text=text, status=status, year=year)
+    def class_rows(self, f: ClassFilter | None = None) -> list[dict[str, Any]]:
+        """Classes with ``enrolled`` and ``sessions`` counts, newest first (``ClassFilter``:
+        text, status, year; none: every live class)."""
+        return q.class_rows(self.store, f or ClassFilter())
 
     def find_class(self, name: str) -> TrainingClass | None:
         """The class with this exact name (the newest when several share it)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pzh_core.queries import in_list
 from pzh_station.store.db import Store, decode_row
 
 SORTABLE = {
@@ -82,9 +83,8 @@ def rows_by_id(store: Store, row_ids: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for start in range(0, len(row_ids), 500):
         chunk = row_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
         for r in store.conn.execute(
-            f"SELECT {LIST_COLUMNS} FROM activities WHERE id IN ({marks})", chunk
+            f"SELECT {LIST_COLUMNS} FROM activities WHERE {in_list('id', chunk)}", chunk
         ):
             out[r["id"]] = decode_row("activities", r)
     return out

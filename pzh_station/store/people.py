@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from pzh_core.domain.person import pinyin_keys
+from pzh_core.queries import in_list
 from pzh_station.store.db import Store
 
-LIST_COLUMNS = "p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes"
+LIST_COLUMNS = (
+    "p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes, p.erased_on"
+)
 
 
 def _like(text: str) -> str:
@@ -86,7 +89,7 @@ def search(
         rank += " ELSE 4 END"
         where.append("(" + " OR ".join(ors) + ")")
     if exclude_ids:
-        where.append(f"p.id NOT IN ({','.join('?' * len(exclude_ids))})")
+        where.append(f"NOT {in_list('p.id', exclude_ids)}")
         params += list(exclude_ids)
     join = " LEFT JOIN people_search s ON s.id = p.id" if pinyin and text else ""
     sql = (

@@ -14,6 +14,7 @@ from typing import Any
 
 from pzh_core import photos
 from pzh_core.photos import Attachment
+from pzh_core.queries import in_list
 from pzh_station.store.db import Store
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -41,26 +42,28 @@ def counts(store: Store, owner_table: str, owner_ids: list[str]) -> dict[str, in
     """Live attachments per record, for the ids given (records without any are left out)."""
     if not owner_ids:
         return {}
-    marks = ",".join("?" * len(owner_ids))
     rows = store.conn.execute(
-        f"SELECT owner_id, count(*) FROM attachments WHERE owner_table = ? AND deleted = 0"
-        f" AND owner_id IN ({marks}) GROUP BY owner_id",
+        "SELECT owner_id, count(*) FROM attachments WHERE owner_table = ? AND deleted = 0"
+        f" AND {in_list('owner_id', owner_ids)} GROUP BY owner_id",
         (owner_table, *owner_ids),
     ).fetchall()
     return {r[0]: r[1] for r in rows}
 
 
 def first_thumbs(store: Store, owner_table: str, owner_ids: list[str]) -> dict[str, str]:
-    """The first photo's thumbnail hash per record (for the list)."""
+    """The first photo's thumbnail hash per record (for the list): the oldest, in the order
+    ``for_owner`` lists a record's photos (rows oldest first; each record keeps its first)."""
     if not owner_ids:
         return {}
-    marks = ",".join("?" * len(owner_ids))
     rows = store.conn.execute(
-        f"SELECT owner_id, thumb FROM attachments WHERE owner_table = ? AND deleted = 0"
-        f" AND thumb != '' AND owner_id IN ({marks}) ORDER BY updated_at DESC",
+        "SELECT owner_id, thumb FROM attachments WHERE owner_table = ? AND deleted = 0"
+        f" AND thumb != '' AND {in_list('owner_id', owner_ids)} ORDER BY updated_at ASC, id ASC",
         (owner_table, *owner_ids),
     ).fetchall()
-    return {r[0]: r[1] for r in rows}
+    first: dict[str, str] = {}
+    for owner_id, thumb in rows:
+        first.setdefault(owner_id, thumb)
+    return first
 
 
 def referenced_hashes(store: Store) -> list[str]:

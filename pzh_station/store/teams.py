@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pzh_core.queries import in_list
 from pzh_station.store.db import Store, decode_row
 
 
@@ -25,8 +26,8 @@ def names(store: Store, person_ids: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for start in range(0, len(person_ids), 500):
         chunk = person_ids[start : start + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in store.conn.execute(f"SELECT id, name FROM people WHERE id IN ({marks})", chunk):
+        sql = f"SELECT id, name FROM people WHERE {in_list('id', chunk)}"
+        for r in store.conn.execute(sql, chunk):
             out[r["id"]] = r["name"]
     return out
 

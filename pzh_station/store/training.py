@@ -3,6 +3,7 @@ knows those tables' SQL."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from pzh_station.store.db import Store, decode_row
@@ -12,12 +13,20 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-def class_rows(
-    store: Store, *, text: str = "", status: str = "", year: str = ""
-) -> list[dict[str, Any]]:
+@dataclass
+class ClassFilter:
+    """What the class list shows. Empty values mean "no restriction"."""
+
+    text: str = ""  # substring of name, teacher or venue
+    status: str = ""  # one of ``domain.training.STATUSES``
+    year: str = ""  # "2026" keeps classes that start or end in that year
+
+
+def class_rows(store: Store, f: ClassFilter) -> list[dict[str, Any]]:
     """Live classes, newest start first, with ``enrolled`` (active) and ``sessions`` counts."""
     where = ["c.deleted = 0"]
     params: list[Any] = []
+    text, status, year = f.text, f.status, f.year
     if text.strip():
         where.append(
             "(c.name LIKE ? ESCAPE '\\' OR c.teacher LIKE ? ESCAPE '\\' OR c.venue LIKE ?"
@@ -36,7 +45,8 @@ def class_rows(
         " e.active = 1) AS enrolled,"
         " (SELECT count(*) FROM sessions s WHERE s.class_id = c.id AND s.deleted = 0 AND"
         " s.cancelled = 0) AS sessions"
-        f" FROM classes c WHERE {' AND '.join(where)} ORDER BY c.start_date DESC, c.name"
+        f" FROM classes c WHERE {' AND '.join(where)}"
+        " ORDER BY c.start_date DESC, c.name COLLATE pinyin, c.id"
     )
     return [decode_row("classes", r) for r in store.conn.execute(sql, params)]
 

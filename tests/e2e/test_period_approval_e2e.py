@@ -19,18 +19,15 @@ from pzh_core.schema import det_id
 from pzh_station.services.context import open_services
 from pzh_station.services.history import record_history
 from pzh_station.store import Store
-from tests import server_fixtures
+from tests import browser_support, server_fixtures
+from tests.browser_support import MARKS, new_page
 from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, rows, write
 from tests.server_fixtures import LiveServer
 from tests.web_support import PASSWORD, csrf_of, web_client
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path("/tmp/appr_shots")
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (/usr/bin/chromium)"),
-]
+pytestmark = MARKS
 sync_server = server_fixtures.sync_server
+browser = browser_support.browser
 
 
 def _last_month() -> str:
@@ -43,16 +40,6 @@ def _edit(data_dir: Path, row_id: str, fields: dict) -> None:
     write(data_dir, "activities", row_id, fields)
 
 
-def _browser():
-    from playwright.sync_api import sync_playwright
-
-    pw = sync_playwright().start()
-    b = pw.chromium.launch(
-        executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless", "--disable-gpu"]
-    )
-    return pw, b
-
-
 def _sign_in(page, url: str, name: str) -> None:
     page.goto(f"{url}/web/")
     page.get_by_label("用户名").fill(name)
@@ -62,8 +49,10 @@ def _sign_in(page, url: str, name: str) -> None:
 
 
 def test_submit_offline_approve_in_the_browser_lock_late_edit_unlock(
-    tmp_path, sync_server: LiveServer
+    tmp_path, sync_server: LiveServer, browser
 ):
+    shots = tmp_path / "shots"
+    shots.mkdir()
     month = _last_month()
     station = sync_server.create_station("大田镇综合文化站", "仁和区")
     sync_server.create_station("银江镇综合文化站", "东区")
@@ -104,23 +93,20 @@ def test_submit_offline_approve_in_the_browser_lock_late_edit_unlock(
         "submitted"
     )
 
-    pw, browser = _browser()
+    ctx, page, errors = new_page(browser)
     try:
-        ctx = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        page = ctx.new_page()
-        page.set_default_timeout(20_000)
         _sign_in(page, sync_server.url, "renhe")
         page.get_by_role("link", name="报送审核").click()
         page.wait_for_url(re.compile(r".*/web/periods"))
         cell = page.locator(f'tr[data-station="{station}"] a[data-period="{month}"]')
         assert cell.inner_text() == "已报送待审核"
-        page.screenshot(path=str(SHOTS / "periods.png"), full_page=True)
+        page.screenshot(path=str(shots / "periods.png"), full_page=True)
         cell.click()
         assert "李明" in page.locator(".card").first.inner_text()
         page.get_by_role("button", name="审核通过").click()
         page.wait_for_url(re.compile(r".*ok=approve"))
         assert page.locator("#period-status").inner_text() == "已审核"
-        page.screenshot(path=str(SHOTS / "period_approved.png"), full_page=True)
+        page.screenshot(path=str(shots / "period_approved.png"), full_page=True)
         [srv] = sync_server.query("SELECT * FROM periods WHERE id = ?", (pid,))
         assert (srv["status"], srv["decided_by"], srv["device_id"]) == (
             "approved",
@@ -159,11 +145,10 @@ def test_submit_offline_approve_in_the_browser_lock_late_edit_unlock(
         page.get_by_role("button", name="解锁").click()
         page.wait_for_url(re.compile(r".*ok=unlock"))
         assert page.locator("#period-status").inner_text() == "已解锁"
-        page.screenshot(path=str(SHOTS / "period_unlocked.png"), full_page=True)
-        ctx.close()
+        page.screenshot(path=str(shots / "period_unlocked.png"), full_page=True)
+        assert errors == []
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()
 
     # The laptop hears the decision on its change.
     cli_sync(b)
@@ -213,21 +198,18 @@ def test_submit_offline_approve_in_the_browser_lock_late_edit_unlock(
         assert "renhe（市服务器）" in page.text and "李明" in page.text
     with web_client(sync_server.url, "dongqu") as client:
         assert client.get(f"/web/station/{station}/history").status_code == 404
-    pw, browser = _browser()
+    ctx, page, errors = new_page(browser)
     try:
-        page = browser.new_context(
-            viewport={"width": 1366, "height": 768}, locale="zh-CN"
-        ).new_page()
         _sign_in(page, sync_server.url, "renhe")
         page.goto(f"{sync_server.url}/web/station/{station}")
         page.get_by_role("link", name="修改历史").click()
         page.wait_for_url(re.compile(r".*/history$"))
         page.locator("#recent-changes a").first.click()
         page.wait_for_selector("#record-history")
-        page.screenshot(path=str(SHOTS / "record_history.png"), full_page=True)
+        page.screenshot(path=str(shots / "record_history.png"), full_page=True)
         page.goto(f"{sync_server.url}/web/station/{station}/history?table=activities&row={act}")
         assert "参与人次：80 → 95" in page.locator("#record-history").inner_text()
-        page.screenshot(path=str(SHOTS / "activity_history.png"), full_page=True)
+        page.screenshot(path=str(shots / "activity_history.png"), full_page=True)
+        assert errors == []
     finally:
-        browser.close()
-        pw.stop()
+        ctx.close()

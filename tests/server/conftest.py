@@ -35,6 +35,7 @@ QUICK = {
     "test_set_aside.py",
     "test_period_approval.py",
     "test_aggregates.py",
+    "test_sync_restore_clock.py",
 }
 _cluster: list[pg_cluster.Cluster] = []
 

@@ -524,9 +524,10 @@ def test_future_stamp_is_clamped_and_echoed_so_replicas_converge(server, clock):
     }
     dev = server.storage.get_device(a["device_id"])
     assert dev.skew_ms == year_2035 - T0 and dev.clamped_total == 1
-    # B sees the server's stamp, not 2035; a later edit of B wins (2035 does not win forever).
+    # B sees the server's stamp, not 2035 (and which stamp it replaced: a copy of A's file may
+    # hold it); a later edit of B wins (2035 does not win forever).
     got = sync(server, b, cursor=cursor_b).json()["changes"]
-    assert [(c["s"], c.get("r")) for c in got] == [(echo[0]["s"], None)]
+    assert [(c["s"], c.get("r")) for c in got] == [(echo[0]["s"], wrong["s"])]
     clock.ms += 60_000
     sync(server, b, [change(1, b, "act-1", {"title": "更正"}, ms=clock.ms)])
     assert server.storage.query("SELECT title FROM activities")[0]["title"] == "更正"
@@ -540,6 +541,40 @@ def test_future_stamp_is_clamped_and_echoed_so_replicas_converge(server, clock):
         == ok["s"]
     )
     assert all(c["id"] != "act-2" for c in out["changes"])  # not echoed: nothing to learn
+
+
+def test_a_clamped_stamp_pushed_again_keeps_the_stamp_it_got_first(server, clock):
+    """A restored backup re-keys and pushes the same future write again (issue 12, situations 1
+    and 3): it merges under the first clamped stamp, so B's edit made in between still wins; a
+    stamp never clamped before and a repeat within one batch get one fresh stamp."""
+    sid = station(server)
+    a, b = enroll(server, sid), enroll(server, sid)
+    year_2035 = T0 + 9 * 365 * 24 * 3600 * 1000
+    wrong = change(1, a, "act-1", {"title": "时钟错了"}, ms=year_2035)
+    first = next(c["s"] for c in sync(server, a, [wrong]).json()["changes"] if c["id"] == "act-1")
+    clock.ms += 60_000
+    sync(server, b, [change(1, b, "act-1", {"title": "乙后来改的"}, ms=clock.ms)])
+    clock.ms += 60_000
+    r = server.post(
+        "/v1/rekey",
+        json={"protocol": 1, "request_id": "restored-backup-1"},
+        headers={"Authorization": f"Bearer {a['token']}"},
+    )
+    assert r.status_code == 200, r.text
+    copy = r.json()
+    other = {**change(2, copy, "act-2", {"title": "新的"}, ms=year_2035), "seq": 2}
+    again = sync(server, copy, [{**wrong, "f": {"title": "时钟错了"}}, other]).json()
+    row = server.storage.query("SELECT title, clocks FROM activities WHERE id = 'act-1'")[0]
+    assert row["title"] == "乙后来改的"
+    feed = server.storage.query("SELECT replaced, stamp FROM srv_feed WHERE replaced IS NOT NULL")
+    assert {(f["replaced"], f["stamp"]) for f in feed if f["replaced"] == wrong["s"]} == {
+        (wrong["s"], first)
+    }
+    # The copy learns the first stamp from the entry its pull from 0 brings (with "r").
+    echoed = {(c["id"], c["s"], c.get("r")) for c in again["changes"]}
+    assert ("act-1", first, wrong["s"]) in echoed
+    fresh = [c for c in again["changes"] if c["id"] == "act-2"]
+    assert len(fresh) == 1 and fresh[0]["s"] > first and fresh[0]["r"] == other["s"]
 
 
 def test_clamped_stamps_stay_ordered_and_after_everything_seen(server, clock):

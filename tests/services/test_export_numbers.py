@@ -21,7 +21,7 @@ def _writers(services, year: int) -> dict:
     from pzh_station.services.training_export import TrainingExport
     from pzh_station.services.volunteers import VolunteerService
 
-    classes = [c["id"] for c in TrainingService(services).class_rows(year="")]
+    classes = [c["id"] for c in TrainingService(services).class_rows()]
     return {
         "annual": lambda p: ReportService(services).write_annual(p, year),
         "monthly": lambda p: ReportService(services).write_monthly(p, year, 1),

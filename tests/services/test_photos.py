@@ -142,3 +142,24 @@ def test_cli_attach_status_and_bundle_without_enrollment(cli, services, activity
     out = cli("bundle", "export", "-o", str(tmp_path / "x.pzhbundle"))
     assert out.returncode == 2 and "请先联网同步一次" in out.stderr
     assert not (tmp_path / "x.pzhbundle").exists()
+
+
+def test_the_list_shows_each_records_oldest_photo_and_its_count(services, activity_id, tmp_path):
+    svc = PhotoService(services)
+    other = ActivityService(services).save(
+        Activity(title="广场舞比赛", date="2026-10-02", kind="performance", delivery="station")
+    )
+    first, second, third = (
+        photo_samples.camera_jpeg(tmp_path / f"{i}.jpg", size=(800, 600), seed=i) for i in (1, 2, 3)
+    )
+    svc.attach("activities", activity_id, [first])
+    svc.attach("activities", activity_id, [second])  # attached later: not the list's photo
+    svc.attach("activities", other, [third])
+    atts = svc.list("activities", activity_id)
+    assert svc.first_thumbs("activities", [activity_id, other, "none"]) == {
+        activity_id: atts[0].thumb,
+        other: svc.list("activities", other)[0].thumb,
+    }
+    assert atts[0].thumb != atts[1].thumb and atts[0].name == "1.jpg"
+    assert svc.counts("activities", [activity_id, other, "none"]) == {activity_id: 2, other: 1}
+    assert svc.first_thumbs("activities", []) == {} and svc.counts("activities", []) == {}

@@ -13,7 +13,7 @@ from pzh_core.domain.person import Person
 from pzh_core.domain.training import TrainingClass
 from pzh_core.schema import det_id
 from pzh_station.services.people import PeopleService
-from pzh_station.services.training import TrainingService
+from pzh_station.services.training import ClassFilter, TrainingService
 
 TODAY = dt.date(2026, 6, 30)
 
@@ -53,6 +53,30 @@ def test_class_validation_messages(services):
         )
     assert set(exc.value.errors) == {"name", "art_form", "end_date", "capacity", "completion_share"}
     assert t.class_rows() == []
+
+
+def test_class_list_filter_by_text_status_and_year_names_in_pinyin_order(services):
+    t = TrainingService(services)
+    for name, teacher, start, status in (
+        ("何家书法班", "何老师", "2026-03-01", "running"),
+        ("冯家舞蹈班", "王老师", "2026-03-01", "running"),
+        ("丁家合唱班", "何老师", "2025-09-01", "finished"),
+    ):
+        t.save_class(
+            TrainingClass(
+                name=name, art_form="dance", teacher=teacher, start_date=start, status=status
+            )
+        )
+    names = lambda f: [c["name"] for c in t.class_rows(f)]  # noqa: E731
+    # newest first; the same start date in pinyin order (冯 feng before 何 he), not code points
+    assert names(None) == ["冯家舞蹈班", "何家书法班", "丁家合唱班"]
+    assert names(ClassFilter(text="何老师")) == ["何家书法班", "丁家合唱班"]
+    assert names(ClassFilter(status="finished")) == ["丁家合唱班"]
+    assert names(ClassFilter(year="2025")) == ["丁家合唱班"]
+    assert names(ClassFilter(text="班", year="2026", status="running")) == [
+        "冯家舞蹈班",
+        "何家书法班",
+    ]
 
 
 def _setup(services, capacity=2):

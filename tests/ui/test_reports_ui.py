@@ -74,10 +74,8 @@ def test_overview_shows_the_hand_counted_figures(overview):
     assert overview.chart.activities_shown() == [2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 1]
     assert overview.chart.visits_shown()[0] == 150
     # the checklist: lectures and trainings 2 of 12
-    rows = {
-        overview.checklist.item(r, 0).text(): overview.checklist.item(r, 3).text()
-        for r in range(overview.checklist.rowCount())
-    }
+    model = overview.checklist_model
+    rows = dict(zip(model.column_texts(0), model.column_texts(3), strict=True))
     assert rows["公益讲座和培训"] == "还差 10 场" and rows["面向特殊群体的活动"] == "已完成"
 
 
@@ -90,27 +88,25 @@ def test_month_choice_and_clicking_a_figure_lists_its_records(qtbot, overview):
     settle(qtbot, overview.ctx)
     dlg = overview.dialog
     assert dlg is not None and dlg.isVisible()
-    titles = [dlg.table.item(r, 2).text() for r in range(dlg.table.rowCount())]
+    titles = dlg.model.column_texts(2)
     assert titles == ["重阳文艺演出", "彝族文化讲座"]
     overview.month_combo.setCurrentIndex(0)
     settle(qtbot, overview.ctx)
     qtbot.mouseClick(overview.cards["completers"], Qt.MouseButton.LeftButton)
     settle(qtbot, overview.ctx)
-    names = sorted(
-        overview.dialog.table.item(r, 2).text() for r in range(overview.dialog.table.rowCount())
-    )
+    names = sorted(overview.dialog.model.column_texts(2))
     assert names == ["声乐班：张一", "声乐班：李二", "声乐班：赵四"]
-    # a checklist row opens the activities it counted
-    row = next(
-        r
-        for r in range(overview.checklist.rowCount())
-        if overview.checklist.item(r, 0).text() == "公益讲座和培训"
-    )
-    overview._checklist_clicked(row, 0)
+    # a double-clicked checklist row opens the activities it counted
+    view = overview.checklist
+    row = overview.checklist_model.column_texts(0).index("公益讲座和培训")
+    cell = view.visualRect(overview.checklist_model.index(row, 1)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=cell)
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=cell)
     settle(qtbot, overview.ctx)
-    assert sorted(
-        overview.dialog.table.item(r, 2).text() for r in range(overview.dialog.table.rowCount())
-    ) == ["广场舞培训", "彝族文化讲座"]
+    dlg = overview.dialog
+    assert dlg.windowTitle().startswith("公益讲座和培训") and dlg.isVisible()
+    assert sorted(dlg.model.column_texts(2)) == ["广场舞培训", "彝族文化讲座"]
+    assert dlg.summary.text() == "共 2 条记录，合计：2"
 
 
 def test_overview_refreshes_when_an_activity_is_saved(qtbot, overview):

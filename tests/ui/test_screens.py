@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QRect
+from PySide6.QtCore import QRect, Qt
 from PySide6.QtWidgets import QScrollArea
 
 from pzh_station.services import demo
@@ -119,12 +119,12 @@ def test_roster_columns_and_todays_attendance_column_are_visible(qtbot, window, 
     page.tabs.setCurrentWidget(page.roster_tab)
     qtbot.wait(50)
     _shot(window, "100-roster", tmp_path)
-    table = page.roster_tab.table
-    assert table.rowCount() > 0
-    for col in range(table.columnCount() - 1):
-        assert table.columnWidth(col) >= table.sizeHintForColumn(col), table.horizontalHeaderItem(
-            col
-        ).text()
+    table, model = page.roster_tab.table, page.roster_tab.model
+    assert model.rowCount() > 0
+    for col in range(model.columnCount() - 1):
+        assert table.columnWidth(col) >= table.sizeHintForColumn(col), model.headerData(
+            col, Qt.Orientation.Horizontal
+        )
 
 
 @pytest.mark.parametrize("window", ["150"], indirect=True)

@@ -195,7 +195,14 @@ def test_import_preview_writes_nothing_until_confirmed(qtbot, page, services, se
     settle(qtbot, page.ctx)
     dlg = tab.dialog
     assert dlg is not None and dlg.isVisible()
-    assert dlg.table.rowCount() == 8
+    assert dlg.model.rowCount() == 8
+    bad = [i for i, text in enumerate(dlg.model.column_texts(6)) if "已在登记册" not in text]
+    backgrounds = {
+        dlg.model.data(dlg.model.index(i, 1), Qt.ItemDataRole.BackgroundRole).color().name()
+        for i in bad
+        if dlg.result.rows[i].problems
+    }
+    assert backgrounds == {"#ffcdd2"}  # rows with problems are red
     assert not dlg.confirm_button.isEnabled() and "有 3 行有问题" in dlg.message.text()
     assert len(TrainingService(services).roster(cid)) == 3  # nothing written by the preview
     dlg.skip_bad.setChecked(True)
@@ -250,6 +257,50 @@ def test_add_class_and_generate_weekly_sessions(qtbot, page, services):
     assert tab.selected()["date"] == "2026-03-12"  # what 改期/取消/删除 act on
 
 
+def test_class_list_click_chooses_a_class_and_the_roster_acts_on_its_selected_row(
+    qtbot, page, services, setup
+):
+    cid, (zhang, li, wang), _ = setup
+    t = TrainingService(services)
+    other = t.save_class(TrainingClass(name="合唱班", art_form="dance", start_date="2026-04-01"))
+    page.reload_classes()
+    settle(qtbot, page.ctx)
+    qtbot.waitUntil(lambda: page.class_model.rowCount() == 2, timeout=5000)
+    assert page.class_model.column_texts(0) == ["合唱班", "舞蹈班"]  # newest first
+    assert page.class_model.column_texts(3) == ["0", "3/3"]
+    view = page.class_table
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(page.class_model.index(0, 0)).center(),
+    )
+    assert page.class_id == other and page.title_label.text() == "合唱班"
+    qtbot.mouseClick(
+        view.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=view.visualRect(page.class_model.index(1, 0)).center(),
+    )
+    assert page.class_id == cid
+    settle(qtbot, page.ctx)
+    tab = page.roster_tab
+    page.tabs.setCurrentWidget(tab)
+    tab.table.selectRow(1)  # 李四
+    qtbot.mouseClick(tab.drop_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page.ctx)
+    qtbot.waitUntil(lambda: tab.count_label.text() == "在册 2 人，已退班 1 人", timeout=5000)
+    assert tab.model.column_texts(0) == ["张三", "王五", "李四"]  # the dropped one last
+    assert tab.model.text(2, 7) == "已退班"
+    grey = tab.model.data(tab.model.index(2, 0), Qt.ItemDataRole.ForegroundRole)
+    assert grey.color().name() == "#888888"
+    assert tab.model.data(tab.model.index(0, 0), Qt.ItemDataRole.ForegroundRole) is None
+    assert page.class_id == cid  # the reload kept the chosen class selected
+    assert [i.row() for i in view.selectionModel().selectedRows()] == [1]
+    tab.table.selectRow(2)
+    qtbot.mouseClick(tab.reenroll_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page.ctx)
+    assert all(p["active"] for p in t.roster(cid))
+
+
 def test_page_is_the_training_entry_of_the_main_window(qtbot, ctx):
     from pzh_station.ui.main_window import MainWindow
 
@@ -299,7 +350,7 @@ def test_delete_class_asks_first(qtbot, page, services, setup, monkeypatch):
     page.delete_class()
     settle(qtbot, page.ctx)
     assert TrainingService(services).get_class(cid) is None
-    qtbot.waitUntil(lambda: page.class_table.rowCount() == 0, timeout=5000)
+    qtbot.waitUntil(lambda: page.class_model.rowCount() == 0, timeout=5000)
     assert page.class_id is None
 
 
@@ -323,7 +374,8 @@ def test_completers_listed_and_exported_for_certificates(qtbot, page, services, 
     page.completion_tab.reload()
     settle(qtbot, page.ctx)
     tab = page.completion_tab
-    assert tab.table.rowCount() == 1 and tab.table.item(0, 0).text() == "张三"
+    assert tab.model.rowCount() == 1 and tab.model.text(0, 0) == "张三"
+    assert tab.model.text(0, 3) == "3/3" and tab.model.text(0, 4) == "100%"
     assert "至少 3 次" in tab.rule_label.text()
     out = tmp_path / "结业.xlsx"
     tab.export(str(out))
@@ -358,3 +410,60 @@ def test_marks_typed_through_a_chinese_input_method(qtbot, page, services, setup
         "present",
         "absent",
     )
+
+
+def test_a_trainee_is_erased_from_the_registry_and_keeps_the_roster(
+    qtbot, page, services, setup, tmp_path
+):
+    """注销个人信息 for a trainee who is not a volunteer (issue 13, §5): the people registry opens
+    the volunteer archive's erasure dialog; the person becomes 已注销, the roster place and the
+    sign-ins stay, and erasing again is not offered."""
+    import os
+
+    from PySide6.QtGui import QPainter
+
+    cid, (zhang, *_), (s1, *_rest) = setup
+    TrainingService(services).mark(s1, zhang, "present")
+    page.resize(1366, 768)
+    qtbot.mouseClick(page.people_button, Qt.MouseButton.LeftButton)
+    reg = page.dialog
+    qtbot.mouseClick(reg.erase_button, Qt.MouseButton.LeftButton)  # nobody selected yet
+    assert "请先在列表中选中" in reg.message.text() and reg.dialog is None
+    type_text(qtbot, reg.search.edit, "张三")
+    qtbot.waitUntil(lambda: [r["id"] for r in reg.search.rows] == [zhang], timeout=5000)
+    reg.search.results.setCurrentRow(0)
+    qtbot.mouseClick(reg.erase_button, Qt.MouseButton.LeftButton)
+    erase = reg.dialog
+    assert erase.isVisible() and "张三" in erase.text.text()
+    assert reg.message.text() == ""
+    assert "13800001111" in erase.text.text()
+    # What the user sees at 1366×768: the page, the registry and the confirmation over it.
+    shot = page.grab()
+    painter = QPainter(shot)
+    for dlg in (reg, erase):
+        pic = dlg.grab()
+        painter.drawPixmap(
+            (shot.width() - pic.width()) // 2, (shot.height() - pic.height()) // 2, pic
+        )
+    painter.end()
+    folder = Path(os.environ.get("PZH_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    assert shot.width() == 1366 and shot.save(str(folder / "registry-erase.png"))
+    qtbot.mouseClick(erase.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page.ctx)
+    assert not erase.isVisible() and "个人信息已注销" in reg.message.text()
+    person = PeopleService(services).get(zhang)
+    assert (person.name, person.phone) == ("已注销", "")
+    assert services.store.get("people", zhang)["erased_on"]
+    assert zhang in [r["id"] for r in TrainingService(services).roster(cid)]
+    assert stored_mark(services, s1, zhang) == "present"
+    log = services.store.query("SELECT fields FROM changes WHERE row_id = ?", (zhang,))
+    assert not any("张三" in r["fields"] or "13800001111" in r["fields"] for r in log)
+    # The list shows 已注销 now; erasing again is not offered.
+    reg.search.edit.clear()
+    type_text(qtbot, reg.search.edit, "已注销")
+    qtbot.waitUntil(lambda: [r["id"] for r in reg.search.rows] == [zhang], timeout=5000)
+    reg.search.results.setCurrentRow(0)
+    reg.dialog = None
+    qtbot.mouseClick(reg.erase_button, Qt.MouseButton.LeftButton)
+    assert reg.dialog is None and "已于" in reg.message.text()

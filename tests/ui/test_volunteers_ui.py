@@ -94,6 +94,18 @@ def test_add_volunteer_through_the_form(qtbot, page, services):
         "文艺志愿服务队",
         "2024-05-01",
     )
+    # the list masks the phone as the sign-in sheets do; the search and the form use it whole
+    assert column(page.volunteer_model, "电话") == ["139****5678"]
+    searched = lambda: not page.search_timer.isActive() and not page.volunteer_model.loading  # noqa: E731
+    type_text(qtbot, page.search_edit, "13900")
+    qtbot.waitUntil(lambda: searched() and page.volunteer_model.rowCount() == 0)
+    page.search_edit.clear()
+    type_text(qtbot, page.search_edit, "1391234")
+    qtbot.waitUntil(lambda: searched() and page.volunteer_model.rowCount() == 1)
+    page.volunteer_table.selectRow(0)
+    qtbot.mouseClick(page.edit_button, LEFT)
+    wait(qtbot, page)
+    assert page.dialog.phone_edit.text() == "13912345678"
 
 
 def test_a_trainee_in_the_registry_becomes_a_volunteer_without_a_duplicate(qtbot, page, services):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QGroupBox,
@@ -19,8 +19,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QScrollArea,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +27,7 @@ from pzh_core.indicators import INDICATORS
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.overview.card import FigureCard
 from pzh_station.ui.overview.records_dialog import RecordsDialog
+from pzh_station.ui.widgets import RowsModel, rows_table
 
 if TYPE_CHECKING:
     from pzh_station.services.context import Services
@@ -69,6 +68,20 @@ def _reports(services: Services) -> ReportService:
     return ReportService(services)
 
 
+def _state(item: dict[str, Any]) -> str:
+    if item["done"]:
+        return QCoreApplication.translate("OverviewPage", "已完成")
+    return QCoreApplication.translate("OverviewPage", "还差 {} 场").format(item["due"])
+
+
+CHECKLIST_COLUMNS = [
+    ("服务标准", lambda item: item["label"]),
+    ("全年最低", lambda item: item["min"]),
+    ("已开展", lambda item: item["count"]),
+    ("状态", _state),
+]
+
+
 class OverviewPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -77,7 +90,30 @@ class OverviewPage(QWidget):
         self.dialog: RecordsDialog | None = None
         self._stale = True
         self._loading = False
+        self.cards: dict[str, FigureCard] = {}
+        controls = self._build_controls()
+        body = QWidget()
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 0, 0)
+        for title, keys in GROUPS:
+            body_layout.addWidget(self._build_group(title, keys))
+        body_layout.addLayout(self._build_bottom(), 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.addLayout(controls)
+        layout.addWidget(scroll, 1)
+        ctx.tasks.changed.connect(self._data_changed)
+        if getattr(parent, "has_started", True):
+            self.refresh()
+        else:  # the app's first screen: the figures once the window is on the screen (issue 17)
+            self._stale = False  # not on show: on `started`, after the first paint
+            parent.started.connect(self.refresh)  # type: ignore[union-attr]
 
+    def _build_controls(self) -> QHBoxLayout:
+        """The period (year, month), 刷新 and the status line."""
         today = dt.date.today()
         self.year_spin = QSpinBox()
         self.year_spin.setRange(2000, today.year + 1)
@@ -96,63 +132,47 @@ class OverviewPage(QWidget):
         controls.addWidget(self.refresh_button)
         controls.addStretch(1)
         controls.addWidget(self.status_label)
+        self.year_spin.valueChanged.connect(self.refresh)
+        self.month_combo.currentIndexChanged.connect(self.refresh)
+        self.refresh_button.clicked.connect(self.refresh)
+        return controls
 
-        self.cards: dict[str, FigureCard] = {}
-        body = QWidget()
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(0, 0, 0, 0)
-        for title, keys in GROUPS:
-            box = QGroupBox(self.tr(title))
-            grid = QGridLayout(box)
-            grid.setContentsMargins(6, 6, 6, 6)
-            for i, key in enumerate(keys):
-                card = FigureCard(key, self.tr(INDICATORS[key].label), INDICATORS[key].unit)
-                card.clicked.connect(self.open_records)
-                self.cards[key] = card
-                grid.addWidget(card, i // CARDS_PER_ROW, i % CARDS_PER_ROW)
-            for col in range(CARDS_PER_ROW):
-                grid.setColumnStretch(col, 1)
-            body_layout.addWidget(box)
+    def _build_group(self, title: str, keys: list[str]) -> QGroupBox:
+        """One group box of figure cards (活动, 培训, 文化志愿者)."""
+        box = QGroupBox(self.tr(title))
+        grid = QGridLayout(box)
+        grid.setContentsMargins(6, 6, 6, 6)
+        for i, key in enumerate(keys):
+            card = FigureCard(key, self.tr(INDICATORS[key].label), INDICATORS[key].unit)
+            card.clicked.connect(self.open_records)
+            self.cards[key] = card
+            grid.addWidget(card, i // CARDS_PER_ROW, i % CARDS_PER_ROW)
+        for col in range(CARDS_PER_ROW):
+            grid.setColumnStretch(col, 1)
+        return box
 
+    def _build_bottom(self) -> QHBoxLayout:
+        """The month-by-month chart and the service-standard checklist."""
         # the chart (QtCharts) is built with the first figures, after the window is on the screen
         self._chart: MonthChart | None = None
         self.chart_holder = QWidget()
         self.chart_holder.setMinimumHeight(240)
         QVBoxLayout(self.chart_holder).setContentsMargins(0, 0, 0, 0)
-        self.checklist = QTableWidget(0, 4)
-        self.checklist.setHorizontalHeaderLabels(
-            [self.tr("服务标准"), self.tr("全年最低"), self.tr("已开展"), self.tr("状态")]
+        self.checklist_model = RowsModel(
+            self.ctx.tasks, CHECKLIST_COLUMNS, self, align_right=(1, 2)
         )
-        self.checklist.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.checklist.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.checklist.verticalHeader().hide()
+        self.checklist = rows_table(self.checklist_model)
         self.checklist.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.checklist.setToolTip(self.tr("双击一行查看计入的活动"))
+        self.checklist.doubleClicked.connect(
+            lambda index: self._checklist_clicked(index.row(), index.column())
+        )
         check_box = QGroupBox(self.tr("服务标准完成情况（全年）"))
         QVBoxLayout(check_box).addWidget(self.checklist)
         bottom = QHBoxLayout()
         bottom.addWidget(self.chart_holder, 3)
         bottom.addWidget(check_box, 2)
-        body_layout.addLayout(bottom, 1)
-
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(body)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        layout = QVBoxLayout(self)
-        layout.addLayout(controls)
-        layout.addWidget(scroll, 1)
-
-        self.year_spin.valueChanged.connect(self.refresh)
-        self.month_combo.currentIndexChanged.connect(self.refresh)
-        self.refresh_button.clicked.connect(self.refresh)
-        self.checklist.cellDoubleClicked.connect(self._checklist_clicked)
-        ctx.tasks.changed.connect(self._data_changed)
-        if getattr(parent, "has_started", True):
-            self.refresh()
-        else:  # the app's first screen: the figures once the window is on the screen (issue 17)
-            self._stale = False  # not on show: on `started`, after the first paint
-            parent.started.connect(self.refresh)  # type: ignore[union-attr]
+        return bottom
 
     @property
     def chart(self) -> MonthChart:
@@ -203,8 +223,6 @@ class OverviewPage(QWidget):
         self.status_label.setText(getattr(error, "message", None) or str(error))
 
     def _show(self, data: dict[str, Any]) -> None:
-        from PySide6.QtCore import Qt  # its enums load after the first paint (issue 17)
-
         self._loading = False
         period = data["period"]
         if (period.year, period.month) != (self.year, self.month):
@@ -233,15 +251,7 @@ class OverviewPage(QWidget):
                 self._text(key, cur[key]), self._text(key, prev[key]), target, behind=behind
             )
         self.chart.set_months(period.year, data["monthly"], data["monthly_previous"])
-        self.checklist.setRowCount(len(data["checklist"]))
-        for row, item in enumerate(data["checklist"]):
-            state = self.tr("已完成") if item["done"] else self.tr("还差 {} 场").format(item["due"])
-            for col, text in enumerate(
-                (item["label"], str(item["min"]), str(item["count"]), state)
-            ):
-                cell = QTableWidgetItem(text)
-                cell.setData(Qt.ItemDataRole.UserRole, item["code"])
-                self.checklist.setItem(row, col, cell)
+        self.checklist_model.set_rows(data["checklist"])
         self.status_label.setText(self.tr("{}，截至 {}").format(period.label, period.cutoff))
 
     def _text(self, key: str, value: Any) -> str:
@@ -267,13 +277,10 @@ class OverviewPage(QWidget):
         )
 
     def _checklist_clicked(self, row: int, _col: int) -> None:
-        from PySide6.QtCore import Qt
-
-        item = self.checklist.item(row, 0)
+        item = self.checklist_model.row(row)
         if item is None:
             return
-        code, label, year = item.data(Qt.ItemDataRole.UserRole), item.text(), self.year
-        count = self.checklist.item(row, 2).text()
+        code, label, year, count = item["code"], item["label"], self.year, str(item["count"])
         self.ctx.tasks.read(
             lambda s: _reports(s).records(f"checklist:{code}", year),
             success=lambda recs: self._show_records(f"{label} — {year}年", recs, count),
@@ -283,7 +290,7 @@ class OverviewPage(QWidget):
     def _show_records(self, title: str, records: list, total: str) -> None:
         if self.dialog is not None:
             self.dialog.close()
-        self.dialog = RecordsDialog(title, records, total, self)
+        self.dialog = RecordsDialog(self.ctx.tasks, title, records, total, self)
         self.dialog.show()
 
     def _period_label(self) -> str:

@@ -3,51 +3,61 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QHeaderView,
     QLabel,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pzh_core.indicators import TABLE_LABELS, Record
+from pzh_station.ui.tasks import Tasks
+from pzh_station.ui.widgets import RowsModel, rows_table
+
+
+def _amount(r: Record) -> str:
+    return f"{r.amount:g}" if isinstance(r.amount, float) else str(r.amount)
+
+
+COLUMNS = [
+    ("日期", lambda x: x["record"].date),
+    ("类型", lambda x: TABLE_LABELS.get(x["record"].table, x["record"].table)),
+    ("名称", lambda x: x["record"].title),
+    ("计入", lambda x: _amount(x["record"])),
+    ("说明", lambda x: x["record"].detail),
+]
+
+
+def _tooltip(x: dict[str, Any], column: int, role: int) -> Any:
+    if role == Qt.ItemDataRole.ToolTipRole and column >= 2:
+        return COLUMNS[column][1](x)  # long titles and details are cut in the column
+    return None
 
 
 class RecordsDialog(QDialog):
     def __init__(
-        self, title: str, records: Sequence[Record], total: str, parent: QWidget | None = None
+        self,
+        tasks: Tasks,
+        title: str,
+        records: Sequence[Record],
+        total: str,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
         self.resize(900, 560)
         self.summary = QLabel(self.tr("共 {} 条记录，合计：{}").format(len(records), total))
-        self.table = QTableWidget(len(records), 5)
-        self.table.setHorizontalHeaderLabels(
-            [self.tr("日期"), self.tr("类型"), self.tr("名称"), self.tr("计入"), self.tr("说明")]
-        )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().hide()
-        self.table.setAlternatingRowColors(True)
-        for row, r in enumerate(records):
-            amount = f"{r.amount:g}" if isinstance(r.amount, float) else str(r.amount)
-            for col, text in enumerate(
-                (r.date, TABLE_LABELS.get(r.table, r.table), r.title, amount, r.detail)
-            ):
-                item = QTableWidgetItem(text)
-                if col >= 2:
-                    item.setToolTip(text)  # long titles and details are cut in the column
-                self.table.setItem(row, col, item)
-        header = self.table.horizontalHeader()
+        self.model = RowsModel(tasks, COLUMNS, self, align_right=(3,), decorate=_tooltip)
+        self.model.set_rows([{"record": r} for r in records])
+        self.table = rows_table(self.model)
         for col, width in enumerate((96, 80, 300, 60)):
             self.table.setColumnWidth(col, width)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.button(QDialogButtonBox.StandardButton.Close).setText(self.tr("关闭"))
         buttons.rejected.connect(self.reject)

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -21,8 +19,6 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPushButton,
     QSplitter,
-    QTableWidget,
-    QTableWidgetItem,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -32,120 +28,60 @@ from pzh_core.domain import refdata
 from pzh_core.domain import training as d
 from pzh_core.domain.training import TrainingClass
 from pzh_station.services.people import PeopleService
-from pzh_station.services.training import TrainingService
-from pzh_station.services.training_export import TrainingExport
+from pzh_station.services.training import ClassFilter, TrainingService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
 from pzh_station.ui.training.attendance import AttendanceTab
 from pzh_station.ui.training.class_form import ClassDialog
+from pzh_station.ui.training.completion import CompletionTab
 from pzh_station.ui.training.registry import PeopleRegistryDialog
 from pzh_station.ui.training.roster import RosterTab
 from pzh_station.ui.training.sessions import SessionsTab, _error_text
+from pzh_station.ui.widgets import RowsModel, rows_table
 
 SEARCH_DELAY_MS = 250
 
 
-class CompletionTab(QWidget):
-    """Who completes the class (for certificates) and the rule applied."""
+def _capacity(c: dict[str, Any]) -> str:
+    return f"{c['enrolled']}/{c['capacity']}" if c["capacity"] else str(c["enrolled"])
 
-    def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.class_id: str | None = None
-        self.rule_label = QLabel()
-        self.rule_label.setWordWrap(True)
-        self.export_button = QPushButton(self.tr("导出结业名单…"))
-        self.export_button.setToolTip(self.tr("用于制作结业证书"))
-        self.message = QLabel()
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(
-            [
-                self.tr("姓名"),
-                self.tr("电话"),
-                self.tr("村(社区)"),
-                self.tr("出勤次数"),
-                self.tr("出勤率"),
-            ]
+
+CLASS_COLUMNS = [
+    ("培训班", lambda c: c["name"]),
+    ("门类", lambda c: refdata.label("art_forms", c["art_form"])),
+    ("开始", lambda c: c["start_date"]),
+    ("人数", _capacity),
+]
+
+
+def _class_tooltip(c: dict[str, Any], column: int, role: int) -> Any:
+    if column == 0 and role == Qt.ItemDataRole.ToolTipRole:
+        return QCoreApplication.translate(
+            "TrainingPage", d.STATUS_LABELS.get(c["status"], c["status"])
         )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        top = QHBoxLayout()
-        top.addWidget(self.rule_label, 1)
-        top.addWidget(self.export_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.message)
-        self.export_button.clicked.connect(self.choose_export)
-
-    def choose_export(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, self.tr("导出结业名单"), "结业名单.xlsx", self.tr("Excel (*.xlsx);;CSV (*.csv)")
-        )
-        if path:
-            self.export(path)
-
-    def export(self, path: str) -> None:
-        cid = self.class_id
-        if cid is None:
-            return
-        fmt = "csv" if path.lower().endswith(".csv") else "xlsx"
-        self.ctx.tasks.run(
-            lambda s: TrainingExport(s).export_completers(path, cid, fmt=fmt),
-            success=lambda n: self.message.setText(self.tr("已导出 {} 人到 {}").format(n, path)),
-            failure=lambda e: self.message.setText(_error_text(e)),
-        )
-
-    def set_class(self, class_id: str | None) -> None:
-        self.class_id = class_id
-        self.reload()
-
-    def reload(self) -> None:
-        cid = self.class_id
-        if cid is None:
-            self.table.setRowCount(0)
-            self.rule_label.clear()
-            return
-
-        def job(s) -> tuple[Any, list[dict[str, Any]]]:  # noqa: ANN001
-            t = TrainingService(s)
-            g = t.grid(cid)
-            return g, t.completers(cid)
-
-        self.ctx.tasks.run(job, success=self._show)
-
-    def _show(self, result: tuple[Any, list[dict[str, Any]]]) -> None:
-        g, rows = result
-        held = len(g.held_sessions())
-        self.rule_label.setText(
-            self.tr(
-                "结业标准：出勤（含迟到）达到已上 {} 次课的 {:.0f}%，即至少 {} 次。共 {} 人结业。"
-            ).format(held, g.share * 100, d.needed(held, g.share), len(rows))
-        )
-        self.table.setRowCount(len(rows))
-        for i, p in enumerate(rows):
-            for j, text in enumerate(
-                [
-                    p["name"],
-                    p["phone"],
-                    p["village"],
-                    f"{p['attended']}/{p['held']}",
-                    d.format_rate(d.rate(p["attended"], p["held"])),
-                ]
-            ):
-                self.table.setItem(i, j, QTableWidgetItem(text))
+    return None
 
 
 class TrainingPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.classes: list[dict[str, Any]] = []
         self.class_id: str | None = None
         self.dialog: QWidget | None = None
         self._select_after_load: str | None = None
+        self._filling = False
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self._build_class_list())
+        splitter.addWidget(self._build_class_view())
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([330, 850])
+        QVBoxLayout(self).addWidget(splitter)
+        self._connect()
+        self._update_buttons()
+        self.reload_classes()
 
-        # left: the classes
+    def _build_class_list(self) -> QWidget:
+        """The left side: search, status, the classes and their buttons."""
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(self.tr("搜索班名、老师、地点"))
         self.search_edit.setClearButtonEnabled(True)
@@ -158,14 +94,8 @@ class TrainingPage(QWidget):
         self.delete_button = QPushButton(self.tr("删除"))
         self.people_button = QPushButton(self.tr("人员登记册…"))
         self.people_button.setToolTip(self.tr("查找、登记、编辑人员，合并重复登记"))
-        self.class_table = QTableWidget(0, 4)
-        self.class_table.setHorizontalHeaderLabels(
-            [self.tr("培训班"), self.tr("门类"), self.tr("开始"), self.tr("人数")]
-        )
-        self.class_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.class_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.class_table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.class_table.verticalHeader().hide()
+        self.class_model = RowsModel(self.ctx.tasks, CLASS_COLUMNS, self, decorate=_class_tooltip)
+        self.class_table = rows_table(self.class_model)
         header = self.class_table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for col in (1, 2, 3):
@@ -183,16 +113,18 @@ class TrainingPage(QWidget):
             buttons.addWidget(b)
         lv.addLayout(buttons)
         lv.addWidget(self.people_button)
+        return left
 
-        # right: the chosen class
+    def _build_class_view(self) -> QWidget:
+        """The right side: the chosen class's title, facts and tabs."""
         self.title_label = QLabel(self.tr("请在左侧选择或新建一个培训班"))
         self.title_label.setStyleSheet("font-size: 15px; font-weight: bold;")
         self.info_label = QLabel()
         self.info_label.setWordWrap(True)
-        self.sessions_tab = SessionsTab(ctx)
-        self.roster_tab = RosterTab(ctx)
-        self.attendance_tab = AttendanceTab(ctx)
-        self.completion_tab = CompletionTab(ctx)
+        self.sessions_tab = SessionsTab(self.ctx)
+        self.roster_tab = RosterTab(self.ctx)
+        self.attendance_tab = AttendanceTab(self.ctx)
+        self.completion_tab = CompletionTab(self.ctx)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.attendance_tab, self.tr("签到"))
         self.tabs.addTab(self.roster_tab, self.tr("花名册"))
@@ -207,78 +139,66 @@ class TrainingPage(QWidget):
         rv.addWidget(self.info_label)
         rv.addWidget(self.tabs, 1)
         rv.addWidget(self.status_label)
+        return right
 
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(left)
-        splitter.addWidget(right)
-        splitter.setStretchFactor(1, 1)
-        splitter.setSizes([330, 850])
-        QVBoxLayout(self).addWidget(splitter)
-
+    def _connect(self) -> None:
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
         self.search_timer.timeout.connect(self.reload_classes)
         self.search_edit.textChanged.connect(lambda _t: self.search_timer.start())
         self.status_combo.currentIndexChanged.connect(lambda _i: self.reload_classes())
-        self.class_table.itemSelectionChanged.connect(self._selection_changed)
+        self.class_table.selectionModel().selectionChanged.connect(self._selection_changed)
+        self.class_model.loaded.connect(self._show_classes)
         self.add_button.clicked.connect(self.add_class)
         self.edit_button.clicked.connect(self.edit_class)
         self.delete_button.clicked.connect(self.delete_class)
         self.people_button.clicked.connect(self.open_registry)
         for tab in (self.sessions_tab, self.roster_tab, self.attendance_tab):
             tab.status.connect(self.show_status)
-        ctx.tasks.changed.connect(self._changed)
-        self._update_buttons()
-        self.reload_classes()
+        self.ctx.tasks.changed.connect(self._changed)
 
     # -- classes ---------------------------------------------------------------------------
-    def reload_classes(self) -> None:
-        text, status = self.search_edit.text(), self.status_combo.currentData() or ""
-        self.ctx.tasks.run(
-            lambda s: TrainingService(s).class_rows(text=text, status=status),
-            success=self._show_classes,
-        )
+    @property
+    def classes(self) -> list[dict[str, Any]]:
+        return self.class_model.rows
 
-    def _show_classes(self, rows: list[dict[str, Any]]) -> None:
-        self.classes = rows
+    def reload_classes(self) -> None:
+        f = ClassFilter(text=self.search_edit.text(), status=self.status_combo.currentData() or "")
+        self.class_model.reload(lambda s: TrainingService(s).class_rows(f))
+
+    def _show_classes(self) -> None:
+        rows = self.classes
         wanted, self._select_after_load = self._select_after_load, None
         if wanted and any(c["id"] == wanted for c in rows):
             self.class_id = None
-            self._fill_class_table(rows, wanted)
+            self._select_row(wanted)
             self.select_class(wanted)
             return
-        self._fill_class_table(rows, self.class_id)
+        self._select_row(self.class_id)
         keep = self.class_id
-        row = next((i for i, c in enumerate(rows) if c["id"] == keep), -1)
+        row = self.class_model.row_of(keep) if keep is not None else -1
         if row < 0 and keep is not None:
             self.select_class(None)
         elif row >= 0:
             self._show_info(rows[row])
 
-    def _fill_class_table(self, rows: list[dict[str, Any]], keep: str | None) -> None:
-        self.class_table.blockSignals(True)
-        self.class_table.setRowCount(len(rows))
-        arts = refdata.labels("art_forms")
-        for i, c in enumerate(rows):
-            cap = f"{c['enrolled']}/{c['capacity']}" if c["capacity"] else str(c["enrolled"])
-            for j, text in enumerate(
-                [c["name"], arts.get(c["art_form"], c["art_form"]), c["start_date"], cap]
-            ):
-                item = QTableWidgetItem(text)
-                if j == 0:
-                    item.setToolTip(self.tr(d.STATUS_LABELS.get(c["status"], c["status"])))
-                self.class_table.setItem(i, j, item)
-        row = next((i for i, c in enumerate(rows) if c["id"] == keep), -1)
+    def _select_row(self, class_id: str | None) -> None:
+        """Select a class's row without announcing it (the page already shows that class)."""
+        row = self.class_model.row_of(class_id) if class_id is not None else -1
+        self._filling = True
         if row >= 0:
             self.class_table.selectRow(row)
         else:
             self.class_table.clearSelection()
-        self.class_table.blockSignals(False)
+        self._filling = False
 
     def _selection_changed(self) -> None:
-        row = self.class_table.currentRow()
-        self.select_class(self.classes[row]["id"] if 0 <= row < len(self.classes) else None)
+        if self._filling:
+            return
+        chosen = self.class_table.selectionModel().selectedRows()
+        row = self.class_model.row(chosen[0].row()) if chosen else None
+        self.select_class(row["id"] if row else None)
 
     def import_roster(self) -> None:
         """文件 → 导入 → 培训班花名册: the roster tab's import, for the class chosen on the left."""
@@ -297,12 +217,8 @@ class TrainingPage(QWidget):
             self.info_label.clear()
         else:
             self._show_info(info)
-        row = next((i for i, c in enumerate(self.classes) if c["id"] == class_id), -1)
-        if class_id is not None and self.class_table.currentRow() != row:
-            if row >= 0:
-                self.class_table.blockSignals(True)
-                self.class_table.selectRow(row)
-                self.class_table.blockSignals(False)
+        if class_id is not None:
+            self._select_row(class_id)
         self.sessions_tab.set_class(class_id, start=info["start_date"] if info else "")
         self.roster_tab.set_class(class_id)
         self.attendance_tab.set_class(class_id)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -17,22 +17,77 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from pzh_station.services.roster_import import COLUMNS, RosterImport, RosterImporter
+from pzh_station.services.roster_import import COLUMNS, RosterImport, RosterImporter, RosterRow
 from pzh_station.services.training import EnrollResult, TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
 from pzh_station.ui.training.people import PickPersonDialog
 from pzh_station.ui.training.sessions import _error_text, open_file
+from pzh_station.ui.widgets import RowsModel, rows_table
 
 ACTION_LABELS = {"new": "新登记", "existing": "已在登记册", "repeat": "重复，跳过", "bad": "有问题"}
 ACTION_COLORS = {"bad": "#ffcdd2", "repeat": "#eeeeee", "existing": "#e3f2fd"}
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("RosterTab", text)
+
+
+def _preview_note(r: RosterRow) -> str:
+    if r.problems:
+        return "；".join(r.problems)
+    repeat = tr("（同第{}行）").format(r.repeat_of) if r.repeat_of else ""
+    return tr(ACTION_LABELS[r.action]) + repeat
+
+
+PREVIEW_COLUMNS = [
+    ("行", lambda x: x["row"].line),
+    ("姓名", lambda x: x["row"].person.name),
+    ("性别", lambda x: x["row"].person.gender),
+    ("出生年份", lambda x: x["row"].person.birth_year or ""),
+    ("电话", lambda x: x["row"].person.phone),
+    ("村(社区)", lambda x: x["row"].person.village),
+    ("处理", lambda x: _preview_note(x["row"])),
+]
+
+
+def _preview_style(x: dict[str, Any], column: int, role: int) -> Any:
+    r: RosterRow = x["row"]
+    if role == Qt.ItemDataRole.BackgroundRole:
+        color = ACTION_COLORS.get("bad" if r.problems else r.action)
+        return QBrush(QColor(color)) if color else None
+    if role == Qt.ItemDataRole.ToolTipRole and column == 6:
+        return r.describe()
+    return None
+
+
+def _roster_state(p: dict[str, Any]) -> str:
+    if not p["active"]:
+        return tr("已退班")
+    return tr("插班") if p["walk_in"] else tr("在册")
+
+
+ROSTER_COLUMNS = [
+    ("姓名", lambda p: p["name"]),
+    ("性别", lambda p: p["gender"]),
+    ("出生年份", lambda p: p["birth_year"] or ""),
+    ("电话", lambda p: p["phone"]),
+    ("村(社区)", lambda p: p["village"]),
+    ("民族", lambda p: p["ethnicity"]),
+    ("报名日期", lambda p: p["enrolled_on"]),
+    ("状态", _roster_state),
+]
+
+
+def _roster_style(p: dict[str, Any], _column: int, role: int) -> Any:
+    if role == Qt.ItemDataRole.ForegroundRole and not p["active"]:
+        return QBrush(QColor("#888888"))  # dropped: greyed out
+    return None
 
 
 class ImportPreviewDialog(QDialog):
@@ -58,42 +113,14 @@ class ImportPreviewDialog(QDialog):
             + (self.tr("；未使用的列：") + "、".join(result.unmapped) if result.unmapped else "")
         )
         columns.setWordWrap(True)
-        self.table = QTableWidget(len(result.rows), 7)
-        self.table.setHorizontalHeaderLabels(
-            [
-                self.tr("行"),
-                self.tr("姓名"),
-                self.tr("性别"),
-                self.tr("出生年份"),
-                self.tr("电话"),
-                self.tr("村(社区)"),
-                self.tr("处理"),
-            ]
-        )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().hide()
+        self.model = RowsModel(ctx.tasks, PREVIEW_COLUMNS, self, decorate=_preview_style)
+        self.model.set_rows([{"row": r} for r in result.rows])
+        self.table = rows_table(self.model)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         header = self.table.horizontalHeader()
         for col in range(6):
             header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(6, QHeaderView.ResizeMode.Stretch)
-        for i, r in enumerate(result.rows):
-            p = r.person
-            note = (
-                "；".join(r.problems)
-                if r.problems
-                else self.tr(ACTION_LABELS[r.action])
-                + (self.tr("（同第{}行）").format(r.repeat_of) if r.repeat_of else "")
-            )
-            for j, text in enumerate(
-                [str(r.line), p.name, p.gender, str(p.birth_year or ""), p.phone, p.village, note]
-            ):
-                item = QTableWidgetItem(text)
-                if j == 6:
-                    item.setToolTip(r.describe())
-                color = ACTION_COLORS.get("bad" if r.problems else r.action)
-                if color:
-                    item.setBackground(QBrush(QColor(color)))
-                self.table.setItem(i, j, item)
         self.skip_bad = QCheckBox(self.tr("跳过有问题的行，只导入无误的行"))
         self.skip_bad.setVisible(bool(result.bad))
         self.message = QLabel()
@@ -153,55 +180,48 @@ class RosterTab(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.class_id: str | None = None
-        self.rows: list[dict[str, Any]] = []
         self.dialog: QDialog | None = None
-        self.enroll_button = QPushButton(self.tr("报名…"))
-        self.drop_button = QPushButton(self.tr("退班"))
-        self.reenroll_button = QPushButton(self.tr("重新报名"))
-        self.import_button = QPushButton(self.tr("导入花名册…"))
-        self.export_button = QPushButton(self.tr("导出…"))
-        self.print_button = QPushButton(self.tr("打印花名册…"))
         self.warning_label = QLabel()
         self.warning_label.setStyleSheet("color: #b26a00;")
-        bar = QHBoxLayout()
-        for b in (self.enroll_button, self.drop_button, self.reenroll_button):
-            bar.addWidget(b)
-        bar.addStretch(1)
-        for b in (self.import_button, self.export_button, self.print_button):
-            bar.addWidget(b)
-        self.table = QTableWidget(0, 8)
-        self.table.setHorizontalHeaderLabels(
-            [
-                self.tr("姓名"),
-                self.tr("性别"),
-                self.tr("出生年份"),
-                self.tr("电话"),
-                self.tr("村(社区)"),
-                self.tr("民族"),
-                self.tr("报名日期"),
-                self.tr("状态"),
-            ]
-        )
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.model = RowsModel(ctx.tasks, ROSTER_COLUMNS, self, decorate=_roster_style)
+        self.table = rows_table(self.model)
         # every column as wide as its contents (a roster is small), so none shows only "…"
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setStretchLastSection(True)
         self.count_label = QLabel()
         layout = QVBoxLayout(self)
-        layout.addLayout(bar)
+        layout.addLayout(self._build_buttons())
         layout.addWidget(self.warning_label)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
+        self.model.loaded.connect(self._count)
+        self.set_class(None)
+
+    def _build_buttons(self) -> QHBoxLayout:
+        self.enroll_button = QPushButton(self.tr("报名…"))
+        self.drop_button = QPushButton(self.tr("退班"))
+        self.reenroll_button = QPushButton(self.tr("重新报名"))
+        self.import_button = QPushButton(self.tr("导入花名册…"))
+        self.export_button = QPushButton(self.tr("导出…"))
+        self.print_button = QPushButton(self.tr("打印花名册…"))
+        bar = QHBoxLayout()
+        for b in (self.enroll_button, self.drop_button, self.reenroll_button):
+            bar.addWidget(b)
+        bar.addStretch(1)
+        for b in (self.import_button, self.export_button, self.print_button):
+            bar.addWidget(b)
         self.enroll_button.clicked.connect(self.open_enroll)
         self.drop_button.clicked.connect(self.drop)
         self.reenroll_button.clicked.connect(self.reenroll)
         self.import_button.clicked.connect(self.choose_import)
         self.export_button.clicked.connect(self.choose_export)
         self.print_button.clicked.connect(self.choose_print)
-        self.set_class(None)
+        return bar
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.model.rows
 
     def set_class(self, class_id: str | None) -> None:
         self.class_id = class_id
@@ -220,42 +240,19 @@ class RosterTab(QWidget):
     def reload(self) -> None:
         cid = self.class_id
         if cid is None:
-            self._show([])
-            return
-        self.ctx.tasks.run(lambda s: TrainingService(s).roster(cid), success=self._show)
+            self.model.set_rows([])
+        else:
+            self.model.reload(lambda s: TrainingService(s).roster(cid))
 
-    def _show(self, rows: list[dict[str, Any]]) -> None:
-        self.rows = rows
-        self.table.setRowCount(len(rows))
-        for i, p in enumerate(rows):
-            state = (
-                self.tr("已退班")
-                if not p["active"]
-                else (self.tr("插班") if p["walk_in"] else self.tr("在册"))
-            )
-            cells = [
-                p["name"],
-                p["gender"],
-                str(p["birth_year"] or ""),
-                p["phone"],
-                p["village"],
-                p["ethnicity"],
-                p["enrolled_on"],
-                state,
-            ]
-            for j, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if not p["active"]:
-                    item.setForeground(QBrush(QColor("#888888")))
-                self.table.setItem(i, j, item)
-        active = sum(1 for p in rows if p["active"])
+    def _count(self) -> None:
+        active = sum(1 for p in self.rows if p["active"])
         self.count_label.setText(
-            self.tr("在册 {} 人，已退班 {} 人").format(active, len(rows) - active)
+            self.tr("在册 {} 人，已退班 {} 人").format(active, len(self.rows) - active)
         )
 
     def selected(self) -> dict[str, Any] | None:
-        row = self.table.currentRow()
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        chosen = self.table.selectionModel().selectedRows()
+        return self.model.row(chosen[0].row()) if chosen else None
 
     # -- enrol / drop ----------------------------------------------------------------------
     def open_enroll(self) -> None:

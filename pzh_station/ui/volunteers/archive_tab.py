@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_core.domain import refdata
+from pzh_core.domain.person import masked_phone
 from pzh_core.domain.volunteer import (
     STATUSES,
     next_threshold,
@@ -27,15 +28,32 @@ from pzh_core.domain.volunteer import (
 )
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
-from pzh_station.ui.volunteers.certificates import (
-    CertificateDialog,
-    EraseDialog,
-    RegisterDialog,
-)
+from pzh_station.ui.volunteers.certificates import CertificateDialog, RegisterDialog
 from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
 from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
 from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
+from pzh_station.ui.widgets.erase_dialog import EraseDialog
+
+
+def _skills(r: dict[str, Any]) -> str:
+    return "、".join(refdata.label("volunteer_skills", s) for s in r["skills"])
+
+
+# the phone is masked as on printed sheets (others see the list); the form shows it in full
+ARCHIVE_COLUMNS = [
+    ("编号", lambda r: r["number"]),
+    ("姓名", lambda r: r["name"]),
+    ("性别", lambda r: r["gender"]),
+    ("电话", lambda r: masked_phone(r["phone"])),
+    ("所属团队", lambda r: r["team"]),
+    ("服务技能", _skills),
+    ("状态", lambda r: STATUSES.get(r["status"], r["status"])),
+    ("加入日期", lambda r: r["join_date"]),
+    ("本年时长", lambda r: hours_text(r["year_total"])),
+    ("累计时长", lambda r: hours_text(r["total"])),
+    ("星级", lambda r: stars_text(r["stars"])),
+]
 
 
 class ArchiveTab:
@@ -46,14 +64,6 @@ class ArchiveTab:
 
     # == archive =============================================================================
     def _build_archive(self) -> QWidget:
-        self.add_button = QPushButton(self.tr("新增志愿者"))
-        self.edit_button = QPushButton(self.tr("编辑"))
-        self.delete_button = QPushButton(self.tr("移出档案"))
-        self.certificate_button = QPushButton(self.tr("服务证明(PDF)…"))
-        self.erase_button = QPushButton(self.tr("注销个人信息…"))
-        self.register_button = QPushButton(self.tr("证明登记簿…"))
-        self.export_button = QPushButton(self.tr("导出档案…"))
-        self.import_button = QPushButton(self.tr("导入档案…"))
         self.search_edit = QLineEdit()
         self.search_edit.setPlaceholderText(self.tr("搜索姓名、电话、编号、团队"))
         self.search_edit.setClearButtonEnabled(True)
@@ -62,25 +72,7 @@ class ArchiveTab:
         for code, label in STATUSES.items():
             self.status_combo.addItem(self.tr(label), code)
         self.skill_combo = RefCombo("volunteer_skills", empty=self.tr("全部技能"))
-        skills = refdata.labels("volunteer_skills")
-        self.volunteer_model = RowsModel(
-            self.ctx.tasks,
-            [
-                ("编号", lambda r: r["number"]),
-                ("姓名", lambda r: r["name"]),
-                ("性别", lambda r: r["gender"]),
-                ("电话", lambda r: r["phone"]),
-                ("所属团队", lambda r: r["team"]),
-                ("服务技能", lambda r: "、".join(skills.get(s, s) for s in r["skills"])),
-                ("状态", lambda r: STATUSES.get(r["status"], r["status"])),
-                ("加入日期", lambda r: r["join_date"]),
-                ("本年时长", lambda r: hours_text(r["year_total"])),
-                ("累计时长", lambda r: hours_text(r["total"])),
-                ("星级", lambda r: stars_text(r["stars"])),
-            ],
-            self,
-            align_right=(8, 9),
-        )
+        self.volunteer_model = RowsModel(self.ctx.tasks, ARCHIVE_COLUMNS, self, align_right=(8, 9))
         self.volunteer_table = rows_table(self.volunteer_model)
         for col, width in enumerate((110, 80, 44, 110, 130, 150, 54, 92, 72, 72, 80)):
             self.volunteer_table.setColumnWidth(col, width)
@@ -91,32 +83,48 @@ class ArchiveTab:
         self.detail_label = QLabel()
         self.detail_label.setObjectName("volunteer_detail")
         self.detail_label.setWordWrap(True)
-
-        actions = QHBoxLayout()
-        for b in (
-            self.add_button,
-            self.edit_button,
-            self.delete_button,
-            self.certificate_button,
-            self.erase_button,
-            self.register_button,
-            self.import_button,
-            self.export_button,
-        ):
-            actions.addWidget(b)
-        actions.addStretch(1)
         filters = QHBoxLayout()
         filters.addWidget(self.search_edit, 1)
         filters.addWidget(self.status_combo)
         filters.addWidget(self.skill_combo)
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        layout.addLayout(actions)
+        layout.addLayout(self._build_archive_actions())
         layout.addLayout(filters)
         layout.addWidget(self.volunteer_table, 1)
         layout.addWidget(self.detail_label)
         layout.addWidget(self.volunteer_count)
+        self._connect_archive()
+        return tab
 
+    def _build_archive_actions(self) -> QHBoxLayout:
+        """The archive's buttons, wired to their slots."""
+        self.add_button = QPushButton(self.tr("新增志愿者"))
+        self.edit_button = QPushButton(self.tr("编辑"))
+        self.delete_button = QPushButton(self.tr("移出档案"))
+        self.certificate_button = QPushButton(self.tr("服务证明(PDF)…"))
+        self.erase_button = QPushButton(self.tr("注销个人信息…"))
+        self.register_button = QPushButton(self.tr("证明登记簿…"))
+        self.export_button = QPushButton(self.tr("导出档案…"))
+        self.import_button = QPushButton(self.tr("导入档案…"))
+        actions = QHBoxLayout()
+        for button, slot in (
+            (self.add_button, self.add_volunteer),
+            (self.edit_button, self.edit_volunteer),
+            (self.delete_button, self.delete_volunteer),
+            (self.certificate_button, self.certificate),
+            (self.erase_button, self.erase_person),
+            (self.register_button, lambda: self._open(RegisterDialog(self.ctx, self), None, "")),
+            (self.import_button, self.import_archive),
+            (self.export_button, self.export_archive),
+        ):
+            actions.addWidget(button)
+            button.clicked.connect(slot)
+        actions.addStretch(1)
+        return actions
+
+    def _connect_archive(self) -> None:
+        """Filters reload the list; a row chosen shows its totals, double-click edits it."""
         self.search_timer = QTimer(self)
         self.search_timer.setSingleShot(True)
         self.search_timer.setInterval(SEARCH_DELAY_MS)
@@ -124,20 +132,9 @@ class ArchiveTab:
         self.search_edit.textChanged.connect(self.search_timer.start)
         self.status_combo.currentIndexChanged.connect(self.reload_volunteers)
         self.skill_combo.currentIndexChanged.connect(self.reload_volunteers)
-        self.add_button.clicked.connect(self.add_volunteer)
-        self.edit_button.clicked.connect(self.edit_volunteer)
-        self.delete_button.clicked.connect(self.delete_volunteer)
-        self.certificate_button.clicked.connect(self.certificate)
-        self.erase_button.clicked.connect(self.erase_person)
-        self.register_button.clicked.connect(
-            lambda: self._open(RegisterDialog(self.ctx, self), None, "")
-        )
-        self.export_button.clicked.connect(self.export_archive)
-        self.import_button.clicked.connect(self.import_archive)
         self.volunteer_table.doubleClicked.connect(lambda _i: self.edit_volunteer())
         self.volunteer_table.selectionModel().selectionChanged.connect(self._volunteer_selected)
         self.volunteer_model.loaded.connect(self._volunteers_loaded)
-        return tab
 
     def reload_volunteers(self) -> None:
         self.search_timer.stop()
@@ -235,7 +232,7 @@ class ArchiveTab:
         row = self.selected_volunteer()
         if row:
             self._open(
-                EraseDialog(self.ctx, row, self),
+                EraseDialog(self.ctx, row["person_id"], f"{row['name']}（{row['number']}）", self),
                 None,
                 self.tr("个人信息已注销（服务记录和时长保留）"),
             )

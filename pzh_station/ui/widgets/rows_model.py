@@ -28,11 +28,15 @@ from PySide6.QtWidgets import QAbstractItemView, QTableView
 from pzh_station.ui.tasks import Tasks
 
 Formatter = Callable[[dict[str, Any]], Any]
+# (row, column, role) -> what the cell gives for a role other than its text: a tooltip, a
+# foreground or background QBrush; None for the default
+Decorator = Callable[[dict[str, Any], int, int], Any]
 
 
 class RowsModel(QAbstractTableModel):
     """:param columns: ``[(header, formatter)]``; a formatter turns a row into the cell text.
-    :param align_right: column indexes shown right-aligned (numbers)."""
+    :param align_right: column indexes shown right-aligned (numbers).
+    :param decorate: the other roles of a cell (tooltip, colours), see ``Decorator``."""
 
     loaded = Signal()
 
@@ -43,11 +47,13 @@ class RowsModel(QAbstractTableModel):
         parent: QObject | None = None,
         *,
         align_right: tuple[int, ...] = (),
+        decorate: Decorator | None = None,
     ) -> None:
         super().__init__(parent)
         self.tasks = tasks
         self.columns = columns
         self.align_right = set(align_right)
+        self.decorate = decorate
         self.rows: list[dict[str, Any]] = []
         self.extra: Any = None
         self._generation = 0
@@ -64,9 +70,14 @@ class RowsModel(QAbstractTableModel):
     def _apply(self, generation: int, result: Any) -> None:
         if generation != self._generation:
             return
-        rows, self.extra = result if isinstance(result, tuple) else (result, None)
+        rows, extra = result if isinstance(result, tuple) else (result, None)
+        self.set_rows(rows, extra)
+
+    def set_rows(self, rows: list[dict[str, Any]], extra: Any = None) -> None:
+        """Show rows already in hand (a dialog given its records); ``reload`` ends here too."""
+        self._generation += 1  # a load still on its way is older than these rows
         self.beginResetModel()
-        self.rows = rows
+        self.rows, self.extra = rows, extra
         self.endResetModel()
         self.loading = False
         self.loaded.emit()
@@ -87,6 +98,8 @@ class RowsModel(QAbstractTableModel):
             return "" if value is None else str(value)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.align_right:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if self.decorate is not None:
+            return self.decorate(self.rows[index.row()], index.column(), role)
         return None
 
     def headerData(
@@ -101,6 +114,10 @@ class RowsModel(QAbstractTableModel):
 
     def row_of(self, row_id: str) -> int:
         return next((i for i, r in enumerate(self.rows) if r.get("id") == row_id), -1)
+
+    def text(self, row: int, column: int) -> str:
+        """What one cell shows."""
+        return str(self.data(self.index(row, column)))
 
     def column_texts(self, column: int) -> list[str]:
         """What one column shows, top to bottom (for tests and exports of the view)."""

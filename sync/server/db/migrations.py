@@ -200,6 +200,26 @@ def m0008_photos_bundle_keys(c: Conn) -> None:
         c.ddl(ddl)
 
 
+def m0009_feed_replaced(c: Conn) -> None:
+    """Find a clamped stamp by the stamp the device sent (issue 12): when a copy of the same
+    file (a restored backup) pushes that stamp again, the server gives it the stamp it gave the
+    first time instead of clamping it afresh. Few entries are clamped: a partial index."""
+    c.ddl(
+        "CREATE INDEX IF NOT EXISTS srv_feed_replaced ON srv_feed(replaced, station_id)"
+        " WHERE replaced IS NOT NULL"
+    )
+
+
+def m0010_signin_failures(c: Conn) -> None:
+    """The web pages' failed sign-ins, per account name and per address (``times``: a JSON list
+    of ms within the window), shared by every server process (issue 16); they were counted in
+    each process's memory."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_signin (
+            key TEXT PRIMARY KEY, times TEXT NOT NULL, last_ms INTEGER NOT NULL)"""
+    )
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -209,6 +229,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (6, m0006_periods),
     (7, m0007_audit_log),
     (8, m0008_photos_bundle_keys),
+    (9, m0009_feed_replaced),
+    (10, m0010_signin_failures),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

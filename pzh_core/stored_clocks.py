@@ -1,0 +1,161 @@
+"""The stored form of a row's field stamps (issue 16, "compact clocks"): one codec for the desk's
+store and the server's storage. The wire (``pzh_core.protocol``) and the merge rule keep the
+stamps as ``hlc`` strings; only what a ``clocks`` column holds is compact.
+
+A row's clocks ``{field: "<ms>.<counter>.<device>"}`` are stored as ASCII text::
+
+    1;<device>,<device>…;<group>;<group>…
+    group    = <stamp in base 36>[.<device number in base 36>]=<field mask in base 36>[+<name>…]
+
+- ``1`` is the format's version (a legacy JSON clock starts with ``{`` and still decodes).
+- each device id appears once per row; a group names its device by position (none: the first).
+- a stamp is the integer ``ms × 2^16 + counter`` (counters stop at 9,999), so it sorts like
+  the stamp's time and counter.
+- the fields written at one stamp are one group; a field is a bit of the mask by its number in
+  :func:`numbering` (``deleted`` first, then the table's fields in ``pzh_core.schema`` order,
+  which only ever grows at the end), and a field without a number is written by name after ``+``.
+- groups are ordered by stamp, newest first; an empty clock is ``{}`` (the columns' default).
+
+A typical row — every field written by one device at one stamp — is ``1;<32-character device>;
+<11 characters>=<4 characters>``, about 50 bytes where the JSON held about 1 KB. Decoding gives
+back exactly the stamps that were encoded, so the merge rule and the digest (defined over the
+stamps' canonical value) see no difference.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Mapping
+
+from pzh_core import hlc, merge, schema
+
+VERSION = "1"
+EMPTY = "{}"
+_SHIFT = 16
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+_NAME = re.compile(r"[A-Za-z0-9_]+", re.ASCII)
+
+
+@functools.cache
+def numbering(table: str) -> tuple[str, ...]:
+    """The fields of ``table`` by their bit in a mask: ``deleted``, then the schema's order.
+
+    Stored masks depend on it: a new field goes at the end of its table's definition, never
+    between existing ones (``tests/core/test_stored_clocks.py`` holds the order as shipped)."""
+    fields = schema.TABLES.get(table)
+    if fields is None:
+        return ()
+    return ("deleted", *(f for f in fields if f != "deleted"))
+
+
+def _b36(n: int) -> str:
+    if n < 0:
+        raise ValueError("negative")
+    out = ""
+    while True:
+        n, r = divmod(n, 36)
+        out = _DIGITS[r] + out
+        if not n:
+            return out
+
+
+def _int36(text: str) -> int:
+    if not text or not text.isascii() or not text.isalnum() or text != text.lower():
+        raise ValueError(f"not a base-36 number: {text!r}")
+    return int(text, 36)
+
+
+def stamp_int(stamp: str) -> tuple[int, str]:
+    """A stamp as ``(ms × 2^16 + counter, device)``; raises ValueError on a malformed stamp."""
+    s = hlc.parse(stamp)
+    return (s.ms << _SHIFT) | s.counter, s.device
+
+
+def int_stamp(value: int, device: str) -> str:
+    """The inverse of :func:`stamp_int` (raises ValueError when it makes no stamp)."""
+    stamp = hlc.encode(value >> _SHIFT, value & ((1 << _SHIFT) - 1), device)
+    hlc.parse(stamp)
+    return stamp
+
+
+def encode(table: str, clocks: Mapping[str, str]) -> str:
+    """The stored text of a row's field stamps (raises ValueError on a malformed stamp or a
+    field name outside ``[A-Za-z0-9_]``)."""
+    if not clocks:
+        return EMPTY
+    groups: dict[str, list[str]] = {}
+    for name, stamp in clocks.items():
+        if not _NAME.fullmatch(name):
+            raise ValueError(f"not a field name: {name!r}")
+        groups.setdefault(stamp, []).append(name)
+    numbers = {f: i for i, f in enumerate(numbering(table))}
+    devices: list[str] = []
+    parts = [VERSION, ""]
+    for stamp in sorted(groups, reverse=True):
+        value, device = stamp_int(stamp)
+        if device not in devices:
+            devices.append(device)
+        mask, named = 0, []
+        for name in groups[stamp]:
+            if name in numbers:
+                mask |= 1 << numbers[name]
+            else:
+                named.append(name)
+        at = devices.index(device)
+        head = _b36(value) + (f".{_b36(at)}" if at else "")
+        parts.append(head + "=" + _b36(mask) + "".join("+" + n for n in sorted(named)))
+    parts[1] = ",".join(devices)
+    return ";".join(parts)
+
+
+def decode(table: str, text: str | None) -> dict[str, str]:
+    """The field stamps of a stored clock (this format, or the legacy JSON object);
+    raises ValueError on anything else."""
+    if not text or text == EMPTY:
+        return {}
+    if text[0] == "{":
+        legacy = json.loads(text)
+        if not isinstance(legacy, dict):
+            raise ValueError("not a clock")
+        return legacy
+    parts = text.split(";")
+    if parts[0] != VERSION or len(parts) < 3:
+        raise ValueError(f"not a stored clock: {text[:40]!r}")
+    try:
+        return _groups(numbering(table), parts[1].split(","), parts[2:])
+    except IndexError:
+        raise ValueError(f"not a stored clock: {text[:40]!r}") from None
+
+
+def _groups(names: tuple[str, ...], devices: list[str], groups: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for group in groups:
+        head, _, fields = group.partition("=")
+        value, _, at = head.partition(".")
+        stamp = int_stamp(_int36(value), devices[_int36(at) if at else 0])
+        mask_text, *named = fields.split("+")
+        mask = _int36(mask_text)
+        bit = 0
+        while mask:
+            if mask & 1:
+                out[names[bit]] = stamp
+            mask >>= 1
+            bit += 1
+        for name in named:
+            if not _NAME.fullmatch(name):
+                raise ValueError(f"not a field name: {name!r}")
+            out[name] = stamp
+    return out
+
+
+def row_columns(table: str, clocks: Mapping[str, str]) -> dict[str, str]:
+    """The meta columns of a row with these field stamps, as stored: ``updated_at`` (the
+    greatest stamp), ``device_id`` (its device) and ``clocks``."""
+    top = merge.row_stamp(clocks)
+    return {
+        "updated_at": top,
+        "device_id": top.split(".", 2)[2] if top else "",
+        "clocks": encode(table, clocks),
+    }

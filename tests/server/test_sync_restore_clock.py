@@ -1,0 +1,85 @@
+"""A restored backup that holds a write made while the PC's clock was years ahead (issue 12,
+situations 1 and 3 together), on both engines: the server clamps a future stamp once; when a
+copy of the same file pushes that stamp again (after a restore it re-keys and pushes its log
+anew) the server keeps the stamp it gave the first time, so an edit made later on another PC
+still wins — on every PC and on the server. Real server on loopback, ``pzh-station`` processes
+for enrollment, sync, backup and restore on real files; the one write with the wrong clock is
+made in this process on the same file (a process's clock cannot be set from outside)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from pzh_core import hlc
+from pzh_core.stored_clocks import decode
+from tests import server_fixtures
+from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, replica, rows, write
+from tests.server_fixtures import LiveServer
+from tests.sync_helpers import PC, YEAR_MS
+
+sync_server = server_fixtures.sync_server
+
+
+def write_with_clock_ahead(data_dir: Path, table: str, row_id: str, fields: dict, ms: int) -> str:
+    """An edit on a PC whose clock jumped ``ms`` ahead after it enrolled (a dead CMOS battery);
+    returns the stamp it got."""
+    pc = PC(data_dir.parent, data_dir.name)
+    try:
+        pc.skew(ms)
+        pc.store.write(table, row_id, fields)
+        return decode(table, pc.store.get(table, row_id)["clocks"])[next(iter(fields))]
+    finally:
+        pc.store.close()
+
+
+def test_restored_future_stamp_is_not_clamped_again_and_the_later_edit_wins(
+    tmp_path, sync_server: LiveServer
+):
+    station = sync_server.create_station("大田镇综合文化站", "仁和区")
+    a = enrolled_pc(tmp_path, "desk", sync_server, station)
+    b = enrolled_pc(tmp_path, "laptop", sync_server, station)
+    shared = write(a, "activities", None, {"title": "原标题", "attendance": 10})
+    cli_sync(a)
+    cli_sync(b)
+    # A's clock jumps nine years ahead; the edit made then is in the backup, not yet synced.
+    future = write_with_clock_ahead(a, "activities", shared, {"title": "时钟快时改的"}, 9 * YEAR_MS)
+    assert hlc.parse(future).ms > hlc.wall_ms() + 8 * YEAR_MS
+    backup = tmp_path / "backup.sqlite3"
+    assert cli(a, "backup", "-o", str(backup)).returncode == 0
+    cli_sync(a)  # the server clamps the future stamp (to "now") and sends it back
+    write(a, "people", None, {"name": "备份后登记"})
+    cli_sync(a)  # the server now holds seqs the backup never wrote
+    clamped = sync_server.query(
+        "SELECT stamp FROM srv_feed WHERE replaced = ? ORDER BY seq", (future,)
+    )
+    assert len(clamped) == 1, clamped
+    first = clamped[0]["stamp"]
+    # Later, the laptop edits the same field: a real edit after A's.
+    cli_sync(b)
+    time.sleep(0.05)
+    write(b, "activities", shared, {"title": "笔记本后来改的"})
+    cli_sync(b)
+    later = decode("activities", rows(b, "activities")[shared]["clocks"])["title"]
+    assert later > first
+    # A's disk is replaced with the backup; it syncs (re-keys, pushes its log again).
+    assert cli(a, "restore", str(backup)).returncode == 0
+    assert rows(a, "activities")[shared]["title"] == "时钟快时改的"
+    out = cli_sync(a)
+    assert "新的设备身份" in out and "同步完成" in out, out
+    cli_sync(b)
+    # The later edit wins everywhere; the old one is held under the stamp it got the first time.
+    server = sync_server.query("SELECT title, clocks FROM activities WHERE id = ?", (shared,))[0]
+    assert server["title"] == "笔记本后来改的"
+    assert decode("activities", server["clocks"])["title"] == later
+    for pc in (a, b):
+        mine = rows(pc, "activities")[shared]
+        assert mine["title"] == "笔记本后来改的", pc.name
+        assert decode("activities", mine["clocks"])["title"] == later
+    assert replica(a) == replica(b)
+    stamps = {
+        r["stamp"]
+        for r in sync_server.query("SELECT stamp FROM srv_feed WHERE replaced = ?", (future,))
+    }
+    assert stamps == {first}, "the same write was clamped twice"
+    assert "同步完成" in cli_sync(a) and "同步完成" in cli_sync(b)
