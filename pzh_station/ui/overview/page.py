@@ -26,13 +26,15 @@ from PySide6.QtWidgets import (
 from pzh_core.indicators import INDICATORS
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.overview.card import FigureCard
-from pzh_station.ui.overview.records_dialog import RecordsDialog
-from pzh_station.ui.widgets import RowsModel, rows_table
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableView
+
     from pzh_station.services.context import Services
     from pzh_station.services.reports import ReportService
     from pzh_station.ui.overview.chart import MonthChart
+    from pzh_station.ui.overview.records_dialog import RecordsDialog
+    from pzh_station.ui.widgets import RowsModel
 
 GROUPS: list[tuple[str, list[str]]] = [
     (
@@ -97,7 +99,7 @@ class OverviewPage(QWidget):
         body_layout.setContentsMargins(0, 0, 0, 0)
         for title, keys in GROUPS:
             body_layout.addWidget(self._build_group(title, keys))
-        body_layout.addLayout(self._build_bottom(), 1)
+        body_layout.addWidget(self._build_bottom(), 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -151,17 +153,25 @@ class OverviewPage(QWidget):
             grid.setColumnStretch(col, 1)
         return box
 
-    def _build_bottom(self) -> QHBoxLayout:
-        """The month-by-month chart and the service-standard checklist."""
-        # the chart (QtCharts) is built with the first figures, after the window is on the screen
-        self._chart: MonthChart | None = None
-        self.chart_holder = QWidget()
-        self.chart_holder.setMinimumHeight(240)
-        QVBoxLayout(self.chart_holder).setContentsMargins(0, 0, 0, 0)
-        self.checklist_model = RowsModel(
+    def _build_bottom(self) -> QWidget:
+        """Room for the month-by-month chart and the service-standard checklist: both come with
+        the first figures (:meth:`_fill_bottom`), after the window is on the screen (issue 17:
+        QtCharts and a Python table model would load before the first paint)."""
+        self.bottom = QWidget()
+        self.bottom.setMinimumHeight(240)
+        return self.bottom
+
+    def _fill_bottom(self) -> None:
+        if self.bottom.layout() is not None:
+            return
+        from pzh_station.ui.overview.chart import MonthChart
+        from pzh_station.ui.widgets import RowsModel, rows_table
+
+        self.chart: MonthChart = MonthChart()
+        self.checklist_model: RowsModel = RowsModel(
             self.ctx.tasks, CHECKLIST_COLUMNS, self, align_right=(1, 2)
         )
-        self.checklist = rows_table(self.checklist_model)
+        self.checklist: QTableView = rows_table(self.checklist_model)
         self.checklist.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.checklist.setToolTip(self.tr("双击一行查看计入的活动"))
         self.checklist.doubleClicked.connect(
@@ -169,22 +179,10 @@ class OverviewPage(QWidget):
         )
         check_box = QGroupBox(self.tr("服务标准完成情况（全年）"))
         QVBoxLayout(check_box).addWidget(self.checklist)
-        bottom = QHBoxLayout()
-        bottom.addWidget(self.chart_holder, 3)
+        bottom = QHBoxLayout(self.bottom)
+        bottom.setContentsMargins(0, 0, 0, 0)
+        bottom.addWidget(self.chart, 3)
         bottom.addWidget(check_box, 2)
-        return bottom
-
-    @property
-    def chart(self) -> MonthChart:
-        """The month-by-month chart, built on first use (the first figures)."""
-        if self._chart is None:
-            from pzh_station.ui.overview.chart import MonthChart
-
-            self._chart = MonthChart()
-            layout = self.chart_holder.layout()
-            assert layout is not None
-            layout.addWidget(self._chart)
-        return self._chart
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -250,6 +248,7 @@ class OverviewPage(QWidget):
             card.set_values(
                 self._text(key, cur[key]), self._text(key, prev[key]), target, behind=behind
             )
+        self._fill_bottom()
         self.chart.set_months(period.year, data["monthly"], data["monthly_previous"])
         self.checklist_model.set_rows(data["checklist"])
         self.status_label.setText(self.tr("{}，截至 {}").format(period.label, period.cutoff))
@@ -288,6 +287,8 @@ class OverviewPage(QWidget):
         )
 
     def _show_records(self, title: str, records: list, total: str) -> None:
+        from pzh_station.ui.overview.records_dialog import RecordsDialog
+
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = RecordsDialog(self.ctx.tasks, title, records, total, self)
