@@ -94,6 +94,7 @@ def main(argv: list[str]) -> int:
         child(*argv[i + 1 :])
         return 0
     runs = 3 if "--quick" in argv else 9
+    load_before = os.getloadavg()[0]
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONUTF8": "1"}
     # An installed app starts from compiled bytecode (pip and the frozen bundle both have it);
     # a shell with PYTHONDONTWRITEBYTECODE would recompile every module of the app at each start.
@@ -118,6 +119,7 @@ def main(argv: list[str]) -> int:
     print(f"| bare PySide6 window | {b * 1000:.0f} ms |")
     print(f"| 文化站工作台 main window (demo data) | {a * 1000:.0f} ms |")
     print(f"| **ratio** (target ≤ 2×) | **{a / b:.2f}×** |")
+    print(f"\nload average (1 min): {load_before:.1f} before, {os.getloadavg()[0]:.1f} after")
     return 0
 
 
