@@ -210,6 +210,14 @@ def m0009_feed_replaced(c: Conn) -> None:
     )
 
 
+def m0010_seen_body(c: Conn) -> None:
+    """A hash of each applied change's table, row and fields beside its stamp (issue 12): a file
+    whose clock stood behind its own stamps issues the same seqs *and* stamps again after a
+    restore, and only the content tells that such a resent seq is another change. Seqs applied
+    before have none (compared by stamp alone)."""
+    c.ddl("ALTER TABLE srv_seen ADD COLUMN body TEXT")
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -220,6 +228,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (7, m0007_audit_log),
     (8, m0008_photos_bundle_keys),
     (9, m0009_feed_replaced),
+    (10, m0010_seen_body),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
