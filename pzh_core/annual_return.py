@@ -53,114 +53,42 @@ def _fact_items() -> list[Item]:
     ]
 
 
+_LEDGER, _CLASSES = "活动台账", "活动台账、培训班"
+# The activity half of the return, in the form's order: key, label, unit, kind, 口径, source.
+_ACTIVITY_ROWS: tuple[tuple[str, str, str, str, str, str], ...] = (
+    ("total_activities", "活动总场次", "场", "count",
+     "下列五项场次之和：组织文艺活动＋训练班班次＋展览＋讲座＋其他活动", "计算"),
+    ("art_activities", "组织文艺活动次数", "次", "count", "口径文件所列活动类型的活动", _LEDGER),
+    ("art_activity_visits", "组织文艺活动参加人次", "人次", "sum", "上述活动的参与人次之和",
+     _LEDGER),
+    ("training_classes", "举办训练班班次", "班次", "count",
+     "首次开课在本年的培训班（跨年的班只计开班当年）＋活动台账中的一次性培训（每次计1班）",
+     _CLASSES),
+    ("trainee_visits", "培训人次", "人次", "sum",
+     "按口径文件：见“培训人次口径”；一次性培训计其参与人次", _CLASSES),
+    ("trainee_visits_other", "培训人次（另一口径，仅供对照）", "人次", "sum",
+     "另一种计法的结果，仅供对照，不计入服务总人次", _CLASSES),
+    ("exhibitions", "举办展览个数", "个", "count", "活动类型为“展览”", _LEDGER),
+    ("exhibition_visits", "展览参观人次", "人次", "sum", "展览的参与人次之和", _LEDGER),
+    ("lectures", "组织公益性讲座次数", "次", "count", "活动类型为“讲座”", _LEDGER),
+    ("lecture_visits", "公益性讲座参加人次", "人次", "sum", "讲座的参与人次之和", _LEDGER),
+    ("other_activities", "其他活动场次", "场", "count",
+     "不属于以上各项的活动（如口径未计入文艺活动的阅读推广、数字文化服务、其他）", _LEDGER),
+    ("other_activity_visits", "其他活动参与人次", "人次", "sum", "其他活动的参与人次之和",
+     _LEDGER),
+    ("total_visits", "服务总人次", "人次", "sum",
+     "文艺活动、培训（本口径）、展览、讲座、其他活动的人次之和", "计算"),
+    ("population", "乡镇（街道）常住人口", "人", "count",
+     "年度基本情况中填写，并注明来源；未填写显示“—”", "年度基本情况"),
+    ("visits_per_resident", "人均公共文化服务次数", "次", "ratio",
+     "服务总人次 ÷ 常住人口；未填人口的站不计入分子和分母", "计算"),
+)  # fmt: skip
+
+
 def _activity_items() -> list[Item]:
-    a, t = "活动台账", "活动台账、培训班"
     return [
-        Item(
-            "total_activities",
-            "活动总场次",
-            "场",
-            "count",
-            "活动",
-            "下列五项场次之和：组织文艺活动＋训练班班次＋展览＋讲座＋其他活动",
-            "计算",
-        ),
-        Item(
-            "art_activities",
-            "组织文艺活动次数",
-            "次",
-            "count",
-            "活动",
-            "口径文件所列活动类型的活动",
-            a,
-        ),
-        Item(
-            "art_activity_visits",
-            "组织文艺活动参加人次",
-            "人次",
-            "sum",
-            "活动",
-            "上述活动的参与人次之和",
-            a,
-        ),
-        Item(
-            "training_classes",
-            "举办训练班班次",
-            "班次",
-            "count",
-            "活动",
-            "首次开课在本年的培训班（跨年的班只计开班当年）＋活动台账中的一次性培训（每次计1班）",
-            t,
-        ),
-        Item(
-            "trainee_visits",
-            "培训人次",
-            "人次",
-            "sum",
-            "活动",
-            "按口径文件：见“培训人次口径”；一次性培训计其参与人次",
-            t,
-        ),
-        Item(
-            "trainee_visits_other",
-            "培训人次（另一口径，仅供对照）",
-            "人次",
-            "sum",
-            "活动",
-            "另一种计法的结果，仅供对照，不计入服务总人次",
-            t,
-        ),
-        Item("exhibitions", "举办展览个数", "个", "count", "活动", "活动类型为“展览”", a),
-        Item("exhibition_visits", "展览参观人次", "人次", "sum", "活动", "展览的参与人次之和", a),
-        Item("lectures", "组织公益性讲座次数", "次", "count", "活动", "活动类型为“讲座”", a),
-        Item(
-            "lecture_visits", "公益性讲座参加人次", "人次", "sum", "活动", "讲座的参与人次之和", a
-        ),
-        Item(
-            "other_activities",
-            "其他活动场次",
-            "场",
-            "count",
-            "活动",
-            "不属于以上各项的活动（如口径未计入文艺活动的阅读推广、数字文化服务、其他）",
-            a,
-        ),
-        Item(
-            "other_activity_visits",
-            "其他活动参与人次",
-            "人次",
-            "sum",
-            "活动",
-            "其他活动的参与人次之和",
-            a,
-        ),
-        Item(
-            "total_visits",
-            "服务总人次",
-            "人次",
-            "sum",
-            "活动",
-            "文艺活动、培训（本口径）、展览、讲座、其他活动的人次之和",
-            "计算",
-        ),
-        Item(
-            "population",
-            "乡镇（街道）常住人口",
-            "人",
-            "count",
-            "活动",
-            "年度基本情况中填写，并注明来源；未填写显示“—”",
-            "年度基本情况",
-        ),
-        Item(
-            "visits_per_resident",
-            "人均公共文化服务次数",
-            "次",
-            "ratio",
-            "活动",
-            "服务总人次 ÷ 常住人口；未填人口的站不计入分子和分母",
-            "计算",
-        ),
+        Item(k, label, unit, kind, "活动", note, src)
+        for k, label, unit, kind, note, src in _ACTIVITY_ROWS
     ]
 
 

@@ -24,8 +24,7 @@ import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 
-from pzh_core import clocks as stored_clocks
-from pzh_core import hlc, schema
+from pzh_core import hlc, schema, stored_clocks
 
 BUCKETS = 256
 MASK = (1 << 64) - 1
@@ -49,7 +48,7 @@ def _h64(data: bytes) -> int:
 
 
 def row_hash(table: str, row_id: str, clocks: Mapping[str, str] | str) -> int:
-    """The row's 64-bit hash (``clocks`` as a mapping or its stored text, ``pzh_core.clocks``);
+    """The row's 64-bit hash (``clocks`` as a mapping or as stored, ``pzh_core.stored_clocks``);
     0 for no stamps."""
     stamps = stored_clocks.decode(table, clocks) if isinstance(clocks, str) else clocks
     if not stamps:

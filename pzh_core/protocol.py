@@ -64,7 +64,7 @@ MAX_ITEM = 200  # characters in one item of a list field
 MAX_OPERATOR = 50  # characters of a change's operator (the record history's "who")
 
 # Why a well-formed change was set aside (docs/architecture.md, decision 1).
-SET_ASIDE_CODES = ("invalid", "too_long", "locked", "desk_too_old")
+SET_ASIDE_CODES = ("invalid", "too_long", "locked", "desk_too_old", "erased")
 
 
 class ProtocolError(ValueError):

@@ -66,13 +66,26 @@ def shown(item: Item, value: Any) -> str:
 def write_xlsx(path: str | Path, sheet: Sheet) -> Path:
     """Write the sheet as .xlsx (atomically)."""
     import openpyxl
-    from openpyxl.styles import Alignment, Border, Font, Side
-    from openpyxl.utils import get_column_letter
 
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "年报"
     width = 3 + len(sheet.columns)
+    head = _write_head(ws, sheet, width)
+    _write_items(ws, sheet, width, head)
+    _write_foot(ws, sheet, width)
+    _set_layout(ws, width, head)
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def _write_head(ws: Any, sheet: Sheet, width: int) -> int:
+    """Title, unit block and the column heads (with the status row); the heads' row number."""
+    from openpyxl.styles import Alignment, Font
+
     ws.append([sheet.title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
     ws["A1"].font = Font(bold=True, size=14)
@@ -82,12 +95,18 @@ def write_xlsx(path: str | Path, sheet: Sheet) -> Path:
         ws.merge_cells(start_row=ws.max_row, start_column=2, end_row=ws.max_row, end_column=width)
     ws.append([])
     ws.append(["序号", "指标名称", "计量单位", *sheet.columns])
-    head = ws.max_row
+    head = int(ws.max_row)
     for cell in ws[head]:
         cell.font = Font(bold=True)
     if sheet.status is not None:
         ws.append(["", "报送状态", "", *sheet.status])
-    thin = Side(style="thin")
+    return head
+
+
+def _write_items(ws: Any, sheet: Sheet, width: int, head: int) -> None:
+    """The part headings and the numbered items with their figures, ruled from the heads on."""
+    from openpyxl.styles import Alignment, Border, Font, Side
+
     n = 0
     for text, item in item_rows():
         if item is None:
@@ -101,9 +120,16 @@ def write_xlsx(path: str | Path, sheet: Sheet) -> Path:
             if isinstance(cell.value, (int, float)):
                 cell.number_format = FORMATS[item.kind]
             cell.alignment = Alignment(horizontal="right")
+    thin = Side(style="thin")
     for row in ws.iter_rows(min_row=head, max_row=ws.max_row, max_col=width):
         for cell in row:
             cell.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+
+
+def _write_foot(ws: Any, sheet: Sheet, width: int) -> None:
+    """The notes (definition used, population sources) and the signature block."""
+    from openpyxl.styles import Alignment
+
     ws.append([])
     for note in sheet.notes:
         ws.append([note])
@@ -114,6 +140,12 @@ def write_xlsx(path: str | Path, sheet: Sheet) -> Path:
         ws.append([])
         ws.append(list(SIGNATURES[:3]))
         ws.append(list(SIGNATURES[3:]) + ["（单位盖章）"])
+
+
+def _set_layout(ws: Any, width: int, head: int) -> None:
+    """Column widths and printing: A4, one page wide, the heads repeated on every page."""
+    from openpyxl.utils import get_column_letter
+
     ws.column_dimensions["A"].width = 14
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 9
@@ -122,11 +154,6 @@ def write_xlsx(path: str | Path, sheet: Sheet) -> Path:
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.print_title_rows = f"{head}:{head}"
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    wb.save(tmp)
-    tmp.replace(path)
-    return path
 
 
 def unit_block(

@@ -3,11 +3,10 @@ loopback."""
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from pathlib import Path
 
-from pzh_core import hlc, schema
+from pzh_core import hlc, schema, stored_clocks
 from pzh_station.services.station import StationProfile, StationService
 from pzh_station.store import Store
 from pzh_station.sync_client import RetryPolicy, SyncClient, SyncResult
@@ -93,4 +92,4 @@ def server_feed_count(server, origin: str | None = None) -> int:
 
 def field_stamps(store: Store, table: str, row_id: str) -> dict[str, str]:
     row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    return json.loads(row[0]) if row else {}
+    return stored_clocks.decode(table, row[0]) if row else {}

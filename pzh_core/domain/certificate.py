@@ -11,8 +11,7 @@ the issuing unit's register, the issue date and the seal.
 - Certificate numbers: ``ZYZM<year>-<PC prefix>-<nnnn>``. The prefix is the first six hex digits
   of the PC's device id (made at random when the file is created), so two PCs of one station
   issuing offline never draw the same number; the running number counts that PC's register rows.
-- Erasure on request (个人信息保护法 第四十七条): :data:`ERASE_PERSON` and :data:`ERASE_VOLUNTEER`
-  are the fields written; the rows stay, so figures and verified hours stay.
+- Erasure on request (个人信息保护法 第四十七条): :mod:`pzh_core.domain.erasure`.
 
 Pure functions: no SQL, no Qt.
 """
@@ -22,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from pzh_core.domain.record import Record
 from pzh_core.i18n import tr
@@ -38,12 +37,6 @@ ID_TYPES = {
     "passport": "护照",
     "foreign_pr": "外国人永久居留身份证",
 }
-
-ERASED_NAME = "已注销"
-# What erasure writes: the person's name, phone, birth year (and free notes, which may hold any
-# of them); the volunteer's ID type and number and notes. Gender, village and the records stay.
-ERASE_PERSON: dict[str, Any] = {"name": ERASED_NAME, "phone": "", "birth_year": 0, "notes": ""}
-ERASE_VOLUNTEER: dict[str, Any] = {"id_type": "", "id_number": "", "notes": ""}
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -179,26 +172,3 @@ def validate_certificate(c: Certificate, *, today: dt.date | None = None) -> dic
     if c.number and not NUMBER_RE.match(c.number):
         errors["number"] = tr(C, "证明编号格式不正确")
     return errors
-
-
-# -- erasure -----------------------------------------------------------------------------------
-PERSONAL_FIELDS: dict[str, dict[str, Any]] = {"people": ERASE_PERSON, "volunteers": ERASE_VOLUNTEER}
-
-
-def is_erasure(table: str, fields: dict[str, Any]) -> bool:
-    """Whether a change erases a person's personal data (it sets ``people.erased_on``)."""
-    return table == "people" and bool(fields.get("erased_on"))
-
-
-def erased_rows(person_id: str) -> list[tuple[str, str]]:
-    """The rows that hold a person's personal data: the person and the volunteer made of them."""
-    from pzh_core.schema import det_id
-
-    return [("people", person_id), ("volunteers", det_id("volunteer", person_id))]
-
-
-def scrub(table: str, fields: dict[str, Any]) -> dict[str, Any]:
-    """A logged change of ``table`` with the personal values replaced by the erased ones: the
-    change logs of desk and server keep their stamps, never the erased data."""
-    blank = PERSONAL_FIELDS.get(table, {})
-    return {k: (blank[k] if k in blank else v) for k, v in fields.items()}

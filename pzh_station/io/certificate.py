@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from reportlab.graphics.shapes import Circle, Drawing, String
 
@@ -118,13 +119,10 @@ def _seal_place(station: str) -> Drawing:
     return d
 
 
-def write_certificate(path: str | Path, d: CertificateData) -> Path:
-    """Write the certificate PDF (A4) atomically. :returns: the path."""
+def _facts_table(d: CertificateData) -> Any:
+    """Who and which organisation: label / value pairs, two to a row, labels shaded."""
     from reportlab.platypus import Table, TableStyle
 
-    rows = [[i, r[0], r[1], _hours(r[2]), r[3]] for i, r in enumerate(d.records, start=1)]
-    if not rows:
-        rows = [["", "", "（无已审核的服务记录）", "", ""]]
     facts = Table(
         [[pdf.para(c, 10.5) for c in row] for row in _facts(d)],
         colWidths=[24 * pdf.mm, 62 * pdf.mm, 24 * pdf.mm, 70 * pdf.mm],
@@ -139,25 +137,26 @@ def write_certificate(path: str | Path, d: CertificateData) -> Path:
             ]
         )
     )
-    story = [
-        pdf.title("志愿服务证明", 20),
-        pdf.Spacer(1, 6 * pdf.mm),
-        facts,
-        pdf.Spacer(1, 5 * pdf.mm),
-        pdf.para(body_text(d), 12),
-        pdf.Spacer(1, 4 * pdf.mm),
-        pdf.table(
-            ["序号", "服务日期", "服务内容", "时长(小时)", "审核人"],
-            rows,
-            widths=[14 * pdf.mm, 28 * pdf.mm, 88 * pdf.mm, 24 * pdf.mm, 26 * pdf.mm],
-            size=9.5,
-        ),
-        pdf.Spacer(1, 3 * pdf.mm),
-        pdf.para(f"合计：{_hours(d.total)} 小时（共 {len(d.records)} 条已审核记录）", 11),
-        pdf.Spacer(1, 4 * pdf.mm),
-        pdf.para("特此证明。", 12),
-        pdf.Spacer(1, 6 * pdf.mm),
-    ]
+    return facts
+
+
+def _records_table(d: CertificateData) -> Any:
+    """The verified records counted, one a row."""
+    rows = [[i, r[0], r[1], _hours(r[2]), r[3]] for i, r in enumerate(d.records, start=1)]
+    if not rows:
+        rows = [["", "", "（无已审核的服务记录）", "", ""]]
+    return pdf.table(
+        ["序号", "服务日期", "服务内容", "时长(小时)", "审核人"],
+        rows,
+        widths=[14 * pdf.mm, 28 * pdf.mm, 88 * pdf.mm, 24 * pdf.mm, 26 * pdf.mm],
+        size=9.5,
+    )
+
+
+def _signature(d: CertificateData) -> Any:
+    """The seal's place beside the issuing unit, its head, the handler, phone and date."""
+    from reportlab.platypus import Table, TableStyle
+
     sign = Table(
         [
             [
@@ -173,16 +172,33 @@ def write_certificate(path: str | Path, d: CertificateData) -> Path:
         hAlign="RIGHT",
     )
     sign.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
-    story.append(sign)
-    story.append(pdf.Spacer(1, 6 * pdf.mm))
-    story.append(
+    return sign
+
+
+def write_certificate(path: str | Path, d: CertificateData) -> Path:
+    """Write the certificate PDF (A4) atomically. :returns: the path."""
+    story = [
+        pdf.title("志愿服务证明", 20),
+        pdf.Spacer(1, 6 * pdf.mm),
+        _facts_table(d),
+        pdf.Spacer(1, 5 * pdf.mm),
+        pdf.para(body_text(d), 12),
+        pdf.Spacer(1, 4 * pdf.mm),
+        _records_table(d),
+        pdf.Spacer(1, 3 * pdf.mm),
+        pdf.para(f"合计：{_hours(d.total)} 小时（共 {len(d.records)} 条已审核记录）", 11),
+        pdf.Spacer(1, 4 * pdf.mm),
+        pdf.para("特此证明。", 12),
+        pdf.Spacer(1, 6 * pdf.mm),
+        _signature(d),
+        pdf.Spacer(1, 6 * pdf.mm),
         pdf.para(
             "说明：本证明依据《志愿服务记录与证明出具办法（试行）》（民政部令第67号）和"
             "民发〔2015〕149号出具，时长仅计已审核的服务记录；证明编号见本单位志愿服务证明登记簿。"
             "星级志愿者由志愿服务组织依本人申请认定。",
             9,
-        )
-    )
+        ),
+    ]
     return pdf.build(
         path, story, doc_title=f"志愿服务证明 {d.certificate_number}", footer=d.station
     )

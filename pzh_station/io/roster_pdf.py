@@ -27,6 +27,18 @@ def _info(parts: Sequence[tuple[str, str]]) -> Any:
     return pdf.para(text or " ", 10.5)
 
 
+def _class_info(art_form: str, teacher: str, venue: str, when: str) -> Any:
+    """The line under the title: 门类, 授课老师, 地点, 时间 (those given)."""
+    return _info(
+        [
+            (tr(C, "门类"), art_form),
+            (tr(C, "授课老师"), teacher),
+            (tr(C, "地点"), venue),
+            (tr(C, "时间"), when),
+        ]
+    )
+
+
 def sign_in_sheet(
     path: str | Path,
     *,
@@ -58,14 +70,7 @@ def sign_in_sheet(
     rows += [[len(people) + i, "", "", "", "", ""] for i in range(1, blank_rows + 1)]
     mm = pdf.mm
     story = _heading(station, class_name, tr(C, "签到表")) + [
-        _info(
-            [
-                (tr(C, "门类"), art_form),
-                (tr(C, "授课老师"), teacher),
-                (tr(C, "地点"), venue),
-                (tr(C, "时间"), when),
-            ]
-        ),
+        _class_info(art_form, teacher, venue, when),
         pdf.Spacer(1, 3 * mm),
         pdf.table(
             [tr(C, h) for h in ("序号", "姓名", "联系电话", "村(社区)", "签到（签名）", "备注")],
@@ -86,6 +91,34 @@ def sign_in_sheet(
     )
 
 
+# the roster sheet's columns and their widths (mm); 备注 says 插班 for a walk-in
+ROSTER_COLUMNS = [
+    ("序号", 11),
+    ("姓名", 22),
+    ("性别", 11),
+    ("出生年份", 17),
+    ("联系电话", 27),
+    ("村(社区)", 30),
+    ("民族", 15),
+    ("报名日期", 22),
+    ("备注", 25),
+]
+
+
+def _roster_row(i: int, p: dict[str, Any]) -> list[Any]:
+    return [
+        i,
+        escape(p["name"]),
+        p.get("gender") or "",
+        p.get("birth_year") or "",
+        escape(p.get("phone") or ""),
+        escape(p.get("village") or ""),
+        escape(p.get("ethnicity") or ""),
+        p.get("enrolled_on") or "",
+        tr(C, "插班") if p.get("walk_in") else "",
+    ]
+
+
 def roster_sheet(
     path: str | Path,
     *,
@@ -97,60 +130,15 @@ def roster_sheet(
     period: str,
     people: Sequence[dict[str, Any]],
 ) -> Path:
-    """Write a roster sheet: 序号, 姓名, 性别, 出生年份, 联系电话, 村(社区), 民族, 报名日期,
-    备注."""
-    rows = [
-        [
-            i,
-            escape(p["name"]),
-            p.get("gender") or "",
-            p.get("birth_year") or "",
-            escape(p.get("phone") or ""),
-            escape(p.get("village") or ""),
-            escape(p.get("ethnicity") or ""),
-            p.get("enrolled_on") or "",
-            tr(C, "插班") if p.get("walk_in") else "",
-        ]
-        for i, p in enumerate(people, start=1)
-    ]
+    """Write a roster sheet: the columns of ``ROSTER_COLUMNS``, one row per participant."""
     mm = pdf.mm
     story = _heading(station, class_name, tr(C, "学员花名册")) + [
-        _info(
-            [
-                (tr(C, "门类"), art_form),
-                (tr(C, "授课老师"), teacher),
-                (tr(C, "地点"), venue),
-                (tr(C, "时间"), period),
-            ]
-        ),
+        _class_info(art_form, teacher, venue, period),
         pdf.Spacer(1, 3 * mm),
         pdf.table(
-            [
-                tr(C, h)
-                for h in (
-                    "序号",
-                    "姓名",
-                    "性别",
-                    "出生年份",
-                    "联系电话",
-                    "村(社区)",
-                    "民族",
-                    "报名日期",
-                    "备注",
-                )
-            ],
-            rows,
-            widths=[
-                11 * mm,
-                22 * mm,
-                11 * mm,
-                17 * mm,
-                27 * mm,
-                30 * mm,
-                15 * mm,
-                22 * mm,
-                25 * mm,
-            ],
+            [tr(C, h) for h, _ in ROSTER_COLUMNS],
+            [_roster_row(i, p) for i, p in enumerate(people, start=1)],
+            widths=[w * mm for _, w in ROSTER_COLUMNS],
             row_height=7 * mm,
             size=9.5,
         ),

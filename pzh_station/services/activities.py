@@ -55,6 +55,54 @@ class ImportResult:
         return {p.line for p in self.problems}
 
 
+Problem = Callable[[str, str], None]  # (field, Chinese message) of an import row
+
+
+def _import_when(act: Activity, raw: dict[str, str], problem: Problem) -> None:
+    """The date and times of an imported row (any of the ways people type them)."""
+    date = tabular.parse_date(raw.get("date", ""))
+    if date is None:
+        problem("date", tr("Import", "无法识别的日期“{}”").format(raw.get("date", "")))
+    act.date = date or ""
+    for name in ("start_time", "end_time"):
+        t = tabular.parse_time(raw.get(name, ""))
+        if t is None:
+            problem(name, tr("Import", "无法识别的时间“{}”").format(raw[name]))
+        setattr(act, name, t or "")
+
+
+def _import_kind(act: Activity, raw: dict[str, str], problem: Problem) -> None:
+    """Kind and delivery of an imported row: codes or their labels."""
+    kind = raw.get("kind", "")
+    act.kind = refdata.code_for("activity_kinds", kind) or ("other" if not kind else "")
+    if kind and not act.kind:
+        problem("kind", tr("Import", "未知的活动类型“{}”").format(kind))
+    delivery = raw.get("delivery", "")
+    act.delivery = refdata.code_for("delivery_modes", delivery) or (
+        "station" if not delivery else ""
+    )
+    if delivery and not act.delivery:
+        problem("delivery", tr("Import", "未知的服务方式“{}”").format(delivery))
+
+
+def _import_audience(
+    act: Activity, raw: dict[str, str], problem: Callable[[str, str], None]
+) -> None:
+    """Target groups and brand of an imported row: codes or their labels."""
+    groups = []
+    for g in tabular.split_list(raw.get("target_groups", "")):
+        code = refdata.code_for("target_groups", g)
+        if code is None:
+            problem("target_groups", tr("Import", "未知的服务对象“{}”").format(g))
+        else:
+            groups.append(code)
+    act.target_groups = groups
+    brand = raw.get("brand", "")
+    act.brand = refdata.code_for("brands", brand) or ""
+    if brand and not act.brand:
+        problem("brand", tr("Import", "未知的活动品牌“{}”").format(brand))
+
+
 class ActivityService:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -130,94 +178,43 @@ class ActivityService:
         for done, (line, raw) in enumerate(table.rows):
             if progress is not None and done % 100 == 0:
                 progress(done, result.total, tr("Import", "正在检查"))
-            problems: list[RowProblem] = []
-            act = Activity(created_by=self.services.operator)
-            act.title = raw.get("title", "")
-            date = tabular.parse_date(raw.get("date", ""))
-            if date is None:
-                problems.append(
-                    RowProblem(
-                        line,
-                        header["date"],
-                        tr("Import", "无法识别的日期“{}”").format(raw.get("date", "")),
-                    )
-                )
-            act.date = date or ""
-            for name in ("start_time", "end_time"):
-                t = tabular.parse_time(raw.get(name, ""))
-                if t is None:
-                    problems.append(
-                        RowProblem(
-                            line, header[name], tr("Import", "无法识别的时间“{}”").format(raw[name])
-                        )
-                    )
-                act.__setattr__(name, t or "")
-            for name in ("place", "organiser", "partners", "notes"):
-                setattr(act, name, raw.get(name, ""))
-            kind = raw.get("kind", "")
-            act.kind = refdata.code_for("activity_kinds", kind) or ("other" if not kind else "")
-            if kind and not act.kind:
-                problems.append(
-                    RowProblem(
-                        line, header["kind"], tr("Import", "未知的活动类型“{}”").format(kind)
-                    )
-                )
-            delivery = raw.get("delivery", "")
-            act.delivery = refdata.code_for("delivery_modes", delivery) or (
-                "station" if not delivery else ""
-            )
-            if delivery and not act.delivery:
-                problems.append(
-                    RowProblem(
-                        line,
-                        header["delivery"],
-                        tr("Import", "未知的服务方式“{}”").format(delivery),
-                    )
-                )
-            att = raw.get("attendance", "") or "0"
-            try:
-                act.attendance = int(float(att))
-            except ValueError:
-                problems.append(
-                    RowProblem(
-                        line, header["attendance"], tr("Import", "参与人次不是数字“{}”").format(att)
-                    )
-                )
-            groups = []
-            for g in tabular.split_list(raw.get("target_groups", "")):
-                code = refdata.code_for("target_groups", g)
-                if code is None:
-                    problems.append(
-                        RowProblem(
-                            line,
-                            header["target_groups"],
-                            tr("Import", "未知的服务对象“{}”").format(g),
-                        )
-                    )
-                else:
-                    groups.append(code)
-            act.target_groups = groups
-            brand = raw.get("brand", "")
-            act.brand = refdata.code_for("brands", brand) or ""
-            if brand and not act.brand:
-                problems.append(
-                    RowProblem(
-                        line, header["brand"], tr("Import", "未知的活动品牌“{}”").format(brand)
-                    )
-                )
-            team = raw.get("team", "").strip()
-            if team:
-                act.team_id, problem = self._team_by_name(team, act.date)
-                if problem:
-                    problems.append(RowProblem(line, header["team"], problem))
-            if not problems:
-                for fname, msg in validate(act.normalise(), today=today).items():
-                    problems.append(RowProblem(line, header.get(fname, fname), msg))
+            act, problems = self._import_row(line, raw, header, today)
             if problems:
                 result.problems += problems
             else:
                 result.good.append(act)
         return result
+
+    def _import_row(
+        self, line: int, raw: dict[str, str], header: dict[str, str], today: dt.date | None
+    ) -> tuple[Activity, list[RowProblem]]:
+        """One row of an import file as an activity, and what is wrong with it."""
+        problems: list[RowProblem] = []
+
+        def problem(name: str, message: str) -> None:
+            problems.append(RowProblem(line, header.get(name, name), message))
+
+        act = Activity(created_by=self.services.operator)
+        act.title = raw.get("title", "")
+        _import_when(act, raw, problem)
+        for name in ("place", "organiser", "partners", "notes"):
+            setattr(act, name, raw.get(name, ""))
+        _import_kind(act, raw, problem)
+        att = raw.get("attendance", "") or "0"
+        try:
+            act.attendance = int(float(att))
+        except ValueError:
+            problem("attendance", tr("Import", "参与人次不是数字“{}”").format(att))
+        _import_audience(act, raw, problem)
+        team = raw.get("team", "").strip()
+        if team:
+            act.team_id, message = self._team_by_name(team, act.date)
+            if message:
+                problem("team", message)
+        if not problems:
+            for fname, msg in validate(act.normalise(), today=today).items():
+                problem(fname, msg)
+        return act, problems
 
     def _team_by_name(self, name: str, day: str) -> tuple[str, str]:
         """The registry's team called ``name`` that an activity on ``day`` can name:

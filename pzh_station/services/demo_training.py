@@ -67,6 +67,62 @@ def _person(rng: random.Random, operator: str) -> Person:
     )
 
 
+def _class(
+    services: Services, rng: random.Random, i: int, today: dt.date
+) -> tuple[str, dt.date, int]:
+    """The i-th demo class (of ``CLASSES``): ``(class id, start, weeks)``."""
+    _, art, title, teacher = CLASSES[i]
+    start = today - dt.timedelta(days=365 - i * 45 + rng.randint(0, 10))
+    weeks = rng.choice([6, 8, 8, 10])
+    end = start + dt.timedelta(days=7 * weeks - 1)
+    cid = TrainingService(services).save_class(
+        TrainingClass(
+            name=f"{start.year}年{title}",
+            art_form=art,
+            teacher=teacher,
+            venue=rng.choice(VENUES),
+            start_date=start.isoformat(),
+            end_date=end.isoformat(),
+            capacity=rng.choice([0, 30, 40]),
+            status="finished" if end < today else "running",
+            created_by=services.operator,
+        )
+    )
+    return cid, start, weeks
+
+
+def _attendance(
+    training: TrainingService,
+    rng: random.Random,
+    cid: str,
+    roster: list[str],
+    person_ids: list[str],
+    today: dt.date,
+) -> int:
+    """Marks for every session held so far (each person keen to a degree; one or two drop out
+    half-way; now and then a walk-in). :returns: marks made."""
+    made = 0
+    keen = {pid: rng.uniform(0.55, 0.98) for pid in roster}
+    dropped = set(rng.sample(roster, k=rng.randint(0, 2)))
+    held_rows = [s for s in training.sessions(cid) if d.held(s, today)]
+    for n, s in enumerate(held_rows):
+        for pid in roster:
+            if pid in dropped and n > len(held_rows) // 2:
+                continue
+            if rng.random() < keen[pid]:
+                mark = "late" if rng.random() < 0.08 else "present"
+            else:
+                mark = rng.choice(["absent", "absent", "excused"])
+            training.mark(s["id"], pid, mark)
+            made += 1
+        if rng.random() < 0.1:
+            training.add_walk_in(s["id"], rng.choice(person_ids))
+            made += 1
+    for pid in dropped:
+        training.drop(cid, pid)
+    return made
+
+
 def fill(
     services: Services, rng: random.Random, *, people: int = 240, today: dt.date | None = None
 ) -> dict[str, int]:
@@ -79,24 +135,8 @@ def fill(
     with services.store.transaction():
         person_ids = [registry.save(_person(rng, services.operator)) for _ in range(people)]
         made["people"] = len(person_ids)
-        for i, (_, art, title, teacher) in enumerate(CLASSES):
-            start = today - dt.timedelta(days=365 - i * 45 + rng.randint(0, 10))
-            weeks = rng.choice([6, 8, 8, 10])
-            end = start + dt.timedelta(days=7 * weeks - 1)
-            status = "finished" if end < today else "running"
-            cid = training.save_class(
-                TrainingClass(
-                    name=f"{start.year}年{title}",
-                    art_form=art,
-                    teacher=teacher,
-                    venue=rng.choice(VENUES),
-                    start_date=start.isoformat(),
-                    end_date=end.isoformat(),
-                    capacity=rng.choice([0, 30, 40]),
-                    status=status,
-                    created_by=services.operator,
-                )
-            )
+        for i in range(len(CLASSES)):
+            cid, start, weeks = _class(services, rng, i, today)
             made["classes"] += 1
             weekdays = rng.sample(range(6), k=2)
             dates = d.weekly_dates(start, weekdays, weeks=weeks)
@@ -109,23 +149,5 @@ def fill(
             roster = rng.sample(person_ids, k=rng.randint(15, 32))
             for pid in roster:
                 training.enroll(cid, pid, today=start)
-            keen = {pid: rng.uniform(0.55, 0.98) for pid in roster}
-            dropped = set(rng.sample(roster, k=rng.randint(0, 2)))
-            held_rows = [s for s in training.sessions(cid) if d.held(s, today)]
-            for n, s in enumerate(held_rows):
-                for pid in roster:
-                    if pid in dropped and n > len(held_rows) // 2:
-                        continue
-                    r = rng.random()
-                    if r < keen[pid]:
-                        mark = "late" if rng.random() < 0.08 else "present"
-                    else:
-                        mark = rng.choice(["absent", "absent", "excused"])
-                    training.mark(s["id"], pid, mark)
-                    made["attendance"] += 1
-                if rng.random() < 0.1:
-                    training.add_walk_in(s["id"], rng.choice(person_ids))
-                    made["attendance"] += 1
-            for pid in dropped:
-                training.drop(cid, pid)
+            made["attendance"] += _attendance(training, rng, cid, roster, person_ids, today)
     return made

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pzh_core.domain import erasure
 from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.person import (
     Person,
@@ -94,10 +95,9 @@ class PeopleService:
         fields.pop("created_by", None)
         old = self.store.get("people", person.id) or {}
         changed = {k: v for k, v in fields.items() if old.get(k) != v}
-        if changed and old.get("erased_on"):
-            raise ValidationError(
-                {"name": tr("Person", "此人的个人信息已按本人申请注销，不能再修改")}
-            )
+        kept_erased = erasure.refused("people", changed, old.get("erased_on") or "")
+        if kept_erased:
+            raise ValidationError(kept_erased)
         if changed:
             with self.store.transaction():
                 self.store.write("people", person.id, changed)

@@ -148,6 +148,13 @@ def parse_birth_year(birth: str, age: str, *, today: dt.date) -> tuple[int, str]
     return 0, ""
 
 
+def _repeats(earlier: Person, person: Person) -> bool:
+    """The same person twice in one file: same details, or the registry's same-person rule."""
+    return same_person(earlier, person) or (earlier.fields() | {"created_by": ""}) == (
+        person.fields() | {"created_by": ""}
+    )
+
+
 class RosterImporter:
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -168,73 +175,57 @@ class RosterImporter:
         seen: dict[str, list[RosterRow]] = {}
         registry_cache: dict[str, list[dict]] = {}
         for line, raw in table.rows:
-            problems: list[str] = []
-            name = raw.get("name", "")
-            name = "".join(name.split()) if re.search(r"[\u4e00-\u9fff]", name) else name
-            if not name:
-                # A row with other cells but no name (a total line, a note) is reported, not
-                # guessed.
-                rows.append(
-                    RosterRow(
-                        line,
-                        Person(),
-                        action="bad",
-                        problems=[tr("Import", "{}为空").format(header["name"])],
-                    )
-                )
+            row = self._read_row(line, raw, header, today)
+            rows.append(row)
+            if row.action == "bad":
                 continue
-            gender_text = raw.get("gender", "").lower()
-            gender = GENDER_WORDS.get(gender_text, "")
-            if gender_text and not gender:
-                problems.append(
-                    tr("Import", "{}应为 男 或 女（“{}”）").format(
-                        header["gender"], raw.get("gender")
-                    )
-                )
-            year, problem = parse_birth_year(
-                raw.get("birth_year", ""), raw.get("age", ""), today=today
-            )
-            if problem:
-                problems.append(problem)
-            person = Person(
-                name=name,
-                gender=gender,
-                birth_year=year,
-                phone=normalise_phone(raw.get("phone", "")),
-                village=raw.get("village", ""),
-                ethnicity=raw.get("ethnicity", ""),
-                notes=raw.get("notes", ""),
-                created_by=self.services.operator,
-            )
-            if not problems:
-                for fname, msg in validate_person(person, today=today).items():
-                    problems.append(f"{header.get(fname, fname)}：{msg}")
-            row = RosterRow(line, person, problems=problems)
-            if problems:
-                row.action = "bad"
-                rows.append(row)
-                continue
-            earlier = next(
-                (
-                    r
-                    for r in seen.get(name, [])
-                    if same_person(r.person, person)
-                    or (r.person.fields() | {"created_by": ""})
-                    == (person.fields() | {"created_by": ""})
-                ),
-                None,
-            )
+            name = row.person.name
+            earlier = next((r for r in seen.get(name, []) if _repeats(r.person, row.person)), None)
             if earlier is not None:
                 row.action, row.repeat_of = "repeat", earlier.line
-            else:
-                if name not in registry_cache:
-                    registry_cache[name] = people_q.same_name(self.services.store, name)
-                match = next((r for r in registry_cache[name] if same_person(person, r)), None)
-                if match is not None:
-                    row.action, row.person_id = "existing", match["id"]
-                seen.setdefault(name, []).append(row)
-            rows.append(row)
+                continue
+            if name not in registry_cache:
+                registry_cache[name] = people_q.same_name(self.services.store, name)
+            match = next((r for r in registry_cache[name] if same_person(row.person, r)), None)
+            if match is not None:
+                row.action, row.person_id = "existing", match["id"]
+            seen.setdefault(name, []).append(row)
         return RosterImport(Path(path), rows, table.mapped, table.unmapped)
+
+    def _read_row(
+        self, line: int, raw: dict[str, str], header: dict[str, str], today: dt.date
+    ) -> RosterRow:
+        """One row of a roster file as a person, checked (``action`` "bad" with its problems)."""
+        name = raw.get("name", "")
+        name = "".join(name.split()) if re.search(r"[\u4e00-\u9fff]", name) else name
+        if not name:
+            # A row with other cells but no name (a total line, a note) is reported, not guessed.
+            empty = tr("Import", "{}为空").format(header["name"])
+            return RosterRow(line, Person(), action="bad", problems=[empty])
+        problems: list[str] = []
+        gender_text = raw.get("gender", "").lower()
+        gender = GENDER_WORDS.get(gender_text, "")
+        if gender_text and not gender:
+            problems.append(
+                tr("Import", "{}应为 男 或 女（“{}”）").format(header["gender"], raw.get("gender"))
+            )
+        year, problem = parse_birth_year(raw.get("birth_year", ""), raw.get("age", ""), today=today)
+        if problem:
+            problems.append(problem)
+        person = Person(
+            name=name,
+            gender=gender,
+            birth_year=year,
+            phone=normalise_phone(raw.get("phone", "")),
+            village=raw.get("village", ""),
+            ethnicity=raw.get("ethnicity", ""),
+            notes=raw.get("notes", ""),
+            created_by=self.services.operator,
+        )
+        if not problems:
+            for fname, msg in validate_person(person, today=today).items():
+                problems.append(f"{header.get(fname, fname)}：{msg}")
+        return RosterRow(line, person, action="bad" if problems else "new", problems=problems)
 
     def write_import(
         self,

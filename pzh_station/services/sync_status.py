@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pzh_core.domain import erasure
 from pzh_core.domain.rules import TABLE_LABELS
 from pzh_station.services.context import Services
 from pzh_station.store import set_aside
@@ -37,6 +38,8 @@ class SyncStatusService:
         out = []
         for r in set_aside.open_items(self.store):
             values = "、".join(_short(v) for v in r["fields"].values())
+            if r["code"] == erasure.CODE:  # what was typed is erased as well (issue 13, §5)
+                values = "已注销人员的个人信息"
             why = r["message"] or "；".join(r["errors"].values())
             out.append(SetAsideItem(r["id"], r["tbl"], r["row_id"], values, why, r["code"]))
         return out

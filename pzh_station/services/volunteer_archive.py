@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from pzh_core.domain import erasure
 from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import (
@@ -97,6 +98,27 @@ class VolunteerArchive:
         :raises ValidationError: ``{field: Chinese message}``; nothing is written.
         :returns: the volunteer id (``det_id("volunteer", person_id)``).
         """
+        number = self._check_volunteer(volunteer, person, today)
+        with self.store.transaction():
+            if person is not None:
+                volunteer.person_id = self.people.save(
+                    person, check_duplicates=check_duplicates and person.id is None
+                )
+            vid = det_id("volunteer", volunteer.person_id)
+            if volunteer.id is not None and volunteer.id != vid:
+                raise ValidationError({"person_id": tr(C, "志愿者不能改成另一个人，请新增志愿者")})
+            fields = volunteer.fields()
+            fields["number"] = number or self._next_number(volunteer.join_date)
+            self._write_volunteer(vid, fields, adding=volunteer.id is None, by=volunteer.created_by)
+        volunteer.id = vid
+        volunteer.number = fields["number"]
+        return vid
+
+    def _check_volunteer(
+        self, volunteer: Volunteer, person: Person | None, today: dt.date | None
+    ) -> str:
+        """The form's rules (volunteer, person, a number nobody else has); the number typed.
+        :raises ValidationError: with every message at once."""
         if person is not None:
             volunteer.person_id = person.id or volunteer.person_id or "pending"
         errors = validate_volunteer(volunteer.normalise(), today=today)
@@ -115,33 +137,29 @@ class VolunteerArchive:
                 errors["number"] = tr(C, "志愿者编号“{}”已被其他志愿者使用").format(number)
         if errors:
             raise ValidationError(errors)
-        with self.store.transaction():
-            if person is not None:
-                volunteer.person_id = self.people.save(
-                    person, check_duplicates=check_duplicates and person.id is None
-                )
-            vid = det_id("volunteer", volunteer.person_id)
-            if volunteer.id is not None and volunteer.id != vid:
-                raise ValidationError({"person_id": tr(C, "志愿者不能改成另一个人，请新增志愿者")})
-            old = self.store.get("volunteers", vid)
-            fields = volunteer.fields()
-            fields["number"] = number or self._next_number(volunteer.join_date)
-            if volunteer.id is None and old is not None and not old["deleted"]:
-                raise ValidationError(
-                    {"name": tr(C, "此人已在志愿者档案中（编号 {}）").format(old["number"])}
-                )
-            if old is None or old["deleted"]:
-                fields["created_by"] = volunteer.created_by or self.services.operator
-                fields["deleted"] = False
-                self.store.write("volunteers", vid, fields)
-            else:
-                fields.pop("created_by", None)
-                changed = {k: v for k, v in fields.items() if old.get(k) != v}
-                if changed:
-                    self.store.write("volunteers", vid, changed)
-        volunteer.id = vid
-        volunteer.number = fields["number"]
-        return vid
+        return number
+
+    def _write_volunteer(self, vid: str, fields: dict[str, Any], *, adding: bool, by: str) -> None:
+        """Write a volunteer row (the caller's transaction): a new one whole, an existing one's
+        changed fields — never the personal fields of a person erased on request."""
+        old = self.store.get("volunteers", vid)
+        if adding and old is not None and not old["deleted"]:
+            raise ValidationError(
+                {"name": tr(C, "此人已在志愿者档案中（编号 {}）").format(old["number"])}
+            )
+        if old is None or old["deleted"]:
+            fields["created_by"] = by or self.services.operator
+            fields["deleted"] = False
+            self.store.write("volunteers", vid, fields)
+            return
+        fields.pop("created_by", None)
+        changed = {k: v for k, v in fields.items() if old.get(k) != v}
+        person = self.store.get("people", old["person_id"]) or {}
+        kept_erased = erasure.refused("volunteers", changed, person.get("erased_on") or "")
+        if kept_erased:
+            raise ValidationError(kept_erased)
+        if changed:
+            self.store.write("volunteers", vid, changed)
 
     def _next_number(self, join_date: str) -> str:
         """A volunteer number like ``ZY2026-0007`` (year of joining, then a running number)."""

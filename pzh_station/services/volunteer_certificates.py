@@ -14,8 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pzh_core.domain.certificate import (
-    ERASE_PERSON,
-    ERASE_VOLUNTEER,
     Certificate,
     id_label,
     masked_id_number,
@@ -23,6 +21,7 @@ from pzh_core.domain.certificate import (
     pc_prefix,
     validate_certificate,
 )
+from pzh_core.domain.erasure import PERSONAL_FIELDS
 from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.volunteer import star_label, star_level
 from pzh_core.i18n import tr
@@ -202,9 +201,10 @@ class VolunteerCertificates(VolunteerArchive):
             person = self.store.get("people", person_id)
             if person is None:
                 raise ValidationError({"person_id": tr(C, "找不到此人")})
-            self.store.write("people", person_id, {**ERASE_PERSON, "erased_on": erased_on})
-            people_store.index_person(self.store, person_id, ERASE_PERSON["name"])
+            person_fields = PERSONAL_FIELDS["people"]
+            self.store.write("people", person_id, {**person_fields, "erased_on": erased_on})
+            people_store.index_person(self.store, person_id, person_fields["name"])
             vid = det_id("volunteer", person_id)
             if self.store.get("volunteers", vid) is not None:
-                self.store.write("volunteers", vid, dict(ERASE_VOLUNTEER))
+                self.store.write("volunteers", vid, dict(PERSONAL_FIELDS["volunteers"]))
             cq.scrub_logs(self.store, person_id)

@@ -239,16 +239,7 @@ class ServiceRecords(VolunteerArchive):
                 )
             if q.has_open_correction(self.store, record_id):
                 raise ValidationError({"status": tr(C, "这条记录已有待审批的更正申请")})
-            if "hours" in proposed:
-                parsed = (
-                    parse_hours(str(proposed["hours"]))
-                    if isinstance(proposed["hours"], str)
-                    else proposed["hours"]
-                )
-                proposed = {
-                    **proposed,
-                    "hours": float(parsed) if isinstance(parsed, (int, float)) else parsed,
-                }
+            proposed = _hours_parsed(proposed)
             changed = {k: v for k, v in proposed.items() if getattr(old, k) != v}
             if not changed:
                 raise ValidationError({"proposed": tr(C, "更正内容与原记录相同")})
@@ -323,3 +314,13 @@ class ServiceRecords(VolunteerArchive):
 
     def pending_corrections(self) -> list[dict[str, Any]]:
         return q.pending_corrections(self.store)
+
+
+def _hours_parsed(proposed: dict[str, Any]) -> dict[str, Any]:
+    """A correction's proposed fields with ``hours`` as typed ("2.5", "２.５") made a number;
+    text that is not one is left for the record's check to word."""
+    if "hours" not in proposed:
+        return proposed
+    hours = proposed["hours"]
+    parsed = parse_hours(str(hours)) if isinstance(hours, str) else hours
+    return {**proposed, "hours": float(parsed) if isinstance(parsed, (int, float)) else parsed}

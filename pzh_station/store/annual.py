@@ -74,7 +74,7 @@ def hold_facts(store: Store, station_id: str) -> int:
     moves the station. :returns: years held."""
     import json
 
-    from pzh_core import hlc, schema
+    from pzh_core import hlc, schema, stored_clocks
 
     conn = store.conn
     types = schema.fields_of("annual_facts")
@@ -83,7 +83,7 @@ def hold_facts(store: Store, station_id: str) -> int:
         "SELECT * FROM annual_facts WHERE station_id = ? AND deleted = 0", (station_id,)
     ).fetchall():
         row = decode_row("annual_facts", raw)
-        clocks = json.loads(row["clocks"] or "{}")
+        clocks = stored_clocks.decode("annual_facts", row["clocks"])
         typed = {f: row[f] for f, st in clocks.items() if f in types and st != hlc.ZERO}
         typed.pop("deleted", None)
         if typed:
@@ -112,7 +112,7 @@ def settle_facts(store: Store, value_fields: list[str]) -> dict[int, dict[str, l
     ``{year: {field: [typed here, server's]}}``."""
     import json
 
-    from pzh_core import hlc
+    from pzh_core import hlc, stored_clocks
 
     held: dict[str, dict[str, Any]] = json.loads(store.meta(HELD_FACTS_KEY) or "{}")
     if not held:
@@ -124,7 +124,7 @@ def settle_facts(store: Store, value_fields: list[str]) -> dict[int, dict[str, l
         if row is None:
             store.write("annual_facts", facts_id(station, int(year)), mine)
             continue
-        clocks = json.loads(row["clocks"] or "{}")
+        clocks = stored_clocks.decode("annual_facts", row["clocks"])
         lacking = {f: v for f, v in mine.items() if clocks.get(f, hlc.ZERO) == hlc.ZERO}
         if lacking:
             store.write("annual_facts", row["id"], lacking)

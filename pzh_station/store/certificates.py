@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pzh_core.domain.certificate import erased_rows, scrub
+from pzh_core.domain.erasure import PERSONAL_FIELDS, erased_rows, scrub
 from pzh_station.store.db import Store
 
 
@@ -39,10 +39,19 @@ def register_rows(store: Store, *, volunteer_id: str = "") -> list[dict[str, Any
 
 def scrub_logs(store: Store, person_id: str) -> int:
     """Replace an erased person's personal values in this PC's change log, the changes it
-    received (the history) and its set-aside list (their stamps stay). Call inside the
-    transaction of the erasure. :returns: entries changed."""
+    received (the history) and its set-aside list (their stamps stay), and in the rows: a field
+    edited here after the erasure (still waiting to go up, or beaten by nothing yet) holds the
+    erased value too, as the scrubbed change it will push says. Call inside the transaction of
+    the erasure. :returns: entries changed."""
     changed = 0
     for table, row_id in erased_rows(person_id):
+        row = store.get(table, row_id)
+        blank = PERSONAL_FIELDS[table]
+        left = {k: v for k, v in blank.items() if row is not None and row.get(k) != v}
+        if left:
+            sets = ", ".join(f"{k} = ?" for k in left)
+            store.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*left.values(), row_id))
+            store.note_changed(table, pulled=True)
         for log in ("changes", "received", "set_aside"):
             key = "seq" if log == "changes" else "id"
             for r in store.conn.execute(

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from pzh_core import hlc, merge, schema
+from pzh_core import hlc, merge, schema, stored_clocks
 from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
@@ -158,6 +158,11 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
+            if getattr(module, "VACUUM_AFTER", False):
+                try:  # give back the pages the migration freed (needs room for a copy)
+                    self.conn.execute("VACUUM")
+                except sqlite3.OperationalError:
+                    pass  # the file stays larger; nothing is lost
 
     def close(self) -> None:
         self.conn.close()
@@ -278,7 +283,7 @@ class Store:
         row_id = row_id or str(uuid.uuid4())
         with self.transaction() as conn:
             existing = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
-            clocks = json.loads(existing["clocks"]) if existing else {}
+            clocks = stored_clocks.decode(table, existing["clocks"]) if existing else {}
             # This store is the file's only writer: its clock has seen every stamp in the file
             # (apply_remote observes each pulled one), so the new stamp sorts after them all.
             now_ms = self.check_clock()
@@ -318,10 +323,8 @@ class Store:
         exists: bool,
     ) -> None:
         types = schema.fields_of(table)
-        stamp = merge.row_stamp(clocks)
-        device = stamp.split(".", 2)[2] if stamp else ""
         cols = {name: encode_value(types[name], v) for name, v in values.items()}
-        cols.update(updated_at=stamp, device_id=device, clocks=json.dumps(clocks, sort_keys=True))
+        cols.update(stored_clocks.row_columns(table, clocks))
         if exists:
             sets = ", ".join(f"{c} = ?" for c in cols)
             self.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*cols.values(), row_id))
@@ -359,7 +362,7 @@ class Store:
         existing = self.conn.execute(
             f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)
         ).fetchone()
-        clocks = json.loads(existing[0]) if existing else {}
+        clocks = stored_clocks.decode(table, existing[0]) if existing else {}
         won, new_clocks = merge.merge(clocks, fields, stamp)
         if won:
             self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)

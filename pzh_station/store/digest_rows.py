@@ -9,8 +9,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from pzh_core import digest, schema
-from pzh_core.domain.certificate import is_erasure
+from pzh_core import digest, schema, stored_clocks
+from pzh_core.domain.erasure import is_erasure
 from pzh_station.store.certificates import scrub_logs
 from pzh_station.store.db import Store
 
@@ -140,7 +140,7 @@ def repair(
                     scrub_logs(store, row_id)
         for row_id, row in mine.items():
             _, server_stamps = theirs.get((table, row_id), ({}, {}))
-            clocks = json.loads(row.get("clocks") or "{}")
+            clocks = stored_clocks.decode(table, row.get("clocks"))
             newer: dict[str, dict[str, Any]] = {}
             for name, stamp in clocks.items():
                 if name in schema.TABLES[table] and stamp > server_stamps.get(name, ""):

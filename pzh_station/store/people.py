@@ -8,7 +8,9 @@ from pzh_core.domain.person import pinyin_keys
 from pzh_core.queries import in_list
 from pzh_station.store.db import Store
 
-LIST_COLUMNS = "p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes"
+LIST_COLUMNS = (
+    "p.id, p.name, p.gender, p.birth_year, p.phone, p.village, p.ethnicity, p.notes, p.erased_on"
+)
 
 
 def _like(text: str) -> str:

@@ -9,9 +9,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from pzh_core import hlc, merge, schema
+from pzh_core import hlc, schema, stored_clocks
 from pzh_core.domain.annual_facts import value_fields
-from pzh_core.domain.certificate import is_erasure
+from pzh_core.domain.erasure import is_erasure
 from pzh_station.store import annual, certificates
 from pzh_station.store.db import Store
 from pzh_station.store.sync_state import put
@@ -43,14 +43,15 @@ def replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> 
     row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if row is None:
         return
-    clocks = json.loads(row[0])
+    clocks = stored_clocks.decode(table, row[0])
     if old not in clocks.values():
         return
-    clocks = {f: (new if s == old else s) for f, s in clocks.items()}
-    top = merge.row_stamp(clocks)
+    cols = stored_clocks.row_columns(
+        table, {f: (new if s == old else s) for f, s in clocks.items()}
+    )
     store.conn.execute(
         f"UPDATE {table} SET clocks = ?, updated_at = ?, device_id = ? WHERE id = ?",
-        (json.dumps(clocks, sort_keys=True), top, top.split(".", 2)[2], row_id),
+        (cols["clocks"], cols["updated_at"], cols["device_id"], row_id),
     )
     store.note_changed(table, pulled=True)
 
@@ -99,7 +100,7 @@ def hold_profile(store: Store, station_id: str, seed: dict[str, str]) -> dict[st
     if row is None:
         return {}
     types = schema.fields_of("stations")
-    clocks = json.loads(row["clocks"] or "{}")
+    clocks = stored_clocks.decode("stations", row["clocks"])
     typed = {f: row[f] for f, st in clocks.items() if f in types and st != hlc.ZERO}
     adopted = {f: (typed[f], seed[f]) for f in seed if f in typed and typed[f] != seed[f]}
     held = {f: v for f, v in typed.items() if f not in seed}
@@ -118,7 +119,7 @@ def settle_profile(store: Store) -> dict[str, Any]:
         return {}
     station = store.station_id or ""
     row = store.get("stations", station) or {}
-    clocks = json.loads(row.get("clocks") or "{}")
+    clocks = stored_clocks.decode("stations", row.get("clocks"))
     keep = {f: v for f, v in held.items() if clocks.get(f, hlc.ZERO) == hlc.ZERO}
     put(store, **{HELD_KEY: ""})
     if keep:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pzh_core import merge, schema
+from pzh_core import schema, stored_clocks
 from pzh_core.schema import encode_value
 from pzh_station.store.db import Store
 
@@ -62,7 +62,7 @@ def _restore(
     if row is None:
         return
     types = schema.fields_of(table)
-    clocks = json.loads(row["clocks"] or "{}") if isinstance(row["clocks"], str) else {}
+    clocks = stored_clocks.decode(table, row["clocks"]) if isinstance(row["clocks"], str) else {}
     values, stamps = current.get("f"), current.get("c")
     theirs_values: dict[str, Any] = values if isinstance(values, dict) else {}
     theirs_stamps: dict[str, Any] = stamps if isinstance(stamps, dict) else {}
@@ -81,12 +81,7 @@ def _restore(
     if not clocks:
         store.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
     else:
-        top = merge.row_stamp(clocks)
-        cols.update(
-            clocks=json.dumps(clocks, sort_keys=True),
-            updated_at=top,
-            device_id=top.split(".", 2)[2],
-        )
+        cols.update(stored_clocks.row_columns(table, clocks))
         sets = ", ".join(f"{c} = ?" for c in cols)
         store.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*cols.values(), row_id))
     store.note_changed(table, pulled=True)

@@ -31,9 +31,20 @@ class ReportsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        today = dt.date.today()
-        last_month = today.replace(day=1) - dt.timedelta(days=1)
+        self.saved_path: Path | None = None
+        self.cancelled = False
+        self.status_label = QLabel()
+        self.status_label.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_annual())
+        layout.addWidget(self._build_monthly())
+        layout.addWidget(self.status_label)
+        layout.addLayout(self._build_after())
+        layout.addStretch(1)
 
+    def _build_annual(self) -> QGroupBox:
+        """文化站年报: the year, the return (Excel, PDF) and the report with its records."""
+        today = dt.date.today()
         self.annual_year = QSpinBox()
         self.annual_year.setRange(2000, today.year)
         # The annual report is usually made in January for the year just ended.
@@ -61,9 +72,16 @@ class ReportsPage(QWidget):
         annual_buttons.addWidget(self.annual_button)
         annual_buttons.addStretch(1)
         form.addRow(annual_buttons)
+        self.annual_button.clicked.connect(self.make_annual)
+        self.return_xlsx_button.clicked.connect(lambda: self.make_return(".xlsx"))
+        self.return_pdf_button.clicked.connect(lambda: self.make_return(".pdf"))
+        return annual
 
+    def _build_monthly(self) -> QGroupBox:
+        """工作月报: the month (last month first) and the report (Excel, PDF)."""
+        last_month = dt.date.today().replace(day=1) - dt.timedelta(days=1)
         self.month_year = QSpinBox()
-        self.month_year.setRange(2000, today.year)
+        self.month_year.setRange(2000, dt.date.today().year)
         self.month_year.setValue(last_month.year)
         self.month_combo = QComboBox()
         for m in range(1, 13):
@@ -84,31 +102,28 @@ class ReportsPage(QWidget):
         mform.addRow(self.tr("月份"), pick)
         mform.addRow(QLabel(self.tr("本月主要指标、活动清单、培训和志愿服务情况。")))
         mform.addRow(buttons)
+        self.monthly_xlsx_button.clicked.connect(lambda: self.make_monthly(".xlsx"))
+        self.monthly_pdf_button.clicked.connect(lambda: self.make_monthly(".pdf"))
+        return monthly
 
-        self.status_label = QLabel()
-        self.status_label.setWordWrap(True)
-        # while a report is made: a busy bar and 取消 (the file is then not kept)
+    def _build_after(self) -> QHBoxLayout:
+        """While a report is made: a busy bar and 取消 (the file is then not kept); after it is
+        saved: open it, or the folder it is in. All hidden until then."""
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 0)
         self.cancel_button = QPushButton(self.tr("取消"))
-        # after it is saved: open it, or the folder it is in
         self.open_file_button = QPushButton(self.tr("打开文件"))
         self.open_folder_button = QPushButton(self.tr("打开所在文件夹"))
         after = QHBoxLayout()
-        for w in (self.progress_bar, self.cancel_button):
-            after.addWidget(w)
-        after.addWidget(self.open_file_button)
-        after.addWidget(self.open_folder_button)
-        after.addStretch(1)
         for w in (
             self.progress_bar,
             self.cancel_button,
             self.open_file_button,
             self.open_folder_button,
         ):
+            after.addWidget(w)
             w.hide()
-        self.saved_path: Path | None = None
-        self.cancelled = False
+        after.addStretch(1)
         self.cancel_button.clicked.connect(self.cancel)
         self.open_file_button.clicked.connect(
             lambda: self.saved_path and open_path(self.saved_path)
@@ -116,18 +131,7 @@ class ReportsPage(QWidget):
         self.open_folder_button.clicked.connect(
             lambda: self.saved_path and open_path(self.saved_path.parent)
         )
-        layout = QVBoxLayout(self)
-        layout.addWidget(annual)
-        layout.addWidget(monthly)
-        layout.addWidget(self.status_label)
-        layout.addLayout(after)
-        layout.addStretch(1)
-
-        self.annual_button.clicked.connect(self.make_annual)
-        self.return_xlsx_button.clicked.connect(lambda: self.make_return(".xlsx"))
-        self.return_pdf_button.clicked.connect(lambda: self.make_return(".pdf"))
-        self.monthly_xlsx_button.clicked.connect(lambda: self.make_monthly(".xlsx"))
-        self.monthly_pdf_button.clicked.connect(lambda: self.make_monthly(".pdf"))
+        return after
 
     def ask_path(self, suggested: str, file_filter: str) -> str:
         """The save dialog (tests replace this method)."""

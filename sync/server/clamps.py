@@ -18,7 +18,7 @@ from pzh_core import hlc
 from sync.server.db.conn import Conn
 
 if TYPE_CHECKING:
-    from sync.server.push_merge import ServerClock
+    from sync.server.replica_write import ServerClock
 
 CHUNK = 500  # stamps per ``IN (…)``
 

@@ -1,58 +1,34 @@
-"""Merging changes into the replica tables and the feed, on either engine.
+"""Merging a pushed batch into the replica tables and the feed, on either engine.
 
-:func:`apply_push` merges one pushed batch inside its transaction; :func:`apply_change` merges
-one change the server writes itself. Both go through ``pzh_core.merge`` and append what won to
-``srv_feed`` through :func:`append_feed`, the one place that writes the feed.
-
-Concurrency (several server processes on PostgreSQL): a transaction that writes a station's
-replica rows first locks that station's ``srv_stations`` row (:func:`lock_station`), so two
-devices of one station, or a device and the server, merge one after the other and never lose a
-field; the feed is appended last, under the feed lock held until commit, so seqs become visible
-in order. The server's clock is the ``hlc_last`` row of ``srv_meta`` (:class:`ServerClock`),
-locked only by the transactions that stamp something, so two processes never issue one stamp.
+:func:`apply_push` merges one pushed batch inside its transaction: each change is checked by the
+rules (:class:`Rules`), merged through ``pzh_core.merge`` in memory, and what won is written by
+:mod:`sync.server.replica_write` (rows, feed, the server's clock; its notes say how several
+server processes take turns).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from pzh_core import hlc, merge, schema
-from pzh_core.domain import certificate, rules
-from sync.server import clamps, identity, period_store, replica_digest, set_aside
+from pzh_core import merge
+from pzh_core.domain import erasure, rules
+from sync.server import clamps, erasure_store, identity, period_store, set_aside
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
-from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
-
-SERVER_DEVICE = "server"  # device part of stamps made by the server itself
-
-CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
-
-_FEED_INSERT = (
-    "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced, operator)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+from sync.server.replica_write import (
+    RowState,
+    ServerClock,
+    append_feed,
+    apply_change,
+    compact,
+    fetch_rows,
+    lock_station,
+    write_rows,
 )
-
-
-class RowState:
-    """A row while a batch is merged into it: its field stamps, the values that won, whether it
-    exists in the table already, and its values before the batch (for the rules' checks)."""
-
-    __slots__ = ("clocks", "before", "values", "exists", "base")
-
-    def __init__(
-        self, clocks: dict[str, str], exists: bool, base: dict[str, Any] | None = None
-    ) -> None:
-        self.clocks = clocks
-        self.before = dict(clocks)  # the field stamps before the batch (for the digest)
-        self.values: dict[str, Any] = {}
-        self.exists = exists
-        self.base = base or {}
-
-    def current(self) -> dict[str, Any]:
-        return {**self.base, **self.values}
+from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
 
 
 class Rules:
@@ -63,9 +39,10 @@ class Rules:
         self.today = today
         self.too_old = too_old  # (the desk's version, the oldest accepted)
         self.periods: period_store.PeriodGuard | None = None  # bound by apply_push
+        self.erased: erasure_store.ErasureGuard | None = None  # bound by apply_push
 
     def problem(
-        self, table: str, state: RowState, fields: dict[str, Any]
+        self, table: str, state: RowState, fields: dict[str, Any], row_id: str = ""
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
@@ -74,10 +51,11 @@ class Rules:
             locked = self.periods.problem(table, row, fields)
             if locked:
                 return locked
-        return rules.check_change(
-            table, state.current() if state.exists or state.values else None, fields,
-            today=self.today,
-        )  # fmt: skip
+        row = state.current() if state.exists or state.values else None
+        found = rules.check_change(table, row, fields, today=self.today)
+        if found is None and self.erased is not None:  # last: it notes the erasures it passes
+            found = self.erased.problem(table, row_id, row, fields)
+        return found
 
 
 def _set_aside_item(
@@ -93,77 +71,13 @@ def _set_aside_item(
         "table": table,
         "id": change["id"],
         "stamp": change["s"],
-        "fields": change["f"],
+        # refused to keep an erasure: what the change said is not kept either (issue 13, §5)
+        "fields": erasure.scrub(table, change["f"]) if code == erasure.CODE else change["f"],
         "code": code,
         "message": rules.set_aside_message(table, code, errors),
         "errors": errors,
         "current": {"f": {n: now.get(n) for n in held}, "c": {n: state.clocks[n] for n in held}},
     }
-
-
-def _compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _row_meta(clocks: dict[str, str]) -> list[str]:
-    """``updated_at``, ``device_id`` and ``clocks`` of a row with these field stamps."""
-    top = merge.row_stamp(clocks)
-    return [top, top.split(".", 2)[2], json.dumps(clocks, sort_keys=True, separators=(",", ":"))]
-
-
-def lock_station(c: Conn, station_id: str) -> bool:
-    """Lock a station's row until the transaction ends (PostgreSQL): every transaction that
-    writes the station's replica rows takes it first. False when there is no such station."""
-    return (
-        c.one("SELECT id FROM srv_stations WHERE id = ?" + c.dialect.for_update, (station_id,))
-        is not None
-    )
-
-
-class ServerClock:
-    """The server's hybrid clock within one transaction: read (and locked) from ``srv_meta`` at
-    the first stamp, written back after each, so every process continues the one sequence."""
-
-    def __init__(self, c: Conn, wall: Callable[[], int]) -> None:
-        self._c = c
-        self._wall = wall
-        self._clock: hlc.HybridClock | None = None
-        self._seen = hlc.ZERO
-
-    def observe(self, stamp: str) -> None:
-        """Remember a stamp of this transaction; the next server stamp comes after it."""
-        self._seen = max(self._seen, stamp)
-
-    def now(self, observed: Iterable[str] = ()) -> str:
-        """A new server stamp, after every stamp issued before, every one observed in this
-        transaction and every one in ``observed`` (the stamps of the row it will be merged into,
-        so it wins there)."""
-        if self._clock is None:
-            row = self._c.one(
-                "SELECT value FROM srv_meta WHERE key = 'hlc_last'" + self._c.dialect.for_update
-            )
-            self._clock = hlc.HybridClock(
-                SERVER_DEVICE, last=row[0] if row else None, wall=self._wall
-            )
-        for stamp in (self._seen, *observed):
-            if stamp != hlc.ZERO:
-                self._clock.observe(stamp)
-        made = self._clock.now()
-        self._c.execute(
-            "INSERT INTO srv_meta (key, value) VALUES ('hlc_last', ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (made,),
-        )
-        return made
-
-
-def append_feed(c: Conn, entries: Sequence[tuple[Any, ...]]) -> None:
-    """Append ``(station_id, tbl, row_id, stamp, fields, origin, replaced, operator)`` entries to
-    the feed:
-    the last writes of a transaction, under the feed lock (see the module's notes)."""
-    if entries:
-        c.lock_feed()
-        c.executemany(_FEED_INSERT, entries)
 
 
 def apply_push(
@@ -181,16 +95,7 @@ def apply_push(
     """Merge a pushed batch: skip seqs already held, merge the rest, record the device's state.
 
     Raises :class:`BatchRejected` (the transaction then rolls back whole)."""
-    lock_station(conn, device.station_id)
-    dev = conn.execute(
-        "SELECT station_id, revoked_ms, revoke_reason, applied_seq, changes_day, changes_today"
-        " FROM srv_devices WHERE id = ?",
-        (device.id,),
-    ).fetchone()
-    if dev is None or dev["revoked_ms"] is not None:
-        if dev is not None and dev["revoke_reason"] == REKEYED:
-            identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
-        raise BatchRejected(403, "device_revoked", "device revoked")
+    dev = _pushing_device(conn, device)
     station, applied = dev["station_id"], dev["applied_seq"]
     # A history that is not the server's for this device (restore, copy, unseen seq): 409.
     identity.check_epoch(conn, device.id, applied, acked_seq, changes)
@@ -201,6 +106,7 @@ def apply_push(
     # PostgreSQL, costs a round trip (see docs/benchmarks.md).
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
+    checks.erased = erasure_store.ErasureGuard(conn, station)
     stamps = [c["s"] for _, c in todo]
     rows, feed = _merge_batch(
         todo,
@@ -226,40 +132,48 @@ def apply_push(
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
-    for entry in feed:
-        if certificate.is_erasure(entry[1], json.loads(entry[4])):
-            scrub_erased(conn, station, entry[2])
+    erased = [e[2] for e in feed if erasure.is_erasure(e[1], json.loads(e[4]))]
     append_feed(conn, feed)
-    # A change to a locked period is kept for the county to accept or reject (issue 14).
-    late_clock = ServerClock(conn, wall)
-    for it in late:
-        rid = period_store.late_change_id(device.id, it["seq"])
-        apply_change(
-            conn, station, "late_changes", rid, period_store.late_fields(device.id, it), late_clock
-        )
+    _complete_erasures(conn, station, erased, ServerClock(conn, wall))
+    _keep_late(conn, station, device.id, late, ServerClock(conn, wall))
     return result
 
 
-def scrub_erased(conn: Conn, station: str, person_id: str) -> int:
-    """A person's personal data was erased on request (issue 13, §5): replace the erased values
-    in the feed and the set-aside list as well (stamps stay), so the server keeps none of it.
-    :returns: entries changed."""
-    changed = 0
-    for table, row_id in certificate.erased_rows(person_id):
-        for log, key in (("srv_feed", "seq"), ("srv_set_aside", "id")):
-            for r in conn.execute(
-                f"SELECT {key}, fields FROM {log} WHERE station_id = ? AND tbl = ? AND row_id = ?",
-                (station, table, row_id),
-            ).fetchall():
-                old = json.loads(r[1] or "{}")
-                new = certificate.scrub(table, old)
-                if new != old:
-                    conn.execute(
-                        f"UPDATE {log} SET fields = ? WHERE {key} = ?", (_compact(new), r[0])
-                    )
-                    changed += 1
-    identity.forget_bodies(conn, station)
-    return changed
+def _pushing_device(conn: Conn, device: Device) -> Any:
+    """The pushing device's row, its station locked first; refuses a revoked device (403) and
+    one re-keyed by another copy of its file (409)."""
+    lock_station(conn, device.station_id)
+    dev = conn.execute(
+        "SELECT station_id, revoked_ms, revoke_reason, applied_seq, changes_day, changes_today"
+        " FROM srv_devices WHERE id = ?",
+        (device.id,),
+    ).fetchone()
+    if dev is None or dev["revoked_ms"] is not None:
+        if dev is not None and dev["revoke_reason"] == REKEYED:
+            identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
+        raise BatchRejected(403, "device_revoked", "device revoked")
+    return dev
+
+
+def _complete_erasures(conn: Conn, station: str, erased: list[str], clock: ServerClock) -> None:
+    """Issue 13, §5: the erasure of each person in ``erased`` wins over the fields still
+    unerased, and no log keeps the data."""
+    for person_id in erased:
+        for table, row_id, fields in erasure_store.unerased(conn, person_id):
+            apply_change(conn, station, table, row_id, fields, clock)
+        erasure_store.scrub_logs(conn, station, person_id)
+        identity.forget_bodies(conn, station)  # a hash of a change could confirm a guess
+
+
+def _keep_late(
+    conn: Conn, station: str, device_id: str, late: list[dict[str, Any]], clock: ServerClock
+) -> None:
+    """A change to a locked period is kept for the county to accept or reject (issue 14)."""
+    for it in late:
+        rid = period_store.late_change_id(device_id, it["seq"])
+        apply_change(
+            conn, station, "late_changes", rid, period_store.late_fields(device_id, it), clock
+        )
 
 
 def _merge_batch(
@@ -280,7 +194,7 @@ def _merge_batch(
         state = rows.get((table, row_id))
         if state is None:
             state = rows[(table, row_id)] = _row_state(index, table, row_id, station, existing)
-        problem = checks.problem(table, state, fields)
+        problem = checks.problem(table, state, fields, row_id)
         if problem is not None:
             result.set_aside.append(_set_aside_item(change, state, *problem))
             continue
@@ -292,7 +206,7 @@ def _merge_batch(
             if checks.periods is not None:
                 checks.periods.merged(table, row_id, state.current())
             operator = change.get("o") or ""
-            feed.append((station, table, row_id, stamp, _compact(won), origin, replaced, operator))
+            feed.append((station, table, row_id, stamp, compact(won), origin, replaced, operator))
         result.applied += 1
     result.clamped += clamp.count
     return rows, feed
@@ -339,94 +253,3 @@ def _record_sync(
         " clamped_total = clamped_total + ?, last_error = '', last_error_ms = NULL WHERE id = ?",
         (result.acked_seq, now, now, day, today, skew, result.clamped, device_id),
     )
-
-
-def _decode(table: str, row: Any) -> dict[str, Any]:
-    """A replica row's field values as a change carries them (lists and objects parsed)."""
-    return {
-        name: schema.decode_value(kind, row[name]) for name, kind in schema.TABLES[table].items()
-    }
-
-
-def fetch_rows(
-    conn: Conn, todo: Sequence[tuple[int, dict[str, Any]]]
-) -> dict[tuple[str, str], tuple[str, str, dict[str, Any]]]:
-    """``(table, id) -> (station_id, clocks, field values)`` of the rows a batch touches that
-    exist."""
-    ids: dict[str, set[str]] = {}
-    for _, change in todo:
-        ids.setdefault(change["t"], set()).add(change["id"])
-    found: dict[tuple[str, str], tuple[str, str, dict[str, Any]]] = {}
-    for table, wanted in ids.items():
-        listed = sorted(wanted)
-        for i in range(0, len(listed), CHUNK):
-            chunk = listed[i : i + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk):
-                found[(table, r["id"])] = (r["station_id"], r["clocks"], _decode(table, r))
-    return found
-
-
-def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) -> None:
-    """Write the merged rows of a batch, grouped so that each shape is one executemany."""
-    groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-    deltas: dict[tuple[str, str, int], int] = {}
-    for (table, row_id), state in rows.items():
-        if not state.values:
-            continue
-        replica_digest.row_delta(deltas, station, table, row_id, state.before, state.clocks)
-        types = schema.TABLES[table]
-        names = tuple(sorted(state.values))
-        values = [schema.encode_value(types[n], state.values[n]) for n in names]
-        meta = _row_meta(state.clocks)
-        if state.exists:
-            groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
-        else:
-            groups.setdefault((table, False, names), []).append((row_id, station, *values, *meta))
-    for (table, exists, names), params in groups.items():
-        cols = (*names, "updated_at", "device_id", "clocks")
-        if exists:
-            sets = ", ".join(f"{c} = ?" for c in cols)
-            conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", params)
-        else:
-            all_cols = ("id", "station_id", *cols)
-            marks = ", ".join("?" for _ in all_cols)
-            conn.executemany(
-                f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
-            )
-    replica_digest.apply(conn, deltas)  # the station's digest moves with its rows
-
-
-def apply_change(
-    conn: Conn,
-    station: str,
-    table: str,
-    row_id: str,
-    fields: dict[str, Any],
-    clock: ServerClock,
-    origin: str = SERVER_DEVICE,
-    operator: str = "",
-) -> bool:
-    """Merge one change the server makes, stamped by ``clock`` once it is known to be valid and
-    after the row's own stamps (so it wins), into its replica row; append what won to the feed.
-
-    Raises ``KeyError`` for fields the table does not sync and ``ValueError`` for a row of
-    another station."""
-    types = schema.fields_of(table)
-    unknown = set(fields) - set(types)
-    if unknown:
-        raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
-    lock_station(conn, station)
-    row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    if row is not None and row["station_id"] != station:
-        raise ValueError(f"{table} row {row_id} belongs to another station")
-    state = RowState(json.loads(row["clocks"]) if row is not None else {}, row is not None)
-    made = clock.now(state.clocks.values())
-    won, state.clocks = merge.merge(state.clocks, dict(fields), made)
-    if not won:
-        return False
-    state.values.update(won)
-    write_rows(conn, station, {(table, row_id): state})
-    aggregates.after_write(conn, station, {(table, row_id): state})
-    append_feed(conn, [(station, table, row_id, made, _compact(won), origin, None, operator)])
-    return True

@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from pzh_core import clocks, schema
+from pzh_core import schema, stored_clocks
 from sync.server.db.conn import Conn
 
 # The table is migration 4 (sync/server/db/migrations.py).
@@ -77,7 +77,7 @@ def _current(conn: Conn, table: str, row_id: str, names: Sequence[str]) -> dict[
     if types is None:
         return {"f": {}, "c": {}}
     row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    stamps = clocks.decode(table, row["clocks"]) if row is not None else {}
+    stamps = stored_clocks.decode(table, row["clocks"]) if row is not None else {}
     held = [n for n in names if n in stamps and n in types]
     return {
         "f": {n: schema.decode_value(types[n], row[n]) for n in held},

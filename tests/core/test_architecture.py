@@ -198,11 +198,17 @@ SQL_HOMES = (
     "pzh_station/store/",
     "pzh_core/queries/",
     "sync/server/db/",  # the server's engines, dialect, migrations, copy between engines
-    "sync/server/sql_storage.py",  # the server's storage (SQLite and PostgreSQL)
-    "sync/server/push_merge.py",  # merging pushed and server-made changes
+    "sync/server/sql_storage.py",  # the server's storage (SQLite and PostgreSQL) ...
+    "sync/server/sql_base.py",  # ... its parts: engine, clock, reads
+    "sync/server/sql_stations.py",  # stations, codes, audit
+    "sync/server/sql_devices.py",  # enrollment, devices
+    "sync/server/sql_sync.py",  # push, pull, server writes
+    "sync/server/push_merge.py",  # merging a pushed batch
+    "sync/server/replica_write.py",  # writing replica rows, the feed, the server clock
     "sync/server/identity.py",  # enrollment, device epoch, re-keying
     "sync/server/set_aside.py",  # the changes the server set aside
     "sync/server/period_store.py",  # submitted and approved periods, late changes
+    "sync/server/erasure_store.py",  # erasure on request: the guard, the logs scrubbed
     "sync/server/feed_history.py",  # a record's history from the feed
     "sync/server/clamps.py",  # future stamps clamped once per write
     "sync/server/replica_digest.py",  # each station's replica digest

@@ -10,7 +10,6 @@ later writer's)."""
 from __future__ import annotations
 
 import itertools
-import json
 import random
 import shutil
 import uuid
@@ -29,6 +28,7 @@ from hypothesis.stateful import (
 )
 
 from pzh_core import protocol
+from pzh_core.stored_clocks import decode
 from pzh_station.store import Store
 from pzh_station.sync_client import RetryPolicy, SyncError
 from tests.fault_proxy import FaultProxy
@@ -222,12 +222,12 @@ class SyncMachine(RuleBasedStateMachine):
     def _replicas_equal_the_server(self) -> None:
         fields = ("title", "attendance", "deleted")
         srv = {
-            k: (*(v[f] for f in fields), json.loads(v["clocks"]))
+            k: (*(v[f] for f in fields), decode("activities", v["clocks"]))
             for k, v in server_rows(self.server, "activities", self.station).items()
         }
         for pc in self.pcs:
             mine = {
-                r["id"]: (*(r[f] for f in fields), json.loads(r["clocks"]))
+                r["id"]: (*(r[f] for f in fields), decode("activities", r["clocks"]))
                 for r in pc.store.query("SELECT * FROM activities")
             }
             assert mine == srv, f"{pc.name} differs from the server"
@@ -252,7 +252,7 @@ class SyncMachine(RuleBasedStateMachine):
             for pc in self.pcs:
                 row = pc.store.get(table, row_id)
                 assert row is not None, ("row lost", pc.name, row_id)
-                held = json.loads(row["clocks"]).get(name, "")
+                held = decode(table, row["clocks"]).get(name, "")
                 assert held >= stamp, ("acknowledged write lost", pc.name, name, stamp, held)
                 if held == stamp:
                     assert row[name] == value, (pc.name, name, row[name], value)

@@ -8,6 +8,7 @@ import json
 import sqlite3
 
 from pzh_core import digest, hlc
+from pzh_core.stored_clocks import decode, encode
 from tests import server_fixtures
 from tests.fault_proxy import FaultProxy
 from tests.server_fixtures import LiveServer
@@ -72,9 +73,9 @@ def test_synced_replicas_verify_and_a_diverged_one_is_repaired_both_ways(
             ),
         )
         row = b.store.get("activities", unlogged)
-        clocks = {**json.loads(row["clocks"]), "place": newer}
+        clocks = {**decode("activities", row["clocks"]), "place": newer}
         conn.execute("UPDATE activities SET place = '新地点', clocks = ? WHERE id = ?",
-                     (json.dumps(clocks), unlogged))  # fmt: skip
+                     (encode("activities", clocks), unlogged))  # fmt: skip
     with FaultProxy(_host_port(sync_server.url)) as proxy:
         result = _sync_through(b, proxy)
         check = result.checks[0]

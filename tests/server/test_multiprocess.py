@@ -166,7 +166,7 @@ def test_enrollment_attempts_are_counted_across_processes(tmp_path: Path) -> Non
 def test_feed_appends_take_turns_until_commit(make_storage) -> None:
     """The mechanism behind the feed's order: while one transaction holds appended feed rows
     uncommitted, another append waits, so a seq never becomes visible before a lower one."""
-    from sync.server import push_merge
+    from sync.server import replica_write
 
     storage = make_storage()
     station = storage.create_station("本站", "东区")
@@ -178,12 +178,12 @@ def test_feed_appends_take_turns_until_commit(make_storage) -> None:
     holding, release, second_done = threading.Event(), threading.Event(), threading.Event()
 
     def first(c) -> None:
-        push_merge.append_feed(c, [entry])
+        replica_write.append_feed(c, [entry])
         holding.set()
         assert release.wait(30)
 
     def second() -> None:
-        storage.engine.write(lambda c: push_merge.append_feed(c, [entry]))
+        storage.engine.write(lambda c: replica_write.append_feed(c, [entry]))
         second_done.set()
 
     one = threading.Thread(target=storage.engine.write, args=(first,))

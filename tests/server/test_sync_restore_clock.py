@@ -12,7 +12,8 @@ import time
 import uuid
 from pathlib import Path
 
-from pzh_core import clocks, hlc
+from pzh_core import hlc
+from pzh_core.stored_clocks import decode
 from tests import server_fixtures
 from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, replica, rows, write
 from tests.server_fixtures import LiveServer
@@ -28,7 +29,7 @@ def write_with_clock_ahead(data_dir: Path, table: str, row_id: str, fields: dict
     try:
         pc.skew(ms)
         pc.store.write(table, row_id, fields)
-        return clocks.decode(table, pc.store.get(table, row_id)["clocks"])[next(iter(fields))]
+        return decode(table, pc.store.get(table, row_id)["clocks"])[next(iter(fields))]
     finally:
         pc.store.close()
 
@@ -60,7 +61,7 @@ def test_restored_future_stamp_is_not_clamped_again_and_the_later_edit_wins(
     time.sleep(0.05)
     write(b, "activities", shared, {"title": "笔记本后来改的"})
     cli_sync(b)
-    later = clocks.decode("activities", rows(b, "activities")[shared]["clocks"])["title"]
+    later = decode("activities", rows(b, "activities")[shared]["clocks"])["title"]
     assert later > first
     # A's disk is replaced with the backup; it syncs (re-keys, pushes its log again).
     assert cli(a, "restore", str(backup)).returncode == 0
@@ -71,11 +72,11 @@ def test_restored_future_stamp_is_not_clamped_again_and_the_later_edit_wins(
     # The later edit wins everywhere; the old one is held under the stamp it got the first time.
     server = sync_server.query("SELECT title, clocks FROM activities WHERE id = ?", (shared,))[0]
     assert server["title"] == "笔记本后来改的"
-    assert clocks.decode("activities", server["clocks"])["title"] == later
+    assert decode("activities", server["clocks"])["title"] == later
     for pc in (a, b):
         mine = rows(pc, "activities")[shared]
         assert mine["title"] == "笔记本后来改的", pc.name
-        assert clocks.decode("activities", mine["clocks"])["title"] == later
+        assert decode("activities", mine["clocks"])["title"] == later
     assert replica(a) == replica(b)
     stamps = {
         r["stamp"]

@@ -175,6 +175,14 @@ def test_erasure_keeps_hours_and_leaves_no_trace_in_the_log(services, tmp_path):
     with pytest.raises(ValidationError) as err:
         svc.people.save(person)
     assert "已按本人申请注销" in err.value.errors["name"]
+    vol.id_type, vol.id_number = "resident_id", ID  # nor the ID number (one rule: erasure.py)
+    with pytest.raises(ValidationError) as err:
+        svc.save(vol)
+    assert "已按本人申请注销" in err.value.errors["id_number"]
+    assert svc.get(vid).id_number == ""
+    person.name, person.village = "已注销", "大田村"  # what is not personal data stays editable
+    svc.people.save(person)
+    assert svc.people.get(person.id).village == "大田村"
     req = CertificateRequest(volunteer_id=vid, head="张建国", phone="08122880123")
     with pytest.raises(ValidationError):
         svc.write_certificate(req, tmp_path / "z.pdf")

@@ -410,3 +410,60 @@ def test_marks_typed_through_a_chinese_input_method(qtbot, page, services, setup
         "present",
         "absent",
     )
+
+
+def test_a_trainee_is_erased_from_the_registry_and_keeps_the_roster(
+    qtbot, page, services, setup, tmp_path
+):
+    """注销个人信息 for a trainee who is not a volunteer (issue 13, §5): the people registry opens
+    the volunteer archive's erasure dialog; the person becomes 已注销, the roster place and the
+    sign-ins stay, and erasing again is not offered."""
+    import os
+
+    from PySide6.QtGui import QPainter
+
+    cid, (zhang, *_), (s1, *_rest) = setup
+    TrainingService(services).mark(s1, zhang, "present")
+    page.resize(1366, 768)
+    qtbot.mouseClick(page.people_button, Qt.MouseButton.LeftButton)
+    reg = page.dialog
+    qtbot.mouseClick(reg.erase_button, Qt.MouseButton.LeftButton)  # nobody selected yet
+    assert "请先在列表中选中" in reg.message.text() and reg.dialog is None
+    type_text(qtbot, reg.search.edit, "张三")
+    qtbot.waitUntil(lambda: [r["id"] for r in reg.search.rows] == [zhang], timeout=5000)
+    reg.search.results.setCurrentRow(0)
+    qtbot.mouseClick(reg.erase_button, Qt.MouseButton.LeftButton)
+    erase = reg.dialog
+    assert erase.isVisible() and "张三" in erase.text.text()
+    assert reg.message.text() == ""
+    assert "13800001111" in erase.text.text()
+    # What the user sees at 1366×768: the page, the registry and the confirmation over it.
+    shot = page.grab()
+    painter = QPainter(shot)
+    for dlg in (reg, erase):
+        pic = dlg.grab()
+        painter.drawPixmap(
+            (shot.width() - pic.width()) // 2, (shot.height() - pic.height()) // 2, pic
+        )
+    painter.end()
+    folder = Path(os.environ.get("PZH_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    assert shot.width() == 1366 and shot.save(str(folder / "registry-erase.png"))
+    qtbot.mouseClick(erase.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, page.ctx)
+    assert not erase.isVisible() and "个人信息已注销" in reg.message.text()
+    person = PeopleService(services).get(zhang)
+    assert (person.name, person.phone) == ("已注销", "")
+    assert services.store.get("people", zhang)["erased_on"]
+    assert zhang in [r["id"] for r in TrainingService(services).roster(cid)]
+    assert stored_mark(services, s1, zhang) == "present"
+    log = services.store.query("SELECT fields FROM changes WHERE row_id = ?", (zhang,))
+    assert not any("张三" in r["fields"] or "13800001111" in r["fields"] for r in log)
+    # The list shows 已注销 now; erasing again is not offered.
+    reg.search.edit.clear()
+    type_text(qtbot, reg.search.edit, "已注销")
+    qtbot.waitUntil(lambda: [r["id"] for r in reg.search.rows] == [zhang], timeout=5000)
+    reg.search.results.setCurrentRow(0)
+    reg.dialog = None
+    qtbot.mouseClick(reg.erase_button, Qt.MouseButton.LeftButton)
+    assert reg.dialog is None and "已于" in reg.message.text()

@@ -23,6 +23,7 @@ from pzh_station.store.migrations import (
     m0009_certificates,
     m0010_periods,
     m0011_photos,
+    m0012_compact_clocks,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -37,6 +38,7 @@ MIGRATIONS: list[ModuleType] = [
     m0009_certificates,
     m0010_periods,
     m0011_photos,
+    m0012_compact_clocks,
 ]
 LATEST = len(MIGRATIONS)
 

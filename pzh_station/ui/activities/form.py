@@ -12,8 +12,6 @@ from dataclasses import replace
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialogButtonBox,
-    QFormLayout,
     QLabel,
     QLineEdit,
     QPlainTextEdit,
@@ -35,9 +33,7 @@ from pzh_station.ui.widgets import (
     RefCombo,
     SavingDialog,
     TimeEdit,
-    field_box,
 )
-from pzh_station.ui.widgets.history_dialog import add_history_button
 
 
 class ActivityDialog(SavingDialog):
@@ -64,7 +60,21 @@ class ActivityDialog(SavingDialog):
             title or (self.tr("编辑活动") if self.activity.id else self.tr("新增活动"))
         )
         self.setMinimumWidth(560)
+        self._setup_errors()
+        self.buttons = self._buttons(self.tr("保存"), history=("activities", self._activity_id))
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_form(), 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(600, 680)  # fits 1366×768 with the taskbar; scrolls when smaller
+        self.set_activity(self.activity)
+        self.photos.load(self.activity.id)
+        self.ctx.tasks.run(lambda s: TeamService(s).choices(), success=self._teams_loaded)
 
+    def _activity_id(self) -> str | None:
+        return self.activity.id
+
+    def _build_fields(self) -> None:
         self.title_edit = QLineEdit()
         self.title_edit.setPlaceholderText(self.tr("如：重阳节文艺汇演"))
         self.date_edit = DateEdit()
@@ -84,35 +94,35 @@ class ActivityDialog(SavingDialog):
         self.team_combo.addItem(self.tr("（无）"), "")
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(70)
-        self.photos = AttachmentStrip(ctx, "activities")
+        self.photos = AttachmentStrip(self.ctx, "activities")
         self.photos.busy_changed.connect(lambda busy: self.save_button.setDisabled(busy))
 
-        self._setup_errors()
-        form = QFormLayout()
+    def _build_form(self) -> QScrollArea:
+        """Every field with its message under it, in a scroll area (small screens)."""
+        self._build_fields()
+        form = self._form(
+            [
+                (self.tr("活动名称*"), self.title_edit, "title"),
+                (self.tr("日期*"), self.date_edit, "date"),
+                (self.tr("开始时间"), self.start_edit, "start_time"),
+                (self.tr("结束时间"), self.end_edit, "end_time"),
+                (self.tr("地点"), self.place_edit, "place"),
+                (self.tr("活动类型*"), self.kind_combo, "kind"),
+                (self.tr("服务方式*"), self.delivery_combo, "delivery"),
+                (self.tr("主办单位"), self.organiser_edit, "organiser"),
+                (self.tr("合作单位"), self.partners_edit, "partners"),
+                (self.tr("参与人次"), self.attendance_edit, "attendance"),
+                (self.tr("服务对象"), self.groups, "target_groups"),
+                (self.tr("活动品牌"), self.brand_combo, "brand"),
+                (self.tr("表演团队"), self.team_combo, "team_id"),
+                (self.tr("备注"), self.notes_edit, "notes"),
+                (self.tr("照片/附件"), self.photos, "attachments"),
+            ]
+        )
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        rows = [
-            ("title", self.tr("活动名称*"), self.title_edit),
-            ("date", self.tr("日期*"), self.date_edit),
-            ("start_time", self.tr("开始时间"), self.start_edit),
-            ("end_time", self.tr("结束时间"), self.end_edit),
-            ("place", self.tr("地点"), self.place_edit),
-            ("kind", self.tr("活动类型*"), self.kind_combo),
-            ("delivery", self.tr("服务方式*"), self.delivery_combo),
-            ("organiser", self.tr("主办单位"), self.organiser_edit),
-            ("partners", self.tr("合作单位"), self.partners_edit),
-            ("attendance", self.tr("参与人次"), self.attendance_edit),
-            ("target_groups", self.tr("服务对象"), self.groups),
-            ("brand", self.tr("活动品牌"), self.brand_combo),
-            ("team_id", self.tr("表演团队"), self.team_combo),
-            ("notes", self.tr("备注"), self.notes_edit),
-            ("attachments", self.tr("照片/附件"), self.photos),
-        ]
-        for name, label, widget in rows:
-            form.addRow(label, field_box(widget, self.errors.add(name, widget)))
         if self.activity.id and self.activity.created_by:
             # who entered it stays as it was (the service keeps created_by on edits)
             form.addRow(self.tr("录入人"), QLabel(self.activity.created_by))
-
         inner = QWidget()
         column = QVBoxLayout(inner)
         column.addLayout(form)
@@ -121,24 +131,7 @@ class ActivityDialog(SavingDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        self.buttons = QDialogButtonBox()
-        self.save_button = self.buttons.addButton(
-            self.tr("保存"), QDialogButtonBox.ButtonRole.AcceptRole
-        )
-        self.cancel_button = self.buttons.addButton(
-            self.tr("取消"), QDialogButtonBox.ButtonRole.RejectRole
-        )
-        self.save_button.clicked.connect(self.save)
-        self.cancel_button.clicked.connect(self.reject)
-        add_history_button(self, self.buttons, "activities", lambda: self.activity.id)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.message)
-        layout.addWidget(self.buttons)
-        self.resize(600, 680)  # fits 1366×768 with the taskbar; scrolls when smaller
-        self.set_activity(self.activity)
-        self.photos.load(self.activity.id)
-        self.ctx.tasks.run(lambda s: TeamService(s).choices(), success=self._teams_loaded)
+        return scroll
 
     def _teams_loaded(self, teams: list[tuple[str, str]]) -> None:
         """The registry's teams (and the activity's own, even if dissolved since)."""

@@ -40,8 +40,19 @@ class ActivitiesPage(QWidget):
         self.ctx = ctx
         self.dialog: ActivityDialog | None = None
         self._select_after_load: str | None = None
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_actions())
+        layout.addLayout(self._build_filters())
+        layout.addWidget(self._build_list(), 1)
+        self.count_label = QLabel()
+        layout.addWidget(self.count_label)
+        self._add_shortcuts()
+        ctx.tasks.changed.connect(self._changed)
+        self._update_buttons()
+        self.model.reload()
 
-        # actions
+    def _build_actions(self) -> QHBoxLayout:
+        """新增, 编辑, 复制, 删除, 恢复 and the trash switch."""
         self.add_button = QPushButton(self.tr("新增活动"))
         self.edit_button = QPushButton(self.tr("编辑"))
         self.duplicate_button = QPushButton(self.tr("复制为新活动"))
@@ -50,18 +61,22 @@ class ActivitiesPage(QWidget):
         self.restore_button = QPushButton(self.tr("恢复"))
         self.trash_check = QCheckBox(self.tr("回收站"))
         actions = QHBoxLayout()
-        for button in (
-            self.add_button,
-            self.edit_button,
-            self.duplicate_button,
-            self.delete_button,
-            self.restore_button,
+        for button, slot in (
+            (self.add_button, self.add),
+            (self.edit_button, self.edit),
+            (self.duplicate_button, self.duplicate),
+            (self.delete_button, self.delete),
+            (self.restore_button, self.restore),
         ):
             actions.addWidget(button)
+            button.clicked.connect(slot)
         actions.addStretch(1)
         actions.addWidget(self.trash_check)
+        self.trash_check.toggled.connect(self._trash_toggled)
+        return actions
 
-        # filters
+    def _build_filters(self) -> QHBoxLayout:
+        """Dates, kind, target group and the search box (searched after a pause in typing)."""
         self.date_from = OptionalDateEdit()
         self.date_to = OptionalDateEdit()
         self.kind_combo = RefCombo("activity_kinds", empty=self.tr("全部类型"))
@@ -79,9 +94,21 @@ class ActivitiesPage(QWidget):
         filters.addWidget(self.group_combo)
         filters.addWidget(self.search_edit, 1)
         filters.addWidget(self.clear_button)
+        self.search_timer = QTimer(self)
+        self.search_timer.setSingleShot(True)
+        self.search_timer.setInterval(SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.apply_filters)
+        self.clear_button.clicked.connect(self.clear_filters)
+        for combo in (self.kind_combo, self.group_combo):
+            combo.currentIndexChanged.connect(self.apply_filters)
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(self.apply_filters)
+        self.search_edit.textChanged.connect(self.search_timer.start)
+        return filters
 
-        # list
-        self.model = ActivityTableModel(ctx.tasks, self)
+    def _build_list(self) -> QTableView:
+        """The lazy list, sorted by a header click (in SQL)."""
+        self.model = ActivityTableModel(self.ctx.tasks, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -100,35 +127,13 @@ class ActivitiesPage(QWidget):
         header.setSectionResizeMode(
             COLUMNS.index(("title", "活动名称")), QHeaderView.ResizeMode.Stretch
         )
-        self.count_label = QLabel()
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(actions)
-        layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
-
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.apply_filters)
-
-        self.add_button.clicked.connect(self.add)
-        self.edit_button.clicked.connect(self.edit)
-        self.duplicate_button.clicked.connect(self.duplicate)
-        self.delete_button.clicked.connect(self.delete)
-        self.restore_button.clicked.connect(self.restore)
-        self.trash_check.toggled.connect(self._trash_toggled)
-        self.clear_button.clicked.connect(self.clear_filters)
-        for combo in (self.kind_combo, self.group_combo):
-            combo.currentIndexChanged.connect(self.apply_filters)
-        for edit in (self.date_from, self.date_to):
-            edit.dateChanged.connect(self.apply_filters)
-        self.search_edit.textChanged.connect(self.search_timer.start)
         header.sectionClicked.connect(self._header_clicked)
         self.table.doubleClicked.connect(lambda _index: self.edit())
         self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.model.loaded.connect(self._loaded)
+        return self.table
+
+    def _add_shortcuts(self) -> None:
         for key, slot in (
             (QKeySequence.StandardKey.New, self.add),
             (QKeySequence.StandardKey.Find, self.search_edit.setFocus),
@@ -142,9 +147,6 @@ class ActivitiesPage(QWidget):
         self.add_button.setToolTip(self.tr("新增活动（Ctrl+N）"))
         self.edit_button.setToolTip(self.tr("编辑所选活动（F2 或双击）"))
         self.search_edit.setToolTip(self.tr("Ctrl+F"))
-        ctx.tasks.changed.connect(self._changed)
-        self._update_buttons()
-        self.model.reload()
 
     # -- filters -------------------------------------------------------------------------
     def apply_filters(self) -> None:

@@ -1,4 +1,5 @@
-"""The people registry (人员登记册): find, register, edit, and merge two entries of one person.
+"""The people registry (人员登记册): find, register, edit, merge two entries of one person, and
+erase a person's personal data on their request (the volunteer archive's dialog, for trainees).
 
 Merging asks for confirmation in the dialog itself (no modal box), then moves every enrollment,
 attendance mark, volunteer record and service record of the duplicate to the person kept.
@@ -15,6 +16,7 @@ from pzh_station.services.people import PeopleService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.training.people import PersonDialog, PersonSearch, PickPersonDialog, describe
 from pzh_station.ui.training.sessions import _error_text
+from pzh_station.ui.widgets.erase_dialog import EraseDialog
 
 
 class PeopleRegistryDialog(QDialog):
@@ -35,9 +37,13 @@ class PeopleRegistryDialog(QDialog):
         self.merge_button.setToolTip(
             self.tr("把所选人员并入另一条登记（同一个人登记了两次时使用）")
         )
+        self.erase_button = QPushButton(self.tr("注销个人信息…"))
+        self.erase_button.setToolTip(
+            self.tr("按本人申请注销所选人员的个人信息（报名、签到和统计数字保留）")
+        )
         self.close_button = QPushButton(self.tr("关闭"))
         bar = QHBoxLayout()
-        for b in (self.new_button, self.edit_button, self.merge_button):
+        for b in (self.new_button, self.edit_button, self.merge_button, self.erase_button):
             bar.addWidget(b)
         bar.addStretch(1)
         bar.addWidget(self.close_button)
@@ -65,6 +71,7 @@ class PeopleRegistryDialog(QDialog):
         self.new_button.clicked.connect(self.new_person)
         self.edit_button.clicked.connect(self.edit_person)
         self.merge_button.clicked.connect(self.start_merge)
+        self.erase_button.clicked.connect(self.erase_person)
         self.confirm_button.clicked.connect(self.confirm_merge)
         self.cancel_merge_button.clicked.connect(self.confirm_box.hide)
         self.close_button.clicked.connect(self.accept)
@@ -81,6 +88,25 @@ class PeopleRegistryDialog(QDialog):
                 lambda s: PeopleService(s).get(pid),
                 success=lambda p: p and self._open(PersonDialog(self.ctx, p, self)),
             )
+
+    def erase_person(self) -> None:
+        """注销个人信息 of the selected person (issue 13, §5), confirmed in the shared dialog."""
+        row = self.search.current()
+        if not row:
+            self.message.setText(self.tr("请先在列表中选中要注销的人员"))
+            return
+        if row.get("erased_on"):
+            self.message.setText(self.tr("此人的个人信息已于 {} 注销").format(row["erased_on"]))
+            return
+        self.message.setText("")
+        dlg = EraseDialog(self.ctx, row["id"], describe(row), self)
+        dlg.saved.connect(lambda _r: self._erased())
+        self.dialog = dlg
+        dlg.show()
+
+    def _erased(self) -> None:
+        self.message.setText(self.tr("个人信息已注销（报名、签到和统计数字保留）"))
+        self.search.search()
 
     def _open(self, dlg: QDialog) -> None:
         if isinstance(dlg, PersonDialog):

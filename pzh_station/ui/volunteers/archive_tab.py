@@ -28,15 +28,12 @@ from pzh_core.domain.volunteer import (
 )
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
-from pzh_station.ui.volunteers.certificates import (
-    CertificateDialog,
-    EraseDialog,
-    RegisterDialog,
-)
+from pzh_station.ui.volunteers.certificates import CertificateDialog, RegisterDialog
 from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
 from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
 from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
+from pzh_station.ui.widgets.erase_dialog import EraseDialog
 
 
 def _skills(r: dict[str, Any]) -> str:
@@ -235,7 +232,7 @@ class ArchiveTab:
         row = self.selected_volunteer()
         if row:
             self._open(
-                EraseDialog(self.ctx, row, self),
+                EraseDialog(self.ctx, row["person_id"], f"{row['name']}（{row['number']}）", self),
                 None,
                 self.tr("个人信息已注销（服务记录和时长保留）"),
             )

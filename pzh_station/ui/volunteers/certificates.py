@@ -1,5 +1,5 @@
-"""The certificate dialog (出具志愿服务证明, with this volunteer's part of the register) and the
-erasure dialog (注销个人信息) of the volunteer archive (issue 13, §5)."""
+"""The certificate dialog (出具志愿服务证明, with this volunteer's part of the register) of the
+volunteer archive (issue 13, §5); its erasure dialog is the shared ``widgets.erase_dialog``."""
 
 from __future__ import annotations
 
@@ -150,33 +150,3 @@ class RegisterDialog(QDialog):
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignRight)
         self.resize(900, 520)
         self.model.reload(lambda s: VolunteerService(s).register())
-
-
-class EraseDialog(SavingDialog):
-    """Confirm erasing a person's personal data on their request."""
-
-    def __init__(
-        self, ctx: UiContext, volunteer: dict[str, Any], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.person_id = volunteer["person_id"]
-        self._setup_errors()
-        self.setWindowTitle(self.tr("注销个人信息"))
-        text = QLabel(
-            self.tr(
-                "按本人申请（《个人信息保护法》第四十七条）注销“{}”（{}）的个人信息：姓名、证件号码、"
-                "电话、出生年份和备注将在本机、本站其他电脑和市服务器上删除，姓名显示为“已注销”。"
-                "服务记录、已审核时长和统计数字保留。此操作不能撤销。"
-            ).format(volunteer["name"], volunteer["number"])
-        )
-        text.setWordWrap(True)
-        layout = QVBoxLayout(self)
-        layout.addWidget(text)
-        layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("确认注销")))
-        self.resize(480, 220)
-
-    def save(self) -> None:
-        pid = self.person_id
-        self._run_save(lambda s: VolunteerService(s).erase_person(pid))

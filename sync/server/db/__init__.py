@@ -1,6 +1,6 @@
 """The server's database layer: ONE set of SQL for both engines, over a thin per-engine part.
 
-Storage code (:mod:`sync.server.sql_storage`, :mod:`sync.server.push_merge`, and whatever is
+Storage code (:mod:`sync.server.sql_storage`, :mod:`sync.server.replica_write`, and whatever is
 added beside them) writes SQL once, in the common subset of SQLite and PostgreSQL, with ``?``
 markers, and runs it through a :class:`~sync.server.db.conn.Conn` (``execute``,
 ``executemany``, ``one``, ``all``, ``scalar`` — the shape of ``sqlite3``). What differs is in

@@ -1,6 +1,6 @@
-"""The stored form of field stamps (pzh_core.clocks): any stamps round-trip exactly, the digest
-and the merge rule see no difference, a typical row's clock is small, and the field numbering
-that stored masks depend on only ever grows at the end."""
+"""The stored form of field stamps (pzh_core.stored_clocks): any stamps round-trip exactly, the
+digest and the merge rule see no difference, a typical row's clock is small, and the field
+numbering that stored masks depend on only ever grows at the end."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pzh_core import clocks, digest, merge, schema
+from pzh_core import digest, merge, schema
+from pzh_core import stored_clocks as clocks
 
 DEVICE = "ef38baf9c05b4f5d88bac13bf0caa2ee"
 

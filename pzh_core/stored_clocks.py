@@ -29,7 +29,7 @@ import json
 import re
 from collections.abc import Mapping
 
-from pzh_core import hlc, schema
+from pzh_core import hlc, merge, schema
 
 VERSION = "1"
 EMPTY = "{}"
@@ -43,7 +43,7 @@ def numbering(table: str) -> tuple[str, ...]:
     """The fields of ``table`` by their bit in a mask: ``deleted``, then the schema's order.
 
     Stored masks depend on it: a new field goes at the end of its table's definition, never
-    between existing ones (``tests/core/test_clocks.py`` holds the order as shipped)."""
+    between existing ones (``tests/core/test_stored_clocks.py`` holds the order as shipped)."""
     fields = schema.TABLES.get(table)
     if fields is None:
         return ()
@@ -148,3 +148,14 @@ def _groups(names: tuple[str, ...], devices: list[str], groups: list[str]) -> di
                 raise ValueError(f"not a field name: {name!r}")
             out[name] = stamp
     return out
+
+
+def row_columns(table: str, clocks: Mapping[str, str]) -> dict[str, str]:
+    """The meta columns of a row with these field stamps, as stored: ``updated_at`` (the
+    greatest stamp), ``device_id`` (its device) and ``clocks``."""
+    top = merge.row_stamp(clocks)
+    return {
+        "updated_at": top,
+        "device_id": top.split(".", 2)[2] if top else "",
+        "clocks": encode(table, clocks),
+    }
