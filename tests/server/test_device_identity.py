@@ -8,7 +8,7 @@ import uuid
 import httpx
 
 from pzh_core import hlc
-from pzh_core.domain import certificate
+from pzh_core.domain import erasure
 from tests import server_fixtures
 from tests.server_fixtures import LiveServer
 
@@ -133,7 +133,7 @@ def test_a_resent_seq_with_the_same_stamp_but_another_change_is_a_fork(sync_serv
     assert _sync(sync_server, token, [first], acked_seq=0).status_code == 200  # a true resend
     person = str(uuid.uuid4())
     erase = {"seq": 3, "t": "people", "id": person, "s": hlc.encode(hlc.wall_ms(), 0, did),
-             "f": {**certificate.ERASE_PERSON, "erased_on": "2026-12-01"}}  # fmt: skip
+             "f": {**erasure.ERASE_PERSON, "erased_on": "2026-12-01"}}  # fmt: skip
     assert _sync(sync_server, token, [erase], acked_seq=2).status_code == 200
     bodies = sync_server.query("SELECT body FROM srv_seen WHERE device_id = ?", (did,))
     assert len(bodies) == 3 and all(b["body"] is None for b in bodies)
