@@ -113,6 +113,15 @@ class PeriodService:
             raise ValidationError(
                 {"period": tr(C, "{}尚未结束，不能报送。").format(approval.period_label(period))}
             )
+        if not approval.is_month(period) and not q.facts_confirmed(self.store, int(period)):
+            # The year's submission is the annual return: not with unconfirmed facts (issue 13).
+            raise ValidationError(
+                {
+                    "period": tr(
+                        C, "{}年的年度基本情况尚未确认，不能报送全年；请先在“年度基本情况”中确认。"
+                    ).format(period)
+                }
+            )
         current = self.state(period)
         if current.status in ("submitted", "approved", "accepted"):
             raise ValidationError(

@@ -25,21 +25,24 @@ from sync.server.db.conn import Conn
 
 class ErasureGuard:
     """Who is erased, for one station while one pushed batch merges (an erasure earlier in the
-    batch counts for the changes after it)."""
+    batch counts for the changes after it). Erased people are few: they are read once, in one
+    query, when the batch first touches a person's row."""
 
     def __init__(self, conn: Conn, station: str) -> None:
         self.conn = conn
         self.station = station
-        self.erased_on: dict[str, str] = {}  # person id -> date erased ("" = not erased)
+        self.erased_on: dict[str, str] | None = None  # person id -> the date erased
 
-    def _erased_on(self, person_id: str) -> str:
-        if person_id not in self.erased_on:
-            row = self.conn.one(
-                "SELECT erased_on FROM people WHERE id = ? AND station_id = ?",
-                (person_id, self.station),
-            )
-            self.erased_on[person_id] = str(row[0] or "") if row else ""
-        return self.erased_on[person_id]
+    def _erased(self) -> dict[str, str]:
+        if self.erased_on is None:
+            self.erased_on = {
+                r[0]: str(r[1])
+                for r in self.conn.all(
+                    "SELECT id, erased_on FROM people WHERE station_id = ? AND erased_on <> ''",
+                    (self.station,),
+                )
+            }
+        return self.erased_on
 
     def problem(
         self, table: str, row_id: str, row: Mapping[str, Any] | None, fields: Mapping[str, Any]
@@ -51,12 +54,12 @@ class ErasureGuard:
         if table == "people":
             erased_on = str((row or {}).get("erased_on") or "")
         else:
-            erased_on = self._erased_on(person)
+            erased_on = self._erased().get(person, "")
         errors = erasure.refused(table, fields, erased_on)
         if errors:
             return erasure.CODE, errors
         if erasure.is_erasure(table, fields):
-            self.erased_on[person] = str(fields["erased_on"])
+            self._erased()[person] = str(fields["erased_on"])
         return None
 
 

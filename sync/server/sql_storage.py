@@ -5,61 +5,33 @@ One implementation: its SQL is written once and runs on both engines through
 write method is one transaction (``engine.write``); reads see committed state only. Its parts:
 :mod:`sync.server.sql_base` (engine, clock, reads), :mod:`sync.server.sql_stations` (stations,
 codes, audit), :mod:`sync.server.sql_devices` (enrollment, devices), :mod:`sync.server.sql_sync`
-(push, pull, server writes). Merging pushed and server-made changes is
-:mod:`sync.server.push_merge` and :mod:`sync.server.replica_write`; the tables are the numbered
-migrations of :mod:`sync.server.db.migrations`.
+(push, pull, server writes), :mod:`sync.server.sql_throttle` (what the processes count
+together). Merging pushed and server-made changes is :mod:`sync.server.push_merge` and
+:mod:`sync.server.replica_write`; the tables are the numbered migrations of
+:mod:`sync.server.db.migrations`.
 """
 
 from __future__ import annotations
 
-import random
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
 from pzh_core import hlc
 from sync.server.db import open_engine
-from sync.server.db.conn import Conn
 from sync.server.replica_write import SERVER_DEVICE
 from sync.server.sql_base import DEFAULT_CLAMP_MS
 from sync.server.sql_devices import SqlDevices
 from sync.server.sql_stations import SqlStations
 from sync.server.sql_sync import SqlSync
+from sync.server.sql_throttle import SqlThrottle
 from sync.server.storage import StorageOpenError
 
 __all__ = ["DEFAULT_CLAMP_MS", "SERVER_DEVICE", "SqlStorage", "open_storage", "SQLiteStorage"]
 
 
-class SqlStorage(SqlStations, SqlDevices, SqlSync):
+class SqlStorage(SqlStations, SqlDevices, SqlSync, SqlThrottle):
     """The storage on ``engine`` (migrated); see :class:`sync.server.sql_base.SqlBase`."""
-
-    # -- shared state of the server processes ---------------------------------------------------
-    def take_token(self, key: str, rate: float, burst: int) -> float:
-        def tx(c: Conn) -> float:
-            now = self.now()
-            row = c.one(
-                "SELECT tokens, last_ms FROM srv_throttle WHERE key = ?" + c.dialect.for_update,
-                (key,),
-            )
-            tokens = float(burst)
-            if row is not None:
-                tokens = min(tokens, row[0] + max(0, now - row[1]) / 1000 * rate)
-            wait = 0.0
-            if tokens >= 1:
-                tokens -= 1
-            else:
-                wait = (1 - tokens) / rate if rate > 0 else 3600.0
-            c.execute(
-                "INSERT INTO srv_throttle (key, tokens, last_ms) VALUES (?, ?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET tokens = excluded.tokens,"
-                " last_ms = excluded.last_ms",
-                (key, tokens, now),
-            )
-            if random.random() < 0.01:  # buckets untouched for a day hold nothing worth keeping
-                c.execute("DELETE FROM srv_throttle WHERE last_ms < ?", (now - 86_400_000,))
-            return wait
-
-        return self._write(tx)
 
 
 def open_storage(

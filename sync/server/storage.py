@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from pzh_core.queries import Db
 from sync.server.storage_types import (
@@ -49,6 +49,8 @@ __all__ = [
     "StorageOpenError",
     "china_day",
 ]
+
+T = TypeVar("T")
 
 
 class Storage(abc.ABC):
@@ -263,6 +265,16 @@ class Storage(abc.ABC):
         """Take one token from the bucket ``key`` (``burst`` at once, refilled at ``rate`` per
         second; kept in the database, so every server process counts the same requests):
         0 when allowed, else the seconds until a token is there."""
+
+    @abc.abstractmethod
+    def signin_failures(
+        self, keys: Sequence[str], change: Callable[[dict[str, list[int]]], T]
+    ) -> T:
+        """In one transaction, the failed sign-in times (ms) kept under each of ``keys``
+        (``{key: times}``, ``[]`` for a key never seen), locked until it ends so that every
+        server process counts the same attempts, are given to ``change``, which may alter the
+        lists in place; the lists it altered are stored. Returns what ``change`` returns.
+        The policy is :mod:`sync.server.web.throttle`'s."""
 
     # -- reading replica tables (reports, web pages) -------------------------------------------
     @abc.abstractmethod

@@ -203,6 +203,7 @@ SQL_HOMES = (
     "sync/server/sql_stations.py",  # stations, codes, audit
     "sync/server/sql_devices.py",  # enrollment, devices
     "sync/server/sql_sync.py",  # push, pull, server writes
+    "sync/server/sql_throttle.py",  # what the server processes count together
     "sync/server/push_merge.py",  # merging a pushed batch
     "sync/server/replica_write.py",  # writing replica rows, the feed, the server clock
     "sync/server/identity.py",  # enrollment, device epoch, re-keying

@@ -262,3 +262,19 @@ def test_the_server_sets_aside_bad_annual_facts_and_teams_by_the_same_rules(sync
     assert "请填写团队名称" in aside[3]["message"]
     refused = sync([change(5, "city_settings", "x", {"key": "indicator_definitions"})])
     assert refused.status_code == 400
+
+
+def test_a_station_silent_for_over_a_week_says_since_when():
+    """The status line of a column: a station whose last sync is over a week old says since
+    which day (China time), then its facts' state; a fresh one only its facts' state."""
+    import datetime as dt
+
+    from sync.server.web.returns import station_status
+
+    now = int(dt.datetime(2026, 3, 20, 12, tzinfo=dt.UTC).timestamp() * 1000)
+    day = 24 * 3600 * 1000
+    last = int(dt.datetime(2026, 3, 9, 20, tzinfo=dt.UTC).timestamp() * 1000)  # 3-10 in China
+    assert station_status({"confirmed": True}, last, now) == "2026-03-10以来未同步；完整"
+    assert station_status({"confirmed": False}, now - day, now) == "年度基本情况未确认"
+    assert station_status(None, now - day, now) == "缺年度基本情况"
+    assert station_status({"confirmed": True}, None, now) == "从未同步"

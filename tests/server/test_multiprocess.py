@@ -1,8 +1,9 @@
 """Two server processes on one database (as behind one address with uvicorn workers or several
 hosts) stay correct: one enrollment per code, each pushed change applied exactly once, the feed
 read by a device complete and in order while other devices push through both processes, and
-the enrollment throttle counted across processes. Runs on both engines (conftest.py): on
-PostgreSQL this is the province's deployment; on SQLite two processes share one file.
+the enrollment throttle and the web pages' failed sign-ins counted across processes. Runs on
+both engines (conftest.py): on PostgreSQL this is the province's deployment; on SQLite two
+processes share one file.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from pathlib import Path
 import httpx
 
 from pzh_core import hlc
+from sync.server.web.throttle import MAX_FAILURES
 from tests.server_fixtures import LiveServer, start_server
+from tests.web_support import PASSWORD, sign_in
 
 ENV = {"PZH_SYNC_ENROLL_BURST": "1000", "PZH_SYNC_SYNC_BURST": "100000"}
 
@@ -203,3 +206,18 @@ def test_feed_appends_take_turns_until_commit(make_storage) -> None:
     assert second_done.is_set()
     seqs = [e.seq for e in storage.pull(dev, 1, 100).changes]
     assert len(seqs) == 2 and seqs == sorted(seqs)
+
+
+def test_sign_in_failures_are_counted_across_processes(tmp_path: Path) -> None:
+    """The web pages' failed sign-ins live in the database: one process counts them, the other
+    refuses the next attempt, even with the right password."""
+    ctx_a, ctx_b = _pair(tmp_path)
+    with ctx_a as a, ctx_b as b:
+        a.admin("create-user", "--name", "zhao", "--role", "city", "--password", PASSWORD)
+        with httpx.Client(base_url=a.url, timeout=60) as first:
+            for _ in range(MAX_FAILURES):
+                assert sign_in(first, "zhao", "wrong-password").status_code == 401
+        with httpx.Client(base_url=b.url, timeout=60) as second:
+            r = sign_in(second, "zhao")  # the right password, through the other process
+            assert r.status_code == 429 and "分钟后再试" in r.text
+            assert "pzh_web_session" not in second.cookies

@@ -299,7 +299,7 @@ def test_sign_in_failures_are_throttled(world) -> None:
         assert other.get("/web/").status_code == 200
 
 
-def test_create_user_command(tmp_path: Path) -> None:
+def test_create_user_command(tmp_path: Path, make_storage) -> None:
     import subprocess
     import sys
 
@@ -337,8 +337,9 @@ def test_create_user_command(tmp_path: Path) -> None:
     asked = run("--name", "wang", "--role", "city", stdin="abcdefgh1\nabcdefgh1\n")
     assert asked.returncode == 0, asked.stderr
     from sync.server.web.accounts import DB_NAME, AccountStore
+    from sync.server.web.throttle import SignInThrottle
 
-    store = AccountStore(tmp_path / DB_NAME)
+    store = AccountStore(tmp_path / DB_NAME, throttle=SignInThrottle(make_storage()))
     assert store.authenticate("wang", "abcdefgh1", "t") is not None
     assert store.authenticate("wang", "abcdefgh2", "t") is None
     assert {u.name: (u.role, u.county) for u in store.list_users()} == {

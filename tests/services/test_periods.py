@@ -139,3 +139,29 @@ def test_an_operators_pin_is_stored_hashed_and_checked(services):
     assert svc.check_pin("李明", "")  # no PIN: nothing to check
     svc.set_pin("王芳", "")
     assert svc.profile().pins == set() and svc.check_pin("王芳", "")
+
+
+def test_the_year_is_not_submitted_with_unconfirmed_annual_facts(services, cli):
+    """Issue 13 §1: the year's submission is the annual return; carried-over or changed facts
+    must be confirmed first (the months are submitted with a list of what is incomplete)."""
+    from pzh_station.services.annual_facts import AnnualFactsService
+    from tests import annual_year as ay
+
+    svc = PeriodService(services)
+    facts = AnnualFactsService(services)
+    facts.save(2025, ay.FACTS, today=dt.date(2026, 1, 15))  # saved, not confirmed
+    with pytest.raises(ValidationError) as exc:
+        svc.submit("2025")
+    assert "年度基本情况尚未确认" in exc.value.errors["period"]
+    assert svc.state("2025").status == ""
+    services.close()
+    done = cli("submit", "--period", "2025", "--operator", "李明")
+    assert done.returncode != 0 and "年度基本情况尚未确认" in done.stdout + done.stderr
+    from pzh_station.services.context import open_services
+
+    again = open_services(cli.data_dir, operator="李明")
+    try:
+        AnnualFactsService(again).confirm(2025, today=dt.date(2026, 1, 15))
+        assert PeriodService(again).submit("2025").status == "submitted"
+    finally:
+        again.close()

@@ -210,7 +210,17 @@ def m0009_feed_replaced(c: Conn) -> None:
     )
 
 
-def m0010_seen_body(c: Conn) -> None:
+def m0010_signin_failures(c: Conn) -> None:
+    """The web pages' failed sign-ins, per account name and per address (``times``: a JSON list
+    of ms within the window), shared by every server process (issue 16); they were counted in
+    each process's memory."""
+    c.ddl(
+        """CREATE TABLE IF NOT EXISTS srv_signin (
+            key TEXT PRIMARY KEY, times TEXT NOT NULL, last_ms INTEGER NOT NULL)"""
+    )
+
+
+def m0011_seen_body(c: Conn) -> None:
     """A hash of each applied change's table, row and fields beside its stamp (issue 12): a file
     whose clock stood behind its own stamps issues the same seqs *and* stamps again after a
     restore, and only the content tells that such a resent seq is another change. Seqs applied
@@ -228,7 +238,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (7, m0007_audit_log),
     (8, m0008_photos_bundle_keys),
     (9, m0009_feed_replaced),
-    (10, m0010_seen_body),
+    (10, m0010_signin_failures),
+    (11, m0011_seen_body),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

@@ -8,8 +8,8 @@ storage: the sync tables never hold passwords, and a PostgreSQL sync backend lea
 - A session is a random token held in an HttpOnly cookie; the file keeps only its SHA-256. It
   expires after :data:`IDLE_MS` without use and :data:`MAX_AGE_MS` after sign-in, whichever
   comes first. Each session has its own CSRF token, checked on every form.
-- Sign-in throttling: :mod:`sync.server.web.throttle` (an attempt is reserved before its password
-  is checked).
+- Sign-in throttling: :mod:`sync.server.web.throttle`, counted in the server's database, not
+  this file (an attempt is reserved before its password is checked).
 """
 
 from __future__ import annotations
@@ -110,14 +110,22 @@ class AccountStore:
     :param now: wall clock in ms (the server's, so tests can move it).
     """
 
-    def __init__(self, path: str | Path, *, now: Callable[[], int] | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        now: Callable[[], int] | None = None,
+        throttle: SignInThrottle | None = None,
+    ) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.now = now or (lambda: int(time.time() * 1000))
         self._hasher = PasswordHasher()
         # A hash to verify against when the name is unknown, so both cases take as long.
         self._dummy = self._hasher.hash(secrets.token_hex(16))
-        self.throttle = SignInThrottle(self.now)
+        # Counts failed sign-ins in the server's database; a store made only to manage
+        # accounts (the command line) signs nobody in and has none.
+        self.throttle = throttle
         with closing(self._connect()) as conn:
             conn.execute("PRAGMA journal_mode = WAL")
             for ddl in DDL:
@@ -258,11 +266,6 @@ class AccountStore:
             user_id, "UPDATE web_users SET role = ?, county = ?", (role, label), end_sessions=True
         )
 
-    # -- throttling (sync/server/web/throttle.py) --------------------------------------------
-    def throttled(self, name: str, address: str) -> int:
-        """Seconds until ``name`` may try again from ``address`` (0: may try now)."""
-        return self.throttle.wait_s(name, address)
-
     # -- sign-in and sessions ----------------------------------------------------------------
     def authenticate(self, name: str, password: str, address: str) -> User | None:
         """The user when name and password match, else None (the failure is counted).
@@ -271,6 +274,8 @@ class AccountStore:
             then not checked at all.
         """
         name = (name or "").strip()[:100]
+        if self.throttle is None:
+            raise RuntimeError("signing in needs the server's SignInThrottle")
         stamp = self.throttle.reserve(name, address)
         with closing(self._connect()) as conn:
             row = conn.execute(

@@ -22,6 +22,7 @@ from fastapi.responses import Response
 from pzh_core import annual_return, return_sheet
 from pzh_core.definitions import Definitions
 from pzh_core.period import Period
+from pzh_core.text import pinyin_key
 from sync.server import definitions as city_definitions
 from sync.server.storage import CHINA, Device, Station
 from sync.server.web import figures
@@ -86,9 +87,9 @@ def summarise(
     period = Period(year, None, today)
     fig = annual_return.compute(conn, [s.id for s in stations], period, definitions=definitions)
     synced = figures.last_sync_by_station(devices)
-    ordered = sorted(stations, key=lambda s: (s.county, s.name))
+    ordered = sorted(stations, key=lambda s: (pinyin_key(s.county), pinyin_key(s.name)))
     status = {s.id: station_status(fig.facts.get(s.id), synced.get(s.id), now_ms) for s in ordered}
-    counties = sorted({s.county for s in ordered})
+    counties = sorted({s.county for s in ordered}, key=pinyin_key)
     if by_county:
         columns, values, states = [], [], []
         for county in counties:

@@ -37,11 +37,14 @@ from sync.server.web.base import (
     render,
     session_of,
 )
+from sync.server.web.throttle import SignInThrottle
 
 
 def install(app: FastAPI) -> None:
     storage: Storage = app.state.storage
-    accounts = AccountStore(Path(app.state.data_dir) / DB_NAME, now=storage.now)
+    accounts = AccountStore(
+        Path(app.state.data_dir) / DB_NAME, now=storage.now, throttle=SignInThrottle(storage)
+    )
     web = Web(storage, accounts, environment(), Path(app.state.data_dir))
     app.state.web = web
     app.mount("/web/static", StaticFiles(directory=str(HERE / "static")), name="web_static")
