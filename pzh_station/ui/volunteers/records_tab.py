@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,10 +25,11 @@ from pzh_core.domain.volunteer import (
 from pzh_station.services.volunteers import MAX_LIST, VolunteerService
 from pzh_station.store.volunteers import RecordFilter
 from pzh_station.ui.volunteers.bulk import BulkEntryDialog
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text
+from pzh_station.ui.volunteers.common import hours_text
 from pzh_station.ui.volunteers.corrections import CorrectionDialog, CorrectionsDialog, ReasonDialog
 from pzh_station.ui.volunteers.record_form import RecordDialog
 from pzh_station.ui.widgets import RowsModel, rows_table
+from pzh_station.ui.widgets.search import search_as_you_type
 
 RECORD_COLUMNS = [
     ("服务日期", lambda r: r["date"]),
@@ -116,11 +116,7 @@ class RecordsTab:
 
     def _connect_records(self) -> None:
         """Filters reload the list (the search after a pause); double-click edits a record."""
-        self.record_timer = QTimer(self)
-        self.record_timer.setSingleShot(True)
-        self.record_timer.setInterval(SEARCH_DELAY_MS)
-        self.record_timer.timeout.connect(self.reload_records)
-        self.record_search.textChanged.connect(self.record_timer.start)
+        self.record_timer = search_as_you_type(self.record_search, self.reload_records)
         self.record_status_combo.currentIndexChanged.connect(self.reload_records)
         self.record_year_spin.valueChanged.connect(self.reload_records)
         self.record_table.doubleClicked.connect(lambda _i: self.edit_record())
