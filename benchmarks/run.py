@@ -30,6 +30,7 @@ MODULES = [
     "bench_bundle",
     "bench_photos",
     "bench_startup",
+    "bench_clocks",
 ]
 
 

@@ -36,6 +36,8 @@ EMPTY = "{}"
 _SHIFT = 16
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 _NAME = re.compile(r"[A-Za-z0-9_]+", re.ASCII)
+_DEVICE = re.compile(r"[A-Za-z0-9_-]{0,64}", re.ASCII)  # as in pzh_core.hlc
+_MS_LIMIT = 10**13  # 13 digits
 
 
 @functools.cache
@@ -48,6 +50,18 @@ def numbering(table: str) -> tuple[str, ...]:
     if fields is None:
         return ()
     return ("deleted", *(f for f in fields if f != "deleted"))
+
+
+@functools.cache
+def _numbers(table: str) -> dict[str, int]:
+    return {f: i for i, f in enumerate(numbering(table))}
+
+
+@functools.lru_cache(maxsize=4096)
+def _fields_of_mask(table: str, mask: int) -> tuple[str, ...]:
+    """The fields a mask names (IndexError for a bit without a field)."""
+    names = numbering(table)
+    return tuple(names[bit] for bit in range(mask.bit_length()) if mask >> bit & 1)
 
 
 def _b36(n: int) -> str:
@@ -74,10 +88,12 @@ def stamp_int(stamp: str) -> tuple[int, str]:
 
 
 def int_stamp(value: int, device: str) -> str:
-    """The inverse of :func:`stamp_int` (raises ValueError when it makes no stamp)."""
-    stamp = hlc.encode(value >> _SHIFT, value & ((1 << _SHIFT) - 1), device)
-    hlc.parse(stamp)
-    return stamp
+    """The inverse of :func:`stamp_int` (raises ValueError when it makes no stamp; the device
+    is checked by the caller, once per row)."""
+    ms, counter = value >> _SHIFT, value & ((1 << _SHIFT) - 1)
+    if ms >= _MS_LIMIT or counter > hlc.COUNTER_MAX:
+        raise ValueError(f"not a stamp: {value}")
+    return hlc.encode(ms, counter, device)
 
 
 def encode(table: str, clocks: Mapping[str, str]) -> str:
@@ -85,12 +101,12 @@ def encode(table: str, clocks: Mapping[str, str]) -> str:
     field name outside ``[A-Za-z0-9_]``)."""
     if not clocks:
         return EMPTY
+    numbers = _numbers(table)
     groups: dict[str, list[str]] = {}
     for name, stamp in clocks.items():
-        if not _NAME.fullmatch(name):
+        if name not in numbers and not _NAME.fullmatch(name):
             raise ValueError(f"not a field name: {name!r}")
         groups.setdefault(stamp, []).append(name)
-    numbers = {f: i for i, f in enumerate(numbering(table))}
     devices: list[str] = []
     parts = [VERSION, ""]
     for stamp in sorted(groups, reverse=True):
@@ -123,26 +139,24 @@ def decode(table: str, text: str | None) -> dict[str, str]:
     parts = text.split(";")
     if parts[0] != VERSION or len(parts) < 3:
         raise ValueError(f"not a stored clock: {text[:40]!r}")
+    devices = parts[1].split(",")
+    if not all(_DEVICE.fullmatch(d) for d in devices):
+        raise ValueError(f"not a stored clock: {text[:40]!r}")
     try:
-        return _groups(numbering(table), parts[1].split(","), parts[2:])
+        return _groups(table, devices, parts[2:])
     except IndexError:
         raise ValueError(f"not a stored clock: {text[:40]!r}") from None
 
 
-def _groups(names: tuple[str, ...], devices: list[str], groups: list[str]) -> dict[str, str]:
+def _groups(table: str, devices: list[str], groups: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for group in groups:
         head, _, fields = group.partition("=")
         value, _, at = head.partition(".")
         stamp = int_stamp(_int36(value), devices[_int36(at) if at else 0])
         mask_text, *named = fields.split("+")
-        mask = _int36(mask_text)
-        bit = 0
-        while mask:
-            if mask & 1:
-                out[names[bit]] = stamp
-            mask >>= 1
-            bit += 1
+        for name in _fields_of_mask(table, _int36(mask_text)):
+            out[name] = stamp
         for name in named:
             if not _NAME.fullmatch(name):
                 raise ValueError(f"not a field name: {name!r}")

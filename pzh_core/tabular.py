@@ -159,16 +159,9 @@ def _unquote(text: str) -> str:
     return text[1:] if text.startswith("'") and is_formula_like(text[1:]) else text
 
 
-def read_table(
-    path: str | Path, columns: Mapping[str, Sequence[str]], *, required: Iterable[str] = ()
-) -> Table:
-    """Read the first sheet of an .xlsx or a .csv into rows keyed by field.
-
-    :param columns: ``{field: [header names it may have, Chinese or English]}``.
-    :param required: fields whose column must be present.
-    :raises TableError: when the file cannot be used at all (with a Chinese message).
-    """
-    path = Path(path)
+def _read_grid(path: Path) -> list[list[Any]]:
+    """The cells of the first sheet (.xlsx) or the CSV; refuses a missing, too big or old
+    (.xls) file, or too many rows."""
     if not path.exists():
         raise TableError(tr("Import", "找不到文件：{}").format(path))
     size = path.stat().st_size
@@ -190,7 +183,14 @@ def read_table(
     grid = _xlsx_rows(path) if kind == "xlsx" else _csv_rows(path)
     if len(grid) > MAX_ROWS:
         raise TableError(tr("Import", "行数超过 {} 行，请拆分后导入。").format(MAX_ROWS))
+    return grid
 
+
+def _find_header(
+    grid: list[list[Any]], columns: Mapping[str, Sequence[str]]
+) -> tuple[int, dict[str, int]]:
+    """The header row among the first rows: the one naming the most fields, as
+    ``(row index or -1, {field: column})``."""
     aliases = {f: {_header_key(a) for a in [f, *names]} for f, names in columns.items()}
     best_line, best_map = -1, dict[str, int]()
     for i, row in enumerate(grid[:HEADER_SCAN_ROWS]):
@@ -204,6 +204,20 @@ def read_table(
                     found[f] = col
         if len(found) > len(best_map):
             best_line, best_map = i, found
+    return best_line, best_map
+
+
+def read_table(
+    path: str | Path, columns: Mapping[str, Sequence[str]], *, required: Iterable[str] = ()
+) -> Table:
+    """Read the first sheet of an .xlsx or a .csv into rows keyed by field.
+
+    :param columns: ``{field: [header names it may have, Chinese or English]}``.
+    :param required: fields whose column must be present.
+    :raises TableError: when the file cannot be used at all (with a Chinese message).
+    """
+    grid = _read_grid(Path(path))
+    best_line, best_map = _find_header(grid, columns)
     missing = [f for f in required if f not in best_map]
     if best_line < 0 or missing:
         wanted = "、".join(columns[f][0] if columns[f] else f for f in (missing or list(required)))

@@ -42,21 +42,32 @@ def _check(condition: bool, what: str) -> None:
 
 
 def _core_steps(tmp: Path, steps: list[str]) -> None:
+    _resources_step(steps)
+    _store_steps(tmp, steps)
+    _files_step(tmp, steps)
+    _tls_step(steps)
+
+
+def _resources_step(steps: list[str]) -> None:
     from pzh_core.domain import refdata
-    from pzh_core.domain.activity import Activity
     from pzh_core.resources import resources_dir
-    from pzh_station import paths
-    from pzh_station.services import maintenance
-    from pzh_station.services.activities import ActivityService
-    from pzh_station.services.context import open_services
-    from pzh_station.services.station import StationProfile, StationService
-    from pzh_station.settings import Settings
 
     _check(resources_dir().is_dir(), f"resources folder missing: {resources_dir()}")
     guide = resources_dir().parent / "docs" / "station-staff.md"
     _check(guide.is_file(), f"staff guide (帮助 → 使用说明) missing: {guide}")
     _check(bool(refdata.counties()), "reference data (counties) is empty")
     steps.append("resources")
+
+
+def _store_steps(tmp: Path, steps: list[str]) -> None:
+    """A record written and read back, settings, a backup and its check."""
+    from pzh_core.domain.activity import Activity
+    from pzh_station import paths
+    from pzh_station.services import maintenance
+    from pzh_station.services.activities import ActivityService
+    from pzh_station.services.context import open_services
+    from pzh_station.services.station import StationProfile, StationService
+    from pzh_station.settings import Settings
 
     services = open_services(tmp, operator="自检")
     try:
@@ -84,6 +95,9 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
     _check(not maintenance.check(tmp), "integrity check reported problems")
     steps.append("backup")
 
+
+def _files_step(tmp: Path, steps: list[str]) -> None:
+    """An .xlsx written and read back, a Chinese PDF (openpyxl, reportlab, the PDF font)."""
     from pzh_core import tabular
     from pzh_station.io import pdf
 
@@ -97,6 +111,8 @@ def _core_steps(tmp: Path, steps: list[str]) -> None:
     _check(made.read_bytes()[:5] == b"%PDF-", "PDF not written")
     steps.append("xlsx+pdf")
 
+
+def _tls_step(steps: list[str]) -> None:
     import ssl
 
     import certifi
@@ -150,9 +166,10 @@ def _ui_steps(tmp: Path, steps: list[str]) -> None:
             window.show_page(spec.key)
             app.processEvents()
         deadline = time.monotonic() + 30
-        while not ctx.tasks.idle and time.monotonic() < deadline:
+        while not (ctx.tasks.idle and window.has_started) and time.monotonic() < deadline:
             app.processEvents()
             time.sleep(0.01)
+        _check(window.has_started, "the status bar's sync and photo agents did not start")
         _check(ctx.tasks.idle, "background tasks did not finish within 30 s")
         app.processEvents()
         window.close()  # closes the database thread before the temp dir goes

@@ -47,6 +47,13 @@ def type_text(qtbot, widget, text: str) -> None:
             QApplication.sendEvent(widget, event)
 
 
+def show_started(qtbot, window) -> None:
+    """Show the main window and wait for what starts after its first paint: the status bar's
+    sync state and photo count with their agents (``MainWindow.started``)."""
+    with qtbot.waitSignal(window.started, timeout=10_000):
+        window.show()
+
+
 def open_window(qtbot, services):
     """The main window at 1366x768 on ``services``' station file, shown and settled."""
     from pzh_station.ui.main_window import MainWindow
@@ -55,6 +62,6 @@ def open_window(qtbot, services):
     w = MainWindow(ctx)
     qtbot.addWidget(w)
     w.resize(1366, 768)
-    w.show()
+    show_started(qtbot, w)
     settle(qtbot, ctx)
     return w

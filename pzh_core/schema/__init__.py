@@ -8,7 +8,8 @@ table. Every synced table also has these columns, which are not fields of a chan
 - ``station_id``  TEXT, the station the row belongs to (fixed at creation)
 - ``updated_at``  TEXT, the greatest HLC stamp of the row's fields
 - ``device_id``   TEXT, the device that made that stamp
-- ``clocks``      TEXT, JSON ``{field: stamp}`` for the per-field merge rule (pzh_core.merge)
+- ``clocks``      TEXT, the field stamps ``{field: stamp}`` for the per-field merge rule
+                  (pzh_core.merge), stored compactly by ``pzh_core.stored_clocks``
 
 ``deleted`` (0/1) is an ordinary field of every table: a delete is a tombstone that merges
 like any other write.

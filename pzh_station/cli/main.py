@@ -122,15 +122,19 @@ PRELOAD = (
     "pzh_core.indicators",
     "pzh_station.logs",
     "pzh_station.services.maintenance",
-    "pzh_station.services.reports",
     "pzh_station.services.station",
-    "pzh_station.sync_client",
 )
 
 
 def preload_desk() -> None:
     """Import the Qt-free layers before PySide6: PySide6 inspects the source of every module
-    imported after it (its ``__feature__`` import hook), about 0.1 s of the start."""
+    imported after it (its ``__feature__`` import hook), about 0.1 s of the start.
+
+    The cyclic garbage collector goes off first: the desk collects on its main thread only
+    (:mod:`pzh_station.ui.gc_guard`), and the imports of the start would run it ~50 times."""
+    import gc
+
+    gc.disable()
     for name in PRELOAD:
         import_module(name)
 

@@ -64,6 +64,11 @@ def decode_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _log_json(fields: Mapping[str, Any]) -> str:
+    """A change's fields as the change log and ``received`` keep them (compact JSON)."""
+    return json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":"))
+
+
 class Store:
     """One open station database.
 
@@ -300,7 +305,7 @@ class Store:
                     table,
                     row_id,
                     stamp,
-                    json.dumps(dict(fields), ensure_ascii=False),
+                    _log_json(fields),
                     self.operator,
                 ),
             )
@@ -371,7 +376,7 @@ class Store:
             self.conn.execute(
                 "INSERT OR IGNORE INTO received (tbl, row_id, stamp, fields, operator)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (table, row_id, stamp, json.dumps(dict(fields), ensure_ascii=False), operator),
+                (table, row_id, stamp, _log_json(fields), operator),
             )
         self.clock.observe(stamp)
         self.conn.execute(

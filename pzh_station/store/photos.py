@@ -8,6 +8,7 @@ sees them at once), then the files, oldest first. The daily byte budget is count
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,7 @@ from pzh_core.photos import Attachment
 from pzh_core.queries import in_list
 from pzh_station.store.db import Store
 
+CHINA = dt.timezone(dt.timedelta(hours=8))
 ATTACHMENT_COLUMNS = (
     "id, owner_table, owner_id, hash, kind, size, width, height, thumb, thumb_size, name, note,"
     " created_by, deleted"
@@ -151,6 +153,11 @@ def retry_refused(store: Store) -> int:
     """Put refused files back in the queue (after the county raised the station's limit)."""
     with store.transaction() as conn:
         return conn.execute("UPDATE photo_uploads SET error = '' WHERE error != ''").rowcount
+
+
+def china_day() -> str:
+    """Today in China (the photo budget's day, as the server counts it)."""
+    return dt.datetime.now(CHINA).strftime("%Y-%m-%d")
 
 
 def budget_used(store: Store, day: str) -> int:

@@ -15,7 +15,6 @@ checked against its hash before it enters the photo store.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import logging
@@ -29,12 +28,12 @@ from pzh_core import photos, protocol
 from pzh_station.store import Store
 from pzh_station.store import photos as q
 from pzh_station.store.photo_files import PhotoFiles, photo_dir
+from pzh_station.store.photos import china_day
 from pzh_station.sync_client.client import RunDb, _direct
 from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.transport import Transport, _http_error, _offline_detail, _short
 
 log = logging.getLogger(__name__)
-CHINA = dt.timezone(dt.timedelta(hours=8))
 SET_ASIDE = {"too_big", "wrong_type", "station_full", "too_large"}
 MAX_CORRUPT = 3  # chunk or file hash failures in a row before a file is set aside
 
@@ -48,10 +47,6 @@ def photo_files(db: RunDb) -> PhotoFiles:
     """The photo store beside the station file (files are read and written here directly: they
     are immutable and named by their hash; only the queue lives in the database)."""
     return PhotoFiles(db(lambda s: photo_dir(s.path)))
-
-
-def china_day() -> str:
-    return dt.datetime.now(CHINA).strftime("%Y-%m-%d")
 
 
 @dataclass

@@ -56,6 +56,15 @@ class AnnualFactsPage(QWidget):
         self.message = FieldErrorLabel()
         self.errors = FieldErrors(self.message)
 
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_top())
+        layout.addWidget(self._build_choice())
+        layout.addWidget(self._build_groups(), 1)
+        ctx.tasks.changed.connect(self._changed)
+        self.load()
+
+    def _build_top(self) -> QHBoxLayout:
+        """The year, its status, 保存 and 保存并确认."""
         today = dt.date.today()
         self.year_spin = QSpinBox()
         self.year_spin.setRange(rules.MIN_YEAR, today.year + 1)
@@ -71,8 +80,14 @@ class AnnualFactsPage(QWidget):
         top.addWidget(self.status, 1)
         top.addWidget(self.save_button)
         top.addWidget(self.confirm_button)
-        # A PC that joined the station with facts of its own that differ from the server's:
-        # the user chooses (issue 12, situation 8); never a silent overwrite either way.
+        self.year_spin.valueChanged.connect(lambda _y: self.load())
+        self.save_button.clicked.connect(lambda: self.save(confirm=False))
+        self.confirm_button.clicked.connect(lambda: self.save(confirm=True))
+        return top
+
+    def _build_choice(self) -> QWidget:
+        """A PC that joined the station with facts of its own that differ from the server's:
+        the user chooses (issue 12, situation 8); never a silent overwrite either way."""
         self.choice_year = 0
         self.choice_label = QLabel()
         self.choice_label.setWordWrap(True)
@@ -87,7 +102,12 @@ class AnnualFactsPage(QWidget):
         choice.addWidget(self.keep_mine_button)
         choice.addWidget(self.keep_server_button)
         self.choice_box.hide()
+        self.keep_mine_button.clicked.connect(lambda: self.choose(keep_mine=True))
+        self.keep_server_button.clicked.connect(lambda: self.choose(keep_mine=False))
+        return self.choice_box
 
+    def _build_groups(self) -> QScrollArea:
+        """The facts by group in two columns (人员 and 设施 on the left), scrolled."""
         columns = QHBoxLayout()
         left, right = QVBoxLayout(), QVBoxLayout()
         for group in GROUPS:
@@ -97,7 +117,6 @@ class AnnualFactsPage(QWidget):
         right.addStretch(1)
         columns.addLayout(left, 1)
         columns.addLayout(right, 1)
-
         inner = QWidget()
         body = QVBoxLayout(inner)
         body.addLayout(columns)
@@ -105,18 +124,7 @@ class AnnualFactsPage(QWidget):
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(inner)
-        layout = QVBoxLayout(self)
-        layout.addLayout(top)
-        layout.addWidget(self.choice_box)
-        layout.addWidget(scroll, 1)
-
-        self.year_spin.valueChanged.connect(lambda _y: self.load())
-        self.save_button.clicked.connect(lambda: self.save(confirm=False))
-        self.confirm_button.clicked.connect(lambda: self.save(confirm=True))
-        self.keep_mine_button.clicked.connect(lambda: self.choose(keep_mine=True))
-        self.keep_server_button.clicked.connect(lambda: self.choose(keep_mine=False))
-        ctx.tasks.changed.connect(self._changed)
-        self.load()
+        return scroll
 
     def _group_box(self, group: str) -> QGroupBox:
         titles = {"财务": "财务（千元）", "人口": "常住人口（用于人均指标）"}

@@ -3,11 +3,27 @@
 
 Status bar: other areas add their permanent widgets (sync state …) with
 ``window.statusBar().addPermanentWidget(widget)``; ``showMessage`` is used for short notices.
+
+Start-up (issue 17): the window is painted first; the sync state and the photo count in the status
+bar — their agents, threads and the network modules — start right after that first paint
+(:meth:`MainWindow.start_status_bar`, then ``started``), and the overview computes its figures
+on the database worker behind a "正在统计…" placeholder.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QMargins, QRect, QSize, Qt, Signal
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import (
+    QCoreApplication,
+    QEvent,
+    QMargins,
+    QObject,
+    QRect,
+    QSize,
+    QTimer,
+    Signal,
+)
 from PySide6.QtGui import QGuiApplication, QScreen
 from PySide6.QtWidgets import (
     QComboBox,
@@ -27,6 +43,10 @@ from pzh_station.services.station import StationProfile, StationService
 from pzh_station.settings import Settings
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.pages import PAGES, PageSpec
+
+if TYPE_CHECKING:
+    from pzh_station.ui.photos.status import PhotoStatusLabel
+    from pzh_station.ui.sync_page.status import SyncStatusWidget
 
 PREFERRED = QSize(1280, 720)
 MINIMUM = QSize(640, 400)
@@ -50,9 +70,25 @@ def fitted_geometry(available: QRect, frame: QMargins = FRAME) -> QRect:
     return QRect(left, available.top() + frame.top(), width, height)
 
 
+class _FirstPaint(QObject):
+    """Calls ``then`` once, on the event loop's turn after the widget's first paint."""
+
+    def __init__(self, widget: QWidget, then) -> None:  # noqa: ANN001
+        super().__init__(widget)
+        self.then = then
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() == QEvent.Type.UpdateRequest:  # a top-level window paints on this
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self.then)  # after this paint is on the screen
+        return False
+
+
 class MainWindow(QMainWindow):
     closed = Signal()
     profile_loaded = Signal(object)  # StationProfile | None
+    started = Signal()  # the status bar's sync and photo agents are up (after the first paint)
 
     def __init__(self, ctx: UiContext, *, station_name: str = "") -> None:
         super().__init__()
@@ -92,14 +128,10 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(central)
         self.statusBar()  # created up front: other areas add permanent widgets to it
-        from pzh_station.ui.sync_page.status import SyncStatusWidget
-
-        self.sync_status = SyncStatusWidget(ctx, self)  # stops the sync agent on `closed`
-        self.statusBar().addPermanentWidget(self.sync_status)
-        from pzh_station.ui.photos.status import PhotoStatusLabel
-
-        self.photo_status = PhotoStatusLabel(ctx, self)  # 照片待上传 N (issue 15)
-        self.statusBar().addPermanentWidget(self.photo_status)
+        self.sync_status: SyncStatusWidget | None = None  # made after the first paint
+        self.photo_status: PhotoStatusLabel | None = None
+        self._closing = False
+        _FirstPaint(self, self.start_status_bar)
 
         from pzh_station.ui import menus
 
@@ -111,6 +143,25 @@ class MainWindow(QMainWindow):
         self.load_profile()
         start = next((i for i, s in enumerate(PAGES) if s.key == "overview"), 0)
         self.nav.setCurrentRow(start)  # the overview is the app's home (issue 6)
+
+    @property
+    def has_started(self) -> bool:
+        """Whether ``started`` has been emitted (the first paint is over)."""
+        return self.sync_status is not None
+
+    def start_status_bar(self) -> None:
+        """The sync state and 照片待上传 N, with their agents (threads, network modules): called
+        after the first paint, so the window is on the screen before they load. Idempotent."""
+        if self.sync_status is not None or self._closing:
+            return
+        from pzh_station.ui.photos.status import PhotoStatusLabel
+        from pzh_station.ui.sync_page.status import SyncStatusWidget
+
+        self.sync_status = SyncStatusWidget(self.ctx, self)  # stops the sync agent on `closed`
+        self.statusBar().addPermanentWidget(self.sync_status)
+        self.photo_status = PhotoStatusLabel(self.ctx, self)  # 照片待上传 N (issue 15)
+        self.statusBar().addPermanentWidget(self.photo_status)
+        self.started.emit()
 
     # -- station profile and operator ----------------------------------------------------
     def load_profile(self) -> None:
@@ -220,10 +271,13 @@ class MainWindow(QMainWindow):
         message = getattr(error, "message", None) or str(error)
         self.statusBar().showMessage(message, 15_000)
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("出错了"), message, parent=self)
+        from PySide6.QtCore import Qt  # its 93 enums load on first use: not before the paint
+
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()  # not exec(): never a nested event loop in the middle of other work
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802
+        self._closing = True
         self.ctx.tasks.shutdown()
         super().closeEvent(event)
         self.closed.emit()

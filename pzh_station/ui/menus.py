@@ -23,7 +23,8 @@ def _action(menu: QMenu, text: str, slot, *, shortcut: QKeySequence | str | None
     action = menu.addAction(text)
     action.triggered.connect(lambda _checked=False: slot())
     if shortcut is not None:
-        action.setShortcut(QKeySequence(shortcut))
+        # the list form: setShortcut's overloads would build the Qt namespace's 93 enums at start
+        action.setShortcuts([QKeySequence(shortcut)])
     return action
 
 

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -23,8 +21,8 @@ from pzh_core.domain.errors import ValidationError
 from pzh_core.domain.rules import TABLE_LABELS
 from pzh_station.services.periods import PeriodService, PeriodState, incomplete_lines
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.widgets import RowsModel, rows_table
 
-COLUMNS = ("时段", "状态", "报送", "县文化馆", "说明")
 RELOAD_ON = {
     "periods",
     "activities",
@@ -41,19 +39,38 @@ def _who(row: dict[str, Any], by: str, at: str) -> str:
     return f"{row.get(by, '')} {row.get(at, '')}".strip() if row.get(by) else ""
 
 
+def _county(st: PeriodState) -> str:
+    """Who at the county decided, and when (nothing while it waits)."""
+    if st.status in ("", "submitted", "withdrawn"):
+        return ""
+    return _who(st.row, "decided_by", "decided_at")
+
+
+def _note(st: PeriodState) -> str:
+    """The county's reason for a return or unlock; the lock's message when it is locked."""
+    if st.lock is not None and st.lock.reason != "submitted":
+        return st.lock.message
+    return st.row.get("reason", "") if st.status in ("returned", "unlocked") else ""
+
+
+COLUMNS = [
+    ("时段", lambda x: x["state"].label),
+    ("状态", lambda x: QCoreApplication.translate("PeriodsPage", x["state"].status_label)),
+    ("报送", lambda x: _who(x["state"].row, "submitted_by", "submitted_at")),
+    ("县文化馆", lambda x: _county(x["state"])),
+    ("说明", lambda x: _note(x["state"])),
+]
+
+
 class PeriodsPage(QWidget):
     def __init__(self, ctx: UiContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.states: list[PeriodState] = []
         self.year = QSpinBox()
         self.year.setRange(2000, 2200)
         self.year.setSuffix(self.tr(" 年"))
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
+        self.model = RowsModel(ctx.tasks, COLUMNS, self)
+        self.table = rows_table(self.model)
         self.table.horizontalHeader().setStretchLastSection(True)
         for col, width in enumerate((90, 110, 170, 220)):
             self.table.setColumnWidth(col, width)
@@ -93,7 +110,7 @@ class PeriodsPage(QWidget):
         layout.addWidget(self.late)
 
         self.year.valueChanged.connect(lambda _y: self.load())
-        self.table.itemSelectionChanged.connect(self._selected)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
         self.submit_button.clicked.connect(self._submit)
         self.withdraw_button.clicked.connect(self._withdraw)
         ctx.tasks.changed.connect(self._changed)
@@ -101,7 +118,7 @@ class PeriodsPage(QWidget):
 
     def _start(self, year: int) -> None:
         self.year.setValue(year)  # loads
-        if self.table.rowCount() == 0:
+        if self.model.rowCount() == 0:
             self.load()
 
     def load(self) -> None:
@@ -113,32 +130,16 @@ class PeriodsPage(QWidget):
 
     def _loaded(self, result: tuple[list[PeriodState], list[dict[str, Any]]]) -> None:
         states, late = result
-        keep = self.table.currentRow()
-        self.states = states
-        self.table.setRowCount(len(states))
-        for row, st in enumerate(states):
-            r = st.row
-            county = (
-                _who(r, "decided_by", "decided_at")
-                if st.status not in ("", "submitted", "withdrawn")
-                else ""
-            )
-            note = r.get("reason", "") if st.status in ("returned", "unlocked") else ""
-            if st.lock is not None and st.lock.reason != "submitted":
-                note = st.lock.message
-            cells = (
-                st.label,
-                st.status_label,
-                _who(r, "submitted_by", "submitted_at"),
-                county,
-                note,
-            )
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(self.tr(text) if col == 1 else text))
+        keep = self.table.currentIndex().row()
+        self.model.set_rows([{"state": st} for st in states])
         if 0 <= keep < len(states):
             self.table.selectRow(keep)
         self._show_late(late)
         self._selected()
+
+    @property
+    def states(self) -> list[PeriodState]:
+        return [x["state"] for x in self.model.rows]
 
     def _show_late(self, late: list[dict[str, Any]]) -> None:
         if not late:
@@ -153,8 +154,9 @@ class PeriodsPage(QWidget):
         self.late.setText("\n".join(lines))
 
     def current(self) -> PeriodState | None:
-        row = self.table.currentRow()
-        return self.states[row] if 0 <= row < len(self.states) else None
+        chosen = self.table.selectionModel().selectedRows()
+        row = self.model.row(chosen[0].row()) if chosen else None
+        return row["state"] if row else None
 
     def _selected(self) -> None:
         st = self.current()

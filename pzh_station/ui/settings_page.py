@@ -34,6 +34,24 @@ class SettingsPage(QWidget):
         self.ctx = ctx
         self.profile: StationProfile | None = None
 
+        self.backups: list[maintenance.BackupInfo] = []
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addWidget(self._build_profile_box())
+        self.pin_box = PinSettingsBox(ctx)
+        column.addWidget(self.pin_box)
+        column.addWidget(self._build_backup_box())
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(scroll)
+        self.load()
+
+    def _build_profile_box(self) -> QGroupBox:
+        """文化站信息: the station form and its save button."""
         self.form = StationForm(full=True)
         self.save_button = QPushButton(self.tr("保存文化站信息"))
         self.saved_label = QLabel()
@@ -44,14 +62,17 @@ class SettingsPage(QWidget):
         row.addWidget(self.save_button)
         row.addWidget(self.saved_label, 1)
         profile_layout.addLayout(row)
+        self.save_button.clicked.connect(self.save_profile)
+        return profile_box
 
+    def _build_backup_box(self) -> QGroupBox:
+        """数据备份: back up now, the backups there are, restore the chosen one."""
         self.backup_button = QPushButton(self.tr("立即备份"))
         self.backup_label = QLabel()
         self.backup_label.setWordWrap(True)
         self.backup_list = QListWidget()
         self.backup_list.setObjectName("backup_list")
         self.backup_list.setMaximumHeight(160)
-        self.backups: list[maintenance.BackupInfo] = []
         self.restore_button = QPushButton(self.tr("从所选备份恢复…"))
         self.restore_button.setEnabled(False)
         self.restore_button.setToolTip(self.tr("请先在上面的列表中选择一份备份"))
@@ -59,7 +80,7 @@ class SettingsPage(QWidget):
             self.tr(
                 "数据文件夹：{}\n备份会自动进行（每天一次，保留最近14份）。恢复前，当前的数据会先另存为"
                 "一份“恢复前自动保存”的备份，所以恢复也可以撤销。"
-            ).format(ctx.data_dir)
+            ).format(self.ctx.data_dir)
         )
         where.setWordWrap(True)
         backup_box = QGroupBox(self.tr("数据备份"))
@@ -72,26 +93,10 @@ class SettingsPage(QWidget):
         backup_layout.addWidget(self.backup_list)
         backup_layout.addWidget(self.restore_button)
         backup_layout.addWidget(where)
-
-        inner = QWidget()
-        column = QVBoxLayout(inner)
-        column.addWidget(profile_box)
-        self.pin_box = PinSettingsBox(ctx)
-        column.addWidget(self.pin_box)
-        column.addWidget(backup_box)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(scroll)
-
-        self.save_button.clicked.connect(self.save_profile)
         self.backup_button.clicked.connect(self.backup_now)
         self.restore_button.clicked.connect(self.confirm_restore)
         self.backup_list.currentRowChanged.connect(self._backup_chosen)
-        self.load()
+        return backup_box
 
     def load(self) -> None:
         self.ctx.tasks.run(lambda s: StationService(s).profile(), success=self._profile_loaded)

@@ -45,9 +45,24 @@ class TeamDialog(SavingDialog):
         self.setWindowTitle(self.tr("编辑团队") if team else self.tr("新建团队"))
         self.resize(520, 520)
         self._setup_errors()
+        self.leader_id = ""
+        self.picker: PickPersonDialog | None = None
+        self._build_fields()
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_form())
+        layout.addWidget(self.message)
+        layout.addWidget(
+            self._buttons(self.tr("保存"), history=("art_teams", lambda: self.team_id))
+        )
+        self.leader_button.clicked.connect(lambda: self._pick(self._set_leader))
+        self.add_member_button.clicked.connect(lambda: self._pick(self._add_member))
+        self.remove_member_button.clicked.connect(self._remove_member)
+        if team:
+            self._fill(team)
+
+    def _build_fields(self) -> None:
         self.name_edit = QLineEdit()
         self.art_combo = RefCombo("art_forms", empty=self.tr("（请选择）"))
-        self.leader_id = ""
         self.leader_label = QLabel(self.tr("（未指定）"))
         self.leader_button = QPushButton(self.tr("选择…"))
         self.members = QListWidget()
@@ -59,8 +74,10 @@ class TeamDialog(SavingDialog):
             self.status_combo.addItem(self.tr(label), code)
         self.dissolved_edit = OptionalDateEdit(empty_text=self.tr("—"))
         self.notes_edit = QLineEdit()
-        self.picker: PickPersonDialog | None = None
 
+    def _build_form(self) -> QFormLayout:
+        """Each field with its message under it; the leader and members are chosen from the
+        people registry."""
         leader = QHBoxLayout()
         leader.addWidget(self.leader_label, 1)
         leader.addWidget(self.leader_button)
@@ -88,18 +105,7 @@ class TeamDialog(SavingDialog):
             field_box(self.dissolved_edit, e.add("dissolved_on", self.dissolved_edit)),
         )
         form.addRow(self.tr("备注"), field_box(self.notes_edit, e.add("notes", self.notes_edit)))
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.message)
-        layout.addWidget(
-            self._buttons(self.tr("保存"), history=("art_teams", lambda: self.team_id))
-        )
-
-        self.leader_button.clicked.connect(lambda: self._pick(self._set_leader))
-        self.add_member_button.clicked.connect(lambda: self._pick(self._add_member))
-        self.remove_member_button.clicked.connect(self._remove_member)
-        if team:
-            self._fill(team)
+        return form
 
     def _fill(self, team: dict[str, Any]) -> None:
         self.name_edit.setText(team["name"])

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pzh_core import merge
+from pzh_core import merge, stored_clocks
 from pzh_core.domain import erasure, rules
 from sync.server import clamps, erasure_store, identity, period_store, set_aside
 from sync.server.db import aggregates
@@ -230,7 +230,7 @@ def _row_state(
         )
     if found is None:
         return RowState({}, False)
-    return RowState(json.loads(found[1]), True, found[2])
+    return RowState(stored_clocks.decode(table, found[1]), True, found[2])
 
 
 def _record_sync(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pzh_core import digest, schema
+from pzh_core import digest, schema, stored_clocks
 from sync.server.db.conn import Conn
 
 # The tables are migration 4 (sync/server/db/migrations.py).
@@ -125,15 +125,13 @@ def rows_in_buckets(
     conn: Conn, station: str, table: str, buckets: Iterable[int]
 ) -> list[list[Any]]:
     """``[table, id, {field: value}, {field: stamp}]`` of the station's rows in ``buckets``."""
-    import json
-
     wanted = set(buckets)
     types = schema.TABLES[table]
     out: list[list[Any]] = []
     for r in conn.execute(f"SELECT * FROM {table} WHERE station_id = ?", (station,)):
         if digest.bucket_of(r["id"]) not in wanted:
             continue
-        clocks = json.loads(r["clocks"] or "{}")
+        clocks = stored_clocks.decode(table, r["clocks"])
         values = {n: schema.decode_value(types[n], r[n]) for n in clocks if n in types}
         out.append([table, r["id"], values, {k: s for k, s in clocks.items() if k in values}])
     return out

@@ -17,7 +17,7 @@ import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from pzh_core import hlc, merge, schema
+from pzh_core import hlc, merge, schema, stored_clocks
 from sync.server import replica_digest
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
@@ -53,10 +53,10 @@ def compact(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-def _row_meta(clocks: dict[str, str]) -> list[str]:
+def _row_meta(table: str, clocks: dict[str, str]) -> list[str]:
     """``updated_at``, ``device_id`` and ``clocks`` of a row with these field stamps."""
-    top = merge.row_stamp(clocks)
-    return [top, top.split(".", 2)[2], json.dumps(clocks, sort_keys=True, separators=(",", ":"))]
+    cols = stored_clocks.row_columns(table, clocks)
+    return [cols["updated_at"], cols["device_id"], cols["clocks"]]
 
 
 def lock_station(c: Conn, station_id: str) -> bool:
@@ -151,7 +151,7 @@ def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) 
         types = schema.TABLES[table]
         names = tuple(sorted(state.values))
         values = [schema.encode_value(types[n], state.values[n]) for n in names]
-        meta = _row_meta(state.clocks)
+        meta = _row_meta(table, state.clocks)
         if state.exists:
             groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
         else:
@@ -193,7 +193,8 @@ def apply_change(
     row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if row is not None and row["station_id"] != station:
         raise ValueError(f"{table} row {row_id} belongs to another station")
-    state = RowState(json.loads(row["clocks"]) if row is not None else {}, row is not None)
+    clocks = stored_clocks.decode(table, row["clocks"]) if row is not None else {}
+    state = RowState(clocks, row is not None)
     made = clock.now(state.clocks.values())
     won, state.clocks = merge.merge(state.clocks, dict(fields), made)
     if not won:

@@ -36,6 +36,7 @@ QUICK = {
     "test_period_approval.py",
     "test_aggregates.py",
     "test_sync_restore_clock.py",
+    "test_compact_clocks.py",
 }
 _cluster: list[pg_cluster.Cluster] = []
 

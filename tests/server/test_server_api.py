@@ -10,6 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pzh_core import hlc, protocol
+from pzh_core.stored_clocks import decode
 from sync.server import admin, auth
 from sync.server.app import ServerSettings, create_app
 from sync.server.storage import BatchRejected
@@ -519,7 +520,7 @@ def test_future_stamp_is_clamped_and_echoed_so_replicas_converge(server, clock):
     new = hlc.parse(echo[0]["s"])
     assert T0 <= new.ms <= T0 + 5 * 60 * 1000 and new.device == a["device_id"]
     row = server.storage.query("SELECT updated_at, clocks FROM activities")[0]
-    assert row["updated_at"] == echo[0]["s"] and json.loads(row["clocks"]) == {
+    assert row["updated_at"] == echo[0]["s"] and decode("activities", row["clocks"]) == {
         "title": echo[0]["s"]
     }
     dev = server.storage.get_device(a["device_id"])

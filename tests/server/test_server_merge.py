@@ -8,7 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pzh_core import hlc, merge
+from pzh_core import hlc, merge, stored_clocks
 from sync.server import admin, auth
 from sync.server.sql_storage import SqlStorage
 
@@ -42,7 +42,7 @@ def reference(changes: list[tuple[str, str, dict]]) -> dict[str, dict]:
 def replica(storage: SqlStorage) -> dict[str, dict]:
     out = {}
     for row in storage.query("SELECT * FROM activities"):
-        clocks = json.loads(row["clocks"])
+        clocks = stored_clocks.decode("activities", row["clocks"])
         values = {}
         for name in clocks:
             v = row[name]

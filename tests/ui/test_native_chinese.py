@@ -1,10 +1,18 @@
-"""Qt's own texts are Chinese: message box buttons, text field context menus, the calendar."""
+"""Qt's own texts are Chinese: message box buttons, text field context menus, the calendar,
+the file dialog."""
 
 from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QLocale, QTranslator
-from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+)
 
 from pzh_station.ui import qt_locale
 
@@ -43,3 +51,18 @@ def test_message_box_buttons_and_context_menu_are_chinese(qtbot, chinese_qt):
     actions = [a.text().split("(")[0] for a in menu.actions() if a.text()]
     assert {"复制", "粘贴", "剪切"} <= set(actions), actions
     assert QLocale().monthName(3) == "三月"
+
+
+def test_file_dialog_labels_are_chinese(qtbot, chinese_qt):
+    # Qt's own file dialog (the one Linux desktops without a Qt platform theme get; Windows shows
+    # its own, in the system's language)
+    dialog = QFileDialog(None, "选择花名册文件", "", "表格 (*.xlsx *.csv)")
+    dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    labels = {label.text() for label in dialog.findChildren(QLabel) if label.text()}
+    assert {"查找范围：", "文件名称(&N)：", "文件类型："} <= labels, labels
+    buttons = {b.text().split("(")[0] for b in dialog.findChildren(QPushButton)}
+    assert {"打开", "取消"} <= buttons, buttons
+    dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+    assert "保存" in {b.text().split("(")[0] for b in dialog.findChildren(QPushButton)}

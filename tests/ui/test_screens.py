@@ -16,7 +16,7 @@ from pzh_station.services.context import open_services
 from pzh_station.ui.main_window import FRAME, MainWindow, fitted_geometry
 from pzh_station.ui.overview.chart import MonthChart
 from pzh_station.ui.pages import PAGES
-from tests.ui_helpers import make_ctx, settle
+from tests.ui_helpers import make_ctx, settle, show_started
 
 # available area (screen less task bar) in logical pixels: 768 - 40 = 728 at 100 %
 SCREENS = {
@@ -40,7 +40,7 @@ def window(qtbot, demo_dir, request):
     ctx = make_ctx(demo_dir)
     w = MainWindow(ctx)
     w.setGeometry(fitted_geometry(SCREENS[request.param]))
-    w.show()
+    show_started(qtbot, w)
     settle(qtbot, ctx)
     yield w
     w.close()
@@ -125,3 +125,17 @@ def test_roster_columns_and_todays_attendance_column_are_visible(qtbot, window, 
         assert table.columnWidth(col) >= table.sizeHintForColumn(col), model.headerData(
             col, Qt.Orientation.Horizontal
         )
+
+
+@pytest.mark.parametrize("window", ["150"], indirect=True)
+def test_overview_figures_are_not_clipped_at_150_percent(qtbot, window, tmp_path):
+    page = window.show_page("overview")
+    settle(qtbot, window.ctx)
+    qtbot.wait(50)
+    _shot(window, "150-overview-cards", tmp_path)
+    assert page.data is not None  # the figures came after the first paint
+    for key, card in page.cards.items():
+        for label in (card.title_label, card.value_label, card.previous_label):
+            assert label.width() >= label.sizeHint().width(), (key, label.text())
+        hint = card.target_label  # a long hint wraps inside the card instead of being cut
+        assert not hint.isVisible() or hint.height() >= hint.heightForWidth(hint.width()), key

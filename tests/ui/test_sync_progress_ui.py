@@ -11,7 +11,7 @@ from pzh_station.ui.sync_page.agent import agent_for
 from tests import server_fixtures
 from tests.server_fixtures import LiveServer
 from tests.sync_helpers import PC
-from tests.ui_helpers import make_ctx
+from tests.ui_helpers import make_ctx, show_started
 
 sync_server = server_fixtures.sync_server
 ROWS = 1_200
@@ -37,7 +37,7 @@ def desk(qtbot, tmp_path, name: str):
     window = MainWindow(ctx)
     qtbot.addWidget(window)
     window.resize(1366, 738)
-    window.show()
+    show_started(qtbot, window)
     return ctx, agent, window
 
 

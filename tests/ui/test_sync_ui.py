@@ -12,7 +12,7 @@ from pzh_station.ui.main_window import MainWindow
 from pzh_station.ui.sync_page.agent import agent_for
 from pzh_station.ui.sync_page.enroll_dialog import EnrollDialog
 from pzh_station.ui.sync_page.page import SyncPage
-from tests.ui_helpers import make_ctx, type_text
+from tests.ui_helpers import make_ctx, show_started, type_text
 
 DEAD = "http://127.0.0.1:9"  # nothing listens there: "connection refused" at once
 
@@ -36,7 +36,7 @@ def wait_phase(qtbot, agent, *phases):
 def test_unenrolled_pc_says_so_and_enrollment_errors_show_at_the_field(qtbot, ctx):
     window = MainWindow(ctx)
     qtbot.addWidget(window)
-    window.show()
+    show_started(qtbot, window)
     agent = agent_for(ctx)
     wait_phase(qtbot, agent, "unenrolled")
     assert "未注册" in window.sync_status.label.text()
@@ -84,7 +84,7 @@ def test_offline_pc_shows_offline_pending_changes_and_what_to_do(qtbot, services
     try:
         window = MainWindow(ctx)
         qtbot.addWidget(window)
-        window.show()
+        show_started(qtbot, window)
         page = window.show_page("sync")
         page.sync_button.setEnabled(True)
         qtbot.waitUntil(lambda: page.sync_button.isEnabled(), timeout=5_000)
@@ -115,7 +115,7 @@ def test_enroll_in_the_dialog_then_sync_in_the_background(qtbot, ctx, tmp_path, 
         station = server.create_station("大田镇综合文化站", "仁和区")
         window = MainWindow(ctx)
         qtbot.addWidget(window)
-        window.show()
+        show_started(qtbot, window)
         agent = agent_for(ctx)
         page = window.show_page("sync")
         dialog = page.open_enroll()
@@ -184,7 +184,7 @@ def test_background_agent_syncs_at_start_and_retries_by_itself_after_failures(
             try:
                 window = MainWindow(ctx)
                 qtbot.addWidget(window)
-                window.show()
+                show_started(qtbot, window)
                 qtbot.waitUntil(
                     lambda: (
                         agent.status.phase == "online"
@@ -215,7 +215,7 @@ def test_sync_page_lists_set_aside_changes_and_says_done_only_when_verified(qtbo
         window = MainWindow(ctx)
         qtbot.addWidget(window)
         window.resize(1366, 768)
-        window.show()
+        show_started(qtbot, window)
         agent = agent_for(ctx)
         page = window.show_page("sync")
         with qtbot.waitSignal(agent.enrolled, timeout=20_000):

@@ -46,8 +46,8 @@ def test_submit_last_month_then_the_form_refuses_an_edit_at_the_date(
     qtbot.mouseClick(page.submit_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
     settle(qtbot, ctx)
-    assert page.table.item(row, 1).text() == "已报送待审核"
-    assert "李明" in page.table.item(row, 2).text()
+    assert page.model.text(row, 1) == "已报送待审核"
+    assert "李明" in page.model.text(row, 2)
     assert page.withdraw_button.isEnabled() and not page.submit_button.isEnabled()
     _shot(page, "periods-page", tmp_path)
 
@@ -75,7 +75,7 @@ def test_submit_last_month_then_the_form_refuses_an_edit_at_the_date(
     qtbot.mouseClick(page.withdraw_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
     settle(qtbot, ctx)
-    assert page.table.item(row, 1).text() == "已撤回"
+    assert page.model.text(row, 1) == "已撤回"
 
 
 def test_the_activity_forms_history_shows_who_changed_what(qtbot, ctx, services, tmp_path):
@@ -96,13 +96,13 @@ def test_the_activity_forms_history_shows_who_changed_what(qtbot, ctx, services,
     qtbot.mouseClick(dlg.history_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
     hist = dlg.history
-    assert hist.isVisible() and hist.table.rowCount() == 2
-    assert hist.table.item(0, 1).text() == "王芳（本机）"
-    assert hist.table.item(0, 2).text() == "参与人次：20 → 35"
-    first = hist.table.item(1, 2).text()
+    assert hist.isVisible() and hist.model.rowCount() == 2
+    assert hist.model.text(0, 1) == "王芳（本机）"
+    assert hist.model.text(0, 2) == "参与人次：20 → 35"
+    first = hist.model.text(1, 2)
     assert "活动名称：（空） → 书法讲座" in first and "活动类型：（空） → 讲座" in first
     assert "地点" not in first  # left empty: nothing to show
-    assert hist.table.item(1, 1).text() == "李明（本机）"
+    assert hist.model.text(1, 1) == "李明（本机）"
     _shot(hist, "history-dialog", tmp_path)
     # A new record has no history yet.
     qtbot.mouseClick(acts.add_button, Qt.MouseButton.LeftButton)

@@ -123,15 +123,7 @@ class ActivityDialog(SavingDialog):
         if self.activity.id and self.activity.created_by:
             # who entered it stays as it was (the service keeps created_by on edits)
             form.addRow(self.tr("录入人"), QLabel(self.activity.created_by))
-        inner = QWidget()
-        column = QVBoxLayout(inner)
-        column.addLayout(form)
-        column.addStretch(1)  # extra height goes below the form, not into the notes row
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        return scroll
+        return self._scrolled(form)  # extra height below the form, not into the notes row
 
     def _teams_loaded(self, teams: list[tuple[str, str]]) -> None:
         """The registry's teams (and the activity's own, even if dissolved since)."""

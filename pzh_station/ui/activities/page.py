@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -30,8 +30,7 @@ from pzh_station.ui.activities.model import COLUMNS, ActivityTableModel
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
 from pzh_station.ui.widgets import OptionalDateEdit, RefCombo
-
-SEARCH_DELAY_MS = 250  # wait for a pause in typing (and for the IME to commit) before searching
+from pzh_station.ui.widgets.search import search_as_you_type
 
 
 class ActivitiesPage(QWidget):
@@ -94,16 +93,12 @@ class ActivitiesPage(QWidget):
         filters.addWidget(self.group_combo)
         filters.addWidget(self.search_edit, 1)
         filters.addWidget(self.clear_button)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.apply_filters)
+        self.search_timer = search_as_you_type(self.search_edit, self.apply_filters)
         self.clear_button.clicked.connect(self.clear_filters)
         for combo in (self.kind_combo, self.group_combo):
             combo.currentIndexChanged.connect(self.apply_filters)
         for edit in (self.date_from, self.date_to):
             edit.dateChanged.connect(self.apply_filters)
-        self.search_edit.textChanged.connect(self.search_timer.start)
         return filters
 
     def _build_list(self) -> QTableView:

@@ -3,7 +3,7 @@ records."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPalette
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
@@ -25,9 +25,7 @@ class FigureCard(QFrame):
         self.unit = unit
         self.setObjectName("figureCard")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.setToolTip(self.tr("点击查看这个数字背后的记录"))
-        self.setMinimumWidth(130)
         self.title_label = QLabel(label)
         self.value_label = QLabel("…")
         font = self.value_label.font()
@@ -38,6 +36,8 @@ class FigureCard(QFrame):
         self.target_label = QLabel("")
         for lbl in (self.previous_label, self.target_label):
             _set_colour(lbl, GREY)  # a palette, not a style sheet: 14 cards × 2 labels at start
+        # the card is as wide as its texts need (nothing clipped at 150 %); a long hint wraps
+        self.target_label.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
         layout.setSpacing(2)
@@ -47,6 +47,9 @@ class FigureCard(QFrame):
     def set_values(
         self, value: str, previous: str, target: str = "", *, behind: bool = False
     ) -> None:
+        from PySide6.QtCore import Qt  # not at start: the Qt namespace builds 93 enums
+
+        self.setCursor(Qt.CursorShape.PointingHandCursor)  # a figure to click through
         self.value_label.setText(value)
         self.previous_label.setText(self.tr("去年同期：{}").format(previous))
         self.target_label.setText(target)
@@ -58,6 +61,8 @@ class FigureCard(QFrame):
         return self.value_label.text()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802
+        from PySide6.QtCore import Qt
+
         if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(
             event.position().toPoint()
         ):

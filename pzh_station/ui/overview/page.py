@@ -6,7 +6,7 @@ or checklist row lists the records behind it. Refreshes when ``tasks.changed`` s
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
@@ -24,12 +24,17 @@ from PySide6.QtWidgets import (
 )
 
 from pzh_core.indicators import INDICATORS
-from pzh_station.services.reports import ReportService, format_value
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.overview.card import FigureCard
-from pzh_station.ui.overview.chart import MonthChart
-from pzh_station.ui.overview.records_dialog import RecordsDialog
-from pzh_station.ui.widgets import RowsModel, rows_table
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableView
+
+    from pzh_station.services.context import Services
+    from pzh_station.services.reports import ReportService
+    from pzh_station.ui.overview.chart import MonthChart
+    from pzh_station.ui.overview.records_dialog import RecordsDialog
+    from pzh_station.ui.widgets import RowsModel
 
 GROUPS: list[tuple[str, list[str]]] = [
     (
@@ -56,6 +61,13 @@ GROUPS: list[tuple[str, list[str]]] = [
     ("文化志愿者", ["volunteers_active", "volunteer_hours_verified", "new_star_levels"]),
 ]
 CARDS_PER_ROW = 6
+
+
+def _reports(services: Services) -> ReportService:
+    """The report service, loaded on the database worker with the first figures (not at start)."""
+    from pzh_station.services.reports import ReportService
+
+    return ReportService(services)
 
 
 def _state(item: dict[str, Any]) -> str:
@@ -87,7 +99,7 @@ class OverviewPage(QWidget):
         body_layout.setContentsMargins(0, 0, 0, 0)
         for title, keys in GROUPS:
             body_layout.addWidget(self._build_group(title, keys))
-        body_layout.addLayout(self._build_bottom(), 1)
+        body_layout.addWidget(self._build_bottom(), 1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setWidget(body)
@@ -96,7 +108,11 @@ class OverviewPage(QWidget):
         layout.addLayout(controls)
         layout.addWidget(scroll, 1)
         ctx.tasks.changed.connect(self._data_changed)
-        self.refresh()
+        if getattr(parent, "has_started", True):
+            self.refresh()
+        else:  # the app's first screen: the figures once the window is on the screen (issue 17)
+            self._stale = False  # not on show: on `started`, after the first paint
+            parent.started.connect(self.refresh)  # type: ignore[union-attr]
 
     def _build_controls(self) -> QHBoxLayout:
         """The period (year, month), 刷新 and the status line."""
@@ -137,13 +153,25 @@ class OverviewPage(QWidget):
             grid.setColumnStretch(col, 1)
         return box
 
-    def _build_bottom(self) -> QHBoxLayout:
-        """The month-by-month chart and the service-standard checklist."""
-        self.chart = MonthChart()
-        self.checklist_model = RowsModel(
+    def _build_bottom(self) -> QWidget:
+        """Room for the month-by-month chart and the service-standard checklist: both come with
+        the first figures (:meth:`_fill_bottom`), after the window is on the screen (issue 17:
+        QtCharts and a Python table model would load before the first paint)."""
+        self.bottom = QWidget()
+        self.bottom.setMinimumHeight(240)
+        return self.bottom
+
+    def _fill_bottom(self) -> None:
+        if self.bottom.layout() is not None:
+            return
+        from pzh_station.ui.overview.chart import MonthChart
+        from pzh_station.ui.widgets import RowsModel, rows_table
+
+        self.chart: MonthChart = MonthChart()
+        self.checklist_model: RowsModel = RowsModel(
             self.ctx.tasks, CHECKLIST_COLUMNS, self, align_right=(1, 2)
         )
-        self.checklist = rows_table(self.checklist_model)
+        self.checklist: QTableView = rows_table(self.checklist_model)
         self.checklist.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.checklist.setToolTip(self.tr("双击一行查看计入的活动"))
         self.checklist.doubleClicked.connect(
@@ -151,10 +179,10 @@ class OverviewPage(QWidget):
         )
         check_box = QGroupBox(self.tr("服务标准完成情况（全年）"))
         QVBoxLayout(check_box).addWidget(self.checklist)
-        bottom = QHBoxLayout()
+        bottom = QHBoxLayout(self.bottom)
+        bottom.setContentsMargins(0, 0, 0, 0)
         bottom.addWidget(self.chart, 3)
         bottom.addWidget(check_box, 2)
-        return bottom
 
     # -- loading -------------------------------------------------------------------------
     @property
@@ -172,7 +200,7 @@ class OverviewPage(QWidget):
         self._loading = True
         self.status_label.setText(self.tr("正在统计…"))
         self.ctx.tasks.read(
-            lambda s: ReportService(s).overview(year, month=month),
+            lambda s: _reports(s).overview(year, month=month),
             success=self._show,
             failure=self._failed,
         )
@@ -220,12 +248,15 @@ class OverviewPage(QWidget):
             card.set_values(
                 self._text(key, cur[key]), self._text(key, prev[key]), target, behind=behind
             )
+        self._fill_bottom()
         self.chart.set_months(period.year, data["monthly"], data["monthly_previous"])
         self.checklist_model.set_rows(data["checklist"])
         self.status_label.setText(self.tr("{}，截至 {}").format(period.label, period.cutoff))
 
     def _text(self, key: str, value: Any) -> str:
         unit = INDICATORS[key].unit
+        from pzh_station.services.reports import format_value
+
         text = format_value(key, value)
         return text if unit == "%" or value is None else f"{text} {unit}"
 
@@ -239,7 +270,7 @@ class OverviewPage(QWidget):
         title = self.tr("{} — {}").format(self.tr(INDICATORS[key].label), self._period_label())
         total = self.cards[key].value_text if key in self.cards else ""
         self.ctx.tasks.read(
-            lambda s: ReportService(s).records(key, year, month=month),
+            lambda s: _reports(s).records(key, year, month=month),
             success=lambda recs: self._show_records(title, recs, total),
             failure=self._failed,
         )
@@ -250,12 +281,14 @@ class OverviewPage(QWidget):
             return
         code, label, year, count = item["code"], item["label"], self.year, str(item["count"])
         self.ctx.tasks.read(
-            lambda s: ReportService(s).records(f"checklist:{code}", year),
+            lambda s: _reports(s).records(f"checklist:{code}", year),
             success=lambda recs: self._show_records(f"{label} — {year}年", recs, count),
             failure=self._failed,
         )
 
     def _show_records(self, title: str, records: list, total: str) -> None:
+        from pzh_station.ui.overview.records_dialog import RecordsDialog
+
         if self.dialog is not None:
             self.dialog.close()
         self.dialog = RecordsDialog(self.ctx.tasks, title, records, total, self)

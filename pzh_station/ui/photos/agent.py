@@ -27,19 +27,11 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from pzh_station.services.photos import PhotoService
 from pzh_station.settings import Settings
 from pzh_station.store import Store, StoreError
 from pzh_station.store import photos as q
 from pzh_station.sync_client import RetryPolicy, SyncError, SyncState
-from pzh_station.sync_client.bundle import register_key
 from pzh_station.sync_client.config import SyncSettings
-from pzh_station.sync_client.photo_transfer import (
-    PhotoUploader,
-    china_day,
-    download,
-    fetch_missing_thumbnails,
-)
 from pzh_station.sync_client.transport import Transport
 from pzh_station.ui.context import UiContext
 
@@ -128,6 +120,15 @@ class _Worker:
         state = self.run_db(SyncState.load)
         if not state.enrolled:
             return None
+        # the network side (requests, the bundle's keys) loads with the first photo run on this
+        # thread, not with the main window (issue 17: start-up)
+        from pzh_station.sync_client.bundle import register_key
+        from pzh_station.sync_client.photo_transfer import (
+            PhotoUploader,
+            download,
+            fetch_missing_thumbnails,
+        )
+
         conf = SyncSettings.load(self.data_dir)
         transport = Transport(
             state.server_url, token=state.token, ca_bundle=conf.ca_bundle, retry=self.retry
@@ -158,7 +159,7 @@ class _Worker:
     def _status(self, store: Store) -> PhotoStatus:
         return PhotoStatus(
             pending=q.pending_count(store),
-            sent_today=q.budget_used(store, china_day()),
+            sent_today=q.budget_used(store, q.china_day()),
             day_budget=q.day_budget(store),
             mode=photo_mode(self.data_dir),
             refused=[r["error"] for r in q.refused_uploads(store)],
@@ -215,6 +216,8 @@ class PhotoAgent(QObject):
             self.kick()
 
     def retry_refused(self) -> None:
+        from pzh_station.services.photos import PhotoService  # Pillow: not at start
+
         self.ctx.tasks.run(
             lambda s: PhotoService(s).retry_refused(), success=lambda _: self.send_now()
         )

@@ -40,6 +40,41 @@ class SyncPage(QWidget):
         self.ctx = ctx
         self.agent = agent_for(ctx)
         self.dialog: EnrollDialog | None = None
+        # What the last enrollment or sync changed about this PC (profile adopted, new identity).
+        self.notice_label = QLabel()
+        self.notice_label.setWordWrap(True)
+        self.notice_label.setStyleSheet("color: #1565c0")
+        self.notice_label.hide()
+        help_text = QLabel(
+            self.tr(
+                "本机的每一次修改都先保存在本机，联网时自动上传到市同步服务器，并取回本站其他电脑的修改。"
+                "网络断开不会丢失任何数据。待上传的修改为 0 表示本机的记录都已到达服务器。"
+            )
+        )
+        help_text.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_status())
+        layout.addLayout(self._build_buttons())
+        layout.addWidget(self.notice_label)
+        layout.addWidget(self._build_set_aside())
+        layout.addWidget(help_text)
+        from pzh_station.ui.photos.status import PhotoPanel
+
+        self.photo_panel = PhotoPanel(ctx, self)  # photos go apart from the records (issue 15)
+        layout.addWidget(self.photo_panel)
+        from pzh_station.ui.photos.bundle_box import BundleBox
+
+        self.bundle_box = BundleBox(ctx, self)  # USB bundles where there is no network
+        layout.addWidget(self.bundle_box)
+        layout.addStretch(1)
+        ctx.tasks.changed.connect(self._changed)
+        self.load_set_aside()
+        self.agent.status_changed.connect(self.show_status)
+        self.agent.enrolled.connect(self._enrolled)
+        self.show_status(self.agent.status)
+
+    def _build_status(self) -> QGroupBox:
+        """同步状态: state, server, this PC, last success, check, pending, next, problem."""
         self.phase_label = QLabel()
         self.server_label = QLabel()
         self.station_label = QLabel()
@@ -47,15 +82,8 @@ class SyncPage(QWidget):
         self.pending_label = QLabel()
         self.next_label = QLabel()
         self.error_label = QLabel()
-        self.error_label.setWordWrap(True)
         self.check_label = QLabel()
-        self.check_label.setWordWrap(True)
-        # What the last enrollment or sync changed about this PC (profile adopted, new identity).
-        self.notice_label = QLabel()
-        self.notice_label.setWordWrap(True)
-        self.notice_label.setStyleSheet("color: #1565c0")
-        self.notice_label.hide()
-        for label in (self.server_label, self.station_label):
+        for label in (self.error_label, self.check_label, self.server_label, self.station_label):
             label.setWordWrap(True)
         box = QGroupBox(self.tr("同步状态"))
         form = QFormLayout(box)
@@ -67,20 +95,22 @@ class SyncPage(QWidget):
         form.addRow(self.tr("待上传的修改"), self.pending_label)
         form.addRow(self.tr("下次自动同步"), self.next_label)
         form.addRow(self.tr("问题"), self.error_label)
+        return box
+
+    def _build_buttons(self) -> QHBoxLayout:
         self.sync_button = QPushButton(self.tr("立即同步"))
         self.enroll_button = QPushButton(self.tr("注册本机…"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.sync_button)
         buttons.addWidget(self.enroll_button)
         buttons.addStretch(1)
-        help_text = QLabel(
-            self.tr(
-                "本机的每一次修改都先保存在本机，联网时自动上传到市同步服务器，并取回本站其他电脑的修改。"
-                "网络断开不会丢失任何数据。待上传的修改为 0 表示本机的记录都已到达服务器。"
-            )
-        )
-        help_text.setWordWrap(True)
-        # Changes the city server did not accept (set aside): what, why, what to do.
+        self.sync_button.clicked.connect(self.agent.sync_now)
+        self.enroll_button.clicked.connect(self.open_enroll)
+        return buttons
+
+    def _build_set_aside(self) -> QGroupBox:
+        """Changes the city server did not accept (set aside): what, why, what to do; hidden
+        while there are none."""
         self.set_aside_box = QGroupBox(self.tr("未被市服务器接受的修改"))
         self.set_aside_label = QLabel()
         self.set_aside_label.setWordWrap(True)
@@ -92,29 +122,8 @@ class SyncPage(QWidget):
         aside.addWidget(self.set_aside_list)
         aside.addWidget(self.dismiss_button, alignment=Qt.AlignmentFlag.AlignLeft)
         self.set_aside_box.hide()
-        layout = QVBoxLayout(self)
-        layout.addWidget(box)
-        layout.addLayout(buttons)
-        layout.addWidget(self.notice_label)
-        layout.addWidget(self.set_aside_box)
-        layout.addWidget(help_text)
-        from pzh_station.ui.photos.status import PhotoPanel
-
-        self.photo_panel = PhotoPanel(ctx, self)  # photos go apart from the records (issue 15)
-        layout.addWidget(self.photo_panel)
-        from pzh_station.ui.photos.bundle_box import BundleBox
-
-        self.bundle_box = BundleBox(ctx, self)  # USB bundles where there is no network
-        layout.addWidget(self.bundle_box)
-        layout.addStretch(1)
         self.dismiss_button.clicked.connect(self.dismiss_selected)
-        ctx.tasks.changed.connect(self._changed)
-        self.load_set_aside()
-        self.sync_button.clicked.connect(self.agent.sync_now)
-        self.enroll_button.clicked.connect(self.open_enroll)
-        self.agent.status_changed.connect(self.show_status)
-        self.agent.enrolled.connect(self._enrolled)
-        self.show_status(self.agent.status)
+        return self.set_aside_box
 
     def show_status(self, status: SyncStatus) -> None:
         st = status.state

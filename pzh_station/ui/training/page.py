@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -38,8 +38,7 @@ from pzh_station.ui.training.registry import PeopleRegistryDialog
 from pzh_station.ui.training.roster import RosterTab
 from pzh_station.ui.training.sessions import SessionsTab, _error_text
 from pzh_station.ui.widgets import RowsModel, rows_table
-
-SEARCH_DELAY_MS = 250
+from pzh_station.ui.widgets.search import search_as_you_type
 
 
 def _capacity(c: dict[str, Any]) -> str:
@@ -142,11 +141,7 @@ class TrainingPage(QWidget):
         return right
 
     def _connect(self) -> None:
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.reload_classes)
-        self.search_edit.textChanged.connect(lambda _t: self.search_timer.start())
+        self.search_timer = search_as_you_type(self.search_edit, self.reload_classes)
         self.status_combo.currentIndexChanged.connect(lambda _i: self.reload_classes())
         self.class_table.selectionModel().selectionChanged.connect(self._selection_changed)
         self.class_model.loaded.connect(self._show_classes)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -25,6 +25,7 @@ from pzh_core.domain.person import Person
 from pzh_station.services.people import DuplicatePersonError, PeopleService
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.widgets import SavingDialog
+from pzh_station.ui.widgets.search import search_as_you_type
 
 SEARCH_DELAY_MS = 120  # one query per pause in typing, not per key of a fast typist
 
@@ -60,11 +61,7 @@ class PersonSearch(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
         layout.addWidget(self.results, 1)
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.search)
-        self.edit.textChanged.connect(lambda _t: self.search_timer.start())
+        self.search_timer = search_as_you_type(self.edit, self.search, delay_ms=SEARCH_DELAY_MS)
         self.edit.returnPressed.connect(self._pick_first)
         self.results.itemActivated.connect(
             lambda item: self.chosen.emit(item.data(Qt.ItemDataRole.UserRole))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -29,11 +28,12 @@ from pzh_core.domain.volunteer import (
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
 from pzh_station.ui.volunteers.certificates import CertificateDialog, RegisterDialog
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text, stars_text
+from pzh_station.ui.volunteers.common import hours_text, stars_text
 from pzh_station.ui.volunteers.forms import VolunteerDialog
 from pzh_station.ui.volunteers.importing import ImportDialog
 from pzh_station.ui.widgets import RefCombo, RowsModel, rows_table
 from pzh_station.ui.widgets.erase_dialog import EraseDialog
+from pzh_station.ui.widgets.search import search_as_you_type
 
 
 def _skills(r: dict[str, Any]) -> str:
@@ -125,11 +125,7 @@ class ArchiveTab:
 
     def _connect_archive(self) -> None:
         """Filters reload the list; a row chosen shows its totals, double-click edits it."""
-        self.search_timer = QTimer(self)
-        self.search_timer.setSingleShot(True)
-        self.search_timer.setInterval(SEARCH_DELAY_MS)
-        self.search_timer.timeout.connect(self.reload_volunteers)
-        self.search_edit.textChanged.connect(self.search_timer.start)
+        self.search_timer = search_as_you_type(self.search_edit, self.reload_volunteers)
         self.status_combo.currentIndexChanged.connect(self.reload_volunteers)
         self.skill_combo.currentIndexChanged.connect(self.reload_volunteers)
         self.volunteer_table.doubleClicked.connect(lambda _i: self.edit_volunteer())

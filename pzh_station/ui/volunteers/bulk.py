@@ -60,17 +60,61 @@ class BulkEntryDialog(SavingDialog):
         self.result: BulkResult | None = None
         self._setup_errors()
         self.setWindowTitle(self.tr("批量登记服务时长"))
+        self.count_label = QLabel()
+        layout = QVBoxLayout(self)
+        layout.addLayout(self._build_activity_form())
+        layout.addWidget(self.errors.labels["activity_id"])
+        layout.addLayout(self._build_filters())
+        layout.addWidget(self._build_table(), 1)
+        layout.addWidget(self.count_label)
+        layout.addWidget(self.message)
+        layout.addWidget(self._buttons(self.tr("保存全部")))
+        self.errors.labels["volunteers"] = self.message
+        self.resize(760, 640)  # fits 1366×768
+        self.save_button.setEnabled(False)
+        ctx.tasks.run(
+            lambda s: (VolunteerService(s).activity_choices(), VolunteerService(s).active()),
+            success=self._choices,
+        )
 
+    def _build_activity_form(self) -> QFormLayout:
+        """The activity, what was done and the hours for each person."""
         self.activity_combo = QComboBox()
         self.activity_info = QLabel()
         self.description_edit = QLineEdit()
         self.hours_spin = hours_spin()
         self.apply_hours_button = QPushButton(self.tr("应用到已勾选"))
+        form = QFormLayout()
+        form.addRow(self.tr("活动*"), self.activity_combo)
+        form.addRow("", self.activity_info)
+        form.addRow(self.tr("服务内容"), self.description_edit)
+        hours_row = QHBoxLayout()
+        hours_row.addWidget(self.hours_spin)
+        hours_row.addWidget(self.apply_hours_button)
+        hours_row.addStretch(1)
+        form.addRow(self.tr("每人时长"), hours_row)
+        self.errors.add("activity_id", self.activity_combo)
+        self.activity_combo.currentIndexChanged.connect(self._activity_chosen)
+        self.apply_hours_button.clicked.connect(self.apply_hours)
+        return form
+
+    def _build_filters(self) -> QHBoxLayout:
         self.filter_edit = QLineEdit()
         self.filter_edit.setPlaceholderText(self.tr("按姓名、编号或团队筛选"))
         self.filter_edit.setClearButtonEnabled(True)
         self.check_all_button = QPushButton(self.tr("全选（显示的）"))
         self.check_none_button = QPushButton(self.tr("全不选"))
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter_edit, 1)
+        filters.addWidget(self.check_all_button)
+        filters.addWidget(self.check_none_button)
+        self.filter_edit.textChanged.connect(self._filter)
+        self.check_all_button.clicked.connect(lambda: self._check_shown(True))
+        self.check_none_button.clicked.connect(lambda: self._check_shown(False))
+        return filters
+
+    def _build_table(self) -> QTableView:
+        """The active volunteers, each with a check box and an editable number of hours."""
         self.model = QStandardItemModel(0, 5, self)
         self.model.setHorizontalHeaderLabels(
             [self.tr(h) for h in ("姓名", "编号", "团队", "时长(小时)", "问题")]
@@ -82,44 +126,8 @@ class BulkEntryDialog(SavingDialog):
         self.table.horizontalHeader().setStretchLastSection(True)
         for col, width in ((NAME, 140), (NUMBER, 120), (TEAM, 150), (HOURS, 90)):
             self.table.setColumnWidth(col, width)
-        self.count_label = QLabel()
-
-        form = QFormLayout()
-        form.addRow(self.tr("活动*"), self.activity_combo)
-        form.addRow("", self.activity_info)
-        form.addRow(self.tr("服务内容"), self.description_edit)
-        hours_row = QHBoxLayout()
-        hours_row.addWidget(self.hours_spin)
-        hours_row.addWidget(self.apply_hours_button)
-        hours_row.addStretch(1)
-        form.addRow(self.tr("每人时长"), hours_row)
-        self.errors.add("activity_id", self.activity_combo)
-        filters = QHBoxLayout()
-        filters.addWidget(self.filter_edit, 1)
-        filters.addWidget(self.check_all_button)
-        filters.addWidget(self.check_none_button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.errors.labels["activity_id"])
-        layout.addLayout(filters)
-        layout.addWidget(self.table, 1)
-        layout.addWidget(self.count_label)
-        layout.addWidget(self.message)
-        layout.addWidget(self._buttons(self.tr("保存全部")))
-        self.errors.labels["volunteers"] = self.message
-        self.resize(760, 640)  # fits 1366×768
-
-        self.activity_combo.currentIndexChanged.connect(self._activity_chosen)
-        self.apply_hours_button.clicked.connect(self.apply_hours)
-        self.filter_edit.textChanged.connect(self._filter)
-        self.check_all_button.clicked.connect(lambda: self._check_shown(True))
-        self.check_none_button.clicked.connect(lambda: self._check_shown(False))
         self.model.itemChanged.connect(lambda _item: self._count())
-        self.save_button.setEnabled(False)
-        ctx.tasks.run(
-            lambda s: (VolunteerService(s).activity_choices(), VolunteerService(s).active()),
-            success=self._choices,
-        )
+        return self.table
 
     # -- filling -------------------------------------------------------------------------
     def _choices(self, result: tuple[list[dict[str, Any]], list[dict[str, Any]]]) -> None:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QDoubleSpinBox
 
-SEARCH_DELAY_MS = 250
-
 
 def stars_text(n: int) -> str:
     return "★" * n if n else ""

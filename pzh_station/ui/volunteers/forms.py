@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +30,6 @@ from pzh_station.ui.widgets import (
     CheckList,
     DateEdit,
     SavingDialog,
-    field_box,
 )
 
 
@@ -53,7 +51,22 @@ class VolunteerDialog(SavingDialog):
         self.existing: list[dict[str, Any]] = []
         self._setup_errors()
         self.setWindowTitle(self.tr("编辑志愿者") if volunteer_id else self.tr("新增志愿者"))
+        self._build_person_fields()
+        self._build_volunteer_fields()
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._scrolled(self._build_form()), 1)
+        layout.addWidget(self.message)
+        history = ("volunteers", lambda: self.volunteer.id or volunteer_id)
+        layout.addWidget(self._buttons(self.tr("保存"), history=history))
+        self.resize(560, 680)  # fits 1366×768; scrolls when smaller
+        if volunteer_id:
+            self.save_button.setEnabled(False)
+            ctx.tasks.run(
+                lambda s: VolunteerService(s).get_with_person(volunteer_id), success=self._loaded
+            )
 
+    def _build_person_fields(self) -> None:
+        """The person's registry entry (and 使用已登记的人 when one looks the same)."""
         self.name_edit = QLineEdit()
         self.gender_combo = QComboBox()
         for text in ("", "男", "女"):
@@ -63,6 +76,12 @@ class VolunteerDialog(SavingDialog):
         self.phone_edit = QLineEdit()
         self.village_edit = QLineEdit()
         self.ethnicity_edit = QLineEdit()
+        self.use_existing_button = QPushButton()
+        self.use_existing_button.hide()
+        self.use_existing_button.clicked.connect(self.use_existing)
+
+    def _build_volunteer_fields(self) -> None:
+        """The volunteer's details: number, ID document, join date, skills, team, status …"""
         self.number_edit = QLineEdit()
         self.number_edit.setPlaceholderText(self.tr("留空则自动编号"))
         self.id_type_combo = QComboBox()
@@ -81,58 +100,34 @@ class VolunteerDialog(SavingDialog):
         self.awards_edit = QLineEdit()
         self.notes_edit = QPlainTextEdit()
         self.notes_edit.setFixedHeight(60)
-        self.use_existing_button = QPushButton()
-        self.use_existing_button.hide()
-        self.use_existing_button.clicked.connect(self.use_existing)
 
-        form = QFormLayout()
+    def _build_form(self) -> QFormLayout:
+        form = self._form(
+            [
+                (self.tr("姓名*"), self.name_edit, "name"),
+                (self.tr("性别"), self.gender_combo, "gender"),
+                (self.tr("出生年份"), self.birth_edit, "birth_year"),
+                (self.tr("电话"), self.phone_edit, "phone"),
+                (self.tr("村(社区)"), self.village_edit, "village"),
+                (self.tr("民族"), self.ethnicity_edit, "ethnicity"),
+                (self.tr("志愿者编号"), self.number_edit, "number"),
+                (self.tr("证件类型"), self.id_type_combo, "id_type"),
+                (self.tr("证件号码"), self.id_number_edit, "id_number"),
+                (self.tr("加入日期*"), self.join_edit, "join_date"),
+                (self.tr("服务技能"), self.skills, "skills"),
+                (self.tr("所属团队"), self.team_edit, "team"),
+                (self.tr("状态"), self.status_combo, "status"),
+                (self.tr("培训情况"), self.training_edit, "training"),
+                (self.tr("获奖情况"), self.awards_edit, "awards"),
+                (self.tr("备注"), self.notes_edit, "notes"),
+            ]
+        )
         form.setLabelAlignment(Qt.AlignmentFlag.AlignRight)
-        rows = [
-            ("name", self.tr("姓名*"), self.name_edit),
-            ("gender", self.tr("性别"), self.gender_combo),
-            ("birth_year", self.tr("出生年份"), self.birth_edit),
-            ("phone", self.tr("电话"), self.phone_edit),
-            ("village", self.tr("村(社区)"), self.village_edit),
-            ("ethnicity", self.tr("民族"), self.ethnicity_edit),
-            ("number", self.tr("志愿者编号"), self.number_edit),
-            ("id_type", self.tr("证件类型"), self.id_type_combo),
-            ("id_number", self.tr("证件号码"), self.id_number_edit),
-            ("join_date", self.tr("加入日期*"), self.join_edit),
-            ("skills", self.tr("服务技能"), self.skills),
-            ("team", self.tr("所属团队"), self.team_edit),
-            ("status", self.tr("状态"), self.status_combo),
-            ("training", self.tr("培训情况"), self.training_edit),
-            ("awards", self.tr("获奖情况"), self.awards_edit),
-            ("notes", self.tr("备注"), self.notes_edit),
-        ]
-        for name, label, widget in rows:
-            error = self.errors.add(name, widget)
-            if name == "name":
-                self.errors.labels["person_id"] = error
-                box = field_box(widget, error)
-                box.layout().addWidget(self.use_existing_button)
-                form.addRow(label, box)
-            else:
-                form.addRow(label, field_box(widget, error))
-        inner = QWidget()
-        column = QVBoxLayout(inner)
-        column.addLayout(form)
-        column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(inner)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        layout = QVBoxLayout(self)
-        layout.addWidget(scroll, 1)
-        layout.addWidget(self.message)
-        history = ("volunteers", lambda: self.volunteer.id or volunteer_id)
-        layout.addWidget(self._buttons(self.tr("保存"), history=history))
-        self.resize(560, 680)  # fits 1366×768; scrolls when smaller
-        if volunteer_id:
-            self.save_button.setEnabled(False)
-            ctx.tasks.run(
-                lambda s: VolunteerService(s).get_with_person(volunteer_id), success=self._loaded
-            )
+        # a refused person (a twin in the registry) is told under the name, with the way out
+        self.errors.labels["person_id"] = self.errors.labels["name"]
+        name_box = form.itemAt(0, QFormLayout.ItemRole.FieldRole).widget()
+        name_box.layout().addWidget(self.use_existing_button)
+        return form
 
     def _loaded(self, found: tuple[Volunteer, Person] | None) -> None:
         if found:

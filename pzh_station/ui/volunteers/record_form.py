@@ -24,7 +24,6 @@ from pzh_station.ui.volunteers.common import hours_spin
 from pzh_station.ui.widgets import (
     DateEdit,
     SavingDialog,
-    field_box,
 )
 
 
@@ -51,33 +50,10 @@ class RecordDialog(SavingDialog):
         self._setup_errors()
         self.setWindowTitle(self.tr("修改服务记录") if self.record.id else self.tr("登记服务时长"))
 
-        self.volunteer_combo = QComboBox()
-        self.volunteer_combo.setEditable(True)
-        self.volunteer_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.volunteer_combo.lineEdit().setPlaceholderText(self.tr("输入姓名或编号查找"))
-        self.date_edit = DateEdit()
-        self.hours_spin = hours_spin()
-        self.activity_combo = QComboBox()
-        self.class_combo = QComboBox()
-        self.description_edit = QLineEdit()
-        self.description_edit.setPlaceholderText(self.tr("如：文艺演出、展览讲解、图书整理"))
-        form = QFormLayout()
-        for name, label, widget in (
-            ("volunteer_id", self.tr("志愿者*"), self.volunteer_combo),
-            ("activity_id", self.tr("关联活动"), self.activity_combo),
-            ("class_id", self.tr("关联培训班"), self.class_combo),
-            ("date", self.tr("服务日期*"), self.date_edit),
-            ("hours", self.tr("服务时长*"), self.hours_spin),
-            ("description", self.tr("服务内容*"), self.description_edit),
-        ):
-            form.addRow(label, field_box(widget, self.errors.add(name, widget)))
-        self.photos = AttachmentStrip(ctx, "service_records")
-        form.addRow(
-            self.tr("照片/附件"),
-            field_box(self.photos, self.errors.add("attachments", self.photos)),
-        )
+        self.activities: list[dict[str, Any]] = []
+        self.classes: list[dict[str, Any]] = []
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
+        layout.addLayout(self._build_form())
         layout.addWidget(self.message)
         layout.addWidget(
             self._buttons(self.tr("保存"), history=("service_records", lambda: self.record.id))
@@ -91,8 +67,6 @@ class RecordDialog(SavingDialog):
         self.activity_combo.currentIndexChanged.connect(self._activity_chosen)
         self.class_combo.currentIndexChanged.connect(self._class_chosen)
         self.save_button.setEnabled(False)
-        self.activities: list[dict[str, Any]] = []
-        self.classes: list[dict[str, Any]] = []
         ctx.tasks.run(
             lambda s: (
                 VolunteerService(s).active(),
@@ -100,6 +74,31 @@ class RecordDialog(SavingDialog):
                 VolunteerService(s).class_choices(),
             ),
             success=self._choices,
+        )
+
+    def _build_form(self) -> QFormLayout:
+        """Who, linked to what, when, how long, what was done; photos."""
+        self.volunteer_combo = QComboBox()
+        self.volunteer_combo.setEditable(True)
+        self.volunteer_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.volunteer_combo.lineEdit().setPlaceholderText(self.tr("输入姓名或编号查找"))
+        self.date_edit = DateEdit()
+        self.hours_spin = hours_spin()
+        self.activity_combo = QComboBox()
+        self.class_combo = QComboBox()
+        self.description_edit = QLineEdit()
+        self.description_edit.setPlaceholderText(self.tr("如：文艺演出、展览讲解、图书整理"))
+        self.photos = AttachmentStrip(self.ctx, "service_records")
+        return self._form(
+            [
+                (self.tr("志愿者*"), self.volunteer_combo, "volunteer_id"),
+                (self.tr("关联活动"), self.activity_combo, "activity_id"),
+                (self.tr("关联培训班"), self.class_combo, "class_id"),
+                (self.tr("服务日期*"), self.date_edit, "date"),
+                (self.tr("服务时长*"), self.hours_spin, "hours"),
+                (self.tr("服务内容*"), self.description_edit, "description"),
+                (self.tr("照片/附件"), self.photos, "attachments"),
+            ]
         )
 
     def _choices(

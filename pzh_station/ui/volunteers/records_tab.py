@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -26,10 +25,25 @@ from pzh_core.domain.volunteer import (
 from pzh_station.services.volunteers import MAX_LIST, VolunteerService
 from pzh_station.store.volunteers import RecordFilter
 from pzh_station.ui.volunteers.bulk import BulkEntryDialog
-from pzh_station.ui.volunteers.common import SEARCH_DELAY_MS, hours_text
+from pzh_station.ui.volunteers.common import hours_text
 from pzh_station.ui.volunteers.corrections import CorrectionDialog, CorrectionsDialog, ReasonDialog
 from pzh_station.ui.volunteers.record_form import RecordDialog
 from pzh_station.ui.widgets import RowsModel, rows_table
+from pzh_station.ui.widgets.search import search_as_you_type
+
+RECORD_COLUMNS = [
+    ("服务日期", lambda r: r["date"]),
+    ("志愿者", lambda r: r["name"]),
+    ("编号", lambda r: r["number"]),
+    ("时长", lambda r: hours_text(r["hours"])),
+    ("服务内容", lambda r: r["description"]),
+    ("关联活动/培训班", lambda r: r["activity_title"] or r["class_name"]),
+    ("记录人", lambda r: r["recorded_by"]),
+    ("状态", lambda r: RECORD_STATES.get(r["status"], r["status"])),
+    ("审核人", lambda r: r["verified_by"]),
+    ("审核日期", lambda r: r["verified_on"]),
+    ("驳回原因", lambda r: r["reject_reason"]),
+]
 
 
 class RecordsTab:
@@ -40,16 +54,6 @@ class RecordsTab:
 
     # == records =============================================================================
     def _build_records(self) -> QWidget:
-        self.record_button = QPushButton(self.tr("登记时长"))
-        self.bulk_button = QPushButton(self.tr("按活动批量登记"))
-        self.edit_record_button = QPushButton(self.tr("修改"))
-        self.delete_record_button = QPushButton(self.tr("删除"))
-        self.verify_button = QPushButton(self.tr("审核通过"))
-        self.reject_button = QPushButton(self.tr("驳回…"))
-        self.correct_button = QPushButton(self.tr("申请更正…"))
-        self.history_button = QPushButton(self.tr("更正历史"))
-        self.pending_button = QPushButton(self.tr("待审批更正"))
-        self.export_hours_button = QPushButton(self.tr("导出…"))
         self.record_status_combo = QComboBox()
         self.record_status_combo.addItem(self.tr("全部状态"), "")
         for code, label in RECORD_STATES.items():
@@ -62,76 +66,62 @@ class RecordsTab:
         self.record_search = QLineEdit()
         self.record_search.setPlaceholderText(self.tr("搜索志愿者姓名或服务内容"))
         self.record_search.setClearButtonEnabled(True)
-        self.record_model = RowsModel(
-            self.ctx.tasks,
-            [
-                ("服务日期", lambda r: r["date"]),
-                ("志愿者", lambda r: r["name"]),
-                ("编号", lambda r: r["number"]),
-                ("时长", lambda r: hours_text(r["hours"])),
-                ("服务内容", lambda r: r["description"]),
-                ("关联活动/培训班", lambda r: r["activity_title"] or r["class_name"]),
-                ("记录人", lambda r: r["recorded_by"]),
-                ("状态", lambda r: RECORD_STATES.get(r["status"], r["status"])),
-                ("审核人", lambda r: r["verified_by"]),
-                ("审核日期", lambda r: r["verified_on"]),
-                ("驳回原因", lambda r: r["reject_reason"]),
-            ],
-            self,
-            align_right=(3,),
-        )
+        self.record_model = RowsModel(self.ctx.tasks, RECORD_COLUMNS, self, align_right=(3,))
         self.record_table = rows_table(self.record_model, multi=True)
         for col, width in enumerate((92, 80, 100, 50, 200, 160, 64, 64, 64, 92, 120)):
             self.record_table.setColumnWidth(col, width)
         self.record_count = QLabel()
-
-        actions = QHBoxLayout()
-        for b in (
-            self.record_button,
-            self.bulk_button,
-            self.edit_record_button,
-            self.delete_record_button,
-            self.verify_button,
-            self.reject_button,
-            self.correct_button,
-            self.history_button,
-            self.pending_button,
-            self.export_hours_button,
-        ):
-            actions.addWidget(b)
-        actions.addStretch(1)
         filters = QHBoxLayout()
         filters.addWidget(self.record_search, 1)
         filters.addWidget(self.record_status_combo)
         filters.addWidget(self.record_year_spin)
         tab = QWidget()
         layout = QVBoxLayout(tab)
-        layout.addLayout(actions)
+        layout.addLayout(self._build_record_actions())
         layout.addLayout(filters)
         layout.addWidget(self.record_table, 1)
         layout.addWidget(self.record_count)
+        self._connect_records()
+        return tab
 
-        self.record_timer = QTimer(self)
-        self.record_timer.setSingleShot(True)
-        self.record_timer.setInterval(SEARCH_DELAY_MS)
-        self.record_timer.timeout.connect(self.reload_records)
-        self.record_search.textChanged.connect(self.record_timer.start)
+    def _build_record_actions(self) -> QHBoxLayout:
+        """The records' buttons, wired to their slots."""
+        self.record_button = QPushButton(self.tr("登记时长"))
+        self.bulk_button = QPushButton(self.tr("按活动批量登记"))
+        self.edit_record_button = QPushButton(self.tr("修改"))
+        self.delete_record_button = QPushButton(self.tr("删除"))
+        self.verify_button = QPushButton(self.tr("审核通过"))
+        self.reject_button = QPushButton(self.tr("驳回…"))
+        self.correct_button = QPushButton(self.tr("申请更正…"))
+        self.history_button = QPushButton(self.tr("更正历史"))
+        self.pending_button = QPushButton(self.tr("待审批更正"))
+        self.export_hours_button = QPushButton(self.tr("导出…"))
+        actions = QHBoxLayout()
+        for button, slot in (
+            (self.record_button, self.add_record),
+            (self.bulk_button, self.bulk_entry),
+            (self.edit_record_button, self.edit_record),
+            (self.delete_record_button, self.delete_record),
+            (self.verify_button, self.verify),
+            (self.reject_button, self.reject),
+            (self.correct_button, self.request_correction),
+            (self.history_button, self.correction_history),
+            (self.pending_button, self.pending_corrections),
+            (self.export_hours_button, self.export_hours),
+        ):
+            actions.addWidget(button)
+            button.clicked.connect(slot)
+        actions.addStretch(1)
+        return actions
+
+    def _connect_records(self) -> None:
+        """Filters reload the list (the search after a pause); double-click edits a record."""
+        self.record_timer = search_as_you_type(self.record_search, self.reload_records)
         self.record_status_combo.currentIndexChanged.connect(self.reload_records)
         self.record_year_spin.valueChanged.connect(self.reload_records)
-        self.record_button.clicked.connect(self.add_record)
-        self.bulk_button.clicked.connect(self.bulk_entry)
-        self.edit_record_button.clicked.connect(self.edit_record)
-        self.delete_record_button.clicked.connect(self.delete_record)
-        self.verify_button.clicked.connect(self.verify)
-        self.reject_button.clicked.connect(self.reject)
-        self.correct_button.clicked.connect(self.request_correction)
-        self.history_button.clicked.connect(self.correction_history)
-        self.pending_button.clicked.connect(self.pending_corrections)
-        self.export_hours_button.clicked.connect(self.export_hours)
         self.record_table.doubleClicked.connect(lambda _i: self.edit_record())
         self.record_table.selectionModel().selectionChanged.connect(self._update_buttons)
         self.record_model.loaded.connect(self._records_loaded)
-        return tab
 
     def record_filter(self) -> RecordFilter:
         f = RecordFilter(

@@ -7,21 +7,33 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from pzh_station.services.history import record_history
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.widgets.rows_model import RowsModel, rows_table
 
-COLUMNS = ("时间", "修改人", "修改内容")
+
+def _changes(step: dict[str, Any]) -> str:
+    lines = [f"{label}：{a} → {b}" for label, a, b in step["changes"]]
+    if step["refused"]:
+        lines.insert(0, QCoreApplication.translate("HistoryDialog", "（市服务器未接受，未生效）"))
+    return "\n".join(lines)
+
+
+COLUMNS = [
+    ("时间", lambda step: step["when"]),
+    ("修改人", lambda step: step["who"]),
+    ("修改内容", _changes),
+]
 
 
 class HistoryDialog(QDialog):
@@ -29,10 +41,8 @@ class HistoryDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("历史"))
         self.resize(760, 420)
-        self.steps: list[dict[str, Any]] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([self.tr(c) for c in COLUMNS])
-        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.model = RowsModel(ctx.tasks, COLUMNS, self)
+        self.table = rows_table(self.model)
         self.table.setWordWrap(True)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setColumnWidth(0, 130)
@@ -46,19 +56,12 @@ class HistoryDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        ctx.tasks.run(lambda s: record_history(s, table, row_id), success=self._loaded)
+        self.model.loaded.connect(self.table.resizeRowsToContents)  # changes are multi-line
+        self.model.reload(lambda s: record_history(s, table, row_id))
 
-    def _loaded(self, steps: list[dict[str, Any]]) -> None:
-        self.steps = steps
-        self.table.setRowCount(len(steps))
-        for row, step in enumerate(steps):
-            lines = [f"{label}：{a} → {b}" for label, a, b in step["changes"]]
-            if step["refused"]:
-                lines.insert(0, self.tr("（市服务器未接受，未生效）"))
-            cells = (step["when"], step["who"], "\n".join(lines))
-            for col, text in enumerate(cells):
-                self.table.setItem(row, col, QTableWidgetItem(text))
-        self.table.resizeRowsToContents()
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return self.model.rows
 
 
 def add_history_button(

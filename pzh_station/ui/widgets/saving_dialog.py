@@ -8,7 +8,14 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QWidget
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from pzh_core.domain.errors import ValidationError
 from pzh_station.store import StoreError
@@ -58,6 +65,18 @@ class SavingDialog(QDialog):
         for label, widget, name in rows:
             form.addRow(label, field_box(widget, self.errors.add(name, widget)))
         return form
+
+    def _scrolled(self, form: QFormLayout) -> QScrollArea:
+        """A long form in a scroll area (small screens); extra height goes below the form."""
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.addLayout(form)
+        column.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(inner)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        return scroll
 
     def _buttons(
         self, save_text: str, *, history: tuple[str, Callable[[], str | None]] | None = None

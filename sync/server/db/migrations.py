@@ -220,6 +220,35 @@ def m0010_signin_failures(c: Conn) -> None:
     )
 
 
+def m0011_compact_clocks(c: Conn) -> None:
+    """Compact field clocks (issue 16): every replica row's ``clocks`` goes from the JSON object
+    ``{field: stamp}`` to the stored form of ``pzh_core.stored_clocks`` — the same stamps, so the
+    merge, the feed and the digest (over the stamps' canonical value) see no difference. In
+    batches of ``CLOCK_BATCH`` rows by id, so a province's tables never sit in memory whole."""
+    from pzh_core import stored_clocks
+
+    for table in schema.TABLES:
+        after = ""
+        while True:
+            rows = c.all(
+                f"SELECT id, clocks FROM {table} WHERE id > ? AND substr(clocks, 1, 1) = ?"
+                " ORDER BY id LIMIT ?",
+                (after, "{", CLOCK_BATCH),
+            )
+            if not rows:
+                break
+            c.executemany(
+                f"UPDATE {table} SET clocks = ? WHERE id = ?",
+                [
+                    (stored_clocks.encode(table, stored_clocks.decode(table, r[1])), r[0])
+                    for r in rows
+                ],
+            )
+            after = rows[-1][0]
+
+
+CLOCK_BATCH = 5_000
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -231,6 +260,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (8, m0008_photos_bundle_keys),
     (9, m0009_feed_replaced),
     (10, m0010_signin_failures),
+    (11, m0011_compact_clocks),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
@@ -252,7 +282,7 @@ def replica_table_sql(table: str) -> str:
         "station_id TEXT NOT NULL",
         "updated_at TEXT NOT NULL DEFAULT ''",
         "device_id TEXT NOT NULL DEFAULT ''",
-        "clocks TEXT NOT NULL DEFAULT '{}'",
+        "clocks TEXT NOT NULL DEFAULT '{}'",  # pzh_core.stored_clocks (migration 11)
     ]
     cols += [f"{name} {schema.COLUMN_SQL[kind]}" for name, kind in schema.TABLES[table].items()]
     return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
