@@ -153,24 +153,77 @@ def bulk_load(storage, stations: int, years: int, today: dt.date) -> dict[str, i
     return counts
 
 
+def add_devices(storage, now_ms: int) -> int:  # noqa: ANN001
+    """Two devices per station (8,000 at 4,000 stations), as enrolled PCs leave them: most synced
+    within the last days, one station in twenty silent for weeks, one in a hundred never."""
+    rng = random.Random(17)
+    day = 24 * 3600 * 1000
+    rows = []
+    for (sid,) in storage.engine.all("SELECT id FROM srv_stations ORDER BY id"):
+        for n in range(2):
+            r = rng.random()
+            last = None if r < 0.01 else now_ms - rng.randrange(30 * day if r < 0.05 else day)
+            rows.append(
+                (str(uuid.uuid4()), sid, uuid.uuid4().hex, f"办公室电脑{n + 1}", now_ms, last)
+            )
+    storage.engine.write(
+        lambda c: c.executemany(
+            "INSERT INTO srv_devices (id, station_id, token_hash, name, created_ms, last_sync_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+    )
+    return len(rows)
+
+
+def county_check(db, ids: list[str], period) -> list[tuple]:  # noqa: ANN001
+    """The counties' sums added up in the database against the sums of their stations' figures
+    read one by one: ``(county, key, rolled up, summed)`` where they differ."""
+    from sync.server.db import aggregates, rollup
+    from sync.server.web.figures import OVERVIEW_KEYS
+
+    per = aggregates.year_values(db, ids, period)
+    county_of = dict(db.tuples("SELECT id, county FROM srv_stations"))
+    want: dict[str, dict[str, float]] = {}
+    for key, by in per.items():
+        for sid, v in by.items():
+            want.setdefault(county_of[sid], {}).setdefault(key, 0)
+            want[county_of[sid]][key] += v
+    got = rollup.county_sums(db, period, OVERVIEW_KEYS)
+    return [
+        (c, k, got[c][k], w)
+        for c, by in want.items()
+        for k, w in by.items()
+        if k in got[c] and abs(got[c][k] - w) > 1e-6
+    ]
+
+
 def say(text: str) -> None:
     print(text, flush=True)
 
 
-def timed(fn, repeat: int) -> list[float]:  # noqa: ANN001
-    out = []
+def timed(fn, repeat: int) -> tuple[list[float], list[float]]:  # noqa: ANN001
+    """Wall and CPU seconds (this process: the app runs in it) of each of ``repeat`` calls."""
+    wall, cpu = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        out.append(time.perf_counter() - t0)
-    return out
+        wall.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+    return wall, cpu
 
 
-def fmt(values: list[float]) -> str:
-    return f"{statistics.median(values) * 1000:.0f} ms (max {max(values) * 1000:.0f})"
+def fmt(values: tuple[list[float], list[float]]) -> str:
+    wall, cpu = values
+    return (
+        f"{statistics.median(wall) * 1000:.0f} ms (max {max(wall) * 1000:.0f}),"
+        f" CPU {statistics.median(cpu) * 1000:.0f} ms"
+    )
 
 
-def measure(data_dir: Path, database: str | None, repeat: int, year: int) -> list[tuple]:
+def measure(
+    data_dir: Path, database: str | None, repeat: int, year: int, station: str
+) -> list[tuple]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from fastapi.testclient import TestClient
@@ -194,7 +247,11 @@ def measure(data_dir: Path, database: str | None, repeat: int, year: int) -> lis
             (f"overview page, {year - 1} (a whole past year)", f"/web/?year={year - 1}"),
             (f"export overview .xlsx, {year}", f"/web/export/overview.xlsx?year={year}"),
             (f"export overview .csv, {year}", f"/web/export/overview.csv?year={year}"),
-        ):
+            (f"one county's stations (米易县), {year}", f"/web/?year={year}&county=米易县"),
+            (f"export of one county's stations .xlsx, {year}",
+             f"/web/export/overview.xlsx?year={year}&county=米易县"),
+            (f"a station's page, {year}", f"/web/station/{station}?year={year}"),
+        ):  # fmt: skip
 
             def get(path: str = path) -> None:
                 r = city.get(path)
@@ -213,6 +270,14 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--engine", choices=("sqlite", "postgres"), default="sqlite")
     ap.add_argument(
         "--light", action="store_true", help="a third of the records per station-year (load time)"
+    )
+    ap.add_argument(
+        "--no-verify", action="store_true", help="skip the full recomputation (minutes)"
+    )
+    ap.add_argument(
+        "--data-dir",
+        type=Path,
+        help="keep the loaded data here; a dir already loaded is reused (no load, no rebuild)",
     )
     args = ap.parse_args(argv)
     if args.light:
@@ -237,7 +302,9 @@ def main(argv: list[str]) -> int:
 
     cluster = None
     with tempfile.TemporaryDirectory() as tmp:
-        data_dir = Path(tmp)
+        data_dir = args.data_dir or Path(tmp)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        reuse = args.data_dir is not None and (data_dir / "server.sqlite3").exists()
         database: str | None = None
         if args.engine == "postgres":
             from tests.pg_cluster import Cluster
@@ -246,19 +313,26 @@ def main(argv: list[str]) -> int:
             database = cluster.new_database()
         try:
             storage = open_storage(database or data_dir / "server.sqlite3")
-            t0 = time.perf_counter()
-            counts = bulk_load(storage, stations, years, today)
-            loaded = time.perf_counter() - t0
-            say(f"bulk load: {sum(counts.values()):,} rows in {loaded:.0f} s ({counts})")
-            t0 = time.perf_counter()
-            written = storage.engine.write(aggregates.rebuild)
-            rebuilt = time.perf_counter() - t0
-            say(f"rebuild-figures: {written:,} rows in {rebuilt:.0f} s")
+            if reuse:  # loaded by an earlier run with --data-dir (sqlite only)
+                counts = {t: storage.engine.scalar(f"SELECT count(*) FROM {t}") for t in COLUMNS}
+                loaded = rebuilt = 0.0
+                written = 0
+            else:
+                t0 = time.perf_counter()
+                counts = bulk_load(storage, stations, years, today)
+                loaded = time.perf_counter() - t0
+                say(f"bulk load: {sum(counts.values()):,} rows in {loaded:.0f} s ({counts})")
+                t0 = time.perf_counter()
+                written = storage.engine.write(aggregates.rebuild)
+                rebuilt = time.perf_counter() - t0
+                say(f"rebuild-figures: {written:,} rows in {rebuilt:.0f} s")
             size = (
                 storage.engine.scalar("SELECT pg_database_size(current_database())")
                 if database
                 else os.path.getsize(data_dir / "server.sqlite3")
             )
+            if not storage.engine.scalar("SELECT count(*) FROM srv_devices"):
+                say(f"devices: {add_devices(storage, storage.now()):,}")
             figure_rows = storage.engine.scalar("SELECT count(*) FROM srv_figures")
             say(f"database {size / 1e6:.0f} MB; srv_figures {figure_rows:,} rows")
             ids = [s.id for s in storage.list_stations()]
@@ -272,14 +346,21 @@ def main(argv: list[str]) -> int:
                 fn()
                 say(f"{label}: {fmt(timed(fn, repeat))}")
             storage.close()
-            rows = measure(data_dir, database, repeat, today.year)
+            rows = measure(data_dir, database, repeat, today.year, ids[0])
             for label, value in rows:
                 say(f"{label}: {value}")
             storage = open_storage(database or data_dir / "server.sqlite3")
+            county_diffs = county_check(storage.indicator_db(), ids, period)
+            say(f"counties in the database vs their stations: {len(county_diffs)} differences")
             t0 = time.perf_counter()
-            diffs = aggregates.differences(storage.indicator_db(), ids, period)
+            diffs = (
+                []
+                if args.no_verify
+                else aggregates.differences(storage.indicator_db(), ids, period)
+            )
             verified = time.perf_counter() - t0
             say(f"full recomputation {verified:.0f} s: {len(diffs)} differences")
+            diffs += county_diffs
             storage.close()
         finally:
             if cluster is not None:
@@ -291,8 +372,19 @@ def main(argv: list[str]) -> int:
         f" {SERVICES} services a station-year): {total:,} replica rows "
         f"({', '.join(f'{t} {n:,}' for t, n in counts.items())}); database {size / 1e6:.0f} MB; "
         f"bulk load {loaded:.0f} s; rebuild-figures {rebuilt:.0f} s ({written:,} rows); "
-        f"full recomputation of {today.year} for the check {verified:.1f} s: "
-        + ("equal to the unit" if not diffs else f"{len(diffs)} DIFFERENCES")
+        + (
+            "full recomputation not run (--no-verify)"
+            if args.no_verify
+            else f"full recomputation of {today.year} for the check {verified:.1f} s"
+        )
+        + "; counties summed in the database equal their stations' sums"
+        + (": yes" if not county_diffs else f": {len(county_diffs)} DIFFERENCES")
+        + (
+            ""
+            if args.no_verify
+            else "; stations: "
+            + ("equal to the unit" if not diffs else f"{len(diffs)} DIFFERENCES")
+        )
         + "\n"
     )
     print(f"| request (server-side: request → whole page or file) | median (max) of {repeat} |")

@@ -321,24 +321,25 @@ def write_sheets(
     import openpyxl
     from openpyxl.styles import Font
 
-    wb = openpyxl.Workbook()
-    wb.remove(wb.active)
+    # Write-only: cells stream to the file instead of living as objects (several times faster
+    # for a few thousand rows). Widths and the frozen header must come before the rows, so the
+    # rows are read into a list first to measure them.
+    wb = openpyxl.Workbook(write_only=True)
     for title, headers, rows in sheets:
         ws = wb.create_sheet(title=re.sub(r"[\[\]:*?/\\]", "_", title)[:31] or "Sheet")
-        for line in preamble:
-            _append(ws, [line])
-        _append(ws, list(headers))
-        for cell in ws[len(preamble) + 1]:
-            cell.font = Font(bold=True)
+        lines = [list(row) for row in rows]
         widths = [max(6, len(str(h)) * 2 + 2) for h in headers]
-        for row in rows:
-            row = list(row)
-            _append(ws, row)
+        for row in lines:
             for i, v in enumerate(row[: len(widths)]):
                 widths[i] = min(60, max(widths[i], len(str(v)) + 2 if v is not None else 0))
         ws.freeze_panes = f"A{len(preamble) + 2}"
         for i, wdt in enumerate(widths, start=1):
             ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = wdt
+        for line in preamble:
+            ws.append(_cells(ws, [line]))
+        ws.append(_cells(ws, list(headers), font=Font(bold=True)))
+        for row in lines:
+            ws.append(_cells(ws, row))
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
     wb.save(tmp)
@@ -357,13 +358,25 @@ def _xlsx_value(value: Any) -> Any:
     return value
 
 
-def _append(ws: Any, values: list[Any]) -> None:
-    """Append a row: formula-like text stays text (never a formula), percentages get their
-    number format."""
-    ws.append([_xlsx_value(v) for v in values])
-    for cell, v in zip(ws[ws.max_row], values, strict=False):
-        if isinstance(v, Cell) and v.value is not None:
+def _cells(ws: Any, values: list[Any], font: Any = None) -> list[Any]:
+    """A row of write-only cells: formula-like text stays text (never a formula), percentages
+    get their number format."""
+    from openpyxl.cell import WriteOnlyCell
+
+    out = []
+    for v in values:
+        styled = isinstance(v, Cell) and v.value is not None
+        formula = not styled and is_formula_like(v)
+        if not (styled or formula or font is not None):
+            out.append(_xlsx_value(v))  # a plain value: no cell object needed
+            continue
+        cell = WriteOnlyCell(ws, value=_xlsx_value(v))
+        if styled:
             cell.number_format = v.number_format
-        elif is_formula_like(v):
+        elif formula:
             cell.data_type = "s"
             cell.quotePrefix = True
+        if font is not None:
+            cell.font = font
+        out.append(cell)
+    return out

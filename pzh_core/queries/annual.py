@@ -34,6 +34,10 @@ def started_classes(conn: Any, stations: Stations, period: Period) -> list[dict[
     ``participants``: people (not deleted) marked present or late at one of the class's held
     sessions at least once; ``sign_ins``: those marks."""
     ids = _ids(stations)
+    # The classes started in the period first, then only their sessions' marks: each join goes
+    # from the few rows to the many by an index (``CROSS JOIN`` keeps SQLite to that order;
+    # PostgreSQL plans it alike). Joining the marks to all held sessions let SQLite scan every
+    # mark of every station (4.5 s for one station's page at 300 stations).
     sql = f"""
     WITH held AS (
         SELECT s.id, s.class_id, s.station_id, s.date FROM sessions s
@@ -42,20 +46,25 @@ def started_classes(conn: Any, stations: Stations, period: Period) -> list[dict[
           AND s.date <> '' AND s.date <= ?
     ), started AS (
         SELECT class_id, station_id, MIN(date) AS first FROM held GROUP BY class_id, station_id
-    ), marks AS (
-        SELECT h.class_id, t.person_id FROM held h
-        JOIN attendance t ON t.session_id = h.id AND t.deleted = 0 AND t.mark IN (?, ?)
+    ), chosen AS (
+        SELECT class_id, station_id, first FROM started WHERE first >= ? AND first <= ?
+    ), counted AS (
+        SELECT ch.class_id, COUNT(DISTINCT t.person_id) AS participants, COUNT(*) AS sign_ins
+        FROM chosen ch
+        CROSS JOIN held h
+        CROSS JOIN attendance t
         JOIN people p ON p.id = t.person_id AND p.deleted = 0
+        WHERE h.class_id = ch.class_id AND t.session_id = h.id AND t.deleted = 0
+          AND t.mark IN (?, ?)
+        GROUP BY ch.class_id
     )
-    SELECT st.class_id AS id, st.station_id, c.name, c.teacher, st.first,
-           (SELECT COUNT(DISTINCT m.person_id) FROM marks m WHERE m.class_id = st.class_id)
-               AS participants,
-           (SELECT COUNT(*) FROM marks m WHERE m.class_id = st.class_id) AS sign_ins
-    FROM started st JOIN classes c ON c.id = st.class_id
-    WHERE st.first >= ? AND st.first <= ?
-    ORDER BY st.first, c.name, st.class_id
+    SELECT ch.class_id AS id, ch.station_id, c.name, c.teacher, ch.first,
+           COALESCE(k.participants, 0) AS participants, COALESCE(k.sign_ins, 0) AS sign_ins
+    FROM chosen ch JOIN classes c ON c.id = ch.class_id
+    LEFT JOIN counted k ON k.class_id = ch.class_id
+    ORDER BY ch.first, c.name, ch.class_id
     """
-    params = [*ids, period.as_of.isoformat(), *ATTENDED, period.start, period.cutoff]
+    params = [*ids, period.as_of.isoformat(), period.start, period.cutoff, *ATTENDED]
     return _rows(conn, sql, params)
 
 

@@ -162,6 +162,9 @@ class PeopleService:
             if row is None or row["deleted"] or row["merged_into"]:
                 raise ValidationError({"merge": tr(c, "要合并的人不存在或已被合并")})
         assert keep is not None and drop is not None
+        if keep.get("erased_on"):  # nothing may bring personal data back (issue 13, §5)
+            text = tr(c, "保留的人员已按本人申请注销个人信息，不能并入其他登记")
+            raise ValidationError({"merge": text + tr(c, "；如是同一人，请同样注销另一条登记")})
         with self.store.transaction():
             fill = merged_fields(Person.from_row(keep), Person.from_row(drop))
             if fill:

@@ -28,10 +28,9 @@ from pzh_station.store import Store, replica, sync_state
 from pzh_station.store import photos as q
 from pzh_station.store.photo_files import PhotoFiles, photo_dir
 from pzh_station.store.sync_state import SyncState, put
-from pzh_station.sync_client import client as sync_client
-from pzh_station.sync_client.client import RunDb
+from pzh_station.sync_client import answers, enrollment
 from pzh_station.sync_client.errors import SyncError
-from pzh_station.sync_client.photo_transfer import as_run_db
+from pzh_station.sync_client.steps import RunDb, as_run_db
 from pzh_station.sync_client.transport import Transport
 
 REGISTERED = "bundle_key_registered"
@@ -133,9 +132,7 @@ def import_answer(store: Store, path: str | Path) -> Imported:
             raise BundleError("unknown_key")
         feed = m.get("changes", [])
         # The same checks as a network answer, before anything is written.
-        sync_client._parse_sync(  # noqa: SLF001
-            {"changes": feed, "cursor": 0, "acked_seq": 0, "server_time_ms": 0}
-        )
+        answers.parse_sync({"changes": feed, "cursor": 0, "acked_seq": 0, "server_time_ms": 0})
         with store.transaction():
             replica.apply_feed(store, feed)
             acked = int(store.meta("sync_acked_seq") or 0)
@@ -180,7 +177,7 @@ def enroll_from_file(store: Store, path: str | Path, *, device_name: str = "") -
     with store.transaction():
         seed = {k: station.get(k) for k in ("name", "county") if station.get(k)}
         replica.set_station(store, station["id"], seed)
-        enroll = {"code": code, "device_name": device_name or sync_client._device_name()}  # noqa: SLF001
+        enroll = {"code": code, "device_name": device_name or enrollment.device_name()}
         put(
             store,
             **{SERVER_KEY: key, PENDING_ENROLL: json.dumps(enroll, ensure_ascii=False)},

@@ -13,20 +13,21 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
-from pzh_core import hlc, protocol, schema
+from pzh_core import protocol
 from pzh_station import __version__
-from pzh_station.store import Store, replica, set_aside, sync_state
+from pzh_station.store import Store, sync_state
 from pzh_station.store.sync_state import SyncState
-from pzh_station.sync_client import clock, rekey, verify
+from pzh_station.sync_client import answers, enrollment, rekey, verify
+from pzh_station.sync_client.enrollment import EnrollResult
 from pzh_station.sync_client.errors import SyncError
 from pzh_station.sync_client.progress import ProgressFn, SyncCancelled, SyncProgress
-from pzh_station.sync_client.transport import RetryPolicy, Transport, normalise_url
+from pzh_station.sync_client.steps import RunDb, direct, wall_source
+from pzh_station.sync_client.transport import RetryPolicy, Transport
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ MAX_REPAIRS = 3  # digest repairs per sync (each may log fields again and push t
 MAX_ROUNDS = 10_000  # a guard against a server that never says "no more"
 
 TransportFactory = Callable[..., Transport]
-RunDb = Callable[[Callable[[Store], Any]], Any]
+__all__ = ["EnrollResult", "RunDb", "SyncClient", "SyncResult", "enroll", "sync"]
 
 
 @dataclass
@@ -58,15 +59,6 @@ class SyncResult:
     rekeyed_from: str = ""  # this file's history had forked: the old device id it left
     set_aside: int = 0  # changes the server refused in this sync (kept in the set-aside list)
     tables: set[str] = field(default_factory=set)  # tables that received rows from the server
-
-
-@dataclass
-class EnrollResult:
-    device_id: str
-    station_id: str
-    station_name: str
-    kept_changes: int  # local changes kept for the first push (a PC that worked offline)
-    adopted: dict[str, tuple] = field(default_factory=dict)  # {field: (typed here, server's)}
 
 
 class SyncClient:
@@ -100,7 +92,7 @@ class SyncClient:
         if run_db is None:
             if store is None:
                 raise TypeError("SyncClient needs a store or run_db")
-            run_db = _direct(store)
+            run_db = direct(store)
         self.db = run_db
         self.ca_bundle = ca_bundle or None
         self.retry = retry
@@ -126,83 +118,13 @@ class SyncClient:
         On a fresh PC the station comes from the server. On a PC that has worked offline under a
         station id of its own, every local row is moved to the server's station id and the whole
         change log stays pending, in one transaction, so everything recorded before is pushed by
-        the next sync.
+        the next sync (``sync_client/enrollment.py``).
 
         :param server_url: the server address (``https://`` is assumed when missing).
         :param code: the enrollment code (spaces and dashes are ignored, case too).
         :raises SyncError: with a Chinese message.
         """
-        url = normalise_url(server_url)
-        code = "".join(ch for ch in (code or "") if ch.isalnum()).upper()
-        if not code:
-            raise SyncError("bad_code", "未填写注册码")
-        local_device, enrolled_station, wall = self.db(
-            lambda s: (s.device_id, s.meta("sync_station_id"), wall_source(s))
-        )
-        # Kept until it succeeds: a retry after a lost answer gets the same device.
-        request_id = self.db(lambda s: sync_state.request_id(s, "enroll_request", code))
-        transport = self._transport(url)
-        try:
-            sent = wall()
-            resp = transport.post(
-                "/v1/enroll",
-                {
-                    "code": code,
-                    "device_name": device_name or _device_name(),
-                    "app_version": __version__,
-                    # The id already inside this PC's stamps; the server keeps it when free.
-                    "device_id": local_device,
-                    "request_id": request_id,
-                },
-                auth=False,
-            )
-            received = wall()
-        except SyncError as exc:
-            if exc.kind in ("refused", "forbidden", "unauthorized"):
-                raise SyncError("bad_code", exc.detail) from exc
-            raise
-        finally:
-            transport.close()
-        try:
-            device_id = str(resp["device_id"])
-            token = str(resp["token"])
-            station = resp["station"]
-            new_station = str(station["id"])
-            server_time = int(resp["server_time_ms"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SyncError("bad_response", "注册回答缺少字段") from exc
-        if enrolled_station and enrolled_station != new_station:
-            name = self.db(lambda s: (s.get("stations", enrolled_station) or {}).get("name"))
-            raise SyncError("other_station", name or enrolled_station)
-        seed = {
-            k: v
-            for k, v in (("name", station.get("name")), ("county", station.get("county")))
-            if isinstance(v, str) and v
-        }
-
-        def take(store: Store) -> tuple[int, dict[str, tuple]]:
-            with store.transaction():
-                sync_state.learn_offset(store, server_time, sent, received)
-                adopted = replica.set_station(store, new_station, seed)
-                sync_state.keep_token(store, device_id, token)  # the PC's store, not the file
-                sync_state.put(
-                    store,
-                    sync_server_url=url,
-                    sync_device_id=device_id,
-                    sync_station_id=new_station,
-                    # A new device on the server holds nothing: push the whole log, pull all.
-                    sync_acked_seq=0,
-                    sync_cursor=0,
-                    sync_last_error="",
-                    sync_last_error_kind="",
-                    enroll_request="",
-                )
-                replica.rewind_if_ahead(store, clock.future_limit(server_time))
-            return sync_state.pending_count(store, 0), adopted
-
-        kept, adopted = self.db(take)
-        name = str(station.get("name") or "")
-        return EnrollResult(device_id, new_station, name, kept, adopted)
+        return enrollment.enroll(self, server_url, code, name=device_name)
 
     # -- sync ---------------------------------------------------------------------------
     def sync(self) -> SyncResult:
@@ -273,10 +195,9 @@ class SyncClient:
     def _loop(self, transport: Transport, result: SyncResult) -> None:
         first_request = True
         for _ in range(MAX_ROUNDS):
-            acked, cursor, batch, wall, rewound = self.db(self._prepare)
-            result.rewound_rows += rewound
+            acked, cursor, batch, wall = self.db(self._prepare)
             sent = wall()
-            report = self.db(_unreported_check) if first_request else None
+            report = self.db(answers.unreported_check) if first_request else None
             first_request = False
             resp = transport.post(
                 "/v1/sync",
@@ -291,35 +212,31 @@ class SyncClient:
                 },
             )
             received = wall()
-            feed, new_cursor, more, server_acked, server_time = _parse_sync(resp)
-            server_root = resp.get("digest")
-            refused = resp.get("set_aside") or []
-            if batch and server_acked < batch[-1]["seq"]:
+            answer = answers.parse_sync(resp)
+            if batch and answer.acked < batch[-1]["seq"]:
                 # The server answered 200 but does not hold what we sent: never loop on it.
-                raise SyncError("refused", f"服务器只确认到第 {server_acked} 条")
-            shown = _shown(batch, acked, server_acked)
+                raise SyncError("refused", f"服务器只确认到第 {answer.acked} 条")
+            shown = answers.shown_mark(batch, acked, answer.acked)
+            cursor = max(answer.cursor, cursor)
             tables, rewound, pending = self.db(
                 partial(
-                    _apply_answer,
-                    feed=feed,
-                    cursor=max(new_cursor, cursor),
-                    acked=acked,
-                    server_acked=min(server_acked, shown),
-                    timing=(server_time, sent, received),
-                    refused=refused if isinstance(refused, list) else [],
-                    complete=not more,
+                    answers.apply_answer,
+                    answer=answer,
+                    cursor=cursor,
+                    acked=min(answer.acked, shown),
+                    timing=(sent, received),
                 )
             )
             result.tables |= tables
             result.rewound_rows += rewound
             result.pushed += len(batch)
-            result.pulled += len(feed)
-            result.set_aside += len(refused) if isinstance(refused, list) else 0
-            self._report(transport, len(batch), len(feed), more, resp.get("remaining"))
-            if not more and pending == 0 and server_acked <= shown:
-                if not isinstance(server_root, str) or len(result.checks) >= MAX_REPAIRS:
+            result.pulled += len(answer.feed)
+            result.set_aside += len(answer.refused)
+            self._report(transport, len(batch), len(answer.feed), answer.more, answer.remaining)
+            if not answer.more and pending == 0 and answer.acked <= shown:
+                if answer.digest is None or len(result.checks) >= MAX_REPAIRS:
                     return  # an older server without a digest, or repairs that did not hold
-                done = self._verify(transport, server_root, server_acked, max(new_cursor, cursor))
+                done = self._verify(transport, answer.digest, answer.acked, cursor)
                 result.checks.append(done)
                 result.verified = done.verified
                 if done.verified or not done.logged:
@@ -362,16 +279,13 @@ class SyncClient:
         )
         return done
 
-    def _prepare(
-        self, store: Store
-    ) -> tuple[int, int, list[dict[str, Any]], Callable[[], int], int]:
-        """What the next exchange sends: acked seq, cursor, the batch (and the time source)."""
-        # No rewind here: the offset may be stale (the PC's clock was corrected since); only a
-        # server answer tells the time (rewind in _apply_answer, which never re-stamps rows).
-        rewound = 0
+    def _prepare(self, store: Store) -> tuple[int, int, list[dict[str, Any]], Callable[[], int]]:
+        """What the next exchange sends: acked seq, cursor, the batch (and the time source).
+        No rewind here: the offset may be stale (the PC's clock was corrected since); only a
+        server answer tells the time (``answers.apply_answer``, which never re-stamps rows)."""
         acked = int(store.meta("sync_acked_seq") or 0)
         cursor = int(store.meta("sync_cursor") or 0)
-        return acked, cursor, self._batch(store, acked), wall_source(store), rewound
+        return acked, cursor, self._batch(store, acked), wall_source(store)
 
     def _batch(self, store: Store, acked: int) -> list[dict[str, Any]]:
         """Pending changes after ``acked``, oldest first, capped in count and bytes."""
@@ -393,103 +307,6 @@ class SyncClient:
             batch.append(item)
             size += n
         return batch
-
-
-def _apply_answer(
-    store: Store,
-    *,
-    feed: list[dict[str, Any]],
-    cursor: int,
-    acked: int,
-    server_acked: int,
-    timing: tuple[int, int, int],
-    refused: list[dict[str, Any]],
-    complete: bool,
-) -> tuple[set[str], int, int]:
-    """Apply one answer in one transaction: the offset, the changes the server set aside, the
-    pulled page, the new cursor and acked seq, and a rewind if the clock ran ahead. Returns
-    (tables pulled, rows re-stamped, changes still pending)."""
-    server_time, sent, received = timing
-    with store.transaction():
-        sync_state.learn_offset(store, server_time, sent, received)
-        set_aside.take(store, refused)
-        tables = replica.apply_feed(store, feed)
-        if complete:
-            replica.settle_profile(store)  # a PC that just joined: the server's profile first
-        new_acked = server_acked
-        sync_state.put(store, sync_cursor=cursor, sync_acked_seq=new_acked)
-        rewound = replica.rewind_if_ahead(store, clock.future_limit(server_time))
-    return tables, rewound, sync_state.pending_count(store, new_acked)
-
-
-def _shown(batch: list[dict[str, Any]], acked: int, server_acked: int) -> int:
-    """The last seq this request showed the server: the acked mark moves only up to it (device
-    epoch). Seqs the server holds above it are compared with this file by the next request."""
-    shown = batch[-1]["seq"] if batch else acked
-    if server_acked > shown and not batch:
-        # The server holds seqs of this device that this file never wrote (a restored backup,
-        # a copied folder): this file is not that history.
-        raise SyncError("rekey_required", f"服务器已有第 {server_acked} 条，本机只到 {shown} 条")
-    return shown
-
-
-def _direct(store: Store) -> RunDb:
-    def run(step: Callable[[Store], Any]) -> Any:
-        return step(store)
-
-    return run
-
-
-def wall_source(store: Store) -> Callable[[], int]:
-    """This PC's uncorrected wall clock, as the store's clock sees it (tests skew it): read on
-    the network thread, so a busy database thread never skews the offset learned."""
-    return store.clock._wall  # noqa: SLF001
-
-
-def _parse_sync(resp: dict[str, Any]) -> tuple[list[dict[str, Any]], int, bool, int, int]:
-    try:
-        feed = resp["changes"]
-        cursor = int(resp["cursor"])
-        more = bool(resp.get("more", False))
-        acked = int(resp["acked_seq"])
-        server_time = int(resp["server_time_ms"])
-        if not isinstance(feed, list):
-            raise TypeError("changes")
-        for ch in feed:
-            if ch.get("t") not in schema.TABLES:
-                # A table this version does not know: a newer server. Stop before the cursor
-                # moves past rows we could not store.
-                raise SyncError("upgrade", f"未知的数据表 {ch.get('t')!r}")
-            if not (
-                isinstance(ch.get("id"), str)
-                and hlc.is_stamp(ch.get("s"))
-                and isinstance(ch.get("f"), dict)
-            ):
-                raise TypeError("change")
-    except SyncError:
-        raise
-    except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
-    return feed, cursor, more, acked, server_time
-
-
-def _unreported_check(store: Store) -> bool | None:
-    """The last digest check's result when the server has not been told it yet (one write on
-    the server when it changes, not one per sync)."""
-    if store.meta("sync_verified") is None:
-        return None
-    ok = bool(store.meta("sync_verified"))
-    if store.meta("sync_verified_reported") == str(ok):
-        return None
-    sync_state.put(store, sync_verified_reported=str(ok))
-    return ok
-
-
-def _device_name() -> str:
-    try:
-        return socket.gethostname()[:100] or "PC"
-    except OSError:
-        return "PC"
 
 
 def enroll(store: Store, server_url: str, code: str, **kwargs: Any) -> EnrollResult:

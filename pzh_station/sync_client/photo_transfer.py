@@ -29,18 +29,13 @@ from pzh_station.store import Store
 from pzh_station.store import photos as q
 from pzh_station.store.photo_files import PhotoFiles, photo_dir
 from pzh_station.store.photos import china_day
-from pzh_station.sync_client.client import RunDb, _direct
 from pzh_station.sync_client.errors import SyncError
+from pzh_station.sync_client.steps import RunDb, as_run_db
 from pzh_station.sync_client.transport import Transport, _http_error, _offline_detail, _short
 
 log = logging.getLogger(__name__)
 SET_ASIDE = {"too_big", "wrong_type", "station_full", "too_large"}
 MAX_CORRUPT = 3  # chunk or file hash failures in a row before a file is set aside
-
-
-def as_run_db(store_or_db: Store | RunDb) -> RunDb:
-    """A store (the CLI, tests) or the app's ``run_db`` (steps run on the database worker)."""
-    return _direct(store_or_db) if isinstance(store_or_db, Store) else store_or_db
 
 
 def photo_files(db: RunDb) -> PhotoFiles:

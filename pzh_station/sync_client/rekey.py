@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from pzh_station import __version__
 from pzh_station.store import sync_state
+from pzh_station.sync_client import enrollment
 from pzh_station.sync_client.errors import SyncError
 
 if TYPE_CHECKING:
@@ -27,14 +28,16 @@ def rekey(client: SyncClient, url: str, token: str) -> str:
 
     :raises SyncError: ``unauthorized`` when the server no longer accepts the old token.
     """
-    from pzh_station.sync_client.client import _device_name
-
     request_id = client.db(lambda s: sync_state.request_id(s, "rekey_request", token))
     transport = client._transport(url, token)  # noqa: SLF001 - the client's transport factory
     try:
         resp = transport.post(
             "/v1/rekey",
-            {"request_id": request_id, "device_name": _device_name(), "app_version": __version__},
+            {
+                "request_id": request_id,
+                "device_name": enrollment.device_name(),
+                "app_version": __version__,
+            },
         )
     finally:
         transport.close()

@@ -17,11 +17,11 @@ from typing import Any
 from pzh_core import digest
 from pzh_station.store import Store, digest_rows
 from pzh_station.sync_client.errors import SyncError
+from pzh_station.sync_client.steps import RunDb
 
 log = logging.getLogger(__name__)
 
 FETCH_BUCKETS = 16  # buckets per request (the server's MAX_FETCH_BUCKETS)
-RunDb = Callable[[Callable[[Store], Any]], Any]
 Post = Callable[[dict[str, Any]], dict[str, Any]]
 
 
@@ -53,6 +53,24 @@ def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> 
         out.verified = True
         return out
     assert mine is not None
+    wanted = _differing_buckets(post, base, mine, out)
+    fetched = _repair(run_db, post, base, wanted, out)
+    log.warning(
+        "replica differed from the server's in %s (%d buckets): took %d fields, re-logged %d",
+        ", ".join(out.tables), out.buckets, out.taken, out.logged,
+    )  # fmt: skip
+    if not out.logged:
+        # Only the repaired buckets changed here: recompute those, not every row.
+        mine_now = run_db(lambda s: digest_rows.refresh_buckets(s, mine, fetched))
+        out.verified = mine_now == post(base).get("digest")
+        out.requests += 1
+    return out
+
+
+def _differing_buckets(
+    post: Post, base: dict[str, Any], mine: dict[str, digest.TableDigest], out: Check
+) -> list[tuple[str, int]]:
+    """Ask which tables differ (their bucket values come back); the buckets that differ."""
     values = {t: digest.hex64(d.value) for t, d in mine.items() if d.value}
     answer = post({**base, "verify": values})
     out.requests += 1
@@ -69,6 +87,14 @@ def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> 
         own = mine.get(table, digest.TableDigest()).buckets
         wanted += [(table, b) for b in digest.differing_buckets(own, theirs)]
     out.buckets = len(wanted)
+    return wanted
+
+
+def _repair(
+    run_db: RunDb, post: Post, base: dict[str, Any], wanted: list[tuple[str, int]], out: Check
+) -> dict[str, list[int]]:
+    """Fetch the server's rows of the wanted buckets (16 a request) and merge them; returns the
+    buckets fetched, by table."""
     fetched: dict[str, list[int]] = {}
     for i in range(0, len(wanted), FETCH_BUCKETS):
         chunk: dict[str, list[int]] = {}
@@ -88,13 +114,4 @@ def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> 
         out.logged += logged
         for table, buckets in chunk.items():
             fetched.setdefault(table, []).extend(buckets)
-    log.warning(
-        "replica differed from the server's in %s (%d buckets): took %d fields, re-logged %d",
-        ", ".join(out.tables), out.buckets, out.taken, out.logged,
-    )  # fmt: skip
-    if not out.logged:
-        # Only the repaired buckets changed here: recompute those, not every row.
-        mine_now = run_db(lambda s: digest_rows.refresh_buckets(s, mine, fetched))
-        out.verified = mine_now == post(base).get("digest")
-        out.requests += 1
-    return out
+    return fetched

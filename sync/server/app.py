@@ -63,6 +63,9 @@ class ServerSettings:
     # The oldest desk version whose changes are accepted ("" = any); older desks' changes are
     # set aside with code desk_too_old (PZH_SYNC_MIN_DESK_VERSION=1.4).
     min_desk_version: str = ""
+    # Above this many stations the city's web overview shows one row per county, each linking
+    # to its stations (PZH_SYNC_STATIONS_ON_PAGE; docs/web.md).
+    stations_on_page: int = 300
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> ServerSettings:
@@ -136,13 +139,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.storage = store
-    from pzh_core.definitions import DefinitionError
-    from sync.server import definitions
-
-    try:  # the city's 口径 file to every station (issue 13)
-        definitions.publish(store, data_dir)
-    except DefinitionError as exc:
-        log.error("the city's definition file cannot be used (%s); stations keep theirs", exc)
+    _publish_definitions(store, data_dir)
     app.state.settings = settings
     app.state.data_dir = Path(data_dir)
     # Per process: a flood guard for one device (with N processes a device may make N times as
@@ -151,20 +148,31 @@ def create_app(
     # Few exchanges at once: they share one writer and the GIL; more threads only add switching.
     app.state.exchange_slots = anyio.CapacityLimiter(settings.exchange_threads)
     app.add_middleware(GZipMiddleware, minimum_size=400, compresslevel=6)
-
     install_handlers(app)
     app.include_router(api_devices.router)
     app.include_router(api_sync.router)
+    _install_parts(app, store, Path(data_dir))
+    return app
 
-    from sync.server import web  # the city web pages (issue 8): sync/server/web/
 
-    web.install(app)
-    from sync.server import photo_api  # photos as evidence (issue 15): chunked, resumable
+def _publish_definitions(store: Storage, data_dir: str | Path) -> None:
+    """The city's 口径 file to every station (issue 13); a bad file is logged, not fatal."""
+    from pzh_core.definitions import DefinitionError
+    from sync.server import definitions
+
+    try:
+        definitions.publish(store, data_dir)
+    except DefinitionError as exc:
+        log.error("the city's definition file cannot be used (%s); stations keep theirs", exc)
+
+
+def _install_parts(app: FastAPI, store: Storage, data_dir: Path) -> None:
+    """The web pages (issue 8), photos as evidence (issue 15: chunked, resumable) and the USB
+    bundles' device keys (issue 15)."""
+    from sync.server import bundles, photo_api, web
     from sync.server.api_common import authenticate
-
-    photo_api.install(app, authenticate, photo_api.open_store(store, Path(data_dir), store.now))
-    from sync.server import bundles  # USB bundles: device keys (issue 15)
     from sync.server.bundle_keys import BundleKeys
 
+    web.install(app)
+    photo_api.install(app, authenticate, photo_api.open_store(store, data_dir, store.now))
     bundles.install(app, authenticate, BundleKeys(store.engine, data_dir, now_ms=store.now))
-    return app

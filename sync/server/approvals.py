@@ -11,6 +11,7 @@ definition never changes what was signed.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -119,6 +120,28 @@ def decide(
     :raises ApprovalError: unknown station or period, no right, the period not in a state the
         action applies to, a return or unlock without a reason.
     """
+    station, period, reason = _checked(storage, station_id, period_text, action, actor, reason)
+    figures = snapshot(storage, station_id, period) if action == "approve" else None
+    make = _decision(station, period, action, actor, reason, figures, china_time(storage.now()))
+    detail = f"{station.name} {approval.period_label(period)}" + (f"：{reason}" if reason else "")
+    if not actor.web:
+        detail += f"（{actor.name}）"
+    return storage.server_update(
+        station_id,
+        approval.TABLE,
+        period_id(station_id, period),
+        make,
+        operator=actor.name,
+        audit=(actor.audit_name, f"period.{action}", period_id(station_id, period), detail),
+    )
+
+
+def _checked(
+    storage: Storage, station_id: str, period_text: str, action: str, actor: Actor, reason: str
+) -> tuple[Station, str, str]:
+    """The station, the period and the cleaned reason of a decision, once checked.
+
+    :raises ApprovalError:"""
     if action not in ACTIONS:
         raise ApprovalError(f"未知的操作：{action}")
     station = storage.get_station(station_id)
@@ -137,8 +160,20 @@ def decide(
         raise ApprovalError(f"{ACTION_LABELS[action]}须填写原因。")
     if len(reason) > MAX_REASON:
         raise ApprovalError(f"原因最多{MAX_REASON}字。")
-    figures = snapshot(storage, station_id, period) if action == "approve" else None
-    now = china_time(storage.now())
+    return station, period, reason
+
+
+def _decision(
+    station: Station,
+    period: str,
+    action: str,
+    actor: Actor,
+    reason: str,
+    figures: Any,
+    now: str,
+) -> Callable[[dict[str, Any] | None], dict[str, Any]]:
+    """The fields a decision writes over the period's current row (checked against its state,
+    inside the write's transaction)."""
 
     def make(row: dict[str, Any] | None) -> dict[str, Any]:
         status = (row or {}).get("status", "") if not (row or {}).get("deleted") else ""
@@ -163,17 +198,7 @@ def decide(
             fields["approved_figures"] = figures
         return fields
 
-    detail = f"{station.name} {approval.period_label(period)}" + (f"：{reason}" if reason else "")
-    if not actor.web:
-        detail += f"（{actor.name}）"
-    return storage.server_update(
-        station_id,
-        approval.TABLE,
-        period_id(station_id, period),
-        make,
-        operator=actor.name,
-        audit=(actor.audit_name, f"period.{action}", period_id(station_id, period), detail),
-    )
+    return make
 
 
 def decide_late(

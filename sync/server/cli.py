@@ -26,6 +26,7 @@ import socket
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sync.server import admin
 from sync.server.storage import CHINA, StorageOpenError
@@ -59,8 +60,27 @@ def build_parser() -> argparse.ArgumentParser:
         prog="pzh-sync-server", description="文化站工作台 城市同步服务器"
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub.add_parser("serve", help="run the server (uvicorn)"))
+    adm = sub.add_parser("admin", help="administration")
+    asub = adm.add_subparsers(dest="admin_command", required=True)
+    _station_parsers(asub)
+    _database_parsers(asub)
+    from sync.server.web import cli as web_cli  # web accounts (issue 8)
 
-    serve = sub.add_parser("serve", help="run the server (uvicorn)")
+    web_cli.add_parser(asub, _add_data_dir)
+    from sync.server import photo_cli  # USB bundles, enrollment files, photo limits (issue 15)
+
+    photo_cli.add_parsers(asub, _add_data_dir)
+    from sync.server import definitions  # the city's definition file (issue 13)
+
+    definitions.add_parser(asub, _add_data_dir)
+    from sync.server import approvals_cli  # periods submitted, approved, locked (issue 14)
+
+    approvals_cli.add_parser(asub, _add_data_dir)
+    return parser
+
+
+def _serve_parser(serve: argparse.ArgumentParser) -> None:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
     )
@@ -86,8 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_dir(serve)
 
-    adm = sub.add_parser("admin", help="administration")
-    asub = adm.add_subparsers(dest="admin_command", required=True)
+
+def _station_parsers(asub: Any) -> None:
     p = asub.add_parser("create-station", help="register a station; prints its id")
     p.add_argument("--name", required=True)
     p.add_argument("--county", required=True, help="county label (仁和区) or code (renhe)")
@@ -106,6 +126,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = asub.add_parser("revoke-device", help="revoke a device's token; prints its id")
     p.add_argument("device_id")
     _add_data_dir(p)
+
+
+def _database_parsers(asub: Any) -> None:
     p = asub.add_parser(
         "copy-database",
         help="copy everything into a new, empty database (e.g. SQLite to PostgreSQL) and verify"
@@ -120,19 +143,6 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--no-verify", action="store_true", help="rebuild only")
     _add_data_dir(p)
-    from sync.server.web import cli as web_cli  # web accounts (issue 8)
-
-    web_cli.add_parser(asub, _add_data_dir)
-    from sync.server import photo_cli  # USB bundles, enrollment files, photo limits (issue 15)
-
-    photo_cli.add_parsers(asub, _add_data_dir)
-    from sync.server import definitions  # the city's definition file (issue 13)
-
-    definitions.add_parser(asub, _add_data_dir)
-    from sync.server import approvals_cli  # periods submitted, approved, locked (issue 14)
-
-    approvals_cli.add_parser(asub, _add_data_dir)
-    return parser
 
 
 def serve(
@@ -209,46 +219,51 @@ def run_admin(args: argparse.Namespace) -> int:
 
         if cmd in approvals_cli.COMMANDS:
             return approvals_cli.run(args, storage)
-        if cmd == "create-station":
-            st = admin.create_station(storage, args.name, args.county)
-            print(f"已创建文化站：{st.name}（{st.county}）")
-            print(st.id)
-        elif cmd == "issue-code":
-            code = admin.issue_code(
-                storage, args.station, expires_days=args.expires_days, actor="admin"
-            )
-            print(f"邀请码（一次有效，{_when(code.expires_ms)} 前使用）：")
-            print(code.code)
-        elif cmd == "list-stations":
-            for st in admin.list_stations(storage):
-                print(f"{st.id}\t{st.county}\t{st.name}")
-        elif cmd == "list-codes":
-            for c in admin.list_codes(storage):
-                state = (
-                    f"已用 {c.device_id}"
-                    if c.spent_ms
-                    else ("已过期" if c.expires_ms <= storage.now() else "未用")
-                )
-                print(f"{c.code}\t{c.station_id}\t有效至 {_when(c.expires_ms)}\t{state}")
-        elif cmd == "list-devices":
-            print("设备ID\t文化站\t名称\t状态\t最近同步\t今日收到\t时钟偏差(秒)\t最近错误")
-            for d in admin.sync_health(storage):
-                skew = "-" if d["skew_ms"] is None else f"{d['skew_ms'] / 1000:+.0f}"
-                state = "已停用" if d["revoked"] else "正常"
-                print(
-                    f"{d['id']}\t{d['station_name']}\t{d['name']}\t{state}\t{_when(d['last_sync_ms'])}"
-                    f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}"
-                )
-        elif cmd == "revoke-device":
-            dev = admin.revoke_device(storage, args.device_id, actor="admin")
-            print(f"已停用设备：{dev.name or dev.id}")
-            print(dev.id)
+        _station_command(cmd, args, storage)
     except admin.AdminError as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     finally:
         storage.close()
     return 0
+
+
+def _station_command(cmd: str, args: argparse.Namespace, storage: Any) -> None:
+    """The stations', codes' and devices' commands (``admin.AdminError`` on bad input)."""
+    if cmd == "create-station":
+        st = admin.create_station(storage, args.name, args.county)
+        print(f"已创建文化站：{st.name}（{st.county}）")
+        print(st.id)
+    elif cmd == "issue-code":
+        code = admin.issue_code(
+            storage, args.station, expires_days=args.expires_days, actor="admin"
+        )
+        print(f"邀请码（一次有效，{_when(code.expires_ms)} 前使用）：")
+        print(code.code)
+    elif cmd == "list-stations":
+        for st in admin.list_stations(storage):
+            print(f"{st.id}\t{st.county}\t{st.name}")
+    elif cmd == "list-codes":
+        for c in admin.list_codes(storage):
+            state = (
+                f"已用 {c.device_id}"
+                if c.spent_ms
+                else ("已过期" if c.expires_ms <= storage.now() else "未用")
+            )
+            print(f"{c.code}\t{c.station_id}\t有效至 {_when(c.expires_ms)}\t{state}")
+    elif cmd == "list-devices":
+        print("设备ID\t文化站\t名称\t状态\t最近同步\t今日收到\t时钟偏差(秒)\t最近错误")
+        for d in admin.sync_health(storage):
+            skew = "-" if d["skew_ms"] is None else f"{d['skew_ms'] / 1000:+.0f}"
+            state = "已停用" if d["revoked"] else "正常"
+            print(
+                f"{d['id']}\t{d['station_name']}\t{d['name']}\t{state}\t{_when(d['last_sync_ms'])}"
+                f"\t{d['changes_today']}\t{skew}\t{d['last_error'] or '-'}"
+            )
+    elif cmd == "revoke-device":
+        dev = admin.revoke_device(storage, args.device_id, actor="admin")
+        print(f"已停用设备：{dev.name or dev.id}")
+        print(dev.id)
 
 
 def rebuild_figures(storage, *, verify: bool) -> int:  # noqa: ANN001 - an SqlStorage

@@ -7,6 +7,8 @@ raise :class:`EnrollError` or :class:`BatchRejected`, and the transaction then r
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -141,21 +143,47 @@ def check_epoch(
     if not changes:
         forked(applied, f"file acked {acked}, server applied {applied}, nothing resent")
     top = min(applied, changes[-1]["seq"])
-    seen = dict(
-        conn.execute(
-            "SELECT seq, stamp FROM srv_seen WHERE device_id = ? AND seq > ? AND seq <= ?",
+    seen = {
+        r[0]: (r[1], r[2])
+        for r in conn.execute(
+            "SELECT seq, stamp, body FROM srv_seen WHERE device_id = ? AND seq > ? AND seq <= ?",
             (device_id, acked, top),
         ).fetchall()
-    )
+    }
     sent = {c["seq"]: c["s"] for c in changes if c["seq"] <= top}
     for index, change in enumerate(changes):
         seq = change["seq"]
-        if seq <= top and seen.get(seq) != change["s"]:
-            why = "never seen" if seq not in seen else "applied with another stamp"
+        if seq > top:
+            continue
+        stamp, body = seen.get(seq, (None, None))
+        if stamp != change["s"] or (body is not None and body != change_body(change)):
+            why = "never seen" if seq not in seen else "applied as another change"
             forked(applied, f"seq {seq} below the applied mark was {why}", index)
     missing = sorted(set(seen) - set(sent))
     if missing:
         forked(applied, f"seq {missing[0]} held by the server is not in this file")
+
+
+def change_body(change: dict[str, Any]) -> str:
+    """A hash of a pushed change's table, row and fields (``srv_seen.body``): a resent seq must
+    be the same change, not only carry the same stamp."""
+    text = json.dumps(
+        [change["t"], change["id"], change["f"]],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
+
+
+def forget_bodies(conn: Conn, station: str) -> None:
+    """Drop the change hashes of a station's devices (a person's data was erased: a hash of a
+    name could confirm a guess); those seqs are compared by stamp alone from then on."""
+    conn.execute(
+        "UPDATE srv_seen SET body = NULL WHERE body IS NOT NULL"
+        " AND device_id IN (SELECT id FROM srv_devices WHERE station_id = ?)",
+        (station,),
+    )
 
 
 def forked(applied: int, detail: str, index: int | None = None) -> None:

@@ -77,16 +77,7 @@ def install(app: FastAPI, authenticate: Callable[[Request], Device], store: Phot
     async def begin(hash_: str, request: Request) -> Response:
         device = authenticate(request)
         hash_ = _hash(hash_)
-        raw = await request.body()
-        try:
-            body = json.loads(raw[:4096]) if len(raw) <= 4096 else None
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or body.get("protocol") != protocol.PROTOCOL_VERSION:
-            raise ApiError(400, "bad_request", "body must be {protocol, size, kind}")
-        size, kind = body.get("size"), body.get("kind")
-        if not isinstance(size, int) or isinstance(size, bool) or not isinstance(kind, str):
-            raise ApiError(400, "bad_request", "size and kind required")
+        size, kind = _announced(await request.body())
         try:
             state = await run_in_threadpool(store.begin, device.station_id, hash_, size, kind)
         except PhotoRefused as exc:
@@ -106,25 +97,9 @@ def install(app: FastAPI, authenticate: Callable[[Request], Device], store: Phot
     async def chunk(hash_: str, request: Request, offset: int = 0) -> Response:
         device = authenticate(request)
         hash_ = _hash(hash_)
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > photos.MAX_CHUNK_BYTES:
-            raise ApiError(413, "too_large", "chunk too large or without length")
-        data = bytearray()
-        async for part in request.stream():
-            data += part
-            if len(data) > photos.MAX_CHUNK_BYTES:
-                raise ApiError(413, "too_large", "chunk too large")
-        if not data or offset < 0:
-            raise ApiError(400, "bad_request", "empty chunk")
-        claimed = request.headers.get("x-chunk-sha256", "").lower()
-        if hashlib.sha256(data).hexdigest() != claimed:
-            raise ApiError(
-                400, "chunk_corrupt", "chunk hash mismatch", message="数据块在传输中损坏，将重发。"
-            )
+        data = await _chunk_of(request, offset)
         try:
-            state = await run_in_threadpool(
-                store.put_chunk, device.station_id, hash_, offset, bytes(data)
-            )
+            state = await run_in_threadpool(store.put_chunk, device.station_id, hash_, offset, data)
         except PhotoRefused as exc:
             raise _refused(exc) from exc
         return _json(
@@ -142,21 +117,61 @@ def install(app: FastAPI, authenticate: Callable[[Request], Device], store: Phot
                 "no such photo for this station",
                 message="市服务器上没有这个文件（可能尚未从添加它的电脑上传）。",
             )
-        path, size, kind = found
-        start = 0
-        match = RANGE.match(request.headers.get("range", ""))
-        if match:
-            start = min(int(match.group(1)), size)
-        data = _read(path, start)
-        headers = {"Accept-Ranges": "bytes", "X-Content-SHA256": hash_}
-        if match:
-            headers["Content-Range"] = f"bytes {start}-{size - 1}/{size}"
-        return Response(
-            data,
-            status_code=206 if match else 200,
-            media_type=photos.MEDIA_TYPES[kind],
-            headers=headers,
+        return _ranged(found, hash_, request.headers.get("range", ""))
+
+
+def _announced(raw: bytes) -> tuple[int, str]:
+    """The ``size`` and ``kind`` of an upload's announcement ``{protocol, size, kind}``."""
+    try:
+        body = json.loads(raw[:4096]) if len(raw) <= 4096 else None
+    except ValueError:
+        body = None
+    if not isinstance(body, dict) or body.get("protocol") != protocol.PROTOCOL_VERSION:
+        raise ApiError(400, "bad_request", "body must be {protocol, size, kind}")
+    size, kind = body.get("size"), body.get("kind")
+    if not isinstance(size, int) or isinstance(size, bool) or not isinstance(kind, str):
+        raise ApiError(400, "bad_request", "size and kind required")
+    return size, kind
+
+
+async def _chunk_of(request: Request, offset: int) -> bytes:
+    """A chunk's bytes, read up to :data:`photos.MAX_CHUNK_BYTES` and checked against the
+    SHA-256 its sender claims (``X-Chunk-SHA256``)."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > photos.MAX_CHUNK_BYTES:
+        raise ApiError(413, "too_large", "chunk too large or without length")
+    data = bytearray()
+    async for part in request.stream():
+        data += part
+        if len(data) > photos.MAX_CHUNK_BYTES:
+            raise ApiError(413, "too_large", "chunk too large")
+    if not data or offset < 0:
+        raise ApiError(400, "bad_request", "empty chunk")
+    claimed = request.headers.get("x-chunk-sha256", "").lower()
+    if hashlib.sha256(data).hexdigest() != claimed:
+        raise ApiError(
+            400, "chunk_corrupt", "chunk hash mismatch", message="数据块在传输中损坏，将重发。"
         )
+    return bytes(data)
+
+
+def _ranged(found: tuple[Path, int, str], hash_: str, range_header: str) -> Response:
+    """A stored photo, whole or from the ``Range`` asked for."""
+    path, size, kind = found
+    start = 0
+    match = RANGE.match(range_header)
+    if match:
+        start = min(int(match.group(1)), size)
+    data = _read(path, start)
+    headers = {"Accept-Ranges": "bytes", "X-Content-SHA256": hash_}
+    if match:
+        headers["Content-Range"] = f"bytes {start}-{size - 1}/{size}"
+    return Response(
+        data,
+        status_code=206 if match else 200,
+        media_type=photos.MEDIA_TYPES[kind],
+        headers=headers,
+    )
 
 
 def _read(path: Path, start: int) -> bytes:

@@ -119,15 +119,15 @@ def apply_push(
     )
     set_aside.record(conn, station, device.id, result.set_aside, now)
     late = [it for it in result.set_aside if it["code"] == "locked"]
+    write_rows(conn, station, rows)
     # A resent batch whose answer was lost: list again what was set aside from it.
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
-    write_rows(conn, station, rows)
     aggregates.after_write(conn, station, rows)
     conn.executemany(
-        "INSERT INTO srv_seen (device_id, seq, stamp) VALUES (?, ?, ?)"
-        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp",
-        [(device.id, c["seq"], c["s"]) for _, c in todo],
+        "INSERT INTO srv_seen (device_id, seq, stamp, body) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp, body = excluded.body",
+        [(device.id, c["seq"], c["s"], identity.change_body(c)) for _, c in todo],
     )
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
@@ -162,6 +162,7 @@ def _complete_erasures(conn: Conn, station: str, erased: list[str], clock: Serve
         for table, row_id, fields in erasure_store.unerased(conn, person_id):
             apply_change(conn, station, table, row_id, fields, clock)
         erasure_store.scrub_logs(conn, station, person_id)
+        identity.forget_bodies(conn, station)  # a hash of a change could confirm a guess
 
 
 def _keep_late(

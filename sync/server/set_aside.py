@@ -11,6 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from pzh_core import schema, stored_clocks
 from sync.server.db.conn import Conn
 
 # The table is migration 4 (sync/server/db/migrations.py).
@@ -54,7 +55,9 @@ def _item(r: Any) -> dict[str, Any]:
 
 
 def for_seqs(conn: Conn, device: str, seqs: Sequence[int]) -> list[dict[str, Any]]:
-    """The set-aside items among resent seqs (the answer that listed them was lost)."""
+    """The set-aside items among resent seqs (the answer that listed them was lost), each with
+    the server's value and stamp of its fields now (``current``): without them the desk would
+    empty fields the server holds (docs/sync-client.md, "Digest repairs")."""
     if not seqs:
         return []
     rows = conn.execute(
@@ -62,7 +65,24 @@ def for_seqs(conn: Conn, device: str, seqs: Sequence[int]) -> list[dict[str, Any
         (device, min(seqs), max(seqs)),
     ).fetchall()
     wanted = set(seqs)
-    return [_item(r) for r in rows if r["seq"] in wanted]
+    items = [_item(r) for r in rows if r["seq"] in wanted]
+    for it in items:
+        it["current"] = _current(conn, it["table"], it["id"], it["fields"])
+    return items
+
+
+def _current(conn: Conn, table: str, row_id: str, names: Sequence[str]) -> dict[str, Any]:
+    """``{"f": values, "c": stamps}`` of the fields ``names`` the row holds now."""
+    types = schema.TABLES.get(table)
+    if types is None:
+        return {"f": {}, "c": {}}
+    row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    stamps = stored_clocks.decode(table, row["clocks"]) if row is not None else {}
+    held = [n for n in names if n in stamps and n in types]
+    return {
+        "f": {n: schema.decode_value(types[n], row[n]) for n in held},
+        "c": {n: stamps[n] for n in held},
+    }
 
 
 def listing(conn: Conn, limit: int = 500) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import uuid
 import httpx
 
 from pzh_core import hlc
+from pzh_core.domain import erasure
 from tests import server_fixtures
 from tests.server_fixtures import LiveServer
 
@@ -113,6 +114,29 @@ def test_a_resend_after_a_lost_answer_is_not_a_fork_but_a_restored_file_is(sync_
     assert r.status_code == 409
     # The true file, up to date, syncs on.
     assert _sync(sync_server, token, [], acked_seq=3).status_code == 200
+
+
+def test_a_resent_seq_with_the_same_stamp_but_another_change_is_a_fork(sync_server):
+    """A file whose clock stood behind its stamps issues the same seq and stamp again after a
+    restore; only the change itself tells them apart. After an erasure the server keeps no hash
+    of the changes (it could confirm a guessed name) and compares those seqs by stamp alone."""
+    station = sync_server.create_station()
+    dev = sync_server.enroll(station)
+    did, token = dev["device_id"], dev["token"]
+    first = _change(1, did, "r1", "一")
+    assert _sync(sync_server, token, [first, _change(2, did, "r2", "二")]).status_code == 200
+    other = {**first, "id": "r9"}  # the same seq and stamp, another row
+    r = _sync(sync_server, token, [other], acked_seq=0)
+    assert r.status_code == 409 and r.json()["error"] == "rekey_required", r.text
+    r = _sync(sync_server, token, [{**first, "f": {"title": "另一个值"}}], acked_seq=0)
+    assert r.status_code == 409
+    assert _sync(sync_server, token, [first], acked_seq=0).status_code == 200  # a true resend
+    person = str(uuid.uuid4())
+    erase = {"seq": 3, "t": "people", "id": person, "s": hlc.encode(hlc.wall_ms(), 0, did),
+             "f": {**erasure.ERASE_PERSON, "erased_on": "2026-12-01"}}  # fmt: skip
+    assert _sync(sync_server, token, [erase], acked_seq=2).status_code == 200
+    bodies = sync_server.query("SELECT body FROM srv_seen WHERE device_id = ?", (did,))
+    assert len(bodies) == 3 and all(b["body"] is None for b in bodies)
 
 
 def test_rekey_issues_a_new_device_retires_the_old_and_feeds_back_its_changes(sync_server):

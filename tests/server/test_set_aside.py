@@ -69,6 +69,23 @@ def test_an_over_long_staff_name_is_set_aside_and_everything_else_syncs(sync_ser
     assert _rows(sync_server, "staff")[staff]["name"] == "王芳"
 
 
+def test_a_resent_set_aside_change_comes_with_the_servers_current_value(sync_server):
+    """The answer that listed a set-aside change was lost: the resent batch lists it again with
+    the server's value and stamp of its fields (without them the desk emptied the field the
+    server holds, and the copies differed until a digest repair)."""
+    station = sync_server.create_station()
+    dev, other = sync_server.enroll(station), sync_server.enroll(station)
+    row = str(uuid.uuid4())
+    held = _change(1, other, "activities", row, {"title": "丙", "attendance": 3})
+    assert _sync(sync_server, other, [held], acked_seq=0).status_code == 200
+    batch = [_change(1, dev, "activities", row, {"title": "长" * 10_001})]
+    first = _sync(sync_server, dev, batch, acked_seq=0).json()["set_aside"]
+    again = _sync(sync_server, dev, batch, acked_seq=0).json()["set_aside"]
+    current = {"f": {"title": "丙"}, "c": {"title": held["s"]}}
+    assert [i["current"] for i in first] == [current]
+    assert [(i["seq"], i["current"]) for i in again] == [(1, current)]
+
+
 def test_a_domain_rule_sets_a_change_aside_with_the_servers_current_value(sync_server):
     station = sync_server.create_station()
     dev = sync_server.enroll(station)

@@ -9,6 +9,7 @@ made in this process on the same file (a process's clock cannot be set from outs
 from __future__ import annotations
 
 import time
+import uuid
 from pathlib import Path
 
 from pzh_core import hlc
@@ -22,8 +23,8 @@ sync_server = server_fixtures.sync_server
 
 
 def write_with_clock_ahead(data_dir: Path, table: str, row_id: str, fields: dict, ms: int) -> str:
-    """An edit on a PC whose clock jumped ``ms`` ahead after it enrolled (a dead CMOS battery);
-    returns the stamp it got."""
+    """An edit on a PC whose clock jumped ``ms`` ahead (or behind) after it enrolled (a dead
+    CMOS battery); returns the stamp it got."""
     pc = PC(data_dir.parent, data_dir.name)
     try:
         pc.skew(ms)
@@ -83,3 +84,36 @@ def test_restored_future_stamp_is_not_clamped_again_and_the_later_edit_wins(
     }
     assert stamps == {first}, "the same write was clamped twice"
     assert "同步完成" in cli_sync(a) and "同步完成" in cli_sync(b)
+
+
+def test_restored_file_with_a_clock_behind_its_stamps_still_re_keys(
+    tmp_path, sync_server: LiveServer
+):
+    """A PC whose clock fell behind the stamps it holds stamps each write at its newest stamp's
+    time with the next counter, so a restored backup issues again the very seqs *and* stamps the
+    lost file used after the backup. The server must still see that the file forked (the
+    change is another one) — before, it took the resent seq for the one it held: the write after
+    the restore never reached the server, and the PC never got its own later work back (only a
+    digest repair found both)."""
+    station = sync_server.create_station("大田镇综合文化站", "仁和区")
+    a = enrolled_pc(tmp_path, "desk", sync_server, station)
+    shared = write(a, "activities", None, {"title": "原标题"})
+    cli_sync(a)
+    backup = tmp_path / "backup.sqlite3"
+    assert cli(a, "backup", "-o", str(backup)).returncode == 0
+    behind = -YEAR_MS  # the clock fell back a year (situation 3)
+    lost = write_with_clock_ahead(a, "activities", shared, {"title": "备份后改的"}, behind)
+    cli_sync(a)
+    assert cli(a, "restore", str(backup)).returncode == 0
+    person = str(uuid.uuid4())
+    again = write_with_clock_ahead(a, "people", person, {"name": "恢复后登记"}, behind)
+    assert again == lost  # the same stamp (and the same seq) as the lost file's write
+    out = cli_sync(a)
+    assert "新的设备身份" in out and "同步完成" in out, out
+    assert rows(a, "activities")[shared]["title"] == "备份后改的"  # its own later work is back
+    held = sync_server.query("SELECT name FROM people WHERE id = ?", (person,))
+    assert [r["name"] for r in held] == ["恢复后登记"]  # the write after the restore arrived
+    devices = sync_server.query(
+        "SELECT digest_ok FROM srv_devices WHERE station_id = ?", (station,)
+    )
+    assert all(d["digest_ok"] != 0 for d in devices), devices  # no copy ever differed

@@ -186,6 +186,12 @@ def test_erasure_keeps_hours_and_leaves_no_trace_in_the_log(services, tmp_path):
     req = CertificateRequest(volunteer_id=vid, head="张建国", phone="08122880123")
     with pytest.raises(ValidationError):
         svc.write_certificate(req, tmp_path / "z.pdf")
+    # Nor merged with a duplicate entry that still holds her data.
+    twin = svc.people.save(Person(name="刘晓梅", phone="13912345678"))
+    with pytest.raises(ValidationError) as err:
+        svc.people.merge(person.id, twin)
+    assert "注销" in err.value.errors["merge"]
+    assert svc.people.get(person.id).phone == ""
 
 
 def test_cli_certificate_and_erasure(cli, tmp_path):

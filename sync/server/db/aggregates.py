@@ -212,20 +212,22 @@ def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> N
 
 
 # -- reading -------------------------------------------------------------------------------------
-def year_values(db: Db, stations: Iterable[str], period: Period) -> dict[str, dict[str, Any]]:
-    """``{key: {station: value}}`` of every :data:`DAILY` figure for a year period, read from the
-    aggregates (the same values as ``indicators.compute(..., by_station=True)``): the year's
-    row (a stock: every year's up to the cutoff's), less the months after the cutoff's month and
-    the days after the cutoff in it."""
+def year_query(period: Period, keys: Iterable[str] = DAILY) -> tuple[str, list[Any]]:
+    """The SQL whose rows ``(station_id, key, value)`` add up, per station and key, to the
+    figures of ``keys`` for a year period (every station: callers filter or group them): the
+    year's row (a stock: every year's up to the cutoff's), less the months after the cutoff's
+    month and the days after the cutoff in it."""
     if period.month is not None:
         raise ValueError("the aggregates answer year periods")
-    ids = set(stations)
+    wanted = set(keys)
     cutoff = period.cutoff
     cy, cm = cutoff[:4], cutoff[:7]
     month_end = Period(int(cy), int(cm[5:]), dt.date.max).end
     # A year not begun by its cutoff has no flows yet; the cutoff is then in an earlier year.
-    moving = (FLOW if cutoff >= period.start else ()) + STOCK
-    year_keys = (FLOW if cutoff >= period.start else ()) + YEAR
+    flows = tuple(k for k in FLOW if k in wanted) if cutoff >= period.start else ()
+    stocks = tuple(k for k in STOCK if k in wanted)
+    moving = flows + stocks
+    year_keys = flows + tuple(k for k in YEAR if k in wanted)
 
     def marks(keys: tuple[str, ...]) -> str:
         return ",".join("?" * len(keys)) or "NULL"
@@ -234,21 +236,32 @@ def year_values(db: Db, stations: Iterable[str], period: Period) -> dict[str, di
     SELECT station_id, key, value FROM srv_figures
         WHERE grain = 'y' AND key IN ({marks(year_keys)}) AND span = ?
     UNION ALL SELECT station_id, key, value FROM srv_figures
-        WHERE grain = 'y' AND key IN ({marks(STOCK)}) AND span <= ?
+        WHERE grain = 'y' AND key IN ({marks(stocks)}) AND span <= ?
     UNION ALL SELECT station_id, key, -value FROM srv_figures
         WHERE grain = 'm' AND key IN ({marks(moving)}) AND span > ? AND span <= ?
     UNION ALL SELECT station_id, key, -value FROM srv_figures
         WHERE grain = 'd' AND key IN ({marks(moving)}) AND span > ? AND span <= ?"""
-    params = [*year_keys, str(period.year), *STOCK, cy, *moving, cm, f"{cy}-12"]
+    params = [*year_keys, str(period.year), *stocks, cy, *moving, cm, f"{cy}-12"]
     params += [*moving, cutoff, month_end]
+    return sql, params
+
+
+def year_values(db: Db, stations: Iterable[str], period: Period) -> dict[str, dict[str, Any]]:
+    """``{key: {station: value}}`` of every :data:`DAILY` figure for a year period, read from the
+    aggregates (:func:`year_query`; the same values as ``indicators.compute(...,
+    by_station=True)``)."""
+    ids = set(stations)
+    sql, params = year_query(period)
     out: dict[str, dict[str, Any]] = {k: dict.fromkeys(ids, 0) for k in DAILY}
     for sid, key, value in db.tuples(sql, params):
         if sid in ids:
             out[key][sid] += value
-    for key, daily in DAILY.items():
-        fix = round if daily.integer else float
-        out[key] = {sid: fix(v) for sid, v in out[key].items()}
-    return out
+    return {k: {sid: fixed(k, v) for sid, v in by.items()} for k, by in out.items()}
+
+
+def fixed(key: str, value: Any) -> Any:
+    """A sum of a figure as its definition gives it: a whole number for a count."""
+    return round(value) if DAILY[key].integer else float(value)
 
 
 # -- rebuilding and verifying --------------------------------------------------------------------

@@ -249,6 +249,15 @@ def m0011_compact_clocks(c: Conn) -> None:
 
 CLOCK_BATCH = 5_000
 
+
+def m0012_seen_body(c: Conn) -> None:
+    """A hash of each applied change's table, row and fields beside its stamp (issue 12): a file
+    whose clock stood behind its own stamps issues the same seqs *and* stamps again after a
+    restore, and only the content tells that such a resent seq is another change. Seqs applied
+    before have none (compared by stamp alone)."""
+    c.ddl("ALTER TABLE srv_seen ADD COLUMN body TEXT")
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -261,6 +270,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (9, m0009_feed_replaced),
     (10, m0010_signin_failures),
     (11, m0011_compact_clocks),
+    (12, m0012_seen_body),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

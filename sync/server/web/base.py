@@ -145,6 +145,7 @@ class Web:
     accounts: AccountStore
     env: Environment
     data_dir: Path = Path(".")  # the server's data dir (the city's definition file)
+    stations_on_page: int = 300  # ServerSettings.stations_on_page
 
     # -- who may see what --------------------------------------------------------------------
     def stations_for(self, user: User) -> list[Station]:
@@ -177,6 +178,12 @@ class Web:
     def devices_for(self, stations: list[Station]) -> list[Device]:
         ids = {s.id for s in stations}
         return [d for d in self.storage.list_devices() if d.station_id in ids]
+
+    def last_syncs(self, stations: list[Station]) -> dict[str, int]:
+        """The latest sync of each station (over its devices not revoked)."""
+        from sync.server.db import rollup
+
+        return rollup.last_syncs(self.db(), [s.id for s in stations])
 
     def db(self) -> Db:
         """The replica tables, for the indicator figures."""

@@ -10,7 +10,7 @@ add their stations up; ratios are recomputed from their summed parts.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -99,6 +99,16 @@ class Overview:
     total: Row
     special_target: float  # the city-wide yearly special-group target (≥ 100)
     citywide: bool  # the viewer sees every station (so the total is the city's)
+    # By county (a province, :mod:`sync.server.web.province`): ``stations`` is empty and
+    # ``watched`` holds a short row per station (activities, target, last sync) for attention.
+    watched: list[Row] = field(default_factory=list)
+    by_county: bool = False
+    county: str = ""  # a city user looking at one county's stations (``?county=``)
+
+    @property
+    def station_rows(self) -> list[Row]:
+        """Every station the viewer sees, with at least its activities and last sync."""
+        return self.watched or self.stations
 
 
 def _sum_rows(kind: str, name: str, county: str, rows: list[Row]) -> Row:
@@ -106,7 +116,7 @@ def _sum_rows(kind: str, name: str, county: str, rows: list[Row]) -> Row:
     for key in OVERVIEW_KEYS:
         if indicators.INDICATORS[key].kind == "ratio":
             continue
-        values[key] = sum(r.values.get(key) or 0 for r in rows)
+        values[key] = sum(v for r in rows if (v := r.values.get(key)) is not None)
     pop = values.get("population") or 0
     # Only stations with a population count: one without adds nothing (issue 13).
     counted = sum(r.values.get("person_visits") or 0 for r in rows if r.values.get("population"))
@@ -138,19 +148,19 @@ def overview(
     year: int,
     *,
     today: dt.date,
-    devices: Sequence[Device] = (),
+    last_sync: Mapping[str, int] | None = None,
     citywide: bool = True,
 ) -> Overview:
     """Every figure of the overview for ``stations`` in ``year`` as seen on ``today``.
 
     :param stations: the stations the viewer may see.
-    :param devices: their devices (for the last sync of each station).
+    :param last_sync: the latest sync of each station (``rollup.last_syncs``).
     :param citywide: whether ``stations`` are all the city's (the total is then the city's).
     """
     period = Period(year, None, today)
     ids = [s.id for s in stations]
     per = overview_values(conn, ids, period) if ids else {k: {} for k in OVERVIEW_KEYS}
-    synced = last_sync_by_station(list(devices))
+    synced = last_sync or {}
     rows = [
         Row(
             "station",
@@ -311,10 +321,11 @@ ATTENTION_SHOWN = 8
 def attention(ov: Overview, now_ms: int) -> dict[str, Any]:
     """Who is silent (never synced, or not for more than :data:`SILENT_DAYS`: their figures may
     be incomplete) and who is behind the pro-rated activities target, worst first."""
-    silent_rows = [(r, sync_flag(r.last_sync_ms, now_ms)) for r in ov.stations]
+    stations = ov.station_rows
+    silent_rows = [(r, sync_flag(r.last_sync_ms, now_ms)) for r in stations]
     silent_rows = [(r, f) for r, f in silent_rows if f]
     silent_rows.sort(key=lambda x: (x[0].last_sync_ms or 0, x[0].county, x[0].name))
-    behind = [r for r in ov.stations if r.activities_share is not None and r.activities_share < 1]
+    behind = [r for r in stations if r.activities_share is not None and r.activities_share < 1]
     behind.sort(key=lambda r: (r.activities_share, r.county, r.name))
     return {
         "silent": silent_rows[:ATTENTION_SHOWN],
@@ -327,13 +338,16 @@ def attention(ov: Overview, now_ms: int) -> dict[str, Any]:
 
 def per_resident_chart(ov: Overview) -> dict[str, Any]:
     """The per-station chart's data: stations with a population, lowest first (a horizontal bar
-    each, so 60+ names stay readable), and how many are left out for want of a population."""
-    rows = [r for r in ov.stations if r.values.get("visits_per_resident") is not None]
+    each, so 60+ names stay readable), and how many are left out for want of a population. By
+    county: one bar per county."""
+    shown = ov.counties if ov.by_county else ov.stations
+    rows = [r for r in shown if r.values.get("visits_per_resident") is not None]
     rows.sort(key=lambda r: (r.values["visits_per_resident"], r.county, r.name))
     return {
         "stations": [r.name for r in rows],
         "per_resident": [round(r.values["visits_per_resident"], 3) for r in rows],
-        "no_population": len(ov.stations) - len(rows),
+        "no_population": len(shown) - len(rows),
+        "bars_of": "县（区）" if ov.by_county else "站",
     }
 
 

@@ -46,6 +46,7 @@ def install(app: FastAPI) -> None:
         Path(app.state.data_dir) / DB_NAME, now=storage.now, throttle=SignInThrottle(storage)
     )
     web = Web(storage, accounts, environment(), Path(app.state.data_dir))
+    web.stations_on_page = app.state.settings.stations_on_page
     app.state.web = web
     app.mount("/web/static", StaticFiles(directory=str(HERE / "static")), name="web_static")
     app.include_router(_router(web))

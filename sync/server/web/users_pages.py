@@ -6,13 +6,15 @@ password, scope or state changes (:class:`~.accounts.AccountStore`)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from sync.server.web.accounts import MIN_PASSWORD, AccountError, Session, User
+from sync.server.web.accounts import MIN_PASSWORD, AccountError, AccountStore, Session, User
 from sync.server.web.admin_pages import actor
-from sync.server.web.base import NOTICES, Web, WebError, action, page, render
+from sync.server.web.base import NOTICES, Action, Web, WebError, action, page, render
 
 log = logging.getLogger("pzh.sync.web")
 
@@ -20,14 +22,11 @@ log = logging.getLogger("pzh.sync.web")
 def add_routes(router: APIRouter, web: Web) -> None:
     router.add_api_route("/web/admin/users", page(web, users_page), methods=["GET"])
     router.add_api_route("/web/admin/users", action(web, create_user), methods=["POST"])
-    for verb, fn in (
-        ("password", reset_password),
-        ("scope", change_scope),
-        ("disable", disable),
-        ("enable", enable),
-    ):
+    for verb in ACCOUNT_ACTIONS:
         router.add_api_route(
-            f"/web/admin/users/{{user_id}}/{verb}", action(web, fn), methods=["POST"]
+            f"/web/admin/users/{{user_id}}/{verb}",
+            action(web, account_action(verb)),
+            methods=["POST"],
         )
 
 
@@ -100,60 +99,49 @@ def _target(web: Web, request: Request, session: Session) -> User:
     return user
 
 
-def _change(web, request, session, what: str, fn, detail: str, *, not_self: str = "") -> Response:
-    user = _target(web, request, session)
-    if not_self and user.id == session.user.id:
-        return users_page(web, request, session, error=not_self, status=400)
-    try:
-        changed = fn(user)
-    except AccountError as exc:
-        return users_page(web, request, session, error=str(exc), status=400)
-    scope = changed.county or "全市"
-    return _done(web, session, what, changed.name, detail.format(name=changed.name, scope=scope))
+@dataclass(frozen=True)
+class AccountAction:
+    """One thing done to an existing account from its row's buttons (``POST
+    /web/admin/users/{id}/{verb}``): the audit action, the change, the audit detail
+    (``{name}``, ``{scope}``) and, when an administrator may not do it to themselves, why."""
+
+    what: str
+    change: Callable[[AccountStore, User, dict[str, str]], User]
+    detail: str = "{name}"
+    not_self: str = ""
 
 
-def reset_password(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
-    return _change(
-        web,
-        request,
-        session,
-        "user.password",
-        lambda u: web.accounts.set_password(u.id, form.get("password", "")),
-        "{name}",
-    )
-
-
-def change_scope(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
-    role, county = _role_county(form.get("scope", ""))
-    return _change(
-        web,
-        request,
-        session,
+ACCOUNT_ACTIONS = {
+    "password": AccountAction(
+        "user.password", lambda a, u, f: a.set_password(u.id, f.get("password", ""))
+    ),
+    "scope": AccountAction(
         "user.scope",
-        lambda u: web.accounts.set_scope(u.id, role, county),
+        lambda a, u, f: a.set_scope(u.id, *_role_county(f.get("scope", ""))),
         "{name} → {scope}",
         not_self="不能修改自己的范围，请让另一位市文化馆管理员修改。",
-    )
+    ),
+    "disable": AccountAction(
+        "user.disable", lambda a, u, f: a.set_disabled(u.id, True), not_self="不能停用自己的账号。"
+    ),
+    "enable": AccountAction("user.enable", lambda a, u, f: a.set_disabled(u.id, False)),
+}
 
 
-def disable(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
-    return _change(
-        web,
-        request,
-        session,
-        "user.disable",
-        lambda u: web.accounts.set_disabled(u.id, True),
-        "{name}",
-        not_self="不能停用自己的账号。",
-    )
+def account_action(verb: str) -> Action:
+    """The form handler of one of :data:`ACCOUNT_ACTIONS`."""
+    spec = ACCOUNT_ACTIONS[verb]
 
+    def run(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
+        user = _target(web, request, session)
+        if spec.not_self and user.id == session.user.id:
+            return users_page(web, request, session, error=spec.not_self, status=400)
+        try:
+            changed = spec.change(web.accounts, user, form)
+        except AccountError as exc:
+            return users_page(web, request, session, error=str(exc), status=400)
+        detail = spec.detail.format(name=changed.name, scope=changed.county or "全市")
+        return _done(web, session, spec.what, changed.name, detail)
 
-def enable(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:
-    return _change(
-        web,
-        request,
-        session,
-        "user.enable",
-        lambda u: web.accounts.set_disabled(u.id, False),
-        "{name}",
-    )
+    run.__name__ = f"account_{verb}"
+    return run

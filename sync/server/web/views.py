@@ -10,11 +10,12 @@ from fastapi.responses import Response
 
 from pzh_core.domain import rules
 from sync.server import admin
-from sync.server.web import figures
+from sync.server.web import figures, province
 from sync.server.web.accounts import Session
 from sync.server.web.base import (
     NOTICES,
     Web,
+    WebError,
     page,
     render,
     table_download,
@@ -30,16 +31,29 @@ def add_routes(router: APIRouter, web: Web) -> None:
     router.add_api_route("/web/export/overview.{fmt}", page(web, export), methods=["GET"])
 
 
-def _overview(web: Web, session: Session, year: int) -> figures.Overview:
+def _overview(web: Web, request: Request, session: Session, year: int) -> figures.Overview:
+    """The overview the viewer asked for: their stations one by one, or by county above
+    ``web.stations_on_page`` stations (a city user), or one county's stations
+    (``?county=``, a city user's drill-down)."""
+    county = request.query_params.get("county", "")
     stations = web.stations_for(session.user)
-    return figures.overview(
+    if county:
+        stations = [s for s in stations if s.county == county]
+        if not stations:
+            raise WebError(404, "没有这个县（区）的文化站，或您无权查看它。")
+    citywide = session.user.role == "city" and not county
+    if citywide and len(stations) > web.stations_on_page:
+        return province.county_overview(web.db(), year, today=web.today())
+    ov = figures.overview(
         web.db(),
         stations,
         year,
         today=web.today(),
-        devices=web.devices_for(stations),
-        citywide=session.user.role == "city",
+        last_sync=web.last_syncs(stations),
+        citywide=citywide,
     )
+    ov.county = county
+    return ov
 
 
 def _overview_chart(ov: figures.Overview) -> dict[str, Any]:
@@ -58,7 +72,7 @@ def _overview_chart(ov: figures.Overview) -> dict[str, Any]:
 
 def overview_page(web: Web, request: Request, session: Session) -> Response:
     year = year_param(web, request)
-    ov = _overview(web, session, year)
+    ov = _overview(web, request, session, year)
     now = web.storage.now()
     return render(
         web,
@@ -173,12 +187,12 @@ def health_page(web: Web, request: Request, session: Session) -> Response:
 
 def export(web: Web, request: Request, session: Session) -> Response:
     year = year_param(web, request)
-    ov = _overview(web, session, year)
-    scope = "全市" if session.user.role == "city" else session.user.county
+    ov = _overview(web, request, session, year)
+    scope = ov.county or ("全市" if session.user.role == "city" else session.user.county)
     return table_download(
         request.path_params["fmt"],
         f"文化站概览-{scope}-{year}年",
-        f"pzh-overview-{_county_code(session)}-{year}",
+        f"pzh-overview-{_county_code(session, ov.county)}-{year}",
         figures.table_headers(),
         figures.table_rows(ov),
         sheet=f"{year}年概览",
@@ -186,9 +200,9 @@ def export(web: Web, request: Request, session: Session) -> Response:
     )
 
 
-def _county_code(session: Session) -> str:
+def _county_code(session: Session, county: str = "") -> str:
     from pzh_core.domain import refdata
 
-    if session.user.role == "city":
+    if session.user.role == "city" and not county:
         return "city"
-    return refdata.code_for("counties", session.user.county) or "county"
+    return refdata.code_for("counties", county or session.user.county) or "county"

@@ -38,7 +38,7 @@
         tooltip: { trigger: "axis" }, legend: { top: 32, left: "center" },
         grid: { left: 50, right: 16, top: 70, bottom: 40 },
         xAxis: { type: "category", data: data.counties, axisLabel: { interval: 0, rotate: data.counties.length > 4 ? 30 : 0 } },
-        yAxis: { type: "value" },
+        yAxis: { type: "value", minInterval: 1 },
         series: [
           { name: "活动场次", type: "bar", data: data.activities, itemStyle: { color: "#0b5cad" } },
           { name: "目标", type: "bar", data: data.activities_target, itemStyle: { color: "#8fa3b8" } }
@@ -50,7 +50,8 @@
     var box = document.getElementById("chart-stations");
     if (box && n > 10) { box.classList.add("wide"); box.style.height = (90 + n * 22) + "px"; }
     var target = data.per_resident_target;
-    make("chart-stations", "各站人均参与次数（虚线为折算目标 " + target + "）", data.per_resident, {
+    var of = data.bars_of === "站" ? "各站" : "各" + data.bars_of;
+    make("chart-stations", of + "人均参与次数（虚线为折算目标 " + target + "）", data.per_resident, {
       tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
       grid: { left: 8, right: 40, top: 40, bottom: 24, containLabel: true },
       yAxis: { type: "category", data: data.stations, inverse: true,
@@ -63,13 +64,14 @@
           label: { formatter: "目标 {c}", position: "insideStartTop", color: "#a61b1b" },
           data: [{ xAxis: target }] }
       }]
-    }, data.no_population ? data.no_population + "个站未填服务人口" : "");
+    }, data.no_population ? data.no_population + "个" + data.bars_of + "未填服务人口" : "");
   }
   if (data.months) {
     make("chart-months", "逐月活动场次与参与人次", data.activities.concat(data.person_visits), {
       tooltip: { trigger: "axis" }, legend: { top: 32, left: "center" }, grid: { left: 50, right: 60, top: 80, bottom: 30 },
       xAxis: { type: "category", data: data.months },
-      yAxis: [{ type: "value", name: "场次" }, { type: "value", name: "人次" }],
+      // Counts: whole-number ticks only (a few activities gave 0.2, 0.4 … on the 场次 axis).
+      yAxis: [{ type: "value", name: "场次", minInterval: 1 }, { type: "value", name: "人次", minInterval: 1 }],
       series: [
         { name: "活动场次", type: "bar", data: data.activities, itemStyle: { color: "#0b5cad" } },
         { name: "参与人次", type: "line", yAxisIndex: 1, data: data.person_visits, itemStyle: { color: "#b7791f" } }
