@@ -122,16 +122,22 @@ def _enroll(storage, station):
 
 
 def county_differences(db, stations: list[str], period: Period) -> list[tuple]:
-    """Where a county's sums added up in the database (``rollup.county_sums``, the province
-    overview) differ from the sums of the full recomputation of its stations."""
+    """Where a county's sums added up in the database (``rollup.county_sums`` and the stations'
+    lines, the province overview) differ from the full recomputation of its stations."""
     keys = [k for k in figures.OVERVIEW_KEYS if k in aggregates.DAILY]
     full = indicators.compute(db, stations, period, keys, by_station=True)
     got = rollup.county_sums(db, period, keys).get("东区", {})
     want = {k: sum(full[k].values()) for k in keys}
-    want["counted_visits"] = sum(
-        v for sid, v in full["person_visits"].items() if full["population"][sid]
-    )
-    return [(k, got.get(k, 0), w) for k, w in want.items() if got.get(k, 0) != pytest.approx(w)]
+    out = [(k, got.get(k, 0), w) for k, w in want.items() if got.get(k, 0) != pytest.approx(w)]
+    for line in rollup.station_lines(db, period):
+        sid = line.id
+        if line.id not in full["activities"]:
+            continue
+        seen = (line.activities, line.person_visits, line.population)
+        wanted = (full["activities"][sid], full["person_visits"][sid], full["population"][sid])
+        if seen != wanted:
+            out.append((sid, seen, wanted))
+    return out
 
 
 def _figure_rows(storage) -> set:

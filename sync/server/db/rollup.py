@@ -1,5 +1,6 @@
 """Many stations' figures added up in the database (issue 16): a province's overview reads
-its counties' sums and one short line per station (activities, last sync) in two queries over
+its counties' sums and one short line per station (activities, visits, population, last sync)
+in two queries over
 the pre-aggregated figures (:func:`sync.server.db.aggregates.year_query`), instead of every
 figure of every station into Python. The SQL is plain standard SQL on either engine.
 """
@@ -25,6 +26,8 @@ class StationLine:
     county: str
     last_sync_ms: int | None
     activities: int
+    person_visits: int = 0
+    population: int = 0
 
 
 def _where(counties: Sequence[str] | None) -> tuple[str, list[str]]:
@@ -37,10 +40,8 @@ def county_sums(
     db: Db, period: Period, keys: Sequence[str], counties: Sequence[str] | None = None
 ) -> dict[str, dict[str, Any]]:
     """``{county: {key: sum over its stations}}`` of the year period's ``keys`` that are
-    aggregated (the others are left out), with ``counted_visits``: the person-visits of the
-    stations that have a population (the only ones the per-resident rate counts, issue 13).
-    ``counties``: only these (None: all)."""
-    wanted = sorted({*keys, "population", "person_visits"} & set(aggregates.DAILY))
+    aggregated (the others are left out). ``counties``: only these (None: all)."""
+    wanted = sorted(set(keys) & set(aggregates.DAILY))
     where, where_params = _where(counties)
     sql, params = aggregates.year_query(period, wanted)
     rows = db.tuples(
@@ -48,24 +49,11 @@ def county_sums(
         f" JOIN srv_stations s ON s.id = f.station_id WHERE {where} GROUP BY s.county, f.key",
         [*params, *where_params],
     )
-    sql, params = aggregates.year_query(period, ["person_visits"])
-    counted = db.tuples(
-        f"SELECT s.county, SUM(f.value) FROM ({sql}) f"
-        " JOIN srv_stations s ON s.id = f.station_id"
-        " WHERE f.station_id IN (SELECT station_id FROM srv_figures WHERE grain = 'y'"
-        f" AND key = 'population' AND span = ? AND value > 0) AND {where} GROUP BY s.county",
-        [*params, str(period.year), *where_params],
-    )
     raw: dict[str, dict[str, Any]] = {}
     for county, key, total in rows:
         raw.setdefault(county, {})[key] = total or 0
-    for county, total in counted:
-        raw.setdefault(county, {})["counted_visits"] = total or 0
     return {
-        county: {
-            **{k: aggregates.fixed(k, sums.get(k, 0)) for k in wanted},
-            "counted_visits": aggregates.fixed("person_visits", sums.get("counted_visits", 0)),
-        }
+        county: {k: aggregates.fixed(k, sums.get(k, 0)) for k in wanted}
         for county, sums in raw.items()
     }
 
@@ -73,22 +61,32 @@ def county_sums(
 def station_lines(
     db: Db, period: Period, counties: Sequence[str] | None = None
 ) -> list[StationLine]:
-    """Every station (of ``counties``; None: all) with its activities in the period and its
-    latest sync over its devices that are not revoked, by county and name."""
-    sql, params = aggregates.year_query(period, ["activities"])
+    """Every station (of ``counties``; None: all) with its activities, person-visits and
+    population in the period and its latest sync over its devices that are not revoked, by
+    county and name. (The per-resident rate of a county counts the visits of its stations with
+    a population only; they are added up from here: a join on the population rows got a
+    nested loop over every station on PostgreSQL.)"""
+    sql, params = aggregates.year_query(period, ["activities", "person_visits", "population"])
     where, where_params = _where(counties)
     rows = db.tuples(
         f"""
-        WITH a AS (SELECT station_id, SUM(value) AS v FROM ({sql}) f GROUP BY station_id),
+        WITH a AS (
+            SELECT station_id, SUM(CASE WHEN key = 'activities' THEN value ELSE 0 END) AS act,
+                SUM(CASE WHEN key = 'person_visits' THEN value ELSE 0 END) AS visits,
+                SUM(CASE WHEN key = 'population' THEN value ELSE 0 END) AS pop
+            FROM ({sql}) f GROUP BY station_id),
         d AS (SELECT station_id, MAX(last_sync_ms) AS last FROM srv_devices
               WHERE revoked_ms IS NULL GROUP BY station_id)
-        SELECT s.id, s.name, s.county, d.last, a.v FROM srv_stations s
+        SELECT s.id, s.name, s.county, d.last, a.act, a.visits, a.pop FROM srv_stations s
         LEFT JOIN a ON a.station_id = s.id
         LEFT JOIN d ON d.station_id = s.id
         WHERE {where}""",
         [*params, *where_params],
     )
-    lines = [StationLine(i, n, c, last, round(v or 0)) for i, n, c, last, v in rows]
+    lines = [
+        StationLine(i, n, c, last, round(act or 0), round(visits or 0), round(pop or 0))
+        for i, n, c, last, act, visits, pop in rows
+    ]
     lines.sort(key=lambda s: (s.county, s.name))
     return lines
 

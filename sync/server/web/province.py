@@ -22,7 +22,8 @@ from sync.server.web.figures import OVERVIEW_KEYS, Overview, Row
 
 def _county_row(name: str, sums: dict[str, Any], lines: list[rollup.StationLine], period: Period):
     values = {k: sums.get(k, 0) for k in OVERVIEW_KEYS}
-    values["counted_visits"] = sums.get("counted_visits", 0)
+    # Only stations with a population count in the per-resident rate (issue 13).
+    values["counted_visits"] = sum(s.person_visits for s in lines if s.population)
     return _with_targets(Row("county", name, name, stations=len(lines), values=values), period)
 
 
