@@ -8,6 +8,7 @@ from typing import Any, ClassVar, TypeVar
 from pzh_core import text
 
 R = TypeVar("R", bound="Record")
+_NAMES: dict[type, frozenset[str]] = {}  # each record class's field names
 
 
 class Record:
@@ -33,5 +34,7 @@ class Record:
     @classmethod
     def from_row(cls: type[R], row: dict[str, Any]) -> R:
         """Build from a decoded store row (extra columns such as ``clocks`` are ignored)."""
-        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        names = _NAMES.get(cls)
+        if names is None:  # the server builds one for every pushed row: once per class
+            names = _NAMES[cls] = frozenset(f.name for f in fields(cls))  # type: ignore[arg-type]
         return cls(**{k: v for k, v in row.items() if k in names})

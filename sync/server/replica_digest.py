@@ -38,35 +38,32 @@ def build(conn: Conn) -> None:
     conn.execute("INSERT INTO srv_meta (key, value) VALUES (?, '1')", (BUILT_KEY,))
 
 
+# XOR written with | & ~, which both engines have: (a | b) & ~(a & b) == a ^ b, on signed 64 bits.
+_XOR_BUCKETS = (
+    "INSERT INTO srv_digest (station_id, tbl, bucket, value)",
+    " ON CONFLICT(station_id, tbl, bucket) DO UPDATE SET"
+    " value = (srv_digest.value | excluded.value) & ~(srv_digest.value & excluded.value)",
+)
+_XOR_TABLES = (
+    "INSERT INTO srv_digest_table (station_id, tbl, value)",
+    " ON CONFLICT(station_id, tbl) DO UPDATE SET value ="
+    " (srv_digest_table.value | excluded.value) & ~(srv_digest_table.value & excluded.value)",
+)
+
+
 def apply(conn: Conn, deltas: Mapping[tuple[str, str, int], int]) -> None:
-    """XOR ``{(station, table, bucket): delta}`` into the stored values (caller's transaction)."""
+    """XOR ``{(station, table, bucket): delta}`` into the stored values (caller's transaction),
+    in two statements whatever the number of buckets (the XOR is the database's)."""
     per_table: dict[tuple[str, str], int] = {}
+    buckets = []
     for (station, table, bucket), delta in deltas.items():
         if not delta & digest.MASK:
             continue
-        row = conn.execute(
-            "SELECT value FROM srv_digest WHERE station_id = ? AND tbl = ? AND bucket = ?",
-            (station, table, bucket),
-        ).fetchone()
-        value = _signed((row[0] if row else 0) ^ delta)
-        conn.execute(
-            "INSERT INTO srv_digest (station_id, tbl, bucket, value) VALUES (?, ?, ?, ?)"
-            " ON CONFLICT(station_id, tbl, bucket) DO UPDATE SET value = excluded.value",
-            (station, table, bucket, value),
-        )
+        buckets.append((station, table, bucket, _signed(delta)))
         per_table[(station, table)] = per_table.get((station, table), 0) ^ delta
-    for (station, table), delta in per_table.items():
-        if not delta & digest.MASK:
-            continue
-        row = conn.execute(
-            "SELECT value FROM srv_digest_table WHERE station_id = ? AND tbl = ?",
-            (station, table),
-        ).fetchone()
-        conn.execute(
-            "INSERT INTO srv_digest_table (station_id, tbl, value) VALUES (?, ?, ?)"
-            " ON CONFLICT(station_id, tbl) DO UPDATE SET value = excluded.value",
-            (station, table, _signed((row[0] if row else 0) ^ delta)),
-        )
+    conn.insert_many(_XOR_BUCKETS[0], sorted(buckets), _XOR_BUCKETS[1])
+    tables = [(s, t, _signed(d)) for (s, t), d in sorted(per_table.items()) if d & digest.MASK]
+    conn.insert_many(_XOR_TABLES[0], tables, _XOR_TABLES[1])
 
 
 def row_delta(

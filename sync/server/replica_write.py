@@ -26,7 +26,6 @@ SERVER_DEVICE = "server"  # device part of stamps made by the server itself
 CHUNK = 500  # ids per ``IN (…)``: well under SQLite's parameter limit
 _FEED_INSERT = (
     "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin, replaced, operator)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -111,7 +110,7 @@ def append_feed(c: Conn, entries: Sequence[tuple[Any, ...]]) -> None:
     the last writes of a transaction, under the feed lock (see the module's notes)."""
     if entries:
         c.lock_feed()
-        c.executemany(_FEED_INSERT, entries)
+        c.insert_many(_FEED_INSERT, entries)
 
 
 def _decode(table: str, row: Any) -> dict[str, Any]:
@@ -163,10 +162,7 @@ def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) 
             conn.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", params)
         else:
             all_cols = ("id", "station_id", *cols)
-            marks = ", ".join("?" for _ in all_cols)
-            conn.executemany(
-                f"INSERT INTO {table} ({', '.join(all_cols)}) VALUES ({marks})", params
-            )
+            conn.insert_many(f"INSERT INTO {table} ({', '.join(all_cols)})", params)
     replica_digest.apply(conn, deltas)  # the station's digest moves with its rows
 
 

@@ -36,6 +36,10 @@ NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date
 DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
 
 Key = tuple[str, str, str, str]  # (station, indicator, grain y|m|d, span)
+# Each table's keys recomputed a year (or month) at a time when its rows change.
+_BY_YEAR_OF = {
+    t: [k for k in BY_YEAR if t in DAILY[k].tables] for d in DAILY.values() for t in d.tables
+}
 
 
 def db_of(c: Conn) -> Db:
@@ -53,9 +57,9 @@ def _rows_of(days: Mapping[tuple[str, str], Any], key: str) -> dict[Key, Any]:
     return {k: v for k, v in out.items() if v}
 
 
-_UPSERT = (
-    "INSERT INTO srv_figures (station_id, key, grain, span, value) VALUES (?, ?, ?, ?, ?)"
-    " ON CONFLICT (station_id, key, grain, span) DO UPDATE SET value = excluded.value"
+_UPSERT = (  # head and tail of Conn.insert_many
+    "INSERT INTO srv_figures (station_id, key, grain, span, value)",
+    " ON CONFLICT (station_id, key, grain, span) DO UPDATE SET value = excluded.value",
 )
 
 
@@ -75,7 +79,7 @@ def _store(c: Conn, station: str, keys: Iterable[str], lo: str, hi: str, new: di
         "DELETE FROM srv_figures WHERE station_id = ? AND key = ? AND grain = ? AND span = ?",
         [k for k in old if k not in new],
     )
-    c.executemany(_UPSERT, [(*k, v) for k, v in new.items() if old.get(k) != v])
+    c.insert_many(_UPSERT[0], [(*k, v) for k, v in new.items() if old.get(k) != v], _UPSERT[1])
 
 
 Spans = dict[tuple[int, int], set[str]]  # (year, month or 0 for the whole year) -> keys
@@ -174,15 +178,18 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans
                 month = span[1] if DAILY[key].monthly else 0
                 spans.setdefault((span[0], month), set()).add(key)
 
+    dated: dict[str, set[tuple[int, int] | None]] = {}  # each table's spans, added once
     for (table, row_id), state in rows.items():
-        keys = [k for k in BY_YEAR if table in DAILY[k].tables]
+        keys = _BY_YEAR_OF.get(table)
         if not keys:
             continue
         before, now = state.base, state.current()
         if table == "people" or (state.exists and not before):
             add(((y, 0) for y in _all_years(c, station)), keys)
         elif table in DATED:
-            add((_span(before.get(DATED[table])), _span(now.get(DATED[table]))), keys)
+            found = dated.setdefault(table, set())
+            found.add(_span(before.get(DATED[table])))
+            found.add(_span(now.get(DATED[table])))
         elif table == "annual_facts":
             add(((y, 0) for y in (_year(before.get("year")), _year(now.get("year"))) if y), keys)
         if table == "sessions":
@@ -193,6 +200,8 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans
             classes.add(row_id)
         elif table == "volunteers":
             volunteers.add(row_id)
+    for table, found in dated.items():
+        add(found, _BY_YEAR_OF[table])
     training = [k for k in FLOW if "sessions" in DAILY[k].tables]
     add(_spans_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
     add(_spans_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
@@ -284,7 +293,7 @@ def rebuild(c: Conn) -> int:
             rows = _rows_of(stock_days(db, key, stations), key) if stations else {}
         for year in sorted(years) if key in BY_YEAR and stations else ():
             rows.update(_rows_of(year_days(db, key, stations, year), key))
-        c.executemany(_UPSERT, [(*k, v) for k, v in rows.items()])
+        c.insert_many(_UPSERT[0], [(*k, v) for k, v in rows.items()], _UPSERT[1])
         written += len(rows)
     return written
 

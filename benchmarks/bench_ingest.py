@@ -1,0 +1,196 @@
+"""The server's ingest path without HTTP: parse, check, merge and store pushed batches.
+
+Each pushed batch of ``--batch`` new activity rows (the protocol's largest, 500) goes through
+what ``POST /v1/sync`` does after the body is read: ``exchange.parse`` (the protocol's checks)
+and ``exchange.run`` (the push in one transaction, then the pull), on a real SQLite file or a
+throwaway PostgreSQL cluster (durable settings). One thread, batches one after the other, so the
+CPU seconds per 1,000 rows are the server's cost of ingest on one core, the steadier figure on
+a shared machine; wall-clock rows/s is printed beside it with the load average.
+
+    python benchmarks/bench_ingest.py [--postgres] [--devices 20] [--batches 5] [--batch 500]
+        [--profile out.txt]
+
+``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pzh_core import hlc  # noqa: E402
+from sync.server import admin, auth, exchange  # noqa: E402
+from sync.server.sql_storage import open_storage  # noqa: E402
+
+
+def change(seq: int, device: str, now: int) -> dict:
+    """One new activity row as a desk pushes it (the fields of bench_server.py)."""
+    return {
+        "seq": seq,
+        "t": "activities",
+        "id": str(uuid.uuid4()),
+        "s": hlc.encode(now, seq % 10_000, device),
+        "f": {
+            "title": "广场舞展演",
+            "date": "2026-11-28",
+            "start_time": "19:30",
+            "place": "文化广场",
+            "kind": "performance",
+            "delivery": "station",
+            "attendance": 80 + seq % 50,
+            "target_groups": ["elderly"],
+            "organiser": "文化站",
+            "created_by": "李明",
+        },
+    }
+
+
+def bodies(device: str, batches: int, size: int) -> list[bytes]:
+    """The request bodies of one device, encoded beforehand (parsing them is timed)."""
+    now, out = hlc.wall_ms(), []
+    for b in range(batches):
+        push = [change(b * size + i + 1, device, now) for i in range(size)]
+        body = {"protocol": 1, "client_time_ms": now, "push": push, "cursor": 0}
+        out.append(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    return out
+
+
+def enroll(storage, devices: int, per_station: int = 2) -> list:
+    out, station = [], None
+    for i in range(devices):
+        if i % per_station == 0:
+            station = admin.create_station(storage, f"测试{i // per_station}号文化站", "东区")
+        code = admin.issue_code(storage, station.id).code
+        dev, _ = storage.enroll(
+            code,
+            token_hash=auth.hash_token(auth.new_token()),
+            device_name=f"pc{i}",
+            app_version="bench",
+            device_id=None,
+        )
+        out.append(dev)
+    return out
+
+
+WRITER_PROFILE = cProfile.Profile(time.thread_time)  # CPU, not wall: the machine is shared
+
+
+def profile_writer_thread() -> None:
+    """cProfile sees one thread: profile SQLite's writer thread too (each transaction)."""
+    from sync.server.db import sqlite_writer
+
+    plain = sqlite_writer.Writer._run_one
+
+    def profiled(conn, fn, fut) -> None:  # type: ignore[no-untyped-def]
+        WRITER_PROFILE.enable()
+        try:
+            plain(conn, fn, fut)
+        finally:
+            WRITER_PROFILE.disable()
+
+    sqlite_writer.Writer._run_one = staticmethod(profiled)  # type: ignore[method-assign]
+
+
+def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profile | None) -> dict:
+    """Push every device's batches in turn (round-robin, as devices take turns); pull from the
+    feed's end, as a device that is up to date does."""
+    cursors = {d.id: 0 for d in devices}
+    rows = 0
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if profile:
+        profile.enable()
+    for b in range(len(work[0])):
+        for dev, bodies_ in zip(devices, work, strict=True):
+            body = json.loads(bodies_[b])
+            body["cursor"] = cursors[dev.id]
+            req = exchange.parse(body)
+            answer = json.loads(exchange.run(storage, dev, req))
+            cursors[dev.id] = answer["cursor"]
+            rows += len(req.push)
+    if profile:
+        profile.disable()
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {
+        "rows": rows,
+        "seconds": round(wall, 2),
+        "rows_per_s": round(rows / wall),
+        "cpu_s": round(cpu, 2),
+        "rows_per_cpu_s": round(rows / cpu),
+        "cpu_ms_per_1000_rows": round(cpu / rows * 1e6),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
+    ap.add_argument("--devices", type=int, default=20)
+    ap.add_argument("--batches", type=int, default=5, help="batches per device")
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--quick", action="store_true", help="4 devices x 2 batches")
+    ap.add_argument("--profile", help="write cProfile's top functions here")
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.devices, args.batches = 4, 2
+    cluster = None
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.postgres:
+            from tests.pg_cluster import Cluster
+
+            cluster = Cluster(durable=True)
+            where: str | Path = cluster.new_database()
+        else:
+            where = Path(tmp) / "server.sqlite3"
+        storage = open_storage(where)
+        try:
+            devices = enroll(storage, args.devices)
+            work = [bodies(d.id, args.batches, args.batch) for d in devices]
+            prof = cProfile.Profile(time.thread_time) if args.profile else None
+            if prof is not None and not args.postgres:
+                profile_writer_thread()
+            db_cpu0 = cluster.cpu_seconds() if cluster else 0.0
+            result = run(storage, devices, work, prof)
+            if cluster:
+                result["postgres_cpu_s"] = round(cluster.cpu_seconds() - db_cpu0, 2)
+            held = storage.query("SELECT count(*) AS n FROM activities")[0]["n"]
+            assert held == result["rows"], (held, result["rows"])
+        finally:
+            storage.close()
+            if cluster:
+                cluster.stop()
+    result["engine"] = "postgresql" if args.postgres else "sqlite"
+    result["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    if prof is not None:
+        out = io.StringIO()
+        stats = pstats.Stats(prof, stream=out)
+        if not args.postgres:
+            stats.add(WRITER_PROFILE)
+        stats.sort_stats("cumulative").print_stats(45)
+        stats.sort_stats("tottime").print_stats(30)
+        Path(args.profile).write_text(out.getvalue(), encoding="utf-8")
+        stats.dump_stats(args.profile + ".prof")  # for pstats' print_callers
+    print("| engine | rows | s | rows/s | CPU s | rows per CPU-s | CPU ms / 1,000 rows | load |")
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {result['engine']} | {result['rows']:,} | {result['seconds']} | "
+        f"{result['rows_per_s']:,} | {result['cpu_s']} | {result['rows_per_cpu_s']:,} | "
+        f"{result['cpu_ms_per_1000_rows']} | {result['load_average']} |"
+    )
+    if cluster:
+        print(f"\nPostgreSQL's own CPU: {result['postgres_cpu_s']} s")
+    return result
+
+
+if __name__ == "__main__":
+    main()
