@@ -8,7 +8,6 @@ Removing is a tombstone like every record; the file stays (another record or a b
 
 from __future__ import annotations
 
-import builtins
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -117,20 +116,20 @@ class PhotoService:
         self.store.delete("attachments", attachment_id)
 
     # -- reading -------------------------------------------------------------------------
-    def list(self, owner_table: str, owner_id: str) -> list[Attachment]:
+    def rows(self, owner_table: str, owner_id: str) -> list[Attachment]:
         return q.for_owner(self.store, owner_table, owner_id)
 
-    def counts(self, owner_table: str, owner_ids: builtins.list[str]) -> dict[str, int]:
+    def counts(self, owner_table: str, owner_ids: list[str]) -> dict[str, int]:
         return q.counts(self.store, owner_table, owner_ids)
 
-    def first_thumbs(self, owner_table: str, owner_ids: builtins.list[str]) -> dict[str, str]:
+    def first_thumbs(self, owner_table: str, owner_ids: list[str]) -> dict[str, str]:
         return q.first_thumbs(self.store, owner_table, owner_ids)
 
     def read(self, hash_: str) -> bytes | None:
         """A stored file's bytes, or None while this PC does not have it (not fetched yet)."""
         return self.files.read(hash_) if photos.is_hash(hash_) and self.files.has(hash_) else None
 
-    def thumbnails(self, hashes: builtins.list[str]) -> dict[str, bytes]:
+    def thumbnails(self, hashes: list[str]) -> dict[str, bytes]:
         """The thumbnails this PC has, by hash (the list and the form show them)."""
         out = {}
         for h in hashes:

@@ -18,6 +18,7 @@ from pzh_core import tabular
 from pzh_core.domain.person import Person, normalise_phone, same_person, validate_person
 from pzh_core.domain.training import TrainingClass
 from pzh_core.i18n import tr
+from pzh_station.services.activities import Progress
 from pzh_station.services.context import Services
 from pzh_station.services.people import PeopleService
 from pzh_station.services.training import TrainingService
@@ -161,9 +162,13 @@ class RosterImporter:
         self.people = PeopleService(services)
         self.training = TrainingService(services)
 
-    def read_import(self, path: str | Path, *, today: dt.date | None = None) -> RosterImport:
+    def read_import(
+        self, path: str | Path, *, today: dt.date | None = None, progress: Progress | None = None
+    ) -> RosterImport:
         """Read and check a roster file; writes nothing.
 
+        :param progress: called as ``progress(rows done, rows, what)`` every 100 rows; it may
+            raise to cancel (nothing has been written).
         :raises tabular.TableError: the file cannot be used at all (not a spreadsheet, too big,
             an old .xls, no 姓名 column …), with a Chinese message.
         """
@@ -174,7 +179,9 @@ class RosterImporter:
         rows: list[RosterRow] = []
         seen: dict[str, list[RosterRow]] = {}
         registry_cache: dict[str, list[dict]] = {}
-        for line, raw in table.rows:
+        for done, (line, raw) in enumerate(table.rows):
+            if progress is not None and done % 100 == 0:
+                progress(done, len(table.rows), tr("Import", "正在检查"))
             row = self._read_row(line, raw, header, today)
             rows.append(row)
             if row.action == "bad":
@@ -235,6 +242,7 @@ class RosterImporter:
         class_name: str = "",
         skip_bad: bool = False,
         today: dt.date | None = None,
+        progress: Progress | None = None,
     ) -> RosterImport:
         """Add the new people and enrol everyone, in one transaction.
 
@@ -242,6 +250,7 @@ class RosterImporter:
             it (art form 其他, planned) when it does not exist.
         :param skip_bad: write the good rows even when some rows have problems. Without it any
             problem means nothing is written.
+        :param progress: as for :meth:`read_import`; raising from it rolls the whole write back.
         :returns: ``result`` with ``written`` (people enrolled) and ``created_people`` set.
         """
         if result.bad and not skip_bad:
@@ -258,7 +267,9 @@ class RosterImporter:
                     )
                 )
             enrolled = created = 0
-            for row in result.rows:
+            for done, row in enumerate(result.rows):
+                if progress is not None and done % 100 == 0:
+                    progress(done, len(result.rows), tr("Import", "正在写入"))
                 if row.problems or row.action == "repeat":
                     continue
                 pid = row.person_id

@@ -21,6 +21,7 @@ from pzh_core.domain.volunteer import (
 from pzh_core.i18n import tr
 from pzh_core.schema import det_id
 from pzh_core.tabular import RowProblem
+from pzh_station.services.activities import Progress
 from pzh_station.services.volunteer_archive import VolunteerArchive, _today
 from pzh_station.store import volunteers as q
 from pzh_station.store.volunteers import RecordFilter
@@ -120,11 +121,15 @@ class _ImportRow:
 
 class VolunteerFiles(VolunteerArchive):
     # -- import / export ---------------------------------------------------------------
-    def read_import(self, path: str | Path, *, today: dt.date | None = None) -> ImportResult:
+    def read_import(
+        self, path: str | Path, *, today: dt.date | None = None, progress: Progress | None = None
+    ) -> ImportResult:
         """Read and check an archive file; writes nothing. :raises tabular.TableError:
 
         A row is matched to a volunteer by its number, else to a person of the registry by
         name and phone; otherwise a new person is added.
+        :param progress: called as ``progress(rows done, rows, what)`` every 100 rows; it may
+            raise to cancel (nothing has been written).
         """
         from pzh_core.domain.person import validate_person
 
@@ -132,7 +137,9 @@ class VolunteerFiles(VolunteerArchive):
         result = ImportResult(total=len(table.rows))
         header = {f: table.mapped.get(f, COLUMNS[f][0]) for f in COLUMNS}
         numbers: dict[str, int] = {}
-        for line, raw in table.rows:
+        for done, (line, raw) in enumerate(table.rows):
+            if progress is not None and done % 100 == 0:
+                progress(done, result.total, tr("Import", "正在检查"))
             row = _ImportRow(line, raw, header)
             person = row.person(self.services.operator)
             vol = row.volunteer(self.services.operator, today)
@@ -194,14 +201,21 @@ class VolunteerFiles(VolunteerArchive):
         vol.created_by = old_vol.created_by
 
     def write_import(
-        self, result: ImportResult, *, skip_bad: bool = False, today: dt.date | None = None
+        self,
+        result: ImportResult,
+        *,
+        skip_bad: bool = False,
+        today: dt.date | None = None,
+        progress: Progress | None = None,
     ) -> ImportResult:
         """Write the good rows in one transaction; without ``skip_bad`` any problem writes
-        nothing."""
+        nothing. ``progress`` as for :meth:`read_import`; raising from it rolls it all back."""
         if result.problems and not skip_bad:
             return result
         with self.store.transaction():
-            for person, vol in result.good:
+            for done, (person, vol) in enumerate(result.good):
+                if progress is not None and done % 100 == 0:
+                    progress(done, len(result.good), tr("Import", "正在写入"))
                 if person.id:
                     current = self.people.get(person.id)
                     # Keep registry values the file leaves empty.

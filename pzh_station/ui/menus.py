@@ -10,10 +10,10 @@ their progress shown (:mod:`pzh_station.ui.transfers`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QMenu, QMenuBar
+from PySide6.QtWidgets import QMenu, QMenuBar, QWidget
 
 if TYPE_CHECKING:
     from pzh_station.ui.main_window import MainWindow
@@ -28,20 +28,75 @@ def _action(menu: QMenu, text: str, slot, *, shortcut: QKeySequence | str | None
     return action
 
 
-class _Lazy:
-    """A module imported on first use: the dialogs behind the menu are not needed at start."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __getattr__(self, attr: str):  # noqa: ANN204
-        from importlib import import_module
-
-        return getattr(import_module(self.name), attr)
+P = TypeVar("P", bound=QWidget)
 
 
-help_dialogs = _Lazy("pzh_station.ui.help_dialogs")
-transfers = _Lazy("pzh_station.ui.transfers")
+def _page(window: MainWindow, key: str, kind: type[P]) -> P:
+    """Show the page of ``key`` and return it as the class it is."""
+    page = window.show_page(key)
+    assert isinstance(page, kind), (key, type(page))
+    return page
+
+
+# The dialogs and pages behind the menu are imported on first use: the first screen needs none.
+def _import_activities(window: MainWindow) -> None:
+    from pzh_station.ui import transfers
+
+    transfers.import_activities(window)
+
+
+def _export_activities(window: MainWindow) -> None:
+    from pzh_station.ui import transfers
+
+    transfers.export_activities(window)
+
+
+def _import_roster(window: MainWindow) -> None:
+    from pzh_station.ui.training.page import TrainingPage
+
+    _page(window, "training", TrainingPage).import_roster()
+
+
+def _import_volunteers(window: MainWindow) -> None:
+    from pzh_station.ui.volunteers.page import VolunteersPage
+
+    _page(window, "volunteers", VolunteersPage).import_archive()
+
+
+def _export_volunteers(window: MainWindow) -> None:
+    from pzh_station.ui.volunteers.page import VolunteersPage
+
+    _page(window, "volunteers", VolunteersPage).export_archive()
+
+
+def _backup(window: MainWindow) -> None:
+    from pzh_station.ui.settings_page import SettingsPage
+
+    _page(window, "settings", SettingsPage).backup_now()
+
+
+def _restore(window: MainWindow) -> None:
+    from pzh_station.ui.settings_page import SettingsPage
+
+    _page(window, "settings", SettingsPage).show_backups()
+
+
+def _guide(window: MainWindow) -> None:
+    from pzh_station.ui import help_dialogs
+
+    help_dialogs.show_guide(window)
+
+
+def _diagnostics(window: MainWindow) -> None:
+    from pzh_station.ui import help_dialogs
+
+    help_dialogs.export_diagnostics(window)
+
+
+def _about(window: MainWindow) -> None:
+    from pzh_station.ui import help_dialogs
+
+    help_dialogs.show_about(window)
 
 
 def install(window: MainWindow) -> dict[str, QAction]:
@@ -53,44 +108,30 @@ def install(window: MainWindow) -> dict[str, QAction]:
     file_menu = bar.addMenu(tr("文件(&F)"))
     imports = file_menu.addMenu(tr("导入(&I)"))
     actions["import_activities"] = _action(
-        imports, tr("活动台账…"), lambda: transfers.import_activities(window)
+        imports, tr("活动台账…"), lambda: _import_activities(window)
     )
-    actions["import_roster"] = _action(
-        imports, tr("培训班花名册…"), lambda: _page_call(window, "training", "import_roster")
-    )
+    actions["import_roster"] = _action(imports, tr("培训班花名册…"), lambda: _import_roster(window))
     actions["import_volunteers"] = _action(
-        imports, tr("文化志愿者档案…"), lambda: _page_call(window, "volunteers", "import_archive")
+        imports, tr("文化志愿者档案…"), lambda: _import_volunteers(window)
     )
     exports = file_menu.addMenu(tr("导出(&E)"))
     actions["export_activities"] = _action(
-        exports, tr("活动台账…"), lambda: transfers.export_activities(window)
+        exports, tr("活动台账…"), lambda: _export_activities(window)
     )
     actions["export_volunteers"] = _action(
-        exports, tr("文化志愿者档案…"), lambda: _page_call(window, "volunteers", "export_archive")
+        exports, tr("文化志愿者档案…"), lambda: _export_volunteers(window)
     )
     file_menu.addSeparator()
-    actions["backup"] = _action(
-        file_menu, tr("备份(&B)"), lambda: _page_call(window, "settings", "backup_now")
-    )
-    actions["restore"] = _action(
-        file_menu, tr("从备份恢复(&R)…"), lambda: _page_call(window, "settings", "show_backups")
-    )
+    actions["backup"] = _action(file_menu, tr("备份(&B)"), lambda: _backup(window))
+    actions["restore"] = _action(file_menu, tr("从备份恢复(&R)…"), lambda: _restore(window))
     file_menu.addSeparator()
     actions["quit"] = _action(file_menu, tr("退出(&X)"), window.close, shortcut="Ctrl+Q")
 
     help_menu = bar.addMenu(tr("帮助(&H)"))
-    actions["guide"] = _action(
-        help_menu, tr("使用说明(&G)"), lambda: help_dialogs.show_guide(window), shortcut="F1"
-    )
+    actions["guide"] = _action(help_menu, tr("使用说明(&G)"), lambda: _guide(window), shortcut="F1")
     actions["diagnostics"] = _action(
-        help_menu, tr("导出诊断信息(&D)…"), lambda: help_dialogs.export_diagnostics(window)
+        help_menu, tr("导出诊断信息(&D)…"), lambda: _diagnostics(window)
     )
     help_menu.addSeparator()
-    actions["about"] = _action(help_menu, tr("关于(&A)"), lambda: help_dialogs.show_about(window))
+    actions["about"] = _action(help_menu, tr("关于(&A)"), lambda: _about(window))
     return actions
-
-
-def _page_call(window: MainWindow, key: str, method: str) -> None:
-    """Show the page of ``key`` and run its ``method`` (what its own button does)."""
-    page = window.show_page(key)
-    getattr(page, method)()

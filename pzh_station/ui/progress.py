@@ -11,9 +11,15 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtWidgets import QProgressDialog, QWidget
+
+if TYPE_CHECKING:
+    from pzh_station.services.context import Services
+    from pzh_station.ui.tasks import Tasks
 
 
 class Cancelled(Exception):
@@ -89,3 +95,34 @@ class Progress(QProgressDialog):
         self.reset()
         self.close()
         self.deleteLater()
+
+
+def cancelled_text() -> str:
+    """What the status line says after an import was cancelled."""
+    return QCoreApplication.translate("Progress", "已取消导入，没有写入任何数据。")
+
+
+def run_with_progress(
+    tasks: Tasks,
+    parent: QWidget,
+    title: str,
+    job: Callable[[Services, Reporter], Any],
+    *,
+    success: Callable[[Any], None],
+    failure: Callable[[Exception], None],
+) -> Progress:
+    """Run ``job(services, reporter)`` on the database thread with a :class:`Progress` dialog
+    titled ``title``; the dialog closes before ``success`` or ``failure`` (which gets
+    :class:`Cancelled` when the user cancelled) is called. :returns: the dialog."""
+    progress = Progress(parent, title)
+
+    def ok(result: Any) -> None:
+        progress.finish()
+        success(result)
+
+    def failed(error: Exception) -> None:
+        progress.finish()
+        failure(error)
+
+    tasks.run(lambda s: job(s, progress.reporter), success=ok, failure=failed)
+    return progress

@@ -163,7 +163,7 @@ def test_same_photo_two_pcs_stored_once_and_a_new_pc_fetches_on_demand(
     c.enroll(sync_server.url, sync_server.issue_code(station))
     c.sync()
     svc = PhotoService(services(c))
-    [att] = svc.list("activities", act)
+    [att] = svc.rows("activities", act)
     assert svc.read(att.hash) is None and svc.read(att.thumb) is None
     # … then the thumbnails …
     with FaultProxy(host_port(sync_server.url)) as proxy:

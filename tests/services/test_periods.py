@@ -24,10 +24,17 @@ def _activity(services, date: str, attendance: int = 30) -> str:
     )
 
 
+_last_pull = [0]
+
+
 def _pull(services, table: str, row_id: str, fields: dict) -> None:
     """A change written by the city server, as the pull applies it."""
     store = services.store
-    stamp = hlc.encode(store.check_clock() + 60_000, 0, "server")
+    # Each server write is later than the one before, as on the server: two pulls within one
+    # millisecond would otherwise carry equal stamps, and the second would not win.
+    ms = max(store.check_clock() + 60_000, _last_pull[0] + 1)
+    _last_pull[0] = ms
+    stamp = hlc.encode(ms, 0, "server")
     with store.transaction():
         store.apply_remote(table, row_id, store.station_id, fields, stamp)
 

@@ -29,7 +29,7 @@ def test_a_camera_photo_is_reduced_upright_without_location(services, activity_i
     src = photo_samples.camera_jpeg(tmp_path / "IMG_0001.JPG")
     svc = PhotoService(services)
     [att_id] = svc.attach("activities", activity_id, [src])
-    [att] = svc.list("activities", activity_id)
+    [att] = svc.rows("activities", activity_id)
     assert att.id == att_id and att.kind == "jpeg" and att.name == "IMG_0001.JPG"
     data = svc.read(att.hash)
     assert photos.sha256(data) == att.hash and len(data) == att.size
@@ -52,7 +52,7 @@ def test_the_same_photo_twice_is_stored_once(services, activity_id, tmp_path):
     copy.write_bytes(src.read_bytes())
     svc = PhotoService(services)
     svc.attach("activities", activity_id, [src, copy])
-    atts = svc.list("activities", activity_id)
+    atts = svc.rows("activities", activity_id)
     assert len(atts) == 2 and atts[0].hash == atts[1].hash
     assert len(list(svc.files.hashes())) == 2  # one photo, one thumbnail
     assert q.pending_count(services.store) == 1
@@ -68,7 +68,7 @@ def test_pdf_and_png_scans(services, activity_id, tmp_path):
             photo_samples.png_scan(tmp_path / "s.png"),
         ],
     )
-    pdf, png = svc.list("activities", activity_id)
+    pdf, png = svc.rows("activities", activity_id)
     assert pdf.kind == "pdf" and pdf.thumb == "" and svc.read(pdf.hash).startswith(b"%PDF")
     assert png.kind == "jpeg" and (png.width, png.height) == (1129, 1600)
 
@@ -97,14 +97,14 @@ def test_bad_files_get_a_clear_message_and_nothing_is_written(
     assert err.value.code == code
     assert path.name in err.value.message
     assert services.store.query("SELECT count(*) AS n FROM changes")[0]["n"] == before
-    assert svc.list("activities", activity_id) == []
+    assert svc.rows("activities", activity_id) == []
 
 
 def test_remove_is_a_tombstone_that_syncs(services, activity_id, tmp_path):
     svc = PhotoService(services)
     [att_id] = svc.attach("activities", activity_id, [photo_samples.pdf_scan(tmp_path / "x.pdf")])
     svc.apply("activities", activity_id, AttachmentEdits(removed=[att_id]))
-    assert svc.list("activities", activity_id) == []
+    assert svc.rows("activities", activity_id) == []
     assert services.store.get("attachments", att_id)["deleted"] is True
     logged = services.store.pending_changes(0, limit=1000)
     assert logged[-1]["tbl"] == "attachments" and logged[-1]["fields"] == {"deleted": True}
@@ -155,10 +155,10 @@ def test_the_list_shows_each_records_oldest_photo_and_its_count(services, activi
     svc.attach("activities", activity_id, [first])
     svc.attach("activities", activity_id, [second])  # attached later: not the list's photo
     svc.attach("activities", other, [third])
-    atts = svc.list("activities", activity_id)
+    atts = svc.rows("activities", activity_id)
     assert svc.first_thumbs("activities", [activity_id, other, "none"]) == {
         activity_id: atts[0].thumb,
-        other: svc.list("activities", other)[0].thumb,
+        other: svc.rows("activities", other)[0].thumb,
     }
     assert atts[0].thumb != atts[1].thumb and atts[0].name == "1.jpg"
     assert svc.counts("activities", [activity_id, other, "none"]) == {activity_id: 2, other: 1}

@@ -205,3 +205,33 @@ def test_sync_attempts_and_outcomes_go_to_the_log(qtbot, ctx):
         assert "sync status: attempt" in text and "sync status: ok" in text
     finally:
         agent.shutdown()
+
+
+def test_file_menu_entries_open_their_page_and_do_what_its_button_does(qtbot, window, monkeypatch):
+    """Each 文件 entry that belongs to a page shows that page and runs the page's own action."""
+    from pzh_station.ui.settings_page import SettingsPage
+    from pzh_station.ui.training.page import TrainingPage
+    from pzh_station.ui.volunteers.page import VolunteersPage
+
+    def current_page():
+        return window.stack.currentWidget().widget()
+
+    window.actions_by_key["import_roster"].trigger()
+    page = current_page()
+    assert isinstance(page, TrainingPage)
+    assert "请先在左侧选择一个培训班" in page.status_label.text()
+
+    asked: list[str] = []
+    monkeypatch.setattr(VolunteersPage, "ask_open_path", lambda self, title, f: asked.append(title))
+    monkeypatch.setattr(
+        VolunteersPage, "ask_save_path", lambda self, title, n, f: asked.append(title)
+    )
+    window.actions_by_key["import_volunteers"].trigger()
+    assert isinstance(current_page(), VolunteersPage)
+    window.actions_by_key["export_volunteers"].trigger()
+    assert asked == ["导入志愿者档案", "导出志愿者档案"]
+
+    window.actions_by_key["restore"].trigger()
+    settings = current_page()
+    assert isinstance(settings, SettingsPage)
+    assert window.focusWidget() is settings.backup_list

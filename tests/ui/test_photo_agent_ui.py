@@ -95,7 +95,7 @@ def test_a_second_pc_fetches_a_photo_when_it_is_opened(
     other = open_services(tmp_path / "second")
     SyncClient(other.store).enroll(sync_server.url, sync_server.issue_code(enrolled))
     SyncClient(other.store).sync()
-    [att] = PhotoService(other).list("activities", act)
+    [att] = PhotoService(other).rows("activities", act)
     other.close()
     ctx = make_ctx(tmp_path / "second")
     agent_for(ctx, retry=RETRY, autostart=False)

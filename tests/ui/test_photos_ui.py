@@ -79,7 +79,7 @@ def test_drop_photos_and_a_bad_file_then_save(qtbot, ctx, services, activity_id,
     assert "setup.jpg" in strip.hint.text() and "不是 JPG、PNG" in strip.hint.text()
     assert not strip.list.item(0).icon().isNull()
     # Nothing is written before the form is saved.
-    assert PhotoService(services).list("activities", activity_id) == []
+    assert PhotoService(services).rows("activities", activity_id) == []
     if SHOTS:
         from PySide6.QtWidgets import QScrollArea
 
@@ -94,7 +94,7 @@ def test_drop_photos_and_a_bad_file_then_save(qtbot, ctx, services, activity_id,
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
     assert not dlg.isVisible()
-    saved = PhotoService(services).list("activities", activity_id)
+    saved = PhotoService(services).rows("activities", activity_id)
     assert [a.name for a in saved] == ["IMG_0001.JPG", "签到表.pdf"]
 
 
@@ -132,7 +132,7 @@ def test_existing_photos_show_view_and_remove(qtbot, ctx, services, activity_id,
     qtbot.mouseClick(strip.remove_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dlg.save_button, Qt.MouseButton.LeftButton)
     settle(qtbot, ctx)
-    assert len(svc.list("activities", activity_id)) == 2
+    assert len(svc.rows("activities", activity_id)) == 2
 
 
 def test_the_list_shows_the_first_photo_beside_the_title(
@@ -186,7 +186,7 @@ def test_a_training_session_and_a_service_record_carry_scans(qtbot, ctx, service
     settle(qtbot, ctx)
     dlg.save()
     settle(qtbot, ctx)
-    assert [a.name for a in PhotoService(services).list("sessions", sid)] == ["签到表.png"]
+    assert [a.name for a in PhotoService(services).rows("sessions", sid)] == ["签到表.png"]
 
     from pzh_station.services.volunteers import VolunteerService
 
@@ -205,6 +205,6 @@ def test_a_training_session_and_a_service_record_carry_scans(qtbot, ctx, service
     settle(qtbot, ctx)
     assert not rec.isVisible()
     [record_id] = [r for r in services.store.query("SELECT id FROM service_records")]
-    assert [a.name for a in PhotoService(services).list("service_records", record_id["id"])] == [
+    assert [a.name for a in PhotoService(services).rows("service_records", record_id["id"])] == [
         "服务.jpg"
     ]

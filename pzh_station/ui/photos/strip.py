@@ -51,7 +51,7 @@ def take_in_all(s, paths: list[str]) -> tuple[list[tuple[Attachment, bytes]], li
 
 def load_existing(s, owner_table: str, owner_id: str) -> list[tuple[Attachment, bytes]]:
     svc = PhotoService(s)
-    atts = svc.list(owner_table, owner_id)
+    atts = svc.rows(owner_table, owner_id)
     thumbs = svc.thumbnails([a.thumb for a in atts if a.thumb])
     return [(a, thumbs.get(a.thumb, b"")) for a in atts]
 

@@ -26,6 +26,7 @@ from pzh_station.services.training import EnrollResult, TrainingService
 from pzh_station.services.training_export import TrainingExport
 from pzh_station.ui.context import UiContext
 from pzh_station.ui.enabling import enable
+from pzh_station.ui.progress import Cancelled, Progress, cancelled_text, run_with_progress
 from pzh_station.ui.training.people import PickPersonDialog
 from pzh_station.ui.training.sessions import _error_text, open_file
 from pzh_station.ui.widgets import RowsModel, rows_table
@@ -155,11 +156,17 @@ class ImportPreviewDialog(QDialog):
             else ""
         )
 
-    def confirm(self) -> None:
+    def confirm(self) -> Progress:
+        """Write on the database thread with its progress shown (cancelling rolls it back)."""
         result, cid, skip = self.result, self.class_id, self.skip_bad.isChecked()
         self.confirm_button.setEnabled(False)
-        self.ctx.tasks.run(
-            lambda s: RosterImporter(s).write_import(result, class_id=cid, skip_bad=skip),
+        return run_with_progress(
+            self.ctx.tasks,
+            self,
+            self.tr("正在导入花名册"),
+            lambda s, report: RosterImporter(s).write_import(
+                result, class_id=cid, skip_bad=skip, progress=report
+            ),
             success=self._done,
             failure=self._failed,
         )
@@ -169,7 +176,7 @@ class ImportPreviewDialog(QDialog):
         self.accept()
 
     def _failed(self, exc: Exception) -> None:
-        self.message.setText(_error_text(exc))
+        self.message.setText(cancelled_text() if isinstance(exc, Cancelled) else _error_text(exc))
         self.confirm_button.setEnabled(True)
 
 
@@ -301,13 +308,17 @@ class RosterTab(QWidget):
         if path:
             self.preview_import(path)
 
-    def preview_import(self, path: str) -> None:
-        """Read and check a file on the database thread, then show the preview dialog."""
+    def preview_import(self, path: str) -> Progress | None:
+        """Read and check a file on the database thread (its progress shown, cancellable), then
+        show the preview dialog. :returns: the progress dialog."""
         cid = self.class_id
         if cid is None:
-            return
-        self.ctx.tasks.run(
-            lambda s: RosterImporter(s).read_import(Path(path)),
+            return None
+        return run_with_progress(
+            self.ctx.tasks,
+            self,
+            self.tr("正在检查花名册"),
+            lambda s, report: RosterImporter(s).read_import(Path(path), progress=report),
             success=lambda r: self._preview(cid, r),
             failure=lambda e: self._import_failed(e),
         )
@@ -319,8 +330,9 @@ class RosterTab(QWidget):
         dlg.show()
 
     def _import_failed(self, exc: Exception) -> None:
-        self.warning_label.setText(_error_text(exc))
-        self.status.emit(_error_text(exc))
+        text = cancelled_text() if isinstance(exc, Cancelled) else _error_text(exc)
+        self.warning_label.setText(text)
+        self.status.emit(text)
 
     def _imported(self, result: RosterImport) -> None:
         text = self.tr("已报名 {} 人（其中新登记 {} 人）").format(

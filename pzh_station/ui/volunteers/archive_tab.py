@@ -27,6 +27,7 @@ from pzh_core.domain.volunteer import (
 )
 from pzh_station.services.volunteers import VolunteerService
 from pzh_station.store.volunteers import VolunteerFilter
+from pzh_station.ui.progress import Cancelled, cancelled_text, run_with_progress
 from pzh_station.ui.volunteers.certificates import CertificateDialog, RegisterDialog
 from pzh_station.ui.volunteers.common import hours_text, stars_text
 from pzh_station.ui.volunteers.forms import VolunteerDialog
@@ -247,15 +248,24 @@ class ArchiveTab:
         path = self.ask_open_path(self.tr("导入志愿者档案"), "Excel/CSV (*.xlsx *.csv)")
         if path:
             self.message.set_message("")
-            self.ctx.tasks.run(
-                lambda s: VolunteerService(s).read_import(path),
-                failure=self._failed,
+            self.import_progress = run_with_progress(
+                self.ctx.tasks,
+                self,
+                self.tr("正在检查志愿者档案"),
+                lambda s, report: VolunteerService(s).read_import(path, progress=report),
+                failure=self._import_failed,
                 success=lambda result: self._open(
                     ImportDialog(self.ctx, result, self, file_name=Path(path).name),
                     self._imported,
                     "",
                 ),
             )
+
+    def _import_failed(self, error: Exception) -> None:
+        if isinstance(error, Cancelled):
+            self.message.set_message(cancelled_text())
+        else:
+            self._failed(error)
 
     def _imported(self, result: Any) -> None:
         self._info(

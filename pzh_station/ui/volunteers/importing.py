@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QPlainTextEdit, QVBoxLayout, QW
 
 from pzh_station.services.volunteers import ImportResult, VolunteerService
 from pzh_station.ui.context import UiContext
+from pzh_station.ui.progress import Cancelled, cancelled_text, run_with_progress
 from pzh_station.ui.widgets import SavingDialog
 
 
@@ -59,7 +60,26 @@ class ImportDialog(SavingDialog):
             self.message.set_message("")
 
     def save(self) -> None:
+        """Write on the database thread with its progress shown (cancelling rolls it back)."""
+        if self.saving:
+            return
         result, skip = self.result, self.skip_bad.isChecked()
-        self._run_save(
-            lambda s: VolunteerService(s).write_import(result, skip_bad=skip),
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.progress = run_with_progress(
+            self.ctx.tasks,
+            self,
+            self.tr("正在导入志愿者档案"),
+            lambda s, report: VolunteerService(s).write_import(
+                result, skip_bad=skip, progress=report
+            ),
+            success=self._saved,
+            failure=self._failed,
         )
+
+    def _failed(self, error: Exception) -> None:
+        if isinstance(error, Cancelled):
+            self._idle()
+            self.message.set_message(cancelled_text())
+        else:
+            super()._failed(error)
