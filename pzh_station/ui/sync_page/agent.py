@@ -181,6 +181,7 @@ class SyncAgent(QObject):
         self._busy = False
         self._again = False  # a local change arrived during a sync: another one soon after
         self._want_sync = False  # a sync was asked for while another job ran
+        self._asked = False  # 立即同步 was pressed: that sync starts its backoff from zero
         self._phase_before = "unenrolled"
         self._stopped = False
         stop = threading.Event()
@@ -201,8 +202,11 @@ class SyncAgent(QObject):
         return self._busy
 
     def sync_now(self) -> None:
-        """ "立即同步": run now, whatever the backoff (a person asked)."""
-        self._failures = 0
+        """ "立即同步": run now, whatever the backoff (a person asked).
+
+        The backoff starts again from the person's own attempt: when a sync is already running,
+        its failure does not count against the one asked for, which runs right after it."""
+        self._asked = True
         self._start_sync()
 
     def enroll(self, server_url: str, code: str) -> None:
@@ -236,6 +240,9 @@ class SyncAgent(QObject):
         if self._busy:
             self._want_sync = True
             return
+        if self._asked:
+            self._asked = False
+            self._failures = 0
         self._submit("sync")
         self._set_phase("syncing")
 
