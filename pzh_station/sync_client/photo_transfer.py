@@ -19,7 +19,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import requests
@@ -42,6 +42,17 @@ def photo_files(db: RunDb) -> PhotoFiles:
     """The photo store beside the station file (files are read and written here directly: they
     are immutable and named by their hash; only the queue lives in the database)."""
     return PhotoFiles(db(lambda s: photo_dir(s.path)))
+
+
+@dataclass
+class PhotoProgress:
+    """How far an upload run is: photos (not thumbnails) and bytes (thumbnails included) of what
+    was queued when it started."""
+
+    files_done: int
+    files_total: int
+    bytes_done: int
+    bytes_total: int
 
 
 @dataclass
@@ -137,8 +148,12 @@ class PhotoUploader:
         should_stop: Callable[[], bool] = lambda: False,
         day: Callable[[], str] = china_day,
         day_budget: int | None = None,
+        progress: Callable[[PhotoProgress], None] | None = None,
     ) -> None:
         self.db = as_run_db(store)
+        self.progress = progress
+        self._done = PhotoProgress(0, 0, 0, 0)
+        self._file_base = 0  # bytes done before the file under way
         self.transport = transport
         self.files = photo_files(self.db)
         self.chunk_bytes = chunk_bytes
@@ -148,16 +163,29 @@ class PhotoUploader:
 
     def run(self) -> PhotoResult:
         result = PhotoResult()
-        for up in self.db(q.pending_uploads):
+        # attached on another PC: that PC sends it
+        uploads = [up for up in self.db(q.pending_uploads) if self.files.has(up.hash)]
+        # files as 照片待上传 counts them (thumbnails travel too, counted in the bytes only)
+        files = sum(1 for up in uploads if not up.thumb)
+        self._done = PhotoProgress(0, files, 0, sum(up.size - up.acked for up in uploads))
+        self._report()
+        for up in uploads:
             if self.should_stop():
                 result.stopped = "asked"
                 break
-            if not self.files.has(up.hash):
-                continue  # attached on another PC: that PC sends it
+            base = self._file_base = self._done.bytes_done
             if not self._upload(up, result):
                 break
+            if not up.thumb:
+                self._done.files_done += 1
+            self._report(base + up.size - up.acked)
         result.pending = self.db(q.pending_count)
         return result
+
+    def _report(self, bytes_done: int = 0) -> None:
+        self._done.bytes_done = min(self._done.bytes_total, bytes_done)
+        if self.progress is not None:
+            self.progress(replace(self._done))
 
     def _budget_left(self, server_left: int) -> int:
         left = server_left
@@ -217,6 +245,7 @@ class PhotoUploader:
             result.bytes_sent += len(piece)
             new = int(ack["received"])
             self._ack(up.hash, new, bool(ack.get("complete")), len(piece))
+            self._report(self._file_base + max(0, new - up.acked))
             last_acked = max(last_acked, new)
             offset, day_left = new, int(ack.get("day_left", day_left))
             if ack.get("complete"):

@@ -237,3 +237,48 @@ def test_the_citys_daily_budget_reaches_the_desk_which_stops_before_the_server_r
     assert 0 < result.bytes_sent <= budget
     assert not result.refused  # stopped by the desk itself, not by a refusal
     assert q.budget_used(a.store, "2026-10-01") == result.bytes_sent
+
+
+def test_upload_reports_its_progress_and_a_stop_resumes_where_it_ended(
+    tmp_path, sync_server: LiveServer
+):
+    """Issue 17: a photo upload shows files and bytes of the total; 停止上传 ends the run after
+    the chunk in flight, and the next run counts only what is left."""
+    station = sync_server.create_station()
+    a = PC(tmp_path, "a")
+    a.enroll(sync_server.url, sync_server.issue_code(station))
+    act = activity(a)
+    size = 10 * photos.CHUNK_BYTES
+    PhotoService(services(a)).attach(
+        "activities", act, [big_pdf(tmp_path / "a.pdf", size), big_pdf(tmp_path / "b.pdf", size)]
+    )
+    a.sync()
+    seen: list = []
+
+    def stop_after_three_chunks() -> bool:
+        return sum(1 for p in seen if p.bytes_done) >= 3
+
+    t = transport(a, sync_server.url)
+    try:
+        first = PhotoUploader(
+            a.store, t, should_stop=stop_after_three_chunks, progress=seen.append
+        ).run()
+    finally:
+        t.close()
+    assert first.stopped == "asked" and first.pending == 2
+    assert (seen[0].files_total, seen[0].bytes_total, seen[0].bytes_done) == (2, 2 * size, 0)
+    done = [p.bytes_done for p in seen]
+    assert done == sorted(done) and done[-1] == 3 * photos.CHUNK_BYTES
+
+    resumed: list = []
+    t = transport(a, sync_server.url)
+    try:
+        second = PhotoUploader(a.store, t, progress=resumed.append).run()
+    finally:
+        t.close()
+    assert second.pending == 0 and second.stopped == ""
+    left = 2 * size - 3 * photos.CHUNK_BYTES
+    assert (resumed[0].bytes_total, resumed[0].files_total) == (left, 2)
+    assert [p.files_done for p in resumed].count(1) >= 1
+    assert (resumed[-1].files_done, resumed[-1].bytes_done) == (2, left)
+    assert [p.bytes_done for p in resumed] == sorted(p.bytes_done for p in resumed)

@@ -59,11 +59,25 @@ def test_only_when_i_say_then_send_now(qtbot, services, enrolled, sync_server, t
         assert not agent.status.sending
         if SHOTS:
             page.grab().save(os.path.join(SHOTS, "sync_page_photos.png"))
+        shown: list = []  # what the panel showed at each status while sending (issue 17)
+        agent.status_changed.connect(
+            lambda st: (
+                shown.append(
+                    (panel.pending_label.text(), panel.bar.isVisibleTo(page), panel.bar.value())
+                )
+                if st.progress is not None
+                else None
+            )
+        )
         qtbot.mouseClick(panel.send_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(
             lambda: agent.status.pending == 0 and not agent.status.sending, timeout=20_000
         )
         assert "照片已全部上传" in panel.pending_label.text()
+        assert shown and all(visible for _, visible, _ in shown)
+        assert shown[0][0].startswith("正在上传照片 0/1 张") and "MB" in shown[0][0]
+        assert shown[-1][2] == panel.bar.maximum() and not panel.bar.isVisibleTo(page)
+        assert not panel.stop_button.isVisibleTo(page)
         h = services.store.get("attachments", att_id)["hash"]
         stored = sync_server.data_dir / "photos" / "files" / photos.shard_path(h)
         assert photos.sha256(stored.read_bytes()) == h

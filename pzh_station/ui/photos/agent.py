@@ -50,6 +50,7 @@ class PhotoStatus:
     refused: list[str] = field(default_factory=list)
     error: str = ""
     stopped: str = ""  # why the last run stopped early: budget | asked | ""
+    progress: Any = None  # PhotoProgress of the run under way (files and bytes), or None
 
 
 def photo_mode(data_dir) -> str:  # noqa: ANN001
@@ -68,6 +69,7 @@ class _Worker:
         self.data_dir = data_dir
         self.retry = retry
         self.stop = stop
+        self.cancel = threading.Event()  # 停止上传: this run ends after the chunk in flight
         self.jobs: queue.Queue = queue.Queue()
         self.thread = threading.Thread(target=self._run, name="pzh-photos", daemon=True)
         self.thread.start()
@@ -90,6 +92,14 @@ class _Worker:
         except RuntimeError:
             return False
         return True
+
+    def _emit_progress(self, progress: Any) -> None:
+        agent = self._agent()
+        if agent is not None and not self.stop.is_set():
+            try:
+                agent._progress.emit(progress)
+            except RuntimeError:
+                pass
 
     def _run(self) -> None:
         while True:
@@ -143,13 +153,17 @@ class _Worker:
             if kind == "keys":
                 return None
             force = bool(arg)
+            self.cancel.clear()
             result = PhotoUploader(
                 self.run_db,
                 transport,
                 should_stop=lambda: (
-                    self.stop.is_set() or (not force and photo_mode(self.data_dir) == "manual")
+                    self.stop.is_set()
+                    or self.cancel.is_set()
+                    or (not force and photo_mode(self.data_dir) == "manual")
                 ),
                 day_budget=self.run_db(q.day_budget),
+                progress=self._emit_progress,
             ).run()
             fetch_missing_thumbnails(self.run_db, transport)
             return result
@@ -174,6 +188,7 @@ class PhotoAgent(QObject):
     fetched = Signal(str, bool)
     thumbnails_arrived = Signal()
     _finished = Signal(str, object, object, object, object)
+    _progress = Signal(object)  # PhotoProgress, from the photo thread (queued)
 
     def __init__(self, ctx: UiContext, *, retry: RetryPolicy | None = None) -> None:
         super().__init__(ctx.tasks)
@@ -188,6 +203,7 @@ class PhotoAgent(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(lambda: self.kick())
         self._finished.connect(self._on_finished)
+        self._progress.connect(self._on_progress)
         ctx.tasks.changed.connect(self._local_change)
         ctx.tasks.before_shutdown(self.shutdown)
         self._submit("status", None)
@@ -204,6 +220,11 @@ class PhotoAgent(QObject):
     def send_now(self) -> None:
         """上传照片: a person asked, whatever the switch says."""
         self._submit("upload", True)
+
+    def stop_sending(self) -> None:
+        """停止上传: end the run after the chunk in flight; the next run resumes from the last
+        chunk the server acknowledged, so nothing is half-done."""
+        self._worker.cancel.set()
 
     def fetch(self, hash_: str) -> None:
         self._submit("fetch", hash_)
@@ -245,6 +266,12 @@ class PhotoAgent(QObject):
     def _local_change(self, changes: Any) -> None:
         if "attachments" in getattr(changes, "local", ()) or "photos" in changes:
             self._submit("status", None)  # a photo was attached or removed: the count changes
+
+    @Slot(object)
+    def _on_progress(self, progress: Any) -> None:
+        if self.status.sending:
+            self.status.progress = progress
+            self.status_changed.emit(self.status)
 
     @Slot(str, object, object, object, object)
     def _on_finished(self, kind: str, arg: Any, result: Any, error: Any, status: Any) -> None:

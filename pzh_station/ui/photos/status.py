@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QProgressBar,
     QPushButton,
     QRadioButton,
     QVBoxLayout,
@@ -21,6 +22,11 @@ from pzh_station.ui.photos.agent import PhotoStatus, photo_agent_for
 
 def short_text(widget: QWidget, status: PhotoStatus) -> str:
     tr = widget.tr
+    p = status.progress
+    if status.sending and p is not None and p.files_total:
+        return tr("正在上传照片 {}/{} 张 · {}/{} MB").format(
+            p.files_done, p.files_total, _mb(p.bytes_done), _mb(p.bytes_total)
+        )
     if status.sending and status.pending:
         return tr("正在上传照片 · 待上传 {} 张").format(status.pending)
     if status.pending:
@@ -31,6 +37,10 @@ def short_text(widget: QWidget, status: PhotoStatus) -> str:
             text += tr("（手动上传）")
         return text
     return tr("照片已全部上传")
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1024 / 1024:.1f}"
 
 
 class PhotoStatusLabel(QLabel):
@@ -68,12 +78,18 @@ class PhotoPanel(QGroupBox):
         group.addButton(self.manual_radio)
         self.send_button = QPushButton(self.tr("上传照片"))
         self.retry_button = QPushButton(self.tr("重新尝试被拒的照片"))
-        form = QFormLayout()
+        self.stop_button = QPushButton(self.tr("停止上传"))
+        self.stop_button.setToolTip(self.tr("发送完当前这一小块后停止；下次从断点继续。"))
+        self.bar = QProgressBar()
+        self.bar.setFormat("%p%")
+        form = self._form = QFormLayout()
         form.addRow(self.tr("状态"), self.pending_label)
+        form.addRow(self.tr("进度"), self.bar)
         form.addRow(self.tr("今天已上传"), self.today_label)
         form.addRow(self.tr("问题"), self.problem_label)
         buttons = QHBoxLayout()
         buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
         buttons.addWidget(self.retry_button)
         buttons.addStretch(1)
         hint = QLabel(
@@ -91,6 +107,7 @@ class PhotoPanel(QGroupBox):
         self.auto_radio.toggled.connect(self._mode_toggled)
         self.send_button.clicked.connect(self.agent.send_now)
         self.retry_button.clicked.connect(self.agent.retry_refused)
+        self.stop_button.clicked.connect(self.agent.stop_sending)
         self.agent.status_changed.connect(self.show_status)
         self.show_status(self.agent.status)
 
@@ -115,3 +132,9 @@ class PhotoPanel(QGroupBox):
         self.retry_button.setVisible(bool(status.refused))
         (self.auto_radio if status.mode == "auto" else self.manual_radio).setChecked(True)
         self.send_button.setEnabled(not status.sending and status.pending > 0)
+        self.stop_button.setVisible(status.sending)
+        p = status.progress if status.sending else None
+        self._form.setRowVisible(self.bar, p is not None)
+        if p is not None:  # in KB: a QProgressBar counts in int
+            self.bar.setRange(0, max(1, p.bytes_total // 1024))
+            self.bar.setValue(p.bytes_done // 1024)
