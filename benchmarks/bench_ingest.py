@@ -24,7 +24,6 @@ import pstats
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,27 +33,8 @@ from pzh_core import hlc  # noqa: E402
 from sync.server import admin, auth, exchange  # noqa: E402
 from sync.server.sql_storage import open_storage  # noqa: E402
 
-
-def change(seq: int, device: str, now: int) -> dict:
-    """One new activity row as a desk pushes it (the fields of bench_server.py)."""
-    return {
-        "seq": seq,
-        "t": "activities",
-        "id": str(uuid.uuid4()),
-        "s": hlc.encode(now, seq % 10_000, device),
-        "f": {
-            "title": "广场舞展演",
-            "date": "2026-11-28",
-            "start_time": "19:30",
-            "place": "文化广场",
-            "kind": "performance",
-            "delivery": "station",
-            "attendance": 80 + seq % 50,
-            "target_groups": ["elderly"],
-            "organiser": "文化站",
-            "created_by": "李明",
-        },
-    }
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from bench_server import activity_change as change  # noqa: E402
 
 
 def bodies(device: str, batches: int, size: int) -> list[bytes]:

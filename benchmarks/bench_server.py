@@ -121,6 +121,28 @@ def register(
     return out
 
 
+def activity_change(seq: int, device: str, now: int) -> dict:
+    """One new activity row as a desk pushes it."""
+    return {
+        "seq": seq,
+        "t": "activities",
+        "id": str(uuid.uuid4()),
+        "s": hlc.encode(now, seq % 10_000, device),
+        "f": {
+            "title": "广场舞展演",
+            "date": "2026-11-28",
+            "start_time": "19:30",
+            "place": "文化广场",
+            "kind": "performance",
+            "delivery": "station",
+            "attendance": 80 + seq % 50,
+            "target_groups": ["elderly"],
+            "organiser": "文化站",
+            "created_by": "李明",
+        },
+    }
+
+
 def batches(dev: dict, rounds: int, size: int) -> list[bytes]:
     """Pre-built gzipped request bodies (so the load generator spends little CPU while timed)."""
     now = hlc.wall_ms()
@@ -129,26 +151,7 @@ def batches(dev: dict, rounds: int, size: int) -> list[bytes]:
         push = []
         for _ in range(size):
             seq += 1
-            push.append(
-                {
-                    "seq": seq,
-                    "t": "activities",
-                    "id": str(uuid.uuid4()),
-                    "s": hlc.encode(now, seq % 10_000, dev["id"]),
-                    "f": {
-                        "title": "广场舞展演",
-                        "date": "2026-11-28",
-                        "start_time": "19:30",
-                        "place": "文化广场",
-                        "kind": "performance",
-                        "delivery": "station",
-                        "attendance": 80 + seq % 50,
-                        "target_groups": ["elderly"],
-                        "organiser": "文化站",
-                        "created_by": "李明",
-                    },
-                }
-            )
+            push.append(activity_change(seq, dev["id"], now))
         bodies.append(
             json.dumps(
                 {"protocol": 1, "client_time_ms": now, "push": push},
