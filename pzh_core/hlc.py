@@ -53,13 +53,7 @@ def parse(stamp: str) -> Stamp:
 
 
 def is_stamp(value: object) -> bool:
-    if not isinstance(value, str) or len(value) > 100:
-        return False
-    try:
-        parse(value)
-    except ValueError:
-        return False
-    return True
+    return isinstance(value, str) and len(value) <= 100 and _STAMP.fullmatch(value) is not None
 
 
 class HybridClock:

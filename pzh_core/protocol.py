@@ -143,16 +143,23 @@ def control_errors(table: str, fields: Mapping[str, Any]) -> dict[str, str]:
     (``pzh_core.text.CONTROL``; line breaks and tabs are text). The desk's normaliser takes them
     out at input, so only a foreign or an old client sends one; the server sets it aside rather
     than change a synced value (the copies would differ)."""
+    # One search over every string first (a line break is text, so it joins them safely): the
+    # server checks every pushed change, nearly always clean. Strings of other kinds only make
+    # the exact check below run.
+    strings: list[str] = []
+    for value in fields.values():
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, list):
+            strings += [v for v in value if isinstance(v, str)]
+    if not text.has_control("\n".join(strings)):
+        return {}
     types = schema.TABLES.get(table, {})
     texts = {}
     for name, value in fields.items():
         kind = types.get(name, "")
         items = [value] if kind in ("text", "date", "time") else value if kind == "list" else ()
         texts[name] = [v for v in items if isinstance(v, str)]
-    # One search over all of them first (a line break is text, so it joins them safely): the
-    # server checks every pushed change, nearly always clean.
-    if not text.has_control("\n".join(v for vs in texts.values() for v in vs)):
-        return {}
     return {n: CONTROL_MESSAGE for n, vs in texts.items() if any(text.has_control(v) for v in vs)}
 
 

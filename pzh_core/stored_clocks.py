@@ -28,6 +28,7 @@ import functools
 import json
 import re
 from collections.abc import Mapping
+from typing import Any
 
 from pzh_core import hlc, merge, schema
 
@@ -67,12 +68,12 @@ def _fields_of_mask(table: str, mask: int) -> tuple[str, ...]:
 def _b36(n: int) -> str:
     if n < 0:
         raise ValueError("negative")
-    out = ""
+    digits = []
     while True:
         n, r = divmod(n, 36)
-        out = _DIGITS[r] + out
+        digits.append(_DIGITS[r])
         if not n:
-            return out
+            return "".join(reversed(digits))
 
 
 def _int36(text: str) -> int:
@@ -102,23 +103,25 @@ def encode(table: str, clocks: Mapping[str, str]) -> str:
     if not clocks:
         return EMPTY
     numbers = _numbers(table)
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, list[Any]] = {}  # stamp -> [mask, names without a number]
     for name, stamp in clocks.items():
-        if name not in numbers and not _NAME.fullmatch(name):
+        group = groups.get(stamp)
+        if group is None:
+            group = groups[stamp] = [0, []]
+        bit = numbers.get(name)
+        if bit is not None:
+            group[0] |= 1 << bit
+        elif _NAME.fullmatch(name):
+            group[1].append(name)
+        else:
             raise ValueError(f"not a field name: {name!r}")
-        groups.setdefault(stamp, []).append(name)
     devices: list[str] = []
     parts = [VERSION, ""]
-    for stamp in sorted(groups, reverse=True):
+    for stamp in sorted(groups, reverse=True) if len(groups) > 1 else groups:
         value, device = stamp_int(stamp)
         if device not in devices:
             devices.append(device)
-        mask, named = 0, []
-        for name in groups[stamp]:
-            if name in numbers:
-                mask |= 1 << numbers[name]
-            else:
-                named.append(name)
+        mask, named = groups[stamp]
         at = devices.index(device)
         head = _b36(value) + (f".{_b36(at)}" if at else "")
         parts.append(head + "=" + _b36(mask) + "".join("+" + n for n in sorted(named)))

@@ -64,10 +64,13 @@ def _parse_time(value: str) -> dt.time | None:
         return None
 
 
-def validate(activity: Activity, *, today: dt.date | None = None) -> dict[str, str]:
-    """Check an activity. :returns: ``{field: Chinese message}``, empty when it is valid."""
+def validate(
+    activity: Activity, *, today: dt.date | None = None, limits: bool = True
+) -> dict[str, str]:
+    """Check an activity. :returns: ``{field: Chinese message}``, empty when it is valid.
+    ``limits=False``: the protocol's limits are checked already (the server's rules)."""
     today = today or dt.date.today()
-    errors = protocol.limit_errors("activities", vars(activity))  # the server's limits too
+    errors = protocol.limit_errors("activities", vars(activity)) if limits else {}
     c = "Activity"
     if not activity.title.strip():
         errors["title"] = tr(c, "请填写活动名称")
@@ -91,9 +94,9 @@ def validate(activity: Activity, *, today: dt.date | None = None) -> dict[str, s
     if start and end and end < start:
         errors["end_time"] = tr(c, "结束时间早于开始时间")
 
-    if activity.kind not in refdata.labels("activity_kinds"):
+    if activity.kind not in refdata.codes("activity_kinds"):
         errors["kind"] = tr(c, "请选择活动类型")
-    if activity.delivery not in refdata.labels("delivery_modes"):
+    if activity.delivery not in refdata.codes("delivery_modes"):
         errors["delivery"] = tr(c, "请选择服务方式（阵地/流动/线上）")
 
     if not isinstance(activity.attendance, int) or isinstance(activity.attendance, bool):
@@ -103,11 +106,11 @@ def validate(activity: Activity, *, today: dt.date | None = None) -> dict[str, s
     elif activity.attendance > MAX_ATTENDANCE:
         errors["attendance"] = tr(c, "参与人次超过10万，请检查是否多输了位数")
 
-    groups = refdata.labels("target_groups")
+    groups = refdata.codes("target_groups")
     unknown = [g for g in activity.target_groups if g not in groups]
     if unknown:
         errors["target_groups"] = tr(c, "未知的服务对象：") + "、".join(unknown)
-    if activity.brand and activity.brand not in refdata.labels("brands"):
+    if activity.brand and activity.brand not in refdata.codes("brands"):
         errors["brand"] = tr(c, "未知的活动品牌")
 
     for name in ("place", "organiser", "partners", "notes"):

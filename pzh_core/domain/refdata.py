@@ -24,6 +24,12 @@ def items(name: str) -> list[dict[str, Any]]:
     return list(load(name))
 
 
+@cache
+def codes(name: str) -> frozenset[str]:
+    """The codes of a list (the validators' membership checks)."""
+    return frozenset(item["code"] for item in load(name))
+
+
 def labels(name: str) -> dict[str, str]:
     """``{code: label}`` of a list."""
     return {item["code"]: item["label"] for item in load(name)}

@@ -27,16 +27,23 @@ from pzh_core.domain import (
 
 Validator = Callable[[dict[str, Any], dt.date], dict[str, str]]
 
-# table -> the domain validation of a whole row (fields decoded), with "today".
+# table -> the domain validation of a whole row (fields decoded), with "today"; the protocol's
+# limits are not checked again there (check_change checks them first, on the change's fields).
 VALIDATORS: dict[str, Validator] = {
-    "activities": lambda r, today: activity.validate(activity.Activity.from_row(r), today=today),
-    "people": lambda r, today: person.validate_person(person.Person.from_row(r), today=today),
-    "classes": lambda r, today: training.validate_class(training.TrainingClass.from_row(r)),
+    "activities": lambda r, today: activity.validate(
+        activity.Activity.from_row(r), today=today, limits=False
+    ),
+    "people": lambda r, today: person.validate_person(
+        person.Person.from_row(r), today=today, limits=False
+    ),
+    "classes": lambda r, today: training.validate_class(
+        training.TrainingClass.from_row(r), limits=False
+    ),
     "sessions": lambda r, today: training.validate_session(
         r.get("date", ""), r.get("start_time", ""), r.get("end_time", "")
     ),
     "volunteers": lambda r, today: volunteer.validate_volunteer(
-        volunteer.Volunteer.from_row(r), today=today
+        volunteer.Volunteer.from_row(r), today=today, limits=False
     ),
     "annual_facts": lambda r, today: annual_facts.validate(
         annual_facts.AnnualFacts.from_row(r), today=today

@@ -90,10 +90,11 @@ def _is_time(text: str) -> bool:
     return m is not None and int(m[1]) < 24 and int(m[2]) < 60
 
 
-def validate_class(c: TrainingClass) -> dict[str, str]:
-    """``{field: Chinese message}`` for a class; empty when it may be saved."""
+def validate_class(c: TrainingClass, *, limits: bool = True) -> dict[str, str]:
+    """``{field: Chinese message}`` for a class; empty when it may be saved (``limits=False``:
+    the protocol's limits are checked already, the server's rules)."""
     ctx = "Training"
-    errors = protocol.limit_errors("classes", vars(c))  # the server's limits too
+    errors = protocol.limit_errors("classes", vars(c)) if limits else {}
     name = c.name.strip()
     if not name:
         errors["name"] = tr(ctx, "请填写培训班名称")

@@ -92,11 +92,14 @@ def parse_date(value: str) -> dt.date | None:
 
 
 # -- volunteers ----------------------------------------------------------------------------
-def validate_volunteer(v: Volunteer, *, today: dt.date | None = None) -> dict[str, str]:
-    """Check the volunteer details. :returns: ``{field: Chinese message}``, empty when valid."""
+def validate_volunteer(
+    v: Volunteer, *, today: dt.date | None = None, limits: bool = True
+) -> dict[str, str]:
+    """Check the volunteer details. :returns: ``{field: Chinese message}``, empty when valid.
+    ``limits=False``: the protocol's limits are checked already (the server's rules)."""
     today = today or dt.date.today()
     c = "Volunteer"
-    errors = protocol.limit_errors("volunteers", vars(v))  # the server's limits too
+    errors = protocol.limit_errors("volunteers", vars(v)) if limits else {}
     if not v.person_id:
         errors["person_id"] = tr(c, "请选择或填写志愿者本人")
     if len(v.number) > 40:

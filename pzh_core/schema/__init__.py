@@ -54,13 +54,14 @@ COLUMN_SQL = {
 }
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False), built once
+
+
 def encode_value(kind: str, value: Any) -> Any:
     """A field's Python value → its column value (the one encoding of desk and server):
     lists and objects as JSON (``None`` as the empty one), bools as 0/1."""
     if kind in ("list", "json"):
-        return json.dumps(
-            value if value is not None else ([] if kind == "list" else {}), ensure_ascii=False
-        )
+        return _JSON.encode(value if value is not None else ([] if kind == "list" else {}))
     if kind == "bool":
         return 1 if value else 0
     return value

@@ -164,15 +164,15 @@ def check_epoch(
         forked(applied, f"seq {missing[0]} held by the server is not in this file")
 
 
+# json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":")), built once (dumps
+# builds an encoder per call when given options: a few microseconds per pushed change).
+_BODY_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
 def change_body(change: dict[str, Any]) -> str:
     """A hash of a pushed change's table, row and fields (``srv_seen.body``): a resent seq must
     be the same change, not only carry the same stamp."""
-    text = json.dumps(
-        [change["t"], change["id"], change["f"]],
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    text = _BODY_JSON.encode([change["t"], change["id"], change["f"]])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -48,8 +48,11 @@ class RowState:
         return {**self.base, **self.values}
 
 
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built once, not per call
+
+
 def compact(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return _COMPACT.encode(value)
 
 
 def _row_meta(table: str, clocks: dict[str, str]) -> list[str]:

@@ -11,6 +11,26 @@ from sync.server.db.dialect import Dialect
 Params = Sequence[Any] | dict[str, Any]
 INSERT_ROWS = 1000  # rows per multi-row INSERT on PostgreSQL
 PG_PARAMS = 65_535  # PostgreSQL's limit of parameters in one statement
+_INSERT = "INSERT INTO "
+
+
+_PG_TYPES = {int: "bigint", float: "float8", str: "text"}
+
+
+def _pg_array_types(rows: Sequence[Sequence[Any]]) -> list[str] | None:
+    """The PostgreSQL type of each column's array for ``unnest`` (an integer column holding a
+    float is ``float8``; a column of NULLs ``text``), or None when a column holds anything else
+    (a bool, bytes, a mix of text and numbers): such rows go as ``VALUES``."""
+    out = []
+    for column in zip(*rows, strict=True):
+        kinds = {v.__class__ for v in column if v is not None}
+        if kinds <= {int, float} and float in kinds:
+            out.append("float8")
+        elif len(kinds) <= 1 and kinds <= _PG_TYPES.keys():
+            out.append(_PG_TYPES[kinds.pop()] if kinds else "text")
+        else:
+            return None
+    return out
 
 
 class Row:
@@ -73,15 +93,33 @@ class Conn:
     def insert_many(self, head: str, rows: Iterable[Sequence[Any]], tail: str = "") -> None:
         """``head VALUES (?, …) tail`` for each of ``rows`` (``head``: ``INSERT INTO t (a, b)``,
         ``tail``: e.g. ``ON CONFLICT … DO UPDATE …``; no two rows may hit one conflict key).
-        SQLite runs it as ``executemany`` (one prepared statement, in C); PostgreSQL as a few
-        multi-row ``VALUES`` statements, since psycopg's ``executemany`` costs tens of
-        microseconds of Python per row."""
+        SQLite runs it as ``executemany`` (one prepared statement, in C). PostgreSQL: a plain
+        insert as ``COPY … FROM STDIN`` (rows formatted in C), an upsert as a few multi-row
+        ``VALUES`` statements; psycopg's ``executemany`` costs tens of microseconds of Python
+        per row, and it parses a long statement's placeholders in Python (a few microseconds
+        each, docs/benchmarks.md)."""
         rows = list(rows)
         if not rows:
             return
         marks = "(" + ", ".join("?" * len(rows[0])) + ")"
         if not self.dialect.postgres:
             self.raw.executemany(f"{head} VALUES {marks}{tail}", rows)
+            return
+        if not tail and head.startswith(_INSERT):
+            with (
+                self.raw.cursor() as cur,
+                cur.copy(f"COPY {head[len(_INSERT) :]} FROM STDIN") as cp,
+            ):
+                for row in rows:
+                    cp.write_row(row)
+            return
+        columns = _pg_array_types(rows)
+        if columns is not None:  # one array per column: a short statement, parsed once
+            arrays = ", ".join(f"%s::{t}[]" for t in columns)
+            self.raw.execute(
+                f"{head} SELECT * FROM unnest({arrays}){self.dialect.sql(tail)}",
+                [list(col) for col in zip(*rows, strict=True)],
+            )
             return
         head, tail, marks = (self.dialect.sql(s) for s in (head, tail, marks))
         per = max(1, min(INSERT_ROWS, PG_PARAMS // len(rows[0])))
