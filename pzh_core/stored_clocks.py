@@ -84,8 +84,8 @@ def _int36(text: str) -> int:
 
 def stamp_int(stamp: str) -> tuple[int, str]:
     """A stamp as ``(ms × 2^16 + counter, device)``; raises ValueError on a malformed stamp."""
-    s = hlc.parse(stamp)
-    return (s.ms << _SHIFT) | s.counter, s.device
+    ms, counter, device = hlc.split(stamp)
+    return (ms << _SHIFT) | counter, device
 
 
 def int_stamp(value: int, device: str) -> str:

@@ -63,13 +63,12 @@ class Clamps:
         """``(stamp to merge under, the stamp it replaced or None)`` for a pushed stamp;
         ``row_stamps`` are the stamps of the row it merges into (a fresh stamp comes after
         them, so it wins there)."""
-        parsed = hlc.parse(sent)
-        if parsed.ms <= self.limit_ms:
+        if hlc.split(sent)[0] <= self.limit_ms:
             self.clock.observe(sent)
             return sent, None
         self.count += 1
         given = self.given.get(sent)
         if given is None:
             fresh = hlc.parse(self.clock.now(row_stamps))
-            given = self.given[sent] = hlc.encode(fresh.ms, fresh.counter, parsed.device)
+            given = self.given[sent] = hlc.encode(fresh.ms, fresh.counter, hlc.split(sent)[2])
         return given, sent

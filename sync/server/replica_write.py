@@ -136,8 +136,8 @@ def fetch_rows(
         listed = sorted(wanted)
         for i in range(0, len(listed), CHUNK):
             chunk = listed[i : i + CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT * FROM {table} WHERE id IN ({marks})", chunk):
+            where, params = conn.in_texts(chunk)
+            for r in conn.execute(f"SELECT * FROM {table} WHERE id {where}", params):
                 found[(table, r["id"])] = (r["station_id"], r["clocks"], _decode(table, r))
     return found
 

@@ -118,7 +118,10 @@ class Conn:
             arrays = ", ".join(f"%s::{t}[]" for t in columns)
             self.raw.execute(
                 f"{head} SELECT * FROM unnest({arrays}){self.dialect.sql(tail)}",
-                [list(col) for col in zip(*rows, strict=True)],
+                [
+                    [v if v is None else float(v) for v in col] if t == "float8" else list(col)
+                    for t, col in zip(columns, zip(*rows, strict=True), strict=True)
+                ],
             )
             return
         head, tail, marks = (self.dialect.sql(s) for s in (head, tail, marks))
@@ -127,6 +130,13 @@ class Conn:
             chunk = rows[i : i + per]
             sql = f"{head} VALUES {', '.join([marks] * len(chunk))}{tail}"
             self.raw.execute(sql, [v for row in chunk for v in row])
+
+    def in_texts(self, values: Sequence[str]) -> tuple[str, list[Any]]:
+        """``IN (?, …)`` for these strings and its parameters; on PostgreSQL ``= ANY(?)`` of one
+        array (psycopg parses a statement's placeholders in Python, one by one)."""
+        if self.dialect.postgres:
+            return "= ANY(?::text[])", [list(values)]
+        return f"IN ({','.join('?' * len(values))})", list(values)
 
     def one(self, sql: str, params: Params = ()) -> Any:
         return self.execute(sql, params).fetchone()
