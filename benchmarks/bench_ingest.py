@@ -8,9 +8,11 @@ CPU seconds per 1,000 rows are the server's cost of ingest on one core, the stea
 a shared machine; wall-clock rows/s is printed beside it with the load average.
 
     python benchmarks/bench_ingest.py [--postgres] [--devices 20] [--batches 5] [--batch 500]
-        [--profile out.txt]
+        [--profile out.txt] [--phases]
 
-``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes.
+``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
+``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
+is part of ``_merge_batch``; ``row_delta`` and ``_row_meta`` of ``write_rows``).
 """
 
 from __future__ import annotations
@@ -83,6 +85,39 @@ def profile_writer_thread() -> None:
     sqlite_writer.Writer._run_one = staticmethod(profiled)  # type: ignore[method-assign]
 
 
+PHASES: dict[str, float] = {}  # --phases: thread CPU seconds in each step of a push
+
+
+def time_phases() -> None:
+    """Wrap each step of a push (called once per batch, so the wrapping costs nothing) to add
+    up the CPU time of the thread running it (SQLite's writer or, on PostgreSQL, the caller)."""
+    from sync.server import identity, push_merge, replica_write
+
+    def wrap(module, name: str) -> None:  # type: ignore[no-untyped-def]
+        plain = getattr(module, name)
+
+        def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
+            t = time.thread_time()
+            try:
+                return plain(*args, **kwargs)
+            finally:
+                PHASES[name] = PHASES.get(name, 0.0) + time.thread_time() - t
+
+        setattr(module, name, timed)
+
+    wrap(exchange, "parse")
+    for name in ("fetch_rows", "_merge_batch", "write_rows", "append_feed", "_record_sync"):
+        wrap(push_merge, name)
+    wrap(push_merge.aggregates, "after_write")
+    for module, name in ((push_merge.set_aside, "record"), (identity, "check_epoch")):
+        wrap(module, name)
+    # inside the steps above (their time is part of theirs)
+    wrap(push_merge.rules, "check_change")
+    wrap(replica_write.replica_digest, "row_delta")
+    wrap(replica_write, "_row_meta")
+    wrap(identity, "change_body")
+
+
 def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profile | None) -> dict:
     """Push every device's batches in turn (round-robin, as devices take turns); pull from the
     feed's end, as a device that is up to date does."""
@@ -120,6 +155,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--quick", action="store_true", help="4 devices x 2 batches")
     ap.add_argument("--profile", help="write cProfile's top functions here")
+    ap.add_argument("--phases", action="store_true", help="CPU per row of each step of a push")
     args = ap.parse_args(argv)
     if args.quick:
         args.devices, args.batches = 4, 2
@@ -139,6 +175,8 @@ def main(argv: list[str] | None = None) -> dict:
             prof = cProfile.Profile(time.thread_time) if args.profile else None
             if prof is not None and not args.postgres:
                 profile_writer_thread()
+            if args.phases:
+                time_phases()
             db_cpu0 = cluster.cpu_seconds() if cluster else 0.0
             result = run(storage, devices, work, prof)
             if cluster:
@@ -169,6 +207,10 @@ def main(argv: list[str] | None = None) -> dict:
     )
     if cluster:
         print(f"\nPostgreSQL's own CPU: {result['postgres_cpu_s']} s")
+    if PHASES:
+        print("\n| step of a push | CPU µs per row |\n|---|---|")
+        for name, seconds in sorted(PHASES.items(), key=lambda kv: -kv[1]):
+            print(f"| {name} | {seconds / result['rows'] * 1e6:.1f} |")
     return result
 
 
