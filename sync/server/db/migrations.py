@@ -258,6 +258,14 @@ def m0012_seen_body(c: Conn) -> None:
     c.ddl("ALTER TABLE srv_seen ADD COLUMN body TEXT")
 
 
+def m0013_facts_unknown(c: Conn) -> None:
+    """The annual facts' floor-area parts filled "where known" (issue 13): their columns may
+    be null, and a stored 0 becomes null by a server change (``facts_unknown``)."""
+    from sync.server.db import facts_unknown
+
+    facts_unknown.migrate(c)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -271,6 +279,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (10, m0010_signin_failures),
     (11, m0011_compact_clocks),
     (12, m0012_seen_body),
+    (13, m0013_facts_unknown),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
