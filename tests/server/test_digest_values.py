@@ -37,10 +37,10 @@ def _devices(storage, station: str, n: int = 2) -> list:
     out = []
     for i in range(n):
         code = admin.issue_code(storage, station).code
+        token = auth.hash_token(f"{station}-{len(out)}-{n}")
         dev, _ = storage.enroll(
-            code, token_hash=auth.hash_token(f"{station}-{len(out)}-{n}"), device_name=f"d{i}", app_version="1",
-            device_id=None,
-        )  # fmt: skip
+            code, token_hash=token, device_name=f"d{i}", app_version="1", device_id=None
+        )
         out.append(dev)
     return out
 
