@@ -1,4 +1,4 @@
-"""Floor-area parts "where known" (issue 13) on the server, on both engines: migration 13 lets
+"""Floor-area parts "where known" (issue 13) on the server, on both engines: migration 14 lets
 their replica columns hold null and turns a stored 0 into null by a change of the server's own
 (in the feed, so every desk receives it; the digest follows the rows); a 0 typed afterwards
 stays 0; and the empty value travels between two desks of a station like any other."""
@@ -34,7 +34,7 @@ def _digest(storage, station: str) -> tuple[str, str]:
 
 
 def _make_old(c) -> None:
-    """The replica table as servers before migration 13 made it: the parts NOT NULL DEFAULT 0."""
+    """The replica table as servers before migration 14 made it: the parts NOT NULL DEFAULT 0."""
     if c.dialect.postgres:
         for name in PARTS:
             c.ddl(f"UPDATE annual_facts SET {name} = 0 WHERE {name} IS NULL")
@@ -55,10 +55,10 @@ def _make_old(c) -> None:
         c.ddl("DROP TABLE annual_facts")
         c.ddl("ALTER TABLE old_facts RENAME TO annual_facts")
         c.ddl("CREATE INDEX annual_facts_station ON annual_facts(station_id)")
-    c.execute("DELETE FROM srv_migrations WHERE number = 13")
+    c.execute("DELETE FROM srv_migrations WHERE number = 14")
 
 
-def test_migration_13_turns_stored_zeros_into_unknown_by_a_server_change(empty_database) -> None:
+def test_migration_14_turns_stored_zeros_into_unknown_by_a_server_change(empty_database) -> None:
     storage = open_storage(empty_database, now=lambda: NOW + 1000)
     try:
         station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
@@ -84,8 +84,8 @@ def test_migration_13_turns_stored_zeros_into_unknown_by_a_server_change(empty_d
         storage.close()
     storage = open_storage(empty_database, now=lambda: NOW + 2000)
     try:
-        applied = storage.query("SELECT number FROM srv_migrations WHERE number = 13")
-        assert applied == [{"number": 13}]
+        applied = storage.query("SELECT number FROM srv_migrations WHERE number = 14")
+        assert applied == [{"number": 14}]
         got = {
             r["year"]: (r["floor_area_activity"], r["floor_area_office"], r["floor_area"])
             for r in storage.query("SELECT * FROM annual_facts")

@@ -3,7 +3,7 @@ columns may be null (not known, shown "—", adding nothing), and a 0 already st
 a person could not leave them unknown before, so a 0 there was the form's default, not a fact
 (docs/indicators.md). The changes not pushed yet say null too, so what this file pushes is what
 it holds; what it pushed before, the city server turns into null by a change of its own (server
-migration 13), which every PC of the station then receives."""
+migration 14), which every PC of the station then receives."""
 
 import ast
 import json

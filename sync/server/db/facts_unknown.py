@@ -1,4 +1,4 @@
-"""Server migration 13 (issue 13): the annual facts' floor-area parts are filled "where known".
+"""Server migration 14 (issue 13): the annual facts' floor-area parts are filled "where known".
 Their replica columns may be null (not known), and every 0 stored there becomes null by a change
 the server makes itself (stamped after the row's own stamps, appended to the feed): every desk —
 one that joins later too — receives it and merges it like any edit, so the copies stay equal.
