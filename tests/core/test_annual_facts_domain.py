@@ -141,3 +141,12 @@ def test_the_protocol_takes_null_for_a_part_and_only_for_it():
 
 
 STAMP = "1790000000000.0000." + "a" * 32
+
+
+def test_an_unknown_part_and_a_zero_part_have_different_digest_values():
+    from pzh_core import digest
+
+    assert digest.canonical_value("opt_real", None) == ""
+    assert digest.canonical_value("opt_real", 0) == digest.canonical_value("opt_real", 0.0)
+    assert digest.canonical_value("opt_real", 0.0) == "0.0"
+    assert digest.canonical_value("opt_real", 500) == digest.canonical_value("real", 500.0)
