@@ -12,7 +12,7 @@ a shared machine; wall-clock rows/s is printed beside it with the load average.
 
 ``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
 ``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
-is part of ``_merge_batch``; ``row_delta`` and ``_row_meta`` of ``write_rows``).
+is part of ``_merge_batch``; ``row`` (the digests) and ``_row_meta`` of ``write_rows``).
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def time_phases() -> None:
         wrap(module, name)
     # inside the steps above (their time is part of theirs)
     wrap(push_merge.rules, "check_change")
-    wrap(replica_write.replica_digest, "row_delta")
+    wrap(replica_write.replica_digest.Deltas, "row")  # the digests: stamps and values
     wrap(replica_write, "_row_meta")
     wrap(identity, "change_body")
 

@@ -19,15 +19,16 @@ _PG_TYPES = {int: "bigint", float: "float8", str: "text"}
 
 def _pg_array_types(rows: Sequence[Sequence[Any]]) -> list[str] | None:
     """The PostgreSQL type of each column's array for ``unnest`` (an integer column holding a
-    float is ``float8``; a column of NULLs ``text``), or None when a column holds anything else
-    (a bool, bytes, a mix of text and numbers): such rows go as ``VALUES``."""
+    float is ``float8``), or None when a column holds anything else (only NULLs, whose type
+    the database would not know, a bool, bytes, a mix of text and numbers): such rows go as
+    ``VALUES``."""
     out = []
     for column in zip(*rows, strict=True):
         kinds = {v.__class__ for v in column if v is not None}
         if kinds <= {int, float} and float in kinds:
             out.append("float8")
-        elif len(kinds) <= 1 and kinds <= _PG_TYPES.keys():
-            out.append(_PG_TYPES[kinds.pop()] if kinds else "text")
+        elif len(kinds) == 1 and kinds <= _PG_TYPES.keys():
+            out.append(_PG_TYPES[kinds.pop()])
         else:
             return None
     return out
