@@ -142,6 +142,7 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
             "protocol": protocol.PROTOCOL_VERSION,
             "server_time_ms": store.now(),
             "acked_seq": pushed.acked_seq,
+            "pc_number": device.pc_number,  # the certificate numbers' prefix J01 … (issue 13)
         },
         separators=(",", ":"),
     )
