@@ -24,6 +24,7 @@ from pzh_station.store.migrations import (
     m0010_periods,
     m0011_photos,
     m0012_compact_clocks,
+    m0013_lean_change_log,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -39,6 +40,7 @@ MIGRATIONS: list[ModuleType] = [
     m0010_periods,
     m0011_photos,
     m0012_compact_clocks,
+    m0013_lean_change_log,
 ]
 LATEST = len(MIGRATIONS)
 
