@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from pzh_core import digest, hlc, stored_clocks
 from pzh_core import history as core_history
-from pzh_core import hlc, stored_clocks
-from pzh_station.store import Store, changelog, migrations, replica, set_aside
+from pzh_station.store import Store, changelog, digest_rows, migrations, replica, set_aside
 from pzh_station.store import history as store_history
 from tests import previous_version
 
@@ -242,4 +242,16 @@ def test_a_file_of_the_previous_version_is_converted_with_the_same_answers(tmp_p
     assert (json.loads(record["fields"]), record["live"]) == ({"hours": 3}, 1)
     index = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_schema")}
     assert "activities_date" not in index and "activities_report" in index
+    store.close()
+
+
+def test_a_repair_taking_the_servers_value_under_the_same_stamp_keeps_the_entrys(tmp_path):
+    store = _store(tmp_path / "s.sqlite3")
+    row = store.write("activities", None, {"title": "本机的标题", "attendance": 7})
+    [entry] = store.pending_changes(0)
+    server = [["activities", row, {"title": "服务器的标题"}, {"title": entry["stamp"]}]]
+    with store.transaction():
+        digest_rows.repair(store, {"activities": [digest.bucket_of(row)]}, server)
+    assert store.get("activities", row)["title"] == "服务器的标题"
+    assert store.pending_changes(0)[0]["fields"] == {"title": "本机的标题", "attendance": 7}
     store.close()
