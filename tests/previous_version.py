@@ -1,6 +1,6 @@
 """Station files written by an earlier version of the desk, for migration tests: the store is
 held at an older schema version and writes its change log the way that version did (every
-value copied into each entry, no ``live`` column; before migration 13, issue 16)."""
+value copied into each entry, no ``live`` column; before migration 14, issue 16)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _log_write(
 
 
 def _keep_old(*args: Any, **kwargs: Any) -> None:
-    """Version 12 and before kept every value in the entry: nothing to copy."""
+    """Version 13 and before kept every value in the entry: nothing to copy."""
 
 
 def _entries(store: Any, where: str = "", params: Iterable[Any] = ()) -> list[dict[str, Any]]:
@@ -43,8 +43,8 @@ def _entries(store: Any, where: str = "", params: Iterable[Any] = ()) -> list[di
 
 def write_as(monkeypatch: pytest.MonkeyPatch, version: int) -> None:
     """From now until ``monkeypatch.undo()``, a new ``Store`` migrates only up to ``version``
-    (at most 12) and keeps its change log as versions 10–12 did."""
-    assert version <= 12
+    (at most 13) and keeps its change log as versions 10–13 did."""
+    assert version <= 13
     monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:version])
     monkeypatch.setattr(migrations, "LATEST", version)
     monkeypatch.setattr(changelog, "log_write", _log_write)

@@ -1,4 +1,4 @@
-"""The change log (``changes``) without a second copy of every value (issue 16, migration m0013).
+"""The change log (``changes``) without a second copy of every value (issue 16, migration m0014).
 
 An entry is one local write: ``(seq, tbl, row_id, stamp, fields, operator)``. Its values are kept
 in one of two places:

@@ -1,4 +1,4 @@
-"""The change log reads values from the rows (issue 16, migration m0013): a change pushed after
+"""The change log reads values from the rows (issue 16, migration m0014): a change pushed after
 later overwrites — on this PC and pulled from another — still sends the values it wrote, so the
 server's feed and the other PC's history hold every step (real server on loopback)."""
 

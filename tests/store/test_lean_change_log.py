@@ -1,4 +1,4 @@
-"""The change log without a second copy of the values (issue 16, migration m0013): an entry reads
+"""The change log without a second copy of the values (issue 16, migration m0014): an entry reads
 the values its row still holds at its stamp, and every path that overwrites or re-stamps a field
 copies the old value into the entry first — so what is pushed and what the history shows are the
 values each change wrote, as before; and a file written by the previous version is converted in
@@ -175,11 +175,11 @@ def test_a_random_walk_of_writes_pulls_and_restores_keeps_every_entrys_values(tm
 
 
 def _previous_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A version-12 file: every value copied into its entry, with overwrites, pulls, an entry a
+    """A version-13 file: every value copied into its entry, with overwrites, pulls, an entry a
     repair logged again at an existing stamp, and an int in a real field."""
-    previous_version.write_as(monkeypatch, 12)
+    previous_version.write_as(monkeypatch, 13)
     store = _store(path)
-    assert store.schema_version == 12
+    assert store.schema_version == 13
     rng, rows, shadow = random.Random(12), [], {}
     with store.transaction():
         for _ in range(300):
@@ -213,7 +213,7 @@ def _answers(store: Store) -> tuple[list, dict]:
 def test_a_file_of_the_previous_version_is_converted_with_the_same_answers(tmp_path, monkeypatch):
     db = tmp_path / "station.sqlite3"
     _previous_file(db, monkeypatch)
-    previous_version.write_as(monkeypatch, 12)
+    previous_version.write_as(monkeypatch, 13)
     old = Store(db, readonly=True)
     sent_before, shown_before = _answers(old)
     old.close()
@@ -222,7 +222,7 @@ def test_a_file_of_the_previous_version_is_converted_with_the_same_answers(tmp_p
     stored_before = sum(len(f) for (f,) in conn.execute("SELECT fields FROM changes"))
     conn.close()
     store = Store(db)
-    assert store.schema_version == migrations.LATEST >= 13
+    assert store.schema_version == migrations.LATEST >= 14
     sent, shown = _answers(store)
     assert [(c["seq"], c["stamp"], c["operator"]) for c in sent] == [
         (c["seq"], c["stamp"], c["operator"]) for c in sent_before

@@ -1,4 +1,4 @@
-"""v13: the change log stops copying values the rows hold (issue 16; ``store/changelog.py``).
+"""v14: the change log stops copying values the rows hold (issue 16; ``store/changelog.py``).
 
 Each entry gets ``live``: 1 when the values its row still holds at the entry's stamp are read
 from the row instead of kept in ``fields``. An existing entry drops from ``fields`` exactly the
