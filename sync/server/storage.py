@@ -192,9 +192,12 @@ class Storage(abc.ABC):
         """The newest set-aside changes (station, device, seq, change, code, message, time)."""
 
     @abc.abstractmethod
-    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+    def verify(
+        self, device: Device, tables: dict[str, str], kind: str = "stamps"
+    ) -> dict[str, str]:
         """``{table: bucket string}`` of each table of the device's station whose digest value
-        differs from the client's ``{table: value}`` (``pzh_core.digest``)."""
+        differs from the client's ``{table: value}`` (``pzh_core.digest``; ``kind`` "stamps" or
+        "values")."""
 
     @abc.abstractmethod
     def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:

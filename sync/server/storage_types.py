@@ -142,6 +142,7 @@ class PullResult:
     cursor: int = 0
     more: bool = False
     digest: str | None = None  # the station's root digest, when ``more`` is false
+    values: str | None = None  # the root of its values' digest, beside ``digest``
     remaining: int | None = None  # entries still to come after this page, when ``more``
 
 
