@@ -19,20 +19,22 @@ from tests.server_fixtures import LiveServer
 sync_server = server_fixtures.sync_server
 
 
-def desk_root(data_dir: Path) -> str:
+def desk_root(data_dir: Path) -> tuple[str, str]:
+    """The desk's digest roots (stamps, values), computed over its rows."""
     store = Store(data_dir / "station.sqlite3")
     try:
-        return digest_rows.root(digest_rows.table_digests(store))
+        return digest_rows.table_digests(store).roots()
     finally:
         store.close()
 
 
-def server_root(server: LiveServer, station: str) -> str:
+def server_root(server: LiveServer, station: str) -> tuple[str, str]:
+    """The server's digest roots (stamps, values) of the station, as it keeps them."""
     from sync.server import replica_digest
 
     storage = server._storage()  # noqa: SLF001 - the server's own storage, same database
     try:
-        return storage.engine.read(lambda c: replica_digest.root(c, station))
+        return storage.engine.read(lambda c: replica_digest.roots(c, station))
     finally:
         storage.close()
 
