@@ -66,22 +66,30 @@ def row_hash(table: str, row_id: str, clocks: Mapping[str, str] | str) -> int:
     return _h64("\x1f".join(parts).encode("utf-8"))
 
 
+_TEXTUAL = frozenset(("text", "date", "time"))
+# Made once: json.dumps with options builds an encoder per call (the server hashes every row it
+# writes, twice).
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical_value(kind: str, value: Any) -> str:
     """A field's canonical value, defined per kind, never by storage: bool ``0``/``1``, int in
     decimal, real as the shortest round-trip decimal of the float, list/json as JSON with sorted
     keys and no spaces (given parsed or as stored), text/date/time as the text. A missing value
     (``None``) is the kind's stored default."""
+    if type(value) is str and kind in _TEXTUAL:
+        return value
     if kind in ("list", "json"):
         if isinstance(value, str):
             value = json.loads(value) if value else None
         if value is None:
             value = [] if kind == "list" else {}
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        return _SORTED_JSON.encode(value)
     if kind == "bool":
         return "1" if value else "0"
-    if value is None:
+    if value is None:  # opt_real: "" = not known, never 0
         return "0" if kind == "int" else "0.0" if kind == "real" else ""
-    if kind == "real" and isinstance(value, (int, float, Decimal)):
+    if kind in ("real", "opt_real") and isinstance(value, (int, float, Decimal)):
         return repr(float(value) + 0.0)  # + 0.0: -0.0 is 0.0
     if kind == "int" and isinstance(value, (bool, float, Decimal)) and float(value).is_integer():
         return str(int(value))
@@ -100,8 +108,12 @@ def values_hash(
         return 0
     parts = [table, row_id]
     for name in names:
-        parts += [name, canonical_value(types[name], row.get(name))]
-    return _h64(json.dumps(parts, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        kind, value = types[name], row.get(name)
+        parts.append(name)
+        parts.append(
+            value if type(value) is str and kind in _TEXTUAL else canonical_value(kind, value)
+        )
+    return _h64("\x1f".join(parts).encode("utf-8"))  # as row_hash: accidents, not forgers
 
 
 def bucket_of(row_id: str) -> int:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +18,10 @@ from pzh_station.store.certificates import scrub_logs
 from pzh_station.store.db import Store
 
 CACHE_KEY = "digest_cache"  # meta: the last roots computed, and the marker they were computed at
-# Each process computes its digests over every row once, at its first check: a value changed
-# outside the app (a hand edit of the file) moves no marker, and is found at the next start.
-_PROCESS = uuid.uuid4().hex
+# Each opening of the file (each start of the app) computes its digests over every row once, at
+# its first check: a value changed outside the app (a hand edit of the file) moves no marker, and
+# is found after the next start.
+_OPENED: weakref.WeakKeyDictionary[Store, str] = weakref.WeakKeyDictionary()
 Roots = tuple[str, str]  # (root of the stamps' digest, root of the values' digest)
 
 
@@ -72,7 +74,8 @@ def _marker(store: Store) -> list[Any]:
     """What moves whenever the replica's rows or stamps move through the app: the change log's
     last seq (every local write), the sync cursor (every pulled page), the acked seq (a pushed
     batch, whose set-aside changes put the server's stamps back into rows), the device id, and
-    each table's row count (a row lost outside the app); and this process (see ``_PROCESS``)."""
+    each table's row count (a row lost outside the app); and this opening of the file (see
+    ``_OPENED``)."""
     counts = [
         store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in digest.tables()
     ]
@@ -83,7 +86,7 @@ def _marker(store: Store) -> list[Any]:
         store.meta("sync_acked_seq"),
         store.meta("sync_device_id"),
         counts,
-        _PROCESS,
+        _OPENED.setdefault(store, uuid.uuid4().hex),
     ]
 
 
