@@ -25,6 +25,7 @@ from pzh_station.store.migrations import (
     m0011_photos,
     m0012_compact_clocks,
     m0013_facts_unknown,
+    m0014_lean_change_log,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -41,6 +42,7 @@ MIGRATIONS: list[ModuleType] = [
     m0011_photos,
     m0012_compact_clocks,
     m0013_facts_unknown,
+    m0014_lean_change_log,
 ]
 LATEST = len(MIGRATIONS)
 
