@@ -11,6 +11,7 @@ alone: with the new node no stamp is ever shared by two different writes, and th
 from __future__ import annotations
 
 from pzh_core import hlc, stored_clocks
+from pzh_station.store import changelog
 from pzh_station.store.db import Store
 
 
@@ -31,9 +32,9 @@ def pending_to_device(store: Store, old: str, new: str) -> int:
         fresh = hlc.encode(s.ms, s.counter, new)
         updates.append((fresh, seq))
         moved.setdefault((table, row_id), {})[stamp] = fresh
-    store.conn.executemany("UPDATE changes SET stamp = ? WHERE seq = ?", updates)
-    for (table, row_id), stamps in moved.items():
+    for (table, row_id), stamps in moved.items():  # before the log moves (``keep_old``)
         _restamp_row(store, table, row_id, stamps)
+    store.conn.executemany("UPDATE changes SET stamp = ? WHERE seq = ?", updates)
     return len(updates)
 
 
@@ -42,8 +43,11 @@ def _restamp_row(store: Store, table: str, row_id: str, stamps: dict[str, str]) 
     if row is None:
         return
     clocks = stored_clocks.decode(table, row[0])
-    if not any(s in stamps for s in clocks.values()):
+    names = [f for f, s in clocks.items() if s in stamps]
+    if not names:
         return  # a later write (pulled) holds every field
+    # An entry that reads these values from the row (``store.changelog``) keeps a copy first.
+    changelog.keep_old(store, table, row_id, clocks, names)
     cols = stored_clocks.row_columns(table, {f: stamps.get(s, s) for f, s in clocks.items()})
     store.conn.execute(
         f"UPDATE {table} SET clocks = ?, updated_at = ?, device_id = ? WHERE id = ?",

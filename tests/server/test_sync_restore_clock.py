@@ -16,7 +16,7 @@ import pytest
 
 from pzh_core import hlc
 from pzh_core.stored_clocks import decode
-from pzh_station.store import Store
+from pzh_station.store import Store, changelog
 from tests import server_fixtures
 from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, replica, rows, write
 from tests.server_fixtures import LiveServer
@@ -148,10 +148,8 @@ def _written_titles(data_dir: Path, sync_server: LiveServer, station: str) -> li
             out.append(
                 (r["id"], "title", decode("activities", r["clocks"]).get("title"), r["title"])
             )
-        for r in pc.store.query(
-            "SELECT row_id, stamp, fields FROM changes WHERE tbl = 'activities'"
-        ):
-            fields = json.loads(r["fields"])
+        for r in changelog.entries(pc.store, "tbl = 'activities'"):
+            fields = r["fields"]
             if "title" in fields:
                 out.append((r["row_id"], "title", r["stamp"], fields["title"]))
     finally:
