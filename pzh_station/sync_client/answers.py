@@ -98,8 +98,7 @@ def apply_answer(
     sent, received = timing
     with store.transaction():
         sync_state.learn_offset(store, answer.server_time, sent, received)
-        set_aside.take(store, answer.refused)
-        tables = replica.apply_feed(store, answer.feed)
+        tables = take(store, answer)
         if not answer.more:
             replica.settle_profile(store)  # a PC that just joined: the server's profile first
         sync_state.put(store, sync_cursor=cursor, sync_acked_seq=acked)
@@ -107,6 +106,14 @@ def apply_answer(
             certificates.learn_pc_number(store, answer.pc_number)
         rewound = replica.rewind_if_ahead(store, clock.future_limit(answer.server_time))
     return tables, rewound, sync_state.pending_count(store, acked)
+
+
+def take(store: Store, answer: Answer) -> set[str]:
+    """What an answer brings — a ``/v1/sync`` answer or a USB return bundle alike — inside the
+    caller's transaction: the changes the server set aside (kept, the server's value put back;
+    ``store.set_aside``), then the pulled changes. Returns the tables pulled."""
+    set_aside.take(store, answer.refused)
+    return replica.apply_feed(store, answer.feed)
 
 
 def unreported_check(store: Store) -> bool | None:

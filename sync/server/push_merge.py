@@ -118,7 +118,7 @@ def apply_push(
         fetch_rows(conn, todo),
         station,
         device.id,
-        clamps.Clamps(conn, station, ServerClock(conn, wall), now + clamp_ms, stamps),
+        clamps.Clamps(conn, station, ServerClock(conn, wall), now + clamp_ms, stamps, device.id),
         result,
         checks,
     )
@@ -205,7 +205,7 @@ def _merge_batch(
             result.set_aside.append(_set_aside_item(change, state, *problem))
             continue
         # Too far in the future: a server stamp, the same each time this write comes.
-        stamp, replaced = clamp.stamp(stamp, state.clocks.values())
+        stamp, replaced = clamp.stamp(stamp, state.clocks.values(), fields)
         won, state.clocks = merge.merge(state.clocks, fields, stamp)
         if won:
             state.values.update(won)
