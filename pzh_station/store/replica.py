@@ -12,7 +12,7 @@ from typing import Any
 from pzh_core import hlc, schema, stored_clocks
 from pzh_core.domain.annual_facts import value_fields
 from pzh_core.domain.erasure import is_erasure
-from pzh_station.store import annual, certificates
+from pzh_station.store import annual, certificates, changelog
 from pzh_station.store.db import Store
 from pzh_station.store.sync_state import put
 
@@ -27,7 +27,7 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
     tables: set[str] = set()
     for change in feed:
         if change.get("r"):
-            replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
+            replace_stamp(store, change["t"], change["id"], change["r"], change["s"], change["f"])
         operator = change.get("o")
         who = operator if isinstance(operator, str) else ""
         if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"], who):
@@ -37,15 +37,25 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
     return tables
 
 
-def replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> None:
+def replace_stamp(
+    store: Store, table: str, row_id: str, old: str, new: str, fields: dict | None = None
+) -> None:
     """The server rewrote a stamp of ours that was too far in the future (clamping): put its
-    stamp where ours still stands, so this row agrees with the server's."""
-    row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    if row is None:
+    stamp where ours still stands, so this row agrees with the server's. After a re-key the
+    row may hold that write under this device's id (``store.restamp``, same time and counter):
+    it is the same write when it holds the values the server's entry has (``fields``)."""
+    row = store.get(table, row_id)
+    if row is None or not hlc.is_stamp(old):
         return
-    clocks = stored_clocks.decode(table, row[0])
+    clocks = stored_clocks.decode(table, row["clocks"])
+    p = hlc.parse(old)
+    mine = hlc.encode(p.ms, p.counter, store.clock.device)
+    same = [f for f, s in clocks.items() if s == mine and fields and f in fields]
+    if mine != old and same and all(row[f] == fields[f] for f in same if fields):
+        old = mine
     if old not in clocks.values():
         return
+    changelog.keep_old(store, table, row_id, clocks, [f for f, s in clocks.items() if s == old])
     cols = stored_clocks.row_columns(
         table, {f: (new if s == old else s) for f, s in clocks.items()}
     )
@@ -69,6 +79,7 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> dict[str
                 f"UPDATE {table} SET station_id = ? WHERE station_id = ?", (station_id, old)
             )
         if conn.execute("SELECT 1 FROM stations WHERE id = ?", (station_id,)).fetchone():
+            changelog.keep_row(store, "stations", station_id)
             conn.execute("DELETE FROM stations WHERE id = ?", (station_id,))
         conn.execute("UPDATE stations SET id = ? WHERE id = ?", (station_id, old))
         conn.execute(

@@ -8,15 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
-
-CHINA = timezone(timedelta(hours=8))
-
-
-def china_day(ms: int) -> str:
-    """The calendar day in Panzhihua (UTC+8) of a time in ms, ``YYYY-MM-DD``."""
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d")
 
 
 @dataclass(frozen=True)
@@ -63,6 +55,7 @@ class Device:
     digest_ok: int | None = None  # the device's last digest check: 1 equal, 0 differed
     digest_differs: str | None = None  # tables that differed
     digest_ms: int | None = None
+    pc_number: int | None = None  # its number in the station (certificate numbers: J01 …)
 
     @property
     def revoked(self) -> bool:

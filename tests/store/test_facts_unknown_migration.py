@@ -5,17 +5,15 @@ acknowledged keeps its record; a 0 typed afterwards stays 0."""
 
 from __future__ import annotations
 
-import json
-
-from pzh_station.store import Store, migrations
+from pzh_station.store import Store, changelog, migrations
 from pzh_station.store.annual import facts_id
+from tests import previous_version
 
 PARTS = ("floor_area_activity", "floor_area_office")
 
 
 def _v12_file(path, monkeypatch) -> tuple[str, int]:
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:12])
-    monkeypatch.setattr(migrations, "LATEST", 12)
+    previous_version.write_as(monkeypatch, 12)
     store = Store(path)
     assert store.schema_version == 12
     store.set_meta("station_id", "st-1")
@@ -34,8 +32,7 @@ def _v12_file(path, monkeypatch) -> tuple[str, int]:
 
 
 def _log(store) -> list[tuple[int, dict]]:
-    rows = store.conn.execute("SELECT seq, fields FROM changes ORDER BY seq").fetchall()
-    return [(seq, json.loads(fields)) for seq, fields in rows]
+    return [(e["seq"], e["fields"]) for e in changelog.entries(store, "1 ORDER BY seq")]
 
 
 def test_stored_zero_parts_become_unknown_in_rows_and_outbox(tmp_path, monkeypatch):

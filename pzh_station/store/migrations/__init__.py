@@ -25,6 +25,8 @@ from pzh_station.store.migrations import (
     m0011_photos,
     m0012_compact_clocks,
     m0013_facts_unknown,
+    m0014_lean_change_log,
+    m0015_one_activity_index,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -41,6 +43,8 @@ MIGRATIONS: list[ModuleType] = [
     m0011_photos,
     m0012_compact_clocks,
     m0013_facts_unknown,
+    m0014_lean_change_log,
+    m0015_one_activity_index,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -277,6 +277,14 @@ def m0014_facts_unknown(c: Conn) -> None:
     facts_unknown.migrate(c)
 
 
+def m0015_pc_numbers(c: Conn) -> None:
+    """Each device's number in its station (issue 13, §5: the certificate numbers' per-PC prefix
+    ``J01``, ``J02`` …, unique by construction; ``identity.number_devices``)."""
+    from sync.server import identity
+
+    identity.number_devices(c)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -292,6 +300,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (12, m0012_seen_body),
     (13, m0013_digest_values),
     (14, m0014_facts_unknown),
+    (15, m0015_pc_numbers),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
