@@ -39,6 +39,7 @@ QUICK = {
     "test_compact_clocks.py",
     "test_facts_unknown.py",
     "test_certificate_numbers.py",
+    "test_bulk_writes.py",
 }
 _cluster: list[pg_cluster.Cluster] = []
 
