@@ -318,10 +318,10 @@ def main(argv: list[str]) -> int:
     years = args.years or (2 if args.quick else 5)
     repeat = 3 if args.quick else 7
     today = dt.date.today()
+    from pzh_core.china_tz import china_today
     from sync.server.db import aggregates
     from sync.server.sql_storage import open_storage
     from sync.server.web import figures
-    from sync.server.web.figures import china_today
 
     cluster = None
     with tempfile.TemporaryDirectory() as tmp:

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import random
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -100,11 +103,14 @@ def run_day(proxy: FaultProxy, pcs: list[SyncClient]) -> tuple[float, int, int]:
     return time.perf_counter() - start, requests, proxy.stats.total
 
 
-def diverged_table(server, tmp: Path, station: str, n_rows: int) -> dict[str, float]:
+def diverged_table(server, tmp: Path, station: str, n_rows: int) -> dict[str, Any]:
     """A PC holding ``n_rows`` activities silently loses one row (its file diverged); its next
-    sync over 2G detects it by the digest and repairs the differing bucket only.
+    sync over 2G detects it by the digest and repairs the differing bucket only. Then one of its
+    values changes under its stamp (a hand edit; the app starts again): the digest of values finds
+    it and the server's value comes back the same way.
 
-    :returns: the figures: requests, bytes, seconds, the floor, and a blind full download's bytes.
+    :returns: the figures: requests, bytes, seconds, the floor, and a blind full download's bytes
+        (the value case's under ``"values"``).
     """
     from pzh_station.store import digest_rows
 
@@ -126,35 +132,47 @@ def diverged_table(server, tmp: Path, station: str, n_rows: int) -> dict[str, fl
     cb.sync()  # B pulls the whole table: what a blind full download costs
     full_bytes = fast.stats.total
     t0 = time.perf_counter()
-    b.conn.execute("SELECT count(*) FROM activities")
-    digest_rows.root(digest_rows.table_digests(b))
+    digest_rows.table_digests(b).roots()
     digest_ms = (time.perf_counter() - t0) * 1000
-    lost = ids[n_rows // 2]
+    lost, edited = ids[n_rows // 2], ids[n_rows // 3]
     row_bytes = len(str(b.get("activities", lost)).encode("utf-8"))
     with b.transaction():
         b.conn.execute("DELETE FROM activities WHERE id = ?", (lost,))
     b.set_meta("sync_server_url", slow.url)
-    slow.reset_stats()
-    start = time.perf_counter()
-    result = cb.sync()
-    seconds = time.perf_counter() - start
-    repaired = b.get("activities", lost) is not None and result.verified
-    floor = (row_bytes + 600) * 8 / BANDWIDTH_BPS + RTT_MS / 1000  # one exchange carrying the row
+    out = _repair_over_2g(slow, cb, row_bytes, lambda: b.get("activities", lost) is not None)
+    title = b.get("activities", edited)["title"]
+    with b.transaction():
+        b.conn.execute("UPDATE activities SET title = '手改的标题' WHERE id = ?", (edited,))
+    b.close()
+    b = Store(tmp / "big-b" / "station.sqlite3")  # the app starts again
+    cb = SyncClient(b)
+    out["values"] = _repair_over_2g(
+        slow, cb, row_bytes, lambda: b.get("activities", edited)["title"] == title
+    )
     for store in (a, b):
         store.close()
     fast.close()
     slow.close()
+    full = {"full_bytes": full_bytes, "full_seconds": full_bytes * 8 / BANDWIDTH_BPS}
+    return {"rows": n_rows, "digest_ms": digest_ms, **full, **out}
+
+
+def _repair_over_2g(
+    slow: FaultProxy, client: SyncClient, row_bytes: int, repaired: Callable[[], bool]
+) -> dict[str, Any]:
+    """One sync of a diverged PC over 2G: its figures."""
+    slow.reset_stats()
+    start = time.perf_counter()
+    result = client.sync()
+    seconds = time.perf_counter() - start
+    floor = (row_bytes + 600) * 8 / BANDWIDTH_BPS + RTT_MS / 1000  # one exchange carrying the row
     return {
-        "rows": n_rows,
         "requests": result.requests,
         "bytes": slow.stats.total,
         "seconds": seconds,
         "floor": floor,
-        "full_bytes": full_bytes,
-        "full_seconds": full_bytes * 8 / BANDWIDTH_BPS,
         "buckets": sum(c.buckets for c in result.checks),
-        "digest_ms": digest_ms,
-        "repaired": repaired,
+        "repaired": repaired() and result.verified,
     }
 
 
@@ -232,27 +250,31 @@ def main() -> int:
     print(f"| all PCs converged | {converged} | True |")
     print(f"| idle sync verified by digest (no extra request) | {idle.verified} | True |")
     n = big["rows"]
-    print(
-        f"| diverged table ({n:,} rows, one row lost on a PC) repaired and verified |"
-        f" {big['repaired']} | True |"
-    )
-    print(
-        f"| its sync over 64 kbit/s, 500 ms: requests (sync, verify, fetch, re-check) |"
-        f" {big['requests']} | |"
-    )
-    print(f"| its sync: bytes on the wire, both ways | {big['bytes']:,} | |")
-    print(f"| its sync: seconds | {big['seconds']:.1f} | |")
-    print(
-        f"| floor: one row and one idle exchange ÷ 64 kbit/s + 1 round trip |"
-        f" {big['floor']:.1f} | |"
-    )
-    print(f"| ratio to floor | {big['seconds'] / big['floor']:.1f} | |")
-    print(f"| buckets fetched (of 256) | {big['buckets']} | |")
+    for case, fig in (("one row lost", big), ("one value changed under its stamp", big["values"])):
+        print(
+            f"| diverged table ({n:,} rows, {case} on a PC) repaired and verified |"
+            f" {fig['repaired']} | True |"
+        )
+        print(
+            f"| its sync over 64 kbit/s, 500 ms: requests (sync, verify, fetch, re-check) |"
+            f" {fig['requests']} | |"
+        )
+        print(f"| its sync: bytes on the wire, both ways | {fig['bytes']:,} | |")
+        print(f"| its sync: seconds | {fig['seconds']:.1f} | |")
+        print(
+            f"| floor: one row and one idle exchange ÷ 64 kbit/s + 1 round trip |"
+            f" {fig['floor']:.1f} | |"
+        )
+        print(f"| ratio to floor | {fig['seconds'] / fig['floor']:.1f} | |")
+        print(f"| buckets fetched (of 256) | {fig['buckets']} | |")
     print(
         f"| blind full download of the table instead: bytes (seconds at 64 kbit/s) |"
         f" {big['full_bytes']:,} ({big['full_seconds']:.0f} s) | |"
     )
-    print(f"| the PC's digest over {n:,} rows: ms | {big['digest_ms']:.0f} | |")
+    print(
+        f"| the PC's digests over {n:,} rows (stamps and values): ms | {big['digest_ms']:.0f} | |"
+    )
+    print(f"| load average at the end | {' '.join(f'{x:.1f}' for x in os.getloadavg())} | |")
     return 0
 
 

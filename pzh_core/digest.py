@@ -1,6 +1,10 @@
 """The digest of a station's replica: verified convergence (issue 12; docs/sync-protocol.md,
 "Digest"). Written once; the server keeps it incrementally, the desk computes it over its rows.
 
+Two digests of the same shape: the **stamps** one (below) and the **values** one
+(``values_hash``: a row's table, id and, for each stamped field, its name and canonical value),
+so copies that hold different values under equal stamps are told apart too.
+
 A row counts by its table, id and field stamps — never its values, never how stamps are stored:
 each stamp is reduced to its canonical value ``(ms, counter, device)``. So two replicas that hold
 the same rows with the same field stamps have the same digest, whatever their storage.
@@ -22,7 +26,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any
 
 from pzh_core import hlc, schema, stored_clocks
 
@@ -59,6 +66,56 @@ def row_hash(table: str, row_id: str, clocks: Mapping[str, str] | str) -> int:
     return _h64("\x1f".join(parts).encode("utf-8"))
 
 
+_TEXTUAL = frozenset(("text", "date", "time"))
+# Made once: json.dumps with options builds an encoder per call (the server hashes every row it
+# writes, twice).
+_SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def canonical_value(kind: str, value: Any) -> str:
+    """A field's canonical value, defined per kind, never by storage: bool ``0``/``1``, int in
+    decimal, real as the shortest round-trip decimal of the float, list/json as JSON with sorted
+    keys and no spaces (given parsed or as stored), text/date/time as the text. A missing value
+    (``None``) is the kind's stored default."""
+    if type(value) is str and kind in _TEXTUAL:
+        return value
+    if kind in ("list", "json"):
+        if isinstance(value, str):
+            value = json.loads(value) if value else None
+        if value is None:
+            value = [] if kind == "list" else {}
+        return _SORTED_JSON.encode(value)
+    if kind == "bool":
+        return "1" if value else "0"
+    if value is None:  # opt_real: "" = not known, never 0
+        return "0" if kind == "int" else "0.0" if kind == "real" else ""
+    if kind in ("real", "opt_real") and isinstance(value, (int, float, Decimal)):
+        return repr(float(value) + 0.0)  # + 0.0: -0.0 is 0.0
+    if kind == "int" and isinstance(value, (bool, float, Decimal)) and float(value).is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def values_hash(
+    table: str, row_id: str, row: Mapping[str, Any], clocks: Mapping[str, str] | str
+) -> int:
+    """The row's 64-bit hash over the canonical values of its stamped fields (``row`` decoded or
+    as stored; ``clocks`` says which fields hold a stamp); 0 for no stamps."""
+    stamps = stored_clocks.decode(table, clocks) if isinstance(clocks, str) else clocks
+    types = schema.TABLES[table]
+    names = sorted(n for n in stamps if n in types)
+    if not names:
+        return 0
+    parts = [table, row_id]
+    for name in names:
+        kind, value = types[name], row.get(name)
+        parts.append(name)
+        parts.append(
+            value if type(value) is str and kind in _TEXTUAL else canonical_value(kind, value)
+        )
+    return _h64("\x1f".join(parts).encode("utf-8"))  # as row_hash: accidents, not forgers
+
+
 def bucket_of(row_id: str) -> int:
     return hashlib.blake2b(row_id.encode("utf-8"), digest_size=1).digest()[0]
 
@@ -79,6 +136,11 @@ class TableDigest:
 
     def add(self, table: str, row_id: str, clocks: Mapping[str, str] | str) -> None:
         self.buckets[bucket_of(row_id)] ^= row_hash(table, row_id, clocks)
+
+    def add_values(
+        self, table: str, row_id: str, row: Mapping[str, Any], clocks: Mapping[str, str] | str
+    ) -> None:
+        self.buckets[bucket_of(row_id)] ^= values_hash(table, row_id, row, clocks)
 
     @property
     def value(self) -> int:

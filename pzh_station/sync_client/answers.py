@@ -24,6 +24,7 @@ class Answer:
     acked: int
     server_time: int
     digest: str | None
+    values: str | None  # the root of the server's digest of values (beside ``digest``)
     refused: list[dict[str, Any]]
     remaining: Any
 
@@ -46,7 +47,7 @@ def parse_sync(resp: dict[str, Any]) -> Answer:
             ):
                 raise TypeError("change")
         refused = resp.get("set_aside") or []
-        root = resp.get("digest")
+        root, values = resp.get("digest"), resp.get("values")
         return Answer(
             feed=feed,
             cursor=int(resp["cursor"]),
@@ -54,6 +55,7 @@ def parse_sync(resp: dict[str, Any]) -> Answer:
             acked=int(resp["acked_seq"]),
             server_time=int(resp["server_time_ms"]),
             digest=root if isinstance(root, str) else None,
+            values=values if isinstance(values, str) else None,
             refused=refused if isinstance(refused, list) else [],
             remaining=resp.get("remaining"),
         )

@@ -236,7 +236,8 @@ class SyncClient:
             if not answer.more and pending == 0 and answer.acked <= shown:
                 if answer.digest is None or len(result.checks) >= MAX_REPAIRS:
                     return  # an older server without a digest, or repairs that did not hold
-                done = self._verify(transport, answer.digest, answer.acked, cursor)
+                roots = (answer.digest, answer.values)
+                done = self._verify(transport, roots, answer.acked, cursor)
                 result.checks.append(done)
                 result.verified = done.verified
                 if done.verified or not done.logged:
@@ -261,7 +262,7 @@ class SyncClient:
             self.progress(p)
 
     def _verify(
-        self, transport: Transport, server_root: str, acked: int, cursor: int
+        self, transport: Transport, server_root: tuple[str, str | None], acked: int, cursor: int
     ) -> verify.Check:
         """Compare the digests; repair differing buckets (docs/sync-protocol.md, "Digest")."""
         base = {"push": [], "acked_seq": acked, "cursor": cursor, "limit": 1}

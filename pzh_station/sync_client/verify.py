@@ -1,10 +1,13 @@
 """Verified convergence, the client's side (docs/sync-protocol.md, "Digest").
 
-The last answer of a sync carries the server's root digest of the station. The client computes
-its own (``pzh_station.store.digest_rows``, the core's computation over its rows): equal, and the
-sync is verified — no extra request. Different, and it asks which tables differ (their bucket
-values come back), fetches only the rows of the differing buckets, merges them field by field and
-logs again what the server lacks; the caller's loop then pushes that and verifies again.
+The last answer of a sync carries the server's roots of the station: of its stamps (``digest``)
+and of its values (``values``). The client computes its own (``pzh_station.store.digest_rows``,
+the core's computation over its rows): both equal, and the sync is verified — no extra request.
+Different, and it asks which tables differ (``verify`` for the stamps first, else
+``verify_values``; their bucket values come back), fetches only the rows of the differing
+buckets, merges them field by field (a field under the server's stamp with another value takes
+the server's), logs again what the server lacks; the caller's loop then pushes that and verifies
+again.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pzh_core import digest
@@ -37,47 +41,62 @@ class Check:
     logged: int = 0  # local fields logged again for the next push
 
 
-def check(run_db: RunDb, post: Post, server_root: str, base: dict[str, Any]) -> Check:
-    """Compare with ``server_root``; on a mismatch repair the differing buckets.
+def check(run_db: RunDb, post: Post, server: tuple[str, str | None], base: dict[str, Any]) -> Check:
+    """Compare with the server's ``(stamps root, values root)`` (values ``None``: an older server
+    without it); on a mismatch repair the differing buckets — the stamps first, then the values.
 
     :param post: sends one ``/v1/sync`` body (``base`` plus the verification keys); the pulled
         entries of its answer are not applied (the cursor stays; the next sync pulls them).
     :param base: the body of a request that pushes nothing at the client's cursor.
     """
     out = Check()
-    root, mine = run_db(digest_rows.current)
-    if mine is None and root != server_root:  # the cached root differs: look at every row
-        mine = run_db(digest_rows.table_digests)
-        root = digest_rows.root(mine)
-    if root == server_root:
-        out.verified = True
-        return out
-    assert mine is not None
-    wanted = _differing_buckets(post, base, mine, out)
-    fetched = _repair(run_db, post, base, wanted, out)
-    log.warning(
-        "replica differed from the server's in %s (%d buckets): took %d fields, re-logged %d",
-        ", ".join(out.tables), out.buckets, out.taken, out.logged,
-    )  # fmt: skip
-    if not out.logged:
+    mine, digests = run_db(digest_rows.current)
+    if digests is None and not _equal(mine, server):  # the cache differs: look at every row
+        digests = run_db(digest_rows.table_digests)
+        mine = digests.roots()
+    for _ in range(2):  # a repair of the stamps, then one of the values
+        if _equal(mine, server):
+            out.verified = True
+            return out
+        assert digests is not None
+        kind = "stamps" if mine[0] != server[0] else "values"
+        wanted = _differing_buckets(post, base, digests.kind(kind), out, kind)
+        fetched = _repair(run_db, post, base, wanted, out)
+        log.warning(
+            "replica's %s differed from the server's in %s (%d buckets): took %d fields,"
+            " re-logged %d", kind, ", ".join(out.tables), out.buckets, out.taken, out.logged,
+        )  # fmt: skip
+        if out.logged:
+            return out  # the caller pushes them, then verifies again
         # Only the repaired buckets changed here: recompute those, not every row.
-        mine_now = run_db(lambda s: digest_rows.refresh_buckets(s, mine, fetched))
-        out.verified = mine_now == post(base).get("digest")
+        mine = run_db(partial(digest_rows.refresh_buckets, digests=digests, wanted=fetched))
+        answer = post(base)
         out.requests += 1
+        server = (answer.get("digest"), answer.get("values"))  # type: ignore[assignment]
+    out.verified = _equal(mine, server)
     return out
 
 
+def _equal(mine: tuple[str, str], server: tuple[str, str | None]) -> bool:
+    return mine[0] == server[0] and (server[1] is None or mine[1] == server[1])
+
+
 def _differing_buckets(
-    post: Post, base: dict[str, Any], mine: dict[str, digest.TableDigest], out: Check
+    post: Post,
+    base: dict[str, Any],
+    mine: dict[str, digest.TableDigest],
+    out: Check,
+    kind: str = "stamps",
 ) -> list[tuple[str, int]]:
     """Ask which tables differ (their bucket values come back); the buckets that differ."""
+    key = "verify" if kind == "stamps" else "verify_values"
     values = {t: digest.hex64(d.value) for t, d in mine.items() if d.value}
-    answer = post({**base, "verify": values})
+    answer = post({**base, key: values})
     out.requests += 1
-    differ = answer.get("verify")
+    differ = answer.get(key)
     if not isinstance(differ, dict):
-        raise SyncError("bad_response", "核对回答缺少 verify")
-    out.tables = tuple(sorted(differ))
+        raise SyncError("bad_response", f"核对回答缺少 {key}")
+    out.tables = tuple(sorted(set(out.tables) | set(differ)))
     wanted: list[tuple[str, int]] = []
     for table, text in sorted(differ.items()):
         try:
@@ -86,7 +105,7 @@ def _differing_buckets(
             raise SyncError("bad_response", f"核对回答格式不对：{exc}") from exc
         own = mine.get(table, digest.TableDigest()).buckets
         wanted += [(table, b) for b in digest.differing_buckets(own, theirs)]
-    out.buckets = len(wanted)
+    out.buckets += len(wanted)
     return wanted
 
 

@@ -32,6 +32,7 @@ class SyncRequest:
     cursor: int = 0
     limit: int = protocol.MAX_PULL
     verify: dict[str, str] | None = None  # {table: the client's table value, 16 hex}
+    verify_values: dict[str, str] | None = None  # the same, of the digest of values
     fetch: dict[str, list[int]] | None = None  # {table: buckets whose rows the client wants}
     verified: bool | None = None  # the client's last digest check, when it changed
 
@@ -63,6 +64,7 @@ def parse(body: dict[str, Any]) -> SyncRequest:
     req.verified = verified
     req.push = _push(body.get("push", []))
     req.verify = _verify(body.get("verify"))
+    req.verify_values = _verify(body.get("verify_values"))
     req.fetch = _fetch(body.get("fetch"))
     return req
 
@@ -148,6 +150,8 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
         end["remaining"] = pulled.remaining  # entries after this page (the desk's progress)
     if pulled.digest is not None:
         end["digest"] = pulled.digest
+    if pulled.values is not None:
+        end["values"] = pulled.values
     if pushed.set_aside:
         # The desk holds the change under its seq: the field names are enough here.
         end["set_aside"] = [
@@ -156,9 +160,13 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
         ]
     if req.verified is not None:
         store.record_check(device.id, req.verified)
-    if req.verify is not None:
-        end["verify"] = store.verify(device, req.verify)
-        store.record_check(device.id, not end["verify"], ",".join(sorted(end["verify"])))
+    for key, kind, theirs in (
+        ("verify", "stamps", req.verify),
+        ("verify_values", "values", req.verify_values),
+    ):
+        if theirs is not None:
+            end[key] = store.verify(device, theirs, kind)
+            store.record_check(device.id, not end[key], ",".join(sorted(end[key])))
     if req.fetch:
         end["rows"] = store.fetch_buckets(device, req.fetch)
     tail = dumps(end, ensure_ascii=False, separators=(",", ":"))

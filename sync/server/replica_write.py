@@ -142,11 +142,13 @@ def fetch_rows(
 def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
-    deltas: dict[tuple[str, str, int], int] = {}
+    deltas = replica_digest.Deltas()
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
-        replica_digest.row_delta(deltas, station, table, row_id, state.before, state.clocks)
+        deltas.row(
+            station, table, row_id, (state.before, state.base), (state.clocks, state.current())
+        )
         types = schema.TABLES[table]
         names = tuple(sorted(state.values))
         values = [schema.encode_value(types[n], state.values[n]) for n in names]
@@ -186,11 +188,12 @@ def apply_change(
     if unknown:
         raise KeyError(f"{table} has no synced fields {sorted(unknown)}")
     lock_station(conn, station)
-    row = conn.execute(f"SELECT station_id, clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
+    # The whole row: its values before count in the digest of values.
+    row = conn.execute(f"SELECT * FROM {table} WHERE id = ?", (row_id,)).fetchone()
     if row is not None and row["station_id"] != station:
         raise ValueError(f"{table} row {row_id} belongs to another station")
     clocks = stored_clocks.decode(table, row["clocks"]) if row is not None else {}
-    state = RowState(clocks, row is not None)
+    state = RowState(clocks, row is not None, _decode(table, row) if row is not None else None)
     made = clock.now(state.clocks.values())
     won, state.clocks = merge.merge(state.clocks, dict(fields), made)
     if not won:

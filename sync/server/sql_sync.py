@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pzh_core import protocol
+from pzh_core.china_tz import china_day
 from sync.server import feed_history, period_store, push_merge, replica_digest, set_aside
 from sync.server.db.conn import Conn
 from sync.server.replica_write import lock_station
 from sync.server.sql_base import SqlBase
-from sync.server.storage import Device, FeedEntry, PullResult, PushResult, china_day
+from sync.server.storage import Device, FeedEntry, PullResult, PushResult
 
 
 class SqlSync(SqlBase):
@@ -53,7 +54,7 @@ class SqlSync(SqlBase):
         return self._write(tx)
 
     def pull(self, device: Device, cursor: int, limit: int) -> PullResult:
-        def read(c: Conn) -> tuple[list[Any], int, str | None, int | None]:
+        def read(c: Conn) -> tuple[list[Any], int, tuple[str, str] | None, int | None]:
             rows = c.all(
                 # ``replaced`` goes to every device: a copy of the pusher's file (a restored
                 # backup, now a device of its own) may hold the stamp that was rewritten.
@@ -64,7 +65,7 @@ class SqlSync(SqlBase):
             )
             end = c.scalar("SELECT COALESCE(MAX(seq), 0) FROM srv_feed")
             # The root of the same snapshot: after this page the device holds what it describes.
-            root = None if len(rows) > limit else replica_digest.root(c, device.station_id)
+            root = None if len(rows) > limit else replica_digest.roots(c, device.station_id)
             left = None
             if len(rows) > limit:  # a long pull: how much is left, for the desk's progress bar
                 left = c.scalar(
@@ -95,12 +96,20 @@ class SqlSync(SqlBase):
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)
         return PullResult(
-            changes=entries, cursor=new_cursor, more=more, digest=root, remaining=left
+            changes=entries,
+            cursor=new_cursor,
+            more=more,
+            digest=root[0] if root else None,
+            values=root[1] if root else None,
+            remaining=left,
         )
 
-    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+    def verify(
+        self, device: Device, tables: dict[str, str], kind: str = "stamps"
+    ) -> dict[str, str]:
         return self.engine.read(
-            lambda c: replica_digest.differing_tables(c, device.station_id, tables), snapshot=True
+            lambda c: replica_digest.differing_tables(c, device.station_id, tables, kind),
+            snapshot=True,
         )
 
     def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:

@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from pzh_core.queries import Db
 from sync.server.storage_types import (
     AUDIT_ACTIONS,
-    CHINA,
     REKEYED,
     AuditEntry,
     BatchRejected,
@@ -28,12 +27,10 @@ from sync.server.storage_types import (
     RekeyRefused,
     Station,
     StorageOpenError,
-    china_day,
 )
 
 __all__ = [
     "AUDIT_ACTIONS",
-    "CHINA",
     "REKEYED",
     "AuditEntry",
     "BatchRejected",
@@ -47,7 +44,6 @@ __all__ = [
     "Station",
     "Storage",
     "StorageOpenError",
-    "china_day",
 ]
 
 T = TypeVar("T")
@@ -192,9 +188,12 @@ class Storage(abc.ABC):
         """The newest set-aside changes (station, device, seq, change, code, message, time)."""
 
     @abc.abstractmethod
-    def verify(self, device: Device, tables: dict[str, str]) -> dict[str, str]:
+    def verify(
+        self, device: Device, tables: dict[str, str], kind: str = "stamps"
+    ) -> dict[str, str]:
         """``{table: bucket string}`` of each table of the device's station whose digest value
-        differs from the client's ``{table: value}`` (``pzh_core.digest``)."""
+        differs from the client's ``{table: value}`` (``pzh_core.digest``; ``kind`` "stamps" or
+        "values")."""
 
     @abc.abstractmethod
     def fetch_buckets(self, device: Device, wanted: dict[str, list[int]]) -> list[list[Any]]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from decimal import Decimal
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -68,3 +69,36 @@ def test_a_diverged_row_is_found_in_one_bucket_of_a_big_table():
     assert digest.TableDigest.decode(server.encode()) == server.buckets
     assert len(digest.root({"activities": server.value})) == 16
     assert digest.root({}) == digest.root({"people": 0})  # empty tables do not count
+
+
+# -- values (issue 12: equal stamps, different values) -----------------------------------------
+def test_a_value_counts_by_its_canonical_form_not_its_storage():
+    c = digest.canonical_value
+    assert c("bool", True) == c("bool", 1) == "1" and c("bool", None) == c("bool", 0) == "0"
+    assert c("int", 5) == c("int", 5.0) == "5"
+    assert c("real", 120) == c("real", 120.0) == c("real", Decimal("120")) == "120.0"
+    assert c("real", 0.1) == "0.1" and c("real", -0.0) == c("real", 0) == "0.0"
+    assert c("list", '[1, "甲"]') == c("list", [1, "甲"]) == '[1,"甲"]'
+    assert c("list", None) == c("list", "") == "[]"
+    assert c("json", '{"b": 1, "a": [2]}') == c("json", {"a": [2], "b": 1}) == '{"a":[2],"b":1}'
+    assert c("text", None) == c("text", "") == ""
+    assert c("date", "2026-12-07") == "2026-12-07"
+
+
+def test_a_rows_values_hash_covers_its_stamped_fields_whatever_their_storage():
+    stamps = {"title": A, "attendance": B, "deleted": A}
+    stored = {"title": "讲座", "attendance": 12, "deleted": 0, "place": "礼堂"}
+    decoded = {"title": "讲座", "attendance": 12.0, "deleted": False, "place": "别处"}
+    h = digest.values_hash("activities", "r1", stored, stamps)
+    assert h == digest.values_hash("activities", "r1", decoded, stamps) != 0
+    assert h == digest.values_hash("activities", "r1", stored, json.dumps(stamps))
+    others = {
+        digest.values_hash("activities", "r1", {**stored, "title": "讲座 "}, stamps),
+        digest.values_hash("activities", "r1", {**stored, "deleted": 1}, stamps),
+        digest.values_hash("activities", "r2", stored, stamps),
+        digest.values_hash("activities", "r1", stored, {**stamps, "place": B}),
+    }
+    assert h not in others and len(others) == 4
+    assert digest.values_hash("activities", "r1", stored, {}) == 0
+    # The stamps do not count here, only which fields hold one.
+    assert h == digest.values_hash("activities", "r1", stored, {n: B for n in stamps})

@@ -2,10 +2,12 @@
 byte in either direction (also inside long transfers and kept-alive connections) and loses
 answers after the server committed; clocks jump ahead and are corrected back; PCs join through
 a link that loses their enrollment answer; files are restored from backups and data folders
-copied to another PC; invalid values get in. Then the link is quiet and everyone syncs. Every
-replica must equal the server field by field, stamps included, every sync must end verified
-(digest), and no acknowledged write may be lost (each field ends with that write's value or a
-later writer's)."""
+copied to another PC; invalid values get in; a value is changed outside the app under its stamp
+(then the app starts again). Then the link is quiet and everyone syncs. Every replica must equal
+the server field by field, stamps included, every sync must end verified (digest), equal digests
+must mean equal values (the server's kept roots equal its rows', and a PC whose roots equal the
+server's holds its values), and no acknowledged write may be lost (each field ends with that
+write's value or a later writer's)."""
 
 from __future__ import annotations
 
@@ -27,9 +29,9 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from pzh_core import protocol
+from pzh_core import digest, protocol, schema
 from pzh_core.stored_clocks import decode
-from pzh_station.store import Store
+from pzh_station.store import Store, digest_rows
 from pzh_station.sync_client import RetryPolicy, SyncError
 from tests.fault_proxy import FaultProxy
 from tests.server_fixtures import start_server
@@ -97,6 +99,16 @@ class SyncMachine(RuleBasedStateMachine):
         self.pcs[pc % len(self.pcs)].store.write(
             "activities", row, {"title": "长" * (protocol.MAX_TEXT + 1)}
         )
+
+    @rule(pc=st.integers(0, MAX_PCS - 1), row=st.sampled_from(ROWS))
+    def edit_outside_the_app(self, pc: int, row: str) -> None:
+        """A value changed under its stamp (a hand edit of the file; as a copy made while the
+        clock stood behind leaves), then the app starts again (the file is opened anew)."""
+        p = self.pcs[pc % len(self.pcs)]
+        with p.store.transaction() as conn:
+            conn.execute("UPDATE activities SET title = title || '手' WHERE id = ?", (row,))
+        p.store.close()
+        p.store = Store(p.data_dir / "station.sqlite3")
 
     @rule(pc=st.integers(0, MAX_PCS - 1), years=st.sampled_from([-15, -1, 1, 9]))
     def clock_jumps(self, pc: int, years: int) -> None:
@@ -211,6 +223,7 @@ class SyncMachine(RuleBasedStateMachine):
             assert not any(r.pushed for r in results), "still pushing after 4 quiet rounds"
             assert all(r.verified for r in results), [r.checks for r in results]
             self._replicas_equal_the_server()
+            self._equal_digests_mean_equal_values()
             self._no_acknowledged_write_lost()
             for pc in self.pcs:
                 assert pc.pending() == 0
@@ -231,6 +244,33 @@ class SyncMachine(RuleBasedStateMachine):
                 for r in pc.store.query("SELECT * FROM activities")
             }
             assert mine == srv, f"{pc.name} differs from the server"
+
+    def _equal_digests_mean_equal_values(self) -> None:
+        """The server's kept roots equal those of its rows; a PC whose roots (stamps and values)
+        equal the server's holds every stamped field of every table at the server's value."""
+        srv = {t: server_rows(self.server, t, self.station) for t in digest.tables()}
+        rebuilt = digest_rows.Replica()
+        for table, rows in srv.items():
+            s, v = rebuilt.stamps[table], rebuilt.values[table] = (
+                digest.TableDigest(), digest.TableDigest()
+            )  # fmt: skip
+            for row_id, r in rows.items():
+                s.add(table, row_id, r["clocks"])
+                v.add_values(table, row_id, r, r["clocks"])
+        kept = self.server.query(
+            "SELECT tbl, value, vals FROM srv_digest_table WHERE station_id = ?", (self.station,)
+        )
+        roots = (
+            digest.root({r["tbl"]: r["value"] & digest.MASK for r in kept}),
+            digest.root({r["tbl"]: r["vals"] & digest.MASK for r in kept}),
+        )
+        assert roots == rebuilt.roots(), "the server's kept digest is not that of its rows"
+        for pc in self.pcs:
+            mine = digest_rows.table_digests(pc.store).roots()
+            assert mine == roots, (pc.name, "verified, but its digest differs")
+            for table, rows in srv.items():
+                held = {r["id"]: r for r in pc.store.query(f"SELECT * FROM {table}")}
+                assert _canonical(table, held) == _canonical(table, rows), (pc.name, table)
 
     def _clamped(self) -> dict[str, str]:
         """Stamps the server rewrote (too far in the future) -> the stamp it gave instead; one
@@ -256,6 +296,18 @@ class SyncMachine(RuleBasedStateMachine):
                 assert held >= stamp, ("acknowledged write lost", pc.name, name, stamp, held)
                 if held == stamp:
                     assert row[name] == value, (pc.name, name, row[name], value)
+
+
+def _canonical(table: str, rows: dict[str, dict]) -> dict[str, dict[str, tuple[str, str]]]:
+    """``{id: {field: (stamp, canonical value)}}`` of every stamped field."""
+    types = schema.TABLES[table]
+    out = {}
+    for row_id, r in rows.items():
+        clocks = decode(table, r["clocks"])
+        out[row_id] = {
+            n: (s, digest.canonical_value(types[n], r[n])) for n, s in clocks.items() if n in types
+        }
+    return out
 
 
 def _run(tmp_path: Path, *, examples: int, steps: int) -> None:
@@ -310,6 +362,8 @@ def random_walk(root: Path, steps: int, seed: int) -> None:
                 m.copy_data_folder(pc)
             elif r < 0.98 and DESK_SETS_ASIDE:
                 m.invalid_value(pc, row)
+            elif r < 0.985:
+                m.edit_outside_the_app(pc, row)
     except BaseException:
         for pc in m.pcs:
             pc.store.close()

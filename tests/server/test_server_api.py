@@ -387,6 +387,8 @@ def test_hostile_change_refuses_the_whole_batch(server, bad):
         json.dumps({"protocol": 1, "verify": {"activities": "XYZ"}}).encode(),
         json.dumps({"protocol": 1, "verify": {"srv_devices": "0" * 16}}).encode(),
         json.dumps({"protocol": 1, "verify": ["activities"]}).encode(),
+        json.dumps({"protocol": 1, "verify_values": {"activities": "XYZ"}}).encode(),
+        json.dumps({"protocol": 1, "verify_values": {"city_settings": "0" * 16}}).encode(),
         json.dumps({"protocol": 1, "fetch": {"activities": [256]}}).encode(),
         json.dumps({"protocol": 1, "fetch": {"activities": list(range(17))}}).encode(),
         json.dumps({"protocol": 1, "fetch": {"city_settings": [1]}}).encode(),
@@ -626,6 +628,7 @@ def test_idle_sync_is_one_small_request(server):
         },
     )
     assert r.status_code == 200 and r.json()["changes"] == []
+    assert len(r.json()["digest"]) == len(r.json()["values"]) == 16  # both roots, every idle sync
     request_bytes = len(body) + len(a["token"]) + 200  # body, token, a few plain headers
     response_bytes = len(r.content) + sum(len(k) + len(v) + 4 for k, v in r.headers.items())
     assert request_bytes + response_bytes < 1024, (request_bytes, response_bytes)

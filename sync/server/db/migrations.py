@@ -258,6 +258,25 @@ def m0012_seen_body(c: Conn) -> None:
     c.ddl("ALTER TABLE srv_seen ADD COLUMN body TEXT")
 
 
+def m0013_digest_values(c: Conn) -> None:
+    """The digest of values beside the digest of stamps (issue 12): a ``vals`` column on each
+    bucket and table value, built once from the rows held (``replica_digest.build_values``)."""
+    for table in ("srv_digest", "srv_digest_table"):
+        if "vals" not in c.columns(table):
+            c.ddl(f"ALTER TABLE {table} ADD COLUMN vals INTEGER NOT NULL DEFAULT 0")
+    from sync.server import replica_digest
+
+    replica_digest.build_values(c)
+
+
+def m0014_facts_unknown(c: Conn) -> None:
+    """The annual facts' floor-area parts filled "where known" (issue 13): their columns may
+    be null, and a stored 0 becomes null by a server change (``facts_unknown``)."""
+    from sync.server.db import facts_unknown
+
+    facts_unknown.migrate(c)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -271,6 +290,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (10, m0010_signin_failures),
     (11, m0011_compact_clocks),
     (12, m0012_seen_body),
+    (13, m0013_digest_values),
+    (14, m0014_facts_unknown),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and
