@@ -342,7 +342,7 @@ def test_figures_read_the_replica_and_nothing_else_does(database, empty_database
 def test_postgres_vacuums_the_figures_after_a_few_thousand_changes(engine, make_storage):
     """Every push updates its station's year rows, and the overview's index-only scans read the
     table for each row until a vacuum marks its page all-visible: ``srv_figures`` is vacuumed
-    after a few thousand changed rows (migration 15), not after a fifth of the table."""
+    after a few thousand changed rows (migration 16), not after a fifth of the table."""
     from sync.server.db.migrations import FIGURES_VACUUM_ROWS
 
     if engine != "postgres":

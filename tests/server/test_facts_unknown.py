@@ -152,3 +152,41 @@ def test_an_unknown_part_travels_and_merges_like_any_value(two_pcs) -> None:
     row = server.query("SELECT * FROM annual_facts")[0]
     assert (row["floor_area_activity"], row["floor_area_office"]) == (500, None)
     assert one.snapshot()["annual_facts"] == two.snapshot()["annual_facts"]
+
+
+def test_the_server_checks_the_parts_by_the_desks_rule(empty_database) -> None:
+    """A change that did not come through the desk's form (an old or foreign client) meets the
+    same rule on the server: parts not negative, the known ones not above the total."""
+    storage = open_storage(empty_database, now=lambda: NOW + 1000)
+    try:
+        station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
+        code = admin.issue_code(storage, station).code
+        dev, _ = storage.enroll(
+            code, token_hash=auth.hash_token("甲"), device_name="甲", app_version="1",
+            device_id=None,
+        )  # fmt: skip
+        row = det_id("annual_facts", station, "2025")
+
+        def change(seq, fields):
+            stamp = f"{NOW + seq:013d}.0000.{dev.id}"
+            return {"seq": seq, "t": "annual_facts", "id": row, "s": stamp, "f": fields}
+
+        base = {"year": 2025, "floor_area": 100.0}
+        result = storage.push(
+            dev,
+            [
+                change(1, {**base, "floor_area_activity": 80.0, "floor_area_office": 30.0}),
+                change(2, {**base, "floor_area_activity": -1.0, "floor_area_office": None}),
+                change(3, {**base, "floor_area_activity": None, "floor_area_office": 100.0}),
+            ],
+            client_time_ms=None,
+        )
+        aside = {it["seq"]: it["errors"] for it in result.set_aside}
+        assert aside == {
+            1: {"floor_area_office": "各项用房面积之和不能大于实际使用面积"},
+            2: {"floor_area_activity": "不能为负数"},
+        }
+        held = storage.query("SELECT * FROM annual_facts")
+        assert [(r["floor_area_activity"], r["floor_area_office"]) for r in held] == [(None, 100)]
+    finally:
+        storage.close()
