@@ -79,6 +79,7 @@ def main(argv: list[str]) -> int:
     runs = 5 if args.quick else 20
     from fastapi.testclient import TestClient
 
+    from pzh_core.china_tz import china_today
     from sync.server import approvals
     from sync.server.app import create_app
     from tests.web_support import sign_in
@@ -91,7 +92,7 @@ def main(argv: list[str]) -> int:
         app = create_app(data_dir)
         storage = app.state.storage
         stations = storage.list_stations()
-        today = approvals.china_today(storage.now())
+        today = china_today(storage.now())
 
         def use_case() -> None:
             cells = approvals.grid(storage, stations, YEAR)

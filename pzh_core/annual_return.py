@@ -45,7 +45,8 @@ def _fact_items() -> list[Item]:
             s.unit,
             kinds[s.kind],
             "基本情况",
-            "年度基本情况中填写（已确认）",
+            "年度基本情况中填写（已确认）"
+            + ("；不详的留空，显示“—”，不计入合计" if s.unknown_ok else ""),
             "年度基本情况",
         )
         for s in facts_rules.SPECS

@@ -87,9 +87,9 @@ def canonical_value(kind: str, value: Any) -> str:
         return _SORTED_JSON.encode(value)
     if kind == "bool":
         return "1" if value else "0"
-    if value is None:
+    if value is None:  # opt_real: "" = not known, never 0
         return "0" if kind == "int" else "0.0" if kind == "real" else ""
-    if kind == "real" and isinstance(value, (int, float, Decimal)):
+    if kind in ("real", "opt_real") and isinstance(value, (int, float, Decimal)):
         return repr(float(value) + 0.0)  # + 0.0: -0.0 is 0.0
     if kind == "int" and isinstance(value, (bool, float, Decimal)) and float(value).is_integer():
         return str(int(value))

@@ -9,14 +9,13 @@ had before that change won; a change that lost a field to a newer one shows only
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import hlc, merge
+from pzh_core.china_tz import china_time
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 SERVER = "server"
 
 FIELD_LABELS = {
@@ -93,7 +92,7 @@ class Step:
 
 def when(stamp: str) -> str:
     ms = hlc.parse(stamp).ms
-    return dt.datetime.fromtimestamp(ms / 1000, tz=CHINA).strftime("%Y-%m-%d %H:%M")
+    return china_time(ms)
 
 
 def steps(entries: Iterable[Entry]) -> list[Step]:

@@ -100,8 +100,10 @@ def _check_value(table: str, name: str, kind: str, value: Any) -> None:
         ok = isinstance(value, str) and utf8_ok(value)
     elif kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**53
-    elif kind == "real":
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e12
+    elif kind in ("real", "opt_real"):
+        ok = (value is None and kind == "opt_real") or (
+            isinstance(value, (int, float)) and not isinstance(value, bool) and abs(value) < 1e12
+        )
     elif kind == "bool":
         ok = isinstance(value, bool) or value in (0, 1)
     elif kind == "list":

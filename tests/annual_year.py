@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2025
 AS_OF = dt.date(2026, 3, 15)
 
-EXPECTED = {
+EXPECTED: dict[str, int | float | None] = {
     # activities: A1 performance 100, A7 mass_sports 60 (A8 is 2024, A9 deleted)
     "art_activities": 2,
     "art_activity_visits": 160,
@@ -46,6 +46,8 @@ EXPECTED = {
     "staff_senior": 1,
     "staff_intermediate": 2,
     "floor_area": 850.0,
+    "floor_area_activity": None,  # left empty: not known ("—", adds nothing)
+    "floor_area_office": 0.0,  # a 0 typed by a person stays 0
     "computers": 12,
     "computers_public": 8,
     "books": 6200,
@@ -61,7 +63,7 @@ EXPECTED = {
     "fixed_assets": 1800.0,
 }
 FACTS = {
-    k: str(v)
+    k: "" if v is None else str(v)
     for k, v in EXPECTED.items()
     if k.startswith(
         ("staff_", "floor", "computers", "books", "stage", "weekly", "income", "expense")
@@ -69,6 +71,8 @@ FACTS = {
     or k in ("assets_total", "fixed_assets", "population")
 }
 FACTS["population_source"] = "2024年攀枝花市统计公报"
+# The figures as a return sheet shows them: "—" for what is not known.
+SHEET = {k: "—" if v is None else v for k, v in EXPECTED.items()}
 
 
 def _act(store, title, date, kind, attendance, *, deleted=False):

@@ -37,6 +37,8 @@ class FactSpec:
     group: str
     carried: bool = True  # copied into next year's facts as a starting point
     limit: float = MAX_COUNT
+    # Filled "where known": empty is unknown (None, shown "—", adds nothing), not 0.
+    unknown_ok: bool = False
 
 
 # The items in the return's order (the 基本情况 half of the base form).
@@ -47,8 +49,24 @@ SPECS: tuple[FactSpec, ...] = (
     FactSpec("staff_senior", "#高级职称", "人", "int", "人员", limit=MAX_PEOPLE),
     FactSpec("staff_intermediate", "#中级职称", "人", "int", "人员", limit=MAX_PEOPLE),
     FactSpec("floor_area", "实际使用房屋建筑面积", "平方米", "real", "设施", limit=MAX_AREA),
-    FactSpec("floor_area_activity", "#群众活动用房面积", "平方米", "real", "设施", limit=MAX_AREA),
-    FactSpec("floor_area_office", "#办公用房面积", "平方米", "real", "设施", limit=MAX_AREA),
+    FactSpec(
+        "floor_area_activity",
+        "#群众活动用房面积",
+        "平方米",
+        "real",
+        "设施",
+        limit=MAX_AREA,
+        unknown_ok=True,
+    ),
+    FactSpec(
+        "floor_area_office",
+        "#办公用房面积",
+        "平方米",
+        "real",
+        "设施",
+        limit=MAX_AREA,
+        unknown_ok=True,
+    ),
     FactSpec("computers", "计算机台数", "台", "int", "设施"),
     FactSpec("computers_public", "#供公众使用", "台", "int", "设施"),
     FactSpec("books", "藏书", "册", "int", "设施"),
@@ -69,6 +87,7 @@ SPECS: tuple[FactSpec, ...] = (
 )
 SPEC = {s.name: s for s in SPECS}
 NUMBER_FIELDS = tuple(s.name for s in SPECS if s.kind != "text")
+UNKNOWN_OK = tuple(s.name for s in SPECS if s.unknown_ok)  # None = not known
 # Parts that may not exceed their whole: (whole, parts, message).
 PARTS: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("staff_total", ("staff_full_time",), "专职人员不能多于年末从业人员"),
@@ -108,8 +127,8 @@ class AnnualFacts(Record):
     staff_senior: int = 0
     staff_intermediate: int = 0
     floor_area: float = 0.0
-    floor_area_activity: float = 0.0
-    floor_area_office: float = 0.0
+    floor_area_activity: float | None = None  # None = not known ("—"); 0 = typed 0
+    floor_area_office: float | None = None
     computers: int = 0
     computers_public: int = 0
     books: int = 0
@@ -144,11 +163,12 @@ _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 
 
 def _parse_number(spec: FactSpec, text: str) -> tuple[Any, str]:
-    """``(value, message)``; an empty cell is 0."""
+    """``(value, message)``; an empty cell is 0, or None (unknown) for an item filled where
+    known."""
     raw = (text or "").strip().replace(",", "").replace("，", "")
     raw = raw.translate(str.maketrans("０１２３４５６７８９．－", "0123456789.-"))
     if not raw:
-        return (0 if spec.kind == "int" else 0.0), ""
+        return (None if spec.unknown_ok else 0 if spec.kind == "int" else 0.0), ""
     if not _NUMBER.match(raw):
         return None, tr(C, "请输入数字（不带单位）")
     if spec.kind == "int":
@@ -220,6 +240,8 @@ def validate(facts: AnnualFacts, *, today: dt.date | None = None) -> dict[str, s
             if not isinstance(value, str) or len(value) > (500 if spec.name == "notes" else 100):
                 errors[spec.name] = tr(C, "内容过长")
             continue
+        if value is None and spec.unknown_ok:
+            continue
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             errors[spec.name] = tr(C, "请输入数字")
         elif spec.kind == "int" and not float(value).is_integer():
@@ -233,7 +255,8 @@ def validate(facts: AnnualFacts, *, today: dt.date | None = None) -> dict[str, s
     for whole, parts, message in PARTS:
         if any(p in errors for p in (whole, *parts)):
             continue
-        if sum(getattr(facts, p) for p in parts) > getattr(facts, whole) + 1e-6:
+        known = [getattr(facts, p) for p in parts if getattr(facts, p) is not None]
+        if sum(known) > getattr(facts, whole) + 1e-6:
             errors.setdefault(parts[-1], tr(C, message))
     if "population" not in errors and 0 < facts.population < 100:
         errors["population"] = tr(C, "常住人口不足100人，请检查（不知道请留空）")

@@ -15,7 +15,8 @@ table. Every synced table also has these columns, which are not fields of a chan
 like any other write.
 
 Types: ``text``, ``int``, ``real``, ``bool``, ``date`` (YYYY-MM-DD), ``time`` (HH:MM),
-``list`` (JSON list of short strings), ``json`` (JSON object).
+``list`` (JSON list of short strings), ``json`` (JSON object), ``opt_real`` (a real or null:
+an item filled "where known", null = not known, never read as 0).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def det_id(kind: str, *parts: str) -> str:
 
 
 META_COLUMNS = ("id", "station_id", "updated_at", "device_id", "clocks")
-FIELD_TYPES = ("text", "int", "real", "bool", "date", "time", "list", "json")
+FIELD_TYPES = ("text", "int", "real", "bool", "date", "time", "list", "json", "opt_real")
 
 # The column of each field type, in SQL every engine we target accepts (SQLite, PostgreSQL).
 # The desk's migrations keep their own literal copy, so a shipped migration never changes.
@@ -51,6 +52,7 @@ COLUMN_SQL = {
     "time": "TEXT NOT NULL DEFAULT ''",
     "list": "TEXT NOT NULL DEFAULT '[]'",
     "json": "TEXT NOT NULL DEFAULT '{}'",
+    "opt_real": "REAL",  # null = not known
 }
 
 

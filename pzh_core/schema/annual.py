@@ -13,7 +13,8 @@ TABLES = {
     # PCs entering the same year converge on one row (per-field merge).
     "annual_facts": {
         "year": "int",
-        **{s.name: _FACT_TYPES[s.kind] for s in SPECS},
+        # items filled "where known" (floor-area parts) may be null: unknown, not 0
+        **{s.name: "opt_real" if s.unknown_ok else _FACT_TYPES[s.kind] for s in SPECS},
         "confirmed": "bool",
         "confirmed_by": "text",
         "confirmed_on": "date",

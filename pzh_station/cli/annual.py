@@ -32,7 +32,8 @@ def _print(view: FactsView) -> None:
     print(f"{f.year}年 年度基本情况（{state}{'；' + view.origin if view.origin else ''}）")
     for spec in rules.SPECS:
         value = getattr(f, spec.name)
-        print(f"  {spec.label}：{value if value not in ('', None) else '—'} {spec.unit}".rstrip())
+        text = f"{value} {spec.unit}" if value not in ("", None) else "—"
+        print(f"  {spec.label}：{text}".rstrip())
     for item in view.missing:
         print(f"  ！{item}")
 

@@ -6,10 +6,9 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from pzh_core.china_tz import china_today
 from pzh_station import paths
 from pzh_station.store import Store
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 @dataclass
@@ -34,7 +33,7 @@ class Services:
         """Today in China by the corrected clock (the PC's clock plus the offset learned from the
         city server): a PC that says 2009 still records this year's activities."""
         ms = self.store.check_clock()
-        return dt.datetime.fromtimestamp(ms / 1000, tz=CHINA).date()
+        return china_today(ms)
 
     def close(self) -> None:
         self.store.close()

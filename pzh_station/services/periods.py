@@ -14,6 +14,7 @@ from typing import Any
 
 from pzh_core import approval
 from pzh_core import indicators as ind
+from pzh_core.china_tz import CHINA
 from pzh_core.domain.errors import ValidationError
 from pzh_core.i18n import tr
 from pzh_core.period import Period
@@ -131,7 +132,7 @@ class PeriodService:
                     )
                 }
             )
-        now = dt.datetime.fromtimestamp(self.store.check_clock() / 1000, tz=q.CHINA)
+        now = dt.datetime.fromtimestamp(self.store.check_clock() / 1000, tz=CHINA)
         self.store.write(
             approval.TABLE,
             self.row_id(period),

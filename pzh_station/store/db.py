@@ -26,7 +26,7 @@ from pzh_core.hlc import HybridClock
 from pzh_core.i18n import tr
 from pzh_core.schema import encode_value
 from pzh_core.text import register_collation
-from pzh_station.store import migrations, periods
+from pzh_station.store import changelog, migrations, periods
 from pzh_station.store.changed import Changes
 from pzh_station.store.errors import StoreError, from_sqlite
 
@@ -62,11 +62,6 @@ def decode_row(table: str, row: Mapping[str, Any]) -> dict[str, Any]:
         elif kind == "bool":
             out[name] = bool(out[name])
     return out
-
-
-def _log_json(fields: Mapping[str, Any]) -> str:
-    """A change's fields as the change log and ``received`` keep them (compact JSON)."""
-    return json.dumps(dict(fields), ensure_ascii=False, separators=(",", ":"))
 
 
 class Store:
@@ -140,6 +135,7 @@ class Store:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
     def _migrate(self, version: int) -> None:
+        vacuum = False
         for number, module in enumerate(migrations.MIGRATIONS, start=1):
             if number <= version:
                 continue
@@ -163,11 +159,12 @@ class Store:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 raise
-            if getattr(module, "VACUUM_AFTER", False):
-                try:  # give back the pages the migration freed (needs room for a copy)
-                    self.conn.execute("VACUUM")
-                except sqlite3.OperationalError:
-                    pass  # the file stays larger; nothing is lost
+            vacuum = vacuum or getattr(module, "VACUUM_AFTER", False)
+        if vacuum:  # once, after the last migration that freed pages
+            try:  # give back the pages the migrations freed (needs room for a copy)
+                self.conn.execute("VACUUM")
+            except sqlite3.OperationalError:
+                pass  # the file stays larger; nothing is lost
 
     def close(self) -> None:
         self.conn.close()
@@ -298,17 +295,9 @@ class Store:
             )
             stamp = self.clock.now()
             won, new_clocks = merge.merge(clocks, fields, stamp)
+            changelog.keep_old(self, table, row_id, clocks, won)  # history keeps what it was
             self._put_row(table, row_id, station, won, new_clocks, exists=existing is not None)
-            conn.execute(
-                "INSERT INTO changes (tbl, row_id, stamp, fields, operator) VALUES (?, ?, ?, ?, ?)",
-                (
-                    table,
-                    row_id,
-                    stamp,
-                    _log_json(fields),
-                    self.operator,
-                ),
-            )
+            changelog.log_write(self, table, row_id, stamp, fields, won, self.operator)
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO"
                 " UPDATE SET value = excluded.value",
@@ -370,13 +359,14 @@ class Store:
         clocks = stored_clocks.decode(table, existing[0]) if existing else {}
         won, new_clocks = merge.merge(clocks, fields, stamp)
         if won:
+            changelog.keep_old(self, table, row_id, clocks, won)
             self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)
             self.note_changed(table, pulled=True)
         if stamp != hlc.ZERO:
             self.conn.execute(
                 "INSERT OR IGNORE INTO received (tbl, row_id, stamp, fields, operator)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (table, row_id, stamp, _log_json(fields), operator),
+                (table, row_id, stamp, changelog.dumps(fields), operator),
             )
         self.clock.observe(stamp)
         self.conn.execute(
@@ -388,11 +378,4 @@ class Store:
 
     def pending_changes(self, after_seq: int, limit: int = 500) -> list[dict[str, Any]]:
         """Change-log entries after ``after_seq``, oldest first, with fields decoded."""
-        rows = self.query(
-            "SELECT seq, tbl, row_id, stamp, fields, operator FROM changes WHERE seq > ?"
-            " ORDER BY seq LIMIT ?",
-            (after_seq, limit),
-        )
-        for r in rows:
-            r["fields"] = json.loads(r["fields"])
-        return rows
+        return changelog.entries(self, "seq > ? ORDER BY seq LIMIT ?", (after_seq, limit))

@@ -15,6 +15,7 @@ from typing import Any
 from pzh_core import digest, schema, stored_clocks
 from pzh_core.domain.erasure import is_erasure
 from pzh_core.queries import in_list
+from pzh_station.store import changelog
 from pzh_station.store.certificates import scrub_logs
 from pzh_station.store.db import Store
 
@@ -228,6 +229,7 @@ def _take_same_stamp(
         }
         if not fix:
             continue
+        changelog.keep_old(store, table, row_id, clocks, fix)  # the entry keeps what it wrote
         sets = ", ".join(f"{name} = ?" for name in fix)
         encoded = [schema.encode_value(types[n], v) for n, v in fix.items()]
         store.conn.execute(f"UPDATE {table} SET {sets} WHERE id = ?", (*encoded, row_id))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 from pzh_core import history, schema
+from pzh_station.store import changelog
 from pzh_station.store.db import Store
 
 
@@ -18,11 +19,13 @@ def entries(store: Store, table: str, row_id: str) -> list[history.Entry]:
             "SELECT stamp FROM set_aside WHERE tbl = ? AND row_id = ?", (table, row_id)
         )
     }
-    out = []
-    for source in ("changes", "received"):
-        for stamp, fields, operator in store.conn.execute(
-            f"SELECT stamp, fields, operator FROM {source} WHERE tbl = ? AND row_id = ?",
-            (table, row_id),
-        ):
-            out.append(history.Entry(stamp, json.loads(fields), operator, stamp in refused))
+    out = [
+        history.Entry(e["stamp"], e["fields"], e["operator"], e["stamp"] in refused)
+        for e in changelog.entries(store, "tbl = ? AND row_id = ?", (table, row_id))
+    ]
+    for stamp, fields, operator in store.conn.execute(
+        "SELECT stamp, fields, operator FROM received WHERE tbl = ? AND row_id = ?",
+        (table, row_id),
+    ):
+        out.append(history.Entry(stamp, json.loads(fields), operator, stamp in refused))
     return out

@@ -6,18 +6,16 @@ Pulled rows (``apply_remote``) are never checked: what the server sends is the t
 
 from __future__ import annotations
 
-import datetime as dt
 import sqlite3
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pzh_core import approval, settings_defaults
+from pzh_core.china_tz import china_today
 from pzh_core.domain.errors import ValidationError
 
 if TYPE_CHECKING:
     from pzh_station.store.db import Store
-
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 def period_rows(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -100,7 +98,7 @@ def check_write(
     states, days = lock_state(store)
     if not states and not days:
         return  # nothing submitted and no deadline: the common case costs two small reads
-    today = dt.datetime.fromtimestamp(today_ms / 1000, tz=CHINA).date()
+    today = china_today(today_ms)
     errors = approval.change_lock(
         table,
         row,

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pzh_core import photos
+from pzh_core.china_tz import CHINA
 from pzh_core.photos import Attachment
 from pzh_core.queries import in_list
 from pzh_station.store.db import Store
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 ATTACHMENT_COLUMNS = (
     "id, owner_table, owner_id, hash, kind, size, width, height, thumb, thumb_size, name, note,"
     " created_by, deleted"

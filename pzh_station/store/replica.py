@@ -12,7 +12,7 @@ from typing import Any
 from pzh_core import hlc, schema, stored_clocks
 from pzh_core.domain.annual_facts import value_fields
 from pzh_core.domain.erasure import is_erasure
-from pzh_station.store import annual, certificates
+from pzh_station.store import annual, certificates, changelog
 from pzh_station.store.db import Store
 from pzh_station.store.sync_state import put
 
@@ -46,6 +46,7 @@ def replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> 
     clocks = stored_clocks.decode(table, row[0])
     if old not in clocks.values():
         return
+    changelog.keep_old(store, table, row_id, clocks, [f for f, s in clocks.items() if s == old])
     cols = stored_clocks.row_columns(
         table, {f: (new if s == old else s) for f, s in clocks.items()}
     )
@@ -69,6 +70,7 @@ def set_station(store: Store, station_id: str, seed: dict[str, str]) -> dict[str
                 f"UPDATE {table} SET station_id = ? WHERE station_id = ?", (station_id, old)
             )
         if conn.execute("SELECT 1 FROM stations WHERE id = ?", (station_id,)).fetchone():
+            changelog.keep_row(store, "stations", station_id)
             conn.execute("DELETE FROM stations WHERE id = ?", (station_id,))
         conn.execute("UPDATE stations SET id = ? WHERE id = ?", (station_id, old))
         conn.execute(

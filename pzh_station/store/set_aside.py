@@ -15,6 +15,7 @@ from typing import Any
 
 from pzh_core import schema, stored_clocks
 from pzh_core.schema import encode_value
+from pzh_station.store import changelog
 from pzh_station.store.db import Store
 
 EMPTY = {"text": "", "date": "", "time": "", "int": 0, "real": 0, "bool": False}
@@ -28,10 +29,8 @@ def take(store: Store, refused: list[dict[str, Any]]) -> int:
         if not isinstance(item, dict) or item.get("table") not in schema.TABLES:
             continue
         table, row_id = item["table"], str(item.get("id", ""))
-        logged = store.conn.execute(
-            "SELECT stamp, fields FROM changes WHERE seq = ?", (item.get("seq"),)
-        ).fetchone()
-        stamp, values = (logged[0], json.loads(logged[1])) if logged else ("", {})
+        logged = changelog.entries(store, "seq = ?", (item.get("seq"),))
+        stamp, values = (logged[0]["stamp"], logged[0]["fields"]) if logged else ("", {})
         cur = store.conn.execute(
             "INSERT OR IGNORE INTO set_aside (seq, tbl, row_id, stamp, fields, code, message,"
             " errors) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -78,6 +77,7 @@ def _restore(
             clocks.pop(name, None)
     if not cols:
         return
+    changelog.keep_old(store, table, row_id, stored_clocks.decode(table, row["clocks"]), cols)
     if not clocks:
         store.conn.execute(f"DELETE FROM {table} WHERE id = ?", (row_id,))
     else:

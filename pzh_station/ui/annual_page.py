@@ -32,11 +32,12 @@ WARN_STYLE = "background: #fff4e5; color: #7a4b00; padding: 6px; border: 1px sol
 OK_STYLE = "background: #e8f5e9; color: #1b5e20; padding: 6px; border: 1px solid #a5d6a7;"
 
 
-def shown(value: object, kind: str) -> str:
-    """A stored value as typed text ("" for an empty number, no trailing .0)."""
+def shown(value: object, kind: str, *, unknown_ok: bool = False) -> str:
+    """A stored value as typed text ("" for an empty number, no trailing .0). An item filled
+    where known shows "" only when not known (its placeholder "—"): a typed 0 stays "0"."""
     if kind == "text":
         return str(value or "")
-    if not value:
+    if value is None or (not value and not unknown_ok):
         return ""
     return f"{value:g}" if isinstance(value, float) else str(value)
 
@@ -139,8 +140,10 @@ class AnnualFactsPage(QWidget):
             edit.setObjectName(f"fact_{spec.name}")
             if spec.kind != "text":
                 edit.setAlignment(Qt.AlignmentFlag.AlignRight)
-                edit.setPlaceholderText("0")
+                edit.setPlaceholderText("—" if spec.unknown_ok else "0")
                 edit.setMaximumWidth(160)
+            if spec.unknown_ok:
+                edit.setToolTip(self.tr("不知道请留空（显示“—”，不计入合计）；确实没有请填 0"))
             self.inputs[spec.name] = edit
             error = self.errors.add(spec.name, edit)
             grid.addWidget(QLabel(self.tr(spec.label)), row, 0)
@@ -203,7 +206,8 @@ class AnnualFactsPage(QWidget):
         self.view = view
         self.errors.clear()
         for spec in rules.SPECS:
-            self.inputs[spec.name].setText(shown(getattr(view.facts, spec.name), spec.kind))
+            value = getattr(view.facts, spec.name)
+            self.inputs[spec.name].setText(shown(value, spec.kind, unknown_ok=spec.unknown_ok))
         self._show_status(view)
 
     def _show_status(self, view: FactsView) -> None:

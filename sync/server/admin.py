@@ -11,9 +11,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from pzh_core.china_tz import china_day
 from pzh_core.text import has_control
 from sync.server import auth
-from sync.server.storage import Code, Device, Station, Storage, china_day
+from sync.server.storage import Code, Device, Station, Storage
 
 DAY_MS = 24 * 3600 * 1000
 MAX_EXPIRES_DAYS = 365

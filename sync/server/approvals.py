@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from pzh_core import approval, indicators
+from pzh_core.china_tz import china_time
 from pzh_core.period import Period
 from pzh_core.schema import det_id
 from sync.server.storage import Station, Storage
 
-CHINA = dt.timezone(dt.timedelta(hours=8))
 MAX_REASON = 500
 ACTIONS = ("approve", "return", "unlock", "accept")
 ACTION_LABELS = {"approve": "审核通过", "return": "退回", "unlock": "解锁", "accept": "市级确认"}
@@ -59,10 +59,6 @@ class Actor:
         return action != "accept" and self.role == "county" and station.county == self.county
 
 
-def china_today(ms: int) -> dt.date:
-    return dt.datetime.fromtimestamp(ms / 1000, tz=CHINA).date()
-
-
 def set_deadline(storage: Storage, county: str, days: int, actor: str = "admin") -> int:
     """A county's edit deadline (days after a period's end; 0 = none), written as a county
     setting into each of its stations (decision 3). Returns how many stations."""
@@ -87,10 +83,6 @@ def set_deadline(storage: Storage, county: str, days: int, actor: str = "admin")
 
 def period_id(station_id: str, period: str) -> str:
     return det_id("period", station_id, period)
-
-
-def china_time(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, tz=CHINA).strftime("%Y-%m-%d %H:%M")
 
 
 def snapshot(storage: Storage, station_id: str, period: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from pzh_core import approval
+from pzh_core.china_tz import china_today
 from sync.server import approvals
 from sync.server.approvals import Actor, ApprovalError
 from sync.server.storage import Storage
@@ -103,7 +104,7 @@ def _stations(storage: Storage, county: str) -> list[Any]:
 
 
 def _print_periods(storage: Storage, county: str, year: int) -> None:
-    today = approvals.china_today(storage.now())
+    today = china_today(storage.now())
     year = year or today.year
     stations = _stations(storage, county)
     cells = approvals.grid(storage, stations, year)

@@ -24,12 +24,12 @@ import argparse
 import os
 import socket
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from pzh_core.china_tz import china_time
 from sync.server import admin
-from sync.server.storage import CHINA, StorageOpenError
+from sync.server.storage import StorageOpenError
 
 DEFAULT_PORT = 8470
 
@@ -41,7 +41,7 @@ def _data_dir(value: str | None) -> Path:
 def _when(ms: int | None) -> str:
     if ms is None:
         return "-"
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    return china_time(ms)
 
 
 def _add_data_dir(p: argparse.ArgumentParser) -> None:
@@ -267,8 +267,8 @@ def _station_command(cmd: str, args: argparse.Namespace, storage: Any) -> None:
 
 
 def rebuild_figures(storage, *, verify: bool) -> int:  # noqa: ANN001 - an SqlStorage
+    from pzh_core.china_tz import china_today
     from sync.server.db import aggregates
-    from sync.server.web.figures import china_today
 
     written = storage.engine.write(aggregates.rebuild)
     print(f"已重算统计汇总：{written} 行。")

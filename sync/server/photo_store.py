@@ -17,7 +17,6 @@ The daily budget is the city setting ``photo_day_mb`` (decision 3), read from th
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import uuid
 from collections.abc import Callable
@@ -25,13 +24,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pzh_core import photos
+from pzh_core.china_tz import china_day
 from pzh_core.queries import settings as setting_q
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
 
 STATION_BYTES = 5 * 1024 * 1024 * 1024  # default stored bytes per station
 MB = 1024 * 1024
-CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 class PhotoRefused(Exception):
@@ -83,7 +82,7 @@ class PhotoStore:
         return self.root / "files" / photos.shard_path(hash_)
 
     def _day(self) -> str:
-        return dt.datetime.fromtimestamp(self.now_ms() / 1000, CHINA).strftime("%Y-%m-%d")
+        return china_day(self.now_ms())
 
     # -- limits and usage ----------------------------------------------------------------
     def _station_limit(self, c: Conn, station_id: str) -> int:

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pzh_core import merge, stored_clocks
+from pzh_core.china_tz import china_day
 from pzh_core.domain import erasure, rules
 from sync.server import clamps, erasure_store, identity, period_store, set_aside
 from sync.server.db import aggregates
@@ -28,7 +29,7 @@ from sync.server.replica_write import (
     lock_station,
     write_rows,
 )
-from sync.server.storage import REKEYED, BatchRejected, Device, PushResult, china_day
+from sync.server.storage import REKEYED, BatchRejected, Device, PushResult
 
 
 class Rules:

@@ -9,11 +9,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from pzh_core import protocol
+from pzh_core.china_tz import china_day
 from sync.server import feed_history, period_store, push_merge, replica_digest, set_aside
 from sync.server.db.conn import Conn
 from sync.server.replica_write import lock_station
 from sync.server.sql_base import SqlBase
-from sync.server.storage import Device, FeedEntry, PullResult, PushResult, china_day
+from sync.server.storage import Device, FeedEntry, PullResult, PushResult
 
 
 class SqlSync(SqlBase):

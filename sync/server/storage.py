@@ -15,7 +15,6 @@ from typing import Any, TypeVar
 from pzh_core.queries import Db
 from sync.server.storage_types import (
     AUDIT_ACTIONS,
-    CHINA,
     REKEYED,
     AuditEntry,
     BatchRejected,
@@ -28,12 +27,10 @@ from sync.server.storage_types import (
     RekeyRefused,
     Station,
     StorageOpenError,
-    china_day,
 )
 
 __all__ = [
     "AUDIT_ACTIONS",
-    "CHINA",
     "REKEYED",
     "AuditEntry",
     "BatchRejected",
@@ -47,7 +44,6 @@ __all__ = [
     "Station",
     "Storage",
     "StorageOpenError",
-    "china_day",
 ]
 
 T = TypeVar("T")

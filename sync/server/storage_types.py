@@ -8,15 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 from typing import Any
-
-CHINA = timezone(timedelta(hours=8))
-
-
-def china_day(ms: int) -> str:
-    """The calendar day in Panzhihua (UTC+8) of a time in ms, ``YYYY-MM-DD``."""
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d")
 
 
 @dataclass(frozen=True)

@@ -88,3 +88,65 @@ def test_carry_over_keeps_stock_figures_and_leaves_money_empty():
     nxt = rules.carry_over(last, 2025)
     assert (nxt.year, nxt.carried_from, nxt.confirmed) == (2025, 2024, False)
     assert (nxt.staff_total, nxt.books, nxt.population, nxt.income_total) == (4, 6000, 23_000, 0)
+
+
+def test_floor_area_parts_tell_unknown_from_zero():
+    """A part left empty is not known (None: "—", adds nothing); a typed 0 is 0; the rule
+    counts the known parts only, and names the part at its field."""
+    facts, errors = rules.parse_input(
+        {"floor_area": "800", "floor_area_activity": "", "floor_area_office": "0"},
+        AnnualFacts(year=2025, floor_area_activity=120.0),
+    )
+    assert errors == {}
+    assert (facts.floor_area_activity, facts.floor_area_office) == (None, 0.0)
+    assert rules.validate(facts, today=TODAY) == {}
+    # other numbers left empty are still 0
+    facts, _ = rules.parse_input({"books": ""}, AnnualFacts(year=2025, books=5))
+    assert facts.books == 0
+    # the known parts may not add up to more than the whole; an unknown one adds nothing
+    over = AnnualFacts(year=2025, floor_area=800.0, floor_area_activity=None)
+    over.floor_area_office = 800.5
+    assert rules.validate(over, today=TODAY) == {
+        "floor_area_office": "各项用房面积之和不能大于实际使用面积"
+    }
+    over = AnnualFacts(
+        year=2025, floor_area=800.0, floor_area_activity=700.0, floor_area_office=101.0
+    )
+    assert rules.validate(over, today=TODAY) == {
+        "floor_area_office": "各项用房面积之和不能大于实际使用面积"
+    }
+    facts, errors = rules.parse_input(
+        {"floor_area_activity": "-5", "floor_area_office": "九十"}, AnnualFacts(year=2025)
+    )
+    assert errors == {"floor_area_office": "请输入数字（不带单位）"}
+    assert rules.validate(facts, today=TODAY) == {"floor_area_activity": "不能为负数"}
+    # last year's unknown stays unknown in next year's starting point
+    carried = rules.carry_over(AnnualFacts(year=2024, floor_area_office=60.0), 2025)
+    assert (carried.floor_area_activity, carried.floor_area_office) == (None, 60.0)
+
+
+def test_the_protocol_takes_null_for_a_part_and_only_for_it():
+    import pytest
+
+    from pzh_core import protocol
+
+    def change(fields):
+        return {"seq": 1, "t": "annual_facts", "id": "r1", "s": STAMP, "f": fields}
+
+    protocol.validate_change(change({"floor_area_activity": None, "floor_area_office": 0}))
+    protocol.validate_change(change({"floor_area_office": 12.5}))
+    for bad in ({"floor_area": None}, {"floor_area_office": "12"}, {"books": None}):
+        with pytest.raises(protocol.ProtocolError):
+            protocol.validate_change(change(bad))
+
+
+STAMP = "1790000000000.0000." + "a" * 32
+
+
+def test_an_unknown_part_and_a_zero_part_have_different_digest_values():
+    from pzh_core import digest
+
+    assert digest.canonical_value("opt_real", None) == ""
+    assert digest.canonical_value("opt_real", 0) == digest.canonical_value("opt_real", 0.0)
+    assert digest.canonical_value("opt_real", 0.0) == "0.0"
+    assert digest.canonical_value("opt_real", 500) == digest.canonical_value("real", 500.0)

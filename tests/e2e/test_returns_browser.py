@@ -70,6 +70,10 @@ def test_county_user_reads_and_downloads_the_summary(county, browser, tmp_path) 
         assert total[3] == str(ay.EXPECTED["total_activities"]) and total[4] == "0"
         staff = page.locator('#returns tr[data-key="staff_total"] td').all_inner_texts()
         assert staff[3] == str(ay.EXPECTED["staff_total"]) and staff[4] == "—"  # no facts
+        part = page.locator('#returns tr[data-key="floor_area_activity"] td').all_inner_texts()
+        assert part[3:] == ["—", "—", "—"]  # not known; adds nothing
+        part = page.locator('#returns tr[data-key="floor_area_office"] td').all_inner_texts()
+        assert part[3] == "0" and part[5] == "0"  # a typed 0
         folder = Path(os.environ.get("PZH_SCREENSHOTS", tmp_path))
         folder.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(folder / "county-returns.png"))
@@ -79,7 +83,7 @@ def test_county_user_reads_and_downloads_the_summary(county, browser, tmp_path) 
         done.value.save_as(saved)
         ws = openpyxl.load_workbook(saved).active
         rows = {r[1]: r[3] for r in ws.iter_rows(values_only=True) if isinstance(r[0], int)}
-        for key, expected in ay.EXPECTED.items():
+        for key, expected in ay.SHEET.items():
             assert rows[ITEM[key].label] == pytest.approx(expected), key
         assert errors == []
     finally:

@@ -37,6 +37,7 @@ QUICK = {
     "test_aggregates.py",
     "test_sync_restore_clock.py",
     "test_compact_clocks.py",
+    "test_facts_unknown.py",
 }
 _cluster: list[pg_cluster.Cluster] = []
 

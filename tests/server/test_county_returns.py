@@ -45,7 +45,8 @@ def county(sync_server, tmp_path):
     )
     # 乙 files its facts without a population: its 200 visits must not enter the county's
     # per-resident figure (330 / 1000, not 530 / 1000)
-    facts = {**ay.FACTS, "population": "", "population_source": ""}
+    # and knows its 群众活动用房面积 where 甲 does not: the county's total is 乙's alone
+    facts = {**ay.FACTS, "population": "", "population_source": "", "floor_area_activity": "500"}
     AnnualFactsService(b_services).save(ay.YEAR, facts, today=ay.AS_OF)  # not confirmed
     c, _c_services, _ = _station_pc(tmp_path, sync_server, "丙镇综合文化站", "东区")  # never synced
     m, _m_services, _ = _station_pc(tmp_path, sync_server, "米易某站", "米易县")
@@ -80,7 +81,7 @@ def test_county_summary_figure_by_figure(county):
         assert html.status_code == 200 and "米易某站" not in html.text
         table = _sheet(c, f"year={ay.YEAR}")
     a = {key: table[ITEM[key].label]["甲镇综合文化站"] for key in ay.EXPECTED}
-    assert a == pytest.approx(ay.EXPECTED)
+    assert a == pytest.approx(ay.SHEET)
     assert set(table["报送状态"]) == {
         "甲镇综合文化站",
         "乙镇综合文化站",
@@ -97,6 +98,11 @@ def test_county_summary_figure_by_figure(county):
     assert table["乡镇（街道）常住人口"]["东区合计"] == 1_000
     assert table["年末从业人员"]["东区合计"] == 8  # 甲 4 + 乙 4; 丙 has no facts ("—")
     assert table["年末从业人员"]["丙镇综合文化站"] == "—"
+    # a part not known shows "—" and adds nothing; a typed 0 is a 0
+    activity, office = table["#群众活动用房面积"], table["#办公用房面积"]
+    assert (activity["甲镇综合文化站"], activity["乙镇综合文化站"]) == ("—", 500)
+    assert activity["东区合计"] == 500
+    assert (office["甲镇综合文化站"], office["东区合计"]) == (0, 0)
 
 
 def test_city_sees_a_column_per_county(county):

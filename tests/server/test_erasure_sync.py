@@ -15,7 +15,7 @@ from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import Volunteer
 from pzh_station.services.context import Services
 from pzh_station.services.volunteers import VolunteerService
-from pzh_station.store import Store, set_aside
+from pzh_station.store import Store, changelog, set_aside
 from tests import server_fixtures
 from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, replica, rows, write
 from tests.server_fixtures import LiveServer
@@ -84,10 +84,8 @@ def assert_erased_everywhere(server: LiveServer, station: str, vid: str, pid: st
         store = Store(pc / "station.sqlite3")
         try:
             logs = json.dumps(
-                store.query(
-                    "SELECT fields FROM changes UNION ALL SELECT fields FROM received"
-                    " UNION ALL SELECT fields FROM set_aside"
-                ),
+                [e["fields"] for e in changelog.entries(store)]
+                + store.query("SELECT fields FROM received UNION ALL SELECT fields FROM set_aside"),
                 ensure_ascii=False,
             )
         finally:

@@ -151,7 +151,7 @@ def test_web_figures_equal_the_desktop_reports_after_a_real_sync(sync_server, cl
     shows for that station exactly what ``pzh-station report summary`` computes on the PC."""
     import json
 
-    from sync.server.web.figures import china_today
+    from pzh_core.china_tz import china_today
 
     sid = sync_server.create_station("测试镇综合文化站", "仁和区")
     cli(

@@ -147,10 +147,11 @@ def test_today_for_validation_is_the_corrected_day(tmp_path, sync_server: LiveSe
     activities (an activity may not be dated after "today")."""
     import types
 
+    from pzh_core.china_tz import CHINA
     from pzh_core.domain import activity as activity_rules
     from pzh_core.domain.activity import Activity
     from pzh_station.services.activities import ActivityService
-    from pzh_station.services.context import CHINA, Services
+    from pzh_station.services.context import Services
 
     class Date2009(dt.date):  # what the PC's own calendar says
         @classmethod

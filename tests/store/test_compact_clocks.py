@@ -14,6 +14,7 @@ import pytest
 from pzh_core import digest, hlc, stored_clocks
 from pzh_station.store import Store, migrations
 from pzh_station.store.migrations import m0012_compact_clocks
+from tests import previous_version
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 OTHER = "b" * 32
@@ -65,8 +66,7 @@ def test_the_v1_fixture_keeps_every_value_and_stamp(tmp_path):
 def _v11_file(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A version-11 file with the JSON clocks version 11 wrote: rows by this PC, rows pulled
     from another PC and the server (some fields at the zero stamp), edits and a tombstone."""
-    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:11])
-    monkeypatch.setattr(migrations, "LATEST", 11)
+    previous_version.write_as(monkeypatch, 11)
     store = Store(path)
     assert store.schema_version == 11
     store.set_meta("station_id", "st-1")

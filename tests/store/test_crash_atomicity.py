@@ -9,7 +9,6 @@ stamp is its newest entry's, replaying the log rebuilds each row, and no pair is
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -21,6 +20,7 @@ from collections import defaultdict
 import pytest
 
 from pzh_station.services.context import open_services
+from pzh_station.store import changelog
 
 WRITER = r"""
 import itertools, random, sys
@@ -73,10 +73,8 @@ def check_consistent(data_dir) -> int:
             )
         }
         log = defaultdict(list)
-        for seq, row_id, stamp, fields in conn.execute(
-            "SELECT seq, row_id, stamp, fields FROM changes WHERE tbl = 'activities' ORDER BY seq"
-        ):
-            log[row_id].append((seq, stamp, json.loads(fields)))
+        for e in changelog.entries(s.store, "tbl = 'activities' ORDER BY seq"):
+            log[e["row_id"]].append((e["seq"], e["stamp"], e["fields"]))
         assert set(log) == set(rows), (
             "a row without its change-log entry, or an entry without its row"
         )

@@ -23,6 +23,7 @@ HAND_SQL = {
     "time": "TEXT NOT NULL DEFAULT ''",
     "list": "TEXT NOT NULL DEFAULT '[]'",
     "json": "TEXT NOT NULL DEFAULT '{}'",
+    "opt_real": "REAL",  # v13: a part filled where known (null = not known)
 }
 META_SQL = [
     "id TEXT PRIMARY KEY",

@@ -63,6 +63,40 @@ def test_save_and_confirm(qtbot, window, services):
     assert not AnnualFactsService(services).view(YEAR).fileable
 
 
+def test_floor_area_parts_left_empty_are_unknown_and_a_typed_zero_stays(
+    qtbot, window, services, tmp_path
+):
+    page = _page(qtbot, window)
+    window.resize(1366, 768)
+    activity, office = page.inputs["floor_area_activity"], page.inputs["floor_area_office"]
+    assert activity.placeholderText() == "—" and page.inputs["books"].placeholderText() == "0"
+    _retype(qtbot, page, "floor_area", "300")
+    _retype(qtbot, page, "floor_area_activity", "250")
+    _retype(qtbot, page, "floor_area_office", "80")
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window.ctx)
+    # the known parts add up to more than the whole: said at the field, nothing saved
+    assert page.errors.message("floor_area_office") == "各项用房面积之和不能大于实际使用面积"
+    assert not AnnualFactsService(services).view(YEAR).stored
+    page.inputs["floor_area_activity"].clear()  # not known
+    _retype(qtbot, page, "floor_area_office", "0")  # there is none
+    qtbot.mouseClick(page.save_button, Qt.MouseButton.LeftButton)
+    settle(qtbot, window.ctx)
+    assert page.errors.message("floor_area_office") == ""
+    f = AnnualFactsService(services).view(YEAR).facts
+    assert (f.floor_area, f.floor_area_activity, f.floor_area_office) == (300.0, None, 0.0)
+    # shown again as saved: empty under its "—" for unknown, "0" for the typed 0
+    page.load()
+    settle(qtbot, window.ctx)
+    assert (activity.text(), office.text()) == ("", "0")
+    window.grab().save(str(tmp_path / "annual-facts-1366x768.png"))
+    import os
+    import shutil
+
+    if os.environ.get("PZH_SCREENSHOTS"):
+        shutil.copy(tmp_path / "annual-facts-1366x768.png", os.environ["PZH_SCREENSHOTS"])
+
+
 def test_facts_typed_before_joining_that_differ_from_the_servers_offer_the_choice(
     qtbot, services, tmp_path
 ):

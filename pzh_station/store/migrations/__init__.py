@@ -24,6 +24,8 @@ from pzh_station.store.migrations import (
     m0010_periods,
     m0011_photos,
     m0012_compact_clocks,
+    m0013_facts_unknown,
+    m0014_lean_change_log,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -39,6 +41,8 @@ MIGRATIONS: list[ModuleType] = [
     m0010_periods,
     m0011_photos,
     m0012_compact_clocks,
+    m0013_facts_unknown,
+    m0014_lean_change_log,
 ]
 LATEST = len(MIGRATIONS)
 
@@ -57,6 +61,7 @@ KINDS: dict[str, tuple[type, Any]] = {
     "time": (str, ""),
     "list": (str, "[]"),
     "json": (str, "{}"),
+    "opt_real": (float, None),  # nullable: null = not known
 }
 
 
@@ -77,8 +82,13 @@ def create_synced_table(conn: sqlite3.Connection, name: str, fields: dict[str, s
     defaults = dict(meta)
     for col, kind in {**fields, "deleted": "bool"}.items():
         columns[col], defaults[col] = KINDS[kind]
+    nullable = {"id"} | {c for c, v in defaults.items() if v is None}
     _database(conn).create_table(
-        name, columns, pk="id", not_null=set(columns) - {"id"}, defaults=defaults
+        name,
+        columns,
+        pk="id",
+        not_null=set(columns) - nullable,
+        defaults={c: v for c, v in defaults.items() if v is not None},
     )
 
 

@@ -269,6 +269,14 @@ def m0013_digest_values(c: Conn) -> None:
     replica_digest.build_values(c)
 
 
+def m0014_facts_unknown(c: Conn) -> None:
+    """The annual facts' floor-area parts filled "where known" (issue 13): their columns may
+    be null, and a stored 0 becomes null by a server change (``facts_unknown``)."""
+    from sync.server.db import facts_unknown
+
+    facts_unknown.migrate(c)
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -283,6 +291,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (11, m0011_compact_clocks),
     (12, m0012_seen_body),
     (13, m0013_digest_values),
+    (14, m0014_facts_unknown),
 ]
 
 # Indexes for the figures of the web pages: the shared indicator queries filter by station and

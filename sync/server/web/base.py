@@ -18,7 +18,7 @@ import os
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -28,8 +28,9 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from pzh_core.china_tz import china_time, china_today
 from pzh_core.queries import Db
-from sync.server.storage import CHINA, Code, Device, Station, Storage
+from sync.server.storage import Code, Device, Station, Storage
 from sync.server.web import figures
 from sync.server.web.accounts import AccountStore, Session, User
 
@@ -81,7 +82,7 @@ class SignInRequired(Exception):
 def when(ms: int | None) -> str:
     if ms is None:
         return "—"
-    return datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    return china_time(ms)
 
 
 def _num(value: Any, digits: int = 0) -> str:
@@ -193,7 +194,7 @@ class Web:
         return db
 
     def today(self) -> date:
-        return figures.china_today(self.storage.now())
+        return china_today(self.storage.now())
 
 
 # -- helpers shared by the routes ----------------------------------------------------------------

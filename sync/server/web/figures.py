@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import indicators
+from pzh_core.china_tz import china_day, china_time
 from pzh_core.indicators.activity_figures import per_resident, visits_due
 from pzh_core.period import Period
 from pzh_core.queries import Db
 from pzh_core.tabular import Cell
 from sync.server.db import aggregates
-from sync.server.storage import CHINA, Device, Station
+from sync.server.storage import Device, Station
 
 DAY_MS = 24 * 3600 * 1000
 SILENT_DAYS = 7
@@ -55,10 +56,6 @@ MONTHLY_KEYS = (
     "trainee_visits",
     "volunteer_hours_verified",
 )
-
-
-def china_today(now_ms: int) -> dt.date:
-    return dt.datetime.fromtimestamp(now_ms / 1000, CHINA).date()
 
 
 def label(key: str) -> str:
@@ -239,7 +236,7 @@ def device_labels(devices: list[Device]) -> dict[str, str]:
     for d in devices:
         name = d.name.strip() or "未命名设备"
         if seen[(d.station_id, d.name.strip().lower())] > 1 or not d.name.strip():
-            day = dt.datetime.fromtimestamp(d.created_ms / 1000, CHINA).strftime("%Y-%m-%d")
+            day = china_day(d.created_ms)
             name = f"{name}（{d.id[:6]}，{day}登记）"
         out[d.id] = name
     return out
@@ -272,7 +269,7 @@ def table_headers() -> list[str]:
 def _when(ms: int | None) -> str:
     if ms is None:
         return "从未同步"
-    return dt.datetime.fromtimestamp(ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    return china_time(ms)
 
 
 def _share(value: float | None) -> Cell | None:
@@ -354,7 +351,7 @@ def per_resident_chart(ov: Overview) -> dict[str, Any]:
 def export_note(ov: Overview, scope: str, now_ms: int) -> str:
     """The line above an export's table: what it covers and as of when, so a sheet handed on
     says what it is."""
-    made = dt.datetime.fromtimestamp(now_ms / 1000, CHINA).strftime("%Y-%m-%d %H:%M")
+    made = china_time(now_ms)
     share = f"{ov.period.share_of_year_gone * 100:.0f}%"
     return (
         f"{scope}文化站概览 {ov.year}年：统计截至 {ov.period.cutoff}"

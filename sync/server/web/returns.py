@@ -20,11 +20,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from pzh_core import annual_return, return_sheet
+from pzh_core.china_tz import china_day
 from pzh_core.definitions import Definitions
 from pzh_core.period import Period
 from pzh_core.text import pinyin_key
 from sync.server import definitions as city_definitions
-from sync.server.storage import CHINA, Device, Station
+from sync.server.storage import Device, Station
 from sync.server.web import figures
 from sync.server.web.accounts import Session
 from sync.server.web.base import (
@@ -66,7 +67,7 @@ def station_status(facts: dict[str, Any] | None, last_sync_ms: int | None, now_m
     if last_sync_ms is None:
         return "从未同步"
     if figures.silent(last_sync_ms, now_ms):
-        day = dt.datetime.fromtimestamp(last_sync_ms / 1000, CHINA).date().isoformat()
+        day = china_day(last_sync_ms)
         return f"{day}以来未同步；{state}"
     return state
 
