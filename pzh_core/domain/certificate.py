@@ -8,9 +8,13 @@ the issuing unit's register, the issue date and the seal.
 
 - The ID number is kept on the volunteer row only (certificates need it; training rosters do
   not), and shown as :func:`masked_id_number` everywhere except the certificate itself.
-- Certificate numbers: ``ZYZM<year>-<PC prefix>-<nnnn>``. The prefix is the first six hex digits
-  of the PC's device id (made at random when the file is created), so two PCs of one station
-  issuing offline never draw the same number; the running number counts that PC's register rows.
+- Certificate numbers: ``ZYZM<year>-<PC prefix>-<nnnn>``. The prefix is the PC's number in its
+  station, ``J01``, ``J02`` … (the city server gives each enrolled device the next one: unique
+  by construction); a PC that has not synced yet uses a provisional prefix, the first six hex
+  digits of its device id (no ``J``: it never equals a server-given one). The running number
+  counts that prefix's register rows and the last number this PC issued (kept outside the data
+  folder, so a restored backup continues after it). The server sets aside a number another row
+  of the station already holds (:data:`DUPLICATE`). docs/volunteers.md, "The register".
 - Erasure on request (个人信息保护法 第四十七条): :mod:`pzh_core.domain.erasure`.
 
 Pure functions: no SQL, no Qt.
@@ -96,12 +100,25 @@ def id_label(id_type: str) -> str:
 
 
 # -- the register ---------------------------------------------------------------------------
-NUMBER_RE = re.compile(r"^ZYZM(\d{4})-([0-9A-F]{6})-(\d{4,})$")
+NUMBER_RE = re.compile(r"^ZYZM(\d{4})-([0-9A-F]{6}|J\d{2,})-(\d{4,})$")
+DUPLICATE = "duplicate_number"  # the set-aside code of a number the station holds already
 
 
-def pc_prefix(device_id: str) -> str:
-    """This PC's part of a certificate number: the first six hex digits of its device id."""
+def pc_prefix(device_id: str, pc_number: int | None = None) -> str:
+    """This PC's part of a certificate number: ``J`` and its number in the station (given by the
+    city server), else — before its first sync — the first six hex digits of its device id."""
+    if pc_number:
+        return f"J{pc_number:02d}"
     return (device_id or "")[:6].upper().ljust(6, "0")
+
+
+def duplicate_errors(number: str) -> dict[str, str]:
+    """``{"number": message}`` for a certificate number another row of the station holds."""
+    return {
+        "number": tr(C, "证明编号 {} 已由本站另一台电脑登记，同一编号不能用于两张证明").format(
+            number
+        )
+    }
 
 
 def certificate_number(year: int, prefix: str, seq: int) -> str:

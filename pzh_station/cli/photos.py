@@ -107,6 +107,11 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
         if result.enrolled:
             print("本机已在市服务器登记。")
+        if result.set_aside:
+            print(
+                f"有 {result.set_aside} 条修改未被市服务器接受，已单独列出"
+                "（pzh-station sync-status 查看原因）。"
+            )
     finally:
         services.close()
     return 0

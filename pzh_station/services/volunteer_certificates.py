@@ -1,9 +1,10 @@
 """Volunteer service certificates with their register, and erasure of a person's personal data
 on request (issue 13, §5; rules in :mod:`pzh_core.domain.certificate`).
 
-Issuing a certificate takes the next number of this PC's register (a per-PC prefix, so PCs that
-issue offline never collide), writes the PDF, then the register row (synced); a PDF that cannot
-be written registers nothing.
+Issuing a certificate takes the next number of this PC's register (its prefix is the PC's
+number in the station, given by the city server; docs/volunteers.md, "The register"), writes the
+PDF, then the register row (synced), and notes the number outside the data folder; a PDF that
+cannot be written registers nothing.
 """
 
 from __future__ import annotations
@@ -107,6 +108,13 @@ class VolunteerCertificates(VolunteerArchive):
             raise ValidationError(errors)
         return cert
 
+    def next_number(self, year: int) -> str:
+        """The next number of this PC's register: after every number of its prefix that the
+        register holds and the last one it issued (kept outside the data folder)."""
+        pc = pc_prefix(self.store.device_id or "", cq.pc_number(self.store))
+        used = cq.numbers_like(self.store, f"ZYZM{year:04d}-{pc}-")
+        return next_certificate_number([*used, cq.last_issued(self.store)], year=year, prefix=pc)
+
     def certificate_data(
         self, req: CertificateRequest, *, today: dt.date | None = None
     ) -> CertificateData:
@@ -125,12 +133,7 @@ class VolunteerCertificates(VolunteerArchive):
             date_to=cert.period_to,
         )
         rows = q.record_rows(self.store, f, ascending=True)
-        prefix = f"ZYZM{today.year:04d}-{pc_prefix(self.store.device_id or '')}-"
-        number = next_certificate_number(
-            cq.numbers_like(self.store, prefix),
-            year=today.year,
-            prefix=pc_prefix(self.store.device_id or ""),
-        )
+        number = self.next_number(today.year)
         total_all = self.totals(req.volunteer_id).all_time
         return CertificateData(
             station=cert.unit,
@@ -189,6 +192,8 @@ class VolunteerCertificates(VolunteerArchive):
                     "issued_on": data.issued_on,
                 },
             )
+        # outside the data folder: a backup restored here continues after this number
+        cq.note_issued(self.store, data.certificate_number)
         return data.certificate_number, out
 
     # -- erasure -------------------------------------------------------------------------

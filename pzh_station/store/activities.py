@@ -67,6 +67,12 @@ def _order(f: ActivityFilter) -> str:
     return ", ".join(f"{c.strip()} {direction}" for c in cols.split(",")) + f", id {direction}"
 
 
+def _source(f: ActivityFilter) -> str:
+    """A text search reads the rows in one pass (``activities_list`` holds no text columns:
+    migration 15); everything else reads the index alone."""
+    return "activities NOT INDEXED" if f.text.strip() else "activities"
+
+
 def ids(store: Store, f: ActivityFilter) -> list[str]:
     """Ids of the matching activities in display order (cheap even for 50,000 rows)."""
     where, params = _where(f)
@@ -74,7 +80,7 @@ def ids(store: Store, f: ActivityFilter) -> list[str]:
     cursor.row_factory = (
         None  # plain tuples: building 50,000 sqlite3.Row objects costs more than the query
     )
-    cursor.execute(f"SELECT id FROM activities WHERE {where} ORDER BY {_order(f)}", params)
+    cursor.execute(f"SELECT id FROM {_source(f)} WHERE {where} ORDER BY {_order(f)}", params)
     return [r[0] for r in cursor]
 
 
@@ -96,7 +102,7 @@ def all_rows(store: Store, f: ActivityFilter) -> list[dict[str, Any]]:
     return [
         decode_row("activities", r)
         for r in store.conn.execute(
-            f"SELECT * FROM activities WHERE {where} ORDER BY {_order(f)}", params
+            f"SELECT * FROM {_source(f)} WHERE {where} ORDER BY {_order(f)}", params
         )
     ]
 

@@ -9,6 +9,43 @@ from typing import Any
 from pzh_core.domain.erasure import PERSONAL_FIELDS, erased_rows, scrub
 from pzh_station.store.db import Store
 
+# -- this PC's part of the numbers (issue 13, §5; docs/volunteers.md, "The register") -------
+PC_NUMBER_KEY = "certificate_pc_number"  # meta: "<device id>:<number>" as the server gave it
+
+
+def learn_pc_number(store: Store, number: int) -> None:
+    """Keep the number the city server gave this device in its station (every sync answer says
+    it). Kept with the device id: a file that re-keys is a new device with a new number."""
+    store.conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (PC_NUMBER_KEY, f"{store.device_id}:{number}"),
+    )
+
+
+def pc_number(store: Store) -> int | None:
+    """This device's number in its station, or None before the server gave one."""
+    device, _, number = (store.meta(PC_NUMBER_KEY) or "").partition(":")
+    return int(number) if device and device == store.device_id and number.isdigit() else None
+
+
+def _marker_name(store: Store) -> str:
+    return f"certificate-last-{store.device_id or 'none'}"
+
+
+def last_issued(store: Store) -> str:
+    """The last certificate number this device issued, as kept outside the data folder (a
+    backup does not carry it back: a restored file continues after it); "" when none."""
+    from pzh_station import credentials
+
+    return credentials.default().get(_marker_name(store)) or ""
+
+
+def note_issued(store: Store, number: str) -> None:
+    from pzh_station import credentials
+
+    credentials.default().put(_marker_name(store), number)
+
 
 def numbers_like(store: Store, prefix: str) -> list[str]:
     """Every certificate number starting with ``prefix`` (tombstoned rows too: a number once

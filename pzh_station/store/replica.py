@@ -27,7 +27,7 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
     tables: set[str] = set()
     for change in feed:
         if change.get("r"):
-            replace_stamp(store, change["t"], change["id"], change["r"], change["s"])
+            replace_stamp(store, change["t"], change["id"], change["r"], change["s"], change["f"])
         operator = change.get("o")
         who = operator if isinstance(operator, str) else ""
         if store.apply_remote(change["t"], change["id"], station, change["f"], change["s"], who):
@@ -37,13 +37,22 @@ def apply_feed(store: Store, feed: Iterable[dict[str, Any]]) -> set[str]:
     return tables
 
 
-def replace_stamp(store: Store, table: str, row_id: str, old: str, new: str) -> None:
+def replace_stamp(
+    store: Store, table: str, row_id: str, old: str, new: str, fields: dict | None = None
+) -> None:
     """The server rewrote a stamp of ours that was too far in the future (clamping): put its
-    stamp where ours still stands, so this row agrees with the server's."""
-    row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
-    if row is None:
+    stamp where ours still stands, so this row agrees with the server's. After a re-key the
+    row may hold that write under this device's id (``store.restamp``, same time and counter):
+    it is the same write when it holds the values the server's entry has (``fields``)."""
+    row = store.get(table, row_id)
+    if row is None or not hlc.is_stamp(old):
         return
-    clocks = stored_clocks.decode(table, row[0])
+    clocks = stored_clocks.decode(table, row["clocks"])
+    p = hlc.parse(old)
+    mine = hlc.encode(p.ms, p.counter, store.clock.device)
+    same = [f for f, s in clocks.items() if s == mine and fields and f in fields]
+    if mine != old and same and all(row[f] == fields[f] for f in same if fields):
+        old = mine
     if old not in clocks.values():
         return
     changelog.keep_old(store, table, row_id, clocks, [f for f, s in clocks.items() if s == old])

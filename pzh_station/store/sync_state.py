@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from pzh_station import credentials
+from pzh_station.store import restamp
 from pzh_station.store.db import Store
 
 log = logging.getLogger(__name__)
@@ -222,8 +223,11 @@ def become_device(store: Store, *, device_id: str, token: str) -> None:
     feed is pulled again from the start — it brings back the old id's changes, this PC's own
     earlier work included. The change log and its acked mark stay: the new device has no seqs on
     the server, so everything after the mark is pushed again (what the server holds merges to
-    nothing)."""
+    nothing). Those never-acknowledged writes take the new id as their stamps' node, in the log
+    and in the rows (``store.restamp``): the lost copy may have issued the same stamps for other
+    values."""
     with store.transaction():
+        restamp.pending_to_device(store, store.clock.device, device_id)
         keep_token(store, device_id, token)
         put(
             store,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pzh_core import hlc, schema
-from pzh_station.store import Store, replica, set_aside, sync_state
+from pzh_station.store import Store, certificates, replica, set_aside, sync_state
 from pzh_station.sync_client import clock
 from pzh_station.sync_client.errors import SyncError
 
@@ -27,6 +27,7 @@ class Answer:
     values: str | None  # the root of the server's digest of values (beside ``digest``)
     refused: list[dict[str, Any]]
     remaining: Any
+    pc_number: int | None = None  # this device's number in its station (certificates' prefix)
 
 
 def parse_sync(resp: dict[str, Any]) -> Answer:
@@ -58,11 +59,17 @@ def parse_sync(resp: dict[str, Any]) -> Answer:
             values=values if isinstance(values, str) else None,
             refused=refused if isinstance(refused, list) else [],
             remaining=resp.get("remaining"),
+            pc_number=_pc_number(resp.get("pc_number")),
         )
     except SyncError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise SyncError("bad_response", f"同步回答格式不对：{exc}") from exc
+
+
+def _pc_number(value: Any) -> int | None:
+    ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 1_000_000
+    return value if ok else None
 
 
 def shown_mark(batch: list[dict[str, Any]], acked: int, server_acked: int) -> int:
@@ -91,13 +98,22 @@ def apply_answer(
     sent, received = timing
     with store.transaction():
         sync_state.learn_offset(store, answer.server_time, sent, received)
-        set_aside.take(store, answer.refused)
-        tables = replica.apply_feed(store, answer.feed)
+        tables = take(store, answer)
         if not answer.more:
             replica.settle_profile(store)  # a PC that just joined: the server's profile first
         sync_state.put(store, sync_cursor=cursor, sync_acked_seq=acked)
+        if answer.pc_number:
+            certificates.learn_pc_number(store, answer.pc_number)
         rewound = replica.rewind_if_ahead(store, clock.future_limit(answer.server_time))
     return tables, rewound, sync_state.pending_count(store, acked)
+
+
+def take(store: Store, answer: Answer) -> set[str]:
+    """What an answer brings — a ``/v1/sync`` answer or a USB return bundle alike — inside the
+    caller's transaction: the changes the server set aside (kept, the server's value put back;
+    ``store.set_aside``), then the pulled changes. Returns the tables pulled."""
+    set_aside.take(store, answer.refused)
+    return replica.apply_feed(store, answer.feed)
 
 
 def unreported_check(store: Store) -> bool | None:

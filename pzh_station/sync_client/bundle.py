@@ -108,6 +108,7 @@ class Imported:
     changes: int
     photos_done: int
     enrolled: bool
+    set_aside: int = 0  # changes the server refused (kept in the set-aside list, as online)
 
 
 def import_answer(store: Store, path: str | Path) -> Imported:
@@ -131,10 +132,19 @@ def import_answer(store: Store, path: str | Path) -> Imported:
         if not enrolled and m.get("device_id") != store.meta("sync_device_id"):
             raise BundleError("unknown_key")
         feed = m.get("changes", [])
-        # The same checks as a network answer, before anything is written.
-        answers.parse_sync({"changes": feed, "cursor": 0, "acked_seq": 0, "server_time_ms": 0})
+        # The same checks as a network answer, before anything is written; applied the same way
+        # (set-aside changes kept with the server's value put back, then the feed).
+        answer = answers.parse_sync(
+            {
+                "changes": feed,
+                "set_aside": m.get("set_aside"),
+                "cursor": 0,
+                "acked_seq": 0,
+                "server_time_ms": 0,
+            }
+        )
         with store.transaction():
-            replica.apply_feed(store, feed)
+            answers.take(store, answer)
             acked = int(store.meta("sync_acked_seq") or 0)
             cursor = int(store.meta("sync_cursor") or 0)
             marks = {
@@ -155,7 +165,7 @@ def import_answer(store: Store, path: str | Path) -> Imported:
         last = store.meta("hlc_last")
         if last and hlc.is_stamp(last):
             store.clock.observe(last)
-        return Imported(len(feed), done, bool(enrolled))
+        return Imported(len(feed), done, bool(enrolled), len(answer.refused))
     finally:
         b.close()
 

@@ -25,11 +25,11 @@ from fastapi.responses import JSONResponse
 
 from pzh_core import bundle, protocol
 from pzh_core.bundle import BundleError
-from sync.server import auth
+from sync.server import auth, set_aside
 from sync.server.bundle_keys import BundleKeys
 from sync.server.limits import BodyError, decode_body
 from sync.server.photo_store import PhotoRefused, PhotoStore
-from sync.server.storage import BatchRejected, Device, EnrollError, Storage
+from sync.server.storage import BatchRejected, Device, EnrollError, PushResult, Storage
 
 MAX_ANSWER_CHANGES = 200_000
 NOT_YOURS = "这个同步包属于您无权管理的文化站，未导入任何内容。"
@@ -98,7 +98,7 @@ def import_bundle(
         cursor = m.get("cursor", 0)
         if not isinstance(cursor, int) or isinstance(cursor, bool) or cursor < 0:
             raise ImportRefused(bundle.MESSAGES["not_bundle"])
-        answer, n = _answer(storage, keys, device, cursor, pushed.acked_seq, b.photo_hashes, token)
+        answer, n = _answer(storage, keys, device, (cursor, pushed), b.photo_hashes, token)
         return ImportResult(
             device.station_id, device.id, pushed.applied, pushed.skipped, stored, refused, answer, n
         )
@@ -180,11 +180,13 @@ def _answer(
     storage: Storage,
     keys: BundleKeys,
     device: Device,
-    cursor: int,
-    acked: int,
+    after: tuple[int, PushResult],
     received: list[str],
     token: str,
 ) -> tuple[bytes, int]:
+    """The signed return bundle: the feed after the bundle's cursor, the acked mark and the
+    changes set aside (as a ``/v1/sync`` answer lists them)."""
+    cursor, pushed = after
     changes: list[dict[str, Any]] = []
     while len(changes) < MAX_ANSWER_CHANGES:
         page = storage.pull(device, cursor, protocol.MAX_PULL)
@@ -210,9 +212,11 @@ def _answer(
         "created_ms": storage.now(),
         "changes": changes,
         "cursor": cursor,
-        "acked_seq": acked,
+        "acked_seq": pushed.acked_seq,
         "received_photos": received,
     }
+    if pushed.set_aside:
+        manifest["set_aside"] = set_aside.answer_items(pushed.set_aside)
     if token:  # enrolled by this bundle: the PC may sync over the network later
         manifest["enrolled"] = {"device_id": device.id, "token": token}
     with tempfile.TemporaryDirectory() as tmp:

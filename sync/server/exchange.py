@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pzh_core import digest, protocol
+from sync.server import set_aside
 from sync.server.storage import BatchRejected, Device, Storage
 
 MAX_FETCH_BUCKETS = 16  # buckets of rows per request (a 20,000-row table: ~80 rows each)
@@ -142,6 +143,7 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
             "protocol": protocol.PROTOCOL_VERSION,
             "server_time_ms": store.now(),
             "acked_seq": pushed.acked_seq,
+            "pc_number": device.pc_number,  # the certificate numbers' prefix J01 … (issue 13)
         },
         separators=(",", ":"),
     )
@@ -153,11 +155,7 @@ def run(store: Storage, device: Device, req: SyncRequest) -> bytes:
     if pulled.values is not None:
         end["values"] = pulled.values
     if pushed.set_aside:
-        # The desk holds the change under its seq: the field names are enough here.
-        end["set_aside"] = [
-            {**{k: v for k, v in item.items() if k != "stamp"}, "fields": sorted(item["fields"])}
-            for item in pushed.set_aside
-        ]
+        end["set_aside"] = set_aside.answer_items(pushed.set_aside)
     if req.verified is not None:
         store.record_check(device.id, req.verified)
     for key, kind, theirs in (

@@ -27,6 +27,33 @@ def _unused(conn: Conn, device_id: str) -> Any | None:
     ).fetchone()
 
 
+def next_pc_number(conn: Conn, station: str) -> int:
+    """The next PC number of a station (its devices' certificate-number prefix ``J01``, ``J02``
+    …, issue 13 §5): one more than any given, the station's row locked so two enrollments at
+    once take turns (and a unique index, server migration 15, stands behind it)."""
+    conn.one("SELECT id FROM srv_stations WHERE id = ?" + conn.dialect.for_update, (station,))
+    top = conn.scalar("SELECT max(pc_number) FROM srv_devices WHERE station_id = ?", (station,))
+    return int(top or 0) + 1
+
+
+def number_devices(c: Conn) -> None:
+    """Server migration 15: the devices held get 1, 2, … per station in the order they were
+    made; a new device takes the next (:func:`next_pc_number`), never a number given before."""
+    if "pc_number" not in c.columns("srv_devices"):
+        c.ddl("ALTER TABLE srv_devices ADD COLUMN pc_number INTEGER")
+    numbers: dict[str, int] = {}
+    for row in c.all(
+        "SELECT id, station_id FROM srv_devices WHERE pc_number IS NULL"
+        " ORDER BY station_id, created_ms, id"
+    ):
+        device, station = row[0], row[1]
+        if station not in numbers:
+            numbers[station] = next_pc_number(c, station) - 1
+        numbers[station] += 1
+        c.execute("UPDATE srv_devices SET pc_number = ? WHERE id = ?", (numbers[station], device))
+    c.ddl("CREATE UNIQUE INDEX IF NOT EXISTS srv_devices_pc ON srv_devices(station_id, pc_number)")
+
+
 def enroll(
     conn: Conn,
     now: int,
@@ -64,8 +91,9 @@ def enroll(
         did = uuid.uuid4().hex
     conn.execute(
         "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms,"
-        " request_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (did, station, token_hash, device_name, app_version, now, request_id),
+        " request_id, pc_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (did, station, token_hash, device_name, app_version, now, request_id)
+        + (next_pc_number(conn, station),),
     )
     conn.execute(
         "UPDATE srv_codes SET spent_ms = ?, device_id = ? WHERE code = ?", (now, did, code)
@@ -101,7 +129,7 @@ def rekey(
     new_id = uuid.uuid4().hex
     conn.execute(
         "INSERT INTO srv_devices (id, station_id, token_hash, name, app_version, created_ms,"
-        " request_id, parent_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        " request_id, parent_id, pc_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             new_id,
             old["station_id"],
@@ -111,6 +139,8 @@ def rekey(
             now,
             request_id,
             old_id,
+            # a new number: a copied data folder re-keys, and must not share the old one's
+            next_pc_number(conn, old["station_id"]),
         ),
     )
     conn.execute(

@@ -16,7 +16,7 @@ from typing import Any
 from pzh_core import merge, stored_clocks
 from pzh_core.china_tz import china_day
 from pzh_core.domain import erasure, rules
-from sync.server import clamps, erasure_store, identity, period_store, set_aside
+from sync.server import certificate_guard, clamps, erasure_store, identity, period_store, set_aside
 from sync.server.db import aggregates
 from sync.server.db.conn import Conn
 from sync.server.replica_write import (
@@ -41,6 +41,7 @@ class Rules:
         self.too_old = too_old  # (the desk's version, the oldest accepted)
         self.periods: period_store.PeriodGuard | None = None  # bound by apply_push
         self.erased: erasure_store.ErasureGuard | None = None  # bound by apply_push
+        self.numbers: certificate_guard.NumberGuard | None = None  # bound by apply_push
 
     def problem(
         self, table: str, state: RowState, fields: dict[str, Any], row_id: str = ""
@@ -54,6 +55,8 @@ class Rules:
                 return locked
         row = state.current() if state.exists or state.values else None
         found = rules.check_change(table, row, fields, today=self.today)
+        if found is None and self.numbers is not None:
+            found = self.numbers.problem(table, row_id, fields)
         if found is None and self.erased is not None:  # last: it notes the erasures it passes
             found = self.erased.problem(table, row_id, row, fields)
         return found
@@ -108,13 +111,14 @@ def apply_push(
     checks = checks or Rules(dt.date.fromisoformat(china_day(now)) + dt.timedelta(days=1))
     checks.periods = period_store.PeriodGuard(conn, station, dt.date.fromisoformat(china_day(now)))
     checks.erased = erasure_store.ErasureGuard(conn, station)
+    checks.numbers = certificate_guard.NumberGuard(conn, station)
     stamps = [c["s"] for _, c in todo]
     rows, feed = _merge_batch(
         todo,
         fetch_rows(conn, todo),
         station,
         device.id,
-        clamps.Clamps(conn, station, ServerClock(conn, wall), now + clamp_ms, stamps),
+        clamps.Clamps(conn, station, ServerClock(conn, wall), now + clamp_ms, stamps, device.id),
         result,
         checks,
     )
@@ -201,7 +205,7 @@ def _merge_batch(
             result.set_aside.append(_set_aside_item(change, state, *problem))
             continue
         # Too far in the future: a server stamp, the same each time this write comes.
-        stamp, replaced = clamp.stamp(stamp, state.clocks.values())
+        stamp, replaced = clamp.stamp(stamp, state.clocks.values(), fields)
         won, state.clocks = merge.merge(state.clocks, fields, stamp)
         if won:
             state.values.update(won)

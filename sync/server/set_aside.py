@@ -42,6 +42,15 @@ def record(
     )
 
 
+def answer_items(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The set-aside items as an answer lists them — a ``/v1/sync`` answer and a USB return
+    bundle alike: the desk holds the change under its seq, so the field names are enough."""
+    return [
+        {**{k: v for k, v in item.items() if k != "stamp"}, "fields": sorted(item["fields"])}
+        for item in items
+    ]
+
+
 def _item(r: Any) -> dict[str, Any]:
     return {
         "seq": r["seq"],

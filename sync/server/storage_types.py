@@ -55,6 +55,7 @@ class Device:
     digest_ok: int | None = None  # the device's last digest check: 1 equal, 0 differed
     digest_differs: str | None = None  # tables that differed
     digest_ms: int | None = None
+    pc_number: int | None = None  # its number in the station (certificate numbers: J01 …)
 
     @property
     def revoked(self) -> bool:

@@ -210,6 +210,7 @@ SQL_HOMES = (
     "sync/server/set_aside.py",  # the changes the server set aside
     "sync/server/period_store.py",  # submitted and approved periods, late changes
     "sync/server/erasure_store.py",  # erasure on request: the guard, the logs scrubbed
+    "sync/server/certificate_guard.py",  # certificate numbers the station holds already
     "sync/server/feed_history.py",  # a record's history from the feed
     "sync/server/clamps.py",  # future stamps clamped once per write
     "sync/server/replica_digest.py",  # each station's replica digest

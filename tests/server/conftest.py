@@ -38,6 +38,7 @@ QUICK = {
     "test_sync_restore_clock.py",
     "test_compact_clocks.py",
     "test_facts_unknown.py",
+    "test_certificate_numbers.py",
 }
 _cluster: list[pg_cluster.Cluster] = []
 

@@ -9,14 +9,15 @@ import json
 
 import pytest
 
-from pzh_core import digest, schema
+from pzh_core import schema
 from pzh_core.schema import det_id
 from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.context import Services
-from sync.server import admin, auth, replica_digest
+from sync.server import admin, auth
 from sync.server.db import facts_unknown
 from sync.server.sql_storage import open_storage
 from tests import server_fixtures
+from tests.server.test_compact_clocks import _digest  # the kept and recomputed roots
 from tests.sync_helpers import PC
 
 sync_server = server_fixtures.sync_server
@@ -24,13 +25,14 @@ NOW = 1_790_000_000_000
 PARTS = ("floor_area_activity", "floor_area_office")
 
 
-def _digest(storage, station: str) -> tuple[str, str]:
-    kept = storage.engine.read(lambda c: replica_digest.root(c, station))
-    values = {}
-    for table in digest.tables():
-        rows = storage.query(f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,))
-        values[table] = digest.table_digest(table, [(r["id"], r["clocks"]) for r in rows]).value
-    return kept, digest.root(values)
+def _station_device(storage):
+    """A station and one enrolled device of it, in this storage."""
+    station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
+    code = admin.issue_code(storage, station).code
+    dev, _ = storage.enroll(
+        code, token_hash=auth.hash_token("甲"), device_name="甲", app_version="1", device_id=None
+    )
+    return station, dev
 
 
 def _make_old(c) -> None:
@@ -61,12 +63,7 @@ def _make_old(c) -> None:
 def test_migration_14_turns_stored_zeros_into_unknown_by_a_server_change(empty_database) -> None:
     storage = open_storage(empty_database, now=lambda: NOW + 1000)
     try:
-        station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
-        code = admin.issue_code(storage, station).code
-        dev, _ = storage.enroll(
-            code, token_hash=auth.hash_token("甲"), device_name="甲", app_version="1",
-            device_id=None,
-        )  # fmt: skip
+        station, dev = _station_device(storage)
         rows = {year: det_id("annual_facts", station, str(year)) for year in (2024, 2025)}
         push = [
             {"seq": i + 1, "t": "annual_facts", "id": rows[year],
@@ -152,3 +149,36 @@ def test_an_unknown_part_travels_and_merges_like_any_value(two_pcs) -> None:
     row = server.query("SELECT * FROM annual_facts")[0]
     assert (row["floor_area_activity"], row["floor_area_office"]) == (500, None)
     assert one.snapshot()["annual_facts"] == two.snapshot()["annual_facts"]
+
+
+def test_the_server_checks_the_parts_by_the_desks_rule(empty_database) -> None:
+    """A change that did not come through the desk's form (an old or foreign client) meets the
+    same rule on the server: parts not negative, the known ones not above the total."""
+    storage = open_storage(empty_database, now=lambda: NOW + 1000)
+    try:
+        station, dev = _station_device(storage)
+        row = det_id("annual_facts", station, "2025")
+
+        def change(seq, fields):
+            stamp = f"{NOW + seq:013d}.0000.{dev.id}"
+            return {"seq": seq, "t": "annual_facts", "id": row, "s": stamp, "f": fields}
+
+        base = {"year": 2025, "floor_area": 100.0}
+        result = storage.push(
+            dev,
+            [
+                change(1, {**base, "floor_area_activity": 80.0, "floor_area_office": 30.0}),
+                change(2, {**base, "floor_area_activity": -1.0, "floor_area_office": None}),
+                change(3, {**base, "floor_area_activity": None, "floor_area_office": 100.0}),
+            ],
+            client_time_ms=None,
+        )
+        aside = {it["seq"]: it["errors"] for it in result.set_aside}
+        assert aside == {
+            1: {"floor_area_office": "各项用房面积之和不能大于实际使用面积"},
+            2: {"floor_area_activity": "不能为负数"},
+        }
+        held = storage.query("SELECT * FROM annual_facts")
+        assert [(r["floor_area_activity"], r["floor_area_office"]) for r in held] == [(None, 100)]
+    finally:
+        storage.close()

@@ -73,6 +73,10 @@ def test_register_numbers_per_pc():
     ]
     assert next_certificate_number(used, year=2026, prefix=prefix) == "ZYZM2026-3FA9C1-0008"
     assert next_certificate_number([], year=2027, prefix=prefix) == "ZYZM2027-3FA9C1-0001"
+    # the number the city server gave the PC in its station; a provisional prefix never has J
+    assert pc_prefix("3fa9c1d2e3f4", 3) == "J03" and pc_prefix("", 12) == "J12"
+    used += ["ZYZM2026-J03-0004", "ZYZM2026-J030-0009", ""]
+    assert next_certificate_number(used, year=2026, prefix="J03") == "ZYZM2026-J03-0005"
 
 
 def test_certificate_carries_every_item_the_rules_ask(services, tmp_path):

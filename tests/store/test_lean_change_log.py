@@ -16,6 +16,7 @@ import pytest
 from pzh_core import digest, hlc, stored_clocks
 from pzh_core import history as core_history
 from pzh_station.store import Store, changelog, digest_rows, migrations, replica, set_aside
+from pzh_station.store import activities as activity_q
 from pzh_station.store import history as store_history
 from tests import previous_version
 
@@ -240,8 +241,11 @@ def test_a_file_of_the_previous_version_is_converted_with_the_same_answers(tmp_p
     assert len([r for r in whole if r["tbl"] == "activities"]) >= 2
     [record] = store.query("SELECT fields, live FROM changes WHERE tbl = 'service_records'")
     assert (json.loads(record["fields"]), record["live"]) == ({"hours": 3}, 1)
+    # one activity index for the list and the reports (migration 15)
     index = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_schema")}
-    assert "activities_date" not in index and "activities_report" in index
+    assert not index & {"activities_date", "activities_report"} and "activities_list" in index
+    columns = [r[2] for r in store.conn.execute("PRAGMA index_info(activities_list)")]
+    assert columns[:4] == ["deleted", "date", "start_time", "id"] and "station_id" in columns
     store.close()
 
 
@@ -254,4 +258,41 @@ def test_a_repair_taking_the_servers_value_under_the_same_stamp_keeps_the_entrys
         digest_rows.repair(store, {"activities": [digest.bucket_of(row)]}, server)
     assert store.get("activities", row)["title"] == "服务器的标题"
     assert store.pending_changes(0)[0]["fields"] == {"title": "本机的标题", "attendance": 7}
+    store.close()
+
+
+def test_the_one_activity_index_lists_filters_and_searches_in_order(tmp_path):
+    store = _store(tmp_path / "s.sqlite3")
+    rng = random.Random(15)
+    with store.transaction():
+        for i in range(300):
+            store.write(
+                "activities",
+                None,
+                {
+                    "title": rng.choice(["书法讲座", "广场舞", "电影放映"]) + str(i),
+                    "place": rng.choice(["文化广场", "村委会", "站内"]),
+                    "notes": rng.choice(["", "与派出所合办", "下雨改期"]),
+                    "kind": rng.choice(["lecture", "film", "dance"]),
+                    "date": f"2026-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}",
+                    "start_time": rng.choice(["09:00", "14:30", "19:00"]),
+                    "deleted": rng.random() < 0.1,
+                },
+            )
+    rows = store.query("SELECT * FROM activities")
+
+    def expected(keep) -> list[str]:  # noqa: ANN001
+        live = [r for r in rows if not r["deleted"] and keep(r)]
+        live.sort(key=lambda r: (r["date"], r["start_time"], r["id"]), reverse=True)
+        return [r["id"] for r in live]
+
+    assert activity_q.ids(store, activity_q.ActivityFilter()) == expected(lambda r: True)
+    assert activity_q.ids(store, activity_q.ActivityFilter(kind="film")) == expected(
+        lambda r: r["kind"] == "film"
+    )
+    found = activity_q.ids(store, activity_q.ActivityFilter(text="派出所", date_from="2026-06-01"))
+    assert found == expected(lambda r: "派出所" in r["notes"] and r["date"] >= "2026-06-01")
+    assert found and [
+        r["id"] for r in activity_q.all_rows(store, activity_q.ActivityFilter(text="广场"))
+    ] == expected(lambda r: "广场" in r["title"] + r["place"] + r["notes"])
     store.close()

@@ -26,6 +26,7 @@ from pzh_station.store.migrations import (
     m0012_compact_clocks,
     m0013_facts_unknown,
     m0014_lean_change_log,
+    m0015_one_activity_index,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -43,6 +44,7 @@ MIGRATIONS: list[ModuleType] = [
     m0012_compact_clocks,
     m0013_facts_unknown,
     m0014_lean_change_log,
+    m0015_one_activity_index,
 ]
 LATEST = len(MIGRATIONS)
 

@@ -47,13 +47,12 @@ def _entries(conn: sqlite3.Connection, table: str) -> Any:
         (table,),
     )
     for seq, row_id, stamp, fields, clocks, *values in cur:
-        row = {c: schema.decode_value(types[c], v) for c, v in zip(types, values, strict=True)}
-        yield seq, row_id, stamp, fields, clocks, row
+        yield seq, row_id, stamp, fields, clocks, dict(zip(types, values, strict=True))
 
 
 def _lean(table: str, entry: tuple, shared: set) -> tuple[str, int] | None:
     """``(fields without the row's values, seq)``, or None to leave the entry as it is."""
-    seq, row_id, stamp, text, clocks_text, row = entry
+    seq, row_id, stamp, text, clocks_text, raw = entry
     if (table, row_id, stamp) in shared:
         return None
     try:
@@ -63,9 +62,11 @@ def _lean(table: str, entry: tuple, shared: set) -> tuple[str, int] | None:
         return None
     if not isinstance(fields, dict):
         return None
-    at_stamp = {f for f, s in clocks.items() if s == stamp and f in row}
+    at_stamp = {f for f, s in clocks.items() if s == stamp and f in raw}
     if not at_stamp <= set(fields):
         return None  # the row has a field at this stamp the entry did not write
+    types = schema.fields_of(table)
+    row = {f: schema.decode_value(types[f], raw[f]) for f in at_stamp}  # only what is compared
     live = {
         f
         for f in at_stamp
