@@ -271,6 +271,16 @@ def vacuum_analyze(database: str) -> None:
     say(f"VACUUM ANALYZE: {time.perf_counter() - t0:.0f} s")
 
 
+def _loaded(database: str) -> bool:
+    """Whether an existing database already holds stations (an earlier run loaded it)."""
+    import psycopg
+
+    with psycopg.connect(database) as conn:
+        if conn.execute("SELECT to_regclass('srv_stations')").fetchone()[0] is None:
+            return False
+        return bool(conn.execute("SELECT count(*) FROM srv_stations").fetchone()[0])
+
+
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="400 stations × 2 years")
@@ -287,6 +297,10 @@ def main(argv: list[str]) -> int:
         "--data-dir",
         type=Path,
         help="keep the loaded data here; a dir already loaded is reused (no load, no rebuild)",
+    )
+    ap.add_argument(
+        "--database",
+        help="an existing PostgreSQL database (postgresql://…): loaded if empty, else reused",
     )
     args = ap.parse_args(argv)
     if args.light:
@@ -314,15 +328,17 @@ def main(argv: list[str]) -> int:
         data_dir = args.data_dir or Path(tmp)
         data_dir.mkdir(parents=True, exist_ok=True)
         reuse = args.data_dir is not None and (data_dir / "server.sqlite3").exists()
-        database: str | None = None
-        if args.engine == "postgres":
+        database: str | None = args.database
+        if database:
+            reuse = _loaded(database)
+        elif args.engine == "postgres":
             from tests.pg_cluster import Cluster
 
             cluster = Cluster()
             database = cluster.new_database()
         try:
             storage = open_storage(database or data_dir / "server.sqlite3")
-            if reuse:  # loaded by an earlier run with --data-dir (sqlite only)
+            if reuse:  # loaded by an earlier run (--data-dir or --database)
                 counts = {t: storage.engine.scalar(f"SELECT count(*) FROM {t}") for t in COLUMNS}
                 loaded = rebuilt = 0.0
                 written = 0

@@ -138,20 +138,26 @@ class Cluster:
 
     def cpu_seconds(self) -> float:
         """User + system CPU seconds used so far by the cluster's processes (Linux)."""
-        total = 0.0
-        pid = int((self.data / "postmaster.pid").read_text().split()[0])
-        for proc in Path("/proc").iterdir():
-            try:
-                stat = (proc / "stat").read_text()
-                fields = stat.rsplit(")", 1)[1].split()
-                if int(proc.name) == pid or int(fields[1]) == pid:
-                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-            except (OSError, ValueError, IndexError):
-                continue
-        return total
+        return cpu_seconds(int((self.data / "postmaster.pid").read_text().split()[0]))
 
     def stop(self) -> None:
         try:
             self._run(find_bin("pg_ctl"), "-D", str(self.data), "-m", "immediate", "stop")
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def cpu_seconds(postmaster: int) -> float:
+    """User + system CPU seconds used so far by a cluster's processes: its postmaster (pid) and
+    the postmaster's children (Linux)."""
+    total = 0.0
+    pid = postmaster
+    for proc in Path("/proc").iterdir():
+        try:
+            stat = (proc / "stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(proc.name) == pid or int(fields[1]) == pid:
+                total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError, IndexError):
+            continue
+    return total

@@ -93,3 +93,16 @@ def server_feed_count(server, origin: str | None = None) -> int:
 def field_stamps(store: Store, table: str, row_id: str) -> dict[str, str]:
     row = store.conn.execute(f"SELECT clocks FROM {table} WHERE id = ?", (row_id,)).fetchone()
     return stored_clocks.decode(table, row[0]) if row else {}
+
+
+def logged_values(store: Store) -> list[dict]:
+    """Every value the file's logs say: its change log, the changes it received (as the history
+    reads them) and its set-aside list."""
+    from pzh_station.store import changelog
+
+    pulled = store.conn.execute("SELECT DISTINCT tbl, row_id FROM received").fetchall()
+    return (
+        [e["fields"] for e in changelog.entries(store)]
+        + [e["fields"] for t, r in pulled for e in changelog.received(store, t, r)]
+        + [r["fields"] for r in store.query("SELECT fields FROM set_aside")]
+    )

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from pzh_station.store.db import Store
 
 _SQL = "SELECT seq, tbl, row_id, stamp, fields, operator, live FROM changes"
+LOGS = (("changes", "seq"), ("received", "id"))  # the logs whose entries read from the rows
 
 
 def dumps(fields: Mapping[str, Any]) -> str:
@@ -66,13 +67,46 @@ def log_write(
 ) -> None:
     """Append a local write; the fields that won (the row now holds them at ``stamp``) and read
     back as written stay live, the others are copied."""
-    types = schema.fields_of(table)
-    copied = {k: v for k, v in fields.items() if k not in won or not reads_back(types[k], v)}
     store.conn.execute(
         "INSERT INTO changes (tbl, row_id, stamp, fields, operator, live)"
         " VALUES (?, ?, ?, ?, ?, 1)",
-        (table, row_id, stamp, dumps(copied), operator),
+        (table, row_id, stamp, dumps(_copied(table, fields, won)), operator),
     )
+
+
+def log_received(
+    store: Store,
+    table: str,
+    row_id: str,
+    stamp: str,
+    fields: Mapping[str, Any],
+    won: Mapping[str, Any],
+    clocks: Mapping[str, str],
+    operator: str,
+) -> None:
+    """Keep a change pulled from the server for the record's history (``received``), the same
+    way: the fields the row holds at ``stamp`` with the value pulled (``clocks``: the row's
+    stamps after the merge) read from the row. A change already kept is left as it is."""
+    held = dict(won)
+    tied = [k for k in fields if k not in won and clocks.get(k) == stamp]
+    if tied:  # this PC's own change coming back (after a re-key), or a repair's
+        row = store.get(table, row_id) or {}
+        held.update({k: fields[k] for k in tied if k in row and _same(fields[k], row[k])})
+    store.conn.execute(
+        "INSERT OR IGNORE INTO received (tbl, row_id, stamp, fields, operator, live)"
+        " VALUES (?, ?, ?, ?, ?, 1)",
+        (table, row_id, stamp, dumps(_copied(table, fields, held)), operator),
+    )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _copied(table: str, fields: Mapping[str, Any], won: Mapping[str, Any]) -> dict[str, Any]:
+    """The values an entry must keep itself: those the row does not hold as written."""
+    types = schema.fields_of(table)
+    return {k: v for k, v in fields.items() if k not in won or not reads_back(types[k], v)}
 
 
 def keep_old(
@@ -87,23 +121,23 @@ def keep_old(
     if not by_stamp:
         return
     marks = ", ".join("?" for _ in by_stamp)
-    found = store.conn.execute(
-        "SELECT seq, stamp, fields FROM changes WHERE tbl = ? AND row_id = ? AND live = 1"
-        f" AND stamp IN ({marks})",
-        (table, row_id, *by_stamp),
-    ).fetchall()
-    if not found:
-        return
-    row = store.get(table, row_id)
-    if row is None:
-        return
-    for seq, stamp, text in found:
-        kept = json.loads(text)
-        missing = {n: row[n] for n in by_stamp[stamp] if n not in kept}
-        if missing:
-            store.conn.execute(
-                "UPDATE changes SET fields = ? WHERE seq = ?", (dumps({**missing, **kept}), seq)
-            )
+    row: dict[str, Any] | None = None
+    for log, key in LOGS:
+        found = store.conn.execute(
+            f"SELECT {key}, stamp, fields FROM {log} WHERE tbl = ? AND row_id = ? AND live = 1"
+            f" AND stamp IN ({marks})",
+            (table, row_id, *by_stamp),
+        ).fetchall()
+        if found and row is None:
+            row = store.get(table, row_id)
+        for number, stamp, text in found:
+            kept = json.loads(text)
+            missing = {n: row[n] for n in by_stamp[stamp] if n not in kept} if row else {}
+            if missing:
+                store.conn.execute(
+                    f"UPDATE {log} SET fields = ? WHERE {key} = ?",
+                    (dumps({**missing, **kept}), number),
+                )
 
 
 def keep_row(store: Store, table: str, row_id: str) -> None:
@@ -117,7 +151,21 @@ def keep_row(store: Store, table: str, row_id: str) -> None:
 def entries(store: Store, where: str = "", params: Iterable[Any] = ()) -> list[dict[str, Any]]:
     """Change-log entries (``where`` is SQL after ``WHERE``, with ``ORDER BY`` / ``LIMIT`` if
     wanted), each with ``fields`` as it was written."""
-    rows = store.query(f"{_SQL} WHERE {where}" if where else _SQL, tuple(params))
+    return _expand(store, store.query(f"{_SQL} WHERE {where}" if where else _SQL, tuple(params)))
+
+
+def received(store: Store, table: str, row_id: str) -> list[dict[str, Any]]:
+    """The changes of one row pulled from the server, each with ``fields`` as it came."""
+    rows = store.query(
+        "SELECT id, tbl, row_id, stamp, fields, operator, live FROM received"
+        " WHERE tbl = ? AND row_id = ?",
+        (table, row_id),
+    )
+    return _expand(store, rows)
+
+
+def _expand(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each entry's ``fields`` decoded, the values it reads from its row added."""
     found: dict[tuple[str, str], dict[str, Any] | None] = {}
     for r in rows:
         fields = json.loads(r["fields"])

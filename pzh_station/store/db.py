@@ -363,11 +363,7 @@ class Store:
             self._put_row(table, row_id, station_id, won, new_clocks, exists=existing is not None)
             self.note_changed(table, pulled=True)
         if stamp != hlc.ZERO:
-            self.conn.execute(
-                "INSERT OR IGNORE INTO received (tbl, row_id, stamp, fields, operator)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (table, row_id, stamp, changelog.dumps(fields), operator),
-            )
+            changelog.log_received(self, table, row_id, stamp, fields, won, new_clocks, operator)
         self.clock.observe(stamp)
         self.conn.execute(
             "INSERT INTO meta (key, value) VALUES ('hlc_last', ?) ON CONFLICT(key) DO UPDATE"

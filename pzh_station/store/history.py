@@ -4,8 +4,6 @@ server's own, with their operator), and which of ours the server set aside."""
 
 from __future__ import annotations
 
-import json
-
 from pzh_core import history, schema
 from pzh_station.store import changelog
 from pzh_station.store.db import Store
@@ -23,9 +21,8 @@ def entries(store: Store, table: str, row_id: str) -> list[history.Entry]:
         history.Entry(e["stamp"], e["fields"], e["operator"], e["stamp"] in refused)
         for e in changelog.entries(store, "tbl = ? AND row_id = ?", (table, row_id))
     ]
-    for stamp, fields, operator in store.conn.execute(
-        "SELECT stamp, fields, operator FROM received WHERE tbl = ? AND row_id = ?",
-        (table, row_id),
-    ):
-        out.append(history.Entry(stamp, json.loads(fields), operator, stamp in refused))
+    out += [
+        history.Entry(e["stamp"], e["fields"], e["operator"], e["stamp"] in refused)
+        for e in changelog.received(store, table, row_id)
+    ]
     return out

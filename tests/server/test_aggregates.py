@@ -337,3 +337,23 @@ def test_figures_read_the_replica_and_nothing_else_does(database, empty_database
         assert storage.get_device(dev.id).applied_seq == 2
     finally:
         storage.close()
+
+
+def test_postgres_vacuums_the_figures_after_a_few_thousand_changes(engine, make_storage):
+    """Every push updates its station's year rows, and the overview's index-only scans read the
+    table for each row until a vacuum marks its page all-visible: ``srv_figures`` is vacuumed
+    after a few thousand changed rows (migration 16), not after a fifth of the table."""
+    from sync.server.db.migrations import FIGURES_VACUUM_ROWS
+
+    if engine != "postgres":
+        pytest.skip("SQLite has no autovacuum to set")
+    storage = make_storage(now=lambda: T0)
+    options = storage.engine.scalar("SELECT reloptions FROM pg_class WHERE relname = 'srv_figures'")
+    assert sorted(options) == sorted(
+        [
+            "autovacuum_vacuum_scale_factor=0",
+            f"autovacuum_vacuum_threshold={FIGURES_VACUUM_ROWS}",
+            "autovacuum_vacuum_insert_scale_factor=0",
+            f"autovacuum_vacuum_insert_threshold={FIGURES_VACUUM_ROWS}",
+        ]
+    )

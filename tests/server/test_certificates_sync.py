@@ -12,10 +12,9 @@ from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import ServiceRecord, Volunteer
 from pzh_station.services.context import Services
 from pzh_station.services.volunteers import CertificateRequest, VolunteerService
-from pzh_station.store import changelog
 from tests import server_fixtures
 from tests.server_fixtures import LiveServer
-from tests.sync_helpers import PC
+from tests.sync_helpers import PC, logged_values
 
 sync_server = server_fixtures.sync_server
 
@@ -98,8 +97,7 @@ def test_erasure_reaches_the_other_pc_and_the_server_and_hours_stay(
         assert (who.name, who.phone, who.birth_year, vol.id_number) == ("已注销", "", 0, ""), pc
         # the change log and the changes received (the records' history) alike
         log = json.dumps(
-            [e["fields"] for e in changelog.entries(pc.store)]
-            + pc.store.query("SELECT fields FROM received"),
+            logged_values(pc.store),
             ensure_ascii=False,
         )
         for personal in ("刘晓梅", "13912345678", "13900001111", ID):

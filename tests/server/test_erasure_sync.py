@@ -15,10 +15,11 @@ from pzh_core.domain.person import Person
 from pzh_core.domain.volunteer import Volunteer
 from pzh_station.services.context import Services
 from pzh_station.services.volunteers import VolunteerService
-from pzh_station.store import Store, changelog, set_aside
+from pzh_station.store import Store, set_aside
 from tests import server_fixtures
 from tests.e2e.test_sync_epoch import cli, cli_sync, enrolled_pc, replica, rows, write
 from tests.server_fixtures import LiveServer
+from tests.sync_helpers import logged_values
 
 sync_server = server_fixtures.sync_server
 
@@ -84,8 +85,7 @@ def assert_erased_everywhere(server: LiveServer, station: str, vid: str, pid: st
         store = Store(pc / "station.sqlite3")
         try:
             logs = json.dumps(
-                [e["fields"] for e in changelog.entries(store)]
-                + store.query("SELECT fields FROM received UNION ALL SELECT fields FROM set_aside"),
+                logged_values(store),
                 ensure_ascii=False,
             )
         finally:

@@ -9,14 +9,15 @@ import json
 
 import pytest
 
-from pzh_core import digest, schema
+from pzh_core import schema
 from pzh_core.schema import det_id
 from pzh_station.services.annual_facts import AnnualFactsService
 from pzh_station.services.context import Services
-from sync.server import admin, auth, replica_digest
+from sync.server import admin, auth
 from sync.server.db import facts_unknown
 from sync.server.sql_storage import open_storage
 from tests import server_fixtures
+from tests.server.test_compact_clocks import _digest  # the kept and recomputed roots
 from tests.sync_helpers import PC
 
 sync_server = server_fixtures.sync_server
@@ -24,13 +25,14 @@ NOW = 1_790_000_000_000
 PARTS = ("floor_area_activity", "floor_area_office")
 
 
-def _digest(storage, station: str) -> tuple[str, str]:
-    kept = storage.engine.read(lambda c: replica_digest.root(c, station))
-    values = {}
-    for table in digest.tables():
-        rows = storage.query(f"SELECT id, clocks FROM {table} WHERE station_id = ?", (station,))
-        values[table] = digest.table_digest(table, [(r["id"], r["clocks"]) for r in rows]).value
-    return kept, digest.root(values)
+def _station_device(storage):
+    """A station and one enrolled device of it, in this storage."""
+    station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
+    code = admin.issue_code(storage, station).code
+    dev, _ = storage.enroll(
+        code, token_hash=auth.hash_token("甲"), device_name="甲", app_version="1", device_id=None
+    )
+    return station, dev
 
 
 def _make_old(c) -> None:
@@ -61,12 +63,7 @@ def _make_old(c) -> None:
 def test_migration_14_turns_stored_zeros_into_unknown_by_a_server_change(empty_database) -> None:
     storage = open_storage(empty_database, now=lambda: NOW + 1000)
     try:
-        station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
-        code = admin.issue_code(storage, station).code
-        dev, _ = storage.enroll(
-            code, token_hash=auth.hash_token("甲"), device_name="甲", app_version="1",
-            device_id=None,
-        )  # fmt: skip
+        station, dev = _station_device(storage)
         rows = {year: det_id("annual_facts", station, str(year)) for year in (2024, 2025)}
         push = [
             {"seq": i + 1, "t": "annual_facts", "id": rows[year],
@@ -159,12 +156,7 @@ def test_the_server_checks_the_parts_by_the_desks_rule(empty_database) -> None:
     same rule on the server: parts not negative, the known ones not above the total."""
     storage = open_storage(empty_database, now=lambda: NOW + 1000)
     try:
-        station = admin.create_station(storage, "大田镇综合文化站", "仁和区").id
-        code = admin.issue_code(storage, station).code
-        dev, _ = storage.enroll(
-            code, token_hash=auth.hash_token("甲"), device_name="甲", app_version="1",
-            device_id=None,
-        )  # fmt: skip
+        station, dev = _station_device(storage)
         row = det_id("annual_facts", station, "2025")
 
         def change(seq, fields):

@@ -6,6 +6,7 @@ place with the same answers."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import random
 import sqlite3
@@ -34,10 +35,23 @@ def _store(path: Path) -> Store:
 def _remote(store: Store, row_id: str, fields: dict, *, ahead_ms: int = 1) -> str:
     """A change of another PC, stamped just after everything this file has seen."""
     last = hlc.parse(store.clock.last)
-    stamp = f"{last.ms + ahead_ms:013d}.0000.{OTHER}"
+    stamp = f"{last.ms + ahead_ms:013d}.{next(_COUNTER) % 10_000:04d}.{OTHER}"  # each its own
     with store.transaction():
         store.apply_remote("activities", row_id, STATION, fields, stamp, "王芳")
     return stamp
+
+
+_COUNTER = itertools.count()
+
+
+def _received(store: Store) -> dict[tuple[str, str], dict]:
+    """Every change received, ``{(row id, stamp): fields}`` as the history reads them."""
+    rows = store.conn.execute("SELECT DISTINCT row_id FROM received").fetchall()
+    return {
+        (e["row_id"], e["stamp"]): e["fields"]
+        for (row_id,) in rows
+        for e in changelog.received(store, "activities", row_id)
+    }
 
 
 def _log(store: Store) -> list[tuple[int, str, str, dict]]:
@@ -75,13 +89,17 @@ def test_history_shows_the_old_values_after_overwrites(tmp_path):
     row = store.write("activities", None, {"title": "讲座", "attendance": 30})
     store.write("activities", row, {"title": "健康讲座"})
     _remote(store, row, {"attendance": 45})
-    store.write("activities", row, {"title": "健康知识讲座", "deleted": True})
+    store.write("activities", row, {"title": "健康知识讲座", "deleted": True, "attendance": 50})
     steps = core_history.steps(store_history.entries(store, "activities", row))
     assert [s.changes for s in steps] == [
         [("title", None, "讲座"), ("attendance", None, 30)],
         [("title", "讲座", "健康讲座")],
         [("attendance", 30, 45)],
-        [("title", "健康讲座", "健康知识讲座"), ("deleted", None, True)],
+        [("title", "健康讲座", "健康知识讲座"), ("attendance", 45, 50), ("deleted", None, True)],
+    ]
+    # the change received kept the value the later write overwrote
+    assert store.query("SELECT fields, live FROM received") == [
+        {"fields": '{"attendance":45}', "live": 1}
     ]
     assert [s.operator for s in steps] == ["李明", "李明", "王芳", "李明"]
     store.close()
@@ -147,7 +165,9 @@ def _random_op(store: Store, rng: random.Random, rows: list[str], shadow: dict) 
     elif op == "write":
         store.write("activities", rng.choice(rows), fields)
     elif op == "remote":
-        _remote(store, rng.choice(rows), fields, ahead_ms=rng.choice([1, -5_000]))
+        row_id = rng.choice(rows)
+        stamp = _remote(store, row_id, fields, ahead_ms=rng.choice([1, -5_000]))
+        shadow[(row_id, stamp)] = fields
         return
     elif op == "replace":
         entry = rng.choice(_log(store))
@@ -168,10 +188,11 @@ def test_a_random_walk_of_writes_pulls_and_restores_keeps_every_entrys_values(tm
     rng, rows, shadow = random.Random(16), [], {}
     for _ in range(600):
         _random_op(store, rng, rows, shadow)
-        log = {seq: fields for seq, _, _, fields in _log(store)}
+        log: dict = {seq: fields for seq, _, _, fields in _log(store)}
+        log.update(_received(store))
         assert log.keys() == shadow.keys()
-        for seq, fields in shadow.items():
-            assert log[seq] == fields, seq
+        for key, fields in shadow.items():
+            assert log[key] == fields, key
     store.close()
 
 
@@ -223,7 +244,7 @@ def test_a_file_of_the_previous_version_is_converted_with_the_same_answers(tmp_p
     stored_before = sum(len(f) for (f,) in conn.execute("SELECT fields FROM changes"))
     conn.close()
     store = Store(db)
-    assert store.schema_version == migrations.LATEST >= 14
+    assert store.schema_version == migrations.LATEST >= 16
     sent, shown = _answers(store)
     assert [(c["seq"], c["stamp"], c["operator"]) for c in sent] == [
         (c["seq"], c["stamp"], c["operator"]) for c in sent_before
@@ -231,6 +252,10 @@ def test_a_file_of_the_previous_version_is_converted_with_the_same_answers(tmp_p
     assert [c["fields"] for c in sent] == [c["fields"] for c in sent_before]
     assert shown == shown_before
     stored = sum(len(f) for (f,) in store.conn.execute("SELECT fields FROM changes"))
+    assert (
+        store.query("SELECT count(*) AS n FROM received WHERE live = 1 AND fields = '{}'")[0]["n"]
+        > 0
+    )
     assert stored * 3 < stored_before * 2
     untouched = store.query(
         "SELECT fields FROM changes WHERE rowid > (SELECT max(seq) - 50 FROM changes)"

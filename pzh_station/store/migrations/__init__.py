@@ -27,6 +27,7 @@ from pzh_station.store.migrations import (
     m0013_facts_unknown,
     m0014_lean_change_log,
     m0015_one_activity_index,
+    m0016_lean_received,
 )
 
 MIGRATIONS: list[ModuleType] = [
@@ -45,6 +46,7 @@ MIGRATIONS: list[ModuleType] = [
     m0013_facts_unknown,
     m0014_lean_change_log,
     m0015_one_activity_index,
+    m0016_lean_received,
 ]
 LATEST = len(MIGRATIONS)
 
