@@ -56,6 +56,16 @@ class ImportResult:
     answer_changes: int = 0
 
 
+# A restored backup or a copied data folder (docs/sync-protocol.md "Device epoch") re-keys
+# itself online; a bundle cannot, so the import says what to do instead.
+FORKED_BY_USB = (
+    "这个同步包来自一份与上次同步时不同的数据文件（这台电脑从备份恢复过，或复制了数据文件夹），"
+    "未导入，服务器没有任何改动，电脑上的数据也都还在。请让这台电脑连网同步一次：它会自动换用"
+    "新的设备身份，取回服务器上的数据并上传新录入的内容；无法连网时，请向县文化馆索取新的邀请码，"
+    "在这台电脑上重新登记后再导出同步包。"
+)
+
+
 def import_bundle(
     storage: Storage,
     photo_store: PhotoStore,
@@ -87,6 +97,8 @@ def import_bundle(
         try:
             pushed = storage.push(device, push, client_time_ms=None)
         except BatchRejected as exc:
+            if exc.code == "rekey_required":  # a new device id needs the network (/v1/rekey)
+                raise ImportRefused(FORKED_BY_USB) from exc
             raise ImportRefused(f"同步包中的修改未被接受（{exc.code}）：{exc.detail}") from exc
         stored, refused = 0, []
         for h in b.photo_hashes:

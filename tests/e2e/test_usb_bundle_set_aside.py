@@ -109,3 +109,40 @@ def test_a_change_refused_in_a_bundle_comes_back_set_aside_with_the_servers_valu
     assert [r["title"] for r in held] == ["广场舞展演（改）"]
     assert desk_root(a) == server_root(sync_server, station)
     assert "同步完成" in cli_sync(a)  # and the network agrees when it comes back
+
+
+def test_a_bundle_from_a_restored_backup_is_refused_with_what_to_do(
+    tmp_path, sync_server: LiveServer
+):
+    """Issue 12, situation 1 by USB: a restored file cannot re-key through a bundle (a new device
+    id needs the network), so the import refuses it, changes nothing, and says what to do; the
+    next network sync then re-keys and the copies agree."""
+    station = sync_server.create_station("大田镇综合文化站", "仁和区")
+    a = enrolled_pc(tmp_path, "desk", sync_server, station)
+    shared = write(a, "activities", None, {"title": "原标题"})
+    cli_sync(a)
+    usb_ready(a, sync_server)
+    backup = tmp_path / "backup.sqlite3"
+    assert cli(a, "backup", "-o", str(backup)).returncode == 0
+    write(a, "activities", shared, {"title": "备份后改的标题"})
+    cli_sync(a)
+    assert cli(a, "restore", str(backup)).returncode == 0
+    after = write(a, "people", None, {"name": "恢复后登记"})
+    bundle = tmp_path / "restored.pzhbundle"
+    done = cli(a, "bundle", "export", "-o", str(bundle))
+    assert done.returncode == 0, done.stdout + done.stderr
+    before = server_root(sync_server, station)
+    refused = sync_server.admin(
+        "import-bundle", str(bundle), "-o", str(tmp_path / "answer.pzhbundle"), check=False
+    )
+    said = refused.stdout + refused.stderr
+    assert refused.returncode != 0 and "连网同步一次" in said and "重新登记" in said, said
+    assert "rekey_required" not in said  # words for staff, not the protocol's code
+    assert server_root(sync_server, station) == before  # nothing applied
+    assert not sync_server.query("SELECT id FROM people WHERE id = ?", (after,))
+    # Online again: the file re-keys, gets its later work back and pushes what came after.
+    out = cli_sync(a)
+    assert "新的设备身份" in out and "同步完成" in out, out
+    assert rows(a, "activities")[shared]["title"] == "备份后改的标题"
+    assert [r["id"] for r in sync_server.query("SELECT id FROM people WHERE id = ?", (after,))]
+    assert desk_root(a) == server_root(sync_server, station)
