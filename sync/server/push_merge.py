@@ -48,12 +48,11 @@ class Rules:
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
+        row = state.current() if state.exists or state.values else None
         if self.periods is not None:
-            row = state.current() if state.exists or state.values else None
             locked = self.periods.problem(table, row, fields)
             if locked:
                 return locked
-        row = state.current() if state.exists or state.values else None
         found = rules.check_change(table, row, fields, today=self.today)
         if found is None and self.numbers is not None:
             found = self.numbers.problem(table, row_id, fields)
@@ -138,7 +137,7 @@ def apply_push(
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
-    erased = [e[2] for e in feed if erasure.is_erasure(e[1], json.loads(e[4]))]
+    erased = _erased_people(feed)
     append_feed(conn, feed)
     _complete_erasures(conn, station, erased, ServerClock(conn, wall))
     _keep_late(conn, station, device.id, late, ServerClock(conn, wall))
@@ -159,6 +158,16 @@ def _pushing_device(conn: Conn, device: Device) -> Any:
             identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
         raise BatchRejected(403, "device_revoked", "device revoked")
     return dev
+
+
+def _erased_people(feed: Sequence[tuple[Any, ...]]) -> list[str]:
+    """The people a batch's feed entries erase: only a change of ``people`` that names
+    ``erased_on`` can (its fields parsed only then)."""
+    return [
+        e[2]
+        for e in feed
+        if e[1] == "people" and '"erased_on"' in e[4] and erasure.is_erasure(e[1], json.loads(e[4]))
+    ]
 
 
 def _complete_erasures(conn: Conn, station: str, erased: list[str], clock: ServerClock) -> None:

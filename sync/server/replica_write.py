@@ -13,6 +13,7 @@ locked only by the transactions that stamp something, so two processes never iss
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -142,6 +143,14 @@ def fetch_rows(
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _encoded(table: str, names: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions in ``names`` whose values the columns store encoded (lists, objects,
+    bools: ``schema.encode_value``); the others are stored as they are."""
+    types = schema.TABLES[table]
+    return tuple(i for i, n in enumerate(names) if types[n] in schema.ENCODED_KINDS)
+
+
 def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
@@ -152,9 +161,11 @@ def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) 
         deltas.row(
             station, table, row_id, (state.before, state.base), (state.clocks, state.current())
         )
-        types = schema.TABLES[table]
-        names = tuple(sorted(state.values))
-        values = [schema.encode_value(types[n], state.values[n]) for n in names]
+        # Grouped by the fields written, in the change's order (one client sends one order).
+        names = tuple(state.values)
+        values = [state.values[n] for n in names]
+        for i in _encoded(table, names):
+            values[i] = schema.encode_value(schema.TABLES[table][names[i]], values[i])
         meta = _row_meta(table, state.clocks)
         if state.exists:
             groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
