@@ -247,7 +247,7 @@ def _plainly_valid(change: dict[str, Any]) -> bool:
         return False
     strings = [row_id, operator]
     for name, value in fields.items():
-        common = fast.get(name)  # None for a field the table does not have
+        common: Any = fast.get(name)  # None for a field the table does not have
         if value.__class__ is not common:
             return False
         if common is str:

@@ -15,6 +15,12 @@ from pzh_core.i18n import tr
 
 MAX_ATTENDANCE = 100_000  # more person-visits than this for one activity is a typing slip
 MAX_TEXT = 500
+_LONGEST = (
+    ("place", MAX_TEXT),
+    ("organiser", MAX_TEXT),
+    ("partners", MAX_TEXT),
+    ("notes", 4 * MAX_TEXT),
+)
 
 
 @dataclass
@@ -126,14 +132,14 @@ def validate_fields(
         errors["attendance"] = tr(c, "参与人次超过10万，请检查是否多输了位数")
 
     groups = refdata.codes("target_groups")
-    unknown = [g for g in a["target_groups"] if g not in groups]
-    if unknown:
+    if not groups.issuperset(a["target_groups"]):
+        unknown = [g for g in a["target_groups"] if g not in groups]
         errors["target_groups"] = tr(c, "未知的服务对象：") + "、".join(unknown)
     brand = a["brand"]
     if brand and brand not in refdata.codes("brands"):
         errors["brand"] = tr(c, "未知的活动品牌")
 
-    for name in ("place", "organiser", "partners", "notes"):
-        if len(a[name] or "") > MAX_TEXT * (4 if name == "notes" else 1):
+    for name, most in _LONGEST:
+        if len(a[name] or "") > most:
             errors[name] = tr(c, "内容过长")
     return errors

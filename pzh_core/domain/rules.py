@@ -82,8 +82,10 @@ def check_change(
     validate = VALIDATORS.get(table)
     if validate is None or fields.get("deleted"):
         return None
-    merged = {**(row or {}), **fields}
-    errors = {k: v for k, v in validate(merged, today).items() if k in fields}
+    found = validate({**(row or {}), **fields}, today)
+    if not found:
+        return None
+    errors = {k: v for k, v in found.items() if k in fields}
     return ("invalid", errors) if errors else None
 
 

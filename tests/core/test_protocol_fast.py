@@ -192,7 +192,7 @@ def changes(draw: Any) -> Any:
     return change
 
 
-@settings(max_examples=1500)
+@settings(max_examples=1000)
 @given(change=changes())
 @example(change={"seq": 1, "t": "activities", "id": "a", "s": STAMP, "f": {"title": "\ud800"}})
 @example(change={"seq": 1, "t": "activities", "id": "a\x00", "s": "x", "f": {"title": "a"}})
@@ -201,7 +201,7 @@ def test_validate_change_equals_the_rule_stated_plainly(change):
     assert outcome(protocol.validate_change, change) == outcome(ref_validate, change)
 
 
-@settings(max_examples=800)
+@settings(max_examples=500)
 @given(change=changes(), row=st.none() | changes())
 def test_check_change_equals_the_rules_stated_plainly(change, row):
     fields = change["f"] if isinstance(change.get("f"), dict) else {"title": "x"}
