@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import operator
 from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
@@ -46,8 +47,8 @@ def tables() -> list[str]:
 @functools.lru_cache(maxsize=65_536)  # the fields of a row written at once share a stamp
 def canonical_stamp(stamp: str) -> str:
     """A stamp's canonical value: its numbers without padding, then its device."""
-    s = hlc.parse(stamp)
-    return f"{s.ms}.{s.counter}.{s.device}"
+    ms, counter, device = hlc.split(stamp)
+    return f"{ms}.{counter}.{device}"
 
 
 def _h64(data: bytes) -> int:
@@ -70,6 +71,32 @@ _TEXTUAL = frozenset(("text", "date", "time"))
 # Made once: json.dumps with options builds an encoder per call (the server hashes every row it
 # writes, twice).
 _SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+# ... and its encode() builds its C encoder per call: this one is built once, without the check
+# for circular values (what it encodes was parsed from JSON or a column, never circular).
+_make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+_C_SORTED_JSON = (
+    None
+    if _make_c_encoder is None
+    else _make_c_encoder(
+        None,
+        _SORTED_JSON.default,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        True,
+        False,
+        True,
+    )
+)
+
+
+def sorted_json(value: Any) -> str:
+    """``value`` as JSON with sorted keys, no spaces and non-ASCII kept: what
+    ``json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))`` gives."""
+    if _C_SORTED_JSON is None or type(value) is str:
+        return _SORTED_JSON.encode(value)
+    return "".join(_C_SORTED_JSON(value, 0))
 
 
 def canonical_value(kind: str, value: Any) -> str:
@@ -84,7 +111,7 @@ def canonical_value(kind: str, value: Any) -> str:
             value = json.loads(value) if value else None
         if value is None:
             value = [] if kind == "list" else {}
-        return _SORTED_JSON.encode(value)
+        return sorted_json(value)
     if kind == "bool":
         return "1" if value else "0"
     if value is None:  # opt_real: "" = not known, never 0
@@ -114,6 +141,69 @@ def values_hash(
             value if type(value) is str and kind in _TEXTUAL else canonical_value(kind, value)
         )
     return _h64("\x1f".join(parts).encode("utf-8"))  # as row_hash: accidents, not forgers
+
+
+class _Shape:
+    """What the two hashes of a row with stamps on some names go over (made once per table and
+    names): the names sorted, the typed ones among them with ``"\\x1f<name>\\x1f"`` before each
+    value, a getter of their values and the places and kinds of those not textual."""
+
+    __slots__ = ("names", "typed", "prefixes", "get", "others")
+
+    def __init__(self, table: str, names: tuple[str, ...]) -> None:
+        types = schema.TABLES[table]
+        self.names = tuple(sorted(names))
+        self.typed = tuple((n, types[n]) for n in self.names if n in types)
+        self.prefixes = tuple(f"\x1f{n}\x1f" for n, _ in self.typed)
+        self.get = operator.itemgetter(*(n for n, _ in self.typed)) if self.typed else None
+        self.others = tuple(
+            (at, kind) for at, (_, kind) in enumerate(self.typed) if kind not in _TEXTUAL
+        )
+
+
+_shape = functools.lru_cache(maxsize=4096)(_Shape)
+
+
+def row_hashes(
+    table: str, row_id: str, row: Mapping[str, Any], clocks: Mapping[str, str] | str
+) -> tuple[int, int]:
+    """``(row_hash, values_hash)`` of a row of a synced table: the same numbers as those two
+    functions give, made in one pass (the server hashes every row it writes; the two are
+    compared over generated rows in ``tests/core/test_digest_fast.py``)."""
+    stamps = stored_clocks.decode(table, clocks) if isinstance(clocks, str) else clocks
+    if not stamps:
+        return 0, 0
+    shape = _shape(table, tuple(stamps))
+    head = table + "\x1f" + row_id
+    distinct = set(stamps.values())
+    if len(distinct) == 1:  # the fields written at once (a new row): one stamp, seen once
+        canonical = canonical_stamp.__wrapped__(distinct.pop())
+        text = head + "\x1f" + f"\x1f{canonical}\x1f".join(shape.names) + "\x1f" + canonical
+    else:
+        text = head + "".join([f"\x1f{n}\x1f{canonical_stamp(stamps[n])}" for n in shape.names])
+    return _h64(text.encode("utf-8")), _values_hash(shape, head, row)
+
+
+def _values_hash(shape: _Shape, head: str, row: Mapping[str, Any]) -> int:
+    if shape.get is None:
+        return 0
+    try:
+        got = shape.get(row)
+        values = list(got) if len(shape.typed) > 1 else [got]
+        for at, kind in shape.others:
+            values[at] = canonical_value(kind, values[at])
+        # a textual field holding no str (None, a number) is not added: the slow way below
+        text = head + "".join(map(operator.add, shape.prefixes, values))
+    except (KeyError, TypeError):
+        parts = [head]
+        for (name, kind), prefix in zip(shape.typed, shape.prefixes, strict=True):
+            value = row.get(name)
+            parts.append(prefix)
+            parts.append(
+                value if type(value) is str and kind in _TEXTUAL else canonical_value(kind, value)
+            )
+        text = "".join(parts)
+    return _h64(text.encode("utf-8"))
 
 
 def bucket_of(row_id: str) -> int:

@@ -65,7 +65,10 @@ def _fields_of_mask(table: str, mask: int) -> tuple[str, ...]:
     return tuple(names[bit] for bit in range(mask.bit_length()) if mask >> bit & 1)
 
 
-def _b36(n: int) -> str:
+_PAIRS = [a + b for a in _DIGITS for b in _DIGITS]  # 0 … 36² - 1 in two digits
+
+
+def _b36_plain(n: int) -> str:
     if n < 0:
         raise ValueError("negative")
     digits = []
@@ -74,6 +77,33 @@ def _b36(n: int) -> str:
         digits.append(_DIGITS[r])
         if not n:
             return "".join(reversed(digits))
+
+
+_SMALL = [_b36_plain(n) for n in range(36**2)]
+_LOW = 36**4
+
+
+@functools.lru_cache(maxsize=1024)  # a stamp's high digits: the same for ~25 ms of stamps
+def _b36_high(n: int) -> str:
+    digits = []
+    while n >= 36**2:
+        n, r = divmod(n, 36**2)
+        digits.append(_PAIRS[r])
+    digits.append(_SMALL[n])
+    return "".join(reversed(digits))
+
+
+def _b36(n: int) -> str:
+    """``n`` in base 36 (``_b36_plain``, two digits at a time; compared over many numbers in
+    ``tests/core/test_stored_clocks.py``)."""
+    if n < 36**2:
+        return _SMALL[n] if n >= 0 else _b36_plain(n)
+    if n < _LOW:
+        high, low = divmod(n, 36**2)
+        return _SMALL[high] + _PAIRS[low]
+    high, low = divmod(n, _LOW)
+    a, b = divmod(low, 36**2)
+    return _b36_high(high) + _PAIRS[a] + _PAIRS[b]
 
 
 def _int36(text: str) -> int:
@@ -102,6 +132,38 @@ def encode(table: str, clocks: Mapping[str, str]) -> str:
     field name outside ``[A-Za-z0-9_]``)."""
     if not clocks:
         return EMPTY
+    stamps = set(clocks.values())
+    if len(stamps) == 1 and type(stamp := stamps.pop()) is str:
+        return _one_group(table, clocks, stamp)[1]
+    return _groups_text(table, clocks)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fields_text(table: str, names: tuple[str, ...]) -> str:
+    """A group's fields as stored: ``<mask in base 36>[+<name>…]`` (ValueError on a name that
+    is not one, the first in ``names``)."""
+    numbers = _numbers(table)
+    mask, named = 0, []
+    for name in names:
+        bit = numbers.get(name)
+        if bit is not None:
+            mask |= 1 << bit
+        elif _NAME.fullmatch(name):
+            named.append(name)
+        else:
+            raise ValueError(f"not a field name: {name!r}")
+    return _b36(mask) + "".join("+" + n for n in sorted(named))
+
+
+def _one_group(table: str, clocks: Mapping[str, str], stamp: str) -> tuple[str, str]:
+    """``(device, stored text)`` of field stamps that are all ``stamp`` (a new row's)."""
+    fields = _fields_text(table, tuple(clocks))
+    value, device = stamp_int(stamp)
+    return device, f"{VERSION};{device};{_b36(value)}={fields}"
+
+
+def _groups_text(table: str, clocks: Mapping[str, str]) -> str:
+    """:func:`encode` of any field stamps: a group per stamp, newest first."""
     numbers = _numbers(table)
     groups: dict[str, list[Any]] = {}  # stamp -> [mask, names without a number]
     for name, stamp in clocks.items():
@@ -170,9 +232,17 @@ def _groups(table: str, devices: list[str], groups: list[str]) -> dict[str, str]
 def row_columns(table: str, clocks: Mapping[str, str]) -> dict[str, str]:
     """The meta columns of a row with these field stamps, as stored: ``updated_at`` (the
     greatest stamp), ``device_id`` (its device) and ``clocks``."""
+    top, device, text = row_meta(table, clocks)
+    return {"updated_at": top, "device_id": device, "clocks": text}
+
+
+def row_meta(table: str, clocks: Mapping[str, str]) -> tuple[str, str, str]:
+    """``(updated_at, device_id, clocks)`` of :func:`row_columns`, as a tuple (the server's
+    write of every row)."""
+    if clocks:
+        stamps = set(clocks.values())
+        if len(stamps) == 1 and type(stamp := stamps.pop()) is str:
+            device, text = _one_group(table, clocks, stamp)
+            return stamp, device, text
     top = merge.row_stamp(clocks)
-    return {
-        "updated_at": top,
-        "device_id": top.split(".", 2)[2] if top else "",
-        "clocks": encode(table, clocks),
-    }
+    return top, top.split(".", 2)[2] if top else "", encode(table, clocks)

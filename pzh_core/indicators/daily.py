@@ -24,6 +24,7 @@ from pzh_core.period import Period
 from pzh_core.queries import Db, Stations
 from pzh_core.queries import annual as annual_q
 from pzh_core.queries import daily as q
+from pzh_core.queries.activities import ActivityScope
 from pzh_core.queries.daily import Days
 
 # A period's as-of day far enough ahead that every dated record counts on its own day
@@ -43,6 +44,11 @@ class Daily:
     kind: str = "flow"  # flow | stock | year
     integer: bool = True
     monthly: bool = True  # a month's days depend on that month's records alone
+    # The activities (scope) and what each adds on its own day (measure: count|attendance), for
+    # a figure whose days are that sum of activities, each counted by its own columns alone
+    # (plus parts that read no activity): a NEW activity then moves its own day by exactly
+    # that, and the server adds it instead of recomputing the month (``aggregates.add_new``).
+    activity_part: Callable[[Any], tuple[ActivityScope, str]] | None = None
 
     @property
     def stock(self) -> bool:
@@ -52,21 +58,31 @@ class Daily:
 def _activity(key: str) -> Daily:
     ind = INDICATORS[key]
 
-    def days(conn: Any, stations: Stations, period: Period) -> Days:
-        scope = resolve_scope(ind.scope, conn)
-        return q.activity_days(Db.of(conn), scope, stations, period, ind.measure)
+    def part(conn: Any) -> tuple[ActivityScope, str]:
+        return resolve_scope(ind.scope, conn), ind.measure
 
-    return Daily(key, days, ACTIVITY_TABLES)
+    def days(conn: Any, stations: Stations, period: Period) -> Days:
+        scope, measure = part(conn)
+        return q.activity_days(Db.of(conn), scope, stations, period, measure)
+
+    return Daily(key, days, ACTIVITY_TABLES, activity_part=part)
 
 
 def _training_classes(conn: Any, stations: Stations, period: Period) -> Days:
     """举办训练班班次: the one-off 培训 on their day, each class on the day of its first held
     session (``training_figures.training_classes``)."""
-    out = dict(q.activity_days(Db.of(conn), ONE_OFF, stations, period, "count"))
-    for c in annual_q.started_classes(conn, stations, period):
+    scope, measure = _one_off(conn)
+    out = dict(q.activity_days(Db.of(conn), scope, stations, period, measure))
+    for c in annual_q.started_classes(conn, stations, period):  # reads no activity
         key = (c["station_id"], c["first"])
         out[key] = out.get(key, 0) + 1
     return out
+
+
+def _one_off(conn: Any) -> tuple[ActivityScope, str]:
+    """举办训练班班次's part of activities: the one-off 培训, 1 each (the classes' part reads
+    sessions, not activities)."""
+    return ONE_OFF, "count"
 
 
 def _of(fn: Callable[[Db, Stations, Period], Days]) -> Callable[[Any, Stations, Period], Days]:
@@ -80,7 +96,12 @@ DAILY: dict[str, Daily] = {
         _activity("person_visits"),
         _activity("special_group_activities"),
         _activity("special_group_visits"),
-        Daily("training_classes", _training_classes, (*ACTIVITY_TABLES, *TRAINING_TABLES)),
+        Daily(
+            "training_classes",
+            _training_classes,
+            (*ACTIVITY_TABLES, *TRAINING_TABLES),
+            activity_part=_one_off,
+        ),
         Daily("training_sessions", _of(q.session_days), TRAINING_TABLES),
         Daily("trainee_visits", _of(q.visit_days), TRAINING_TABLES),
         Daily("volunteers_active", _of(q.joined_days), VOLUNTEER_TABLES, kind="stock"),

@@ -13,6 +13,7 @@ dicts through the DB-API cursor, whatever the connection's row factory.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -43,7 +44,18 @@ class Dialect:
             )
         return f"EXISTS (SELECT 1 FROM json_each({column}) WHERE value IN ({marks}))"
 
+    def in_texts(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        """A condition: ``column`` is one of ``values`` (strings), and its parameters. On
+        PostgreSQL one JSON list made an array (``= ANY``, an index scan): psycopg reads a
+        statement's markers one by one in Python, and adapts a list of strings at about 1.3 µs
+        an item; ``json.dumps`` runs in C."""
+        if self.name == "postgres":
+            array = "ARRAY(SELECT json_array_elements_text(CAST(? AS json)))"
+            return f"{column} = ANY({array})", [_JSON.encode(list(values))]
+        return in_list(column, values), list(values)
 
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # built once
 SQLITE = Dialect("sqlite")
 POSTGRES = Dialect("postgres")
 

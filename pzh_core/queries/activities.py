@@ -39,10 +39,26 @@ ROW_COLUMNS = (
 def activity_where(
     db: Db, scope: ActivityScope, stations: Stations, period: Period
 ) -> tuple[str, list[Any]]:
-    """The WHERE clause (over ``activities a``) of the activities a scope counts in a period."""
+    """The WHERE clause (over ``activities a``) of the activities a scope counts in a period:
+    live, of the stations, in the period (:func:`dated_where`) and of the scope
+    (:func:`scope_where`)."""
+    clauses, params = dated_where(stations, period)
+    more, more_params = scope_where(db, scope)
+    return " AND ".join(clauses + more), params + more_params
+
+
+def dated_where(stations: Stations, period: Period) -> tuple[list[str], list[Any]]:
+    """The clauses (and parameters) of every figure of activities: live, of the stations, held
+    in the period."""
     ids = station_ids(stations)
     clauses = ["a.deleted = 0", in_list("a.station_id", ids), "a.date >= ?", "a.date <= ?"]
-    params: list[Any] = [*ids, period.start, period.cutoff]
+    return clauses, [*ids, period.start, period.cutoff]
+
+
+def scope_where(db: Db, scope: ActivityScope) -> tuple[list[str], list[Any]]:
+    """The clauses (and parameters) of a scope, over one activity's own columns (none: any)."""
+    clauses: list[str] = []
+    params: list[Any] = []
     if scope.kinds:
         clauses.append(in_list("a.kind", scope.kinds))
         params += scope.kinds
@@ -58,7 +74,7 @@ def activity_where(
             db.dialect.json_list_has_any("a.target_groups", len(codes)) if codes else "1 = 0"
         )
         params += codes
-    return " AND ".join(clauses), params
+    return clauses, params
 
 
 def count_by_station(

@@ -8,11 +8,11 @@ raise :class:`EnrollError` or :class:`BatchRejected`, and the transaction then r
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from pzh_core import digest
 from sync.server.db.conn import Conn
 from sync.server.storage import REKEYED, BatchRejected, EnrollError, RekeyRefused
 
@@ -194,15 +194,10 @@ def check_epoch(
         forked(applied, f"seq {missing[0]} held by the server is not in this file")
 
 
-# json.dumps(..., sort_keys=True, ensure_ascii=False, separators=(",", ":")), built once (dumps
-# builds an encoder per call when given options: a few microseconds per pushed change).
-_BODY_JSON = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-
-
 def change_body(change: dict[str, Any]) -> str:
     """A hash of a pushed change's table, row and fields (``srv_seen.body``): a resent seq must
     be the same change, not only carry the same stamp."""
-    text = _BODY_JSON.encode([change["t"], change["id"], change["f"]])
+    text = digest.sorted_json([change["t"], change["id"], change["f"]])
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 

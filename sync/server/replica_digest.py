@@ -49,13 +49,11 @@ class Deltas:
         if table in schema.SERVER_ONLY:
             return
         key = (station, table, digest.bucket_of(row_id))
-        stamps = digest.row_hash(table, row_id, before[0]) ^ digest.row_hash(
-            table, row_id, after[0]
-        )
+        stamps, values = digest.row_hashes(table, row_id, after[1], after[0])
+        if before[0]:  # a row without stamps (a new one) hashes to 0
+            old = digest.row_hashes(table, row_id, before[1], before[0])
+            stamps, values = stamps ^ old[0], values ^ old[1]
         self.stamps[key] = self.stamps.get(key, 0) ^ stamps
-        values = digest.values_hash(table, row_id, before[1], before[0]) ^ digest.values_hash(
-            table, row_id, after[1], after[0]
-        )
         self.values[key] = self.values.get(key, 0) ^ values
 
 

@@ -3,8 +3,10 @@ and indicator, the sum of each day, month and year of what the records add
 (:mod:`pzh_core.indicators.daily`, the figures' own conditions grouped by day).
 
 - **Kept in step**: :func:`after_write` runs in the transaction of every pushed batch and every
-  server write; it recomputes the years the batch touched for the indicators its tables move
-  (a stock such as ``volunteers_active`` over all time) and writes only the rows that changed.
+  server write; it adds what new activities add on their days, and recomputes the months or
+  years every other row touched for the indicators its table moves (a stock such as
+  ``volunteers_active`` over all time), writing only the rows that changed
+  (:mod:`.figure_spans` says which are which, and why).
 - **Read**: :func:`year_values` gives a year's figures as of any day from a few rows per
   station: the year's row, less the months after the cutoff's month and the days after the
   cutoff in it (records dated ahead: planned sessions).
@@ -22,28 +24,22 @@ from typing import Any
 from pzh_core import indicators
 from pzh_core.indicators.daily import DAILY, month_days, stock_days, year_days
 from pzh_core.period import Period
-from pzh_core.queries import POSTGRES as PG_QUERIES
-from pzh_core.queries import SQLITE as SQLITE_QUERIES
 from pzh_core.queries import Db
 from sync.server.db.conn import Conn
-
-FLOW = tuple(k for k, d in DAILY.items() if d.kind == "flow")
-STOCK = tuple(k for k, d in DAILY.items() if d.kind == "stock")
-YEAR = tuple(k for k, d in DAILY.items() if d.kind == "year")
-BY_YEAR = FLOW + YEAR  # recomputed a year at a time
-NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date left empty)
-# Each table's field that dates its rows (the years a change to them touches).
-DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
-
-Key = tuple[str, str, str, str]  # (station, indicator, grain y|m|d, span)
-# Each table's keys recomputed a year (or month) at a time when its rows change.
-_BY_YEAR_OF = {
-    t: [k for k in BY_YEAR if t in DAILY[k].tables] for d in DAILY.values() for t in d.tables
-}
-
-
-def db_of(c: Conn) -> Db:
-    return Db(c.raw, PG_QUERIES if c.dialect.postgres else SQLITE_QUERIES)
+from sync.server.db.figure_spans import (
+    ADDS_NEW,
+    BY_YEAR,
+    DATED,
+    FLOW,
+    NO_DAY,
+    STOCK,
+    YEAR,
+    Key,
+    added,
+    db_of,
+    touched,
+    year_of,
+)
 
 
 def _rows_of(days: Mapping[tuple[str, str], Any], key: str) -> dict[Key, Any]:
@@ -82,9 +78,6 @@ def _store(c: Conn, station: str, keys: Iterable[str], lo: str, hi: str, new: di
     c.insert_many(_UPSERT[0], [(*k, v) for k, v in new.items() if old.get(k) != v], _UPSERT[1])
 
 
-Spans = dict[tuple[int, int], set[str]]  # (year, month or 0 for the whole year) -> keys
-
-
 def refresh(c: Conn, station: str, spans: Mapping[tuple[int, int], set[str]], stocks: set[str]):
     """Recompute the station's ``{(year, month): keys}`` (month 0: the whole year; a month's
     year row is then the sum of its month rows) and its ``stocks``."""
@@ -121,103 +114,39 @@ def refresh(c: Conn, station: str, spans: Mapping[tuple[int, int], set[str]], st
         _store(c, station, [key], "", "~", _rows_of(stock_days(db, key, [station]), key))
 
 
-# -- what a write touches ------------------------------------------------------------------------
-def _year(day: Any) -> int | None:
-    """The year of an ISO day, when a period can hold it (1900–2200), else None."""
-    text = str(day or "")
-    year = int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else 0
-    return year if 1900 <= year <= 2200 else None
-
-
-def _span(day: Any) -> tuple[int, int] | None:
-    """``(year, month)`` of an ISO day (month 0 when it has none)."""
-    year = _year(day)
-    if year is None:
-        return None
-    text = str(day)
-    month = int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else 0
-    return year, month if 1 <= month <= 12 else 0
-
-
-def _spans_of(c: Conn, sql: str, ids: Iterable[Any]) -> set[tuple[int, int]]:
-    ids = sorted({i for i in ids if i})
-    if not ids:
-        return set()
-    marks = ",".join("?" * len(ids))
-    return {s for (d,) in c.all(sql.format(marks=marks), ids) if (s := _span(d)) is not None}
-
-
-def _all_years(c: Conn, station: str) -> set[int]:
-    found = {y for y, _ in _spans_of(
-        c, "SELECT DISTINCT year FROM annual_facts WHERE station_id IN ({marks})", [station]
-    )}  # fmt: skip
-    for table in DATED:
-        found |= {y for y, _ in _spans_of(
-            c, f"SELECT DISTINCT substr(date, 1, 4) FROM {table} WHERE station_id IN ({{marks}})",
-            [station],
-        )}  # fmt: skip
-    return found
-
-
-def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans:
-    """``{(year, month): keys}`` to recompute after ``rows`` (``(table, id) -> RowState``) were
-    written: the old and new days of the dated rows, every session of a class whose sessions,
-    marks or row changed (its first held session may move), every service of a volunteer
-    changed, and every whole year for a person or a server write whose old values are unknown.
-    A key whose days are not ``monthly`` is recomputed for the whole year."""
-    spans: Spans = {}
-    classes: set[Any] = set()
-    sessions: set[Any] = set()
-    volunteers: set[Any] = set()
-
-    def add(found: Iterable[tuple[int, int] | None], keys: Iterable[str]) -> None:
-        for span in found:
-            if span is None:
-                continue
-            for key in keys:
-                month = span[1] if DAILY[key].monthly else 0
-                spans.setdefault((span[0], month), set()).add(key)
-
-    dated: dict[str, set[tuple[int, int] | None]] = {}  # each table's spans, added once
-    for (table, row_id), state in rows.items():
-        keys = _BY_YEAR_OF.get(table)
-        if not keys:
-            continue
-        before, now = state.base, state.current()
-        if table == "people" or (state.exists and not before):
-            add(((y, 0) for y in _all_years(c, station)), keys)
-        elif table in DATED:
-            found = dated.setdefault(table, set())
-            found.add(_span(before.get(DATED[table])))
-            found.add(_span(now.get(DATED[table])))
-        elif table == "annual_facts":
-            add(((y, 0) for y in (_year(before.get("year")), _year(now.get("year"))) if y), keys)
-        if table == "sessions":
-            classes |= {before.get("class_id"), now.get("class_id")}
-        elif table == "attendance":
-            sessions |= {before.get("session_id"), now.get("session_id")}
-        elif table == "classes":
-            classes.add(row_id)
-        elif table == "volunteers":
-            volunteers.add(row_id)
-    for table, found in dated.items():
-        add(found, _BY_YEAR_OF[table])
-    training = [k for k in FLOW if "sessions" in DAILY[k].tables]
-    add(_spans_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
-    add(_spans_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
-    served = [k for k in FLOW if "service_records" in DAILY[k].tables]
-    sql = "SELECT date FROM service_records WHERE volunteer_id IN ({marks})"
-    add(_spans_of(c, sql, volunteers), served)
-    return spans
+def _add(c: Conn, station: str, delta: dict[Key, Any]) -> None:
+    """Add ``delta`` to the station's figure rows (a row that comes to 0 goes, as in _rows_of)."""
+    keys, spans = sorted({k[1] for k in delta}), sorted({k[3] for k in delta})
+    old = {
+        (station, r[0], r[1], r[2]): r[3]
+        for r in c.all(
+            "SELECT key, grain, span, value FROM srv_figures WHERE station_id = ?"
+            f" AND key IN ({','.join('?' * len(keys))}) AND span IN ({','.join('?' * len(spans))})",
+            (station, *keys, *spans),
+        )
+    }
+    new = {k: old.get(k, 0) + v for k, v in delta.items()}
+    c.executemany(
+        "DELETE FROM srv_figures WHERE station_id = ? AND key = ? AND grain = ? AND span = ?",
+        [k for k, v in new.items() if not v and k in old],
+    )
+    c.insert_many(_UPSERT[0], [(*k, v) for k, v in new.items() if v], _UPSERT[1])
 
 
 def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> None:
-    """Keep the station's figures in step with ``rows`` just written (same transaction)."""
-    written = {table for (table, _), state in rows.items() if state.values}
-    if not written:
-        return
-    stocks = {k for k in STOCK if written & set(DAILY[k].tables)}
-    refresh(c, station, touched(c, station, {k: s for k, s in rows.items() if s.values}), stocks)
+    """Keep the station's figures in step with ``rows`` just written (same transaction): new
+    activities added (:func:`figure_spans.added`), the spans every other row touches recomputed."""
+    new: dict[tuple[str, str], Any] = {}  # new activities: their amounts added
+    other: dict[tuple[str, str], Any] = {}  # every other row written: its spans recomputed
+    for k, state in rows.items():
+        if state.values:
+            (new if k[0] in ADDS_NEW and not state.exists else other)[k] = state
+    tables = {table for table, _ in other}  # (new activities move no stock: ADDS_NEW)
+    stocks = {k for k in STOCK if tables & set(DAILY[k].tables)}
+    spans = touched(c, station, other) if other else {}
+    if new and (delta := added(c, station, new, spans)):
+        _add(c, station, delta)
+    refresh(c, station, spans, stocks)
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -282,9 +211,9 @@ def rebuild(c: Conn) -> int:
     years: set[int] = set()
     for table, field in DATED.items():
         found = c.all(f"SELECT DISTINCT substr({field}, 1, 4) FROM {table}")
-        years |= {y for (d,) in found if (y := _year(d)) is not None}
+        years |= {y for (d,) in found if (y := year_of(d)) is not None}
     found = c.all("SELECT DISTINCT year FROM annual_facts")
-    years |= {y for (d,) in found if (y := _year(d)) is not None}
+    years |= {y for (d,) in found if (y := year_of(d)) is not None}
     c.execute("DELETE FROM srv_figures")
     written = 0
     for key in DAILY:
@@ -318,5 +247,5 @@ def verify(c: Conn, db: Db, today: dt.date) -> dict[int, list[tuple[str, str, An
     """:func:`differences` for every year with records, seen on ``today``: ``{year: [...]}``."""
     stations = [r[0] for r in c.all("SELECT id FROM srv_stations ORDER BY id")]
     spans = c.all("SELECT DISTINCT span FROM srv_figures WHERE grain = 'y'")
-    years = {y for (span,) in spans if (y := _year(span)) is not None} | {today.year}
+    years = {y for (span,) in spans if (y := year_of(span)) is not None} | {today.year}
     return {y: differences(db, stations, Period(y, None, today)) for y in sorted(years)}

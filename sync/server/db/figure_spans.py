@@ -1,0 +1,185 @@
+"""Which of the pre-aggregated figures (:mod:`sync.server.db.aggregates`) a write moves: the
+spans to recompute (:func:`touched`) and, for new activities, the amounts to add
+(:func:`added`)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from pzh_core.indicators.daily import DAILY, FAR
+from pzh_core.period import Period
+from pzh_core.queries import POSTGRES as PG_QUERIES
+from pzh_core.queries import SQLITE as SQLITE_QUERIES
+from pzh_core.queries import Db
+from pzh_core.queries import daily as daily_q
+from sync.server.db.conn import Conn
+
+FLOW = tuple(k for k, d in DAILY.items() if d.kind == "flow")
+STOCK = tuple(k for k, d in DAILY.items() if d.kind == "stock")
+YEAR = tuple(k for k, d in DAILY.items() if d.kind == "year")
+BY_YEAR = FLOW + YEAR  # recomputed a year at a time
+NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date left empty)
+# Each table's field that dates its rows (the years a change to them touches).
+DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
+
+Key = tuple[str, str, str, str]  # (station, indicator, grain y|m|d, span)
+# Each table's keys recomputed a year (or month) at a time when its rows change.
+BY_YEAR_OF = {
+    t: [k for k in BY_YEAR if t in DAILY[k].tables] for d in DAILY.values() for t in d.tables
+}
+
+
+def db_of(c: Conn) -> Db:
+    return Db(c.raw, PG_QUERIES if c.dialect.postgres else SQLITE_QUERIES)
+
+
+Spans = dict[tuple[int, int], set[str]]  # (year, month or 0 for the whole year) -> keys
+
+
+# -- what a write touches ------------------------------------------------------------------------
+def year_of(day: Any) -> int | None:
+    """The year of an ISO day, when a period can hold it (1900–2200), else None."""
+    text = str(day or "")
+    year = int(text[:4]) if len(text) >= 4 and text[:4].isdigit() else 0
+    return year if 1900 <= year <= 2200 else None
+
+
+def span_of(day: Any) -> tuple[int, int] | None:
+    """``(year, month)`` of an ISO day (month 0 when it has none)."""
+    year = year_of(day)
+    if year is None:
+        return None
+    text = str(day)
+    month = int(text[5:7]) if len(text) >= 7 and text[5:7].isdigit() else 0
+    return year, month if 1 <= month <= 12 else 0
+
+
+def _spans_of(c: Conn, sql: str, ids: Iterable[Any]) -> set[tuple[int, int]]:
+    ids = sorted({i for i in ids if i})
+    if not ids:
+        return set()
+    marks = ",".join("?" * len(ids))
+    return {s for (d,) in c.all(sql.format(marks=marks), ids) if (s := span_of(d)) is not None}
+
+
+def _all_years(c: Conn, station: str) -> set[int]:
+    found = {y for y, _ in _spans_of(
+        c, "SELECT DISTINCT year FROM annual_facts WHERE station_id IN ({marks})", [station]
+    )}  # fmt: skip
+    for table in DATED:
+        found |= {y for y, _ in _spans_of(
+            c, f"SELECT DISTINCT substr(date, 1, 4) FROM {table} WHERE station_id IN ({{marks}})",
+            [station],
+        )}  # fmt: skip
+    return found
+
+
+def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans:
+    """``{(year, month): keys}`` to recompute after ``rows`` (``(table, id) -> RowState``) were
+    written: the old and new days of the dated rows, every session of a class whose sessions,
+    marks or row changed (its first held session may move), every service of a volunteer
+    changed, and every whole year for a person or a server write whose old values are unknown.
+    A key whose days are not ``monthly`` is recomputed for the whole year."""
+    spans: Spans = {}
+    classes: set[Any] = set()
+    sessions: set[Any] = set()
+    volunteers: set[Any] = set()
+
+    def add(found: Iterable[tuple[int, int] | None], keys: Iterable[str]) -> None:
+        for span in found:
+            if span is None:
+                continue
+            for key in keys:
+                month = span[1] if DAILY[key].monthly else 0
+                spans.setdefault((span[0], month), set()).add(key)
+
+    dated: dict[str, set[tuple[int, int] | None]] = {}  # each table's spans, added once
+    for (table, row_id), state in rows.items():
+        keys = BY_YEAR_OF.get(table)
+        if not keys:
+            continue
+        before, now = state.base, state.current()
+        if table == "people" or (state.exists and not before):
+            add(((y, 0) for y in _all_years(c, station)), keys)
+        elif table in DATED:
+            found = dated.setdefault(table, set())
+            found.add(span_of(before.get(DATED[table])))
+            found.add(span_of(now.get(DATED[table])))
+        elif table == "annual_facts":
+            add(
+                ((y, 0) for y in (year_of(before.get("year")), year_of(now.get("year"))) if y), keys
+            )
+        if table == "sessions":
+            classes |= {before.get("class_id"), now.get("class_id")}
+        elif table == "attendance":
+            sessions |= {before.get("session_id"), now.get("session_id")}
+        elif table == "classes":
+            classes.add(row_id)
+        elif table == "volunteers":
+            volunteers.add(row_id)
+    for table, found in dated.items():
+        add(found, BY_YEAR_OF[table])
+    training = [k for k in FLOW if "sessions" in DAILY[k].tables]
+    add(_spans_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
+    add(_spans_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
+    served = [k for k in FLOW if "service_records" in DAILY[k].tables]
+    sql = "SELECT date FROM service_records WHERE volunteer_id IN ({marks})"
+    add(_spans_of(c, sql, volunteers), served)
+    return spans
+
+
+# -- new activities: added, not recomputed ------------------------------------------------------
+# A NEW activity (not in the table before the batch) moves each figure activities move by its
+# own amount on its own day and nothing else: every such figure's days are a sum over
+# activities, each counted by its own columns alone (the definitions' ``activity_part``:
+# the four activity figures, and 举办训练班班次's one-off 培训 — its classes' part reads no
+# activity), all whole numbers (so a sum is exact in any order) and none a stock. Its amounts
+# are ADDED to the day, month and year rows. Not so, hence recomputed as before: an edited or
+# deleted activity (its old day loses what it added), and every row of the other tables — a
+# session or a mark (a class counts on its FIRST held session: a new session moves another's
+# day), a service (a volunteer serves on the day of their first service; hours count for live
+# volunteers), volunteers, people (joined to marks and volunteers), annual facts (replaced).
+ADDED = tuple(BY_YEAR_OF["activities"])
+_PARTS = [f for k in ADDED if (f := DAILY[k].activity_part) is not None]
+ADDS_NEW = (  # the fast path holds only while every figure an activity moves is such a sum
+    {"activities"}
+    if len(_PARTS) == len(ADDED)
+    and all(DAILY[k].integer and DAILY[k].monthly for k in ADDED)
+    and not any("activities" in DAILY[k].tables for k in STOCK)
+    else set()
+)
+
+
+def added(
+    c: Conn, station: str, states: Mapping[tuple[str, str], Any], spans: Spans
+) -> dict[Key, Any]:
+    """What the new activities ``states`` add to the station's figure rows, day by day (their
+    month and year too), except in ``spans``: :func:`aggregates.refresh` recomputes those next
+    (reading the new rows too) and would overwrite them anyway."""
+    by_date: dict[Any, list[str]] = {}
+    for (_, row_id), state in states.items():  # (a new row's values are all it has)
+        by_date.setdefault(state.values.get("date"), []).append(row_id)
+    by_year: dict[int, list[str]] = {}
+    for date, ids in by_date.items():
+        if (year := year_of(date)) is not None:
+            by_year.setdefault(year, []).extend(ids)
+    db = db_of(c)
+    parts = [f(db) for f in _PARTS]
+    scopes = list(dict.fromkeys(scope for scope, _ in parts))  # each scope's test once a row
+    columns = [(scopes.index(scope), measure == "count") for scope, measure in parts]
+    delta: dict[Key, Any] = {}
+    for year, ids in by_year.items():
+        period = Period(year, None, FAR)  # as year_days: future-dated activities included
+        for sid, day, flags, number, attendance in daily_q.activities_added(
+            db, scopes, [station], period, ids
+        ):
+            month = (span_of(day) or (year, 0))[1]
+            redone = spans.get((year, 0), set()) | spans.get((year, month), set())
+            for key, (i, count) in zip(ADDED, columns, strict=True):
+                value = (number if count else attendance) if flags[i] else 0
+                if value and key not in redone:
+                    for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
+                        k = (sid, key, grain, span)
+                        delta[k] = delta.get(k, 0) + value
+    return delta
