@@ -56,10 +56,9 @@ def compact(value: Any) -> str:
     return _COMPACT.encode(value)
 
 
-def _row_meta(table: str, clocks: dict[str, str]) -> list[str]:
+def _row_meta(table: str, clocks: dict[str, str]) -> tuple[str, str, str]:
     """``updated_at``, ``device_id`` and ``clocks`` of a row with these field stamps."""
-    cols = stored_clocks.row_columns(table, clocks)
-    return [cols["updated_at"], cols["device_id"], cols["clocks"]]
+    return stored_clocks.row_meta(table, clocks)
 
 
 def lock_station(c: Conn, station_id: str) -> bool:
