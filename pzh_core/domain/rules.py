@@ -25,13 +25,13 @@ from pzh_core.domain import (
     volunteer,
 )
 
-Validator = Callable[[dict[str, Any], dt.date], dict[str, str]]
+Validator = Callable[[Mapping[str, Any], dt.date], dict[str, str]]
 
 # table -> the domain validation of a whole row (fields decoded), with "today"; the protocol's
 # limits are not checked again there (check_change checks them first, on the change's fields).
 VALIDATORS: dict[str, Validator] = {
-    "activities": lambda r, today: activity.validate(
-        activity.Activity.from_row(r), today=today, limits=False
+    "activities": lambda r, today: activity.validate_fields(
+        activity.Activity.row_fields(r), today=today, limits=False
     ),
     "people": lambda r, today: person.validate_person(
         person.Person.from_row(r), today=today, limits=False
@@ -72,17 +72,20 @@ def check_change(
         ``invalid`` for a domain rule (only rules on the fields the change writes count, so an
         older row that a newer rule would refuse does not hold back an edit of another field).
     """
-    too_long = protocol.limit_errors(table, fields)
-    if too_long:
-        return "too_long", too_long
-    control = protocol.control_errors(table, fields)
-    if control:
-        return "invalid", control
+    if not protocol.plainly_clean(fields):  # else neither finds anything
+        too_long = protocol.limit_errors(table, fields)
+        if too_long:
+            return "too_long", too_long
+        control = protocol.control_errors(table, fields)
+        if control:
+            return "invalid", control
     validate = VALIDATORS.get(table)
     if validate is None or fields.get("deleted"):
         return None
-    merged = {**(row or {}), **fields}
-    errors = {k: v for k, v in validate(merged, today).items() if k in fields}
+    found = validate({**row, **fields} if row else fields, today)  # no validator writes to it
+    if not found:
+        return None
+    errors = {k: v for k, v in found.items() if k in fields}
     return ("invalid", errors) if errors else None
 
 

@@ -155,7 +155,8 @@ def added(
     c: Conn, station: str, states: Mapping[tuple[str, str], Any], spans: Spans
 ) -> dict[Key, Any]:
     """What the new activities ``states`` add to the station's figure rows, day by day (their
-    month and year too), except in ``spans``, recomputed anyway (reading them)."""
+    month and year too), except in ``spans``: :func:`aggregates.refresh` recomputes those next
+    (reading the new rows too) and would overwrite them anyway."""
     by_date: dict[Any, list[str]] = {}
     for (_, row_id), state in states.items():  # (a new row's values are all it has)
         by_date.setdefault(state.values.get("date"), []).append(row_id)
