@@ -12,7 +12,7 @@ a shared machine; wall-clock rows/s is printed beside it with the load average.
 
 ``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
 ``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
-is part of ``_merge_batch``; ``row`` (the digests) and ``_row_meta`` of ``write_rows``).
+is part of ``_merge_batch``; ``write`` (the digests and the stored clock) of ``write_rows``).
 """
 
 from __future__ import annotations
@@ -151,8 +151,7 @@ def time_phases() -> None:
         wrap(module, name)
     # inside the steps above (their time is part of theirs)
     wrap(push_merge.rules, "check_change")
-    wrap(replica_write.replica_digest.Deltas, "row")  # the digests: stamps and values
-    wrap(replica_write, "_row_meta")
+    wrap(replica_write.replica_digest.Deltas, "write")  # the digests and the stored clock
     wrap(identity, "change_body")
 
 

@@ -28,7 +28,7 @@ import functools
 import hashlib
 import json
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -49,6 +49,9 @@ def canonical_stamp(stamp: str) -> str:
     """A stamp's canonical value: its numbers without padding, then its device."""
     ms, counter, device = hlc.split(stamp)
     return f"{ms}.{counter}.{device}"
+
+
+_blake2b = hashlib.blake2b
 
 
 def _h64(data: bytes) -> int:
@@ -143,22 +146,41 @@ def values_hash(
     return _h64("\x1f".join(parts).encode("utf-8"))  # as row_hash: accidents, not forgers
 
 
+# canonical_value of a kind, its common case first (tests/core/test_digest_fast.py)
+_TEXT_OF: dict[str, Callable[[Any], str]] = {
+    "int": lambda v: str(v) if type(v) is int else canonical_value("int", v),
+    "list": lambda v: sorted_json(v) if type(v) is list else canonical_value("list", v),
+    "json": lambda v: sorted_json(v) if type(v) is dict else canonical_value("json", v),
+    "bool": lambda v: "1" if v else "0",
+}
+
+
 class _Shape:
     """What the two hashes of a row with stamps on some names go over (made once per table and
     names): the names sorted, the typed ones among them with ``"\\x1f<name>\\x1f"`` before each
     value, a getter of their values and the places and kinds of those not textual."""
 
-    __slots__ = ("names", "typed", "prefixes", "get", "others")
+    __slots__ = ("table", "key", "names", "typed", "prefixes", "parts", "get", "others", "_fields")
 
     def __init__(self, table: str, names: tuple[str, ...]) -> None:
         types = schema.TABLES[table]
+        self.table, self.key, self._fields = table, names, ""
         self.names = tuple(sorted(names))
         self.typed = tuple((n, types[n]) for n in self.names if n in types)
         self.prefixes = tuple(f"\x1f{n}\x1f" for n, _ in self.typed)
+        self.parts = [part for prefix in self.prefixes for part in (prefix, "")]  # values: ""
         self.get = operator.itemgetter(*(n for n, _ in self.typed)) if self.typed else None
         self.others = tuple(
-            (at, kind) for at, (_, kind) in enumerate(self.typed) if kind not in _TEXTUAL
+            (at, _TEXT_OF.get(kind) or functools.partial(canonical_value, kind))
+            for at, (_, kind) in enumerate(self.typed)
+            if kind not in _TEXTUAL
         )
+
+    def fields(self) -> str:
+        """``stored_clocks.fields_text`` of these names (ValueError on one that is no name)."""
+        if not self._fields:
+            self._fields = stored_clocks.fields_text(self.table, self.key)
+        return self._fields
 
 
 _shape = functools.lru_cache(maxsize=4096)(_Shape)
@@ -184,16 +206,43 @@ def row_hashes(
     return _h64(text.encode("utf-8")), _values_hash(shape, head, row)
 
 
+def written_row(
+    table: str, row_id: str, row: Mapping[str, Any], clocks: Mapping[str, str]
+) -> tuple[int, int, tuple[str, str, str]]:
+    """:func:`row_hashes` and ``stored_clocks.row_meta`` of a row the server writes, made
+    together: a row whose fields carry one stamp (a new row) has it split once."""
+    if clocks:
+        distinct = set(clocks.values())
+        if len(distinct) == 1 and type(stamp := distinct.pop()) is str:
+            shape = _shape(table, tuple(clocks))
+            ms, counter, device = hlc.split(stamp)
+            canonical = f"{ms}.{counter}.{device}"  # canonical_stamp
+            head = table + "\x1f" + row_id
+            text = head + "\x1f" + f"\x1f{canonical}\x1f".join(shape.names) + "\x1f" + canonical
+            meta = (
+                stamp,
+                device,
+                stored_clocks.one_group_text(shape.fields(), ms, counter, device),
+            )
+            by_stamps = int.from_bytes(
+                _blake2b(text.encode("utf-8"), digest_size=8).digest(), "big"
+            )
+            return by_stamps, _values_hash(shape, head, row), meta
+    return (*row_hashes(table, row_id, row, clocks), stored_clocks.row_meta(table, clocks))
+
+
 def _values_hash(shape: _Shape, head: str, row: Mapping[str, Any]) -> int:
     if shape.get is None:
         return 0
     try:
         got = shape.get(row)
         values = list(got) if len(shape.typed) > 1 else [got]
-        for at, kind in shape.others:
-            values[at] = canonical_value(kind, values[at])
-        # a textual field holding no str (None, a number) is not added: the slow way below
-        text = head + "".join(map(operator.add, shape.prefixes, values))
+        for at, text_of in shape.others:
+            values[at] = text_of(values[at])
+        parts = shape.parts.copy()
+        parts[1::2] = values
+        # a textual field holding no str (None, a number) is not joined: the slow way below
+        text = head + "".join(parts)
     except (KeyError, TypeError):
         parts = [head]
         for (name, kind), prefix in zip(shape.typed, shape.prefixes, strict=True):
@@ -203,7 +252,7 @@ def _values_hash(shape: _Shape, head: str, row: Mapping[str, Any]) -> int:
                 value if type(value) is str and kind in _TEXTUAL else canonical_value(kind, value)
             )
         text = "".join(parts)
-    return _h64(text.encode("utf-8"))
+    return int.from_bytes(_blake2b(text.encode("utf-8"), digest_size=8).digest(), "big")  # _h64
 
 
 def bucket_of(row_id: str) -> int:

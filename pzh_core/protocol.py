@@ -174,8 +174,6 @@ def plainly_clean(fields: Mapping[str, Any]) -> bool:
     for value in fields.values():
         cls = value.__class__
         if cls is str:
-            if len(value) > MAX_TEXT:
-                return False
             strings.append(value)
         elif cls is list:
             if len(value) > MAX_LIST:
@@ -186,7 +184,10 @@ def plainly_clean(fields: Mapping[str, Any]) -> bool:
             strings += value
         elif cls not in _NO_LIMIT and value is not None:
             return False  # a JSON object, or a class of no kind
-    return not text.has_control("\n".join(strings))
+    joined = "".join(strings)  # a text over MAX_TEXT makes their join longer still
+    # A control character is not printable: the regex only for a text that is not (a line
+    # break, a tab, an ideographic space ...).
+    return len(joined) <= MAX_TEXT and (joined.isprintable() or not text.has_control(joined))
 
 
 def limit_errors(table: str, fields: Mapping[str, Any]) -> dict[str, str]:
@@ -260,7 +261,10 @@ def _plainly_valid(change: dict[str, Any]) -> bool:
                 if item.__class__ is not str:
                     return False
             strings += value
-    return utf8_ok("".join(strings))  # a NUL or a lone surrogate in any is one in the join
+    # A NUL or a lone surrogate in any is one in their join, and is not printable: utf8_ok
+    # only for a join that is not (a line break, a tab, an ideographic space ...).
+    joined = "".join(strings)
+    return joined.isprintable() or utf8_ok(joined)
 
 
 def _validate_change_exact(change: Any) -> dict[str, Any]:
@@ -270,7 +274,7 @@ def _validate_change_exact(change: Any) -> dict[str, Any]:
     seq, table, row_id, stamp, fields = (change.get(k) for k in ("seq", "t", "id", "s", "f"))
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**53:
         raise ProtocolError("seq must be a positive integer below 2**53")
-    if table not in schema.TABLES:
+    if not isinstance(table, str) or table not in schema.TABLES:  # a list: no TypeError (500)
         raise ProtocolError(f"unknown table {table!r}")
     if table in schema.SERVER_ONLY:
         raise ProtocolError(f"table {table!r} is written by the city server only")

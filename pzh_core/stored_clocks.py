@@ -139,7 +139,7 @@ def encode(table: str, clocks: Mapping[str, str]) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _fields_text(table: str, names: tuple[str, ...]) -> str:
+def fields_text(table: str, names: tuple[str, ...]) -> str:
     """A group's fields as stored: ``<mask in base 36>[+<name>…]`` (ValueError on a name that
     is not one, the first in ``names``)."""
     numbers = _numbers(table)
@@ -157,9 +157,15 @@ def _fields_text(table: str, names: tuple[str, ...]) -> str:
 
 def _one_group(table: str, clocks: Mapping[str, str], stamp: str) -> tuple[str, str]:
     """``(device, stored text)`` of field stamps that are all ``stamp`` (a new row's)."""
-    fields = _fields_text(table, tuple(clocks))
-    value, device = stamp_int(stamp)
-    return device, f"{VERSION};{device};{_b36(value)}={fields}"
+    fields = fields_text(table, tuple(clocks))
+    ms, counter, device = hlc.split(stamp)
+    return device, one_group_text(fields, ms, counter, device)
+
+
+def one_group_text(fields: str, ms: int, counter: int, device: str) -> str:
+    """The stored text of field stamps that are all one stamp (``hlc.split``), on the fields of
+    ``fields`` (:func:`fields_text`)."""
+    return f"{VERSION};{device};{_b36((ms << _SHIFT) | counter)}={fields}"
 
 
 def _groups_text(table: str, clocks: Mapping[str, str]) -> str:

@@ -34,7 +34,7 @@ class Record:
         return data
 
     @classmethod
-    def from_row(cls: type[R], row: dict[str, Any]) -> R:
+    def from_row(cls: type[R], row: Mapping[str, Any]) -> R:
         """Build from a decoded store row (extra columns such as ``clocks`` are ignored)."""
         names = _NAMES.get(cls)
         if names is None:  # the server builds one for every pushed row: once per class

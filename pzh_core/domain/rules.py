@@ -25,7 +25,7 @@ from pzh_core.domain import (
     volunteer,
 )
 
-Validator = Callable[[dict[str, Any], dt.date], dict[str, str]]
+Validator = Callable[[Mapping[str, Any], dt.date], dict[str, str]]
 
 # table -> the domain validation of a whole row (fields decoded), with "today"; the protocol's
 # limits are not checked again there (check_change checks them first, on the change's fields).
@@ -82,7 +82,7 @@ def check_change(
     validate = VALIDATORS.get(table)
     if validate is None or fields.get("deleted"):
         return None
-    found = validate({**(row or {}), **fields}, today)
+    found = validate({**row, **fields} if row else fields, today)  # no validator writes to it
     if not found:
         return None
     errors = {k: v for k, v in found.items() if k in fields}

@@ -56,6 +56,27 @@ class Deltas:
         self.stamps[key] = self.stamps.get(key, 0) ^ stamps
         self.values[key] = self.values.get(key, 0) ^ values
 
+    def write(
+        self,
+        station: str,
+        table: str,
+        row_id: str,
+        before: tuple[Mapping[str, str], Mapping[str, Any]],
+        after: tuple[Mapping[str, str], Mapping[str, Any]],
+    ) -> tuple[str, str, str]:
+        """:meth:`row`, and the written row's ``(updated_at, device_id, clocks)`` as stored
+        (``stored_clocks.row_meta``), made together (``digest.written_row``)."""
+        if table in schema.SERVER_ONLY:
+            return stored_clocks.row_meta(table, after[0])
+        stamps, values, meta = digest.written_row(table, row_id, after[1], after[0])
+        if before[0]:  # a row without stamps (a new one) hashes to 0
+            old = digest.row_hashes(table, row_id, before[1], before[0])
+            stamps, values = stamps ^ old[0], values ^ old[1]
+        key = (station, table, digest.bucket_of(row_id))
+        self.stamps[key] = self.stamps.get(key, 0) ^ stamps
+        self.values[key] = self.values.get(key, 0) ^ values
+        return meta
+
 
 def build(conn: Conn) -> None:
     """The stamp values of rows written before the digest existed (once, by migration 4)."""

@@ -56,11 +56,6 @@ def compact(value: Any) -> str:
     return _COMPACT.encode(value)
 
 
-def _row_meta(table: str, clocks: dict[str, str]) -> tuple[str, str, str]:
-    """``updated_at``, ``device_id`` and ``clocks`` of a row with these field stamps."""
-    return stored_clocks.row_meta(table, clocks)
-
-
 def lock_station(c: Conn, station_id: str) -> bool:
     """Lock a station's row until the transaction ends (PostgreSQL): every transaction that
     writes the station's replica rows takes it first. False when there is no such station."""
@@ -157,7 +152,8 @@ def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) 
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
-        deltas.row(
+        # the digests' deltas and the row's stored meta (updated_at, device_id, clocks)
+        meta = deltas.write(
             station, table, row_id, (state.before, state.base), (state.clocks, state.current())
         )
         # Grouped by the fields written, in the change's order (one client sends one order).
@@ -165,7 +161,6 @@ def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) 
         values = [state.values[n] for n in names]
         for i in _encoded(table, names):
             values[i] = schema.encode_value(schema.TABLES[table][names[i]], values[i])
-        meta = _row_meta(table, state.clocks)
         if state.exists:
             groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
         else:

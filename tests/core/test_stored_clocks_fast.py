@@ -12,8 +12,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from pzh_core import hlc, merge, stored_clocks
-from tests.core.test_digest_fast import stamps
+from pzh_core import digest, hlc, merge, stored_clocks
+from tests.core.test_digest_fast import ref_row_hash, ref_values_hash, rows, stamps
 from tests.core.test_stored_clocks import rows as any_rows
 from tests.core.test_stored_clocks import tables
 
@@ -121,3 +121,15 @@ def test_malformed_stamps_and_names_are_refused_with_the_definitions_message(clo
         assert str(got.value) == str(expected.value)
     with pytest.raises(ValueError):
         stored_clocks._b36(-1)
+
+
+@settings(max_examples=500)
+@given(rows())
+def test_a_written_rows_hashes_and_meta_together_are_the_definitions(row):
+    table, row_id, values, clocks = row
+    clocks = stored_clocks.decode(table, clocks) if isinstance(clocks, str) else clocks
+    assert digest.written_row(table, row_id, values, clocks) == (
+        ref_row_hash(table, row_id, clocks),
+        ref_values_hash(table, row_id, values, clocks),
+        tuple(ref_row_columns(table, clocks).values()),
+    )
