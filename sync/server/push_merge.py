@@ -159,15 +159,30 @@ def _record_seen(
     conn: Conn, device_id: str, todo: Sequence[tuple[int, dict[str, Any]]], jsons: list[str]
 ) -> None:
     """Each seq's stamp and change hash (``srv_seen``: a resent seq must be the same change)."""
-    conn.insert_many(
-        "INSERT INTO srv_seen (device_id, seq, stamp, body)",
-        # seqs rise within a batch: no two rows hit one key
-        [
-            (device_id, c["seq"], c["s"], identity.change_body(c, fields_json))
-            for (_, c), fields_json in zip(todo, jsons, strict=True)
-        ],
-        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp, body = excluded.body",
-    )
+    rows = [
+        (device_id, c["seq"], c["s"], identity.change_body(c, fields_json))
+        for (_, c), fields_json in zip(todo, jsons, strict=True)
+    ]
+    conn.insert_many(_SEEN_INSERT, rows, "" if _seen_is_new(conn, rows) else _SEEN_UPSERT)
+
+
+_SEEN_INSERT = "INSERT INTO srv_seen (device_id, seq, stamp, body)"
+# the upsert's rows: seqs rise within a batch (exchange.parse), so no two rows hit one key
+_SEEN_UPSERT = (
+    " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp, body = excluded.body"
+)
+
+
+def _seen_is_new(conn: Conn, rows: Sequence[tuple[Any, ...]]) -> bool:
+    """Whether no row of ``rows`` can meet a held one: their seqs rise and all lie above the
+    device's highest seq held. Then PostgreSQL inserts them by ``COPY`` (a plain insert),
+    about half the database's CPU of the upsert; SQLite upserts as ever (in C, no gain)."""
+    if not rows or not conn.dialect.postgres:
+        return False
+    if any(a[1] >= b[1] for a, b in zip(rows, rows[1:], strict=False)):
+        return False
+    top = conn.scalar("SELECT MAX(seq) FROM srv_seen WHERE device_id = ?", (rows[0][0],))
+    return top is None or top < rows[0][1]
 
 
 def _erased_people(feed: Sequence[tuple[Any, ...]]) -> list[str]:

@@ -79,3 +79,57 @@ def test_in_texts_finds_every_id(make_storage) -> None:
         return sorted(r[0] for r in c.all(f"SELECT id FROM t_bulk WHERE id {where}", params))
 
     assert storage.engine.read(read) == sorted(ids[::2])
+
+
+def _seen(storage, device: str) -> dict[int, tuple[str, str]]:
+    return {
+        r["seq"]: (r["stamp"], r["body"])
+        for r in storage.query(
+            "SELECT seq, stamp, body FROM srv_seen WHERE device_id = ?", (device,)
+        )
+    }
+
+
+def _changes(seqs, tag: str) -> list[tuple[int, dict]]:
+    return [
+        (i, {"seq": q, "t": "activities", "id": f"a{q}", "s": f"{tag}{q:04d}", "f": {"title": tag}})
+        for i, q in enumerate(seqs)
+    ]
+
+
+def test_seen_seqs_are_inserted_or_upserted_alike(make_storage) -> None:
+    """``srv_seen``: new rising seqs above the device's highest go as a plain insert (COPY on
+    PostgreSQL); a batch that meets a held seq, or whose seqs do not rise, is upserted — the
+    rows come out the same either way."""
+    from pzh_core import digest
+    from sync.server import identity, push_merge
+
+    storage = make_storage()
+
+    def record(device: str, todo: list[tuple[int, dict]]) -> bool:
+        def tx(c) -> bool:
+            rows = [(device, ch["seq"], ch["s"], "") for _, ch in todo]
+            plain = push_merge._seen_is_new(c, rows)
+            push_merge._record_seen(
+                c, device, todo, [digest.sorted_json(ch["f"]) for _, ch in todo]
+            )
+            return plain
+
+        return storage.engine.write(tx)
+
+    def expected(todo):
+        return {ch["seq"]: (ch["s"], identity.change_body(ch)) for _, ch in todo}
+
+    postgres = storage.engine.dialect.postgres
+    first = _changes(range(1, 6), "a")
+    assert record("d1", first) is postgres  # nothing held yet
+    assert record("d2", _changes([3], "b")) is postgres  # another device's seqs do not count
+    later = _changes(range(6, 9), "c")
+    assert record("d1", later) is postgres  # above the highest held
+    assert _seen(storage, "d1") == expected(first) | expected(later)
+    again = _changes([4, 9], "d")  # meets seq 4, held: upserted
+    assert record("d1", again) is False
+    assert _seen(storage, "d1") == expected(first) | expected(later) | expected(again)
+    assert record("d3", _changes([5, 2], "e")) is False  # not rising: upserted
+    assert _seen(storage, "d3") == expected(_changes([5, 2], "e"))
+    assert _seen(storage, "d2") == expected(_changes([3], "b"))
