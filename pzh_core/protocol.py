@@ -274,7 +274,7 @@ def _validate_change_exact(change: Any) -> dict[str, Any]:
     seq, table, row_id, stamp, fields = (change.get(k) for k in ("seq", "t", "id", "s", "f"))
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**53:
         raise ProtocolError("seq must be a positive integer below 2**53")
-    if table not in schema.TABLES:
+    if not isinstance(table, str) or table not in schema.TABLES:  # a list: no TypeError (500)
         raise ProtocolError(f"unknown table {table!r}")
     if table in schema.SERVER_ONLY:
         raise ProtocolError(f"table {table!r} is written by the city server only")

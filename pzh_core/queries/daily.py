@@ -40,30 +40,29 @@ def activity_days(
 
 
 def activities_added(
-    db: Db, scopes: list[ActivityScope], stations: Stations, period: Period, ids: list[str]
-) -> list[tuple[str, str, tuple[bool, ...], int, int]]:
-    """What the activities ``ids`` alone add, by day: ``(station id, day, (whether each of
-    ``scopes`` counts them), number, attendance)``. The conditions of :func:`activity_days`
-    (``activity_where``: the dated part once, each scope's part once per activity); a figure
-    of scope *i* adds the number or the attendance of the rows whose flag *i* is set. The
-    conditions are tested on the rows found by id (in the WHERE clause a planner would rather
-    walk the station's days by their index, the whole year)."""
-    dated, params = activity_q.dated_where(stations, period)
-    flags = [" AND ".join(dated)]
+    db: Db, scopes: list[ActivityScope], station: str, period: Period, ids: list[str]
+) -> list[tuple[str, tuple[bool, ...], int, int]]:
+    """What the activities ``ids`` of one station alone add, by day: ``(day, (whether each of
+    ``scopes`` counts them), number, attendance)``; a figure of scope *i* adds the number or
+    the attendance of the rows whose flag *i* is set. The conditions of :func:`activity_days`
+    (``activity_where``: the dated part once, each scope's part once per activity), tested on
+    the rows found by id (in the WHERE clause a planner would rather walk the station's whole
+    year by its days' index)."""
+    dated, params = activity_q.dated_where([station], period)
+    flags = [f"CASE WHEN {' AND '.join(dated)} THEN 1 ELSE 0 END"]
     for scope in scopes:
         clauses, more = activity_q.scope_where(db, scope)
-        flags.append(" AND ".join(clauses) or "1 = 1")
+        flags.append(f"CASE WHEN {' AND '.join(clauses)} THEN 1 ELSE 0 END" if clauses else "1")
         params += more
-    tests = "".join(f"CASE WHEN {f} THEN 1 ELSE 0 END, " for f in flags)
-    by = ", ".join(str(i) for i in range(1, len(flags) + 3))  # the columns before the sums
+    by = ", ".join(str(i) for i in range(1, len(flags) + 2))  # the columns before the sums
     cond, id_params = db.dialect.in_texts("a.id", ids)
     rows = db.tuples(
-        f"SELECT a.station_id, a.date, {tests}COUNT(*), SUM(a.attendance)"
+        f"SELECT a.date, {''.join(f + ', ' for f in flags)}COUNT(*), SUM(a.attendance)"
         f" FROM activities a WHERE {cond} GROUP BY {by}",
         params + id_params,
     )
-    n = len(flags) + 2
-    return [(r[0], r[1], tuple(bool(f) for f in r[3:n]), r[n], r[n + 1] or 0) for r in rows if r[2]]
+    n = len(flags) + 1
+    return [(r[0], tuple(bool(f) for f in r[2:n]), r[n], r[n + 1] or 0) for r in rows if r[1]]
 
 
 def session_days(db: Db, stations: Stations, period: Period) -> Days:

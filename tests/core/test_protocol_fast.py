@@ -62,7 +62,7 @@ def ref_validate(change: Any) -> dict[str, Any]:
     seq, table, row_id, stamp, fields = (change.get(k) for k in ("seq", "t", "id", "s", "f"))
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**53:
         raise protocol.ProtocolError("seq must be a positive integer below 2**53")
-    if table not in schema.TABLES:
+    if table not in [*schema.TABLES]:  # by equality: a list or an object is no table either
         raise protocol.ProtocolError(f"unknown table {table!r}")
     if table in schema.SERVER_ONLY:
         raise protocol.ProtocolError(f"table {table!r} is written by the city server only")
@@ -272,3 +272,14 @@ def test_row_fields_hold_what_the_record_would(row):
     row.pop("x", None)
     row.pop("deleted", None)
     assert activity.Activity.row_fields(row) == vars(activity.Activity.from_row(row))
+
+
+def test_a_table_that_is_not_a_name_is_an_unknown_table_not_a_server_error():
+    for table in ([], {}, ["activities"], 1, None):
+        change = {"seq": 1, "t": table, "id": "a", "s": STAMP, "f": {"title": "x"}}
+        try:
+            protocol.validate_change(change)
+        except protocol.ProtocolError as exc:
+            assert str(exc) == f"unknown table {table!r}"
+        else:
+            raise AssertionError(f"{table!r} accepted")

@@ -350,6 +350,8 @@ HOSTILE_CHANGES = [
         "s": "1790000000000.0000.d",
         "f": {"attendance": float("nan")},
     },
+    # A table that is not a name (a list cannot be looked up: it was a 500 before session 6).
+    {"seq": 1, "t": ["activities"], "id": "x", "s": "1790000000000.0000.d", "f": {"title": "x"}},
     "not an object",
 ]
 

@@ -157,22 +157,18 @@ def added(
     """What the new activities ``states`` add to the station's figure rows, day by day (their
     month and year too), except in ``spans``: :func:`aggregates.refresh` recomputes those next
     (reading the new rows too) and would overwrite them anyway."""
-    by_date: dict[Any, list[str]] = {}
-    for (_, row_id), state in states.items():  # (a new row's values are all it has)
-        by_date.setdefault(state.values.get("date"), []).append(row_id)
-    by_year: dict[int, list[str]] = {}
-    for date, ids in by_date.items():
-        if (year := year_of(date)) is not None:
-            by_year.setdefault(year, []).extend(ids)
+    dates = {state.values.get("date") for state in states.values()}  # a new row: its values
+    years = sorted({y for d in dates if (y := year_of(d)) is not None})
+    ids = [row_id for _, row_id in states]  # each year's query counts that year's rows alone
     db = db_of(c)
     parts = [f(db) for f in _PARTS]
     scopes = list(dict.fromkeys(scope for scope, _ in parts))  # each scope's test once a row
     columns = [(scopes.index(scope), measure == "count") for scope, measure in parts]
     delta: dict[Key, Any] = {}
-    for year, ids in by_year.items():
+    for year in years:
         period = Period(year, None, FAR)  # as year_days: future-dated activities included
-        for sid, day, flags, number, attendance in daily_q.activities_added(
-            db, scopes, [station], period, ids
+        for day, flags, number, attendance in daily_q.activities_added(
+            db, scopes, station, period, ids
         ):
             month = (span_of(day) or (year, 0))[1]
             redone = spans.get((year, 0), set()) | spans.get((year, month), set())
@@ -180,6 +176,6 @@ def added(
                 value = (number if count else attendance) if flags[i] else 0
                 if value and key not in redone:
                     for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
-                        k = (sid, key, grain, span)
+                        k = (station, key, grain, span)
                         delta[k] = delta.get(k, 0) + value
     return delta
