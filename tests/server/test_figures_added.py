@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from pzh_core import hlc
 from pzh_core.period import Period
-from sync.server import admin, auth
+from sync.server import admin
 from sync.server.db import aggregates, figure_spans
+from tests.server.test_aggregates import _enroll, _figure_rows
 
 NOW = dt.datetime(2026, 3, 15, 12, tzinfo=dt.timezone(dt.timedelta(hours=8)))
 T0 = int(NOW.timestamp() * 1000)
@@ -52,13 +53,6 @@ def activity(
     }
 
 
-def _enroll(storage, station):
-    code = admin.issue_code(storage, station).code
-    return storage.enroll(
-        code, token_hash=auth.hash_token(code), device_name="", app_version="", device_id=None
-    )[0]
-
-
 class Desk:
     """One station's device: numbered changes with rising stamps."""
 
@@ -75,13 +69,6 @@ class Desk:
 
     def push(self, changes: list[dict[str, Any]]):
         return self.storage.push(self.dev, changes, client_time_ms=T0)
-
-
-def _figure_rows(storage) -> set:
-    return {
-        tuple(r.values())
-        for r in storage.query("SELECT station_id, key, grain, span, value FROM srv_figures")
-    }
 
 
 def _assert_exact(storage, stations: list[str]) -> None:
