@@ -12,20 +12,23 @@ a shared machine; wall-clock rows/s is printed beside it with the load average.
 
 ``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
 ``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
-is part of ``_merge_batch``; ``row`` (the digests) and ``_row_meta`` of ``write_rows``).
+is part of ``_merge_batch``; ``write`` (the digests and the stored clock) of ``write_rows``).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import datetime as dt
 import io
 import json
 import os
 import pstats
+import random
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,14 +39,49 @@ from sync.server import admin, auth, exchange  # noqa: E402
 from sync.server.sql_storage import open_storage  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "benchmarks"))
+import bench_province  # noqa: E402
 from bench_server import activity_change as change  # noqa: E402
 
 
-def bodies(device: str, batches: int, size: int) -> list[bytes]:
+def station_changes(device: str, station: str, count: int, now: int, seed: int) -> list[dict]:
+    """``count`` changes of a busy station's records, as its desk pushes them: the shape of
+    ``bench_province`` (a year: 120 activities, 24 sessions and 288 attendance marks of 2
+    classes, 60 volunteer services; 150 people and 20 volunteers once), year after year."""
+    rng, out, years = random.Random(seed), [], list(range(2020, 2027))
+    rows = bench_province._station_rows(station, years, dt.date(2026, 11, 30), rng)
+    for table in ("people", "volunteers", "classes", "sessions", "attendance", "activities",
+                  "service_records"):  # fmt: skip
+        names = bench_province.COLUMNS[table].split(", ")
+        for row in rows[table]:
+            fields = dict(zip(names[2:], row[2:], strict=True))
+            if table == "activities":
+                fields["target_groups"] = json.loads(fields["target_groups"])
+                fields["deleted"] = bool(fields["deleted"])
+            out.append({"t": table, "id": row[0], "f": fields})
+    held_on = {c["id"]: c["f"]["date"] for c in out if c["t"] == "sessions"}
+
+    def entered(c: dict) -> str:  # marks with their session; people and classes first
+        f = c["f"]
+        return f.get("date") or f.get("join_date") or held_on.get(f.get("session_id", ""), "")
+
+    out.sort(key=entered)
+    out = out[:count]
+    for seq, c in enumerate(out, 1):
+        c["seq"], c["s"] = seq, hlc.encode(now, seq % 10_000, device)
+    return out
+
+
+def bodies(device: str, batches: int, size: int, mix: str, station: str = "") -> list[bytes]:
     """The request bodies of one device, encoded beforehand (parsing them is timed)."""
     now, out = hlc.wall_ms(), []
+    if mix == "station":
+        seed = zlib.crc32(device.encode())
+        every = station_changes(device, station, batches * size, now, seed=seed)
     for b in range(batches):
-        push = [change(b * size + i + 1, device, now) for i in range(size)]
+        if mix == "station":
+            push = every[b * size : (b + 1) * size]
+        else:
+            push = [change(b * size + i + 1, device, now) for i in range(size)]
         body = {"protocol": 1, "client_time_ms": now, "push": push, "cursor": 0}
         out.append(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
     return out
@@ -113,8 +151,7 @@ def time_phases() -> None:
         wrap(module, name)
     # inside the steps above (their time is part of theirs)
     wrap(push_merge.rules, "check_change")
-    wrap(replica_write.replica_digest.Deltas, "row")  # the digests: stamps and values
-    wrap(replica_write, "_row_meta")
+    wrap(replica_write.replica_digest.Deltas, "write")  # the digests and the stored clock
     wrap(identity, "change_body")
 
 
@@ -131,8 +168,11 @@ def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profi
             body = json.loads(bodies_[b])
             body["cursor"] = cursors[dev.id]
             req = exchange.parse(body)
-            answer = json.loads(exchange.run(storage, dev, req))
-            cursors[dev.id] = answer["cursor"]
+            answer = exchange.run(storage, dev, req)
+            # The device's cursor, read without parsing the answer: that is the client's work,
+            # not the server's (the changes come first, then the answer's tail from "cursor").
+            tail = answer[answer.rindex(b'],"cursor":') + 1 :]
+            cursors[dev.id] = json.loads(b"{" + tail[1:])["cursor"]
             rows += len(req.push)
     if profile:
         profile.disable()
@@ -154,6 +194,13 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--batches", type=int, default=5, help="batches per device")
     ap.add_argument("--batch", type=int, default=500)
     ap.add_argument("--quick", action="store_true", help="4 devices x 2 batches")
+    ap.add_argument(
+        "--mix",
+        choices=("activities", "station"),
+        default="activities",
+        help="new activities only (the widest rows, the most rules), or a busy station's"
+        " records (bench_province's shape: mostly attendance marks)",
+    )
     ap.add_argument("--profile", help="write cProfile's top functions here")
     ap.add_argument("--phases", action="store_true", help="CPU per row of each step of a push")
     args = ap.parse_args(argv)
@@ -171,7 +218,7 @@ def main(argv: list[str] | None = None) -> dict:
         storage = open_storage(where)
         try:
             devices = enroll(storage, args.devices)
-            work = [bodies(d.id, args.batches, args.batch) for d in devices]
+            work = [bodies(d.id, args.batches, args.batch, args.mix, d.station_id) for d in devices]
             prof = cProfile.Profile(time.thread_time) if args.profile else None
             if prof is not None and not args.postgres:
                 profile_writer_thread()
@@ -181,13 +228,18 @@ def main(argv: list[str] | None = None) -> dict:
             result = run(storage, devices, work, prof)
             if cluster:
                 result["postgres_cpu_s"] = round(cluster.cpu_seconds() - db_cpu0, 2)
-            held = storage.query("SELECT count(*) AS n FROM activities")[0]["n"]
+            held = sum(
+                storage.query(f"SELECT count(*) AS n FROM {t}")[0]["n"]
+                for t in bench_province.COLUMNS
+            )
             assert held == result["rows"], (held, result["rows"])
+            assert storage.query("SELECT count(*) AS n FROM srv_set_aside")[0]["n"] == 0
         finally:
             storage.close()
             if cluster:
                 cluster.stop()
     result["engine"] = "postgresql" if args.postgres else "sqlite"
+    result["mix"] = args.mix
     result["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     if prof is not None:
         out = io.StringIO()
@@ -198,10 +250,10 @@ def main(argv: list[str] | None = None) -> dict:
         stats.sort_stats("tottime").print_stats(30)
         Path(args.profile).write_text(out.getvalue(), encoding="utf-8")
         stats.dump_stats(args.profile + ".prof")  # for pstats' print_callers
-    print("| engine | rows | s | rows/s | CPU s | rows per CPU-s | CPU ms / 1,000 rows | load |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| engine | mix | rows | s | rows/s | CPU s | rows per CPU-s | CPU µs / row | load |")
+    print("|---|---|---|---|---|---|---|---|---|")
     print(
-        f"| {result['engine']} | {result['rows']:,} | {result['seconds']} | "
+        f"| {result['engine']} | {result['mix']} | {result['rows']:,} | {result['seconds']} | "
         f"{result['rows_per_s']:,} | {result['cpu_s']} | {result['rows_per_cpu_s']:,} | "
         f"{result['cpu_ms_per_1000_rows']} | {result['load_average']} |"
     )

@@ -57,16 +57,18 @@ COLUMN_SQL = {
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # json.dumps(…, ensure_ascii=False), built once
+ENCODED_KINDS = frozenset(("list", "json", "bool"))  # the kinds encode_value changes
 
 
 def encode_value(kind: str, value: Any) -> Any:
     """A field's Python value → its column value (the one encoding of desk and server):
-    lists and objects as JSON (``None`` as the empty one), bools as 0/1."""
+    lists and objects as JSON (``None`` as the empty one), bools as 0/1; any other kind
+    (not in :data:`ENCODED_KINDS`) is stored as it is."""
+    if kind not in ENCODED_KINDS:
+        return value
     if kind in ("list", "json"):
         return _JSON.encode(value if value is not None else ([] if kind == "list" else {}))
-    if kind == "bool":
-        return 1 if value else 0
-    return value
+    return 1 if value else 0  # bool
 
 
 TABLES: dict[str, dict[str, str]] = {}

@@ -86,7 +86,7 @@ class Clamps:
     ) -> None:
         self.clock = clock
         self.limit_ms = limit_ms
-        future = [s for s in stamps if hlc.parse(s).ms > limit_ms]
+        future = [s for s in stamps if hlc.split(s)[0] > limit_ms]
         self.given = earlier(conn, station, future) if future else {}
         # Stamps of the same time and counter under the re-key parents (a re-stamped write).
         self.before: dict[str, list[str]] = {}

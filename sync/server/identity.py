@@ -194,10 +194,16 @@ def check_epoch(
         forked(applied, f"seq {missing[0]} held by the server is not in this file")
 
 
-def change_body(change: dict[str, Any]) -> str:
+def change_body(change: dict[str, Any], fields_json: str | None = None) -> str:
     """A hash of a pushed change's table, row and fields (``srv_seen.body``): a resent seq must
-    be the same change, not only carry the same stamp."""
-    text = digest.sorted_json([change["t"], change["id"], change["f"]])
+    be the same change, not only carry the same stamp. ``fields_json``: the fields as
+    ``digest.sorted_json`` gives them, when the caller has made it already (the list's JSON is
+    its items' JSON joined by commas)."""
+    if fields_json is None:
+        text = digest.sorted_json([change["t"], change["id"], change["f"]])
+    else:
+        head = digest.sorted_json([change["t"], change["id"]])
+        text = f"{head[:-1]},{fields_json}]"
     return hashlib.blake2b(text.encode("utf-8"), digest_size=8).hexdigest()
 
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from pzh_core import merge, stored_clocks
+from pzh_core import digest, merge, stored_clocks
 from pzh_core.china_tz import china_day
 from pzh_core.domain import erasure, rules
 from sync.server import certificate_guard, clamps, erasure_store, identity, period_store, set_aside
@@ -48,12 +48,11 @@ class Rules:
     ) -> tuple[str, dict[str, str]] | None:
         if self.too_old:
             return "desk_too_old", rules.desk_too_old_errors(fields, *self.too_old)
+        row = state.current() if state.exists or state.values else None
         if self.periods is not None:
-            row = state.current() if state.exists or state.values else None
             locked = self.periods.problem(table, row, fields)
             if locked:
                 return locked
-        row = state.current() if state.exists or state.values else None
         found = rules.check_change(table, row, fields, today=self.today)
         if found is None and self.numbers is not None:
             found = self.numbers.problem(table, row_id, fields)
@@ -113,7 +112,7 @@ def apply_push(
     checks.erased = erasure_store.ErasureGuard(conn, station)
     checks.numbers = certificate_guard.NumberGuard(conn, station)
     stamps = [c["s"] for _, c in todo]
-    rows, feed = _merge_batch(
+    rows, feed, jsons = _merge_batch(
         todo,
         fetch_rows(conn, todo),
         station,
@@ -129,16 +128,11 @@ def apply_push(
     resent = [c["seq"] for c in changes if c["seq"] <= applied]
     result.set_aside = set_aside.for_seqs(conn, device.id, resent) + result.set_aside
     aggregates.after_write(conn, station, rows)
-    conn.insert_many(
-        "INSERT INTO srv_seen (device_id, seq, stamp, body)",
-        # seqs rise within a batch: no two rows hit one key
-        [(device.id, c["seq"], c["s"], identity.change_body(c)) for _, c in todo],
-        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp, body = excluded.body",
-    )
+    _record_seen(conn, device.id, todo, jsons)
     result.feed_added = len(feed)
     result.acked_seq = todo[-1][1]["seq"] if todo else applied
     _record_sync(conn, dev, device.id, result, now=now, client_time_ms=client_time_ms)
-    erased = [e[2] for e in feed if erasure.is_erasure(e[1], json.loads(e[4]))]
+    erased = _erased_people(feed)
     append_feed(conn, feed)
     _complete_erasures(conn, station, erased, ServerClock(conn, wall))
     _keep_late(conn, station, device.id, late, ServerClock(conn, wall))
@@ -159,6 +153,31 @@ def _pushing_device(conn: Conn, device: Device) -> Any:
             identity.forked(dev["applied_seq"], "device re-keyed by another copy of its file")
         raise BatchRejected(403, "device_revoked", "device revoked")
     return dev
+
+
+def _record_seen(
+    conn: Conn, device_id: str, todo: Sequence[tuple[int, dict[str, Any]]], jsons: list[str]
+) -> None:
+    """Each seq's stamp and change hash (``srv_seen``: a resent seq must be the same change)."""
+    conn.insert_many(
+        "INSERT INTO srv_seen (device_id, seq, stamp, body)",
+        # seqs rise within a batch: no two rows hit one key
+        [
+            (device_id, c["seq"], c["s"], identity.change_body(c, fields_json))
+            for (_, c), fields_json in zip(todo, jsons, strict=True)
+        ],
+        " ON CONFLICT (device_id, seq) DO UPDATE SET stamp = excluded.stamp, body = excluded.body",
+    )
+
+
+def _erased_people(feed: Sequence[tuple[Any, ...]]) -> list[str]:
+    """The people a batch's feed entries erase: only a change of ``people`` that names
+    ``erased_on`` can (its fields parsed only then)."""
+    return [
+        e[2]
+        for e in feed
+        if e[1] == "people" and '"erased_on"' in e[4] and erasure.is_erasure(e[1], json.loads(e[4]))
+    ]
 
 
 def _complete_erasures(conn: Conn, station: str, erased: list[str], clock: ServerClock) -> None:
@@ -190,13 +209,17 @@ def _merge_batch(
     clamp: clamps.Clamps,
     result: PushResult,
     checks: Rules,
-) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]]]:
-    """Merge each change into its row's state (in memory); the feed entries of what won.
+) -> tuple[dict[tuple[str, str], RowState], list[tuple[Any, ...]], list[str]]:
+    """Merge each change into its row's state (in memory); the feed entries of what won, and
+    each change's fields as ``digest.sorted_json`` (for its hash, and the feed's when all won).
     A change the rules refuse is set aside (``result.set_aside``) and merges nothing."""
     rows: dict[tuple[str, str], RowState] = {}
     feed: list[tuple[Any, ...]] = []
+    jsons: list[str] = []
     for index, change in todo:
         table, row_id, stamp, fields = change["t"], change["id"], change["s"], change["f"]
+        fields_json = digest.sorted_json(fields)
+        jsons.append(fields_json)
         state = rows.get((table, row_id))
         if state is None:
             state = rows[(table, row_id)] = _row_state(index, table, row_id, station, existing)
@@ -212,10 +235,11 @@ def _merge_batch(
             if checks.periods is not None:
                 checks.periods.merged(table, row_id, state.current())
             operator = change.get("o") or ""
-            feed.append((station, table, row_id, stamp, compact(won), origin, replaced, operator))
+            text = fields_json if len(won) == len(fields) else compact(won)
+            feed.append((station, table, row_id, stamp, text, origin, replaced, operator))
         result.applied += 1
     result.clamped += clamp.count
-    return rows, feed
+    return rows, feed, jsons
 
 
 def _row_state(

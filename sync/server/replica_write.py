@@ -13,6 +13,7 @@ locked only by the transactions that stamp something, so two processes never iss
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -53,12 +54,6 @@ _COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))  # built 
 
 def compact(value: Any) -> str:
     return _COMPACT.encode(value)
-
-
-def _row_meta(table: str, clocks: dict[str, str]) -> list[str]:
-    """``updated_at``, ``device_id`` and ``clocks`` of a row with these field stamps."""
-    cols = stored_clocks.row_columns(table, clocks)
-    return [cols["updated_at"], cols["device_id"], cols["clocks"]]
 
 
 def lock_station(c: Conn, station_id: str) -> bool:
@@ -142,6 +137,14 @@ def fetch_rows(
     return found
 
 
+@functools.lru_cache(maxsize=4096)
+def _encoded(table: str, names: tuple[str, ...]) -> tuple[int, ...]:
+    """The positions in ``names`` whose values the columns store encoded (lists, objects,
+    bools: ``schema.encode_value``); the others are stored as they are."""
+    types = schema.TABLES[table]
+    return tuple(i for i, n in enumerate(names) if types[n] in schema.ENCODED_KINDS)
+
+
 def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) -> None:
     """Write the merged rows of a batch, grouped so that each shape is one executemany."""
     groups: dict[tuple[str, bool, tuple[str, ...]], list[tuple[Any, ...]]] = {}
@@ -149,13 +152,15 @@ def write_rows(conn: Conn, station: str, rows: dict[tuple[str, str], RowState]) 
     for (table, row_id), state in rows.items():
         if not state.values:
             continue
-        deltas.row(
+        # the digests' deltas and the row's stored meta (updated_at, device_id, clocks)
+        meta = deltas.write(
             station, table, row_id, (state.before, state.base), (state.clocks, state.current())
         )
-        types = schema.TABLES[table]
-        names = tuple(sorted(state.values))
-        values = [schema.encode_value(types[n], state.values[n]) for n in names]
-        meta = _row_meta(table, state.clocks)
+        # Grouped by the fields written, in the change's order (one client sends one order).
+        names = tuple(state.values)
+        values = [state.values[n] for n in names]
+        for i in _encoded(table, names):
+            values[i] = schema.encode_value(schema.TABLES[table][names[i]], values[i])
         if state.exists:
             groups.setdefault((table, True, names), []).append((*values, *meta, row_id))
         else:

@@ -58,7 +58,7 @@ class SqlSync(SqlBase):
             rows = c.all(
                 # ``replaced`` goes to every device: a copy of the pusher's file (a restored
                 # backup, now a device of its own) may hold the stamp that was rewritten.
-                "SELECT seq, tbl, row_id, stamp, fields, operator, replaced FROM srv_feed"
+                "SELECT seq, tbl, row_id, stamp, fields, replaced, operator FROM srv_feed"
                 " WHERE station_id = ? AND seq > ? AND (origin <> ? OR replaced IS NOT NULL)"
                 " ORDER BY seq LIMIT ?",
                 (device.station_id, cursor, device.id, limit + 1),
@@ -80,18 +80,8 @@ class SqlSync(SqlBase):
         rows, end, root, left = self.engine.read(read, snapshot=True)
         more = len(rows) > limit
         rows = rows[:limit]
-        entries = [
-            FeedEntry(
-                seq=r["seq"],
-                table=r["tbl"],
-                row_id=r["row_id"],
-                stamp=r["stamp"],
-                fields_json=r["fields"],
-                replaced=r["replaced"],
-                operator=r["operator"],
-            )
-            for r in rows
-        ]
+        # the columns in FeedEntry's order (seq, tbl, row_id, stamp, fields, replaced, operator)
+        entries = [FeedEntry._make(r) for r in rows]
         # With nothing more to send, jump to the feed's end: the entries skipped on the way
         # (other stations', the device's own) need not be scanned again next time.
         new_cursor = entries[-1].seq if more else max(cursor, end)

@@ -184,3 +184,37 @@ def test_a_file_that_cannot_be_opened_is_an_error_not_a_hang(tmp_path: Path, eng
     where.mkdir()
     with pytest.raises(sqlite3.OperationalError):
         Writer(where)
+
+
+def _indexes(engine) -> set[str]:
+    if engine.dialect.postgres:
+        sql = "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()"
+    else:
+        sql = "SELECT name FROM sqlite_master WHERE type = 'index'"
+    return {r[0] for r in engine.all(sql)}
+
+
+def test_a_station_index_covered_by_station_and_date_is_dropped(empty_database) -> None:
+    """Migration 17: each pushed row pays one index insert less (issue 16); a database that
+    had the index loses it, and the composite index is still there."""
+    engine = open_engine(empty_database)
+    try:
+        have = _indexes(engine)
+        assert {"activities_station_date", "people_station"} <= have
+        assert not {"activities_station", "sessions_station", "service_records_station"} & have
+
+        def as_before(c) -> None:  # a database from before migration 17
+            c.ddl("CREATE INDEX activities_station ON activities(station_id)")
+            c.execute("DELETE FROM srv_migrations WHERE number = 17")
+
+        engine.write(as_before)
+        assert "activities_station" in _indexes(engine)
+    finally:
+        engine.close()
+    engine = open_engine(empty_database)
+    try:
+        assert _applied(engine) == NUMBERS
+        have = _indexes(engine)
+        assert "activities_station" not in have and "activities_station_date" in have
+    finally:
+        engine.close()

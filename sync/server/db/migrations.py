@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pzh_core import schema
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
+from sync.server.db.replica_tables import STATION_COVERED, sync_replica_tables
 
 
 class SchemaTooNew(RuntimeError):
@@ -304,6 +305,13 @@ def m0016_figures_vacuum(c: Conn) -> None:
         )
 
 
+def m0017_drop_covered_station_indexes(c: Conn) -> None:
+    """A table with a ``(station_id, date)`` index needs no ``(station_id)`` one: the composite
+    serves the same lookups, and each index costs every pushed row an insert (issue 16)."""
+    for table in STATION_COVERED:
+        c.ddl(f"DROP INDEX IF EXISTS {table}_station")
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -321,45 +329,8 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (14, m0014_facts_unknown),
     (15, m0015_pc_numbers),
     (16, m0016_figures_vacuum),
+    (17, m0017_drop_covered_station_indexes),
 ]
-
-# Indexes for the figures of the web pages: the shared indicator queries filter by station and
-# date and join marks to sessions, rosters to classes and hours to volunteers.
-REPLICA_INDEXES = [
-    "CREATE INDEX IF NOT EXISTS activities_station_date ON activities(station_id, date)",
-    "CREATE INDEX IF NOT EXISTS sessions_station_date ON sessions(station_id, date)",
-    "CREATE INDEX IF NOT EXISTS sessions_class ON sessions(class_id)",
-    "CREATE INDEX IF NOT EXISTS attendance_session ON attendance(session_id, person_id)",
-    "CREATE INDEX IF NOT EXISTS enrollments_class ON enrollments(class_id, person_id)",
-    "CREATE INDEX IF NOT EXISTS service_records_station_date ON service_records(station_id, date)",
-    "CREATE INDEX IF NOT EXISTS service_records_volunteer ON service_records(volunteer_id)",
-]
-
-
-def replica_table_sql(table: str) -> str:
-    cols = [
-        "id TEXT PRIMARY KEY",
-        "station_id TEXT NOT NULL",
-        "updated_at TEXT NOT NULL DEFAULT ''",
-        "device_id TEXT NOT NULL DEFAULT ''",
-        "clocks TEXT NOT NULL DEFAULT '{}'",  # pzh_core.stored_clocks (migration 11)
-    ]
-    cols += [f"{name} {schema.COLUMN_SQL[kind]}" for name, kind in schema.TABLES[table].items()]
-    return f"CREATE TABLE IF NOT EXISTS {table} ({', '.join(cols)})"
-
-
-def sync_replica_tables(c: Conn) -> None:
-    """Create the replica tables and columns ``pzh_core.schema`` has and the database lacks."""
-    for table, fields in schema.TABLES.items():
-        have = c.columns(table)
-        if not have:
-            c.ddl(replica_table_sql(table))
-        for name, kind in fields.items():
-            if have and name not in have:
-                c.ddl(f"ALTER TABLE {table} ADD COLUMN {name} {schema.COLUMN_SQL[kind]}")
-        c.ddl(f"CREATE INDEX IF NOT EXISTS {table}_station ON {table}(station_id)")
-    for ddl in REPLICA_INDEXES:
-        c.ddl(ddl)
 
 
 def applied(c: Conn) -> set[int]:
