@@ -8,7 +8,7 @@ CPU seconds per 1,000 rows are the server's cost of ingest on one core, the stea
 a shared machine; wall-clock rows/s is printed beside it with the load average.
 
     python benchmarks/bench_ingest.py [--postgres] [--devices 20] [--batches 5] [--batch 500]
-        [--profile out.txt] [--phases]
+        [--profile out.txt] [--phases] [--mix activities|station]
 
 ``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
 ``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
@@ -19,12 +19,10 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import datetime as dt
 import io
 import json
 import os
 import pstats
-import random
 import sys
 import tempfile
 import time
@@ -41,34 +39,7 @@ from sync.server.sql_storage import open_storage  # noqa: E402
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_province  # noqa: E402
 from bench_server import activity_change as change  # noqa: E402
-
-
-def station_changes(device: str, station: str, count: int, now: int, seed: int) -> list[dict]:
-    """``count`` changes of a busy station's records, as its desk pushes them: the shape of
-    ``bench_province`` (a year: 120 activities, 24 sessions and 288 attendance marks of 2
-    classes, 60 volunteer services; 150 people and 20 volunteers once), year after year."""
-    rng, out, years = random.Random(seed), [], list(range(2020, 2027))
-    rows = bench_province._station_rows(station, years, dt.date(2026, 11, 30), rng)
-    for table in ("people", "volunteers", "classes", "sessions", "attendance", "activities",
-                  "service_records"):  # fmt: skip
-        names = bench_province.COLUMNS[table].split(", ")
-        for row in rows[table]:
-            fields = dict(zip(names[2:], row[2:], strict=True))
-            if table == "activities":
-                fields["target_groups"] = json.loads(fields["target_groups"])
-                fields["deleted"] = bool(fields["deleted"])
-            out.append({"t": table, "id": row[0], "f": fields})
-    held_on = {c["id"]: c["f"]["date"] for c in out if c["t"] == "sessions"}
-
-    def entered(c: dict) -> str:  # marks with their session; people and classes first
-        f = c["f"]
-        return f.get("date") or f.get("join_date") or held_on.get(f.get("session_id", ""), "")
-
-    out.sort(key=entered)
-    out = out[:count]
-    for seq, c in enumerate(out, 1):
-        c["seq"], c["s"] = seq, hlc.encode(now, seq % 10_000, device)
-    return out
+from bench_server import station_changes  # noqa: E402
 
 
 def bodies(device: str, batches: int, size: int, mix: str, station: str = "") -> list[bytes]:

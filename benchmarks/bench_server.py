@@ -6,8 +6,10 @@ stations and devices in its data dir, then lets every device push ``ROUNDS`` gzi
 sync does). Prints rows/s, requests/s, p50/p95/max latency, and the bytes of an idle sync.
 
     python benchmarks/bench_server.py [--devices 200] [--rounds 5] [--batch 100]
-        [--postgres | --database postgresql://…] [--processes 2]
+        [--postgres | --database postgresql://…] [--processes 2] [--mix activities|station]
 
+``--mix station`` pushes a busy station's records (``bench_province``'s station-year: mostly
+attendance marks) instead of new activities only (the widest rows, with the most rules).
 ``--postgres`` starts a throwaway PostgreSQL cluster (durable settings: fsync on) for the run;
 ``--processes N`` runs N server processes on the one database, the devices spread over them.
 """
@@ -16,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime as dt
 import gzip
 import json
 import multiprocessing
 import os
 import platform
+import random
 import re
 import resource
 import statistics
@@ -30,11 +34,14 @@ import tempfile
 import threading
 import time
 import uuid
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import bench_province  # noqa: E402
 import httpx  # noqa: E402
 
 from pzh_core import hlc  # noqa: E402
@@ -143,13 +150,45 @@ def activity_change(seq: int, device: str, now: int) -> dict:
     }
 
 
-def batches(dev: dict, rounds: int, size: int) -> list[tuple[bytes, int]]:
+def station_changes(device: str, station: str, count: int, now: int, seed: int) -> list[dict]:
+    """``count`` changes of a busy station's records, as its desk pushes them: the shape of
+    ``bench_province`` (a year: 120 activities, 24 sessions and 288 attendance marks of 2
+    classes, 60 volunteer services; 150 people and 20 volunteers once), year after year."""
+    rng, out, years = random.Random(seed), [], list(range(2020, 2027))
+    rows = bench_province._station_rows(station, years, dt.date(2026, 11, 30), rng)
+    for table in ("people", "volunteers", "classes", "sessions", "attendance", "activities",
+                  "service_records"):  # fmt: skip
+        names = bench_province.COLUMNS[table].split(", ")
+        for row in rows[table]:
+            fields = dict(zip(names[2:], row[2:], strict=True))
+            if table == "activities":
+                fields["target_groups"] = json.loads(fields["target_groups"])
+                fields["deleted"] = bool(fields["deleted"])
+            out.append({"t": table, "id": row[0], "f": fields})
+    held_on = {c["id"]: c["f"]["date"] for c in out if c["t"] == "sessions"}
+
+    def entered(c: dict) -> str:  # marks with their session; people and classes first
+        f = c["f"]
+        return f.get("date") or f.get("join_date") or held_on.get(f.get("session_id", ""), "")
+
+    out.sort(key=entered)
+    out = out[:count]
+    for seq, c in enumerate(out, 1):
+        c["seq"], c["s"] = seq, hlc.encode(now, seq % 10_000, device)
+    return out
+
+
+def batches(dev: dict, rounds: int, size: int, mix: str = "activities") -> list[tuple[bytes, int]]:
     """Pre-built gzipped request bodies (so the load generator spends little CPU while timed)."""
     now = hlc.wall_ms()
     bodies, seq = [], 0
-    for _ in range(rounds):
-        push = []
-        for _ in range(size):
+    every = []
+    if mix == "station":
+        seed = zlib.crc32(dev["id"].encode())
+        every = station_changes(dev["id"], dev["station"], rounds * size, now, seed)
+    for r in range(rounds):
+        push = every[r * size : (r + 1) * size]
+        for _ in range(size if mix != "station" else 0):
             seq += 1
             push.append(activity_change(seq, dev["id"], now))
         body = {"protocol": 1, "client_time_ms": now, "push": push}
@@ -194,9 +233,9 @@ def answer_cursor(answer: bytes) -> int:
 
 
 async def _worker_async(
-    url: str, devs: list[dict], rounds: int, size: int, start_at: float
+    url: str, devs: list[dict], rounds: int, size: int, start_at: float, mix: str
 ) -> tuple:
-    all_bodies = [batches(d, rounds, size) for d in devs]
+    all_bodies = [batches(d, rounds, size, mix) for d in devs]
     latencies: list[float] = []
     limits = httpx.Limits(max_connections=len(devs) + 10, max_keepalive_connections=len(devs) + 10)
     async with httpx.AsyncClient(limits=limits, timeout=300) as client:
@@ -218,13 +257,15 @@ def _worker(args: tuple) -> tuple:
     return rows, latencies, end, usage.ru_utime + usage.ru_stime
 
 
-def load(url: str, devs: list[dict], rounds: int, size: int, *, procs: int = 2) -> dict:
+def load(
+    url: str, devs: list[dict], rounds: int, size: int, *, procs: int = 2, mix: str = "activities"
+) -> dict:
     """All devices start at the same moment; the load comes from ``procs`` client processes
     (one asyncio loop each), so the client side is not the bottleneck it would be in one process."""
     start_at = time.time() + 3.0
     chunks = [devs[i::procs] for i in range(procs)]
     with multiprocessing.get_context("spawn").Pool(procs) as pool:
-        results = pool.map(_worker, [(url, c, rounds, size, start_at) for c in chunks])
+        results = pool.map(_worker, [(url, c, rounds, size, start_at, mix) for c in chunks])
     rows = sum(r[0] for r in results)
     latencies = sorted(x for r in results for x in r[1])
     wall = max(r[2] for r in results) - start_at
@@ -308,6 +349,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--database", help="postgresql://… (default: the SQLite file)")
     ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
     ap.add_argument("--processes", type=int, default=1, help="server processes on the database")
+    ap.add_argument(
+        "--mix",
+        choices=("activities", "station"),
+        default="activities",
+        help="new activities only, or a busy station's records (mostly attendance marks)",
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.devices, args.rounds = 50, 2
@@ -331,7 +378,7 @@ def main(argv: list[str] | None = None) -> dict:
                 dev["url"] = urls[i % len(urls)]
             cpu0 = sum(cpu_seconds(p.pid) for p in procs)
             db_cpu0 = cluster.cpu_seconds() if cluster else 0.0
-            result = load(urls[0], devs, args.rounds, args.batch)
+            result = load(urls[0], devs, args.rounds, args.batch, mix=args.mix)
             result["server_cpu_s"] = round(sum(cpu_seconds(p.pid) for p in procs) - cpu0, 1)
             if cluster:
                 result["postgres_cpu_s"] = round(cluster.cpu_seconds() - db_cpu0, 1)

@@ -215,14 +215,18 @@ def written_row(
         distinct = set(clocks.values())
         if len(distinct) == 1 and type(stamp := distinct.pop()) is str:
             shape = _shape(table, tuple(clocks))
-            ms, counter, device = hlc.split(stamp)
+            split = hlc.STAMP.fullmatch(stamp)  # hlc.split, inline
+            if split is None:
+                hlc.refuse(stamp)
+            ms_text, counter_text, device = split.groups()
+            ms, counter = int(ms_text), int(counter_text)
             canonical = f"{ms}.{counter}.{device}"  # canonical_stamp
             head = table + "\x1f" + row_id
             text = head + "\x1f" + f"\x1f{canonical}\x1f".join(shape.names) + "\x1f" + canonical
             meta = (
                 stamp,
                 device,
-                stored_clocks.one_group_text(shape.fields(), ms, counter, device),
+                stored_clocks.one_group_text(shape._fields or shape.fields(), ms, counter, device),
             )
             by_stamps = int.from_bytes(
                 _blake2b(text.encode("utf-8"), digest_size=8).digest(), "big"

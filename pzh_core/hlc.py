@@ -15,6 +15,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NoReturn
 
 COUNTER_MAX = 9999
 ZERO = "0000000000000.0000."
@@ -42,6 +43,7 @@ class Stamp:
 # Unicode digits, and a stamp "１７９..." in full-width digits sorts above every ASCII stamp.
 # The device part is an id of ``[A-Za-z0-9_-]`` (empty in ZERO), so string order stays byte order.
 _STAMP = re.compile(r"([0-9]{13})\.([0-9]{4})\.([A-Za-z0-9_-]{0,64})", re.ASCII)
+STAMP = _STAMP  # a stamp's pattern, for a caller that inlines split() (pzh_core.digest)
 
 
 def split(stamp: str) -> tuple[int, int, str]:
@@ -50,8 +52,12 @@ def split(stamp: str) -> tuple[int, int, str]:
     anything that is not one."""
     m = _STAMP.fullmatch(stamp) if isinstance(stamp, str) else None
     if m is None:
-        raise ValueError(f"not an HLC stamp: {stamp!r}")
+        refuse(stamp)
     return int(m[1]), int(m[2]), m[3]
+
+
+def refuse(stamp: object) -> NoReturn:
+    raise ValueError(f"not an HLC stamp: {stamp!r}")
 
 
 def parse(stamp: str) -> Stamp:

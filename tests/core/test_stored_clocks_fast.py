@@ -133,3 +133,14 @@ def test_a_written_rows_hashes_and_meta_together_are_the_definitions(row):
         ref_values_hash(table, row_id, values, clocks),
         tuple(ref_row_columns(table, clocks).values()),
     )
+
+
+@pytest.mark.parametrize(
+    "stamp", ["17.0.x", "１７９６６５８０８５４８９.0001.x", f"{'1' * 13}.0001.a b"]
+)
+def test_a_written_row_with_a_malformed_stamp_is_refused_as_the_definition_does(stamp):
+    with pytest.raises(ValueError) as expected:
+        hlc.split(stamp)
+    with pytest.raises(ValueError) as got:
+        digest.written_row("activities", "r1", {"title": "讲座"}, {"title": stamp, "date": stamp})
+    assert str(got.value) == str(expected.value)

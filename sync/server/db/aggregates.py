@@ -136,15 +136,21 @@ def _add(c: Conn, station: str, delta: dict[Key, Any]) -> None:
 def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> None:
     """Keep the station's figures in step with ``rows`` just written (same transaction): new
     activities added (:func:`figure_spans.added`), the spans every other row touches recomputed."""
-    new: dict[tuple[str, str], Any] = {}  # new activities: their amounts added
+    new: list[str] = []  # new activities: their amounts added
+    dates: set[str | None] = set()  # their days (a new row's values are all it has)
     other: dict[tuple[str, str], Any] = {}  # every other row written: its spans recomputed
     for k, state in rows.items():
-        if state.values:
-            (new if k[0] in ADDS_NEW and not state.exists else other)[k] = state
+        if not state.values:
+            continue
+        if k[0] in ADDS_NEW and not state.exists:
+            new.append(k[1])
+            dates.add(state.values.get("date"))
+        else:
+            other[k] = state
     tables = {table for table, _ in other}  # (new activities move no stock: ADDS_NEW)
     stocks = {k for k in STOCK if tables & set(DAILY[k].tables)}
     spans = touched(c, station, other) if other else {}
-    if new and (delta := added(c, station, new, spans)):
+    if new and (delta := added(c, station, new, dates, spans)):
         _add(c, station, delta)
     refresh(c, station, spans, stocks)
 

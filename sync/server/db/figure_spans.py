@@ -152,14 +152,13 @@ ADDS_NEW = (  # the fast path holds only while every figure an activity moves is
 
 
 def added(
-    c: Conn, station: str, states: Mapping[tuple[str, str], Any], spans: Spans
+    c: Conn, station: str, ids: list[str], dates: Iterable[Any], spans: Spans
 ) -> dict[Key, Any]:
-    """What the new activities ``states`` add to the station's figure rows, day by day (their
-    month and year too), except in ``spans``: :func:`aggregates.refresh` recomputes those next
-    (reading the new rows too) and would overwrite them anyway."""
-    dates = {state.values.get("date") for state in states.values()}  # a new row: its values
+    """What the new activities ``ids`` (of these ``dates``) add to the station's figure rows,
+    day by day (their month and year too), except in ``spans``: :func:`aggregates.refresh`
+    recomputes those next (reading the new rows too) and would overwrite them anyway."""
+    # each year's query counts that year's rows alone
     years = sorted({y for d in dates if (y := year_of(d)) is not None})
-    ids = [row_id for _, row_id in states]  # each year's query counts that year's rows alone
     db = db_of(c)
     parts = [f(db) for f in _PARTS]
     scopes = list(dict.fromkeys(scope for scope, _ in parts))  # each scope's test once a row
