@@ -8,7 +8,10 @@ CPU seconds per 1,000 rows are the server's cost of ingest on one core, the stea
 a shared machine; wall-clock rows/s is printed beside it with the load average.
 
     python benchmarks/bench_ingest.py [--postgres] [--devices 20] [--batches 5] [--batch 500]
-        [--profile out.txt] [--phases] [--mix activities|station]
+        [--profile out.txt] [--phases] [--mix activities|station] [--processes N]
+
+``--processes N`` (PostgreSQL): N processes push at once, each with its own storage on the one
+database and whole stations of its own, as N server processes would (CPU: theirs added up).
 
 ``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
 ``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
@@ -21,6 +24,7 @@ import argparse
 import cProfile
 import io
 import json
+import multiprocessing
 import os
 import pstats
 import sys
@@ -158,6 +162,44 @@ def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profi
     }
 
 
+def _process(args: tuple) -> tuple[int, float, float, float]:
+    """One server process of ``--processes``: its own storage on the database, its devices'
+    pushes one after another from ``start_at`` on; (rows, CPU s, start, end)."""
+    where, devices, work, start_at = args
+    storage = open_storage(where)
+    try:
+        time.sleep(max(0.0, start_at - time.time()))
+        start = time.time()
+        result = run(storage, devices, work, None)
+        return result["rows"], result["cpu_s"], start, time.time()
+    finally:
+        storage.close()
+
+
+def run_processes(where: str, devices: list, work: list[list[bytes]], n: int) -> dict:
+    """``run`` in ``n`` processes at once, each taking whole stations (the devices of one
+    station rarely push at the same moment; two that do take turns on its lock)."""
+    stations = sorted({d.station_id for d in devices})
+    mine = [{s for k, s in enumerate(stations) if k % n == i} for i in range(n)]
+    jobs = []
+    start_at = time.time() + 3.0  # after every process has started and imported
+    for own in mine:
+        picked = [k for k, d in enumerate(devices) if d.station_id in own]
+        jobs.append((where, [devices[k] for k in picked], [work[k] for k in picked], start_at))
+    with multiprocessing.get_context("spawn").Pool(n) as pool:
+        parts = pool.map(_process, jobs)
+    rows, cpu = sum(p[0] for p in parts), sum(p[1] for p in parts)
+    wall = max(p[3] for p in parts) - min(p[2] for p in parts)
+    return {
+        "rows": rows,
+        "seconds": round(wall, 2),
+        "rows_per_s": round(rows / wall),
+        "cpu_s": round(cpu, 2),
+        "rows_per_cpu_s": round(rows / cpu),
+        "cpu_ms_per_1000_rows": round(cpu / rows * 1e6),
+    }
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster")
@@ -174,7 +216,15 @@ def main(argv: list[str] | None = None) -> dict:
     )
     ap.add_argument("--profile", help="write cProfile's top functions here")
     ap.add_argument("--phases", action="store_true", help="CPU per row of each step of a push")
+    ap.add_argument(
+        "--processes",
+        type=int,
+        default=1,
+        help="server processes pushing at once (PostgreSQL; CPU is theirs added up)",
+    )
     args = ap.parse_args(argv)
+    if args.processes > 1 and not args.postgres:
+        ap.error("--processes needs --postgres (SQLite has one writer)")
     if args.quick:
         args.devices, args.batches = 4, 2
     cluster = None
@@ -196,7 +246,10 @@ def main(argv: list[str] | None = None) -> dict:
             if args.phases:
                 time_phases()
             db_cpu0 = cluster.cpu_seconds() if cluster else 0.0
-            result = run(storage, devices, work, prof)
+            if args.processes > 1:
+                result = run_processes(str(where), devices, work, args.processes)
+            else:
+                result = run(storage, devices, work, prof)
             if cluster:
                 result["postgres_cpu_s"] = round(cluster.cpu_seconds() - db_cpu0, 2)
             held = sum(
@@ -211,6 +264,7 @@ def main(argv: list[str] | None = None) -> dict:
                 cluster.stop()
     result["engine"] = "postgresql" if args.postgres else "sqlite"
     result["mix"] = args.mix
+    result["processes"] = args.processes
     result["load_average"] = " ".join(f"{x:.1f}" for x in os.getloadavg())
     if prof is not None:
         out = io.StringIO()
@@ -221,10 +275,14 @@ def main(argv: list[str] | None = None) -> dict:
         stats.sort_stats("tottime").print_stats(30)
         Path(args.profile).write_text(out.getvalue(), encoding="utf-8")
         stats.dump_stats(args.profile + ".prof")  # for pstats' print_callers
-    print("| engine | mix | rows | s | rows/s | CPU s | rows per CPU-s | CPU µs / row | load |")
-    print("|---|---|---|---|---|---|---|---|---|")
     print(
-        f"| {result['engine']} | {result['mix']} | {result['rows']:,} | {result['seconds']} | "
+        "| engine | processes | mix | rows | s | rows/s | CPU s | rows per CPU-s | CPU µs / row"
+        " | load |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {result['engine']} | {result['processes']} | {result['mix']} | {result['rows']:,} | "
+        f"{result['seconds']} | "
         f"{result['rows_per_s']:,} | {result['cpu_s']} | {result['rows_per_cpu_s']:,} | "
         f"{result['cpu_ms_per_1000_rows']} | {result['load_average']} |"
     )

@@ -74,24 +74,31 @@ _TEXTUAL = frozenset(("text", "date", "time"))
 # Made once: json.dumps with options builds an encoder per call (the server hashes every row it
 # writes, twice).
 _SORTED_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 # ... and its encode() builds its C encoder per call: this one is built once, without the check
 # for circular values (what it encodes was parsed from JSON or a column, never circular).
-_make_c_encoder = getattr(json.encoder, "c_make_encoder", None)
-_C_SORTED_JSON = (
-    None
-    if _make_c_encoder is None
-    else _make_c_encoder(
-        None,
-        _SORTED_JSON.default,
-        json.encoder.encode_basestring,
-        None,
-        ":",
-        ",",
-        True,
-        False,
-        True,
-    )
-)
+def _c_sorted_json() -> Any:
+    """CPython's C encoder with ``_SORTED_JSON``'s options, or None where this Python has none,
+    or one with another signature or output (``json.encoder.c_make_encoder`` is not public):
+    the plain encoder then serves, a little slower, with the same output."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    try:
+        enc = make(
+            None, _SORTED_JSON.default, json.encoder.encode_basestring, None, ":", ",",
+            True, False, True,
+        )  # fmt: skip
+        sample = {"b": [1, 2.5, "é\n"], "a": None, "c": {"y": True, "x": "\u0000"}}
+        if "".join(enc(sample, 0)) != _SORTED_JSON.encode(sample):
+            return None
+    except Exception:  # noqa: BLE001 - any surprise: the plain encoder
+        return None
+    return enc
+
+
+_C_SORTED_JSON = _c_sorted_json()
 
 
 def sorted_json(value: Any) -> str:

@@ -149,14 +149,17 @@ class Cluster:
 
 def cpu_seconds(postmaster: int) -> float:
     """User + system CPU seconds used so far by a cluster's processes: its postmaster (pid) and
-    the postmaster's children (Linux)."""
+    the postmaster's children, those running and those that have ended (a backend whose client
+    closed its connection: the postmaster's ``cutime``/``cstime``) (Linux)."""
     total = 0.0
     pid = postmaster
     for proc in Path("/proc").iterdir():
         try:
             stat = (proc / "stat").read_text()
             fields = stat.rsplit(")", 1)[1].split()
-            if int(proc.name) == pid or int(fields[1]) == pid:
+            if int(proc.name) == pid:
+                total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+            elif int(fields[1]) == pid:
                 total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, ValueError, IndexError):
             continue
