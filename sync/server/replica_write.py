@@ -131,8 +131,8 @@ def fetch_rows(
         listed = sorted(wanted)
         for i in range(0, len(listed), CHUNK):
             chunk = listed[i : i + CHUNK]
-            where, params = conn.in_texts(chunk)
-            for r in conn.execute(f"SELECT * FROM {table} WHERE id {where}", params):
+            where, params = conn.in_texts("id", chunk)
+            for r in conn.execute(f"SELECT * FROM {table} WHERE {where}", params):
                 found[(table, r["id"])] = (r["station_id"], r["clocks"], _decode(table, r))
     return found
 

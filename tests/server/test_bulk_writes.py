@@ -75,8 +75,8 @@ def test_in_texts_finds_every_id(make_storage) -> None:
     _write(storage, lambda c: c.insert_many("INSERT INTO t_bulk (id, n)", [(i, 0) for i in ids]))
 
     def read(c):
-        where, params = c.in_texts([*ids[::2], "missing", "文化"])
-        return sorted(r[0] for r in c.all(f"SELECT id FROM t_bulk WHERE id {where}", params))
+        where, params = c.in_texts("id", [*ids[::2], "missing", "文化", "引号\"'"])
+        return sorted(r[0] for r in c.all(f"SELECT id FROM t_bulk WHERE {where}", params))
 
     assert storage.engine.read(read) == sorted(ids[::2])
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from pzh_core import queries
 from sync.server.db.dialect import Dialect
 
 Params = Sequence[Any] | dict[str, Any]
@@ -132,12 +133,13 @@ class Conn:
             sql = f"{head} VALUES {', '.join([marks] * len(chunk))}{tail}"
             self.raw.execute(sql, [v for row in chunk for v in row])
 
-    def in_texts(self, values: Sequence[str]) -> tuple[str, list[Any]]:
-        """``IN (?, …)`` for these strings and its parameters; on PostgreSQL ``= ANY(?)`` of one
-        array (psycopg parses a statement's placeholders in Python, one by one)."""
-        if self.dialect.postgres:
-            return "= ANY(?::text[])", [list(values)]
-        return f"IN ({','.join('?' * len(values))})", list(values)
+    def in_texts(self, column: str, values: Sequence[str]) -> tuple[str, list[Any]]:
+        """The condition ``column`` is one of these strings, and its parameters: the shared
+        queries' one definition (``pzh_core.queries.Dialect.in_texts``; on PostgreSQL one JSON
+        parameter, which psycopg passes without adapting each string)."""
+        return (queries.POSTGRES if self.dialect.postgres else queries.SQLITE).in_texts(
+            column, values
+        )
 
     def one(self, sql: str, params: Params = ()) -> Any:
         return self.execute(sql, params).fetchone()
