@@ -152,6 +152,11 @@ def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profi
     if profile:
         profile.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return figures(rows, wall, cpu)
+
+
+def figures(rows: int, wall: float, cpu: float) -> dict:
+    """Rows, wall seconds and CPU seconds of a timed run, and the rates made of them."""
     return {
         "rows": rows,
         "seconds": round(wall, 2),
@@ -190,14 +195,7 @@ def run_processes(where: str, devices: list, work: list[list[bytes]], n: int) ->
         parts = pool.map(_process, jobs)
     rows, cpu = sum(p[0] for p in parts), sum(p[1] for p in parts)
     wall = max(p[3] for p in parts) - min(p[2] for p in parts)
-    return {
-        "rows": rows,
-        "seconds": round(wall, 2),
-        "rows_per_s": round(rows / wall),
-        "cpu_s": round(cpu, 2),
-        "rows_per_cpu_s": round(rows / cpu),
-        "cpu_ms_per_1000_rows": round(cpu / rows * 1e6),
-    }
+    return figures(rows, wall, cpu)
 
 
 def main(argv: list[str] | None = None) -> dict:

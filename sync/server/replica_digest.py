@@ -46,15 +46,9 @@ class Deltas:
         after: tuple[Mapping[str, str], Mapping[str, Any]],
     ) -> None:
         """A row's change from ``(field stamps, field values)`` before to after."""
-        if table in schema.SERVER_ONLY:
-            return
-        key = (station, table, digest.bucket_of(row_id))
-        stamps, values = digest.row_hashes(table, row_id, after[1], after[0])
-        if before[0]:  # a row without stamps (a new one) hashes to 0
-            old = digest.row_hashes(table, row_id, before[1], before[0])
-            stamps, values = stamps ^ old[0], values ^ old[1]
-        self.stamps[key] = self.stamps.get(key, 0) ^ stamps
-        self.values[key] = self.values.get(key, 0) ^ values
+        if table not in schema.SERVER_ONLY:
+            hashes = digest.row_hashes(table, row_id, after[1], after[0])
+            self._add(station, table, row_id, before, hashes)
 
     def write(
         self,
@@ -69,13 +63,25 @@ class Deltas:
         if table in schema.SERVER_ONLY:
             return stored_clocks.row_meta(table, after[0])
         stamps, values, meta = digest.written_row(table, row_id, after[1], after[0])
+        self._add(station, table, row_id, before, (stamps, values))
+        return meta
+
+    def _add(
+        self,
+        station: str,
+        table: str,
+        row_id: str,
+        before: tuple[Mapping[str, str], Mapping[str, Any]],
+        hashes: tuple[int, int],
+    ) -> None:
+        """XOR a row's new hashes (stamps, values), less its hashes before, into its bucket."""
+        stamps, values = hashes
         if before[0]:  # a row without stamps (a new one) hashes to 0
             old = digest.row_hashes(table, row_id, before[1], before[0])
             stamps, values = stamps ^ old[0], values ^ old[1]
         key = (station, table, digest.bucket_of(row_id))
         self.stamps[key] = self.stamps.get(key, 0) ^ stamps
         self.values[key] = self.values.get(key, 0) ^ values
-        return meta
 
 
 def build(conn: Conn) -> None:
