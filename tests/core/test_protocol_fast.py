@@ -207,9 +207,16 @@ def test_check_change_equals_the_rules_stated_plainly(change, row):
     fields = change["f"] if isinstance(change.get("f"), dict) else {"title": "x"}
     table = change["t"] if isinstance(change.get("t"), str) else "activities"
     old = row["f"] if row and isinstance(row.get("f"), dict) else None
-    assert outcome(rules.check_change, table, old, fields, today=TODAY) == outcome(
-        ref_check, table, old, fields
+    assert crash_as_kind(outcome(rules.check_change, table, old, fields, today=TODAY)) == (
+        crash_as_kind(outcome(ref_check, table, old, fields))
     )
+
+
+def crash_as_kind(result: Any) -> Any:
+    """A TypeError by its kind alone: check_change takes fields validate_change has passed, and
+    on a value of the wrong type (a list field holding 0, which no push can bring) both
+    statements fail, each at its first use of the value, with Python's own words."""
+    return ("TypeError", "") if result[0] == "TypeError" else result
 
 
 @settings(max_examples=1000)
