@@ -181,10 +181,6 @@ class Web:
                     break
         raise WebError(404, "没有这个邀请码，或您无权查看它。")
 
-    def devices_for(self, stations: list[Station]) -> list[Device]:
-        ids = {s.id for s in stations}
-        return [d for d in self.storage.list_devices() if d.station_id in ids]
-
     def last_syncs(self, stations: list[Station]) -> dict[str, int]:
         """The latest sync of each station (over its devices not revoked)."""
         from sync.server.db import rollup
