@@ -13,7 +13,7 @@ service in the year).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +32,22 @@ from pzh_core.queries.daily import Days
 FAR = dt.date(2200, 12, 31)
 
 ACTIVITY_TABLES = ("activities",)
-TRAINING_TABLES = ("sessions", "classes", "attendance", "people")
+SESSION_TABLES = ("sessions", "classes")  # a held session: its row and its class's
+TRAINING_TABLES = (*SESSION_TABLES, "attendance", "people")
 VOLUNTEER_TABLES = ("service_records", "volunteers", "people")
+# The columns the figures below read of each table (their queries' conditions, joins and
+# amounts): a write that changes none of them on a row that was there moves no figure; a new
+# person who is not deleted neither (a mark or volunteer of a person not held counts as live).
+# A table not listed (activities, annual facts): every write counts.
+READS = {
+    "sessions": ("class_id", "date", "deleted", "cancelled"),
+    "classes": ("deleted",),
+    "attendance": ("session_id", "person_id", "mark", "deleted"),
+    "people": ("deleted",),
+    "volunteers": ("person_id", "status", "join_date", "deleted"),
+    "service_records": ("volunteer_id", "date", "hours", "status", "deleted"),
+}
+OnDays = Callable[[Any, Stations, Period, Sequence[str]], Days]
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,11 @@ class Daily:
     # (plus parts that read no activity): a NEW activity then moves its own day by exactly
     # that, and the server adds it instead of recomputing the month (``aggregates.add_new``).
     activity_part: Callable[[Any], tuple[ActivityScope, str]] | None = None
+    # For a flow whose day depends on that day's records alone (and their parents' rows: a
+    # session's class, a mark's person, a service's volunteer): the days of a period, some
+    # days alone (``on_days(conn, stations, period, days)``, the same value each), so a write
+    # recomputes its days instead of its months.
+    on_days: OnDays | None = None
 
     @property
     def stock(self) -> bool:
@@ -89,6 +108,10 @@ def _of(fn: Callable[[Db, Stations, Period], Days]) -> Callable[[Any, Stations, 
     return lambda conn, stations, period: fn(Db.of(conn), stations, period)
 
 
+def _on(fn: Callable[..., Days]) -> OnDays:
+    return lambda conn, stations, period, days: fn(Db.of(conn), stations, period, days)
+
+
 DAILY: dict[str, Daily] = {
     d.key: d
     for d in (
@@ -99,14 +122,25 @@ DAILY: dict[str, Daily] = {
         Daily(
             "training_classes",
             _training_classes,
-            (*ACTIVITY_TABLES, *TRAINING_TABLES),
+            (*ACTIVITY_TABLES, *SESSION_TABLES),  # a class's first held session: no mark
             activity_part=_one_off,
         ),
-        Daily("training_sessions", _of(q.session_days), TRAINING_TABLES),
-        Daily("trainee_visits", _of(q.visit_days), TRAINING_TABLES),
-        Daily("volunteers_active", _of(q.joined_days), VOLUNTEER_TABLES, kind="stock"),
+        Daily(
+            "training_sessions",
+            _of(q.session_days),
+            SESSION_TABLES,
+            on_days=_on(q.session_days),
+        ),
+        Daily("trainee_visits", _of(q.visit_days), TRAINING_TABLES, on_days=_on(q.visit_days)),
+        Daily("volunteers_active", _of(q.joined_days), ("volunteers", "people"), kind="stock"),
         Daily("volunteers_serving", _of(q.serving_days), VOLUNTEER_TABLES, monthly=False),
-        Daily("volunteer_hours_verified", _of(q.hours_days), VOLUNTEER_TABLES, integer=False),
+        Daily(
+            "volunteer_hours_verified",
+            _of(q.hours_days),
+            VOLUNTEER_TABLES,
+            integer=False,
+            on_days=_on(q.hours_days),
+        ),
         Daily("population", _of(q.population_days), ("annual_facts",), kind="year", monthly=False),
     )
 }

@@ -8,10 +8,11 @@ Every function returns ``{(station id, day): value}`` (only days with something)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pzh_core.period import Period
-from pzh_core.queries import Db, Stations
+from pzh_core.queries import Db, Stations, in_list
 from pzh_core.queries import activities as activity_q
 from pzh_core.queries import annual as annual_q
 from pzh_core.queries import training as training_q
@@ -65,29 +66,46 @@ def activities_added(
     return [(r[0], tuple(bool(f) for f in r[2:n]), r[n], r[n + 1] or 0) for r in rows if r[1]]
 
 
-def session_days(db: Db, stations: Stations, period: Period) -> Days:
-    """Sessions held, by their day (:func:`training.sessions_by_station`)."""
+def _on(column: str, days: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """`` AND column IN (days)`` (nothing for None: every day of the period)."""
+    return ("", []) if days is None else (f" AND {in_list(column, days)}", list(days))
+
+
+def session_days(
+    db: Db, stations: Stations, period: Period, days: Sequence[str] | None = None
+) -> Days:
+    """Sessions held, by their day (:func:`training.sessions_by_station`); ``days``: those
+    days of the period alone (each day's value is the same)."""
     where, params = training_q.held_sessions_where(stations, period)
+    on, more = _on("s.date", days)
     return _days(
         db,
-        f"SELECT s.station_id, s.date, COUNT(*) {training_q.HELD} WHERE {where}"
+        f"SELECT s.station_id, s.date, COUNT(*) {training_q.HELD} WHERE {where}{on}"
         " GROUP BY s.station_id, s.date",
-        params,
+        params + more,
     )
 
 
-def visit_days(db: Db, stations: Stations, period: Period) -> Days:
-    """Trainee-visits, by the session's day (:func:`training.visits_by_station`)."""
+def visit_days(
+    db: Db, stations: Stations, period: Period, days: Sequence[str] | None = None
+) -> Days:
+    """Trainee-visits, by the session's day (:func:`training.visits_by_station`); ``days``:
+    those days of the period alone."""
     body, params = training_q.marks_sql(stations, period)
+    on, more = _on("s.date", days)
     return _days(
-        db, f"SELECT s.station_id, s.date, COUNT(*) {body} GROUP BY s.station_id, s.date", params
+        db,
+        f"SELECT s.station_id, s.date, COUNT(*) {body}{on} GROUP BY s.station_id, s.date",
+        params + more,
     )
 
 
-def hours_days(db: Db, stations: Stations, period: Period) -> Days:
+def hours_days(
+    db: Db, stations: Stations, period: Period, days: Sequence[str] | None = None
+) -> Days:
     """Verified hours of live volunteers, by the service's day
-    (:func:`volunteers.hours_by_station`)."""
-    body, params = volunteer_q.verified_by_volunteer(stations, period, by_day=True)
+    (:func:`volunteers.hours_by_station`); ``days``: those days of the period alone."""
+    body, params = volunteer_q.verified_by_volunteer(stations, period, by_day=True, days=days)
     return _days(
         db,
         f"SELECT g.station_id, g.first, SUM(g.hours) {body} GROUP BY g.station_id, g.first",

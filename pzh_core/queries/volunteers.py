@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pzh_core.period import Period
@@ -37,24 +38,32 @@ def active_rows(db: Db, stations: Stations, period: Period) -> list[dict[str, An
     )
 
 
-def _verified_where(stations: Stations, period: Period) -> tuple[str, list[Any]]:
-    """WHERE (over ``service_records r``) of the verified services dated in the period."""
+def _verified_where(
+    stations: Stations, period: Period, days: Sequence[str] | None = None
+) -> tuple[str, list[Any]]:
+    """WHERE (over ``service_records r``) of the verified services dated in the period (and on
+    one of ``days``, when given)."""
     ids = station_ids(stations)
+    on = "" if days is None else f" AND {in_list('r.date', days)}"
     return (
         f"r.deleted = 0 AND r.status = 'verified' AND {in_list('r.station_id', ids)}"
-        " AND r.date >= ? AND r.date <= ?",
-        [*ids, period.start, period.cutoff],
+        f" AND r.date >= ? AND r.date <= ?{on}",
+        [*ids, period.start, period.cutoff, *(days or ())],
     )
 
 
 def verified_by_volunteer(
-    stations: Stations, period: Period, *, by_day: bool = False
+    stations: Stations,
+    period: Period,
+    *,
+    by_day: bool = False,
+    days: Sequence[str] | None = None,
 ) -> tuple[str, list[Any]]:
     """Verified services of the period summed per volunteer (read from the report index alone),
     kept for volunteers that are not deleted (nor their person): ``g.station_id, g.volunteer_id,
     g.hours, g.n, g.first`` over ``g``, ``v`` and ``p``. ``by_day``: per volunteer and day
-    (``g.first`` is then that day)."""
-    where, params = _verified_where(stations, period)
+    (``g.first`` is then that day); ``days``: the services of those days alone."""
+    where, params = _verified_where(stations, period, days)
     day = ", r.date" if by_day else ""
     return (
         "FROM (SELECT r.station_id, r.volunteer_id, SUM(r.hours) AS hours, COUNT(*) AS n,"

@@ -107,3 +107,32 @@ def listing(conn: Conn, limit: int = 500) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
+
+
+def page(
+    conn: Conn, where: str, params: list[Any], limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The set-aside changes of the stations ``s`` matching ``where`` (trusted SQL over
+    ``srv_stations s``), newest first: ``limit`` of them from ``offset``, with the station's
+    name, and how many there are in all."""
+    sql = (
+        "SELECT a.*, s.name AS station_name FROM srv_set_aside a"
+        f" JOIN srv_stations s ON s.id = a.station_id WHERE {where}"
+    )
+    rows = conn.all(f"{sql} ORDER BY a.id DESC LIMIT ? OFFSET ?", [*params, limit, offset])
+    total = conn.scalar(
+        "SELECT COUNT(*) FROM srv_set_aside a JOIN srv_stations s ON s.id = a.station_id"
+        f" WHERE {where}",
+        params,
+    )
+    return [
+        {
+            **_item(r),
+            "station_id": r["station_id"],
+            "station_name": r["station_name"],
+            "device_id": r["device_id"],
+            "created_ms": r["created_ms"],
+            "stamp": r["stamp"],
+        }
+        for r in rows
+    ], int(total or 0)

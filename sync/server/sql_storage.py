@@ -4,11 +4,12 @@ One implementation: its SQL is written once and runs on both engines through
 :mod:`sync.server.db` (an engine gives transactions and reads, a dialect what differs). Every
 write method is one transaction (``engine.write``); reads see committed state only. Its parts:
 :mod:`sync.server.sql_base` (engine, clock, reads), :mod:`sync.server.sql_stations` (stations,
-codes, audit), :mod:`sync.server.sql_devices` (enrollment, devices), :mod:`sync.server.sql_sync`
-(push, pull, server writes), :mod:`sync.server.sql_throttle` (what the processes count
-together). Merging pushed and server-made changes is :mod:`sync.server.push_merge` and
-:mod:`sync.server.replica_write`; the tables are the numbered migrations of
-:mod:`sync.server.db.migrations`.
+codes, audit), :mod:`sync.server.sql_devices` (enrollment, devices),
+:mod:`sync.server.sql_health` (the web pages' health lists, counted and paged),
+:mod:`sync.server.sql_sync` (push, pull, server writes), :mod:`sync.server.sql_throttle`
+(what the processes count together). Merging pushed and server-made changes is
+:mod:`sync.server.push_merge` and :mod:`sync.server.replica_write`; the tables are the numbered
+migrations of :mod:`sync.server.db.migrations`.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sync.server.db import open_engine
 from sync.server.replica_write import SERVER_DEVICE
 from sync.server.sql_base import DEFAULT_CLAMP_MS
 from sync.server.sql_devices import SqlDevices
+from sync.server.sql_health import SqlHealth
 from sync.server.sql_stations import SqlStations
 from sync.server.sql_sync import SqlSync
 from sync.server.sql_throttle import SqlThrottle
@@ -30,7 +32,7 @@ from sync.server.storage import StorageOpenError
 __all__ = ["DEFAULT_CLAMP_MS", "SERVER_DEVICE", "SqlStorage", "open_storage", "SQLiteStorage"]
 
 
-class SqlStorage(SqlStations, SqlDevices, SqlSync, SqlThrottle):
+class SqlStorage(SqlStations, SqlDevices, SqlHealth, SqlSync, SqlThrottle):
     """The storage on ``engine`` (migrated); see :class:`sync.server.sql_base.SqlBase`."""
 
 

@@ -22,9 +22,11 @@ from sync.server.storage_types import (
     Device,
     EnrollError,
     FeedEntry,
+    Page,
     PullResult,
     PushResult,
     RekeyRefused,
+    Scope,
     Station,
     StorageOpenError,
 )
@@ -38,9 +40,11 @@ __all__ = [
     "Device",
     "EnrollError",
     "FeedEntry",
+    "Page",
     "PullResult",
     "PushResult",
     "RekeyRefused",
+    "Scope",
     "Station",
     "Storage",
     "StorageOpenError",
@@ -186,6 +190,50 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def list_set_aside(self, *, limit: int = 500) -> list[dict[str, Any]]:
         """The newest set-aside changes (station, device, seq, change, code, message, time)."""
+
+    # -- the web pages' lists, counted and paged in SQL (sync.server.sql_health) ---------------
+    @abc.abstractmethod
+    def health_by_county(self, scope: Scope) -> list[dict[str, Any]]:
+        """Per county of ``scope``: stations and devices, and how many need attention."""
+
+    @abc.abstractmethod
+    def health_stations(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The stations of ``scope`` with their sync health, those needing attention first."""
+
+    @abc.abstractmethod
+    def health_devices(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The devices of ``scope``, in use and needing attention first."""
+
+    @abc.abstractmethod
+    def devices_of(self, station_ids: list[str]) -> list[Device]:
+        """Every device of these stations."""
+
+    @abc.abstractmethod
+    def set_aside_page(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The set-aside changes of ``scope``'s stations, newest first."""
+
+    @abc.abstractmethod
+    def stations_page(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The stations of ``scope`` by county and name."""
+
+    @abc.abstractmethod
+    def codes_page(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The enrollment codes of ``scope``'s stations, newest first."""
+
+    @abc.abstractmethod
+    def late_page(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The pending late changes of ``scope``'s stations, newest first."""
+
+    @abc.abstractmethod
+    def late_change(self, late_id: str) -> dict[str, Any] | None:
+        """One late change (``late_changes`` row with ``station_id``), or None."""
+
+    @abc.abstractmethod
+    def period_counts(
+        self, scope: Scope, year: int, due: list[str], done: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Per county of ``scope``: stations, those with a ``due`` month not ``done``, and the
+        year's periods in each state."""
 
     @abc.abstractmethod
     def verify(

@@ -190,3 +190,31 @@ class BatchRejected(Exception):
         self.detail = detail
         self.index = index
         self.extra = extra or {}  # more keys of the error answer (e.g. applied_seq)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which stations a list covers: ``county`` ("" = every county), ``station_id`` ("" = every
+    station of the scope)."""
+
+    county: str = ""
+    station_id: str = ""
+
+    def where(self, alias: str = "s") -> tuple[str, list[Any]]:
+        parts: list[str] = []
+        params: list[Any] = []
+        if self.county:
+            parts.append(f"{alias}.county = ?")
+            params.append(self.county)
+        if self.station_id:
+            parts.append(f"{alias}.id = ?")
+            params.append(self.station_id)
+        return (" AND ".join(parts) or "1 = 1"), params
+
+
+@dataclass
+class Page:
+    """One page of a list: its ``rows`` and the ``total`` in the list."""
+
+    rows: list[Any]
+    total: int

@@ -202,6 +202,7 @@ SQL_HOMES = (
     "sync/server/sql_base.py",  # ... its parts: engine, clock, reads
     "sync/server/sql_stations.py",  # stations, codes, audit
     "sync/server/sql_devices.py",  # enrollment, devices
+    "sync/server/sql_health.py",  # the web pages' health lists, counted and paged
     "sync/server/sql_sync.py",  # push, pull, server writes
     "sync/server/sql_throttle.py",  # what the server processes count together
     "sync/server/push_merge.py",  # merging a pushed batch

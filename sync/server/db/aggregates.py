@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pzh_core import indicators
-from pzh_core.indicators.daily import DAILY, month_days, stock_days, year_days
+from pzh_core.indicators.daily import DAILY, FAR, month_days, stock_days, year_days
 from pzh_core.period import Period
 from pzh_core.queries import Db
 from sync.server.db.conn import Conn
@@ -34,9 +34,12 @@ from sync.server.db.figure_spans import (
     NO_DAY,
     STOCK,
     YEAR,
+    DaysOf,
     Key,
+    Spans,
     added,
     db_of,
+    moves_figures,
     touched,
     year_of,
 )
@@ -57,6 +60,7 @@ _UPSERT = (  # head and tail of Conn.insert_many
     "INSERT INTO srv_figures (station_id, key, grain, span, value)",
     " ON CONFLICT (station_id, key, grain, span) DO UPDATE SET value = excluded.value",
 )
+_DELETE = "DELETE FROM srv_figures WHERE station_id = ? AND key = ? AND grain = ? AND span = ?"
 
 
 def _store(c: Conn, station: str, keys: Iterable[str], lo: str, hi: str, new: dict[Key, Any]):
@@ -71,10 +75,7 @@ def _store(c: Conn, station: str, keys: Iterable[str], lo: str, hi: str, new: di
             (station, *keys, lo, hi),
         )
     }
-    c.executemany(
-        "DELETE FROM srv_figures WHERE station_id = ? AND key = ? AND grain = ? AND span = ?",
-        [k for k in old if k not in new],
-    )
+    c.executemany(_DELETE, [k for k in old if k not in new])
     c.insert_many(_UPSERT[0], [(*k, v) for k, v in new.items() if old.get(k) != v], _UPSERT[1])
 
 
@@ -102,14 +103,7 @@ def refresh(c: Conn, station: str, spans: Mapping[tuple[int, int], set[str]], st
         _store(c, station, keys, span, span + "~", new)
         sum_up.setdefault(year, set()).update(keys)
     for year, keys in sum_up.items():
-        marks = ",".join("?" * len(keys))
-        sums = c.all(
-            "SELECT key, SUM(value) FROM srv_figures WHERE station_id = ? AND grain = 'm'"
-            f" AND key IN ({marks}) AND span >= ? AND span < ? GROUP BY key",
-            (station, *sorted(keys), str(year), str(year + 1)),
-        )
-        rows = {(station, k, "y", str(year)): v for k, v in sums if v}
-        _store(c, station, keys, str(year), f"{year}-", rows)
+        _sum_up(c, station, sorted(keys), {str(year)}, "m")
     for key in stocks:
         _store(c, station, [key], "", "~", _rows_of(stock_days(db, key, [station]), key))
 
@@ -126,33 +120,117 @@ def _add(c: Conn, station: str, delta: dict[Key, Any]) -> None:
         )
     }
     new = {k: old.get(k, 0) + v for k, v in delta.items()}
-    c.executemany(
-        "DELETE FROM srv_figures WHERE station_id = ? AND key = ? AND grain = ? AND span = ?",
-        [k for k, v in new.items() if not v and k in old],
-    )
+    c.executemany(_DELETE, [k for k, v in new.items() if not v and k in old])
     c.insert_many(_UPSERT[0], [(*k, v) for k, v in new.items() if v], _UPSERT[1])
 
 
 def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> None:
     """Keep the station's figures in step with ``rows`` just written (same transaction): new
-    activities added (:func:`figure_spans.added`), the spans every other row touches recomputed."""
+    activities added (:func:`figure_spans.added`), the days of the figures kept by day
+    recomputed and their difference added (:func:`redo_days`), the spans every other row
+    touches recomputed; rows that change nothing a figure reads are passed over."""
     new: list[str] = []  # new activities: their amounts added
     dates: set[str | None] = set()  # their days (a new row's values are all it has)
-    other: dict[tuple[str, str], Any] = {}  # every other row written: its spans recomputed
+    other: dict[tuple[str, str], Any] = {}  # every other row that moves a figure
     for k, state in rows.items():
         if not state.values:
             continue
         if k[0] in ADDS_NEW and not state.exists:
             new.append(k[1])
             dates.add(state.values.get("date"))
-        else:
+        elif moves_figures(k[0], state):
             other[k] = state
     tables = {table for table, _ in other}  # (new activities move no stock: ADDS_NEW)
     stocks = {k for k in STOCK if tables & set(DAILY[k].tables)}
-    spans = touched(c, station, other) if other else {}
+    spans, days = touched(c, station, other) if other else ({}, {})
     if new and (delta := added(c, station, new, dates, spans)):
         _add(c, station, delta)
     refresh(c, station, spans, stocks)
+    redo_days(c, station, days, spans)
+
+
+def redo_days(c: Conn, station: str, days: DaysOf, spans: Spans) -> None:
+    """Recompute ``{key: days}`` of the keys kept by day (``on_days``: a day's value is that
+    day's records' alone), except in ``spans`` (recomputed whole): a count adds each day's
+    difference to its month and year rows; hours (floats) write their days, then their months
+    and years are summed again from them (no rounding error piles up)."""
+    wanted: dict[str, dict[int, list[str]]] = {}  # key -> year -> days
+    for key, found in days.items():
+        for day in sorted(found):
+            year = year_of(day)
+            if year is not None and key not in spans.get((year, 0), ()):
+                wanted.setdefault(key, {}).setdefault(year, []).append(day)
+    if not wanted:
+        return
+    keys = sorted(wanted)
+    listed = sorted({d for by in wanted.values() for on in by.values() for d in on})
+    old = {
+        (r[0], r[1]): r[2]
+        for r in c.all(
+            "SELECT key, span, value FROM srv_figures WHERE station_id = ? AND grain = 'd'"
+            f" AND key IN ({_marks(keys)}) AND span IN ({_marks(listed)})",
+            (station, *keys, *listed),
+        )
+    }
+    db = db_of(c)
+    delta: dict[Key, Any] = {}
+    floats: dict[Key, Any] = {}
+    for key, by_year in wanted.items():
+        on_days = DAILY[key].on_days
+        assert on_days is not None
+        for year, on in by_year.items():
+            new = on_days(db, [station], Period(year, None, FAR), on)
+            for day in on:
+                now, was = new.get((station, day), 0), old.get((key, day), 0)
+                if now == was:
+                    continue
+                if not DAILY[key].integer:
+                    floats[(station, key, "d", day)] = now
+                    continue
+                for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
+                    k = (station, key, grain, span)
+                    delta[k] = delta.get(k, 0) + now - was
+    if delta:
+        _add(c, station, delta)
+    if floats:
+        _set_days(c, station, floats)
+
+
+def _marks(values: Iterable[Any]) -> str:
+    return ",".join("?" * len(list(values)))
+
+
+def _set_days(c: Conn, station: str, days: dict[Key, Any]) -> None:
+    """Write these day rows (0: gone), then sum their months and years again from them."""
+    c.executemany(_DELETE, [k for k, v in days.items() if not v])
+    c.insert_many(_UPSERT[0], [(*k, v) for k, v in days.items() if v], _UPSERT[1])
+    keys = sorted({k[1] for k in days})
+    _sum_up(c, station, keys, {k[3][:7] for k in days}, "d")
+    _sum_up(c, station, keys, {k[3][:4] for k in days}, "m")
+
+
+def _sum_up(c: Conn, station: str, keys: list[str], spans: set[str], below: str) -> None:
+    """Make the station's rows of ``keys`` for ``spans`` (months when ``below`` is ``d``, years
+    when ``m``; all of one length) the sums of their rows of grain ``below``."""
+    n, grain = (7, "m") if below == "d" else (4, "y")
+    sums = c.all(
+        f"SELECT key, substr(span, 1, {n}), SUM(value) FROM srv_figures WHERE station_id = ?"
+        f" AND grain = ? AND key IN ({_marks(keys)}) AND span >= ? AND span < ?"
+        f" GROUP BY key, substr(span, 1, {n})",
+        (station, below, *keys, min(spans), max(spans) + "~"),
+    )
+    new = {(station, k, grain, span): v for k, span, v in sums if span in spans and v}
+    listed = sorted(spans)
+    old = {
+        (station, r[0], grain, r[1]): r[2]
+        for r in c.all(
+            "SELECT key, span, value FROM srv_figures WHERE station_id = ? AND grain = ?"
+            f" AND key IN ({_marks(keys)}) AND span IN ({_marks(listed)})",
+            (station, grain, *keys, *listed),
+        )
+    }
+    c.executemany(_DELETE, [k for k in old if k not in new])
+    c.insert_many(_UPSERT[0], [(*k, v) for k, v in new.items() if old.get(k) != v], _UPSERT[1])
 
 
 # -- reading -------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from pzh_core.indicators.daily import DAILY, FAR
+from pzh_core.indicators.daily import DAILY, FAR, READS
 from pzh_core.period import Period
 from pzh_core.queries import POSTGRES as PG_QUERIES
 from pzh_core.queries import SQLITE as SQLITE_QUERIES
@@ -24,10 +24,13 @@ NO_DAY = "0000-00-00"  # the day of a record whose day is not known (a join date
 DATED = {"activities": "date", "sessions": "date", "service_records": "date"}
 
 Key = tuple[str, str, str, str]  # (station, indicator, grain y|m|d, span)
-# Each table's keys recomputed a year (or month) at a time when its rows change.
-BY_YEAR_OF = {
-    t: [k for k in BY_YEAR if t in DAILY[k].tables] for d in DAILY.values() for t in d.tables
-}
+DaysOf = dict[str, set[str]]  # key -> days to recompute (the keys kept by day)
+# Each table's keys recomputed a year (or month) at a time when its rows change: those kept
+# by day (``on_days``: the days its rows touch recomputed) and the others (their spans).
+_TABLES = {t for d in DAILY.values() for t in d.tables}
+BY_YEAR_OF = {t: [k for k in BY_YEAR if t in DAILY[k].tables] for t in _TABLES}
+BY_DAY_OF = {t: [k for k in keys if DAILY[k].on_days] for t, keys in BY_YEAR_OF.items()}
+SPANNED_OF = {t: [k for k in keys if not DAILY[k].on_days] for t, keys in BY_YEAR_OF.items()}
 
 
 def db_of(c: Conn) -> Db:
@@ -75,16 +78,35 @@ def _all_years(c: Conn, station: str) -> set[int]:
     return found
 
 
-def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans:
-    """``{(year, month): keys}`` to recompute after ``rows`` (``(table, id) -> RowState``) were
-    written: the old and new days of the dated rows, every session of a class whose sessions,
-    marks or row changed (its first held session may move), every service of a volunteer
-    changed, and every whole year for a person or a server write whose old values are unknown.
-    A key whose days are not ``monthly`` is recomputed for the whole year."""
+def moves_figures(table: str, state: Any) -> bool:
+    """Whether a row written can move a figure: a new row (a new person only when deleted),
+    or one whose columns the figures read (``daily.READS``) changed, or whose old values are
+    unknown (a server write). Tables not listed there: every write."""
+    reads = READS.get(table)
+    if reads is None:
+        return True
+    if not state.exists:
+        return table != "people" or bool(state.values.get("deleted"))
+    if not state.base:
+        return True
+    now = state.current()
+    return any(state.base.get(f) != now.get(f) for f in reads)
+
+
+def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> tuple[Spans, DaysOf]:
+    """What to recompute after ``rows`` (``(table, id) -> RowState``, each :func:`moves_figures`)
+    were written: ``{(year, month): keys}`` and, for the keys kept by day (``on_days``),
+    ``{key: days}``. The old and new days of the dated rows, the days of the sessions of a mark
+    or a class changed, of the services of a volunteer changed; for 举办训练班班次 every month
+    of a class whose sessions or row changed (its first held session may move); every year for
+    a person or a server write whose old values are unknown. A key whose days are not
+    ``monthly`` is recomputed for the whole year."""
     spans: Spans = {}
-    classes: set[Any] = set()
-    sessions: set[Any] = set()
-    volunteers: set[Any] = set()
+    days: DaysOf = {}
+    ids: dict[str, set[Any]] = {"classes": set(), "sessions": set(), "volunteers": set()}
+    started: set[Any] = set()  # classes whose first held session may move
+    every: set[int] | None = None  # the station's years with records
+    dated: dict[str, set[Any]] = {}  # each dated table's old and new days
 
     def add(found: Iterable[tuple[int, int] | None], keys: Iterable[str]) -> None:
         for span in found:
@@ -94,39 +116,67 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> Spans
                 month = span[1] if DAILY[key].monthly else 0
                 spans.setdefault((span[0], month), set()).add(key)
 
-    dated: dict[str, set[tuple[int, int] | None]] = {}  # each table's spans, added once
+    def on(found: Iterable[Any], keys: Iterable[str]) -> None:
+        dated = {d for d in found if year_of(d) is not None}
+        for key in keys:
+            days.setdefault(key, set()).update(dated)
+
     for (table, row_id), state in rows.items():
-        keys = BY_YEAR_OF.get(table)
-        if not keys:
-            continue
         before, now = state.base, state.current()
         if table == "people" or (state.exists and not before):
-            add(((y, 0) for y in _all_years(c, station)), keys)
+            every = every if every is not None else _all_years(c, station)  # once a batch
+            add(((y, 0) for y in every), BY_YEAR_OF[table])
         elif table in DATED:
-            found = dated.setdefault(table, set())
-            found.add(span_of(before.get(DATED[table])))
-            found.add(span_of(now.get(DATED[table])))
+            dated.setdefault(table, set()).update((before.get(DATED[table]), now.get(DATED[table])))
         elif table == "annual_facts":
-            add(
-                ((y, 0) for y in (year_of(before.get("year")), year_of(now.get("year"))) if y), keys
-            )
+            pair = (year_of(before.get("year")), year_of(now.get("year")))
+            add(((y, 0) for y in pair if y is not None), BY_YEAR_OF[table])
         if table == "sessions":
-            classes |= {before.get("class_id"), now.get("class_id")}
+            started |= {before.get("class_id"), now.get("class_id")}
         elif table == "attendance":
-            sessions |= {before.get("session_id"), now.get("session_id")}
-        elif table == "classes":
-            classes.add(row_id)
-        elif table == "volunteers":
-            volunteers.add(row_id)
-    for table, found in dated.items():
-        add(found, BY_YEAR_OF[table])
-    training = [k for k in FLOW if "sessions" in DAILY[k].tables]
-    add(_spans_of(c, "SELECT date FROM sessions WHERE class_id IN ({marks})", classes), training)
-    add(_spans_of(c, "SELECT date FROM sessions WHERE id IN ({marks})", sessions), training)
-    served = [k for k in FLOW if "service_records" in DAILY[k].tables]
-    sql = "SELECT date FROM service_records WHERE volunteer_id IN ({marks})"
-    add(_spans_of(c, sql, volunteers), served)
-    return spans
+            ids["sessions"] |= {before.get("session_id"), now.get("session_id")}
+        elif table in ids:
+            ids[table].add(row_id)
+    for table, found_days in dated.items():  # each table's days, added once
+        add(map(span_of, found_days), SPANNED_OF[table])
+        on(found_days, BY_DAY_OF[table])
+    started |= ids["classes"]
+    if started:
+        sql = "SELECT class_id, date FROM sessions WHERE class_id IN ({marks})"
+        found = _dates(c, sql, started)
+        add(map(span_of, found.values()), SPANNED_OF["sessions"])
+        on((d for k, d in found.items() if k[0] in ids["classes"]), BY_DAY_OF["classes"])
+    found = _dates(c, "SELECT id, date FROM sessions WHERE id IN ({marks})", ids["sessions"])
+    on(found.values(), BY_DAY_OF["attendance"])
+    sql = "SELECT volunteer_id, date FROM service_records WHERE volunteer_id IN ({marks})"
+    found = _dates(c, sql, ids["volunteers"])
+    add(map(span_of, found.values()), SPANNED_OF["volunteers"])
+    on(found.values(), BY_DAY_OF["volunteers"])
+    return _merged(spans), days
+
+
+def _merged(spans: Spans, most: int = 2) -> Spans:
+    """``spans`` with a key's months of a year made the whole year where it has more than
+    ``most`` of them: one query for the year instead of one a month (a class's sessions)."""
+    months: dict[tuple[int, str], int] = {}
+    for (year, month), keys in spans.items():
+        for key in keys if month else ():
+            months[(year, key)] = months.get((year, key), 0) + 1
+    out: Spans = {}
+    for (year, month), keys in spans.items():
+        for key in keys:
+            whole = month == 0 or months[(year, key)] > most
+            out.setdefault((year, 0 if whole else month), set()).add(key)
+    return out
+
+
+def _dates(c: Conn, sql: str, ids: Iterable[Any]) -> dict[tuple[Any, int], Any]:
+    """``{(id, n): date}`` of ``sql``'s rows ``(id, date)`` for ``ids``."""
+    listed = sorted({i for i in ids if i})
+    if not listed:
+        return {}
+    rows = c.all(sql.format(marks=",".join("?" * len(listed))), listed)
+    return {(r[0], n): r[1] for n, r in enumerate(rows)}
 
 
 # -- new activities: added, not recomputed ------------------------------------------------------

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from sync.server import admin
-from sync.server.storage import AuditEntry
+from sync.server.storage import AuditEntry, Scope
 from sync.server.web.accounts import Session
 from sync.server.web.base import (
     NOTICES,
@@ -19,12 +19,15 @@ from sync.server.web.base import (
     action,
     page,
     render,
+    safe_next,
     server_address,
     table_download,
     when,
 )
+from sync.server.web.paging import paged
 
 log = logging.getLogger("pzh.sync.web")
+MAX_CHOICES = 2000  # a county's stations in the forms' lists (a province's county: 25–200)
 
 
 def add_routes(router: APIRouter, web: Web) -> None:
@@ -50,13 +53,32 @@ def admin_page(
     status: int = 200,
     form: dict[str, str] | None = None,
 ) -> Response:
+    """Forms, then the stations and the codes of the user's scope a page at a time (a city user
+    narrows to a county with ``?county=``), then the latest audit entries."""
     from pzh_core.domain import refdata
 
-    stations = web.stations_for(session.user)
-    ids = {s.id: s for s in stations}
-    codes = [c for c in web.storage.list_codes() if c.station_id in ids][:200]
-    counties = refdata.counties() if session.user.role == "city" else [session.user.county]
-    audit = _audit(web, session, list(ids), limit=50)
+    form = form or {}
+    user = session.user
+    county = user.county if user.role == "county" else (
+        form.get("county") or request.query_params.get("county", "")
+    )  # fmt: skip
+    if county and (len(county) > 50 or county not in refdata.counties()):
+        raise WebError(404, "没有这个县（区），或您无权查看它。")
+    scope = Scope(county=county)
+    storage = web.storage
+    stations = paged(request, "sp", lambda n, o: storage.stations_page(scope, limit=n, offset=o))
+    codes = paged(request, "cp", lambda n, o: storage.codes_page(scope, limit=n, offset=o))
+    # The forms' station lists: the scope's stations, unless a province's whole list (then a
+    # county is chosen first, as on the overview).
+    choices = []
+    if county or stations.total <= web.stations_on_page:
+        choices = storage.stations_page(scope, limit=MAX_CHOICES, offset=0).rows
+    named = {s.id: s.name for s in choices} | {s.id: s.name for s in stations.rows}
+    missing = sorted({c.station_id for c in codes.rows} - set(named))
+    for sid in missing:
+        st = storage.get_station(sid)
+        named[sid] = st.name if st else sid
+    audit = _audit(web, session, [s.id for s in web.stations_for(user)], limit=50)
     return render(
         web,
         request,
@@ -64,14 +86,17 @@ def admin_page(
         session,
         status=status,
         title="管理",
+        county=county,
+        all_counties=refdata.counties(),
         stations=stations,
-        station_names={s.id: s.name for s in stations},
+        choices=choices,
+        station_names=named,
         codes=codes,
-        counties=counties,
-        now=web.storage.now(),
+        counties=refdata.counties() if user.role == "city" else [user.county],
+        now=storage.now(),
         error=error,
         notice=NOTICES.get(request.query_params.get("ok", "")),
-        form=form or {},
+        form=form,
         audit=[_audit_row(a) for a in audit],
     )
 
@@ -173,7 +198,10 @@ def revoke(web: Web, request: Request, session: Session, form: dict[str, str]) -
     log.info("web: %s revoked device %s of station %s", session.user.name, dev.id, station.id)
     back = form.get("back", "")
     target = back if back in ("/web/health", f"/web/station/{station.id}") else "/web/health"
-    return RedirectResponse(f"{target}?ok=revoked", status_code=303)
+    if back.startswith("/web/health?") and safe_next(back) == back:  # the list as it was
+        target = back
+    sep = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{sep}ok=revoked", status_code=303)
 
 
 def rename_station(web: Web, request: Request, session: Session, form: dict[str, str]) -> Response:

@@ -30,7 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pzh_core.china_tz import china_time, china_today
 from pzh_core.queries import Db
-from sync.server.storage import Code, Device, Station, Storage
+from sync.server.storage import Code, Device, Scope, Station, Storage
 from sync.server.web import figures
 from sync.server.web.accounts import AccountStore, Session, User
 
@@ -150,7 +150,12 @@ class Web:
 
     # -- who may see what --------------------------------------------------------------------
     def stations_for(self, user: User) -> list[Station]:
-        return [s for s in self.storage.list_stations() if user.sees_county(s.county)]
+        """The stations the user may see (a county user's: chosen in SQL)."""
+        if user.role == "city":
+            return self.storage.list_stations()
+        if user.role != "county" or not user.county:
+            return []
+        return self.storage.stations_page(Scope(county=user.county), limit=10**6, offset=0).rows
 
     def station_for(self, user: User, station_id: str) -> Station:
         st = self.storage.get_station(station_id) if _id_ok(station_id) else None
@@ -175,10 +180,6 @@ class Web:
                 except WebError:
                     break
         raise WebError(404, "没有这个邀请码，或您无权查看它。")
-
-    def devices_for(self, stations: list[Station]) -> list[Device]:
-        ids = {s.id for s in stations}
-        return [d for d in self.storage.list_devices() if d.station_id in ids]
 
     def last_syncs(self, stations: list[Station]) -> dict[str, int]:
         """The latest sync of each station (over its devices not revoked)."""
@@ -293,7 +294,7 @@ def form_page(request: Request, form: dict[str, str]) -> str:
         if target != "/web/" or ref.path == "/web/":
             return target
     back = form.get("back", "")
-    if back == "/web/health" or back.startswith("/web/station/"):
+    if back.startswith(("/web/health", "/web/station/")):
         return safe_next(back)
     path = request.url.path
     if path.startswith("/web/admin/users"):

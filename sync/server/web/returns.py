@@ -126,7 +126,7 @@ def _summary(web: Web, request: Request, session: Session) -> Summary:
         stations,
         year,
         today=web.today(),
-        devices=web.devices_for(stations),
+        devices=web.storage.devices_of([s.id for s in stations]),
         now_ms=web.storage.now(),
         definitions=city_definitions.current(web.data_dir),
         by_county=by_county,

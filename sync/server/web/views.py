@@ -8,9 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from pzh_core.domain import rules
-from sync.server import admin
-from sync.server.web import figures, province
+from sync.server.web import figures, health, province
 from sync.server.web.accounts import Session
 from sync.server.web.base import (
     NOTICES,
@@ -27,7 +25,7 @@ from sync.server.web.base import (
 def add_routes(router: APIRouter, web: Web) -> None:
     router.add_api_route("/web/", page(web, overview_page), methods=["GET"])
     router.add_api_route("/web/station/{station_id}", page(web, station_page), methods=["GET"])
-    router.add_api_route("/web/health", page(web, health_page), methods=["GET"])
+    router.add_api_route("/web/health", page(web, health.health_page), methods=["GET"])
     router.add_api_route("/web/export/overview.{fmt}", page(web, export), methods=["GET"])
 
 
@@ -123,64 +121,6 @@ def station_page(web: Web, request: Request, session: Session) -> Response:
         now=web.storage.now(),
         kinds=refdata.labels("activity_kinds"),
         modes=refdata.labels("delivery_modes"),
-        notice=NOTICES.get(request.query_params.get("ok", "")),
-    )
-
-
-def health_page(web: Web, request: Request, session: Session) -> Response:
-    stations = web.stations_for(session.user)
-    names = {s.id: s for s in stations}
-    devices = web.devices_for(stations)
-    labels = figures.device_labels(devices)
-    rows = [r for r in admin.sync_health(web.storage) if r["station_id"] in names]
-    now = web.storage.now()
-    for r in rows:
-        r["silent"] = not r["revoked"] and figures.silent(r["last_sync_ms"], now)
-        r["clock_off"] = not r["revoked"] and figures.clock_far_off(r["skew_ms"])
-        r["label"] = labels.get(r["id"], r["name"])
-    last = figures.last_sync_by_station(devices)
-    summary = []
-    for s in stations:
-        devs = [r for r in rows if r["station_id"] == s.id and not r["revoked"]]
-        summary.append(
-            {
-                "station": s,
-                "devices": len(devs),
-                "last_sync_ms": last.get(s.id),
-                "silent": figures.silent(last.get(s.id), now),
-                "flag": figures.sync_flag(last.get(s.id), now),
-                "changes_today": sum(r["changes_today"] for r in devs),
-                # Devices with problems: an error at their last request, a clock far off, or
-                # data that differed from the server's at the last check.
-                "problems": sum(
-                    1
-                    for r in devs
-                    if r["last_error"] or r["clock_off"] or r.get("digest_ok") is False
-                ),
-            }
-        )
-    summary.sort(key=lambda x: (not x["silent"], x["station"].county, x["station"].name))
-    rows.sort(
-        key=lambda r: (r["revoked"], not r["silent"], r["county"], r["station_name"], r["name"])
-    )
-    by_id = {r["id"]: r for r in rows}
-    aside = [
-        {**a, "station_name": names[a["station_id"]].name,
-         "device_name": (by_id.get(a["device_id"]) or {}).get("label") or a["device_id"]}
-        for a in web.storage.list_set_aside()
-        if a["station_id"] in names
-    ]  # fmt: skip
-    return render(
-        web,
-        request,
-        "health.html",
-        session,
-        title="同步状态",
-        summary=summary,
-        rows=rows,
-        set_aside=aside,
-        table_labels=rules.TABLE_LABELS,
-        silent_days=figures.SILENT_DAYS,
         notice=NOTICES.get(request.query_params.get("ok", "")),
     )
 
