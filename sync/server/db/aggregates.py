@@ -3,10 +3,11 @@ and indicator, the sum of each day, month and year of what the records add
 (:mod:`pzh_core.indicators.daily`, the figures' own conditions grouped by day).
 
 - **Kept in step**: :func:`after_write` runs in the transaction of every pushed batch and every
-  server write; it adds what new activities add on their days, and recomputes the months or
-  years every other row touched for the indicators its table moves (a stock such as
-  ``volunteers_active`` over all time), writing only the rows that changed
-  (:mod:`.figure_spans` says which are which, and why).
+  server write; it adds what new activities add on their days, recomputes the DAYS every other
+  row touched for the indicators kept by day and adds their difference (:func:`redo_days`),
+  and recomputes the months or years of the others (a stock such as ``volunteers_active``
+  over all time), writing only the rows that changed; a row whose write changes nothing a
+  figure reads is passed over (:mod:`.figure_spans` says which are which, and why).
 - **Read**: :func:`year_values` gives a year's figures as of any day from a few rows per
   station: the year's row, less the months after the cutoff's month and the days after the
   cutoff in it (records dated ahead: planned sessions).
