@@ -199,7 +199,17 @@ def _activity_figures(
     }
     out["trainee_visits"] = counts[d.trainee_visits]
     out["trainee_visits_other"] = counts[d.other_trainee_visits]
-    out["started_classes"] = {s: [c for c in classes if c["station_id"] == s] for s in ids}
+    out["started_classes"] = by_station(classes, ids)
+    return out
+
+
+def by_station(rows: list[dict[str, Any]], ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """``{station: its rows, in their order}`` for each of ``ids`` (one pass: at 4,000 stations
+    a comprehension per station compared 16 million pairs)."""
+    out: dict[str, list[dict[str, Any]]] = {s: [] for s in ids}
+    for r in rows:
+        if r["station_id"] in out:
+            out[r["station_id"]].append(r)
     return out
 
 

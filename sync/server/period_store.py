@@ -157,3 +157,67 @@ def current_row(conn: Conn, table: str, row_id: str) -> dict[str, Any] | None:
 
 def dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def county_counts(
+    conn: Conn,
+    where: str,
+    params: list[Any],
+    year: int,
+    due: Sequence[str],
+    done: Sequence[str],
+) -> list[dict[str, Any]]:
+    """Per county of the stations ``s`` matching ``where``: stations, stations with one of the
+    ``due`` months (ended) not in a ``done`` state (``missing``), and how many of ``year``'s
+    periods (months and the year) are in each state (``status_<state>`` columns)."""
+    marks = ",".join("?" * len(done))
+    months = ",".join("?" * len(due)) or "NULL"
+    states = approval.STATUS_LABELS
+    per_state = ", ".join(
+        f"SUM(CASE WHEN p.status = '{k}' THEN 1 ELSE 0 END) AS status_{k}" for k in states if k
+    )
+    sql = (
+        "SELECT s.county, COUNT(DISTINCT s.id) AS stations FROM srv_stations s"
+        f" WHERE {where} GROUP BY s.county"
+    )
+    out = {r["county"]: dict(r) for r in conn.all(sql, params)}
+    missing = (
+        "SELECT s.county, COUNT(*) AS missing FROM srv_stations s LEFT JOIN"
+        " (SELECT station_id, COUNT(*) AS done FROM periods WHERE deleted = 0"
+        f" AND period IN ({months}) AND status IN ({marks}) GROUP BY station_id) x"
+        f" ON x.station_id = s.id WHERE {where} AND COALESCE(x.done, 0) < ? GROUP BY s.county"
+    )
+    for r in conn.all(missing, [*due, *done, *params, len(due)]):
+        out[r["county"]]["missing"] = r["missing"]
+    counted = (
+        f"SELECT s.county, {per_state} FROM periods p JOIN srv_stations s ON s.id = p.station_id"
+        f" WHERE p.deleted = 0 AND p.period >= ? AND p.period < ? AND {where} GROUP BY s.county"
+    )
+    for r in conn.all(counted, [str(year), str(year + 1), *params]):
+        out[r["county"]].update({k: v or 0 for k, v in dict(r).items() if k != "county"})
+    return [
+        {"missing": 0, **{f"status_{k}": 0 for k in states if k}, **row}
+        for _, row in sorted(out.items())
+    ]
+
+
+def late_page(
+    conn: Conn, where: str, params: list[Any], limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The pending late changes of the stations ``s`` matching ``where``, newest first: one
+    page, decoded (with ``station_id`` and ``station_name``), and how many there are."""
+    sql = (
+        "FROM late_changes l JOIN srv_stations s ON s.id = l.station_id"
+        f" WHERE l.deleted = 0 AND l.decision = 'pending' AND {where}"
+    )
+    rows = conn.all(
+        f"SELECT l.*, s.name AS station_name {sql} ORDER BY l.updated_at DESC, l.id"
+        " LIMIT ? OFFSET ?",
+        [*params, limit, offset],
+    )
+    total = conn.scalar(f"SELECT COUNT(*) {sql}", params)
+    return [
+        {**_decode("late_changes", r), "id": r["id"], "station_id": r["station_id"],
+         "station_name": r["station_name"]}
+        for r in rows
+    ], int(total or 0)  # fmt: skip

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from pzh_core.china_tz import china_day
-from sync.server import set_aside
+from sync.server import period_store, set_aside
 from sync.server.sql_base import SqlBase, _code, _device, _station
 from sync.server.storage import Device, Page, Scope
 
@@ -170,3 +170,26 @@ class SqlHealth(SqlBase):
         )
         total = self.engine.scalar(f"SELECT COUNT(*) {sql}", params)
         return Page([_code(r) for r in rows], int(total or 0))
+
+    def late_page(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The pending late changes of ``scope``'s stations, newest first (with the station's
+        name): one page and the total."""
+        where, params = scope.where()
+        rows, total = self.engine.read(
+            lambda c: period_store.late_page(c, where, params, limit, offset)
+        )
+        return Page(rows, total)
+
+    def late_change(self, late_id: str) -> dict[str, Any] | None:
+        """One late change (with its ``station_id``), or None."""
+        return self.engine.read(lambda c: period_store.current_row(c, "late_changes", late_id))
+
+    def period_counts(
+        self, scope: Scope, year: int, due: list[str], done: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Per county of ``scope``: stations, stations with a ``due`` month not ``done``, and the
+        year's periods in each state (``period_store.county_counts``)."""
+        where, params = scope.where()
+        return self.engine.read(
+            lambda c: period_store.county_counts(c, where, params, year, due, done)
+        )

@@ -221,6 +221,21 @@ class Storage(abc.ABC):
         """The enrollment codes of ``scope``'s stations, newest first."""
 
     @abc.abstractmethod
+    def late_page(self, scope: Scope, *, limit: int, offset: int) -> Page:
+        """The pending late changes of ``scope``'s stations, newest first."""
+
+    @abc.abstractmethod
+    def late_change(self, late_id: str) -> dict[str, Any] | None:
+        """One late change (``late_changes`` row with ``station_id``), or None."""
+
+    @abc.abstractmethod
+    def period_counts(
+        self, scope: Scope, year: int, due: list[str], done: tuple[str, ...]
+    ) -> list[dict[str, Any]]:
+        """Per county of ``scope``: stations, those with a ``due`` month not ``done``, and the
+        year's periods in each state."""
+
+    @abc.abstractmethod
     def verify(
         self, device: Device, tables: dict[str, str], kind: str = "stamps"
     ) -> dict[str, str]:

@@ -7,6 +7,7 @@ needing attention come first; the counts equal the rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import re
 import uuid
@@ -14,11 +15,14 @@ from collections import Counter
 
 import pytest
 
+from pzh_core.schema import det_id
+from sync.server.approvals import LOCKING_OR_DONE as DONE
 from sync.server.web import figures
 from sync.server.web.paging import PAGE_SIZE
 from tests.server_fixtures import LiveServer, start_server
 from tests.web_support import PASSWORD, web_client
 
+PYEAR = dt.date.today().year - 1  # a whole past year: every month has ended
 DAY = 24 * 3600 * 1000
 HOUR = 3600 * 1000
 COUNTIES = {
@@ -93,6 +97,31 @@ def _fill(server: LiveServer) -> None:
                 aside,
             )
         )
+        states = ["submitted", "approved", "returned", "unlocked", "accepted", "withdrawn"]
+        prows = [
+            (det_id("period", sid, p), sid, p, rng.choice(states))
+            for sid in every
+            for p in [f"{PYEAR}-{m:02d}" for m in range(1, 13)] + [str(PYEAR), f"{PYEAR - 1}-05"]
+            if rng.random() < 0.85
+        ]
+        late = [
+            (str(uuid.uuid4()), row[1], row[0], n, str(uuid.uuid4()), f"{n:04d}",
+             rng.choice(["pending", "pending", "accepted"]))
+            for n, row in enumerate(rng.choices(rows, k=130))
+        ]  # fmt: skip
+
+        def more(c) -> None:  # noqa: ANN001
+            c.executemany(
+                "INSERT INTO periods (id, station_id, period, status) VALUES (?, ?, ?, ?)", prows
+            )
+            c.executemany(
+                "INSERT INTO late_changes (id, station_id, device, seq, tbl, row_id, fields,"
+                " message, decision, updated_at) VALUES (?, ?, ?, ?, 'activities', ?, '{}',"
+                " '时段已审核', ?, ?)",
+                [(i, sid, d, n, r, dec, u) for i, sid, d, n, r, u, dec in late],
+            )
+
+        s.engine.write(more)
     finally:
         s.close()
 
@@ -277,3 +306,69 @@ def test_the_administration_lists_are_paged_within_the_users_scope(
         assert set(options) == truth["stations"]
     else:
         assert options == [] and "请先在上方选择县（区）" in form
+
+
+def _periods_truth(server: LiveServer, county: str) -> dict:
+    """The year's periods, missing stations and pending late changes of ``county`` ("" = all),
+    stated over every row."""
+    s = server._storage()
+    try:
+        stations = {
+            st.id: st.county for st in s.list_stations() if not county or st.county == county
+        }
+        periods = [p for p in s.list_periods() if p["station_id"] in stations]
+        late = [r for r in s.list_late_changes() if r["station_id"] in stations]
+    finally:
+        s.close()
+    mine = [p for p in periods if p["period"].startswith(str(PYEAR))]
+    done = {(p["station_id"], p["period"]) for p in mine if p["status"] in DONE}
+    months = [f"{PYEAR}-{m:02d}" for m in range(1, 13)]
+    return {
+        "stations": stations,
+        "missing": {sid for sid in stations if any((sid, m) not in done for m in months)},
+        "states": Counter((stations[p["station_id"]], p["status"]) for p in mine),
+        "late": {r["id"] for r in late if r["decision"] == "pending"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("user", "query", "county"),
+    [
+        ("city", "&county=%E4%BB%81%E5%92%8C%E5%8C%BA", "仁和区"),
+        ("renhe", "", "仁和区"),
+        ("miyi", "", "米易县"),
+    ],
+)
+def test_the_periods_lists_are_paged_within_the_users_county(
+    world, user: str, query: str, county: str
+) -> None:
+    truth = _periods_truth(world, county)
+    path = f"/web/periods?year={PYEAR}{query}"
+    with web_client(world.url, user) as c:
+        grid = _walk(c, path, "periods-grid", "sp", "station")
+        missing = _walk(c, path, "periods-missing", "mp", "station")
+        late = _walk(c, path, "late-changes", "lp", "late")
+        html = c.get(path).text
+    assert len(grid) == len(set(grid)) and set(grid) == set(truth["stations"])
+    assert len(missing) == len(set(missing)) and set(missing) == truth["missing"]
+    assert len(late) == len(set(late)) and set(late) == truth["late"]
+    assert f"共{len(missing)}个，等待最久的在前" in html and f"共{len(late)}条" in html
+
+
+def test_the_city_sees_the_periods_per_county_above_the_stations_on_page(world) -> None:
+    truth = _periods_truth(world, "")
+    with web_client(world.url, "city") as c:
+        html = c.get(f"/web/periods?year={PYEAR}").text
+        late = _walk(c, f"/web/periods?year={PYEAR}", "late-changes", "lp", "late")
+    assert 'id="periods-grid"' not in html  # 102 stations > 80: one row per county
+    table = html.split('id="periods-counties"')[1].split("</table>")[0]
+    for county in COUNTIES:
+        row = table.split(f'data-county="{county}"')[1].split("</tr>")[0]
+        cells = [int(v.replace(",", "")) for v in re.findall(r'<td class="n">([\d,]+)</td>', row)]
+        mine = {sid for sid, c in truth["stations"].items() if c == county}
+        states = [truth["states"][(county, k)] for k in
+                  ("submitted", "returned", "unlocked", "approved", "accepted")]  # fmt: skip
+        assert cells == [len(mine), len(truth["missing"] & mine), *states], county
+    assert set(late) == truth["late"]
+    with web_client(world.url, "renhe") as c:
+        assert c.get("/web/periods?county=%E7%B1%B3%E6%98%93%E5%8E%BF").status_code == 404

@@ -8,6 +8,7 @@ decides only its own stations (``Web.station_for`` and ``Actor.may_decide`` both
 from __future__ import annotations
 
 import logging
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
@@ -16,8 +17,10 @@ from fastapi.responses import RedirectResponse, Response
 from pzh_core import approval, indicators
 from sync.server import approvals
 from sync.server.approvals import Actor, ApprovalError
+from sync.server.storage import Page, Scope
 from sync.server.web.accounts import Session, User
 from sync.server.web.base import Web, WebError, action, page, render, year_choices, year_param
+from sync.server.web.paging import paged
 
 log = logging.getLogger("pzh.sync.web")
 NOTICES = {
@@ -57,13 +60,45 @@ def _period(text: str) -> str:
         raise WebError(400, str(exc)) from exc
 
 
+def _scope(web: Web, request: Request, user: User) -> Scope:
+    """The county the address narrows to (a county user: always theirs; 404 outside it)."""
+    from pzh_core.domain import refdata
+
+    county = request.query_params.get("county", "")
+    if user.role != "city":
+        if county and county != user.county:
+            raise WebError(404, "没有这个县（区），或您无权查看它。")
+        return Scope(county=user.county)
+    if county and (len(county) > 50 or county not in refdata.counties()):
+        raise WebError(404, "没有这个县（区），或您无权查看它。")
+    return Scope(county=county)
+
+
 def periods_page(web: Web, request: Request, session: Session) -> Response:
+    """The year's grid of the scope's stations, a page at a time, the stations that have not
+    submitted, and the pending late changes; for the city above ``web.stations_on_page``
+    stations one row per county instead of the stations (as on the overview)."""
     year = year_param(web, request)
-    stations = web.stations_for(session.user)
-    cells = approvals.grid(web.storage, stations, year)
-    ids = {s.id: s for s in stations}
-    late = [r for r in web.storage.list_late_changes(list(ids)) if r["decision"] == "pending"]
-    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    scope = _scope(web, request, session.user)
+    storage = web.storage
+    late = paged(request, "lp", lambda n, o: storage.late_page(scope, limit=n, offset=o))
+    today = web.today()
+    total = storage.stations_page(scope, limit=1, offset=0).total
+    context: dict[str, Any] = {}
+    if session.user.role == "city" and not scope.county and total > web.stations_on_page:
+        due = approvals.months_due(year, today)
+        context["counties"] = storage.period_counts(scope, year, due, approvals.LOCKING_OR_DONE)
+    else:
+        stations = storage.stations_page(scope, limit=total, offset=0).rows
+        cells = approvals.grid(storage, stations, year)
+        missing = approvals.not_submitted(stations, cells, year, today)
+        context["grid"] = paged(
+            request, "sp", lambda n, o: Page(stations[o : o + n], len(stations))
+        )
+        context["missing"] = paged(
+            request, "mp", lambda n, o: Page(missing[o : o + n], len(missing))
+        )
+        context["cells"] = cells
     return render(
         web,
         request,
@@ -72,16 +107,16 @@ def periods_page(web: Web, request: Request, session: Session) -> Response:
         title=f"{year}年 报送审核",
         year=year,
         years=year_choices(web),
-        stations=stations,
-        cells=cells,
-        months=months,
+        county=scope.county,
+        months=[f"{year}-{m:02d}" for m in range(1, 13)],
         labels=approval.STATUS_LABELS,
         status_class=STATUS_CLASS,
-        missing=approvals.not_submitted(stations, cells, year, web.today()),
-        late=late,
-        station_names={s.id: s.name for s in stations},
+        late=late.rows,
+        late_pager=late,
+        station_names={r["station_id"]: r["station_name"] for r in late.rows},
         period_label=approval.period_label,
         notice=NOTICES.get(request.query_params.get("ok", ""), ""),
+        **context,
     )
 
 
@@ -141,10 +176,10 @@ def decide_late(web: Web, request: Request, session: Session, form: dict[str, st
     if verb not in ("accept", "reject"):
         raise WebError(404, "没有这个操作。")
     late_id = request.path_params["late_id"]
-    rows = [r for r in web.storage.list_late_changes() if r["id"] == late_id]
-    if not rows:
+    row = web.storage.late_change(late_id) if 0 < len(late_id) <= 100 else None
+    if row is None:
         raise WebError(404, "没有这条修改。")
-    web.station_for(session.user, rows[0]["station_id"])  # 404 outside the user's county
+    web.station_for(session.user, row["station_id"])  # 404 outside the user's county
     try:
         approvals.decide_late(
             web.storage, late_id, verb == "accept", actor(session.user), note=form.get("note", "")
