@@ -238,18 +238,24 @@ def added(
     parts = [f(db) for f in _PARTS]
     scopes = list(dict.fromkeys(scope for scope, _ in parts))  # each scope's test once a row
     columns = [(scopes.index(scope), measure == "count") for scope, measure in parts]
-    delta: dict[Key, Any] = {}
+    by_day: dict[tuple[str, str], Any] = {}  # (key, day) -> what it adds
+    redone: dict[str, set[str]] = {}  # each month's keys recomputed whole
     for year in years:
         period = Period(year, None, FAR)  # as year_days: future-dated activities included
         for day, flags, number, attendance in daily_q.activities_added(
             db, scopes, station, period, ids
         ):
-            month = (span_of(day) or (year, 0))[1]
-            redone = spans.get((year, 0), set()) | spans.get((year, month), set())
+            skip = redone.get(day[:7])
+            if skip is None:
+                month = (span_of(day) or (year, 0))[1]
+                skip = spans.get((year, 0), set()) | spans.get((year, month), set())
+                redone[day[:7]] = skip
             for key, (i, count) in zip(ADDED, columns, strict=True):
-                value = (number if count else attendance) if flags[i] else 0
-                if value and key not in redone:
-                    for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
-                        k = (station, key, grain, span)
-                        delta[k] = delta.get(k, 0) + value
+                if flags[i] and key not in skip and (value := number if count else attendance):
+                    by_day[(key, day)] = by_day.get((key, day), 0) + value
+    delta: dict[Key, Any] = {}
+    for (key, day), value in by_day.items():
+        for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
+            k = (station, key, grain, span)
+            delta[k] = delta.get(k, 0) + value
     return delta
