@@ -22,7 +22,6 @@ from pzh_core.indicators.activity_figures import resolve_scope
 from pzh_core.indicators.training_figures import ONE_OFF
 from pzh_core.period import Period
 from pzh_core.queries import Db, Stations
-from pzh_core.queries import annual as annual_q
 from pzh_core.queries import daily as q
 from pzh_core.queries.activities import ActivityScope
 from pzh_core.queries.daily import Days
@@ -68,6 +67,9 @@ class Daily:
     # days alone (``on_days(conn, stations, period, days)``, the same value each), so a write
     # recomputes its days instead of its months.
     on_days: OnDays | None = None
+    # A class counts on the day of its first held session: a write to any session of a class
+    # (or to the class) may move that day, so every day of its sessions is recomputed.
+    class_start: bool = False
 
     @property
     def stock(self) -> bool:
@@ -80,21 +82,24 @@ def _activity(key: str) -> Daily:
     def part(conn: Any) -> tuple[ActivityScope, str]:
         return resolve_scope(ind.scope, conn), ind.measure
 
-    def days(conn: Any, stations: Stations, period: Period) -> Days:
+    def days(
+        conn: Any, stations: Stations, period: Period, on: Sequence[str] | None = None
+    ) -> Days:
         scope, measure = part(conn)
-        return q.activity_days(Db.of(conn), scope, stations, period, measure)
+        return q.activity_days(Db.of(conn), scope, stations, period, measure, on)
 
-    return Daily(key, days, ACTIVITY_TABLES, activity_part=part)
+    return Daily(key, days, ACTIVITY_TABLES, activity_part=part, on_days=days)
 
 
-def _training_classes(conn: Any, stations: Stations, period: Period) -> Days:
+def _training_classes(
+    conn: Any, stations: Stations, period: Period, on: Sequence[str] | None = None
+) -> Days:
     """举办训练班班次: the one-off 培训 on their day, each class on the day of its first held
-    session (``training_figures.training_classes``)."""
+    session (``training_figures.training_classes``); ``on``: those days alone."""
     scope, measure = _one_off(conn)
-    out = dict(q.activity_days(Db.of(conn), scope, stations, period, measure))
-    for c in annual_q.started_classes(conn, stations, period):  # reads no activity
-        key = (c["station_id"], c["first"])
-        out[key] = out.get(key, 0) + 1
+    out = dict(q.activity_days(Db.of(conn), scope, stations, period, measure, on))
+    for key, n in q.class_start_days(Db.of(conn), stations, period, on).items():  # no activity
+        out[key] = out.get(key, 0) + n
     return out
 
 
@@ -124,6 +129,8 @@ DAILY: dict[str, Daily] = {
             _training_classes,
             (*ACTIVITY_TABLES, *SESSION_TABLES),  # a class's first held session: no mark
             activity_part=_one_off,
+            on_days=_training_classes,
+            class_start=True,
         ),
         Daily(
             "training_sessions",

@@ -26,18 +26,40 @@ def _days(db: Db, sql: str, params: list[Any]) -> Days:
     return {(sid, day): value or 0 for sid, day, value in db.tuples(sql, params)}
 
 
+def _on(column: str, days: Sequence[str] | None) -> tuple[str, list[Any]]:
+    """`` AND column IN (days)`` (nothing for None: every day of the period)."""
+    return ("", []) if days is None else (f" AND {in_list(column, days)}", list(days))
+
+
 def activity_days(
-    db: Db, scope: ActivityScope, stations: Stations, period: Period, measure: str
+    db: Db,
+    scope: ActivityScope,
+    stations: Stations,
+    period: Period,
+    measure: str,
+    days: Sequence[str] | None = None,
 ) -> Days:
-    """Activities of ``scope`` (``measure`` ``count``) or their attendance, by the day held."""
+    """Activities of ``scope`` (``measure`` ``count``) or their attendance, by the day held;
+    ``days``: those days of the period alone."""
     where, params = activity_q.activity_where(db, scope, stations, period)
     value = "COUNT(*)" if measure == "count" else "SUM(a.attendance)"
+    on, more = _on("a.date", days)
     return _days(
         db,
-        f"SELECT a.station_id, a.date, {value} FROM activities a WHERE {where}"
+        f"SELECT a.station_id, a.date, {value} FROM activities a WHERE {where}{on}"
         " GROUP BY a.station_id, a.date",
-        params,
+        params + more,
     )
+
+
+def class_start_days(
+    db: Db, stations: Stations, period: Period, days: Sequence[str] | None = None
+) -> Days:
+    """Classes by the day of their first held session, when it falls in the period
+    (:func:`annual.started_classes`); ``days``: those days alone."""
+    ctes, params = annual_q.started_ctes(stations, period, days)
+    sql = f"{ctes} SELECT station_id, first, COUNT(*) FROM chosen GROUP BY station_id, first"
+    return _days(db, sql, params)
 
 
 def activities_added(
@@ -64,11 +86,6 @@ def activities_added(
     )
     n = len(flags) + 1
     return [(r[0], tuple(bool(f) for f in r[2:n]), r[n], r[n + 1] or 0) for r in rows if r[1]]
-
-
-def _on(column: str, days: Sequence[str] | None) -> tuple[str, list[Any]]:
-    """`` AND column IN (days)`` (nothing for None: every day of the period)."""
-    return ("", []) if days is None else (f" AND {in_list(column, days)}", list(days))
 
 
 def session_days(

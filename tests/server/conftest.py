@@ -40,6 +40,7 @@ QUICK = {
     "test_facts_unknown.py",
     "test_certificate_numbers.py",
     "test_bulk_writes.py",
+    "test_write_turns.py",
 }
 _cluster: list[pg_cluster.Cluster] = []
 

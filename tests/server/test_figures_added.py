@@ -1,6 +1,7 @@
 """New activities ADD their day sums to the pre-aggregated figures
 (:func:`sync.server.db.figure_spans.added`) instead of recomputing their month; edits, deletes
-and the other tables are recomputed. The figures stay those of the full recomputation by the
+and the other tables are recomputed (their days, since session 7:
+``test_figures_every_table.py``). The figures stay those of the full recomputation by the
 definitions, to the unit, through any mix of new rows (several days, months, years, two
 stations), edits (a date moved to another month or year), deletes, re-inserts and writes to the
 tables whose figures depend on other rows — on both engines (PostgreSQL with ``--full``)."""
@@ -92,7 +93,7 @@ def test_activities_are_the_table_whose_new_rows_add():
 
 def test_new_activities_are_added_not_recomputed(make_storage):
     """A new activity adds to its day, month and year rows and leaves the month's other days
-    as they are (spoiled here: a recomputation would repair it); an edit recomputes the month."""
+    as they are (spoiled here: a recomputation would repair it); an edit recomputes its day."""
     storage = make_storage(now=lambda: T0)
     sid = admin.create_station(storage, "站", "东区").id
     desk = Desk(storage, sid)
@@ -107,8 +108,14 @@ def test_new_activities_are_added_not_recomputed(make_storage):
     assert rows[("person_visits", "d", "2026-03-10")] == 5
     assert rows[("person_visits", "m", "2026-03")] == 12  # 7 + 5: added to what was there
     assert rows[("person_visits", "y", "2026")] == 12
-    # An edit of an existing activity recomputes its month: the spoiled day is repaired.
+    # An edit of an existing activity recomputes its own day alone and adds the difference
+    # (session 7): the spoiled day stays until a rebuild.
     assert desk.push([desk.change("activities", "a2", {"attendance": 6})]).applied == 1
+    rows = {(r[1], r[2], r[3]): r[4] for r in _figure_rows(storage) if r[1] == "person_visits"}
+    assert rows[("person_visits", "d", "2026-03-01")] == 70
+    assert rows[("person_visits", "d", "2026-03-10")] == 6
+    assert rows[("person_visits", "m", "2026-03")] == rows[("person_visits", "y", "2026")] == 13
+    storage.engine.write(aggregates.rebuild)
     _assert_exact(storage, [sid])
     rows = {(r[1], r[2], r[3]): r[4] for r in _figure_rows(storage) if r[1] == "person_visits"}
     assert rows[("person_visits", "d", "2026-03-01")] == 7

@@ -122,18 +122,26 @@ def _first(table: str, n: int) -> tuple[str, dict[str, Any]]:
 
 
 def test_every_table_s_figures_are_kept_by_day_or_by_span():
-    """Sessions held, trainee-visits and verified hours are kept by day; each table lists the
-    columns its figures read (a change elsewhere moves nothing)."""
-    assert {k for k, d in DAILY.items() if d.on_days} == {
+    """Every flow whose day is its records' own (activities, sessions held, trainee-visits,
+    verified hours) or a class's first held session is kept by day; the first service of a
+    volunteer's year, the stock and the population by span; each table lists the columns its
+    figures read (a change elsewhere moves nothing)."""
+    by_day = {k for k, d in DAILY.items() if d.on_days}
+    assert by_day == set(figure_spans.ADDED) | {
         "training_sessions",
         "trainee_visits",
         "volunteer_hours_verified",
     }
-    assert figure_spans.BY_DAY_OF["attendance"] == ["trainee_visits"]
-    assert figure_spans.SPANNED_OF["attendance"] == []  # a mark moves no class's start
-    assert set(READS) >= {t for d in DAILY.values() for t in d.tables} - {"activities"} - {
-        "annual_facts"
+    assert figure_spans.STARTS == ["training_classes"]
+    assert figure_spans.BY_DAY_OF["attendance"] == ["trainee_visits"]  # no class's start
+    assert {t for t, keys in figure_spans.SPANNED_OF.items() if keys} == {
+        "service_records",
+        "volunteers",
+        "people",
+        "annual_facts",
     }
+    read = {t for d in DAILY.values() for t in d.tables}
+    assert set(READS) == read - {"activities", "annual_facts"}
 
 
 @settings(

@@ -218,3 +218,46 @@ def test_a_station_index_covered_by_station_and_date_is_dropped(empty_database) 
         assert "activities_station" not in have and "activities_station_date" in have
     finally:
         engine.close()
+
+
+def test_the_feed_row_index_is_by_station_first(empty_database) -> None:
+    """Migration 18 (issue 16): a record's history is found by station, table and row; a
+    database from before it loses the city-wide ``(tbl, row_id)`` index, and the history's
+    query is planned on the new one."""
+    engine = open_engine(empty_database)
+    try:
+
+        def as_before(c) -> None:  # a database from before migration 18
+            c.ddl("CREATE INDEX srv_feed_row ON srv_feed(tbl, row_id)")
+            c.ddl("DROP INDEX srv_feed_station_row")
+            c.execute("DELETE FROM srv_migrations WHERE number = 18")
+
+        engine.write(as_before)
+        assert "srv_feed_row" in _indexes(engine)
+    finally:
+        engine.close()
+    engine = open_engine(empty_database)
+    try:
+        assert _applied(engine) == NUMBERS
+        have = _indexes(engine)
+        assert "srv_feed_station_row" in have and "srv_feed_row" not in have
+        query = (
+            "SELECT stamp, fields, operator FROM srv_feed WHERE tbl = 'people' AND row_id = 'p1'"
+            " AND station_id = 'st-1' ORDER BY seq"
+        )  # feed_history.entries' query, with values
+
+        def plan(c) -> str:
+            # a station's feed of many rows (the planners choose by the table's statistics)
+            c.executemany(
+                "INSERT INTO srv_feed (station_id, tbl, row_id, stamp, fields, origin)"
+                " VALUES ('st-1', 'people', ?, '1790000000000.0001.d1', '{}', 'd1')",
+                [(f"p{i}",) for i in range(2_000)],
+            )
+            c.execute("ANALYZE srv_feed")
+            if c.dialect.postgres:
+                return " ".join(r[0] for r in c.all("EXPLAIN " + query))
+            return " ".join(str(r[-1]) for r in c.all("EXPLAIN QUERY PLAN " + query))
+
+        assert "srv_feed_station_row" in engine.write(plan)
+    finally:
+        engine.close()

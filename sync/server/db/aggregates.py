@@ -3,10 +3,11 @@ and indicator, the sum of each day, month and year of what the records add
 (:mod:`pzh_core.indicators.daily`, the figures' own conditions grouped by day).
 
 - **Kept in step**: :func:`after_write` runs in the transaction of every pushed batch and every
-  server write; it adds what new activities add on their days, and recomputes the months or
-  years every other row touched for the indicators its table moves (a stock such as
-  ``volunteers_active`` over all time), writing only the rows that changed
-  (:mod:`.figure_spans` says which are which, and why).
+  server write; it adds what new activities add on their days, recomputes the DAYS every other
+  row touched for the indicators kept by day and adds their difference (:func:`redo_days`),
+  and recomputes the months or years of the others (a stock such as ``volunteers_active``
+  over all time), writing only the rows that changed; a row whose write changes nothing a
+  figure reads is passed over (:mod:`.figure_spans` says which are which, and why).
 - **Read**: :func:`year_values` gives a year's figures as of any day from a few rows per
   station: the year's row, less the months after the cutoff's month and the days after the
   cutoff in it (records dated ahead: planned sessions).
@@ -143,24 +144,27 @@ def after_write(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> N
     tables = {table for table, _ in other}  # (new activities move no stock: ADDS_NEW)
     stocks = {k for k in STOCK if tables & set(DAILY[k].tables)}
     spans, days = touched(c, station, other) if other else ({}, {})
-    if new and (delta := added(c, station, new, dates, spans)):
-        _add(c, station, delta)
-    refresh(c, station, spans, stocks)
-    redo_days(c, station, days, spans)
+    delta = added(c, station, new, dates, spans) if new else {}
+    refresh(c, station, spans, stocks)  # (no row of the keys added or kept by day)
+    redo_days(c, station, days, spans, delta)
 
 
-def redo_days(c: Conn, station: str, days: DaysOf, spans: Spans) -> None:
+def redo_days(c: Conn, station: str, days: DaysOf, spans: Spans, delta: dict[Key, Any]) -> None:
     """Recompute ``{key: days}`` of the keys kept by day (``on_days``: a day's value is that
     day's records' alone), except in ``spans`` (recomputed whole): a count adds each day's
-    difference to its month and year rows; hours (floats) write their days, then their months
-    and years are summed again from them (no rounding error piles up)."""
+    difference to its month and year rows, with ``delta`` (what new activities add, not yet
+    written: one write for both); hours (floats) write their days, then their months and years
+    are summed again from them (no rounding error piles up)."""
     wanted: dict[str, dict[int, list[str]]] = {}  # key -> year -> days
+    years = {day: year_of(day) for found in days.values() for day in found}
     for key, found in days.items():
         for day in sorted(found):
-            year = year_of(day)
+            year = years[day]
             if year is not None and key not in spans.get((year, 0), ()):
                 wanted.setdefault(key, {}).setdefault(year, []).append(day)
     if not wanted:
+        if delta:
+            _add(c, station, delta)
         return
     keys = sorted(wanted)
     listed = sorted({d for by in wanted.values() for on in by.values() for d in on})
@@ -173,7 +177,6 @@ def redo_days(c: Conn, station: str, days: DaysOf, spans: Spans) -> None:
         )
     }
     db = db_of(c)
-    delta: dict[Key, Any] = {}
     floats: dict[Key, Any] = {}
     for key, by_year in wanted.items():
         on_days = DAILY[key].on_days
@@ -181,7 +184,8 @@ def redo_days(c: Conn, station: str, days: DaysOf, spans: Spans) -> None:
         for year, on in by_year.items():
             new = on_days(db, [station], Period(year, None, FAR), on)
             for day in on:
-                now, was = new.get((station, day), 0), old.get((key, day), 0)
+                was = old.get((key, day), 0) + delta.get((station, key, "d", day), 0)
+                now = new.get((station, day), 0)
                 if now == was:
                     continue
                 if not DAILY[key].integer:

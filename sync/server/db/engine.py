@@ -21,9 +21,10 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def write(self, fn: Callable[[Conn], T]) -> T:
         """Run ``fn`` in one write transaction: committed when it returns, rolled back whole
-        when it raises. ``fn`` may run more than once (PostgreSQL retries a transaction that
-        lost a serialization conflict or a deadlock), so it keeps no state outside the database
-        until it returns."""
+        when it raises. A process runs one write at a time (so ``fn`` must not call ``write``
+        itself); reads do not wait for it. ``fn`` may run more than once (PostgreSQL retries a
+        transaction that lost a serialization conflict or a deadlock), so it keeps no state
+        outside the database until it returns."""
 
     @abc.abstractmethod
     def read(self, fn: Callable[[Conn], T], *, snapshot: bool = False) -> T:

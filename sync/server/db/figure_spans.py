@@ -1,10 +1,17 @@
-"""Which of the pre-aggregated figures (:mod:`sync.server.db.aggregates`) a write moves: the
-spans to recompute (:func:`touched`) and, for new activities, the amounts to add
-(:func:`added`)."""
+"""Which of the pre-aggregated figures (:mod:`sync.server.db.aggregates`) a write moves: whether
+a row written can move any (:func:`moves_figures`), the days and spans to recompute
+(:func:`touched`) and, for new activities, the amounts to add (:func:`added`).
+
+A figure whose day depends on that day's records alone (``on_days``: activities, sessions held,
+trainee-visits, verified hours) or on a class's first held session (``class_start``: every day
+of the class's sessions is a candidate) is recomputed by DAY and its difference added; the
+others by span: 本期服务的志愿者 (a volunteer's first verified service of the year: the year),
+the volunteers stock (all time), the population (its year), and every year for a person
+deleted or restored."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from pzh_core.indicators.daily import DAILY, FAR, READS
@@ -31,6 +38,7 @@ _TABLES = {t for d in DAILY.values() for t in d.tables}
 BY_YEAR_OF = {t: [k for k in BY_YEAR if t in DAILY[k].tables] for t in _TABLES}
 BY_DAY_OF = {t: [k for k in keys if DAILY[k].on_days] for t, keys in BY_YEAR_OF.items()}
 SPANNED_OF = {t: [k for k in keys if not DAILY[k].on_days] for t, keys in BY_YEAR_OF.items()}
+STARTS = [k for k in BY_YEAR if DAILY[k].on_days and DAILY[k].class_start]  # a class's start
 
 
 def db_of(c: Conn) -> Db:
@@ -81,7 +89,9 @@ def _all_years(c: Conn, station: str) -> set[int]:
 def moves_figures(table: str, state: Any) -> bool:
     """Whether a row written can move a figure: a new row (a new person only when deleted),
     or one whose columns the figures read (``daily.READS``) changed, or whose old values are
-    unknown (a server write). Tables not listed there: every write."""
+    unknown. Tables not listed there: every write (none of a table no figure reads)."""
+    if table not in _TABLES:
+        return False
     reads = READS.get(table)
     if reads is None:
         return True
@@ -117,12 +127,13 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> tuple
                 spans.setdefault((span[0], month), set()).add(key)
 
     def on(found: Iterable[Any], keys: Iterable[str]) -> None:
-        dated = {d for d in found if year_of(d) is not None}
+        known = {d for d in found if year_of(d) is not None}
         for key in keys:
-            days.setdefault(key, set()).update(dated)
+            days.setdefault(key, set()).update(known)
 
     for (table, row_id), state in rows.items():
-        before, now = state.base, state.current()
+        before = state.base
+        now = {**before, **state.values} if before else state.values  # state.current()
         if table == "people" or (state.exists and not before):
             every = every if every is not None else _all_years(c, station)  # once a batch
             add(((y, 0) for y in every), BY_YEAR_OF[table])
@@ -140,18 +151,7 @@ def touched(c: Conn, station: str, rows: Mapping[tuple[str, str], Any]) -> tuple
     for table, found_days in dated.items():  # each table's days, added once
         add(map(span_of, found_days), SPANNED_OF[table])
         on(found_days, BY_DAY_OF[table])
-    started |= ids["classes"]
-    if started:
-        sql = "SELECT class_id, date FROM sessions WHERE class_id IN ({marks})"
-        found = _dates(c, sql, started)
-        add(map(span_of, found.values()), SPANNED_OF["sessions"])
-        on((d for k, d in found.items() if k[0] in ids["classes"]), BY_DAY_OF["classes"])
-    found = _dates(c, "SELECT id, date FROM sessions WHERE id IN ({marks})", ids["sessions"])
-    on(found.values(), BY_DAY_OF["attendance"])
-    sql = "SELECT volunteer_id, date FROM service_records WHERE volunteer_id IN ({marks})"
-    found = _dates(c, sql, ids["volunteers"])
-    add(map(span_of, found.values()), SPANNED_OF["volunteers"])
-    on(found.values(), BY_DAY_OF["volunteers"])
+    _related(c, ids, started | ids["classes"], add, on)
     return _merged(spans), days
 
 
@@ -170,6 +170,30 @@ def _merged(spans: Spans, most: int = 2) -> Spans:
     return out
 
 
+def _related(
+    c: Conn,
+    ids: dict[str, set[Any]],
+    started: set[Any],
+    add: Callable[[Iterable[tuple[int, int] | None], Iterable[str]], None],
+    on: Callable[[Iterable[Any], Iterable[str]], None],
+) -> None:
+    """The days and spans of the rows a write moves through another: every session of a class
+    whose start may move (``started``) or that was written (``ids["classes"]``), the session of
+    each mark written, every service of a volunteer written."""
+    if started:
+        sql = "SELECT class_id, date FROM sessions WHERE class_id IN ({marks})"
+        found = _dates(c, sql, started)
+        add(map(span_of, found.values()), SPANNED_OF["sessions"])
+        on(found.values(), STARTS)
+        on((d for k, d in found.items() if k[0] in ids["classes"]), BY_DAY_OF["classes"])
+    found = _dates(c, "SELECT id, date FROM sessions WHERE id IN ({marks})", ids["sessions"])
+    on(found.values(), BY_DAY_OF["attendance"])
+    sql = "SELECT volunteer_id, date FROM service_records WHERE volunteer_id IN ({marks})"
+    found = _dates(c, sql, ids["volunteers"])
+    add(map(span_of, found.values()), SPANNED_OF["volunteers"])
+    on(found.values(), BY_DAY_OF["volunteers"])
+
+
 def _dates(c: Conn, sql: str, ids: Iterable[Any]) -> dict[tuple[Any, int], Any]:
     """``{(id, n): date}`` of ``sql``'s rows ``(id, date)`` for ``ids``."""
     listed = sorted({i for i in ids if i})
@@ -185,10 +209,11 @@ def _dates(c: Conn, sql: str, ids: Iterable[Any]) -> dict[tuple[Any, int], Any]:
 # activities, each counted by its own columns alone (the definitions' ``activity_part``:
 # the four activity figures, and 举办训练班班次's one-off 培训 — its classes' part reads no
 # activity), all whole numbers (so a sum is exact in any order) and none a stock. Its amounts
-# are ADDED to the day, month and year rows. Not so, hence recomputed as before: an edited or
-# deleted activity (its old day loses what it added), and every row of the other tables — a
-# session or a mark (a class counts on its FIRST held session: a new session moves another's
-# day), a service (a volunteer serves on the day of their first service; hours count for live
+# are ADDED to the day, month and year rows without any query of the days. Not so, hence
+# recomputed (by day where the key has ``on_days``, see :func:`touched`): an edited or deleted
+# activity (its old day loses what it added), and every row of the other tables — a session or
+# a mark (a class counts on its FIRST held session: a new session moves another's day), a
+# service (a volunteer serves on the day of their first service; hours count for live
 # volunteers), volunteers, people (joined to marks and volunteers), annual facts (replaced).
 ADDED = tuple(BY_YEAR_OF["activities"])
 _PARTS = [f for k in ADDED if (f := DAILY[k].activity_part) is not None]
@@ -213,18 +238,24 @@ def added(
     parts = [f(db) for f in _PARTS]
     scopes = list(dict.fromkeys(scope for scope, _ in parts))  # each scope's test once a row
     columns = [(scopes.index(scope), measure == "count") for scope, measure in parts]
-    delta: dict[Key, Any] = {}
+    by_day: dict[tuple[str, str], Any] = {}  # (key, day) -> what it adds
+    redone: dict[str, set[str]] = {}  # each month's keys recomputed whole
     for year in years:
         period = Period(year, None, FAR)  # as year_days: future-dated activities included
         for day, flags, number, attendance in daily_q.activities_added(
             db, scopes, station, period, ids
         ):
-            month = (span_of(day) or (year, 0))[1]
-            redone = spans.get((year, 0), set()) | spans.get((year, month), set())
+            skip = redone.get(day[:7])
+            if skip is None:
+                month = (span_of(day) or (year, 0))[1]
+                skip = spans.get((year, 0), set()) | spans.get((year, month), set())
+                redone[day[:7]] = skip
             for key, (i, count) in zip(ADDED, columns, strict=True):
-                value = (number if count else attendance) if flags[i] else 0
-                if value and key not in redone:
-                    for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
-                        k = (station, key, grain, span)
-                        delta[k] = delta.get(k, 0) + value
+                if flags[i] and key not in skip and (value := number if count else attendance):
+                    by_day[(key, day)] = by_day.get((key, day), 0) + value
+    delta: dict[Key, Any] = {}
+    for (key, day), value in by_day.items():
+        for grain, span in (("d", day), ("m", day[:7]), ("y", day[:4])):
+            k = (station, key, grain, span)
+            delta[k] = delta.get(k, 0) + value
     return delta

@@ -312,6 +312,16 @@ def m0017_drop_covered_station_indexes(c: Conn) -> None:
         c.ddl(f"DROP INDEX IF EXISTS {table}_station")
 
 
+def m0018_feed_row_by_station(c: Conn) -> None:
+    """The feed's index for a record's history by station first (issue 16): every reader of it
+    names the station, and a pushed batch's entries then land in the few pages of its own
+    station's part of the index rather than in one page each of a city-wide one (row ids are
+    random), which SQLite writes to the WAL and again to the file at each checkpoint, and
+    PostgreSQL logs whole after each checkpoint (docs/benchmarks.md, session 7)."""
+    c.ddl("CREATE INDEX IF NOT EXISTS srv_feed_station_row ON srv_feed(station_id, tbl, row_id)")
+    c.ddl("DROP INDEX IF EXISTS srv_feed_row")
+
+
 MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (1, m0001_server_tables),
     (2, m0002_shared_state),
@@ -330,6 +340,7 @@ MIGRATIONS: list[tuple[int, Callable[[Conn], None]]] = [
     (15, m0015_pc_numbers),
     (16, m0016_figures_vacuum),
     (17, m0017_drop_covered_station_indexes),
+    (18, m0018_feed_row_by_station),
 ]
 
 

@@ -1,9 +1,10 @@
 """The PostgreSQL engine: psycopg 3 and a ``psycopg_pool`` connection pool.
 
 Connections are in autocommit mode; a write is one explicit transaction (READ COMMITTED, rows
-locked with ``FOR UPDATE`` where two writers could meet) and is run again whole when PostgreSQL
-reports a serialization failure, a deadlock or a unique violation. A snapshot read is one
-``REPEATABLE READ, READ ONLY`` transaction. Several server processes may share the database:
+locked with ``FOR UPDATE`` where two writers could meet), run again whole when PostgreSQL
+reports a serialization failure, a deadlock or a unique violation. A process runs one write at
+a time, as SQLite's one writer thread does (several processes write at once). A snapshot read
+is one ``REPEATABLE READ, READ ONLY`` transaction. Several server processes may share the database:
 everything they must agree on lives in it (see docs/deployment.md).
 """
 
@@ -84,8 +85,16 @@ class PostgresEngine(Engine):
             timeout=30,
         )
         self.pool.wait(timeout=30)
+        # One write transaction at a time in a process, as SQLite's one writer thread: the GIL
+        # runs their Python one at a time anyway, and several at once only add lock waits in
+        # PostgreSQL and switching in Python (docs/benchmarks.md, session 7). Reads do not wait.
+        self._writer = threading.Lock()
 
     def write(self, fn: Callable[[Conn], T]) -> T:
+        with self._writer:
+            return self._write(fn)
+
+    def _write(self, fn: Callable[[Conn], T]) -> T:
         errors = self._psycopg.errors
         # A unique violation is a race lost to a concurrent insert (two enrollments asking for
         # one device id, a new throttle key): the retry sees the winner's row and decides again.
