@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -177,3 +178,90 @@ def make_world(server, year: int) -> World:
         ],
     )
     return world
+
+
+def fill_lists(server: Any, counties: dict[str, int], year: int) -> None:
+    """What the city's lists show, written straight into the server's tables (issue 16):
+    ``counties`` ``{county: stations}``; two devices a station (some silent, never synced, with an
+    error, a clock far off, data that differ, revoked); enrollment codes; set-aside changes (70
+    of them in 米易县, if it has stations); submitted and decided periods of ``year``; late
+    changes."""
+    import random
+
+    from pzh_core.schema import det_id
+
+    day, hour = 24 * 3600 * 1000, 3600 * 1000
+    rng = random.Random(16)
+    s = server._storage()
+    try:
+        now = s.now()
+        ids = {c: [s.create_station(f"{c}第{n:02d}镇", c).id for n in range(k)] for c, k in
+               counties.items()}  # fmt: skip
+        rows = []
+        for sid in (i for c in ids.values() for i in c):
+            for n in range(2):
+                r = rng.random()
+                last = None if r < 0.05 else now - (30 * day if r < 0.15 else hour)
+                rows.append((str(uuid.uuid4()), sid, uuid.uuid4().hex, "电脑" if n else "vm",
+                             now - day, last, rng.choice([0, 0, 0, 2 * hour, -26 * hour]),
+                             "批次被拒绝" if rng.random() < 0.06 else "",
+                             rng.choice([1, 1, 1, 1, 0, None]),
+                             now - hour if rng.random() < 0.04 else None))  # fmt: skip
+        s.engine.write(
+            lambda c: c.executemany(
+                "INSERT INTO srv_devices (id, station_id, token_hash, name, created_ms,"
+                " last_sync_ms, skew_ms, last_error, digest_ok, revoked_ms)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+        )
+        aside = [
+            (row[1], row[0], n, str(uuid.uuid4()), now - (1000 - n) * 1000)
+            for n, row in enumerate(rng.choices(rows, k=60) + [r for r in rows if r[1] in
+                                    ids.get("米易县", [])][:70])
+        ]  # fmt: skip
+        every = [i for c in ids.values() for i in c]
+        codes = [(f"T{n:04d}", sid, now - n * 1000, now + day) for n, sid in
+                 enumerate(rng.choices(every, k=75))]  # fmt: skip
+        s.engine.write(
+            lambda c: c.executemany(
+                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms)"
+                " VALUES (?, ?, ?, ?)",
+                codes,
+            )
+        )
+        s.engine.write(
+            lambda c: c.executemany(
+                "INSERT INTO srv_set_aside (station_id, device_id, seq, tbl, row_id, stamp,"
+                " fields, code, message, errors, created_ms) VALUES (?, ?, ?, 'activities', ?,"
+                " '0', '{}', 'invalid', '活动标题过长', '{}', ?)",
+                aside,
+            )
+        )
+        states = ["submitted", "approved", "returned", "unlocked", "accepted", "withdrawn"]
+        prows = [
+            (det_id("period", sid, p), sid, p, rng.choice(states))
+            for sid in every
+            for p in [f"{year}-{m:02d}" for m in range(1, 13)] + [str(year), f"{year - 1}-05"]
+            if rng.random() < 0.85
+        ]
+        late = [
+            (str(uuid.uuid4()), row[1], row[0], n, str(uuid.uuid4()), f"{n:04d}",
+             rng.choice(["pending", "pending", "accepted"]))
+            for n, row in enumerate(rng.choices(rows, k=130))
+        ]  # fmt: skip
+
+        def more(c) -> None:  # noqa: ANN001
+            c.executemany(
+                "INSERT INTO periods (id, station_id, period, status) VALUES (?, ?, ?, ?)", prows
+            )
+            c.executemany(
+                "INSERT INTO late_changes (id, station_id, device, seq, tbl, row_id, fields,"
+                " message, decision, updated_at) VALUES (?, ?, ?, ?, 'activities', ?, '{}',"
+                " '时段已审核', ?, ?)",
+                [(i, sid, d, n, r, dec, u) for i, sid, d, n, r, u, dec in late],
+            )
+
+        s.engine.write(more)
+    finally:
+        s.close()

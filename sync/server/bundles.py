@@ -139,7 +139,7 @@ def _device(
         code = auth.normalize_code(str(enroll.get("code", "")))
         if code is None:
             raise ImportRefused("同步包中的邀请码格式不对。")
-        issued = next((c for c in storage.list_codes() if c.code == code), None)
+        issued = storage.get_code(code)
         if issued is not None and issued.station_id != station_id:
             raise ImportRefused(NOT_YOURS)
         token = auth.new_token()

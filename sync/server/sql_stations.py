@@ -106,3 +106,7 @@ class SqlStations(SqlBase):
         else:
             rows = self._all("SELECT * FROM srv_codes ORDER BY created_ms DESC")
         return [_code(r) for r in rows]
+
+    def get_code(self, code: str) -> Code | None:
+        row = self._one("SELECT * FROM srv_codes WHERE code = ?", (code,))
+        return _code(row) if row else None

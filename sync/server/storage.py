@@ -108,6 +108,10 @@ class Storage(abc.ABC):
     @abc.abstractmethod
     def list_codes(self, *, station_id: str | None = None) -> list[Code]: ...
 
+    @abc.abstractmethod
+    def get_code(self, code: str) -> Code | None:
+        """One enrollment code, or None."""
+
     # -- devices ---------------------------------------------------------------------------
     @abc.abstractmethod
     def enroll(

@@ -261,3 +261,20 @@ def test_the_feed_row_index_is_by_station_first(empty_database) -> None:
         assert "srv_feed_station_row" in engine.write(plan)
     finally:
         engine.close()
+
+
+def test_an_upgrade_says_which_migration_runs(empty_database, caplog) -> None:
+    """An admin upgrading a province's database sees which migration runs and how long it
+    took (one may take minutes); a new database's first start says nothing of it."""
+    with caplog.at_level("WARNING", logger="pzh.sync.db"):
+        open_engine(empty_database).close()  # a new database: created, every migration run
+    assert "迁移" not in caplog.text
+    engine = open_engine(empty_database)
+    try:
+        engine.write(lambda c: c.execute("DELETE FROM srv_migrations WHERE number = 18"))
+    finally:
+        engine.close()
+    with caplog.at_level("WARNING", logger="pzh.sync.db"):
+        open_engine(empty_database).close()
+    assert "迁移 18（m0018_feed_row_by_station）" in caplog.text
+    assert "迁移 18 完成，用时" in caplog.text

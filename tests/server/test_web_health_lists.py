@@ -8,19 +8,16 @@ needing attention come first; the counts equal the rows."""
 from __future__ import annotations
 
 import datetime as dt
-import random
 import re
-import uuid
 from collections import Counter
 
 import pytest
 
-from pzh_core.schema import det_id
 from sync.server.approvals import LOCKING_OR_DONE as DONE
 from sync.server.web import figures
 from sync.server.web.paging import PAGE_SIZE
 from tests.server_fixtures import LiveServer, start_server
-from tests.web_support import PASSWORD, web_client
+from tests.web_support import PASSWORD, fill_lists, web_client
 
 PYEAR = dt.date.today().year - 1  # a whole past year: every month has ended
 DAY = 24 * 3600 * 1000
@@ -37,7 +34,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, module_database):
     where = tmp_path_factory.mktemp("health")
     env = {"PZH_SYNC_STATIONS_ON_PAGE": "80"}  # the city's whole list is "a province's"
     with start_server(where, database=module_database, env=env) as server:
-        _fill(server)
+        fill_lists(server, COUNTIES, PYEAR)
         for args in (
             ("--name", "city", "--role", "city"),
             ("--name", "renhe", "--role", "county", "--county", "仁和区"),
@@ -45,85 +42,6 @@ def world(tmp_path_factory: pytest.TempPathFactory, module_database):
         ):
             server.admin("create-user", *args, "--password", PASSWORD)
         yield server
-
-
-def _fill(server: LiveServer) -> None:
-    """Stations; two devices each (some silent, never synced, with an error, a clock far off,
-    data that differ, revoked); set-aside changes, most of them in 米易县 (newest)."""
-    rng = random.Random(16)
-    s = server._storage()
-    try:
-        now = s.now()
-        ids = {c: [s.create_station(f"{c}第{n:02d}镇", c).id for n in range(k)] for c, k in
-               COUNTIES.items()}  # fmt: skip
-        rows = []
-        for sid in (i for c in ids.values() for i in c):
-            for n in range(2):
-                r = rng.random()
-                last = None if r < 0.05 else now - (30 * DAY if r < 0.15 else HOUR)
-                rows.append((str(uuid.uuid4()), sid, uuid.uuid4().hex, "电脑" if n else "vm",
-                             now - DAY, last, rng.choice([0, 0, 0, 2 * HOUR, -26 * HOUR]),
-                             "批次被拒绝" if rng.random() < 0.06 else "",
-                             rng.choice([1, 1, 1, 1, 0, None]),
-                             now - HOUR if rng.random() < 0.04 else None))  # fmt: skip
-        s.engine.write(
-            lambda c: c.executemany(
-                "INSERT INTO srv_devices (id, station_id, token_hash, name, created_ms,"
-                " last_sync_ms, skew_ms, last_error, digest_ok, revoked_ms)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-        )
-        aside = [
-            (row[1], row[0], n, str(uuid.uuid4()), now - (1000 - n) * 1000)
-            for n, row in enumerate(rng.choices(rows, k=60) + [r for r in rows if r[1] in
-                                    ids["米易县"]][:70])
-        ]  # fmt: skip
-        every = [i for c in ids.values() for i in c]
-        codes = [(f"T{n:04d}", sid, now - n * 1000, now + DAY) for n, sid in
-                 enumerate(rng.choices(every, k=75))]  # fmt: skip
-        s.engine.write(
-            lambda c: c.executemany(
-                "INSERT INTO srv_codes (code, station_id, created_ms, expires_ms)"
-                " VALUES (?, ?, ?, ?)",
-                codes,
-            )
-        )
-        s.engine.write(
-            lambda c: c.executemany(
-                "INSERT INTO srv_set_aside (station_id, device_id, seq, tbl, row_id, stamp,"
-                " fields, code, message, errors, created_ms) VALUES (?, ?, ?, 'activities', ?,"
-                " '0', '{}', 'invalid', '活动标题过长', '{}', ?)",
-                aside,
-            )
-        )
-        states = ["submitted", "approved", "returned", "unlocked", "accepted", "withdrawn"]
-        prows = [
-            (det_id("period", sid, p), sid, p, rng.choice(states))
-            for sid in every
-            for p in [f"{PYEAR}-{m:02d}" for m in range(1, 13)] + [str(PYEAR), f"{PYEAR - 1}-05"]
-            if rng.random() < 0.85
-        ]
-        late = [
-            (str(uuid.uuid4()), row[1], row[0], n, str(uuid.uuid4()), f"{n:04d}",
-             rng.choice(["pending", "pending", "accepted"]))
-            for n, row in enumerate(rng.choices(rows, k=130))
-        ]  # fmt: skip
-
-        def more(c) -> None:  # noqa: ANN001
-            c.executemany(
-                "INSERT INTO periods (id, station_id, period, status) VALUES (?, ?, ?, ?)", prows
-            )
-            c.executemany(
-                "INSERT INTO late_changes (id, station_id, device, seq, tbl, row_id, fields,"
-                " message, decision, updated_at) VALUES (?, ?, ?, ?, 'activities', ?, '{}',"
-                " '时段已审核', ?, ?)",
-                [(i, sid, d, n, r, dec, u) for i, sid, d, n, r, u, dec in late],
-            )
-
-        s.engine.write(more)
-    finally:
-        s.close()
 
 
 def _truth(server: LiveServer, county: str = "") -> dict:

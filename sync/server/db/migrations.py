@@ -13,12 +13,16 @@ or retyped.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 
 from pzh_core import schema
 from sync.server.db.conn import Conn
 from sync.server.db.engine import Engine
 from sync.server.db.replica_tables import STATION_COVERED, sync_replica_tables
+
+log = logging.getLogger("pzh.sync.db")
 
 
 class SchemaTooNew(RuntimeError):
@@ -367,7 +371,12 @@ def _migrate(c: Conn) -> list[int]:
     ran = []
     for number, fn in MIGRATIONS:
         if number not in done:
+            started = time.monotonic()
+            if done:  # an upgrade: on a province's database one may take minutes, say which
+                log.warning("正在升级数据库：迁移 %d（%s）……", number, fn.__name__)
             fn(c)
+            if done:
+                log.warning("迁移 %d 完成，用时 %.1f 秒", number, time.monotonic() - started)
             c.execute(
                 "INSERT INTO srv_migrations (number, name) VALUES (?, ?)", (number, fn.__name__)
             )

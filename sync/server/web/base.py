@@ -173,12 +173,12 @@ class Web:
             raise WebError(404, "没有这个设备，或您无权管理它。") from None
 
     def code_for(self, user: User, code: str) -> tuple[Code, Station]:
-        for c in self.storage.list_codes():
-            if c.code == code:
-                try:
-                    return c, self.station_for(user, c.station_id)
-                except WebError:
-                    break
+        found = self.storage.get_code(code) if _id_ok(code) else None
+        try:
+            if found is not None:
+                return found, self.station_for(user, found.station_id)
+        except WebError:
+            pass
         raise WebError(404, "没有这个邀请码，或您无权查看它。")
 
     def last_syncs(self, stations: list[Station]) -> dict[str, int]:
