@@ -13,6 +13,10 @@ a shared machine; wall-clock rows/s is printed beside it with the load average.
 ``--processes N`` (PostgreSQL): N processes push at once, each with its own storage on the one
 database and whole stations of its own, as N server processes would (CPU: theirs added up).
 
+On PostgreSQL the tables are analyzed after the first round, as autovacuum would analyze a
+server's (the plans cached while they were nearly empty scan them whole; ``--no-analyze`` keeps
+them, as before session 7).
+
 ``--profile`` writes cProfile's top functions (cumulative and own time) of the timed pushes;
 ``--phases`` prints the thread CPU per row of each step of a push (steps nest: ``check_change``
 is part of ``_merge_batch``; ``write`` (the digests and the stored clock) of ``write_rows``).
@@ -130,7 +134,13 @@ def time_phases() -> None:
     wrap(identity, "change_body")
 
 
-def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profile | None) -> dict:
+def run(
+    storage,
+    devices: list,
+    work: list[list[bytes]],
+    profile: cProfile.Profile | None,
+    analyze: bool = True,
+) -> dict:
     """Push every device's batches in turn (round-robin, as devices take turns); pull from the
     feed's end, as a device that is up to date does."""
     cursors = {d.id: 0 for d in devices}
@@ -149,6 +159,11 @@ def run(storage, devices: list, work: list[list[bytes]], profile: cProfile.Profi
             tail = answer[answer.rindex(b'],"cursor":') + 1 :]
             cursors[dev.id] = json.loads(b"{" + tail[1:])["cursor"]
             rows += len(req.push)
+        if b == 0 and analyze and storage.engine.dialect.postgres:
+            # As autovacuum does on a server that runs longer than this bench: the plans
+            # PostgreSQL cached while the tables were nearly empty (sequential scans for a
+            # lookup by id) are dropped once the tables are analyzed.
+            storage.engine.write(lambda c: c.execute("ANALYZE"))
     if profile:
         profile.disable()
     cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
@@ -170,18 +185,20 @@ def figures(rows: int, wall: float, cpu: float) -> dict:
 def _process(args: tuple) -> tuple[int, float, float, float]:
     """One server process of ``--processes``: its own storage on the database, its devices'
     pushes one after another from ``start_at`` on; (rows, CPU s, start, end)."""
-    where, devices, work, start_at = args
+    where, devices, work, start_at, analyze = args
     storage = open_storage(where)
     try:
         time.sleep(max(0.0, start_at - time.time()))
         start = time.time()
-        result = run(storage, devices, work, None)
+        result = run(storage, devices, work, None, analyze)
         return result["rows"], result["cpu_s"], start, time.time()
     finally:
         storage.close()
 
 
-def run_processes(where: str, devices: list, work: list[list[bytes]], n: int) -> dict:
+def run_processes(
+    where: str, devices: list, work: list[list[bytes]], n: int, analyze: bool = True
+) -> dict:
     """``run`` in ``n`` processes at once, each taking whole stations (the devices of one
     station rarely push at the same moment; two that do take turns on its lock)."""
     stations = sorted({d.station_id for d in devices})
@@ -190,7 +207,9 @@ def run_processes(where: str, devices: list, work: list[list[bytes]], n: int) ->
     start_at = time.time() + 3.0  # after every process has started and imported
     for own in mine:
         picked = [k for k, d in enumerate(devices) if d.station_id in own]
-        jobs.append((where, [devices[k] for k in picked], [work[k] for k in picked], start_at))
+        jobs.append(
+            (where, [devices[k] for k in picked], [work[k] for k in picked], start_at, analyze)
+        )
     with multiprocessing.get_context("spawn").Pool(n) as pool:
         parts = pool.map(_process, jobs)
     rows, cpu = sum(p[0] for p in parts), sum(p[1] for p in parts)
@@ -213,6 +232,11 @@ def main(argv: list[str] | None = None) -> dict:
         " records (bench_province's shape: mostly attendance marks)",
     )
     ap.add_argument("--profile", help="write cProfile's top functions here")
+    ap.add_argument(
+        "--no-analyze",
+        action="store_true",
+        help="PostgreSQL: no ANALYZE after the first round (plans cached on near-empty tables)",
+    )
     ap.add_argument("--phases", action="store_true", help="CPU per row of each step of a push")
     ap.add_argument(
         "--processes",
@@ -245,9 +269,11 @@ def main(argv: list[str] | None = None) -> dict:
                 time_phases()
             db_cpu0 = cluster.cpu_seconds() if cluster else 0.0
             if args.processes > 1:
-                result = run_processes(str(where), devices, work, args.processes)
+                result = run_processes(
+                    str(where), devices, work, args.processes, not args.no_analyze
+                )
             else:
-                result = run(storage, devices, work, prof)
+                result = run(storage, devices, work, prof, not args.no_analyze)
             if cluster:
                 result["postgres_cpu_s"] = round(cluster.cpu_seconds() - db_cpu0, 2)
             held = sum(
