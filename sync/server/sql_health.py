@@ -25,19 +25,28 @@ SILENT_DAYS = 7
 SKEW_LIMIT_MS = 3600 * 1000  # a PC clock off by more than an hour is flagged
 
 
+# What can be wrong with a device in use, each once (``d``: srv_devices): its condition and
+# the parameters it takes, for the flags' columns and the devices' order alike.
+def _problems(now_ms: int) -> list[tuple[str, str, list[Any]]]:
+    return [
+        ("silent", "d.last_sync_ms IS NULL OR d.last_sync_ms < ?", [now_ms - SILENT_DAYS * DAY_MS]),
+        ("error", "d.last_error <> ''", []),
+        ("clock_off", "d.skew_ms > ? OR d.skew_ms < ?", [SKEW_LIMIT_MS, -SKEW_LIMIT_MS]),
+        ("differs", "d.digest_ok = 0", []),
+    ]
+
+
 def _flags(now_ms: int, today: str) -> tuple[str, list[Any]]:
     """One row per device in use with its station and what is wrong with it (0/1 columns)."""
+    problems = _problems(now_ms)
     sql = (
         "SELECT d.id, d.station_id, s.county, s.name AS station_name, d.name, d.last_sync_ms,"
-        " CASE WHEN d.last_sync_ms IS NULL OR d.last_sync_ms < ? THEN 1 ELSE 0 END AS silent,"
-        " CASE WHEN d.last_error <> '' THEN 1 ELSE 0 END AS error,"
-        " CASE WHEN d.skew_ms > ? OR d.skew_ms < ? THEN 1 ELSE 0 END AS clock_off,"
-        " CASE WHEN d.digest_ok = 0 THEN 1 ELSE 0 END AS differs,"
-        " CASE WHEN d.changes_day = ? THEN d.changes_today ELSE 0 END AS today"
+        + "".join(f" CASE WHEN {cond} THEN 1 ELSE 0 END AS {name}," for name, cond, _ in problems)
+        + " CASE WHEN d.changes_day = ? THEN d.changes_today ELSE 0 END AS today"
         " FROM srv_devices d JOIN srv_stations s ON s.id = d.station_id"
         " WHERE d.revoked_ms IS NULL"
     )
-    return sql, [now_ms - SILENT_DAYS * DAY_MS, SKEW_LIMIT_MS, -SKEW_LIMIT_MS, today]
+    return sql, [*(p for *_, params in problems for p in params), today]
 
 
 def _station_sql(scope: Scope, now_ms: int, today: str) -> tuple[str, list[Any]]:
@@ -109,16 +118,16 @@ class SqlHealth(SqlBase):
         county) and the total."""
         now = self.now()
         where, wparams = scope.where()
+        problems = _problems(now)
+        attention = " OR ".join(f"({cond})" for _, cond, _ in problems)
         sql = (
             "SELECT d.*, s.name AS station_name, s.county FROM srv_devices d"
             f" JOIN srv_stations s ON s.id = d.station_id WHERE {where}"
             " ORDER BY CASE WHEN d.revoked_ms IS NULL THEN 0 ELSE 1 END,"
-            " CASE WHEN d.last_sync_ms IS NULL OR d.last_sync_ms < ? OR d.last_error <> ''"
-            " OR d.skew_ms > ? OR d.skew_ms < ? OR d.digest_ok = 0 THEN 0 ELSE 1 END,"
+            f" CASE WHEN {attention} THEN 0 ELSE 1 END,"
             " s.county, s.name, d.station_id, d.name, d.id LIMIT ? OFFSET ?"
         )
-        cutoff = now - SILENT_DAYS * DAY_MS
-        params = [*wparams, cutoff, SKEW_LIMIT_MS, -SKEW_LIMIT_MS, limit, offset]
+        params = [*wparams, *(p for *_, ps in problems for p in ps), limit, offset]
         rows = self._all(sql, params)
         total = self.engine.scalar(
             f"SELECT COUNT(*) FROM srv_devices d JOIN srv_stations s ON s.id = d.station_id"

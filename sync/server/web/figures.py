@@ -24,10 +24,8 @@ from sync.server.db import aggregates
 
 # Silent after 7 days; a PC clock off by more than an hour is flagged (one definition, also
 # what the health lists count in SQL).
-from sync.server.sql_health import SILENT_DAYS, SKEW_LIMIT_MS
+from sync.server.sql_health import DAY_MS, SILENT_DAYS, SKEW_LIMIT_MS
 from sync.server.storage import Device, Station
-
-DAY_MS = 24 * 3600 * 1000
 
 # The indicators the overview shows, in order (labels come from indicators.INDICATORS).
 # Completers and new star levels follow each class's and volunteer's whole history, which costs
