@@ -194,23 +194,33 @@ def _indexes(engine) -> set[str]:
     return {r[0] for r in engine.all(sql)}
 
 
+def _as_before(database, number: int, *ddl: str) -> tuple[set[str], set[str]]:
+    """Make a migrated ``database`` one from before migration ``number`` (``ddl`` undoes it);
+    its indexes as migrated, and after."""
+    engine = open_engine(database)
+    try:
+        migrated = _indexes(engine)
+
+        def undo(c) -> None:
+            for statement in ddl:
+                c.ddl(statement)
+            c.execute("DELETE FROM srv_migrations WHERE number = ?", (number,))
+
+        engine.write(undo)
+        return migrated, _indexes(engine)
+    finally:
+        engine.close()
+
+
 def test_a_station_index_covered_by_station_and_date_is_dropped(empty_database) -> None:
     """Migration 17: each pushed row pays one index insert less (issue 16); a database that
     had the index loses it, and the composite index is still there."""
-    engine = open_engine(empty_database)
-    try:
-        have = _indexes(engine)
-        assert {"activities_station_date", "people_station"} <= have
-        assert not {"activities_station", "sessions_station", "service_records_station"} & have
-
-        def as_before(c) -> None:  # a database from before migration 17
-            c.ddl("CREATE INDEX activities_station ON activities(station_id)")
-            c.execute("DELETE FROM srv_migrations WHERE number = 17")
-
-        engine.write(as_before)
-        assert "activities_station" in _indexes(engine)
-    finally:
-        engine.close()
+    have, before = _as_before(
+        empty_database, 17, "CREATE INDEX activities_station ON activities(station_id)"
+    )
+    assert {"activities_station_date", "people_station"} <= have
+    assert not {"activities_station", "sessions_station", "service_records_station"} & have
+    assert "activities_station" in before
     engine = open_engine(empty_database)
     try:
         assert _applied(engine) == NUMBERS
@@ -224,18 +234,13 @@ def test_the_feed_row_index_is_by_station_first(empty_database) -> None:
     """Migration 18 (issue 16): a record's history is found by station, table and row; a
     database from before it loses the city-wide ``(tbl, row_id)`` index, and the history's
     query is planned on the new one."""
-    engine = open_engine(empty_database)
-    try:
-
-        def as_before(c) -> None:  # a database from before migration 18
-            c.ddl("CREATE INDEX srv_feed_row ON srv_feed(tbl, row_id)")
-            c.ddl("DROP INDEX srv_feed_station_row")
-            c.execute("DELETE FROM srv_migrations WHERE number = 18")
-
-        engine.write(as_before)
-        assert "srv_feed_row" in _indexes(engine)
-    finally:
-        engine.close()
+    _, before = _as_before(
+        empty_database,
+        18,
+        "CREATE INDEX srv_feed_row ON srv_feed(tbl, row_id)",
+        "DROP INDEX srv_feed_station_row",
+    )
+    assert "srv_feed_row" in before
     engine = open_engine(empty_database)
     try:
         assert _applied(engine) == NUMBERS
@@ -269,11 +274,7 @@ def test_an_upgrade_says_which_migration_runs(empty_database, caplog) -> None:
     with caplog.at_level("WARNING", logger="pzh.sync.db"):
         open_engine(empty_database).close()  # a new database: created, every migration run
     assert "迁移" not in caplog.text
-    engine = open_engine(empty_database)
-    try:
-        engine.write(lambda c: c.execute("DELETE FROM srv_migrations WHERE number = 18"))
-    finally:
-        engine.close()
+    _as_before(empty_database, 18)  # (its index stays: CREATE INDEX IF NOT EXISTS)
     with caplog.at_level("WARNING", logger="pzh.sync.db"):
         open_engine(empty_database).close()
     assert "迁移 18（m0018_feed_row_by_station）" in caplog.text
